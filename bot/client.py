@@ -1,0 +1,71 @@
+"""The Discord client: services are injected, cogs loaded and commands synced in setup_hook."""
+
+from __future__ import annotations
+
+import logging
+
+import discord
+import yarl
+from discord import app_commands
+from discord.ext import commands
+
+from bot.errors import report_error
+from bot.settings import Settings
+from studio.melody import Composer
+from studio.store import REACTIONS, Store
+
+log = logging.getLogger(__name__)
+
+
+def point_discord_at(api_base: str | None, gateway_url: str | None) -> None:
+    """Send REST calls and the gateway connection to custom URLs (self-hosted proxies, test fakes)."""
+    if api_base:
+        discord.http.Route.BASE = api_base.rstrip("/")
+    if gateway_url:
+        discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(gateway_url)
+
+
+class MusicGenius(commands.Bot):
+    """The bot. ``composer`` and ``store`` are created outside and passed in."""
+
+    def __init__(self, settings: Settings, composer: Composer, store: Store, **options: object) -> None:
+        intents = discord.Intents.none()
+        intents.guilds = True
+        intents.guild_reactions = True  # 👍/👎 feedback; no message content needed
+        super().__init__(command_prefix=commands.when_mentioned, intents=intents, **options)
+        self.settings = settings
+        self.composer = composer
+        self.store = store
+        self.synced: list[app_commands.AppCommand] = []
+
+    async def setup_hook(self) -> None:
+        await self.load_extension("bot.cogs.compose")
+        self.tree.on_error = report_error
+        if self.settings.dev_guild:
+            guild = discord.Object(self.settings.dev_guild)
+            self.tree.copy_global_to(guild=guild)
+            self.synced = await self.tree.sync(guild=guild)
+        else:
+            self.synced = await self.tree.sync()
+        log.info("synced %d commands (%s)", len(self.synced),
+                 f"guild {self.settings.dev_guild}" if self.settings.dev_guild else "global")
+
+    async def on_raw_reaction_add(self, payload: discord.RawReactionActionEvent) -> None:
+        await self._reaction(payload, added=True)
+
+    async def on_raw_reaction_remove(self, payload: discord.RawReactionActionEvent) -> None:
+        await self._reaction(payload, added=False)
+
+    async def _reaction(self, payload: discord.RawReactionActionEvent, added: bool) -> None:
+        """Store 👍/👎 on a generation, keyed by the user who reacted."""
+        emoji = str(payload.emoji)
+        if emoji not in REACTIONS or self.user is None or payload.user_id == self.user.id:
+            return
+        generation = await self.store.generation_for_message(payload.message_id)
+        if generation is None:
+            return
+        kind = f"reaction:{emoji}"
+        if added:
+            await self.store.set_feedback(generation.id, payload.user_id, kind, REACTIONS[emoji])
+        else:
+            await self.store.remove_feedback(generation.id, payload.user_id, kind)

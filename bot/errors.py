@@ -1,0 +1,54 @@
+"""One place that turns any failure of a command into a friendly, ephemeral answer."""
+
+from __future__ import annotations
+
+import logging
+
+import discord
+from discord import app_commands
+
+from data.events import MusicError
+from model.engine import EngineBusy, EngineStopped
+
+log = logging.getLogger(__name__)
+
+UNEXPECTED = "Something went wrong on my side (it has been logged). Please try again in a moment."
+
+
+def user_message(error: BaseException) -> str:
+    """The text a user sees for an error."""
+    if isinstance(error, app_commands.CommandInvokeError):
+        error = error.original
+    if isinstance(error, (MusicError, EngineBusy)):
+        return str(error)
+    if isinstance(error, EngineStopped):
+        return "The composer is restarting. Try again in a few seconds."
+    if isinstance(error, app_commands.TransformerError):
+        return f"I couldn't read the value `{error.value}`. Check the option and try again."
+    if isinstance(error, app_commands.CommandOnCooldown):
+        return f"Slow down a little: try again in {error.retry_after:.0f} s."
+    return UNEXPECTED
+
+
+async def send_error(interaction: discord.Interaction, message: str) -> None:
+    """Answer ephemerally whether or not the interaction was already deferred."""
+    try:
+        if interaction.response.is_done():
+            if not interaction.is_expired():
+                try:
+                    await interaction.delete_original_response()  # remove the public "thinking…"
+                except discord.HTTPException:
+                    pass
+                await interaction.followup.send(f"⚠️ {message}", ephemeral=True)
+        else:
+            await interaction.response.send_message(f"⚠️ {message}", ephemeral=True)
+    except discord.HTTPException:
+        log.exception("could not deliver an error message to the user")
+
+
+async def report_error(interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
+    """The command tree's error handler."""
+    message = user_message(error)
+    if message == UNEXPECTED:
+        log.error("command %s failed", interaction.command and interaction.command.name, exc_info=error)
+    await send_error(interaction, message)

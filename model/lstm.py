@@ -1,0 +1,80 @@
+"""The melody language model: Embedding -> LSTM -> Linear, with incremental decoding.
+
+Shapes: B batch, T time, E embed, H hidden, L layers, V vocabulary.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import torch
+from torch import nn
+from torch.nn.utils.rnn import pack_padded_sequence
+
+from model.config import LSTMConfig
+from model.vocab import Vocab
+
+State = tuple[torch.Tensor, torch.Tensor]  # (h, c), each (L, B, H)
+
+
+class MelodyLSTM(nn.Module):
+    """Next-token model over melody tokens."""
+
+    def __init__(self, config: LSTMConfig, vocab_size: int) -> None:
+        super().__init__()
+        self.config = config
+        self.embed = nn.Embedding(vocab_size, config.embed)
+        self.lstm = nn.LSTM(
+            config.embed,
+            config.hidden,
+            config.layers,
+            batch_first=True,
+            dropout=config.dropout if config.layers > 1 else 0.0,
+        )
+        self.drop = nn.Dropout(config.dropout)
+        self.head = nn.Linear(config.hidden, vocab_size)
+
+    def forward(self, tokens: torch.Tensor, state: State | None = None) -> tuple[torch.Tensor, State]:
+        """tokens (B, T) -> logits (B, T, V), new state."""
+        out, state = self.lstm(self.embed(tokens), state)  # (B, T, H)
+        return self.head(self.drop(out)), state
+
+    def step(self, tokens: torch.Tensor, state: State) -> tuple[torch.Tensor, State]:
+        """One token per sequence: tokens (B,) -> logits (B, V). The incremental decoding API."""
+        out, state = self.lstm(self.embed(tokens)[:, None, :], state)  # (B, 1, H)
+        return self.head(out[:, 0]), state
+
+    def prefill(self, prompts: list[list[int]]) -> tuple[torch.Tensor, State]:
+        """Run prompts of different lengths in one call: last logits (B, V) and final states."""
+        device = self.head.weight.device
+        lengths = torch.tensor([len(p) for p in prompts])
+        padded = torch.zeros(len(prompts), int(lengths.max()), dtype=torch.long)
+        for i, p in enumerate(prompts):
+            padded[i, : len(p)] = torch.tensor(p)
+        packed = pack_padded_sequence(self.embed(padded.to(device)), lengths, batch_first=True, enforce_sorted=False)
+        _, (h, c) = self.lstm(packed)  # final states respect each prompt's own length
+        return self.head(h[-1]), (h, c)
+
+    def num_params(self) -> int:
+        return sum(p.numel() for p in self.parameters())
+
+
+def save_checkpoint(path: Path, model: MelodyLSTM, vocab: Vocab, **info: object) -> None:
+    """A self-describing checkpoint: config, vocabulary, weights and whatever ``info`` holds."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    torch.save(
+        {"config": model.config.to_dict(), "vocab": vocab.itos, "state_dict": model.state_dict(), **info},
+        tmp,
+    )
+    tmp.replace(path)
+
+
+def load_checkpoint(path: Path, device: str = "cpu") -> tuple[MelodyLSTM, Vocab, dict]:
+    """Load a checkpoint written by ``save_checkpoint``; the model is in eval mode."""
+    blob = torch.load(path, map_location=device, weights_only=True)
+    vocab = Vocab(blob["vocab"])
+    model = MelodyLSTM(LSTMConfig(**blob["config"]), len(vocab)).to(device)
+    model.load_state_dict(blob["state_dict"])
+    model.eval()
+    return model, vocab, blob

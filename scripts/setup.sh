@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Idempotent set-up: Debian packages (as root), a .venv with the CPU build of torch, the project.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+missing=()
+for pkg in fonts-liberation libfluidsynth3; do
+  dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ]; then
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+  else
+    echo "note: missing Debian packages ${missing[*]} (run as root to install them)" >&2
+  fi
+fi
+
+PYTHON=${PYTHON:-python3.11}
+command -v "$PYTHON" >/dev/null || PYTHON=python3
+[ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
+
+stamp=.venv/.setup-stamp
+want=$(cat pyproject.toml | sha1sum | cut -d' ' -f1)
+if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+  .venv/bin/pip install -q --upgrade pip
+  .venv/bin/pip install -q torch==2.13.0          # CPU wheel first, so nothing pulls a CUDA build
+  .venv/bin/pip install -q -e ".[dev]"
+  echo "$want" > "$stamp"
+fi

@@ -1,0 +1,140 @@
+"""Melody continuation: typed seed -> model prompt -> engine -> Melody in the requested key."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from data.events import PIANO_HIGH, PIANO_LOW, Key, Melody, MusicError, Note, control_tokens, encode_notes
+from data.notation import ParsedSeed, format_notes, parse_seed
+from data.prepare import HIGHEST, LOWEST
+from model.engine import Engine
+from model.lstm import load_checkpoint
+from model.sample import MelodyGrammar
+from model.vocab import Vocab
+from studio.requests import MelodyRequest
+
+DEFAULT_CHECKPOINT = Path(__file__).resolve().parent.parent / "model" / "checkpoints" / "melody.pt"
+
+
+@dataclass(frozen=True)
+class MelodyResult:
+    """A finished melody: the request (with its concrete seed and key), the notes, the typed seed."""
+
+    request: MelodyRequest
+    melody: Melody
+    seed: ParsedSeed
+    key_inferred: bool
+
+    @property
+    def continuation(self) -> tuple[Note, ...]:
+        return self.melody.notes[self.melody.seed_len :]
+
+    @property
+    def continuation_text(self) -> str:
+        seed_ticks = sum(n.ticks for n in self.seed.notes)
+        flats = self.melody.key.uses_flats
+        return format_notes(self.continuation, self.melody.meter.bar_ticks, start=seed_ticks, flats=flats)
+
+    @property
+    def text(self) -> str:
+        """Seed exactly as typed, then the continuation: ``C E G ➜ A4:e B4:e C5:q | ...``."""
+        return f"{self.seed.text} ➜ {self.continuation_text}"
+
+    @property
+    def reproduce(self) -> str:
+        r = self.request
+        return (
+            f'/melody notes:"{r.notes}" bars:{r.bars} key:"{r.key}" meter:{r.meter} tempo:{r.tempo} '
+            f"style:{r.style} temperature:{r.temperature} top_p:{r.top_p} seed:{r.seed}"
+        )
+
+
+def _fold(pitch: int | None) -> int | None:
+    """Move a pitch by octaves into the model's range (the seed itself is kept as typed)."""
+    if pitch is None:
+        return None
+    while pitch < LOWEST:
+        pitch += 12
+    while pitch > HIGHEST:
+        pitch -= 12
+    return pitch
+
+
+class Composer:
+    """The melody service shared by the Discord bot and the CLI."""
+
+    def __init__(self, engine: Engine, vocab: Vocab, info: dict | None = None) -> None:
+        self.engine = engine
+        self.vocab = vocab
+        self.info = info or {}
+
+    @classmethod
+    def load(
+        cls, checkpoint: Path = DEFAULT_CHECKPOINT, device: str = "cpu", max_batch: int = 64, max_queue: int = 256
+    ) -> Composer:
+        """Load the checkpoint and start its engine thread."""
+        model, vocab, info = load_checkpoint(checkpoint, device)
+        return cls(Engine(model, device, max_batch, max_queue).start(), vocab, info)
+
+    def close(self) -> None:
+        self.engine.stop()
+
+    def validate(self, request: MelodyRequest) -> ParsedSeed:
+        """Every check that needs no model (fast: call it before deferring); raises MusicError."""
+        seed = parse_seed(request.notes)
+        if all(n.pitch is None for n in seed.notes):
+            raise MusicError("Your seed has only rests. Add at least one note, e.g. `C E G`.")
+        meter = request.parsed_meter
+        if f"meter:{meter}" not in self.vocab:
+            supported = ", ".join(t.split(":", 1)[1] for t in self.vocab.itos if t.startswith("meter:"))
+            raise MusicError(f"I can't write in {meter} yet. Try one of: {supported} — e.g. `meter:6/8`.")
+        seed_ticks = sum(n.ticks for n in seed.notes)
+        if seed_ticks >= request.bars * meter.bar_ticks:
+            need = -(-seed_ticks // meter.bar_ticks) + 4
+            raise MusicError(
+                f"Your seed already fills {seed_ticks / meter.bar_ticks:.3g} bars of {meter}, so there's nothing left "
+                f"to continue with bars:{request.bars}. Ask for more bars, e.g. `bars:{need}`."
+            )
+        return seed
+
+    def grammar(self, request: MelodyRequest, seed: ParsedSeed, key: Key) -> MelodyGrammar:
+        """The decoding state for a validated request in ``key``, in the model's C-based space."""
+        meter = request.parsed_meter
+        shift = key.transpose_to_c
+        model_notes = [Note(None if n.pitch is None else _fold(n.pitch + shift), n.ticks) for n in seed.notes]
+        prompt = self.vocab.encode(
+            control_tokens(request.style, key.mode, meter) + encode_notes(model_notes, meter.bar_ticks)
+        )
+        stable = frozenset((pc + shift) % 12 for pc in key.stable)
+        seed_ticks = sum(n.ticks for n in seed.notes)
+        return MelodyGrammar(self.vocab, prompt, seed_ticks, meter.bar_ticks, request.bars * meter.bar_ticks, stable)
+
+    async def melody(self, request: MelodyRequest) -> MelodyResult:
+        """Continue the request's seed; raises MusicError (for the user) or EngineBusy."""
+        seed = self.validate(request)
+        request = request.with_seed()
+        key = request.parsed_key
+        inferred = key is None
+        if key is None:
+            key = await asyncio.get_running_loop().run_in_executor(None, infer_key, seed.notes)
+            request = replace(request, key=str(key))
+        grammar = self.grammar(request, seed, key)
+        shift = key.transpose_to_c
+        assert request.seed is not None
+        await self.engine.generate(grammar, request.seed, request.temperature, request.top_p)
+        continuation = [Note(None if n.pitch is None else _clamp(n.pitch - shift), n.ticks) for n in grammar.notes]
+        melody = Melody(seed.notes + tuple(continuation), key, request.parsed_meter, request.tempo, len(seed.notes))
+        return MelodyResult(request, melody, seed, inferred)
+
+
+def infer_key(notes: tuple[Note, ...]) -> Key:
+    """Key of the seed (music21 is imported here, in the worker thread, the first time)."""
+    from data.theory import estimate_key
+
+    return estimate_key(notes)
+
+
+def _clamp(pitch: int) -> int:
+    return min(max(pitch, PIANO_LOW), PIANO_HIGH)

@@ -1,0 +1,50 @@
+import pytest
+
+from data.events import Key, Melody, Meter, MusicError, Note, decode_notes, encode_notes
+
+
+@pytest.mark.parametrize(
+    ("text", "tonic", "mode", "name"),
+    [("C", 0, "major", "C"), ("F# minor", 6, "minor", "F#"), ("Bbm", 10, "minor", "Bb"),
+     ("D dorian", 2, "dorian", "D"), ("a aeolian", 9, "minor", "A"), ("Eb major", 3, "major", "Eb")],
+)
+def test_keys_parse_from_what_musicians_type(text, tonic, mode, name):
+    key = Key.parse(text)
+    assert (key.tonic, key.mode, key.name) == (tonic, mode, name)
+
+
+def test_modes_share_their_parent_scale_and_move_to_c():
+    assert Key.parse("D dorian").scale == Key.parse("C major").scale
+    assert Key.parse("D dorian").transpose_to_c == 0
+    assert Key.parse("G major").transpose_to_c == 5  # G -> C is a fourth up (smallest move)
+    assert Key.parse("E minor").transpose_to_c == 5  # parent G major -> C
+    assert Key.parse("A minor").stable == frozenset({9, 0, 4})
+    assert Key.parse("D dorian").stable == frozenset({2, 5, 9})
+
+
+@pytest.mark.parametrize("bad", ["H major", "C blues", "", "do major"])
+def test_bad_keys_say_what_to_type(bad):
+    with pytest.raises(MusicError, match="`"):
+        Key.parse(bad)
+
+
+def test_meters():
+    assert Meter.parse("6/8").bar_ticks == 36
+    assert Meter.parse("3/4").bar_ticks == 36
+    assert Meter.parse(" 4/4 ").bar_ticks == 48
+    for bad in ["4/5", "x", "0/4", "13/8"]:
+        with pytest.raises(MusicError):
+            Meter.parse(bad)
+
+
+def test_encoding_inserts_bar_lines_and_decodes_back():
+    notes = [Note(60, 12), Note(62, 12), Note(64, 24), Note(None, 12), Note(67, 36)]
+    tokens = encode_notes(notes, bar_ticks=48)
+    assert tokens == ["p60", "d12", "p62", "d12", "p64", "d24", "|", "r", "d12", "p67", "d36", "|"]
+    assert decode_notes(tokens) == notes
+
+
+def test_melody_length_in_bars():
+    melody = Melody((Note(60, 48), Note(62, 12)), meter=Meter(4, 4))
+    assert melody.bars == 2
+    assert melody.onsets() == [0, 48]

@@ -1,0 +1,91 @@
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from data.events import MusicError, Note
+from data.notation import MAX_SEED_NOTES, format_notes, parse_seed
+
+
+def pitches(text: str) -> list[int | None]:
+    return [n.pitch for n in parse_seed(text).notes]
+
+
+def test_relative_octaves_pick_the_nearest_note():
+    assert pitches("C E G") == [60, 64, 67]
+    assert pitches("C B") == [60, 59]  # B below, not a major seventh up
+    assert pitches("G C") == [67, 72]
+    assert pitches("A B C") == [69, 71, 72]
+
+
+def test_explicit_octaves_accidentals_and_lilypond_marks():
+    assert pitches("C5 Eb F#3 Bb") == [72, 75, 54, 58]
+    assert pitches("C C' C") == [60, 72, 72]
+    assert pitches("c# db") == [61, 61]
+
+
+def test_solfege_midi_numbers_and_rests():
+    assert pitches("do re mi fa sol la ti do") == [60, 62, 64, 65, 67, 69, 71, 72]
+    assert pitches("60 64 67") == [60, 64, 67]
+    assert pitches("C R E rest G") == [60, None, 64, None, 67]
+
+
+def test_durations_persist_and_dots_apply_to_one_note():
+    notes = parse_seed("C4:q D4:e E4 G4:h. A:8 B.").notes
+    assert [n.ticks for n in notes] == [12, 6, 6, 36, 6, 9]
+    assert [n.ticks for n in parse_seed("C:16 D:2 E:8t").notes] == [3, 24, 4]
+
+
+def test_typed_tokens_are_kept_exactly_and_bar_lines_ignored():
+    seed = parse_seed("  C4:q  D  | e ")
+    assert seed.text == "C4:q D | e"
+    assert len(seed.notes) == 3
+
+
+@pytest.mark.parametrize(
+    ("text", "needle"),
+    [
+        ("", "empty"),
+        ("| |", "empty"),
+        ("C X G", "`X`"),
+        ("C:z", "duration"),
+        ("C9", "piano"),
+        ("200", "MIDI"),
+        (" ".join(["C"] * (MAX_SEED_NOTES + 1)), "more than"),
+    ],
+)
+def test_bad_input_names_the_problem_and_shows_an_example(text, needle):
+    with pytest.raises(MusicError) as info:
+        parse_seed(text)
+    message = str(info.value)
+    assert needle in message
+    assert "`" in message  # every message shows something to type
+
+
+def test_formatted_notes_parse_back_to_the_same_notes():
+    notes = [Note(67, 6), Note(69, 6), Note(71, 12), Note(None, 24), Note(72, 48)]
+    text = format_notes(notes, bar_ticks=48)
+    assert text == "G4:e A4:e B4:q R:h | C5:w |"
+    assert parse_seed(text).notes == tuple(notes)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(max_size=80))
+def test_any_text_is_a_melody_or_a_clear_error(text):
+    try:
+        seed = parse_seed(text)
+    except MusicError as exc:
+        assert str(exc) and "`" in str(exc)
+    else:
+        assert seed.notes
+        assert all(n.ticks > 0 for n in seed.notes)
+        assert all(n.pitch is None or 0 <= n.pitch <= 127 for n in seed.notes)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(["C", "D#", "Eb5", "fa", "R", "62", "G:e", "A.", "B:h.", "|"]), min_size=1,
+                max_size=20))
+def test_note_like_text_always_parses(tokens):
+    if all(t == "|" for t in tokens):
+        return
+    seed = parse_seed(" ".join(tokens))
+    assert len(seed.notes) == sum(t != "|" for t in tokens)

@@ -1,0 +1,61 @@
+import torch
+
+from data.events import BAR
+from model.sample import MelodyGrammar, sample
+from model.vocab import Vocab
+
+
+def test_sampling_respects_the_mask_and_the_uniform_draw():
+    logits = torch.tensor([[5.0, 1.0, 0.0, 3.0]] * 3)
+    allowed = torch.tensor([[False, True, True, True]] * 3)
+    ones = torch.ones(3)
+    picks = sample(logits, allowed, ones, ones, torch.tensor([0.0, 0.5, 0.999]))
+    assert picks.tolist()[0] == 3  # most likely allowed token first in the CDF
+    assert 0 not in picks.tolist()
+
+
+def test_top_p_keeps_only_the_nucleus():
+    logits = torch.log(torch.tensor([[0.7, 0.2, 0.1]]))
+    allowed = torch.ones(1, 3, dtype=torch.bool)
+    for u in torch.linspace(0, 0.999, 20):
+        pick = sample(logits, allowed, torch.ones(1), torch.tensor([0.5]), u[None])
+        assert pick.item() == 0
+
+
+def run_grammar(grammar: MelodyGrammar, vocab: Vocab, seed: int) -> list[str]:
+    """Drive a grammar with uniform random choices among allowed tokens."""
+    g = torch.Generator().manual_seed(seed)
+    emitted = []
+    while not grammar.done:
+        forced = grammar.forced()
+        if forced is not None:
+            emitted.append(vocab.itos[forced])
+            continue
+        allowed = grammar.allowed().nonzero().flatten()
+        token = int(allowed[torch.randint(len(allowed), (1,), generator=g)])
+        grammar.accept(token)
+        emitted.append(vocab.itos[token])
+    return emitted
+
+
+def test_grammar_fills_every_bar_and_ends_on_a_stable_note():
+    vocab = Vocab.for_melodies()
+    stable = frozenset({0, 4, 7})
+    for seed in range(30):
+        grammar = MelodyGrammar(vocab, [1], now=30, bar_ticks=36, target=36 * 6, stable=stable)
+        run_grammar(grammar, vocab, seed)
+        assert 30 + sum(n.ticks for n in grammar.notes) == 36 * 6
+        now = 30
+        for note in grammar.notes:  # no note crosses a bar line
+            assert now // 36 == (now + note.ticks - 1) // 36
+            now += note.ticks
+        last = grammar.notes[-1]
+        assert last.pitch is not None and last.pitch % 12 in stable
+
+
+def test_grammar_inserts_bar_lines_and_handles_an_off_grid_seed():
+    vocab = Vocab.for_melodies()
+    grammar = MelodyGrammar(vocab, [1], now=43, bar_ticks=48, target=96, stable=frozenset({0}))
+    tokens = run_grammar(grammar, vocab, 1)
+    assert BAR in tokens
+    assert 43 + sum(n.ticks for n in grammar.notes) == 96
