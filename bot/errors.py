@@ -31,15 +31,12 @@ def user_message(error: BaseException) -> str:
 
 
 async def send_error(interaction: discord.Interaction, message: str) -> None:
-    """Answer ephemerally whether or not the interaction was already deferred."""
+    """Answer ephemerally before a defer; after one, turn the "thinking…" reply into the message."""
     try:
         if interaction.response.is_done():
+            # After a public defer Discord keeps the reply public: replace the "thinking…" with the message.
             if not interaction.is_expired():
-                try:
-                    await interaction.delete_original_response()  # remove the public "thinking…"
-                except discord.HTTPException:
-                    pass
-                await interaction.followup.send(f"⚠️ {message}", ephemeral=True)
+                await interaction.edit_original_response(content=f"⚠️ {message}", embed=None, attachments=[])
         else:
             await interaction.response.send_message(f"⚠️ {message}", ephemeral=True)
     except discord.HTTPException:

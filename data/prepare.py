@@ -39,6 +39,18 @@ class Tune:
     tokens: tuple[str, ...]
 
 
+def refine_mode(mode: str, notes: list[Note]) -> str:
+    """Unmarked keys read as major; a tune (in C-space) that ends on A or D is minor or dorian.
+
+    Many ABC files write only the key signature (``K:G`` for E minor); folk tunes end on their
+    tonic, so the final note tells the mode apart where the signature cannot.
+    """
+    final = next((n.pitch for n in reversed(notes) if n.pitch is not None), None)
+    if mode != "major" or final is None:
+        return mode
+    return {9: "minor", 2: "dorian"}.get(final % 12, mode)
+
+
 def split_of(ident: str) -> str:
     """Deterministic 90/5/5 split by tune identity."""
     bucket = int(hashlib.sha1(ident.encode()).hexdigest(), 16) % 100

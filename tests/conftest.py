@@ -1,0 +1,17 @@
+"""Shared fixtures: the real shipped checkpoint behind a running engine."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from studio.melody import DEFAULT_CHECKPOINT, Composer
+
+
+@pytest.fixture(scope="session")
+def composer() -> Iterator[Composer]:
+    """The shipped model, loaded once for the whole run."""
+    composer = Composer.load(DEFAULT_CHECKPOINT)
+    yield composer
+    composer.close()
