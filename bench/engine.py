@@ -1,6 +1,6 @@
 """Engine throughput: iteration-level batching vs one request at a time, measured in the same run.
 
-    python bench/engine.py [--checkpoint model/checkpoints/melody.pt] [--bars 16] [--device cpu]
+    python -m bench.engine [--checkpoint model/checkpoints/melody.pt] [--bars 16] [--device cpu]
 
 For N = 1, 8, 64 concurrent requests it prints tokens/s and per-request latency (median and
 p95), and the speed-up against the same N requests run one at a time through the same engine.
@@ -11,14 +11,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import statistics
-import sys
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from studio.melody import DEFAULT_CHECKPOINT, Composer  # noqa: E402
-from studio.requests import MelodyRequest  # noqa: E402
+from studio.melody import DEFAULT_CHECKPOINT, Composer
+from studio.requests import MelodyRequest
 
 
 async def timed(composer: Composer, request: MelodyRequest) -> tuple[float, int]:

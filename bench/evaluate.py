@@ -1,6 +1,6 @@
 """Held-out evaluation: NLL per token of the shipped model, the `seed` preset and an n-gram baseline.
 
-    python bench/evaluate.py --checkpoints model/checkpoints/melody.pt /tmp/seed.pt \
+    python -m bench.evaluate --checkpoints model/checkpoints/melody.pt /tmp/seed.pt \
         --report model/checkpoints/REPORT.md
 
 All models are scored on the same test-split windows (the control prefix given, every later
@@ -10,16 +10,13 @@ token predicted). The n-gram order is chosen on the validation split.
 from __future__ import annotations
 
 import argparse
-import sys
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from data.prepare import DEFAULT_CACHE, load_tunes  # noqa: E402
-from model.lstm import load_checkpoint  # noqa: E402
-from model.ngram import NGram  # noqa: E402
-from model.train import CONTROL_LEN, evaluate_nll, windows  # noqa: E402
+from data.prepare import DEFAULT_CACHE, load_tunes
+from model.lstm import load_checkpoint
+from model.ngram import NGram
+from model.train import CONTROL_LEN, evaluate_nll, windows
 
 
 def main() -> None:

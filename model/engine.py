@@ -178,8 +178,9 @@ class Engine:
         for row, job in enumerate(active):
             try:
                 if row in forced:
-                    tokens[row] = forced[row]
-                job.grammar.accept(int(tokens[row]))
+                    tokens[row] = forced[row]  # e.g. a bar line: fed to the model, not a choice
+                else:
+                    job.grammar.accept(int(tokens[row]))
                 job.steps += 1
                 self.tokens += 1
                 if job.grammar.done:

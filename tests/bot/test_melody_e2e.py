@@ -125,7 +125,8 @@ async def test_a_full_queue_answers_busy_and_the_bot_recovers(env, composer):
 async def test_python_m_bot_uses_the_configured_urls_and_syncs_globally(tmp_path):
     async with running_fake() as fake:
         env = {**os.environ, "DISCORD_TOKEN": "fake-token", "DISCORD_API_BASE": fake.api_base,
-               "DISCORD_GATEWAY_URL": fake.gateway_url, "MUSICGENIUS_DB": str(tmp_path / "b.sqlite3"), "PYTHONPATH": str(ROOT)}
+               "DISCORD_GATEWAY_URL": fake.gateway_url, "MUSICGENIUS_DB": str(tmp_path / "b.sqlite3"),
+               "PYTHONPATH": str(ROOT)}
         env.pop("DISCORD_DEV_GUILD", None)
         proc = await asyncio.create_subprocess_exec(sys.executable, "-m", "bot", cwd=tmp_path, env=env,
                                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT)

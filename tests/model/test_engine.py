@@ -1,9 +1,11 @@
 import asyncio
+import itertools
 import threading
 
 import pytest
 import torch
 
+from data.events import BAR, decode_notes
 from model.config import LSTMConfig
 from model.engine import Engine, EngineBusy
 from model.lstm import MelodyLSTM
@@ -83,3 +85,30 @@ async def test_a_cancelled_caller_does_not_block_others(engine):
     await asyncio.sleep(0)
     task.cancel()
     assert (await engine.generate(grammar(), seed=6)).done
+
+
+async def test_the_model_is_fed_exactly_the_melody_the_user_gets():
+    fed: list[int] = []
+
+    class Recording(MelodyLSTM):
+        def step(self, tokens, state):
+            fed.append(int(tokens[0]))
+            return super().step(tokens, state)
+
+    torch.manual_seed(1)
+    engine = Engine(Recording(LSTMConfig(embed=16, hidden=32, layers=1), len(VOCAB))).start()
+    try:
+        g = await engine.generate(grammar(6), seed=4)
+    finally:
+        engine.stop()
+    tokens = VOCAB.decode(fed)
+    assert decode_notes(tokens) == g.notes[: len(decode_notes(tokens))]
+    assert len(decode_notes(tokens)) == len(g.notes) - 1  # all but the last note, which ends the request
+    for previous, token in itertools.pairwise(tokens):
+        if previous == BAR:
+            assert token.startswith("p") or token == "r"  # a note, never a duration, follows a bar line
+        if previous.startswith("d"):
+            assert token.startswith("p") or token in ("r", BAR)
+        if previous.startswith("p") or previous == "r":
+            assert token.startswith("d")
+    assert tokens.count(BAR) == 5  # bars 1-5 end inside the request; the final bar line is never fed
