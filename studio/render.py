@@ -48,10 +48,10 @@ def piano_roll_png(melody: Melody, title: str = "") -> bytes:
             ax.axhspan(p - 0.5, p + 0.5, color="#f0f0f0", zorder=-1)
     ax.set_xticks([b * bar_q for b in range(melody.bars)], [str(b + 1) for b in range(melody.bars)])
     ax.set_xlabel("bar")
-    ax.set_title(title or f"{melody.key} · {melody.meter} · {melody.tempo} bpm", fontsize=10)
+    ax.set_title(title or f"{melody.key} · {melody.meter} · {melody.tempo} bpm", fontsize=10, loc="left")
     ax.legend(handles=[Patch(color=SEED_COLOUR, label="your seed"),
                        Patch(color=CONTINUATION_COLOUR, label="continuation")],
-              loc="upper right", fontsize=8, framealpha=0.9)
+              loc="lower right", bbox_to_anchor=(1.0, 1.0), ncol=2, fontsize=8, frameon=False)
     fig.tight_layout()
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png")
