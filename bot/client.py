@@ -11,6 +11,7 @@ from discord.ext import commands
 
 from bot.errors import report_error
 from bot.settings import Settings
+from bot.views import CandidateButton
 from studio.melody import Composer
 from studio.store import REACTIONS, Store
 
@@ -40,6 +41,7 @@ class MusicGenius(commands.Bot):
 
     async def setup_hook(self) -> None:
         await self.load_extension("bot.cogs.compose")
+        self.add_dynamic_items(CandidateButton)  # buttons keep working after a restart
         self.tree.on_error = report_error
         if self.settings.dev_guild:
             guild = discord.Object(self.settings.dev_guild)
@@ -57,15 +59,15 @@ class MusicGenius(commands.Bot):
         await self._reaction(payload, added=False)
 
     async def _reaction(self, payload: discord.RawReactionActionEvent, added: bool) -> None:
-        """Store 👍/👎 on a generation, keyed by the user who reacted."""
+        """Store 👍/👎 on the candidates of a reply, keyed by the user who reacted (not the requester)."""
         emoji = str(payload.emoji)
         if emoji not in REACTIONS or self.user is None or payload.user_id == self.user.id:
             return
-        generation = await self.store.generation_for_message(payload.message_id)
-        if generation is None:
+        shown = await self.store.generations_for_message(payload.message_id)
+        if not shown:
             return
-        kind = f"reaction:{emoji}"
+        ids, kind = [g.id for g in shown], f"reaction:{emoji}"
         if added:
-            await self.store.set_feedback(generation.id, payload.user_id, kind, REACTIONS[emoji])
+            await self.store.set_feedback(ids, payload.user_id, kind, REACTIONS[emoji])
         else:
-            await self.store.remove_feedback(generation.id, payload.user_id, kind)
+            await self.store.remove_feedback(ids, payload.user_id, kind)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+import aiohttp
 import discord
 from discord import app_commands
 
@@ -39,13 +40,19 @@ async def send_error(interaction: discord.Interaction, message: str) -> None:
                 await interaction.edit_original_response(content=f"⚠️ {message}", embed=None, attachments=[])
         else:
             await interaction.response.send_message(f"⚠️ {message}", ephemeral=True)
-    except discord.HTTPException:
-        log.exception("could not deliver an error message to the user")
+    except (discord.HTTPException, aiohttp.ClientError, RuntimeError) as exc:  # e.g. the bot is shutting down
+        log.warning("could not deliver an error message to the user: %s", exc)
+
+
+async def answer_error(interaction: discord.Interaction, error: BaseException) -> None:
+    """Log what is unexpected, and always tell the user something useful."""
+    message = user_message(error)
+    if message == UNEXPECTED:
+        what = interaction.command.name if interaction.command else (interaction.data or {}).get("custom_id")
+        log.error("interaction %s failed", what, exc_info=error)
+    await send_error(interaction, message)
 
 
 async def report_error(interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
     """The command tree's error handler."""
-    message = user_message(error)
-    if message == UNEXPECTED:
-        log.error("command %s failed", interaction.command and interaction.command.name, exc_info=error)
-    await send_error(interaction, message)
+    await answer_error(interaction, error)

@@ -27,19 +27,27 @@ def to_files(files: list[Attachment]) -> list[discord.File]:
     return [discord.File(io.BytesIO(f.data), filename=f.filename, description=f.description or None) for f in files]
 
 
-def melody_content(result: MelodyResult) -> tuple[str, Attachment | None]:
-    """The note text as message content; when too long, a shortened text plus the full text as a file."""
-    text = f"🎼 **Your melody** — seed ➜ continuation\n```\n{result.text}\n```"
+def candidates_content(results: list[MelodyResult]) -> tuple[str, Attachment | None]:
+    """Each candidate's notes (seed first, as typed); when too long, shortened, with the full text as a file."""
+    head = "🎼 **Your melody** — seed ➜ continuation" if len(results) == 1 else (
+        f"🎼 **{len(results)} candidates** — seed ➜ continuation. Pick one, or ask for more like it.")
+    blocks = [f"**{i}.** ```\n{r.text}\n```" if len(results) > 1 else f"```\n{r.text}\n```"
+              for i, r in enumerate(results, start=1)]
+    text = "\n".join([head, *blocks])
     if len(text) <= MAX_CONTENT:
         return text, None
-    short = result.text[: MAX_CONTENT - 200].rsplit(" ", 1)[0]
-    full = Attachment(f"melody-{result.request.seed}.txt", result.text.encode(), "All the notes as text")
-    return f"🎼 **Your melody** — seed ➜ continuation (full text attached)\n```\n{short} …\n```", full
+    room = (MAX_CONTENT - len(head) - 60) // len(results) - 20
+    short = [f"**{i}.** ```\n{r.text[:room].rsplit(' ', 1)[0]} …\n```" for i, r in enumerate(results, start=1)]
+    full = "\n\n".join(f"Candidate {i}: {r.text}" for i, r in enumerate(results, start=1))
+    return "\n".join([f"{head} (full notes attached)", *short]), Attachment(
+        f"melody-{results[0].request.seed}-notes.txt", full.encode(), "All the notes as text")
 
 
-def melody_embed(result: MelodyResult) -> discord.Embed:
+def melody_embed(result: MelodyResult, index: int = 0, total: int = 1) -> discord.Embed:
+    """Key, meter, tempo, bars, the parameters and RNG seed that reproduce this candidate."""
     r, m = result.request, result.melody
-    embed = discord.Embed(title="Melody continuation", colour=discord.Colour.blurple())
+    title = "Melody continuation" if total == 1 else f"Candidate {index + 1}"
+    embed = discord.Embed(title=title, colour=discord.Colour.blurple())
     embed.add_field(name="Key", value=f"{m.key}{' (from your seed)' if result.key_inferred else ''}")
     embed.add_field(name="Meter", value=str(m.meter))
     embed.add_field(name="Tempo", value=f"{m.tempo} bpm")
@@ -48,5 +56,6 @@ def melody_embed(result: MelodyResult) -> discord.Embed:
     embed.add_field(name="Sampling", value=f"temperature {r.temperature}, top_p {r.top_p}")
     embed.add_field(name="RNG seed", value=str(r.seed))
     embed.add_field(name="Reproduce", value=f"`{result.reproduce}`"[:1024], inline=False)
-    embed.set_footer(text="React 👍 or 👎 so I learn what you like.")
+    if index == total - 1:
+        embed.set_footer(text="React 👍 or 👎, or press a button, so I learn what you like.")
     return embed

@@ -51,7 +51,8 @@ def duration_name(ticks: int) -> str:
     """Ticks -> the duration suffix the notation parser reads back ('q', 'e.', '3/8' ...)."""
     if ticks in DURATION_NAMES:
         return DURATION_NAMES[ticks]
-    return str(Fraction(ticks, TPQ))
+    quarters = Fraction(ticks, TPQ)
+    return f"{quarters.numerator}/{quarters.denominator}"  # always with a slash: `8` alone is an eighth
 
 
 @dataclass(frozen=True)

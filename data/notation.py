@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from fractions import Fraction
 
 from data.events import (
     LETTER_PC,
@@ -60,11 +61,16 @@ def _split(text: str) -> list[str]:
 
 
 def _parse_duration(text: str, token: str) -> int:
+    fraction = re.fullmatch(r"([0-9]{1,2})/([1-9][0-9]?)", text)
+    if fraction:  # quarters as a fraction: `5/4` is a quarter tied to a sixteenth
+        ticks = Fraction(int(fraction[1]), int(fraction[2])) * TPQ
+        if ticks.denominator == 1 and 0 < ticks <= 16 * TPQ:
+            return int(ticks)
     match = _DURATION.fullmatch(text.lower())
     if not match:
         raise MusicError(
             f"I don't understand the duration in `{token}`. Use `:w :h :q :e :s` (or `:1 :2 :4 :8 :16`), "
-            f"with `.` for dotted — e.g. `C:q D:e. E:s G:h`."
+            f"with `.` for dotted, or quarters as a fraction like `:5/4` — e.g. `C:q D:e. E:s G:h`."
         )
     base = match["base"]
     ticks = LETTER_DURATIONS.get(base) if base.isalpha() else NUMBER_DURATIONS[base]
@@ -86,7 +92,7 @@ def _split_duration(token: str) -> tuple[str, str | None]:
     return token, None
 
 
-def parse_seed(text: str) -> ParsedSeed:
+def parse_seed(text: str, max_notes: int = MAX_SEED_NOTES) -> ParsedSeed:
     """Parse typed note text; raises MusicError (with a valid example) on anything unreadable."""
     tokens = _split(text or "")
     if not tokens or all(tok == "|" for tok in tokens):
@@ -99,9 +105,9 @@ def parse_seed(text: str) -> ParsedSeed:
         if token in ("|", "||"):
             typed.append(token)
             continue
-        if len(notes) >= MAX_SEED_NOTES:
+        if len(notes) >= max_notes:
             raise MusicError(
-                f"That seed has more than {MAX_SEED_NOTES} notes. Give me a short motif (2-16 notes works best), "
+                f"That seed has more than {max_notes} notes. Give me a short motif (2-16 notes works best), "
                 f"e.g. {EXAMPLE}."
             )
         head, dur = _split_duration(token)

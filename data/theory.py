@@ -1,11 +1,14 @@
-"""The only module that imports music21: corpus access, key analysis, scores -> Melody."""
+"""The only module that imports music21: corpus access, key analysis, scores -> Melody, Melody -> MusicXML."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
+from fractions import Fraction
 from pathlib import Path
 
-from music21 import converter, corpus, key, meter, note, stream
+from music21 import clef, converter, corpus, defaults, key, layout, metadata, meter, note, pitch, stream, tempo
+from music21.musicxml.m21ToXml import GeneralObjectExporter, ScoreExporter
 
 from data.events import TPQ, Key, Melody, Meter, MusicError, Note
 
@@ -92,3 +95,107 @@ def estimate_key(notes: list[Note] | tuple[Note, ...]) -> Key:
     if not len(s):
         raise MusicError("There are no pitched notes to take a key from. Add a few notes, e.g. `C E G`.")
     return to_key(s.analyze("key"))
+
+
+# ---- engraving: Melody -> MusicXML ----------------------------------------------------------
+SEED_COLOUR = "#c8442a"  # the piano roll's seed orange, a shade darker so it reads on a staff
+_M21_SHARPS = ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B")
+_M21_FLATS = ("C", "D-", "D", "E-", "E", "F", "G-", "G", "A-", "A", "B-", "B")
+_PAD_RESTS = (48, 24, 18, 12, 6, 4, 3, 2, 1)  # rest lengths in ticks that fill an unfinished last bar
+MAX_NOTES_PER_LINE = 32  # four bars of 4/4 eighths: what a 1600 px wide line holds at a readable size
+
+
+def notation_key(k: Key) -> key.Key:
+    """The key to write: a mode gets its parent major's signature; over 7 sharps/flats, the enharmonic key."""
+    name = k.name.replace("b", "-")
+    if not re.fullmatch(r"[A-G][#-]?", name) or pitch.Pitch(name).pitchClass != k.tonic % 12:
+        name = (_M21_FLATS if k.uses_flats else _M21_SHARPS)[k.tonic % 12]
+    m21 = key.Key(name, k.mode)
+    if abs(m21.sharps) > 7:
+        m21 = key.Key(m21.tonic.getEnharmonic().name, k.mode)
+    return m21
+
+
+def _spell(midi: int, scale: dict[int, str], flats: bool) -> pitch.Pitch:
+    """A MIDI pitch spelled as the key spells its scale; other notes as flats or sharps."""
+    name = scale.get(midi % 12) or (_M21_FLATS if flats else _M21_SHARPS)[midi % 12]
+    p = pitch.Pitch(f"{name}4")
+    p.octave = (p.octave or 4) + (midi - p.midi) // 12
+    return p
+
+
+def _padding_rests(ticks: int, bar_ticks: int, compound: bool) -> list[int]:
+    """Rests (in ticks) that complete the bar after ``ticks``, each starting where its length may start."""
+    rests, now = [], ticks % bar_ticks
+    while now and now < bar_ticks:
+        fits = [t for t in _PAD_RESTS if t <= bar_ticks - now and now % t == 0]
+        allowed = [t for t in fits if t not in ((12, 24, 48) if compound else (18,))]
+        rests.append((allowed or fits)[0])
+        now += rests[-1]
+    return rests
+
+
+def _line_starts(melody: Melody) -> set[int]:
+    """Bar numbers that begin a line: four-bar phrases (eight of 2/4), halved while a line is too busy."""
+    bar_ticks = melody.meter.bar_ticks
+    counts = [0] * melody.bars
+    for onset in melody.onsets():
+        counts[onset // bar_ticks] += 1
+    starts, bar = set(), 0
+    while bar < len(counts):
+        per_line = 8 if bar_ticks <= 2 * TPQ else 4
+        while per_line > 1 and sum(counts[bar:bar + per_line]) > MAX_NOTES_PER_LINE:
+            per_line //= 2
+        bar += per_line
+        starts.add(bar + 1)
+    return starts
+
+
+def melody_to_musicxml(melody: Melody, title: str = "", lyrics: list[str | None] | None = None) -> bytes:
+    """A melody as a one-staff MusicXML score (UTF-8 bytes) that MuseScore and verovio open.
+
+    Key and time signature, a quarter-note metronome mark, bars with tied notes across bar lines,
+    beams and tuplets, pitches spelled for the key, the seed notes coloured like the piano roll's
+    seed, and optional ``lyrics``: one syllable (or None) per note; a trailing '-' joins to the next.
+    """
+    if lyrics is not None and len(lyrics) > len(melody.notes):
+        raise ValueError(f"{len(lyrics)} lyric syllables for {len(melody.notes)} notes")
+    k = notation_key(melody.key)
+    scale = {p.pitchClass: p.name for p in k.pitches}
+    flats = k.sharps < 0 or (k.sharps == 0 and melody.key.uses_flats)
+    part = stream.Part()
+    part.partName = ""
+    part.append([k, meter.TimeSignature(str(melody.meter)),
+                 tempo.MetronomeMark(number=melody.tempo, referent=note.Note(type="quarter"))])
+    bar_ticks = melody.meter.bar_ticks
+    compound = melody.meter.denominator == 8 and melody.meter.numerator % 3 == 0
+    syllables = list(lyrics or [])
+    for i, n in enumerate(melody.notes):
+        length = Fraction(n.ticks, TPQ)
+        if n.pitch is None:
+            part.append(note.Rest(quarterLength=length))
+            continue
+        element = note.Note(_spell(n.pitch, scale, flats), quarterLength=length)
+        if i < melody.seed_len:
+            element.style.color = SEED_COLOUR
+        if i < len(syllables) and syllables[i]:
+            element.addLyric(syllables[i])
+        part.append(element)
+    for ticks in _padding_rests(melody.ticks, bar_ticks, compound):
+        part.append(note.Rest(quarterLength=Fraction(ticks, TPQ)))
+    part.insert(0, clef.bestClef(part, recurse=True))  # bass clef for low tunes; makeNotation's is per bar
+    part.makeNotation(inPlace=True)
+    starts = _line_starts(melody)
+    for measure in part.getElementsByClass(stream.Measure):
+        if measure.number in starts:
+            measure.insert(0, layout.SystemLayout(isNew=True))
+    score = stream.Score([part])
+    score.metadata = metadata.Metadata(title=title) if title else metadata.Metadata()
+    exporter = ScoreExporter(GeneralObjectExporter().fromGeneralObject(score))
+    root = exporter.parse()
+    for parent, tag, default in ((root, "movement-title", defaults.title),
+                                 (root.find("identification"), "creator", defaults.author)):
+        for child in [] if parent is None else parent.findall(tag):
+            if child.text == default:  # music21's placeholders: "Music21 Fragment" by "Music21"
+                parent.remove(child)
+    return exporter.asBytes()

@@ -86,6 +86,11 @@ class Engine:
             self._queue.get_nowait().future.set_exception(EngineStopped("The composer is shutting down."))
 
     @property
+    def busy(self) -> bool:
+        """True when a new request would be refused."""
+        return self._queue.full()
+
+    @property
     def running(self) -> bool:
         return self._thread is not None and self._thread.is_alive()
 

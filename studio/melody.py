@@ -7,13 +7,13 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from data.events import PIANO_HIGH, PIANO_LOW, Key, Melody, MusicError, Note, control_tokens, encode_notes
-from data.notation import ParsedSeed, format_notes, parse_seed
+from data.notation import MAX_SEED_NOTES, ParsedSeed, format_notes, parse_seed
 from data.prepare import HIGHEST, LOWEST
 from model.engine import Engine
 from model.lstm import load_checkpoint
 from model.sample import MelodyGrammar
 from model.vocab import Vocab
-from studio.requests import MelodyRequest
+from studio.requests import LIMITS, MelodyRequest
 
 DEFAULT_CHECKPOINT = Path(__file__).resolve().parent.parent / "model" / "checkpoints" / "melody.pt"
 
@@ -47,7 +47,7 @@ class MelodyResult:
         r = self.request
         return (
             f'/melody notes:"{r.notes}" bars:{r.bars} key:"{r.key}" meter:{r.meter} tempo:{r.tempo} '
-            f"style:{r.style} temperature:{r.temperature} top_p:{r.top_p} seed:{r.seed}"
+            f"style:{r.style} temperature:{r.temperature} top_p:{r.top_p} seed:{r.seed} count:1"
         )
 
 
@@ -110,6 +110,37 @@ class Composer:
         stable = frozenset((pc + shift) % 12 for pc in key.stable)
         seed_ticks = sum(n.ticks for n in seed.notes)
         return MelodyGrammar(self.vocab, prompt, seed_ticks, meter.bar_ticks, request.bars * meter.bar_ticks, stable)
+
+    async def candidates(self, request: MelodyRequest) -> list[MelodyResult]:
+        """``request.count`` continuations, RNG seeds ``seed, seed+1, …``, generated concurrently."""
+        request = request.with_seed()
+        assert request.seed is not None
+        seeds = [(request.seed + i) % LIMITS["seed"][1] for i in range(request.count)]
+        return list(await asyncio.gather(*[self.melody(replace(request, seed=s)) for s in seeds]))
+
+    @staticmethod
+    def restore(params: dict, text: str) -> MelodyResult:
+        """A stored result back from its request parameters and note text (no model needed)."""
+        request = MelodyRequest(**params)
+        seed_text, _, continuation_text = text.partition(" ➜ ")
+        seed = parse_seed(seed_text)
+        everything = parse_seed(f"{seed_text} {continuation_text}", max_notes=100_000).notes
+        key = request.parsed_key
+        assert key is not None
+        melody = Melody(everything, key, request.parsed_meter, request.tempo, len(seed.notes))
+        return MelodyResult(request, melody, seed, key_inferred=False)
+
+    @staticmethod
+    def variation_request(result: MelodyResult) -> MelodyRequest:
+        """ "More like this": keep the seed and the first half of the chosen continuation, a little cooler."""
+        melody = result.melody
+        keep = result.continuation[: min(len(result.continuation) // 2, MAX_SEED_NOTES - len(result.seed.notes))]
+        seed_ticks = sum(n.ticks for n in result.seed.notes)
+        kept = format_notes(keep, melody.meter.bar_ticks, start=seed_ticks, flats=melody.key.uses_flats)
+        r = result.request
+        return replace(
+            r, notes=f"{r.notes} {kept}".strip(), seed=None, temperature=max(0.1, round(r.temperature * 0.85, 2))
+        )
 
     async def melody(self, request: MelodyRequest) -> MelodyResult:
         """Continue the request's seed; raises MusicError (for the user) or EngineBusy."""

@@ -13,6 +13,7 @@ LIMITS = {
     "top_p": (0.1, 1.0),
     "tempo": (30, 300),
     "seed": (0, 2**31 - 1),
+    "count": (1, 3),
 }
 
 
@@ -35,12 +36,14 @@ class MelodyRequest:
     meter: str = "4/4"
     tempo: int = 110
     style: str = "irish"
+    count: int = 3  # candidates in one reply
 
     def __post_init__(self) -> None:
         _check_range("bars", self.bars, "8")
         _check_range("temperature", self.temperature, "1.0")
         _check_range("top_p", self.top_p, "0.95")
         _check_range("tempo", self.tempo, "110")
+        _check_range("count", self.count, "3")
         if self.seed is not None:
             _check_range("seed", self.seed, "42")
         if self.style not in STYLES:

@@ -6,6 +6,7 @@ transaction, so a crash never leaves half a row behind.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from dataclasses import dataclass
@@ -21,7 +22,8 @@ MIGRATIONS: list[str] = [
         user_id INTEGER NOT NULL,
         guild_id INTEGER,
         channel_id INTEGER,
-        message_id INTEGER UNIQUE,
+        message_id INTEGER,
+        candidate INTEGER NOT NULL DEFAULT 0,
         command TEXT NOT NULL,
         params TEXT NOT NULL,
         rng_seed INTEGER,
@@ -29,6 +31,7 @@ MIGRATIONS: list[str] = [
         created_at REAL NOT NULL
     );
     CREATE INDEX generations_user ON generations(user_id, created_at);
+    CREATE UNIQUE INDEX generations_message ON generations(message_id, candidate);
     CREATE TABLE feedback (
         id INTEGER PRIMARY KEY AUTOINCREMENT,
         generation_id INTEGER NOT NULL REFERENCES generations(id) ON DELETE CASCADE,
@@ -50,6 +53,7 @@ class Generation:
     id: int
     user_id: int
     message_id: int | None
+    candidate: int
     command: str
     params: dict
     rng_seed: int | None
@@ -62,6 +66,7 @@ class Store:
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
         self._db: aiosqlite.Connection | None = None
+        self._lock = asyncio.Lock()  # one connection: keep multi-statement transactions apart
 
     async def open(self) -> Store:
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -92,22 +97,39 @@ class Store:
     async def schema_version(self) -> int:
         return (await (await self.db.execute("PRAGMA user_version")).fetchone())[0]
 
-    async def add_generation(self, user_id: int, command: str, params: dict, rng_seed: int | None, notes: str,
-                             message_id: int | None = None, guild_id: int | None = None,
-                             channel_id: int | None = None) -> int:
-        """Store one generation (with the message that shows it) and return its id."""
-        cursor = await self.db.execute(
-            "INSERT INTO generations (user_id, guild_id, channel_id, message_id, command, params, rng_seed, notes,"
-            " created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (user_id, guild_id, channel_id, message_id, command, json.dumps(params), rng_seed, notes, time.time()),
-        )
-        await self.db.commit()
-        assert cursor.lastrowid is not None
-        return cursor.lastrowid
+    async def _transaction(self, statements: list[tuple[str, tuple]]) -> list[int | None]:
+        """Run writes as one transaction (all or nothing); returns each statement's lastrowid."""
+        async with self._lock:  # one shared connection: never interleave two transactions
+            try:
+                ids = []
+                for sql, args in statements:
+                    cursor = await self.db.execute(sql, args)
+                    ids.append(cursor.lastrowid)
+                await self.db.commit()
+                return ids
+            except BaseException:
+                await self.db.rollback()
+                raise
 
-    async def generation_for_message(self, message_id: int) -> Generation | None:
-        row = await (await self.db.execute("SELECT * FROM generations WHERE message_id = ?", (message_id,))).fetchone()
-        return _generation(row) if row else None
+    async def add_generations(self, user_id: int, command: str, candidates: list[tuple[dict, int | None, str]],
+                              message_id: int | None = None, guild_id: int | None = None,
+                              channel_id: int | None = None) -> list[int]:
+        """Store the candidates (params, RNG seed, note text) shown in one message; returns their ids."""
+        now = time.time()
+        ids = await self._transaction([
+            ("INSERT INTO generations (user_id, guild_id, channel_id, message_id, candidate, command, params,"
+             " rng_seed, notes, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+             (user_id, guild_id, channel_id, message_id, i, command, json.dumps(params), rng_seed, notes, now))
+            for i, (params, rng_seed, notes) in enumerate(candidates)
+        ])
+        return [i for i in ids if i is not None]
+
+    async def generations_for_message(self, message_id: int) -> list[Generation]:
+        """The candidates shown in one message, in order."""
+        rows = await (await self.db.execute(
+            "SELECT * FROM generations WHERE message_id = ? ORDER BY candidate", (message_id,)
+        )).fetchall()
+        return [_generation(r) for r in rows]
 
     async def generations(self, user_id: int, limit: int = 20) -> list[Generation]:
         rows = await (await self.db.execute(
@@ -115,21 +137,21 @@ class Store:
         )).fetchall()
         return [_generation(r) for r in rows]
 
-    async def set_feedback(self, generation_id: int, user_id: int, kind: str, value: int) -> None:
-        """Record (or replace) one user's feedback of one kind on a generation."""
-        await self.db.execute(
-            "INSERT INTO feedback (generation_id, user_id, kind, value, created_at) VALUES (?, ?, ?, ?, ?)"
-            " ON CONFLICT (generation_id, user_id, kind) DO UPDATE SET value = excluded.value,"
-            " created_at = excluded.created_at",
-            (generation_id, user_id, kind, value, time.time()),
-        )
-        await self.db.commit()
+    async def set_feedback(self, generation_ids: list[int], user_id: int, kind: str, value: int) -> None:
+        """Record (or replace) one user's feedback of one kind on each generation, in one transaction."""
+        now = time.time()
+        await self._transaction([
+            ("INSERT INTO feedback (generation_id, user_id, kind, value, created_at) VALUES (?, ?, ?, ?, ?)"
+             " ON CONFLICT (generation_id, user_id, kind) DO UPDATE SET value = excluded.value,"
+             " created_at = excluded.created_at", (gid, user_id, kind, value, now))
+            for gid in generation_ids
+        ])
 
-    async def remove_feedback(self, generation_id: int, user_id: int, kind: str) -> None:
-        await self.db.execute(
-            "DELETE FROM feedback WHERE generation_id = ? AND user_id = ? AND kind = ?", (generation_id, user_id, kind)
-        )
-        await self.db.commit()
+    async def remove_feedback(self, generation_ids: list[int], user_id: int, kind: str) -> None:
+        await self._transaction([
+            ("DELETE FROM feedback WHERE generation_id = ? AND user_id = ? AND kind = ?", (gid, user_id, kind))
+            for gid in generation_ids
+        ])
 
     async def feedback(self, generation_id: int) -> dict[tuple[int, str], int]:
         """{(user_id, kind): value} for one generation."""
@@ -140,5 +162,5 @@ class Store:
 
 
 def _generation(row: aiosqlite.Row) -> Generation:
-    return Generation(row["id"], row["user_id"], row["message_id"], row["command"], json.loads(row["params"]),
-                      row["rng_seed"], row["notes"])
+    return Generation(row["id"], row["user_id"], row["message_id"], row["candidate"], row["command"],
+                      json.loads(row["params"]), row["rng_seed"], row["notes"])

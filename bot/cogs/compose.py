@@ -1,32 +1,41 @@
-"""Composition commands: `/melody`."""
+"""Composition commands: `/melody`, and the buttons under its replies."""
 
 from __future__ import annotations
 
 import asyncio
+from dataclasses import asdict
 from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.replies import fit_attachments, melody_content, melody_embed, to_files
-from data.events import STYLES
-from studio.render import melody_files
+from bot.errors import answer_error
+from bot.replies import candidates_content, fit_attachments, melody_embed, to_files
+from bot.views import candidate_view
+from data.events import MODE_OFFSET, PITCH_NAMES, STYLES, MusicError
+from data.midi import MAX_MIDI_BYTES, seed_from_midi
+from data.notation import format_notes
+from model.engine import EngineBusy
+from studio.melody import MelodyResult
+from studio.render import candidate_files, melody_files
 from studio.requests import MelodyRequest
 
 if TYPE_CHECKING:
     from bot.client import MusicGenius
 
 FEEDBACK_EMOJI = ("👍", "👎")
+KEY_CHOICES = [f"{t} {m}" for t in PITCH_NAMES for m in MODE_OFFSET]
+METERS = ("4/4", "3/4", "6/8", "2/4", "2/2", "9/8", "3/8", "6/4", "3/2", "12/8", "4/2")
 
 
 class Compose(commands.Cog):
-    """Melody generation."""
+    """Melody generation and its candidate buttons."""
 
     def __init__(self, bot: MusicGenius) -> None:
         self.bot = bot
 
-    @app_commands.command(name="melody", description="Continue a melody from a few notes you type")
+    @app_commands.command(name="melody", description="Continue a melody from a few notes you type (or a MIDI file)")
     @app_commands.describe(
         notes="Seed notes, e.g. C E G · C4:q D4:e E4:e G4:h · do re mi · 60 64 67",
         bars="Length of the whole melody in bars (1-64, default 8)",
@@ -37,39 +46,127 @@ class Compose(commands.Cog):
         tempo="Beats per minute (30-300, default 110)",
         style="Which tradition the continuation leans on",
         top_p="Nucleus sampling, 0.1-1.0 (default 0.95)",
+        count="How many candidates to offer (1-3, default 3)",
+        midi="A MIDI file to continue instead of typed notes (its top voice is used)",
+        track="With a MIDI file: which track to take the melody from (1 = first; default: the top voice)",
     )
     @app_commands.choices(style=[app_commands.Choice(name=s, value=s) for s in STYLES])
     async def melody(
         self,
         interaction: discord.Interaction,
-        notes: str,
+        notes: str | None = None,
         bars: int = 8,
         temperature: float = 1.0,
         seed: int | None = None,
         key: str | None = None,
-        meter: str = "4/4",
-        tempo: int = 110,
+        meter: str | None = None,
+        tempo: int | None = None,
         style: str = "irish",
         top_p: float = 0.95,
+        count: int = 3,
+        midi: discord.Attachment | None = None,
+        track: int | None = None,
     ) -> None:
-        request = MelodyRequest(notes=notes, bars=bars, temperature=temperature, top_p=top_p, seed=seed,
-                                key=key, meter=meter, tempo=tempo, style=style)
-        self.bot.composer.validate(request)  # bad input is answered before deferring, ephemerally
-        await interaction.response.defer(thinking=True)
-        result = await self.bot.composer.melody(request)
-        stem = f"melody-{result.request.seed}"
-        files = await asyncio.get_running_loop().run_in_executor(None, melody_files, result.melody, stem)
-        content, overflow = melody_content(result)
+        if midi is None and not notes:
+            raise MusicError("Give me notes to start from, e.g. `notes:C E G`, or attach a MIDI file with `midi:`.")
+        if midi is not None and midi.size > MAX_MIDI_BYTES:
+            raise MusicError("MIDI seeds must be under 1 MB. Upload a short .mid file, or type notes like `C E G`.")
+        options = dict(bars=bars, temperature=temperature, top_p=top_p, seed=seed, key=key, meter=meter or "4/4",
+                       tempo=tempo or 110, style=style, count=count)
+        if midi is None:
+            request = MelodyRequest(notes=notes or "", **options)
+            self.bot.composer.validate(request)  # bad input is answered privately, before deferring
+            self._check_not_busy()
+            await interaction.response.defer(thinking=True)
+        else:
+            MelodyRequest(notes="C", **options)  # validate the options first
+            self._check_not_busy()
+            await interaction.response.defer(thinking=True)
+            request = await self._midi_request(midi, track, meter, tempo, options)
+            self.bot.composer.validate(request)
+        results = await self.bot.composer.candidates(request)
+        await self._reply(interaction, results)
+
+    @melody.autocomplete("key")
+    async def _key_choices(self, _: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+        words = current.lower().split()
+        found = [k for k in KEY_CHOICES if all(w in k.lower() for w in words)]
+        return [app_commands.Choice(name=k, value=k) for k in found[:25]]
+
+    @melody.autocomplete("meter")
+    async def _meter_choices(self, _: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+        return [app_commands.Choice(name=m, value=m) for m in METERS if current.strip() in m][:25]
+
+    def _check_not_busy(self) -> None:
+        if self.bot.composer.engine.busy:
+            raise EngineBusy()
+
+    async def _midi_request(self, midi: discord.Attachment, track: int | None, meter: str | None,
+                            tempo: int | None, options: dict) -> MelodyRequest:
+        """Turn an uploaded MIDI file into a request whose notes are the file's melody, as text."""
+        data = await midi.read()
+        loop = asyncio.get_running_loop()
+        parsed = await loop.run_in_executor(None, seed_from_midi, data, None if track is None else track - 1)
+        the_meter = meter or (str(parsed.meter) if parsed.meter else "4/4")
+        base = MelodyRequest(notes="C", **{**options, "meter": the_meter, "tempo": tempo or parsed.tempo or 110})
+        text = format_notes(parsed.notes, base.parsed_meter.bar_ticks)
+        return MelodyRequest(**{**asdict(base), "notes": text})
+
+    async def _reply(self, interaction: discord.Interaction, results: list[MelodyResult]) -> None:
+        """Send the candidates with their files and buttons, store them, add 👍 👎."""
+        stem = f"melody-{results[0].request.seed}"
+        loop = asyncio.get_running_loop()
+        files = await loop.run_in_executor(None, candidate_files, [r.melody for r in results], stem)
+        content, overflow = candidates_content(results)
         if overflow is not None:
-            files.append(overflow)
+            files.insert(0, overflow)
         files = fit_attachments(files, interaction.filesize_limit)
-        message = await interaction.followup.send(content, embed=melody_embed(result), files=to_files(files), wait=True)
-        await self.bot.store.add_generation(
-            interaction.user.id, "melody", result.request.__dict__, result.request.seed, result.text,
+        message = await interaction.followup.send(
+            content, embeds=[melody_embed(r, i, len(results)) for i, r in enumerate(results)],
+            files=to_files(files), view=candidate_view(len(results)), wait=True,
+        )
+        await self.bot.store.add_generations(
+            interaction.user.id, "melody", [(asdict(r.request), r.request.seed, r.text) for r in results],
             message_id=message.id, guild_id=interaction.guild_id, channel_id=interaction.channel_id,
         )
         for emoji in FEEDBACK_EMOJI:
             await message.add_reaction(emoji)
+
+    async def on_button(self, interaction: discord.Interaction, action: str, index: int) -> None:
+        """Pick / more like / regenerate, from whoever pressed (their feedback, their new generation)."""
+        try:
+            shown = await self.bot.store.generations_for_message(interaction.message.id) if interaction.message else []
+            if not shown or (action != "regen" and index >= len(shown)):
+                raise MusicError("I can't find that melody any more. Start a new one with `/melody notes:C E G`.")
+            self._check_not_busy()
+            await interaction.response.defer(thinking=True)
+            ids = [g.id for g in shown]
+            user = interaction.user.id
+            if action == "pick":
+                await self.bot.store.set_feedback([ids[index]], user, "pick", 1)
+                chosen = self.bot.composer.restore(shown[index].params, shown[index].notes)
+                await self._send_pick(interaction, chosen, index)
+            elif action == "more":
+                await self.bot.store.set_feedback([ids[index]], user, "more", 1)
+                chosen = self.bot.composer.restore(shown[index].params, shown[index].notes)
+                request = self.bot.composer.variation_request(chosen)
+                await self._reply(interaction, await self.bot.composer.candidates(request))
+            else:
+                await self.bot.store.set_feedback(ids, user, "regenerate", -1)
+                request = MelodyRequest(**{**shown[0].params, "seed": None})
+                await self._reply(interaction, await self.bot.composer.candidates(request))
+        except Exception as exc:  # noqa: BLE001 - every press gets an answer
+            await answer_error(interaction, exc)
+
+    async def _send_pick(self, interaction: discord.Interaction, result: MelodyResult, index: int) -> None:
+        stem = f"melody-{result.request.seed}"
+        loop = asyncio.get_running_loop()
+        files = await loop.run_in_executor(None, melody_files, result.melody, stem, f"Candidate {index + 1}")
+        files = fit_attachments(files, interaction.filesize_limit)
+        await interaction.followup.send(
+            f"🎯 {interaction.user.mention} picked candidate {index + 1}:\n```\n{result.text[:1800]}\n```",
+            embed=melody_embed(result, index, 1), files=to_files(files), wait=True,
+        )
 
 
 async def setup(bot: MusicGenius) -> None:

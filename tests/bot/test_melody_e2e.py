@@ -34,10 +34,10 @@ async def test_commands_are_synced_to_the_dev_guild(env):
 
 
 async def test_melody_defers_at_once_and_replies_with_everything(env):
-    it = await env.fake.slash("melody", {"notes": "C E G", "seed": 42, "bars": 8}, user=0)
+    it = await env.fake.slash("melody", {"notes": "C E G", "seed": 42, "bars": 8, "count": 1}, user=0)
     initial = await it.wait_initial()
     assert initial.deferred and initial.latency < 3.0 and not initial.ephemeral
-    reply = await it.wait_final(timeout=30)
+    reply = await it.wait_final(timeout=60)
     assert reply.content.count("C E G ➜") == 1
     assert reply.content.split("```\n", 1)[1].startswith("C E G ➜ ")
     fields = {f["name"]: f["value"] for f in reply.embeds[0]["fields"]}
@@ -47,22 +47,74 @@ async def test_melody_defers_at_once_and_replies_with_everything(env):
     midi = pretty_midi.PrettyMIDI(io.BytesIO(attachment(reply, ".mid")))
     assert [n.pitch for n in midi.instruments[0].notes[:3]] == [60, 64, 67]
     assert midi.time_signature_changes[0].numerator == 4
-    png = Image.open(io.BytesIO(attachment(reply, ".png")))
-    assert png.format == "PNG" and png.width > 600
+    roll = Image.open(io.BytesIO(attachment(reply, "-pianoroll.png")))
+    assert roll.format == "PNG" and roll.width > 600
+    score = Image.open(io.BytesIO(attachment(reply, "-score.png")))
+    assert score.format == "PNG" and score.width > 600
+    assert attachment(reply, ".ogg")[:4] == b"OggS"
+    assert b"<score-partwise" in attachment(reply, ".musicxml")
     await env.fake.wait_until(lambda: len(env.fake.bot_reactions(reply.id)) == 2, what="👍 and 👎")
     assert set(env.fake.bot_reactions(reply.id)) == {"👍", "👎"}
     env.fake.assert_clean()
 
 
+async def test_three_candidates_in_one_reply_each_with_its_files(env):
+    reply = await (await env.fake.slash("melody", {"notes": "A B C D", "seed": 7})).wait_final(timeout=90)
+    assert reply.content.count("A B C D ➜") == 3
+    assert [e["title"] for e in reply.embeds] == ["Candidate 1", "Candidate 2", "Candidate 3"]
+    assert [f["value"] for e in reply.embeds for f in e["fields"] if f["name"] == "RNG seed"] == ["7", "8", "9"]
+    names = [a.filename for a in reply.attachments]
+    assert len(names) <= 10
+    for i in (1, 2, 3):
+        assert {f"melody-7-{i}.mid", f"melody-7-{i}.ogg", f"melody-7-{i}-score.png"} <= set(names)
+    labels = [b["label"] for b in reply.buttons]
+    assert labels == ["Pick 1", "Pick 2", "Pick 3", "More like 1", "More like 2", "More like 3", "Regenerate"]
+
+
+async def test_buttons_pick_more_like_this_and_regenerate(env):
+    reply = await (await env.fake.slash("melody", {"notes": "G A B", "seed": 100}, user=0)).wait_final(timeout=90)
+    db = env.bot.settings.database
+
+    def feedback() -> list[tuple]:
+        with sqlite3.connect(db) as conn:
+            return conn.execute("SELECT g.candidate, f.user_id, f.kind, f.value FROM feedback f JOIN generations g "
+                                "ON g.id = f.generation_id WHERE g.message_id = ? ORDER BY g.candidate, f.kind",
+                                (reply.id,)).fetchall()
+
+    bob = int(env.fake.user(1)["id"])
+    picked = await (await env.fake.press(reply, "mg:melody:pick:1", user=1)).wait_final(timeout=60)
+    assert "picked candidate 2" in picked.content
+    candidate_2 = reply.content.split("**2.** ```\n", 1)[1].split("\n```", 1)[0]
+    assert candidate_2 in picked.content  # the very melody that was shown
+    assert {a.filename.rsplit(".", 1)[1] for a in picked.attachments} >= {"mid", "ogg", "png", "musicxml"}
+    assert feedback() == [(1, bob, "pick", 1)]
+
+    more = await (await env.fake.press(reply, "mg:melody:more:0", user=1)).wait_final(timeout=90)
+    candidate_1 = reply.content.split("**1.** ```\n", 1)[1].split("\n```", 1)[0]
+    kept = candidate_1.split(" ➜ ")[1].split()[:2]
+    assert all(block.startswith("G A B " + " ".join(kept)) for block in
+               [b.split("\n", 1)[1] for b in more.content.split("```")[1::2]])
+    assert (0, bob, "more", 1) in feedback()
+
+    again = await (await env.fake.press(reply, "mg:melody:regen:0", user=1)).wait_final(timeout=90)
+    assert again.content.count("G A B ➜") == 3 and again.content != reply.content
+    assert sorted(r for r in feedback() if r[2] == "regenerate") == [(i, bob, "regenerate", -1) for i in range(3)]
+    with sqlite3.connect(db) as conn:  # the new replies belong to the user who pressed
+        owners = conn.execute("SELECT DISTINCT user_id FROM generations WHERE message_id IN (?, ?)",
+                              (more.id, again.id)).fetchall()
+    assert owners == [(bob,)]
+
+
 async def test_same_seed_gives_the_same_melody_in_discord(env):
-    a = await (await env.fake.slash("melody", {"notes": "D F# A", "seed": 9, "meter": "6/8"})).wait_final(30)
-    b = await (await env.fake.slash("melody", {"notes": "D F# A", "seed": 9, "meter": "6/8"}, user=1)).wait_final(30)
+    options = {"notes": "D F# A", "seed": 9, "meter": "6/8", "count": 1}
+    a = await (await env.fake.slash("melody", options)).wait_final(60)
+    b = await (await env.fake.slash("melody", options, user=1)).wait_final(60)
     assert a.content == b.content
     assert attachment(a, ".mid") == attachment(b, ".mid")
 
 
 async def test_a_reaction_is_stored_for_the_user_who_reacted(env):
-    reply = await (await env.fake.slash("melody", {"notes": "C D E", "seed": 3}, user=0)).wait_final(30)
+    reply = await (await env.fake.slash("melody", {"notes": "C D E", "seed": 3, "count": 2}, user=0)).wait_final(60)
     await env.fake.wait_until(lambda: len(env.fake.bot_reactions(reply.id)) == 2, what="bot reactions")
     bob = env.fake.user(1)
     await env.fake.react(reply, "👍", user=1)
@@ -74,8 +126,8 @@ async def test_a_reaction_is_stored_for_the_user_who_reacted(env):
                                 "JOIN generations g ON g.id = f.generation_id WHERE g.message_id = ?",
                                 (reply.id,)).fetchall()
 
-    await env.fake.wait_until(lambda: len(stored()) == 1, what="feedback row")
-    assert stored() == [(int(bob["id"]), "reaction:👍", 1, int(env.fake.user(0)["id"]))]
+    await env.fake.wait_until(lambda: len(stored()) == 2, what="feedback rows")
+    assert stored() == [(int(bob["id"]), "reaction:👍", 1, int(env.fake.user(0)["id"]))] * 2
     await env.fake.unreact(reply, "👍", user=1)
     await env.fake.wait_until(lambda: stored() == [], what="feedback removed")
 
@@ -92,14 +144,14 @@ async def test_bad_input_gets_a_private_explanation_with_an_example(env, options
     reply = await it.wait_final()
     assert it.ephemeral and reply.ephemeral
     assert needle in reply.content and "`" in reply.content
-    ok = await (await env.fake.slash("melody", {"notes": "C E G", "seed": 1})).wait_final(30)  # still serving
-    assert "➜" in ok.content
+    ok = await (await env.fake.slash("melody", {"notes": "C E G", "seed": 1, "count": 1})).wait_final(60)
+    assert "➜" in ok.content  # still serving
 
 
 async def test_twenty_concurrent_users_are_all_answered(env):
-    its = await asyncio.gather(*[env.fake.slash("melody", {"notes": "G A B", "seed": i}, user=i % 3)
+    its = await asyncio.gather(*[env.fake.slash("melody", {"notes": "G A B", "seed": i, "count": 1}, user=i % 3)
                                  for i in range(20)])
-    replies = await asyncio.gather(*[it.wait_final(timeout=60) for it in its])
+    replies = await asyncio.gather(*[it.wait_final(timeout=180) for it in its])
     assert all("G A B ➜" in r.content for r in replies)
     assert all(it.initial.latency < 3.0 for it in its)
     assert len({r.content for r in replies}) > 15
@@ -110,7 +162,7 @@ async def test_a_full_queue_answers_busy_and_the_bot_recovers(env, composer):
     busy = Composer(Engine(composer.engine.model, max_batch=1, max_queue=1).start(), composer.vocab, composer.info)
     env.bot.composer = busy
     try:
-        its = await asyncio.gather(*[env.fake.slash("melody", {"notes": "C E G", "seed": i, "bars": 64})
+        its = await asyncio.gather(*[env.fake.slash("melody", {"notes": "C E G", "seed": i, "bars": 64, "count": 1})
                                      for i in range(12)])
         replies = await asyncio.gather(*[it.wait_final(timeout=60) for it in its])
         assert any("busy" in r.content for r in replies)
@@ -118,7 +170,7 @@ async def test_a_full_queue_answers_busy_and_the_bot_recovers(env, composer):
     finally:
         env.bot.composer = original
         busy.close()
-    ok = await (await env.fake.slash("melody", {"notes": "C E G", "seed": 1})).wait_final(30)
+    ok = await (await env.fake.slash("melody", {"notes": "C E G", "seed": 1, "count": 1})).wait_final(60)
     assert "➜" in ok.content
 
 
@@ -134,7 +186,7 @@ async def test_python_m_bot_uses_the_configured_urls_and_syncs_globally(tmp_path
             await fake.wait_for_commands(timeout=60, guild=False)
             await fake.wait_connected(timeout=30)
             assert "melody" in {c["name"] for c in fake.global_commands}
-            reply = await (await fake.slash("melody", {"notes": "E G B", "seed": 5})).wait_final(60)
+            reply = await (await fake.slash("melody", {"notes": "E G B", "seed": 5, "count": 1})).wait_final(90)
             assert "E G B ➜" in reply.content
         finally:
             if proc.returncode is None:

@@ -89,3 +89,9 @@ def test_note_like_text_always_parses(tokens):
         return
     seed = parse_seed(" ".join(tokens))
     assert len(seed.notes) == sum(t != "|" for t in tokens)
+
+
+def test_odd_lengths_print_as_fractions_that_read_back():
+    notes = [Note(60, 96), Note(62, 15), Note(64, 60), Note(65, 5 * 12)]
+    assert parse_seed(format_notes(notes, bar_ticks=48)).notes == tuple(notes)
+    assert [n.ticks for n in parse_seed("C:8 D:5/4").notes] == [6, 15]  # `8` alone stays an eighth

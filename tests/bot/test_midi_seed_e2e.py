@@ -1,0 +1,77 @@
+"""`/melody midi:<file>`: a MIDI upload as the seed, good and hostile files."""
+
+from __future__ import annotations
+
+import io
+import struct
+
+import mido
+import pretty_midi
+import pytest
+
+from data.events import Key, Melody, Meter, Note
+from data.midi import melody_to_midi
+
+
+def tune() -> bytes:
+    notes = tuple(Note(p, 6) for p in (67, 69, 71, 72, 74, 72, 71, 69)) + (Note(67, 12),)
+    return melody_to_midi(Melody(notes, Key(7), Meter(3, 4), tempo=96))
+
+
+def drums_only() -> bytes:
+    pm = pretty_midi.PrettyMIDI()
+    kit = pretty_midi.Instrument(0, is_drum=True)
+    kit.notes += [pretty_midi.Note(100, 36, i * 0.5, i * 0.5 + 0.1) for i in range(8)]
+    pm.instruments.append(kit)
+    buffer = io.BytesIO()
+    pm.write(buffer)
+    return buffer.getvalue()
+
+
+def many_tracks() -> bytes:
+    return b"MThd" + struct.pack(">IHHH", 6, 1, 10_000, 480) + b"MTrk\x00\x00\x00\x04\x00\xff\x2f\x00" * 3
+
+
+def absurd_tempo() -> bytes:
+    track = mido.MidiTrack([mido.MetaMessage("set_tempo", tempo=1, time=0)])
+    for p in (60, 62, 64, 65, 67):
+        track += [mido.Message("note_on", note=p, velocity=80, time=0),
+                  mido.Message("note_off", note=p, velocity=0, time=480)]
+    buffer = io.BytesIO()
+    mido.MidiFile(tracks=[track], ticks_per_beat=480).save(file=buffer)
+    return buffer.getvalue()
+
+
+async def test_a_midi_file_is_continued_from_its_melody(env):
+    it = await env.fake.slash("melody", {"midi": ("tune.mid", tune()), "count": 1, "seed": 4, "bars": 8})
+    reply = await it.wait_final(timeout=90)
+    assert reply.content.split("```\n", 1)[1].startswith("G4:e A4:e B4:e C5:e D5:e C5:e | B4:e A4:e G4:q")
+    fields = {f["name"]: f["value"] for f in reply.embeds[0]["fields"]}
+    assert fields["Meter"] == "3/4" and fields["Tempo"] == "96 bpm"  # taken from the file
+    midi = pretty_midi.PrettyMIDI(io.BytesIO(next(a.data for a in reply.attachments if a.filename.endswith(".mid"))))
+    assert [n.pitch for n in midi.instruments[0].notes[:9]] == [67, 69, 71, 72, 74, 72, 71, 69, 67]
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "needle"),
+    [("song.mid", b"\x89PNG\r\n\x1a\n" + bytes(64), "isn't a MIDI"), ("empty.mid", b"", "empty"),
+     ("drums.mid", drums_only(), "drum"), ("wide.mid", many_tracks(), "tracks"),
+     ("huge.mid", b"MThd" + bytes(2 * 1024 * 1024), "1 MB")],
+)
+async def test_hostile_midi_files_get_a_clear_message(env, name, data, needle):
+    it = await env.fake.slash("melody", {"midi": (name, data), "count": 1})
+    reply = await it.wait_final(timeout=30)
+    assert needle in reply.content and "`" in reply.content
+    assert not reply.attachments
+    ok = await (await env.fake.slash("melody", {"notes": "C E G", "count": 1})).wait_final(60)
+    assert "➜" in ok.content  # the bot keeps serving
+
+
+async def test_an_absurd_tempo_still_gives_a_melody(env):
+    reply = await (await env.fake.slash("melody", {"midi": ("fast.mid", absurd_tempo()), "count": 1})).wait_final(90)
+    assert reply.content.split("```\n", 1)[1].startswith("C4:q D4:q E4:q F4:q | G4:q ➜")  # 4/4 by default
+
+
+async def test_choosing_a_track_that_does_not_exist_says_how_many_there_are(env):
+    reply = await (await env.fake.slash("melody", {"midi": ("tune.mid", tune()), "track": 5})).wait_final(30)
+    assert "track" in reply.content and "1" in reply.content
