@@ -10,7 +10,9 @@ import asyncio
 import sys
 from pathlib import Path
 
-from data.events import STYLES, MusicError
+from data.events import STYLES, Meter, MusicError
+from data.midi import seed_from_midi
+from data.notation import format_notes
 from model.engine import EngineBusy
 from studio.melody import DEFAULT_CHECKPOINT, Composer, MelodyResult
 from studio.render import melody_files
@@ -26,36 +28,56 @@ def describe(result: MelodyResult) -> str:
             f"Reproduce: {result.reproduce}\n\n{result.text}\n")
 
 
-def write_melody(result: MelodyResult, out: Path) -> list[Path]:
-    """Write the note text, piano roll and MIDI of a result into ``out``; return the paths."""
+def write_melody(result: MelodyResult, out: Path, stem: str) -> list[Path]:
+    """Write the note text and every file of one result into ``out``; return the paths."""
     out.mkdir(parents=True, exist_ok=True)
-    stem = f"melody-{result.request.seed}"
-    paths = []
-    for attachment in melody_files(result.melody, stem):
+    text = out / f"{stem}.txt"
+    text.write_text(describe(result))
+    paths = [text]
+    for attachment in melody_files(result.melody, stem, title=stem):
         path = out / attachment.filename
         path.write_bytes(attachment.data)
         paths.append(path)
-    text = out / f"{stem}.txt"
-    text.write_text(describe(result))
-    return [text, *paths]
+    return paths
+
+
+def midi_notes_text(path: Path, track: int | None, meter: str | None) -> tuple[str, str | None, int | None]:
+    """A MIDI file's melody as note text, plus the meter and tempo it declares."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise MusicError(f"I can't read `{path}`: {exc.strerror}. Give the path of a .mid file.") from None
+    seed = seed_from_midi(data, None if track is None else track - 1)
+    the_meter = Meter.parse(meter) if meter else seed.meter or Meter()
+    return format_notes(seed.notes, the_meter.bar_ticks), str(seed.meter) if seed.meter else None, seed.tempo
 
 
 async def run_melody(args: argparse.Namespace) -> int:
+    notes, meter, tempo = args.notes, args.meter, args.tempo
+    if args.midi is not None:
+        notes, file_meter, file_tempo = midi_notes_text(args.midi, args.track, args.meter)
+        meter, tempo = meter or file_meter, tempo or file_tempo
+    if not notes:
+        raise MusicError('Give me notes to start from, e.g. `musicgenius melody "C E G"`, or `--midi song.mid`.')
     request = MelodyRequest(
-        notes=args.notes, bars=args.bars, temperature=args.temperature, top_p=args.top_p, seed=args.seed,
-        key=args.key, meter=args.meter, tempo=args.tempo, style=args.style,
+        notes=notes, bars=args.bars, temperature=args.temperature, top_p=args.top_p, seed=args.seed,
+        key=args.key, meter=meter or "4/4", tempo=tempo or 110, style=args.style, count=args.count,
     )
     composer = Composer.load(args.checkpoint, args.device)
     try:
-        result = await composer.melody(request)
+        results = await composer.candidates(request)
     finally:
         composer.close()
     loop = asyncio.get_running_loop()
-    paths = await loop.run_in_executor(None, write_melody, result, args.out)
-    print(describe(result))
-    print("Wrote:")
-    for path in paths:
-        print(f"  {path}")
+    for i, result in enumerate(results, start=1):
+        stem = f"melody-{result.request.seed}" if len(results) == 1 else f"melody-{results[0].request.seed}-{i}"
+        paths = await loop.run_in_executor(None, write_melody, result, args.out, stem)
+        print(f"=== {'Melody' if len(results) == 1 else f'Candidate {i}'} ===")
+        print(describe(result))
+        print("Wrote:")
+        for path in paths:
+            print(f"  {path}")
+        print()
     return 0
 
 
@@ -63,14 +85,19 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="musicgenius", description="MusicGenius composition assistant (local).")
     commands = parser.add_subparsers(dest="command", required=True)
     melody = commands.add_parser("melody", help="continue a melody from a few typed notes")
-    melody.add_argument("notes", help='seed notes, e.g. "C E G" or "C4:q D4:e E4:e G4:h" or "do re mi"')
+    melody.add_argument("notes", nargs="?", default="",
+                        help='seed notes, e.g. "C E G" or "C4:q D4:e E4:e G4:h" or "do re mi"')
     melody.add_argument("--bars", type=int, default=8, help="length of the whole melody in bars (default 8)")
     melody.add_argument("--temperature", type=float, default=1.0, help="0.1-2.0: higher is more adventurous")
     melody.add_argument("--top-p", type=float, default=0.95, help="nucleus sampling mass, 0.1-1.0")
     melody.add_argument("--seed", type=int, default=None, help="RNG seed: the same seed gives the same melody")
     melody.add_argument("--key", default=None, help='e.g. "G major", "E minor", "D dorian" (default: from the seed)')
-    melody.add_argument("--meter", default="4/4", help="time signature, e.g. 4/4, 3/4, 6/8")
-    melody.add_argument("--tempo", type=int, default=110, help="beats per minute")
+    melody.add_argument("--meter", default=None, help="time signature, e.g. 4/4, 3/4, 6/8 (default 4/4)")
+    melody.add_argument("--tempo", type=int, default=None, help="beats per minute (default 110)")
+    melody.add_argument("--count", type=int, default=1, help="how many candidates to write (1-3, default 1)")
+    melody.add_argument("--midi", type=Path, default=None, help="continue the melody of this MIDI file instead")
+    melody.add_argument("--track", type=int, default=None,
+                        help="with --midi: take the melody from this track (1 = first; default: the top voice)")
     melody.add_argument("--style", choices=STYLES, default="irish")
     melody.add_argument("--out", type=Path, default=Path("out"), help="folder for the files (default ./out)")
     melody.add_argument("--checkpoint", type=Path, default=DEFAULT_CHECKPOINT)

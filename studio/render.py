@@ -23,7 +23,7 @@ class Attachment:
     description: str = ""
 
 
-def _draw_roll(ax, melody: Melody, title: str) -> None:  # noqa: ANN001 - a matplotlib Axes
+def _draw_roll(ax, melody: Melody, title: str) -> None:
     now = 0
     pitches = [n.pitch for n in melody.notes if n.pitch is not None]
     low, high = min(pitches) - 2, max(pitches) + 2

@@ -195,3 +195,14 @@ async def test_python_m_bot_uses_the_configured_urls_and_syncs_globally(tmp_path
             print(output)
         assert "fake-token" not in output  # the token is never logged
         assert "synced 1 commands (global)" in output
+
+
+async def test_a_small_upload_limit_shrinks_the_reply_instead_of_failing(env):
+    limit = 200_000
+    it = await env.fake.slash("melody", {"notes": "C E G", "seed": 5}, attachment_size_limit=limit)
+    reply = await it.wait_final(timeout=90)
+    assert reply.content.count("C E G ➜") == 3
+    assert 0 < len(reply.attachments) < 10
+    assert sum(len(a.data) for a in reply.attachments) <= limit
+    assert any(a.filename.endswith(".mid") for a in reply.attachments)  # the small, essential files stay
+    env.fake.assert_clean()

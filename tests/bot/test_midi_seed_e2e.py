@@ -14,7 +14,7 @@ from data.midi import melody_to_midi
 
 
 def tune() -> bytes:
-    notes = tuple(Note(p, 6) for p in (67, 69, 71, 72, 74, 72, 71, 69)) + (Note(67, 12),)
+    notes = (*tuple(Note(p, 6) for p in (67, 69, 71, 72, 74, 72, 71, 69)), Note(67, 12))
     return melody_to_midi(Melody(notes, Key(7), Meter(3, 4), tempo=96))
 
 
