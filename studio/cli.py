@@ -10,11 +10,9 @@ import asyncio
 import sys
 from pathlib import Path
 
-from data.events import STYLES, Meter, MusicError
-from data.midi import seed_from_midi
-from data.notation import format_notes
+from data.events import STYLES, MusicError
 from model.engine import EngineBusy
-from studio.melody import DEFAULT_CHECKPOINT, Composer, MelodyResult
+from studio.melody import DEFAULT_CHECKPOINT, Composer, MelodyResult, midi_request
 from studio.render import melody_files
 from studio.requests import MelodyRequest
 
@@ -41,28 +39,19 @@ def write_melody(result: MelodyResult, out: Path, stem: str) -> list[Path]:
     return paths
 
 
-def midi_notes_text(path: Path, track: int | None, meter: str | None) -> tuple[str, str | None, int | None]:
-    """A MIDI file's melody as note text, plus the meter and tempo it declares."""
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise MusicError(f"I can't read `{path}`: {exc.strerror}. Give the path of a .mid file.") from None
-    seed = seed_from_midi(data, None if track is None else track - 1)
-    the_meter = Meter.parse(meter) if meter else seed.meter or Meter()
-    return format_notes(seed.notes, the_meter.bar_ticks), str(seed.meter) if seed.meter else None, seed.tempo
-
-
 async def run_melody(args: argparse.Namespace) -> int:
-    notes, meter, tempo = args.notes, args.meter, args.tempo
+    options = dict(bars=args.bars, temperature=args.temperature, top_p=args.top_p, seed=args.seed, key=args.key,
+                   style=args.style, count=args.count)
     if args.midi is not None:
-        notes, file_meter, file_tempo = midi_notes_text(args.midi, args.track, args.meter)
-        meter, tempo = meter or file_meter, tempo or file_tempo
-    if not notes:
+        try:
+            data = args.midi.read_bytes()
+        except OSError as exc:
+            raise MusicError(f"I can't read `{args.midi}`: {exc.strerror}. Give the path of a .mid file.") from None
+        request = midi_request(data, args.track, meter=args.meter, tempo=args.tempo, **options)
+    elif args.notes:
+        request = MelodyRequest(notes=args.notes, meter=args.meter or "4/4", tempo=args.tempo or 110, **options)
+    else:
         raise MusicError('Give me notes to start from, e.g. `musicgenius melody "C E G"`, or `--midi song.mid`.')
-    request = MelodyRequest(
-        notes=notes, bars=args.bars, temperature=args.temperature, top_p=args.top_p, seed=args.seed,
-        key=args.key, meter=meter or "4/4", tempo=tempo or 110, style=args.style, count=args.count,
-    )
     composer = Composer.load(args.checkpoint, args.device)
     try:
         results = await composer.candidates(request)

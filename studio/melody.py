@@ -5,8 +5,10 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
-from data.events import PIANO_HIGH, PIANO_LOW, Key, Melody, MusicError, Note, control_tokens, encode_notes
+from data.events import PIANO_HIGH, PIANO_LOW, Key, Melody, Meter, MusicError, Note, control_tokens, encode_notes
+from data.midi import seed_from_midi
 from data.notation import MAX_SEED_NOTES, ParsedSeed, format_notes, parse_seed
 from data.prepare import HIGHEST, LOWEST
 from model.engine import Engine
@@ -158,6 +160,18 @@ class Composer:
         continuation = [Note(None if n.pitch is None else _clamp(n.pitch - shift), n.ticks) for n in grammar.notes]
         melody = Melody(seed.notes + tuple(continuation), key, request.parsed_meter, request.tempo, len(seed.notes))
         return MelodyResult(request, melody, seed, inferred)
+
+
+def midi_request(data: bytes, track: int | None = None, **options: Any) -> MelodyRequest:
+    """A request whose notes are a MIDI file's melody as text (so it reproduces like typed notes).
+
+    ``track`` counts from 1 (None: the top voice); the file's meter and tempo fill options left None.
+    """
+    seed = seed_from_midi(data, None if track is None else track - 1)
+    meter = options.pop("meter", None) or (str(seed.meter) if seed.meter else "4/4")
+    tempo = options.pop("tempo", None) or seed.tempo or 110
+    text = format_notes(seed.notes, Meter.parse(meter).bar_ticks)
+    return MelodyRequest(notes=text, meter=meter, tempo=tempo, **options)
 
 
 def infer_key(notes: tuple[Note, ...]) -> Key:

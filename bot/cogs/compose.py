@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import asdict
+from functools import partial
 from typing import TYPE_CHECKING
 
 import discord
@@ -14,10 +15,9 @@ from bot.errors import answer_error
 from bot.replies import candidates_content, fit_attachments, melody_embed, to_files
 from bot.views import candidate_view
 from data.events import MODE_OFFSET, PITCH_NAMES, STYLES, MusicError
-from data.midi import MAX_MIDI_BYTES, seed_from_midi
-from data.notation import format_notes
+from data.midi import MAX_MIDI_BYTES
 from model.engine import EngineBusy
-from studio.melody import MelodyResult
+from studio.melody import MelodyResult, midi_request
 from studio.render import candidate_files, melody_files
 from studio.requests import MelodyRequest
 
@@ -71,18 +71,19 @@ class Compose(commands.Cog):
             raise MusicError("Give me notes to start from, e.g. `notes:C E G`, or attach a MIDI file with `midi:`.")
         if midi is not None and midi.size > MAX_MIDI_BYTES:
             raise MusicError("MIDI seeds must be under 1 MB. Upload a short .mid file, or type notes like `C E G`.")
-        options = dict(bars=bars, temperature=temperature, top_p=top_p, seed=seed, key=key, meter=meter or "4/4",
-                       tempo=tempo or 110, style=style, count=count)
+        options = dict(bars=bars, temperature=temperature, top_p=top_p, seed=seed, key=key, style=style, count=count)
         if midi is None:
-            request = MelodyRequest(notes=notes or "", **options)
+            request = MelodyRequest(notes=notes or "", meter=meter or "4/4", tempo=tempo or 110, **options)
             self.bot.composer.validate(request)  # bad input is answered privately, before deferring
             self._check_not_busy()
             await interaction.response.defer(thinking=True)
         else:
-            MelodyRequest(notes="C", **options)  # validate the options first
+            MelodyRequest(notes="C", meter=meter or "4/4", tempo=tempo or 110, **options)  # check options first
             self._check_not_busy()
             await interaction.response.defer(thinking=True)
-            request = await self._midi_request(midi, track, meter, tempo, options)
+            data = await midi.read()
+            request = await asyncio.get_running_loop().run_in_executor(
+                None, partial(midi_request, data, track, meter=meter, tempo=tempo, **options))
             self.bot.composer.validate(request)
         results = await self.bot.composer.candidates(request)
         await self._reply(interaction, results)
@@ -90,7 +91,14 @@ class Compose(commands.Cog):
     @melody.autocomplete("key")
     async def _key_choices(self, _: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
         words = current.lower().split()
-        found = [k for k in KEY_CHOICES if all(w in k.lower() for w in words)]
+
+        def fits(choice: str) -> bool:  # "d dor" -> D dorian; "minor" -> every minor key
+            tonic, mode = choice.lower().split()
+            if len(words) >= 2:
+                return tonic.startswith(words[0]) and mode.startswith(words[1])
+            return not words or tonic.startswith(words[0]) or mode.startswith(words[0])
+
+        found = [k for k in KEY_CHOICES if fits(k)]
         return [app_commands.Choice(name=k, value=k) for k in found[:25]]
 
     @melody.autocomplete("meter")
@@ -100,17 +108,6 @@ class Compose(commands.Cog):
     def _check_not_busy(self) -> None:
         if self.bot.composer.engine.busy:
             raise EngineBusy()
-
-    async def _midi_request(self, midi: discord.Attachment, track: int | None, meter: str | None,
-                            tempo: int | None, options: dict) -> MelodyRequest:
-        """Turn an uploaded MIDI file into a request whose notes are the file's melody, as text."""
-        data = await midi.read()
-        loop = asyncio.get_running_loop()
-        parsed = await loop.run_in_executor(None, seed_from_midi, data, None if track is None else track - 1)
-        the_meter = meter or (str(parsed.meter) if parsed.meter else "4/4")
-        base = MelodyRequest(notes="C", **{**options, "meter": the_meter, "tempo": tempo or parsed.tempo or 110})
-        text = format_notes(parsed.notes, base.parsed_meter.bar_ticks)
-        return MelodyRequest(**{**asdict(base), "notes": text})
 
     async def _reply(self, interaction: discord.Interaction, results: list[MelodyResult]) -> None:
         """Send the candidates with their files and buttons, store them, add 👍 👎."""

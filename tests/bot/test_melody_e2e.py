@@ -206,3 +206,30 @@ async def test_a_small_upload_limit_shrinks_the_reply_instead_of_failing(env):
     assert sum(len(a.data) for a in reply.attachments) <= limit
     assert any(a.filename.endswith(".mid") for a in reply.attachments)  # the small, essential files stay
     env.fake.assert_clean()
+
+
+async def test_key_autocomplete_offers_keys_and_modes(env):
+    it = await env.fake.autocomplete("melody", {"notes": "C E G", "key": "d dor"}, focused="key")
+    initial = await it.wait_initial()
+    assert [c["value"] for c in initial.data["choices"]] == ["D dorian"]
+    it = await env.fake.autocomplete("melody", {"notes": "C E G", "key": "minor"}, focused="key")
+    assert len((await it.wait_initial()).data["choices"]) == 12
+
+
+@pytest.mark.parametrize(
+    ("options", "check"),
+    [
+        ({"key": "E minor"}, lambda f, m: "E minor" in f["Key"] and m.key_signature_changes[0].key_number == 16),
+        ({"key": "D dorian"}, lambda f, m: "D dorian" in f["Key"] and m.key_signature_changes[0].key_number == 21),
+        ({"meter": "6/8"}, lambda f, m: f["Meter"] == "6/8" and m.time_signature_changes[0].numerator == 6),
+        ({"tempo": 72}, lambda f, m: f["Tempo"] == "72 bpm" and round(m.get_tempo_changes()[1][0]) == 72),
+        ({"bars": 4}, lambda f, m: f["Bars"] == "4" and m.get_end_time() == pytest.approx(4 * 4 * 60 / 110, abs=0.01)),
+        ({"temperature": 0.5, "top_p": 0.8}, lambda f, m: f["Sampling"] == "temperature 0.5, top_p 0.8"),
+        ({"style": "chorale"}, lambda f, m: f["Style"] == "chorale"),
+    ],
+)
+async def test_every_option_reaches_the_result(env, options, check):
+    reply = await (await env.fake.slash("melody", {"notes": "E G B", "seed": 2, "count": 1, **options})).wait_final(90)
+    fields = {f["name"]: f["value"] for f in reply.embeds[0]["fields"]}
+    midi = pretty_midi.PrettyMIDI(io.BytesIO(attachment(reply, ".mid")))
+    assert check(fields, midi), fields
