@@ -71,6 +71,7 @@ class MelodyGrammar:
         self._pitches = {i: int(t[1:]) for i, t in enumerate(v.itos) if t.startswith("p") and t[1:].isdigit()}
         self._rest = v.stoi[REST]
         self._reach = _reachable(max(self.bar_ticks, max(DURATIONS)))
+        self._masks: dict[tuple, torch.Tensor] = {}
 
     @property
     def done(self) -> bool:
@@ -90,10 +91,17 @@ class MelodyGrammar:
         return any(d < remaining and remaining - d in self._reach for d in DURATIONS)
 
     def allowed(self) -> torch.Tensor:
+        """Which tokens may come next (a read-only mask, cached: a melody revisits few states)."""
+        stable = self._pitch is not None and self._pitch % 12 in self.stable
+        state = (self._expect_duration, self._in_bar(), self._is_last_bar(), stable)
+        if state not in self._masks:
+            self._masks[state] = self._mask(stable)
+        return self._masks[state]
+
+    def _mask(self, stable: bool) -> torch.Tensor:
         mask = torch.zeros(len(self.vocab), dtype=torch.bool)
         remaining = self._in_bar()
         if self._expect_duration:
-            stable = self._pitch is not None and self._pitch % 12 in self.stable
             for i, d in self._durations.items():
                 fits = d <= remaining and remaining - d in self._reach
                 if fits and (not self._is_last_bar() or stable or d < remaining):
