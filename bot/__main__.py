@@ -12,13 +12,13 @@ import discord
 from bot.client import MusicGenius, point_discord_at
 from bot.settings import Settings, SettingsError
 from studio.melody import Composer
-from studio.store import Store
+from studio.store import open_store
 
 
 async def run(settings: Settings) -> None:
     point_discord_at(settings.api_base, settings.gateway_url)
     composer = Composer.load(settings.checkpoint, settings.device, settings.max_batch, settings.max_queue)
-    store = await Store(settings.database).open()
+    store = await open_store(settings.database)
     try:
         async with MusicGenius(settings, composer, store) as bot:
             await bot.start(settings.token)

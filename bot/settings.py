@@ -31,7 +31,7 @@ class Settings:
     dev_guild: int | None = None
     api_base: str | None = None  # REST base URL, e.g. a self-hosted proxy (default: Discord's)
     gateway_url: str | None = None  # gateway websocket URL (default: Discord's)
-    database: Path = Path("musicgenius.sqlite3")
+    database: str = "musicgenius.sqlite3"  # a SQLite path, or a postgresql:// URL
     checkpoint: Path = DEFAULT_CHECKPOINT
     device: str = "cpu"
     max_batch: int = 64
@@ -53,7 +53,7 @@ class Settings:
             dev_guild=int(guild) if guild else None,
             api_base=os.environ.get("DISCORD_API_BASE") or None,
             gateway_url=os.environ.get("DISCORD_GATEWAY_URL") or None,
-            database=Path(os.environ.get("MUSICGENIUS_DB", "musicgenius.sqlite3")),
+            database=os.environ.get("MUSICGENIUS_DB", "musicgenius.sqlite3"),
             checkpoint=Path(os.environ.get("MUSICGENIUS_CHECKPOINT", str(DEFAULT_CHECKPOINT))),
             device=_device(os.environ.get("MUSICGENIUS_DEVICE", "auto")),
             max_batch=int(os.environ.get("MUSICGENIUS_MAX_BATCH", "64")),

@@ -10,7 +10,7 @@ import pytest_asyncio
 from bot.client import MusicGenius
 from bot.settings import Settings
 from studio.melody import Composer
-from studio.store import Store
+from studio.store import Store, open_store
 from tests.fakediscord import FakeDiscord, running_bot, running_fake
 
 
@@ -24,8 +24,8 @@ class Env:
 async def start_env(tmp_path, composer: Composer, dev_guild: bool = True) -> AsyncIterator[Env]:
     async with running_fake() as fake:
         settings = Settings(token="fake-token", dev_guild=fake.guild_id if dev_guild else None,
-                            database=tmp_path / "bot.sqlite3")
-        store = await Store(settings.database).open()
+                            database=str(tmp_path / "bot.sqlite3"))
+        store = await open_store(settings.database)
         bot = MusicGenius(settings, composer, store, guild_ready_timeout=0.1)
         try:
             async with running_bot(bot, fake):
