@@ -14,6 +14,7 @@ from bot.settings import Settings
 from bot.views import CandidateButton
 from studio.melody import Composer
 from studio.store import REACTIONS, Store
+from studio.taste import Taste
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +30,8 @@ def point_discord_at(api_base: str | None, gateway_url: str | None) -> None:
 class MusicGenius(commands.Bot):
     """The bot. ``composer`` and ``store`` are created outside and passed in."""
 
-    def __init__(self, settings: Settings, composer: Composer, store: Store, **options: object) -> None:
+    def __init__(self, settings: Settings, composer: Composer, store: Store, taste: Taste | None = None,
+                 **options: object) -> None:
         intents = discord.Intents.none()
         intents.guilds = True
         intents.guild_reactions = True  # 👍/👎 feedback; no message content needed
@@ -37,10 +39,12 @@ class MusicGenius(commands.Bot):
         self.settings = settings
         self.composer = composer
         self.store = store
+        self.taste = taste or Taste(store)
         self.synced: list[app_commands.AppCommand] = []
 
     async def setup_hook(self) -> None:
         await self.load_extension("bot.cogs.compose")
+        await self.load_extension("bot.cogs.profile")
         self.add_dynamic_items(CandidateButton)  # buttons keep working after a restart
         self.tree.on_error = report_error
         if self.settings.dev_guild:
@@ -69,5 +73,7 @@ class MusicGenius(commands.Bot):
         ids, kind = [g.id for g in shown], f"reaction:{emoji}"
         if added:
             await self.store.set_feedback(ids, payload.user_id, kind, REACTIONS[emoji])
+            await self.taste.learn(payload.user_id, shown, kind, REACTIONS[emoji])
         else:
             await self.store.remove_feedback(ids, payload.user_id, kind)
+            await self.taste.unlearn(payload.user_id)

@@ -27,10 +27,12 @@ def to_files(files: list[Attachment]) -> list[discord.File]:
     return [discord.File(io.BytesIO(f.data), filename=f.filename, description=f.description or None) for f in files]
 
 
-def candidates_content(results: list[MelodyResult]) -> tuple[str, Attachment | None]:
+def candidates_content(results: list[MelodyResult], note: str = "") -> tuple[str, Attachment | None]:
     """Each candidate's notes (seed first, as typed); when too long, shortened, with the full text as a file."""
     head = "🎼 **Your melody** — seed ➜ continuation" if len(results) == 1 else (
         f"🎼 **{len(results)} candidates** — seed ➜ continuation. Pick one, or ask for more like it.")
+    if note:
+        head = f"{head}\n{note}"
     blocks = [f"**{i}.** ```\n{r.text}\n```" if len(results) > 1 else f"```\n{r.text}\n```"
               for i, r in enumerate(results, start=1)]
     text = "\n".join([head, *blocks])

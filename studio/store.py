@@ -47,7 +47,7 @@ class Generation:
 
 
 @dataclass(frozen=True)
-class FeedbackEvent:
+class FeedbackRow:
     """One piece of feedback a user gave, with what it was about."""
 
     generation_id: int
@@ -109,7 +109,7 @@ class Store(Protocol):
         """{(user_id, kind): value} for one generation."""
         ...
 
-    async def user_feedback(self, user_id: int) -> list[FeedbackEvent]:
+    async def user_feedback(self, user_id: int) -> list[FeedbackRow]:
         """All feedback a user gave, oldest first, with the generation it is about (siblings of a pick:
         `generations_for_message`)."""
         ...
@@ -230,13 +230,13 @@ class SqlStore(ABC):
         rows = await self.fetch("SELECT user_id, kind, value FROM feedback WHERE generation_id = ?", generation_id)
         return {(r["user_id"], r["kind"]): r["value"] for r in rows}
 
-    async def user_feedback(self, user_id: int) -> list[FeedbackEvent]:
+    async def user_feedback(self, user_id: int) -> list[FeedbackRow]:
         rows = await self.fetch(
             "SELECT f.generation_id, f.user_id, f.kind, f.value, f.created_at, g.message_id, g.candidate,"
             " g.command, g.params, g.notes FROM feedback f JOIN generations g ON g.id = f.generation_id"
             " WHERE f.user_id = ? ORDER BY f.created_at, f.id", user_id,
         )
-        return [FeedbackEvent(r["generation_id"], r["user_id"], r["kind"], r["value"], r["created_at"],
+        return [FeedbackRow(r["generation_id"], r["user_id"], r["kind"], r["value"], r["created_at"],
                               r["message_id"], r["candidate"], r["command"], json.loads(r["params"]), r["notes"])
                 for r in rows]
 

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 
 FEEDBACK_EMOJI = ("👍", "👎")
 KEY_CHOICES = [f"{t} {m}" for t in PITCH_NAMES for m in MODE_OFFSET]
+PREFERENCE_NAMES = ("key", "meter", "tempo", "style", "temperature", "bars", "top_p")
 METERS = ("4/4", "3/4", "6/8", "2/4", "2/2", "9/8", "3/8", "6/4", "3/2", "12/8", "4/2")
 
 
@@ -55,14 +56,14 @@ class Compose(commands.Cog):
         self,
         interaction: discord.Interaction,
         notes: str | None = None,
-        bars: int = 8,
-        temperature: float = 1.0,
+        bars: int | None = None,
+        temperature: float | None = None,
         seed: int | None = None,
         key: str | None = None,
         meter: str | None = None,
         tempo: int | None = None,
-        style: str = "irish",
-        top_p: float = 0.95,
+        style: str | None = None,
+        top_p: float | None = None,
         count: int = 3,
         midi: discord.Attachment | None = None,
         track: int | None = None,
@@ -71,22 +72,40 @@ class Compose(commands.Cog):
             raise MusicError("Give me notes to start from, e.g. `notes:C E G`, or attach a MIDI file with `midi:`.")
         if midi is not None and midi.size > MAX_MIDI_BYTES:
             raise MusicError("MIDI seeds must be under 1 MB. Upload a short .mid file, or type notes like `C E G`.")
-        options = dict(bars=bars, temperature=temperature, top_p=top_p, seed=seed, key=key, style=style, count=count)
+        given = {k: v for k, v in dict(bars=bars, temperature=temperature, top_p=top_p, key=key, style=style,
+                                      meter=meter, tempo=tempo).items() if v is not None}
+        checked = MelodyRequest(notes=notes or "C", seed=seed, count=count, **given)  # bad options: answered privately
         if midi is None:
-            request = MelodyRequest(notes=notes or "", meter=meter or "4/4", tempo=tempo or 110, **options)
-            self.bot.composer.validate(request)  # bad input is answered privately, before deferring
-            self._check_not_busy()
-            await interaction.response.defer(thinking=True)
+            self.bot.composer.validate(checked)
+        self._check_not_busy()
+        await interaction.response.defer(thinking=True)
+        chosen, why = await self._personal(interaction.user.id, given, notes, for_midi=midi is not None)
+        if midi is None:
+            request = MelodyRequest(notes=notes or "", seed=seed, count=count, **chosen)
         else:
-            MelodyRequest(notes="C", meter=meter or "4/4", tempo=tempo or 110, **options)  # check options first
-            self._check_not_busy()
-            await interaction.response.defer(thinking=True)
             data = await midi.read()
             request = await asyncio.get_running_loop().run_in_executor(
-                None, partial(midi_request, data, track, meter=meter, tempo=tempo, **options))
-            self.bot.composer.validate(request)
-        results = await self.bot.composer.candidates(request)
-        await self._reply(interaction, results)
+                None, partial(midi_request, data, track, seed=seed, count=count, **{"meter": None, "tempo": None,
+                                                                                    **chosen}))
+        self.bot.composer.validate(request)
+        results = await self.bot.taste.rank(interaction.user.id, await self.bot.composer.candidates(request))
+        await self._reply(interaction, results, why)
+
+    async def _personal(self, user_id: int, given: dict, notes: str | None, for_midi: bool) -> tuple[dict, str]:
+        """Options the user gave, filled from their /prefs and then from what the bot learned of their taste.
+
+        Returns the options and a line saying which were filled in, and from where. A MIDI file's own
+        meter and tempo beat anything not typed.
+        """
+        saved = {k: v for k, v in (await self.bot.store.preferences(user_id)).items() if k in PREFERENCE_NAMES}
+        learned = await self.bot.taste.defaults(user_id, {**saved, **given, "notes": notes})
+        chosen = {**learned, **saved, **given}
+        if for_midi:
+            chosen = {k: v for k, v in chosen.items() if k not in ("meter", "tempo") or k in given}
+        filled = [f"{k} {chosen[k]} ({'your /prefs' if k in saved else 'learned from your feedback'})"
+                  for k in chosen if k not in given]
+        why = f"🎛️ Filled in for you: {', '.join(filled)}. Give an option to override it." if filled else ""
+        return chosen, why
 
     @melody.autocomplete("key")
     async def _key_choices(self, _: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
@@ -109,12 +128,12 @@ class Compose(commands.Cog):
         if self.bot.composer.engine.busy:
             raise EngineBusy()
 
-    async def _reply(self, interaction: discord.Interaction, results: list[MelodyResult]) -> None:
+    async def _reply(self, interaction: discord.Interaction, results: list[MelodyResult], note: str = "") -> None:
         """Send the candidates with their files and buttons, store them, add 👍 👎."""
         stem = f"melody-{results[0].request.seed}"
         loop = asyncio.get_running_loop()
         files = await loop.run_in_executor(None, candidate_files, [r.melody for r in results], stem)
-        content, overflow = candidates_content(results)
+        content, overflow = candidates_content(results, note)
         if overflow is not None:
             files.insert(0, overflow)
         files = fit_attachments(files, interaction.filesize_limit)
@@ -141,15 +160,18 @@ class Compose(commands.Cog):
             user = interaction.user.id
             if action == "pick":
                 await self.bot.store.set_feedback([ids[index]], user, "pick", 1)
+                await self.bot.taste.learn(user, shown, "pick", 1, index)
                 chosen = self.bot.composer.restore(shown[index].params, shown[index].notes)
                 await self._send_pick(interaction, chosen, index)
             elif action == "more":
                 await self.bot.store.set_feedback([ids[index]], user, "more", 1)
+                await self.bot.taste.learn(user, shown, "more", 1, index)
                 chosen = self.bot.composer.restore(shown[index].params, shown[index].notes)
                 request = self.bot.composer.variation_request(chosen)
                 await self._reply(interaction, await self.bot.composer.candidates(request))
             else:
                 await self.bot.store.set_feedback(ids, user, "regenerate", -1)
+                await self.bot.taste.learn(user, shown, "regenerate", -1)
                 request = MelodyRequest(**{**shown[0].params, "seed": None})
                 await self._reply(interaction, await self.bot.composer.candidates(request))
         except Exception as exc:  # noqa: BLE001 - every press gets an answer

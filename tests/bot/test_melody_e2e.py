@@ -233,3 +233,17 @@ async def test_every_option_reaches_the_result(env, options, check):
     fields = {f["name"]: f["value"] for f in reply.embeds[0]["fields"]}
     midi = pretty_midi.PrettyMIDI(io.BytesIO(attachment(reply, ".mid")))
     assert check(fields, midi), fields
+
+
+async def test_saved_preferences_fill_options_and_typed_options_win(env):
+    user = int(env.fake.user(2)["id"])
+    await env.bot.store.set_preference(user, "tempo", 90)
+    await env.bot.store.set_preference(user, "style", "scottish")
+    reply = await (await env.fake.slash("melody", {"notes": "C E G", "seed": 1, "count": 1}, user=2)).wait_final(60)
+    fields = {f["name"]: f["value"] for f in reply.embeds[0]["fields"]}
+    assert fields["Tempo"] == "90 bpm" and fields["Style"] == "scottish"
+    assert "Filled in for you" in reply.content and "tempo 90 (your /prefs)" in reply.content
+    typed = {"notes": "C E G", "seed": 1, "count": 1, "tempo": 120}
+    reply = await (await env.fake.slash("melody", typed, user=2)).wait_final(60)
+    fields = {f["name"]: f["value"] for f in reply.embeds[0]["fields"]}
+    assert fields["Tempo"] == "120 bpm" and fields["Style"] == "scottish"
