@@ -8,6 +8,7 @@ online. Explicit options always win over what it suggests.
 from __future__ import annotations
 
 import asyncio
+import random
 from collections.abc import Callable
 from functools import partial
 from typing import Any, TypeVar
@@ -53,7 +54,9 @@ class Taste:
 
     async def learn(self, user_id: int, shown: list[Generation], kind: str, value: int, index: int = 0) -> None:
         """Learn from feedback just stored: a reaction on a reply, a pick / more of ``shown[index]``, a regenerate."""
-        await self.load(user_id)
+        if user_id not in self._loaded:
+            await self.load(user_id)  # the store already holds this feedback: loading learns it once
+            return
         feats = [features(g.params, notes_from_text(g.notes)) for g in shown]
         async with self._lock:
             if kind in LIKE_KINDS:
@@ -79,6 +82,20 @@ class Taste:
         async with self._lock:
             order = self.model.rank(user_id, feats)
         return [results[i] for i in order]
+
+    async def explain(self, user_id: int) -> tuple[list[str], bytes | None]:
+        """Plain-words sentences about the user's taste, and a chart once there is feedback to chart."""
+        await self.load(user_id)
+        async with self._lock:
+            sentences = await self._run(self.model.explain, user_id)
+            chart = await self._run(self.model.chart_png, user_id) if self.model.events(user_id) > 0 else None
+        return sentences, chart
+
+    async def suggestions(self, user_id: int, rng: random.Random, n: int = 3) -> list[dict]:
+        """Settings the user has not tried but is predicted to like (see ``TasteModel.suggestions``)."""
+        await self.load(user_id)
+        async with self._lock:
+            return await self._run(self.model.suggestions, user_id, rng, n)
 
     async def defaults(self, user_id: int, explicit: dict) -> dict:
         """Learned values for the options a user left out (``explicit`` values that are not None win)."""
