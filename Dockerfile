@@ -14,7 +14,7 @@ COPY pyproject.toml README.md ./
 COPY bot bot
 COPY studio studio
 COPY model model
-COPY data/*.py data/
+COPY data/*.py data/tunes.json.gz data/
 RUN pip install --no-cache-dir . && useradd --create-home musicgenius && mkdir /data && chown musicgenius /data
 
 USER musicgenius

@@ -13,6 +13,8 @@ from collections.abc import Callable
 from functools import partial
 from typing import Any, TypeVar
 
+import numpy as np
+
 from studio.melody import MelodyResult
 from studio.profiles import FeedbackEvent, TasteModel, event_from_row, features, notes_from_text
 from studio.store import Generation, Store
@@ -82,6 +84,15 @@ class Taste:
         async with self._lock:
             order = self.model.rank(user_id, feats)
         return [results[i] for i in order]
+
+    async def weights(self, user_id: int) -> tuple[np.ndarray, float]:
+        """The user's weights (features + bias; the community's for a new user) and their feedback count.
+
+        A copy taken under the lock: score many items at once with ``feature_matrix @ weights``.
+        """
+        await self.load(user_id)
+        async with self._lock:
+            return self.model.weights(user_id), self.model.events(user_id)
 
     async def explain(self, user_id: int) -> tuple[list[str], bytes | None]:
         """Plain-words sentences about the user's taste, and a chart once there is feedback to chart."""

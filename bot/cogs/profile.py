@@ -1,30 +1,37 @@
 """Profile commands: `/prefs`, `/inspire`, `/history`, `/forget` and `/stats` (issue #7).
 
 Personal answers are ephemeral; melodies generated from their buttons are public, like `/melody` replies.
-The buttons under `/inspire` and `/history` are dynamic items (``mg:try:…``, ``mg:hist:<generation id>``),
-so they keep working after a restart; the `/forget` confirmation is a short-lived view on purpose.
+The buttons under `/inspire` and `/history` are dynamic items (``mg:try:…``, ``mg:tune:<n>:<tune ident>``,
+``mg:hist:<generation id>``), so they keep working after a restart; the `/forget` confirmation is a short-lived
+view on purpose.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import io
+import itertools
 import logging
 import random
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Container, Sequence
+from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import discord
+import numpy as np
 from discord import app_commands
 from discord.ext import commands
 
 from bot.cogs.compose import KEY_CHOICES, METERS
 from bot.errors import answer_error
 from bot.replies import SAFE_UPLOAD
-from data.events import STYLES, MusicError
+from data.events import STYLES, Key, Meter, MusicError
+from data.tunes import CorpusTune, find_tune, load_index
 from model.engine import EngineBusy
+from studio.profiles import DIM, FEATURE_LABELS, FEATURE_NAMES, MIN_EVENTS, features, meter_group, mode_group
 from studio.requests import MelodyRequest
 from studio.store import Stats
 
@@ -43,6 +50,10 @@ HISTORY_LIMIT, HISTORY_BUTTONS = 10, 5
 STATS_DAYS = 14
 MAX_CUSTOM_ID = 100
 NOTES_SHOWN = 48  # characters of note text per /history line
+TUNES_SHOWN = 3  # corpus tunes under /inspire: the best for the user's taste, then one they haven't tried
+EXPLORE_POOL = 20  # the "haven't tried" tune is drawn from this many best of the untried styles and modes
+HISTORY_SCAN = 500  # recent generations checked for tunes already continued and styles / modes already tried
+REASON_MIN = 0.05  # log-odds a feature must add to a tune's score before a reason names it
 
 
 async def _run(func: Callable[..., T], *args: Any) -> T:
@@ -101,6 +112,105 @@ def request_from_try(data: str) -> MelodyRequest:
     return MelodyRequest(**values)
 
 
+@dataclass(frozen=True)
+class TunePick:
+    """A corpus tune chosen for `/inspire`, with its predicted score and why it was chosen."""
+
+    tune: CorpusTune
+    score: float
+    explore: bool
+    reason: str
+
+
+@functools.lru_cache(maxsize=1)
+def tune_matrix() -> tuple[tuple[CorpusTune, ...], np.ndarray]:
+    """Every indexed tune and its taste features plus a bias column, exactly as for a generation of its
+    request (``CorpusTune.params``) with its first eight bars as the notes. Computed once (a few seconds:
+    call it in an executor)."""
+    tunes = load_index()
+    feats = np.stack([features(t.params, t.notes) for t in tunes]) if tunes else np.zeros((0, DIM))
+    return tunes, np.hstack([feats, np.ones((len(tunes), 1))])
+
+
+def _mode_group_of(key: str | None) -> str:
+    """The mode group (major, minor, modal) of a stored request's key; major when it has none."""
+    try:
+        return mode_group(Key.parse(key).mode) if key else "major"
+    except MusicError:
+        return "major"
+
+
+def tune_reason(tune: CorpusTune, x: np.ndarray, w: np.ndarray, events: float, explore: bool) -> str:
+    """Why a tune was picked, from what its features add to its score under the weights ``w``."""
+    added = w[:DIM] * x[:DIM]
+    aspects = {tune.mode: f"mode_{tune.mode}", tune.meter: f"meter_{meter_group(Meter.parse(tune.meter))}",
+               tune.style: f"style_{tune.style}"}
+    shared = [word for word, name in aspects.items() if added[FEATURE_NAMES.index(name)] > REASON_MIN]
+    likes = [FEATURE_LABELS[FEATURE_NAMES[i]] for i in np.argsort(-added) if added[i] > REASON_MIN and x[i] > 0][:2]
+    personal = events >= MIN_EVENTS
+    if explore:
+        why = f" (predicted from your taste for {' and '.join(likes)})" if likes and personal else ""
+        what = "a chorale" if tune.style == "chorale" else f"{'an' if tune.style[0] in 'ai' else 'a'} {tune.style} tune"
+        return f"Something you haven't tried: {what} in {tune.key}, {tune.meter}{why}."
+    if personal and shared:
+        return f"Similar to the {' '.join(shared)} melodies you liked."
+    if personal and likes:
+        return f"Matches your taste for {' and '.join(likes)}."
+    if personal:
+        return "Close to your taste overall."
+    if likes:
+        return f"A community favourite (people like {' and '.join(likes)}); react 👍/👎 and I'll learn yours."
+    return "A tune to start from: react 👍/👎 to melodies and I'll find tunes closer to your taste."
+
+
+def pick_tunes(tunes: Sequence[CorpusTune], matrix: np.ndarray, w: np.ndarray, events: float,
+               history: Sequence[dict], vocab: Container[str], rng: random.Random,
+               n: int = TUNES_SHOWN) -> list[TunePick]:
+    """The ``n - 1`` best-scoring tunes for weights ``w``, then one drawn from the best of a style and mode the
+    user hasn't generated in (exploration). Skips tunes whose opening the user already continued (``history``:
+    their generations' params), tunes the model can't write (meter not in ``vocab``) and a title shown already."""
+    if not len(tunes) or n <= 0:
+        return []
+    scores = matrix @ w
+    jitter = np.random.default_rng(rng.getrandbits(64)).random(len(tunes))
+    order = np.lexsort((jitter, -scores))  # best first; equal scores (a new user) in random order
+    done = {p.get("notes") for p in history}
+    tried = {(p.get("style") or "irish", _mode_group_of(p.get("key"))) for p in history}
+    chosen: list[int] = []
+    titles: set[str] = set()
+
+    def fits(i: int, exclude: set[tuple[str, str]]) -> bool:
+        t = tunes[i]
+        return (t.seed not in done and t.title not in titles and f"meter:{t.meter}" in vocab
+                and (t.style, mode_group(t.mode)) not in exclude)
+
+    def best(exclude: set[tuple[str, str]], k: int) -> list[int]:
+        return list(itertools.islice((int(i) for i in order if fits(i, exclude)), k))
+
+    while len(chosen) < n - 1 and (found := best(set(), 1)):  # one title once: many tunes come in versions
+        chosen.append(found[0])
+        titles.add(tunes[found[0]].title)
+    shown = {(tunes[i].style, mode_group(tunes[i].mode)) for i in chosen}
+    explore = best(tried | shown, EXPLORE_POOL) or best(shown, EXPLORE_POOL) or best(set(), 1)
+    out = [(i, False) for i in chosen] + ([(rng.choice(explore), True)] if explore else [])
+    return [TunePick(tunes[i], float(scores[i]), e, tune_reason(tunes[i], matrix[i], w, events, e)) for i, e in out]
+
+
+def tune_embed(index: int, pick: TunePick) -> discord.Embed:
+    """One corpus tune under `/inspire`: source, title, why, its opening and the `/melody` command."""
+    t = pick.tune
+    embed = discord.Embed(title=_shorten(f"🎻 {index + 1}. {t.title}", 256), description=pick.reason,
+                          colour=discord.Colour.teal())
+    embed.add_field(name="Source", value=t.source_name)
+    embed.add_field(name="Key", value=t.key)
+    embed.add_field(name="Meter", value=t.meter)
+    embed.add_field(name="Style", value=t.style)
+    embed.add_field(name="Tempo", value=f"{t.tempo} bpm")
+    embed.add_field(name="Opening", value=f"`{t.seed}`"[:1024], inline=False)
+    embed.add_field(name="Or type", value=f"`{t.command}`"[:1024], inline=False)
+    return embed
+
+
 def stats_chart(per_day: list[tuple[str, int]]) -> bytes:
     """A bar chart of generations per day, as PNG (matplotlib's OO API: thread-safe, no pyplot)."""
     from matplotlib.figure import Figure
@@ -142,6 +252,24 @@ class TryButton(discord.ui.DynamicItem[discord.ui.Button], template=r"mg:try:(?P
     async def callback(self, interaction: discord.Interaction) -> None:
         if (cog := await _profile(interaction)) is not None:
             await cog.on_try(interaction, self.data)
+
+
+class ContinueButton(discord.ui.DynamicItem[discord.ui.Button], template=r"mg:tune:(?P<index>\d):(?P<ident>.+)"):
+    """Continue one corpus tune from `/inspire`; its identity in the committed index travels in the custom_id."""
+
+    def __init__(self, index: int, ident: str) -> None:
+        super().__init__(discord.ui.Button(label=f"Continue {index + 1}", emoji="🎻", style=discord.ButtonStyle.success,
+                                           custom_id=f"mg:tune:{index}:{ident}", row=1))
+        self.ident = ident
+
+    @classmethod
+    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Button,
+                             match: re.Match[str]) -> ContinueButton:
+        return cls(int(match["index"]), match["ident"])  # looked up on press, never here
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        if (cog := await _profile(interaction)) is not None:
+            await cog.on_tune(interaction, self.ident)
 
 
 class HistoryButton(discord.ui.DynamicItem[discord.ui.Button], template=r"mg:hist:(?P<index>\d):(?P<id>\d{1,19})"):
@@ -233,6 +361,7 @@ class Profile(commands.Cog):
     def __init__(self, bot: MusicGenius) -> None:
         self.bot = bot
         self.confirm_timeout = CONFIRM_TIMEOUT  # seconds before an unanswered /forget deletes nothing
+        self._tunes_lock = asyncio.Lock()  # the first /inspire computes the corpus tunes' features; others wait
 
     # -- /prefs ---------------------------------------------------------------------------------
     @prefs.command(name="show", description="What I've learned about your taste (with a chart) and your saved settings")
@@ -316,7 +445,8 @@ class Profile(commands.Cog):
     async def inspire(self, interaction: discord.Interaction) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
         user = interaction.user.id
-        ideas = await self.bot.taste.suggestions(user, random.Random(), 3)
+        rng = random.Random()
+        ideas = await self.bot.taste.suggestions(user, rng, 3)
         embeds, view = [], discord.ui.View(timeout=None)
         for i, idea in enumerate(ideas):
             r = {**idea["request"]}
@@ -335,9 +465,46 @@ class Profile(commands.Cog):
             custom_id = try_custom_id(i, r)
             if len(custom_id) <= MAX_CUSTOM_ID:
                 view.add_item(TryButton(i, custom_id.split(":", 3)[3]))
-        await interaction.followup.send("💡 **Ideas for you**, from what you liked so far. Press **Try** to generate "
-                                        "from one (the melody is posted for everyone).",
+        tunes = await self._tune_picks(user, rng)
+        for i, pick in enumerate(tunes):
+            embeds.append(tune_embed(i, pick))
+            if len(f"mg:tune:{i}:{pick.tune.ident}") <= MAX_CUSTOM_ID:
+                view.add_item(ContinueButton(i, pick.tune.ident))
+        also = (" Below them, 🎻 **tunes you might like** from the folk-tune corpus: press **Continue** to have me "
+                "continue one's opening.") if tunes else ""
+        await interaction.followup.send(f"💡 **Ideas for you**, from what you liked so far. Press **Try** to generate "
+                                        f"from one.{also} Melodies are posted for everyone.",
                                         embeds=embeds, view=view, ephemeral=True)
+
+    async def _tune_picks(self, user: int, rng: random.Random) -> list[TunePick]:
+        """Corpus tunes for `/inspire`: features computed once in an executor, then one matrix-vector product."""
+        try:
+            async with self._tunes_lock:
+                tunes, matrix = await _run(tune_matrix)
+            weights, events = await self.bot.taste.weights(user)
+            history = [g.params for g in await self.bot.store.generations(user, limit=HISTORY_SCAN)]
+            return await _run(pick_tunes, tunes, matrix, weights, events, history, self.bot.composer.vocab, rng)
+        except Exception:  # a missing or broken index must not cost the user the ideas above
+            log.exception("no corpus tunes for /inspire")
+            return []
+
+    async def on_tune(self, interaction: discord.Interaction, ident: str) -> None:
+        """A Continue button: candidates continuing a corpus tune's opening, ranked and posted like `/melody`."""
+        try:
+            tune = await _run(find_tune, ident)
+            if tune is None:
+                raise MusicError("I can't find that tune any more. Run `/inspire` again for fresh ones.")
+            request = MelodyRequest(**tune.params)
+            self.bot.composer.validate(request)
+            compose = _compose(self.bot)
+            _check_not_busy(self.bot)
+            await interaction.response.defer(thinking=True)
+            results = await self.bot.composer.candidates(request)
+            note = (f"🎻 Continuing the opening of *{discord.utils.escape_markdown(tune.title)}* "
+                    f"({tune.source_name}).")
+            await compose._reply(interaction, await self.bot.taste.rank(interaction.user.id, results), note)
+        except Exception as exc:  # noqa: BLE001 - every press gets an answer
+            await answer_error(interaction, exc)
 
     async def on_try(self, interaction: discord.Interaction, data: str) -> None:
         """A Try button: generate candidates from the suggestion, posted like a `/melody` reply."""
@@ -433,9 +600,9 @@ class Profile(commands.Cog):
 
 
 async def setup(bot: MusicGenius) -> None:
-    bot.add_dynamic_items(TryButton, HistoryButton)  # buttons keep working after a restart
+    bot.add_dynamic_items(TryButton, ContinueButton, HistoryButton)  # buttons keep working after a restart
     await bot.add_cog(Profile(bot))
 
 
 async def teardown(bot: MusicGenius) -> None:
-    bot.remove_dynamic_items(TryButton, HistoryButton)
+    bot.remove_dynamic_items(TryButton, ContinueButton, HistoryButton)

@@ -5,6 +5,12 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 
+import numpy as np
+from discord.utils import escape_markdown
+
+from bot.cogs.profile import tune_matrix
+from data.tunes import find_tune
+
 PNG = b"\x89PNG\r\n\x1a\n"
 
 
@@ -34,6 +40,21 @@ def user_rows(env, user: int) -> dict[str, int]:
                                "(SELECT id FROM generations WHERE user_id = ?)", user, user)[0][0],
         "preferences": query(env, "SELECT count(*) FROM preferences WHERE user_id = ?", user)[0][0],
     }
+
+
+def fields(embed: dict) -> dict[str, str]:
+    return {f["name"]: f["value"] for f in embed.get("fields", [])}
+
+
+def tune_embeds(message) -> list[dict]:
+    """The corpus tunes under /inspire (the embeds that name a source)."""
+    return [e for e in message.embeds if "Source" in fields(e)]
+
+
+def shown_tunes(message) -> list:
+    """The indexed tunes behind an /inspire reply's Continue buttons, in order."""
+    return [find_tune(b["custom_id"].split(":", 3)[3]) for b in message.buttons
+            if b["custom_id"].startswith("mg:tune:")]
 
 
 async def answer(env, name: str, options: dict | None = None, user: int | dict = 0, timeout: float = 30):
@@ -141,11 +162,13 @@ async def test_bad_prefs_get_a_private_hint_of_what_to_type(env):
 async def test_inspire_offers_three_distinct_ideas_and_try_posts_a_melody(env):
     it, reply = await answer(env, "inspire", user=2)
     assert it.ephemeral and reply.ephemeral
-    assert len(reply.embeds) == 3 and all(e["description"] for e in reply.embeds)
-    settings = [{f["name"]: f["value"] for f in e["fields"]} for e in reply.embeds]
+    ideas = [e for e in reply.embeds if e not in tune_embeds(reply)]  # the corpus tunes come after them
+    assert len(ideas) == 3 and reply.embeds[:3] == ideas and all(e["description"] for e in ideas)
+    settings = [{f["name"]: f["value"] for f in e["fields"]} for e in ideas]
     assert len({(s["Key"], s["Meter"], s["Tempo"], s["Style"]) for s in settings}) == 3
-    assert [b["label"] for b in reply.buttons] == ["Try 1", "Try 2", "Try 3"]
-    assert all(b["custom_id"].startswith("mg:try:") and len(b["custom_id"]) <= 100 for b in reply.buttons)
+    tries = [b for b in reply.buttons if b["custom_id"].startswith("mg:try:")]
+    assert [b["label"] for b in tries] == ["Try 1", "Try 2", "Try 3"]
+    assert all(len(b["custom_id"]) <= 100 for b in reply.buttons)
 
     chosen = settings[0]
     tried = await (await env.fake.press(reply, reply.button("Try 1")["custom_id"], user=2)).wait_final(timeout=120)
@@ -155,6 +178,57 @@ async def test_inspire_offers_three_distinct_ideas_and_try_posts_a_melody(env):
     assert fields["Key"] == chosen["Key"] and fields["Tempo"] == chosen["Tempo"] and fields["Style"] == chosen["Style"]
     await env.fake.wait_until(lambda: len(env.fake.bot_reactions(tried.id)) == 2, timeout=30, what="bot reactions")
     assert query(env, "SELECT count(*) FROM generations WHERE user_id = ?", uid(env, 2))[0][0] == 3
+
+
+async def test_inspire_shows_corpus_tunes_and_continue_posts_their_opening(env):
+    user = uid(env, 2)
+    _, reply = await answer(env, "inspire", user=2)
+    assert "tunes you might like" in reply.content
+    tunes, embeds = shown_tunes(reply), tune_embeds(reply)
+    assert len(tunes) == len(embeds) == 3 and None not in tunes
+    assert [b["label"] for b in reply.buttons if b["custom_id"].startswith("mg:tune:")] == [
+        "Continue 1", "Continue 2", "Continue 3"]
+    for i, (tune, embed) in enumerate(zip(tunes, embeds, strict=True), start=1):
+        shown = fields(embed)
+        assert embed["title"] == f"🎻 {i}. {tune.title}" and embed["description"]
+        assert shown["Source"] == tune.source_name and shown["Key"] == tune.key and shown["Meter"] == tune.meter
+        assert shown["Opening"] == f"`{tune.seed}`"
+        assert shown["Or type"].startswith(f"`/melody notes:{tune.seed} key:{tune.key}")
+    assert "Something you haven't tried" in embeds[2]["description"]
+
+    chosen = tunes[0]
+    pressed = await env.fake.press(reply, reply.button("Continue 1")["custom_id"], user=2)
+    posted = await pressed.wait_final(timeout=120)
+    assert not posted.ephemeral
+    assert f"Continuing the opening of *{escape_markdown(chosen.title)}* ({chosen.source_name})" in posted.content
+    assert posted.content.count(f"{chosen.seed} ➜") == 3  # three candidates, each starting with the tune's opening
+    melody = fields(posted.embeds[0])
+    assert melody["Key"] == chosen.key and melody["Meter"] == chosen.meter and melody["Style"] == chosen.style
+    await env.fake.wait_until(lambda: len(env.fake.bot_reactions(posted.id)) == 2, timeout=30, what="bot reactions")
+    assert {p["notes"] for p in [g.params for g in await env.store.generations(user)]} == {chosen.seed}
+
+    again = (await answer(env, "inspire", user=2))[1]
+    assert chosen.ident not in {t.ident for t in shown_tunes(again)}  # already continued: not offered again
+
+
+async def test_inspire_ranks_corpus_tunes_by_what_the_user_liked(env):
+    user, where = uid(env, 1), {"guild_id": env.fake.guild_id, "channel_id": env.fake.channel_id}
+    for message, (key, reaction) in enumerate((("A minor", "👍"), ("E minor", "👍"), ("D minor", "👍"),
+                                               ("C major", "👎"), ("G major", "👎"), ("F major", "👎"))):
+        params = {"notes": "C D E", "key": key, "meter": "4/4", "tempo": 110, "style": "irish", "seed": message}
+        ids = await env.store.add_generations(user, "melody", [(params, message, "C D E ➜ F4:q G4:q | A4:h")],
+                                              message_id=1000 + message, **where)
+        await env.store.set_feedback(ids, user, f"reaction:{reaction}", 1 if reaction == "👍" else -1)
+
+    reply = (await answer(env, "inspire", user=1))[1]
+    tunes, embeds = shown_tunes(reply), tune_embeds(reply)
+    assert [t.mode for t in tunes[:2]] == ["minor", "minor"]  # the best matches first
+    assert all(e["description"].startswith("Similar to the minor") for e in embeds[:2])
+    catalogue, matrix = tune_matrix()
+    scores = matrix @ env.bot.taste.model.weights(user)
+    assert scores[tunes[0].index] == scores.max() and scores[tunes[0].index] >= scores[tunes[1].index]
+    minor = [t.mode == "minor" for t in catalogue]
+    assert scores[minor].mean() > scores[np.logical_not(minor)].mean()
 
 
 async def test_history_lists_melodies_and_again_regenerates_the_same_notes(env):
