@@ -28,6 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
+from bench.report import write_section
 from data.events import MODE_OFFSET, PITCH_NAMES, STYLES, Key, Meter, Note
 from studio.profiles import DEFAULTS, DIM, FEATURE_NAMES, GRIDS, TasteModel, features, raw_features, standardize
 
@@ -260,15 +261,7 @@ def main() -> None:
     )
     print(text)
     if args.report:
-        marker = "<!-- preferences -->"
-        body = args.report.read_text() if args.report.exists() else ""
-        block = f"{marker}\n{text}\n{marker}"
-        if marker in body:
-            head, _, rest = body.partition(marker)
-            body = head + block + rest.partition(marker)[2]
-        else:
-            body += "\n" + block + "\n"
-        args.report.write_text(body)
+        write_section(args.report, "preferences", text)
 
 
 if __name__ == "__main__":

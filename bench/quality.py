@@ -27,6 +27,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from bench.report import write_section
 from data.events import DURATIONS, MODE_OFFSET, PITCH_NAMES, Key, Meter, Note, decode_notes
 from data.prepare import DEFAULT_CACHE, Tune, load_tunes
 from data.theory import estimate_key
@@ -243,16 +244,8 @@ def main() -> None:
     print(table[-1])
     text = "\n".join(table)
     if args.report:
-        marker = "<!-- quality -->"
-        body = args.report.read_text() if args.report.exists() else ""
-        block = (f"{marker}\n{args.n} continuations per model (8 bars, all 12 tonics x 7 modes, meters "
-                 f"{', '.join(METERS)}), measured by `python -m bench.quality`.\n\n{text}\n{marker}")
-        if marker in body:
-            head, _, rest = body.partition(marker)
-            body = head + block + rest.partition(marker)[2]
-        else:
-            body += "\n" + block + "\n"
-        args.report.write_text(body)
+        write_section(args.report, "quality", f"{args.n} continuations per model (8 bars, all 12 tonics x 7 modes, "
+                      f"meters {', '.join(METERS)}), measured by `python -m bench.quality`.\n\n{text}")
 
 
 if __name__ == "__main__":

@@ -26,6 +26,20 @@ if TYPE_CHECKING:
 
 FEEDBACK_EMOJI = ("👍", "👎")
 KEY_CHOICES = [f"{t} {m}" for t in PITCH_NAMES for m in MODE_OFFSET]
+OPTION_HELP = {
+    "notes": "Seed notes, e.g. C E G · C4:q D4:e E4:e G4:h · do re mi · 60 64 67",
+    "bars": "Length of the whole melody in bars (1-64, default 8)",
+    "temperature": "0.1-2.0: low is safe, high is adventurous (default 1.0)",
+    "seed": "RNG seed: the same seed gives the same melody",
+    "key": 'Key, e.g. "G major", "E minor", "D dorian" (default: guessed from your notes)',
+    "meter": "Time signature, e.g. 4/4, 3/4, 6/8 (default 4/4)",
+    "tempo": "Beats per minute (30-300, default 110)",
+    "style": "Which tradition the continuation leans on",
+    "top_p": "Nucleus sampling, 0.1-1.0 (default 0.95)",
+    "count": "How many candidates to offer (1-3, default 3)",
+    "midi": "A MIDI file to continue instead of typed notes (its top voice is used)",
+    "track": "With a MIDI file: which track to take the melody from (1 = first; default: the top voice)",
+}
 PREFERENCE_NAMES = ("key", "meter", "tempo", "style", "temperature", "bars", "top_p")
 METERS = ("4/4", "3/4", "6/8", "2/4", "2/2", "9/8", "3/8", "6/4", "3/2", "12/8", "4/2")
 
@@ -37,20 +51,7 @@ class Compose(commands.Cog):
         self.bot = bot
 
     @app_commands.command(name="melody", description="Continue a melody from a few notes you type (or a MIDI file)")
-    @app_commands.describe(
-        notes="Seed notes, e.g. C E G · C4:q D4:e E4:e G4:h · do re mi · 60 64 67",
-        bars="Length of the whole melody in bars (1-64, default 8)",
-        temperature="0.1-2.0: low is safe, high is adventurous (default 1.0)",
-        seed="RNG seed: the same seed gives the same melody",
-        key='Key, e.g. "G major", "E minor", "D dorian" (default: guessed from your notes)',
-        meter="Time signature, e.g. 4/4, 3/4, 6/8 (default 4/4)",
-        tempo="Beats per minute (30-300, default 110)",
-        style="Which tradition the continuation leans on",
-        top_p="Nucleus sampling, 0.1-1.0 (default 0.95)",
-        count="How many candidates to offer (1-3, default 3)",
-        midi="A MIDI file to continue instead of typed notes (its top voice is used)",
-        track="With a MIDI file: which track to take the melody from (1 = first; default: the top voice)",
-    )
+    @app_commands.describe(**OPTION_HELP)
     @app_commands.choices(style=[app_commands.Choice(name=s, value=s) for s in STYLES])
     async def melody(
         self,

@@ -25,7 +25,7 @@ import numpy as np
 from discord import app_commands
 from discord.ext import commands
 
-from bot.cogs.compose import KEY_CHOICES, METERS
+from bot.cogs.compose import KEY_CHOICES, METERS, OPTION_HELP, PREFERENCE_NAMES
 from bot.errors import answer_error
 from bot.replies import SAFE_UPLOAD
 from data.events import STYLES, Key, Meter, MusicError
@@ -385,15 +385,7 @@ class Profile(commands.Cog):
         await interaction.followup.send(embed=embed, ephemeral=True, **extra)
 
     @prefs.command(name="set", description="Save settings /melody uses whenever you leave those options out")
-    @app_commands.describe(
-        key='Key, e.g. "G major", "E minor", "D dorian"',
-        meter="Time signature, e.g. 4/4, 3/4, 6/8",
-        tempo="Beats per minute (30-300)",
-        style="Which tradition melodies lean on",
-        temperature="0.1-2.0: low is safe, high is adventurous",
-        bars="Length of the whole melody in bars (1-64)",
-        top_p="Nucleus sampling, 0.1-1.0",
-    )
+    @app_commands.describe(**{name: OPTION_HELP[name] for name in PREFERENCE_NAMES})
     @app_commands.choices(style=[app_commands.Choice(name=s, value=s) for s in STYLES])
     async def prefs_set(self, interaction: discord.Interaction, key: str | None = None, meter: str | None = None,
                         tempo: int | None = None, style: str | None = None, temperature: float | None = None,
