@@ -98,6 +98,7 @@ def train(
     resume: bool = False,
     device: str = "cpu",
     limit_tunes: int | None = None,
+    lr_override: float | None = None,
 ) -> dict:
     """Train, keep the best checkpoint by validation NLL, and return the metrics."""
     torch.manual_seed(train_config.seed)
@@ -119,6 +120,9 @@ def train(
         blob = torch.load(last, map_location=device, weights_only=True)
         model.load_state_dict(blob["state_dict"])
         optim.load_state_dict(blob["optim"])
+        if lr_override is not None:  # e.g. a lower rate to finish a run that was still improving
+            for group in optim.param_groups:
+                group["lr"] = lr_override
         history, spent = blob["history"], blob["seconds"]
         best = min(h["valid_nll"] for h in history)
         start_epoch = history[-1]["epoch"] + 1
@@ -173,13 +177,15 @@ def main() -> None:
     parser.add_argument("--corpus", type=Path, default=DEFAULT_CACHE)
     parser.add_argument("--max-epochs", type=int, default=TrainConfig.max_epochs)
     parser.add_argument("--batch-size", type=int, default=TrainConfig.batch_size)
-    parser.add_argument("--lr", type=float, default=TrainConfig.lr)
+    parser.add_argument("--lr", type=float, default=None,
+                        help=f"learning rate (default {TrainConfig.lr}; with --resume: the resumed run's)")
     parser.add_argument("--limit-tunes", type=int, default=None, help="train on the first N tunes (smoke test)")
     parser.add_argument("--resume", action="store_true")
     parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     args = parser.parse_args()
-    cfg = replace(TrainConfig(), max_epochs=args.max_epochs, batch_size=args.batch_size, lr=args.lr)
-    result = train(PRESETS[args.preset], cfg, args.out, args.corpus, args.resume, args.device, args.limit_tunes)
+    cfg = replace(TrainConfig(), max_epochs=args.max_epochs, batch_size=args.batch_size, lr=args.lr or TrainConfig.lr)
+    result = train(PRESETS[args.preset], cfg, args.out, args.corpus, args.resume, args.device, args.limit_tunes,
+                   lr_override=args.lr if args.resume else None)
     print(
         f"best validation NLL {result['best_valid_nll']:.4f} after {result['epochs']} epochs "
         f"({result['seconds']:.0f} s); checkpoint {args.out}"

@@ -25,8 +25,11 @@ def test_prepare_then_train_resume_and_load(tmp_path):
     cfg = TrainConfig(batch_size=8, window=128, max_epochs=1)
     result = train(tiny, cfg, out, corpus)
     assert result["epochs"] == 1 and out.exists()
-    resumed = train(tiny, TrainConfig(batch_size=8, window=128, max_epochs=2), out, corpus, resume=True)
+    resumed = train(tiny, TrainConfig(batch_size=8, window=128, max_epochs=2), out, corpus, resume=True,
+                    lr_override=1e-4)
     assert resumed["epochs"] == 2  # continued from epoch 1 instead of starting over
+    last = torch.load(out.with_suffix(".last"), weights_only=True)
+    assert last["optim"]["param_groups"][0]["lr"] == 1e-4  # finished with the lower rate asked for
 
     _, vocab, info = load_checkpoint(out)
     assert info["data"]["tokens"] == sum(len(t.tokens) for t in tunes)
