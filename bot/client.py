@@ -45,6 +45,7 @@ class MusicGenius(commands.Bot):
     async def setup_hook(self) -> None:
         await self.load_extension("bot.cogs.compose")
         await self.load_extension("bot.cogs.profile")
+        await self.load_extension("bot.cogs.harmony")
         self.add_dynamic_items(CandidateButton)  # buttons keep working after a restart
         self.tree.on_error = report_error
         if self.settings.dev_guild:

@@ -376,3 +376,19 @@ def seed_from_midi(data: bytes, track: int | None = None, max_notes: int = 64) -
         meter = Meter(scan.meter[1], 2 ** scan.meter[2])
     tempo = _tempo(scan.tempo[1] if scan.tempo else None)
     return MidiSeed(tuple(kept), meter, tempo, track_name, tracks, dropped)
+
+
+def melody_with_chords_to_midi(melody: Melody, chords: list[tuple[int, int, tuple[int, ...]]],
+                               program: int = PROGRAM_PIANO, chord_program: int = 48) -> bytes:
+    """``melody_to_midi`` plus a second track of block chords: (start tick, ticks, MIDI pitches) each."""
+    pm = pretty_midi.PrettyMIDI(io.BytesIO(melody_to_midi(melody, program)))
+    seconds_per_tick = 60.0 / melody.tempo / TPQ
+    instrument = pretty_midi.Instrument(program=chord_program, name="Chords")
+    for start, ticks, pitches in chords:
+        for pitch in pitches:
+            instrument.notes.append(pretty_midi.Note(velocity=64, pitch=pitch, start=start * seconds_per_tick,
+                                                     end=(start + ticks) * seconds_per_tick))
+    pm.instruments.append(instrument)
+    buffer = io.BytesIO()
+    pm.write(buffer)
+    return buffer.getvalue()

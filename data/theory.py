@@ -199,3 +199,70 @@ def melody_to_musicxml(melody: Melody, title: str = "", lyrics: list[str | None]
             if child.text == default:  # music21's placeholders: "Music21 Fragment" by "Music21"
                 parent.remove(child)
     return exporter.asBytes()
+
+
+# ---- chord symbols above the staff ----------------------------------------------------------
+CHORD_KINDS = {"": "major", "m": "minor", "dim": "diminished", "aug": "augmented", "7": "dominant",
+               "maj7": "major-seventh", "m7": "minor-seventh", "m7b5": "half-diminished", "dim7": "diminished-seventh",
+               "m(maj7)": "major-minor"}
+
+
+def _harmony_element(symbol: str, offset: int):
+    """A MusicXML <harmony> for a symbol such as 'Bbm7' (``offset`` in divisions after the next note's start)."""
+    from xml.etree import ElementTree as ET
+
+    match = re.fullmatch(r"([A-G])([#b]?)(.*)", symbol)
+    if not match or match[3] not in CHORD_KINDS:
+        raise ValueError(f"unknown chord symbol {symbol!r}")
+    harmony = ET.Element("harmony", {"print-frame": "no"})
+    root = ET.SubElement(harmony, "root")
+    ET.SubElement(root, "root-step").text = match[1]
+    if match[2]:
+        ET.SubElement(root, "root-alter").text = "1" if match[2] == "#" else "-1"
+    ET.SubElement(harmony, "kind", {"text": match[3]}).text = CHORD_KINDS[match[3]]
+    if offset:
+        ET.SubElement(harmony, "offset").text = str(offset)
+    return harmony
+
+
+def add_chord_symbols(musicxml: bytes, chords: list[tuple[int, str]]) -> bytes:
+    """Insert chord symbols (start tick, symbol like 'Am' or 'G7') above the first part of a MusicXML score."""
+    from xml.etree import ElementTree as ET
+
+    head, _, _ = musicxml.partition(b"<score-partwise")
+    root = ET.fromstring(musicxml)
+    part = root.find("part")
+    if part is None:
+        return musicxml
+    pending = sorted(chords)
+    divisions, measure_start = 1, Fraction(0)
+    for measure in part.findall("measure"):
+        found = measure.find("attributes/divisions")
+        if found is not None and found.text:
+            divisions = int(found.text)
+        slots: list[tuple[Fraction, Fraction, int]] = []  # (start, end) in quarters of each note, element index
+        now = Fraction(0)
+        for index, element in enumerate(list(measure)):
+            if element.tag == "note" and element.find("chord") is None:
+                length = Fraction(int(element.findtext("duration", "0")), divisions)
+                slots.append((now, now + length, index))
+                now += length
+            elif element.tag in ("backup", "forward"):
+                step = Fraction(int(element.findtext("duration", "0")), divisions)
+                now += step if element.tag == "forward" else -step
+        inserts = []
+        while pending and slots and Fraction(pending[0][0], TPQ) < measure_start + now:
+            tick, text = pending.pop(0)
+            at = Fraction(tick, TPQ) - measure_start
+            start, _, index = next((s for s in slots if s[0] <= at < s[1]), slots[-1])
+            inserts.append((index, _harmony_element(text, int((at - start) * divisions))))
+        for index, element in sorted(inserts, key=lambda x: -x[0]):
+            measure.insert(index, element)
+        measure_start += now
+    body = ET.tostring(root, encoding="unicode").encode()
+    return head + body
+
+
+def melody_to_musicxml_with_chords(melody: Melody, chords: list[tuple[int, str]], title: str = "") -> bytes:
+    """``melody_to_musicxml`` with chord symbols (start tick, symbol) written above the staff."""
+    return add_chord_symbols(melody_to_musicxml(melody, title), chords)

@@ -1,0 +1,80 @@
+"""`/chords` through real discord.py and the fake Discord server."""
+
+from __future__ import annotations
+
+import io
+
+import pretty_midi
+import pytest
+from PIL import Image
+
+from data.events import Key, Melody, Meter, Note
+from data.midi import melody_to_midi
+
+
+def attachment(message, suffix: str) -> bytes:
+    return next(a.data for a in message.attachments if a.filename.endswith(suffix))
+
+
+def instruments(message) -> list[pretty_midi.Instrument]:
+    return pretty_midi.PrettyMIDI(io.BytesIO(attachment(message, ".mid"))).instruments
+
+
+async def test_chords_for_typed_notes(env):
+    assert "chords" in {c["name"] for c in env.fake.guild_commands}
+    it = await env.fake.slash("chords", {"notes": "E:q D C D E E E:h D:q D D:h E:q G G:h", "key": "C major",
+                                         "rhythm": "bar", "style": "chorale"})
+    initial = await it.wait_initial()
+    assert initial.deferred and not initial.ephemeral
+    reply = await it.wait_final(timeout=90)
+    chord_line = reply.content.split("```\n", 1)[1].split("\n```", 1)[0]
+    assert chord_line.startswith("| ") and chord_line.endswith(" |") and chord_line.count("|") == 5
+    assert "Roman numerals in C major" in reply.content
+    score = Image.open(io.BytesIO(attachment(reply, "-score.png")))
+    assert score.format == "PNG" and score.width > 600
+    tracks = instruments(reply)
+    assert len(tracks) == 2
+    assert [n.pitch for n in tracks[0].notes[:3]] == [64, 62, 60]
+    starts: dict[float, int] = {}
+    for n in tracks[1].notes:
+        starts[round(n.start, 3)] = starts.get(round(n.start, 3), 0) + 1
+    assert len(starts) == 4 and all(count >= 3 for count in starts.values())
+    assert max(n.pitch for n in tracks[1].notes) < min(n.pitch for n in tracks[0].notes) + 12
+    assert attachment(reply, ".ogg")[:4] == b"OggS"
+    assert b"<harmony" in attachment(reply, ".musicxml")
+    env.fake.assert_clean()
+
+
+async def test_chords_without_notes_use_the_last_melody(env):
+    await (await env.fake.slash("melody", {"notes": "C E G", "seed": 5, "bars": 4, "count": 1}, user=0)).wait_final(60)
+    reply = await (await env.fake.slash("chords", {"style": "pop"}, user=0)).wait_final(timeout=90)
+    assert "last melody" in reply.content
+    assert len(instruments(reply)) == 2
+    assert [n.pitch for n in instruments(reply)[0].notes[:3]] == [60, 64, 67]
+    env.fake.assert_clean()
+
+
+async def test_chords_for_a_midi_file_in_minor(env):
+    notes = (*tuple(Note(p, 12) for p in (69, 71, 72, 74, 76, 74, 72, 71)), Note(69, 24))
+    data = melody_to_midi(Melody(notes, Key(9, "minor"), Meter(4, 4), tempo=90))
+    reply = await (await env.fake.slash("chords", {"midi": ("tune.mid", data), "key": "A minor", "style": "jazz"})
+                   ).wait_final(timeout=90)
+    assert "tune.mid" in reply.content and "A minor" in reply.content
+    assert len(instruments(reply)) == 2
+
+
+@pytest.mark.parametrize(("options", "needle"), [
+    ({"notes": "C E H"}, "H"), ({"notes": "C E G", "key": "Q major"}, "key"),
+    ({"notes": "C E G", "meter": "5/3"}, "meter"), ({"notes": "C E G", "tempo": 999}, "tempo"),
+])
+async def test_bad_input_is_answered_privately(env, options, needle):
+    it = await env.fake.slash("chords", options)
+    reply = await it.wait_final()
+    assert it.ephemeral and reply.ephemeral
+    assert needle in reply.content and "`" in reply.content
+
+
+async def test_no_melody_yet_says_what_to_do(env):
+    it = await env.fake.slash("chords", {}, user=2)
+    reply = await it.wait_final()
+    assert it.ephemeral and "/melody notes:C E G" in reply.content

@@ -1,0 +1,108 @@
+"""Harmonisation with the committed chorale tables (no training here, except a 3-chorale smoke test)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from data.events import Key, Melody, Meter
+from data.notation import parse_seed
+from model.harmony import CHECKPOINT, HarmonyModel, train
+from studio.harmony import Harmonizer, chord_tone_share, default_harmonizer, span_ticks
+
+SCALE = "C D E F G A B C5 B4 A G F E D C:h"  # 16 beats of 4/4, ends on the tonic
+
+
+def melody(text: str = SCALE, key: Key | None = None, meter: Meter | None = None) -> Melody:
+    return Melody(parse_seed(text, max_notes=256).notes, key or Key(0), meter or Meter())
+
+
+@pytest.fixture(scope="module")
+def harmonizer() -> Harmonizer:
+    return default_harmonizer()
+
+
+@pytest.mark.parametrize(("rhythm", "count"), [("beat", 16), ("half-bar", 8), ("bar", 4)])
+def test_one_chord_per_span(harmonizer, rhythm, count):
+    result = harmonizer.harmonize(melody(), rhythm)
+    assert len(result.chords) == count
+    assert result.chord_text.count("|") == 5  # four bars
+    assert len(result.roman_text.split()) == count
+
+
+def test_three_four_and_six_eight_spans():
+    assert span_ticks(Meter(3, 4), "beat") == (12, "beat")
+    assert span_ticks(Meter(3, 4), "half-bar") == (36, "bar")
+    assert span_ticks(Meter(6, 8), "beat") == (18, "beat")
+
+
+def test_chorale_chords_come_from_the_learned_vocabulary(harmonizer):
+    vocab = set(json.loads(CHECKPOINT.read_text())["tables"]["major"]["vocab"])
+    assert 15 <= len(vocab) <= 30
+    result = harmonizer.harmonize(melody(), "beat")
+    assert {c.roman for c in result.chords} <= vocab
+
+
+def test_a_melody_ending_on_the_tonic_ends_on_i(harmonizer):
+    for rhythm in ("beat", "half-bar", "bar"):
+        result = harmonizer.harmonize(melody(), rhythm)
+        assert result.chords[-1].roman == "I" and result.chords[-1].symbol == "C"
+        before = [c.roman for c in result.chords if c.roman != "I"][-1]  # the chord the final tonic resolves
+        assert before in ("V", "V7", "IV", "vii°", "ii", "ii7", "vi")
+
+
+def test_strong_beat_melody_notes_are_mostly_chord_tones(harmonizer):
+    for rhythm in ("beat", "half-bar"):
+        assert chord_tone_share(harmonizer.harmonize(melody(), rhythm)) >= 0.7
+
+
+def test_pop_uses_only_i_iv_v_vi(harmonizer):
+    result = harmonizer.harmonize(melody("C E G A G E D C D E F E D C D C:h"), "half-bar", "pop")
+    assert {c.roman for c in result.chords} <= {"I", "IV", "V", "vi"}
+    assert result.chords[-1].roman == "I"
+
+
+def test_jazz_uses_sevenths(harmonizer):
+    result = harmonizer.harmonize(melody(), "half-bar", "jazz")
+    assert all(len(c.intervals) == 4 for c in result.chords)
+    assert result.chords[-1].roman == "Imaj7" and result.chords[-1].symbol == "Cmaj7"
+    assert any(c.symbol.endswith("7") and c.roman == "V7" for c in result.chords)
+
+
+def test_minor_key(harmonizer):
+    result = harmonizer.harmonize(melody("A B C5 D E D C B A G# A:h", Key(9, "minor"), Meter(3, 4)), "beat")
+    assert result.chords[-1].roman == "i" and result.chords[-1].symbol == "Am"
+    assert chord_tone_share(result) >= 0.6
+    assert any(c.roman in ("V", "V7", "vii°", "vii°7") for c in result.chords)
+
+
+def test_modal_key_uses_the_parent_scale(harmonizer):
+    key = Key(2, "dorian")
+    result = harmonizer.harmonize(melody("D E F G A B C5 A G F E D:h", key), "half-bar")
+    assert result.chords[-1].symbol == "Dm"
+    for chord in result.chords:
+        assert chord.pitch_classes <= key.scale
+
+
+def test_voicing_sits_below_the_melody_with_a_bass(harmonizer):
+    result = harmonizer.harmonize(melody(), "bar")
+    lowest = [min(n.pitch for n in result.melody.notes[i:i + 4]) for i in (0, 4, 8, 12)]  # 4 notes per bar
+    for chord, low in zip(result.chords, lowest, strict=True):
+        assert len(chord.voicing) >= 4 and chord.voicing[0] < 52 and list(chord.voicing) == sorted(chord.voicing)
+        assert max(chord.voicing) < low
+        assert {p % 12 for p in chord.voicing} == set(chord.pitch_classes)
+
+
+def test_training_smoke_on_three_chorales(tmp_path):
+    from data.chorales import extract_corpus
+
+    chorales = extract_corpus(3, tmp_path / "c.json")
+    tables = train(chorales)
+    assert tables["tables"]["major"]["vocab"] and "trans" in tables["tables"]["minor"]
+    result = Harmonizer(HarmonyModel(tables)).harmonize(melody(), "bar")
+    assert len(result.chords) == 4
+
+
+def test_shipped_tables_are_small():
+    assert CHECKPOINT.stat().st_size < 2_000_000
