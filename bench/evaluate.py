@@ -1,6 +1,6 @@
 """Held-out evaluation: NLL per token of the shipped model, the `seed` preset and an n-gram baseline.
 
-    python -m bench.evaluate --checkpoints model/checkpoints/melody.pt /tmp/seed.pt \
+    python -m bench.evaluate --checkpoints model/checkpoints/melody.pt model/checkpoints/seed.pt \
         --report model/checkpoints/REPORT.md
 
 All models are scored on the same test-split windows (the control prefix given, every later

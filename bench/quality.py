@@ -1,6 +1,6 @@
 """What a musician would check in generated melodies, for the LSTMs and an n-gram baseline.
 
-    python -m bench.quality --checkpoints model/checkpoints/melody.pt /tmp/seed.pt -n 500 \
+    python -m bench.quality --checkpoints model/checkpoints/melody.pt model/checkpoints/seed.pt -n 500 \
         --report model/checkpoints/REPORT.md
 
 For each model, ``n`` continuations across all 12 tonics x 7 modes and several meters:
@@ -105,18 +105,23 @@ def generate_ngram(ngram: NGram, composer: Composer, reqs: list[MelodyRequest]) 
 
 
 # ---- metrics -------------------------------------------------------------------------------
-def key_adherence(gens: list[Generated]) -> tuple[float, float]:
-    in_scale = total = matched = 0
+def key_adherence(gens: list[Generated]) -> tuple[float, float, float]:
+    """Share of notes in the requested scale; key-estimate agreement overall and for major/minor requests."""
+    in_scale = total = 0
+    matched: list[tuple[bool, bool]] = []  # (agrees, a major/minor request)
     for g in gens:
         pitches = [n.pitch for n in g.continuation if n.pitch is not None]
         in_scale += sum(p % 12 in g.key.scale for p in pitches)
         total += len(pitches)
         estimate = estimate_key(g.continuation)
-        if g.key.mode in ("major", "minor"):
-            matched += estimate.tonic == g.key.tonic and estimate.mode == g.key.mode
+        tonal = g.key.mode in ("major", "minor")
+        if tonal:
+            matched.append((estimate.tonic == g.key.tonic and estimate.mode == g.key.mode, True))
         else:
-            matched += estimate.parent_major == g.key.parent_major
-    return in_scale / max(total, 1), matched / len(gens)
+            matched.append((estimate.parent_major == g.key.parent_major, False))
+    tonal_hits = [hit for hit, tonal in matched if tonal]
+    return (in_scale / max(total, 1), sum(hit for hit, _ in matched) / len(matched),
+            sum(tonal_hits) / max(len(tonal_hits), 1))
 
 
 def bar_completeness(gens: list[Generated]) -> float:
@@ -229,12 +234,13 @@ def main() -> None:
     ngram = NGram(args.ngram_order, len(vocab)).fit(seqs)
     rows.append((f"n-gram (order {args.ngram_order})", generate_ngram(ngram, composer, reqs), time.time() - t0))
 
-    table = ["| model | notes in scale | key estimate = requested | full bars | OA pitch classes | OA intervals |"
-             " OA note lengths | copies 8+ training notes | seconds |", "|---" * 9 + "|"]
+    table = ["| model | notes in scale | key estimate = requested (all / major+minor) | full bars | OA pitch classes |"
+             " OA intervals | OA note lengths | copies 8+ training notes | seconds |", "|---" * 9 + "|"]
     for name, gens, seconds in rows:
-        in_scale, key_match = key_adherence(gens)
+        in_scale, key_match, tonal_match = key_adherence(gens)
         oa = overlapping_areas([in_c(g) for g in gens], reference)  # the test set is in C-space too
-        line = (f"| {name} | {100 * in_scale:.1f}% | {100 * key_match:.1f}% | {100 * bar_completeness(gens):.1f}% | "
+        line = (f"| {name} | {100 * in_scale:.1f}% | {100 * key_match:.1f}% / {100 * tonal_match:.1f}% | "
+                f"{100 * bar_completeness(gens):.1f}% | "
                 f"{oa['pitch-class histogram']:.3f} | {oa['interval histogram']:.3f} | "
                 f"{oa['note-length histogram']:.3f} | {100 * copy_rate(gens, runs):.1f}% | {seconds:.0f} |")
         table.append(line)
