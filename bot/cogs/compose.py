@@ -44,6 +44,19 @@ PREFERENCE_NAMES = ("key", "meter", "tempo", "style", "temperature", "bars", "to
 METERS = ("4/4", "3/4", "6/8", "2/4", "2/2", "9/8", "3/8", "6/4", "3/2", "12/8", "4/2")
 
 
+def key_choices(current: str) -> list[app_commands.Choice[str]]:
+    """Key autocomplete: "d dor" -> D dorian; "minor" -> every minor key (25 at most)."""
+    words = current.lower().split()
+
+    def fits(choice: str) -> bool:
+        tonic, mode = choice.lower().split()
+        if len(words) >= 2:
+            return tonic.startswith(words[0]) and mode.startswith(words[1])
+        return not words or tonic.startswith(words[0]) or mode.startswith(words[0])
+
+    return [app_commands.Choice(name=k, value=k) for k in KEY_CHOICES if fits(k)][:25]
+
+
 class Compose(commands.Cog):
     """Melody generation and its candidate buttons."""
 
@@ -110,16 +123,7 @@ class Compose(commands.Cog):
 
     @melody.autocomplete("key")
     async def _key_choices(self, _: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
-        words = current.lower().split()
-
-        def fits(choice: str) -> bool:  # "d dor" -> D dorian; "minor" -> every minor key
-            tonic, mode = choice.lower().split()
-            if len(words) >= 2:
-                return tonic.startswith(words[0]) and mode.startswith(words[1])
-            return not words or tonic.startswith(words[0]) or mode.startswith(words[0])
-
-        found = [k for k in KEY_CHOICES if fits(k)]
-        return [app_commands.Choice(name=k, value=k) for k in found[:25]]
+        return key_choices(current)
 
     @melody.autocomplete("meter")
     async def _meter_choices(self, _: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:

@@ -25,7 +25,7 @@ import numpy as np
 from discord import app_commands
 from discord.ext import commands
 
-from bot.cogs.compose import KEY_CHOICES, METERS, OPTION_HELP, PREFERENCE_NAMES
+from bot.cogs.compose import METERS, OPTION_HELP, PREFERENCE_NAMES, key_choices
 from bot.errors import answer_error
 from bot.replies import SAFE_UPLOAD
 from data.events import STYLES, Key, Meter, MusicError
@@ -341,18 +341,6 @@ class ForgetView(discord.ui.View):
         await answer_error(interaction, error)
 
 
-def _key_choices(current: str) -> list[app_commands.Choice[str]]:
-    words = current.lower().split()
-
-    def fits(choice: str) -> bool:  # "d dor" -> D dorian; "minor" -> every minor key
-        tonic, mode = choice.lower().split()
-        if len(words) >= 2:
-            return tonic.startswith(words[0]) and mode.startswith(words[1])
-        return not words or tonic.startswith(words[0]) or mode.startswith(words[0])
-
-    return [app_commands.Choice(name=k, value=k) for k in KEY_CHOICES if fits(k)][:25]
-
-
 class Profile(commands.Cog):
     """What the bot knows about a user, and the server's anonymous activity."""
 
@@ -408,7 +396,7 @@ class Profile(commands.Cog):
 
     @prefs_set.autocomplete("key")
     async def _prefs_key(self, _: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
-        return _key_choices(current)
+        return key_choices(current)
 
     @prefs_set.autocomplete("meter")
     async def _prefs_meter(self, _: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
