@@ -73,12 +73,29 @@ class SqliteStore(SqlStore):
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._db = await aiosqlite.connect(self.path, isolation_level=None)  # transactions are explicit
         self._db.row_factory = aiosqlite.Row
-        await self._db.execute(f"PRAGMA busy_timeout={int(self.busy_timeout_ms)}")
-        await self._db.execute("PRAGMA journal_mode=WAL")
-        await self._db.execute("PRAGMA foreign_keys=ON")
-        await self._db.execute("PRAGMA synchronous=NORMAL")  # in WAL: a killed process loses no commit
-        await self._migrate()
+        try:
+            await self._db.execute(f"PRAGMA busy_timeout={int(self.busy_timeout_ms)}")
+            await self._wal()
+            await self._db.execute("PRAGMA foreign_keys=ON")
+            await self._db.execute("PRAGMA synchronous=NORMAL")  # in WAL: a killed process loses no commit
+            await self._migrate()
+        except BaseException:
+            await self.close()
+            raise
         return self
+
+    async def _wal(self) -> None:
+        """Switch to WAL. Two connections switching a new file at once can get "database is locked"
+        straight away (SQLite does not call the busy handler for this), so wait and retry, up to the busy timeout."""
+        deadline = asyncio.get_running_loop().time() + self.busy_timeout_ms / 1000
+        while True:
+            try:
+                await self.db.execute("PRAGMA journal_mode=WAL")
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or asyncio.get_running_loop().time() > deadline:
+                    raise
+                await asyncio.sleep(0.02)
 
     async def close(self) -> None:
         if self._db is not None:
