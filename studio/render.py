@@ -8,8 +8,11 @@ from dataclasses import dataclass
 from matplotlib.figure import Figure  # the OO API: thread-safe, no pyplot global state
 from matplotlib.patches import Patch, Rectangle
 
+from data.audio import midi_to_ogg
+from data.engraving import musicxml_to_pngs
 from data.events import TPQ, Melody, pitch_name
 from data.midi import melody_to_midi
+from data.theory import melody_to_musicxml
 
 SEED_COLOUR, CONTINUATION_COLOUR = "#e4572e", "#2e86ab"
 
@@ -66,32 +69,22 @@ def piano_roll_png(melodies: list[Melody], titles: list[str] | None = None) -> b
 
 def score_pngs(melody: Melody, title: str, max_pages: int = 4) -> list[bytes]:
     """Sheet music pages: music21 -> MusicXML -> verovio -> PNG."""
-    from data.engraving import musicxml_to_pngs
-    from data.theory import melody_to_musicxml
-
     return musicxml_to_pngs(melody_to_musicxml(melody, title), max_pages=max_pages)
 
 
-def audio_ogg(melody: Melody) -> bytes:
-    """An OGG/Vorbis preview rendered with FluidSynth and the General MIDI soundfont."""
-    from data.audio import midi_to_ogg
-
-    return midi_to_ogg(melody_to_midi(melody))
-
-
 def melody_files(melody: Melody, stem: str, title: str = "Melody") -> list[Attachment]:
-    """Every file for one melody, most useful first (the reply drops from the end if it must)."""
-    from data.theory import melody_to_musicxml
+    """Every file for one melody, most useful first (the reply drops from the end if it must).
 
-    midi = melody_to_midi(melody)
-    pages = score_pngs(melody, title)
+    The MIDI and the MusicXML are made once and also feed the audio preview and the score pages.
+    """
+    midi, xml = melody_to_midi(melody), melody_to_musicxml(melody, title)
     files = [Attachment(f"{stem}-score{'' if i == 0 else f'-{i + 1}'}.png", page, f"Sheet music, page {i + 1}")
-             for i, page in enumerate(pages)]
+             for i, page in enumerate(musicxml_to_pngs(xml))]
     files += [
         Attachment(f"{stem}.mid", midi, "MIDI file: drag it into your DAW"),
-        Attachment(f"{stem}.ogg", audio_ogg(melody), "Audio preview"),
+        Attachment(f"{stem}.ogg", midi_to_ogg(midi), "Audio preview"),
         Attachment(f"{stem}-pianoroll.png", piano_roll_png([melody]), "Piano roll: your seed in orange"),
-        Attachment(f"{stem}.musicxml", melody_to_musicxml(melody, title), "MusicXML: opens in MuseScore"),
+        Attachment(f"{stem}.musicxml", xml, "MusicXML: opens in MuseScore"),
     ]
     return files
 
@@ -104,10 +97,11 @@ def candidate_files(melodies: list[Melody], stem: str) -> list[Attachment]:
     titles = [f"Candidate {i + 1} · {m.key} · {m.meter} · {m.tempo} bpm" for i, m in enumerate(melodies)]
     files = [Attachment(f"{stem}-pianoroll.png", piano_roll_png(melodies, titles), "Piano rolls of the candidates")]
     for i, melody in enumerate(melodies, start=1):
+        midi = melody_to_midi(melody)
         files += [
             Attachment(f"{stem}-{i}-score.png", score_pngs(melody, f"Candidate {i}", max_pages=1)[0],
                        f"Candidate {i}: sheet music"),
-            Attachment(f"{stem}-{i}.mid", melody_to_midi(melody), f"Candidate {i}: MIDI"),
-            Attachment(f"{stem}-{i}.ogg", audio_ogg(melody), f"Candidate {i}: audio preview"),
+            Attachment(f"{stem}-{i}.mid", midi, f"Candidate {i}: MIDI"),
+            Attachment(f"{stem}-{i}.ogg", midi_to_ogg(midi), f"Candidate {i}: audio preview"),
         ]
     return files
