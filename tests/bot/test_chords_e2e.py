@@ -54,6 +54,16 @@ async def test_chords_without_notes_use_the_last_melody(env):
     env.fake.assert_clean()
 
 
+async def test_chords_from_the_apps_menu_of_a_melody_reply(env):
+    melody = await (await env.fake.slash("melody", {"notes": "G A B", "seed": 2, "bars": 4, "count": 1})).wait_final(60)
+    reply = await (await env.fake.message_command("Chords for this melody", melody, user=1)).wait_final(timeout=90)
+    assert "message you picked" in reply.content
+    assert [n.pitch for n in instruments(reply)[0].notes[:3]] == [67, 69, 71]
+    chords = await (await env.fake.message_command("Chords for this melody", reply, user=1)).wait_final(timeout=30)
+    assert "has no melody of mine" in chords.content and chords.ephemeral
+    env.fake.assert_clean()
+
+
 async def test_chords_for_a_midi_file_in_minor(env):
     notes = (*tuple(Note(p, 12) for p in (69, 71, 72, 74, 76, 74, 72, 71)), Note(69, 24))
     data = melody_to_midi(Melody(notes, Key(9, "minor"), Meter(4, 4), tempo=90))

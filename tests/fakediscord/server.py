@@ -779,7 +779,7 @@ class FakeDiscord:
         await session.dispatch("INTERACTION_CREATE", payload)
         return it
 
-    def _find_command(self, name: str, guild_command: bool | None) -> tuple[dict[str, Any], bool]:
+    def _find_command(self, name: str, guild_command: bool | None, kind: int = 1) -> tuple[dict[str, Any], bool]:
         pools: list[tuple[bool, list[dict[str, Any]]]] = []
         if guild_command in (None, True):
             pools.append((True, self.guild_commands))
@@ -787,7 +787,7 @@ class FakeDiscord:
             pools.append((False, self.global_commands))
         for is_guild, commands in pools:
             for command in commands:
-                if command["name"] == name and command.get("type", 1) == 1:
+                if command["name"] == name and command.get("type", 1) == kind:
                     return command, is_guild
         raise KeyError(
             f"/{name} is not registered (global: {[c['name'] for c in self.global_commands]}, "
@@ -900,6 +900,18 @@ class FakeDiscord:
         return await self._dispatch_interaction(
             INTERACTION_COMMAND, name, data, user, attachment_size_limit=attachment_size_limit, locale=locale
         )
+
+    async def message_command(
+        self, name: str, message: Message | int, *, user: int | Mapping[str, Any] | None = None
+    ) -> Interaction:
+        """A user picks Apps → ``name`` on a message (a message context-menu command, type 3)."""
+        command, is_guild = self._find_command(name, None, kind=3)
+        stored = self._stored_of(message)
+        data: dict[str, Any] = {"id": command["id"], "name": command["name"], "type": 3, "target_id": str(stored.id),
+                                "resolved": {"messages": {str(stored.id): self._message_payload(stored)}}}
+        if is_guild:
+            data["guild_id"] = str(self.guild_id)
+        return await self._dispatch_interaction(INTERACTION_COMMAND, name, data, user)
 
     async def autocomplete(
         self,

@@ -1,0 +1,99 @@
+"""Where a command's melody comes from: typed notes, a MIDI attachment, the user's last /melody, or a bot message."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from functools import partial
+from typing import TYPE_CHECKING
+
+import discord
+
+from data.events import Key, Melody, Meter, MusicError
+from data.midi import MAX_MIDI_BYTES
+from data.notation import parse_seed
+from studio.melody import Composer, infer_key, midi_request
+from studio.requests import LIMITS
+
+if TYPE_CHECKING:
+    from bot.client import MusicGenius
+
+MAX_NOTES = 256
+DEFAULT_TEMPO = 110
+
+
+@dataclass
+class MelodySource:
+    """A melody request checked before deferring; ``resolve`` does the CPU work after."""
+
+    notes: str | None = None
+    key: Key | None = None
+    meter: Meter | None = None
+    tempo: int | None = None
+    midi: discord.Attachment | None = None
+    stored: Melody | None = None  # the user's last /melody, or the melody of the message they picked
+    origin: str = ""
+    max_notes: int = MAX_NOTES
+
+    @classmethod
+    async def check(cls, bot: MusicGenius, user_id: int, *, notes: str | None = None, key: str | None = None,
+                    meter: str | None = None, tempo: int | None = None, midi: discord.Attachment | None = None,
+                    max_notes: int = MAX_NOTES, example: str = "`notes:E D C D E E E:h`") -> MelodySource:
+        """Every fast check (raises MusicError before the command defers, so mistakes are answered privately);
+        without notes or a MIDI file, the user's last /melody is looked up."""
+        source = cls(key=Key.parse(key) if key else None, meter=Meter.parse(meter) if meter else None,
+                     tempo=tempo, midi=midi, max_notes=max_notes)
+        if tempo is not None and not LIMITS["tempo"][0] <= tempo <= LIMITS["tempo"][1]:
+            raise MusicError(f"`tempo` must be between 30 and 300 (you gave {tempo}). Try `tempo:100`.")
+        if midi is not None and midi.size > MAX_MIDI_BYTES:
+            raise MusicError("MIDI files must be under 1 MB. Upload a short .mid file, or type notes like `C E G`.")
+        if notes:
+            seed = parse_seed(notes, max_notes=max_notes)
+            if all(n.pitch is None for n in seed.notes):
+                raise MusicError(f"Your notes are only rests. Give me a melody, e.g. {example}.")
+            source.notes = notes
+        elif midi is None:
+            source.stored = await last_melody(bot, user_id, example)
+            source.origin = "🎼 I used your last melody from /melody."
+        return source
+
+    @classmethod
+    async def from_message(cls, bot: MusicGenius, message: discord.Message) -> MelodySource:
+        """The melody of one of the bot's /melody replies (its first candidate), for the message context menu."""
+        shown = [g for g in await bot.store.generations_for_message(message.id) if g.command == "melody"]
+        if not shown:
+            raise MusicError("That message has no melody of mine. Use this on one of my /melody replies, or run "
+                             "`/melody notes:C E G` first.")
+        chosen = min(shown, key=lambda g: g.candidate)
+        return cls(stored=Composer.restore(chosen.params, chosen.notes).melody,
+                   origin="🎼 I used the melody of the message you picked.")
+
+    async def resolve(self) -> tuple[Melody, str]:
+        """The melody (key guessed from the notes when not given) and a sentence saying where it came from."""
+        loop = asyncio.get_running_loop()
+        if self.stored is not None:
+            last = self.stored
+            melody = Melody(last.notes, self.key or last.key, self.meter or last.meter, self.tempo or last.tempo)
+            return melody, self.origin
+        origin, meter, tempo, text = self.origin, self.meter, self.tempo, self.notes or ""
+        if self.midi is not None:
+            request = await loop.run_in_executor(None, partial(
+                midi_request, await self.midi.read(), None, meter=str(meter) if meter else None, tempo=tempo))
+            text, meter, tempo = request.notes, Meter.parse(request.meter), request.tempo
+            origin = f"🎼 I used the top voice of `{self.midi.filename}`."
+        seed = parse_seed(text, max_notes=self.max_notes)
+        key = self.key
+        if key is None:
+            key = await loop.run_in_executor(None, infer_key, seed.notes)
+            origin = f"{origin} Key {key} (guessed from the notes; set `key:` to choose).".strip()
+        return Melody(seed.notes, key, meter or Meter(), tempo or DEFAULT_TEMPO), origin
+
+
+async def last_melody(bot: MusicGenius, user_id: int, example: str) -> Melody:
+    """The first candidate of the user's most recent /melody reply."""
+    recent = [g for g in await bot.store.generations(user_id, limit=20) if g.command == "melody"]
+    if not recent:
+        raise MusicError(f"You have no melody yet. Run `/melody notes:C E G` first, or give me notes: {example}.")
+    newest = [g for g in recent if g.message_id == recent[0].message_id] if recent[0].message_id else recent[:1]
+    chosen = min(newest, key=lambda g: g.candidate)
+    return Composer.restore(chosen.params, chosen.notes).melody
