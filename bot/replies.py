@@ -33,6 +33,9 @@ def candidates_content(results: list[MelodyResult], note: str = "") -> tuple[str
         f"🎼 **{len(results)} candidates** — seed ➜ continuation. Pick one, or ask for more like it.")
     if note:
         head = f"{head}\n{note}"
+    if results[0].lyrics is not None:
+        head = (f"🎼 **A melody for your words**{'' if len(results) == 1 else f' — {len(results)} candidates'}\n"
+                f"🎤 {sung_text(results[0].lyrics)}")
     blocks = [f"**{i}.** ```\n{r.text}\n```" if len(results) > 1 else f"```\n{r.text}\n```"
               for i, r in enumerate(results, start=1)]
     text = "\n".join([head, *blocks])
@@ -43,6 +46,11 @@ def candidates_content(results: list[MelodyResult], note: str = "") -> tuple[str
     full = "\n\n".join(f"Candidate {i}: {r.text}" for i, r in enumerate(results, start=1))
     return "\n".join([f"{head} (full notes attached)", *short]), Attachment(
         f"melody-{results[0].request.seed}-notes.txt", full.encode(), "All the notes as text")
+
+
+def sung_text(lyrics: tuple[str | None, ...] | list[str | None]) -> str:
+    """Per-note syllables ('twin-', 'kle') as hyphenated words: ``twin-kle twin-kle lit-tle star``."""
+    return "".join(s if s.endswith("-") else f"{s} " for s in lyrics if s).strip()
 
 
 def melody_embed(result: MelodyResult, index: int = 0, total: int = 1) -> discord.Embed:

@@ -5,25 +5,37 @@ from __future__ import annotations
 import io
 import struct
 from collections import Counter, deque
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Protocol
 
 import pretty_midi
 
-from data.events import DURATION_NAMES, PIANO_HIGH, PIANO_LOW, TPQ, Melody, Meter, MusicError, Note
+from data.events import DURATION_NAMES, PIANO_HIGH, PIANO_LOW, TPQ, Key, Melody, Meter, MusicError, Note
 
 PROGRAM_PIANO = 0
 
 
-def melody_to_midi(melody: Melody, program: int = PROGRAM_PIANO, name: str = "Melody") -> bytes:
-    """A one-track MIDI file with tempo, time signature and key signature meta events."""
+def melody_to_midi(
+    melody: Melody, program: int = PROGRAM_PIANO, name: str = "Melody", lyrics: list[str | None] | None = None
+) -> bytes:
+    """A one-track MIDI file with tempo, time signature and key signature meta events.
+
+    ``lyrics`` (one text or None per note) become lyric meta events at the notes' onsets, UTF-8 encoded
+    (karaoke style: DAWs and MuseScore show them; read them back with ``midi_lyrics``).
+    """
     pm = pretty_midi.PrettyMIDI(initial_tempo=melody.tempo)
     seconds_per_tick = 60.0 / melody.tempo / TPQ
     instrument = pretty_midi.Instrument(program=program, name=name)
     now = 0
-    for note in melody.notes:
+    texts = list(lyrics or [])
+    for i, note in enumerate(melody.notes):
         if note.pitch is not None:
             start, end = now * seconds_per_tick, (now + note.ticks) * seconds_per_tick
             instrument.notes.append(pretty_midi.Note(velocity=90, pitch=note.pitch, start=start, end=end))
+            if i < len(texts) and texts[i]:
+                # mido writes meta text as latin-1: pass the UTF-8 bytes through it unchanged
+                pm.lyrics.append(pretty_midi.Lyric(texts[i].encode("utf-8").decode("latin-1"), start))
         now += note.ticks
     pm.instruments.append(instrument)
     pm.time_signature_changes.append(pretty_midi.TimeSignature(melody.meter.numerator, melody.meter.denominator, 0))
@@ -35,6 +47,12 @@ def melody_to_midi(melody: Melody, program: int = PROGRAM_PIANO, name: str = "Me
     buffer = io.BytesIO()
     pm.write(buffer)
     return buffer.getvalue()
+
+
+def midi_lyrics(data: bytes) -> list[tuple[float, str]]:
+    """(seconds, text) of every lyric meta event in a MIDI file, decoded as UTF-8."""
+    pm = pretty_midi.PrettyMIDI(io.BytesIO(data))
+    return [(lyric.time, lyric.text.encode("latin-1").decode("utf-8", "replace")) for lyric in pm.lyrics]
 
 
 def midi_notes(data: bytes) -> list[tuple[int, float, float]]:
@@ -389,6 +407,36 @@ def melody_with_chords_to_midi(melody: Melody, chords: list[tuple[int, int, tupl
             instrument.notes.append(pretty_midi.Note(velocity=64, pitch=pitch, start=start * seconds_per_tick,
                                                      end=(start + ticks) * seconds_per_tick))
     pm.instruments.append(instrument)
+    buffer = io.BytesIO()
+    pm.write(buffer)
+    return buffer.getvalue()
+
+
+class ArrangedTrack(Protocol):
+    """What ``arrangement_to_midi`` reads from a track: notes are (start tick, ticks, pitch, velocity)."""
+
+    name: str
+    program: int
+    is_drum: bool
+    notes: Sequence[tuple[int, int, int, int]]
+
+
+def arrangement_to_midi(tracks: Sequence[ArrangedTrack], tempo: int, meter: Meter, key: Key) -> bytes:
+    """A multi-track MIDI file: one named instrument per track with its General MIDI program (drums on channel
+    10), and tempo, time signature and key signature events as ``melody_to_midi`` writes them."""
+    pm = pretty_midi.PrettyMIDI(initial_tempo=tempo)
+    seconds_per_tick = 60.0 / tempo / TPQ
+    for track in tracks:
+        instrument = pretty_midi.Instrument(program=track.program, is_drum=track.is_drum, name=track.name)
+        for start, ticks, pitch, velocity in track.notes:
+            instrument.notes.append(pretty_midi.Note(velocity=min(max(velocity, 1), 127), pitch=pitch,
+                                                     start=start * seconds_per_tick,
+                                                     end=(start + ticks) * seconds_per_tick))
+        pm.instruments.append(instrument)
+    pm.time_signature_changes.append(pretty_midi.TimeSignature(meter.numerator, meter.denominator, 0))
+    minor_like = key.mode in ("minor", "dorian", "phrygian", "locrian")
+    key_number = (key.parent_major + 9) % 12 + 12 if minor_like else key.parent_major
+    pm.key_signature_changes.append(pretty_midi.KeySignature(key_number, 0))
     buffer = io.BytesIO()
     pm.write(buffer)
     return buffer.getvalue()

@@ -170,6 +170,7 @@ def melody_to_musicxml(melody: Melody, title: str = "", lyrics: list[str | None]
     bar_ticks = melody.meter.bar_ticks
     compound = melody.meter.denominator == 8 and melody.meter.numerator % 3 == 0
     syllables = list(lyrics or [])
+    joined = False
     for i, n in enumerate(melody.notes):
         length = Fraction(n.ticks, TPQ)
         if n.pitch is None:
@@ -179,7 +180,10 @@ def melody_to_musicxml(melody: Melody, title: str = "", lyrics: list[str | None]
         if i < melody.seed_len:
             element.style.color = SEED_COLOUR
         if i < len(syllables) and syllables[i]:
-            element.addLyric(syllables[i])
+            text = syllables[i]
+            # a syllable after a joined one continues its word: MusicXML 'middle'/'end', not 'single'
+            element.addLyric("-" + text if joined and not text.startswith("-") else text)
+            joined = text.endswith("-")
         part.append(element)
     for ticks in _padding_rests(melody.ticks, bar_ticks, compound):
         part.append(note.Rest(quarterLength=Fraction(ticks, TPQ)))
@@ -204,15 +208,17 @@ def melody_to_musicxml(melody: Melody, title: str = "", lyrics: list[str | None]
 # ---- chord symbols above the staff ----------------------------------------------------------
 CHORD_KINDS = {"": "major", "m": "minor", "dim": "diminished", "aug": "augmented", "7": "dominant",
                "maj7": "major-seventh", "m7": "minor-seventh", "m7b5": "half-diminished", "dim7": "diminished-seventh",
-               "m(maj7)": "major-minor"}
+               "m(maj7)": "major-minor", "sus4": "suspended-fourth", "sus2": "suspended-second", "6": "major-sixth",
+               "m6": "minor-sixth", "9": "dominant-ninth", "5": "power"}
 
 
 def _harmony_element(symbol: str, offset: int):
     """A MusicXML <harmony> for a symbol such as 'Bbm7' (``offset`` in divisions after the next note's start)."""
     from xml.etree import ElementTree as ET
 
+    symbol, _, bass = symbol.partition("/")  # a slash chord's bass, e.g. 'C/E'
     match = re.fullmatch(r"([A-G])([#b]?)(.*)", symbol)
-    if not match or match[3] not in CHORD_KINDS:
+    if not match or match[3] not in CHORD_KINDS or (bass and not re.fullmatch(r"[A-G][#b]?", bass)):
         raise ValueError(f"unknown chord symbol {symbol!r}")
     harmony = ET.Element("harmony", {"print-frame": "no"})
     root = ET.SubElement(harmony, "root")
@@ -220,6 +226,11 @@ def _harmony_element(symbol: str, offset: int):
     if match[2]:
         ET.SubElement(root, "root-alter").text = "1" if match[2] == "#" else "-1"
     ET.SubElement(harmony, "kind", {"text": match[3]}).text = CHORD_KINDS[match[3]]
+    if bass:
+        element = ET.SubElement(harmony, "bass")
+        ET.SubElement(element, "bass-step").text = bass[0]
+        if bass[1:]:
+            ET.SubElement(element, "bass-alter").text = "1" if bass[1:] == "#" else "-1"
     if offset:
         ET.SubElement(harmony, "offset").text = str(offset)
     return harmony
@@ -266,3 +277,64 @@ def add_chord_symbols(musicxml: bytes, chords: list[tuple[int, str]]) -> bytes:
 def melody_to_musicxml_with_chords(melody: Melody, chords: list[tuple[int, str]], title: str = "") -> bytes:
     """``melody_to_musicxml`` with chord symbols (start tick, symbol) written above the staff."""
     return add_chord_symbols(melody_to_musicxml(melody, title), chords)
+
+
+# ---- arrangements: several staves -------------------------------------------------------------
+STAFF_CLEFS = {"treble": clef.TrebleClef, "treble8vb": clef.Treble8vbClef, "bass": clef.BassClef,
+               "bass8vb": clef.Bass8vbClef}
+Staff = tuple[str, list[tuple[int, int, tuple[int, ...]]], str | None]  # name, (start, ticks, pitches), clef
+
+
+def score_to_musicxml(staves: list[Staff], k: Key, m: Meter, bpm: int, total_ticks: int,
+                      chords: list[tuple[int, str]] | None = None, marks: list[tuple[int, str]] | None = None,
+                      title: str = "") -> bytes:
+    """A multi-staff score: one part per staff, each a line of notes and chords (start tick, ticks, MIDI pitches;
+    no overlaps) padded with rests to ``total_ticks``; a clef by name (None: the best for the notes); chord
+    symbols (start tick, symbol) above the first staff and rehearsal marks (start tick, text) at section starts.
+    Systems hold four bars (eight of 2/4), so the staves line up page after page."""
+    from music21 import chord, expressions
+
+    m21_key = notation_key(k)
+    scale = {p.pitchClass: p.name for p in m21_key.pitches}
+    flats = m21_key.sharps < 0 or (m21_key.sharps == 0 and k.uses_flats)
+    bar_ticks = m.bar_ticks
+    per_line = 8 if bar_ticks <= 2 * TPQ else 4
+    parts = []
+    for index, (name, events, clef_name) in enumerate(staves):
+        part = stream.Part()
+        part.partName = name
+        part.append([notation_key(k), meter.TimeSignature(str(m))])
+        if index == 0:
+            part.append(tempo.MetronomeMark(number=bpm, referent=note.Note(type="quarter")))
+        now = 0
+        for start, ticks, pitches in events:
+            if start > now:
+                part.append(note.Rest(quarterLength=Fraction(start - now, TPQ)))
+            spelled = [_spell(p, scale, flats) for p in sorted(pitches)]
+            element = note.Note(spelled[0]) if len(spelled) == 1 else chord.Chord(spelled)
+            element.quarterLength = Fraction(ticks, TPQ)
+            part.append(element)
+            now = start + ticks
+        if total_ticks > now:
+            part.append(note.Rest(quarterLength=Fraction(total_ticks - now, TPQ)))
+        part.insert(0, STAFF_CLEFS[clef_name]() if clef_name else clef.bestClef(part, recurse=True))
+        part.makeNotation(inPlace=True)
+        parts.append(part)
+    measures = list(parts[0].getElementsByClass(stream.Measure))
+    for measure in measures:
+        if measure.number > 1 and (measure.number - 1) % per_line == 0:
+            measure.insert(0, layout.SystemLayout(isNew=True))
+    for tick, text in marks or []:
+        if 0 <= tick // bar_ticks < len(measures):
+            measures[tick // bar_ticks].insert(0, expressions.RehearsalMark(text))
+    score = stream.Score(parts)
+    score.metadata = metadata.Metadata(title=title) if title else metadata.Metadata()
+    exporter = ScoreExporter(GeneralObjectExporter().fromGeneralObject(score))
+    root = exporter.parse()
+    for parent, tag, default in ((root, "movement-title", defaults.title),
+                                 (root.find("identification"), "creator", defaults.author)):
+        for child in [] if parent is None else parent.findall(tag):
+            if child.text == default:
+                parent.remove(child)
+    xml = exporter.asBytes()
+    return add_chord_symbols(xml, chords) if chords else xml

@@ -130,3 +130,86 @@ class MelodyGrammar:
         self._expect_duration = False
         if self.now % self.bar_ticks == 0:
             self._forced.append(self._bar)
+
+
+@dataclass
+class RhythmGrammar:
+    """Decoding state when the rhythm is given (words set to music): the model chooses pitches only.
+
+    ``rhythm`` is one ``(ticks, sounding)`` pair per note or rest, each a model duration that stays inside its
+    bar; a rest is forced, a sounding note samples a pitch (never a rest) in ``pitch_range`` and its duration
+    is forced. ``pitches`` force the first sounding notes (a seed motif). The last sounding note is stable.
+    """
+
+    vocab: Vocab
+    prompt: list[int]
+    bar_ticks: int
+    stable: frozenset[int]
+    rhythm: list[tuple[int, bool]]
+    pitches: list[int] = field(default_factory=list)
+    pitch_range: tuple[int, int] | None = None
+    now: int = 0
+    notes: list[Note] = field(default_factory=list)
+    _pitch: int | None = None
+    _expect_duration: bool = False
+    _forced: list[int] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        v = self.vocab
+        bad = [ticks for ticks, _ in self.rhythm if ticks not in DURATIONS]
+        if bad:
+            raise ValueError(f"durations {bad} are not model durations {DURATIONS}")
+        self._bar = v.stoi[BAR]
+        self._rest = v.stoi[REST]
+        low, high = self.pitch_range or (0, 127)
+        self._pitches = {i: int(t[1:]) for i, t in enumerate(v.itos) if t.startswith("p") and t[1:].isdigit()}
+        self._mask = torch.zeros(len(v), dtype=torch.bool)
+        self._last_mask = torch.zeros(len(v), dtype=torch.bool)
+        for i, p in self._pitches.items():
+            self._mask[i] = low <= p <= high
+            self._last_mask[i] = low <= p <= high and p % 12 in self.stable
+        if not self._last_mask.any():  # a range with no stable degree: allow every stable pitch
+            for i, p in self._pitches.items():
+                self._last_mask[i] = p % 12 in self.stable
+        sounding = [k for k, (_, on) in enumerate(self.rhythm) if on]
+        self._last = sounding[-1] if sounding else -1
+        self._given = iter(self.pitches)
+
+    @property
+    def done(self) -> bool:
+        return len(self.notes) >= len(self.rhythm) and not self._expect_duration
+
+    def forced(self) -> int | None:
+        """Bar lines, rests, durations and seed pitches are inserted without sampling."""
+        if self._forced:
+            return self._forced.pop(0)
+        if self.done:
+            return None
+        ticks, sounding = self.rhythm[len(self.notes)]
+        if self._expect_duration:
+            self._record(ticks)
+            return self.vocab.stoi[f"d{ticks}"]
+        if not sounding:
+            self._pitch, self._expect_duration = None, True
+            return self._rest
+        given = next(self._given, None)
+        if given is not None and f"p{given}" in self.vocab:
+            self._pitch, self._expect_duration = given, True
+            return self.vocab.stoi[f"p{given}"]
+        return None
+
+    def allowed(self) -> torch.Tensor:
+        """Pitches in range (stable ones for the last sounding note); never a rest."""
+        return self._last_mask if len(self.notes) == self._last else self._mask
+
+    def accept(self, token: int) -> None:
+        """Record a sampled pitch; its duration follows as a forced token."""
+        self._pitch = self._pitches[token]
+        self._expect_duration = True
+
+    def _record(self, ticks: int) -> None:
+        self.notes.append(Note(self._pitch, ticks))
+        self.now += ticks
+        self._expect_duration = False
+        if self.now % self.bar_ticks == 0:
+            self._forced.append(self._bar)

@@ -13,11 +13,13 @@ from data.notation import MAX_SEED_NOTES, ParsedSeed, format_notes, parse_seed
 from data.prepare import HIGHEST, LOWEST
 from model.engine import Engine
 from model.lstm import load_checkpoint
-from model.sample import MelodyGrammar
+from model.sample import MelodyGrammar, RhythmGrammar
 from model.vocab import Vocab
 from studio.requests import LIMITS, MelodyRequest
+from studio.setting import rhythm_for_words
 
 DEFAULT_CHECKPOINT = Path(__file__).resolve().parent.parent / "model" / "checkpoints" / "melody.pt"
+SINGING_RANGE = (57, 79)  # A3..G5: where words set to music are sung (a seed may reach beyond)
 
 
 @dataclass(frozen=True)
@@ -28,6 +30,8 @@ class MelodyResult:
     melody: Melody
     seed: ParsedSeed
     key_inferred: bool
+    lyrics: tuple[str | None, ...] | None = None  # per note: a syllable ('-' joins the next) or None
+    words: str | None = None  # the words that were set, when the melody was made for them
 
     @property
     def continuation(self) -> tuple[Note, ...]:
@@ -42,6 +46,8 @@ class MelodyResult:
     @property
     def text(self) -> str:
         """Seed exactly as typed, then the continuation: ``C E G ➜ A4:e B4:e C5:q | ...``."""
+        if not self.seed.typed:
+            return self.continuation_text
         return f"{self.seed.text} ➜ {self.continuation_text}"
 
     @property
@@ -50,7 +56,7 @@ class MelodyResult:
         return (
             f'/melody notes:"{r.notes}" bars:{r.bars} key:"{r.key}" meter:{r.meter} tempo:{r.tempo} '
             f"style:{r.style} temperature:{r.temperature} top_p:{r.top_p} seed:{r.seed} count:1"
-        )
+        ) + (f' lyrics:"{self.words}"' if self.words else "")
 
 
 def _fold(pitch: int | None) -> int | None:
@@ -85,6 +91,8 @@ class Composer:
 
     def validate(self, request: MelodyRequest) -> ParsedSeed:
         """Every check that needs no model (fast: call it before deferring); raises MusicError."""
+        if request.lyrics is not None:
+            return self._validate_words(request)
         seed = parse_seed(request.notes)
         if all(n.pitch is None for n in seed.notes):
             raise MusicError("Your seed has only rests. Add at least one note, e.g. `C E G`.")
@@ -100,6 +108,15 @@ class Composer:
                 f"to continue with bars:{request.bars}. Ask for more bars, e.g. `bars:{need}`."
             )
         return seed
+
+    def _validate_words(self, request: MelodyRequest) -> ParsedSeed:
+        """Checks for words set to music: a meter the model knows, words it can scan, an optional seed."""
+        meter = request.parsed_meter
+        if f"meter:{meter}" not in self.vocab:
+            supported = ", ".join(t.split(":", 1)[1] for t in self.vocab.itos if t.startswith("meter:"))
+            raise MusicError(f"I can't write in {meter} yet. Try one of: {supported} — e.g. `meter:6/8`.")
+        rhythm_for_words(request.lyrics or "", meter)
+        return parse_seed(request.notes) if request.notes.strip() else ParsedSeed((), ())
 
     def grammar(self, request: MelodyRequest, seed: ParsedSeed, key: Key) -> MelodyGrammar:
         """The decoding state for a validated request in ``key``, in the model's C-based space."""
@@ -124,13 +141,19 @@ class Composer:
     def restore(params: dict, text: str) -> MelodyResult:
         """A stored result back from its request parameters and note text (no model needed)."""
         request = MelodyRequest(**params)
-        seed_text, _, continuation_text = text.partition(" ➜ ")
-        seed = parse_seed(seed_text)
+        seed_text, arrow, continuation_text = text.partition(" ➜ ")
+        if request.lyrics is not None and not arrow:  # words set without seed notes: all of it is new
+            seed_text, continuation_text = "", text
+        seed = parse_seed(seed_text) if seed_text.strip() else ParsedSeed((), ())
         everything = parse_seed(f"{seed_text} {continuation_text}", max_notes=100_000).notes
         key = request.parsed_key
         assert key is not None
         melody = Melody(everything, key, request.parsed_meter, request.tempo, len(seed.notes))
-        return MelodyResult(request, melody, seed, key_inferred=False)
+        if request.lyrics is None:
+            return MelodyResult(request, melody, seed, key_inferred=False)
+        lyrics = tuple(s for s, _ in rhythm_for_words(request.lyrics, request.parsed_meter))
+        return MelodyResult(request, melody, seed, False, lyrics if len(lyrics) == len(everything) else None,
+                            request.lyrics)
 
     @staticmethod
     def variation_request(result: MelodyResult) -> MelodyRequest:
@@ -144,8 +167,19 @@ class Composer:
             r, notes=f"{r.notes} {kept}".strip(), seed=None, temperature=max(0.1, round(r.temperature * 0.85, 2))
         )
 
+    async def set_words(self, request: MelodyRequest, text: str) -> MelodyResult:
+        """A new melody for the user's words: one note per syllable, stressed syllables on strong beats.
+
+        The rhythm comes from the words (``studio.setting.rhythm_for_words``); the model chooses the pitches,
+        starting with the pitches of ``request.notes`` when given (their rhythm is replaced by the words').
+        ``request.bars`` is ignored: the words decide the length. The result carries ``lyrics`` per note.
+        """
+        return await _set_words(self, request, text)
+
     async def melody(self, request: MelodyRequest) -> MelodyResult:
-        """Continue the request's seed; raises MusicError (for the user) or EngineBusy."""
+        """Continue the request's seed (or set its words); raises MusicError (for the user) or EngineBusy."""
+        if request.lyrics is not None:
+            return await self.set_words(request, request.lyrics)
         seed = self.validate(request)
         request = request.with_seed()
         key = request.parsed_key
@@ -160,6 +194,45 @@ class Composer:
         continuation = [Note(None if n.pitch is None else _clamp(n.pitch - shift), n.ticks) for n in grammar.notes]
         melody = Melody(seed.notes + tuple(continuation), key, request.parsed_meter, request.tempo, len(seed.notes))
         return MelodyResult(request, melody, seed, inferred)
+
+
+async def _set_words(composer: Composer, request: MelodyRequest, text: str) -> MelodyResult:
+    """See ``Composer.set_words``."""
+    meter = request.parsed_meter
+    if f"meter:{meter}" not in composer.vocab:
+        supported = ", ".join(t.split(":", 1)[1] for t in composer.vocab.itos if t.startswith("meter:"))
+        raise MusicError(f"I can't write in {meter} yet. Try one of: {supported} — e.g. `meter:6/8`.")
+    rhythm = rhythm_for_words(text, meter)
+    typed = parse_seed(request.notes) if (request.notes or "").strip() else ParsedSeed((), ())
+    given = [n.pitch for n in typed.notes if n.pitch is not None]
+    request = request.with_seed()
+    key = request.parsed_key
+    inferred = key is None
+    if key is None:
+        key = await asyncio.get_running_loop().run_in_executor(None, infer_key, typed.notes) if given else Key(0)
+        request = replace(request, key=str(key))
+    shift = key.transpose_to_c
+    sung = sum(syllable is not None for syllable, _ in rhythm)
+    forced = [p for p in (_fold(p + shift) for p in given[:sung]) if p is not None]
+    low, high = min([SINGING_RANGE[0], *given]), max([SINGING_RANGE[1], *given])
+    grammar = RhythmGrammar(
+        composer.vocab, composer.vocab.encode(control_tokens(request.style, key.mode, meter)), meter.bar_ticks,
+        frozenset((pc + shift) % 12 for pc in key.stable), [(ticks, s is not None) for s, ticks in rhythm],
+        forced, (max(low + shift, LOWEST), min(high + shift, HIGHEST)),
+    )
+    assert request.seed is not None
+    await composer.engine.generate(grammar, request.seed, request.temperature, request.top_p)
+    notes = tuple(Note(None if n.pitch is None else _clamp(n.pitch - shift), n.ticks) for n in grammar.notes)
+    seed_len = heard = 0
+    for note in notes:  # the seed part ends with the last seed pitch
+        if heard == len(forced):
+            break
+        heard += note.pitch is not None
+        seed_len += 1
+    melody = Melody(notes, key, meter, request.tempo, seed_len)
+    seed_text = format_notes(notes[:seed_len], meter.bar_ticks, flats=key.uses_flats).split()
+    seed = ParsedSeed(notes[:seed_len], tuple(seed_text))
+    return MelodyResult(request, melody, seed, inferred, tuple(s for s, _ in rhythm), text)
 
 
 def midi_request(data: bytes, track: int | None = None, **options: Any) -> MelodyRequest:

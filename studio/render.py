@@ -67,17 +67,24 @@ def piano_roll_png(melodies: list[Melody], titles: list[str] | None = None) -> b
     return buffer.getvalue()
 
 
-def score_pngs(melody: Melody, title: str, max_pages: int = 4) -> list[bytes]:
-    """Sheet music pages: music21 -> MusicXML -> verovio -> PNG."""
-    return musicxml_to_pngs(melody_to_musicxml(melody, title), max_pages=max_pages)
+def midi_lyric_text(lyrics: list[str | None]) -> list[str | None]:
+    """Score syllables ('to-', 'geth-', 'er') as MIDI lyric texts that join into words: 'to', 'geth', 'er '."""
+    return [None if s is None else s[:-1] if s.endswith("-") else s + " " for s in lyrics]
 
 
-def melody_files(melody: Melody, stem: str, title: str = "Melody") -> list[Attachment]:
+def melody_files(
+    melody: Melody, stem: str, title: str = "Melody", lyrics: list[str | None] | None = None,
+    midi_lyrics: list[str | None] | None = None,
+) -> list[Attachment]:
     """Every file for one melody, most useful first (the reply drops from the end if it must).
 
     The MIDI and the MusicXML are made once and also feed the audio preview and the score pages.
+    ``lyrics`` (per note, '-' joining syllables) go under the score's notes and, as ``midi_lyrics``
+    (default: made from ``lyrics``), into the MIDI as lyric events.
     """
-    midi, xml = melody_to_midi(melody), melody_to_musicxml(melody, title)
+    if lyrics is not None and midi_lyrics is None:
+        midi_lyrics = midi_lyric_text(lyrics)
+    midi, xml = melody_to_midi(melody, lyrics=midi_lyrics), melody_to_musicxml(melody, title, lyrics=lyrics)
     files = [Attachment(f"{stem}-score{'' if i == 0 else f'-{i + 1}'}.png", page, f"Sheet music, page {i + 1}")
              for i, page in enumerate(musicxml_to_pngs(xml))]
     files += [
@@ -89,19 +96,74 @@ def melody_files(melody: Melody, stem: str, title: str = "Melody") -> list[Attac
     return files
 
 
-def candidate_files(melodies: list[Melody], stem: str) -> list[Attachment]:
+def candidate_files(melodies: list[Melody], stem: str,
+                    lyrics: list[list[str | None] | None] | None = None) -> list[Attachment]:
     """Files for several candidates in one reply (10 at most): one stacked piano roll, then per
-    candidate its first score page, MIDI and audio preview."""
+    candidate its first score page, MIDI and audio preview. ``lyrics``: per candidate, as in melody_files."""
+    words = lyrics or [None] * len(melodies)
     if len(melodies) == 1:
-        return melody_files(melodies[0], f"{stem}-1", "Candidate 1")
+        return melody_files(melodies[0], f"{stem}-1", "Candidate 1", lyrics=words[0])
     titles = [f"Candidate {i + 1} · {m.key} · {m.meter} · {m.tempo} bpm" for i, m in enumerate(melodies)]
     files = [Attachment(f"{stem}-pianoroll.png", piano_roll_png(melodies, titles), "Piano rolls of the candidates")]
-    for i, melody in enumerate(melodies, start=1):
-        midi = melody_to_midi(melody)
+    for i, (melody, sung) in enumerate(zip(melodies, words, strict=True), start=1):
+        midi = melody_to_midi(melody, lyrics=None if sung is None else midi_lyric_text(sung))
+        xml = melody_to_musicxml(melody, f"Candidate {i}", lyrics=sung)
         files += [
-            Attachment(f"{stem}-{i}-score.png", score_pngs(melody, f"Candidate {i}", max_pages=1)[0],
-                       f"Candidate {i}: sheet music"),
+            Attachment(f"{stem}-{i}-score.png", musicxml_to_pngs(xml, max_pages=1)[0], f"Candidate {i}: sheet music"),
             Attachment(f"{stem}-{i}.mid", midi, f"Candidate {i}: MIDI"),
             Attachment(f"{stem}-{i}.ogg", midi_to_ogg(midi), f"Candidate {i}: audio preview"),
         ]
     return files
+
+
+TRACK_COLOURS = ("#2e86ab", "#e4572e", "#76b041", "#8e5ea2", "#f0a202", "#555555")
+SECTION_SHADES = ("#f4f1ea", "#e8eef4")
+
+
+def arrangement_overview_png(sections: list[tuple[int, int, str]], tracks: list[tuple[str, bool, list]],
+                             bar_ticks: int, title: str = "", chords: list[tuple[int, str]] | None = None) -> bytes:
+    """Sections and tracks over time: one lane per track (notes as bars, drums one row per sound), the sections
+    shaded and named along the top, chord symbols under the names, bar numbers below.
+
+    ``sections`` are (start tick, ticks, label); ``tracks`` (label, is_drum, notes as (start, ticks, pitch, ...)).
+    """
+    from matplotlib.collections import PatchCollection
+
+    total = max(start + ticks for start, ticks, _ in sections) / bar_ticks
+    fig = Figure(figsize=(12, 1.6 + 0.85 * len(tracks)), dpi=110)
+    ax = fig.subplots()
+    for i, (start, ticks, label) in enumerate(sections):
+        x0, x1 = start / bar_ticks, (start + ticks) / bar_ticks
+        ax.axvspan(x0, x1, color=SECTION_SHADES[i % 2], zorder=0)
+        ax.axvline(x0, color="#444444", linewidth=1.0, zorder=1)
+        ax.text((x0 + x1) / 2, len(tracks) + 0.55, label, ha="center", va="center", fontsize=10, weight="bold")
+    for start, symbol in chords or []:
+        ax.text(start / bar_ticks + 0.05, len(tracks) + 0.12, symbol, ha="left", va="center", fontsize=6.5,
+                color="#333333", clip_on=True)
+    for bar in range(int(total) + 1):
+        ax.axvline(bar, color="#cccccc", linewidth=0.5, zorder=0.5)
+    for lane, (_, is_drum, notes) in enumerate(reversed(tracks)):
+        colour = TRACK_COLOURS[(len(tracks) - 1 - lane) % len(TRACK_COLOURS)]
+        ax.axhline(lane, color="#999999", linewidth=0.6)
+        if not notes:
+            continue
+        rows = sorted({n[2] for n in notes}) if is_drum else list(range(min(n[2] for n in notes),
+                                                                      max(n[2] for n in notes) + 1))
+        height = 0.8 / len(rows)
+        boxes = [Rectangle((n[0] / bar_ticks, lane + 0.1 + rows.index(n[2]) * height),
+                           max(n[1] / bar_ticks * 0.95, 0.02), max(height * 0.9, 0.012)) for n in notes]
+        ax.add_collection(PatchCollection(boxes, facecolor=colour, edgecolor="none", zorder=2))
+    ax.set_xlim(0, total)
+    ax.set_ylim(0, len(tracks) + 0.85)
+    ax.set_yticks([lane + 0.5 for lane in range(len(tracks))], [t[0] for t in reversed(tracks)], fontsize=9)
+    step = 1 if total <= 32 else 2 if total <= 64 else 4
+    ax.set_xticks([b + 0.5 for b in range(0, int(total), step)], [str(b + 1) for b in range(0, int(total), step)],
+                  fontsize=7)
+    ax.tick_params(axis="x", length=0)
+    ax.set_xlabel("bar")
+    if title:
+        ax.set_title(title, fontsize=11, loc="left")
+    fig.tight_layout()
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png")
+    return buffer.getvalue()

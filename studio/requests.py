@@ -15,6 +15,7 @@ LIMITS = {
     "seed": (0, 2**31 - 1),
     "count": (1, 3),
 }
+MAX_LYRICS = 1000  # characters of words that /melody lyrics: sets to music
 
 
 def _check_range(name: str, value: float, example: str) -> None:
@@ -37,6 +38,7 @@ class MelodyRequest:
     tempo: int = 110
     style: str = "irish"
     count: int = 3  # candidates in one reply
+    lyrics: str | None = None  # words to set: one note per syllable, rhythm from their stress (``bars`` is ignored)
 
     def __post_init__(self) -> None:
         _check_range("bars", self.bars, "8")
@@ -51,6 +53,9 @@ class MelodyRequest:
         if self.key:
             Key.parse(self.key)
         Meter.parse(self.meter)
+        if self.lyrics is not None and len(self.lyrics) > MAX_LYRICS:
+            raise MusicError(f"Your words are {len(self.lyrics)} characters long; I set at most {MAX_LYRICS}. "
+                             "Try a verse or two, e.g. `lyrics:Twinkle twinkle little star`.")
 
     @property
     def parsed_key(self) -> Key | None:

@@ -39,6 +39,7 @@ OPTION_HELP = {
     "count": "How many candidates to offer (1-3, default 3)",
     "midi": "A MIDI file to continue instead of typed notes (its top voice is used)",
     "track": "With a MIDI file: which track to take the melody from (1 = first; default: the top voice)",
+    "lyrics": "Your words: I write a melody for them, one note per syllable (notes, if given, start it)",
 }
 PREFERENCE_NAMES = ("key", "meter", "tempo", "style", "temperature", "bars", "top_p")
 METERS = ("4/4", "3/4", "6/8", "2/4", "2/2", "9/8", "3/8", "6/4", "3/2", "12/8", "4/2")
@@ -81,21 +82,28 @@ class Compose(commands.Cog):
         count: int = 3,
         midi: discord.Attachment | None = None,
         track: int | None = None,
+        lyrics: str | None = None,
     ) -> None:
-        if midi is None and not notes:
-            raise MusicError("Give me notes to start from, e.g. `notes:C E G`, or attach a MIDI file with `midi:`.")
+        if lyrics is not None and midi is not None:
+            raise MusicError("Give me either words (`lyrics:`) or a MIDI file, not both. To set words to a tune you "
+                             "typed, use `notes:` with `lyrics:`.")
+        if midi is None and not notes and lyrics is None:
+            raise MusicError("Give me notes to start from, e.g. `notes:C E G`, attach a MIDI file with `midi:`, or "
+                             "give me words to sing with `lyrics:Twinkle twinkle little star`.")
         if midi is not None and midi.size > MAX_MIDI_BYTES:
             raise MusicError("MIDI seeds must be under 1 MB. Upload a short .mid file, or type notes like `C E G`.")
         given = {k: v for k, v in dict(bars=bars, temperature=temperature, top_p=top_p, key=key, style=style,
                                       meter=meter, tempo=tempo).items() if v is not None}
-        checked = MelodyRequest(notes=notes or "C", seed=seed, count=count, **given)  # bad options: answered privately
+        placeholder = "" if lyrics is not None else "C"
+        checked = MelodyRequest(notes=notes or placeholder, seed=seed, count=count, lyrics=lyrics, **given)
         if midi is None:
             self.bot.composer.validate(checked)
         self._check_not_busy()
         await interaction.response.defer(thinking=True)
-        chosen, why = await self._personal(interaction.user.id, given, notes, for_midi=midi is not None)
+        chosen, why = await self._personal(interaction.user.id, given, notes, for_midi=midi is not None,
+                                           for_words=lyrics is not None)
         if midi is None:
-            request = MelodyRequest(notes=notes or "", seed=seed, count=count, **chosen)
+            request = MelodyRequest(notes=notes or "", seed=seed, count=count, lyrics=lyrics, **chosen)
         else:
             data = await midi.read()
             request = await asyncio.get_running_loop().run_in_executor(
@@ -105,7 +113,8 @@ class Compose(commands.Cog):
         results = await self.bot.taste.rank(interaction.user.id, await self.bot.composer.candidates(request))
         await self._reply(interaction, results, why)
 
-    async def _personal(self, user_id: int, given: dict, notes: str | None, for_midi: bool) -> tuple[dict, str]:
+    async def _personal(self, user_id: int, given: dict, notes: str | None, for_midi: bool,
+                        for_words: bool = False) -> tuple[dict, str]:
         """Options the user gave, filled from their /prefs and then from what the bot learned of their taste.
 
         Returns the options and a line saying which were filled in, and from where. A MIDI file's own
@@ -116,6 +125,8 @@ class Compose(commands.Cog):
         chosen = {**learned, **saved, **given}
         if for_midi:
             chosen = {k: v for k, v in chosen.items() if k not in ("meter", "tempo") or k in given}
+        if for_words:  # the words decide the length
+            chosen.pop("bars", None)
         filled = [f"{k} {chosen[k]} ({'your /prefs' if k in saved else 'learned from your feedback'})"
                   for k in chosen if k not in given]
         why = f"🎛️ Filled in for you: {', '.join(filled)}. Give an option to override it." if filled else ""
@@ -137,7 +148,9 @@ class Compose(commands.Cog):
         """Send the candidates with their files and buttons, store them, add 👍 👎."""
         stem = f"melody-{results[0].request.seed}"
         loop = asyncio.get_running_loop()
-        files = await loop.run_in_executor(None, candidate_files, [r.melody for r in results], stem)
+        lyrics = [None if r.lyrics is None else list(r.lyrics) for r in results]
+        files = await loop.run_in_executor(None, candidate_files, [r.melody for r in results], stem,
+                                           lyrics if any(lyrics) else None)
         content, overflow = candidates_content(results, note)
         if overflow is not None:
             files.insert(0, overflow)
@@ -185,7 +198,9 @@ class Compose(commands.Cog):
     async def _send_pick(self, interaction: discord.Interaction, result: MelodyResult, index: int) -> None:
         stem = f"melody-{result.request.seed}"
         loop = asyncio.get_running_loop()
-        files = await loop.run_in_executor(None, melody_files, result.melody, stem, f"Candidate {index + 1}")
+        files = await loop.run_in_executor(None, partial(
+            melody_files, result.melody, stem, f"Candidate {index + 1}",
+            lyrics=None if result.lyrics is None else list(result.lyrics)))
         files = fit_attachments(files, interaction.filesize_limit)
         await interaction.followup.send(
             f"🎯 {interaction.user.mention} picked candidate {index + 1}:\n```\n{result.text[:1800]}\n```",

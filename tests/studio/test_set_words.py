@@ -1,0 +1,98 @@
+import io
+import xml.etree.ElementTree as ET
+
+import pytest
+from PIL import Image
+
+from data.engraving import musicxml_to_pngs
+from data.events import Key, Meter, MusicError
+from data.midi import midi_lyrics, midi_notes
+from data.pronounce import stresses, syllable_count, words
+from data.theory import melody_to_musicxml
+from studio.melody import SINGING_RANGE
+from studio.render import melody_files
+from studio.requests import MelodyRequest
+from studio.setting import strong_beats
+
+TWINKLE = "Twinkle twinkle little star, how I wonder what you are"
+
+
+def stressed_flags(text: str) -> list[bool]:
+    """Per syllable: stressed in the dictionary, or a one-syllable word ending a line (sung with weight)."""
+    flags: list[bool] = []
+    for line in text.split(","):
+        found = words(line)
+        for k, word in enumerate(found):
+            marks = stresses(word)
+            flags += [m == "1" or (k == len(found) - 1 and len(marks) == 1) for m in marks]
+    return flags
+
+
+@pytest.mark.parametrize("meter", ["4/4", "3/4", "6/8"])
+async def test_one_note_per_syllable_with_stresses_on_strong_beats(composer, meter):
+    request = MelodyRequest("C C G G", seed=7, key="C major", meter=meter)
+    result = await composer.set_words(request, TWINKLE)
+    melody = result.melody
+    sounding = [i for i, n in enumerate(melody.notes) if n.pitch is not None]
+    assert len(sounding) == sum(syllable_count(w) for w in words(TWINKLE)) == 14
+    assert [i for i, s in enumerate(result.lyrics) if s] == sounding  # a syllable on every note, none on rests
+    assert "".join(result.lyrics[i] for i in sounding).replace("-", "") == "".join(TWINKLE.replace(",", "").split())
+    bar = melody.meter.bar_ticks
+    assert melody.ticks % bar == 0
+    onsets = melody.onsets()
+    strong = strong_beats(Meter.parse(meter))
+    hits = [onsets[i] % bar in strong for i, stressed in zip(sounding, stressed_flags(TWINKLE), strict=True)
+            if stressed]
+    assert sum(hits) / len(hits) >= 0.85
+    assert [melody.notes[i].pitch for i in sounding[:4]] == [60, 60, 55, 55]  # the seed's pitches lead
+    assert melody.notes[sounding[-1]].pitch % 12 in Key.parse("C major").stable
+    low, high = min(SINGING_RANGE[0], 55), SINGING_RANGE[1]  # a singable range, widened to hold the seed's G3
+    assert all(low <= melody.notes[i].pitch <= high for i in sounding)
+
+
+async def test_same_seed_same_song_and_the_words_travel_into_the_reply(composer):
+    request = MelodyRequest("", seed=21, style="american")
+    a = await composer.set_words(request, "Amazing grace, how sweet the sound")
+    b = await composer.set_words(request, "Amazing grace, how sweet the sound")
+    c = await composer.set_words(MelodyRequest("", seed=22, style="american"), "Amazing grace, how sweet the sound")
+    assert a.melody == b.melody
+    assert [n.ticks for n in a.melody.notes] == [n.ticks for n in c.melody.notes]  # the words fix the rhythm
+    assert a.melody.notes != c.melody.notes  # the seed picks the pitches
+    assert a.melody.key == Key.parse("C major") and a.key_inferred
+    assert 'lyrics:"Amazing grace, how sweet the sound"' in a.reproduce
+    assert a.melody.seed_len == 0 and " ➜ " not in a.text
+
+
+async def test_the_files_carry_the_words(composer):
+    result = await composer.set_words(MelodyRequest("E G", seed=3, key="G major", tempo=120), TWINKLE)
+    files = {f.filename: f.data for f in melody_files(result.melody, "w", "Twinkle", lyrics=list(result.lyrics))}
+    events = midi_lyrics(files["w.mid"])
+    assert "".join(text for _, text in events) == "Twinkle twinkle little star how I wonder what you are "
+    assert [t for t, _ in events] == pytest.approx([start for _, start, _ in midi_notes(files["w.mid"])])
+    root = ET.fromstring(files["w.musicxml"])
+    sung = [(lyric.findtext("syllabic"), lyric.findtext("text")) for lyric in root.iter("lyric")]
+    assert sung[:4] == [("begin", "Twin"), ("end", "kle"), ("begin", "twin"), ("end", "kle")]
+    assert len(sung) == 14
+    assert Image.open(io.BytesIO(files["w-score.png"])).format == "PNG"
+
+
+async def test_the_score_shows_the_words_under_the_staff(composer):
+    result = await composer.set_words(MelodyRequest("C", seed=5, key="C major"), TWINKLE)
+    plain = Image.open(io.BytesIO(musicxml_to_pngs(melody_to_musicxml(result.melody))[0])).convert("L")
+    sung = melody_to_musicxml(result.melody, lyrics=list(result.lyrics))
+    with_words = Image.open(io.BytesIO(musicxml_to_pngs(sung)[0])).convert("L")
+    ink = [image.histogram()[:128] for image in (plain, with_words)]  # dark pixels
+    ink = [sum(counts) for counts in ink]
+    assert ink[1] > ink[0] * 1.05  # the syllables add visible text
+
+
+@pytest.mark.parametrize(("words_text", "options", "needle"), [
+    ("😀🎵 42", {}, "no words"),
+    ("la " * 300, {}, "syllables"),
+    (TWINKLE, {"meter": "11/8"}, "can't write in 11/8"),
+    (TWINKLE, {"notes": "C H G"}, "`H`"),
+])
+async def test_bad_requests_get_friendly_errors(composer, words_text, options, needle):
+    request = MelodyRequest(**{"notes": "C E G", "seed": 1, **options})
+    with pytest.raises(MusicError, match=needle):
+        await composer.set_words(request, words_text)
