@@ -1,0 +1,271 @@
+"""Arrangements with the shipped melody model and harmony tables: form, chords, bass, drums, files."""
+
+from __future__ import annotations
+
+import io
+import time
+
+import mido
+import pretty_midi
+import pytest
+from PIL import Image
+
+from data.audio import audio_stats
+from data.events import Key, Melody, Meter, MusicError, Note
+from data.notation import parse_seed
+from studio.arrange import Arrangement, ArrangeRequest, arrange, outside_key
+from studio.arrange_files import arrangement_files, arrangement_midi, describe
+from studio.arrange_melody import fit_bars, ornament
+from studio.arrange_parts import CRASH, HIGH_TOM, KICK, LOW_TOM, MID_TOM, SNARE, pulse
+from studio.chord_symbols import parse_chord_symbol, parse_progression
+
+TUNE = "E D C D E E E:h D:q D D:h E:q G G:h"  # Mary had a little lamb: 4 bars of 4/4 in C
+DRUM_SOUNDS = {36, 37, 38, 42, 44, 45, 46, 47, 49, 50, 51}
+
+
+def tune(text: str = TUNE, meter: str = "4/4", key: str = "C major") -> Melody:
+    notes = parse_seed(text, max_notes=2000).notes
+    return Melody(notes, Key.parse(key), Meter.parse(meter), 100)
+
+
+def melody_in(meter: Meter) -> Melody:
+    """Four bars of a stepwise C major tune in any meter: the scale up and down, a beat (unit) per note."""
+    unit = meter.bar_ticks // meter.numerator
+    steps = [60, 62, 64, 65, 67, 69, 71, 72, 71, 69, 67, 65, 64, 62]
+    count = 4 * meter.numerator
+    notes = [Note(steps[i % len(steps)], unit) for i in range(count - 1)] + [Note(60, unit)]
+    return Melody(tuple(notes), Key(0), meter, 96)
+
+
+def track(arrangement: Arrangement, word: str):
+    return next(t for t in arrangement.tracks if word in t.name)
+
+
+def check_grid(a: Arrangement) -> None:
+    """Sections tile whole bars; nothing sounds past the last bar; accompaniment never crosses a bar line."""
+    bar = a.bar_ticks
+    assert a.sections[0].start == 0
+    for before, after in zip(a.sections, a.sections[1:], strict=False):
+        assert after.start == before.start + before.bars * bar
+    for t in a.tracks:
+        for n in t.notes:
+            assert n.start >= 0 and n.ticks > 0 and n.start + n.ticks <= a.total_ticks, (t.name, n)
+            if t is not a.tracks[0]:
+                assert n.start // bar == (n.start + n.ticks - 1) // bar, (t.name, n)
+
+
+@pytest.mark.parametrize(("form", "style", "meter"), [
+    ("AABA", "folk band", "4/4"), ("verse-chorus", "rock", "4/4"), ("ABA", "piano ballad", "3/4"),
+    ("AB", "chorale", "4/4"), ("ABAB", "folk band", "6/8"), ("AAB", "rock", "5/4"), ("AB", "piano ballad", "7/8"),
+    ("AABA", "rock", "2/4"), ("AB", "folk band", "7/4"), ("ABA", "chorale", "12/8"),
+])
+async def test_every_note_in_bars_and_in_key(composer, form, style, meter):
+    a = await arrange(composer, ArrangeRequest(form=form, style=style, seed=3), melody_in(Meter.parse(meter)))
+    check_grid(a)
+    assert outside_key(a, include_given=True) == []
+    letters = [s.letter for s in a.sections]
+    assert letters[0] == "intro" and letters[-1] == "outro" and len(letters) == len(form.replace("verse-chorus",
+                                                                                                 "ABAB")) + 2
+    assert a.total_bars == 2 + 4 * (len(letters) - 2) + 2
+    chords = a.chords
+    pad_or_chords = [t for t in a.tracks[1:] if not t.is_drum and "bass" not in t.name.lower()
+                     and "Cello" not in t.name]
+    for t in pad_or_chords:  # the chord instruments play only the chord sounding
+        for n in t.notes:
+            chord = next(c for c in chords if c.start <= n.start < c.end)
+            assert n.pitch % 12 in chord.pitch_classes, (t.name, n, chord.symbol)
+    bass = a.tracks[-2] if a.tracks[-1].is_drum else a.tracks[-1]
+    for chord in chords:  # the bass plays the root whenever the chord changes
+        first = [n for n in bass.notes if n.start == chord.start]
+        assert first and first[0].pitch % 12 == chord.root, (chord.symbol, first)
+    drums = [t for t in a.tracks if t.is_drum]
+    assert (style == "chorale") == (not drums)
+
+
+@pytest.mark.parametrize("style", ["folk band", "rock", "piano ballad", "chorale"])
+@pytest.mark.parametrize(("key", "notes"), [("A minor", "A:q B C5 D E:h D:q C B:h A:w"),
+                                            ("D dorian", "D:q E F G A:h G:q F E:h D:w"),
+                                            ("Bb major", "Bb:q C5 D Eb F:h Eb:q D C:h Bb4:w")])
+async def test_minor_keys_and_modes_stay_in_key(composer, style, key, notes):
+    a = await arrange(composer, ArrangeRequest(form="AABA", style=style, seed=2), tune(notes, key=key))
+    assert outside_key(a, include_given=True) == []
+    assert a.sections[-1].chords[-1].root == Key.parse(key).tonic  # the outro ends on the tonic
+    check_grid(a)
+
+
+def test_meters_divide_into_accented_groups():
+    assert pulse(Meter(7, 8)).groups == (2, 2, 3)
+    assert pulse(Meter(5, 4)).groups == (3, 2)
+    assert pulse(Meter(6, 8)).groups == (3, 3)
+    assert pulse(Meter(4, 4)).groups == (1, 1, 1, 1)
+
+
+@pytest.mark.parametrize("meter", ["4/4", "3/4", "6/8", "5/4", "7/8"])
+async def test_drum_pattern_fills_and_crashes(composer, meter):
+    a = await arrange(composer, ArrangeRequest(form="AABA", style="rock", seed=1), melody_in(Meter.parse(meter)))
+    drums = next(t for t in a.tracks if t.is_drum)
+    bar = a.bar_ticks
+    assert {n.pitch for n in drums.notes} <= DRUM_SOUNDS
+    starts = pulse(a.meter).group_starts()
+    for section in a.sections:
+        first, last = section.start // bar, section.start // bar + section.bars - 1
+        hits = {b: {(n.start % bar, n.pitch) for n in drums.notes if n.start // bar == b} for b in (first, last)}
+        assert (0, KICK) in hits[first]
+        if section.letter != "intro":
+            assert (0, CRASH) in hits[first]
+        if section.letter != "outro":
+            toms = {p for _, p in hits[last]} & {HIGH_TOM, MID_TOM, LOW_TOM}
+            assert len(toms) >= 2, (section.label, hits[last])
+        middle = first + 1
+        if middle < last:
+            bar_hits = {(n.start % bar, n.pitch) for n in drums.notes if n.start // bar == middle}
+            assert (starts[-1], SNARE) in bar_hits  # the backbeat on the meter's last accent
+    end = [n for n in drums.notes if n.start >= a.total_ticks - bar]
+    assert {n.pitch for n in end} == {KICK, CRASH} and all(n.start == a.total_ticks - bar for n in end)
+
+
+async def test_b_comes_from_the_model_and_the_same_seed_repeats(composer):
+    first = await arrange(composer, ArrangeRequest(form="AABA", seed=11), tune())
+    again = await arrange(composer, ArrangeRequest(form="AABA", seed=11), tune())
+    b = next(s for s in first.sections if s.letter == "B")
+    a = next(s for s in first.sections if s.letter == "A")
+    assert "model" in b.how and b.bars == a.bars == 4
+    assert [n.pitch for n in b.melody] != [n.pitch for n in a.melody]
+    assert first.tracks == again.tracks and first.seed == 11
+    a2 = [s for s in first.sections if s.letter == "A"][1]
+    assert a2.melody != a.melody and a2.chords == tuple(
+        type(c)(c.start + a2.start - a.start, c.ticks, c.symbol, c.root, c.intervals, c.bass) for c in a.chords)
+
+
+async def test_an_unlearned_meter_varies_a_by_rule_in_key(composer):
+    a = await arrange(composer, ArrangeRequest(form="AB", style="folk band", seed=2), melody_in(Meter(7, 4)))
+    b = next(s for s in a.sections if s.letter == "B")
+    given = next(s for s in a.sections if s.letter == "A")
+    assert "sequence and inversion" in b.how
+    assert any("7/4" in r for r in a.remarks)
+    assert [n.ticks for n in b.melody] == [n.ticks for n in given.melody]
+    assert all(n.pitch is None or n.pitch % 12 in a.key.scale for n in b.melody)
+    assert b.melody[-1].pitch is not None and b.melody[-1].pitch % 12 == a.key.tonic
+
+
+async def test_long_melodies_are_trimmed_and_said_so(composer):
+    long = tune(" ".join(["C:w"] * 1000))  # a thousand bars
+    started = time.perf_counter()
+    a = await arrange(composer, ArrangeRequest(form="AABA", seed=1), long)
+    assert time.perf_counter() - started < 20
+    assert all(s.bars == 8 for s in a.sections if s.letter in "AB")
+    assert any("first 8 bars" in r and "1000" in r for r in a.remarks)
+    check_grid(a)
+
+
+async def test_typed_chords_are_played(composer):
+    a = await arrange(composer, ArrangeRequest(form="AB", chords="| C | Am | F G7 | C/E |", seed=4), tune())
+    section = next(s for s in a.sections if s.letter == "A")
+    assert [c.symbol for c in section.chords] == ["C", "Am", "F", "G7", "C/E"]
+    g7 = section.chords[3]
+    guitar = track(a, "guitar")
+    assert {n.pitch % 12 for n in guitar.notes if g7.start <= n.start < g7.end} == {7, 11, 2, 5}
+    bass = track(a, "bass")
+    assert next(n for n in bass.notes if n.start == section.chords[4].start).pitch % 12 == 4  # E under C/E
+    assert "C/E" in " ".join(describe(a))
+
+
+async def test_chromatic_runs_keep_the_users_notes_and_the_band_in_key(composer):
+    run = "C4:e C# D D# E F F# G G# A A# B C5 B4 Bb A Ab G Gb F E Eb D Db C:h"
+    a = await arrange(composer, ArrangeRequest(form="ABA", style="rock", seed=5), tune(run))
+    assert outside_key(a) == []  # everything added stays in key
+    assert len(outside_key(a, include_given=True)) > 0  # the user's chromatic notes are kept
+    assert any("outside" in r for r in a.remarks)
+    check_grid(a)
+
+
+async def test_melody_without_notes_is_refused(composer):
+    with pytest.raises(MusicError, match="no notes"):
+        await arrange(composer, ArrangeRequest(), Melody((Note(None, 48),), Key(0), Meter(), 100))
+
+
+@pytest.mark.parametrize(("options", "needle"), [
+    ({"form": "ABC"}, "form"), ({"style": "polka"}, "style"), ({"instruments": "kazoo"}, "instrument"),
+    ({"tempo": 500}, "tempo"), ({"chords": "C H7"}, "H7"), ({"chords": "| C | | G |"}, "empty"),
+])
+def test_bad_options_say_what_to_type(options, needle):
+    with pytest.raises(MusicError, match=needle) as info:
+        ArrangeRequest(**options)
+    assert "`" in str(info.value)
+
+
+async def test_too_many_chords_in_a_bar_of_three(composer):
+    with pytest.raises(MusicError, match="3 beats"):
+        await arrange(composer, ArrangeRequest(chords="| C F G Am |"), tune("C D E", meter="3/4"))
+
+
+def test_chord_symbols():
+    assert parse_chord_symbol("CM7").pitch_classes == parse_chord_symbol("Cmaj7").pitch_classes == {0, 4, 7, 11}
+    assert parse_chord_symbol("F#m7b5").pitch_classes == {6, 9, 0, 4}
+    slash = parse_chord_symbol("Bb/D")
+    assert (slash.root, slash.bass, slash.text) == (10, 2, "Bb/D")
+    bars = parse_progression("| C | Am | F G7 | % |")
+    assert [[c.text for c in bar] for bar in bars] == [["C"], ["Am"], ["F", "G7"], ["F", "G7"]]
+    assert [[c.text for c in bar] for bar in parse_progression("C Am, F G7")] == [["C"], ["Am"], ["F"], ["G7"]]
+
+
+@pytest.mark.parametrize(("style", "instruments", "programs"), [
+    ("folk band", None, [40, 25, 33]), ("rock", None, [30, 29, 34]), ("piano ballad", None, [73, 0, 49, 32]),
+    ("chorale", None, [40, 48, 42]), ("chorale", "organ", [40, 19, 42]), ("rock", "piano", [30, 0, 34]),
+])
+async def test_midi_tracks_programs_and_drum_channel(composer, style, instruments, programs):
+    a = await arrange(composer, ArrangeRequest(form="AB", style=style, instruments=instruments, seed=1), tune())
+    data = arrangement_midi(a)
+    pm = pretty_midi.PrettyMIDI(io.BytesIO(data))
+    pitched = [i for i in pm.instruments if not i.is_drum]
+    assert [i.program for i in pitched] == programs
+    assert [i.name for i in pm.instruments] == [t.name for t in a.tracks]
+    assert len(pm.instruments) == len(programs) + (style != "chorale")
+    channels = {name: {m.channel for m in t if m.type == "note_on"} for t in mido.MidiFile(file=io.BytesIO(data)).tracks
+                for name in [next((m.name for m in t if m.type == "track_name"), "")] if name}
+    assert (channels.get("Drums") == {9}) == (style != "chorale")
+    assert all(9 not in found for name, found in channels.items() if name != "Drums")
+    seconds_per_bar = 60 / a.tempo * 4
+    end = pm.get_end_time()
+    assert end <= a.total_bars * seconds_per_bar + 1e-6
+    assert pm.time_signature_changes[0].numerator == 4
+    assert pretty_midi.key_number_to_key_name(pm.key_signature_changes[0].key_number) == "C Major"
+
+
+async def test_files_score_overview_and_audio_mix(composer):
+    a = await arrange(composer, ArrangeRequest(form="AABA", style="folk band", seed=1), tune())
+    files = {f.filename: f for f in arrangement_files(a, "arr")}
+    score = Image.open(io.BytesIO(files["arr-score.png"].data))
+    overview = Image.open(io.BytesIO(files["arr-overview.png"].data))
+    assert score.width == 1600 and overview.width > 1000 and overview.height > 400
+    xml = files["arr.musicxml"].data
+    assert xml.count(b"<part id") == 3 and b"<rehearsal" in xml and b"<harmony" in xml
+    seconds, peak = audio_stats(files["arr.ogg"].data)
+    assert abs(seconds - (a.total_bars * 4 * 60 / a.tempo + 1)) < 1.0
+    assert -3.0 < peak < -0.1  # normalised, never clipping
+
+
+async def test_long_arrangements_get_a_lead_sheet(composer):
+    a = await arrange(composer, ArrangeRequest(form="AABA", seed=1), tune(" ".join(["C D E F"] * 8)))
+    files = {f.filename: f for f in arrangement_files(a, "arr")}
+    assert a.total_bars == 36
+    xml = files["arr.musicxml"].data
+    assert xml.count(b"<part id") == 1 and b"<harmony" in xml and xml.count(b"<rehearsal") == 6
+    assert "Lead sheet" in files["arr-score.png"].description
+
+
+def test_fit_bars_cuts_pads_and_says_when_it_cut():
+    notes, cut = fit_bars(parse_seed("C:w D:w E:h. F:h G:w").notes, 3, 48)  # F crosses into bar 4
+    assert [n.ticks for n in notes] == [48, 48, 36, 12] and cut
+    notes, cut = fit_bars(parse_seed("C:q D E R:w R:w").notes, 8, 48)  # trailing rests dropped, the bar padded
+    assert [n.pitch for n in notes] == [60, 62, 64, None] and sum(n.ticks for n in notes) == 48 and not cut
+
+
+def test_ornaments_are_passing_notes_in_key():
+    notes = parse_seed("C:q E G:h E:q C:h.").notes
+    varied, added = ornament(notes, Key(0))
+    assert added and sum(n.ticks for n in varied) == sum(n.ticks for n in notes)
+    assert all(n.pitch % 12 in Key(0).scale for n in varied if n.pitch is not None)
+    assert [varied[i].pitch for i in sorted(added)] == [62, 65][: len(added)]
+    same, added = ornament(parse_seed("C D E F G:h").notes, Key(0))  # steps only: the line moves an octave
+    assert not added and [n.pitch for n in same] == [72, 74, 76, 77, 79]
