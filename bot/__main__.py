@@ -11,6 +11,7 @@ import discord
 
 from bot.client import MusicGenius, point_discord_at
 from bot.settings import Settings, SettingsError
+from studio.lyricist import Lyricist
 from studio.melody import Composer
 from studio.store import open_store
 
@@ -19,8 +20,9 @@ async def run(settings: Settings) -> None:
     point_discord_at(settings.api_base, settings.gateway_url)
     composer = Composer.load(settings.checkpoint, settings.device, settings.max_batch, settings.max_queue)
     store = await open_store(settings.database)
+    lyricist = await asyncio.get_running_loop().run_in_executor(None, Lyricist.load)
     try:
-        async with MusicGenius(settings, composer, store) as bot:
+        async with MusicGenius(settings, composer, store, lyricist=lyricist) as bot:
             await bot.start(settings.token)
     finally:
         await store.close()

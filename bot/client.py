@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 import discord
@@ -12,6 +13,7 @@ from discord.ext import commands
 from bot.errors import report_error
 from bot.settings import Settings
 from bot.views import CandidateButton
+from studio.lyricist import Lyricist
 from studio.melody import Composer
 from studio.store import REACTIONS, Store
 from studio.taste import Taste
@@ -31,7 +33,7 @@ class MusicGenius(commands.Bot):
     """The bot. ``composer`` and ``store`` are created outside and passed in."""
 
     def __init__(self, settings: Settings, composer: Composer, store: Store, taste: Taste | None = None,
-                 **options: object) -> None:
+                 lyricist: Lyricist | None = None, **options: object) -> None:
         intents = discord.Intents.none()
         intents.guilds = True
         intents.guild_reactions = True  # 👍/👎 feedback; no message content needed
@@ -40,12 +42,16 @@ class MusicGenius(commands.Bot):
         self.composer = composer
         self.store = store
         self.taste = taste or Taste(store)
+        self._lyricist = lyricist
+        self._lyricist_lock = asyncio.Lock()
         self.synced: list[app_commands.AppCommand] = []
 
     async def setup_hook(self) -> None:
         await self.load_extension("bot.cogs.compose")
         await self.load_extension("bot.cogs.profile")
         await self.load_extension("bot.cogs.harmony")
+        await self.load_extension("bot.cogs.lyrics")
+        await self.load_extension("bot.cogs.arrange")
         self.add_dynamic_items(CandidateButton)  # buttons keep working after a restart
         self.tree.on_error = report_error
         if self.settings.dev_guild:
@@ -56,6 +62,13 @@ class MusicGenius(commands.Bot):
             self.synced = await self.tree.sync()
         log.info("synced %d commands (%s)", len(self.synced),
                  f"guild {self.settings.dev_guild}" if self.settings.dev_guild else "global")
+
+    async def lyricist(self) -> Lyricist:
+        """The lyric model: the one passed in, or loaded (in an executor) on first use."""
+        async with self._lyricist_lock:
+            if self._lyricist is None:
+                self._lyricist = await asyncio.get_running_loop().run_in_executor(None, Lyricist.load)
+        return self._lyricist
 
     async def on_raw_reaction_add(self, payload: discord.RawReactionActionEvent) -> None:
         await self._reaction(payload, added=True)

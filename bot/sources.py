@@ -11,15 +11,11 @@ import discord
 
 from data.events import Key, Melody, Meter, MusicError
 from data.midi import MAX_MIDI_BYTES
-from data.notation import parse_seed
-from studio.melody import Composer, infer_key, midi_request
-from studio.requests import LIMITS
+from studio.inputs import MAX_NOTES, check_notes, check_tempo, melody_from_midi, melody_from_notes
+from studio.melody import Composer
 
 if TYPE_CHECKING:
     from bot.client import MusicGenius
-
-MAX_NOTES = 256
-DEFAULT_TEMPO = 110
 
 
 @dataclass
@@ -34,6 +30,7 @@ class MelodySource:
     stored: Melody | None = None  # the user's last /melody, or the melody of the message they picked
     origin: str = ""
     max_notes: int = MAX_NOTES
+    example: str = "`notes:E D C D E E E:h`"
 
     @classmethod
     async def check(cls, bot: MusicGenius, user_id: int, *, notes: str | None = None, key: str | None = None,
@@ -42,15 +39,12 @@ class MelodySource:
         """Every fast check (raises MusicError before the command defers, so mistakes are answered privately);
         without notes or a MIDI file, the user's last /melody is looked up."""
         source = cls(key=Key.parse(key) if key else None, meter=Meter.parse(meter) if meter else None,
-                     tempo=tempo, midi=midi, max_notes=max_notes)
-        if tempo is not None and not LIMITS["tempo"][0] <= tempo <= LIMITS["tempo"][1]:
-            raise MusicError(f"`tempo` must be between 30 and 300 (you gave {tempo}). Try `tempo:100`.")
+                     tempo=tempo, midi=midi, max_notes=max_notes, example=example)
+        check_tempo(tempo)
         if midi is not None and midi.size > MAX_MIDI_BYTES:
             raise MusicError("MIDI files must be under 1 MB. Upload a short .mid file, or type notes like `C E G`.")
         if notes:
-            seed = parse_seed(notes, max_notes=max_notes)
-            if all(n.pitch is None for n in seed.notes):
-                raise MusicError(f"Your notes are only rests. Give me a melody, e.g. {example}.")
+            check_notes(notes, max_notes, example)
             source.notes = notes
         elif midi is None:
             source.stored = await last_melody(bot, user_id, example)
@@ -70,23 +64,23 @@ class MelodySource:
 
     async def resolve(self) -> tuple[Melody, str]:
         """The melody (key guessed from the notes when not given) and a sentence saying where it came from."""
-        loop = asyncio.get_running_loop()
         if self.stored is not None:
             last = self.stored
             melody = Melody(last.notes, self.key or last.key, self.meter or last.meter, self.tempo or last.tempo)
             return melody, self.origin
-        origin, meter, tempo, text = self.origin, self.meter, self.tempo, self.notes or ""
+        loop = asyncio.get_running_loop()
         if self.midi is not None:
-            request = await loop.run_in_executor(None, partial(
-                midi_request, await self.midi.read(), None, meter=str(meter) if meter else None, tempo=tempo))
-            text, meter, tempo = request.notes, Meter.parse(request.meter), request.tempo
+            given = await loop.run_in_executor(None, partial(
+                melody_from_midi, await self.midi.read(), self.key, self.meter, self.tempo, None, self.max_notes,
+                self.example))
             origin = f"🎼 I used the top voice of `{self.midi.filename}`."
-        seed = parse_seed(text, max_notes=self.max_notes)
-        key = self.key
-        if key is None:
-            key = await loop.run_in_executor(None, infer_key, seed.notes)
-            origin = f"{origin} Key {key} (guessed from the notes; set `key:` to choose).".strip()
-        return Melody(seed.notes, key, meter or Meter(), tempo or DEFAULT_TEMPO), origin
+        else:
+            given = await loop.run_in_executor(None, partial(
+                melody_from_notes, self.notes or "", self.key, self.meter, self.tempo, self.max_notes, self.example))
+            origin = self.origin
+        if given.key_guessed:
+            origin = f"{origin} Key {given.melody.key} (guessed from the notes; set `key:` to choose).".strip()
+        return given.melody, origin
 
 
 async def last_melody(bot: MusicGenius, user_id: int, example: str) -> Melody:

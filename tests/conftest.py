@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from studio.lyricist import Lyricist
 from studio.melody import DEFAULT_CHECKPOINT, Composer
 
 
@@ -15,3 +16,9 @@ def composer() -> Iterator[Composer]:
     composer = Composer.load(DEFAULT_CHECKPOINT)
     yield composer
     composer.close()
+
+
+@pytest.fixture(scope="session")
+def lyricist() -> Lyricist:
+    """The shipped lyric model, loaded once for the whole run."""
+    return Lyricist.load()

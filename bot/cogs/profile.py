@@ -422,7 +422,16 @@ class Profile(commands.Cog):
 
     # -- /inspire -------------------------------------------------------------------------------
     @app_commands.command(name="inspire", description="Ideas you haven't tried yet but will probably like")
-    async def inspire(self, interaction: discord.Interaction) -> None:
+    @app_commands.describe(topic='Lyric ideas instead: opening lines, rhymes and images for a topic, e.g. "rain"',
+                           seed="With a topic: the same seed gives the same ideas")
+    async def inspire(self, interaction: discord.Interaction, topic: str | None = None,
+                      seed: app_commands.Range[int, 0, 2**31 - 1] | None = None) -> None:
+        if topic is not None:
+            lyrics = self.bot.get_cog("Lyrics")
+            if lyrics is None:
+                raise MusicError("Lyric ideas are offline right now. Try `/inspire` without a topic.")
+            await lyrics.inspire_words(interaction, topic, seed)  # type: ignore[attr-defined]
+            return
         await interaction.response.defer(ephemeral=True, thinking=True)
         user = interaction.user.id
         rng = random.Random()

@@ -9,6 +9,7 @@ import pytest_asyncio
 
 from bot.client import MusicGenius
 from bot.settings import Settings
+from studio.lyricist import Lyricist
 from studio.melody import Composer
 from studio.store import Store, open_store
 from tests.fakediscord import FakeDiscord, running_bot, running_fake
@@ -21,12 +22,13 @@ class Env:
     store: Store
 
 
-async def start_env(tmp_path, composer: Composer, dev_guild: bool = True) -> AsyncIterator[Env]:
+async def start_env(tmp_path, composer: Composer, dev_guild: bool = True,
+                    lyricist: Lyricist | None = None) -> AsyncIterator[Env]:
     async with running_fake() as fake:
         settings = Settings(token="fake-token", dev_guild=fake.guild_id if dev_guild else None,
                             database=str(tmp_path / "bot.sqlite3"))
         store = await open_store(settings.database)
-        bot = MusicGenius(settings, composer, store, guild_ready_timeout=0.1)
+        bot = MusicGenius(settings, composer, store, lyricist=lyricist, guild_ready_timeout=0.1)
         try:
             async with running_bot(bot, fake):
                 await fake.wait_for_commands()
@@ -36,6 +38,6 @@ async def start_env(tmp_path, composer: Composer, dev_guild: bool = True) -> Asy
 
 
 @pytest_asyncio.fixture
-async def env(tmp_path, composer) -> AsyncIterator[Env]:
-    async for e in start_env(tmp_path, composer):
+async def env(tmp_path, composer, lyricist) -> AsyncIterator[Env]:
+    async for e in start_env(tmp_path, composer, lyricist=lyricist):
         yield e

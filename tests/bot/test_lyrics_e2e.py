@@ -5,9 +5,11 @@ from __future__ import annotations
 import io
 
 import pretty_midi
+import pytest
+from PIL import Image
 
 from data.midi import midi_lyrics
-from data.pronounce import syllable_count, words
+from data.pronounce import rhymes, syllable_count, words
 
 
 def attachment(message, suffix: str) -> bytes:
@@ -33,4 +35,96 @@ async def test_melody_words_without_letters_are_refused_kindly(env):
     it = await env.fake.slash("melody", {"lyrics": "🎵🎵 !!"})
     reply = await it.wait_final(timeout=30)
     assert reply.ephemeral and "lyrics:" in reply.content
+    env.fake.assert_clean()
+
+
+def verse_lines(reply) -> list[str]:
+    """The verse lines of a /lyrics reply: each ends with its syllable count (and rhyme letter) in backticks."""
+    return [line for line in reply.content.splitlines() if line.endswith("`") and "  `" in line]
+
+
+async def test_lyrics_rhyme_as_asked_with_the_syllables_asked(env):
+    it = await env.fake.slash("lyrics", {"theme": "the sea at night", "lines": 4, "scheme": "ABAB",
+                                         "syllables": "8 6 8 6", "seed": 7})
+    assert (await it.wait_initial()).deferred
+    reply = await it.wait_final(timeout=90)
+    lines = verse_lines(reply)
+    assert len(lines) == 4
+    counts = [int(line.rsplit("`", 2)[1].split()[0]) for line in lines]
+    assert counts == [8, 6, 8, 6]
+    plain = attachment(reply, ".txt").decode().splitlines()
+    assert [sum(syllable_count(w) for w in words(line)) for line in plain] == [8, 6, 8, 6]
+    ends = [words(line)[-1] for line in plain]
+    assert rhymes(ends[0], ends[2]) and rhymes(ends[1], ends[3])
+    assert all("**" in line for line in lines)  # rhyme words marked
+    again = await (await env.fake.slash("lyrics", {"theme": "the sea at night", "lines": 4, "scheme": "ABAB",
+                                                   "syllables": "8 6 8 6", "seed": 7})).wait_final(timeout=90)
+    assert attachment(again, ".txt") == attachment(reply, ".txt")  # the seed reproduces the words
+    env.fake.assert_clean()
+
+
+async def test_lyrics_for_my_last_melody_sit_under_its_notes(env):
+    await (await env.fake.slash("melody", {"notes": "C D E C", "seed": 4, "bars": 4, "count": 1})).wait_final(60)
+    reply = await (await env.fake.slash("lyrics", {"my_melody": True, "theme": "home", "seed": 1})).wait_final(90)
+    assert "Words for your melody" in reply.content and "last melody" in reply.content
+    midi = attachment(reply, ".mid")
+    notes = pretty_midi.PrettyMIDI(io.BytesIO(midi)).instruments[0].notes
+    events = midi_lyrics(midi)
+    assert events and {round(t, 3) for t, _ in events} <= {round(n.start, 3) for n in notes}
+    sung = words("".join(t for _, t in events))
+    assert sung == words(attachment(reply, ".txt").decode().split("\n\n")[1])  # every word, in order
+    assert b"<lyric" in attachment(reply, ".musicxml")
+    score = Image.open(io.BytesIO(attachment(reply, "-score.png")))
+    assert score.format == "PNG"
+    env.fake.assert_clean()
+
+
+async def test_lyrics_from_the_apps_menu_of_a_melody_reply(env):
+    melody = await (await env.fake.slash("melody", {"notes": "E G A", "seed": 9, "bars": 4, "count": 1})).wait_final(60)
+    reply = await (await env.fake.message_command("Lyrics for this melody", melody, user=1)).wait_final(timeout=90)
+    assert "message you picked" in reply.content and midi_lyrics(attachment(reply, ".mid"))
+    env.fake.assert_clean()
+
+
+@pytest.mark.parametrize(("options", "expected"), [
+    ({"scheme": "ABAB", "lines": 2}, "lines:4"),
+    ({"syllables": "eight"}, "`8 6 8 6`"),
+    ({"syllables": "40"}, "syllables:8"),
+    ({"notes": "R R"}, "only rests"),
+    ({"my_melody": True}, "/melody notes:C E G"),
+])
+async def test_bad_lyrics_requests_are_answered_privately(env, options, expected):
+    reply = await (await env.fake.slash("lyrics", options)).wait_final(timeout=30)
+    assert reply.ephemeral and expected in reply.content
+    env.fake.assert_clean()
+
+
+async def test_a_theme_of_emoji_other_scripts_and_2000_characters_still_gets_lyrics(env):
+    theme = ("🌊🌙 " + "夜の海 " + "море " + "longing " * 10) * 40
+    reply = await (await env.fake.slash("lyrics", {"theme": theme[:2000], "lines": 2, "scheme": "AA", "seed": 3})
+                   ).wait_final(timeout=90)
+    plain = attachment(reply, ".txt").decode().splitlines()
+    assert len(plain) == 2 and rhymes(words(plain[0])[-1], words(plain[1])[-1])
+    env.fake.assert_clean()
+
+
+async def test_inspire_topic_gives_different_openings_that_expand_into_verses(env):
+    it = await env.fake.slash("inspire", {"topic": "rain on the window", "seed": 5}, user=2)
+    reply = await it.wait_final(timeout=90)
+    assert reply.ephemeral and "Lyric ideas" in reply.content
+    openings = [e["description"] for e in reply.embeds if e.get("title", "").endswith("An opening line")]
+    assert len(openings) == 4 and len(set(openings)) == 4
+    again = await (await env.fake.slash("inspire", {"topic": "rain on the window", "seed": 5}, user=2)).wait_final(90)
+    assert [e["description"] for e in again.embeds if e.get("title", "").endswith("An opening line")] == openings
+    verse = await (await env.fake.press(reply, "mg:verse:1:5", user=2)).wait_final(timeout=90)
+    assert not verse.ephemeral and "expanded" in verse.content
+    plain = attachment(verse, ".txt").decode().splitlines()
+    assert len(plain) == 4 and words(plain[0]) == words(openings[1])  # the chosen line opens the verse
+    assert rhymes(words(plain[0])[-1], words(plain[2])[-1]) and rhymes(words(plain[1])[-1], words(plain[3])[-1])
+    env.fake.assert_clean()
+
+
+async def test_a_blank_inspire_topic_is_answered_kindly(env):
+    reply = await (await env.fake.slash("inspire", {"topic": "   "})).wait_final(timeout=30)
+    assert reply.ephemeral and "topic:" in reply.content
     env.fake.assert_clean()

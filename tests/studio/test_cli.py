@@ -1,9 +1,14 @@
+import io
+
 import pretty_midi
+import pytest
 
 from data.audio import audio_stats
 from data.events import Key, Melody, Meter, Note
-from data.midi import melody_to_midi
+from data.midi import melody_to_midi, midi_lyrics
+from data.pronounce import rhymes, syllable_count, words
 from studio.cli import main
+from studio.lyricist import Lyricist
 
 
 def test_cli_writes_every_file_and_says_where(tmp_path, capsys):
@@ -38,3 +43,209 @@ def test_cli_bad_input_is_a_clear_error(tmp_path, capsys):
     assert main(["melody", "--midi", str(tmp_path / "missing.mid"), "--out", str(tmp_path)]) == 2
     assert "missing.mid" in capsys.readouterr().err
     assert not any(tmp_path.iterdir())
+
+
+# ---- words, chords, arrangements and lyric ideas ----------------------------------------------------------
+PNG = b"\x89PNG\r\n\x1a\n"
+MARY = "E D C D E E E:h D:q D D:h E:q G G:h"
+
+
+@pytest.fixture
+def shared_lyricist(monkeypatch, lyricist):
+    """The CLI's Lyricist.load() gives the session's lyric model (loaded once for the whole run)."""
+    monkeypatch.setattr(Lyricist, "load", lambda *args, **kwargs: lyricist)
+    return lyricist
+
+
+@pytest.fixture
+def no_lyricist(monkeypatch):
+    """Bad input must be refused before the lyric model loads."""
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the lyric model was loaded for bad input")
+
+    monkeypatch.setattr(Lyricist, "load", refuse)
+
+
+def sung_words(midi: bytes) -> list[str]:
+    return "".join(text for _, text in midi_lyrics(midi)).lower().split()
+
+
+def test_melody_for_words_one_note_per_syllable_with_the_words_in_the_files(tmp_path, capsys):
+    text = "Twinkle twinkle little star, how I wonder what you are"
+    assert main(["melody", "--lyrics", text, "--key", "G major", "--seed", "3", "--out", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "Words: Twin-kle twin-kle lit-tle star how I won-der what you are" in out
+    assert "Key: G major\n" in out
+    midi = (tmp_path / "melody-3.mid").read_bytes()
+    sung = pretty_midi.PrettyMIDI(io.BytesIO(midi)).instruments[0].notes
+    assert len(sung) == sum(syllable_count(w) for w in words(text)) == 14
+    assert sung_words(midi) == [w.strip(",") for w in text.lower().split()]
+    assert [round(t, 3) for t, _ in midi_lyrics(midi)] == [round(n.start, 3) for n in sung]
+    assert b"<lyric" in (tmp_path / "melody-3.musicxml").read_bytes()
+    assert (tmp_path / "melody-3-score.png").read_bytes().startswith(PNG)
+    assert "Words: Twin-kle" in (tmp_path / "melody-3.txt").read_text()
+
+
+def test_melody_words_need_letters_and_not_a_midi_file(tmp_path, capsys):
+    assert main(["melody", "--lyrics", "🎵 !!", "--out", str(tmp_path)]) == 2
+    assert "no words to sing" in capsys.readouterr().err
+    assert main(["melody", "--lyrics", "la la", "--midi", str(tmp_path / "song.mid"), "--out", str(tmp_path)]) == 2
+    assert "not both" in capsys.readouterr().err
+    assert not any(tmp_path.iterdir())
+
+
+def test_chords_print_symbols_per_bar_and_numerals_and_write_the_files(tmp_path, capsys):
+    args = ["chords", MARY, "--key", "C major", "--rhythm", "bar", "--style", "pop", "--tempo", "100"]
+    assert main([*args, "--out", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "Chords in C major · 4/4 · 100 bpm · one chord per bar · pop style" in out
+    symbols = next(line for line in out.splitlines() if line.startswith("Chords:")).split(":", 1)[1].strip()
+    cells = symbols.strip("| ").split(" | ")
+    assert len(cells) == 4 and cells[0] == "C" and cells[-1] == "C"  # one chord per bar, home at the end
+    assert all(cell in ("C", "F", "G", "Am") for cell in cells)  # pop: I IV V vi
+    numerals = next(line for line in out.splitlines() if line.startswith("Roman numerals:")).split(":", 1)[1].split()
+    assert len(numerals) == 4 and numerals[0] == numerals[-1] == "I"
+    names = ["chords-pop.txt", "chords-pop-score.png", "chords-pop.mid", "chords-pop.ogg", "chords-pop.musicxml"]
+    for name in names:
+        assert str(tmp_path / name) in out
+    assert (tmp_path / "chords-pop-score.png").read_bytes().startswith(PNG)
+    midi = pretty_midi.PrettyMIDI(str(tmp_path / "chords-pop.mid"))
+    melody, chords = midi.instruments
+    assert [n.pitch for n in melody.notes[:4]] == [64, 62, 60, 62]
+    assert chords.program == 48 and {round(n.start, 2) for n in chords.notes} == {0.0, 2.4, 4.8, 7.2}
+    seconds, _ = audio_stats((tmp_path / "chords-pop.ogg").read_bytes())
+    assert 9.0 <= seconds <= 11.5  # 4 bars at 100 bpm, plus the release tail
+    assert (tmp_path / "chords-pop.musicxml").read_bytes().count(b"<harmony") == 4
+    assert symbols in (tmp_path / "chords-pop.txt").read_text()
+
+
+def test_chords_for_a_midi_file_take_its_meter_and_guess_its_key(tmp_path, capsys):
+    song = tmp_path / "song.mid"
+    song.write_bytes(melody_to_midi(Melody((Note(62, 12), Note(66, 12), Note(69, 24)), Key(2), Meter(3, 4), 90)))
+    assert main(["chords", "--midi", str(song), "--out", str(tmp_path / "o")]) == 0
+    out = capsys.readouterr().out
+    assert "Chords in D major · 3/4 · 90 bpm" in out and "guessed from the notes" in out
+    assert f"the top voice of {song}" in out
+    assert (tmp_path / "o" / "chords-chorale.mid").exists()
+
+
+def test_chords_bad_input_is_a_clear_error(tmp_path, capsys):
+    assert main(["chords", "E D Q", "--out", str(tmp_path)]) == 2
+    assert "`Q`" in capsys.readouterr().err
+    assert main(["chords", "R R", "--out", str(tmp_path)]) == 2
+    assert "only rests" in capsys.readouterr().err
+    assert main(["chords", "--out", str(tmp_path)]) == 2
+    assert "Give me a melody" in capsys.readouterr().err
+    assert main(["chords", "C E G", "--tempo", "999", "--out", str(tmp_path)]) == 2
+    assert "tempo" in capsys.readouterr().err
+    assert main(["chords", "--midi", str(tmp_path / "missing.mid"), "--out", str(tmp_path)]) == 2
+    assert "missing.mid" in capsys.readouterr().err
+    assert main(["chords", "C E G", "--midi", str(tmp_path / "song.mid"), "--out", str(tmp_path)]) == 2
+    assert "not both" in capsys.readouterr().err
+    assert not any(tmp_path.iterdir())
+
+
+def test_arrange_prints_sections_chords_instruments_and_writes_the_files(tmp_path, capsys):
+    args = ["arrange", "C D E F G:h", "--form", "AB", "--style", "rock", "--instruments", "piano",
+            "--chords", "C G", "--key", "C major", "--tempo", "120", "--seed", "4", "--out", str(tmp_path)]
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    assert "Arrangement · rock · form AB · C major · 4/4 · 120 bpm · 8 bars · seed 4" in out
+    assert "Intro (2 bars): C | G" in out
+    assert "A (2 bars — your melody): C | G" in out
+    assert "\nB (2 bars — " in out and "Outro (2 bars): F | C" in out
+    assert "Instruments: Lead guitar (melody) (GM 31) · Piano (chords) (GM 1) · Picked bass (GM 35) · Drums" in out
+    assert "**" not in out and "`" not in out  # no Discord markdown in a terminal
+    assert "Again: musicgenius arrange 'C D E F G:h' --key 'C major'" in out
+    for name in ["arrangement-4.txt", "arrangement-4-score.png", "arrangement-4-overview.png", "arrangement-4.mid",
+                 "arrangement-4.ogg", "arrangement-4.musicxml"]:
+        assert str(tmp_path / name) in out
+    for name in ["arrangement-4-score.png", "arrangement-4-overview.png"]:
+        assert (tmp_path / name).read_bytes().startswith(PNG)
+    midi = pretty_midi.PrettyMIDI(str(tmp_path / "arrangement-4.mid"))
+    assert [i.name for i in midi.instruments] == ["Lead guitar (melody)", "Piano (chords)", "Picked bass", "Drums"]
+    assert midi.instruments[-1].is_drum
+    assert [n.pitch for n in midi.instruments[0].notes[:5]] == [60, 62, 64, 65, 67]  # A: the melody as typed
+    assert 15.5 <= midi.get_end_time() <= 16.5  # 8 bars of 4/4 at 120 bpm
+
+
+def test_arrange_bad_input_is_a_clear_error(tmp_path, capsys):
+    assert main(["arrange", "C D E", "--form", "XYZ", "--out", str(tmp_path)]) == 2
+    assert "form 'XYZ'" in capsys.readouterr().err
+    assert main(["arrange", "C D E", "--chords", "H7 C", "--out", str(tmp_path)]) == 2
+    assert "`H7`" in capsys.readouterr().err
+    assert main(["arrange", "C D E", "--key", "Z major", "--out", str(tmp_path)]) == 2
+    assert "Z major" in capsys.readouterr().err
+    assert not any(tmp_path.iterdir())
+
+
+def test_lyrics_rhyme_and_scan_as_asked(tmp_path, capsys, shared_lyricist):
+    args = ["lyrics", "--theme", "the sea at night", "--lines", "2", "--scheme", "AA", "--syllables", "6",
+            "--seed", "3", "--out", str(tmp_path)]
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    lines = [line for line in out.splitlines() if line.endswith("A]")]
+    assert len(lines) == 2 and all(line.endswith("  [6 A]") for line in lines)
+    assert all(line.split("  [")[0].endswith("*") for line in lines)  # rhyme words marked for a terminal
+    plain = (tmp_path / "lyrics-3.txt").read_text().splitlines()
+    assert [sum(syllable_count(w) for w in words(line)) for line in plain] == [6, 6]
+    assert rhymes(words(plain[0])[-1], words(plain[1])[-1])
+    assert "Again: musicgenius lyrics --theme 'the sea at night' --lines 2 --scheme AA --syllables 6 --seed 3" in out
+    assert str(tmp_path / "lyrics-3.txt") in out
+
+
+def test_lyrics_for_typed_notes_write_a_karaoke_midi_and_a_score(tmp_path, capsys, shared_lyricist):
+    notes = "C:q D E C E F G:h C:q D E C E F G:h"
+    assert main(["lyrics", "--notes", notes, "--key", "C major", "--seed", "2", "--out", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "Words for your melody · C major · 4/4 · 110 bpm · 2 phrases, one syllable per note" in out
+    assert "Sung as:" in out and "Stressed syllables on strong beats:" in out
+    for name in ["lyrics-2.txt", "lyrics-2-score.png", "lyrics-2.mid", "lyrics-2.ogg", "lyrics-2.musicxml"]:
+        assert str(tmp_path / name) in out
+    midi = (tmp_path / "lyrics-2.mid").read_bytes()
+    sung = pretty_midi.PrettyMIDI(io.BytesIO(midi)).instruments[0].notes
+    assert [n.pitch for n in sung[:4]] == [60, 62, 64, 60]
+    assert [round(t, 3) for t, _ in midi_lyrics(midi)] == [round(n.start, 3) for n in sung]  # a syllable per note
+    verse = (tmp_path / "lyrics-2.txt").read_text().split("\n\n")[1].splitlines()
+    assert sung_words(midi) == [w.lower() for line in verse for w in line.split()]
+    assert b"<lyric" in (tmp_path / "lyrics-2.musicxml").read_bytes()
+    assert (tmp_path / "lyrics-2-score.png").read_bytes().startswith(PNG)
+
+
+def test_lyrics_bad_input_is_refused_before_the_model_loads(tmp_path, capsys, no_lyricist):
+    cases = [
+        (["--lines", "40"], "1 to 16 lines"),
+        (["--scheme", "A1B"], "rhyme scheme"),
+        (["--syllables", "eight"], "syllable counts"),
+        (["--syllables", "30"], "not 30"),
+        (["--key", "G major"], "--key only apply"),
+        (["--notes", "R R"], "only rests"),
+        (["--notes", "C D E", "--lines", "4"], "leave out --lines"),
+        (["--midi", str(tmp_path / "missing.mid")], "missing.mid"),
+    ]
+    for extra, message in cases:
+        assert main(["lyrics", *extra, "--out", str(tmp_path)]) == 2
+        assert message in capsys.readouterr().err
+    assert not any(tmp_path.iterdir())
+
+
+def test_inspire_prints_openings_rhymes_images_and_grows_one_into_a_verse(capsys, shared_lyricist):
+    assert main(["inspire", "--topic", "rain", "--seed", "5", "--count", "1", "--expand", "1"]) == 0
+    out = capsys.readouterr().out
+    assert 'Lyric ideas for "rain" (seed 5)' in out
+    opening = next(line for line in out.splitlines() if line.startswith("1. "))
+    assert opening.endswith("*  [8]")
+    assert "rhymes for “" in out and "Images: " in out
+    verse = out.split("Verse from idea 1 (ABAB):\n")[1].strip().splitlines()
+    assert len(verse) == 4 and verse[0].split("  [")[0] == opening[3:].split("  [")[0]
+    assert [line.rsplit("[", 1)[1] for line in verse][1:] == ["8 B]", "8 A]", "8 B]"]
+
+
+def test_inspire_bad_input_is_a_clear_error(capsys, no_lyricist):
+    assert main(["inspire", "--topic", "   "]) == 2
+    assert "Give me a topic" in capsys.readouterr().err
+    assert main(["inspire", "--topic", "rain", "--count", "2", "--expand", "3"]) == 2
+    assert "from 1 to 2" in capsys.readouterr().err
+    assert main(["inspire", "--topic", "rain", "--count", "9"]) == 2
+    assert "1 to 8 ideas" in capsys.readouterr().err

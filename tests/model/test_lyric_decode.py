@@ -1,0 +1,149 @@
+"""The constrained lyric decoder on the shipped model: syllables, rhymes, stress, themes, blocking, copies, bounds."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+
+import pytest
+import torch
+
+from data.blocklist import digest, is_blocked
+from data.pronounce import rhymes, stresses, syllable_count
+from data.verse import line_words, load_verse
+from model.lyric_decode import STRONG, DecodeSettings, LineSpec, LyricDecoder
+from model.lyric_lstm import load_lyric_checkpoint
+from studio.lyricist import DEFAULT_CHECKPOINT
+
+
+@pytest.fixture(scope="module")
+def parts() -> tuple:
+    model, vocab, _ = load_lyric_checkpoint(DEFAULT_CHECKPOINT)
+    corpus = [line_words(v.text) for v in load_verse()]
+    return model, vocab, corpus
+
+
+@pytest.fixture(scope="module")
+def decoder(parts) -> Iterator[LyricDecoder]:
+    model, vocab, corpus = parts
+    yield LyricDecoder(model, vocab, corpus, is_blocked)
+
+
+def gen(seed: int) -> torch.Generator:
+    return torch.Generator().manual_seed(seed)
+
+
+def syllables(words) -> int:
+    return sum(syllable_count(w) for w in words)
+
+
+ABAB = [LineSpec(8, open_rhyme=True), LineSpec(8, open_rhyme=True), LineSpec(8, rhyme_line=0),
+        LineSpec(8, rhyme_line=1)]
+
+
+def test_every_line_has_exactly_the_syllables_asked_for(decoder):
+    budgets = [1, 2, 3, 5, 7, 9, 12, 16, 20]
+    for seed in range(3):
+        lines = decoder.verse([LineSpec(n) for n in budgets], gen(seed))
+        assert [syllables(line.words) for line in lines] == budgets
+
+
+def test_rhymes_are_true_rhymes_with_different_words(decoder):
+    for seed in range(6):
+        a1, b1, a2, b2 = (line.words[-1] for line in decoder.verse(ABAB, gen(seed)))
+        assert rhymes(a1, a2) and rhymes(b1, b2)
+        assert a1 != a2 and b1 != b2
+    aaaa = [LineSpec(6, open_rhyme=True)] + [LineSpec(6, rhyme_line=0)] * 3
+    for seed in range(4):
+        ends = [line.words[-1] for line in decoder.verse(aaaa, gen(seed))]
+        assert all(rhymes(a, b) for a, b in itertools.combinations(ends, 2)), ends  # every pair, not just with A
+
+
+def test_same_seed_same_verse_and_seeds_differ(decoder):
+    first = [line.words for line in decoder.verse(ABAB, gen(11))]
+    assert first == [line.words for line in decoder.verse(ABAB, gen(11))]
+    others = {tuple(line.words for line in decoder.verse(ABAB, gen(s))) for s in range(12, 16)}
+    assert len(others) == 4 and tuple(first) not in others
+
+
+def test_stress_template_puts_stressed_syllables_on_strong_beats(decoder):
+    template = "SwSwSwSw"
+    def rate(weight: float) -> float:
+        hits = total = 0
+        for seed in range(8):
+            specs = [LineSpec(8, stress=template)] * 2
+            for line in decoder.verse(specs, gen(seed), settings=DecodeSettings(stress_weight=weight)):
+                marks = "".join(stresses(w) for w in line.words)
+                hits += sum(marks[i] == "1" for i, c in enumerate(template) if c == STRONG)
+                total += template.count(STRONG)
+        return hits / total
+    with_template, without = rate(2.0), rate(0.0)
+    assert with_template >= 0.8 and with_template > without + 0.15
+
+
+def test_theme_words_show_up_and_unknown_words_are_ignored(decoder):
+    theme = decoder.theme(line_words("the sea at night 🙂 zzqxv 日本"))
+    assert theme.words == ("sea", "night") and "zzqxv" in theme.ignored
+    assert len(theme.neighbours) == 8 and not set(theme.neighbours) & {"sea", "night"}
+    near = set(theme.words) | set(theme.neighbours)
+    def share(t) -> float:
+        verses = [decoder.verse(ABAB, gen(s), t) for s in range(10)]
+        return sum(bool(near & {w for line in v for w in line.words}) for v in verses) / 10
+    themed = share(theme)
+    assert themed >= 0.8 and themed > share(None)
+    assert not decoder.theme(line_words("🙂 日本語 zzqxv")).usable
+
+
+def test_blocked_words_are_never_written_even_when_the_theme_asks(parts):
+    model, vocab, corpus = parts
+    extra = {digest("sea"), digest("night")}
+    blocking = LyricDecoder(model, vocab, corpus, lambda w: is_blocked(w, extra))
+    theme = blocking.theme(["sea", "night", "moon"])
+    assert theme.words == ("moon",) and {"sea", "night"} <= set(theme.ignored)
+    for seed in range(5):
+        words = {w for line in blocking.verse(ABAB, gen(seed), theme) for w in line.words}
+        assert not words & {"sea", "night"}
+
+
+def test_no_line_copies_the_corpus(parts, decoder):
+    model, vocab, corpus = parts
+    specs = [LineSpec(4)]
+    line = decoder.verse(specs, gen(3))[0].words
+    assert list(line) not in corpus
+    strict = LyricDecoder(model, vocab, [*corpus, list(line)])  # now that line is "training verse"
+    again = strict.verse(specs, gen(3))[0].words
+    assert again != line and syllables(again) == 4
+
+
+def test_a_partner_without_rhymes_still_ends_on_budget(decoder):
+    lines = decoder.verse([LineSpec(6, rhyme_line=0)], gen(0), given=[["the", "orange"]])
+    assert syllables(lines[0].words) == 6 and not lines[0].rhymed
+
+
+def test_work_is_bounded_by_the_syllable_budget(parts):
+    model, vocab, corpus = parts
+    calls = 0
+    real_step = model.step
+
+    class Counting:
+        def __getattr__(self, name):
+            return getattr(model, name)
+
+        def step(self, tokens, state):
+            nonlocal calls
+            calls += 1
+            return real_step(tokens, state)
+
+    counting = LyricDecoder(Counting(), vocab, corpus)  # type: ignore[arg-type]
+    specs = [LineSpec(20, stress="Sw" * 10)] * 16
+    lines = counting.verse(specs, gen(0))
+    # at most one batched step per syllable, plus feeding each chosen line back (its words and <eol>)
+    assert calls <= sum(s.syllables for s in specs) + sum(len(line.words) + 1 for line in lines)
+    assert all(syllables(line.words) == 20 for line in lines)
+
+
+def test_unconstrained_baseline_ends_where_the_model_ends(decoder):
+    free = DecodeSettings(constrained=False, max_words=6)
+    lines = decoder.verse([LineSpec(8)] * 4, gen(0), settings=free)
+    assert all(1 <= len(line.words) <= 6 for line in lines)
+    assert {syllables(line.words) for line in lines} != {8}  # nothing forces the budget
