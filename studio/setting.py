@@ -82,6 +82,9 @@ def strong_beats(meter: Meter) -> frozenset[int]:
 
 
 # ---- phrases of a melody ----------------------------------------------------------------------
+MAX_LINE_NOTES = 20  # sung notes in one line at most (the lyric model writes lines of up to 20 syllables)
+
+
 def phrases(melody: Melody) -> list[Phrase]:
     """The melody's sounding notes split into lines: at rests, after long phrase-ending notes, every 2-4 bars."""
     bar = melody.meter.bar_ticks
@@ -108,11 +111,20 @@ def phrases(melody: Melody) -> list[Phrase]:
             bars_in = onsets[i] // bar - -(-onsets[current[0]] // bar)  # a pickup belongs to the next bar
             if bars_in >= 4 or (bars_in >= 2 and len(current) >= 8) or (bars_in >= 1 and len(current) >= 12):
                 close()
+        if len(current) >= MAX_LINE_NOTES:  # a line a singer (and the lyric model) can manage
+            close()
         current.append(i)
         if long and len(current) >= 4:
             close()
     close()
-    return found
+    merged: list[Phrase] = []
+    for phrase in found:  # a phrase of one or two notes is sung with the line before it
+        last = merged[-1] if merged else None
+        if last is not None and phrase.syllables <= 2 and last.syllables + phrase.syllables <= MAX_LINE_NOTES:
+            merged[-1] = Phrase(last.notes + phrase.notes, last.template + phrase.template, last.start, phrase.end)
+        else:
+            merged.append(phrase)
+    return merged
 
 
 # ---- words to syllables -----------------------------------------------------------------------
