@@ -24,6 +24,10 @@ from model.lyric_lstm import BOS, EOL, SPECIALS, LyricLSTM, LyricVocab, State
 
 STRONG, WEAK = "S", "w"
 MAX_WORD_SYLLABLES = 7
+# Words of one or two letters the decoder may write; the rest ("ed", "th", "st", single letters) are fragments of the
+# verse's old spellings and hyphenations ("whorl-ed", "th'"), which the dictionary happens to know as names.
+SHORT_WORDS = frozenset("""a i o ah am an as at be by do go he if in is it lo me my no of oh on or so to up us we ye
+""".split())
 MIN_PARTNERS = 3  # a word can open a rhyme group only if the vocabulary holds this many true rhymes for it
 NEIGHBOURS = 8
 TOP_K = 200  # sampling looks at the best 200 words only (sorting all 6,000 per step cost more than the model)
@@ -108,7 +112,8 @@ class LyricDecoder:
         n = len(words)
         self.syl = torch.tensor([0 if w in SPECIALS else syllable_count(w) for w in words])
         ok = [w not in SPECIALS and w not in OLD_SPELLINGS and known_word(w) and not blocked(w)
-              and 1 <= self.syl[i] <= MAX_WORD_SYLLABLES for i, w in enumerate(words)]
+              and (len(w) > 2 or w in SHORT_WORDS) and 1 <= self.syl[i] <= MAX_WORD_SYLLABLES
+              for i, w in enumerate(words)]
         self.ok = torch.tensor(ok)
         self.function = torch.tensor([w in FUNCTION_WORDS for w in words])
         self.can_end = self.ok & ~torch.tensor([w in WEAK_ENDS for w in words])
