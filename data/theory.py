@@ -193,14 +193,18 @@ def melody_to_musicxml(melody: Melody, title: str = "", lyrics: list[str | None]
     for measure in part.getElementsByClass(stream.Measure):
         if measure.number in starts:
             measure.insert(0, layout.SystemLayout(isNew=True))
-    score = stream.Score([part])
+    return _export(stream.Score([part]), title)
+
+
+def _export(score: stream.Score, title: str) -> bytes:
+    """MusicXML bytes of a score, titled, without music21's placeholders ("Music21 Fragment" by "Music21")."""
     score.metadata = metadata.Metadata(title=title) if title else metadata.Metadata()
     exporter = ScoreExporter(GeneralObjectExporter().fromGeneralObject(score))
     root = exporter.parse()
     for parent, tag, default in ((root, "movement-title", defaults.title),
                                  (root.find("identification"), "creator", defaults.author)):
         for child in [] if parent is None else parent.findall(tag):
-            if child.text == default:  # music21's placeholders: "Music21 Fragment" by "Music21"
+            if child.text == default:
                 parent.remove(child)
     return exporter.asBytes()
 
@@ -327,14 +331,5 @@ def score_to_musicxml(staves: list[Staff], k: Key, m: Meter, bpm: int, total_tic
     for tick, text in marks or []:
         if 0 <= tick // bar_ticks < len(measures):
             measures[tick // bar_ticks].insert(0, expressions.RehearsalMark(text))
-    score = stream.Score(parts)
-    score.metadata = metadata.Metadata(title=title) if title else metadata.Metadata()
-    exporter = ScoreExporter(GeneralObjectExporter().fromGeneralObject(score))
-    root = exporter.parse()
-    for parent, tag, default in ((root, "movement-title", defaults.title),
-                                 (root.find("identification"), "creator", defaults.author)):
-        for child in [] if parent is None else parent.findall(tag):
-            if child.text == default:
-                parent.remove(child)
-    xml = exporter.asBytes()
+    xml = _export(stream.Score(parts), title)
     return add_chord_symbols(xml, chords) if chords else xml

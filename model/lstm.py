@@ -17,6 +17,24 @@ from model.vocab import Vocab
 State = tuple[torch.Tensor, torch.Tensor]  # (h, c), each (L, B, H)
 
 
+def lstm_step(lstm: nn.LSTM, x: torch.Tensor, state: State) -> tuple[torch.Tensor, State]:
+    """One time step of a (multi-layer) ``nn.LSTM`` with its own weights, the cell written out (inference only: no
+    dropout): for one step this is much faster on a CPU than calling ``nn.LSTM``, whose per-call overhead dominates
+    at T = 1. x (B, input) -> the top layer's output (B, H) and the new (h, c)."""
+    h0, c0 = state
+    hs, cs = [], []
+    for layer in range(lstm.num_layers):
+        w_ih, w_hh = getattr(lstm, f"weight_ih_l{layer}"), getattr(lstm, f"weight_hh_l{layer}")
+        gates = torch.addmm(getattr(lstm, f"bias_ih_l{layer}"), x, w_ih.t())
+        gates = torch.addmm(gates, h0[layer], w_hh.t()) + getattr(lstm, f"bias_hh_l{layer}")
+        i, f, g, o = gates.chunk(4, dim=1)  # PyTorch's gate order
+        c = torch.sigmoid(f) * c0[layer] + torch.sigmoid(i) * torch.tanh(g)
+        x = torch.sigmoid(o) * torch.tanh(c)  # the next layer's input
+        hs.append(x)
+        cs.append(c)
+    return x, (torch.stack(hs), torch.stack(cs))
+
+
 class MelodyLSTM(nn.Module):
     """Next-token model over melody tokens."""
 
@@ -45,20 +63,8 @@ class MelodyLSTM(nn.Module):
         The cell is written out with the LSTM's own weights (inference only: no dropout): for one time
         step this is much faster on a CPU than calling ``nn.LSTM``, whose per-call overhead dominates at T = 1.
         """
-        h0, c0 = state
-        x = self.embed(tokens)  # (B, E)
-        hs, cs = [], []
-        lstm = self.lstm
-        for layer in range(self.config.layers):
-            w_ih, w_hh = getattr(lstm, f"weight_ih_l{layer}"), getattr(lstm, f"weight_hh_l{layer}")
-            gates = torch.addmm(getattr(lstm, f"bias_ih_l{layer}"), x, w_ih.t())
-            gates = torch.addmm(gates, h0[layer], w_hh.t()) + getattr(lstm, f"bias_hh_l{layer}")
-            i, f, g, o = gates.chunk(4, dim=1)  # PyTorch's gate order
-            c = torch.sigmoid(f) * c0[layer] + torch.sigmoid(i) * torch.tanh(g)
-            x = torch.sigmoid(o) * torch.tanh(c)  # (B, H): the next layer's input (no dropout in eval)
-            hs.append(x)
-            cs.append(c)
-        return self.head(x), (torch.stack(hs), torch.stack(cs))
+        x, state = lstm_step(self.lstm, self.embed(tokens), state)
+        return self.head(x), state
 
     def prefill(self, prompts: list[list[int]]) -> tuple[torch.Tensor, State]:
         """Run prompts of different lengths in one call: last logits (B, V) and final states."""

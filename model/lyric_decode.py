@@ -26,8 +26,8 @@ STRONG, WEAK = "S", "w"
 MAX_WORD_SYLLABLES = 7
 # Words of one or two letters the decoder may write; the rest ("ed", "th", "st", single letters) are fragments of the
 # verse's old spellings and hyphenations ("whorl-ed", "th'"), which the dictionary happens to know as names.
-SHORT_WORDS = frozenset("""a i o ah am an as at be by do go he if in is it lo me my no of oh on or so to up us we ye
-""".split())
+SHORT_WORDS = frozenset(("a", "i", "o", "ah", "am", "an", "as", "at", "be", "by", "do", "go", "he", "if", "in", "is",
+                         "it", "lo", "me", "my", "no", "of", "oh", "on", "or", "so", "to", "up", "us", "we", "ye"))
 MIN_PARTNERS = 3  # a word can open a rhyme group only if the vocabulary holds this many true rhymes for it
 NEIGHBOURS = 8
 TOP_K = 200  # sampling looks at the best 200 words only (sorting all 6,000 per step cost more than the model)

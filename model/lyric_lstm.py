@@ -13,6 +13,8 @@ from pathlib import Path
 import torch
 from torch import nn
 
+from model.lstm import lstm_step
+
 PAD, UNK, BOS, EOL = "<pad>", "<unk>", "<bos>", "<eol>"
 SPECIALS = (PAD, UNK, BOS, EOL)
 State = tuple[torch.Tensor, torch.Tensor]  # (h, c), each (L, B, H)
@@ -110,20 +112,8 @@ class LyricLSTM(nn.Module):
     def step(self, tokens: torch.Tensor, state: State) -> tuple[torch.Tensor, State]:
         """One word per sequence: tokens (B,) -> logits (B, V). The cell is written out (no dropout): for one
         time step it is several times faster on a CPU than calling ``nn.LSTM``."""
-        h0, c0 = state
-        x = self.embed(tokens)  # (B, E)
-        hs, cs = [], []
-        lstm = self.lstm
-        for layer in range(self.config.layers):
-            w_ih, w_hh = getattr(lstm, f"weight_ih_l{layer}"), getattr(lstm, f"weight_hh_l{layer}")
-            gates = torch.addmm(getattr(lstm, f"bias_ih_l{layer}"), x, w_ih.t())
-            gates = torch.addmm(gates, h0[layer], w_hh.t()) + getattr(lstm, f"bias_hh_l{layer}")
-            i, f, g, o = gates.chunk(4, dim=1)
-            c = torch.sigmoid(f) * c0[layer] + torch.sigmoid(i) * torch.tanh(g)
-            x = torch.sigmoid(o) * torch.tanh(c)  # (B, H)
-            hs.append(x)
-            cs.append(c)
-        return self._head(x), (torch.stack(hs), torch.stack(cs))
+        x, state = lstm_step(self.lstm, self.embed(tokens), state)
+        return self._head(x), state
 
     def run(self, ids: list[int]) -> tuple[torch.Tensor, State]:
         """Feed one prompt: logits after its last token (V,) and the state (batch of 1)."""
