@@ -148,7 +148,7 @@ class Engine:
                         index = torch.tensor(keep, device=self.device)
                         active = [active[i] for i in keep]
                         state = (state[0][:, index], state[1][:, index])
-                        tokens = tokens[index]
+                        tokens = tokens[index.cpu()]  # sampled on the CPU
                     if active:
                         logits, state = self.model.step(tokens.to(self.device), state)
                         self.steps += 1
