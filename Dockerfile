@@ -14,7 +14,7 @@ COPY pyproject.toml README.md ./
 COPY bot bot
 COPY studio studio
 COPY model model
-COPY data/*.py data/tunes.json.gz data/
+COPY data/*.py data/tunes.json.gz data/verse.txt.gz data/blocklist.txt data/
 RUN pip install --no-cache-dir . && useradd --create-home musicgenius && mkdir /data && chown musicgenius /data
 
 USER musicgenius
