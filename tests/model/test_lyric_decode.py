@@ -77,7 +77,7 @@ def test_stress_template_puts_stressed_syllables_on_strong_beats(decoder):
                 hits += sum(marks[i] == "1" for i, c in enumerate(template) if c == STRONG)
                 total += template.count(STRONG)
         return hits / total
-    with_template, without = rate(2.0), rate(0.0)
+    with_template, without = rate(DecodeSettings().stress_weight), rate(0.0)
     assert with_template >= 0.8 and with_template > without + 0.15
 
 

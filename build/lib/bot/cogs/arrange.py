@@ -1,0 +1,123 @@
+"""`/arrange`: a melody (typed, a MIDI file, the last /melody or a picked message) as a multi-track arrangement."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.cogs.compose import METERS, key_choices
+from bot.replies import MAX_CONTENT, fit_attachments, to_files
+from bot.sources import MelodySource
+from data.events import MusicError
+from studio.arrange import FORMS, INSTRUMENTS, STYLES, Arrangement, ArrangeRequest, arrange
+from studio.arrange_files import arrangement_files, describe, instruments_line
+from studio.render import Attachment
+
+if TYPE_CHECKING:
+    from bot.client import MusicGenius
+
+TIME_LIMIT = 300.0  # seconds for the whole arrangement, well inside the 15 minutes an interaction lives
+EXAMPLE = "`/arrange notes:E D C D E E E:h D:q D D:h E:q G G:h form:AABA style:folk band`"
+OPTION_HELP = {
+    "notes": "The melody, e.g. E D C D E E E:h (default: your last /melody)",
+    "key": 'Key, e.g. "G major", "E minor" (default: guessed from the notes)',
+    "meter": "Time signature, e.g. 4/4, 3/4, 6/8, 5/4, 7/8 (default 4/4)",
+    "tempo": "Beats per minute (30-300; default: the melody's, or 110)",
+    "form": "Sections after the intro: A is your melody, B a new one from the model (default AABA)",
+    "style": "folk band, piano ballad, rock or chorale (default folk band)",
+    "instruments": "Who plays the chords (default: the style's own)",
+    "chords": "Your chords, one per bar: C Am F G7 — or bars: | C | Am | F G7 | C | (default: I choose)",
+    "midi": "A MIDI file whose top voice is the melody",
+    "seed": "RNG seed for the B melody: the same seed gives the same arrangement",
+}
+
+
+class Arranger(commands.Cog):
+    """Arrangements of a melody."""
+
+    def __init__(self, bot: MusicGenius) -> None:
+        self.bot = bot
+        self.menu = app_commands.ContextMenu(name="Arrange this melody", callback=self.arrange_message)
+        bot.tree.add_command(self.menu)
+
+    async def cog_unload(self) -> None:
+        self.bot.tree.remove_command(self.menu.name, type=self.menu.type)
+
+    async def arrange_message(self, interaction: discord.Interaction, message: discord.Message) -> None:
+        """Apps → Arrange this melody, on one of the bot's /melody replies (folk band, AABA)."""
+        source = await MelodySource.from_message(self.bot, message)
+        await interaction.response.defer(thinking=True)
+        await self.reply(interaction, source, ArrangeRequest())
+
+    @app_commands.command(name="arrange", description="Arrange a melody for a band: sections, chords, bass, drums")
+    @app_commands.describe(**OPTION_HELP)
+    @app_commands.choices(form=[app_commands.Choice(name=f, value=f) for f in FORMS],
+                          style=[app_commands.Choice(name=s, value=s) for s in STYLES],
+                          instruments=[app_commands.Choice(name=i, value=i) for i in INSTRUMENTS])
+    async def arrange(
+        self,
+        interaction: discord.Interaction,
+        notes: str | None = None,
+        key: str | None = None,
+        meter: str | None = None,
+        tempo: int | None = None,
+        form: str = "AABA",
+        style: str = "folk band",
+        instruments: str | None = None,
+        chords: str | None = None,
+        midi: discord.Attachment | None = None,
+        seed: int | None = None,
+    ) -> None:
+        # Every option is checked before deferring, so mistakes are answered privately.
+        request = ArrangeRequest(form=form, style=style, tempo=tempo, instruments=instruments, chords=chords,
+                                 seed=seed)
+        source = await MelodySource.check(self.bot, interaction.user.id, notes=notes, key=key, meter=meter,
+                                          tempo=tempo, midi=midi, example=EXAMPLE)
+        await interaction.response.defer(thinking=True)
+        await self.reply(interaction, source, request)
+
+    @arrange.autocomplete("key")
+    async def _key_choices(self, _: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+        return key_choices(current)
+
+    @arrange.autocomplete("meter")
+    async def _meter_choices(self, _: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+        return [app_commands.Choice(name=m, value=m) for m in (*METERS, "5/4", "7/8") if current.strip() in m][:25]
+
+    async def reply(self, interaction: discord.Interaction, source: MelodySource, request: ArrangeRequest) -> None:
+        """Arrange the source's melody and answer the (deferred) interaction."""
+        try:
+            async with asyncio.timeout(TIME_LIMIT):
+                melody, origin = await source.resolve()
+                result = await arrange(self.bot.composer, request, melody)
+                files = await asyncio.get_running_loop().run_in_executor(None, arrangement_files, result,
+                                                                         f"arrangement-{result.seed}")
+        except TimeoutError:
+            raise MusicError("That arrangement took too long. Try a shorter melody or a simpler form, e.g. "
+                             "`form:AB`.") from None
+        content, overflow = arrangement_content(result, origin)
+        if overflow is not None:
+            files.insert(0, overflow)
+        await interaction.followup.send(content, files=to_files(fit_attachments(files, interaction.filesize_limit)))
+
+
+def arrangement_content(result: Arrangement, origin: str = "") -> tuple[str, Attachment | None]:
+    """The form, each section's chords, the instruments, remarks; the full text as a file when too long."""
+    r = result.request
+    head = (f"🎛️ **Arrangement** · {r.style} · form {r.form} · {result.key} · {result.meter} · {result.tempo} bpm · "
+            f"{result.total_bars} bars · seed {result.seed}")
+    tail = [f"🎚️ {instruments_line(result)}", *result.remarks]
+    lines = [head, *([origin] if origin else []), *describe(result), *tail]
+    text = "\n".join(lines)
+    if len(text) <= MAX_CONTENT:
+        return text, None
+    short = "\n".join([head, *([origin] if origin else []), *tail])[: MAX_CONTENT - 40] + "\n(sections attached)"
+    return short, Attachment("arrangement.txt", text.encode(), "The sections and their chords as text")
+
+
+async def setup(bot: MusicGenius) -> None:
+    await bot.add_cog(Arranger(bot))

@@ -1,0 +1,105 @@
+"""`/chords`: harmonise typed notes, a MIDI file, or the user's last /melody."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.replies import MAX_CONTENT, fit_attachments, to_files
+from bot.sources import MelodySource
+from data.events import Melody, MusicError
+from studio.harmony import HARMONY_STYLES, RHYTHMS, HarmonyResult, default_harmonizer, harmony_files
+from studio.render import Attachment
+
+if TYPE_CHECKING:
+    from bot.client import MusicGenius
+
+EXAMPLE = "`/chords notes:E D C D E E E:h key:C meter:4/4`"
+OPTION_HELP = {
+    "notes": "The melody to harmonise, e.g. E D C D E E E:h (default: your last /melody)",
+    "key": 'Key, e.g. "G major", "E minor", "D dorian" (default: guessed from the notes)',
+    "meter": "Time signature, e.g. 4/4, 3/4, 6/8 (default 4/4)",
+    "rhythm": "How often the chord changes: every beat, half bar or bar (default beat)",
+    "style": "chorale (learned from Bach), pop (I IV V vi) or jazz (sevenths, ii-V-I)",
+    "midi": "A MIDI file whose top voice to harmonise",
+    "tempo": "Beats per minute (30-300; default: the melody's, or 110)",
+}
+
+
+class Harmony(commands.Cog):
+    """Chords under a melody."""
+
+    def __init__(self, bot: MusicGenius) -> None:
+        self.bot = bot
+        self.menu = app_commands.ContextMenu(name="Chords for this melody", callback=self.chords_for_message)
+        bot.tree.add_command(self.menu)
+
+    async def cog_unload(self) -> None:
+        self.bot.tree.remove_command(self.menu.name, type=self.menu.type)
+
+    async def chords_for_message(self, interaction: discord.Interaction, message: discord.Message) -> None:
+        """Apps → Chords for this melody, on one of the bot's /melody replies."""
+        source = await MelodySource.from_message(self.bot, message)
+        await interaction.response.defer(thinking=True)
+        await self.reply(interaction, source)
+
+    @app_commands.command(name="chords", description="Chords for a melody: symbols, roman numerals, score, MIDI, audio")
+    @app_commands.describe(**OPTION_HELP)
+    @app_commands.choices(rhythm=[app_commands.Choice(name=r, value=r) for r in RHYTHMS],
+                          style=[app_commands.Choice(name=s, value=s) for s in HARMONY_STYLES])
+    async def chords(
+        self,
+        interaction: discord.Interaction,
+        notes: str | None = None,
+        key: str | None = None,
+        meter: str | None = None,
+        rhythm: str = "beat",
+        style: str = "chorale",
+        midi: discord.Attachment | None = None,
+        tempo: int | None = None,
+    ) -> None:
+        if rhythm not in RHYTHMS or style not in HARMONY_STYLES:
+            raise MusicError(f"Pick rhythm from {', '.join(RHYTHMS)} and style from {', '.join(HARMONY_STYLES)}.")
+        source = await MelodySource.check(self.bot, interaction.user.id, notes=notes, key=key, meter=meter,
+                                          tempo=tempo, midi=midi, example=EXAMPLE)
+        await interaction.response.defer(thinking=True)
+        await self.reply(interaction, source, rhythm, style)
+
+    async def reply(self, interaction: discord.Interaction, source: MelodySource, rhythm: str = "beat",
+                    style: str = "chorale") -> None:
+        """Harmonise the source's melody and answer the (deferred) interaction."""
+        melody, origin = await source.resolve()
+        loop = asyncio.get_running_loop()
+        result = await loop.run_in_executor(None, self._harmonise, melody, rhythm, style)
+        files = await loop.run_in_executor(None, harmony_files, result, f"chords-{style}", "Harmonisation")
+        content, overflow = chords_content(result, origin)
+        if overflow is not None:
+            files.insert(0, overflow)
+        await interaction.followup.send(content, files=to_files(fit_attachments(files, interaction.filesize_limit)))
+
+    @staticmethod
+    def _harmonise(melody: Melody, rhythm: str, style: str) -> HarmonyResult:
+        return default_harmonizer().harmonize(melody, rhythm, style)
+
+
+def chords_content(result: HarmonyResult, source: str = "") -> tuple[str, Attachment | None]:
+    """Chord symbols per bar and roman numerals; the full text as a file when it is too long for a message."""
+    m = result.melody
+    head = (f"🎹 **Chords** in {m.key} · {m.meter} · one chord per {result.rhythm} · {result.style} style"
+            + (f"\n{source}" if source else ""))
+    text = f"{head}\n```\n{result.chord_text}\n```Roman numerals in {m.key}:\n```\n{result.roman_text}\n```"
+    if len(text) <= MAX_CONTENT:
+        return text, None
+    room = (MAX_CONTENT - len(head) - 120) // 2
+    short = (f"{head} (full text attached)\n```\n{result.chord_text[:room]} …\n```Roman numerals:\n```\n"
+             f"{result.roman_text[:room]} …\n```")
+    full = f"Chords: {result.chord_text}\n\nRoman numerals in {m.key}: {result.roman_text}\n"
+    return short, Attachment("chords.txt", full.encode(), "All the chords as text")
+
+
+async def setup(bot: MusicGenius) -> None:
+    await bot.add_cog(Harmony(bot))

@@ -1,0 +1,71 @@
+"""Core results -> Discord embeds and files, within Discord's size and count limits."""
+
+from __future__ import annotations
+
+import io
+
+import discord
+
+from studio.melody import MelodyResult
+from studio.render import Attachment
+
+MAX_FILES = 10
+MAX_CONTENT = 2000
+SAFE_UPLOAD = 10 * 1024 * 1024
+
+
+def fit_attachments(files: list[Attachment], limit: int | None) -> list[Attachment]:
+    """Keep at most 10 files whose total size is within the upload limit, dropping the largest first."""
+    limit = limit or SAFE_UPLOAD
+    kept = list(files[:MAX_FILES])
+    while kept and sum(len(f.data) for f in kept) > limit:
+        kept.remove(max(kept, key=lambda f: len(f.data)))
+    return kept
+
+
+def to_files(files: list[Attachment]) -> list[discord.File]:
+    return [discord.File(io.BytesIO(f.data), filename=f.filename, description=f.description or None) for f in files]
+
+
+def candidates_content(results: list[MelodyResult], note: str = "") -> tuple[str, Attachment | None]:
+    """Each candidate's notes (seed first, as typed); when too long, shortened, with the full text as a file."""
+    head = "🎼 **Your melody** — seed ➜ continuation" if len(results) == 1 else (
+        f"🎼 **{len(results)} candidates** — seed ➜ continuation. Pick one, or ask for more like it.")
+    if note:
+        head = f"{head}\n{note}"
+    if results[0].lyrics is not None:
+        head = (f"🎼 **A melody for your words**{'' if len(results) == 1 else f' — {len(results)} candidates'}\n"
+                f"🎤 {sung_text(results[0].lyrics)}")
+    blocks = [f"**{i}.** ```\n{r.text}\n```" if len(results) > 1 else f"```\n{r.text}\n```"
+              for i, r in enumerate(results, start=1)]
+    text = "\n".join([head, *blocks])
+    if len(text) <= MAX_CONTENT:
+        return text, None
+    room = (MAX_CONTENT - len(head) - 60) // len(results) - 20
+    short = [f"**{i}.** ```\n{r.text[:room].rsplit(' ', 1)[0]} …\n```" for i, r in enumerate(results, start=1)]
+    full = "\n\n".join(f"Candidate {i}: {r.text}" for i, r in enumerate(results, start=1))
+    return "\n".join([f"{head} (full notes attached)", *short]), Attachment(
+        f"melody-{results[0].request.seed}-notes.txt", full.encode(), "All the notes as text")
+
+
+def sung_text(lyrics: tuple[str | None, ...] | list[str | None]) -> str:
+    """Per-note syllables ('twin-', 'kle') as hyphenated words: ``twin-kle twin-kle lit-tle star``."""
+    return "".join(s if s.endswith("-") else f"{s} " for s in lyrics if s).strip()
+
+
+def melody_embed(result: MelodyResult, index: int = 0, total: int = 1) -> discord.Embed:
+    """Key, meter, tempo, bars, the parameters and RNG seed that reproduce this candidate."""
+    r, m = result.request, result.melody
+    title = "Melody continuation" if total == 1 else f"Candidate {index + 1}"
+    embed = discord.Embed(title=title, colour=discord.Colour.blurple())
+    embed.add_field(name="Key", value=f"{m.key}{' (from your seed)' if result.key_inferred else ''}")
+    embed.add_field(name="Meter", value=str(m.meter))
+    embed.add_field(name="Tempo", value=f"{m.tempo} bpm")
+    embed.add_field(name="Bars", value=str(m.bars))
+    embed.add_field(name="Style", value=r.style)
+    embed.add_field(name="Sampling", value=f"temperature {r.temperature}, top_p {r.top_p}")
+    embed.add_field(name="RNG seed", value=str(r.seed))
+    embed.add_field(name="Reproduce", value=f"`{result.reproduce}`"[:1024], inline=False)
+    if index == total - 1:
+        embed.set_footer(text="React 👍 or 👎, or press a button, so I learn what you like.")
+    return embed

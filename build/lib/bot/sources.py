@@ -1,0 +1,93 @@
+"""Where a command's melody comes from: typed notes, a MIDI attachment, the user's last /melody, or a bot message."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from functools import partial
+from typing import TYPE_CHECKING
+
+import discord
+
+from data.events import Key, Melody, Meter, MusicError
+from data.midi import MAX_MIDI_BYTES
+from studio.inputs import MAX_NOTES, check_notes, check_tempo, melody_from_midi, melody_from_notes
+from studio.melody import Composer
+
+if TYPE_CHECKING:
+    from bot.client import MusicGenius
+
+
+@dataclass
+class MelodySource:
+    """A melody request checked before deferring; ``resolve`` does the CPU work after."""
+
+    notes: str | None = None
+    key: Key | None = None
+    meter: Meter | None = None
+    tempo: int | None = None
+    midi: discord.Attachment | None = None
+    stored: Melody | None = None  # the user's last /melody, or the melody of the message they picked
+    origin: str = ""
+    max_notes: int = MAX_NOTES
+    example: str = "`notes:E D C D E E E:h`"
+
+    @classmethod
+    async def check(cls, bot: MusicGenius, user_id: int, *, notes: str | None = None, key: str | None = None,
+                    meter: str | None = None, tempo: int | None = None, midi: discord.Attachment | None = None,
+                    max_notes: int = MAX_NOTES, example: str = "`notes:E D C D E E E:h`") -> MelodySource:
+        """Every fast check (raises MusicError before the command defers, so mistakes are answered privately);
+        without notes or a MIDI file, the user's last /melody is looked up."""
+        source = cls(key=Key.parse(key) if key else None, meter=Meter.parse(meter) if meter else None,
+                     tempo=tempo, midi=midi, max_notes=max_notes, example=example)
+        check_tempo(tempo)
+        if midi is not None and midi.size > MAX_MIDI_BYTES:
+            raise MusicError("MIDI files must be under 1 MB. Upload a short .mid file, or type notes like `C E G`.")
+        if notes:
+            check_notes(notes, max_notes, example)
+            source.notes = notes
+        elif midi is None:
+            source.stored = await last_melody(bot, user_id, example)
+            source.origin = "🎼 I used your last melody from /melody."
+        return source
+
+    @classmethod
+    async def from_message(cls, bot: MusicGenius, message: discord.Message) -> MelodySource:
+        """The melody of one of the bot's /melody replies (its first candidate), for the message context menu."""
+        shown = [g for g in await bot.store.generations_for_message(message.id) if g.command == "melody"]
+        if not shown:
+            raise MusicError("That message has no melody of mine. Use this on one of my /melody replies, or run "
+                             "`/melody notes:C E G` first.")
+        chosen = min(shown, key=lambda g: g.candidate)
+        return cls(stored=Composer.restore(chosen.params, chosen.notes).melody,
+                   origin="🎼 I used the melody of the message you picked.")
+
+    async def resolve(self) -> tuple[Melody, str]:
+        """The melody (key guessed from the notes when not given) and a sentence saying where it came from."""
+        if self.stored is not None:
+            last = self.stored
+            melody = Melody(last.notes, self.key or last.key, self.meter or last.meter, self.tempo or last.tempo)
+            return melody, self.origin
+        loop = asyncio.get_running_loop()
+        if self.midi is not None:
+            given = await loop.run_in_executor(None, partial(
+                melody_from_midi, await self.midi.read(), self.key, self.meter, self.tempo, None, self.max_notes,
+                self.example))
+            origin = f"🎼 I used the top voice of `{self.midi.filename}`."
+        else:
+            given = await loop.run_in_executor(None, partial(
+                melody_from_notes, self.notes or "", self.key, self.meter, self.tempo, self.max_notes, self.example))
+            origin = self.origin
+        if given.key_guessed:
+            origin = f"{origin} Key {given.melody.key} (guessed from the notes; set `key:` to choose).".strip()
+        return given.melody, origin
+
+
+async def last_melody(bot: MusicGenius, user_id: int, example: str) -> Melody:
+    """The first candidate of the user's most recent /melody reply."""
+    recent = [g for g in await bot.store.generations(user_id, limit=20) if g.command == "melody"]
+    if not recent:
+        raise MusicError(f"You have no melody yet. Run `/melody notes:C E G` first, or give me notes: {example}.")
+    newest = [g for g in recent if g.message_id == recent[0].message_id] if recent[0].message_id else recent[:1]
+    chosen = min(newest, key=lambda g: g.candidate)
+    return Composer.restore(chosen.params, chosen.notes).melody

@@ -1,0 +1,222 @@
+"""The project's own music types: notes, keys, meters, melodies, and their token encoding.
+
+Time is exact: durations are integer ticks, ``TPQ`` ticks per quarter note, so that
+triplets and sixteenths both land on the grid and nothing is compared as a float.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+TPQ = 12  # ticks per quarter note: 1/4 (sixteenth) = 3, 1/3 (triplet eighth) = 4
+PIANO_LOW, PIANO_HIGH = 21, 108  # A0 .. C8
+
+PITCH_NAMES = ("C", "C#", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B")
+FLAT_NAMES = ("C", "Db", "D", "Eb", "E", "F", "Gb", "G", "Ab", "A", "Bb", "B")
+SHARP_NAMES = ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B")
+LETTER_PC = {"C": 0, "D": 2, "E": 4, "F": 5, "G": 7, "A": 9, "B": 11}
+
+# Semitones from the parent major scale's tonic to each mode's tonic (D dorian -> C major).
+MODE_OFFSET = {
+    "major": 0,
+    "dorian": 2,
+    "phrygian": 4,
+    "lydian": 5,
+    "mixolydian": 7,
+    "minor": 9,
+    "locrian": 11,
+}
+MODE_ALIASES = {"ionian": "major", "aeolian": "minor", "maj": "major", "min": "minor", "m": "minor"}
+MAJOR_SCALE = (0, 2, 4, 5, 7, 9, 11)
+
+# Durations the model can produce, in ticks: 16th, triplet 8th, 8th, triplet quarter,
+# dotted 8th, quarter, dotted quarter, half, dotted half, whole, dotted whole.
+DURATIONS = (3, 4, 6, 8, 9, 12, 18, 24, 36, 48, 72)
+DURATION_NAMES = {3: "s", 4: "et", 6: "e", 8: "qt", 9: "e.", 12: "q", 18: "q.", 24: "h", 36: "h.", 48: "w", 72: "w."}
+
+
+class MusicError(ValueError):
+    """Bad musical input; the message is written for the user and says what to type instead."""
+
+
+def pitch_name(midi: int, flats: bool = False) -> str:
+    """MIDI number -> scientific pitch name, e.g. 61 -> 'C#4' (or 'Db4' with ``flats``)."""
+    names = FLAT_NAMES if flats else SHARP_NAMES
+    return f"{names[midi % 12]}{midi // 12 - 1}"
+
+
+def duration_name(ticks: int) -> str:
+    """Ticks -> the duration suffix the notation parser reads back ('q', 'e.', '3/8' ...)."""
+    if ticks in DURATION_NAMES:
+        return DURATION_NAMES[ticks]
+    quarters = Fraction(ticks, TPQ)
+    return f"{quarters.numerator}/{quarters.denominator}"  # always with a slash: `8` alone is an eighth
+
+
+@dataclass(frozen=True)
+class Note:
+    """One note or rest (``pitch is None``) lasting ``ticks``."""
+
+    pitch: int | None
+    ticks: int
+
+    @property
+    def is_rest(self) -> bool:
+        return self.pitch is None
+
+
+@dataclass(frozen=True)
+class Key:
+    """A tonic (pitch class 0-11, spelled ``name``) and a mode from ``MODE_OFFSET``."""
+
+    tonic: int
+    mode: str = "major"
+    name: str = ""
+
+    def __post_init__(self) -> None:
+        if self.mode not in MODE_OFFSET:
+            raise MusicError(f"Unknown mode '{self.mode}'. Try one of: {', '.join(MODE_OFFSET)}.")
+        if not self.name:
+            object.__setattr__(self, "name", PITCH_NAMES[self.tonic % 12])
+
+    @property
+    def parent_major(self) -> int:
+        """Pitch class of the major scale this mode is drawn from."""
+        return (self.tonic - MODE_OFFSET[self.mode]) % 12
+
+    @property
+    def transpose_to_c(self) -> int:
+        """Semitones to add to move this key's notes onto the white keys (smallest move, -5..6)."""
+        shift = -self.parent_major % 12
+        return shift - 12 if shift > 6 else shift
+
+    @property
+    def scale(self) -> frozenset[int]:
+        return frozenset((self.parent_major + step) % 12 for step in MAJOR_SCALE)
+
+    @property
+    def stable(self) -> frozenset[int]:
+        """Pitch classes a melody can end on: the mode's 1st, 3rd and 5th degrees."""
+        degrees = sorted(self.scale, key=lambda pc: (pc - self.tonic) % 12)
+        return frozenset(degrees[i] for i in (0, 2, 4))
+
+    @property
+    def uses_flats(self) -> bool:
+        return "b" in self.name or self.parent_major in (5, 10, 3, 8, 1)
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.mode}"
+
+    @classmethod
+    def parse(cls, text: str) -> Key:
+        """'C', 'F# minor', 'Bbm', 'D dorian', 'a minor' -> Key, or a MusicError with an example."""
+        match = re.fullmatch(r"\s*([A-Ga-g])\s*(#|♯|b|♭|s|is|es)?\s*([A-Za-z]*)\s*", text or "")
+        if not match:
+            raise MusicError(f"I can't read the key '{text}'. Type it like `G major`, `F# minor` or `D dorian`.")
+        letter, accidental, mode = match.groups()
+        tonic = LETTER_PC[letter.upper()] + {"#": 1, "♯": 1, "s": 1, "is": 1, "b": -1, "♭": -1, "es": -1}.get(
+            accidental or "", 0
+        )
+        mode = mode.lower()
+        mode = MODE_ALIASES.get(mode, mode) or "major"
+        if mode not in MODE_OFFSET:
+            raise MusicError(
+                f"I don't know the mode '{mode}'. Use one of {', '.join(MODE_OFFSET)} — e.g. `D dorian`."
+            )
+        spelled = letter.upper() + {1: "#", -1: "b", 0: ""}[tonic - LETTER_PC[letter.upper()]]
+        return cls(tonic % 12, mode, spelled)
+
+
+@dataclass(frozen=True)
+class Meter:
+    """A time signature such as 6/8."""
+
+    numerator: int = 4
+    denominator: int = 4
+
+    @property
+    def bar_ticks(self) -> int:
+        return self.numerator * 4 * TPQ // self.denominator
+
+    def __str__(self) -> str:
+        return f"{self.numerator}/{self.denominator}"
+
+    @classmethod
+    def parse(cls, text: str) -> Meter:
+        match = re.fullmatch(r"\s*(\d{1,2})\s*/\s*(\d{1,2})\s*", text or "")
+        if not match or int(match[2]) not in (2, 4, 8) or not 1 <= int(match[1]) <= 12:
+            raise MusicError(f"I can't use the meter '{text}'. Type it like `4/4`, `3/4` or `6/8`.")
+        return cls(int(match[1]), int(match[2]))
+
+
+@dataclass(frozen=True)
+class Melody:
+    """A monophonic line with its key, meter and tempo; ``seed_len`` notes at the start were given."""
+
+    notes: tuple[Note, ...]
+    key: Key = field(default_factory=lambda: Key(0))
+    meter: Meter = field(default_factory=Meter)
+    tempo: int = 120
+    seed_len: int = 0
+
+    @property
+    def ticks(self) -> int:
+        return sum(n.ticks for n in self.notes)
+
+    @property
+    def bars(self) -> int:
+        return -(-self.ticks // self.meter.bar_ticks)
+
+    def onsets(self) -> list[int]:
+        """Start tick of every note."""
+        starts, now = [], 0
+        for note in self.notes:
+            starts.append(now)
+            now += note.ticks
+        return starts
+
+
+# ---- token encoding -------------------------------------------------------------------------
+BAR, END, REST = "|", "end", "r"
+STYLES = ("irish", "scottish", "american", "european", "chorale")
+
+
+def control_tokens(style: str, mode: str, meter: Meter) -> list[str]:
+    """The prefix that conditions the model: style, mode and meter."""
+    return [f"style:{style}", f"mode:{mode}", f"meter:{meter}"]
+
+
+def note_tokens(note: Note) -> list[str]:
+    """A note as a pitch token and a duration token; the duration is snapped to ``DURATIONS``."""
+    ticks = min(DURATIONS, key=lambda d: (abs(d - note.ticks), d))
+    return [REST if note.pitch is None else f"p{note.pitch}", f"d{ticks}"]
+
+
+def encode_notes(notes: list[Note] | tuple[Note, ...], bar_ticks: int, start: int = 0) -> list[str]:
+    """Notes -> tokens with a bar token at every bar line a note ends on or crosses."""
+    tokens: list[str] = []
+    now = start
+    for note in notes:
+        tokens += note_tokens(note)
+        before = now // bar_ticks
+        now += note.ticks
+        if now // bar_ticks > before:
+            tokens.append(BAR)
+    return tokens
+
+
+def decode_notes(tokens: list[str]) -> list[Note]:
+    """Tokens -> notes (bar, control and end tokens are skipped)."""
+    notes: list[Note] = []
+    pitch: int | str | None = "none"
+    for tok in tokens:
+        if tok == REST:
+            pitch = None
+        elif tok.startswith("p") and tok[1:].isdigit():
+            pitch = int(tok[1:])
+        elif tok.startswith("d") and tok[1:].isdigit() and pitch != "none":
+            notes.append(Note(pitch if isinstance(pitch, int) else None, int(tok[1:])))
+            pitch = "none"
+    return notes

@@ -1,0 +1,442 @@
+"""The only module that imports pretty_midi: Melody <-> Standard MIDI File bytes, and uploads -> seeds."""
+
+from __future__ import annotations
+
+import io
+import struct
+from collections import Counter, deque
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import pretty_midi
+
+from data.events import DURATION_NAMES, PIANO_HIGH, PIANO_LOW, TPQ, Key, Melody, Meter, MusicError, Note
+
+PROGRAM_PIANO = 0
+
+
+def melody_to_midi(
+    melody: Melody, program: int = PROGRAM_PIANO, name: str = "Melody", lyrics: list[str | None] | None = None
+) -> bytes:
+    """A one-track MIDI file with tempo, time signature and key signature meta events.
+
+    ``lyrics`` (one text or None per note) become lyric meta events at the notes' onsets, UTF-8 encoded
+    (karaoke style: DAWs and MuseScore show them; read them back with ``midi_lyrics``).
+    """
+    pm = pretty_midi.PrettyMIDI(initial_tempo=melody.tempo)
+    seconds_per_tick = 60.0 / melody.tempo / TPQ
+    instrument = pretty_midi.Instrument(program=program, name=name)
+    now = 0
+    texts = list(lyrics or [])
+    for i, note in enumerate(melody.notes):
+        if note.pitch is not None:
+            start, end = now * seconds_per_tick, (now + note.ticks) * seconds_per_tick
+            instrument.notes.append(pretty_midi.Note(velocity=90, pitch=note.pitch, start=start, end=end))
+            if i < len(texts) and texts[i]:
+                # mido writes meta text as latin-1: pass the UTF-8 bytes through it unchanged
+                pm.lyrics.append(pretty_midi.Lyric(texts[i].encode("utf-8").decode("latin-1"), start))
+        now += note.ticks
+    pm.instruments.append(instrument)
+    pm.time_signature_changes.append(pretty_midi.TimeSignature(melody.meter.numerator, melody.meter.denominator, 0))
+    # MIDI key signatures know only major/minor: write the mode's parent major or its relative minor.
+    parent = melody.key.parent_major
+    minor_like = melody.key.mode in ("minor", "dorian", "phrygian", "locrian")
+    key_number = (parent + 9) % 12 + 12 if minor_like else parent
+    pm.key_signature_changes.append(pretty_midi.KeySignature(key_number, 0))
+    buffer = io.BytesIO()
+    pm.write(buffer)
+    return buffer.getvalue()
+
+
+def midi_lyrics(data: bytes) -> list[tuple[float, str]]:
+    """(seconds, text) of every lyric meta event in a MIDI file, decoded as UTF-8."""
+    pm = pretty_midi.PrettyMIDI(io.BytesIO(data))
+    return [(lyric.time, lyric.text.encode("latin-1").decode("utf-8", "replace")) for lyric in pm.lyrics]
+
+
+def midi_notes(data: bytes) -> list[tuple[int, float, float]]:
+    """(pitch, start seconds, end seconds) of every note in a MIDI file, in time order."""
+    pm = pretty_midi.PrettyMIDI(io.BytesIO(data))
+    notes = [(n.pitch, n.start, n.end) for inst in pm.instruments for n in inst.notes]
+    return sorted(notes, key=lambda n: (n[1], -n[0]))
+
+
+# ---- MIDI file as seed ----------------------------------------------------------------------
+# Uploads are read by a small bounded scanner over the raw bytes, not by pretty_midi/mido: those
+# build a Python object per event (seconds for a dense 1 MB file), and pretty_midi allocates an
+# array as long as the last tick, which one hostile delta time makes gigantic. Everything below
+# is in the file's own ticks per quarter note, so tempo never affects the rhythm. Seed durations
+# are ones the notation spells in one token (s e e. q q. h h. w w.), so a seed echoed with
+# ``format_notes`` parses back to the same notes and the model's vocabulary needs no snapping.
+
+MAX_MIDI_BYTES = 1_000_000
+MAX_MIDI_TRACKS = 64
+HORIZON_BEATS = 1200  # notes starting after 1200 quarter notes (10 minutes at 120 bpm) are not read
+GRID = TPQ // 4  # sixteenth notes
+MAX_NOTE_TICKS = 4 * 4 * TPQ  # a note holds (and a gap lasts) at most 4 bars of 4/4, 192 ticks
+SPELLABLE = tuple(sorted((t for t in DURATION_NAMES if t % GRID == 0), reverse=True))  # 72 48 36 ... 6 3
+DRUM_CHANNEL = 9  # channel 10, counting from 1
+TEMPO_RANGE = (30, 300)  # what the bot accepts; tempos within a factor of two are clamped, wilder ones dropped
+_UPLOAD = "Upload a .mid file (a Standard MIDI File), or type notes like `C E G`."
+_DAMAGED = (
+    "That MIDI file is damaged or cut off, so I can't read it. Export it again from your music program, "
+    "or type notes like `C E G`."
+)
+
+
+@dataclass(frozen=True)
+class MidiSeed:
+    """The melody line of an uploaded MIDI file, quantised to sixteenths, ready to continue."""
+
+    notes: tuple[Note, ...]
+    meter: Meter | None
+    tempo: int | None
+    track_name: str
+    tracks: tuple[str, ...]  # the usable (pitched) tracks, described; ``track=i`` picks ``tracks[i]``
+    dropped: int = 0  # pitched notes of the line after the first ``max_notes`` notes, left out
+
+
+@dataclass
+class _Part:
+    """The notes of one (track, channel) as (start, end, pitch) in file ticks."""
+
+    name: str
+    program: int
+    notes: list[tuple[int, int, int]]
+
+
+@dataclass
+class _Scan:
+    """What the scanner found in a whole file."""
+
+    division: int  # file ticks per quarter note
+    parts: dict[tuple[int, int], _Part] = field(default_factory=dict)
+    tempo: tuple[int, int] | None = None  # (tick, microseconds per quarter) of the earliest tempo event
+    meter: tuple[int, int, int] | None = None  # (tick, numerator, denominator exponent) of the earliest one
+    drum_notes: int = 0
+    late_notes: int = 0  # tracks that go on with notes after the horizon
+
+
+class _Corrupt(Exception):
+    """The bytes break the Standard MIDI File structure."""
+
+
+def _varint(chunk: bytes, pos: int) -> tuple[int, int]:
+    """A variable-length quantity (at most 4 bytes, as the standard says) -> (value, next position)."""
+    value = 0
+    for i in range(pos, pos + 4):
+        byte = chunk[i]
+        value = (value << 7) | (byte & 0x7F)
+        if byte < 0x80:
+            return value, i + 1
+    raise _Corrupt
+
+
+def _text(raw: bytes) -> str:
+    """A name from the file, printable, short and free of backticks."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        text = raw.decode("latin-1")
+    text = " ".join("".join(ch if ch.isprintable() else " " for ch in text[:200]).split())
+    return text[:40].replace("`", "'")
+
+
+def _scan_track(scan: _Scan, index: int, chunk: bytes) -> None:
+    """Collect the notes, first tempo and first time signature of one MTrk chunk's body.
+
+    Reading past the chunk raises IndexError, which the caller reports as a damaged file.
+    """
+    horizon = HORIZON_BEATS * scan.division
+    tick = running = pos = 0
+    size = len(chunk)
+    name = ""
+    programs = [0] * 16
+    first_program: dict[int, int] = {}  # channel -> its program at its first note
+    notes: list[list[tuple[int, int, int]]] = [[] for _ in range(16)]
+    sounding: dict[int, deque[int]] = {}  # channel << 7 | pitch -> start ticks, oldest first
+    while pos < size:
+        byte = chunk[pos]
+        if byte < 0x80:
+            tick, pos = tick + byte, pos + 1
+        else:
+            delta, pos = _varint(chunk, pos)
+            tick += delta
+        status = chunk[pos]
+        if status >= 0x80:
+            pos += 1
+            if status < 0xF0:
+                running = status
+        elif running:
+            status = running  # running status, kept across meta and sysex events as mido does
+        else:
+            raise _Corrupt  # a data byte with no status to apply it to
+        if status < 0xF0:  # channel message
+            kind, channel, data1 = status & 0xF0, status & 0x0F, chunk[pos]
+            if kind in (0xC0, 0xD0):
+                pos += 1
+                if data1 >= 0x80:
+                    raise _Corrupt
+                if kind == 0xC0:
+                    programs[channel] = data1
+                continue
+            data2, pos = chunk[pos + 1], pos + 2
+            if (data1 | data2) >= 0x80:
+                raise _Corrupt
+            key = channel << 7 | data1
+            if kind == 0x90 and data2:
+                if tick > horizon:
+                    scan.late_notes += 1
+                    break
+                if key not in sounding:
+                    sounding[key] = deque()
+                sounding[key].append(tick)
+                first_program.setdefault(channel, programs[channel])
+            elif kind in (0x80, 0x90) and sounding.get(key):
+                notes[channel].append((sounding[key].popleft(), tick, data1))
+        elif status == 0xFF:  # meta event
+            kind = chunk[pos]
+            length, pos = _varint(chunk, pos + 1)
+            body, pos = chunk[pos : pos + length], pos + length
+            if pos > size:
+                raise _Corrupt
+            if kind == 0x2F:  # end of track
+                break
+            if kind in (0x03, 0x04) and not name:  # track name, instrument name
+                name = _text(body)
+            elif kind == 0x51 and length == 3 and (scan.tempo is None or tick < scan.tempo[0]):
+                scan.tempo = (tick, int.from_bytes(body, "big"))
+            elif kind == 0x58 and length >= 2 and (scan.meter is None or tick < scan.meter[0]):
+                scan.meter = (tick, body[0], body[1])
+        elif status in (0xF0, 0xF7):  # sysex
+            length, pos = _varint(chunk, pos)
+            pos += length
+            if pos > size:
+                raise _Corrupt
+        else:
+            raise _Corrupt  # system common and real-time messages have no place in a file
+    for key, starts in sounding.items():  # never released: held to where the track stops
+        notes[key >> 7].extend((start, min(tick, horizon), key & 0x7F) for start in starts)
+    scan.drum_notes += len(notes[DRUM_CHANNEL])
+    for channel, found in enumerate(notes):
+        if found and channel != DRUM_CHANNEL:
+            scan.parts[(index, channel)] = _Part(name, first_program.get(channel, 0), found)
+
+
+def _scan(data: bytes) -> _Scan:
+    """Check the header, then scan every track; raises MusicError for anything unreadable."""
+    if not data:
+        raise MusicError(f"That file is empty. {_UPLOAD}")
+    if len(data) > MAX_MIDI_BYTES:
+        raise MusicError(
+            "MIDI seeds must be under 1 MB. Upload just the melody as a short .mid file, or type notes like `C E G`."
+        )
+    if data[:4] != b"MThd":
+        raise MusicError(f"That file isn't a MIDI file. {_UPLOAD}")
+    if len(data) < 14:
+        raise MusicError(_DAMAGED)
+    header_size, _format, n_tracks, division = struct.unpack_from(">LHHH", data, 4)
+    if n_tracks > MAX_MIDI_TRACKS:
+        raise MusicError(
+            f"That MIDI file says it has {n_tracks} tracks; I read at most {MAX_MIDI_TRACKS}. "
+            f"Export just the melody track as a .mid file, or type notes like `C E G`."
+        )
+    if division & 0x8000:
+        raise MusicError(
+            "That MIDI file counts time in SMPTE frames, not beats, so I can't find its rhythm. "
+            "Export it with musical (bars and beats) timing, or type notes like `C E G`."
+        )
+    if header_size < 6 or division == 0:
+        raise MusicError(_DAMAGED)
+    scan = _Scan(division)
+    pos, index = 8 + header_size, 0
+    while index < n_tracks:  # chunks other than MTrk are skipped, as the standard asks
+        chunk_type, size = data[pos : pos + 4], int.from_bytes(data[pos + 4 : pos + 8], "big")
+        start, pos = pos + 8, pos + 8 + size
+        if pos > len(data):
+            raise MusicError(_DAMAGED)
+        if chunk_type == b"MTrk":
+            try:
+                _scan_track(scan, index, data[start:pos])
+            except (_Corrupt, IndexError):
+                raise MusicError(_DAMAGED) from None
+            index += 1
+    return scan
+
+
+def _quantise(tick: int, division: int) -> int:
+    """File ticks -> our ticks, rounded to the nearest sixteenth."""
+    return (8 * tick + division) // (2 * division) * GRID
+
+
+def _skyline(onsets: list[tuple[int, int, int]]) -> list[tuple[int, int, int]]:
+    """The top line of (start, end, pitch) notes with distinct starts, in time order, made monophonic.
+
+    A note is skipped while a higher melody note is still sounding; otherwise it cuts the one before.
+    """
+    line: list[tuple[int, int, int]] = []
+    for start, end, pitch in onsets:
+        if line and line[-1][1] > start:
+            if line[-1][2] > pitch:
+                continue
+            line[-1] = (line[-1][0], start, line[-1][2])
+        line.append((start, end, pitch))
+    return line
+
+
+def _spell(ticks: int) -> int:
+    """The longest one-token duration that fits in ``ticks`` (a multiple of the grid)."""
+    return next(d for d in SPELLABLE if d <= ticks)
+
+
+def _rests(ticks: int) -> list[Note]:
+    """A gap as one-token rests, longest first: 30 -> h + e."""
+    rests = []
+    while ticks:
+        rests.append(Note(None, _spell(ticks)))
+        ticks -= rests[-1].ticks
+    return rests
+
+
+def _in_range(pitch: int) -> int:
+    """Move a pitch by octaves onto the piano (A0-C8)."""
+    while pitch < PIANO_LOW:
+        pitch += 12
+    while pitch > PIANO_HIGH:
+        pitch -= 12
+    return pitch
+
+
+def _tempo(microseconds: int | None) -> int | None:
+    """Beats per minute, clamped to what the bot accepts; None when missing or absurd."""
+    if not microseconds:
+        return None
+    bpm = 60_000_000 / microseconds
+    low, high = TEMPO_RANGE
+    if not low / 2 <= bpm <= high * 2:
+        return None
+    return min(max(round(bpm), low), high)
+
+
+def _describe(scan: _Scan) -> tuple[str, ...]:
+    """'Name (General MIDI instrument, N notes)' for every pitched (track, channel), in file order."""
+    keys = sorted(scan.parts)
+    channels_per_track = Counter(track for track, _ in keys)
+    described = []
+    for track, channel in keys:
+        part = scan.parts[(track, channel)]
+        name = part.name or f"Track {track + 1}"
+        if channels_per_track[track] > 1:
+            name += f" ch{channel + 1}"
+        instrument = pretty_midi.program_to_instrument_name(part.program)
+        described.append(f"{name} ({instrument}, {len(part.notes)} note{'s' * (len(part.notes) != 1)})")
+    return tuple(described)
+
+
+def seed_from_midi(data: bytes, track: int | None = None, max_notes: int = 64) -> MidiSeed:
+    """The melody of a MIDI file: the highest voice of all pitched tracks, or only ``tracks[track]``.
+
+    Onsets and ends are quantised to sixteenths of the file's own beats; each note is shortened to
+    the longest duration spelled in one token (at most a dotted whole) and gaps become rests (at most
+    four bars). Leading silence is dropped, pitches move by octaves onto the piano and the first
+    ``max_notes`` notes (rests included) are kept. Anything unusable raises MusicError.
+    """
+    if max_notes < 1:
+        raise ValueError("max_notes must be at least 1")
+    scan = _scan(data)
+    parts = [scan.parts[key] for key in sorted(scan.parts)]
+    tracks = _describe(scan)
+    if not parts:
+        if scan.drum_notes:
+            raise MusicError(
+                "That MIDI file only has drums (channel 10), and I need a melody. Upload a .mid file with a "
+                "pitched track, or type notes like `C E G`."
+            )
+        if scan.late_notes:
+            raise MusicError(
+                f"That MIDI file has no notes in its first {HORIZON_BEATS} beats. Upload a .mid file whose melody "
+                f"starts near the beginning, or type notes like `C E G`."
+            )
+        raise MusicError("That MIDI file has no notes in it. Upload a .mid file with a melody, or type `C E G`.")
+    if track is None:
+        chosen, track_name = parts, (tracks[0] if len(parts) == 1 else "Highest voice of all tracks")
+    elif 0 <= track < len(parts):
+        chosen, track_name = [parts[track]], tracks[track]
+    else:
+        # Users count tracks from 1 (the /melody option does), so the listing does too.
+        listing = ", ".join(f"{i} = {text}" for i, text in enumerate(tracks[:10], 1))
+        more = f" and {len(tracks) - 10} more" if len(tracks) > 10 else ""
+        raise MusicError(
+            f"That MIDI file has {len(tracks)} track{'s' * (len(tracks) != 1)} with notes: {listing}{more}. "
+            f"Pick one of those, e.g. `track: 1`, or leave the track out to use the highest voice."
+        )
+    top: dict[int, tuple[int, int]] = {}  # quantised start -> (pitch, end) of its highest (then longest) note
+    for part in chosen:
+        for start, end, pitch in part.notes:
+            q_start = _quantise(start, scan.division)
+            q_end = min(max(_quantise(end, scan.division), q_start + GRID), q_start + MAX_NOTE_TICKS)
+            if (pitch, q_end) > top.get(q_start, (-1, 0)):
+                top[q_start] = (pitch, q_end)
+    line = _skyline([(start, end, pitch) for start, (pitch, end) in sorted(top.items())])
+    melody: list[Note] = []
+    now = line[0][0]  # leading silence dropped
+    for start, end, pitch in line:
+        melody += _rests(min(start - now, MAX_NOTE_TICKS))
+        melody.append(Note(_in_range(pitch), _spell(end - start)))  # 5 sixteenths -> q + a sixteenth rest
+        now = start + melody[-1].ticks
+    kept = melody[:max_notes]
+    while kept[-1].is_rest:
+        kept.pop()
+    dropped = len(line) - sum(not note.is_rest for note in kept)
+    meter = None
+    if scan.meter is not None and 1 <= scan.meter[1] <= 12 and scan.meter[2] in (1, 2, 3):
+        meter = Meter(scan.meter[1], 2 ** scan.meter[2])
+    tempo = _tempo(scan.tempo[1] if scan.tempo else None)
+    return MidiSeed(tuple(kept), meter, tempo, track_name, tracks, dropped)
+
+
+def melody_with_chords_to_midi(melody: Melody, chords: list[tuple[int, int, tuple[int, ...]]],
+                               program: int = PROGRAM_PIANO, chord_program: int = 48) -> bytes:
+    """``melody_to_midi`` plus a second track of block chords: (start tick, ticks, MIDI pitches) each."""
+    pm = pretty_midi.PrettyMIDI(io.BytesIO(melody_to_midi(melody, program)))
+    seconds_per_tick = 60.0 / melody.tempo / TPQ
+    instrument = pretty_midi.Instrument(program=chord_program, name="Chords")
+    for start, ticks, pitches in chords:
+        for pitch in pitches:
+            instrument.notes.append(pretty_midi.Note(velocity=64, pitch=pitch, start=start * seconds_per_tick,
+                                                     end=(start + ticks) * seconds_per_tick))
+    pm.instruments.append(instrument)
+    buffer = io.BytesIO()
+    pm.write(buffer)
+    return buffer.getvalue()
+
+
+class ArrangedTrack(Protocol):
+    """What ``arrangement_to_midi`` reads from a track: notes are (start tick, ticks, pitch, velocity)."""
+
+    name: str
+    program: int
+    is_drum: bool
+    notes: Sequence[tuple[int, int, int, int]]
+
+
+def arrangement_to_midi(tracks: Sequence[ArrangedTrack], tempo: int, meter: Meter, key: Key) -> bytes:
+    """A multi-track MIDI file: one named instrument per track with its General MIDI program (drums on channel
+    10), and tempo, time signature and key signature events as ``melody_to_midi`` writes them."""
+    pm = pretty_midi.PrettyMIDI(initial_tempo=tempo)
+    seconds_per_tick = 60.0 / tempo / TPQ
+    for track in tracks:
+        instrument = pretty_midi.Instrument(program=track.program, is_drum=track.is_drum, name=track.name)
+        for start, ticks, pitch, velocity in track.notes:
+            instrument.notes.append(pretty_midi.Note(velocity=min(max(velocity, 1), 127), pitch=pitch,
+                                                     start=start * seconds_per_tick,
+                                                     end=(start + ticks) * seconds_per_tick))
+        pm.instruments.append(instrument)
+    pm.time_signature_changes.append(pretty_midi.TimeSignature(meter.numerator, meter.denominator, 0))
+    minor_like = key.mode in ("minor", "dorian", "phrygian", "locrian")
+    key_number = (key.parent_major + 9) % 12 + 12 if minor_like else key.parent_major
+    pm.key_signature_changes.append(pretty_midi.KeySignature(key_number, 0))
+    buffer = io.BytesIO()
+    pm.write(buffer)
+    return buffer.getvalue()

@@ -1,0 +1,335 @@
+"""The only module that imports music21: corpus access, key analysis, scores -> Melody, Melody -> MusicXML."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from fractions import Fraction
+from pathlib import Path
+
+from music21 import clef, converter, corpus, defaults, key, layout, metadata, meter, note, pitch, stream, tempo
+from music21.musicxml.m21ToXml import GeneralObjectExporter, ScoreExporter
+
+from data.events import TPQ, Key, Melody, Meter, MusicError, Note
+
+# music21 corpus collection -> the style label the model is conditioned on.
+COLLECTIONS = {
+    "oneills1850": "irish",
+    "airdsAirs": "scottish",
+    "ryansMammoth": "american",
+    "essenFolksong": "european",
+    "bach": "chorale",
+}
+MUSIC21_MODES = {"major", "minor", "dorian", "phrygian", "lydian", "mixolydian", "locrian"}
+
+
+def collection_files(collection: str) -> list[Path]:
+    """The corpus files of one collection (a file may hold many tunes)."""
+    if collection == "bach":
+        return [Path(p) for p in corpus.chorales.Iterator(returnType="filename")]
+    return [Path(p) for p in corpus.getComposer(collection)]
+
+
+def to_key(k: key.Key) -> Key:
+    mode = k.mode if k.mode in MUSIC21_MODES else "major"
+    return Key(k.tonic.pitchClass, mode, k.tonic.name.replace("-", "b"))
+
+
+def scores_in_file(path: Path) -> Iterator[tuple[int, stream.Score]]:
+    """(index, score) for each tune in a corpus file."""
+    parsed = converter.parse(path) if path.exists() else corpus.parse(str(path))
+    if isinstance(parsed, stream.Opus):
+        yield from enumerate(parsed.scores)
+    else:
+        yield 0, parsed
+
+
+def melody_from_score(score: stream.Score, soprano_only: bool = False) -> tuple[Melody, int] | None:
+    """The top line of a score as a Melody plus its pickup offset in ticks, or None if unusable.
+
+    Tied notes of the same pitch are merged, chords give their top note, tunes that change
+    meter are skipped. The key is the notated one when it names a mode, else Krumhansl's estimate.
+    """
+    part = score.parts[0] if score.parts else score
+    signatures = {ts.ratioString for ts in part.recurse().getElementsByClass(meter.TimeSignature)}
+    if len(signatures) != 1:
+        return None
+    num, den = (int(x) for x in signatures.pop().split("/"))
+    if den not in (2, 4, 8) or num > 12:
+        return None
+    notes: list[Note] = []
+    for element in part.flatten().notesAndRests:
+        ticks = round(float(element.quarterLength) * TPQ)
+        if ticks <= 0:
+            continue  # grace notes
+        if isinstance(element, note.Rest):
+            pitch = None
+        elif element.isChord:
+            pitch = max(p.midi for p in element.pitches)
+        else:
+            pitch = element.pitch.midi
+        tie = element.tie.type if element.tie is not None else None
+        if notes and pitch is not None and tie in ("stop", "continue") and notes[-1].pitch == pitch:
+            notes[-1] = Note(pitch, notes[-1].ticks + ticks)
+        else:
+            notes.append(Note(pitch, ticks))
+    while notes and notes[-1].pitch is None:
+        notes.pop()
+    if sum(n.pitch is not None for n in notes) < 8:
+        return None
+    signatures_k = list(part.recurse().getElementsByClass(key.Key))
+    k = signatures_k[0] if signatures_k else score.analyze("key")
+    m = Meter(num, den)
+    measures = list(part.getElementsByClass(stream.Measure))
+    first = round(float(measures[0].duration.quarterLength) * TPQ) if measures else m.bar_ticks
+    pickup = (m.bar_ticks - first) % m.bar_ticks
+    return Melody(tuple(notes), to_key(k), m), pickup
+
+
+def estimate_key(notes: list[Note] | tuple[Note, ...]) -> Key:
+    """Krumhansl-Schmuckler key of a note list (rests ignored)."""
+    s = stream.Stream()
+    for n in notes:
+        if n.pitch is not None:
+            s.append(note.Note(n.pitch, quarterLength=n.ticks / TPQ))
+    if not len(s):
+        raise MusicError("There are no pitched notes to take a key from. Add a few notes, e.g. `C E G`.")
+    return to_key(s.analyze("key"))
+
+
+# ---- engraving: Melody -> MusicXML ----------------------------------------------------------
+SEED_COLOUR = "#c8442a"  # the piano roll's seed orange, a shade darker so it reads on a staff
+_M21_SHARPS = ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B")
+_M21_FLATS = ("C", "D-", "D", "E-", "E", "F", "G-", "G", "A-", "A", "B-", "B")
+_PAD_RESTS = (48, 24, 18, 12, 6, 4, 3, 2, 1)  # rest lengths in ticks that fill an unfinished last bar
+MAX_NOTES_PER_LINE = 32  # four bars of 4/4 eighths: what a 1600 px wide line holds at a readable size
+
+
+def notation_key(k: Key) -> key.Key:
+    """The key to write: a mode gets its parent major's signature; over 7 sharps/flats, the enharmonic key."""
+    name = k.name.replace("b", "-")
+    if not re.fullmatch(r"[A-G][#-]?", name) or pitch.Pitch(name).pitchClass != k.tonic % 12:
+        name = (_M21_FLATS if k.uses_flats else _M21_SHARPS)[k.tonic % 12]
+    m21 = key.Key(name, k.mode)
+    if abs(m21.sharps) > 7:
+        m21 = key.Key(m21.tonic.getEnharmonic().name, k.mode)
+    return m21
+
+
+def _spell(midi: int, scale: dict[int, str], flats: bool) -> pitch.Pitch:
+    """A MIDI pitch spelled as the key spells its scale; other notes as flats or sharps."""
+    name = scale.get(midi % 12) or (_M21_FLATS if flats else _M21_SHARPS)[midi % 12]
+    p = pitch.Pitch(f"{name}4")
+    p.octave = (p.octave or 4) + (midi - p.midi) // 12
+    return p
+
+
+def _padding_rests(ticks: int, bar_ticks: int, compound: bool) -> list[int]:
+    """Rests (in ticks) that complete the bar after ``ticks``, each starting where its length may start."""
+    rests, now = [], ticks % bar_ticks
+    while now and now < bar_ticks:
+        fits = [t for t in _PAD_RESTS if t <= bar_ticks - now and now % t == 0]
+        allowed = [t for t in fits if t not in ((12, 24, 48) if compound else (18,))]
+        rests.append((allowed or fits)[0])
+        now += rests[-1]
+    return rests
+
+
+def _line_starts(melody: Melody) -> set[int]:
+    """Bar numbers that begin a line: four-bar phrases (eight of 2/4), halved while a line is too busy."""
+    bar_ticks = melody.meter.bar_ticks
+    counts = [0] * melody.bars
+    for onset in melody.onsets():
+        counts[onset // bar_ticks] += 1
+    starts, bar = set(), 0
+    while bar < len(counts):
+        per_line = 8 if bar_ticks <= 2 * TPQ else 4
+        while per_line > 1 and sum(counts[bar:bar + per_line]) > MAX_NOTES_PER_LINE:
+            per_line //= 2
+        bar += per_line
+        starts.add(bar + 1)
+    return starts
+
+
+def melody_to_musicxml(melody: Melody, title: str = "", lyrics: list[str | None] | None = None) -> bytes:
+    """A melody as a one-staff MusicXML score (UTF-8 bytes) that MuseScore and verovio open.
+
+    Key and time signature, a quarter-note metronome mark, bars with tied notes across bar lines,
+    beams and tuplets, pitches spelled for the key, the seed notes coloured like the piano roll's
+    seed, and optional ``lyrics``: one syllable (or None) per note; a trailing '-' joins to the next.
+    """
+    if lyrics is not None and len(lyrics) > len(melody.notes):
+        raise ValueError(f"{len(lyrics)} lyric syllables for {len(melody.notes)} notes")
+    k = notation_key(melody.key)
+    scale = {p.pitchClass: p.name for p in k.pitches}
+    flats = k.sharps < 0 or (k.sharps == 0 and melody.key.uses_flats)
+    part = stream.Part()
+    part.partName = ""
+    part.append([k, meter.TimeSignature(str(melody.meter)),
+                 tempo.MetronomeMark(number=melody.tempo, referent=note.Note(type="quarter"))])
+    bar_ticks = melody.meter.bar_ticks
+    compound = melody.meter.denominator == 8 and melody.meter.numerator % 3 == 0
+    syllables = list(lyrics or [])
+    joined = False
+    for i, n in enumerate(melody.notes):
+        length = Fraction(n.ticks, TPQ)
+        if n.pitch is None:
+            part.append(note.Rest(quarterLength=length))
+            continue
+        element = note.Note(_spell(n.pitch, scale, flats), quarterLength=length)
+        if i < melody.seed_len:
+            element.style.color = SEED_COLOUR
+        if i < len(syllables) and syllables[i]:
+            text = syllables[i]
+            # a syllable after a joined one continues its word: MusicXML 'middle'/'end', not 'single'
+            element.addLyric("-" + text if joined and not text.startswith("-") else text)
+            joined = text.endswith("-")
+        part.append(element)
+    for ticks in _padding_rests(melody.ticks, bar_ticks, compound):
+        part.append(note.Rest(quarterLength=Fraction(ticks, TPQ)))
+    part.insert(0, clef.bestClef(part, recurse=True))  # bass clef for low tunes; makeNotation's is per bar
+    part.makeNotation(inPlace=True)
+    starts = _line_starts(melody)
+    for measure in part.getElementsByClass(stream.Measure):
+        if measure.number in starts:
+            measure.insert(0, layout.SystemLayout(isNew=True))
+    return _export(stream.Score([part]), title)
+
+
+def _export(score: stream.Score, title: str) -> bytes:
+    """MusicXML bytes of a score, titled, without music21's placeholders ("Music21 Fragment" by "Music21")."""
+    score.metadata = metadata.Metadata(title=title) if title else metadata.Metadata()
+    exporter = ScoreExporter(GeneralObjectExporter().fromGeneralObject(score))
+    root = exporter.parse()
+    for parent, tag, default in ((root, "movement-title", defaults.title),
+                                 (root.find("identification"), "creator", defaults.author)):
+        for child in [] if parent is None else parent.findall(tag):
+            if child.text == default:
+                parent.remove(child)
+    return exporter.asBytes()
+
+
+# ---- chord symbols above the staff ----------------------------------------------------------
+CHORD_KINDS = {"": "major", "m": "minor", "dim": "diminished", "aug": "augmented", "7": "dominant",
+               "maj7": "major-seventh", "m7": "minor-seventh", "m7b5": "half-diminished", "dim7": "diminished-seventh",
+               "m(maj7)": "major-minor", "sus4": "suspended-fourth", "sus2": "suspended-second", "6": "major-sixth",
+               "m6": "minor-sixth", "9": "dominant-ninth", "5": "power"}
+
+
+def _harmony_element(symbol: str, offset: int):
+    """A MusicXML <harmony> for a symbol such as 'Bbm7' (``offset`` in divisions after the next note's start)."""
+    from xml.etree import ElementTree as ET
+
+    symbol, _, bass = symbol.partition("/")  # a slash chord's bass, e.g. 'C/E'
+    match = re.fullmatch(r"([A-G])([#b]?)(.*)", symbol)
+    if not match or match[3] not in CHORD_KINDS or (bass and not re.fullmatch(r"[A-G][#b]?", bass)):
+        raise ValueError(f"unknown chord symbol {symbol!r}")
+    harmony = ET.Element("harmony", {"print-frame": "no"})
+    root = ET.SubElement(harmony, "root")
+    ET.SubElement(root, "root-step").text = match[1]
+    if match[2]:
+        ET.SubElement(root, "root-alter").text = "1" if match[2] == "#" else "-1"
+    ET.SubElement(harmony, "kind", {"text": match[3]}).text = CHORD_KINDS[match[3]]
+    if bass:
+        element = ET.SubElement(harmony, "bass")
+        ET.SubElement(element, "bass-step").text = bass[0]
+        if bass[1:]:
+            ET.SubElement(element, "bass-alter").text = "1" if bass[1:] == "#" else "-1"
+    if offset:
+        ET.SubElement(harmony, "offset").text = str(offset)
+    return harmony
+
+
+def add_chord_symbols(musicxml: bytes, chords: list[tuple[int, str]]) -> bytes:
+    """Insert chord symbols (start tick, symbol like 'Am' or 'G7') above the first part of a MusicXML score."""
+    from xml.etree import ElementTree as ET
+
+    head, _, _ = musicxml.partition(b"<score-partwise")
+    root = ET.fromstring(musicxml)
+    part = root.find("part")
+    if part is None:
+        return musicxml
+    pending = sorted(chords)
+    divisions, measure_start = 1, Fraction(0)
+    for measure in part.findall("measure"):
+        found = measure.find("attributes/divisions")
+        if found is not None and found.text:
+            divisions = int(found.text)
+        slots: list[tuple[Fraction, Fraction, int]] = []  # (start, end) in quarters of each note, element index
+        now = Fraction(0)
+        for index, element in enumerate(list(measure)):
+            if element.tag == "note" and element.find("chord") is None:
+                length = Fraction(int(element.findtext("duration", "0")), divisions)
+                slots.append((now, now + length, index))
+                now += length
+            elif element.tag in ("backup", "forward"):
+                step = Fraction(int(element.findtext("duration", "0")), divisions)
+                now += step if element.tag == "forward" else -step
+        inserts = []
+        while pending and slots and Fraction(pending[0][0], TPQ) < measure_start + now:
+            tick, text = pending.pop(0)
+            at = Fraction(tick, TPQ) - measure_start
+            start, _, index = next((s for s in slots if s[0] <= at < s[1]), slots[-1])
+            inserts.append((index, _harmony_element(text, int((at - start) * divisions))))
+        for index, element in sorted(inserts, key=lambda x: -x[0]):
+            measure.insert(index, element)
+        measure_start += now
+    body = ET.tostring(root, encoding="unicode").encode()
+    return head + body
+
+
+def melody_to_musicxml_with_chords(melody: Melody, chords: list[tuple[int, str]], title: str = "") -> bytes:
+    """``melody_to_musicxml`` with chord symbols (start tick, symbol) written above the staff."""
+    return add_chord_symbols(melody_to_musicxml(melody, title), chords)
+
+
+# ---- arrangements: several staves -------------------------------------------------------------
+STAFF_CLEFS = {"treble": clef.TrebleClef, "treble8vb": clef.Treble8vbClef, "bass": clef.BassClef,
+               "bass8vb": clef.Bass8vbClef}
+Staff = tuple[str, list[tuple[int, int, tuple[int, ...]]], str | None]  # name, (start, ticks, pitches), clef
+
+
+def score_to_musicxml(staves: list[Staff], k: Key, m: Meter, bpm: int, total_ticks: int,
+                      chords: list[tuple[int, str]] | None = None, marks: list[tuple[int, str]] | None = None,
+                      title: str = "") -> bytes:
+    """A multi-staff score: one part per staff, each a line of notes and chords (start tick, ticks, MIDI pitches;
+    no overlaps) padded with rests to ``total_ticks``; a clef by name (None: the best for the notes); chord
+    symbols (start tick, symbol) above the first staff and rehearsal marks (start tick, text) at section starts.
+    Systems hold four bars (eight of 2/4), so the staves line up page after page."""
+    from music21 import chord, expressions
+
+    m21_key = notation_key(k)
+    scale = {p.pitchClass: p.name for p in m21_key.pitches}
+    flats = m21_key.sharps < 0 or (m21_key.sharps == 0 and k.uses_flats)
+    bar_ticks = m.bar_ticks
+    per_line = 8 if bar_ticks <= 2 * TPQ else 4
+    parts = []
+    for index, (name, events, clef_name) in enumerate(staves):
+        part = stream.Part()
+        part.partName = name
+        part.append([notation_key(k), meter.TimeSignature(str(m))])
+        if index == 0:
+            part.append(tempo.MetronomeMark(number=bpm, referent=note.Note(type="quarter")))
+        now = 0
+        for start, ticks, pitches in events:
+            if start > now:
+                part.append(note.Rest(quarterLength=Fraction(start - now, TPQ)))
+            spelled = [_spell(p, scale, flats) for p in sorted(pitches)]
+            element = note.Note(spelled[0]) if len(spelled) == 1 else chord.Chord(spelled)
+            element.quarterLength = Fraction(ticks, TPQ)
+            part.append(element)
+            now = start + ticks
+        if total_ticks > now:
+            part.append(note.Rest(quarterLength=Fraction(total_ticks - now, TPQ)))
+        part.insert(0, STAFF_CLEFS[clef_name]() if clef_name else clef.bestClef(part, recurse=True))
+        part.makeNotation(inPlace=True)
+        parts.append(part)
+    measures = list(parts[0].getElementsByClass(stream.Measure))
+    for measure in measures:
+        if measure.number > 1 and (measure.number - 1) % per_line == 0:
+            measure.insert(0, layout.SystemLayout(isNew=True))
+    for tick, text in marks or []:
+        if 0 <= tick // bar_ticks < len(measures):
+            measures[tick // bar_ticks].insert(0, expressions.RehearsalMark(text))
+    xml = _export(stream.Score(parts), title)
+    return add_chord_symbols(xml, chords) if chords else xml

@@ -1,0 +1,380 @@
+"""Arrangements: a melody -> sections (intro, A/B or verse/chorus, outro) -> melody, chords, bass and drum tracks.
+
+The A sections are the user's melody (at most ``MAX_SECTION_BARS`` bars); B sections continue it with the melody
+model, or vary it by rule when the model can't (a meter it never learned, a busy queue). Chords are the user's
+symbols or the Harmonizer's. All of it is CPU work except ``arrange``, the one coroutine, which asks the Composer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import re
+from dataclasses import dataclass, field, replace
+
+from data.events import Key, Melody, Meter, MusicError, Note
+from data.notation import format_notes
+from model.engine import EngineBusy, EngineStopped
+from studio.arrange_chords import degree_chord, harmonise, shifted, typed_chords
+from studio.arrange_melody import fit_bars, ornament, rule_variation, snap, window
+from studio.arrange_parts import ChordSpan, TrackNote, bass_span, comp_span, drum_bar, pulse, voice
+from studio.chord_symbols import ChordSymbol, parse_progression
+from studio.harmony import Harmonizer, default_harmonizer
+from studio.melody import Composer
+from studio.requests import LIMITS, MelodyRequest
+
+MAX_SECTION_BARS = 8
+INTRO_BARS = OUTRO_BARS = 2
+MODEL_TIMEOUT = 30.0  # seconds the Composer may take for a B section before the rule takes over
+FORMS = ("AABA", "ABAB", "ABA", "AAB", "AB", "A", "verse-chorus")
+FORM_EXAMPLE = "`form:AABA`, `form:verse-chorus` or letters A and B such as `form:AABB` (at most 6 sections)"
+INSTRUMENTS = ("piano", "guitar", "strings", "organ")
+
+
+@dataclass(frozen=True)
+class Style:
+    """How one style plays: melody instrument, default chord instrument, bass, kit, harmoniser and model styles."""
+
+    melody: tuple[str, int]
+    chords: str
+    bass: tuple[str, int, str]
+    kit: str | None
+    harmony: str
+    model_style: str
+    pad: bool = False
+    loud: int = 0  # added to every velocity
+
+
+STYLES = {
+    "folk band": Style(("Fiddle", 40), "guitar", ("Fingered bass", 33, "root-fifth"), "light", "pop", "irish"),
+    "piano ballad": Style(("Flute", 73), "piano", ("Acoustic bass", 32, "held"), "soft", "pop", "european",
+                          pad=True, loud=-12),
+    "rock": Style(("Lead guitar", 30), "guitar", ("Picked bass", 34, "driving"), "rock", "pop", "american", loud=6),
+    "chorale": Style(("Violin", 40), "strings", ("Cello", 42, "chorale"), None, "chorale", "chorale"),
+}
+# Chord instrument -> style (or "default") -> (track name, General MIDI program, comping pattern).
+CHORD_PARTS = {
+    "piano": {"default": ("Piano", 0, "block"), "piano ballad": ("Piano", 0, "arpeggio"),
+              "rock": ("Piano", 0, "pulse"), "chorale": ("Piano", 0, "chorale")},
+    "guitar": {"default": ("Acoustic guitar", 25, "strum"), "rock": ("Overdriven guitar", 29, "power"),
+               "piano ballad": ("Nylon guitar", 24, "arpeggio"), "chorale": ("Nylon guitar", 24, "block")},
+    "strings": {"default": ("Strings", 48, "hold"), "chorale": ("Strings", 48, "chorale")},
+    "organ": {"default": ("Organ", 16, "hold"), "rock": ("Organ", 16, "pulse"), "chorale": ("Church organ", 19,
+                                                                                           "chorale")},
+}
+
+
+def form_letters(form: str) -> tuple[list[str], bool]:
+    """'AABA' -> ['A', 'A', 'B', 'A'], False; 'verse-chorus' -> ['A', 'B', 'A', 'B'], True (named sections)."""
+    text = (form or "").strip()
+    if text.lower().replace(" ", "-") in ("verse-chorus", "vc"):
+        return list("ABAB"), True
+    if not re.fullmatch(r"[ABab]{1,6}", text):
+        raise MusicError(f"I can't use the form '{form}'. Try {FORM_EXAMPLE}.")
+    return list(text.upper()), False
+
+
+@dataclass(frozen=True)
+class ArrangeRequest:
+    """What `/arrange` asks for; checked on creation (bad options raise MusicError with an example)."""
+
+    form: str = "AABA"
+    style: str = "folk band"
+    tempo: int | None = None
+    instruments: str | None = None  # overrides the style's chord instrument
+    chords: str | None = None  # chord symbols, else the Harmonizer chooses
+    seed: int | None = None
+
+    def __post_init__(self) -> None:
+        form_letters(self.form)
+        if self.style not in STYLES:
+            raise MusicError(f"Unknown style '{self.style}'. Choose one of: {', '.join(STYLES)} — e.g. "
+                             f"`style:rock`.")
+        if self.instruments is not None and self.instruments not in INSTRUMENTS:
+            raise MusicError(f"Unknown instrument '{self.instruments}'. Choose one of: {', '.join(INSTRUMENTS)} — "
+                             f"e.g. `instruments:piano`.")
+        low, high = LIMITS["tempo"]
+        if self.tempo is not None and not low <= self.tempo <= high:
+            raise MusicError(f"`tempo` must be between {low} and {high} (you gave {self.tempo}). Try `tempo:100`.")
+        if self.seed is not None and not LIMITS["seed"][0] <= self.seed <= LIMITS["seed"][1]:
+            raise MusicError(f"`seed` must be between 0 and {LIMITS['seed'][1]}. Try `seed:42`.")
+        if self.chords:
+            parse_progression(self.chords)
+
+    @property
+    def progression(self) -> list[list[ChordSymbol]] | None:
+        return parse_progression(self.chords) if self.chords else None
+
+
+@dataclass(frozen=True)
+class Section:
+    """One part of the form: where it starts (ticks), its bars, the chords under it, how its melody was made."""
+
+    label: str
+    letter: str  # "intro", "A", "B", "outro"
+    start: int
+    bars: int
+    variant: int  # 0 first statement; higher values vary the texture
+    how: str
+    chords: tuple[ChordSpan, ...]
+    melody: tuple[Note, ...] = ()
+    given: frozenset[int] = frozenset()  # indexes of ``melody`` notes the user wrote (perhaps an octave away)
+
+
+@dataclass(frozen=True)
+class Track:
+    name: str
+    program: int
+    is_drum: bool
+    notes: tuple[TrackNote, ...]
+
+
+@dataclass(frozen=True)
+class Arrangement:
+    request: ArrangeRequest
+    key: Key
+    meter: Meter
+    tempo: int
+    sections: tuple[Section, ...]
+    tracks: tuple[Track, ...]
+    remarks: tuple[str, ...] = ()
+    seed: int | None = None
+    given: frozenset[int] = field(default_factory=frozenset)  # indexes of melody-track notes the user wrote
+
+    @property
+    def bar_ticks(self) -> int:
+        return self.meter.bar_ticks
+
+    @property
+    def total_bars(self) -> int:
+        return sum(s.bars for s in self.sections)
+
+    @property
+    def total_ticks(self) -> int:
+        return self.total_bars * self.bar_ticks
+
+    @property
+    def chords(self) -> list[ChordSpan]:
+        return [c for s in self.sections for c in s.chords]
+
+
+def outside_key(arrangement: Arrangement, include_given: bool = False) -> list[tuple[str, TrackNote]]:
+    """Pitched notes neither in the key's scale nor in the chord sounding at their onset (the user's own melody
+    notes only with ``include_given``)."""
+    chords = arrangement.chords
+    found = []
+    for track in arrangement.tracks:
+        if track.is_drum:
+            continue
+        for i, note in enumerate(track.notes):
+            if track is arrangement.tracks[0] and i in arrangement.given and not include_given:
+                continue
+            sounding = next((c for c in chords if c.start <= note.start < c.end), None)
+            allowed = arrangement.key.scale | (sounding.pitch_classes if sounding else frozenset())
+            if note.pitch % 12 not in allowed:
+                found.append((track.name, note))
+    return found
+
+
+# ---- the B section ---------------------------------------------------------------------------------
+async def continue_melody(composer: Composer, a_notes: tuple[Note, ...], key: Key, meter: Meter, tempo: int,
+                          style: Style, seed: int) -> tuple[tuple[Note, ...], str, str]:
+    """A contrasting section as long as A: the model continues A's last bar with notes; when it can't, the
+    rule varies A. Returns the notes, how they were made, and a remark for the user when the rule stood in."""
+    bar = meter.bar_ticks
+    bars = sum(n.ticks for n in a_notes) // bar
+    onsets, now = [], 0
+    for note in a_notes:
+        if note.pitch is not None:
+            onsets.append(now)
+        now += note.ticks
+    last = onsets[-1] // bar
+    seed_notes = window(a_notes, last * bar, (last + 1) * bar)
+    try:
+        request = MelodyRequest(notes=format_notes(seed_notes, bar, flats=key.uses_flats), bars=1 + bars,
+                                key=str(key), meter=str(meter), tempo=tempo, style=style.model_style, seed=seed,
+                                temperature=0.9, count=1)
+        result = await asyncio.wait_for(composer.melody(request), MODEL_TIMEOUT)
+        return result.continuation, "new melody from the model", ""
+    except MusicError:
+        why = f"The melody model hasn't learned {meter}"
+    except (EngineBusy, EngineStopped, TimeoutError):
+        why = "The melody model was busy"
+    return rule_variation(a_notes, key), "A's sequence and inversion", (
+        f"{why}, so B is A's melody moved up a third and turned upside down (in key).")
+
+
+# ---- putting it together ------------------------------------------------------------------------
+@dataclass
+class _Plan:
+    """What is known before the model runs: the A melody and its chords, and what to tell the user."""
+
+    request: ArrangeRequest
+    style: Style
+    key: Key
+    meter: Meter
+    tempo: int
+    seed: int
+    a_notes: tuple[Note, ...]
+    a_chords: list[ChordSpan]
+    remarks: list[str]
+
+
+def plan(request: ArrangeRequest, melody: Melody, harmonizer: Harmonizer | None = None) -> _Plan:
+    """Trim the melody to whole bars (at most ``MAX_SECTION_BARS``) and choose its chords (CPU work)."""
+    if all(n.pitch is None for n in melody.notes):
+        raise MusicError("That melody has no notes, only rests. Give me a tune, e.g. `notes:E D C D E E E:h`.")
+    style, key, meter = STYLES[request.style], melody.key, melody.meter
+    a_notes, cut = fit_bars(melody.notes, min(melody.bars, MAX_SECTION_BARS), meter.bar_ticks)
+    bars = sum(n.ticks for n in a_notes) // meter.bar_ticks
+    remarks = []
+    if cut:
+        remarks.append(f"✂️ I used the first {bars} bars of your {melody.bars}-bar melody for A (sections are at "
+                       f"most {MAX_SECTION_BARS} bars); type a shorter tune to choose which part.")
+    foreign = sum(n.pitch is not None and n.pitch % 12 not in key.scale for n in a_notes)
+    if foreign:
+        remarks.append(f"🎯 {foreign} of your notes are outside {key}: I kept them as written; everything I added "
+                       f"stays in {key}.")
+    progression = request.progression
+    if progression:
+        a_chords = typed_chords(progression, bars, meter)
+        if len(progression) > bars:
+            remarks.append(f"🎹 Your chords cover {len(progression)} bars and A has {bars}: I used the first {bars}.")
+    else:
+        a_chords = harmonise(harmonizer or default_harmonizer(), a_notes, key, meter, style.harmony)
+    seed = request.seed if request.seed is not None else random.randrange(LIMITS["seed"][1])
+    return _Plan(request, style, key, meter, request.tempo or melody.tempo, seed, a_notes, a_chords, remarks)
+
+
+def _labels(letters: list[str], named: bool) -> list[tuple[str, str, int]]:
+    """(label, letter, occurrence) per section: A, A2, B ... or Verse 1, Chorus 1 ..."""
+    seen: dict[str, int] = {}
+    out = []
+    for letter in letters:
+        occurrence = seen.get(letter, 0)
+        seen[letter] = occurrence + 1
+        if named:
+            label = f"{'Verse' if letter == 'A' else 'Chorus'} {occurrence + 1}"
+        else:
+            label = letter if occurrence == 0 else f"{letter}{occurrence + 1}"
+        out.append((label, letter, occurrence))
+    return out
+
+
+def build(p: _Plan, b_notes: tuple[Note, ...] | None, b_how: str, harmonizer: Harmonizer | None = None
+          ) -> Arrangement:
+    """Lay out the sections and write every track (CPU work)."""
+    bar, key = p.meter.bar_ticks, p.key
+    letters, named = form_letters(p.request.form)
+    b_chords: list[ChordSpan] = []
+    if b_notes is not None:
+        b_chords = harmonise(harmonizer or default_harmonizer(), b_notes, key, p.meter, p.style.harmony)
+        b_notes = _in_key(b_notes, b_chords, key)
+        if p.request.chords:
+            a, b = ("The verses play", "the choruses get") if named else ("A plays", "B's new melody gets")
+            p.remarks.append(f"🎹 {a} your chords; {b} chords of my own.")
+    a_bars = sum(n.ticks for n in p.a_notes) // bar
+    sections = [Section("Intro", "intro", 0, INTRO_BARS, 0, "",
+                        (replace(p.a_chords[0], start=0, ticks=bar), degree_chord(key, 4, bar, bar)))]
+    now = INTRO_BARS * bar
+    for label, letter, occurrence in _labels(letters, named):
+        notes, chords = (p.a_notes, p.a_chords) if letter == "A" else (b_notes or (), b_chords)
+        how = "your melody" if letter == "A" else b_how
+        added: frozenset[int] = frozenset()
+        if occurrence == 1:
+            notes, added = ornament(notes, key)
+            how += ", ornamented" if added else ", an octave away"
+        given = frozenset(i for i in range(len(notes)) if i not in added) if letter == "A" else frozenset()
+        variant = occurrence + (letter == "B")
+        sections.append(Section(label, letter, now, a_bars, variant, how, shifted(chords, now), notes, given))
+        now += a_bars * bar
+    sections.append(Section("Outro", "outro", now, OUTRO_BARS, 0, "",
+                            (degree_chord(key, 3, now, bar), degree_chord(key, 0, now + bar, bar))))
+    given = _given_indexes(sections)
+    tracks = _tracks(p, sections)
+    return Arrangement(p.request, key, p.meter, p.tempo, tuple(sections), tracks, tuple(p.remarks), p.seed, given)
+
+
+def _in_key(notes: tuple[Note, ...], chords: list[ChordSpan], key: Key) -> tuple[Note, ...]:
+    """Model notes outside the scale and outside their chord move a semitone into the scale."""
+    out, now = [], 0
+    for note in notes:
+        chord = next((c for c in chords if c.start <= now < c.end), None)
+        allowed = chord.pitch_classes if chord else frozenset()
+        out.append(note if note.pitch is None else Note(snap(note.pitch, key, allowed), note.ticks))
+        now += note.ticks
+    return tuple(out)
+
+
+def _given_indexes(sections: list[Section]) -> frozenset[int]:
+    """Indexes (in the melody track) of the notes the user wrote."""
+    given, index = set(), 0
+    for section in sections:
+        for i, note in enumerate(section.melody):
+            if note.pitch is not None:
+                if i in section.given:
+                    given.add(index)
+                index += 1
+    return frozenset(given)
+
+
+def _tracks(p: _Plan, sections: list[Section]) -> tuple[Track, ...]:
+    style, bar, key = p.style, p.meter.bar_ticks, p.key
+    beat = pulse(p.meter)
+    instrument = p.request.instruments or style.chords
+    part = CHORD_PARTS[instrument]
+    name, program, comp = part.get(p.request.style, part["default"])
+    melody: list[TrackNote] = []
+    for section in sections:
+        now = section.start
+        for note in section.melody:
+            if note.pitch is not None:
+                melody.append(TrackNote(now, note.ticks, note.pitch, 96 + style.loud + (6 if now % bar == 0 else 0)))
+            now += note.ticks
+    spans = [(section, c) for section in sections for c in section.chords]
+    last = len(spans) - 1
+    chords, pad, bass = [], [], []
+    voicing = pad_voicing = None
+    bass_pitch = None
+    for i, (section, span) in enumerate(spans):
+        bar_start = span.start - span.start % bar
+        final = i == last
+        lift = 5 if section.variant % 2 == 1 and comp not in ("power", "chorale") else 0
+        voicing = voice(span, comp, voicing, lift)
+        chords += comp_span(span, bar_start, beat, comp, voicing, section.variant, 70 + style.loud, final)
+        if style.pad and instrument != "strings":
+            pad_voicing = voice(span, "hold", pad_voicing)
+            pad += comp_span(span, bar_start, beat, "hold", pad_voicing, 0, 52 + style.loud, final)
+        nxt = spans[i + 1][1] if i < last else None
+        played, bass_pitch = bass_span(span, nxt, bar_start, beat, style.bass[2], key, bass_pitch,
+                                       90 + style.loud, final)
+        bass += played
+    tracks = [Track(f"{style.melody[0]} (melody)", style.melody[1], False, tuple(melody)),
+              Track(f"{name} (chords)", program, False, tuple(chords))]
+    if pad:
+        tracks.append(Track("Strings (pad)", 49, False, tuple(pad)))
+    tracks.append(Track(style.bass[0], style.bass[1], False, tuple(bass)))
+    if style.kit:
+        drums: list[TrackNote] = []
+        for section in sections:
+            for b in range(section.bars):
+                start = section.start + b * bar
+                drums += drum_bar(start, bar, beat, style.kit, section.variant,
+                                  crash=b == 0 and section.letter != "intro",
+                                  fill=b == section.bars - 1 and section.letter != "outro",
+                                  ending=section.letter == "outro" and b == section.bars - 1)
+        tracks.append(Track("Drums", 0, True, tuple(drums)))
+    return tuple(tracks)
+
+
+async def arrange(composer: Composer, request: ArrangeRequest, melody: Melody,
+                  harmonizer: Harmonizer | None = None) -> Arrangement:
+    """The whole arrangement: CPU work in the default executor, the B melody from the Composer."""
+    loop = asyncio.get_running_loop()
+    p = await loop.run_in_executor(None, plan, request, melody, harmonizer)
+    b_notes, b_how = None, ""
+    if "B" in form_letters(request.form)[0]:
+        b_notes, b_how, remark = await continue_melody(composer, p.a_notes, p.key, p.meter, p.tempo, p.style, p.seed)
+        if remark:
+            p.remarks.append(f"🔁 {remark}")
+    return await loop.run_in_executor(None, build, p, b_notes, b_how, harmonizer)

@@ -1,0 +1,55 @@
+"""The chords of an arrangement: the Harmonizer's, the user's typed symbols, and intro/outro cadences."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from data.events import Key, Melody, Meter, MusicError, Note
+from studio.arrange_parts import ChordSpan
+from studio.chord_symbols import ChordSymbol
+from studio.harmony import Harmonizer, beats_per_bar, diatonic, symbol
+
+
+def harmony_rhythm(meter: Meter, style: str) -> str:
+    beats = beats_per_bar(meter)
+    if style == "chorale":
+        return "beat" if beats in (2, 3, 4) else "bar"
+    return "half-bar" if beats == 4 else "bar"
+
+
+def harmonise(harmonizer: Harmonizer, notes: tuple[Note, ...], key: Key, meter: Meter, style: str) -> list[ChordSpan]:
+    """The Harmonizer's chords for a section, a chord repeated within a bar merged into one span."""
+    result = harmonizer.harmonize(Melody(notes, key, meter), harmony_rhythm(meter, style), style)
+    spans: list[ChordSpan] = []
+    for c in result.chords:
+        if spans and spans[-1].symbol == c.symbol and c.start % meter.bar_ticks:
+            spans[-1] = replace(spans[-1], ticks=spans[-1].ticks + c.ticks)
+        else:
+            spans.append(ChordSpan(c.start, c.ticks, c.symbol, c.root, c.intervals))
+    return spans
+
+
+def typed_chords(progression: list[list[ChordSymbol]], bars: int, meter: Meter) -> list[ChordSpan]:
+    """The user's chords bar by bar over ``bars`` bars (repeated when shorter); several in a bar share its beats."""
+    units, unit = meter.numerator, meter.bar_ticks // meter.numerator
+    spans = []
+    for bar in range(bars):
+        cell = progression[bar % len(progression)]
+        if len(cell) > units:
+            raise MusicError(f"A bar of {meter} has {units} beats, so it can't hold the {len(cell)} chords "
+                             f"`{' '.join(c.text for c in cell)}`. Put fewer chords in that bar, e.g. `| C G |`.")
+        cuts = [round(i * units / len(cell)) * unit for i in range(len(cell))] + [meter.bar_ticks]
+        for chord, a, b in zip(cell, cuts, cuts[1:], strict=False):
+            spans.append(ChordSpan(bar * meter.bar_ticks + a, b - a, chord.text, chord.root, chord.intervals,
+                                   chord.bass))
+    return spans
+
+
+def degree_chord(key: Key, degree: int, start: int, ticks: int) -> ChordSpan:
+    """The diatonic triad on a scale degree (a major V in minor)."""
+    root, intervals = (7, (0, 4, 7)) if degree == 4 and key.mode == "minor" else diatonic(key, degree)
+    return ChordSpan(start, ticks, symbol(key, root, intervals), (key.tonic + root) % 12, intervals)
+
+
+def shifted(spans: list[ChordSpan] | tuple[ChordSpan, ...], offset: int) -> tuple[ChordSpan, ...]:
+    return tuple(replace(c, start=c.start + offset) for c in spans)

@@ -1,0 +1,103 @@
+"""Typed chord symbols: `C Am F G7` (one chord per bar) or `| C | Am | F G7 | C |` (bars with several chords)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from data.events import LETTER_PC, MusicError
+
+MAX_CHORD_BARS = 64
+EXAMPLE = "`C Am F G7` (one chord per bar) or `| C | Am | F G7 | C |`"
+# Every spelling we accept -> (canonical suffix, semitones above the root). The canonical suffixes are the ones
+# the MusicXML writer knows (data.theory.CHORD_KINDS).
+QUALITIES: dict[str, tuple[str, tuple[int, ...]]] = {}
+for _names, _suffix, _intervals in (
+    (("", "maj", "M", "major"), "", (0, 4, 7)),
+    (("m", "min", "-", "mi", "minor"), "m", (0, 3, 7)),
+    (("dim", "°", "o"), "dim", (0, 3, 6)),
+    (("aug", "+"), "aug", (0, 4, 8)),
+    (("7", "dom7"), "7", (0, 4, 7, 10)),
+    (("maj7", "M7", "Δ", "Δ7", "ma7"), "maj7", (0, 4, 7, 11)),
+    (("m7", "min7", "-7", "mi7"), "m7", (0, 3, 7, 10)),
+    (("m7b5", "ø", "ø7", "-7b5", "min7b5"), "m7b5", (0, 3, 6, 10)),
+    (("dim7", "°7", "o7"), "dim7", (0, 3, 6, 9)),
+    (("m(maj7)", "mmaj7", "mM7", "-maj7"), "m(maj7)", (0, 3, 7, 11)),
+    (("sus4", "sus"), "sus4", (0, 5, 7)),
+    (("sus2",), "sus2", (0, 2, 7)),
+    (("6", "maj6"), "6", (0, 4, 7, 9)),
+    (("m6", "min6", "-6"), "m6", (0, 3, 7, 9)),
+    (("9",), "9", (0, 2, 4, 7, 10)),
+    (("5",), "5", (0, 7)),
+):
+    for _name in _names:
+        QUALITIES[_name] = (_suffix, _intervals)
+_SYMBOL = re.compile(r"([A-Ga-g])([#♯b♭]?)([^/]*)(?:/([A-G])([#♯b♭]?))?")
+
+
+@dataclass(frozen=True)
+class ChordSymbol:
+    """One typed chord: root and optional bass as pitch classes, semitones above the root, canonical text."""
+
+    root: int
+    intervals: tuple[int, ...]
+    suffix: str
+    text: str
+    bass: int | None = None  # a slash chord's bass pitch class
+
+    @property
+    def pitch_classes(self) -> frozenset[int]:
+        tones = {(self.root + i) % 12 for i in self.intervals}
+        return frozenset(tones if self.bass is None else tones | {self.bass})
+
+
+def _pc(letter: str, accidental: str) -> int:
+    return (LETTER_PC[letter.upper()] + {"#": 1, "♯": 1, "b": -1, "♭": -1}.get(accidental, 0)) % 12
+
+
+def _spelled(letter: str, accidental: str) -> str:
+    return letter.upper() + {"♯": "#", "♭": "b"}.get(accidental, accidental)
+
+
+def parse_chord_symbol(token: str) -> ChordSymbol:
+    """'Am', 'F#m7', 'Bb/D', 'Gsus4', 'Cmaj7' -> ChordSymbol; anything else raises MusicError with an example."""
+    match = _SYMBOL.fullmatch(token.strip())
+    if not match or match[3] not in QUALITIES:
+        kinds = "m, 7, maj7, m7, dim, aug, sus4, 6, 9, m7b5, dim7"
+        raise MusicError(f"I can't read the chord `{token}`. Write a root A-G with # or b and a kind ({kinds}), "
+                         f"e.g. {EXAMPLE}.")
+    letter, accidental, kind, bass_letter, bass_accidental = match.groups()
+    suffix, intervals = QUALITIES[kind]
+    root = _pc(letter, accidental)
+    bass = _pc(bass_letter, bass_accidental or "") if bass_letter else None
+    text = _spelled(letter, accidental) + suffix + (f"/{_spelled(bass_letter, bass_accidental or '')}"
+                                                   if bass_letter else "")
+    return ChordSymbol(root, intervals, suffix, text, None if bass == root else bass)
+
+
+def parse_progression(text: str, max_bars: int = MAX_CHORD_BARS) -> list[list[ChordSymbol]]:
+    """Chords per bar. Without bar lines each chord fills a bar; with them, each cell is a bar (`%` repeats the
+    bar before, an empty cell is not allowed)."""
+    text = (text or "").replace("||", "|").strip()
+    if not text or not text.strip("| "):
+        raise MusicError(f"Your chords are empty. Type them like {EXAMPLE}.")
+    if "|" in text:
+        cells = [cell.split() for cell in text.strip("| ").split("|")]
+    else:
+        cells = [[token] for token in re.split(r"[\s,]+", text) if token]
+    if len(cells) > max_bars:
+        raise MusicError(f"That's {len(cells)} bars of chords; I take at most {max_bars}. Give me the chords of "
+                         f"one verse, e.g. {EXAMPLE}.")
+    bars: list[list[ChordSymbol]] = []
+    for number, cell in enumerate(cells, start=1):
+        if not cell:
+            raise MusicError(f"Bar {number} of your chords is empty. Put a chord between every pair of `|`, "
+                             f"e.g. {EXAMPLE}.")
+        if cell == ["%"] and bars:
+            bars.append(bars[-1])
+            continue
+        if len(cell) > 4:
+            raise MusicError(f"Bar {number} has {len(cell)} chords; at most 4 fit in a bar. Separate bars with "
+                             f"`|`, e.g. {EXAMPLE}.")
+        bars.append([parse_chord_symbol(token) for token in cell])
+    return bars

@@ -1,0 +1,287 @@
+"""Chords for a melody: spans -> learned HMM (chorale, pop, jazz) -> chord symbols, roman numerals, voicings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from data.events import FLAT_NAMES, SHARP_NAMES, Key, Melody, Meter, MusicError
+from model.harmony import CHECKPOINT, QUALITY, ROMAN, HarmonyModel, Span, State, strong, table_mode
+from studio.render import Attachment
+
+RHYTHMS = ("beat", "half-bar", "bar")
+HARMONY_STYLES = ("chorale", "pop", "jazz")
+SYMBOL_SUFFIX = {(0, 4, 7): "", (0, 3, 7): "m", (0, 3, 6): "dim", (0, 4, 8): "aug", (0, 4, 7, 10): "7",
+                 (0, 4, 7, 11): "maj7", (0, 3, 7, 10): "m7", (0, 3, 6, 10): "m7b5", (0, 3, 6, 9): "dim7",
+                 (0, 3, 7, 11): "m(maj7)"}
+MAJOR_REF, MINOR_REF = (0, 2, 4, 5, 7, 9, 11), (0, 2, 3, 5, 7, 8, 10)
+POP_DEGREES = {"major": (0, 3, 4, 5), "minor": (0, 2, 3, 5, 6)}  # I IV V vi; i III iv VI VII
+POP_MOVES = {"major": {(0, 4): 1.0, (4, 5): 1.0, (5, 3): 1.0, (3, 0): 1.0, (0, 3): 0.7, (3, 4): 0.7, (4, 0): 0.7},
+             "minor": {(0, 5): 1.0, (5, 2): 0.8, (2, 6): 1.0, (6, 0): 1.0, (0, 3): 0.7, (3, 0): 0.7, (5, 6): 0.8}}
+CHORD_PROGRAM = 48  # General MIDI string ensemble, under the piano melody
+
+
+@dataclass(frozen=True)
+class Chord:
+    """One chord of the harmonisation: where it sounds, how learners and players read it, its notes."""
+
+    start: int  # ticks from the melody's start
+    ticks: int
+    roman: str
+    symbol: str
+    root: int  # pitch class
+    intervals: tuple[int, ...]  # semitones above the root
+    voicing: tuple[int, ...]  # MIDI pitches, bass first, below the melody
+
+    @property
+    def pitch_classes(self) -> frozenset[int]:
+        return frozenset((self.root + i) % 12 for i in self.intervals)
+
+
+@dataclass(frozen=True)
+class HarmonyResult:
+    melody: Melody
+    chords: tuple[Chord, ...]
+    rhythm: str
+    style: str
+
+    @property
+    def chord_text(self) -> str:
+        """``| C | Am | F G7 | C |``: one cell per bar."""
+        return _by_bar(self, [c.symbol for c in self.chords])
+
+    @property
+    def roman_text(self) -> str:
+        """``I vi IV V7 I`` in the melody's key."""
+        return " ".join(c.roman for c in self.chords)
+
+
+def _by_bar(result: HarmonyResult, names: list[str]) -> str:
+    bar_ticks = result.melody.meter.bar_ticks
+    bars: dict[int, list[str]] = {}
+    for chord, name in zip(result.chords, names, strict=True):
+        bars.setdefault(chord.start // bar_ticks, []).append(name)
+    return "| " + " | ".join(" ".join(bars[b]) for b in sorted(bars)) + " |"
+
+
+def beats_per_bar(meter: Meter) -> int:
+    """Felt beats: 6/8 has two, 3/8 one, 4/4 four."""
+    if meter.denominator == 8 and meter.numerator % 3 == 0:
+        return meter.numerator // 3
+    return meter.numerator
+
+
+def span_ticks(meter: Meter, rhythm: str) -> tuple[int, str]:
+    """The length of one chord span in ticks, and which learned transition table fits it."""
+    if rhythm not in RHYTHMS:
+        raise MusicError(f"Unknown rhythm '{rhythm}'. Use one of {', '.join(RHYTHMS)} — e.g. `rhythm:bar`.")
+    beats = beats_per_bar(meter)
+    if rhythm == "beat" and beats > 1:
+        return meter.bar_ticks // beats, "beat"
+    if rhythm == "half-bar" and beats % 2 == 0:
+        return meter.bar_ticks // 2, "half"
+    return meter.bar_ticks, "bar"
+
+
+def melody_spans(melody: Melody, ticks: int, phrase_bars: int = 4) -> list[Span]:
+    """Melody pitch classes (relative to the tonic) per span, weighted by length in beats, less off the strong beats;
+    an onset at the span's start weighs half a beat more. The last span, and spans ending a 4-bar phrase, are
+    phrase ends."""
+    beats = beats_per_bar(melody.meter)
+    beat = melody.meter.bar_ticks // beats
+    count = -(-melody.ticks // ticks)
+    notes: list[list[tuple[int, float]]] = [[] for _ in range(count)]
+    for onset, note in zip(melody.onsets(), melody.notes, strict=True):
+        if note.pitch is None:
+            continue
+        for k in range(onset // ticks, min(count, -(-(onset + note.ticks) // ticks))):
+            overlap = min(onset + note.ticks, (k + 1) * ticks) - max(onset, k * ticks)
+            position = onset % melody.meter.bar_ticks
+            accent = 1.0 if position % beat == 0 and strong(position // beat, beats) else 0.6
+            weight = accent * overlap / beat + (0.5 if onset == k * ticks else 0.0)
+            notes[k].append(((note.pitch - melody.key.tonic) % 12, weight))
+    phrase = phrase_bars * melody.meter.bar_ticks
+    long_enough = melody.ticks >= 2 * phrase
+    return [Span(tuple(n), k == count - 1 or (long_enough and ((k + 1) * ticks) % phrase == 0),
+                 strong((k * ticks % melody.meter.bar_ticks) // beat, beats)) for k, n in enumerate(notes)]
+
+
+def scale_degrees(key: Key) -> list[int]:
+    """The mode's seven pitch classes relative to its tonic, ascending."""
+    return sorted((pc - key.tonic) % 12 for pc in key.scale)
+
+
+def roman_label(root: int, intervals: tuple[int, ...], mode: str) -> str:
+    """Roman numeral of a chord relative to the tonic: minor keys read III VI VII on the natural minor scale."""
+    ref = MAJOR_REF if table_mode(mode) == "major" else MINOR_REF
+    upper, suffix = QUALITY.get(intervals, (True, "?"))
+    prefix = ""
+    if root in ref:
+        degree = ref.index(root)
+    elif table_mode(mode) == "minor" and root in (9, 11):  # raised 6th and leading tone
+        degree = 5 if root == 9 else 6
+    elif (root + 1) % 12 in ref:
+        degree, prefix = ref.index((root + 1) % 12), "b"
+    else:
+        degree, prefix = ref.index((root - 1) % 12), "#"
+    numeral = ROMAN[degree] if upper else ROMAN[degree].lower()
+    return f"{prefix}{numeral}{suffix}"
+
+
+def diatonic(key: Key, degree: int, seventh: bool = False) -> tuple[int, tuple[int, ...]]:
+    """(root, intervals) of the triad or seventh chord on a scale degree (0-based) of the key's mode."""
+    scale = scale_degrees(key)
+    root = scale[degree]
+    tones = [scale[(degree + step) % 7] for step in ((0, 2, 4, 6) if seventh else (0, 2, 4))]
+    return root, tuple(sorted((t - root) % 12 for t in tones))
+
+
+def symbol(key: Key, root: int, intervals: tuple[int, ...], label: str = "") -> str:
+    """Chord symbol in the key: (key tonic + root) spelled as the key spells, plus a suffix: 'Am', 'G7'."""
+    names = FLAT_NAMES if (key.uses_flats or label.startswith("b")) and not label.startswith("#") else SHARP_NAMES
+    return names[(key.tonic + root) % 12] + SYMBOL_SUFFIX.get(intervals, "")
+
+
+def voicing(root_pc: int, pcs: frozenset[int], melody_low: int | None) -> tuple[int, ...]:
+    """Close-position chord tones just below the melody (at most B4), the root a tenth or more below them."""
+    ceiling = max(55, min((melody_low or 72) - 1, 71))
+    bass = ceiling - 15 - (ceiling - 15 - root_pc) % 12
+    return (bass, *sorted({ceiling - (ceiling - pc) % 12 for pc in pcs}))
+
+
+class Harmonizer:
+    """Chorale-learned HMM plus the pop and jazz variants of its decoder."""
+
+    def __init__(self, model: HarmonyModel) -> None:
+        self.model = model
+
+    @classmethod
+    def load(cls, path: Path = CHECKPOINT) -> Harmonizer:
+        return cls(HarmonyModel.load(path))
+
+    def states(self, key: Key, style: str) -> list[State]:
+        """The chords a style may use in the key (relative to its tonic)."""
+        mode = key.mode
+        if style == "pop":
+            return [self._diatonic_state(key, d) for d in POP_DEGREES[table_mode(mode)]]
+        if style == "jazz":
+            states = [self._diatonic_state(key, d) for d in range(7)]
+            if table_mode(mode) == "minor":
+                states.append(self.model.state_for(mode, 7, (0, 4, 7), "V"))
+            return states
+        if mode in ("major", "minor"):
+            return self.model.states(mode)
+        scale = set(scale_degrees(key))
+        learned = [s for s in self.model.states(mode) if set(s.pcs) <= scale]
+        extra = [self._diatonic_state(key, d) for d in range(7)]
+        return learned + [s for s in extra if all(s.root != x.root or s.pcs != x.pcs for x in learned)]
+
+    def _diatonic_state(self, key: Key, degree: int) -> State:
+        root, intervals = diatonic(key, degree)
+        return self.model.state_for(key.mode, root, intervals, roman_label(root, intervals, key.mode))
+
+    def harmonize(self, melody: Melody, rhythm: str = "beat", style: str = "chorale") -> HarmonyResult:
+        """One chord per span (CPU work: call it in an executor)."""
+        if style not in HARMONY_STYLES:
+            raise MusicError(f"Unknown style '{style}'. Use one of {', '.join(HARMONY_STYLES)} — e.g. `style:pop`.")
+        if all(n.pitch is None for n in melody.notes):
+            raise MusicError("There are no notes to harmonise. Give me a melody, e.g. `notes:C D E F G`.")
+        ticks, grain = span_ticks(melody.meter, rhythm)
+        spans = melody_spans(melody, ticks)
+        states = self.states(melody.key, style)
+        home = diatonic(melody.key, 0)
+        tonic = [s.label for s in states if s.root == 0 and set(s.pcs) == {(home[0] + i) % 12 for i in home[1]}]
+        boosts = self._boosts(melody.key, style, states)
+        path = self.model.decode(spans, states, melody.key.mode, grain, cadence=True, boosts=boosts, final=tonic)
+        chords = []
+        onsets = melody.onsets()
+        for k, state in enumerate(path):
+            root, intervals = state.root, tuple(sorted((p - state.root) % 12 for p in state.pcs))
+            label = state.label
+            if style == "jazz":
+                root, intervals, label = self._seventh(melody.key, state)
+            start = k * ticks
+            end = min(start + ticks, melody.ticks)
+            sounding = [n.pitch for o, n in zip(onsets, melody.notes, strict=True)
+                        if n.pitch is not None and o < end and o + n.ticks > start]
+            root_pc = (melody.key.tonic + root) % 12
+            pcs = frozenset((root_pc + i) % 12 for i in intervals)
+            name = symbol(melody.key, root, intervals, label)
+            chords.append(Chord(start, end - start, label, name, root_pc, intervals,
+                                voicing(root_pc, pcs, min(sounding) if sounding else None)))
+        return HarmonyResult(melody, tuple(chords), rhythm, style)
+
+    def _boosts(self, key: Key, style: str, states: list[State]) -> dict[tuple[str, str], float]:
+        by_root = {s.root: s.label for s in states if len(s.pcs) == 3}
+        if style == "pop":
+            scale = scale_degrees(key)
+            moves = POP_MOVES[table_mode(key.mode)]
+            return {(by_root[scale[a]], by_root[scale[b]]): v for (a, b), v in moves.items()
+                    if scale[a] in by_root and scale[b] in by_root}
+        if style == "jazz":
+            ii, v, i, vi = (by_root.get(r) for r in (2, 7, 0, 9 if table_mode(key.mode) == "major" else 8))
+            return {pair: bonus for pair, bonus in {(ii, v): 1.5, (v, i): 1.0, (vi, ii): 0.7, (i, vi): 0.3}.items()
+                    if None not in pair}
+        return {}
+
+    @staticmethod
+    def _seventh(key: Key, state: State) -> tuple[int, tuple[int, ...], str]:
+        """The seventh chord on the state's root: diatonic, except a dominant seventh on a major V."""
+        intervals = tuple(sorted((p - state.root) % 12 for p in state.pcs))
+        scale = scale_degrees(key)
+        if state.root == 7 and intervals == (0, 4, 7):
+            sevenths: tuple[int, ...] = (0, 4, 7, 10)
+        elif state.root in scale:
+            _, sevenths = diatonic(key, scale.index(state.root), seventh=True)
+            if sevenths[:3] != intervals:
+                sevenths = (*intervals, 10 if intervals != (0, 4, 7) else 11)
+        else:
+            sevenths = (*intervals, 10)
+        return state.root, sevenths, roman_label(state.root, sevenths, key.mode)
+
+
+@lru_cache(maxsize=1)
+def default_harmonizer() -> Harmonizer:
+    """The shipped tables, loaded once."""
+    return Harmonizer.load(CHECKPOINT)
+
+
+def chord_tone_share(result: HarmonyResult) -> float:
+    """Share of melody notes starting on a strong beat (1 and 3 of 4/4, 1 of 3/4) that belong to the chord
+    sounding with them."""
+    melody = result.melody
+    beats = beats_per_bar(melody.meter)
+    beat = melody.meter.bar_ticks // beats
+    hits, total = 0, 0
+    for onset, note in zip(melody.onsets(), melody.notes, strict=True):
+        if note.pitch is None or onset % beat or not strong(onset % melody.meter.bar_ticks // beat, beats):
+            continue
+        chord = next(c for c in result.chords if c.start <= onset < c.start + c.ticks)
+        total += 1
+        hits += note.pitch % 12 in chord.pitch_classes
+    return hits / total if total else 1.0
+
+
+def harmony_files(result: HarmonyResult, stem: str, title: str = "Harmonisation") -> list[Attachment]:
+    """Score with chord symbols, MIDI (melody + chords), audio preview, MusicXML: most useful first."""
+    from data.audio import midi_to_ogg
+    from data.engraving import musicxml_to_pngs
+    from data.midi import melody_with_chords_to_midi
+    from data.theory import melody_to_musicxml_with_chords
+
+    chords = [(c.start, c.ticks, c.voicing) for c in result.chords]
+    midi = melody_with_chords_to_midi(result.melody, chords, chord_program=CHORD_PROGRAM)
+    bar = result.melody.meter.bar_ticks
+    shown = [(c.start, c.symbol) for i, c in enumerate(result.chords)  # a chord held within a bar is written once
+             if i == 0 or c.symbol != result.chords[i - 1].symbol or c.start % bar == 0]
+    xml = melody_to_musicxml_with_chords(result.melody, shown, title)
+    pages = musicxml_to_pngs(xml, max_pages=4)
+    files = [Attachment(f"{stem}-score{'' if i == 0 else f'-{i + 1}'}.png", page,
+                        f"Sheet music with chords, page {i + 1}") for i, page in enumerate(pages)]
+    files += [Attachment(f"{stem}.mid", midi, "MIDI: melody (piano) and chords (strings)"),
+              Attachment(f"{stem}.ogg", midi_to_ogg(midi), "Audio preview"),
+              Attachment(f"{stem}.musicxml", xml, "MusicXML with chord symbols")]
+    return files
+
+

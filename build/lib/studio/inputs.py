@@ -1,0 +1,73 @@
+"""A melody given by the user, for the commands that work on one (chords, arrange, lyrics): typed notes or a MIDI
+file, plus an optional key, meter and tempo -> a ``Melody``. Shared by the Discord cogs and the CLI.
+
+CPU work (music21 guesses the key when none is given): the bot calls these in an executor.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from data.events import Key, Melody, Meter, MusicError
+from data.notation import ParsedSeed, parse_seed
+from studio.melody import infer_key, midi_request
+from studio.requests import LIMITS
+
+MAX_NOTES = 256
+DEFAULT_TEMPO = 110
+EXAMPLE = "`notes:E D C D E E E:h`"
+
+
+@dataclass(frozen=True)
+class GivenMelody:
+    """The melody to work on, and whether its key was guessed from the notes (so the reply can say so)."""
+
+    melody: Melody
+    key_guessed: bool
+
+
+def check_tempo(tempo: int | None) -> None:
+    low, high = LIMITS["tempo"]
+    if tempo is not None and not low <= tempo <= high:
+        raise MusicError(f"`tempo` must be between {low} and {high} (you gave {tempo}). Try `tempo:100`.")
+
+
+def check_notes(text: str, max_notes: int = MAX_NOTES, example: str = EXAMPLE) -> ParsedSeed:
+    """Typed notes, parsed; raises MusicError when they can't be read or are only rests."""
+    seed = parse_seed(text, max_notes=max_notes)
+    if all(n.pitch is None for n in seed.notes):
+        raise MusicError(f"Your notes are only rests. Give me a melody, e.g. {example}.")
+    return seed
+
+
+def _key(key: Key | str | None) -> Key | None:
+    if isinstance(key, str):
+        return Key.parse(key) if key.strip() else None
+    return key
+
+
+def _meter(meter: Meter | str | None) -> Meter | None:
+    if isinstance(meter, str):
+        return Meter.parse(meter) if meter.strip() else None
+    return meter
+
+
+def melody_from_notes(text: str, key: Key | str | None = None, meter: Meter | str | None = None,
+                      tempo: int | None = None, max_notes: int = MAX_NOTES, example: str = EXAMPLE) -> GivenMelody:
+    """Typed notes as a melody: the key guessed from the notes when not given, 4/4 and 110 bpm by default."""
+    given_key, given_meter = _key(key), _meter(meter)
+    check_tempo(tempo)
+    seed = check_notes(text, max_notes, example)
+    guessed = given_key is None
+    return GivenMelody(Melody(seed.notes, given_key or infer_key(seed.notes), given_meter or Meter(),
+                              tempo or DEFAULT_TEMPO), guessed)
+
+
+def melody_from_midi(data: bytes, key: Key | str | None = None, meter: Meter | str | None = None,
+                     tempo: int | None = None, track: int | None = None, max_notes: int = MAX_NOTES,
+                     example: str = EXAMPLE) -> GivenMelody:
+    """A MIDI file's melody (its top voice, or ``track`` counting from 1): the file's meter and tempo unless given."""
+    given_meter = _meter(meter)
+    check_tempo(tempo)
+    request = midi_request(data, track, meter=str(given_meter) if given_meter else None, tempo=tempo)
+    return melody_from_notes(request.notes, key, request.meter, request.tempo, max_notes, example)

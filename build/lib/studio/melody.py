@@ -1,0 +1,258 @@
+"""Melody continuation: typed seed -> model prompt -> engine -> Melody in the requested key."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from data.events import PIANO_HIGH, PIANO_LOW, Key, Melody, Meter, MusicError, Note, control_tokens, encode_notes
+from data.midi import seed_from_midi
+from data.notation import MAX_SEED_NOTES, ParsedSeed, format_notes, parse_seed
+from data.prepare import HIGHEST, LOWEST
+from model.engine import Engine
+from model.lstm import load_checkpoint
+from model.sample import MelodyGrammar, RhythmGrammar
+from model.vocab import Vocab
+from studio.requests import LIMITS, MelodyRequest
+from studio.setting import rhythm_for_words
+
+DEFAULT_CHECKPOINT = Path(__file__).resolve().parent.parent / "model" / "checkpoints" / "melody.pt"
+SINGING_RANGE = (57, 79)  # A3..G5: where words set to music are sung (a seed may reach beyond)
+
+
+@dataclass(frozen=True)
+class MelodyResult:
+    """A finished melody: the request (with its concrete seed and key), the notes, the typed seed."""
+
+    request: MelodyRequest
+    melody: Melody
+    seed: ParsedSeed
+    key_inferred: bool
+    lyrics: tuple[str | None, ...] | None = None  # per note: a syllable ('-' joins the next) or None
+    words: str | None = None  # the words that were set, when the melody was made for them
+
+    @property
+    def continuation(self) -> tuple[Note, ...]:
+        return self.melody.notes[self.melody.seed_len :]
+
+    @property
+    def continuation_text(self) -> str:
+        seed_ticks = sum(n.ticks for n in self.seed.notes)
+        flats = self.melody.key.uses_flats
+        return format_notes(self.continuation, self.melody.meter.bar_ticks, start=seed_ticks, flats=flats)
+
+    @property
+    def text(self) -> str:
+        """Seed exactly as typed, then the continuation: ``C E G ➜ A4:e B4:e C5:q | ...``."""
+        if not self.seed.typed:
+            return self.continuation_text
+        return f"{self.seed.text} ➜ {self.continuation_text}"
+
+    @property
+    def reproduce(self) -> str:
+        r = self.request
+        return (
+            f'/melody notes:"{r.notes}" bars:{r.bars} key:"{r.key}" meter:{r.meter} tempo:{r.tempo} '
+            f"style:{r.style} temperature:{r.temperature} top_p:{r.top_p} seed:{r.seed} count:1"
+        ) + (f' lyrics:"{self.words}"' if self.words else "")
+
+
+def _fold(pitch: int | None) -> int | None:
+    """Move a pitch by octaves into the model's range (the seed itself is kept as typed)."""
+    if pitch is None:
+        return None
+    while pitch < LOWEST:
+        pitch += 12
+    while pitch > HIGHEST:
+        pitch -= 12
+    return pitch
+
+
+class Composer:
+    """The melody service shared by the Discord bot and the CLI."""
+
+    def __init__(self, engine: Engine, vocab: Vocab, info: dict | None = None) -> None:
+        self.engine = engine
+        self.vocab = vocab
+        self.info = info or {}
+
+    @classmethod
+    def load(
+        cls, checkpoint: Path = DEFAULT_CHECKPOINT, device: str = "cpu", max_batch: int = 64, max_queue: int = 256
+    ) -> Composer:
+        """Load the checkpoint and start its engine thread."""
+        model, vocab, info = load_checkpoint(checkpoint, device)
+        return cls(Engine(model, device, max_batch, max_queue).start(), vocab, info)
+
+    def close(self) -> None:
+        self.engine.stop()
+
+    def validate(self, request: MelodyRequest) -> ParsedSeed:
+        """Every check that needs no model (fast: call it before deferring); raises MusicError."""
+        if request.lyrics is not None:
+            return self._validate_words(request)
+        seed = parse_seed(request.notes)
+        if all(n.pitch is None for n in seed.notes):
+            raise MusicError("Your seed has only rests. Add at least one note, e.g. `C E G`.")
+        meter = request.parsed_meter
+        if f"meter:{meter}" not in self.vocab:
+            supported = ", ".join(t.split(":", 1)[1] for t in self.vocab.itos if t.startswith("meter:"))
+            raise MusicError(f"I can't write in {meter} yet. Try one of: {supported} — e.g. `meter:6/8`.")
+        seed_ticks = sum(n.ticks for n in seed.notes)
+        if seed_ticks >= request.bars * meter.bar_ticks:
+            need = -(-seed_ticks // meter.bar_ticks) + 4
+            raise MusicError(
+                f"Your seed already fills {seed_ticks / meter.bar_ticks:.3g} bars of {meter}, so there's nothing left "
+                f"to continue with bars:{request.bars}. Ask for more bars, e.g. `bars:{need}`."
+            )
+        return seed
+
+    def _validate_words(self, request: MelodyRequest) -> ParsedSeed:
+        """Checks for words set to music: a meter the model knows, words it can scan, an optional seed."""
+        meter = request.parsed_meter
+        if f"meter:{meter}" not in self.vocab:
+            supported = ", ".join(t.split(":", 1)[1] for t in self.vocab.itos if t.startswith("meter:"))
+            raise MusicError(f"I can't write in {meter} yet. Try one of: {supported} — e.g. `meter:6/8`.")
+        rhythm_for_words(request.lyrics or "", meter)
+        return parse_seed(request.notes) if request.notes.strip() else ParsedSeed((), ())
+
+    def grammar(self, request: MelodyRequest, seed: ParsedSeed, key: Key) -> MelodyGrammar:
+        """The decoding state for a validated request in ``key``, in the model's C-based space."""
+        meter = request.parsed_meter
+        shift = key.transpose_to_c
+        model_notes = [Note(None if n.pitch is None else _fold(n.pitch + shift), n.ticks) for n in seed.notes]
+        prompt = self.vocab.encode(
+            control_tokens(request.style, key.mode, meter) + encode_notes(model_notes, meter.bar_ticks)
+        )
+        stable = frozenset((pc + shift) % 12 for pc in key.stable)
+        seed_ticks = sum(n.ticks for n in seed.notes)
+        return MelodyGrammar(self.vocab, prompt, seed_ticks, meter.bar_ticks, request.bars * meter.bar_ticks, stable)
+
+    async def candidates(self, request: MelodyRequest) -> list[MelodyResult]:
+        """``request.count`` continuations, RNG seeds ``seed, seed+1, …``, generated concurrently."""
+        request = request.with_seed()
+        assert request.seed is not None
+        seeds = [(request.seed + i) % LIMITS["seed"][1] for i in range(request.count)]
+        return list(await asyncio.gather(*[self.melody(replace(request, seed=s)) for s in seeds]))
+
+    @staticmethod
+    def restore(params: dict, text: str) -> MelodyResult:
+        """A stored result back from its request parameters and note text (no model needed)."""
+        request = MelodyRequest(**params)
+        seed_text, arrow, continuation_text = text.partition(" ➜ ")
+        if request.lyrics is not None and not arrow:  # words set without seed notes: all of it is new
+            seed_text, continuation_text = "", text
+        seed = parse_seed(seed_text) if seed_text.strip() else ParsedSeed((), ())
+        everything = parse_seed(f"{seed_text} {continuation_text}", max_notes=100_000).notes
+        key = request.parsed_key
+        assert key is not None
+        melody = Melody(everything, key, request.parsed_meter, request.tempo, len(seed.notes))
+        if request.lyrics is None:
+            return MelodyResult(request, melody, seed, key_inferred=False)
+        lyrics = tuple(s for s, _ in rhythm_for_words(request.lyrics, request.parsed_meter))
+        return MelodyResult(request, melody, seed, False, lyrics if len(lyrics) == len(everything) else None,
+                            request.lyrics)
+
+    @staticmethod
+    def variation_request(result: MelodyResult) -> MelodyRequest:
+        """ "More like this": keep the seed and the first half of the chosen continuation, a little cooler."""
+        melody = result.melody
+        keep = result.continuation[: min(len(result.continuation) // 2, MAX_SEED_NOTES - len(result.seed.notes))]
+        seed_ticks = sum(n.ticks for n in result.seed.notes)
+        kept = format_notes(keep, melody.meter.bar_ticks, start=seed_ticks, flats=melody.key.uses_flats)
+        r = result.request
+        return replace(
+            r, notes=f"{r.notes} {kept}".strip(), seed=None, temperature=max(0.1, round(r.temperature * 0.85, 2))
+        )
+
+    async def set_words(self, request: MelodyRequest, text: str) -> MelodyResult:
+        """A new melody for the user's words: one note per syllable, stressed syllables on strong beats.
+
+        The rhythm comes from the words (``studio.setting.rhythm_for_words``); the model chooses the pitches,
+        starting with the pitches of ``request.notes`` when given (their rhythm is replaced by the words').
+        ``request.bars`` is ignored: the words decide the length. The result carries ``lyrics`` per note.
+        """
+        return await _set_words(self, request, text)
+
+    async def melody(self, request: MelodyRequest) -> MelodyResult:
+        """Continue the request's seed (or set its words); raises MusicError (for the user) or EngineBusy."""
+        if request.lyrics is not None:
+            return await self.set_words(request, request.lyrics)
+        seed = self.validate(request)
+        request = request.with_seed()
+        key = request.parsed_key
+        inferred = key is None
+        if key is None:
+            key = await asyncio.get_running_loop().run_in_executor(None, infer_key, seed.notes)
+            request = replace(request, key=str(key))
+        grammar = self.grammar(request, seed, key)
+        shift = key.transpose_to_c
+        assert request.seed is not None
+        await self.engine.generate(grammar, request.seed, request.temperature, request.top_p)
+        continuation = [Note(None if n.pitch is None else _clamp(n.pitch - shift), n.ticks) for n in grammar.notes]
+        melody = Melody(seed.notes + tuple(continuation), key, request.parsed_meter, request.tempo, len(seed.notes))
+        return MelodyResult(request, melody, seed, inferred)
+
+
+async def _set_words(composer: Composer, request: MelodyRequest, text: str) -> MelodyResult:
+    """See ``Composer.set_words``."""
+    meter = request.parsed_meter
+    if f"meter:{meter}" not in composer.vocab:
+        supported = ", ".join(t.split(":", 1)[1] for t in composer.vocab.itos if t.startswith("meter:"))
+        raise MusicError(f"I can't write in {meter} yet. Try one of: {supported} — e.g. `meter:6/8`.")
+    rhythm = rhythm_for_words(text, meter)
+    typed = parse_seed(request.notes) if (request.notes or "").strip() else ParsedSeed((), ())
+    given = [n.pitch for n in typed.notes if n.pitch is not None]
+    request = request.with_seed()
+    key = request.parsed_key
+    inferred = key is None
+    if key is None:
+        key = await asyncio.get_running_loop().run_in_executor(None, infer_key, typed.notes) if given else Key(0)
+        request = replace(request, key=str(key))
+    shift = key.transpose_to_c
+    sung = sum(syllable is not None for syllable, _ in rhythm)
+    forced = [p for p in (_fold(p + shift) for p in given[:sung]) if p is not None]
+    low, high = min([SINGING_RANGE[0], *given]), max([SINGING_RANGE[1], *given])
+    grammar = RhythmGrammar(
+        composer.vocab, composer.vocab.encode(control_tokens(request.style, key.mode, meter)), meter.bar_ticks,
+        frozenset((pc + shift) % 12 for pc in key.stable), [(ticks, s is not None) for s, ticks in rhythm],
+        forced, (max(low + shift, LOWEST), min(high + shift, HIGHEST)),
+    )
+    assert request.seed is not None
+    await composer.engine.generate(grammar, request.seed, request.temperature, request.top_p)
+    notes = tuple(Note(None if n.pitch is None else _clamp(n.pitch - shift), n.ticks) for n in grammar.notes)
+    seed_len = heard = 0
+    for note in notes:  # the seed part ends with the last seed pitch
+        if heard == len(forced):
+            break
+        heard += note.pitch is not None
+        seed_len += 1
+    melody = Melody(notes, key, meter, request.tempo, seed_len)
+    seed_text = format_notes(notes[:seed_len], meter.bar_ticks, flats=key.uses_flats).split()
+    seed = ParsedSeed(notes[:seed_len], tuple(seed_text))
+    return MelodyResult(request, melody, seed, inferred, tuple(s for s, _ in rhythm), text)
+
+
+def midi_request(data: bytes, track: int | None = None, **options: Any) -> MelodyRequest:
+    """A request whose notes are a MIDI file's melody as text (so it reproduces like typed notes).
+
+    ``track`` counts from 1 (None: the top voice); the file's meter and tempo fill options left None.
+    """
+    seed = seed_from_midi(data, None if track is None else track - 1)
+    meter = options.pop("meter", None) or (str(seed.meter) if seed.meter else "4/4")
+    tempo = options.pop("tempo", None) or seed.tempo or 110
+    text = format_notes(seed.notes, Meter.parse(meter).bar_ticks)
+    return MelodyRequest(notes=text, meter=meter, tempo=tempo, **options)
+
+
+def infer_key(notes: tuple[Note, ...]) -> Key:
+    """Key of the seed (music21 is imported here, in the worker thread, the first time)."""
+    from data.theory import estimate_key
+
+    return estimate_key(notes)
+
+
+def _clamp(pitch: int) -> int:
+    return min(max(pitch, PIANO_LOW), PIANO_HIGH)

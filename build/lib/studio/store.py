@@ -1,0 +1,294 @@
+"""Storage of generations, feedback and preferences behind one async interface.
+
+`open_store` picks the backend from the database URL: PostgreSQL through asyncpg for ``postgresql://`` or
+``postgres://`` URLs (`studio.store_postgres`), otherwise SQLite through aiosqlite in WAL mode
+(`studio.store_sqlite`). Both run the same SQL (`SqlStore`, written with ``?`` placeholders), versioned
+migrations from the first table on, and every write is one transaction: a crash never leaves half a row behind.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Mapping, Sequence
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Protocol
+
+SCHEMA_VERSION = 2  # number of migrations each backend defines
+REACTIONS = {"👍": 1, "👎": -1}
+DAY = 86400.0
+
+JSON = Any  # anything json.dumps accepts
+Row = Mapping[str, Any]
+
+
+class IntegrityError(Exception):
+    """A write broke a constraint (duplicate candidate, unknown generation...); nothing of it was stored."""
+
+
+@dataclass(frozen=True)
+class Generation:
+    id: int
+    user_id: int
+    message_id: int | None
+    candidate: int
+    command: str
+    params: dict
+    rng_seed: int | None
+    notes: str
+    guild_id: int | None = None
+    channel_id: int | None = None
+    created_at: float = 0.0  # Unix time
+
+
+@dataclass(frozen=True)
+class FeedbackRow:
+    """One piece of feedback a user gave, with what it was about."""
+
+    generation_id: int
+    user_id: int  # who gave it
+    kind: str
+    value: int
+    created_at: float
+    message_id: int | None
+    candidate: int
+    command: str
+    params: dict
+    notes: str
+
+
+@dataclass(frozen=True)
+class Stats:
+    """Anonymous activity of one guild over the last ``days`` UTC days (today included)."""
+
+    guild_id: int
+    days: int
+    per_day: list[tuple[str, int]]  # ("YYYY-MM-DD", generations), oldest first, zero days included
+    liked_styles: list[tuple[str, int]]  # (params["style"], sum of positive feedback), best first
+    total_generations: int
+    distinct_users: int
+
+
+class Store(Protocol):
+    """What the bot needs from storage. Get one with `open_store`."""
+
+    async def close(self) -> None: ...
+
+    async def schema_version(self) -> int:
+        """The number of migrations applied."""
+        ...
+
+    async def add_generations(self, user_id: int, command: str, candidates: Sequence[tuple[dict, int | None, str]],
+                              message_id: int | None = None, guild_id: int | None = None,
+                              channel_id: int | None = None) -> list[int]:
+        """Store the candidates (params, RNG seed, note text) shown in one message; returns their ids."""
+        ...
+
+    async def generation(self, generation_id: int) -> Generation | None: ...
+
+    async def generations_for_message(self, message_id: int) -> list[Generation]:
+        """The candidates shown in one message, in order."""
+        ...
+
+    async def generations(self, user_id: int, limit: int = 20) -> list[Generation]:
+        """A user's most recent generations, newest first."""
+        ...
+
+    async def set_feedback(self, generation_ids: Sequence[int], user_id: int, kind: str, value: int) -> None:
+        """Record (or replace) one user's feedback of one kind on each generation, in one transaction."""
+        ...
+
+    async def remove_feedback(self, generation_ids: Sequence[int], user_id: int, kind: str) -> None: ...
+
+    async def feedback(self, generation_id: int) -> dict[tuple[int, str], int]:
+        """{(user_id, kind): value} for one generation."""
+        ...
+
+    async def user_feedback(self, user_id: int) -> list[FeedbackRow]:
+        """All feedback a user gave, oldest first, with the generation it is about (siblings of a pick:
+        `generations_for_message`)."""
+        ...
+
+    async def set_preference(self, user_id: int, name: str, value: JSON) -> None: ...
+
+    async def preferences(self, user_id: int) -> dict[str, JSON]: ...
+
+    async def clear_preferences(self, user_id: int, name: str | None = None) -> int:
+        """Delete one preference (or all of them); returns how many were deleted."""
+        ...
+
+    async def forget_user(self, user_id: int) -> int:
+        """Delete, in one transaction, a user's generations, the feedback they gave, the feedback on their
+        generations and their preferences; returns the number of rows deleted."""
+        ...
+
+    async def stats(self, guild_id: int, days: int = 14) -> Stats: ...
+
+
+async def open_store(url: str | Path, **options: Any) -> Store:
+    """Open (and migrate) the store at ``url``.
+
+    ``postgresql://`` / ``postgres://`` URLs give a `PostgresStore` (``options`` go to ``asyncpg.create_pool``,
+    e.g. ``server_settings``); ``sqlite:///relative.db``, ``sqlite:////absolute.db`` or a plain path give a
+    `SqliteStore`.
+    """
+    text = str(url)
+    scheme = re.match(r"([a-zA-Z][\w+.-]+):/", text)
+    if scheme and scheme[1] in ("postgresql", "postgres") and text.startswith(f"{scheme[1]}://"):
+        from studio.store_postgres import PostgresStore
+
+        return await PostgresStore(text, **options).open()
+    if scheme and text.startswith("sqlite:///"):
+        text = text.removeprefix("sqlite:///")
+    elif scheme:
+        raise ValueError(f"unsupported database URL {text!r} (is it a Path? pass URLs as str)")
+    from studio.store_sqlite import SqliteStore
+
+    return await SqliteStore(text, **options).open()
+
+
+class Transaction(Protocol):
+    """A connection inside one transaction, as `SqlStore` uses it (``?`` placeholders)."""
+
+    async def execute(self, sql: str, *args: Any) -> int:
+        """Run one statement; returns the number of rows it changed."""
+        ...
+
+    async def fetch(self, sql: str, *args: Any) -> list[Row]: ...
+
+
+class SqlStore(ABC):
+    """The `Store` methods, in SQL that both SQLite (3.38+) and PostgreSQL run."""
+
+    DAY_SQL: str  # SQL for created_at's UTC date as 'YYYY-MM-DD'
+
+    def __init__(self) -> None:
+        self.clock: Callable[[], float] = time.time  # tests move time by replacing this
+
+    @abstractmethod
+    def transaction(self) -> AbstractAsyncContextManager[Transaction]:
+        """Commit what runs inside, or roll all of it back (constraint errors raise `IntegrityError`)."""
+
+    @abstractmethod
+    async def fetch(self, sql: str, *args: Any) -> list[Row]:
+        """Run one read."""
+
+    @abstractmethod
+    async def close(self) -> None: ...
+
+    @abstractmethod
+    async def schema_version(self) -> int: ...
+
+    async def add_generations(self, user_id: int, command: str, candidates: Sequence[tuple[dict, int | None, str]],
+                              message_id: int | None = None, guild_id: int | None = None,
+                              channel_id: int | None = None) -> list[int]:
+        now = self.clock()
+        async with self.transaction() as tx:
+            return [(await tx.fetch(
+                "INSERT INTO generations (user_id, guild_id, channel_id, message_id, candidate, command, params,"
+                " rng_seed, notes, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                user_id, guild_id, channel_id, message_id, i, command, json.dumps(params), rng_seed, notes, now,
+            ))[0]["id"] for i, (params, rng_seed, notes) in enumerate(candidates)]
+
+    async def generation(self, generation_id: int) -> Generation | None:
+        rows = await self.fetch("SELECT * FROM generations WHERE id = ?", generation_id)
+        return _generation(rows[0]) if rows else None
+
+    async def generations_for_message(self, message_id: int) -> list[Generation]:
+        rows = await self.fetch("SELECT * FROM generations WHERE message_id = ? ORDER BY candidate", message_id)
+        return [_generation(r) for r in rows]
+
+    async def generations(self, user_id: int, limit: int = 20) -> list[Generation]:
+        rows = await self.fetch(
+            "SELECT * FROM generations WHERE user_id = ? ORDER BY created_at DESC, id DESC LIMIT ?", user_id, limit
+        )
+        return [_generation(r) for r in rows]
+
+    async def set_feedback(self, generation_ids: Sequence[int], user_id: int, kind: str, value: int) -> None:
+        now = self.clock()
+        async with self.transaction() as tx:
+            for gid in sorted(generation_ids):  # one lock order for concurrent writers
+                await tx.execute(
+                    "INSERT INTO feedback (generation_id, user_id, kind, value, created_at) VALUES (?, ?, ?, ?, ?)"
+                    " ON CONFLICT (generation_id, user_id, kind) DO UPDATE SET value = excluded.value,"
+                    " created_at = excluded.created_at", gid, user_id, kind, value, now,
+                )
+
+    async def remove_feedback(self, generation_ids: Sequence[int], user_id: int, kind: str) -> None:
+        async with self.transaction() as tx:
+            for gid in sorted(generation_ids):
+                await tx.execute(
+                    "DELETE FROM feedback WHERE generation_id = ? AND user_id = ? AND kind = ?", gid, user_id, kind
+                )
+
+    async def feedback(self, generation_id: int) -> dict[tuple[int, str], int]:
+        rows = await self.fetch("SELECT user_id, kind, value FROM feedback WHERE generation_id = ?", generation_id)
+        return {(r["user_id"], r["kind"]): r["value"] for r in rows}
+
+    async def user_feedback(self, user_id: int) -> list[FeedbackRow]:
+        rows = await self.fetch(
+            "SELECT f.generation_id, f.user_id, f.kind, f.value, f.created_at, g.message_id, g.candidate,"
+            " g.command, g.params, g.notes FROM feedback f JOIN generations g ON g.id = f.generation_id"
+            " WHERE f.user_id = ? ORDER BY f.created_at, f.id", user_id,
+        )
+        return [FeedbackRow(r["generation_id"], r["user_id"], r["kind"], r["value"], r["created_at"],
+                              r["message_id"], r["candidate"], r["command"], json.loads(r["params"]), r["notes"])
+                for r in rows]
+
+    async def set_preference(self, user_id: int, name: str, value: JSON) -> None:
+        async with self.transaction() as tx:
+            await tx.execute(
+                "INSERT INTO preferences (user_id, name, value, updated_at) VALUES (?, ?, ?, ?)"
+                " ON CONFLICT (user_id, name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
+                user_id, name, json.dumps(value), self.clock(),
+            )
+
+    async def preferences(self, user_id: int) -> dict[str, JSON]:
+        rows = await self.fetch("SELECT name, value FROM preferences WHERE user_id = ? ORDER BY name", user_id)
+        return {r["name"]: json.loads(r["value"]) for r in rows}
+
+    async def clear_preferences(self, user_id: int, name: str | None = None) -> int:
+        async with self.transaction() as tx:
+            if name is None:
+                return await tx.execute("DELETE FROM preferences WHERE user_id = ?", user_id)
+            return await tx.execute("DELETE FROM preferences WHERE user_id = ? AND name = ?", user_id, name)
+
+    async def forget_user(self, user_id: int) -> int:
+        async with self.transaction() as tx:
+            return (
+                await tx.execute("DELETE FROM feedback WHERE user_id = ? OR generation_id IN"
+                                 " (SELECT id FROM generations WHERE user_id = ?)", user_id, user_id)
+                + await tx.execute("DELETE FROM generations WHERE user_id = ?", user_id)
+                + await tx.execute("DELETE FROM preferences WHERE user_id = ?", user_id)
+            )
+
+    async def stats(self, guild_id: int, days: int = 14) -> Stats:
+        start = (self.clock() // DAY - (days - 1)) * DAY  # midnight UTC, ``days - 1`` days ago
+        counts = {r["day"]: r["n"] for r in await self.fetch(
+            f"SELECT {self.DAY_SQL} AS day, count(*) AS n FROM generations WHERE guild_id = ? AND created_at >= ?"
+            " GROUP BY day", guild_id, start,
+        )}
+        liked = await self.fetch(
+            "SELECT g.params ->> 'style' AS style, sum(f.value) AS score FROM feedback f"
+            " JOIN generations g ON g.id = f.generation_id WHERE g.guild_id = ? AND g.created_at >= ?"
+            " AND f.value > 0 AND g.params ->> 'style' IS NOT NULL GROUP BY style ORDER BY score DESC, style",
+            guild_id, start,
+        )
+        totals = (await self.fetch(
+            "SELECT count(*) AS n, count(DISTINCT user_id) AS users FROM generations"
+            " WHERE guild_id = ? AND created_at >= ?", guild_id, start,
+        ))[0]
+        dates = [datetime.fromtimestamp(start + i * DAY, UTC).date().isoformat() for i in range(days)]
+        return Stats(guild_id, days, [(d, counts.get(d, 0)) for d in dates],
+                     [(r["style"], r["score"]) for r in liked], totals["n"], totals["users"])
+
+
+def _generation(row: Row) -> Generation:
+    return Generation(row["id"], row["user_id"], row["message_id"], row["candidate"], row["command"],
+                      json.loads(row["params"]), row["rng_seed"], row["notes"], row["guild_id"], row["channel_id"],
+                      row["created_at"])
