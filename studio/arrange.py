@@ -24,6 +24,7 @@ from studio.melody import Composer
 from studio.requests import LIMITS, MelodyRequest
 
 MAX_SECTION_BARS = 8
+MIN_SECTION_BARS = 4  # a shorter tune is continued to this length by the melody model before it becomes A
 INTRO_BARS = OUTRO_BARS = 2
 MODEL_TIMEOUT = 30.0  # seconds the Composer may take for a B section before the rule takes over
 FORMS = ("AABA", "ABAB", "ABA", "AAB", "AB", "A", "verse-chorus")
@@ -204,6 +205,25 @@ async def continue_melody(composer: Composer, a_notes: tuple[Note, ...], key: Ke
         f"{why}, so B is A's melody moved up a third and turned upside down (in key).")
 
 
+async def lengthen(composer: Composer, melody: Melody, request: ArrangeRequest) -> tuple[Melody, str]:
+    """A tune shorter than ``MIN_SECTION_BARS`` bars, continued to that length by the model (so A is a phrase, not a
+    motif); unchanged, with no remark, when the model can't (a meter it hasn't learned, busy, too many notes)."""
+    bar = melody.meter.bar_ticks
+    if melody.ticks > (MIN_SECTION_BARS - 1) * bar or all(n.pitch is None for n in melody.notes):
+        return melody, ""
+    try:
+        asked = MelodyRequest(notes=format_notes(melody.notes, bar, flats=melody.key.uses_flats),
+                              bars=MIN_SECTION_BARS, key=str(melody.key), meter=str(melody.meter),
+                              tempo=melody.tempo, style=STYLES[request.style].model_style, seed=request.seed,
+                              temperature=0.9, count=1)
+        result = await asyncio.wait_for(composer.melody(asked), MODEL_TIMEOUT)
+    except (MusicError, EngineBusy, EngineStopped, TimeoutError):
+        return melody, ""
+    bars = -(-melody.ticks // bar)
+    return result.melody, (f"🎼 Your tune was {bars} bar{'' if bars == 1 else 's'}: the melody model continued it to "
+                           f"{MIN_SECTION_BARS} bars for A (your notes first).")
+
+
 # ---- putting it together ------------------------------------------------------------------------
 @dataclass
 class _Plan:
@@ -371,7 +391,10 @@ async def arrange(composer: Composer, request: ArrangeRequest, melody: Melody,
                   harmonizer: Harmonizer | None = None) -> Arrangement:
     """The whole arrangement: CPU work in the default executor, the B melody from the Composer."""
     loop = asyncio.get_running_loop()
+    melody, extended = await lengthen(composer, melody, request)
     p = await loop.run_in_executor(None, plan, request, melody, harmonizer)
+    if extended:
+        p.remarks.insert(0, extended)
     b_notes, b_how = None, ""
     if "B" in form_letters(request.form)[0]:
         b_notes, b_how, remark = await continue_melody(composer, p.a_notes, p.key, p.meter, p.tempo, p.style, p.seed)

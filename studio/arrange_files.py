@@ -98,7 +98,7 @@ def describe(arrangement: Arrangement) -> list[str]:
             if not symbols or symbols[-1] != c.symbol or c.start % a.bar_ticks == 0:
                 symbols.append(("| " if c.start % a.bar_ticks == 0 and symbols else "") + c.symbol)
         how = f" — {s.how}" if s.how else ""
-        lines.append(f"**{s.label}** ({s.bars} bars{how}): `{' '.join(symbols)}`")
+        lines.append(f"**{s.label}** ({s.bars} bar{'' if s.bars == 1 else 's'}{how}): `{' '.join(symbols)}`")
     return lines
 
 

@@ -148,6 +148,17 @@ async def test_an_unlearned_meter_varies_a_by_rule_in_key(composer):
     assert b.melody[-1].pitch is not None and b.melody[-1].pitch % 12 == a.key.tonic
 
 
+async def test_a_short_tune_is_continued_to_a_four_bar_a_section(composer):
+    a = await arrange(composer, ArrangeRequest(form="AABA", seed=3), tune("C E G"))
+    first = next(s for s in a.sections if s.letter == "A")
+    assert first.bars == 4 and [n.pitch for n in first.melody[:3]] == [60, 64, 67]
+    assert any("1 bar:" in r and "4 bars" in r for r in a.remarks)
+    check_grid(a)
+    odd = await arrange(composer, ArrangeRequest(form="AB", seed=3), tune("C D E F G A B", meter="7/4"))
+    assert not any("continued" in r for r in odd.remarks)  # the model hasn't learned 7/4: A stays one bar
+    assert any("(1 bar —" in line for line in describe(odd)) and not any("1 bars" in line for line in describe(odd))
+
+
 async def test_long_melodies_are_trimmed_and_said_so(composer):
     long = tune(" ".join(["C:w"] * 1000))  # a thousand bars
     started = time.perf_counter()
