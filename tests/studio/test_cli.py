@@ -151,10 +151,11 @@ def test_arrange_prints_sections_chords_instruments_and_writes_the_files(tmp_pat
             "--chords", "C G", "--key", "C major", "--tempo", "120", "--seed", "4", "--out", str(tmp_path)]
     assert main(args) == 0
     out = capsys.readouterr().out
-    assert "Arrangement · rock · form AB · C major · 4/4 · 120 bpm · 8 bars · seed 4" in out
+    assert "Arrangement · rock · form AB · C major · 4/4 · 120 bpm · 12 bars · seed 4" in out
     assert "Intro (2 bars): C | G" in out
-    assert "A (2 bars — your melody): C | G" in out
-    assert "\nB (2 bars — " in out and "Outro (2 bars): F | C" in out
+    assert "A (4 bars — your melody): C | G | C | G" in out  # your 2 bars, continued to 4 by the model
+    assert "continued it to 4 bars" in out
+    assert "\nB (4 bars — " in out and "Outro (2 bars): F | C" in out
     assert "Instruments: Lead guitar (melody) (GM 31) · Piano (chords) (GM 1) · Picked bass (GM 35) · Drums" in out
     assert "**" not in out and "`" not in out  # no Discord markdown in a terminal
     assert "Again: musicgenius arrange 'C D E F G:h' --key 'C major'" in out
@@ -167,7 +168,7 @@ def test_arrange_prints_sections_chords_instruments_and_writes_the_files(tmp_pat
     assert [i.name for i in midi.instruments] == ["Lead guitar (melody)", "Piano (chords)", "Picked bass", "Drums"]
     assert midi.instruments[-1].is_drum
     assert [n.pitch for n in midi.instruments[0].notes[:5]] == [60, 62, 64, 65, 67]  # A: the melody as typed
-    assert 15.5 <= midi.get_end_time() <= 16.5  # 8 bars of 4/4 at 120 bpm
+    assert 23.5 <= midi.get_end_time() <= 24.5  # 12 bars of 4/4 at 120 bpm
 
 
 def test_arrange_bad_input_is_a_clear_error(tmp_path, capsys):
