@@ -128,3 +128,17 @@ async def test_a_blank_inspire_topic_is_answered_kindly(env):
     reply = await (await env.fake.slash("inspire", {"topic": "   "})).wait_final(timeout=30)
     assert reply.ephemeral and "topic:" in reply.content
     env.fake.assert_clean()
+
+
+async def test_buttons_on_a_melody_for_words_keep_the_words(env):
+    text = "Row row row your boat gently down the stream"
+    reply = await (await env.fake.slash("melody", {"lyrics": text, "seed": 8, "count": 1})).wait_final(timeout=90)
+    picked = await (await env.fake.press(reply, "mg:melody:pick:0")).wait_final(timeout=90)
+    more = await (await env.fake.press(reply, "mg:melody:more:0")).wait_final(timeout=90)
+    for message in (picked, more):
+        sung = words("".join(t for _, t in midi_lyrics(attachment(message, ".mid"))))
+        assert sung == words(text)
+    first = [n.pitch for n in pretty_midi.PrettyMIDI(io.BytesIO(attachment(reply, ".mid"))).instruments[0].notes]
+    again = [n.pitch for n in pretty_midi.PrettyMIDI(io.BytesIO(attachment(more, ".mid"))).instruments[0].notes]
+    assert len(again) == len(first) and again[: len(first) // 2] == first[: len(first) // 2]  # keeps the start
+    env.fake.assert_clean()
