@@ -25,6 +25,9 @@ from torch.nn import functional as F
 
 from data.verse import DEFAULT_PATH, VerseLine, line_words, load_verse, stanzas
 from model.lyric_lstm import LyricConfig, LyricLSTM, LyricVocab, save_lyric_checkpoint
+from model.train import batches, load_progress, save_progress
+
+PAD = 0  # the vocabulary's padding id
 
 
 @dataclass(frozen=True)
@@ -53,27 +56,13 @@ def examples(lines: Sequence[VerseLine], vocab: LyricVocab, chunk_lines: int) ->
     return out
 
 
-def batches(items: list[list[int]], batch_size: int, rng: random.Random | None) -> list[torch.Tensor]:
-    """Padded (B, T) batches of similar-length examples (pad id 0), shuffled when ``rng`` is given."""
-    order = sorted(range(len(items)), key=lambda i: len(items[i]))
-    groups = [order[i : i + batch_size] for i in range(0, len(order), batch_size)]
-    if rng is not None:
-        rng.shuffle(groups)
-    out = []
-    for group in groups:
-        t = torch.zeros(len(group), max(len(items[i]) for i in group), dtype=torch.long)
-        for row, i in enumerate(group):
-            t[row, : len(items[i])] = torch.tensor(items[i])
-        out.append(t)
-    return out
-
-
 def batch_loss(model: LyricLSTM, batch: torch.Tensor) -> tuple[torch.Tensor, int]:
     """Summed NLL of every token after <bos> (pad id 0 ignored) and how many were scored."""
     logits, _ = model(batch[:, :-1])
     targets = batch[:, 1:]
-    loss = F.cross_entropy(logits.reshape(-1, logits.size(-1)), targets.reshape(-1), ignore_index=0, reduction="sum")
-    return loss, int((targets != 0).sum())
+    loss = F.cross_entropy(logits.reshape(-1, logits.size(-1)), targets.reshape(-1), ignore_index=PAD,
+                           reduction="sum")
+    return loss, int((targets != PAD).sum())
 
 
 @torch.no_grad()
@@ -81,7 +70,7 @@ def evaluate_nll(model: LyricLSTM, items: list[list[int]], device: str, batch_si
     """Mean NLL per token (nats): exp of it is the perplexity."""
     model.eval()
     total, count = 0.0, 0
-    for batch in batches(items, batch_size, None):
+    for batch in batches(items, batch_size, PAD, None):
         loss, n = batch_loss(model, batch.to(device))
         total, count = total + loss.item(), count + n
     return total / max(count, 1)
@@ -123,11 +112,7 @@ def train(
     history: list[dict] = []
     best, start_epoch, spent = math.inf, 1, 0.0
     if resume and last.exists():
-        blob = torch.load(last, map_location=device, weights_only=True)
-        model.load_state_dict(blob["state_dict"])
-        optim.load_state_dict(blob["optim"])
-        sched.load_state_dict(blob["sched"])
-        history, spent = blob["history"], blob["seconds"]
+        history, spent = load_progress(last, device, model, optim, sched)
         best = min(h["valid_nll"] for h in history)
         start_epoch = history[-1]["epoch"] + 1
         print(f"resumed from {last} at epoch {start_epoch} (best valid NLL {best:.4f})")
@@ -139,7 +124,7 @@ def train(
         t0 = time.time()
         model.train()
         total, count = 0.0, 0
-        for batch in batches(train_ex, cfg.batch_size, rng):
+        for batch in batches(train_ex, cfg.batch_size, PAD, rng):
             loss, n = batch_loss(model, batch.to(device))
             optim.zero_grad()
             (loss / n).backward()
@@ -160,8 +145,7 @@ def train(
                                 "device": torch.cuda.get_device_name() if device.startswith("cuda") else device,
                                 "params": model.num_params()}}
             save_lyric_checkpoint(out, model, vocab, **info)
-        torch.save({"state_dict": model.state_dict(), "optim": optim.state_dict(), "sched": sched.state_dict(),
-                    "history": history, "seconds": spent}, last)
+        save_progress(last, model, optim, history, spent, sched)
     return {"best_valid_nll": best, "epochs": len(history), "seconds": spent}
 
 

@@ -78,6 +78,26 @@ def evaluate_nll(model: MelodyLSTM, examples: list[list[int]], pad: int, device:
     return total / max(count, 1)
 
 
+def save_progress(last: Path, model: torch.nn.Module, optim: torch.optim.Optimizer, history: list[dict],
+                  spent: float, sched: torch.optim.lr_scheduler.ReduceLROnPlateau | None = None) -> None:
+    """The state ``--resume`` continues from: weights, optimiser (and scheduler), per-epoch history, seconds."""
+    blob = {"state_dict": model.state_dict(), "optim": optim.state_dict(), "history": history, "seconds": spent}
+    if sched is not None:
+        blob["sched"] = sched.state_dict()
+    torch.save(blob, last)
+
+
+def load_progress(last: Path, device: str, model: torch.nn.Module, optim: torch.optim.Optimizer,
+                  sched: torch.optim.lr_scheduler.ReduceLROnPlateau | None = None) -> tuple[list[dict], float]:
+    """Restore what ``save_progress`` wrote; returns the history and the seconds spent so far."""
+    blob = torch.load(last, map_location=device, weights_only=True)
+    model.load_state_dict(blob["state_dict"])
+    optim.load_state_dict(blob["optim"])
+    if sched is not None:
+        sched.load_state_dict(blob["sched"])
+    return blob["history"], blob["seconds"]
+
+
 def describe_data(path: Path, tunes: list[Tune]) -> dict:
     """What the checkpoint was trained on: the licence note matters for the Essen collection."""
     per_source = Counter((t.source, t.split) for t in tunes)
@@ -117,13 +137,10 @@ def train(
     history: list[dict] = []
     best, start_epoch, spent = math.inf, 1, 0.0
     if resume and last.exists():
-        blob = torch.load(last, map_location=device, weights_only=True)
-        model.load_state_dict(blob["state_dict"])
-        optim.load_state_dict(blob["optim"])
+        history, spent = load_progress(last, device, model, optim)
         if lr_override is not None:  # e.g. a lower rate to finish a run that was still improving
             for group in optim.param_groups:
                 group["lr"] = lr_override
-        history, spent = blob["history"], blob["seconds"]
         best = min(h["valid_nll"] for h in history)
         start_epoch = history[-1]["epoch"] + 1
         print(f"resumed from {last} at epoch {start_epoch} (best valid NLL {best:.4f})")
@@ -161,9 +178,7 @@ def train(
         if valid < best:
             best = valid
             save_checkpoint(out, model, vocab, **info)
-        torch.save(
-            {"state_dict": model.state_dict(), "optim": optim.state_dict(), "history": history, "seconds": spent}, last
-        )
+        save_progress(last, model, optim, history, spent)
         if epoch - min(history, key=lambda h: h["valid_nll"])["epoch"] >= train_config.patience:
             print(f"no improvement for {train_config.patience} epochs: stopping")
             break

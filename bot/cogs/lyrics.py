@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import re
-from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING
 
@@ -38,15 +37,6 @@ OPTION_HELP = {
     "tempo": "With a melody: beats per minute for the audio (30-300)",
     "seed": "RNG seed: the same seed gives the same words",
 }
-
-
-@dataclass(frozen=True)
-class SetVerse:
-    """A verse written for a melody and laid under its notes."""
-
-    verse: Verse
-    melody: Melody
-    underlay: Underlay
 
 
 class Lyrics(commands.Cog):
@@ -145,11 +135,10 @@ class Lyrics(commands.Cog):
         loop = asyncio.get_running_loop()
         verse = await loop.run_in_executor(None, partial(lyricist.for_melody, melody, theme, scheme, seed))
         placed = await loop.run_in_executor(None, underlay, melody, [line.text for line in verse.lines])
-        result = SetVerse(verse, melody, placed)
         files = await loop.run_in_executor(None, partial(
             melody_files, melody, f"lyrics-{verse.seed}", "Lyrics", lyrics=list(placed.syllables),
             midi_lyrics=list(placed.midi_text)))
-        content, extra = set_verse_reply(result, theme, scheme, origin)
+        content, extra = set_verse_reply(verse, melody, placed, theme, scheme, origin)
         await interaction.followup.send(content, files=to_files(fit_attachments(extra + files,
                                                                                 interaction.filesize_limit)))
 
@@ -211,10 +200,9 @@ def verse_reply(verse: Verse, theme: str, scheme: str) -> tuple[str, list[Attach
     return _fit(content, head), files
 
 
-def set_verse_reply(result: SetVerse, theme: str, scheme: str, origin: str) -> tuple[str, list[Attachment]]:
+def set_verse_reply(verse: Verse, m: Melody, placed: Underlay, theme: str, scheme: str,
+                    origin: str) -> tuple[str, list[Attachment]]:
     """Hyphenated lines as sung, the verse with rhyme words, and how well stresses meet strong beats."""
-    verse, placed = result.verse, result.underlay
-    m = result.melody
     head = (f"🎤 **Words for your melody** · {m.key} · {m.meter} · {len(verse.lines)} phrases, one syllable per note"
             + (f"\n{origin}" if origin else ""))
     body = [head, verse.note and f"ℹ️ {verse.note}", "Sung as:", "```", placed.text, "```", verse.text,
