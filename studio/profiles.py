@@ -64,6 +64,7 @@ _MU = np.array([s[3] for s in _SPECS])
 _SD = np.array([s[4] for s in _SPECS])
 _IX = {name: i for i, name in enumerate(FEATURE_NAMES)}
 DIM = len(FEATURE_NAMES)
+RAW_LIMIT = 1e6  # no option comes near this: larger values standardize past CLIP either way
 CLIP = 4.0  # standardized values are clipped to ±CLIP so an extreme option can't dominate a score
 
 DEFAULTS = {f.name: f.default for f in MelodyRequest.__dataclass_fields__.values() if f.name != "notes"}
@@ -93,7 +94,9 @@ def _number(value: Any, default: float) -> float:
         number = float(value)
     except (TypeError, ValueError):
         return default
-    return number if math.isfinite(number) else default
+    if not math.isfinite(number):
+        return default
+    return max(-RAW_LIMIT, min(number, RAW_LIMIT))  # standardizing 1e308 would overflow; any such value clips anyway
 
 
 def _key(params: dict) -> Key | None:
