@@ -27,10 +27,10 @@ from data.events import Key, Melody, Meter, MusicError, Note
 from data.midi import arrangement_to_midi
 from data.notation import parse_seed
 from data.tunes import load_index
-from studio.arrange import Arrangement, ArrangeRequest, Track, arrange, outside_key
-from studio.arrange_files import arrangement_files
-from studio.arrange_parts import CLOSED_HAT, HIGH_TOM, KICK, LOW_TOM, MID_TOM, ChordSpan, TrackNote, pulse
-from studio.harmony import diatonic, symbol
+from studio.arrange.arranger import Arrangement, ArrangeRequest, Track, arrange, outside_key
+from studio.arrange.files import arrangement_files
+from studio.arrange.parts import CLOSED_HAT, HIGH_TOM, KICK, LOW_TOM, MID_TOM, ChordSpan, TrackNote, pulse
+from studio.harmony.harmonizer import diatonic, symbol
 from studio.melody import Composer
 
 FORMS = ("AABA", "verse-chorus", "AB", "A")

@@ -18,7 +18,7 @@ import numpy as np
 from data.chorales import CACHE
 from data.events import Key
 from model.harmony import CHECKPOINT, HarmonyModel, Span, State, normalise, split, strong
-from studio.harmony import diatonic, roman_label
+from studio.harmony.harmonizer import diatonic, roman_label
 
 NOTES = """
 Notes

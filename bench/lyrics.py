@@ -5,7 +5,7 @@ compared, and the lyric LSTM's perplexity against a smoothed n-gram on the held-
 
 Half the verses are text requests (20 themes x 5 rhyme schemes x 5 syllable plans), half are set to real melodies:
 the first eight bars of tunes from the committed corpus index (``data/tunes.json.gz``), cut into phrases by
-``studio.lyricist.phrase_templates`` (one syllable per note, strong beats from the meter). Every verse is decoded
+``studio.lyrics.lyricist.phrase_templates`` (one syllable per note, strong beats from the meter). Every verse is decoded
 twice with the same seed and theme: constrained, and by the same model and sampler with no syllable, rhyme,
 stress or copy masks (lines end where the model ends them). Runs on one CPU thread.
 """
@@ -33,7 +33,7 @@ from model.lyric_decode import STRONG, DecodeSettings, Theme
 from model.lyric_lstm import LyricLSTM, LyricVocab
 from model.lyric_train import LyricTrainConfig, evaluate_nll, examples
 from model.ngram import NGram
-from studio.lyricist import DEFAULT_CHECKPOINT, Lyricist, LyricRequest, phrase_templates
+from studio.lyrics.lyricist import DEFAULT_CHECKPOINT, Lyricist, LyricRequest, phrase_templates
 
 THEMES = ("the sea at night", "autumn rain", "a lost love", "the mountain road", "winter morning", "war and peace",
           "the city lights", "a garden in spring", "my mother's hands", "the last train home", "fire and ice",

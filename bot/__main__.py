@@ -11,9 +11,9 @@ import discord
 
 from bot.client import MusicGenius, point_discord_at
 from bot.settings import Settings, SettingsError
-from studio.lyricist import Lyricist
+from studio.lyrics.lyricist import Lyricist
 from studio.melody import Composer
-from studio.store import open_store
+from studio.store.base import open_store
 
 
 async def run(settings: Settings) -> None:

@@ -13,10 +13,10 @@ from discord.ext import commands
 from bot.errors import report_error
 from bot.settings import Settings
 from bot.views import CandidateButton
-from studio.lyricist import Lyricist
+from studio.lyrics.lyricist import Lyricist
 from studio.melody import Composer
-from studio.store import REACTIONS, Store
-from studio.taste import Taste
+from studio.store.base import REACTIONS, Store
+from studio.taste.service import Taste
 
 log = logging.getLogger(__name__)
 

@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+CHECKPOINTS = Path(__file__).resolve().parent / "checkpoints"  # the trained models shipped with the package
+MELODY_CHECKPOINT = CHECKPOINTS / "melody.pt"
+LYRICS_CHECKPOINT = CHECKPOINTS / "lyrics.pt"
 
 
 @dataclass(frozen=True)

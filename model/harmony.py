@@ -17,7 +17,9 @@ from pathlib import Path
 
 import numpy as np
 
-CHECKPOINT = Path(__file__).resolve().parent / "checkpoints" / "harmony.json"
+from model.config import CHECKPOINTS
+
+CHECKPOINT = CHECKPOINTS / "harmony.json"
 VOCAB_SIZE = 24
 GRAINS = ("beat", "half", "bar")
 # Per-beat moves into a strong / weak beat, into a phrase end, into the beat before a phrase end.

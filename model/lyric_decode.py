@@ -102,7 +102,7 @@ class DecodedLine:
 class LyricDecoder:
     """Masks and tables over the vocabulary, built once per loaded model; ``verse`` is the entry point.
 
-    Not thread-safe on its own: callers serialise access (``studio.lyricist.Lyricist`` holds a lock).
+    Not thread-safe on its own: callers serialise access (``studio.lyrics.lyricist.Lyricist`` holds a lock).
     """
 
     def __init__(self, model: LyricLSTM, vocab: LyricVocab, corpus_lines: Iterable[list[str]] = (),

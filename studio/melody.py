@@ -11,14 +11,15 @@ from data.events import PIANO_HIGH, PIANO_LOW, Key, Melody, Meter, MusicError, N
 from data.midi import seed_from_midi
 from data.notation import MAX_SEED_NOTES, ParsedSeed, format_notes, parse_seed
 from data.prepare import HIGHEST, LOWEST
+from model.config import MELODY_CHECKPOINT
 from model.engine import Engine
 from model.lstm import load_checkpoint
 from model.sample import MelodyGrammar, RhythmGrammar
 from model.vocab import Vocab
+from studio.lyrics.setting import rhythm_for_words
 from studio.requests import LIMITS, MelodyRequest
-from studio.setting import rhythm_for_words
 
-DEFAULT_CHECKPOINT = Path(__file__).resolve().parent.parent / "model" / "checkpoints" / "melody.pt"
+DEFAULT_CHECKPOINT = MELODY_CHECKPOINT
 SINGING_RANGE = (57, 79)  # A3..G5: where words set to music are sung (a seed may reach beyond)
 
 
@@ -170,7 +171,7 @@ class Composer:
     async def set_words(self, request: MelodyRequest, text: str) -> MelodyResult:
         """A new melody for the user's words: one note per syllable, stressed syllables on strong beats.
 
-        The rhythm comes from the words (``studio.setting.rhythm_for_words``); the model chooses the pitches,
+        The rhythm comes from the words (``studio.lyrics.setting.rhythm_for_words``); the model chooses the pitches,
         starting with the pitches of ``request.notes`` when given (their rhythm is replaced by the words').
         ``request.bars`` is ignored: the words decide the length. The result carries ``lyrics`` per note.
         """

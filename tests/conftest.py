@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from studio.lyricist import Lyricist
+from studio.lyrics.lyricist import Lyricist
 from studio.melody import DEFAULT_CHECKPOINT, Composer
 
 

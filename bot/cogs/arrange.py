@@ -13,8 +13,8 @@ from bot.cogs.compose import METERS, key_choices
 from bot.replies import MAX_CONTENT, fit_attachments, to_files
 from bot.sources import MelodySource
 from data.events import MusicError
-from studio.arrange import FORMS, INSTRUMENTS, STYLES, Arrangement, ArrangeRequest, arrange
-from studio.arrange_files import arrangement_files, describe, instruments_line
+from studio.arrange.arranger import FORMS, INSTRUMENTS, STYLES, Arrangement, ArrangeRequest, arrange
+from studio.arrange.files import arrangement_files, describe, instruments_line
 from studio.render import Attachment
 
 if TYPE_CHECKING:

@@ -12,7 +12,7 @@ from discord.ext import commands
 from bot.replies import MAX_CONTENT, fit_attachments, to_files
 from bot.sources import MelodySource
 from data.events import Melody, MusicError
-from studio.harmony import HARMONY_STYLES, RHYTHMS, HarmonyResult, default_harmonizer, harmony_files
+from studio.harmony.harmonizer import HARMONY_STYLES, RHYTHMS, HarmonyResult, default_harmonizer, harmony_files
 from studio.render import Attachment
 
 if TYPE_CHECKING:

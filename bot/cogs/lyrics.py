@@ -16,9 +16,9 @@ from bot.replies import MAX_CONTENT, fit_attachments, to_files
 from bot.sources import MelodySource
 from data.blocklist import clean
 from data.events import Melody, MusicError
-from studio.lyricist import Inspiration, LyricRequest, Verse, parse_syllables
+from studio.lyrics.lyricist import Inspiration, LyricRequest, Verse, parse_syllables
+from studio.lyrics.setting import Underlay, underlay
 from studio.render import Attachment, melody_files
-from studio.setting import Underlay, underlay
 
 if TYPE_CHECKING:
     from bot.client import MusicGenius

@@ -31,9 +31,9 @@ from bot.replies import SAFE_UPLOAD
 from data.events import STYLES, Key, Meter, MusicError
 from data.tunes import CorpusTune, find_tune, load_index
 from model.engine import EngineBusy
-from studio.profiles import DIM, FEATURE_LABELS, FEATURE_NAMES, MIN_EVENTS, features, meter_group, mode_group
 from studio.requests import MelodyRequest
-from studio.store import Stats
+from studio.store.base import Stats
+from studio.taste.profiles import DIM, FEATURE_LABELS, FEATURE_NAMES, MIN_EVENTS, features, meter_group, mode_group
 
 if TYPE_CHECKING:
     from bot.client import MusicGenius

@@ -9,9 +9,9 @@ import pytest_asyncio
 
 from bot.client import MusicGenius
 from bot.settings import Settings
-from studio.lyricist import Lyricist
+from studio.lyrics.lyricist import Lyricist
 from studio.melody import Composer
-from studio.store import Store, open_store
+from studio.store.base import Store, open_store
 from tests.fakediscord import FakeDiscord, running_bot, running_fake
 
 

@@ -16,8 +16,8 @@ from data.events import Key, MusicError
 from data.notation import parse_seed
 from data.prepare import DEFAULT_CACHE, load_tunes
 from data.tunes import DEFAULT_INDEX, SOURCE_NAMES, build, clean_title, find_tune, load_index, main, read_index
-from studio.profiles import DIM, FEATURE_NAMES, features
 from studio.requests import MelodyRequest
+from studio.taste.profiles import DIM, FEATURE_NAMES, features
 
 
 def record(ident: str, tokens: str, title: str = "A Tune", source: str = "oneills1850", style: str = "irish") -> dict:

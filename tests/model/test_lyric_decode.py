@@ -13,7 +13,7 @@ from data.pronounce import rhymes, stresses, syllable_count
 from data.verse import line_words, load_verse
 from model.lyric_decode import STRONG, DecodeSettings, LineSpec, LyricDecoder
 from model.lyric_lstm import load_lyric_checkpoint
-from studio.lyricist import DEFAULT_CHECKPOINT
+from studio.lyrics.lyricist import DEFAULT_CHECKPOINT
 
 
 @pytest.fixture(scope="module")

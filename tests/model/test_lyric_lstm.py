@@ -21,7 +21,7 @@ from model.lyric_lstm import (
 )
 from model.lyric_train import LyricTrainConfig, evaluate_nll, examples
 from model.ngram import NGram
-from studio.lyricist import DEFAULT_CHECKPOINT
+from studio.lyrics.lyricist import DEFAULT_CHECKPOINT
 
 
 def test_vocab_orders_by_frequency_and_maps_unknown_words():

@@ -13,11 +13,11 @@ from PIL import Image
 from data.audio import audio_stats
 from data.events import Key, Melody, Meter, MusicError, Note
 from data.notation import parse_seed
-from studio.arrange import Arrangement, ArrangeRequest, arrange, outside_key
-from studio.arrange_files import arrangement_files, arrangement_midi, describe
-from studio.arrange_melody import fit_bars, ornament
-from studio.arrange_parts import CRASH, HIGH_TOM, KICK, LOW_TOM, MID_TOM, SNARE, pulse
-from studio.chord_symbols import parse_chord_symbol, parse_progression
+from studio.arrange.arranger import Arrangement, ArrangeRequest, arrange, outside_key
+from studio.arrange.chord_symbols import parse_chord_symbol, parse_progression
+from studio.arrange.files import arrangement_files, arrangement_midi, describe
+from studio.arrange.parts import CRASH, HIGH_TOM, KICK, LOW_TOM, MID_TOM, SNARE, pulse
+from studio.arrange.sections import fit_bars, ornament
 
 TUNE = "E D C D E E E:h D:q D D:h E:q G G:h"  # Mary had a little lamb: 4 bars of 4/4 in C
 DRUM_SOUNDS = {36, 37, 38, 42, 44, 45, 46, 47, 49, 50, 51}

@@ -7,8 +7,8 @@ from data.audio import audio_stats
 from data.events import Key, Melody, Meter, Note
 from data.midi import melody_to_midi, midi_lyrics
 from data.pronounce import rhymes, syllable_count, words
-from studio.cli import main
-from studio.lyricist import Lyricist
+from studio.cli.main import main
+from studio.lyrics.lyricist import Lyricist
 
 
 def test_cli_writes_every_file_and_says_where(tmp_path, capsys):

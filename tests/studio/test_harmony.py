@@ -9,7 +9,7 @@ import pytest
 from data.events import Key, Melody, Meter
 from data.notation import parse_seed
 from model.harmony import CHECKPOINT, HarmonyModel, train
-from studio.harmony import Harmonizer, chord_tone_share, default_harmonizer, span_ticks
+from studio.harmony.harmonizer import Harmonizer, chord_tone_share, default_harmonizer, span_ticks
 
 SCALE = "C D E F G A B C5 B4 A G F E D C:h"  # 16 beats of 4/4, ends on the tonic
 

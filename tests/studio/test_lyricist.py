@@ -14,7 +14,7 @@ from data.events import Melody, Meter, MusicError, Note
 from data.notation import parse_seed
 from data.pronounce import rhymes, syllable_count
 from data.verse import line_words, load_verse
-from studio.lyricist import Lyricist, LyricRequest, parse_scheme, parse_syllables, phrase_templates, render_words
+from studio.lyrics.lyricist import Lyricist, LyricRequest, parse_scheme, parse_syllables, phrase_templates, render_words
 
 
 @pytest.fixture(scope="module")

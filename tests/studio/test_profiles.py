@@ -12,7 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from data.events import MODE_OFFSET, PITCH_NAMES, STYLES, Note
-from studio.profiles import (
+from studio.requests import MelodyRequest
+from studio.taste.profiles import (
     DIM,
     FEATURE_NAMES,
     GRIDS,
@@ -23,7 +24,6 @@ from studio.profiles import (
     features,
     notes_from_text,
 )
-from studio.requests import MelodyRequest
 
 PNG = b"\x89PNG\r\n\x1a\n"
 

@@ -9,10 +9,10 @@ from data.events import Key, Meter, MusicError
 from data.midi import midi_lyrics, midi_notes
 from data.pronounce import stresses, syllable_count, words
 from data.theory import melody_to_musicxml
+from studio.lyrics.setting import strong_beats
 from studio.melody import SINGING_RANGE
 from studio.render import melody_files
 from studio.requests import MelodyRequest
-from studio.setting import strong_beats
 
 TWINKLE = "Twinkle twinkle little star, how I wonder what you are"
 

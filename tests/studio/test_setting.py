@@ -5,7 +5,7 @@ import pytest
 from data.events import DURATIONS, Melody, Meter, MusicError, Note
 from data.notation import parse_seed
 from data.pronounce import stresses, syllable_count, words
-from studio.setting import MAX_SYLLABLES, phrases, rhythm_for_words, strong_beats, underlay
+from studio.lyrics.setting import MAX_SYLLABLES, phrases, rhythm_for_words, strong_beats, underlay
 
 TWINKLE = "Twinkle twinkle little star,\nhow I wonder what you are"
 LONG_LINE = "the river runs to the sea tonight forever"
@@ -158,7 +158,7 @@ def test_fewer_lines_than_phrases_go_one_per_phrase_and_the_rest_stays_instrumen
 
 def test_a_blocked_word_is_sung_and_printed_as_la(monkeypatch):
     from data import blocklist
-    from studio import setting
+    from studio.lyrics import setting
 
     stand_in = {blocklist.digest("zorblagg")}  # a made-up word stands in for a slur
     monkeypatch.setattr(setting, "is_blocked", lambda word: blocklist.is_blocked(word, stand_in))

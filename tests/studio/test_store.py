@@ -25,10 +25,10 @@ from typing import Any
 import asyncpg
 import pytest
 
-from studio.store import SCHEMA_VERSION, IntegrityError, Store, open_store
-from studio.store_postgres import PostgresStore
-from studio.store_sqlite import MIGRATIONS as SQLITE_MIGRATIONS
-from studio.store_sqlite import SqliteStore
+from studio.store.base import SCHEMA_VERSION, IntegrityError, Store, open_store
+from studio.store.postgres import PostgresStore
+from studio.store.sqlite import MIGRATIONS as SQLITE_MIGRATIONS
+from studio.store.sqlite import SqliteStore
 
 ROOT = Path(__file__).resolve().parents[2]
 PG_URLS = [os.environ["MUSICGENIUS_TEST_PG"]] if os.environ.get("MUSICGENIUS_TEST_PG") else [
@@ -306,7 +306,7 @@ async def test_open_store_reads_postgres_urls():
 
 CHILD = """
 import asyncio, json, sys
-from studio.store import open_store
+from studio.store.base import open_store
 
 async def main(url, options, size):
     store = await open_store(url, **json.loads(options))

@@ -1,5 +1,5 @@
 """The CLI's `chords`, `arrange`, `lyrics` and `inspire` commands: the bot's services, printed for a terminal and
-written as files into a folder. Bad input raises MusicError (``studio.cli.main`` prints it and exits with 2)."""
+written as files into a folder. Bad input raises MusicError (``studio.cli.main.main`` prints it and exits with 2)."""
 
 from __future__ import annotations
 
@@ -11,14 +11,14 @@ from pathlib import Path
 
 from data.events import MusicError
 from data.midi import MAX_MIDI_BYTES
-from studio.arrange import ArrangeRequest, arrange
-from studio.arrange_files import arrangement_files, describe, instruments_line
-from studio.harmony import default_harmonizer, harmony_files
+from studio.arrange.arranger import ArrangeRequest, arrange
+from studio.arrange.files import arrangement_files, describe, instruments_line
+from studio.harmony.harmonizer import default_harmonizer, harmony_files
 from studio.inputs import GivenMelody, melody_from_midi, melody_from_notes
-from studio.lyricist import Inspiration, Lyricist, LyricLine, LyricRequest, Verse, parse_syllables
+from studio.lyrics.lyricist import Inspiration, Lyricist, LyricLine, LyricRequest, Verse, parse_syllables
+from studio.lyrics.setting import underlay
 from studio.melody import Composer
 from studio.render import Attachment, melody_files
-from studio.setting import underlay
 
 _MARKDOWN = re.compile(r"\*\*|`")
 

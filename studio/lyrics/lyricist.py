@@ -21,11 +21,12 @@ from data.blocklist import clean, is_blocked
 from data.events import Melody, MusicError
 from data.pronounce import stresses, syllable_count
 from data.verse import line_words, load_verse
+from model.config import LYRICS_CHECKPOINT
 from model.lyric_decode import STRONG, WEAK, DecodedLine, DecodeSettings, LineSpec, LyricDecoder, Theme
 from model.lyric_lstm import load_lyric_checkpoint
-from studio.setting import MAX_LINE_NOTES, phrases
+from studio.lyrics.setting import MAX_LINE_NOTES, phrases
 
-DEFAULT_CHECKPOINT = Path(__file__).resolve().parent.parent / "model" / "checkpoints" / "lyrics.pt"
+DEFAULT_CHECKPOINT = LYRICS_CHECKPOINT
 MAX_LINES = 16
 MIN_SYLLABLES, MAX_SYLLABLES = 1, MAX_LINE_NOTES
 MAX_THEME = 2000  # characters of a theme that are read (the rest is ignored)
@@ -183,7 +184,7 @@ def render_words(words: Sequence[str]) -> str:
 
 
 def phrase_templates(melody: Melody, max_lines: int = MAX_LINES) -> list[str]:
-    """A melody's phrases (``studio.setting.phrases``, the same ones the words are laid under) as stress templates:
+    """A melody's phrases (``setting.phrases``, the ones the words go under) as stress templates:
     one 'S'/'w' per sung note."""
     return [phrase.template for phrase in phrases(melody)][:max_lines]
 

@@ -18,10 +18,10 @@ from pathlib import Path
 
 from data.events import STYLES, MusicError
 from model.engine import EngineBusy
-from studio.arrange import FORMS, INSTRUMENTS
-from studio.arrange import STYLES as ARRANGE_STYLES
-from studio.cli_commands import print_written, read_midi, run_arrange, run_chords, run_inspire, run_lyrics
-from studio.harmony import HARMONY_STYLES, RHYTHMS
+from studio.arrange.arranger import FORMS, INSTRUMENTS
+from studio.arrange.arranger import STYLES as ARRANGE_STYLES
+from studio.cli.commands import print_written, read_midi, run_arrange, run_chords, run_inspire, run_lyrics
+from studio.harmony.harmonizer import HARMONY_STYLES, RHYTHMS
 from studio.melody import DEFAULT_CHECKPOINT, Composer, MelodyResult, midi_request
 from studio.render import melody_files
 from studio.requests import MelodyRequest

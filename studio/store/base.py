@@ -1,8 +1,8 @@
 """Storage of generations, feedback and preferences behind one async interface.
 
 `open_store` picks the backend from the database URL: PostgreSQL through asyncpg for ``postgresql://`` or
-``postgres://`` URLs (`studio.store_postgres`), otherwise SQLite through aiosqlite in WAL mode
-(`studio.store_sqlite`). Both run the same SQL (`SqlStore`, written with ``?`` placeholders), versioned
+``postgres://`` URLs (`studio.store.postgres`), otherwise SQLite through aiosqlite in WAL mode
+(`studio.store.sqlite`). Both run the same SQL (`SqlStore`, written with ``?`` placeholders), versioned
 migrations from the first table on, and every write is one transaction: a crash never leaves half a row behind.
 """
 
@@ -140,14 +140,14 @@ async def open_store(url: str | Path, **options: Any) -> Store:
     text = str(url)
     scheme = re.match(r"([a-zA-Z][\w+.-]+):/", text)
     if scheme and scheme[1] in ("postgresql", "postgres") and text.startswith(f"{scheme[1]}://"):
-        from studio.store_postgres import PostgresStore
+        from studio.store.postgres import PostgresStore
 
         return await PostgresStore(text, **options).open()
     if scheme and text.startswith("sqlite:///"):
         text = text.removeprefix("sqlite:///")
     elif scheme:
         raise ValueError(f"unsupported database URL {text!r} (is it a Path? pass URLs as str)")
-    from studio.store_sqlite import SqliteStore
+    from studio.store.sqlite import SqliteStore
 
     return await SqliteStore(text, **options).open()
 

@@ -16,8 +16,8 @@ from typing import Any, TypeVar
 import numpy as np
 
 from studio.melody import MelodyResult
-from studio.profiles import FeedbackEvent, TasteModel, event_from_row, features, notes_from_text
-from studio.store import Generation, Store
+from studio.store.base import Generation, Store
+from studio.taste.profiles import FeedbackEvent, TasteModel, event_from_row, features, notes_from_text
 
 T = TypeVar("T")
 LIKE_KINDS = {"reaction:👍": 1, "reaction:👎": -1}

@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import replace
 
 from data.events import Key, Melody, Meter, MusicError, Note
-from studio.arrange_parts import ChordSpan
-from studio.chord_symbols import ChordSymbol
-from studio.harmony import Harmonizer, beats_per_bar, diatonic, symbol
+from studio.arrange.chord_symbols import ChordSymbol
+from studio.arrange.parts import ChordSpan
+from studio.harmony.harmonizer import Harmonizer, beats_per_bar, diatonic, symbol
 
 
 def harmony_rhythm(meter: Meter, style: str) -> str:

@@ -11,7 +11,7 @@ from typing import Any
 
 import aiosqlite
 
-from studio.store import SCHEMA_VERSION, IntegrityError, Row, SqlStore
+from studio.store.base import SCHEMA_VERSION, IntegrityError, Row, SqlStore
 
 MIGRATIONS: list[str] = [
     # 1: generations and the feedback on them

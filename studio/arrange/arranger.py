@@ -15,11 +15,11 @@ from dataclasses import dataclass, field, replace
 from data.events import Key, Melody, Meter, MusicError, Note
 from data.notation import format_notes
 from model.engine import EngineBusy, EngineStopped
-from studio.arrange_chords import degree_chord, harmonise, shifted, typed_chords
-from studio.arrange_melody import fit_bars, ornament, rule_variation, snap, window
-from studio.arrange_parts import ChordSpan, TrackNote, bass_span, comp_span, drum_bar, pulse, voice
-from studio.chord_symbols import ChordSymbol, parse_progression
-from studio.harmony import Harmonizer, default_harmonizer
+from studio.arrange.chord_symbols import ChordSymbol, parse_progression
+from studio.arrange.chords import degree_chord, harmonise, shifted, typed_chords
+from studio.arrange.parts import ChordSpan, TrackNote, bass_span, comp_span, drum_bar, pulse, voice
+from studio.arrange.sections import fit_bars, ornament, rule_variation, snap, window
+from studio.harmony.harmonizer import Harmonizer, default_harmonizer
 from studio.melody import Composer
 from studio.requests import LIMITS, MelodyRequest
 

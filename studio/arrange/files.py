@@ -9,8 +9,8 @@ from data.audio import midi_to_ogg
 from data.engraving import musicxml_to_pngs
 from data.midi import arrangement_to_midi
 from data.theory import score_to_musicxml
-from studio.arrange import Arrangement
-from studio.arrange_parts import TrackNote
+from studio.arrange.arranger import Arrangement
+from studio.arrange.parts import TrackNote
 from studio.render import Attachment, arrangement_overview_png
 
 SCORE_MAX_BARS = 24  # longer arrangements get a lead sheet (melody and chord symbols) instead of every staff
