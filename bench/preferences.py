@@ -2,7 +2,7 @@
 
     python -m bench.preferences [--users 200] [--rounds 30] [--report model/checkpoints/REPORT.md]
 
-Synthetic users, each with a hidden taste over the same features the bot sees (``studio.taste.profiles``):
+Synthetic users, each with a hidden taste over the same features the bot sees (``studio.taste.features``):
 community weights shared by everyone plus individual weights, a preferred tempo (a quadratic bump,
 not a linear feature), a favourite style and, for half the users, a density ceiling ("skips very dense
 melodies"). Utilities are standardized per user; users pick by softmax(utility / NOISE), so they are
@@ -30,7 +30,8 @@ import numpy as np
 
 from bench.report import write_section
 from data.events import MODE_OFFSET, PITCH_NAMES, STYLES, Key, Meter, Note
-from studio.taste.profiles import DEFAULTS, DIM, FEATURE_NAMES, GRIDS, TasteModel, features, raw_features, standardize
+from studio.taste.features import DEFAULTS, DIM, FEATURE_NAMES, features, raw_features, standardize
+from studio.taste.model import GRIDS, TasteModel
 
 REFRESH = True  # re-learn the users' spread around the community after every round
 NOISE = 0.5  # softmax temperature on standardized utility

@@ -11,8 +11,8 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.errors import report_error
+from bot.melody_reply import CandidateButton
 from bot.settings import Settings
-from bot.views import CandidateButton
 from studio.lyrics.lyricist import Lyricist
 from studio.melody import Composer
 from studio.store.base import REACTIONS, Store
@@ -37,7 +37,9 @@ class MusicGenius(commands.Bot):
         intents = discord.Intents.none()
         intents.guilds = True
         intents.guild_reactions = True  # 👍/👎 feedback; no message content needed
-        super().__init__(command_prefix=commands.when_mentioned, intents=intents, **options)
+        # Nothing a user typed (a theme, a title) may ping anyone when the bot echoes it.
+        super().__init__(command_prefix=commands.when_mentioned, intents=intents,
+                         allowed_mentions=discord.AllowedMentions.none(), **options)
         self.settings = settings
         self.composer = composer
         self.store = store

@@ -6,6 +6,8 @@ import io
 
 import discord
 
+from bot.errors import discord_syntax
+from studio.errors import render
 from studio.melody import MelodyResult
 from studio.render import Attachment
 
@@ -65,7 +67,7 @@ def melody_embed(result: MelodyResult, index: int = 0, total: int = 1) -> discor
     embed.add_field(name="Style", value=r.style)
     embed.add_field(name="Sampling", value=f"temperature {r.temperature}, top_p {r.top_p}")
     embed.add_field(name="RNG seed", value=str(r.seed))
-    embed.add_field(name="Reproduce", value=f"`{result.reproduce}`"[:1024], inline=False)
+    embed.add_field(name="Reproduce", value=render(result.reproduce, discord_syntax)[:1024], inline=False)
     if index == total - 1:
         embed.set_footer(text="React 👍 or 👎, or press a button, so I learn what you like.")
     return embed

@@ -9,9 +9,20 @@ from typing import TYPE_CHECKING
 
 import discord
 
-from data.events import Key, Melody, Meter, MusicError
-from data.midi import MAX_MIDI_BYTES
-from studio.inputs import MAX_NOTES, check_notes, check_tempo, melody_from_midi, melody_from_notes
+from bot.errors import discord_syntax
+from studio.errors import MusicError, cmd, opt, render
+from studio.inputs import (
+    EXAMPLE,
+    MAX_NOTES,
+    Key,
+    Melody,
+    Meter,
+    check_midi_size,
+    check_notes,
+    check_tempo,
+    melody_from_midi,
+    melody_from_notes,
+)
 from studio.melody import Composer
 
 if TYPE_CHECKING:
@@ -30,19 +41,19 @@ class MelodySource:
     stored: Melody | None = None  # the user's last /melody, or the melody of the message they picked
     origin: str = ""
     max_notes: int = MAX_NOTES
-    example: str = "`notes:E D C D E E E:h`"
+    example: str = EXAMPLE  # a ``studio.errors.opt`` or ``cmd`` mark
 
     @classmethod
     async def check(cls, bot: MusicGenius, user_id: int, *, notes: str | None = None, key: str | None = None,
                     meter: str | None = None, tempo: int | None = None, midi: discord.Attachment | None = None,
-                    max_notes: int = MAX_NOTES, example: str = "`notes:E D C D E E E:h`") -> MelodySource:
+                    max_notes: int = MAX_NOTES, example: str = EXAMPLE) -> MelodySource:
         """Every fast check (raises MusicError before the command defers, so mistakes are answered privately);
         without notes or a MIDI file, the user's last /melody is looked up."""
         source = cls(key=Key.parse(key) if key else None, meter=Meter.parse(meter) if meter else None,
                      tempo=tempo, midi=midi, max_notes=max_notes, example=example)
         check_tempo(tempo)
-        if midi is not None and midi.size > MAX_MIDI_BYTES:
-            raise MusicError("MIDI files must be under 1 MB. Upload a short .mid file, or type notes like `C E G`.")
+        if midi is not None:
+            check_midi_size(midi.size)
         if notes:
             check_notes(notes, max_notes, example)
             source.notes = notes
@@ -57,7 +68,7 @@ class MelodySource:
         shown = [g for g in await bot.store.generations_for_message(message.id) if g.command == "melody"]
         if not shown:
             raise MusicError("That message has no melody of mine. Use this on one of my /melody replies, or run "
-                             "`/melody notes:C E G` first.")
+                             f"{cmd('melody', notes='C E G')} first.")
         chosen = min(shown, key=lambda g: g.candidate)
         return cls(stored=Composer.restore(chosen.params, chosen.notes).melody,
                    origin="🎼 I used the melody of the message you picked.")
@@ -79,15 +90,16 @@ class MelodySource:
                 melody_from_notes, self.notes or "", self.key, self.meter, self.tempo, self.max_notes, self.example))
             origin = self.origin
         if given.key_guessed:
-            origin = f"{origin} Key {given.melody.key} (guessed from the notes; set `key:` to choose).".strip()
-        return given.melody, origin
+            origin = f"{origin} Key {given.melody.key} (guessed from the notes; set {opt('key')} to choose).".strip()
+        return given.melody, render(origin, discord_syntax)
 
 
 async def last_melody(bot: MusicGenius, user_id: int, example: str) -> Melody:
     """The first candidate of the user's most recent /melody reply."""
     recent = [g for g in await bot.store.generations(user_id, limit=20) if g.command == "melody"]
     if not recent:
-        raise MusicError(f"You have no melody yet. Run `/melody notes:C E G` first, or give me notes: {example}.")
+        raise MusicError(f"You have no melody yet. Run {cmd('melody', notes='C E G')} first, or give me notes: "
+                         f"{example}.")
     newest = [g for g in recent if g.message_id == recent[0].message_id] if recent[0].message_id else recent[:1]
     chosen = min(newest, key=lambda g: g.candidate)
     return Composer.restore(chosen.params, chosen.notes).melody

@@ -33,7 +33,7 @@ END_FADE_SECONDS = 0.25  # fade over the end of the tail so nothing clicks
 CUT_FADE_SECONDS = 1.0  # fade-out when the piece is cut at max_seconds
 TARGET_PEAK_DBFS = -1.0
 SILENCE_PEAK = 1e-5  # -100 dBFS: too quiet to normalise
-MAX_MIDI_BYTES = 4 * 1024 * 1024
+MAX_SYNTH_BYTES = 4 * 1024 * 1024
 ENCODE_BLOCK = 16384  # frames per Vorbis write: libvorbis overflows its stack on very large writes
 VORBIS_QUALITY = 0.6  # soundfile's compression_level: 0 = best quality, 1 = smallest
 
@@ -83,8 +83,8 @@ def _read_events(midi: bytes, max_seconds: float) -> list[tuple[float, mido.Mess
     """(seconds, message) for every channel message up to ``max_seconds``, all tracks merged, tempo applied."""
     if not midi:
         raise AudioError("That MIDI file is empty.")
-    if len(midi) > MAX_MIDI_BYTES:
-        raise AudioError(f"That MIDI file is too large to play (over {MAX_MIDI_BYTES // (1024 * 1024)} MB).")
+    if len(midi) > MAX_SYNTH_BYTES:
+        raise AudioError(f"That MIDI file is too large to play (over {MAX_SYNTH_BYTES // (1024 * 1024)} MB).")
     events: list[tuple[float, mido.Message]] = []
     now, cut = 0.0, False
     try:

@@ -10,6 +10,8 @@ import re
 from dataclasses import dataclass, field
 from fractions import Fraction
 
+from data.errors import MusicError
+
 TPQ = 12  # ticks per quarter note: 1/4 (sixteenth) = 3, 1/3 (triplet eighth) = 4
 PIANO_LOW, PIANO_HIGH = 21, 108  # A0 .. C8
 
@@ -35,10 +37,6 @@ MAJOR_SCALE = (0, 2, 4, 5, 7, 9, 11)
 # dotted 8th, quarter, dotted quarter, half, dotted half, whole, dotted whole.
 DURATIONS = (3, 4, 6, 8, 9, 12, 18, 24, 36, 48, 72)
 DURATION_NAMES = {3: "s", 4: "et", 6: "e", 8: "qt", 9: "e.", 12: "q", 18: "q.", 24: "h", 36: "h.", 48: "w", 72: "w."}
-
-
-class MusicError(ValueError):
-    """Bad musical input; the message is written for the user and says what to type instead."""
 
 
 def pitch_name(midi: int, flats: bool = False) -> str:
@@ -129,9 +127,18 @@ class Key:
         return cls(tonic % 12, mode, spelled)
 
 
+# How odd (additive) bars group their units into accents; other numerators over 4 not compound: threes, then the rest.
+ODD_GROUPS = {5: (3, 2), 7: (2, 2, 3), 8: (3, 3, 2), 10: (3, 3, 2, 2), 11: (3, 3, 3, 2)}
+
+
 @dataclass(frozen=True)
 class Meter:
-    """A time signature such as 6/8."""
+    """A time signature such as 6/8, and the one place its beats, groups and accents are worked out.
+
+    The unit is the denominator's note. A meter is compound when its numerator is a multiple of three above three
+    (6/8, 9/8, 12/8, 6/4, 6/2): the felt beat is a dotted unit, three units long. Otherwise the beat is the unit
+    (3/8 is three eighth beats, 2/2 two half-note beats). A tempo counts felt beats per minute.
+    """
 
     numerator: int = 4
     denominator: int = 4
@@ -139,6 +146,68 @@ class Meter:
     @property
     def bar_ticks(self) -> int:
         return self.numerator * 4 * TPQ // self.denominator
+
+    @property
+    def unit_ticks(self) -> int:
+        """The denominator's note: 12 (a quarter) in x/4, 6 in x/8, 24 in x/2."""
+        return 4 * TPQ // self.denominator
+
+    @property
+    def compound(self) -> bool:
+        return self.numerator % 3 == 0 and self.numerator > 3
+
+    @property
+    def beat_ticks(self) -> int:
+        """The felt beat: a dotted unit in compound meters (a dotted quarter in 6/8), else the unit."""
+        return 3 * self.unit_ticks if self.compound else self.unit_ticks
+
+    @property
+    def beats(self) -> int:
+        """Felt beats per bar: 6/8 has two, 3/8 three, 6/4 two, 5/4 five."""
+        return self.bar_ticks // self.beat_ticks
+
+    @property
+    def grouping(self) -> tuple[int, ...]:
+        """How the bar's units group into accents: 4/4 -> 1,1,1,1; 6/8 -> 3,3; 5/4 -> 3,2; 7/8 -> 2,2,3."""
+        n = self.numerator
+        if self.compound:
+            return (3,) * (n // 3)
+        if n <= 4:
+            return (1,) * n
+        return ODD_GROUPS.get(n, (3,) * (n // 3) + ((n % 3,) if n % 3 else ()))
+
+    @property
+    def group_starts(self) -> tuple[int, ...]:
+        """Tick position in the bar of each group of ``grouping``."""
+        starts = [0]
+        for size in self.grouping[:-1]:
+            starts.append(starts[-1] + size * self.unit_ticks)
+        return tuple(starts)
+
+    @property
+    def strong_ticks(self) -> frozenset[int]:
+        """Strong positions in the bar: the downbeat, plus the group start nearest the middle of a bar of four beats
+        (4/4, 12/8), of two compound beats (6/8, 6/4) or of uneven groups (5/4 -> beat 4, 7/8 -> the 3 of 2+2+3).
+        Bars of one to three beats (2/4, 2/2, 3/4, 3/8, 9/8) have the downbeat only."""
+        if self.beats == 4 or (self.compound and self.beats == 2) or self.group == "odd":
+            middle = min(self.group_starts[1:], key=lambda start: abs(2 * start - self.bar_ticks))
+            return frozenset({0, middle})
+        return frozenset({0})
+
+    @property
+    def group(self) -> str:
+        """The coarse family: 'compound', 'triple' (three simple beats), 'duple' (1, 2 or 4), else 'odd' (5/4, 7/8)."""
+        if self.compound:
+            return "compound"
+        return "triple" if self.beats == 3 else "duple" if self.beats in (1, 2, 4) else "odd"
+
+    def quarter_bpm(self, bpm: float) -> float:
+        """Quarter notes per minute at ``bpm`` felt beats per minute (6/8 at 110 is quarter = 165)."""
+        return bpm * self.beat_ticks / TPQ
+
+    def beat_bpm(self, quarter_bpm: float) -> float:
+        """Felt beats per minute at ``quarter_bpm`` quarter notes per minute (MIDI tempo is in quarters)."""
+        return quarter_bpm * TPQ / self.beat_ticks
 
     def __str__(self) -> str:
         return f"{self.numerator}/{self.denominator}"

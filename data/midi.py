@@ -11,21 +11,28 @@ from typing import Protocol
 
 import pretty_midi
 
-from data.events import DURATION_NAMES, PIANO_HIGH, PIANO_LOW, TPQ, Key, Melody, Meter, MusicError, Note
+from data.errors import MusicError, opt
+from data.events import DURATION_NAMES, PIANO_HIGH, PIANO_LOW, TPQ, Key, Melody, Meter, Note
 
 PROGRAM_PIANO = 0
+
+
+def _seconds_per_tick(bpm: float, meter: Meter) -> float:
+    """At ``bpm`` felt beats per minute (dotted quarters in 6/8); the file's tempo event counts quarters."""
+    return 60.0 / meter.quarter_bpm(bpm) / TPQ
 
 
 def melody_to_midi(
     melody: Melody, program: int = PROGRAM_PIANO, name: str = "Melody", lyrics: list[str | None] | None = None
 ) -> bytes:
-    """A one-track MIDI file with tempo, time signature and key signature meta events.
+    """A one-track MIDI file with tempo (in quarters: 6/8 at 100 is quarter = 150), time signature and key
+    signature meta events.
 
     ``lyrics`` (one text or None per note) become lyric meta events at the notes' onsets, UTF-8 encoded
     (karaoke style: DAWs and MuseScore show them; read them back with ``midi_lyrics``).
     """
-    pm = pretty_midi.PrettyMIDI(initial_tempo=melody.tempo)
-    seconds_per_tick = 60.0 / melody.tempo / TPQ
+    pm = pretty_midi.PrettyMIDI(initial_tempo=melody.meter.quarter_bpm(melody.tempo))
+    seconds_per_tick = _seconds_per_tick(melody.tempo, melody.meter)
     instrument = pretty_midi.Instrument(program=program, name=name)
     now = 0
     texts = list(lyrics or [])
@@ -91,10 +98,17 @@ class MidiSeed:
 
     notes: tuple[Note, ...]
     meter: Meter | None
-    tempo: int | None
+    tempo: int | None  # felt beats per minute of ``meter`` (of 4/4 without one): 6/8 at quarter = 150 reads 100
     track_name: str
     tracks: tuple[str, ...]  # the usable (pitched) tracks, described; ``track=i`` picks ``tracks[i]``
     dropped: int = 0  # pitched notes of the line after the first ``max_notes`` notes, left out
+
+    def tempo_in(self, meter: Meter) -> int | None:
+        """The file's speed in felt beats per minute of ``meter`` (a meter given instead of the file's)."""
+        if self.tempo is None:
+            return None
+        low, high = TEMPO_RANGE
+        return min(max(round(meter.beat_bpm((self.meter or Meter()).quarter_bpm(self.tempo))), low), high)
 
 
 @dataclass
@@ -224,14 +238,18 @@ def _scan_track(scan: _Scan, index: int, chunk: bytes) -> None:
             scan.parts[(index, channel)] = _Part(name, first_program.get(channel, 0), found)
 
 
+def check_midi_size(size: int) -> None:
+    """The one size limit on a MIDI file given as a melody (uploaded or named on the command line)."""
+    if size > MAX_MIDI_BYTES:
+        raise MusicError(f"MIDI files must be under {MAX_MIDI_BYTES // 1_000_000} MB. Give me just the melody as a "
+                         f"short .mid file, or type notes like {opt('notes', 'C E G')}.", "midi")
+
+
 def _scan(data: bytes) -> _Scan:
     """Check the header, then scan every track; raises MusicError for anything unreadable."""
     if not data:
         raise MusicError(f"That file is empty. {_UPLOAD}")
-    if len(data) > MAX_MIDI_BYTES:
-        raise MusicError(
-            "MIDI seeds must be under 1 MB. Upload just the melody as a short .mid file, or type notes like `C E G`."
-        )
+    check_midi_size(len(data))
     if data[:4] != b"MThd":
         raise MusicError(f"That file isn't a MIDI file. {_UPLOAD}")
     if len(data) < 14:
@@ -308,11 +326,12 @@ def _in_range(pitch: int) -> int:
     return pitch
 
 
-def _tempo(microseconds: int | None) -> int | None:
-    """Beats per minute, clamped to what the bot accepts; None when missing or absurd."""
+def _tempo(microseconds: int | None, meter: Meter) -> int | None:
+    """Felt beats per minute of ``meter`` (a MIDI tempo counts quarter notes), clamped to what the bot accepts;
+    None when missing or absurd."""
     if not microseconds:
         return None
-    bpm = 60_000_000 / microseconds
+    bpm = meter.beat_bpm(60_000_000 / microseconds)
     low, high = TEMPO_RANGE
     if not low / 2 <= bpm <= high * 2:
         return None
@@ -369,8 +388,8 @@ def seed_from_midi(data: bytes, track: int | None = None, max_notes: int = 64) -
         more = f" and {len(tracks) - 10} more" if len(tracks) > 10 else ""
         raise MusicError(
             f"That MIDI file has {len(tracks)} track{'s' * (len(tracks) != 1)} with notes: {listing}{more}. "
-            f"Pick one of those, e.g. `track: 1`, or leave the track out to use the highest voice."
-        )
+            f"Pick one of those, e.g. {opt('track', 1)}, or leave the track out to use the highest voice.",
+            "track", 1)
     top: dict[int, tuple[int, int]] = {}  # quantised start -> (pitch, end) of its highest (then longest) note
     for part in chosen:
         for start, end, pitch in part.notes:
@@ -392,7 +411,7 @@ def seed_from_midi(data: bytes, track: int | None = None, max_notes: int = 64) -
     meter = None
     if scan.meter is not None and 1 <= scan.meter[1] <= 12 and scan.meter[2] in (1, 2, 3):
         meter = Meter(scan.meter[1], 2 ** scan.meter[2])
-    tempo = _tempo(scan.tempo[1] if scan.tempo else None)
+    tempo = _tempo(scan.tempo[1] if scan.tempo else None, meter or Meter())
     return MidiSeed(tuple(kept), meter, tempo, track_name, tracks, dropped)
 
 
@@ -400,7 +419,7 @@ def melody_with_chords_to_midi(melody: Melody, chords: list[tuple[int, int, tupl
                                program: int = PROGRAM_PIANO, chord_program: int = 48) -> bytes:
     """``melody_to_midi`` plus a second track of block chords: (start tick, ticks, MIDI pitches) each."""
     pm = pretty_midi.PrettyMIDI(io.BytesIO(melody_to_midi(melody, program)))
-    seconds_per_tick = 60.0 / melody.tempo / TPQ
+    seconds_per_tick = _seconds_per_tick(melody.tempo, melody.meter)
     instrument = pretty_midi.Instrument(program=chord_program, name="Chords")
     for start, ticks, pitches in chords:
         for pitch in pitches:
@@ -423,9 +442,10 @@ class ArrangedTrack(Protocol):
 
 def arrangement_to_midi(tracks: Sequence[ArrangedTrack], tempo: int, meter: Meter, key: Key) -> bytes:
     """A multi-track MIDI file: one named instrument per track with its General MIDI program (drums on channel
-    10), and tempo, time signature and key signature events as ``melody_to_midi`` writes them."""
-    pm = pretty_midi.PrettyMIDI(initial_tempo=tempo)
-    seconds_per_tick = 60.0 / tempo / TPQ
+    10), and tempo (``tempo`` felt beats of ``meter`` a minute), time signature and key signature events as
+    ``melody_to_midi`` writes them."""
+    pm = pretty_midi.PrettyMIDI(initial_tempo=meter.quarter_bpm(tempo))
+    seconds_per_tick = _seconds_per_tick(tempo, meter)
     for track in tracks:
         instrument = pretty_midi.Instrument(program=track.program, is_drum=track.is_drum, name=track.name)
         for start, ticks, pitch, velocity in track.notes:

@@ -172,3 +172,17 @@ def format_notes(notes: list[Note] | tuple[Note, ...], bar_ticks: int, start: in
         if now // bar_ticks > before:
             parts.append("|")
     return " ".join(parts)
+
+
+ARROW = " ➜ "  # between the seed as typed and the continuation, in shown and stored note text
+
+
+def join_stored(seed: str, continuation: str) -> str:
+    """``C E G ➜ A4:e B4:e C5:q | …``: the seed exactly as typed, then the continuation."""
+    return f"{seed}{ARROW}{continuation}"
+
+
+def split_stored(text: str) -> tuple[str, str | None]:
+    """Shown or stored note text back to (seed, continuation); without the arrow, (text, None)."""
+    seed, arrow, continuation = (text or "").partition(ARROW)
+    return (seed, continuation) if arrow else (seed, None)

@@ -101,7 +101,7 @@ def estimate_key(notes: list[Note] | tuple[Note, ...]) -> Key:
 SEED_COLOUR = "#c8442a"  # the piano roll's seed orange, a shade darker so it reads on a staff
 _M21_SHARPS = ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B")
 _M21_FLATS = ("C", "D-", "D", "E-", "E", "F", "G-", "G", "A-", "A", "B-", "B")
-_PAD_RESTS = (48, 24, 18, 12, 6, 4, 3, 2, 1)  # rest lengths in ticks that fill an unfinished last bar
+_PAD_RESTS = (72, 48, 36, 24, 18, 12, 6, 4, 3, 2, 1)  # rest lengths in ticks that fill an unfinished last bar
 MAX_NOTES_PER_LINE = 32  # four bars of 4/4 eighths: what a 1600 px wide line holds at a readable size
 
 
@@ -124,15 +124,23 @@ def _spell(midi: int, scale: dict[int, str], flats: bool) -> pitch.Pitch:
     return p
 
 
-def _padding_rests(ticks: int, bar_ticks: int, compound: bool) -> list[int]:
-    """Rests (in ticks) that complete the bar after ``ticks``, each starting where its length may start."""
-    rests, now = [], ticks % bar_ticks
-    while now and now < bar_ticks:
-        fits = [t for t in _PAD_RESTS if t <= bar_ticks - now and now % t == 0]
-        allowed = [t for t in fits if t not in ((12, 24, 48) if compound else (18,))]
+def _padding_rests(ticks: int, m: Meter) -> list[int]:
+    """Rests (in ticks) that complete the bar after ``ticks``, each starting where its length may start; from an eighth
+    up, whole beats or even parts of one, counting quarters in simple meters (no quarter rests in 6/8, no dotted
+    quarters in 4/4 or 7/8)."""
+    beat = m.beat_ticks if m.compound else max(m.beat_ticks, TPQ)
+    rests, now = [], ticks % m.bar_ticks
+    while now and now < m.bar_ticks:
+        fits = [t for t in _PAD_RESTS if t <= m.bar_ticks - now and now % t == 0]
+        allowed = [t for t in fits if t < TPQ // 2 or t % beat == 0 or beat % t == 0]
         rests.append((allowed or fits)[0])
         now += rests[-1]
     return rests
+
+
+def _metronome(bpm: int, m: Meter) -> tempo.MetronomeMark:
+    """A metronome mark on the felt beat: the tempo counts dotted quarters in 6/8, halves in 2/2."""
+    return tempo.MetronomeMark(number=bpm, referent=note.Note(quarterLength=Fraction(m.beat_ticks, TPQ)))
 
 
 def _line_starts(melody: Melody) -> set[int]:
@@ -154,7 +162,7 @@ def _line_starts(melody: Melody) -> set[int]:
 def melody_to_musicxml(melody: Melody, title: str = "", lyrics: list[str | None] | None = None) -> bytes:
     """A melody as a one-staff MusicXML score (UTF-8 bytes) that MuseScore and verovio open.
 
-    Key and time signature, a quarter-note metronome mark, bars with tied notes across bar lines,
+    Key and time signature, a metronome mark on the felt beat, bars with tied notes across bar lines,
     beams and tuplets, pitches spelled for the key, the seed notes coloured like the piano roll's
     seed, and optional ``lyrics``: one syllable (or None) per note; a trailing '-' joins to the next.
     """
@@ -166,9 +174,7 @@ def melody_to_musicxml(melody: Melody, title: str = "", lyrics: list[str | None]
     part = stream.Part()
     part.partName = ""
     part.append([k, meter.TimeSignature(str(melody.meter)),
-                 tempo.MetronomeMark(number=melody.tempo, referent=note.Note(type="quarter"))])
-    bar_ticks = melody.meter.bar_ticks
-    compound = melody.meter.denominator == 8 and melody.meter.numerator % 3 == 0
+                 _metronome(melody.tempo, melody.meter)])
     syllables = list(lyrics or [])
     joined = False
     for i, n in enumerate(melody.notes):
@@ -185,7 +191,7 @@ def melody_to_musicxml(melody: Melody, title: str = "", lyrics: list[str | None]
             element.addLyric("-" + text if joined and not text.startswith("-") else text)
             joined = text.endswith("-")
         part.append(element)
-    for ticks in _padding_rests(melody.ticks, bar_ticks, compound):
+    for ticks in _padding_rests(melody.ticks, melody.meter):
         part.append(note.Rest(quarterLength=Fraction(ticks, TPQ)))
     part.insert(0, clef.bestClef(part, recurse=True))  # bass clef for low tunes; makeNotation's is per bar
     part.makeNotation(inPlace=True)
@@ -309,7 +315,7 @@ def score_to_musicxml(staves: list[Staff], k: Key, m: Meter, bpm: int, total_tic
         part.partName = name
         part.append([notation_key(k), meter.TimeSignature(str(m))])
         if index == 0:
-            part.append(tempo.MetronomeMark(number=bpm, referent=note.Note(type="quarter")))
+            part.append(_metronome(bpm, m))
         now = 0
         for start, ticks, pitches in events:
             if start > now:

@@ -47,3 +47,21 @@ class TrainConfig:
     clip: float = 1.0
     seed: int = 1234
     extra: dict = field(default_factory=dict)
+    lr_patience: int = 0  # epochs without improvement before the learning rate is halved
+
+
+@dataclass(frozen=True)
+class LyricTrainConfig:
+    """The lyric model's optimisation settings; the corpus is small, so epochs are short and patience is the
+    stopping rule."""
+
+    batch_size: int = 32
+    chunk_lines: int = 8  # lines per example: longer stanzas (Milton's verse paragraphs) are cut
+    min_count: int = 2  # rarer words are <unk>: half the vocabulary, 6% of the tokens
+    lr: float = 3e-3
+    weight_decay: float = 0.1  # AdamW's decoupled decay: with dropout 0.6, the sweep's best
+    max_epochs: int = 60
+    patience: int = 5
+    clip: float = 0.5
+    seed: int = 1234
+    lr_patience: int = 1

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
+from data.events import TPQ, Meter
 from model.config import CHECKPOINTS
 
 CHECKPOINT = CHECKPOINTS / "harmony.json"
@@ -77,18 +78,24 @@ def chord_pcs(root: int, intervals: tuple[int, ...]) -> tuple[int, ...]:
 
 
 # ---- training ---------------------------------------------------------------------------------
+def grain_ticks(grain: str, meter: Meter) -> int:
+    """One chord span of ``grain`` in ticks: a felt beat, half of a bar of an even number of beats, else a bar."""
+    if grain == "beat":
+        return meter.beat_ticks
+    if grain == "half" and meter.beats % 2 == 0:
+        return meter.bar_ticks // 2
+    return meter.bar_ticks
+
+
+# The chorales (``data.chorales``) are in num/4 time, one entry per quarter note: ``pos`` counts quarters.
 def strong(pos: int, num: int) -> bool:
-    """Beats 1 and 3 of 4/4, beat 1 of 3/4."""
-    return pos % 2 == 0 if num % 2 == 0 else pos == 0
+    """Whether quarter ``pos`` of a num/4 bar is on a strong beat (``Meter.strong_ticks``: 1 and 3 of 4/4)."""
+    return pos * TPQ in Meter(num, 4).strong_ticks
 
 
 def grain_stride(grain: str, num: int) -> int:
-    """Beats per span in a bar of ``num`` beats."""
-    if grain == "beat":
-        return 1
-    if grain == "half":
-        return num // 2 if num % 2 == 0 else num
-    return num
+    """Quarters per chord span of ``grain`` in a num/4 bar."""
+    return grain_ticks(grain, Meter(num, 4)) // TPQ
 
 
 def train(chorales: list[dict], vocab_size: int = VOCAB_SIZE, prior_weight: float = 10.0) -> dict:

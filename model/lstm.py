@@ -1,4 +1,5 @@
-"""The melody language model: Embedding -> LSTM -> Linear, with incremental decoding.
+"""The melody language model: Embedding -> LSTM -> Linear, with incremental decoding; the LSTM step and the
+checkpoint format both language models (this one and model.lyric_lstm's) share.
 
 Shapes: B batch, T time, E embed, H hidden, L layers, V vocabulary.
 """
@@ -6,6 +7,7 @@ Shapes: B batch, T time, E embed, H hidden, L layers, V vocabulary.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING, ClassVar
 
 import torch
 from torch import nn
@@ -13,6 +15,9 @@ from torch.nn.utils.rnn import pack_padded_sequence
 
 from model.config import LSTMConfig
 from model.vocab import Vocab
+
+if TYPE_CHECKING:
+    from model.lyric_lstm import LyricLSTM, LyricVocab
 
 State = tuple[torch.Tensor, torch.Tensor]  # (h, c), each (L, B, H)
 
@@ -37,6 +42,8 @@ def lstm_step(lstm: nn.LSTM, x: torch.Tensor, state: State) -> tuple[torch.Tenso
 
 class MelodyLSTM(nn.Module):
     """Next-token model over melody tokens."""
+
+    kind: ClassVar[str] = "melody"  # the checkpoint's name for this model
 
     def __init__(self, config: LSTMConfig, vocab_size: int) -> None:
         super().__init__()
@@ -81,22 +88,42 @@ class MelodyLSTM(nn.Module):
         return sum(p.numel() for p in self.parameters())
 
 
-def save_checkpoint(path: Path, model: MelodyLSTM, vocab: Vocab, **info: object) -> None:
-    """A self-describing checkpoint: config, vocabulary, weights and whatever ``info`` holds."""
+def save_checkpoint(path: Path, model: MelodyLSTM | LyricLSTM, vocab: Vocab | LyricVocab, *, half: bool = False,
+                    **info: object) -> None:
+    """The one checkpoint format of both models: ``{"kind", "config", "vocab", "state_dict", **info}``.
+
+    ``kind`` names the model class ("melody" or "lyrics"), ``vocab`` is the token list, and the weights are stored
+    on the CPU, as float16 when ``half`` (half the size). Written to a temporary file first, so a crash never
+    leaves a broken checkpoint behind.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
+    state = {k: v.detach().to("cpu", torch.float16 if half and v.is_floating_point() else v.dtype)
+             for k, v in model.state_dict().items()}
+    blob = {"kind": model.kind, "config": model.config.to_dict(), "vocab": vocab.itos, "state_dict": state, **info}
     tmp = path.with_suffix(".tmp")
-    torch.save(
-        {"config": model.config.to_dict(), "vocab": vocab.itos, "state_dict": model.state_dict(), **info},
-        tmp,
-    )
+    torch.save(blob, tmp)
     tmp.replace(path)
 
 
-def load_checkpoint(path: Path, device: str = "cpu") -> tuple[MelodyLSTM, Vocab, dict]:
-    """Load a checkpoint written by ``save_checkpoint``; the model is in eval mode."""
-    blob = torch.load(path, map_location=device, weights_only=True)
-    vocab = Vocab(blob["vocab"])
-    model = MelodyLSTM(LSTMConfig(**blob["config"]), len(vocab)).to(device)
-    model.load_state_dict(blob["state_dict"])
-    model.eval()
-    return model, vocab, blob
+def checkpoint_kind(blob: dict) -> str:
+    """The model a checkpoint holds; files saved before ``kind`` was written are told apart by their config."""
+    return blob.get("kind") or ("lyrics" if "embed_dropout" in blob["config"] else "melody")
+
+
+def load_checkpoint(
+    path: Path, device: str = "cpu", kind: str | None = None
+) -> tuple[MelodyLSTM | LyricLSTM, Vocab | LyricVocab, dict]:
+    """Load a checkpoint written by ``save_checkpoint``: the model (float32, eval mode), its vocabulary and the
+    whole stored dict. ``kind`` ("melody" or "lyrics"), when given, is checked against the file."""
+    from model.lyric_lstm import LyricConfig, LyricLSTM, LyricVocab  # imported here: lyric_lstm imports this module
+
+    blob = torch.load(path, map_location="cpu", weights_only=True)
+    found = checkpoint_kind(blob)
+    if kind is not None and found != kind:
+        raise ValueError(f"{path} holds a {found} model, not a {kind} one")
+    classes = {"melody": (MelodyLSTM, LSTMConfig, Vocab), "lyrics": (LyricLSTM, LyricConfig, LyricVocab)}
+    model_class, config_class, vocab_class = classes[found]
+    vocab = vocab_class(blob["vocab"])
+    model = model_class(config_class(**blob["config"]), len(vocab))
+    model.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in blob["state_dict"].items()})
+    return model.to(device).eval(), vocab, blob

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
-from pathlib import Path
+from typing import ClassVar
 
 import torch
 from torch import nn
@@ -81,6 +81,8 @@ class LyricConfig:
 class LyricLSTM(nn.Module):
     """Next-word model: Embedding -> LSTM -> Linear(H->E) -> tied output embedding."""
 
+    kind: ClassVar[str] = "lyrics"  # the checkpoint's name for this model
+
     def __init__(self, config: LyricConfig, vocab_size: int) -> None:
         super().__init__()
         self.config = config
@@ -123,21 +125,3 @@ class LyricLSTM(nn.Module):
     def num_params(self) -> int:
         return sum(p.numel() for p in self.parameters())
 
-
-def save_lyric_checkpoint(path: Path, model: LyricLSTM, vocab: LyricVocab, **info: object) -> None:
-    """Config, vocabulary, weights (stored as float16: half the size, no measurable loss) and ``info``."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    state = {k: v.detach().to("cpu", torch.float16) for k, v in model.state_dict().items()}
-    tmp = path.with_suffix(".tmp")
-    torch.save({"config": model.config.to_dict(), "vocab": vocab.itos, "state_dict": state, **info}, tmp)
-    tmp.replace(path)
-
-
-def load_lyric_checkpoint(path: Path, device: str = "cpu") -> tuple[LyricLSTM, LyricVocab, dict]:
-    """Load a checkpoint written by ``save_lyric_checkpoint`` (weights only, float32, eval mode)."""
-    blob = torch.load(path, map_location="cpu", weights_only=True)
-    vocab = LyricVocab(blob["vocab"])
-    model = LyricLSTM(LyricConfig(**blob["config"]), len(vocab))
-    model.load_state_dict({k: v.float() for k, v in blob["state_dict"].items()})
-    model.to(device).eval()
-    return model, vocab, blob

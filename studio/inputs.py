@@ -8,14 +8,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from data.events import Key, Melody, Meter, MusicError
+from data.errors import MusicError, opt
+from data.events import Key, Melody, Meter
+from data.midi import check_midi_size
 from data.notation import ParsedSeed, parse_seed
 from studio.melody import infer_key, midi_request
-from studio.requests import LIMITS
+from studio.options import DEFAULT_TEMPO, TEMPO
+
+__all__ = ["EXAMPLE", "MAX_NOTES", "GivenMelody", "Key", "Melody", "Meter", "check_midi_size", "check_notes",
+           "check_tempo", "melody_from_midi", "melody_from_notes"]
 
 MAX_NOTES = 256
-DEFAULT_TEMPO = 110
-EXAMPLE = "`notes:E D C D E E E:h`"
+EXAMPLE = opt("notes", "E D C D E E E:h")  # a message's example: see data.errors.opt
 
 
 @dataclass(frozen=True)
@@ -27,16 +31,14 @@ class GivenMelody:
 
 
 def check_tempo(tempo: int | None) -> None:
-    low, high = LIMITS["tempo"]
-    if tempo is not None and not low <= tempo <= high:
-        raise MusicError(f"`tempo` must be between {low} and {high} (you gave {tempo}). Try `tempo:100`.")
+    TEMPO.check(tempo)
 
 
 def check_notes(text: str, max_notes: int = MAX_NOTES, example: str = EXAMPLE) -> ParsedSeed:
     """Typed notes, parsed; raises MusicError when they can't be read or are only rests."""
     seed = parse_seed(text, max_notes=max_notes)
     if all(n.pitch is None for n in seed.notes):
-        raise MusicError(f"Your notes are only rests. Give me a melody, e.g. {example}.")
+        raise MusicError(f"Your notes are only rests. Give me a melody, e.g. {example}.", "notes")
     return seed
 
 
@@ -67,6 +69,7 @@ def melody_from_midi(data: bytes, key: Key | str | None = None, meter: Meter | s
                      tempo: int | None = None, track: int | None = None, max_notes: int = MAX_NOTES,
                      example: str = EXAMPLE) -> GivenMelody:
     """A MIDI file's melody (its top voice, or ``track`` counting from 1): the file's meter and tempo unless given."""
+    check_midi_size(len(data))
     given_meter = _meter(meter)
     check_tempo(tempo)
     request = midi_request(data, track, meter=str(given_meter) if given_meter else None, tempo=tempo)

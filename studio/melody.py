@@ -7,17 +7,19 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from data.events import PIANO_HIGH, PIANO_LOW, Key, Melody, Meter, MusicError, Note, control_tokens, encode_notes
+from data.errors import MusicError, cmd, opt
+from data.events import PIANO_HIGH, PIANO_LOW, Key, Melody, Meter, Note, control_tokens, encode_notes
 from data.midi import seed_from_midi
-from data.notation import MAX_SEED_NOTES, ParsedSeed, format_notes, parse_seed
+from data.notation import MAX_SEED_NOTES, ParsedSeed, format_notes, join_stored, parse_seed, split_stored
 from data.prepare import HIGHEST, LOWEST
 from model.config import MELODY_CHECKPOINT
-from model.engine import Engine
+from model.engine import Engine, EngineBusy
 from model.lstm import load_checkpoint
 from model.sample import MelodyGrammar, RhythmGrammar
 from model.vocab import Vocab
 from studio.lyrics.setting import rhythm_for_words
-from studio.requests import LIMITS, MelodyRequest
+from studio.options import DEFAULT_TEMPO, SEED_MAX
+from studio.requests import MelodyRequest
 
 DEFAULT_CHECKPOINT = MELODY_CHECKPOINT
 SINGING_RANGE = (57, 79)  # A3..G5: where words set to music are sung (a seed may reach beyond)
@@ -49,15 +51,15 @@ class MelodyResult:
         """Seed exactly as typed, then the continuation: ``C E G ➜ A4:e B4:e C5:q | ...``."""
         if not self.seed.typed:
             return self.continuation_text
-        return f"{self.seed.text} ➜ {self.continuation_text}"
+        return join_stored(self.seed.text, self.continuation_text)
 
     @property
     def reproduce(self) -> str:
+        """The command that writes this result again (a ``data.errors.cmd`` mark: each front end renders it)."""
         r = self.request
-        return (
-            f'/melody notes:"{r.notes}" bars:{r.bars} key:"{r.key}" meter:{r.meter} tempo:{r.tempo} '
-            f"style:{r.style} temperature:{r.temperature} top_p:{r.top_p} seed:{r.seed} count:1"
-        ) + (f' lyrics:"{self.words}"' if self.words else "")
+        words = {"lyrics": self.words} if self.words else {}
+        return cmd("melody", notes=r.notes, bars=r.bars, key=r.key, meter=r.meter, tempo=r.tempo, style=r.style,
+                   temperature=r.temperature, top_p=r.top_p, seed=r.seed, count=1, **words)
 
 
 def _fold(pitch: int | None) -> int | None:
@@ -84,11 +86,32 @@ class Composer:
         cls, checkpoint: Path = DEFAULT_CHECKPOINT, device: str = "cpu", max_batch: int = 64, max_queue: int = 256
     ) -> Composer:
         """Load the checkpoint and start its engine thread."""
-        model, vocab, info = load_checkpoint(checkpoint, device)
+        model, vocab, info = load_checkpoint(checkpoint, device, kind="melody")
         return cls(Engine(model, device, max_batch, max_queue).start(), vocab, info)
 
     def close(self) -> None:
         self.engine.stop()
+
+    @property
+    def busy(self) -> bool:
+        """The engine's queue is full: new requests would be refused."""
+        return self.engine.busy
+
+    def check_not_busy(self) -> None:
+        """EngineBusy (a message for the user) when a new request would be refused; call it before deferring."""
+        if self.busy:
+            raise EngineBusy()
+
+    @property
+    def meters(self) -> tuple[str, ...]:
+        """The meters the model has learned ('4/4', '6/8', ...)."""
+        return tuple(t.split(":", 1)[1] for t in self.vocab.itos if t.startswith("meter:"))
+
+    def check_meter(self, meter: Meter) -> None:
+        """MusicError unless the model can write in ``meter``."""
+        if str(meter) not in self.meters:
+            raise MusicError(f"I can't write in {meter} yet. Try one of: {', '.join(self.meters)} — e.g. "
+                             f"{opt('meter', '6/8')}.", "meter", "6/8")
 
     def validate(self, request: MelodyRequest) -> ParsedSeed:
         """Every check that needs no model (fast: call it before deferring); raises MusicError."""
@@ -96,26 +119,22 @@ class Composer:
             return self._validate_words(request)
         seed = parse_seed(request.notes)
         if all(n.pitch is None for n in seed.notes):
-            raise MusicError("Your seed has only rests. Add at least one note, e.g. `C E G`.")
+            raise MusicError(f"Your seed has only rests. Add at least one note, e.g. {opt('notes', 'C E G')}.", "notes")
         meter = request.parsed_meter
-        if f"meter:{meter}" not in self.vocab:
-            supported = ", ".join(t.split(":", 1)[1] for t in self.vocab.itos if t.startswith("meter:"))
-            raise MusicError(f"I can't write in {meter} yet. Try one of: {supported} — e.g. `meter:6/8`.")
+        self.check_meter(meter)
         seed_ticks = sum(n.ticks for n in seed.notes)
         if seed_ticks >= request.bars * meter.bar_ticks:
             need = -(-seed_ticks // meter.bar_ticks) + 4
             raise MusicError(
                 f"Your seed already fills {seed_ticks / meter.bar_ticks:.3g} bars of {meter}, so there's nothing left "
-                f"to continue with bars:{request.bars}. Ask for more bars, e.g. `bars:{need}`."
-            )
+                f"to continue with {opt('bars', request.bars)}. Ask for more bars, e.g. {opt('bars', need)}.",
+                "bars", need)
         return seed
 
     def _validate_words(self, request: MelodyRequest) -> ParsedSeed:
         """Checks for words set to music: a meter the model knows, words it can scan, an optional seed."""
         meter = request.parsed_meter
-        if f"meter:{meter}" not in self.vocab:
-            supported = ", ".join(t.split(":", 1)[1] for t in self.vocab.itos if t.startswith("meter:"))
-            raise MusicError(f"I can't write in {meter} yet. Try one of: {supported} — e.g. `meter:6/8`.")
+        self.check_meter(meter)
         rhythm_for_words(request.lyrics or "", meter)
         return parse_seed(request.notes) if request.notes.strip() else ParsedSeed((), ())
 
@@ -135,16 +154,16 @@ class Composer:
         """``request.count`` continuations, RNG seeds ``seed, seed+1, …``, generated concurrently."""
         request = request.with_seed()
         assert request.seed is not None
-        seeds = [(request.seed + i) % LIMITS["seed"][1] for i in range(request.count)]
+        seeds = [(request.seed + i) % SEED_MAX for i in range(request.count)]
         return list(await asyncio.gather(*[self.melody(replace(request, seed=s)) for s in seeds]))
 
     @staticmethod
     def restore(params: dict, text: str) -> MelodyResult:
         """A stored result back from its request parameters and note text (no model needed)."""
         request = MelodyRequest(**params)
-        seed_text, arrow, continuation_text = text.partition(" ➜ ")
-        if request.lyrics is not None and not arrow:  # words set without seed notes: all of it is new
-            seed_text, continuation_text = "", text
+        seed_text, continuation_text = split_stored(text)
+        if continuation_text is None:  # words set without seed notes: all of it is new
+            seed_text, continuation_text = ("", text) if request.lyrics is not None else (text, "")
         seed = parse_seed(seed_text) if seed_text.strip() else ParsedSeed((), ())
         everything = parse_seed(f"{seed_text} {continuation_text}", max_notes=100_000).notes
         key = request.parsed_key
@@ -200,9 +219,7 @@ class Composer:
 async def _set_words(composer: Composer, request: MelodyRequest, text: str) -> MelodyResult:
     """See ``Composer.set_words``."""
     meter = request.parsed_meter
-    if f"meter:{meter}" not in composer.vocab:
-        supported = ", ".join(t.split(":", 1)[1] for t in composer.vocab.itos if t.startswith("meter:"))
-        raise MusicError(f"I can't write in {meter} yet. Try one of: {supported} — e.g. `meter:6/8`.")
+    composer.check_meter(meter)
     rhythm = rhythm_for_words(text, meter)
     typed = parse_seed(request.notes) if (request.notes or "").strip() else ParsedSeed((), ())
     given = [n.pitch for n in typed.notes if n.pitch is not None]
@@ -239,11 +256,12 @@ async def _set_words(composer: Composer, request: MelodyRequest, text: str) -> M
 def midi_request(data: bytes, track: int | None = None, **options: Any) -> MelodyRequest:
     """A request whose notes are a MIDI file's melody as text (so it reproduces like typed notes).
 
-    ``track`` counts from 1 (None: the top voice); the file's meter and tempo fill options left None.
+    ``track`` counts from 1 (None: the top voice); the file's meter and tempo fill options left None (the file's
+    speed counted in the beats of the meter used: dotted quarters in 6/8).
     """
     seed = seed_from_midi(data, None if track is None else track - 1)
     meter = options.pop("meter", None) or (str(seed.meter) if seed.meter else "4/4")
-    tempo = options.pop("tempo", None) or seed.tempo or 110
+    tempo = options.pop("tempo", None) or seed.tempo_in(Meter.parse(meter)) or DEFAULT_TEMPO
     text = format_notes(seed.notes, Meter.parse(meter).bar_ticks)
     return MelodyRequest(notes=text, meter=meter, tempo=tempo, **options)
 

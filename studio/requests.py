@@ -1,61 +1,46 @@
-"""Validated, frozen requests: every bad option becomes a MusicError with an example to type."""
+"""Validated, frozen requests: every bad option becomes a MusicError that names it and shows a good value."""
 
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
-from data.events import STYLES, Key, Meter, MusicError
-
-LIMITS = {
-    "bars": (1, 64),
-    "temperature": (0.1, 2.0),
-    "top_p": (0.1, 1.0),
-    "tempo": (30, 300),
-    "seed": (0, 2**31 - 1),
-    "count": (1, 3),
-}
-MAX_LYRICS = 1000  # characters of words that /melody lyrics: sets to music
+from data.errors import MusicError, opt
+from data.events import Key, Meter
+from studio.options import MAX_LYRICS, MELODY, SEED_MAX
 
 
-def _check_range(name: str, value: float, example: str) -> None:
-    low, high = LIMITS[name]
-    if not low <= value <= high:
-        raise MusicError(f"`{name}` must be between {low} and {high} (you gave {value}). Try `{name}:{example}`.")
+def random_seed() -> int:
+    """A fresh RNG seed, in the range users may type."""
+    return random.randrange(SEED_MAX)
 
 
 @dataclass(frozen=True)
 class MelodyRequest:
-    """What `/melody` and `musicgenius melody` ask for."""
+    """What `/melody` and `musicgenius melody` ask for; defaults come from the option table."""
 
     notes: str
-    bars: int = 8
-    temperature: float = 1.0
-    top_p: float = 0.95
+    bars: int = MELODY["bars"].default
+    temperature: float = MELODY["temperature"].default
+    top_p: float = MELODY["top_p"].default
     seed: int | None = None
     key: str | None = None
-    meter: str = "4/4"
-    tempo: int = 110
-    style: str = "irish"
-    count: int = 3  # candidates in one reply
+    meter: str = MELODY["meter"].default
+    tempo: int = MELODY["tempo"].default
+    style: str = MELODY["style"].default
+    count: int = MELODY["count"].default  # candidates in one reply
     lyrics: str | None = None  # words to set: one note per syllable, rhythm from their stress (``bars`` is ignored)
 
     def __post_init__(self) -> None:
-        _check_range("bars", self.bars, "8")
-        _check_range("temperature", self.temperature, "1.0")
-        _check_range("top_p", self.top_p, "0.95")
-        _check_range("tempo", self.tempo, "110")
-        _check_range("count", self.count, "3")
-        if self.seed is not None:
-            _check_range("seed", self.seed, "42")
-        if self.style not in STYLES:
-            raise MusicError(f"Unknown style '{self.style}'. Choose one of: {', '.join(STYLES)} — e.g. `style:irish`.")
+        for field in fields(self):
+            if field.name in MELODY and field.name != "notes":
+                MELODY[field.name].check(getattr(self, field.name))
         if self.key:
             Key.parse(self.key)
         Meter.parse(self.meter)
         if self.lyrics is not None and len(self.lyrics) > MAX_LYRICS:
             raise MusicError(f"Your words are {len(self.lyrics)} characters long; I set at most {MAX_LYRICS}. "
-                             "Try a verse or two, e.g. `lyrics:Twinkle twinkle little star`.")
+                             f"Try a verse or two, e.g. {opt('lyrics', 'Twinkle twinkle little star')}.", "lyrics")
 
     @property
     def parsed_key(self) -> Key | None:
@@ -69,4 +54,4 @@ class MelodyRequest:
         """The same request with a concrete RNG seed, so the reply can say how to reproduce it."""
         if self.seed is not None:
             return self
-        return MelodyRequest(**{**self.__dict__, "seed": random.randrange(LIMITS["seed"][1])})
+        return MelodyRequest(**{**self.__dict__, "seed": random_seed()})

@@ -9,31 +9,20 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.cogs.compose import METERS, key_choices
+from bot.autocomplete import band_meter_autocomplete, key_autocomplete
 from bot.replies import MAX_CONTENT, fit_attachments, to_files
 from bot.sources import MelodySource
-from data.events import MusicError
-from studio.arrange.arranger import FORMS, INSTRUMENTS, STYLES, Arrangement, ArrangeRequest, arrange
+from studio.arrange.arranger import Arrangement, ArrangeRequest, arrange
 from studio.arrange.files import arrangement_files, describe, instruments_line
+from studio.errors import MusicError, cmd, opt
+from studio.options import ARRANGE, FORMS, option_help
 from studio.render import Attachment
 
 if TYPE_CHECKING:
     from bot.client import MusicGenius
 
 TIME_LIMIT = 300.0  # seconds for the whole arrangement, well inside the 15 minutes an interaction lives
-EXAMPLE = "`/arrange notes:E D C D E E E:h D:q D D:h E:q G G:h form:AABA style:folk band`"
-OPTION_HELP = {
-    "notes": "The melody, e.g. E D C D E E E:h (default: your last /melody)",
-    "key": 'Key, e.g. "G major", "E minor" (default: guessed from the notes)',
-    "meter": "Time signature, e.g. 4/4, 3/4, 6/8, 5/4, 7/8 (default 4/4)",
-    "tempo": "Beats per minute (30-300; default: the melody's, or 110)",
-    "form": "Sections after the intro: A is your melody, B a new one from the model (default AABA)",
-    "style": "folk band, piano ballad, rock or chorale (default folk band)",
-    "instruments": "Who plays the chords (default: the style's own)",
-    "chords": "Your chords, one per bar: C Am F G7 — or bars: | C | Am | F G7 | C | (default: I choose)",
-    "midi": "A MIDI file whose top voice is the melody",
-    "seed": "RNG seed for the B melody: the same seed gives the same arrangement",
-}
+EXAMPLE = cmd("arrange", notes="E D C D E E E:h D:q D D:h E:q G G:h", form="AABA", style="folk band")
 
 
 class Arranger(commands.Cog):
@@ -54,10 +43,11 @@ class Arranger(commands.Cog):
         await self.reply(interaction, source, ArrangeRequest())
 
     @app_commands.command(name="arrange", description="Arrange a melody for a band: sections, chords, bass, drums")
-    @app_commands.describe(**OPTION_HELP)
+    @app_commands.describe(**option_help("arrange"))
     @app_commands.choices(form=[app_commands.Choice(name=f, value=f) for f in FORMS],
-                          style=[app_commands.Choice(name=s, value=s) for s in STYLES],
-                          instruments=[app_commands.Choice(name=i, value=i) for i in INSTRUMENTS])
+                          style=[app_commands.Choice(name=s, value=s) for s in ARRANGE["style"].choices],
+                          instruments=[app_commands.Choice(name=i, value=i) for i in ARRANGE["instruments"].choices])
+    @app_commands.autocomplete(key=key_autocomplete, meter=band_meter_autocomplete)
     async def arrange(
         self,
         interaction: discord.Interaction,
@@ -65,8 +55,8 @@ class Arranger(commands.Cog):
         key: str | None = None,
         meter: str | None = None,
         tempo: int | None = None,
-        form: str = "AABA",
-        style: str = "folk band",
+        form: str = ARRANGE["form"].default,
+        style: str = ARRANGE["style"].default,
         instruments: str | None = None,
         chords: str | None = None,
         midi: discord.Attachment | None = None,
@@ -80,14 +70,6 @@ class Arranger(commands.Cog):
         await interaction.response.defer(thinking=True)
         await self.reply(interaction, source, request)
 
-    @arrange.autocomplete("key")
-    async def _key_choices(self, _: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
-        return key_choices(current)
-
-    @arrange.autocomplete("meter")
-    async def _meter_choices(self, _: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
-        return [app_commands.Choice(name=m, value=m) for m in (*METERS, "5/4", "7/8") if current.strip() in m][:25]
-
     async def reply(self, interaction: discord.Interaction, source: MelodySource, request: ArrangeRequest) -> None:
         """Arrange the source's melody and answer the (deferred) interaction."""
         try:
@@ -98,7 +80,7 @@ class Arranger(commands.Cog):
                                                                          f"arrangement-{result.seed}")
         except TimeoutError:
             raise MusicError("That arrangement took too long. Try a shorter melody or a simpler form, e.g. "
-                             "`form:AB`.") from None
+                             f"{opt('form', 'AB')}.", "form", "AB") from None
         content, overflow = arrangement_content(result, origin)
         if overflow is not None:
             files.insert(0, overflow)

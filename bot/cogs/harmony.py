@@ -9,25 +9,18 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.autocomplete import key_autocomplete, meter_autocomplete
 from bot.replies import MAX_CONTENT, fit_attachments, to_files
 from bot.sources import MelodySource
-from data.events import Melody, MusicError
-from studio.harmony.harmonizer import HARMONY_STYLES, RHYTHMS, HarmonyResult, default_harmonizer, harmony_files
+from studio.errors import cmd
+from studio.harmony.harmonizer import HarmonyResult, harmonize_melody, harmony_files
+from studio.options import CHORDS, option_help
 from studio.render import Attachment
 
 if TYPE_CHECKING:
     from bot.client import MusicGenius
 
-EXAMPLE = "`/chords notes:E D C D E E E:h key:C meter:4/4`"
-OPTION_HELP = {
-    "notes": "The melody to harmonise, e.g. E D C D E E E:h (default: your last /melody)",
-    "key": 'Key, e.g. "G major", "E minor", "D dorian" (default: guessed from the notes)',
-    "meter": "Time signature, e.g. 4/4, 3/4, 6/8 (default 4/4)",
-    "rhythm": "How often the chord changes: every beat, half bar or bar (default beat)",
-    "style": "chorale (learned from Bach), pop (I IV V vi) or jazz (sevenths, ii-V-I)",
-    "midi": "A MIDI file whose top voice to harmonise",
-    "tempo": "Beats per minute (30-300; default: the melody's, or 110)",
-}
+EXAMPLE = cmd("chords", notes="E D C D E E E:h", key="C", meter="4/4")
 
 
 class Harmony(commands.Cog):
@@ -48,42 +41,39 @@ class Harmony(commands.Cog):
         await self.reply(interaction, source)
 
     @app_commands.command(name="chords", description="Chords for a melody: symbols, roman numerals, score, MIDI, audio")
-    @app_commands.describe(**OPTION_HELP)
-    @app_commands.choices(rhythm=[app_commands.Choice(name=r, value=r) for r in RHYTHMS],
-                          style=[app_commands.Choice(name=s, value=s) for s in HARMONY_STYLES])
+    @app_commands.describe(**option_help("chords"))
+    @app_commands.choices(rhythm=[app_commands.Choice(name=r, value=r) for r in CHORDS["rhythm"].choices],
+                          style=[app_commands.Choice(name=s, value=s) for s in CHORDS["style"].choices])
+    @app_commands.autocomplete(key=key_autocomplete, meter=meter_autocomplete)
     async def chords(
         self,
         interaction: discord.Interaction,
         notes: str | None = None,
         key: str | None = None,
         meter: str | None = None,
-        rhythm: str = "beat",
-        style: str = "chorale",
+        rhythm: str = CHORDS["rhythm"].default,
+        style: str = CHORDS["style"].default,
         midi: discord.Attachment | None = None,
         tempo: int | None = None,
     ) -> None:
-        if rhythm not in RHYTHMS or style not in HARMONY_STYLES:
-            raise MusicError(f"Pick rhythm from {', '.join(RHYTHMS)} and style from {', '.join(HARMONY_STYLES)}.")
+        CHORDS["rhythm"].check(rhythm)
+        CHORDS["style"].check(style)
         source = await MelodySource.check(self.bot, interaction.user.id, notes=notes, key=key, meter=meter,
                                           tempo=tempo, midi=midi, example=EXAMPLE)
         await interaction.response.defer(thinking=True)
         await self.reply(interaction, source, rhythm, style)
 
-    async def reply(self, interaction: discord.Interaction, source: MelodySource, rhythm: str = "beat",
-                    style: str = "chorale") -> None:
+    async def reply(self, interaction: discord.Interaction, source: MelodySource,
+                    rhythm: str = CHORDS["rhythm"].default, style: str = CHORDS["style"].default) -> None:
         """Harmonise the source's melody and answer the (deferred) interaction."""
         melody, origin = await source.resolve()
         loop = asyncio.get_running_loop()
-        result = await loop.run_in_executor(None, self._harmonise, melody, rhythm, style)
+        result = await loop.run_in_executor(None, harmonize_melody, melody, rhythm, style)
         files = await loop.run_in_executor(None, harmony_files, result, f"chords-{style}", "Harmonisation")
         content, overflow = chords_content(result, origin)
         if overflow is not None:
             files.insert(0, overflow)
         await interaction.followup.send(content, files=to_files(fit_attachments(files, interaction.filesize_limit)))
-
-    @staticmethod
-    def _harmonise(melody: Melody, rhythm: str, style: str) -> HarmonyResult:
-        return default_harmonizer().harmonize(melody, rhythm, style)
 
 
 def chords_content(result: HarmonyResult, source: str = "") -> tuple[str, Attachment | None]:

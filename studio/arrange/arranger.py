@@ -8,28 +8,28 @@ symbols or the Harmonizer's. All of it is CPU work except ``arrange``, the one c
 from __future__ import annotations
 
 import asyncio
-import random
 import re
 from dataclasses import dataclass, field, replace
 
-from data.events import Key, Melody, Meter, MusicError, Note
+from data.errors import MusicError, opt
+from data.events import Key, Melody, Meter, Note
 from data.notation import format_notes
 from model.engine import EngineBusy, EngineStopped
 from studio.arrange.chord_symbols import ChordSymbol, parse_progression
-from studio.arrange.chords import degree_chord, harmonise, shifted, typed_chords
+from studio.arrange.chords import degree_chord, section_chords, shifted, typed_chords
 from studio.arrange.parts import ChordSpan, TrackNote, bass_span, comp_span, drum_bar, pulse, voice
 from studio.arrange.sections import fit_bars, ornament, rule_variation, snap, window
 from studio.harmony.harmonizer import Harmonizer, default_harmonizer
 from studio.melody import Composer
-from studio.requests import LIMITS, MelodyRequest
+from studio.options import ARRANGE
+from studio.requests import MelodyRequest, random_seed
 
 MAX_SECTION_BARS = 8
 MIN_SECTION_BARS = 4  # a shorter tune is continued to this length by the melody model before it becomes A
 INTRO_BARS = OUTRO_BARS = 2
 MODEL_TIMEOUT = 30.0  # seconds the Composer may take for a B section before the rule takes over
-FORMS = ("AABA", "ABAB", "ABA", "AAB", "AB", "A", "verse-chorus")
-FORM_EXAMPLE = "`form:AABA`, `form:verse-chorus` or letters A and B such as `form:AABB` (at most 6 sections)"
-INSTRUMENTS = ("piano", "guitar", "strings", "organ")
+FORM_EXAMPLE = (f"{opt('form', 'AABA')}, {opt('form', 'verse-chorus')} or letters A and B such as "
+                f"{opt('form', 'AABB')} (at most 6 sections)")
 
 
 @dataclass(frozen=True)
@@ -46,7 +46,7 @@ class Style:
     loud: int = 0  # added to every velocity
 
 
-STYLES = {
+BANDS = {
     "folk band": Style(("Fiddle", 40), "guitar", ("Fingered bass", 33, "root-fifth"), "light", "pop", "irish"),
     "piano ballad": Style(("Flute", 73), "piano", ("Acoustic bass", 32, "held"), "soft", "pop", "european",
                           pad=True, loud=-12),
@@ -71,7 +71,7 @@ def form_letters(form: str) -> tuple[list[str], bool]:
     if text.lower().replace(" ", "-") in ("verse-chorus", "vc"):
         return list("ABAB"), True
     if not re.fullmatch(r"[ABab]{1,6}", text):
-        raise MusicError(f"I can't use the form '{form}'. Try {FORM_EXAMPLE}.")
+        raise MusicError(f"I can't use the form '{form}'. Try {FORM_EXAMPLE}.", "form", "AABA")
     return list(text.upper()), False
 
 
@@ -79,8 +79,8 @@ def form_letters(form: str) -> tuple[list[str], bool]:
 class ArrangeRequest:
     """What `/arrange` asks for; checked on creation (bad options raise MusicError with an example)."""
 
-    form: str = "AABA"
-    style: str = "folk band"
+    form: str = ARRANGE["form"].default
+    style: str = ARRANGE["style"].default
     tempo: int | None = None
     instruments: str | None = None  # overrides the style's chord instrument
     chords: str | None = None  # chord symbols, else the Harmonizer chooses
@@ -88,17 +88,8 @@ class ArrangeRequest:
 
     def __post_init__(self) -> None:
         form_letters(self.form)
-        if self.style not in STYLES:
-            raise MusicError(f"Unknown style '{self.style}'. Choose one of: {', '.join(STYLES)} — e.g. "
-                             f"`style:rock`.")
-        if self.instruments is not None and self.instruments not in INSTRUMENTS:
-            raise MusicError(f"Unknown instrument '{self.instruments}'. Choose one of: {', '.join(INSTRUMENTS)} — "
-                             f"e.g. `instruments:piano`.")
-        low, high = LIMITS["tempo"]
-        if self.tempo is not None and not low <= self.tempo <= high:
-            raise MusicError(f"`tempo` must be between {low} and {high} (you gave {self.tempo}). Try `tempo:100`.")
-        if self.seed is not None and not LIMITS["seed"][0] <= self.seed <= LIMITS["seed"][1]:
-            raise MusicError(f"`seed` must be between 0 and {LIMITS['seed'][1]}. Try `seed:42`.")
+        for name in ("style", "instruments", "tempo", "seed"):
+            ARRANGE[name].check(getattr(self, name))
         if self.chords:
             parse_progression(self.chords)
 
@@ -214,7 +205,7 @@ async def lengthen(composer: Composer, melody: Melody, request: ArrangeRequest) 
     try:
         asked = MelodyRequest(notes=format_notes(melody.notes, bar, flats=melody.key.uses_flats),
                               bars=MIN_SECTION_BARS, key=str(melody.key), meter=str(melody.meter),
-                              tempo=melody.tempo, style=STYLES[request.style].model_style, seed=request.seed,
+                              tempo=melody.tempo, style=BANDS[request.style].model_style, seed=request.seed,
                               temperature=0.9, count=1)
         result = await asyncio.wait_for(composer.melody(asked), MODEL_TIMEOUT)
     except (MusicError, EngineBusy, EngineStopped, TimeoutError):
@@ -243,8 +234,9 @@ class _Plan:
 def plan(request: ArrangeRequest, melody: Melody, harmonizer: Harmonizer | None = None) -> _Plan:
     """Trim the melody to whole bars (at most ``MAX_SECTION_BARS``) and choose its chords (CPU work)."""
     if all(n.pitch is None for n in melody.notes):
-        raise MusicError("That melody has no notes, only rests. Give me a tune, e.g. `notes:E D C D E E E:h`.")
-    style, key, meter = STYLES[request.style], melody.key, melody.meter
+        raise MusicError("That melody has no notes, only rests. Give me a tune, e.g. "
+                         f"{opt('notes', 'E D C D E E E:h')}.", "notes")
+    style, key, meter = BANDS[request.style], melody.key, melody.meter
     a_notes, cut = fit_bars(melody.notes, min(melody.bars, MAX_SECTION_BARS), meter.bar_ticks)
     bars = sum(n.ticks for n in a_notes) // meter.bar_ticks
     remarks = []
@@ -261,8 +253,8 @@ def plan(request: ArrangeRequest, melody: Melody, harmonizer: Harmonizer | None 
         if len(progression) > bars:
             remarks.append(f"🎹 Your chords cover {len(progression)} bars and A has {bars}: I used the first {bars}.")
     else:
-        a_chords = harmonise(harmonizer or default_harmonizer(), a_notes, key, meter, style.harmony)
-    seed = request.seed if request.seed is not None else random.randrange(LIMITS["seed"][1])
+        a_chords = section_chords(harmonizer or default_harmonizer(), a_notes, key, meter, style.harmony)
+    seed = request.seed if request.seed is not None else random_seed()
     return _Plan(request, style, key, meter, request.tempo or melody.tempo, seed, a_notes, a_chords, remarks)
 
 
@@ -288,7 +280,7 @@ def build(p: _Plan, b_notes: tuple[Note, ...] | None, b_how: str, harmonizer: Ha
     letters, named = form_letters(p.request.form)
     b_chords: list[ChordSpan] = []
     if b_notes is not None:
-        b_chords = harmonise(harmonizer or default_harmonizer(), b_notes, key, p.meter, p.style.harmony)
+        b_chords = section_chords(harmonizer or default_harmonizer(), b_notes, key, p.meter, p.style.harmony)
         b_notes = _in_key(b_notes, b_chords, key)
         if p.request.chords:
             a, b = ("The verses play", "the choruses get") if named else ("A plays", "B's new melody gets")

@@ -17,7 +17,8 @@ def harmony_rhythm(meter: Meter, style: str) -> str:
     return "half-bar" if beats == 4 else "bar"
 
 
-def harmonise(harmonizer: Harmonizer, notes: tuple[Note, ...], key: Key, meter: Meter, style: str) -> list[ChordSpan]:
+def section_chords(harmonizer: Harmonizer, notes: tuple[Note, ...], key: Key, meter: Meter,
+                   style: str) -> list[ChordSpan]:
     """The Harmonizer's chords for a section, a chord repeated within a bar merged into one span."""
     result = harmonizer.harmonize(Melody(notes, key, meter), harmony_rhythm(meter, style), style)
     spans: list[ChordSpan] = []

@@ -73,21 +73,12 @@ class Pulse:
         return [i == 0 or (i % 2 == 0 and i != n - 1) for i in range(n)]
 
 
-ODD_GROUPS = {5: (3, 2), 7: (2, 2, 3), 8: (3, 3, 2), 10: (3, 3, 2, 2), 11: (3, 3, 3, 2)}
-
-
 def pulse(meter: Meter) -> Pulse:
-    """4/4 -> four single beats, 6/8 -> 3+3 eighths, 5/4 -> 3+2 quarters, 7/8 -> 2+2+3 eighths."""
-    n = meter.numerator
-    unit = meter.bar_ticks // n
-    if n % 3 == 0 and n > 3:
-        groups: tuple[int, ...] = (3,) * (n // 3)
-    elif n <= 4:
-        groups = (1,) * n
-    else:
-        groups = ODD_GROUPS.get(n, (3,) * (n // 3) + ((n % 3,) if n % 3 else ()))
+    """The meter's units and ``Meter.grouping`` (4/4 -> 1+1+1+1, 6/8 -> 3+3 eighths, 5/4 -> 3+2, 7/8 -> 2+2+3),
+    subdivided in eighths under quarter (and longer) units."""
+    unit = meter.unit_ticks
     sub = unit // 2 if meter.denominator <= 4 and unit % 2 == 0 else unit
-    return Pulse(unit, groups, sub)
+    return Pulse(unit, meter.grouping, sub)
 
 
 # ---- voicings ------------------------------------------------------------------------------------

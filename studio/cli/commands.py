@@ -9,12 +9,11 @@ import shlex
 from collections.abc import Sequence
 from pathlib import Path
 
-from data.events import MusicError
-from data.midi import MAX_MIDI_BYTES
 from studio.arrange.arranger import ArrangeRequest, arrange
 from studio.arrange.files import arrangement_files, describe, instruments_line
-from studio.harmony.harmonizer import default_harmonizer, harmony_files
-from studio.inputs import GivenMelody, melody_from_midi, melody_from_notes
+from studio.errors import MusicError, cmd, opt
+from studio.harmony.harmonizer import harmonize_melody, harmony_files
+from studio.inputs import GivenMelody, check_midi_size, melody_from_midi, melody_from_notes
 from studio.lyrics.lyricist import Inspiration, Lyricist, LyricLine, LyricRequest, Verse, parse_syllables
 from studio.lyrics.setting import underlay
 from studio.melody import Composer
@@ -26,8 +25,7 @@ _MARKDOWN = re.compile(r"\*\*|`")
 def read_midi(path: Path) -> bytes:
     """The bytes of a MIDI file named on the command line; MusicError when it can't be read or is too big."""
     try:
-        if path.stat().st_size > MAX_MIDI_BYTES:
-            raise MusicError(f"`{path}` is over 1 MB. Give me a short .mid file, or type notes like \"C E G\".")
+        check_midi_size(path.stat().st_size)
         return path.read_bytes()
     except OSError as exc:
         raise MusicError(f"I can't read `{path}`: {exc.strerror}. Give the path of a .mid file.") from None
@@ -62,7 +60,7 @@ def again(*words: object) -> str:
 def given_melody(args: argparse.Namespace, example: str) -> tuple[GivenMelody, str]:
     """The melody of ``--midi`` or the typed notes, and a sentence saying where it came from and its key."""
     if args.midi is not None and args.notes:
-        raise MusicError(f"Give me either typed notes or a MIDI file (--midi), not both, e.g. {example}.")
+        raise MusicError(f"Give me either typed notes or a MIDI file ({opt('midi')}), not both, e.g. {example}.")
     if args.midi is not None:
         track = getattr(args, "track", None)
         given = melody_from_midi(read_midi(args.midi), args.key, args.meter, args.tempo, track, example=example)
@@ -71,7 +69,8 @@ def given_melody(args: argparse.Namespace, example: str) -> tuple[GivenMelody, s
         given = melody_from_notes(args.notes, args.key, args.meter, args.tempo, example=example)
         origin = ""
     else:
-        raise MusicError(f"Give me a melody: type notes, e.g. {example}, or give a MIDI file with `--midi song.mid`.")
+        raise MusicError(f"Give me a melody: type notes, e.g. {example}, or give a MIDI file with "
+                         f"{opt('midi', 'song.mid')}.")
     if given.key_guessed:
         origin = f"{origin} Key {given.melody.key} (guessed from the notes; give --key to choose).".strip()
     return given, origin
@@ -79,8 +78,8 @@ def given_melody(args: argparse.Namespace, example: str) -> tuple[GivenMelody, s
 
 # ---- chords --------------------------------------------------------------------------------------
 async def run_chords(args: argparse.Namespace) -> int:
-    given, origin = given_melody(args, '`musicgenius chords "E D C D E E E:h" --key C`')
-    result = default_harmonizer().harmonize(given.melody, args.rhythm, args.style)
+    given, origin = given_melody(args, cmd("chords", notes="E D C D E E E:h", key="C"))
+    result = harmonize_melody(given.melody, args.rhythm, args.style)
     m = result.melody
     lines = [f"Chords in {m.key} · {m.meter} · {m.tempo} bpm · one chord per {result.rhythm} · {result.style} style",
              *([origin] if origin else []), "", f"Chords:          {result.chord_text}",
@@ -97,7 +96,7 @@ async def run_chords(args: argparse.Namespace) -> int:
 async def run_arrange(args: argparse.Namespace) -> int:
     request = ArrangeRequest(form=args.form, style=args.style, tempo=args.tempo, instruments=args.instruments,
                              chords=args.chords, seed=args.seed)  # every option is checked before the model loads
-    given, origin = given_melody(args, '`musicgenius arrange "E D C D E E E:h D:q D D:h" --form AABA`')
+    given, origin = given_melody(args, cmd("arrange", notes="E D C D E E E:h D:q D D:h", form="AABA"))
     composer = Composer.load(args.checkpoint, args.device)
     try:
         result = await arrange(composer, request, given.melody)
@@ -158,7 +157,7 @@ def _lyrics_for_melody(args: argparse.Namespace) -> int:
     if args.lines is not None or args.syllables:
         raise MusicError("With a melody, its phrases decide the lines and its notes the syllables (one per note): "
                          "leave out --lines and --syllables.")
-    given, origin = given_melody(args, '`musicgenius lyrics --notes "C D E C E F G:h"`')
+    given, origin = given_melody(args, cmd("lyrics", notes="C D E C E F G:h"))
     if args.seed is not None:
         LyricRequest.make(args.theme, 1, "free", None, None, args.seed)  # a bad seed fails before the model loads
     verse = Lyricist.load().for_melody(given.melody, args.theme, args.scheme, args.seed)
@@ -192,11 +191,12 @@ def inspiration_text(ideas: Inspiration) -> str:
 async def run_inspire(args: argparse.Namespace) -> int:
     topic = args.topic or ""
     if not topic.strip():
-        raise MusicError('Give me a topic with a word or two, e.g. `musicgenius inspire --topic "rain on the window"`.')
+        raise MusicError(f"Give me a topic with a word or two, e.g. {cmd('inspire', topic='rain on the window')}.")
     if not 1 <= args.count <= 8:
-        raise MusicError("Ask for 1 to 8 ideas, e.g. `--count 4`.")
+        raise MusicError(f"Ask for 1 to 8 ideas, e.g. {opt('count', 4)}.", "count", 4)
     if args.expand is not None and not 1 <= args.expand <= args.count:
-        raise MusicError(f"`--expand` picks one of the {args.count} ideas: give a number from 1 to {args.count}.")
+        raise MusicError(f"{opt('expand')} picks one of the {args.count} ideas: give a number from 1 to {args.count}.",
+                         "expand", 1)
     LyricRequest.make(topic, 1, "free", None, None, args.seed)  # a bad seed fails before the model loads
     lyricist = Lyricist.load()
     ideas = lyricist.inspire(topic, args.count, args.seed)

@@ -7,7 +7,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from data.events import FLAT_NAMES, SHARP_NAMES, Key, Melody, Meter, MusicError
-from model.harmony import CHECKPOINT, QUALITY, ROMAN, HarmonyModel, Span, State, strong, table_mode
+from model.harmony import CHECKPOINT, QUALITY, ROMAN, HarmonyModel, Span, State, grain_ticks, table_mode
 from studio.render import Attachment
 
 RHYTHMS = ("beat", "half-bar", "bar")
@@ -66,30 +66,26 @@ def _by_bar(result: HarmonyResult, names: list[str]) -> str:
 
 
 def beats_per_bar(meter: Meter) -> int:
-    """Felt beats: 6/8 has two, 3/8 one, 4/4 four."""
-    if meter.denominator == 8 and meter.numerator % 3 == 0:
-        return meter.numerator // 3
-    return meter.numerator
+    """Felt beats per bar (``Meter.beats``), kept for ``studio.arrange.chords``."""
+    return meter.beats
 
 
 def span_ticks(meter: Meter, rhythm: str) -> tuple[int, str]:
-    """The length of one chord span in ticks, and which learned transition table fits it."""
+    """The length of one chord span in ticks (a felt beat, half a bar or a bar), and which learned transition
+    table fits it."""
     if rhythm not in RHYTHMS:
         raise MusicError(f"Unknown rhythm '{rhythm}'. Use one of {', '.join(RHYTHMS)} — e.g. `rhythm:bar`.")
-    beats = beats_per_bar(meter)
-    if rhythm == "beat" and beats > 1:
-        return meter.bar_ticks // beats, "beat"
-    if rhythm == "half-bar" and beats % 2 == 0:
-        return meter.bar_ticks // 2, "half"
-    return meter.bar_ticks, "bar"
+    grain = {"beat": "beat", "half-bar": "half", "bar": "bar"}[rhythm]
+    ticks = grain_ticks(grain, meter)
+    return ticks, grain if ticks < meter.bar_ticks else "bar"
 
 
 def melody_spans(melody: Melody, ticks: int, phrase_bars: int = 4) -> list[Span]:
     """Melody pitch classes (relative to the tonic) per span, weighted by length in beats, less off the strong beats;
     an onset at the span's start weighs half a beat more. The last span, and spans ending a 4-bar phrase, are
     phrase ends."""
-    beats = beats_per_bar(melody.meter)
-    beat = melody.meter.bar_ticks // beats
+    meter = melody.meter
+    beat = meter.beat_ticks
     count = -(-melody.ticks // ticks)
     notes: list[list[tuple[int, float]]] = [[] for _ in range(count)]
     for onset, note in zip(melody.onsets(), melody.notes, strict=True):
@@ -97,14 +93,13 @@ def melody_spans(melody: Melody, ticks: int, phrase_bars: int = 4) -> list[Span]
             continue
         for k in range(onset // ticks, min(count, -(-(onset + note.ticks) // ticks))):
             overlap = min(onset + note.ticks, (k + 1) * ticks) - max(onset, k * ticks)
-            position = onset % melody.meter.bar_ticks
-            accent = 1.0 if position % beat == 0 and strong(position // beat, beats) else 0.6
+            accent = 1.0 if onset % meter.bar_ticks in meter.strong_ticks else 0.6
             weight = accent * overlap / beat + (0.5 if onset == k * ticks else 0.0)
             notes[k].append(((note.pitch - melody.key.tonic) % 12, weight))
-    phrase = phrase_bars * melody.meter.bar_ticks
+    phrase = phrase_bars * meter.bar_ticks
     long_enough = melody.ticks >= 2 * phrase
     return [Span(tuple(n), k == count - 1 or (long_enough and ((k + 1) * ticks) % phrase == 0),
-                 strong((k * ticks % melody.meter.bar_ticks) // beat, beats)) for k, n in enumerate(notes)]
+                 k * ticks % meter.bar_ticks in meter.strong_ticks) for k, n in enumerate(notes)]
 
 
 def scale_degrees(key: Key) -> list[int]:
@@ -247,15 +242,18 @@ def default_harmonizer() -> Harmonizer:
     return Harmonizer.load(CHECKPOINT)
 
 
+def harmonize_melody(melody: Melody, rhythm: str = "beat", style: str = "chorale") -> HarmonyResult:
+    """Chords for a melody with the shipped tables (CPU work: front ends call it in an executor)."""
+    return default_harmonizer().harmonize(melody, rhythm, style)
+
+
 def chord_tone_share(result: HarmonyResult) -> float:
-    """Share of melody notes starting on a strong beat (1 and 3 of 4/4, 1 of 3/4) that belong to the chord
-    sounding with them."""
+    """Share of melody notes starting on a strong beat (``Meter.strong_ticks``: 1 and 3 of 4/4, 1 of 3/4) that
+    belong to the chord sounding with them."""
     melody = result.melody
-    beats = beats_per_bar(melody.meter)
-    beat = melody.meter.bar_ticks // beats
     hits, total = 0, 0
     for onset, note in zip(melody.onsets(), melody.notes, strict=True):
-        if note.pitch is None or onset % beat or not strong(onset % melody.meter.bar_ticks // beat, beats):
+        if note.pitch is None or onset % melody.meter.bar_ticks not in melody.meter.strong_ticks:
             continue
         chord = next(c for c in result.chords if c.start <= onset < c.start + c.ticks)
         total += 1

@@ -7,7 +7,6 @@ message that says what to type instead.
 
 from __future__ import annotations
 
-import random
 import threading
 import time
 from collections.abc import Iterator, Sequence
@@ -18,13 +17,15 @@ from pathlib import Path
 import torch
 
 from data.blocklist import clean, is_blocked
-from data.events import Melody, MusicError
+from data.errors import MusicError, cmd, opt
+from data.events import Melody
 from data.pronounce import stresses, syllable_count
 from data.verse import line_words, load_verse
 from model.config import LYRICS_CHECKPOINT
 from model.lyric_decode import STRONG, WEAK, DecodedLine, DecodeSettings, LineSpec, LyricDecoder, Theme
-from model.lyric_lstm import load_lyric_checkpoint
+from model.lstm import load_checkpoint
 from studio.lyrics.setting import MAX_LINE_NOTES, phrases
+from studio.requests import random_seed
 
 DEFAULT_CHECKPOINT = LYRICS_CHECKPOINT
 MAX_LINES = 16
@@ -33,7 +34,7 @@ MAX_THEME = 2000  # characters of a theme that are read (the rest is ignored)
 MAX_OPENING = 200
 DEFAULT_SYLLABLES = 8
 FREE = ("", "free", "none", "-")
-EXAMPLE = '`/lyrics theme:"the sea at night" lines:4 scheme:ABAB syllables:8`'
+EXAMPLE = cmd("lyrics", theme="the sea at night", lines=4, scheme="ABAB", syllables=8)
 
 
 def parse_scheme(text: str | None, lines: int) -> tuple[str | None, ...]:
@@ -44,11 +45,12 @@ def parse_scheme(text: str | None, lines: int) -> tuple[str | None, ...]:
         return (None,) * lines
     pattern = text.upper().replace(" ", "")
     if not pattern.isascii() or not pattern.isalpha():
-        raise MusicError(f"I can't read the rhyme scheme `{text[:40]}`. Use letters, one per line, like `ABAB`, "
-                         "`AABB` or `ABCB`, or `free` for no rhymes.")
+        raise MusicError(f"I can't read the rhyme scheme `{text[:40]}`. Use letters, one per line, like "
+                         f"{opt('scheme', 'ABAB')}, `AABB` or `ABCB`, or `free` for no rhymes.", "scheme", "ABAB")
     if len(pattern) > lines:
         raise MusicError(f"The scheme `{pattern[:40]}` has {len(pattern)} lines but you asked for {lines}. "
-                         f"Ask for `lines:{len(pattern)}` or use a shorter scheme such as `AABB`.")
+                         f"Ask for {opt('lines', len(pattern))} or use a shorter scheme such as "
+                         f"{opt('scheme', 'AABB')}.", "scheme", "AABB")
     letters = sorted(set(pattern))
     out: list[str | None] = []
     for i in range(lines):  # at most 16 lines, so at most 16 letters
@@ -65,11 +67,12 @@ def _syllables(value: int | Sequence[int] | None, lines: int, stress: tuple[str,
         counts *= lines // len(counts)
     if len(counts) != lines or not all(isinstance(n, int) and not isinstance(n, bool) for n in counts):
         raise MusicError(f"Give one syllable count for every line ({lines} numbers), one for all, or a pattern "
-                         "that repeats, e.g. `syllables:8` or `syllables:8 6`.")
+                         f"that repeats, e.g. {opt('syllables', 8)} or {opt('syllables', '8 6')}.", "syllables", "8")
     for n in counts:
         if not MIN_SYLLABLES <= n <= MAX_SYLLABLES:
             raise MusicError(f"A line can have {MIN_SYLLABLES} to {MAX_SYLLABLES} syllables, not {n}. "
-                             "Try `syllables:8` (a hymn or ballad line) or `syllables:6`.")
+                             f"Try {opt('syllables', 8)} (a hymn or ballad line) or {opt('syllables', 6)}.",
+                             "syllables", "8")
     return tuple(counts)
 
 
@@ -77,7 +80,8 @@ def parse_syllables(text: str) -> list[int]:
     """``"8 6 8 6"`` or ``"8,6"`` -> [8, 6, 8, 6] (for the bot's text option)."""
     parts = [p for p in text.replace(",", " ").split() if p]
     if not parts or not all(p.isdigit() and len(p) <= 3 for p in parts):
-        raise MusicError(f"I can't read the syllable counts `{text[:40]}`. Type numbers, e.g. `8` or `8 6 8 6`.")
+        raise MusicError(f"I can't read the syllable counts `{text[:40]}`. Type numbers, e.g. "
+                         f"{opt('syllables', 8)} or {opt('syllables', '8 6 8 6')}.", "syllables", "8 6 8 6")
     return [int(p) for p in parts]
 
 
@@ -116,16 +120,16 @@ class LyricRequest:
             if (scheme or "").strip().lower() in FREE and not stress:
                 lines = 4
         if isinstance(lines, bool) or not isinstance(lines, int) or not 1 <= lines <= MAX_LINES:
-            raise MusicError(f"Ask for 1 to {MAX_LINES} lines, e.g. {EXAMPLE}.")
+            raise MusicError(f"Ask for 1 to {MAX_LINES} lines, e.g. {EXAMPLE}.", "lines", 4)
         templates = _stress(stress, lines)
         counts = _syllables(syllables, lines, templates)
         if templates and any(len(t) != n for t, n in zip(templates, counts, strict=True)):
             raise MusicError("Each stress pattern needs one letter per syllable of its line: "
-                             "with `syllables:6`, a pattern like `wSwSwS`.")
+                             f"with {opt('syllables', 6)}, a pattern like `wSwSwS`.")
         if seed is None:
-            seed = random.randrange(2**31)
+            seed = random_seed()
         if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**63:
-            raise MusicError("The seed is a whole number from 0, e.g. `seed:42`.")
+            raise MusicError(f"The seed is a whole number from 0, e.g. {opt('seed', 42)}.", "seed", 42)
         return cls((theme or "")[:MAX_THEME], lines, parse_scheme(scheme, lines), counts, templates, seed)
 
 
@@ -219,7 +223,7 @@ class Lyricist:
 
     @classmethod
     def load(cls, path: Path = DEFAULT_CHECKPOINT, settings: DecodeSettings | None = None) -> Lyricist:
-        model, vocab, info = load_lyric_checkpoint(path)
+        model, vocab, info = load_checkpoint(path, kind="lyrics")
         corpus = [line_words(v.text) for v in load_verse()]
         return cls(LyricDecoder(model, vocab, corpus, is_blocked), settings, info)
 
@@ -232,7 +236,7 @@ class Lyricist:
             return theme, None
         if text.strip():
             return None, ("I don't know any word of that theme well enough, so I wrote without one. "
-                          'Try plain English words, e.g. `theme:"the sea at night"`.')
+                          'Try plain English words, e.g. "the sea at night".')
         return None, None
 
     @staticmethod
@@ -290,7 +294,7 @@ class Lyricist:
         templates = phrase_templates(melody)
         if not templates:
             raise MusicError("That melody has no notes to set words to. Give me a melody with notes, e.g. "
-                             "`/melody notes:\"C D E F G\"`.")
+                             f"{cmd('melody', notes='C D E F G')}.")
         text = (scheme or ("ABAB" if len(templates) % 4 == 0 else "AABBCCDDEEFFGGHH")).strip()
         request = LyricRequest.make(theme, len(templates), text if text.lower() in FREE else text[: len(templates)],
                                     None, templates, seed)
@@ -300,7 +304,7 @@ class Lyricist:
                 ) -> Inspiration:
         """A handful of different opening lines for a topic, rhymes for each line's last word and image words."""
         if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= 8:
-            raise MusicError("Ask for 1 to 8 ideas, e.g. `count:4`.")
+            raise MusicError(f"Ask for 1 to 8 ideas, e.g. {opt('count', 4)}.", "count", 4)
         request = LyricRequest.make(topic, 1, "free", syllables, None, seed)
         theme, note = self.theme(request.theme)
         openings: list[DecodedLine] = []

@@ -1,7 +1,7 @@
 """Words and notes: a melody's phrases and strong beats, lyrics laid under notes, and a rhythm for given words.
 
 Stress comes from ``data.pronounce`` ('1' stressed, '0' unstressed per syllable); a note is strong ('S')
-when it starts on a strong beat of its bar (beats 1 and 3 of 4/4, 1 of 3/4, 1 and 4 of 6/8 ...).
+when it starts on a strong beat of its bar (``Meter.strong_ticks``: beats 1 and 3 of 4/4, 1 of 3/4, 1 and 4 of 6/8 ...).
 Blocked words (``data.blocklist``) are sung and printed as "la".
 """
 
@@ -59,28 +59,6 @@ class Underlay:
         return "\n".join(self.lines)
 
 
-# ---- meter ------------------------------------------------------------------------------------
-def is_compound(meter: Meter) -> bool:
-    return meter.denominator == 8 and meter.numerator % 3 == 0 and meter.numerator > 3
-
-
-def beat_ticks(meter: Meter) -> int:
-    """The felt beat: a dotted quarter in 6/8, 9/8, 12/8; else the denominator's note."""
-    return 3 * TPQ // 2 if is_compound(meter) else 4 * TPQ // meter.denominator
-
-
-def strong_beats(meter: Meter) -> frozenset[int]:
-    """Tick positions in a bar that are strong: the downbeat, and the middle of 4/4, 6/8, 12/8 (and longer) bars."""
-    bar, beat = meter.bar_ticks, beat_ticks(meter)
-    beats = bar // beat
-    strong = {0}
-    if is_compound(meter) and beats in (2, 4):
-        strong.add(bar // 2)
-    elif not is_compound(meter) and beats >= 4:
-        strong.add((beats + 1) // 2 * beat)
-    return frozenset(strong)
-
-
 # ---- phrases of a melody ----------------------------------------------------------------------
 MAX_LINE_NOTES = 20  # sung notes in one line at most (the lyric model writes lines of up to 20 syllables)
 
@@ -88,7 +66,7 @@ MAX_LINE_NOTES = 20  # sung notes in one line at most (the lyric model writes li
 def phrases(melody: Melody) -> list[Phrase]:
     """The melody's sounding notes split into lines: at rests, after long phrase-ending notes, every 2-4 bars."""
     bar = melody.meter.bar_ticks
-    strong = strong_beats(melody.meter)
+    strong = melody.meter.strong_ticks
     found: list[Phrase] = []
     current: list[int] = []
     onsets = melody.onsets()
@@ -306,9 +284,9 @@ def _level(pos: int, meter: Meter) -> int:
     """Metrical weight of a position in the bar: 3 downbeat, 2 other strong beat, 1 beat, 0 off the beat."""
     if pos == 0:
         return 3
-    if pos in strong_beats(meter):
+    if pos in meter.strong_ticks:
         return 2
-    return 1 if pos % beat_ticks(meter) == 0 else 0
+    return 1 if pos % meter.beat_ticks == 0 else 0
 
 
 _STRESSED_COST = {3: 0.0, 2: 0.3, 1: 1.0, 0: 2.0}
@@ -344,10 +322,10 @@ def rhythm_for_words(text: str, meter: Meter) -> list[tuple[str | None, int]]:
             f"Those words have more than {MAX_SYLLABLES} syllables; I can set up to {MAX_SYLLABLES} "
             f"(about 20 lines). Send a verse or two, e.g. {_EXAMPLE}."
         )
-    bar, beat, compound = meter.bar_ticks, beat_ticks(meter), is_compound(meter)
+    bar, beat, compound = meter.bar_ticks, meter.beat_ticks, meter.compound
     if bar % GRID:
         raise MusicError(f"I can't set words in {meter}. Try `meter:4/4`, `meter:3/4` or `meter:6/8`.")
-    base = GRID if meter.denominator == 8 else TPQ  # the usual length of one syllable
+    base = min(meter.unit_ticks, TPQ)  # the usual length of one syllable
     positions = range(0, bar, GRID)
     levels = {p: _level(p, meter) for p in positions}
     notes = [d for d in DURATIONS if d % GRID == 0]

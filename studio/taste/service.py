@@ -1,6 +1,6 @@
 """Each user's taste, learned from their stored feedback and updated on every new piece of it.
 
-A thin async service over ``profiles.TasteModel``: it rebuilds a user from the store the first time
+A thin async service over ``model.TasteModel``: it rebuilds a user from the store the first time
 they are seen (in an executor: a few hundred events take a fraction of a second) and then learns
 online. Explicit options always win over what it suggests.
 """
@@ -15,9 +15,12 @@ from typing import Any, TypeVar
 
 import numpy as np
 
+from studio.charts import taste_chart
 from studio.melody import MelodyResult
 from studio.store.base import Generation, Store
-from studio.taste.profiles import FeedbackEvent, TasteModel, event_from_row, features, notes_from_text
+from studio.taste.explain import explain_taste, suggest_settings
+from studio.taste.features import FeedbackEvent, event_from_row, features, notes_from_text
+from studio.taste.model import TasteModel
 
 T = TypeVar("T")
 LIKE_KINDS = {"reaction:👍": 1, "reaction:👎": -1}
@@ -98,15 +101,15 @@ class Taste:
         """Plain-words sentences about the user's taste, and a chart once there is feedback to chart."""
         await self.load(user_id)
         async with self._lock:
-            sentences = await self._run(self.model.explain, user_id)
-            chart = await self._run(self.model.chart_png, user_id) if self.model.events(user_id) > 0 else None
+            sentences = await self._run(explain_taste, self.model, user_id)
+            chart = await self._run(taste_chart, self.model, user_id) if self.model.events(user_id) > 0 else None
         return sentences, chart
 
     async def suggestions(self, user_id: int, rng: random.Random, n: int = 3) -> list[dict]:
-        """Settings the user has not tried but is predicted to like (see ``TasteModel.suggestions``)."""
+        """Settings the user has not tried but is predicted to like (see ``explain.suggest_settings``)."""
         await self.load(user_id)
         async with self._lock:
-            return await self._run(self.model.suggestions, user_id, rng, n)
+            return await self._run(suggest_settings, self.model, user_id, rng, n)
 
     async def defaults(self, user_id: int, explicit: dict) -> dict:
         """Learned values for the options a user left out (``explicit`` values that are not None win)."""

@@ -88,7 +88,7 @@ async def test_lyrics_from_the_apps_menu_of_a_melody_reply(env):
 
 @pytest.mark.parametrize(("options", "expected"), [
     ({"scheme": "ABAB", "lines": 2}, "lines:4"),
-    ({"syllables": "eight"}, "`8 6 8 6`"),
+    ({"syllables": "eight"}, "`syllables:8 6 8 6`"),
     ({"syllables": "40"}, "syllables:8"),
     ({"notes": "R R"}, "only rests"),
     ({"my_melody": True}, "/melody notes:C E G"),

@@ -8,8 +8,8 @@ import sqlite3
 import numpy as np
 from discord.utils import escape_markdown
 
-from bot.cogs.profile import tune_matrix
 from data.tunes import find_tune
+from studio.taste.tunes import tune_matrix
 
 PNG = b"\x89PNG\r\n\x1a\n"
 
@@ -146,7 +146,7 @@ async def test_prefs_set_show_and_reset(env):
 
 
 async def test_bad_prefs_get_a_private_hint_of_what_to_type(env):
-    for options, needle in (({"tempo": 5000}, "`tempo:110`"), ({"key": "H major"}, "`G major`"),
+    for options, needle in (({"tempo": 5000}, "`tempo:100`"), ({"key": "H major"}, "`G major`"),
                             ({"temperature": 9.0}, "`temperature:1.0`"), ({"meter": "5/3"}, "`4/4`"),
                             ({}, "`/prefs set tempo:90`")):
         it, reply = await answer(env, "prefs set", options)

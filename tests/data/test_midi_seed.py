@@ -150,7 +150,7 @@ def test_a_track_index_picks_one_instrument():
 
 @pytest.mark.parametrize("index", [2, 7, -1])
 def test_a_missing_track_lists_the_ones_there_are(index):
-    with pytest.raises(MusicError, match=r"has 2 tracks with notes: 1 = Chords .*, 2 = Bass .*`track: 1`"):
+    with pytest.raises(MusicError, match=r"has 2 tracks with notes: 1 = Chords .*, 2 = Bass .*`track=1`"):
         seed_from_midi(band(), track=index)
 
 

@@ -11,13 +11,13 @@ import sys
 import numpy as np
 import pytest
 
-from bot.cogs.profile import pick_tunes, tune_matrix
 from data.events import Key, MusicError
 from data.notation import parse_seed
 from data.prepare import DEFAULT_CACHE, load_tunes
 from data.tunes import DEFAULT_INDEX, SOURCE_NAMES, build, clean_title, find_tune, load_index, main, read_index
 from studio.requests import MelodyRequest
-from studio.taste.profiles import DIM, FEATURE_NAMES, features
+from studio.taste.features import DIM, FEATURE_NAMES, features
+from studio.taste.tunes import pick_tunes, tune_matrix
 
 
 def record(ident: str, tokens: str, title: str = "A Tune", source: str = "oneills1850", style: str = "irish") -> dict:

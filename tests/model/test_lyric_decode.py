@@ -11,14 +11,14 @@ import torch
 from data.blocklist import digest, is_blocked
 from data.pronounce import rhymes, stresses, syllable_count
 from data.verse import line_words, load_verse
+from model.lstm import load_checkpoint
 from model.lyric_decode import STRONG, DecodeSettings, LineSpec, LyricDecoder
-from model.lyric_lstm import load_lyric_checkpoint
 from studio.lyrics.lyricist import DEFAULT_CHECKPOINT
 
 
 @pytest.fixture(scope="module")
 def parts() -> tuple:
-    model, vocab, _ = load_lyric_checkpoint(DEFAULT_CHECKPOINT)
+    model, vocab, _ = load_checkpoint(DEFAULT_CHECKPOINT, kind="lyrics")
     corpus = [line_words(v.text) for v in load_verse()]
     return model, vocab, corpus
 

@@ -8,6 +8,7 @@ import pytest
 import torch
 
 from data.verse import load_verse
+from model.lstm import load_checkpoint, save_checkpoint
 from model.lyric_lstm import (
     BOS,
     EOL,
@@ -16,8 +17,6 @@ from model.lyric_lstm import (
     LyricConfig,
     LyricLSTM,
     LyricVocab,
-    load_lyric_checkpoint,
-    save_lyric_checkpoint,
 )
 from model.lyric_train import LyricTrainConfig, evaluate_nll, examples
 from model.ngram import NGram
@@ -54,8 +53,8 @@ def test_checkpoint_round_trip_is_half_precision_and_weights_only(tmp_path):
     vocab = LyricVocab([*SPECIALS, "sea", "night"])
     model = LyricLSTM(LyricConfig(embed=8, hidden=12, layers=1), len(vocab)).eval()
     path = tmp_path / "tiny.pt"
-    save_lyric_checkpoint(path, model, vocab, metrics={"best_valid_nll": 1.0})
-    loaded, loaded_vocab, info = load_lyric_checkpoint(path)
+    save_checkpoint(path, model, vocab, half=True, metrics={"best_valid_nll": 1.0})
+    loaded, loaded_vocab, info = load_checkpoint(path, kind="lyrics")
     assert loaded_vocab.itos == vocab.itos and info["metrics"]["best_valid_nll"] == 1.0
     assert all(t.dtype == torch.float16 for t in torch.load(path, weights_only=True)["state_dict"].values())
     tokens = torch.tensor([[2, 4, 5, 3]])
@@ -65,7 +64,7 @@ def test_checkpoint_round_trip_is_half_precision_and_weights_only(tmp_path):
 
 def test_shipped_checkpoint_is_small_and_beats_an_ngram_on_held_out_verse():
     assert DEFAULT_CHECKPOINT.stat().st_size < 8_000_000
-    model, vocab, info = load_lyric_checkpoint(DEFAULT_CHECKPOINT)
+    model, vocab, info = load_checkpoint(DEFAULT_CHECKPOINT, kind="lyrics")
     assert "public domain" in info["data"]["sources"] and len(vocab) == info["data"]["vocab"]
     chunk = LyricTrainConfig().chunk_lines
     test = examples(load_verse(split="test"), vocab, chunk)

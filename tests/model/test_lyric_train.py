@@ -6,7 +6,8 @@ import math
 
 import torch
 
-from model.lyric_lstm import LyricConfig, load_lyric_checkpoint
+from model.lstm import load_checkpoint
+from model.lyric_lstm import LyricConfig
 from model.lyric_train import LyricTrainConfig, train
 
 
@@ -19,7 +20,7 @@ def test_train_resume_and_load(tmp_path):
     resumed = train(tiny, LyricTrainConfig(batch_size=16, max_epochs=2), out, resume=True, limit_lines=400)
     assert resumed["epochs"] == 2  # continued from epoch 1 instead of starting over
     assert len(torch.load(out.with_suffix(".last"), weights_only=True)["history"]) == 2
-    model, vocab, info = load_lyric_checkpoint(out)
+    model, vocab, info = load_checkpoint(out, kind="lyrics")
     history = info["metrics"]["history"]
     assert history[-1]["valid_nll"] < math.log(len(vocab))  # learned something beyond uniform
     assert info["data"]["lines"] and "public domain" in info["data"]["sources"]

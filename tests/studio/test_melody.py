@@ -3,9 +3,11 @@ import io
 import pytest
 from PIL import Image
 
+from data.errors import render
 from data.events import Key, MusicError
 from data.midi import midi_notes
 from data.notation import parse_seed
+from studio.cli.main import cli_syntax
 from studio.render import melody_files
 from studio.requests import MelodyRequest
 
@@ -41,7 +43,8 @@ async def test_key_is_inferred_from_the_seed_and_reported(composer):
     result = await composer.melody(MelodyRequest("E G B E5 D5 B", seed=5))
     assert result.key_inferred
     assert result.melody.key == Key.parse("E minor")
-    assert 'key:"E minor"' in result.reproduce and "seed:5" in result.reproduce
+    again = render(result.reproduce, cli_syntax("melody"))
+    assert again.startswith("`musicgenius melody") and '--key "E minor"' in again and "--seed 5" in again
 
 
 async def test_files_parse_back_as_midi_and_png(composer):
@@ -60,7 +63,7 @@ async def test_files_parse_back_as_midi_and_png(composer):
     [({"notes": ""}, "empty"), ({"notes": "C H G"}, "`H`"), ({"notes": " ".join(["C"] * 500)}, "more than"),
      ({"notes": "C E G", "bars": 10000}, "bars"), ({"notes": "C E G", "temperature": -1}, "temperature"),
      ({"notes": "C9 E G"}, "piano"), ({"notes": "C E G", "key": "H major"}, "key"),
-     ({"notes": "C:w D:w E:w", "bars": 2}, "bars:"), ({"notes": "R R"}, "rests"),
+     ({"notes": "C:w D:w E:w", "bars": 2}, "bars=7"), ({"notes": "R R"}, "rests"),
      ({"notes": "C E G", "meter": "5/3"}, "meter")],
 )
 async def test_bad_input_gets_a_clear_error_with_an_example(composer, kwargs, needle):

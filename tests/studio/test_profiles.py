@@ -12,18 +12,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from data.events import MODE_OFFSET, PITCH_NAMES, STYLES, Note
+from studio.charts import taste_chart
 from studio.requests import MelodyRequest
-from studio.taste.profiles import (
-    DIM,
-    FEATURE_NAMES,
-    GRIDS,
-    MIN_EVENTS,
-    FeedbackEvent,
-    TasteModel,
-    event_from_row,
-    features,
-    notes_from_text,
-)
+from studio.taste.explain import explain_taste, suggest_settings
+from studio.taste.features import DIM, FEATURE_NAMES, FeedbackEvent, event_from_row, features, notes_from_text
+from studio.taste.model import GRIDS, MIN_EVENTS, TasteModel
 
 PNG = b"\x89PNG\r\n\x1a\n"
 
@@ -132,14 +125,14 @@ def test_learned_defaults_wait_for_feedback_and_never_override_explicit_options(
 def test_explain_quotes_what_the_user_actually_did():
     rng = np.random.default_rng(4)
     model = TasteModel()
-    assert "don't know your taste yet" in model.explain(1)[0]
+    assert "don't know your taste yet" in explain_taste(model, 1)[0]
     keys = ["A minor", "D dorian", "E minor", "C major", "B minor"]
     for key in keys:
         chosen = setting(rng, key=key, tempo=int(rng.integers(92, 108)))
         others = [setting(rng, key="F major", tempo=60), setting(rng, key="G major", tempo=170)]
         model.pick(1, features(chosen), [features(o) for o in others])
-    text = " ".join(model.explain(1))
-    print(model.explain(1))
+    text = " ".join(explain_taste(model, 1))
+    print(explain_taste(model, 1))
     assert "You picked minor or modal keys 4 of 5 times." in text
     assert "bpm" in text
 
@@ -151,14 +144,14 @@ def test_explain_notices_skipped_dense_melodies():
     params = {"key": "C", "tempo": 110}
     for _ in range(4):
         model.pick(1, features(params, sparse), [features(params, dense)])
-    assert any("skip very dense melodies (passed over 4 of 4)" in s for s in model.explain(1))
+    assert any("skip very dense melodies (passed over 4 of 4)" in s for s in explain_taste(model, 1))
 
 
 def test_chart_is_a_png_for_new_and_known_users():
     model = TasteModel()
-    assert model.chart_png("new").startswith(PNG)
+    assert taste_chart(model, "new").startswith(PNG)
     minor_slow_user(model, 1, 6, np.random.default_rng(5))
-    assert model.chart_png(1).startswith(PNG)
+    assert taste_chart(model, 1).startswith(PNG)
 
 
 def test_json_round_trip_preserves_scores_and_learning():
@@ -173,7 +166,7 @@ def test_json_round_trip_preserves_scores_and_learning():
     probes = [features(setting(rng)) for _ in range(10)]
     for user in (0, 13, "nobody"):
         assert [copy.score(user, p) for p in probes] == [model.score(user, p) for p in probes]
-        assert copy.explain(user) == model.explain(user)
+        assert explain_taste(copy, user) == explain_taste(model, user)
     for m in (model, copy):
         m.more(3, probes[0])
     assert copy.score(3, probes[1]) == model.score(3, probes[1])
@@ -206,10 +199,10 @@ def test_rebuilding_from_stored_rows_matches_live_learning():
 def test_suggestions_are_valid_requests_that_differ():
     model = TasteModel()
     for rng in (random.Random(0), np.random.default_rng(0)):
-        new = model.suggestions("new", rng)
+        new = suggest_settings(model, "new", rng)
         assert len(new) == 3 and new[0]["reason"].startswith("A crowd favourite")
     minor_slow_user(model, 1, 12, np.random.default_rng(7))
-    suggestions = model.suggestions(1, random.Random(1), n=4)
+    suggestions = suggest_settings(model, 1, random.Random(1), n=4)
     requests = [MelodyRequest(**s["request"]) for s in suggestions]
     assert len({(r.key, r.meter, r.tempo, r.style) for r in requests}) == 4
     assert not suggestions[0]["explore"] and all(s["explore"] for s in suggestions[1:])

@@ -5,11 +5,12 @@ import pytest
 from PIL import Image
 
 from data.engraving import musicxml_to_pngs
+from data.errors import render
 from data.events import Key, Meter, MusicError
 from data.midi import midi_lyrics, midi_notes
 from data.pronounce import stresses, syllable_count, words
 from data.theory import melody_to_musicxml
-from studio.lyrics.setting import strong_beats
+from studio.cli.main import cli_syntax
 from studio.melody import SINGING_RANGE
 from studio.render import melody_files
 from studio.requests import MelodyRequest
@@ -40,7 +41,7 @@ async def test_one_note_per_syllable_with_stresses_on_strong_beats(composer, met
     bar = melody.meter.bar_ticks
     assert melody.ticks % bar == 0
     onsets = melody.onsets()
-    strong = strong_beats(Meter.parse(meter))
+    strong = Meter.parse(meter).strong_ticks
     hits = [onsets[i] % bar in strong for i, stressed in zip(sounding, stressed_flags(TWINKLE), strict=True)
             if stressed]
     assert sum(hits) / len(hits) >= 0.85
@@ -59,7 +60,7 @@ async def test_same_seed_same_song_and_the_words_travel_into_the_reply(composer)
     assert [n.ticks for n in a.melody.notes] == [n.ticks for n in c.melody.notes]  # the words fix the rhythm
     assert a.melody.notes != c.melody.notes  # the seed picks the pitches
     assert a.melody.key == Key.parse("C major") and a.key_inferred
-    assert 'lyrics:"Amazing grace, how sweet the sound"' in a.reproduce
+    assert '--lyrics "Amazing grace, how sweet the sound"' in render(a.reproduce, cli_syntax("melody"))
     assert a.melody.seed_len == 0 and " ➜ " not in a.text
 
 

@@ -5,7 +5,7 @@ import pytest
 from data.events import DURATIONS, Melody, Meter, MusicError, Note
 from data.notation import parse_seed
 from data.pronounce import stresses, syllable_count, words
-from studio.lyrics.setting import MAX_SYLLABLES, phrases, rhythm_for_words, strong_beats, underlay
+from studio.lyrics.setting import MAX_SYLLABLES, phrases, rhythm_for_words, underlay
 
 TWINKLE = "Twinkle twinkle little star,\nhow I wonder what you are"
 LONG_LINE = "the river runs to the sea tonight forever"
@@ -31,12 +31,6 @@ def sung_stresses(text: str) -> list[bool]:
                 stress = "1"
             marks += [m == "1" for m in stress]
     return marks
-
-
-@pytest.mark.parametrize(("meter", "strong"), [("4/4", {0, 24}), ("3/4", {0}), ("6/8", {0, 18}), ("2/4", {0}),
-                                               ("12/8", {0, 36})])
-def test_strong_beats(meter, strong):
-    assert strong_beats(Meter.parse(meter)) == strong
 
 
 def test_phrases_split_at_rests_and_mark_strong_beats():
@@ -106,7 +100,7 @@ def test_words_get_a_rhythm_with_stresses_on_strong_beats_and_full_bars(meter):
             onsets.append(now % m.bar_ticks)
         now += ticks
     assert now % m.bar_ticks == 0
-    strong = strong_beats(m)
+    strong = m.strong_ticks
     marks = sung_stresses(TWINKLE)
     on_strong = [onset in strong for onset, stressed in zip(onsets, marks, strict=True) if stressed]
     assert sum(on_strong) / len(on_strong) >= 0.85

@@ -1,0 +1,126 @@
+"""Lyric replies: a verse as text and files, `/inspire topic:` ideas and their Expand buttons."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from functools import partial
+
+import discord
+
+from bot.errors import answer_error
+from bot.replies import MAX_CONTENT, to_files
+from studio.errors import MusicError
+from studio.inputs import Melody
+from studio.lyrics.lyricist import Inspiration, Verse, clean
+from studio.lyrics.setting import Underlay
+from studio.render import Attachment
+
+TOPIC_PREFIX = "topic: "
+
+
+async def inspire_words(interaction: discord.Interaction, topic: str, seed: int | None) -> None:
+    """`/inspire topic:` — different opening lines, rhymes for each and image words, with Expand buttons."""
+    if not topic.strip():
+        raise MusicError('Give me a topic with a word or two, e.g. `/inspire topic:"rain on the window"`.')
+    await interaction.response.defer(ephemeral=True, thinking=True)
+    lyricist = await interaction.client.lyricist()  # type: ignore[attr-defined]
+    ideas = await asyncio.get_running_loop().run_in_executor(None, partial(lyricist.inspire, topic, 4, seed))
+    embeds, view = inspiration_embeds(ideas), discord.ui.View(timeout=None)
+    for i in range(len(ideas.openings)):
+        view.add_item(ExpandButton(i, ideas.seed))
+    note = f"\nℹ️ {ideas.note}" if ideas.note else ""
+    await interaction.followup.send(
+        f"💡 **Lyric ideas** for *{clean(topic.strip())[:100]}*: press **Expand** to grow a line into a verse "
+        f"(posted for everyone).{note}", embeds=embeds, view=view, ephemeral=True)
+
+
+async def on_expand(interaction: discord.Interaction, index: int, seed: int) -> None:
+    """An Expand button: the opening line and topic are read back from the /inspire message."""
+    try:
+        embeds = interaction.message.embeds if interaction.message else []
+        if index >= len(embeds) or not embeds[index].description:
+            raise MusicError("I can't find that idea any more. Run `/inspire topic:...` again.")
+        opening = embeds[index].description.replace("*", "")
+        topic = (embeds[index].footer.text or "").removeprefix(TOPIC_PREFIX)
+        await interaction.response.defer(thinking=True)
+        lyricist = await interaction.client.lyricist()  # type: ignore[attr-defined]
+        verse = await asyncio.get_running_loop().run_in_executor(
+            None, partial(lyricist.expand, opening, topic, 4, "ABAB", None, seed + index))
+        content, files = verse_reply(verse, topic, "ABAB")
+        content = f"🌱 {interaction.user.mention} expanded *{opening}*:\n{content}"
+        await interaction.followup.send(content[:MAX_CONTENT], files=to_files(files))
+    except Exception as exc:  # noqa: BLE001 - every press gets an answer
+        await answer_error(interaction, exc)
+
+
+def inspiration_embeds(ideas: Inspiration) -> list[discord.Embed]:
+    """One embed per opening line (with words that rhyme with its end), then the topic's image words."""
+    embeds = []
+    for i, (line, rhymes) in enumerate(zip(ideas.openings, ideas.rhymes, strict=True)):
+        embed = discord.Embed(title=f"{i + 1}. An opening line", description=line.marked,
+                              colour=discord.Colour.teal())
+        if rhymes:
+            embed.add_field(name=f"Rhymes for “{line.rhyme_word}”", value=", ".join(rhymes)[:1024])
+        embed.add_field(name="Syllables", value=str(line.syllables))
+        embed.set_footer(text=f"{TOPIC_PREFIX}{clean(ideas.topic.strip())[:200]}")
+        embeds.append(embed)
+    if ideas.images:
+        embeds.append(discord.Embed(title="Images to use", description=" · ".join(ideas.images),
+                                    colour=discord.Colour.dark_teal()))
+    return embeds
+
+
+class ExpandButton(discord.ui.DynamicItem[discord.ui.Button], template=r"mg:verse:(?P<index>\d):(?P<seed>\d+)"):
+    """Grow one `/inspire topic:` opening line into a verse; the line itself is read from the message."""
+
+    def __init__(self, index: int, seed: int) -> None:
+        super().__init__(discord.ui.Button(label=f"Expand {index + 1}", emoji="🌱", style=discord.ButtonStyle.primary,
+                                           custom_id=f"mg:verse:{index}:{seed}"))
+        self.index, self.seed = index, seed
+
+    @classmethod
+    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Button,
+                             match: re.Match[str]) -> ExpandButton:
+        return cls(int(match["index"]), int(match["seed"]))
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        await on_expand(interaction, self.index, self.seed)
+
+
+def _reproduce(theme: str, scheme: str, seed: int, extra: str = "") -> str:
+    said = f' theme:"{clean(theme)[:80]}"' if theme.strip() else ""
+    return f"`/lyrics{said} scheme:{scheme}{extra} seed:{seed}`"
+
+
+def verse_reply(verse: Verse, theme: str, scheme: str) -> tuple[str, list[Attachment]]:
+    """The verse with its rhyme words in bold and syllable counts; the plain text as a file to copy."""
+    about = f" about *{clean(theme.strip())[:100]}*" if verse.theme is not None else ""
+    head = f"✍️ **Lyrics**{about} · {scheme} · syllables per line shown after each line"
+    lines = [head, verse.note and f"ℹ️ {verse.note}", "", verse.text, "",
+             f"Again: {_reproduce(theme, scheme, verse.seed, f' lines:{len(verse.lines)}')}"]
+    content = "\n".join(x for x in lines if x is not None)
+    files = [Attachment(f"lyrics-{verse.seed}.txt", (verse.plain + "\n").encode(), "The lyrics as plain text")]
+    return _fit(content, head), files
+
+
+def set_verse_reply(verse: Verse, m: Melody, placed: Underlay, theme: str, scheme: str,
+                    origin: str) -> tuple[str, list[Attachment]]:
+    """Hyphenated lines as sung, the verse with rhyme words, and how well stresses meet strong beats."""
+    head = (f"🎤 **Words for your melody** · {m.key} · {m.meter} · {len(verse.lines)} phrases, one syllable per note"
+            + (f"\n{origin}" if origin else ""))
+    body = [head, verse.note and f"ℹ️ {verse.note}", "Sung as:", "```", placed.text, "```", verse.text,
+            f"Stressed syllables on strong beats: {placed.stress_rate:.0%}. The score and the MIDI carry the words "
+            "(karaoke lyrics in your DAW or MuseScore).",
+            f"Again: {_reproduce(theme, scheme, verse.seed)} with the same melody"]
+    content = "\n".join(x for x in body if x is not None)
+    text = f"{placed.text}\n\n{verse.plain}\n"
+    return _fit(content, head), [Attachment(f"lyrics-{verse.seed}.txt", text.encode(), "The words as sung")]
+
+
+def _fit(content: str, head: str) -> str:
+    if len(content) <= MAX_CONTENT:
+        return content
+    return f"{head}\n(The words are long: they are in the attached .txt file.)"
+
+

@@ -1,0 +1,142 @@
+"""Posting a melody reply and handling its buttons: the one path every melody the bot writes goes through.
+
+`/melody`, the buttons under a reply (Pick n, More like n, Regenerate), `/inspire`'s Try and Continue and
+`/history`'s Again all end in ``post_melodies``. The buttons are dynamic items: their custom_id says what to do
+(``mg:melody:pick:2``) and the message they sit on says which generations they act on, so they keep working
+after a restart.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from dataclasses import asdict
+from functools import partial
+from typing import TYPE_CHECKING
+
+import discord
+
+from bot.errors import answer_error
+from bot.replies import candidates_content, fit_attachments, melody_embed, to_files
+from studio.errors import MusicError, cmd
+from studio.melody import MelodyResult
+from studio.render import candidate_files, melody_files
+from studio.requests import MelodyRequest
+
+if TYPE_CHECKING:
+    from bot.client import MusicGenius
+
+FEEDBACK_EMOJI = ("👍", "👎")
+ACTIONS = {"pick": "Pick", "more": "More like", "regen": "Regenerate"}
+GONE = f"I can't find that melody any more. Start a new one with {cmd('melody', notes='C E G')}."
+
+
+async def compose(interaction: discord.Interaction, request: MelodyRequest, note: str = "",
+                  rank: bool = True) -> None:
+    """Check the request, defer, write its candidates (ranked by the user's taste) and post them."""
+    bot: MusicGenius = interaction.client  # type: ignore[assignment]
+    bot.composer.validate(request)
+    bot.composer.check_not_busy()
+    if not interaction.response.is_done():
+        await interaction.response.defer(thinking=True)
+    results = await bot.composer.candidates(request)
+    if rank:
+        results = await bot.taste.rank(interaction.user.id, results)
+    await post_melodies(interaction, results, note)
+
+
+async def post_melodies(interaction: discord.Interaction, results: list[MelodyResult], note: str = "") -> None:
+    """Send the candidates with their files and buttons (the interaction is deferred), store them, add 👍 👎."""
+    bot: MusicGenius = interaction.client  # type: ignore[assignment]
+    stem = f"melody-{results[0].request.seed}"
+    lyrics = [None if r.lyrics is None else list(r.lyrics) for r in results]
+    files = await asyncio.get_running_loop().run_in_executor(
+        None, candidate_files, [r.melody for r in results], stem, lyrics if any(lyrics) else None)
+    content, overflow = candidates_content(results, note)
+    if overflow is not None:
+        files.insert(0, overflow)
+    files = fit_attachments(files, interaction.filesize_limit)
+    message = await interaction.followup.send(
+        content, embeds=[melody_embed(r, i, len(results)) for i, r in enumerate(results)],
+        files=to_files(files), view=candidate_view(len(results)), wait=True,
+    )
+    await bot.store.add_generations(
+        interaction.user.id, "melody", [(asdict(r.request), r.request.seed, r.text) for r in results],
+        message_id=message.id, guild_id=interaction.guild_id, channel_id=interaction.channel_id,
+    )
+    for emoji in FEEDBACK_EMOJI:
+        await message.add_reaction(emoji)
+
+
+async def post_pick(interaction: discord.Interaction, result: MelodyResult, index: int) -> None:
+    """One candidate's full set of files: every score page, MIDI, MusicXML, audio."""
+    stem = f"melody-{result.request.seed}"
+    files = await asyncio.get_running_loop().run_in_executor(None, partial(
+        melody_files, result.melody, stem, f"Candidate {index + 1}",
+        lyrics=None if result.lyrics is None else list(result.lyrics)))
+    files = fit_attachments(files, interaction.filesize_limit)
+    await interaction.followup.send(
+        f"🎯 {interaction.user.mention} picked candidate {index + 1}:\n```\n{result.text[:1800]}\n```",
+        embed=melody_embed(result, index, 1), files=to_files(files), wait=True,
+    )
+
+
+async def on_candidate_button(interaction: discord.Interaction, action: str, index: int) -> None:
+    """Pick / more like / regenerate, from whoever pressed (their feedback, their new generation)."""
+    bot: MusicGenius = interaction.client  # type: ignore[assignment]
+    try:
+        shown = await bot.store.generations_for_message(interaction.message.id) if interaction.message else []
+        if not shown or (action != "regen" and index >= len(shown)):
+            raise MusicError(GONE)
+        bot.composer.check_not_busy()
+        await interaction.response.defer(thinking=True)
+        ids, user = [g.id for g in shown], interaction.user.id
+        if action == "regen":
+            await bot.store.set_feedback(ids, user, "regenerate", -1)
+            await bot.taste.learn(user, shown, "regenerate", -1)
+            await compose(interaction, MelodyRequest(**{**shown[0].params, "seed": None}), rank=False)
+            return
+        await bot.store.set_feedback([ids[index]], user, action, 1)
+        await bot.taste.learn(user, shown, action, 1, index)
+        chosen = bot.composer.restore(shown[index].params, shown[index].notes)
+        if action == "pick":
+            await post_pick(interaction, chosen, index)
+        else:
+            await compose(interaction, bot.composer.variation_request(chosen), rank=False)
+    except Exception as exc:  # noqa: BLE001 - every press gets an answer
+        await answer_error(interaction, exc)
+
+
+class CandidateButton(
+    discord.ui.DynamicItem[discord.ui.Button], template=r"mg:melody:(?P<action>pick|more|regen):(?P<index>\d)"
+):
+    """One persistent button under a melody reply."""
+
+    def __init__(self, action: str, index: int = 0) -> None:
+        label = ACTIONS[action] if action == "regen" else f"{ACTIONS[action]} {index + 1}"
+        style = {"pick": discord.ButtonStyle.success, "more": discord.ButtonStyle.primary}.get(
+            action, discord.ButtonStyle.secondary)
+        emoji = {"pick": "🎯", "more": "🔁", "regen": "🎲"}[action]
+        row = {"pick": 0, "more": 1, "regen": 2}[action]
+        super().__init__(discord.ui.Button(label=label, style=style, emoji=emoji, row=row,
+                                           custom_id=f"mg:melody:{action}:{index}"))
+        self.action = action
+        self.index = index
+
+    @classmethod
+    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Button,
+                             match: re.Match[str]) -> CandidateButton:
+        return cls(match["action"], int(match["index"]))
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        await on_candidate_button(interaction, self.action, self.index)
+
+
+def candidate_view(count: int) -> discord.ui.View:
+    """Pick 1..n, More like 1..n, Regenerate."""
+    view = discord.ui.View(timeout=None)
+    for action in ("pick", "more"):
+        for i in range(count):
+            view.add_item(CandidateButton(action, i))
+    view.add_item(CandidateButton("regen"))
+    return view

@@ -1,0 +1,165 @@
+"""The option table: every option a user can give, with its range, default, help and an example.
+
+The request dataclasses check values with it, the CLI builds its argparse flags from it and the Discord cogs
+their option descriptions, choices and autocomplete. A bad value is a ``MusicError`` that names the option and
+shows a good value; each front end renders it in its own syntax.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from data.errors import MusicError, opt
+from data.events import MODE_OFFSET, PITCH_NAMES, STYLES
+
+DEFAULT_TEMPO = 110
+SEED_MAX = 2**31 - 1
+MAX_LYRICS = 1000  # characters of words that /melody lyrics: sets to music
+HARMONY_STYLES = ("chorale", "pop", "jazz")
+RHYTHMS = ("beat", "half-bar", "bar")
+BAND_STYLES = ("folk band", "piano ballad", "rock", "chorale")
+FORMS = ("AABA", "ABAB", "ABA", "AAB", "AB", "A", "verse-chorus")
+INSTRUMENTS = ("piano", "guitar", "strings", "organ")
+SCHEMES = ("ABAB", "AABB", "ABCB", "ABBA", "AAAA", "free")
+METERS = ("4/4", "3/4", "6/8", "2/4", "2/2", "9/8", "3/8", "6/4", "3/2", "12/8", "4/2")
+ODD_METERS = ("5/4", "7/8")  # the arranger plays these; the melody model has not learned them
+KEYS = tuple(f"{tonic} {mode}" for tonic in PITCH_NAMES for mode in MODE_OFFSET)
+
+
+@dataclass(frozen=True)
+class Option:
+    """One option: ``kind`` is int, float, str or bool; ``low``/``high`` bound numbers, ``choices`` strings."""
+
+    name: str
+    kind: type
+    help: str
+    example: str
+    default: Any = None
+    low: float | None = None
+    high: float | None = None
+    choices: tuple[str, ...] = ()
+
+    @property
+    def flag(self) -> str:
+        """The command-line flag: ``--top-p``."""
+        return "--" + self.name.replace("_", "-")
+
+    @property
+    def range_text(self) -> str:
+        return f"{self.low:g}-{self.high:g}" if self.low is not None and self.high is not None else ""
+
+    def check(self, value: Any) -> Any:
+        """``value`` if it is allowed, else a MusicError naming this option with an example."""
+        if value is None:
+            return value
+        if self.low is not None and self.high is not None and not self.low <= value <= self.high:
+            raise MusicError(f"{opt(self.name)} must be between {self.low:g} and {self.high:g} (you gave {value:g}). "
+                             f"Try {opt(self.name, self.example)}.", self.name, self.example)
+        if self.choices and value not in self.choices:
+            raise MusicError(f"I don't know the {self.name} '{str(value)[:60]}'. Choose one of: "
+                             f"{', '.join(self.choices)} — e.g. {opt(self.name, self.example)}.", self.name,
+                             self.example)
+        return value
+
+
+def _options(*options: Option) -> dict[str, Option]:
+    return {o.name: o for o in options}
+
+
+SEED = Option("seed", int, "RNG seed: the same seed gives the same result", "42", None, 0, SEED_MAX)
+KEY = Option("key", str, 'Key, e.g. "G major", "E minor", "D dorian" (default: guessed from the notes)', "G major")
+METER = Option("meter", str, "Time signature, e.g. 4/4, 3/4, 6/8 (default 4/4)", "6/8", "4/4")
+TEMPO = Option("tempo", int, f"Beats per minute (30-300, default: the melody's, or {DEFAULT_TEMPO})", "100",
+               DEFAULT_TEMPO, 30, 300)
+MIDI = Option("midi", str, "A MIDI file whose top voice is the melody", "song.mid")
+MELODY_NOTES = Option("notes", str, "The melody, e.g. E D C D E E E:h (default: your last melody)", "E D C D E E E:h")
+
+MELODY = _options(
+    Option("notes", str, "Seed notes, e.g. C E G · C4:q D4:e E4:e G4:h · do re mi · 60 64 67", "C E G"),
+    Option("bars", int, "Length of the whole melody in bars (1-64, default 8)", "8", 8, 1, 64),
+    Option("temperature", float, "0.1-2.0: low is safe, high is adventurous (default 1.0)", "1.0", 1.0, 0.1, 2.0),
+    SEED, KEY, METER,
+    Option("tempo", int, f"Beats per minute (30-300, default {DEFAULT_TEMPO})", "100", DEFAULT_TEMPO, 30, 300),
+    Option("style", str, "Which tradition the continuation leans on", "irish", "irish", choices=STYLES),
+    Option("top_p", float, "Nucleus sampling, 0.1-1.0 (default 0.95)", "0.95", 0.95, 0.1, 1.0),
+    Option("count", int, "How many candidates to offer (1-3, default 3)", "3", 3, 1, 3),
+    Option("midi", str, "A MIDI file to continue instead of typed notes (its top voice is used)", "song.mid"),
+    Option("track", int, "With a MIDI file: which track to take the melody from (1 = first; default: the top voice)",
+           "1", None, 1, 64),
+    Option("lyrics", str, "Your words: I write a melody for them, one note per syllable (notes, if given, start it)",
+           "Twinkle twinkle little star"),
+)
+CHORDS = _options(
+    MELODY_NOTES, KEY, METER,
+    Option("rhythm", str, "How often the chord changes: every beat, half bar or bar (default beat)", "bar", "beat",
+           choices=RHYTHMS),
+    Option("style", str, "chorale (learned from Bach), pop (I IV V vi) or jazz (sevenths, ii-V-I)", "pop", "chorale",
+           choices=HARMONY_STYLES),
+    MIDI, TEMPO,
+)
+ARRANGE = _options(
+    MELODY_NOTES, KEY,
+    Option("meter", str, "Time signature, e.g. 4/4, 3/4, 6/8, 5/4, 7/8 (default 4/4)", "6/8", "4/4"),
+    TEMPO,
+    Option("form", str, "Sections after the intro: A is your melody, B a new one from the model (default AABA)",
+           "AABA", "AABA"),
+    Option("style", str, "folk band, piano ballad, rock or chorale (default folk band)", "folk band", "folk band",
+           choices=BAND_STYLES),
+    Option("instruments", str, "Who plays the chords (default: the style's own)", "piano", choices=INSTRUMENTS),
+    Option("chords", str, "Your chords, one per bar: C Am F G7 — or bars: | C | Am | F G7 | C | (default: I choose)",
+           "C Am F G7"),
+    MIDI,
+    Option("seed", int, "RNG seed for the B melody: the same seed gives the same arrangement", "42", None, 0,
+           SEED_MAX),
+)
+LYRICS = _options(
+    Option("theme", str, 'What the words are about, e.g. "the sea at night"', "the sea at night", ""),
+    Option("lines", int, "How many lines (1-16; with a melody: one per phrase)", "4", None, 1, 16),
+    Option("scheme", str, "Rhyme scheme: a letter per line, e.g. ABAB, AABB, ABCB, or free", "ABAB", "ABAB"),
+    Option("syllables", str, 'Syllables per line: one number for all, or one per line, e.g. "8 6 8 6" (default 8)',
+           "8 6 8 6"),
+    Option("notes", str, "A melody to write words for, e.g. C D E C E F G:h (one syllable per note)",
+           "C D E C E F G:h"),
+    Option("my_melody", bool, "Write words for your last /melody (one syllable per note, stresses on strong beats)",
+           "True", False),
+    Option("key", str, 'With notes: the key, e.g. "G major" (default: guessed)', "G major"),
+    Option("meter", str, "With notes: the time signature, e.g. 3/4 (default 4/4)", "3/4", "4/4"),
+    Option("tempo", int, "With a melody: beats per minute for the audio (30-300)", "100", None, 30, 300),
+    MIDI,
+    Option("seed", int, "RNG seed: the same seed gives the same words", "7", None, 0, SEED_MAX),
+)
+INSPIRE = _options(
+    Option("topic", str, 'Lyric ideas instead: opening lines, rhymes and images for a topic, e.g. "rain"', "rain"),
+    Option("seed", int, "With a topic: the same seed gives the same ideas", "5", None, 0, SEED_MAX),
+    Option("count", int, "How many opening lines (1-8, default 4)", "4", 4, 1, 8),
+    Option("expand", int, "Grow idea N into a verse", "2", None, 1, 8),
+)
+PREFERENCES = ("key", "meter", "tempo", "style", "temperature", "bars", "top_p")  # /prefs set: /melody's options
+COMMANDS = {"melody": MELODY, "chords": CHORDS, "arrange": ARRANGE, "lyrics": LYRICS, "inspire": INSPIRE}
+
+
+def option_help(command: str, names: Sequence[str] | None = None) -> dict[str, str]:
+    """Discord option descriptions (at most 100 characters each) for ``command``'s options."""
+    table = COMMANDS[command]
+    return {name: table[name].help[:100] for name in (names or table)}
+
+
+def matching(values: Sequence[str], current: str, limit: int = 25) -> list[str]:
+    """Autocomplete: the values containing what was typed so far (all of them when nothing was)."""
+    typed = current.strip().lower()
+    return [v for v in values if typed in v.lower()][:limit]
+
+
+def key_choices(current: str, limit: int = 25) -> list[str]:
+    """Key autocomplete: "d dor" -> D dorian; "minor" -> every minor key."""
+    words = current.lower().split()
+
+    def fits(choice: str) -> bool:
+        tonic, mode = choice.lower().split()
+        if len(words) >= 2:
+            return tonic.startswith(words[0]) and mode.startswith(words[1])
+        return not words or tonic.startswith(words[0]) or mode.startswith(words[0])
+
+    return [k for k in KEYS if fits(k)][:limit]
