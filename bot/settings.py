@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -13,6 +14,19 @@ from studio.melody import DEFAULT_CHECKPOINT
 
 class SettingsError(RuntimeError):
     """A required setting is missing or malformed."""
+
+
+DEVICES = ("auto", "cpu", "cuda")
+
+
+def _count(name: str, default: int, low: int, high: int) -> int:
+    """A whole-number setting within [low, high]; SettingsError with the variable's name otherwise."""
+    text = os.environ.get(name, "").strip()
+    if not text:
+        return default
+    if not text.isdigit() or not low <= int(text) <= high:
+        raise SettingsError(f"{name} must be a whole number from {low} to {high} (default {default}), not '{text}'.")
+    return int(text)
 
 
 def _device(value: str) -> str:
@@ -48,14 +62,20 @@ class Settings:
         guild = os.environ.get("DISCORD_DEV_GUILD", "").strip()
         if guild and not guild.isdigit():
             raise SettingsError("DISCORD_DEV_GUILD must be a numeric guild id.")
+        device = os.environ.get("MUSICGENIUS_DEVICE", "auto").strip() or "auto"
+        if device not in DEVICES and not re.fullmatch(r"cuda:\d+", device):
+            raise SettingsError(f"MUSICGENIUS_DEVICE must be one of {', '.join(DEVICES)} (or cuda:N), not '{device}'.")
+        checkpoint = Path(os.environ.get("MUSICGENIUS_CHECKPOINT", "").strip() or DEFAULT_CHECKPOINT)
+        if not checkpoint.is_file():
+            raise SettingsError(f"MUSICGENIUS_CHECKPOINT: there is no file at {checkpoint}.")
         return cls(
             token=token,
             dev_guild=int(guild) if guild else None,
             api_base=os.environ.get("DISCORD_API_BASE") or None,
             gateway_url=os.environ.get("DISCORD_GATEWAY_URL") or None,
-            database=os.environ.get("MUSICGENIUS_DB", "musicgenius.sqlite3"),
-            checkpoint=Path(os.environ.get("MUSICGENIUS_CHECKPOINT", str(DEFAULT_CHECKPOINT))),
-            device=_device(os.environ.get("MUSICGENIUS_DEVICE", "auto")),
-            max_batch=int(os.environ.get("MUSICGENIUS_MAX_BATCH", "64")),
-            max_queue=int(os.environ.get("MUSICGENIUS_MAX_QUEUE", "256")),
+            database=os.environ.get("MUSICGENIUS_DB", "").strip() or "musicgenius.sqlite3",
+            checkpoint=checkpoint,
+            device=_device(device),
+            max_batch=_count("MUSICGENIUS_MAX_BATCH", 64, 1, 4096),
+            max_queue=_count("MUSICGENIUS_MAX_QUEUE", 256, 1, 100_000),
         )

@@ -22,8 +22,8 @@ from data.events import Melody
 from data.pronounce import stresses, syllable_count
 from data.verse import line_words, load_verse
 from model.config import LYRICS_CHECKPOINT
-from model.lyric_decode import STRONG, WEAK, DecodedLine, DecodeSettings, LineSpec, LyricDecoder, Theme
 from model.lstm import load_checkpoint
+from model.lyric_decode import STRONG, WEAK, DecodedLine, DecodeSettings, LineSpec, LyricDecoder, Theme
 from studio.lyrics.setting import MAX_LINE_NOTES, phrases
 from studio.requests import random_seed
 
