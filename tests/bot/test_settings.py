@@ -39,5 +39,5 @@ def test_good_values_are_read(monkeypatch):
 
 def test_a_missing_token_says_where_to_put_it(monkeypatch):
     monkeypatch.delenv("DISCORD_TOKEN", raising=False)
-    with pytest.raises(SettingsError, match=".env"):
+    with pytest.raises(SettingsError, match=r"\.env"):
         Settings.from_env(env_file=None)
