@@ -7,9 +7,9 @@ from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
-from discord.ext import commands
 
 from bot.autocomplete import band_meter_autocomplete, key_autocomplete
+from bot.melody_menu import MelodyMenuCog
 from bot.replies import MAX_CONTENT, fit_attachments, to_files
 from bot.sources import MelodySource
 from studio.arrange.arranger import Arrangement, ArrangeRequest, arrange
@@ -25,21 +25,13 @@ TIME_LIMIT = 300.0  # seconds for the whole arrangement, well inside the 15 minu
 EXAMPLE = cmd("arrange", notes="E D C D E E E:h D:q D D:h E:q G G:h", form="AABA", style="folk band")
 
 
-class Arranger(commands.Cog):
+class Arranger(MelodyMenuCog):
     """Arrangements of a melody."""
 
-    def __init__(self, bot: MusicGenius) -> None:
-        self.bot = bot
-        self.menu = app_commands.ContextMenu(name="Arrange this melody", callback=self.arrange_message)
-        bot.tree.add_command(self.menu)
+    menu_name = "Arrange this melody"
 
-    async def cog_unload(self) -> None:
-        self.bot.tree.remove_command(self.menu.name, type=self.menu.type)
-
-    async def arrange_message(self, interaction: discord.Interaction, message: discord.Message) -> None:
-        """Apps → Arrange this melody, on one of the bot's /melody replies (folk band, AABA)."""
-        source = await MelodySource.from_message(self.bot, message)
-        await interaction.response.defer(thinking=True)
+    async def for_melody(self, interaction: discord.Interaction, source: MelodySource) -> None:
+        """Apps → Arrange this melody: folk band, AABA."""
         await self.reply(interaction, source, ArrangeRequest())
 
     @app_commands.command(name="arrange", description="Arrange a melody for a band: sections, chords, bass, drums")

@@ -7,9 +7,9 @@ from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
-from discord.ext import commands
 
 from bot.autocomplete import key_autocomplete, meter_autocomplete
+from bot.melody_menu import MelodyMenuCog
 from bot.replies import MAX_CONTENT, fit_attachments, to_files
 from bot.sources import MelodySource
 from studio.errors import cmd
@@ -23,21 +23,13 @@ if TYPE_CHECKING:
 EXAMPLE = cmd("chords", notes="E D C D E E E:h", key="C", meter="4/4")
 
 
-class Harmony(commands.Cog):
+class Harmony(MelodyMenuCog):
     """Chords under a melody."""
 
-    def __init__(self, bot: MusicGenius) -> None:
-        self.bot = bot
-        self.menu = app_commands.ContextMenu(name="Chords for this melody", callback=self.chords_for_message)
-        bot.tree.add_command(self.menu)
+    menu_name = "Chords for this melody"
 
-    async def cog_unload(self) -> None:
-        self.bot.tree.remove_command(self.menu.name, type=self.menu.type)
-
-    async def chords_for_message(self, interaction: discord.Interaction, message: discord.Message) -> None:
-        """Apps → Chords for this melody, on one of the bot's /melody replies."""
-        source = await MelodySource.from_message(self.bot, message)
-        await interaction.response.defer(thinking=True)
+    async def for_melody(self, interaction: discord.Interaction, source: MelodySource) -> None:
+        """Apps → Chords for this melody: the default rhythm and style."""
         await self.reply(interaction, source)
 
     @app_commands.command(name="chords", description="Chords for a melody: symbols, roman numerals, score, MIDI, audio")

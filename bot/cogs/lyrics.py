@@ -8,10 +8,10 @@ from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
-from discord.ext import commands
 
 from bot.autocomplete import key_autocomplete, meter_autocomplete
 from bot.lyric_reply import ExpandButton, set_verse_reply, verse_reply
+from bot.melody_menu import MelodyMenuCog
 from bot.replies import fit_attachments, to_files
 from bot.sources import MelodySource
 from studio.errors import cmd
@@ -27,16 +27,10 @@ MELODY_EXAMPLE = cmd("lyrics", notes="C D E C E F G:h")
 LINES, SEED = LYRICS["lines"], LYRICS["seed"]
 
 
-class Lyrics(commands.Cog):
+class Lyrics(MelodyMenuCog):
     """Lyric writing."""
 
-    def __init__(self, bot: MusicGenius) -> None:
-        self.bot = bot
-        self.menu = app_commands.ContextMenu(name="Lyrics for this melody", callback=self.lyrics_for_message)
-        bot.tree.add_command(self.menu)
-
-    async def cog_unload(self) -> None:
-        self.bot.tree.remove_command(self.menu.name, type=self.menu.type)
+    menu_name = "Lyrics for this melody"
 
     @app_commands.command(name="lyrics", description="Lyric lines that rhyme and scan, or words for a melody")
     @app_commands.describe(**option_help("lyrics", [n for n in LYRICS if n != "midi"]))
@@ -77,10 +71,8 @@ class Lyrics(commands.Cog):
             options.insert(0, typed[:100])
         return [app_commands.Choice(name=s, value=s) for s in options][:25]
 
-    async def lyrics_for_message(self, interaction: discord.Interaction, message: discord.Message) -> None:
-        """Apps → Lyrics for this melody, on one of the bot's /melody replies."""
-        source = await MelodySource.from_message(self.bot, message)
-        await interaction.response.defer(thinking=True)
+    async def for_melody(self, interaction: discord.Interaction, source: MelodySource) -> None:
+        """Apps → Lyrics for this melody: no theme, ABAB."""
         await self.reply_for_melody(interaction, source, "", "ABAB", None)
 
     async def reply_for_melody(self, interaction: discord.Interaction, source: MelodySource, theme: str,

@@ -1,29 +1,13 @@
 import pytest
-import torch
 
 from data.events import BAR, REST
 from model.sample import RhythmGrammar
 from model.vocab import Vocab
+from tests.model.grammar import run_grammar
 
 # a 3/4 rhythm with a pickup rest and a rest ending the first line: (ticks, sounding)
 RHYTHM = [(24, False), (12, True), (24, True), (12, True), (36, True), (12, True), (12, True), (12, False),
           (24, True), (12, True), (36, True)]
-
-
-def drive(grammar: RhythmGrammar, vocab: Vocab, seed: int) -> list[str]:
-    """Run the grammar with uniform random choices among the allowed tokens, as the engine would."""
-    g = torch.Generator().manual_seed(seed)
-    emitted = []
-    while not grammar.done:
-        forced = grammar.forced()
-        if forced is not None:
-            emitted.append(vocab.itos[forced])
-            continue
-        allowed = grammar.allowed().nonzero().flatten()
-        token = int(allowed[torch.randint(len(allowed), (1,), generator=g)])
-        grammar.accept(token)
-        emitted.append(vocab.itos[token])
-    return emitted
 
 
 @pytest.mark.parametrize("seed", range(12))
@@ -31,7 +15,7 @@ def test_the_rhythm_is_kept_and_only_pitches_are_chosen(seed):
     vocab = Vocab.for_melodies()
     stable = frozenset({0, 4, 7})
     grammar = RhythmGrammar(vocab, [1], 36, stable, RHYTHM, pitch_range=(60, 72))
-    tokens = drive(grammar, vocab, seed)
+    tokens = run_grammar(grammar, vocab, seed)
     assert [(n.ticks, n.pitch is not None) for n in grammar.notes] == RHYTHM
     assert tokens.count(REST) == 2  # only the given rests
     sounding = [n.pitch for n in grammar.notes if n.pitch is not None]
@@ -43,7 +27,7 @@ def test_the_rhythm_is_kept_and_only_pitches_are_chosen(seed):
 def test_seed_pitches_come_first_and_bad_durations_are_refused():
     vocab = Vocab.for_melodies()
     grammar = RhythmGrammar(vocab, [1], 36, frozenset({0}), RHYTHM, pitches=[67, 65, 64])
-    drive(grammar, vocab, 3)
+    run_grammar(grammar, vocab, 3)
     assert [n.pitch for n in grammar.notes if n.pitch is not None][:3] == [67, 65, 64]
     with pytest.raises(ValueError, match="durations"):
         RhythmGrammar(vocab, [1], 48, frozenset({0}), [(12, True), (10, True)])

@@ -3,6 +3,7 @@ import torch
 from data.events import BAR
 from model.sample import MelodyGrammar, sample
 from model.vocab import Vocab
+from tests.model.grammar import run_grammar
 
 
 def test_sampling_respects_the_mask_and_the_uniform_draw():
@@ -22,20 +23,6 @@ def test_top_p_keeps_only_the_nucleus():
         assert pick.item() == 0
 
 
-def run_grammar(grammar: MelodyGrammar, vocab: Vocab, seed: int) -> list[str]:
-    """Drive a grammar with uniform random choices among allowed tokens."""
-    g = torch.Generator().manual_seed(seed)
-    emitted = []
-    while not grammar.done:
-        forced = grammar.forced()
-        if forced is not None:
-            emitted.append(vocab.itos[forced])
-            continue
-        allowed = grammar.allowed().nonzero().flatten()
-        token = int(allowed[torch.randint(len(allowed), (1,), generator=g)])
-        grammar.accept(token)
-        emitted.append(vocab.itos[token])
-    return emitted
 
 
 def test_grammar_fills_every_bar_and_ends_on_a_stable_note():
