@@ -125,3 +125,12 @@ def test_every_midi_writer_agrees_on_the_felt_beat():
 def test_a_midi_seed_tempo_is_read_in_felt_beats_of_its_meter():
     seed = seed_from_midi(melody_to_midi(jig(100)))
     assert (seed.meter, seed.tempo) == (Meter(6, 8), 100)
+
+
+@pytest.mark.parametrize(("text", "rests"), [("6/4", [1, 1, 3]), ("6/8", [0.5, 0.5, 1.5]), ("4/4", [1, 2]),
+                                             ("12/8", [0.5, 0.5, 1.5, 3]), ("7/8", [0.5, 1, 0.5])])
+def test_an_unfinished_bar_is_padded_by_beats(text, rests):
+    m = Meter.parse(text)
+    first = {"6/4": 12, "6/8": 6, "4/4": 12, "12/8": 6, "7/8": 18}[text]
+    score = converter.parseData(melody_to_musicxml(Melody((Note(60, first),), Key(0), m, 100)), format="musicxml")
+    assert [float(r.quarterLength) for r in score.recurse().getElementsByClass("Rest")] == rests
