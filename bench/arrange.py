@@ -67,7 +67,7 @@ def melodies(per_meter: int) -> list[tuple[str, Melody]]:
             out.append((f"{t.title} ({meter})", Melody(tuple(t.notes), Key.parse(t.key), Meter.parse(meter), t.tempo)))
         if not picked:
             m = Meter.parse(meter)
-            unit = m.bar_ticks // m.numerator
+            unit = m.unit_ticks
             steps = [60, 62, 64, 65, 67, 69, 71, 72, 71, 69, 67, 65, 64, 62]
             notes = (*(Note(steps[i % len(steps)], unit) for i in range(4 * m.numerator - 1)), Note(60, unit))
             out.append((f"scale tune ({meter})", Melody(notes, Key(0), m, 100)))
@@ -99,7 +99,7 @@ def naive(ours: Arrangement) -> Arrangement:
             spans.append(ChordSpan(start, bar, symbol(key, root, iv), pc, iv))
             chords += [TrackNote(start, bar, 60 + pc + i, 70) for i in iv]
             bass.append(TrackNote(start, bar, 36 + pc, 90))
-            unit = bar // meter.numerator
+            unit = meter.unit_ticks
             drums += [TrackNote(start + u * unit, unit, KICK, 80) for u in range(meter.numerator)]
             drums += [TrackNote(start + u * unit, unit, CLOSED_HAT, 60) for u in range(meter.numerator)]
         now = section.start

@@ -6,6 +6,7 @@ triplets and sixteenths both land on the grid and nothing is compared as a float
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -200,6 +201,13 @@ class Meter:
         if self.compound:
             return "compound"
         return "triple" if self.beats == 3 else "duple" if self.beats in (1, 2, 4) else "odd"
+
+    @property
+    def default_bpm(self) -> int:
+        """A moderate tempo for this beat: 110 for a quarter or a dotted quarter, slower for longer beats (2/2 at
+        78, 6/4 at 78 dotted halves), quicker for shorter ones (3/8 at 156 eighths)."""
+        usual = 3 * TPQ // 2 if self.compound else TPQ
+        return round(min(max(110 * math.sqrt(usual / self.beat_ticks), 40), 200))
 
     def quarter_bpm(self, bpm: float) -> float:
         """Quarter notes per minute at ``bpm`` felt beats per minute (6/8 at 110 is quarter = 165)."""

@@ -41,7 +41,7 @@ SOURCE_NAMES = {
     "essenFolksong": "Essen folk songs",
     "bach": "Bach chorales",
 }
-# A typical tempo (quarter notes per minute) for each style: dance tunes move, airs and chorales less so.
+# A typical tempo (felt beats per minute) for each style: dance tunes move, airs and chorales less so.
 STYLE_TEMPOS = {"irish": 120, "american": 120, "scottish": 100, "european": 100, "chorale": 80}
 DEFAULT_TEMPO = 110
 _C1_CONTROLS = re.compile("[\x80-\x9f]")

@@ -13,7 +13,7 @@ from data.events import Key, Melody, Meter
 from data.midi import check_midi_size
 from data.notation import ParsedSeed, parse_seed
 from studio.melody import infer_key, midi_request
-from studio.options import DEFAULT_TEMPO, TEMPO
+from studio.options import TEMPO
 
 __all__ = ["EXAMPLE", "MAX_NOTES", "GivenMelody", "Key", "Melody", "Meter", "check_midi_size", "check_notes",
            "check_tempo", "melody_from_midi", "melody_from_notes"]
@@ -56,13 +56,14 @@ def _meter(meter: Meter | str | None) -> Meter | None:
 
 def melody_from_notes(text: str, key: Key | str | None = None, meter: Meter | str | None = None,
                       tempo: int | None = None, max_notes: int = MAX_NOTES, example: str = EXAMPLE) -> GivenMelody:
-    """Typed notes as a melody: the key guessed from the notes when not given, 4/4 and 110 bpm by default."""
+    """Typed notes as a melody: the key guessed from the notes when not given, 4/4 and the meter's default tempo."""
     given_key, given_meter = _key(key), _meter(meter)
     check_tempo(tempo)
     seed = check_notes(text, max_notes, example)
     guessed = given_key is None
-    return GivenMelody(Melody(seed.notes, given_key or infer_key(seed.notes), given_meter or Meter(),
-                              tempo or DEFAULT_TEMPO), guessed)
+    the_meter = given_meter or Meter()
+    return GivenMelody(Melody(seed.notes, given_key or infer_key(seed.notes), the_meter,
+                              tempo or the_meter.default_bpm), guessed)
 
 
 def melody_from_midi(data: bytes, key: Key | str | None = None, meter: Meter | str | None = None,

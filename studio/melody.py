@@ -18,7 +18,7 @@ from model.lstm import load_checkpoint
 from model.sample import MelodyGrammar, RhythmGrammar
 from model.vocab import Vocab
 from studio.lyrics.setting import rhythm_for_words
-from studio.options import DEFAULT_TEMPO, SEED_MAX
+from studio.options import SEED_MAX
 from studio.requests import MelodyRequest
 
 DEFAULT_CHECKPOINT = MELODY_CHECKPOINT
@@ -261,7 +261,7 @@ def midi_request(data: bytes, track: int | None = None, **options: Any) -> Melod
     """
     seed = seed_from_midi(data, None if track is None else track - 1)
     meter = options.pop("meter", None) or (str(seed.meter) if seed.meter else "4/4")
-    tempo = options.pop("tempo", None) or seed.tempo_in(Meter.parse(meter)) or DEFAULT_TEMPO
+    tempo = options.pop("tempo", None) or seed.tempo_in(Meter.parse(meter))
     text = format_notes(seed.notes, Meter.parse(meter).bar_ticks)
     return MelodyRequest(notes=text, meter=meter, tempo=tempo, **options)
 

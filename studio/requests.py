@@ -26,7 +26,7 @@ class MelodyRequest:
     seed: int | None = None
     key: str | None = None
     meter: str = MELODY["meter"].default
-    tempo: int = MELODY["tempo"].default
+    tempo: int = None  # type: ignore[assignment]  # None: the meter's own (Meter.default_bpm), set on creation
     style: str = MELODY["style"].default
     count: int = MELODY["count"].default  # candidates in one reply
     lyrics: str | None = None  # words to set: one note per syllable, rhythm from their stress (``bars`` is ignored)
@@ -37,7 +37,9 @@ class MelodyRequest:
                 MELODY[field.name].check(getattr(self, field.name))
         if self.key:
             Key.parse(self.key)
-        Meter.parse(self.meter)
+        meter = Meter.parse(self.meter)
+        if self.tempo is None:
+            object.__setattr__(self, "tempo", meter.default_bpm)
         if self.lyrics is not None and len(self.lyrics) > MAX_LYRICS:
             raise MusicError(f"Your words are {len(self.lyrics)} characters long; I set at most {MAX_LYRICS}. "
                              f"Try a verse or two, e.g. {opt('lyrics', 'Twinkle twinkle little star')}.", "lyrics")

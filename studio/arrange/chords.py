@@ -7,11 +7,11 @@ from dataclasses import replace
 from data.events import Key, Melody, Meter, MusicError, Note
 from studio.arrange.chord_symbols import ChordSymbol
 from studio.arrange.parts import ChordSpan
-from studio.harmony.harmonizer import Harmonizer, beats_per_bar, diatonic, symbol
+from studio.harmony.harmonizer import Harmonizer, diatonic, symbol
 
 
 def harmony_rhythm(meter: Meter, style: str) -> str:
-    beats = beats_per_bar(meter)
+    beats = meter.beats
     if style == "chorale":
         return "beat" if beats in (2, 3, 4) else "bar"
     return "half-bar" if beats == 4 else "bar"
@@ -32,7 +32,7 @@ def section_chords(harmonizer: Harmonizer, notes: tuple[Note, ...], key: Key, me
 
 def typed_chords(progression: list[list[ChordSymbol]], bars: int, meter: Meter) -> list[ChordSpan]:
     """The user's chords bar by bar over ``bars`` bars (repeated when shorter); several in a bar share its beats."""
-    units, unit = meter.numerator, meter.bar_ticks // meter.numerator
+    units, unit = meter.numerator, meter.unit_ticks
     spans = []
     for bar in range(bars):
         cell = progression[bar % len(progression)]

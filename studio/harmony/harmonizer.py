@@ -65,11 +65,6 @@ def _by_bar(result: HarmonyResult, names: list[str]) -> str:
     return "| " + " | ".join(" ".join(bars[b]) for b in sorted(bars)) + " |"
 
 
-def beats_per_bar(meter: Meter) -> int:
-    """Felt beats per bar (``Meter.beats``), kept for ``studio.arrange.chords``."""
-    return meter.beats
-
-
 def span_ticks(meter: Meter, rhythm: str) -> tuple[int, str]:
     """The length of one chord span in ticks (a felt beat, half a bar or a bar), and which learned transition
     table fits it."""

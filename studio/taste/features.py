@@ -55,7 +55,7 @@ DIM = len(FEATURE_NAMES)
 RAW_LIMIT = 1e6  # no option comes near this: larger values standardize past CLIP either way
 CLIP = 4.0  # standardized values are clipped to ±CLIP so an extreme option can't dominate a score
 
-DEFAULTS = {f.name: f.default for f in MelodyRequest.__dataclass_fields__.values() if f.name != "notes"}
+DEFAULTS = {k: v for k, v in vars(MelodyRequest(notes="C")).items() if k != "notes"}  # tempo: 4/4's
 
 
 def mode_group(mode: str) -> str:
@@ -105,11 +105,11 @@ def raw_features(params: dict, notes: Sequence[Note] | None = None) -> np.ndarra
     key = _key(params)
     if key is not None:
         raw[ix[f"mode_{key.mode}"]] = 1.0
-    tempo = _number(params.get("tempo"), DEFAULTS["tempo"])
+    meter = meter_of(params)
+    tempo = _number(params.get("tempo"), meter.default_bpm)
     raw[ix["tempo"]] = tempo
     for c, m in zip(TEMPO_CENTRES, tempo_bands(tempo), strict=True):
         raw[ix[f"tempo_{c}"]] = m
-    meter = meter_of(params)
     raw[ix[f"meter_{meter.group}"]] = 1.0
     if params.get("style", DEFAULTS["style"]) in STYLES:
         raw[ix[f"style_{params.get('style', DEFAULTS['style'])}"]] = 1.0

@@ -134,3 +134,16 @@ def test_an_unfinished_bar_is_padded_by_beats(text, rests):
     first = {"6/4": 12, "6/8": 6, "4/4": 12, "12/8": 6, "7/8": 18}[text]
     score = converter.parseData(melody_to_musicxml(Melody((Note(60, first),), Key(0), m, 100)), format="musicxml")
     assert [float(r.quarterLength) for r in score.recurse().getElementsByClass("Rest")] == rests
+
+
+@pytest.mark.parametrize(("text", "bpm"), [("4/4", 110), ("3/4", 110), ("6/8", 110), ("12/8", 110), ("2/2", 78),
+                                           ("3/2", 78), ("6/4", 78), ("3/8", 156)])
+def test_the_default_tempo_suits_the_felt_beat(text, bpm):
+    """Tempo counts felt beats, so a long beat gets a slower default (6/4 at 110 dotted halves would race)."""
+    from studio.requests import MelodyRequest
+
+    meter = Meter.parse(text)
+    assert meter.default_bpm == bpm
+    assert MelodyRequest(notes="C E G", meter=text).tempo == bpm
+    assert 75 <= meter.quarter_bpm(bpm) <= 240  # never the 330 quarters a flat 110 gave 6/4
+    assert MelodyRequest(notes="C E G", meter=text, tempo=90).tempo == 90  # a typed tempo always wins
