@@ -23,7 +23,8 @@ from pathlib import Path
 
 from bench.report import write_section
 from data.audio import audio_stats, midi_to_ogg
-from data.events import Key, Melody, Meter, MusicError, Note
+from data.errors import MusicError
+from data.events import Key, Melody, Meter, Note
 from data.midi import arrangement_to_midi
 from data.notation import parse_seed
 from data.tunes import load_index

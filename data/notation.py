@@ -13,12 +13,12 @@ import re
 from dataclasses import dataclass
 from fractions import Fraction
 
+from data.errors import MusicError
 from data.events import (
     LETTER_PC,
     PIANO_HIGH,
     PIANO_LOW,
     TPQ,
-    MusicError,
     Note,
     duration_name,
     pitch_name,

@@ -10,7 +10,8 @@ from pathlib import Path
 from music21 import clef, converter, corpus, defaults, key, layout, metadata, meter, note, pitch, stream, tempo
 from music21.musicxml.m21ToXml import GeneralObjectExporter, ScoreExporter
 
-from data.events import TPQ, Key, Melody, Meter, MusicError, Note
+from data.errors import MusicError
+from data.events import TPQ, Key, Melody, Meter, Note
 
 # music21 corpus collection -> the style label the model is conditioned on.
 COLLECTIONS = {

@@ -25,7 +25,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from data.events import BAR, END, MODE_OFFSET, Key, Meter, MusicError, Note, decode_notes
+from data.errors import MusicError
+from data.events import BAR, END, MODE_OFFSET, Key, Meter, Note, decode_notes
 from data.notation import format_notes
 from data.prepare import DEFAULT_CACHE, Tune, load_tunes
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from data.events import LETTER_PC, MusicError
+from data.errors import MusicError
+from data.events import LETTER_PC
 
 MAX_CHORD_BARS = 64
 EXAMPLE = "`C Am F G7` (one chord per bar) or `| C | Am | F G7 | C |`"

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from data.events import Key, Melody, Meter, MusicError, Note
+from data.errors import MusicError
+from data.events import Key, Melody, Meter, Note
 from studio.arrange.chord_symbols import ChordSymbol
 from studio.arrange.parts import ChordSpan
 from studio.harmony.harmonizer import Harmonizer, diatonic, symbol

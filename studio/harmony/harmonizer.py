@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from data.events import FLAT_NAMES, SHARP_NAMES, Key, Melody, Meter, MusicError
+from data.errors import MusicError, opt
+from data.events import FLAT_NAMES, SHARP_NAMES, Key, Melody, Meter
 from model.harmony import CHECKPOINT, QUALITY, ROMAN, HarmonyModel, Span, State, grain_ticks, table_mode
 from studio.render import Attachment
 
@@ -69,7 +70,8 @@ def span_ticks(meter: Meter, rhythm: str) -> tuple[int, str]:
     """The length of one chord span in ticks (a felt beat, half a bar or a bar), and which learned transition
     table fits it."""
     if rhythm not in RHYTHMS:
-        raise MusicError(f"Unknown rhythm '{rhythm}'. Use one of {', '.join(RHYTHMS)} — e.g. `rhythm:bar`.")
+        raise MusicError(f"Unknown rhythm '{rhythm}'. Use one of {', '.join(RHYTHMS)} — e.g. {opt('rhythm', 'bar')}.",
+                         "rhythm", "bar")
     grain = {"beat": "beat", "half-bar": "half", "bar": "bar"}[rhythm]
     ticks = grain_ticks(grain, meter)
     return ticks, grain if ticks < meter.bar_ticks else "bar"
@@ -174,9 +176,11 @@ class Harmonizer:
     def harmonize(self, melody: Melody, rhythm: str = "beat", style: str = "chorale") -> HarmonyResult:
         """One chord per span (CPU work: call it in an executor)."""
         if style not in HARMONY_STYLES:
-            raise MusicError(f"Unknown style '{style}'. Use one of {', '.join(HARMONY_STYLES)} — e.g. `style:pop`.")
+            raise MusicError(f"Unknown style '{style}'. Use one of {', '.join(HARMONY_STYLES)} — e.g. "
+                             f"{opt('style', 'pop')}.", "style", "pop")
         if all(n.pitch is None for n in melody.notes):
-            raise MusicError("There are no notes to harmonise. Give me a melody, e.g. `notes:C D E F G`.")
+            raise MusicError(f"There are no notes to harmonise. Give me a melody, e.g. {opt('notes', 'C D E F G')}.",
+                             "notes")
         ticks, grain = span_ticks(melody.meter, rhythm)
         spans = melody_spans(melody, ticks)
         states = self.states(melody.key, style)

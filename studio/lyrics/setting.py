@@ -11,13 +11,14 @@ import re
 from dataclasses import dataclass
 
 from data.blocklist import is_blocked
-from data.events import DURATIONS, TPQ, Melody, Meter, MusicError
+from data.errors import MusicError, cmd, opt
+from data.events import DURATIONS, TPQ, Melody, Meter
 from data.pronounce import hyphenate, stresses, tokens
 
 MAX_SYLLABLES = 200
 GRID = TPQ // 2  # words are set on an eighth-note grid
 _PHRASE_END = re.compile(r"[\n\r.,;:!?…—–]+")
-_EXAMPLE = "`lyrics:Twinkle twinkle little star, how I wonder what you are`"
+_EXAMPLE = opt("lyrics", "Twinkle twinkle little star, how I wonder what you are")
 
 
 @dataclass(frozen=True)
@@ -218,7 +219,8 @@ def underlay(melody: Melody, lines: list[str]) -> Underlay:
     """
     found = phrases(melody)
     if not found:
-        raise MusicError("That melody has no notes to put words under. Make one with `/melody` first.")
+        raise MusicError(f"That melody has no notes to put words under. Make one with {cmd('melody', notes='C E G')} "
+                         "first.")
     per_line = [words for words in (line_words(line) for line in lines) if words]
     if not per_line:
         raise MusicError(f"I found no words to sing in those lyrics. Type words, e.g. {_EXAMPLE}.")
@@ -324,7 +326,8 @@ def rhythm_for_words(text: str, meter: Meter) -> list[tuple[str | None, int]]:
         )
     bar, beat, compound = meter.bar_ticks, meter.beat_ticks, meter.compound
     if bar % GRID:
-        raise MusicError(f"I can't set words in {meter}. Try `meter:4/4`, `meter:3/4` or `meter:6/8`.")
+        raise MusicError(f"I can't set words in {meter}. Try {opt('meter', '4/4')}, {opt('meter', '3/4')} or "
+                         f"{opt('meter', '6/8')}.", "meter", "4/4")
     base = min(meter.unit_ticks, TPQ)  # the usual length of one syllable
     positions = range(0, bar, GRID)
     levels = {p: _level(p, meter) for p in positions}

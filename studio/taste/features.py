@@ -15,7 +15,8 @@ from typing import Any
 
 import numpy as np
 
-from data.events import MODE_OFFSET, STYLES, TPQ, Key, Meter, MusicError, Note
+from data.errors import MusicError
+from data.events import MODE_OFFSET, STYLES, TPQ, Key, Meter, Note
 from data.notation import parse_seed
 from studio.requests import MelodyRequest
 

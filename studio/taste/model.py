@@ -21,7 +21,8 @@ from typing import Any
 
 import numpy as np
 
-from data.events import MODE_OFFSET, STYLES, Key, MusicError
+from data.errors import MusicError
+from data.events import MODE_OFFSET, STYLES, Key
 from data.notation import parse_seed
 from studio.taste.features import (
     DEFAULTS,

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from data.events import Key, Meter, MusicError
+from data.errors import MusicError
+from data.events import Key, Meter
 from data.tunes import CorpusTune, find_tune, load_index
 from studio.taste.features import DIM, FEATURE_LABELS, FEATURE_NAMES, features, meter_group, mode_group
 from studio.taste.model import MIN_EVENTS

@@ -1,6 +1,7 @@
 import pytest
 
-from data.events import Key, Melody, Meter, MusicError, Note, decode_notes, encode_notes
+from data.errors import MusicError
+from data.events import Key, Melody, Meter, Note, decode_notes, encode_notes
 
 
 @pytest.mark.parametrize(

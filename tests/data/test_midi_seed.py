@@ -13,7 +13,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from data.events import Key, Melody, Meter, MusicError, Note
+from data.errors import MusicError
+from data.events import Key, Melody, Meter, Note
 from data.midi import MidiSeed, melody_to_midi, seed_from_midi
 from data.notation import format_notes, parse_seed
 

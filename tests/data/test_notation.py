@@ -2,7 +2,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from data.events import MusicError, Note
+from data.errors import MusicError
+from data.events import Note
 from data.notation import MAX_SEED_NOTES, format_notes, parse_seed
 
 

@@ -11,7 +11,8 @@ import sys
 import numpy as np
 import pytest
 
-from data.events import Key, MusicError
+from data.errors import MusicError
+from data.events import Key
 from data.notation import parse_seed
 from data.prepare import DEFAULT_CACHE, load_tunes
 from data.tunes import DEFAULT_INDEX, SOURCE_NAMES, build, clean_title, find_tune, load_index, main, read_index

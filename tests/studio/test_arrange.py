@@ -11,7 +11,8 @@ import pytest
 from PIL import Image
 
 from data.audio import audio_stats
-from data.events import Key, Melody, Meter, MusicError, Note
+from data.errors import MusicError
+from data.events import Key, Melody, Meter, Note
 from data.notation import parse_seed
 from studio.arrange.arranger import Arrangement, ArrangeRequest, arrange, outside_key
 from studio.arrange.chord_symbols import parse_chord_symbol, parse_progression

@@ -10,7 +10,8 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import torch
 
-from data.events import Melody, Meter, MusicError, Note
+from data.errors import MusicError
+from data.events import Melody, Meter, Note
 from data.notation import parse_seed
 from data.pronounce import rhymes, syllable_count
 from data.verse import line_words, load_verse

@@ -3,8 +3,8 @@ import io
 import pytest
 from PIL import Image
 
-from data.errors import render
-from data.events import Key, MusicError
+from data.errors import MusicError, render
+from data.events import Key
 from data.midi import midi_notes
 from data.notation import parse_seed
 from studio.cli.main import cli_syntax

@@ -5,8 +5,8 @@ import pytest
 from PIL import Image
 
 from data.engraving import musicxml_to_pngs
-from data.errors import render
-from data.events import Key, Meter, MusicError
+from data.errors import MusicError, render
+from data.events import Key, Meter
 from data.midi import midi_lyrics, midi_notes
 from data.pronounce import stresses, syllable_count, words
 from data.theory import melody_to_musicxml

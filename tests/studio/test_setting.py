@@ -2,7 +2,8 @@ import time
 
 import pytest
 
-from data.events import DURATIONS, Melody, Meter, MusicError, Note
+from data.errors import MusicError
+from data.events import DURATIONS, Melody, Meter, Note
 from data.notation import parse_seed
 from data.pronounce import stresses, syllable_count, words
 from studio.lyrics.setting import MAX_SYLLABLES, phrases, rhythm_for_words, underlay
@@ -125,7 +126,7 @@ def test_rhythm_round_trips_through_underlay():
 
 
 def test_bad_words_give_friendly_errors():
-    with pytest.raises(MusicError, match="lyrics:"):
+    with pytest.raises(MusicError, match="lyrics=Twinkle"):
         rhythm_for_words("😀🎵 42 !!", Meter(4, 4))
     with pytest.raises(MusicError, match=f"{MAX_SYLLABLES} syllables"):
         rhythm_for_words("la " * (MAX_SYLLABLES + 1), Meter(4, 4))
