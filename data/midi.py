@@ -22,6 +22,15 @@ def _seconds_per_tick(bpm: float, meter: Meter) -> float:
     return 60.0 / meter.quarter_bpm(bpm) / TPQ
 
 
+def _add_signatures(pm: pretty_midi.PrettyMIDI, meter: Meter, key: Key) -> None:
+    """The time signature, and the key signature: MIDI knows only major and minor, so a mode is written as its
+    parent major or that major's relative minor (D dorian -> A minor's signature, no sharps or flats)."""
+    pm.time_signature_changes.append(pretty_midi.TimeSignature(meter.numerator, meter.denominator, 0))
+    minor_like = key.mode in ("minor", "dorian", "phrygian", "locrian")
+    key_number = (key.parent_major + 9) % 12 + 12 if minor_like else key.parent_major
+    pm.key_signature_changes.append(pretty_midi.KeySignature(key_number, 0))
+
+
 def melody_to_midi(
     melody: Melody, program: int = PROGRAM_PIANO, name: str = "Melody", lyrics: list[str | None] | None = None
 ) -> bytes:
@@ -45,12 +54,7 @@ def melody_to_midi(
                 pm.lyrics.append(pretty_midi.Lyric(texts[i].encode("utf-8").decode("latin-1"), start))
         now += note.ticks
     pm.instruments.append(instrument)
-    pm.time_signature_changes.append(pretty_midi.TimeSignature(melody.meter.numerator, melody.meter.denominator, 0))
-    # MIDI key signatures know only major/minor: write the mode's parent major or its relative minor.
-    parent = melody.key.parent_major
-    minor_like = melody.key.mode in ("minor", "dorian", "phrygian", "locrian")
-    key_number = (parent + 9) % 12 + 12 if minor_like else parent
-    pm.key_signature_changes.append(pretty_midi.KeySignature(key_number, 0))
+    _add_signatures(pm, melody.meter, melody.key)
     buffer = io.BytesIO()
     pm.write(buffer)
     return buffer.getvalue()
@@ -453,10 +457,7 @@ def arrangement_to_midi(tracks: Sequence[ArrangedTrack], tempo: int, meter: Mete
                                                      start=start * seconds_per_tick,
                                                      end=(start + ticks) * seconds_per_tick))
         pm.instruments.append(instrument)
-    pm.time_signature_changes.append(pretty_midi.TimeSignature(meter.numerator, meter.denominator, 0))
-    minor_like = key.mode in ("minor", "dorian", "phrygian", "locrian")
-    key_number = (key.parent_major + 9) % 12 + 12 if minor_like else key.parent_major
-    pm.key_signature_changes.append(pretty_midi.KeySignature(key_number, 0))
+    _add_signatures(pm, meter, key)
     buffer = io.BytesIO()
     pm.write(buffer)
     return buffer.getvalue()

@@ -186,3 +186,9 @@ def split_stored(text: str) -> tuple[str, str | None]:
     """Shown or stored note text back to (seed, continuation); without the arrow, (text, None)."""
     seed, arrow, continuation = (text or "").partition(ARROW)
     return (seed, continuation) if arrow else (seed, None)
+
+
+def stored_notes(text: str) -> tuple[Note, ...]:
+    """Every note of shown or stored note text, seed and continuation together (MusicError if unreadable)."""
+    seed, continuation = split_stored(text)
+    return parse_seed(f"{seed} {continuation or ''}", max_notes=100_000).notes

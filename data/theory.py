@@ -117,6 +117,12 @@ def notation_key(k: Key) -> key.Key:
     return m21
 
 
+def _spelling(k: Key) -> tuple[key.Key, dict[int, str], bool]:
+    """The key as written, how it spells each scale pitch class, and whether other notes take flats."""
+    m21 = notation_key(k)
+    return m21, {p.pitchClass: p.name for p in m21.pitches}, m21.sharps < 0 or (m21.sharps == 0 and k.uses_flats)
+
+
 def _spell(midi: int, scale: dict[int, str], flats: bool) -> pitch.Pitch:
     """A MIDI pitch spelled as the key spells its scale; other notes as flats or sharps."""
     name = scale.get(midi % 12) or (_M21_FLATS if flats else _M21_SHARPS)[midi % 12]
@@ -169,9 +175,7 @@ def melody_to_musicxml(melody: Melody, title: str = "", lyrics: list[str | None]
     """
     if lyrics is not None and len(lyrics) > len(melody.notes):
         raise ValueError(f"{len(lyrics)} lyric syllables for {len(melody.notes)} notes")
-    k = notation_key(melody.key)
-    scale = {p.pitchClass: p.name for p in k.pitches}
-    flats = k.sharps < 0 or (k.sharps == 0 and melody.key.uses_flats)
+    k, scale, flats = _spelling(melody.key)
     part = stream.Part()
     part.partName = ""
     part.append([k, meter.TimeSignature(str(melody.meter)),
@@ -305,9 +309,7 @@ def score_to_musicxml(staves: list[Staff], k: Key, m: Meter, bpm: int, total_tic
     Systems hold four bars (eight of 2/4), so the staves line up page after page."""
     from music21 import chord, expressions
 
-    m21_key = notation_key(k)
-    scale = {p.pitchClass: p.name for p in m21_key.pitches}
-    flats = m21_key.sharps < 0 or (m21_key.sharps == 0 and k.uses_flats)
+    _, scale, flats = _spelling(k)
     bar_ticks = m.bar_ticks
     per_line = 8 if bar_ticks <= 2 * TPQ else 4
     parts = []

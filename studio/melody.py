@@ -10,7 +10,7 @@ from typing import Any
 from data.errors import MusicError, cmd, opt
 from data.events import PIANO_HIGH, PIANO_LOW, Key, Melody, Meter, Note, control_tokens, encode_notes
 from data.midi import seed_from_midi
-from data.notation import MAX_SEED_NOTES, ParsedSeed, format_notes, join_stored, parse_seed, split_stored
+from data.notation import MAX_SEED_NOTES, ParsedSeed, format_notes, join_stored, parse_seed, split_stored, stored_notes
 from data.prepare import HIGHEST, LOWEST
 from model.config import MELODY_CHECKPOINT
 from model.engine import Engine, EngineBusy
@@ -161,11 +161,11 @@ class Composer:
     def restore(params: dict, text: str) -> MelodyResult:
         """A stored result back from its request parameters and note text (no model needed)."""
         request = MelodyRequest(**params)
-        seed_text, continuation_text = split_stored(text)
-        if continuation_text is None:  # words set without seed notes: all of it is new
-            seed_text, continuation_text = ("", text) if request.lyrics is not None else (text, "")
+        seed_text, continuation = split_stored(text)
+        if continuation is None and request.lyrics is not None:  # words set without seed notes: all of it is new
+            seed_text = ""
         seed = parse_seed(seed_text) if seed_text.strip() else ParsedSeed((), ())
-        everything = parse_seed(f"{seed_text} {continuation_text}", max_notes=100_000).notes
+        everything = stored_notes(text)
         key = request.parsed_key
         assert key is not None
         melody = Melody(everything, key, request.parsed_meter, request.tempo, len(seed.notes))

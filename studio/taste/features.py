@@ -17,7 +17,7 @@ import numpy as np
 
 from data.errors import MusicError
 from data.events import MODE_OFFSET, STYLES, TPQ, Key, Meter, Note
-from data.notation import parse_seed
+from data.notation import stored_notes
 from studio.requests import MelodyRequest
 
 MODE_GROUPS = ("major", "minor", "modal")
@@ -170,9 +170,8 @@ def unscale(z: np.ndarray) -> np.ndarray:
 
 def notes_from_text(text: str) -> tuple[Note, ...] | None:
     """Stored note text ``"seed ➜ continuation"`` back to notes (as ``Composer.restore`` reads it)."""
-    seed_text, _, continuation = (text or "").partition(" ➜ ")
     try:
-        return parse_seed(f"{seed_text} {continuation}", max_notes=100_000).notes
+        return stored_notes(text)
     except MusicError:
         return None
 
