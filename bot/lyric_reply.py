@@ -9,7 +9,7 @@ from functools import partial
 import discord
 
 from bot.errors import answer_error
-from bot.replies import MAX_CONTENT, to_files
+from bot.replies import MAX_CONTENT, send_result
 from studio.errors import MusicError
 from studio.inputs import Melody
 from studio.lyrics.lyricist import Inspiration, Verse, clean
@@ -49,7 +49,7 @@ async def on_expand(interaction: discord.Interaction, index: int, seed: int) -> 
             None, partial(lyricist.expand, opening, topic, 4, "ABAB", None, seed + index))
         content, files = verse_reply(verse, topic, "ABAB")
         content = f"🌱 {interaction.user.mention} expanded *{opening}*:\n{content}"
-        await interaction.followup.send(content[:MAX_CONTENT], files=to_files(files))
+        await send_result(interaction, content, files)
     except Exception as exc:  # noqa: BLE001 - every press gets an answer
         await answer_error(interaction, exc)
 

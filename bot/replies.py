@@ -25,6 +25,15 @@ def fit_attachments(files: list[Attachment], limit: int | None) -> list[Attachme
     return kept
 
 
+async def send_result(interaction: discord.Interaction, content: str, files: list[Attachment],
+                      overflow: Attachment | None = None) -> None:
+    """Follow up a deferred interaction with text and files within Discord's limits (``overflow``, the full
+    text of a shortened message, goes first)."""
+    files = [overflow, *files] if overflow is not None else files
+    await interaction.followup.send(content[:MAX_CONTENT], files=to_files(fit_attachments(files,
+                                                                                          interaction.filesize_limit)))
+
+
 def to_files(files: list[Attachment]) -> list[discord.File]:
     return [discord.File(io.BytesIO(f.data), filename=f.filename, description=f.description or None) for f in files]
 

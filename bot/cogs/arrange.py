@@ -10,7 +10,7 @@ from discord import app_commands
 
 from bot.autocomplete import band_meter_autocomplete, key_autocomplete
 from bot.melody_menu import MelodyMenuCog
-from bot.replies import MAX_CONTENT, fit_attachments, to_files
+from bot.replies import MAX_CONTENT, send_result
 from bot.sources import MelodySource
 from studio.arrange.arranger import Arrangement, ArrangeRequest, arrange
 from studio.arrange.files import arrangement_files, describe, instruments_line
@@ -74,9 +74,7 @@ class Arranger(MelodyMenuCog):
             raise MusicError("That arrangement took too long. Try a shorter melody or a simpler form, e.g. "
                              f"{opt('form', 'AB')}.", "form", "AB") from None
         content, overflow = arrangement_content(result, origin)
-        if overflow is not None:
-            files.insert(0, overflow)
-        await interaction.followup.send(content, files=to_files(fit_attachments(files, interaction.filesize_limit)))
+        await send_result(interaction, content, files, overflow)
 
 
 def arrangement_content(result: Arrangement, origin: str = "") -> tuple[str, Attachment | None]:

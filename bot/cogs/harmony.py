@@ -10,7 +10,7 @@ from discord import app_commands
 
 from bot.autocomplete import key_autocomplete, meter_autocomplete
 from bot.melody_menu import MelodyMenuCog
-from bot.replies import MAX_CONTENT, fit_attachments, to_files
+from bot.replies import MAX_CONTENT, send_result
 from bot.sources import MelodySource
 from studio.errors import cmd
 from studio.harmony.harmonizer import HarmonyResult, harmonize_melody, harmony_files
@@ -63,9 +63,7 @@ class Harmony(MelodyMenuCog):
         result = await loop.run_in_executor(None, harmonize_melody, melody, rhythm, style)
         files = await loop.run_in_executor(None, harmony_files, result, f"chords-{style}", "Harmonisation")
         content, overflow = chords_content(result, origin)
-        if overflow is not None:
-            files.insert(0, overflow)
-        await interaction.followup.send(content, files=to_files(fit_attachments(files, interaction.filesize_limit)))
+        await send_result(interaction, content, files, overflow)
 
 
 def chords_content(result: HarmonyResult, source: str = "") -> tuple[str, Attachment | None]:

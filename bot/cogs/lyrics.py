@@ -12,7 +12,7 @@ from discord import app_commands
 from bot.autocomplete import key_autocomplete, meter_autocomplete
 from bot.lyric_reply import ExpandButton, set_verse_reply, verse_reply
 from bot.melody_menu import MelodyMenuCog
-from bot.replies import fit_attachments, to_files
+from bot.replies import send_result
 from bot.sources import MelodySource
 from studio.errors import cmd
 from studio.lyrics.lyricist import LyricRequest, parse_syllables
@@ -61,7 +61,7 @@ class Lyrics(MelodyMenuCog):
         lyricist = await self.bot.lyricist()
         verse = await asyncio.get_running_loop().run_in_executor(None, lyricist.write, request)
         content, files = verse_reply(verse, theme or "", scheme)
-        await interaction.followup.send(content, files=to_files(fit_attachments(files, interaction.filesize_limit)))
+        await send_result(interaction, content, files)
 
     @lyrics.autocomplete("scheme")
     async def _scheme_choices(self, _: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
@@ -87,8 +87,7 @@ class Lyrics(MelodyMenuCog):
             melody_files, melody, f"lyrics-{verse.seed}", "Lyrics", lyrics=list(placed.syllables),
             midi_lyrics=list(placed.midi_text)))
         content, extra = set_verse_reply(verse, melody, placed, theme, scheme, origin)
-        await interaction.followup.send(content, files=to_files(fit_attachments(extra + files,
-                                                                                interaction.filesize_limit)))
+        await send_result(interaction, content, extra + files)
 
 
 async def setup(bot: MusicGenius) -> None:
