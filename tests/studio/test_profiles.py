@@ -11,28 +11,20 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from data.events import MODE_OFFSET, PITCH_NAMES, STYLES, Note
+from bench.preferences import random_params
+from data.events import PITCH_NAMES, STYLES, Note
 from studio.charts import taste_chart
 from studio.requests import MelodyRequest
 from studio.taste.explain import explain_taste, suggest_settings
 from studio.taste.features import DIM, FEATURE_NAMES, FeedbackEvent, event_from_row, features, notes_from_text
-from studio.taste.model import GRIDS, MIN_EVENTS, TasteModel
+from studio.taste.model import MIN_EVENTS, TasteModel
 
 PNG = b"\x89PNG\r\n\x1a\n"
 
 
 def setting(rng: np.random.Generator, **fixed) -> dict:
     """Random request parameters (what a candidate could have been asked with), some fixed."""
-    return {
-        "notes": "C E G",
-        "key": f"{PITCH_NAMES[rng.integers(12)]} {list(MODE_OFFSET)[rng.integers(7)]}",
-        "tempo": int(rng.integers(60, 181)),
-        "meter": str(rng.choice(GRIDS["meter"])),
-        "style": str(rng.choice(STYLES)),
-        "temperature": round(float(rng.uniform(0.6, 1.4)), 2),
-        "bars": int(rng.choice((4, 8, 12, 16))),
-        **fixed,
-    }
+    return {**random_params(rng), **fixed}
 
 
 def minor_slow_user(model: TasteModel, user: int, rounds: int, rng: np.random.Generator) -> None:
