@@ -15,6 +15,7 @@ from data.errors import MusicError
 
 TPQ = 12  # ticks per quarter note: 1/4 (sixteenth) = 3, 1/3 (triplet eighth) = 4
 PIANO_LOW, PIANO_HIGH = 21, 108  # A0 .. C8
+DEFAULT_BPM = 110  # felt beats a minute, for a quarter or dotted-quarter beat (see Meter.default_bpm)
 
 PITCH_NAMES = ("C", "C#", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B")
 FLAT_NAMES = ("C", "Db", "D", "Eb", "E", "F", "Gb", "G", "Ab", "A", "Bb", "B")
@@ -207,7 +208,7 @@ class Meter:
         """A moderate tempo for this beat: 110 for a quarter or a dotted quarter, slower for longer beats (2/2 at
         78, 6/4 at 78 dotted halves), quicker for shorter ones (3/8 at 156 eighths)."""
         usual = 3 * TPQ // 2 if self.compound else TPQ
-        return round(min(max(110 * math.sqrt(usual / self.beat_ticks), 40), 200))
+        return round(min(max(DEFAULT_BPM * math.sqrt(usual / self.beat_ticks), 40), 200))
 
     def quarter_bpm(self, bpm: float) -> float:
         """Quarter notes per minute at ``bpm`` felt beats per minute (6/8 at 110 is quarter = 165)."""

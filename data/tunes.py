@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from data.errors import MusicError
-from data.events import BAR, END, MODE_OFFSET, Key, Meter, Note, decode_notes
+from data.events import BAR, DEFAULT_BPM, END, MODE_OFFSET, Key, Meter, Note, decode_notes
 from data.notation import format_notes
 from data.prepare import DEFAULT_CACHE, Tune, load_tunes
 
@@ -44,7 +44,6 @@ SOURCE_NAMES = {
 }
 # A typical tempo (felt beats per minute) for each style: dance tunes move, airs and chorales less so.
 STYLE_TEMPOS = {"irish": 120, "american": 120, "scottish": 100, "european": 100, "chorale": 80}
-DEFAULT_TEMPO = 110
 _C1_CONTROLS = re.compile("[\x80-\x9f]")
 
 
@@ -73,7 +72,7 @@ class CorpusTune:
 
     @property
     def tempo(self) -> int:
-        return STYLE_TEMPOS.get(self.style, DEFAULT_TEMPO)
+        return STYLE_TEMPOS.get(self.style, DEFAULT_BPM)
 
     @property
     def notes(self) -> list[Note]:

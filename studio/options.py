@@ -13,6 +13,7 @@ from typing import Any
 
 from data.errors import MusicError, opt
 from data.events import MODE_OFFSET, PITCH_NAMES, STYLES
+from data.midi import TEMPO_RANGE
 
 SEED_MAX = 2**31 - 1
 MAX_LYRICS = 1000  # characters of words that /melody lyrics: sets to music
@@ -71,7 +72,7 @@ SEED = Option("seed", int, "RNG seed: the same seed gives the same result", "42"
 KEY = Option("key", str, 'Key, e.g. "G major", "E minor", "D dorian" (default: guessed from the notes)', "G major")
 METER = Option("meter", str, "Time signature, e.g. 4/4, 3/4, 6/8 (default 4/4)", "6/8", "4/4")
 TEMPO = Option("tempo", int, "Beats per minute (30-300; default: the melody's, or one that suits the meter)", "100",
-               None, 30, 300)
+               None, *TEMPO_RANGE)
 MIDI = Option("midi", str, "A MIDI file whose top voice is the melody", "song.mid")
 MELODY_NOTES = Option("notes", str, "The melody, e.g. E D C D E E E:h (default: your last melody)", "E D C D E E E:h")
 
@@ -81,7 +82,7 @@ MELODY = _options(
     Option("temperature", float, "0.1-2.0: low is safe, high is adventurous (default 1.0)", "1.0", 1.0, 0.1, 2.0),
     SEED, KEY, METER,
     Option("tempo", int, "Beats per minute, counting the felt beat (30-300; default 110 in 4/4 and 6/8)", "100", None,
-           30, 300),
+           *TEMPO_RANGE),
     Option("style", str, "Which tradition the continuation leans on", "irish", "irish", choices=STYLES),
     Option("top_p", float, "Nucleus sampling, 0.1-1.0 (default 0.95)", "0.95", 0.95, 0.1, 1.0),
     Option("count", int, "How many candidates to offer (1-3, default 3)", "3", 3, 1, 3),
@@ -126,7 +127,7 @@ LYRICS = _options(
            "True", False),
     Option("key", str, 'With notes: the key, e.g. "G major" (default: guessed)', "G major"),
     Option("meter", str, "With notes: the time signature, e.g. 3/4 (default 4/4)", "3/4", "4/4"),
-    Option("tempo", int, "With a melody: beats per minute for the audio (30-300)", "100", None, 30, 300),
+    Option("tempo", int, "With a melody: beats per minute for the audio (30-300)", "100", None, *TEMPO_RANGE),
     MIDI,
     Option("seed", int, "RNG seed: the same seed gives the same words", "7", None, 0, SEED_MAX),
 )

@@ -25,10 +25,11 @@ from model.config import LYRICS_CHECKPOINT
 from model.lstm import load_checkpoint
 from model.lyric_decode import STRONG, WEAK, DecodedLine, DecodeSettings, LineSpec, LyricDecoder, Theme
 from studio.lyrics.setting import MAX_LINE_NOTES, phrases
+from studio.options import LYRICS
 from studio.requests import random_seed
 
 DEFAULT_CHECKPOINT = LYRICS_CHECKPOINT
-MAX_LINES = 16
+MAX_LINES = int(LYRICS["lines"].high)
 MIN_SYLLABLES, MAX_SYLLABLES = 1, MAX_LINE_NOTES
 MAX_THEME = 2000  # characters of a theme that are read (the rest is ignored)
 MAX_OPENING = 200
