@@ -11,23 +11,28 @@ import re
 from collections.abc import Callable
 
 _MARK = re.compile(r"⟦(?P<command>/[a-z]+)?(?P<body>[^⟧]*)⟧")
+_FIELD, _VALUE = "\x1f", "\x1e"  # between options, and between an option's name and value (never in typed text)
+_UNSAFE = str.maketrans("", "", f"⟦⟧{_FIELD}{_VALUE}")
 Syntax = Callable[[str | None, list[tuple[str, str | None]]], str]
+
+
+def _field(name: str, value: object) -> str:
+    return name if value is None else f"{name}{_VALUE}{str(value).translate(_UNSAFE)}"
 
 
 def opt(name: str, value: object = None) -> str:
     """An option as the user would type it, e.g. ``opt("bars", 12)``; without a value, just its name."""
-    return f"⟦{name}{'' if value is None else f'={value}'}⟧"
+    return f"⟦{_field(name, value)}⟧"
 
 
 def cmd(command: str, **options: object) -> str:
-    """A whole command to type, e.g. ``cmd("melody", notes="C E G")``."""
-    body = "|".join(f"{name}={value}" for name, value in options.items())
-    return f"⟦/{command}{'|' + body if body else ''}⟧"
+    """A whole command to type, e.g. ``cmd("melody", notes="C E G")``; options set to None are left out."""
+    return "⟦/" + command + "".join(_FIELD + _field(n, v) for n, v in options.items() if v is not None) + "⟧"
 
 
 def _parts(match: re.Match[str]) -> tuple[str | None, list[tuple[str, str | None]]]:
     command = match["command"][1:] if match["command"] else None
-    items = [item.partition("=") for item in match["body"].split("|") if item]
+    items = [item.partition(_VALUE) for item in match["body"].split(_FIELD) if item]
     return command, [(name, value if sep else None) for name, sep, value in items]
 
 

@@ -14,11 +14,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import re
+import shlex
 import sys
 from pathlib import Path
 
 from studio.cli.commands import print_written, read_midi, run_arrange, run_chords, run_inspire, run_lyrics
-from studio.errors import USER_ERRORS, MusicError, Syntax, cmd, opt, user_text
+from studio.errors import USER_ERRORS, MusicError, Syntax, cmd, opt, render, user_text
 from studio.melody import DEFAULT_CHECKPOINT, Composer, MelodyResult, midi_request
 from studio.options import ARRANGE, CHORDS, COMMANDS, INSPIRE, LYRICS, MELODY
 from studio.render import melody_files
@@ -33,7 +34,7 @@ def describe(result: MelodyResult) -> str:
     words = f"Words: {sung_text(result.lyrics)}\n" if result.lyrics else ""
     return (f"Key: {key}\nMeter: {m.meter}   Tempo: {m.tempo} bpm   Bars: {m.bars}   Style: {r.style}\n"
             f"Temperature: {r.temperature}   top_p: {r.top_p}   RNG seed: {r.seed}\n"
-            f"Reproduce: {result.reproduce}\n\n{words}{result.text}\n")
+            f"Reproduce: {render(result.reproduce, cli_syntax('melody'))}\n\n{words}{result.text}\n")
 
 
 def sung_text(lyrics: tuple[str | None, ...]) -> str:
@@ -147,7 +148,9 @@ def cli_syntax(subcommand: str | None) -> Syntax:
     """How the command line spells an option or a command in messages: ``--bars 12``, ``musicgenius melody "C E G"``."""
 
     def quote(value: str) -> str:
-        return value if re.fullmatch(r"[\w./:#+-]+", value) else f'"{value}"'
+        if re.fullmatch(r"[\w./:#+-]+", value):
+            return value
+        return f'"{value}"' if not re.search(r'["$`\\!]', value) else shlex.quote(value)
 
     def spell(command: str | None, options: list[tuple[str, str | None]]) -> str:
         where = command or subcommand

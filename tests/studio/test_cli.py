@@ -1,4 +1,5 @@
 import io
+import shlex
 
 import pretty_midi
 import pytest
@@ -250,3 +251,17 @@ def test_inspire_bad_input_is_a_clear_error(capsys, no_lyricist):
     assert "from 1 to 2" in capsys.readouterr().err
     assert main(["inspire", "--topic", "rain", "--count", "9"]) == 2
     assert "1 to 8 ideas" in capsys.readouterr().err
+
+
+def test_the_reproduce_line_is_a_command_line_that_writes_the_same_melody(tmp_path, capsys):
+    """The CLI prints its own syntax (not a slash command), and running that line gives the same notes."""
+    assert main(["melody", "D F# A", "--meter", "6/8", "--seed", "11", "--bars", "4", "--out", str(tmp_path)]) == 0
+    printed = capsys.readouterr().out
+    line = next(x for x in printed.splitlines() if x.startswith("Reproduce: "))
+    command = line.removeprefix("Reproduce: ").strip("`")
+    assert command.startswith("musicgenius melody ") and "⟦" not in printed and "notes:" not in printed
+    words = shlex.split(command)[1:]
+    assert main([*words, "--out", str(tmp_path / "again")]) == 0
+    again = capsys.readouterr().out
+    notes = [x for x in printed.splitlines() if "➜" in x]
+    assert notes and notes == [x for x in again.splitlines() if "➜" in x]

@@ -85,3 +85,10 @@ def test_discord_options_come_from_the_table():
             if option.choices:
                 assert [c.value for c in params[option.name].choices] == list(option.choices), (name, option.name)
     assert option_help("melody", ("key", "tempo")) == {"key": MELODY["key"].help, "tempo": MELODY["tempo"].help}
+
+
+def test_typed_values_with_bar_lines_or_equals_signs_survive_the_marks():
+    """Notes may hold bar lines and words anything; a value never breaks the command it is quoted in."""
+    text = cmd("melody", notes="C D | E F", lyrics="a=b ⟧ ⟦x", key=None)
+    assert render(text, discord_syntax) == "`/melody notes:C D | E F lyrics:a=b  x`"
+    assert render(text, cli_syntax(None)) == '`musicgenius melody "C D | E F" --lyrics "a=b  x"`'
