@@ -13,7 +13,7 @@ from data.midi import seed_from_midi
 from data.notation import MAX_SEED_NOTES, ParsedSeed, format_notes, join_stored, parse_seed, split_stored, stored_notes
 from data.prepare import HIGHEST, LOWEST
 from model.config import MELODY_CHECKPOINT
-from model.engine import Engine, EngineBusy
+from model.engine import Engine
 from model.lstm import load_checkpoint
 from model.sample import MelodyGrammar, RhythmGrammar
 from model.vocab import Vocab
@@ -98,9 +98,9 @@ class Composer:
         return self.engine.busy
 
     def check_not_busy(self) -> None:
-        """EngineBusy (a message for the user) when a new request would be refused; call it before deferring."""
-        if self.busy:
-            raise EngineBusy()
+        """EngineBusy or EngineStopped (messages for the user) when a new request would be refused; call it before
+        deferring."""
+        self.engine.check_accepting()
 
     @property
     def meters(self) -> tuple[str, ...]:

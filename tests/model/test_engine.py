@@ -7,7 +7,7 @@ import torch
 
 from data.events import BAR, decode_notes
 from model.config import LSTMConfig
-from model.engine import Engine, EngineBusy
+from model.engine import Engine, EngineBusy, EngineStopped
 from model.lstm import MelodyLSTM
 from model.sample import MelodyGrammar
 from model.vocab import Vocab
@@ -112,3 +112,143 @@ async def test_the_model_is_fed_exactly_the_melody_the_user_gets():
         if previous.startswith("p") or previous == "r":
             assert token.startswith("d")
     assert tokens.count(BAR) == 5  # bars 1-5 end inside the request; the final bar line is never fed
+
+
+# ---- failures: one bad request fails alone; a failed worker fails everything in flight and restarts ----------------
+ANSWER = 10  # seconds: no request may wait longer than this for an answer
+
+
+def hold_first_step(engine: Engine) -> threading.Event:
+    """Make the worker wait inside its first model step until the returned event is set (requests queue up)."""
+    release, step = threading.Event(), engine.model.step
+
+    def held(tokens, state):
+        if not release.is_set():
+            release.wait(ANSWER)
+        return step(tokens, state)
+
+    engine.model.step = held
+    return release
+
+
+def crash_step(engine: Engine, calls: set[int], error: BaseException) -> None:
+    """Make the model step raise ``error`` on the given calls (counted from 1) of ``engine.model.step``."""
+    step, count = engine.model.step, itertools.count(1)
+
+    def crashing(tokens, state):
+        if next(count) in calls:
+            raise error
+        return step(tokens, state)
+
+    engine.model.step = crashing
+
+
+async def answers(futures) -> list:
+    """Each future's result or exception; fails (instead of hanging) when one is never answered."""
+    return await asyncio.wait_for(asyncio.gather(*map(asyncio.wrap_future, futures), return_exceptions=True), ANSWER)
+
+
+async def test_a_grammar_that_raises_fails_only_its_own_request(engine):
+    seeds = (11, 12, 13)
+    alone = [(await engine.generate(grammar(), seed=s, temperature=1.2)).notes for s in seeds]
+    others_queued = threading.Event()
+
+    class FailsOnStep3(MelodyGrammar):
+        calls = 0
+
+        def allowed(self) -> torch.Tensor:
+            self.calls += 1
+            if self.calls == 1:
+                others_queued.wait(ANSWER)  # the others join the batch before this request fails
+            if self.calls == 3:
+                raise ValueError("broken grammar")
+            return super().allowed()
+
+    bad = FailsOnStep3(VOCAB, PROMPT, now=36, bar_ticks=48, target=48 * 4, stable=frozenset({0}))
+    first = engine.submit(bad, seed=10, temperature=1.2)
+    while first.running() is False:
+        await asyncio.sleep(0.01)
+    futures = [first] + [engine.submit(grammar(), seed=s, temperature=1.2) for s in seeds]
+    others_queued.set()
+    results = await answers(futures)
+    assert isinstance(results[0], ValueError) and bad.calls == 3
+    assert [g.notes for g in results[1:]] == alone
+    assert engine.alive and engine.restarts == 0
+
+
+async def test_nan_scores_fail_only_their_request(engine):
+    alone = (await engine.generate(grammar(), seed=3)).notes
+    step, once = engine.model.step, itertools.count()
+
+    def poisoned(tokens, state):  # once, row 0 (the first request) gets NaN scores
+        logits, state = step(tokens, state)
+        if next(once) == 0:
+            logits[0] = float("nan")
+        return logits, state
+
+    release = hold_first_step(engine)
+    futures = [engine.submit(grammar(), seed=2)]
+    while futures[0].running() is False:
+        await asyncio.sleep(0.01)
+    futures.append(engine.submit(grammar(), seed=3))
+    engine.model.step = poisoned
+    release.set()
+    bad, good = await answers(futures)
+    assert isinstance(bad, FloatingPointError)
+    assert good.notes == alone
+
+
+async def test_a_failed_model_step_fails_the_batch_then_the_engine_restarts(engine, caplog):
+    release = hold_first_step(engine)
+    crash_step(engine, {2}, RuntimeError("CUDA out of memory"))  # the step after the others have joined
+    futures = [engine.submit(grammar(), seed=1)]
+    while futures[0].running() is False:
+        await asyncio.sleep(0.01)
+    futures += [engine.submit(grammar(), seed=s) for s in (2, 3)]
+    release.set()
+    for result in await answers(futures):
+        assert isinstance(result, EngineStopped) and "restarting" in str(result)
+        assert isinstance(result.__cause__, RuntimeError)
+    assert (await asyncio.wait_for(engine.generate(grammar(), seed=4), ANSWER)).done
+    assert engine.alive and engine.restarts == 1
+    assert "CUDA out of memory" in caplog.text and "Traceback" in caplog.text
+
+
+async def test_every_queued_request_is_answered_when_the_worker_dies():
+    class Crash(BaseException):
+        """Something the worker loop does not catch."""
+
+    engine = Engine(MelodyLSTM(LSTMConfig(embed=8, hidden=8, layers=1), len(VOCAB)), max_batch=1, max_queue=8).start()
+    try:
+        crash_step(engine, {1}, Crash())
+        release = hold_first_step(engine)  # the crash comes when released, with the queue full
+        futures = [engine.submit(grammar(), seed=1)]
+        while futures[0].running() is False:
+            await asyncio.sleep(0.01)
+        futures += [engine.submit(grammar(), seed=s) for s in range(2, 8)]  # waiting in the queue
+        release.set()
+        results = await answers(futures)
+        assert all(isinstance(r, EngineStopped) and "restarting" in str(r) for r in results)
+        assert not engine.busy
+        assert (await asyncio.wait_for(engine.generate(grammar(), seed=9), ANSWER)).done
+    finally:
+        engine.stop()
+
+
+async def test_an_engine_that_keeps_failing_stops_and_says_so():
+    engine = Engine(MelodyLSTM(LSTMConfig(embed=8, hidden=8, layers=1), len(VOCAB)), max_restarts=2).start()
+    try:
+        crash_step(engine, set(range(1, 100)), RuntimeError("broken GPU"))
+        for attempt in range(3):
+            with pytest.raises(EngineStopped) as stopped:
+                await asyncio.wait_for(engine.generate(grammar(), seed=attempt), ANSWER)
+            assert ("restarting" in str(stopped.value)) == (attempt < 2)
+        assert "stopped" in str(stopped.value)
+        assert not engine.alive and engine.restarts == 2
+        with pytest.raises(EngineStopped, match="stopped"):
+            engine.submit(grammar(), seed=5)
+        with pytest.raises(EngineStopped, match="stopped"):
+            engine.check_accepting()  # what a front end calls before acknowledging a request
+    finally:
+        engine.stop()
+    assert not engine.alive
