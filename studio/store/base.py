@@ -4,11 +4,16 @@
 ``postgres://`` URLs (`studio.store.postgres`), otherwise SQLite through aiosqlite in WAL mode
 (`studio.store.sqlite`). Both run the same SQL (`SqlStore`, written with ``?`` placeholders), versioned
 migrations from the first table on, and every write is one transaction: a crash never leaves half a row behind.
+
+No call waits long: a lock held elsewhere, a database that is down or a full connection pool raise
+`StoreUnavailable` after ``TIMEOUT`` seconds (statements get a few times that), with the transaction rolled back.
+Database URLs are only ever shown with their password hidden (`studio.store.redact`).
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import re
 import time
 from abc import ABC, abstractmethod
@@ -17,11 +22,20 @@ from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
+
+from studio.store.redact import redact
+
+if TYPE_CHECKING:
+    from studio.store.postgres import PostgresStore
+    from studio.store.sqlite import SqliteStore
+
+log = logging.getLogger(__name__)
 
 SCHEMA_VERSION = 2  # number of migrations each backend defines
 REACTIONS = {"👍": 1, "👎": -1}
 DAY = 86400.0
+TIMEOUT = 3.0  # seconds to wait for a lock, a connection or a pool slot before StoreUnavailable
 
 JSON = Any  # anything json.dumps accepts
 Row = Mapping[str, Any]
@@ -29,6 +43,30 @@ Row = Mapping[str, Any]
 
 class IntegrityError(Exception):
     """A write broke a constraint (duplicate candidate, unknown generation...); nothing of it was stored."""
+
+
+class StoreUnavailable(Exception):
+    """The database did not answer in time: locked by another writer, down, unreachable or out of connections.
+
+    Nothing of the call was stored (its transaction rolled back); trying again later is the cure.
+    """
+
+    USER_TEXT = "I can't reach my database right now; try again in a minute."
+
+
+@dataclass(frozen=True)
+class Forgotten:
+    """What `forget_user` deleted, table by table, and what it left because it belongs to someone else."""
+
+    generations: int = 0
+    feedback_given: int = 0  # by the user, on anyone's melodies
+    feedback_received: int = 0  # by others, on the user's melodies
+    preferences: int = 0
+    more_like_kept: int = 0  # "More like" replies others made from the user's melodies: theirs, so they stay
+
+    @property
+    def rows(self) -> int:
+        return self.generations + self.feedback_given + self.feedback_received + self.preferences
 
 
 @dataclass(frozen=True)
@@ -89,6 +127,14 @@ class Store(Protocol):
         """Store the candidates (params, RNG seed, note text) shown in one message; returns their ids."""
         ...
 
+    async def attach_message(self, generation_ids: Sequence[int], message_id: int) -> None:
+        """The message that shows candidates stored before it was sent (store first, then send)."""
+        ...
+
+    async def remove_generations(self, generation_ids: Sequence[int]) -> None:
+        """Take back candidates that were stored but never shown (the message could not be sent)."""
+        ...
+
     async def generation(self, generation_id: int) -> Generation | None: ...
 
     async def generations_for_message(self, message_id: int) -> list[Generation]:
@@ -114,6 +160,10 @@ class Store(Protocol):
         `generations_for_message`)."""
         ...
 
+    async def all_feedback(self) -> list[FeedbackRow]:
+        """Everyone's feedback, by user and then oldest first (to relearn the community's taste)."""
+        ...
+
     async def set_preference(self, user_id: int, name: str, value: JSON) -> None: ...
 
     async def preferences(self, user_id: int) -> dict[str, JSON]: ...
@@ -122,9 +172,14 @@ class Store(Protocol):
         """Delete one preference (or all of them); returns how many were deleted."""
         ...
 
-    async def forget_user(self, user_id: int) -> int:
+    async def forget_user(self, user_id: int) -> Forgotten:
         """Delete, in one transaction, a user's generations, the feedback they gave, the feedback on their
-        generations and their preferences; returns the number of rows deleted."""
+        generations and their preferences (SQLite also scrubs the deleted bytes from its files)."""
+        ...
+
+    async def export_user(self, user_id: int) -> dict[str, JSON]:
+        """Everything stored about a user, JSON-ready: generations, feedback given and received (without who
+        gave it), preferences."""
         ...
 
     async def stats(self, guild_id: int, days: int = 14) -> Stats: ...
@@ -135,21 +190,34 @@ async def open_store(url: str | Path, **options: Any) -> Store:
 
     ``postgresql://`` / ``postgres://`` URLs give a `PostgresStore` (``options`` go to ``asyncpg.create_pool``,
     e.g. ``server_settings``); ``sqlite:///relative.db``, ``sqlite:////absolute.db`` or a plain path give a
-    `SqliteStore`.
+    `SqliteStore`. Both take ``timeout`` (seconds, default ``TIMEOUT``). Failing to open raises
+    `StoreUnavailable` (no answer in time) or ValueError (anything else), their messages free of the password.
     """
     text = str(url)
+    where = redact(text, text)
     scheme = re.match(r"([a-zA-Z][\w+.-]+):/", text)
+    store: PostgresStore | SqliteStore
     if scheme and scheme[1] in ("postgresql", "postgres") and text.startswith(f"{scheme[1]}://"):
         from studio.store.postgres import PostgresStore
 
-        return await PostgresStore(text, **options).open()
-    if scheme and text.startswith("sqlite:///"):
-        text = text.removeprefix("sqlite:///")
-    elif scheme:
-        raise ValueError(f"unsupported database URL {text!r} (is it a Path? pass URLs as str)")
-    from studio.store.sqlite import SqliteStore
+        store = PostgresStore(text, **options)
+    else:
+        if scheme and text.startswith("sqlite:///"):
+            text = text.removeprefix("sqlite:///")
+        elif scheme:
+            raise ValueError(f"unsupported database URL {where!r} (is it a Path? pass URLs as str)")
+        from studio.store.sqlite import SqliteStore
 
-    return await SqliteStore(text, **options).open()
+        store = SqliteStore(text, **options)
+    try:
+        await store.open()
+    except Exception as exc:  # noqa: BLE001 - re-raised below, without the password (and its unredacted cause)
+        detail = redact(str(exc) or type(exc).__name__, text)
+        if isinstance(exc, StoreUnavailable):
+            raise StoreUnavailable(f"can't reach the database at {where}: {detail}") from None
+        raise ValueError(f"can't open the database at {where}: {type(exc).__name__}: {detail}") from None
+    log.info("database: %s", where)
+    return store
 
 
 class Transaction(Protocol):
@@ -195,6 +263,17 @@ class SqlStore(ABC):
                 user_id, guild_id, channel_id, message_id, i, command, json.dumps(params), rng_seed, notes, now,
             ))[0]["id"] for i, (params, rng_seed, notes) in enumerate(candidates)]
 
+    async def attach_message(self, generation_ids: Sequence[int], message_id: int) -> None:
+        async with self.transaction() as tx:
+            for generation_id in generation_ids:
+                await tx.execute("UPDATE generations SET message_id = ? WHERE id = ?", message_id, generation_id)
+
+    async def remove_generations(self, generation_ids: Sequence[int]) -> None:
+        async with self.transaction() as tx:
+            for generation_id in generation_ids:
+                await tx.execute("DELETE FROM feedback WHERE generation_id = ?", generation_id)
+                await tx.execute("DELETE FROM generations WHERE id = ?", generation_id)
+
     async def generation(self, generation_id: int) -> Generation | None:
         rows = await self.fetch("SELECT * FROM generations WHERE id = ?", generation_id)
         return _generation(rows[0]) if rows else None
@@ -231,10 +310,16 @@ class SqlStore(ABC):
         return {(r["user_id"], r["kind"]): r["value"] for r in rows}
 
     async def user_feedback(self, user_id: int) -> list[FeedbackRow]:
+        return await self._feedback_rows("WHERE f.user_id = ?", user_id)
+
+    async def all_feedback(self) -> list[FeedbackRow]:
+        return await self._feedback_rows("")
+
+    async def _feedback_rows(self, where: str, *args: Any) -> list[FeedbackRow]:
         rows = await self.fetch(
             "SELECT f.generation_id, f.user_id, f.kind, f.value, f.created_at, g.message_id, g.candidate,"
-            " g.command, g.params, g.notes FROM feedback f JOIN generations g ON g.id = f.generation_id"
-            " WHERE f.user_id = ? ORDER BY f.created_at, f.id", user_id,
+            f" g.command, g.params, g.notes FROM feedback f JOIN generations g ON g.id = f.generation_id {where}"
+            " ORDER BY f.user_id, f.created_at, f.id", *args,
         )
         return [FeedbackRow(r["generation_id"], r["user_id"], r["kind"], r["value"], r["created_at"],
                               r["message_id"], r["candidate"], r["command"], json.loads(r["params"]), r["notes"])
@@ -258,14 +343,39 @@ class SqlStore(ABC):
                 return await tx.execute("DELETE FROM preferences WHERE user_id = ?", user_id)
             return await tx.execute("DELETE FROM preferences WHERE user_id = ? AND name = ?", user_id, name)
 
-    async def forget_user(self, user_id: int) -> int:
+    async def forget_user(self, user_id: int) -> Forgotten:
+        others_on_mine = "user_id <> ? AND generation_id IN (SELECT id FROM generations WHERE user_id = ?)"
         async with self.transaction() as tx:
-            return (
-                await tx.execute("DELETE FROM feedback WHERE user_id = ? OR generation_id IN"
-                                 " (SELECT id FROM generations WHERE user_id = ?)", user_id, user_id)
-                + await tx.execute("DELETE FROM generations WHERE user_id = ?", user_id)
-                + await tx.execute("DELETE FROM preferences WHERE user_id = ?", user_id)
+            more = (await tx.fetch(f"SELECT count(*) AS n FROM feedback WHERE kind = 'more' AND {others_on_mine}",
+                                   user_id, user_id))[0]["n"]
+            return Forgotten(
+                feedback_received=await tx.execute(f"DELETE FROM feedback WHERE {others_on_mine}", user_id, user_id),
+                feedback_given=await tx.execute("DELETE FROM feedback WHERE user_id = ?", user_id),
+                generations=await tx.execute("DELETE FROM generations WHERE user_id = ?", user_id),
+                preferences=await tx.execute("DELETE FROM preferences WHERE user_id = ?", user_id),
+                more_like_kept=more,
             )
+
+    async def export_user(self, user_id: int) -> dict[str, JSON]:
+        generations = await self.fetch("SELECT * FROM generations WHERE user_id = ? ORDER BY created_at, id", user_id)
+        received = await self.fetch(
+            "SELECT f.generation_id, f.kind, f.value, f.created_at FROM feedback f JOIN generations g"
+            " ON g.id = f.generation_id WHERE g.user_id = ? AND f.user_id <> ? ORDER BY f.created_at, f.id",
+            user_id, user_id,
+        )
+        return {
+            "user_id": str(user_id),  # a string: Discord ids do not fit JavaScript numbers
+            "generations": [{"id": g.id, "created_at": _iso(g.created_at), "command": g.command,
+                             "guild_id": _id(g.guild_id), "channel_id": _id(g.channel_id),
+                             "message_id": _id(g.message_id), "candidate": g.candidate, "rng_seed": g.rng_seed,
+                             "params": g.params, "notes": g.notes} for g in map(_generation, generations)],
+            "feedback_given": [{"generation_id": f.generation_id, "kind": f.kind, "value": f.value,
+                                "created_at": _iso(f.created_at), "message_id": _id(f.message_id),
+                                "candidate": f.candidate, "notes": f.notes} for f in await self.user_feedback(user_id)],
+            "feedback_on_your_melodies": [{"generation_id": r["generation_id"], "kind": r["kind"], "value": r["value"],
+                                           "created_at": _iso(r["created_at"])} for r in received],
+            "preferences": await self.preferences(user_id),
+        }
 
     async def stats(self, guild_id: int, days: int = 14) -> Stats:
         start = (self.clock() // DAY - (days - 1)) * DAY  # midnight UTC, ``days - 1`` days ago
@@ -286,6 +396,14 @@ class SqlStore(ABC):
         dates = [datetime.fromtimestamp(start + i * DAY, UTC).date().isoformat() for i in range(days)]
         return Stats(guild_id, days, [(d, counts.get(d, 0)) for d in dates],
                      [(r["style"], r["score"]) for r in liked], totals["n"], totals["users"])
+
+
+def _iso(when: float) -> str:
+    return datetime.fromtimestamp(when, UTC).isoformat(timespec="seconds")
+
+
+def _id(snowflake: int | None) -> str | None:
+    return None if snowflake is None else str(snowflake)
 
 
 def _generation(row: Row) -> Generation:

@@ -3,19 +3,31 @@
 Tables live in the first schema of the connections' ``search_path`` (``public`` unless
 ``server_settings={"search_path": ...}`` says otherwise); migrations run under an advisory lock on that schema,
 so processes starting together migrate one after the other.
+
+Every wait is bounded by ``timeout`` seconds: connecting, getting a pooled connection, waiting for a lock
+(``lock_timeout``); a statement may run ``STATEMENT_FACTOR`` times that (``statement_timeout``, and asyncpg's
+``command_timeout`` a second later should the server not answer at all). Running out of any of them, or losing
+the server, raises `StoreUnavailable`; the transaction is rolled back.
 """
 
 from __future__ import annotations
 
 import functools
 import re
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from typing import Any
 
 import asyncpg
 
-from studio.store.base import SCHEMA_VERSION, IntegrityError, Row, SqlStore
+from studio.store.base import SCHEMA_VERSION, TIMEOUT, IntegrityError, Row, SqlStore, StoreUnavailable
+from studio.store.redact import redact
+
+STATEMENT_FACTOR = 4  # a statement may run this many timeouts
+UNAVAILABLE = (  # the server did not answer in time, is gone, or refuses more work for now
+    TimeoutError, OSError, asyncpg.PostgresConnectionError, asyncpg.LockNotAvailableError,
+    asyncpg.OperatorInterventionError, asyncpg.InsufficientResourcesError,
+)
 
 MIGRATIONS: list[str] = [
     # 1: generations and the feedback on them
@@ -62,24 +74,40 @@ assert len(MIGRATIONS) == SCHEMA_VERSION
 
 
 class PostgresStore(SqlStore):
-    """A PostgreSQL database at ``dsn``; ``pool_options`` go to ``asyncpg.create_pool``."""
+    """A PostgreSQL database at ``dsn``; ``pool_options`` go to ``asyncpg.create_pool`` (``server_settings`` are
+    added to the timeouts')."""
 
     DAY_SQL = "to_char(to_timestamp(created_at) AT TIME ZONE 'UTC', 'YYYY-MM-DD')"
 
-    def __init__(self, dsn: str, **pool_options: Any) -> None:
+    def __init__(self, dsn: str, timeout: float = TIMEOUT, **pool_options: Any) -> None:
         super().__init__()
         self.dsn = dsn
-        self.pool_options = {"min_size": 1, "max_size": 10, **pool_options}
+        self.timeout = timeout
+        statement = timeout * STATEMENT_FACTOR
+        server = {"lock_timeout": f"{int(timeout * 1000)}", "statement_timeout": f"{int(statement * 1000)}",
+                  **pool_options.pop("server_settings", {})}
+        self.pool_options = {"min_size": 1, "max_size": 10, "timeout": timeout, "command_timeout": statement + 1,
+                             **pool_options, "server_settings": server}
         self._pool: asyncpg.Pool | None = None
 
     async def open(self) -> PostgresStore:
-        self._pool = await asyncpg.create_pool(self.dsn, **self.pool_options)
         try:
-            await self._migrate()
+            with self._answering():
+                self._pool = await asyncpg.create_pool(self.dsn, **self.pool_options)
+                await self._migrate()
         except BaseException:
             await self.close()
             raise
         return self
+
+    @contextmanager
+    def _answering(self) -> Iterator[None]:
+        """The server's silence, absence or refusal as `StoreUnavailable` (after at most the timeouts)."""
+        try:
+            yield
+        except UNAVAILABLE as exc:
+            detail = redact(str(exc) or type(exc).__name__, self.dsn)
+            raise StoreUnavailable(f"the database did not answer in time ({detail})") from exc
 
     async def close(self) -> None:
         if self._pool is not None:
@@ -93,7 +121,7 @@ class PostgresStore(SqlStore):
         return self._pool
 
     async def _migrate(self) -> None:
-        async with self.pool.acquire() as conn, conn.transaction():
+        async with self.pool.acquire(timeout=self.timeout) as conn, conn.transaction():
             await conn.execute("SELECT pg_advisory_xact_lock(hashtext('musicgenius.migrate.' || current_schema()))")
             await conn.execute("CREATE TABLE IF NOT EXISTS schema_migrations"
                                " (version INTEGER PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())")
@@ -103,19 +131,22 @@ class PostgresStore(SqlStore):
                 await conn.execute("INSERT INTO schema_migrations (version) VALUES ($1)", number)
 
     async def schema_version(self) -> int:
-        return await self.pool.fetchval("SELECT coalesce(max(version), 0) FROM schema_migrations")
+        return (await self.fetch("SELECT coalesce(max(version), 0) AS n FROM schema_migrations"))[0]["n"]
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[_Transaction]:
-        async with self.pool.acquire() as conn:
-            try:
-                async with conn.transaction():
-                    yield _Transaction(conn)
-            except asyncpg.IntegrityConstraintViolationError as exc:
-                raise IntegrityError(str(exc)) from exc
+        with self._answering():
+            async with self.pool.acquire(timeout=self.timeout) as conn:
+                try:
+                    async with conn.transaction():
+                        yield _Transaction(conn)
+                except asyncpg.IntegrityConstraintViolationError as exc:
+                    raise IntegrityError(str(exc)) from exc
 
     async def fetch(self, sql: str, *args: Any) -> list[Row]:
-        return await self.pool.fetch(_numbered(sql), *args)
+        with self._answering():
+            async with self.pool.acquire(timeout=self.timeout) as conn:
+                return await conn.fetch(_numbered(sql), *args)
 
 
 class _Transaction:

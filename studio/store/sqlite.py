@@ -1,17 +1,23 @@
-"""The SQLite backend: aiosqlite, WAL, migrations numbered by ``PRAGMA user_version``."""
+"""The SQLite backend: aiosqlite, WAL, migrations numbered by ``PRAGMA user_version``.
+
+Waits are bounded: for another process's write lock (``busy_timeout``) and for this process's other coroutines
+(the connection's lock), ``timeout`` seconds each; then `StoreUnavailable`. ``secure_delete`` overwrites what is
+deleted, and `forget_user` truncates the write-ahead log, so a forgotten user's data leaves the files too.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import sqlite3
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 from typing import Any
 
 import aiosqlite
 
-from studio.store.base import SCHEMA_VERSION, IntegrityError, Row, SqlStore
+from studio.store.base import SCHEMA_VERSION, TIMEOUT, Forgotten, IntegrityError, Row, SqlStore, StoreUnavailable
 
 MIGRATIONS: list[str] = [
     # 1: generations and the feedback on them
@@ -55,6 +61,7 @@ MIGRATIONS: list[str] = [
     """,
 ]
 assert len(MIGRATIONS) == SCHEMA_VERSION
+log = logging.getLogger(__name__)
 
 
 class SqliteStore(SqlStore):
@@ -62,10 +69,10 @@ class SqliteStore(SqlStore):
 
     DAY_SQL = "date(created_at, 'unixepoch')"
 
-    def __init__(self, path: Path | str, busy_timeout_ms: int = 10_000) -> None:
+    def __init__(self, path: Path | str, timeout: float = TIMEOUT) -> None:
         super().__init__()
         self.path = Path(path)
-        self.busy_timeout_ms = busy_timeout_ms  # how long to wait for another process's write
+        self.timeout = timeout  # seconds to wait for another process's write, or this process's other calls
         self._db: aiosqlite.Connection | None = None
         self._lock = asyncio.Lock()
 
@@ -74,10 +81,11 @@ class SqliteStore(SqlStore):
         self._db = await aiosqlite.connect(self.path, isolation_level=None)  # transactions are explicit
         self._db.row_factory = aiosqlite.Row
         try:
-            await self._db.execute(f"PRAGMA busy_timeout={int(self.busy_timeout_ms)}")
+            await self._db.execute(f"PRAGMA busy_timeout={int(self.timeout * 1000)}")
             await self._wal()
             await self._db.execute("PRAGMA foreign_keys=ON")
             await self._db.execute("PRAGMA synchronous=NORMAL")  # in WAL: a killed process loses no commit
+            await self._db.execute("PRAGMA secure_delete=ON")  # deleted rows are overwritten with zeros
             await self._migrate()
         except BaseException:
             await self.close()
@@ -86,16 +94,28 @@ class SqliteStore(SqlStore):
 
     async def _wal(self) -> None:
         """Switch to WAL. Two connections switching a new file at once can get "database is locked"
-        straight away (SQLite does not call the busy handler for this), so wait and retry, up to the busy timeout."""
-        deadline = asyncio.get_running_loop().time() + self.busy_timeout_ms / 1000
+        straight away (SQLite does not call the busy handler for this), so wait and retry, up to the timeout."""
+        deadline = asyncio.get_running_loop().time() + self.timeout
         while True:
             try:
-                await self.db.execute("PRAGMA journal_mode=WAL")
+                with self._answering():
+                    await self.db.execute("PRAGMA journal_mode=WAL")
                 return
-            except sqlite3.OperationalError as exc:
-                if "locked" not in str(exc) or asyncio.get_running_loop().time() > deadline:
+            except StoreUnavailable:
+                if asyncio.get_running_loop().time() > deadline:
                     raise
                 await asyncio.sleep(0.02)
+
+    @contextmanager
+    def _answering(self) -> Iterator[None]:
+        """SQLite's "database is locked" (after ``busy_timeout``) as `StoreUnavailable`."""
+        try:
+            yield
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) and "busy" not in str(exc):
+                raise
+            raise StoreUnavailable(f"the database file is locked by another writer (waited {self.timeout:g} s)"
+                                   ) from exc
 
     async def close(self) -> None:
         if self._db is not None:
@@ -121,22 +141,50 @@ class SqliteStore(SqlStore):
         return (await self.fetch("PRAGMA user_version"))[0][0]
 
     @asynccontextmanager
+    async def _turn(self) -> AsyncIterator[aiosqlite.Connection]:
+        """The shared connection, once no other coroutine of this process uses it (waiting ``timeout`` at most)."""
+        try:
+            async with asyncio.timeout(self.timeout):
+                await self._lock.acquire()
+        except TimeoutError:
+            raise StoreUnavailable(f"the database stayed busy with other calls for {self.timeout:g} s") from None
+        try:
+            yield self.db
+        finally:
+            self._lock.release()
+
+    @asynccontextmanager
     async def transaction(self) -> AsyncIterator[_Transaction]:
-        async with self._lock:  # one shared connection: never interleave two transactions
+        async with self._turn() as db:  # one shared connection: never interleave two transactions
             try:  # BEGIN inside: if a cancelled call's BEGIN still runs, the rollback queued after it undoes it
-                await self.db.execute("BEGIN IMMEDIATE")
-                yield _Transaction(self.db)
-                await self.db.execute("COMMIT")
+                with self._answering():
+                    await db.execute("BEGIN IMMEDIATE")
+                    yield _Transaction(db)
+                    await db.execute("COMMIT")
             except sqlite3.IntegrityError as exc:
-                await self.db.rollback()
+                await db.rollback()
                 raise IntegrityError(str(exc)) from exc
             except BaseException:
-                await self.db.rollback()
+                await db.rollback()
                 raise
 
     async def fetch(self, sql: str, *args: Any) -> list[Row]:
-        async with self._lock:  # not in the middle of another coroutine's transaction
-            return list(await self.db.execute_fetchall(sql, args))
+        async with self._turn() as db:  # not in the middle of another coroutine's transaction
+            with self._answering():
+                return list(await db.execute_fetchall(sql, args))
+
+    async def forget_user(self, user_id: int) -> Forgotten:
+        """`SqlStore.forget_user`, then the write-ahead log checkpointed and truncated: with ``secure_delete``,
+        no copy of the deleted rows stays in the database file or its log."""
+        forgotten = await super().forget_user(user_id)
+        try:  # the rows are gone already: a busy checkpoint only delays the scrub, it is no error for the caller
+            async with self._turn() as db:
+                busy = (await db.execute_fetchall("PRAGMA wal_checkpoint(TRUNCATE)"))[0][0]
+        except (StoreUnavailable, sqlite3.OperationalError) as exc:
+            busy = str(exc)
+        if busy:
+            log.warning("forget_user: the write-ahead log keeps deleted rows until the next checkpoint (%s)", busy)
+        return forgotten
 
 
 class _Transaction:

@@ -143,6 +143,12 @@ class TasteModel:
     def reset(self, user: int | str) -> None:
         self._users.pop(str(user), None)
 
+    def clear(self) -> None:
+        """Forget every user and the community's weights (back to the prior), e.g. to relearn after `/forget`."""
+        blank = TasteModel(self.user_var, self.global_var, self.drift)
+        self.prior_var, self.w_global, self.cov_global = blank.prior_var, blank.w_global, blank.cov_global
+        self._users.clear()
+
     def refresh_prior(self, min_events: float = 10, min_users: int = 20) -> bool:
         """Learn how far users stray from the community, per feature (an empirical-Bayes / EM step), and
         re-weigh every user's evidence under that prior (exact for the Gaussian posteriors, ~20 µs a user).

@@ -1,10 +1,12 @@
-"""Profile commands: `/prefs`, `/inspire`, `/history`, `/forget` and `/stats` (issue #7); the extension entry point.
+"""Profile commands: `/prefs`, `/inspire`, `/history`, `/forget`, `/mydata` and `/stats` (issues #7, #11); the
+extension entry point.
 
 Personal answers are ephemeral; melodies generated from their buttons are public, like `/melody` replies.
 The buttons under `/inspire` and `/history` are dynamic items (``mg:try:…``, ``mg:tune:<n>:<tune ident>``,
 ``mg:hist:<generation id>``), so they keep working after a restart; the `/forget` confirmation is a short-lived
-view on purpose. ``cog`` holds the commands, ``buttons`` the buttons, ``embeds`` what the replies show; the
-ranking and charts behind them live in ``studio`` (``studio.taste``, ``studio.charts``).
+view on purpose. ``cog`` holds the commands, ``buttons`` the buttons, ``embeds`` what the replies show,
+``privacy`` what `/forget` says and the `/mydata` file; the ranking and charts behind them live in ``studio``
+(``studio.taste``, ``studio.charts``).
 """
 
 from __future__ import annotations

@@ -13,8 +13,11 @@ from typing import TYPE_CHECKING, Any
 
 import discord
 
+from bot.admission import admitted
+from bot.cogs.profile.privacy import forgotten_text
 from bot.errors import answer_error
-from bot.melody_reply import compose
+from bot.melody_reply import compose, generate
+from bot.replies import defer
 from studio.errors import MusicError, cmd
 from studio.requests import MelodyRequest
 from studio.taste.tunes import find_tune
@@ -73,13 +76,15 @@ async def play_again(interaction: discord.Interaction, generation_id: int) -> No
     """An Again button: the stored request with its RNG seed, one candidate, posted publicly."""
     bot: MusicGenius = interaction.client  # type: ignore[assignment]
     try:
-        g = await bot.store.generation(generation_id)
-        if g is None or g.user_id != interaction.user.id:
-            raise MusicError("I can't find that melody any more. Run `/history` again, "
-                             f"or start a new one with {cmd('melody', notes='C E G')}.")
-        params = {k: v for k, v in g.params.items() if k in REQUEST_FIELDS}
-        seed = g.rng_seed if g.rng_seed is not None else params.get("seed")
-        await compose(interaction, MelodyRequest(**{**params, "seed": seed, "count": 1}), rank=False)
+        async with admitted(interaction):
+            await defer(interaction)  # before the store is asked anything
+            g = await bot.store.generation(generation_id)
+            if g is None or g.user_id != interaction.user.id:
+                raise MusicError("I can't find that melody any more. Run `/history` again, "
+                                 f"or start a new one with {cmd('melody', notes='C E G')}.")
+            params = {k: v for k, v in g.params.items() if k in REQUEST_FIELDS}
+            seed = g.rng_seed if g.rng_seed is not None else params.get("seed")
+            await generate(interaction, MelodyRequest(**{**params, "seed": seed, "count": 1}), rank=False)
     except Exception as exc:  # noqa: BLE001 - every press gets an answer
         await answer_error(interaction, exc)
 
@@ -154,12 +159,8 @@ class ForgetView(discord.ui.View):
     async def confirm(self, interaction: discord.Interaction, _: discord.ui.Button) -> None:
         self.stop()
         await interaction.response.defer()
-        user = interaction.user.id
-        removed = await self.bot.store.forget_user(user)
-        await self.bot.taste.unlearn(user)
-        await interaction.edit_original_response(
-            content=f"🗑️ Done: I deleted {removed} stored row{'s' * (removed != 1)} about you (generations, feedback "
-                    "and saved settings) and forgot your learned taste.", view=None)
+        forgotten = await self.bot.taste.forget(interaction.user.id)
+        await interaction.edit_original_response(content=forgotten_text(forgotten), view=None)
 
     @discord.ui.button(label="Cancel", style=discord.ButtonStyle.secondary)
     async def cancel(self, interaction: discord.Interaction, _: discord.ui.Button) -> None:

@@ -1,8 +1,10 @@
-"""The ``Profile`` cog: `/prefs show|set|reset`, `/inspire`, `/history`, `/forget`, `/stats` and its button presses."""
+"""The ``Profile`` cog: `/prefs show|set|reset`, `/inspire`, `/history`, `/forget`, `/mydata`, `/stats` and its
+button presses."""
 
 from __future__ import annotations
 
 import asyncio
+import io
 import logging
 import random
 from collections.abc import Callable
@@ -31,7 +33,9 @@ from bot.cogs.profile.embeds import (
     taste_embed,
     tune_embed,
 )
+from bot.cogs.profile.privacy import FORGET_PROMPT, export_file, export_summary
 from bot.lyric_reply import inspire_words
+from bot.replies import defer, respond
 from studio.charts import stats_chart
 from studio.errors import MusicError
 from studio.options import INSPIRE, MELODY, PREFERENCES, option_help
@@ -74,7 +78,7 @@ class Profile(commands.Cog):
     # -- /prefs ---------------------------------------------------------------------------------
     @prefs.command(name="show", description="What I've learned about your taste (with a chart) and your saved settings")
     async def prefs_show(self, interaction: discord.Interaction) -> None:
-        await interaction.response.defer(ephemeral=True, thinking=True)
+        await defer(interaction, private=True)
         user = interaction.user.id
         learned, chart_png = await self.bot.taste.explain(user)
         embed = taste_embed(learned, await self.bot.store.preferences(user))
@@ -84,7 +88,7 @@ class Profile(commands.Cog):
             if chart is not None:
                 embed.set_image(url="attachment://taste.png")
                 extra["file"] = chart
-        await interaction.followup.send(embed=embed, ephemeral=True, **extra)
+        await respond(interaction, embed=embed, ephemeral=True, **extra)
 
     @prefs.command(name="set", description="Save settings /melody uses whenever you leave those options out")
     @app_commands.describe(**option_help("melody", PREFERENCES))
@@ -101,13 +105,14 @@ class Profile(commands.Cog):
         checked = MelodyRequest(notes="C", **given)  # bad values: a MusicError that says what to type
         canonical = {"key": str(checked.parsed_key), "meter": str(checked.parsed_meter)}
         values = {name: canonical.get(name, value) for name, value in given.items()}
+        await defer(interaction, private=True)  # before the store: a slow database must not cost the answer
         for name, value in values.items():
             await self.bot.store.set_preference(interaction.user.id, name, value)
         saved = ", ".join(f"**{name}** {value}" for name, value in values.items())
-        await interaction.response.send_message(
-            f"✅ Saved {saved}. `/melody` uses {'it' if len(values) == 1 else 'them'} whenever you leave "
-            f"{'that option' if len(values) == 1 else 'those options'} out; see everything with `/prefs show`.",
-            ephemeral=True)
+        await respond(interaction,
+                      f"✅ Saved {saved}. `/melody` uses {'it' if len(values) == 1 else 'them'} whenever you leave "
+                      f"{'that option' if len(values) == 1 else 'those options'} out; see everything with "
+                      "`/prefs show`.", ephemeral=True)
 
     @prefs.command(name="reset", description="Clear one saved setting, or all of them")
     @app_commands.describe(name="Which setting to clear (default: all)")
@@ -116,6 +121,7 @@ class Profile(commands.Cog):
         if name not in (*PREFERENCES, "all"):
             raise MusicError(f"I have no setting called '{name}'. Pick one of: {', '.join(PREFERENCES)} — "
                              "or leave `name` out to clear all.")
+        await defer(interaction, private=True)
         cleared = await self.bot.store.clear_preferences(interaction.user.id, None if name == "all" else name)
         if name != "all":
             text = f"🧹 Cleared your **{name}** setting." if cleared else f"You had no saved **{name}** setting."
@@ -123,9 +129,8 @@ class Profile(commands.Cog):
             text = f"🧹 Cleared {cleared} saved setting{'s' * (cleared != 1)}."
         else:
             text = "You had no saved settings to clear."
-        await interaction.response.send_message(
-            f"{text} What I learned from your 👍/👎 stays (see `/prefs show`); `/forget` erases everything.",
-            ephemeral=True)
+        await respond(interaction, f"{text} What I learned from your 👍/👎 stays (see `/prefs show`); `/forget` "
+                      "erases everything.", ephemeral=True)
 
     # -- /inspire -------------------------------------------------------------------------------
     @app_commands.command(name="inspire", description="Ideas you haven't tried yet but will probably like")
@@ -135,7 +140,7 @@ class Profile(commands.Cog):
         if topic is not None:
             await inspire_words(interaction, topic, seed)
             return
-        await interaction.response.defer(ephemeral=True, thinking=True)
+        await defer(interaction, private=True)
         user = interaction.user.id
         rng = random.Random()
         ideas = await self.bot.taste.suggestions(user, rng, 3)
@@ -152,7 +157,7 @@ class Profile(commands.Cog):
                 view.add_item(ContinueButton(i, pick.tune.ident))
         also = (" Below them, 🎻 **tunes you might like** from the folk-tune corpus: press **Continue** to have me "
                 "continue one's opening.") if tunes else ""
-        await interaction.followup.send(f"💡 **Ideas for you**, from what you liked so far. Press **Try** to generate "
+        await respond(interaction, f"💡 **Ideas for you**, from what you liked so far. Press **Try** to generate "
                                         f"from one.{also} Melodies are posted for everyone.",
                                         embeds=embeds, view=view, ephemeral=True)
 
@@ -171,23 +176,31 @@ class Profile(commands.Cog):
     # -- /history -------------------------------------------------------------------------------
     @app_commands.command(name="history", description="Your recent melodies, each with a button to play it again")
     async def history(self, interaction: discord.Interaction) -> None:
+        await defer(interaction, private=True)
         rows = await self.bot.store.generations(interaction.user.id, limit=HISTORY_LIMIT)
         if not rows:
-            await interaction.response.send_message(
-                "📭 You haven't generated any melodies yet. Start one with `/melody notes:C E G`.", ephemeral=True)
+            await respond(interaction, "📭 You haven't generated any melodies yet. Start one with "
+                          "`/melody notes:C E G`.", ephemeral=True)
             return
         view = discord.ui.View(timeout=None)
         for i, g in enumerate(rows[:HISTORY_BUTTONS]):
             view.add_item(HistoryButton(i, g.id))
-        await interaction.response.send_message(embed=history_embed(rows, HISTORY_BUTTONS), view=view, ephemeral=True)
+        await respond(interaction, embed=history_embed(rows, HISTORY_BUTTONS), view=view, ephemeral=True)
 
     # -- /forget --------------------------------------------------------------------------------
     @app_commands.command(name="forget", description="Delete everything I've stored about you (asks first)")
     async def forget(self, interaction: discord.Interaction) -> None:
         await interaction.response.send_message(
-            "⚠️ This deletes **everything** I've stored about you: your melodies, all feedback you gave (and the "
-            "feedback on your melodies), your saved `/prefs` and what I learned of your taste. It can't be undone.",
-            view=ForgetView(self.bot, interaction, self.confirm_timeout), ephemeral=True)
+            FORGET_PROMPT, view=ForgetView(self.bot, interaction, self.confirm_timeout), ephemeral=True)
+
+    # -- /mydata --------------------------------------------------------------------------------
+    @app_commands.command(name="mydata", description="Download everything I've stored about you (a JSON file)")
+    async def mydata(self, interaction: discord.Interaction) -> None:
+        await defer(interaction, private=True)
+        data = await self.bot.taste.export(interaction.user.id)
+        name, payload, note = await _run(export_file, data, interaction.filesize_limit)
+        text = export_summary(data) + (f"\n⚠️ {note}" if note else "")
+        await respond(interaction, text, file=discord.File(io.BytesIO(payload), filename=name), ephemeral=True)
 
     # -- /stats ---------------------------------------------------------------------------------
     @app_commands.command(name="stats", description="Anonymous server activity of the last 14 days (server managers)")
@@ -199,7 +212,7 @@ class Profile(commands.Cog):
         if not _is_manager(interaction):
             raise MusicError("`/stats` is for server managers (the Manage Server permission). "
                              "For your own activity, try `/history` or `/prefs show`.")
-        await interaction.response.defer(ephemeral=True, thinking=True)
+        await defer(interaction, private=True)
         stats = await self.bot.store.stats(interaction.guild_id, days=STATS_DAYS)
         embed = stats_embed(stats)
         extra: dict[str, Any] = {}
@@ -208,4 +221,4 @@ class Profile(commands.Cog):
             if chart is not None:
                 embed.set_image(url="attachment://stats.png")
                 extra["file"] = chart
-        await interaction.followup.send(embed=embed, ephemeral=True, **extra)
+        await respond(interaction, embed=embed, ephemeral=True, **extra)
