@@ -1,11 +1,23 @@
 # MusicGenius bot, CPU build:      docker build -t musicgenius .
 # CUDA build (GPU inference):      docker build --build-arg TORCH_INDEX=https://download.pytorch.org/whl/cu128 -t musicgenius:cuda .
-# Run:  docker run --env-file .env -v musicgenius-data:/data musicgenius
-FROM python:3.11-slim
+# Run:  docker run --env-file .env -v musicgenius-data:/data --stop-timeout 40 musicgenius
+#
+# On `docker stop` the bot refuses new requests, gives those in flight MUSICGENIUS_SHUTDOWN_GRACE seconds (20),
+# answers the rest and closes the database; --stop-timeout must exceed the grace period (Docker's default, 10 s,
+# would SIGKILL it first; in Compose: stop_grace_period: 40s).
+#
+# Pinning: the base image is pinned to a Python patch release and Debian release (add @sha256:<digest> from
+# `docker buildx imagetools inspect python:3.11.17-slim-bookworm` for byte-identical rebuilds); torch is pinned
+# here; the other dependencies are resolved from pyproject.toml's ranges at build time, so two builds can differ.
+# For reproducible images, compile a lock file with hashes (`uv pip compile pyproject.toml --generate-hashes -o
+# requirements.lock`), install it with `pip install --require-hashes -r requirements.lock`, then `pip install
+# --no-deps .`.
+FROM python:3.11.17-slim-bookworm
 
 ARG TORCH_INDEX=https://download.pytorch.org/whl/cpu
+# tini as PID 1 forwards SIGTERM to Python and reaps zombies; Python's own handlers do the graceful shutdown.
 RUN apt-get update \
- && apt-get install -y --no-install-recommends fonts-liberation libfluidsynth3 \
+ && apt-get install -y --no-install-recommends fonts-liberation libfluidsynth3 tini \
  && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /app
@@ -21,4 +33,7 @@ USER musicgenius
 ENV MUSICGENIUS_DB=/data/musicgenius.sqlite3 \
     PYTHONUNBUFFERED=1
 VOLUME /data
+# Healthy while connected to Discord: the bot touches a file every 10 s, `--health` checks it is under 60 s old.
+HEALTHCHECK --interval=30s --timeout=10s --start-period=120s --retries=3 CMD ["python", "-m", "bot", "--health"]
+ENTRYPOINT ["/usr/bin/tini", "--"]
 CMD ["python", "-m", "bot"]

@@ -1,44 +1,129 @@
-"""`python -m bot`: read settings, build the services, run the client."""
+"""`python -m bot`: read settings, build the services, run the client until SIGTERM or SIGINT, then shut down
+gracefully. `--sync` forces the command sync; `--health` is the container health check."""
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import contextlib
 import logging
+import os
+import signal
 import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING
 
-import discord
+if TYPE_CHECKING:
+    from bot.client import MusicGenius
+    from bot.settings import Settings
 
-from bot.client import MusicGenius, point_discord_at
-from bot.settings import Settings, SettingsError
-from studio.lyrics.lyricist import Lyricist
-from studio.melody import Composer
-from studio.store.base import open_store
+# The bot's own modules load torch and discord.py (seconds): they are imported in `serve`, so that `--health`,
+# which Docker runs every half minute, starts in milliseconds.
+
+HEALTH_BEAT = 10.0  # seconds between touches of the health file while connected
+HEALTH_STALE = 60.0  # `--health` fails when the file is older than this
+
+log = logging.getLogger("bot")
 
 
-async def run(settings: Settings) -> None:
-    point_discord_at(settings.api_base, settings.gateway_url)
-    composer = Composer.load(settings.checkpoint, settings.device, settings.max_batch, settings.max_queue)
-    store = await open_store(settings.database)
-    lyricist = await asyncio.get_running_loop().run_in_executor(None, Lyricist.load)
+def health_file() -> Path:
+    """The file the bot touches while connected: ``MUSICGENIUS_HEALTH_FILE``, by default in the temp directory."""
+    return Path(os.environ.get("MUSICGENIUS_HEALTH_FILE", "").strip()
+                or Path(tempfile.gettempdir()) / "musicgenius.health")
+
+
+def healthy() -> bool:
+    """Whether a running bot touched the health file lately, i.e. is connected to Discord."""
     try:
-        async with MusicGenius(settings, composer, store, lyricist=lyricist) as bot:
-            await bot.start(settings.token)
+        return time.time() - health_file().stat().st_mtime < HEALTH_STALE
+    except OSError:
+        return False
+
+
+async def beat(bot: MusicGenius, path: Path) -> None:
+    """Touch ``path`` every ``HEALTH_BEAT`` seconds while the bot is connected to the gateway."""
+    while True:
+        connected = bot.is_ready() and bot.ws is not None and bot.ws.open
+        if connected:
+            try:
+                path.touch()
+            except OSError as exc:
+                log.warning("cannot touch the health file %s: %s", path, exc)
+        await asyncio.sleep(HEALTH_BEAT if connected else 1.0)
+
+
+async def run(settings: Settings, force_sync: bool = False) -> None:
+    """Serve until SIGTERM or SIGINT; then let the interactions in flight finish (see `MusicGenius.shut_down`)
+    and close the client, the engine and the store (closing SQLite checkpoints its WAL)."""
+    from bot.client import MusicGenius, point_discord_at
+    from bot.settings import SettingsError
+    from studio.lyrics.lyricist import Lyricist
+    from studio.melody import Composer
+    from studio.store.base import StoreUnavailable, open_store
+
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):  # Python as PID 1 (Docker) has no default action for SIGTERM
+        loop.add_signal_handler(sig, stop.set)
+    point_discord_at(settings.api_base, settings.gateway_url)
+    try:
+        store = await open_store(settings.database)
+    except (StoreUnavailable, ValueError) as exc:  # the message hides any password in the URL
+        raise SettingsError(f"MUSICGENIUS_DB: {exc}") from None
+    composer = Composer.load(settings.checkpoint, settings.device, settings.max_batch, settings.max_queue)
+    lyricist = await loop.run_in_executor(None, Lyricist.load)
+    health = health_file()
+    try:
+        if stop.is_set():  # a signal while loading
+            return
+        async with MusicGenius(settings, composer, store, lyricist=lyricist, force_sync=force_sync) as bot:
+            client, stopping = asyncio.create_task(bot.start(settings.token)), asyncio.create_task(stop.wait())
+            beating = asyncio.create_task(beat(bot, health))
+            await asyncio.wait({client, stopping}, return_when=asyncio.FIRST_COMPLETED)
+            beating.cancel()
+            stopping.cancel()
+            health.unlink(missing_ok=True)
+            if stop.is_set():
+                await bot.shut_down(settings.shutdown_grace)
+            await client  # raises what stopped the client, e.g. a rejected token
     finally:
         await store.close()
         composer.close()
+        log.info("stopped")
 
 
-def main() -> int:
+def serve(force_sync: bool = False) -> int:
+    import discord
+
+    from bot.settings import Settings, SettingsError
+
     discord.utils.setup_logging(level=logging.INFO)
     try:
         settings = Settings.from_env()
     except SettingsError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(run(settings))
+    try:
+        with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C before the signal handlers are installed
+            asyncio.run(run(settings, force_sync))
+    except SettingsError as exc:  # found while starting, e.g. a database that can't be opened
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bot", description="Run the MusicGenius Discord bot.")
+    parser.add_argument("--sync", action="store_true",
+                        help="sync the slash commands to Discord even if they did not change since the last sync")
+    parser.add_argument("--health", action="store_true",
+                        help="exit 0 if a running bot is connected to Discord, 1 otherwise (container health check)")
+    args = parser.parse_args(argv)
+    if args.health:
+        return 0 if healthy() else 1
+    return serve(args.sync)
 
 
 if __name__ == "__main__":

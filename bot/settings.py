@@ -45,11 +45,23 @@ class Settings:
     dev_guild: int | None = None
     api_base: str | None = None  # REST base URL, e.g. a self-hosted proxy (default: Discord's)
     gateway_url: str | None = None  # gateway websocket URL (default: Discord's)
-    database: str = "musicgenius.sqlite3"  # a SQLite path, or a postgresql:// URL
+    database: str = field(default="musicgenius.sqlite3", repr=False)  # a SQLite path or a postgresql:// URL (secret)
     checkpoint: Path = DEFAULT_CHECKPOINT
     device: str = "cpu"
     max_batch: int = 64
     max_queue: int = 256
+    shutdown_grace: int = 20  # seconds requests in flight get to finish on SIGTERM/SIGINT
+    sync_state: Path | None = None  # hash of the last synced command tree (None: next to the database)
+
+    @property
+    def sync_state_path(self) -> Path:
+        """Where the command-sync hash lives: ``sync_state``, else ``<database>.sync.json`` beside a SQLite file,
+        else ``.musicgenius-sync.json`` in the working directory (a PostgreSQL URL)."""
+        if self.sync_state is not None:
+            return self.sync_state
+        if "://" in self.database:
+            return Path(".musicgenius-sync.json")
+        return Path(f"{self.database}.sync.json")
 
     @classmethod
     def from_env(cls, env_file: str | None = ".env") -> Settings:
@@ -68,6 +80,7 @@ class Settings:
         checkpoint = Path(os.environ.get("MUSICGENIUS_CHECKPOINT", "").strip() or DEFAULT_CHECKPOINT)
         if not checkpoint.is_file():
             raise SettingsError(f"MUSICGENIUS_CHECKPOINT: there is no file at {checkpoint}.")
+        sync_state = os.environ.get("MUSICGENIUS_SYNC_STATE", "").strip()
         return cls(
             token=token,
             dev_guild=int(guild) if guild else None,
@@ -78,4 +91,6 @@ class Settings:
             device=_device(device),
             max_batch=_count("MUSICGENIUS_MAX_BATCH", 64, 1, 4096),
             max_queue=_count("MUSICGENIUS_MAX_QUEUE", 256, 1, 100_000),
+            shutdown_grace=_count("MUSICGENIUS_SHUTDOWN_GRACE", 20, 0, 600),
+            sync_state=Path(sync_state) if sync_state else None,
         )

@@ -18,6 +18,8 @@ from bot.settings import Settings, SettingsError
     ("MUSICGENIUS_DEVICE", "tpu", "MUSICGENIUS_DEVICE must be one of auto, cpu, cuda"),
     ("MUSICGENIUS_CHECKPOINT", "/nowhere/melody.pt", "no file at /nowhere/melody.pt"),
     ("DISCORD_DEV_GUILD", "my-server", "numeric guild id"),
+    ("MUSICGENIUS_DB", "postgresq://bot:s3cret@db/music", "MUSICGENIUS_DB"),
+    ("MUSICGENIUS_DB", "postgresql://bot:s3cret@127.0.0.1:9/music", "MUSICGENIUS_DB"),
 ])
 def test_a_bad_setting_is_a_clear_message_and_exit_status_2(tmp_path, name, value, needle):
     env = {**os.environ, "DISCORD_TOKEN": "not-a-real-token", name: value}
@@ -26,6 +28,7 @@ def test_a_bad_setting_is_a_clear_message_and_exit_status_2(tmp_path, name, valu
     assert done.returncode == 2
     assert needle in done.stderr and "Traceback" not in done.stderr
     assert "not-a-real-token" not in done.stdout + done.stderr  # the token is never printed
+    assert "s3cret" not in done.stdout + done.stderr  # nor a database password
 
 
 def test_good_values_are_read(monkeypatch):
