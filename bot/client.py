@@ -1,9 +1,14 @@
-"""The Discord client: services are injected, cogs loaded and commands synced in setup_hook."""
+"""The Discord client: services are injected, cogs loaded and commands synced in setup_hook; `shut_down` lets
+the interactions in flight finish before the connection closes."""
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import json
 import logging
+from pathlib import Path
+from typing import Any
 
 import discord
 import yarl
@@ -11,14 +16,18 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.errors import report_error
-from bot.melody_reply import CandidateButton
+from bot.melody_reply import CandidateButton, shown_on
 from bot.settings import Settings
+from studio.fairness import UserLimits
 from studio.lyrics.lyricist import Lyricist
 from studio.melody import Composer
 from studio.store.base import REACTIONS, Store
 from studio.taste.service import Taste
+from studio.work import RenderQueue
 
 log = logging.getLogger(__name__)
+
+RESTARTING = "I'm restarting, try again in a minute."
 
 
 def point_discord_at(api_base: str | None, gateway_url: str | None) -> None:
@@ -29,11 +38,54 @@ def point_discord_at(api_base: str | None, gateway_url: str | None) -> None:
         discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(gateway_url)
 
 
+def tree_digest(tree: app_commands.CommandTree, guild: discord.abc.Snowflake | None) -> str:
+    """A stable hash of the commands ``tree.sync(guild=guild)`` would send."""
+    payload = sorted((c.to_dict(tree) for c in tree.get_commands(guild=guild)), key=lambda c: (c["type"], c["name"]))
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _read_state(path: Path) -> dict[str, str]:
+    try:
+        state = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return {}
+    return state if isinstance(state, dict) else {}
+
+
+def _write_state(path: Path, state: dict[str, str]) -> None:
+    temporary = path.with_name(path.name + ".tmp")
+    temporary.write_text(json.dumps(state, indent=1, sort_keys=True) + "\n")
+    temporary.replace(path)
+
+
+async def _refuse(interaction: discord.Interaction) -> None:
+    """Answer an interaction that arrived during shutdown: no choices for autocomplete, a private note otherwise."""
+    try:
+        if interaction.type is discord.InteractionType.autocomplete:
+            await interaction.response.autocomplete([])
+        else:
+            await interaction.response.send_message(RESTARTING, ephemeral=True)
+    except discord.DiscordException as exc:
+        log.warning("could not answer interaction %s during shutdown: %s", interaction.id, exc)
+
+
+async def _answer_late(interaction: discord.Interaction) -> None:
+    """Tell the user of a request stopped by shutdown to retry, unless they already see its answer."""
+    try:
+        if (await interaction.original_response()).flags.loading:  # "thinking…": the first followup replaces it
+            await interaction.followup.send(RESTARTING, ephemeral=True)
+    except discord.NotFound:  # never acknowledged
+        await _refuse(interaction)
+    except discord.DiscordException as exc:
+        log.warning("could not answer interaction %s during shutdown: %s", interaction.id, exc)
+
+
 class MusicGenius(commands.Bot):
-    """The bot. ``composer`` and ``store`` are created outside and passed in."""
+    """The bot. ``composer`` and ``store`` are created outside and passed in. ``force_sync`` syncs the command
+    tree even when it matches the last sync."""
 
     def __init__(self, settings: Settings, composer: Composer, store: Store, taste: Taste | None = None,
-                 lyricist: Lyricist | None = None, **options: object) -> None:
+                 lyricist: Lyricist | None = None, force_sync: bool = False, **options: object) -> None:
         intents = discord.Intents.none()
         intents.guilds = True
         intents.guild_reactions = True  # 👍/👎 feedback; no message content needed
@@ -44,9 +96,20 @@ class MusicGenius(commands.Bot):
         self.composer = composer
         self.store = store
         self.taste = taste or Taste(store)
+        self.limits = UserLimits()  # per-user share of the composer
+        self.renders = RenderQueue()  # file rendering, counted in "busy"
+        self.attaching: dict[int, asyncio.Future[None]] = {}  # reply message id -> its candidates being linked
         self._lyricist = lyricist
         self._lyricist_lock = asyncio.Lock()
         self.synced: list[app_commands.AppCommand] = []
+        self.force_sync = force_sync
+        self.draining = False  # set by shut_down: new interactions are refused
+        self._in_flight: dict[asyncio.Task[Any], discord.Interaction] = {}  # handler task -> its interaction
+        self._refusals: set[asyncio.Task[None]] = set()
+        # Every interaction (command, autocomplete, button, modal) comes through this gateway parser, whatever cog
+        # or view handles it: wrapping it tracks the tasks discord.py starts for each one.
+        self._parse_interaction = self._connection.parsers["INTERACTION_CREATE"]
+        self._connection.parsers["INTERACTION_CREATE"] = self._on_interaction_create
 
     async def setup_hook(self) -> None:
         await self.load_extension("bot.cogs.compose")
@@ -56,14 +119,63 @@ class MusicGenius(commands.Bot):
         await self.load_extension("bot.cogs.arrange")
         self.add_dynamic_items(CandidateButton)  # buttons keep working after a restart
         self.tree.on_error = report_error
-        if self.settings.dev_guild:
-            guild = discord.Object(self.settings.dev_guild)
+        await self._sync_commands()
+
+    async def _sync_commands(self) -> None:
+        """Sync the command tree when it differs from the last sync recorded in ``settings.sync_state_path`` (or
+        when forced): Discord rate-limits command updates, so an unchanged tree is not sent on every start."""
+        guild = discord.Object(self.settings.dev_guild) if self.settings.dev_guild else None
+        if guild is not None:
             self.tree.copy_global_to(guild=guild)
-            self.synced = await self.tree.sync(guild=guild)
-        else:
-            self.synced = await self.tree.sync()
-        log.info("synced %d commands (%s)", len(self.synced),
-                 f"guild {self.settings.dev_guild}" if self.settings.dev_guild else "global")
+        scope = f"guild {guild.id}" if guild else "global"
+        path, key = self.settings.sync_state_path, f"{self.application_id} {scope}"
+        digest, state = tree_digest(self.tree, guild), _read_state(path)
+        if state.get(key) == digest and not self.force_sync:
+            log.info("commands unchanged since the last sync (%s): not syncing (python -m bot --sync forces it)", scope)
+            return
+        self.synced = await self.tree.sync(guild=guild)
+        log.info("synced %d commands (%s)", len(self.synced), scope)
+        try:
+            _write_state(path, {**state, key: digest})
+        except OSError as exc:
+            log.warning("could not record the command sync in %s (%s): the next start syncs again", path, exc)
+
+    def _on_interaction_create(self, data: dict[str, Any]) -> None:
+        """Dispatch an interaction as discord.py does and track the tasks it starts; refuse it while draining."""
+        interaction = discord.Interaction(data=data, state=self._connection)  # to answer it if shutdown stops it
+        if self.draining:
+            refusal = asyncio.create_task(_refuse(interaction))
+            self._refusals.add(refusal)
+            refusal.add_done_callback(self._refusals.discard)
+            return
+        before = asyncio.all_tasks()
+        self._parse_interaction(data)
+        for task in asyncio.all_tasks() - before:
+            self._in_flight[task] = interaction
+            task.add_done_callback(self._landed)
+
+    def _landed(self, task: asyncio.Task[Any]) -> None:
+        self._in_flight.pop(task, None)
+
+    async def shut_down(self, grace: float) -> None:
+        """Refuse new interactions, give those in flight ``grace`` seconds, stop the rest and tell their users to
+        retry (none is left on "thinking…"), then close the connection."""
+        self.draining = True
+        log.info("shutting down: new interactions are refused; %d in flight get up to %s s",
+                 len({i.id for i in self._in_flight.values()}), grace)
+        if self._in_flight:
+            await asyncio.wait(set(self._in_flight), timeout=grace)
+        late = dict(self._in_flight)
+        for task in late:
+            task.cancel()
+        if late:
+            await asyncio.wait(set(late), timeout=5)
+            stopped = {i.id: i for i in late.values()}
+            log.warning("stopped %d interaction(s) still running after %s s", len(stopped), grace)
+            await asyncio.gather(*(_answer_late(i) for i in stopped.values()))
+        if self._refusals:
+            await asyncio.wait(set(self._refusals), timeout=5)
+        await self.close()
 
     async def lyricist(self) -> Lyricist:
         """The lyric model: the one passed in, or loaded (in an executor) on first use."""
@@ -83,7 +195,7 @@ class MusicGenius(commands.Bot):
         emoji = str(payload.emoji)
         if emoji not in REACTIONS or self.user is None or payload.user_id == self.user.id:
             return
-        shown = await self.store.generations_for_message(payload.message_id)
+        shown = await shown_on(self, payload.message_id)
         if not shown:
             return
         ids, kind = [g.id for g in shown], f"reaction:{emoji}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 
 import aiohttp
@@ -37,15 +38,29 @@ def user_message(error: BaseException) -> str:
 
 
 async def send_error(interaction: discord.Interaction, message: str) -> None:
-    """Answer ephemerally before a defer; after one, turn the "thinking…" reply into the message."""
+    """Tell the user alone, whatever state the interaction is in, and never overwrite a delivered answer.
+
+    Before any acknowledgement: an ephemeral response. After a private "thinking…": that message becomes the
+    error. After a public one (see ``bot.replies.defer``): the placeholder is removed and the error follows
+    privately, because Discord keeps a deferred reply's visibility. Once an answer was delivered, or after a
+    button's silent acknowledgement: an ephemeral followup.
+    """
+    text = f"⚠️ {message}"[:MAX_MESSAGE]
     try:
-        if interaction.response.is_done():
-            # After a public defer Discord keeps the reply public: replace the "thinking…" with the message.
-            if not interaction.is_expired():
-                await interaction.edit_original_response(content=f"⚠️ {message}"[:MAX_MESSAGE], embed=None,
-                                                         attachments=[])
-        else:
-            await interaction.response.send_message(f"⚠️ {message}"[:MAX_MESSAGE], ephemeral=True)
+        if not interaction.response.is_done():
+            await interaction.response.send_message(text, ephemeral=True)
+            return
+        if interaction.is_expired():
+            log.warning("interaction expired before its error could be told: %s", message[:200])
+            return
+        placeholder = interaction.extras.get("reply") if not interaction.extras.get("answered") else None
+        if placeholder == "private":
+            await interaction.edit_original_response(content=text, embed=None, attachments=[], view=None)
+            return
+        if placeholder == "public":
+            with contextlib.suppress(discord.NotFound):
+                await interaction.delete_original_response()
+        await interaction.followup.send(text, ephemeral=True)
     except (discord.HTTPException, aiohttp.ClientError, RuntimeError) as exc:  # e.g. the bot is shutting down
         log.warning("could not deliver an error message to the user: %s", exc)
 

@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
-import asyncio
 import re
-from functools import partial
+from typing import TYPE_CHECKING
 
 import discord
 
+from bot.admission import admitted
 from bot.errors import answer_error
-from bot.replies import MAX_CONTENT, send_result
+from bot.replies import MAX_CONTENT, defer, respond, send_result
 from studio.errors import MusicError
 from studio.inputs import Melody
 from studio.lyrics.lyricist import Inspiration, Verse, clean
 from studio.lyrics.setting import Underlay
 from studio.render import Attachment
+
+if TYPE_CHECKING:
+    from bot.client import MusicGenius
 
 TOPIC_PREFIX = "topic: "
 
@@ -23,16 +26,16 @@ async def inspire_words(interaction: discord.Interaction, topic: str, seed: int 
     """`/inspire topic:` — different opening lines, rhymes for each and image words, with Expand buttons."""
     if not topic.strip():
         raise MusicError('Give me a topic with a word or two, e.g. `/inspire topic:"rain on the window"`.')
-    await interaction.response.defer(ephemeral=True, thinking=True)
-    lyricist = await interaction.client.lyricist()  # type: ignore[attr-defined]
-    ideas = await asyncio.get_running_loop().run_in_executor(None, partial(lyricist.inspire, topic, 4, seed))
+    bot: MusicGenius = interaction.client  # type: ignore[assignment]
+    async with admitted(interaction):
+        await defer(interaction, private=True)
+        ideas = await bot.renders.run((await bot.lyricist()).inspire, topic, 4, seed)
     embeds, view = inspiration_embeds(ideas), discord.ui.View(timeout=None)
     for i in range(len(ideas.openings)):
         view.add_item(ExpandButton(i, ideas.seed))
     note = f"\nℹ️ {ideas.note}" if ideas.note else ""
-    await interaction.followup.send(
-        f"💡 **Lyric ideas** for *{clean(topic.strip())[:100]}*: press **Expand** to grow a line into a verse "
-        f"(posted for everyone).{note}", embeds=embeds, view=view, ephemeral=True)
+    await respond(interaction, f"💡 **Lyric ideas** for *{clean(topic.strip())[:100]}*: press **Expand** to grow a "
+                  f"line into a verse (posted for everyone).{note}", embeds=embeds, view=view, ephemeral=True)
 
 
 async def on_expand(interaction: discord.Interaction, index: int, seed: int) -> None:
@@ -43,13 +46,12 @@ async def on_expand(interaction: discord.Interaction, index: int, seed: int) -> 
             raise MusicError("I can't find that idea any more. Run `/inspire topic:...` again.")
         opening = embeds[index].description.replace("*", "")
         topic = (embeds[index].footer.text or "").removeprefix(TOPIC_PREFIX)
-        await interaction.response.defer(thinking=True)
-        lyricist = await interaction.client.lyricist()  # type: ignore[attr-defined]
-        verse = await asyncio.get_running_loop().run_in_executor(
-            None, partial(lyricist.expand, opening, topic, 4, "ABAB", None, seed + index))
-        content, files = verse_reply(verse, topic, "ABAB")
-        content = f"🌱 {interaction.user.mention} expanded *{opening}*:\n{content}"
-        await send_result(interaction, content, files)
+        bot: MusicGenius = interaction.client  # type: ignore[assignment]
+        async with admitted(interaction):
+            await defer(interaction)
+            verse = await bot.renders.run((await bot.lyricist()).expand, opening, topic, 4, "ABAB", None, seed + index)
+            content, files = verse_reply(verse, topic, "ABAB")
+            await send_result(interaction, f"🌱 {interaction.user.mention} expanded *{opening}*:\n{content}", files)
     except Exception as exc:  # noqa: BLE001 - every press gets an answer
         await answer_error(interaction, exc)
 

@@ -8,6 +8,8 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.admission import admitted
+from bot.replies import defer
 from bot.sources import MelodySource
 
 if TYPE_CHECKING:
@@ -28,9 +30,10 @@ class MelodyMenuCog(commands.Cog):
         self.bot.tree.remove_command(self.menu.name, type=self.menu.type)
 
     async def on_menu(self, interaction: discord.Interaction, message: discord.Message) -> None:
-        source = await MelodySource.from_message(self.bot, message)
-        await interaction.response.defer(thinking=True)
-        await self.for_melody(interaction, source)
+        source = MelodySource.from_message(self.bot, message)
+        async with admitted(interaction):
+            await defer(interaction)
+            await self.for_melody(interaction, source)
 
     async def for_melody(self, interaction: discord.Interaction, source: MelodySource) -> None:
         """Answer the deferred interaction for the melody of ``source``."""

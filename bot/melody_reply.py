@@ -11,17 +11,18 @@ from __future__ import annotations
 import asyncio
 import re
 from dataclasses import asdict
-from functools import partial
 from typing import TYPE_CHECKING
 
 import discord
 
+from bot.admission import admitted
 from bot.errors import answer_error
-from bot.replies import candidates_content, fit_attachments, melody_embed, to_files
+from bot.replies import candidates_content, defer, fit_attachments, melody_embed, respond, to_files
 from studio.errors import MusicError, cmd
 from studio.melody import MelodyResult
 from studio.render import candidate_files, melody_files
 from studio.requests import MelodyRequest
+from studio.store.base import Generation
 
 if TYPE_CHECKING:
     from bot.client import MusicGenius
@@ -33,12 +34,20 @@ GONE = f"I can't find that melody any more. Start a new one with {cmd('melody', 
 
 async def compose(interaction: discord.Interaction, request: MelodyRequest, note: str = "",
                   rank: bool = True) -> None:
-    """Check the request, defer, write its candidates (ranked by the user's taste) and post them."""
+    """Check the request, acknowledge, write its candidates (ranked by the user's taste) and post them."""
     bot: MusicGenius = interaction.client  # type: ignore[assignment]
     bot.composer.validate(request)
-    bot.composer.check_not_busy()
-    if not interaction.response.is_done():
-        await interaction.response.defer(thinking=True)
+    async with admitted(interaction):
+        if not interaction.response.is_done():
+            await defer(interaction)
+        await generate(interaction, request, note, rank)
+
+
+async def generate(interaction: discord.Interaction, request: MelodyRequest, note: str = "",
+                   rank: bool = True) -> None:
+    """Candidates for an admitted, acknowledged request, posted as a reply."""
+    bot: MusicGenius = interaction.client  # type: ignore[assignment]
+    bot.composer.validate(request)
     results = await bot.composer.candidates(request)
     if rank:
         results = await bot.taste.rank(interaction.user.id, results)
@@ -50,59 +59,75 @@ async def post_melodies(interaction: discord.Interaction, results: list[MelodyRe
     bot: MusicGenius = interaction.client  # type: ignore[assignment]
     stem = f"melody-{results[0].request.seed}"
     lyrics = [None if r.lyrics is None else list(r.lyrics) for r in results]
-    files = await asyncio.get_running_loop().run_in_executor(
-        None, candidate_files, [r.melody for r in results], stem, lyrics if any(lyrics) else None)
+    files = await bot.renders.run(candidate_files, [r.melody for r in results], stem,
+                                  lyrics if any(lyrics) else None)
     content, overflow = candidates_content(results, note)
     if overflow is not None:
         files.insert(0, overflow)
     files = fit_attachments(files, interaction.filesize_limit)
-    message = await interaction.followup.send(
-        content, embeds=[melody_embed(r, i, len(results)) for i, r in enumerate(results)],
-        files=to_files(files), view=candidate_view(len(results)), wait=True,
-    )
-    await bot.store.add_generations(
+    # Store first, then send: buttons and Apps menus on the reply must find its candidates, and a failure to
+    # store must never leave a delivered reply with dead buttons.
+    ids = await bot.store.add_generations(
         interaction.user.id, "melody", [(asdict(r.request), r.request.seed, r.text) for r in results],
-        message_id=message.id, guild_id=interaction.guild_id, channel_id=interaction.channel_id,
+        guild_id=interaction.guild_id, channel_id=interaction.channel_id,
     )
+    try:
+        message = await respond(interaction, content,
+                                embeds=[melody_embed(r, i, len(results)) for i, r in enumerate(results)],
+                                files=to_files(files), view=candidate_view(len(results)))
+    except BaseException:
+        await bot.store.remove_generations(ids)  # never shown: nothing half-written stays
+        raise
+    attaching = asyncio.ensure_future(bot.store.attach_message(ids, message.id))
+    bot.attaching[message.id] = attaching  # a press on the reply arriving now waits for this (see shown_on)
+    try:
+        await attaching
+    finally:
+        bot.attaching.pop(message.id, None)
     for emoji in FEEDBACK_EMOJI:
         await message.add_reaction(emoji)
 
 
 async def post_pick(interaction: discord.Interaction, result: MelodyResult, index: int) -> None:
     """One candidate's full set of files: every score page, MIDI, MusicXML, audio."""
-    stem = f"melody-{result.request.seed}"
-    files = await asyncio.get_running_loop().run_in_executor(None, partial(
-        melody_files, result.melody, stem, f"Candidate {index + 1}",
-        lyrics=None if result.lyrics is None else list(result.lyrics)))
-    files = fit_attachments(files, interaction.filesize_limit)
-    await interaction.followup.send(
-        f"🎯 {interaction.user.mention} picked candidate {index + 1}:\n```\n{result.text[:1800]}\n```",
-        embed=melody_embed(result, index, 1), files=to_files(files), wait=True,
-    )
+    bot: MusicGenius = interaction.client  # type: ignore[assignment]
+    words = None if result.lyrics is None else list(result.lyrics)
+    files = await bot.renders.run(melody_files, result.melody, f"melody-{result.request.seed}",
+                                  f"Candidate {index + 1}", lyrics=words)
+    text = f"🎯 {interaction.user.mention} picked candidate {index + 1}:\n```\n{result.text[:1800]}\n```"
+    await respond(interaction, text, embed=melody_embed(result, index, 1),
+                  files=to_files(fit_attachments(files, interaction.filesize_limit)))
+
+
+async def shown_on(bot: MusicGenius, message_id: int) -> list[Generation]:
+    """The candidates a bot reply shows (waiting for them to be linked to a reply that was just sent)."""
+    if (attaching := bot.attaching.get(message_id)) is not None:
+        await asyncio.shield(attaching)
+    return await bot.store.generations_for_message(message_id)
 
 
 async def on_candidate_button(interaction: discord.Interaction, action: str, index: int) -> None:
     """Pick / more like / regenerate, from whoever pressed (their feedback, their new generation)."""
     bot: MusicGenius = interaction.client  # type: ignore[assignment]
     try:
-        shown = await bot.store.generations_for_message(interaction.message.id) if interaction.message else []
-        if not shown or (action != "regen" and index >= len(shown)):
-            raise MusicError(GONE)
-        bot.composer.check_not_busy()
-        await interaction.response.defer(thinking=True)
-        ids, user = [g.id for g in shown], interaction.user.id
-        if action == "regen":
-            await bot.store.set_feedback(ids, user, "regenerate", -1)
-            await bot.taste.learn(user, shown, "regenerate", -1)
-            await compose(interaction, MelodyRequest(**{**shown[0].params, "seed": None}), rank=False)
-            return
-        await bot.store.set_feedback([ids[index]], user, action, 1)
-        await bot.taste.learn(user, shown, action, 1, index)
-        chosen = bot.composer.restore(shown[index].params, shown[index].notes)
-        if action == "pick":
-            await post_pick(interaction, chosen, index)
-        else:
-            await compose(interaction, bot.composer.variation_request(chosen), rank=False)
+        async with admitted(interaction):
+            await defer(interaction)  # before the store is asked anything
+            shown = await shown_on(bot, interaction.message.id) if interaction.message else []
+            if not shown or (action != "regen" and index >= len(shown)):
+                raise MusicError(GONE)
+            ids, user = [g.id for g in shown], interaction.user.id
+            if action == "regen":
+                await bot.store.set_feedback(ids, user, "regenerate", -1)
+                await bot.taste.learn(user, shown, "regenerate", -1)
+                await generate(interaction, MelodyRequest(**{**shown[0].params, "seed": None}), rank=False)
+                return
+            await bot.store.set_feedback([ids[index]], user, action, 1)
+            await bot.taste.learn(user, shown, action, 1, index)
+            chosen = bot.composer.restore(shown[index].params, shown[index].notes)
+            if action == "pick":
+                await post_pick(interaction, chosen, index)
+            else:
+                await generate(interaction, bot.composer.variation_request(chosen), rank=False)
     except Exception as exc:  # noqa: BLE001 - every press gets an answer
         await answer_error(interaction, exc)
 

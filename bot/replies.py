@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from typing import Any
 
 import discord
 
@@ -25,13 +26,27 @@ def fit_attachments(files: list[Attachment], limit: int | None) -> list[Attachme
     return kept
 
 
+async def defer(interaction: discord.Interaction, *, private: bool = False) -> None:
+    """Acknowledge now ("thinking…"), before any await on the store, the engine or the network; remember whether
+    the answer will be public, so that an error after this can still be told to the user alone."""
+    interaction.extras["reply"] = "private" if private else "public"
+    await interaction.response.defer(ephemeral=private, thinking=True)
+
+
+async def respond(interaction: discord.Interaction, content: str = "", **kwargs: Any) -> discord.WebhookMessage:
+    """The answer to a deferred interaction (it replaces "thinking…"); marks the interaction answered, so that a
+    later failure never overwrites what was delivered."""
+    message = await interaction.followup.send(content[:MAX_CONTENT], wait=True, **kwargs)
+    interaction.extras["answered"] = True
+    return message
+
+
 async def send_result(interaction: discord.Interaction, content: str, files: list[Attachment],
                       overflow: Attachment | None = None) -> None:
-    """Follow up a deferred interaction with text and files within Discord's limits (``overflow``, the full
+    """Answer a deferred interaction with text and files within Discord's limits (``overflow``, the full
     text of a shortened message, goes first)."""
     files = [overflow, *files] if overflow is not None else files
-    await interaction.followup.send(content[:MAX_CONTENT], files=to_files(fit_attachments(files,
-                                                                                          interaction.filesize_limit)))
+    await respond(interaction, content, files=to_files(fit_attachments(files, interaction.filesize_limit)))
 
 
 def to_files(files: list[Attachment]) -> list[discord.File]:

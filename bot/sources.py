@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 import discord
 
 from bot.errors import discord_syntax
+from bot.melody_reply import shown_on
 from studio.errors import MusicError, cmd, opt, render
 from studio.inputs import (
     EXAMPLE,
@@ -31,25 +32,26 @@ if TYPE_CHECKING:
 
 @dataclass
 class MelodySource:
-    """A melody request checked before deferring; ``resolve`` does the CPU work after."""
+    """A melody request checked before deferring (no await on the store); ``resolve`` does the rest after."""
 
+    bot: MusicGenius
     notes: str | None = None
     key: Key | None = None
     meter: Meter | None = None
     tempo: int | None = None
     midi: discord.Attachment | None = None
-    stored: Melody | None = None  # the user's last /melody, or the melody of the message they picked
-    origin: str = ""
+    last_of: int | None = None  # the user whose last /melody to use
+    message_id: int | None = None  # the bot reply whose melody to use
     max_notes: int = MAX_NOTES
     example: str = EXAMPLE  # a ``studio.errors.opt`` or ``cmd`` mark
 
     @classmethod
-    async def check(cls, bot: MusicGenius, user_id: int, *, notes: str | None = None, key: str | None = None,
-                    meter: str | None = None, tempo: int | None = None, midi: discord.Attachment | None = None,
-                    max_notes: int = MAX_NOTES, example: str = EXAMPLE) -> MelodySource:
-        """Every fast check (raises MusicError before the command defers, so mistakes are answered privately);
-        without notes or a MIDI file, the user's last /melody is looked up."""
-        source = cls(key=Key.parse(key) if key else None, meter=Meter.parse(meter) if meter else None,
+    def check(cls, bot: MusicGenius, user_id: int, *, notes: str | None = None, key: str | None = None,
+              meter: str | None = None, tempo: int | None = None, midi: discord.Attachment | None = None,
+              max_notes: int = MAX_NOTES, example: str = EXAMPLE) -> MelodySource:
+        """Every fast check (a MusicError here is answered privately, before the command defers); without notes
+        or a MIDI file, the user's last /melody is used (looked up by ``resolve``)."""
+        source = cls(bot, key=Key.parse(key) if key else None, meter=Meter.parse(meter) if meter else None,
                      tempo=tempo, midi=midi, max_notes=max_notes, example=example)
         check_tempo(tempo)
         if midi is not None:
@@ -58,27 +60,35 @@ class MelodySource:
             check_notes(notes, max_notes, example)
             source.notes = notes
         elif midi is None:
-            source.stored = await last_melody(bot, user_id, example)
-            source.origin = "🎼 I used your last melody from /melody."
+            source.last_of = user_id
         return source
 
     @classmethod
-    async def from_message(cls, bot: MusicGenius, message: discord.Message) -> MelodySource:
+    def from_message(cls, bot: MusicGenius, message: discord.Message) -> MelodySource:
         """The melody of one of the bot's /melody replies (its first candidate), for the message context menu."""
-        shown = [g for g in await bot.store.generations_for_message(message.id) if g.command == "melody"]
-        if not shown:
-            raise MusicError("That message has no melody of mine. Use this on one of my /melody replies, or run "
-                             f"{cmd('melody', notes='C E G')} first.")
-        chosen = min(shown, key=lambda g: g.candidate)
-        return cls(stored=Composer.restore(chosen.params, chosen.notes).melody,
-                   origin="🎼 I used the melody of the message you picked.")
+        return cls(bot, message_id=message.id)
+
+    async def _stored(self) -> tuple[Melody | None, str]:
+        """The stored melody this source names, if any, and where it came from."""
+        if self.message_id is not None:
+            shown = [g for g in await shown_on(self.bot, self.message_id) if g.command == "melody"]
+            if not shown:
+                raise MusicError("That message has no melody of mine. Use this on one of my /melody replies, or run "
+                                 f"{cmd('melody', notes='C E G')} first.")
+            chosen = min(shown, key=lambda g: g.candidate)
+            picked = Composer.restore(chosen.params, chosen.notes).melody
+            return picked, "🎼 I used the melody of the message you picked."
+        if self.last_of is not None:
+            return await last_melody(self.bot, self.last_of, self.example), "🎼 I used your last melody from /melody."
+        return None, ""
 
     async def resolve(self) -> tuple[Melody, str]:
         """The melody (key guessed from the notes when not given) and a sentence saying where it came from."""
-        if self.stored is not None:
-            last = self.stored
-            melody = Melody(last.notes, self.key or last.key, self.meter or last.meter, self.tempo or last.tempo)
-            return melody, self.origin
+        stored, origin = await self._stored()
+        if stored is not None:
+            melody = Melody(stored.notes, self.key or stored.key, self.meter or stored.meter,
+                            self.tempo or stored.tempo)
+            return melody, render(origin, discord_syntax)
         loop = asyncio.get_running_loop()
         if self.midi is not None:
             given = await loop.run_in_executor(None, partial(
@@ -88,7 +98,6 @@ class MelodySource:
         else:
             given = await loop.run_in_executor(None, partial(
                 melody_from_notes, self.notes or "", self.key, self.meter, self.tempo, self.max_notes, self.example))
-            origin = self.origin
         if given.key_guessed:
             origin = f"{origin} Key {given.melody.key} (guessed from the notes; set {opt('key')} to choose).".strip()
         return given.melody, render(origin, discord_syntax)

@@ -8,9 +8,10 @@ from typing import TYPE_CHECKING
 import discord
 from discord import app_commands
 
+from bot.admission import admitted
 from bot.autocomplete import band_meter_autocomplete, key_autocomplete
 from bot.melody_menu import MelodyMenuCog
-from bot.replies import MAX_CONTENT, send_result
+from bot.replies import MAX_CONTENT, defer, send_result
 from bot.sources import MelodySource
 from studio.arrange.arranger import Arrangement, ArrangeRequest, arrange
 from studio.arrange.files import arrangement_files, describe, instruments_line
@@ -57,10 +58,11 @@ class Arranger(MelodyMenuCog):
         # Every option is checked before deferring, so mistakes are answered privately.
         request = ArrangeRequest(form=form, style=style, tempo=tempo, instruments=instruments, chords=chords,
                                  seed=seed)
-        source = await MelodySource.check(self.bot, interaction.user.id, notes=notes, key=key, meter=meter,
+        source = MelodySource.check(self.bot, interaction.user.id, notes=notes, key=key, meter=meter,
                                           tempo=tempo, midi=midi, example=EXAMPLE)
-        await interaction.response.defer(thinking=True)
-        await self.reply(interaction, source, request)
+        async with admitted(interaction):
+            await defer(interaction)
+            await self.reply(interaction, source, request)
 
     async def reply(self, interaction: discord.Interaction, source: MelodySource, request: ArrangeRequest) -> None:
         """Arrange the source's melody and answer the (deferred) interaction."""
@@ -68,8 +70,7 @@ class Arranger(MelodyMenuCog):
             async with asyncio.timeout(TIME_LIMIT):
                 melody, origin = await source.resolve()
                 result = await arrange(self.bot.composer, request, melody)
-                files = await asyncio.get_running_loop().run_in_executor(None, arrangement_files, result,
-                                                                         f"arrangement-{result.seed}")
+                files = await self.bot.renders.run(arrangement_files, result, f"arrangement-{result.seed}")
         except TimeoutError:
             raise MusicError("That arrangement took too long. Try a shorter melody or a simpler form, e.g. "
                              f"{opt('form', 'AB')}.", "form", "AB") from None

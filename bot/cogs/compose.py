@@ -10,8 +10,10 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.admission import admitted
 from bot.autocomplete import key_autocomplete, meter_autocomplete
-from bot.melody_reply import compose
+from bot.melody_reply import generate
+from bot.replies import defer
 from studio.errors import MusicError, opt
 from studio.inputs import check_midi_size
 from studio.melody import midi_request
@@ -64,18 +66,18 @@ class Compose(commands.Cog):
                                 lyrics=lyrics, **given)
         if midi is None:
             self.bot.composer.validate(checked)
-        self.bot.composer.check_not_busy()
-        await interaction.response.defer(thinking=True)
-        chosen, why = await self._personal(interaction.user.id, given, notes, for_midi=midi is not None,
-                                           for_words=lyrics is not None)
-        if midi is None:
-            request = MelodyRequest(notes=notes or "", seed=seed, count=count, lyrics=lyrics, **chosen)
-        else:
-            data = await midi.read()
-            request = await asyncio.get_running_loop().run_in_executor(
-                None, partial(midi_request, data, track, seed=seed, count=count,
-                              **{"meter": None, "tempo": None, **chosen}))
-        await compose(interaction, request, why)
+        async with admitted(interaction):
+            await defer(interaction)
+            chosen, why = await self._personal(interaction.user.id, given, notes, for_midi=midi is not None,
+                                               for_words=lyrics is not None)
+            if midi is None:
+                request = MelodyRequest(notes=notes or "", seed=seed, count=count, lyrics=lyrics, **chosen)
+            else:
+                data = await midi.read()
+                request = await asyncio.get_running_loop().run_in_executor(
+                    None, partial(midi_request, data, track, seed=seed, count=count,
+                                  **{"meter": None, "tempo": None, **chosen}))
+            await generate(interaction, request, why)
 
     async def _personal(self, user_id: int, given: dict, notes: str | None, for_midi: bool,
                         for_words: bool = False) -> tuple[dict, str]:

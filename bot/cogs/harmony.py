@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
 
+from bot.admission import admitted
 from bot.autocomplete import key_autocomplete, meter_autocomplete
 from bot.melody_menu import MelodyMenuCog
-from bot.replies import MAX_CONTENT, send_result
+from bot.replies import MAX_CONTENT, defer, send_result
 from bot.sources import MelodySource
 from studio.errors import cmd
 from studio.harmony.harmonizer import HarmonyResult, harmonize_melody, harmony_files
@@ -50,18 +50,18 @@ class Harmony(MelodyMenuCog):
     ) -> None:
         CHORDS["rhythm"].check(rhythm)
         CHORDS["style"].check(style)
-        source = await MelodySource.check(self.bot, interaction.user.id, notes=notes, key=key, meter=meter,
+        source = MelodySource.check(self.bot, interaction.user.id, notes=notes, key=key, meter=meter,
                                           tempo=tempo, midi=midi, example=EXAMPLE)
-        await interaction.response.defer(thinking=True)
-        await self.reply(interaction, source, rhythm, style)
+        async with admitted(interaction):
+            await defer(interaction)
+            await self.reply(interaction, source, rhythm, style)
 
     async def reply(self, interaction: discord.Interaction, source: MelodySource,
                     rhythm: str = CHORDS["rhythm"].default, style: str = CHORDS["style"].default) -> None:
         """Harmonise the source's melody and answer the (deferred) interaction."""
         melody, origin = await source.resolve()
-        loop = asyncio.get_running_loop()
-        result = await loop.run_in_executor(None, harmonize_melody, melody, rhythm, style)
-        files = await loop.run_in_executor(None, harmony_files, result, f"chords-{style}", "Harmonisation")
+        result = await self.bot.renders.run(harmonize_melody, melody, rhythm, style)
+        files = await self.bot.renders.run(harmony_files, result, f"chords-{style}", "Harmonisation")
         content, overflow = chords_content(result, origin)
         await send_result(interaction, content, files, overflow)
 

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import asyncio
-from functools import partial
 from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
 
+from bot.admission import admitted
 from bot.autocomplete import key_autocomplete, meter_autocomplete
 from bot.lyric_reply import ExpandButton, set_verse_reply, verse_reply
 from bot.melody_menu import MelodyMenuCog
-from bot.replies import send_result
+from bot.replies import defer, send_result
 from bot.sources import MelodySource
 from studio.errors import cmd
 from studio.lyrics.lyricist import LyricRequest, parse_syllables
@@ -50,18 +49,20 @@ class Lyrics(MelodyMenuCog):
         seed: app_commands.Range[int, SEED.low, SEED.high] | None = None,
     ) -> None:
         if notes or my_melody:
-            source = await MelodySource.check(self.bot, interaction.user.id, notes=notes, key=key, meter=meter,
+            source = MelodySource.check(self.bot, interaction.user.id, notes=notes, key=key, meter=meter,
                                               tempo=tempo, example=MELODY_EXAMPLE)
-            await interaction.response.defer(thinking=True)
-            await self.reply_for_melody(interaction, source, theme or "", scheme, seed)
+            async with admitted(interaction):
+                await defer(interaction)
+                await self.reply_for_melody(interaction, source, theme or "", scheme, seed)
             return
         counts = parse_syllables(syllables) if syllables else None
         request = LyricRequest.make(theme or "", lines, scheme, counts, None, seed)  # mistakes: answered privately
-        await interaction.response.defer(thinking=True)
-        lyricist = await self.bot.lyricist()
-        verse = await asyncio.get_running_loop().run_in_executor(None, lyricist.write, request)
-        content, files = verse_reply(verse, theme or "", scheme)
-        await send_result(interaction, content, files)
+        async with admitted(interaction):
+            await defer(interaction)
+            lyricist = await self.bot.lyricist()
+            verse = await self.bot.renders.run(lyricist.write, request)
+            content, files = verse_reply(verse, theme or "", scheme)
+            await send_result(interaction, content, files)
 
     @lyrics.autocomplete("scheme")
     async def _scheme_choices(self, _: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
@@ -80,12 +81,11 @@ class Lyrics(MelodyMenuCog):
         """Words for the source's melody, with the score, karaoke MIDI and audio (the interaction is deferred)."""
         melody, origin = await source.resolve()
         lyricist = await self.bot.lyricist()
-        loop = asyncio.get_running_loop()
-        verse = await loop.run_in_executor(None, partial(lyricist.for_melody, melody, theme, scheme, seed))
-        placed = await loop.run_in_executor(None, underlay, melody, [line.text for line in verse.lines])
-        files = await loop.run_in_executor(None, partial(
-            melody_files, melody, f"lyrics-{verse.seed}", "Lyrics", lyrics=list(placed.syllables),
-            midi_lyrics=list(placed.midi_text)))
+        run = self.bot.renders.run
+        verse = await run(lyricist.for_melody, melody, theme, scheme, seed)
+        placed = await run(underlay, melody, [line.text for line in verse.lines])
+        files = await run(melody_files, melody, f"lyrics-{verse.seed}", "Lyrics", lyrics=list(placed.syllables),
+                          midi_lyrics=list(placed.midi_text))
         content, extra = set_verse_reply(verse, melody, placed, theme, scheme, origin)
         await send_result(interaction, content, extra + files)
 

@@ -157,7 +157,7 @@ async def test_bad_input_is_answered_privately(env, options, needle):
 async def test_no_melody_yet_says_what_to_do(env):
     it = await env.fake.slash("arrange", {}, user=2)
     reply = await it.wait_final()
-    assert it.ephemeral and "/melody notes:C E G" in reply.content
+    assert reply.ephemeral and "/melody notes:C E G" in reply.content
 
 
 async def test_key_and_meter_autocomplete(env):

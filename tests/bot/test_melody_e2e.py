@@ -149,7 +149,7 @@ async def test_bad_input_gets_a_private_explanation_with_an_example(env, options
 
 
 async def test_twenty_concurrent_users_are_all_answered(env):
-    its = await asyncio.gather(*[env.fake.slash("melody", {"notes": "G A B", "seed": i, "count": 1}, user=i % 3)
+    its = await asyncio.gather(*[env.fake.slash("melody", {"notes": "G A B", "seed": i, "count": 1}, user=i)
                                  for i in range(20)])
     replies = await asyncio.gather(*[it.wait_final(timeout=180) for it in its])
     assert all("G A B ➜" in r.content for r in replies)
@@ -157,13 +157,26 @@ async def test_twenty_concurrent_users_are_all_answered(env):
     assert len({r.content for r in replies}) > 15
 
 
+async def test_one_user_cannot_starve_the_others(env):
+    """Six requests at once from one user: two run, the rest are told privately to wait; others are served."""
+    mine = await asyncio.gather(*[env.fake.slash("melody", {"notes": "C D E", "seed": i, "count": 1}, user=7)
+                                  for i in range(6)])
+    other = await env.fake.slash("melody", {"notes": "E F G", "seed": 1, "count": 1}, user=8)
+    replies = await asyncio.gather(*[it.wait_final(timeout=120) for it in mine])
+    served = [r for r in replies if "C D E ➜" in r.content]
+    refused = [r for r in replies if "on the way already" in r.content]
+    assert len(served) == 2 and len(refused) == 4
+    assert all(r.ephemeral and not it.initial.deferred for r, it in zip(replies, mine, strict=True) if r in refused)
+    assert "E F G ➜" in (await other.wait_final(timeout=120)).content
+
+
 async def test_a_full_queue_answers_busy_and_the_bot_recovers(env, composer):
     original = env.bot.composer
     busy = Composer(Engine(composer.engine.model, max_batch=1, max_queue=1).start(), composer.vocab, composer.info)
     env.bot.composer = busy
     try:
-        its = await asyncio.gather(*[env.fake.slash("melody", {"notes": "C E G", "seed": i, "bars": 64, "count": 1})
-                                     for i in range(12)])
+        its = await asyncio.gather(*[env.fake.slash("melody", {"notes": "C E G", "seed": i, "bars": 64, "count": 1},
+                                                    user=i) for i in range(12)])
         replies = await asyncio.gather(*[it.wait_final(timeout=60) for it in its])
         assert any("busy" in r.content for r in replies)
         assert any("➜" in r.content for r in replies)
@@ -247,3 +260,27 @@ async def test_saved_preferences_fill_options_and_typed_options_win(env):
     reply = await (await env.fake.slash("melody", typed, user=2)).wait_final(60)
     fields = {f["name"]: f["value"] for f in reply.embeds[0]["fields"]}
     assert fields["Tempo"] == "120 bpm" and fields["Style"] == "scottish"
+
+
+async def test_a_store_failure_never_destroys_a_delivered_reply(env, monkeypatch):
+    """Candidates are stored before the reply is sent; if linking them fails after, the reply stays."""
+    async def broken(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(env.bot.store, "attach_message", broken)
+    it = await env.fake.slash("melody", {"notes": "C E G", "seed": 3, "count": 1})
+    await it.wait_for(lambda i: any(m.ephemeral and "went wrong" in m.content for m in i.messages), 60, "an error")
+    public = [m for m in it.messages if not m.ephemeral and not m.deleted and "C E G ➜" in m.content]
+    latest = env.fake.messages[public[-1].id]
+    assert not latest.deleted and latest.content == public[-1].content  # still there, unchanged
+
+
+async def test_a_store_failure_before_sending_is_told_privately_and_posts_nothing(env, monkeypatch):
+    async def broken(*args, **kwargs):
+        raise RuntimeError("database is locked")
+
+    monkeypatch.setattr(env.bot.store, "add_generations", broken)
+    it = await env.fake.slash("melody", {"notes": "C E G", "seed": 3, "count": 1})
+    reply = await it.wait_final(60)
+    assert reply.ephemeral and "went wrong" in reply.content
+    assert not any("➜" in m.content for m in it.messages)  # no reply with dead buttons

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import sqlite3
 
 import numpy as np
@@ -87,7 +86,7 @@ async def seed_rows(env) -> tuple[int, int]:
 
 async def test_profile_commands_are_registered_and_stats_is_for_managers(env):
     commands = {c["name"]: c for c in env.fake.guild_commands}
-    assert {"prefs", "inspire", "history", "forget", "stats"} <= set(commands)
+    assert {"prefs", "inspire", "history", "forget", "mydata", "stats"} <= set(commands)
     assert {o["name"] for o in commands["prefs"]["options"]} == {"show", "set", "reset"}
     assert int(commands["stats"]["default_member_permissions"]) == 1 << 5  # Manage Server
 
@@ -103,8 +102,8 @@ async def test_prefs_show_for_a_new_user_says_nothing_is_learned_yet(env):
 async def test_prefs_show_explains_what_reactions_taught_with_a_chart(env):
     user = uid(env, 1)
     keys = {"A minor": "A C E", "E minor": "E G B", "C major": "C E G", "G major": "G B D"}
-    replies = await asyncio.gather(*[melody(env, {"notes": notes, "key": key, "seed": 3, "bars": 4, "count": 1},
-                                            user=1) for key, notes in keys.items()])
+    replies = [await melody(env, {"notes": notes, "key": key, "seed": 3, "bars": 4, "count": 1}, user=1)
+               for key, notes in keys.items()]  # one after another: a user has at most two requests on the way
     for key, reply in zip(keys, replies, strict=True):
         await env.fake.react(reply, "👍" if "minor" in key else "👎", user=1)
     await env.fake.wait_until(lambda: query(env, "SELECT count(*) FROM feedback WHERE user_id = ?", user)[0][0] == 4,
@@ -258,6 +257,7 @@ async def test_forget_asks_first_and_then_deletes_only_that_user(env):
 
     it, prompt = await answer(env, "forget")
     assert it.ephemeral and "can't be undone" in prompt.content
+    assert "What stays: melodies other people made from yours with **More like** (they are theirs" in prompt.content
     cancel = next(b for b in prompt.buttons if b["label"] == "Cancel")
     await (await env.fake.press(prompt, cancel["custom_id"])).wait_final()
     assert "nothing was deleted" in env.fake.messages[prompt.id].content
@@ -272,7 +272,9 @@ async def test_forget_asks_first_and_then_deletes_only_that_user(env):
 
     done = await env.fake.press(prompt, confirm)
     await done.wait_for(lambda i: any("deleted" in m.content for m in i.messages), timeout=10, what="deleted")
-    assert "deleted 6 stored rows" in env.fake.messages[prompt.id].content
+    assert ("deleted 6 stored rows about you (2 melodies, 1 piece of feedback you gave, 2 pieces of feedback "
+            "others gave on your melodies, 1 saved setting) and relearned my taste model without you") in (
+        env.fake.messages[prompt.id].content)
     assert user_rows(env, alice) == {"generations": 0, "feedback": 0, "preferences": 0}
     assert query(env, "SELECT count(*) FROM feedback WHERE user_id = ?", bob)[0][0] == 0  # was on alice's melody
     assert user_rows(env, bob) == {"generations": 1, "feedback": 0, "preferences": 1}

@@ -67,6 +67,8 @@ class Message:
     at: float
     #: The full message object the fake returned to the bot.
     payload: dict[str, Any] = field(repr=False)
+    #: Who the content notified (see ``server.pings``): "everyone", "role:<id>", "user:<id>".
+    pings: frozenset[str] = frozenset()
 
     @property
     def ephemeral(self) -> bool:

@@ -141,6 +141,20 @@ class _Blob:
     description: str | None = None
 
 
+def pings(content: str, allowed: dict[str, Any] | None) -> frozenset[str]:
+    """Who a message's content notifies, as Discord decides it: without ``allowed_mentions`` every @everyone,
+    @here, role and user mention pings; with it, only the kinds in ``parse`` and the ids listed."""
+    parse = set(allowed.get("parse") or ()) if allowed is not None else {"everyone", "roles", "users"}
+    out: set[str] = set()
+    if "everyone" in parse and re.search(r"@(everyone|here)\b", content):
+        out.add("everyone")
+    listed_roles = {str(r) for r in (allowed or {}).get("roles") or ()}
+    listed_users = {str(u) for u in (allowed or {}).get("users") or ()}
+    out |= {f"role:{r}" for r in re.findall(r"<@&(\d+)>", content) if "roles" in parse or r in listed_roles}
+    out |= {f"user:{u}" for u in re.findall(r"<@!?(\d+)>", content) if "users" in parse or u in listed_users}
+    return frozenset(out)
+
+
 @dataclass
 class _StoredMessage:
     """Live, mutable state of a message."""
@@ -160,6 +174,7 @@ class _StoredMessage:
     reactions: dict[str, set[int]] = field(default_factory=dict)
     deleted: bool = False
     echoed: bool = False
+    pings: frozenset[str] = frozenset()  # who the content notified: "everyone", "role:<id>", "user:<id>"
 
     @property
     def ephemeral(self) -> bool:
@@ -201,7 +216,7 @@ class FakeDiscord:
     def __init__(
         self,
         *,
-        usernames: Sequence[str] = ("alice", "bob", "carol"),
+        usernames: Sequence[str] = ("alice", "bob", "carol", *(f"listener{i}" for i in range(3, 24))),
         bot_name: str = "MusicGenius",
         attachment_size_limit: int = DEFAULT_ATTACHMENT_SIZE_LIMIT,
         response_deadline: float = 3.0,
@@ -540,6 +555,7 @@ class FakeDiscord:
         """Apply a create (replace everything) or edit (only given keys) body to a message."""
         if not edit or "content" in body:
             m.content = body.get("content") or ""
+            m.pings = pings(m.content, body.get("allowed_mentions"))
         if not edit or "embeds" in body:
             m.embeds = copy.deepcopy(body.get("embeds") or [])
         if not edit or "components" in body:
@@ -587,6 +603,7 @@ class FakeDiscord:
             interaction_id=m.interaction.id if m.interaction else None,
             at=time.monotonic(),
             payload=payload,
+            pings=m.pings,
         )
         self.messages[m.id] = snapshot
         for it in {id(i): i for i in (actor, m.interaction) if i is not None}.values():
