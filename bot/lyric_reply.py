@@ -29,7 +29,7 @@ async def inspire_words(interaction: discord.Interaction, topic: str, seed: int 
     bot: MusicGenius = interaction.client  # type: ignore[assignment]
     async with admitted(interaction):
         await defer(interaction, private=True)
-        ideas = await bot.renders.run((await bot.lyricist()).inspire, topic, 4, seed)
+        ideas = await bot.renders.run((await bot.lyricist()).inspire, topic, 4, seed, in_process=False)
     embeds, view = inspiration_embeds(ideas), discord.ui.View(timeout=None)
     for i in range(len(ideas.openings)):
         view.add_item(ExpandButton(i, ideas.seed))
@@ -49,7 +49,9 @@ async def on_expand(interaction: discord.Interaction, index: int, seed: int) -> 
         bot: MusicGenius = interaction.client  # type: ignore[assignment]
         async with admitted(interaction):
             await defer(interaction)
-            verse = await bot.renders.run((await bot.lyricist()).expand, opening, topic, 4, "ABAB", None, seed + index)
+            lyricist = await bot.lyricist()
+            verse = await bot.renders.run(lyricist.expand, opening, topic, 4, "ABAB", None, seed + index,
+                                          in_process=False)
             content, files = verse_reply(verse, topic, "ABAB")
             await send_result(interaction, f"🌱 {interaction.user.mention} expanded *{opening}*:\n{content}", files)
     except Exception as exc:  # noqa: BLE001 - every press gets an answer

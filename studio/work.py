@@ -1,18 +1,60 @@
-"""File rendering off the event loop, counted: rendering is the slow part of a reply, so "busy" includes it."""
+"""CPU work off the event loop, counted so that "busy" includes it.
+
+Rendering (scores, audio, plots) runs in a pool of worker processes, one per core, shared by the whole process:
+in threads the GIL serialised most of it. Work that needs an object living in this process (the lyric model)
+runs in a thread instead (``in_process=False``).
+"""
 
 from __future__ import annotations
 
 import asyncio
+import logging
+import multiprocessing
+import os
+import threading
 from collections.abc import Callable
+from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from functools import partial
 from typing import Any, TypeVar
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 RENDER_LIMIT = 16  # replies whose files may wait or render at once before new requests are told "busy"
+
+_pool: ProcessPoolExecutor | None = None
+_pool_lock = threading.Lock()
+
+
+def _warm() -> None:
+    """Import the renderers once per worker, so the first reply does not pay for it."""
+    import studio.render  # noqa: F401
+
+
+def workers() -> int:
+    """One worker per core this process may use."""
+    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
+
+
+def render_pool() -> ProcessPoolExecutor:
+    """The shared pool, started on first use ("spawn": the parent has torch threads, which fork would copy)."""
+    global _pool
+    with _pool_lock:
+        if _pool is None:
+            _pool = ProcessPoolExecutor(workers(), mp_context=multiprocessing.get_context("spawn"), initializer=_warm)
+        return _pool
+
+
+def _replace_broken(pool: Executor) -> None:
+    global _pool
+    with _pool_lock:
+        if _pool is pool:
+            _pool = None
+    pool.shutdown(wait=False, cancel_futures=True)
 
 
 class RenderQueue:
-    """Runs CPU work (scores, audio, plots) in an executor and counts what is waiting or running."""
+    """Runs CPU work in the render pool (or a thread) and counts what is waiting or running."""
 
     def __init__(self, limit: int = RENDER_LIMIT) -> None:
         self.limit = limit
@@ -22,10 +64,19 @@ class RenderQueue:
     def full(self) -> bool:
         return self.pending >= self.limit
 
-    async def run(self, func: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        """``func(*args, **kwargs)`` in the default executor, counted while it waits and runs."""
+    async def run(self, func: Callable[..., T], *args: Any, in_process: bool = True, **kwargs: Any) -> T:
+        """``func(*args, **kwargs)`` in a worker process (``func`` and its arguments must pickle), or in a thread."""
         self.pending += 1
+        loop = asyncio.get_running_loop()
         try:
-            return await asyncio.get_running_loop().run_in_executor(None, partial(func, *args, **kwargs))
+            if not in_process:
+                return await loop.run_in_executor(None, partial(func, *args, **kwargs))
+            pool = render_pool()
+            try:
+                return await loop.run_in_executor(pool, partial(func, *args, **kwargs))
+            except BrokenProcessPool:  # a worker died (killed, out of memory): start a fresh pool, try once more
+                log.warning("a render worker died; starting a new pool")
+                _replace_broken(pool)
+                return await loop.run_in_executor(render_pool(), partial(func, *args, **kwargs))
         finally:
             self.pending -= 1

@@ -60,7 +60,7 @@ class Lyrics(MelodyMenuCog):
         async with admitted(interaction):
             await defer(interaction)
             lyricist = await self.bot.lyricist()
-            verse = await self.bot.renders.run(lyricist.write, request)
+            verse = await self.bot.renders.run(lyricist.write, request, in_process=False)
             content, files = verse_reply(verse, theme or "", scheme)
             await send_result(interaction, content, files)
 
@@ -82,7 +82,7 @@ class Lyrics(MelodyMenuCog):
         melody, origin = await source.resolve()
         lyricist = await self.bot.lyricist()
         run = self.bot.renders.run
-        verse = await run(lyricist.for_melody, melody, theme, scheme, seed)
+        verse = await run(lyricist.for_melody, melody, theme, scheme, seed, in_process=False)
         placed = await run(underlay, melody, [line.text for line in verse.lines])
         files = await run(melody_files, melody, f"lyrics-{verse.seed}", "Lyrics", lyrics=list(placed.syllables),
                           midi_lyrics=list(placed.midi_text))
