@@ -1,4 +1,7 @@
-"""The only module that imports music21: corpus access, key analysis, scores -> Melody, Melody -> MusicXML."""
+"""The only module that imports music21: corpus access, key analysis, scores -> Melody, arrangements -> MusicXML.
+
+A melody's own MusicXML is written without music21 by ``data.musicxml`` (re-exported here).
+"""
 
 from __future__ import annotations
 
@@ -12,6 +15,7 @@ from music21.musicxml.m21ToXml import GeneralObjectExporter, ScoreExporter
 
 from data.errors import MusicError
 from data.events import TPQ, Key, Melody, Meter, Note
+from data.musicxml import melody_to_musicxml
 
 # music21 corpus collection -> the style label the model is conditioned on.
 COLLECTIONS = {
@@ -98,12 +102,9 @@ def estimate_key(notes: list[Note] | tuple[Note, ...]) -> Key:
     return to_key(s.analyze("key"))
 
 
-# ---- engraving: Melody -> MusicXML ----------------------------------------------------------
-SEED_COLOUR = "#c8442a"  # the piano roll's seed orange, a shade darker so it reads on a staff
+# ---- engraving helpers for arrangement scores (melodies: data.musicxml, without music21) -----------
 _M21_SHARPS = ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B")
 _M21_FLATS = ("C", "D-", "D", "E-", "E", "F", "G-", "G", "A-", "A", "B-", "B")
-_PAD_RESTS = (72, 48, 36, 24, 18, 12, 6, 4, 3, 2, 1)  # rest lengths in ticks that fill an unfinished last bar
-MAX_NOTES_PER_LINE = 32  # four bars of 4/4 eighths: what a 1600 px wide line holds at a readable size
 
 
 def notation_key(k: Key) -> key.Key:
@@ -131,80 +132,9 @@ def _spell(midi: int, scale: dict[int, str], flats: bool) -> pitch.Pitch:
     return p
 
 
-def _padding_rests(ticks: int, m: Meter) -> list[int]:
-    """Rests (in ticks) that complete the bar after ``ticks``, each starting where its length may start; from an eighth
-    up, whole beats or even parts of one, counting quarters in simple meters (no quarter rests in 6/8, no dotted
-    quarters in 4/4 or 7/8)."""
-    beat = m.beat_ticks if m.compound else max(m.beat_ticks, TPQ)
-    rests, now = [], ticks % m.bar_ticks
-    while now and now < m.bar_ticks:
-        fits = [t for t in _PAD_RESTS if t <= m.bar_ticks - now and now % t == 0]
-        allowed = [t for t in fits if t < TPQ // 2 or t % beat == 0 or beat % t == 0]
-        rests.append((allowed or fits)[0])
-        now += rests[-1]
-    return rests
-
-
 def _metronome(bpm: int, m: Meter) -> tempo.MetronomeMark:
     """A metronome mark on the felt beat: the tempo counts dotted quarters in 6/8, halves in 2/2."""
     return tempo.MetronomeMark(number=bpm, referent=note.Note(quarterLength=Fraction(m.beat_ticks, TPQ)))
-
-
-def _line_starts(melody: Melody) -> set[int]:
-    """Bar numbers that begin a line: four-bar phrases (eight of 2/4), halved while a line is too busy."""
-    bar_ticks = melody.meter.bar_ticks
-    counts = [0] * melody.bars
-    for onset in melody.onsets():
-        counts[onset // bar_ticks] += 1
-    starts, bar = set(), 0
-    while bar < len(counts):
-        per_line = 8 if bar_ticks <= 2 * TPQ else 4
-        while per_line > 1 and sum(counts[bar:bar + per_line]) > MAX_NOTES_PER_LINE:
-            per_line //= 2
-        bar += per_line
-        starts.add(bar + 1)
-    return starts
-
-
-def melody_to_musicxml(melody: Melody, title: str = "", lyrics: list[str | None] | None = None) -> bytes:
-    """A melody as a one-staff MusicXML score (UTF-8 bytes) that MuseScore and verovio open.
-
-    Key and time signature, a metronome mark on the felt beat, bars with tied notes across bar lines,
-    beams and tuplets, pitches spelled for the key, the seed notes coloured like the piano roll's
-    seed, and optional ``lyrics``: one syllable (or None) per note; a trailing '-' joins to the next.
-    """
-    if lyrics is not None and len(lyrics) > len(melody.notes):
-        raise ValueError(f"{len(lyrics)} lyric syllables for {len(melody.notes)} notes")
-    k, scale, flats = _spelling(melody.key)
-    part = stream.Part()
-    part.partName = ""
-    part.append([k, meter.TimeSignature(str(melody.meter)),
-                 _metronome(melody.tempo, melody.meter)])
-    syllables = list(lyrics or [])
-    joined = False
-    for i, n in enumerate(melody.notes):
-        length = Fraction(n.ticks, TPQ)
-        if n.pitch is None:
-            part.append(note.Rest(quarterLength=length))
-            continue
-        element = note.Note(_spell(n.pitch, scale, flats), quarterLength=length)
-        if i < melody.seed_len:
-            element.style.color = SEED_COLOUR
-        if i < len(syllables) and syllables[i]:
-            text = syllables[i]
-            # a syllable after a joined one continues its word: MusicXML 'middle'/'end', not 'single'
-            element.addLyric("-" + text if joined and not text.startswith("-") else text)
-            joined = text.endswith("-")
-        part.append(element)
-    for ticks in _padding_rests(melody.ticks, melody.meter):
-        part.append(note.Rest(quarterLength=Fraction(ticks, TPQ)))
-    part.insert(0, clef.bestClef(part, recurse=True))  # bass clef for low tunes; makeNotation's is per bar
-    part.makeNotation(inPlace=True)
-    starts = _line_starts(melody)
-    for measure in part.getElementsByClass(stream.Measure):
-        if measure.number in starts:
-            measure.insert(0, layout.SystemLayout(isNew=True))
-    return _export(stream.Score([part]), title)
 
 
 def _export(score: stream.Score, title: str) -> bytes:

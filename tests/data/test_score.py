@@ -14,7 +14,7 @@ from PIL import Image
 
 from data.engraving import musicxml_to_pngs, svg_pages
 from data.events import TPQ, Key, Melody, Meter, Note
-from data.theory import SEED_COLOUR, melody_to_musicxml
+from data.musicxml import SEED_COLOUR, melody_to_musicxml
 
 Q, E, H, W = TPQ, TPQ // 2, TPQ * 2, TPQ * 4
 C_SCALE = tuple(Note(p, Q) for p in (60, 62, 64, 65, 67, 69, 71, 72))
@@ -146,8 +146,8 @@ def test_lines_are_four_bar_phrases_or_two_bars_when_busy():
         xml = melody_to_musicxml(tune).decode()
         return [int(n) for n in re.findall(r'<measure[^>]*number="(\d+)"[^>]*>\s*<print new-system="yes"', xml)]
 
-    assert line_starts(jig()) == [5]
-    assert line_starts(melody([Note(60, 3)] * 16 * 6)) == [3, 5]  # sixteenths: two bars a line
+    assert line_starts(jig()) == [1, 5]  # bar 1 says it starts a line too: verovio's smart breaks want one
+    assert line_starts(melody([Note(60, 3)] * 16 * 6)) == [1, 3, 5]  # sixteenths: two bars a line
 
 
 def test_low_melodies_get_a_bass_clef():
