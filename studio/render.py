@@ -1,20 +1,29 @@
-"""Files a musician gets back: piano roll, sheet music, MIDI, MusicXML, audio. CPU work: run in an executor."""
+"""Files a musician gets back: piano roll, sheet music, MIDI, MusicXML, audio. CPU work: run in an executor.
+
+Each file type is made by its own call (piano roll here with Pillow; score pages in data/engraving.py, audio in
+data/audio.py, MIDI in data/midi.py, MusicXML in data/theory.py), so they can be timed (bench/render.py) and run
+apart. The verovio toolkit is made once per process, the fonts and the soundfont once per thread.
+"""
 
 from __future__ import annotations
 
+import functools
+import importlib.util
 import io
+import threading
 from dataclasses import dataclass
+from pathlib import Path
 
-from matplotlib.figure import Figure  # the OO API: thread-safe, no pyplot global state
-from matplotlib.patches import Patch, Rectangle
+from PIL import Image, ImageDraw, ImageFont
 
 from data.audio import midi_to_ogg
 from data.engraving import musicxml_to_pngs
-from data.events import TPQ, Melody, pitch_name
+from data.events import Melody, pitch_name
 from data.midi import melody_to_midi
 from data.theory import melody_to_musicxml
 
 SEED_COLOUR, CONTINUATION_COLOUR = "#e4572e", "#2e86ab"
+SCORE_WIDTH = 640  # px of a score page: Discord shows an image 400-550 px wide; the layout stays that of 1600 px
 
 
 @dataclass(frozen=True)
@@ -26,44 +35,110 @@ class Attachment:
     description: str = ""
 
 
-def _draw_roll(ax, melody: Melody, title: str) -> None:
-    now = 0
+# ---- piano roll (Pillow: ~5 ms a lane, where a matplotlib figure took ~80) ----------------------------------
+ROLL_WIDTH = 1100  # px, as the matplotlib figure was (10 in at 110 dpi)
+ROLL_LEFT, ROLL_RIGHT = 50, 16  # margins: pitch names on the left
+ROLL_TITLE, ROLL_PLOT, ROLL_TICKS, ROLL_XLABEL = 30, 236, 28, 22  # a lane: title band, notes, bar numbers
+BLACK_KEYS = (1, 3, 6, 8, 10)
+SHADE, OCTAVE_LINE, BAR_LINE, FRAME, NOTE_EDGE, TEXT = "#eeeeee", "#d4d4d4", "#9a9a9a", "#333333", "#1e1e1e", "#222222"
+_FONT_FILES = (  # matplotlib's DejaVu Sans (always installed with it), then fonts-liberation
+    ("matplotlib", "mpl-data/fonts/ttf/DejaVuSans.ttf"),
+    (None, "/usr/share/fonts/truetype/liberation/LiberationSans-Regular.ttf"),
+    (None, "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"),
+)
+_fonts = threading.local()  # a FreeType face is not thread safe: each thread loads its own (a few ms, once)
+
+
+@functools.cache
+def _font_file() -> str | None:
+    """The first text font found on disk, looked up once per process (matplotlib's is found, not imported)."""
+    for package, name in _FONT_FILES:
+        spec = importlib.util.find_spec(package) if package else None
+        folders = [Path(f) for f in (spec.submodule_search_locations or [])] if spec else [Path("/")]
+        for folder in folders if package else [Path("/")]:
+            path = folder / name
+            if path.is_file():
+                return str(path)
+    return None
+
+
+def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
+    """The text font at ``size`` px for this thread (Pillow's own font if no TrueType file is installed)."""
+    cache = _fonts.__dict__.setdefault("by_size", {})
+    if size not in cache:
+        path = _font_file()
+        try:
+            cache[size] = ImageFont.truetype(path, size) if path else ImageFont.load_default(size)
+        except (OSError, TypeError):  # Pillow < 10.1 has no sized default font
+            cache[size] = ImageFont.load_default()
+    return cache[size]
+
+
+def _draw_roll(draw: ImageDraw.ImageDraw, top: int, melody: Melody, title: str, legend: bool) -> None:
+    """One lane at ``top``: title (and the legend), black-key rows shaded, notes, bar lines, pitch names on the
+    left (every white key where rows are tall enough, else the C's), bar numbers below."""
     pitches = [n.pitch for n in melody.notes if n.pitch is not None]
     low, high = min(pitches) - 2, max(pitches) + 2
+    left, right = ROLL_LEFT, ROLL_WIDTH - ROLL_RIGHT
+    plot_top, plot_bottom = top + ROLL_TITLE, top + ROLL_TITLE + ROLL_PLOT
+    row = ROLL_PLOT / (high - low + 1)
+    bar_ticks = melody.meter.bar_ticks
+    total = max(sum(n.ticks for n in melody.notes), bar_ticks)
+    scale = (right - left) / total  # px per tick
+
+    def y(pitch: float) -> int:  # top edge of a pitch's row
+        return round(plot_top + (high - pitch) * row)
+
+    draw.text((left, top + ROLL_TITLE - 7), title, fill=TEXT, font=_font(15), anchor="ls")
+    if legend:
+        x = right
+        for label, colour in (("continuation", CONTINUATION_COLOUR), ("your seed", SEED_COLOUR)):
+            x -= round(draw.textlength(label, font=_font(12)))
+            draw.text((x, top + ROLL_TITLE - 8), label, fill=TEXT, font=_font(12), anchor="ls")
+            draw.rectangle((x - 24, top + ROLL_TITLE - 18, x - 6, top + ROLL_TITLE - 9), fill=colour)
+            x -= 44
     for p in range(low, high + 1):
-        if p % 12 in (1, 3, 6, 8, 10):
-            ax.axhspan(p - 0.5, p + 0.5, color="#f0f0f0", zorder=-1)
+        if p % 12 in BLACK_KEYS:
+            draw.rectangle((left, y(p), right, y(p - 1) - 1), fill=SHADE)
+        elif p % 12 == 0 and p > low:  # octave boundary: under each C
+            draw.line((left, y(p - 1), right, y(p - 1)), fill=OCTAVE_LINE)
+    labelled = (0, 2, 4, 5, 7, 9, 11) if row >= 10 else (0,)
+    for p in range(low, high + 1):
+        if p % 12 in labelled:
+            draw.text((left - 6, (y(p) + y(p - 1)) / 2), pitch_name(p, melody.key.uses_flats), fill=TEXT,
+                      font=_font(11), anchor="rm")
+    bar_px = bar_ticks * scale
+    every = next(n for n in (1, 2, 4, 8, 16, 10**6) if n * bar_px >= 24)  # bar numbers 24 px apart at least
+    for b in range(-(-total // bar_ticks) + 1):
+        x = round(left + b * bar_px)
+        if x <= right:
+            draw.line((x, plot_top, x, plot_bottom), fill=BAR_LINE, width=2 if b == 0 else 1)
+        if b * bar_ticks < total and b % every == 0:
+            draw.text((x, plot_bottom + 6), str(b + 1), fill=TEXT, font=_font(12), anchor="mt")
+    now = 0
     for i, note in enumerate(melody.notes):
         if note.pitch is not None:
-            colour = SEED_COLOUR if i < melody.seed_len else CONTINUATION_COLOUR
-            ax.add_patch(Rectangle((now / TPQ, note.pitch - 0.4), note.ticks / TPQ * 0.97, 0.8,
-                                   facecolor=colour, edgecolor="black", linewidth=0.4))
+            x0 = round(left + now * scale)
+            x1 = max(x0 + 2, round(left + (now + note.ticks * 0.97) * scale))
+            y0, y1 = y(note.pitch) + row * 0.1, y(note.pitch - 1) - row * 0.1
+            draw.rectangle((x0, round(y0), x1, max(round(y0) + 2, round(y1))), outline=NOTE_EDGE,
+                           fill=SEED_COLOUR if i < melody.seed_len else CONTINUATION_COLOUR)
         now += note.ticks
-    bar_q = melody.meter.bar_ticks / TPQ
-    for b in range(melody.bars + 1):
-        ax.axvline(b * bar_q, color="#999999", linewidth=0.8 if b else 1.2, zorder=0)
-    ax.set_xlim(0, max(now / TPQ, bar_q))
-    ax.set_ylim(low - 0.5, high + 0.5)
-    ticks = [p for p in range(low, high + 1) if p % 12 in (0, 2, 4, 5, 7, 9, 11)]
-    ax.set_yticks(ticks, [pitch_name(p, melody.key.uses_flats) for p in ticks], fontsize=7)
-    ax.set_xticks([b * bar_q for b in range(melody.bars)], [str(b + 1) for b in range(melody.bars)], fontsize=8)
-    ax.set_title(title, fontsize=10, loc="left")
+    draw.rectangle((left, plot_top, right, plot_bottom), outline=FRAME)
 
 
 def piano_roll_png(melodies: list[Melody], titles: list[str] | None = None) -> bytes:
     """Piano rolls stacked one per melody: seed and continuation in two colours, pitch names, bar numbers."""
     titles = titles or [f"{m.key} · {m.meter} · {m.tempo} bpm" for m in melodies]
-    fig = Figure(figsize=(10, 1.2 + 2.8 * len(melodies)), dpi=110)
-    axes = fig.subplots(len(melodies), 1, squeeze=False)[:, 0]
-    for ax, melody, title in zip(axes, melodies, titles, strict=True):
-        _draw_roll(ax, melody, title)
-    axes[-1].set_xlabel("bar")
-    axes[0].legend(handles=[Patch(color=SEED_COLOUR, label="your seed"),
-                            Patch(color=CONTINUATION_COLOUR, label="continuation")],
-                   loc="lower right", bbox_to_anchor=(1.0, 1.0), ncol=2, fontsize=8, frameon=False)
-    fig.tight_layout()
+    lane = ROLL_TITLE + ROLL_PLOT + ROLL_TICKS
+    image = Image.new("RGB", (ROLL_WIDTH, 8 + lane * len(melodies) + ROLL_XLABEL), "white")
+    draw = ImageDraw.Draw(image)
+    for i, (melody, title) in enumerate(zip(melodies, titles, strict=True)):
+        _draw_roll(draw, 8 + i * lane, melody, title, legend=i == 0)
+    draw.text((ROLL_LEFT + (ROLL_WIDTH - ROLL_RIGHT - ROLL_LEFT) / 2, image.height - 4), "bar", fill=TEXT,
+              font=_font(13), anchor="ms")
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png")
+    image.save(buffer, format="PNG", compress_level=3)  # zlib level 3: ~3x faster than 6, ~10% larger
     return buffer.getvalue()
 
 
@@ -86,7 +161,7 @@ def melody_files(
         midi_lyrics = midi_lyric_text(lyrics)
     midi, xml = melody_to_midi(melody, lyrics=midi_lyrics), melody_to_musicxml(melody, title, lyrics=lyrics)
     files = [Attachment(f"{stem}-score{'' if i == 0 else f'-{i + 1}'}.png", page, f"Sheet music, page {i + 1}")
-             for i, page in enumerate(musicxml_to_pngs(xml))]
+             for i, page in enumerate(musicxml_to_pngs(xml, output_width=SCORE_WIDTH))]
     files += [
         Attachment(f"{stem}.mid", midi, "MIDI file: drag it into your DAW"),
         Attachment(f"{stem}.ogg", midi_to_ogg(midi), "Audio preview"),
@@ -98,21 +173,46 @@ def melody_files(
 
 def candidate_files(melodies: list[Melody], stem: str,
                     lyrics: list[list[str | None] | None] | None = None) -> list[Attachment]:
-    """Files for several candidates in one reply (10 at most): one stacked piano roll, then per
-    candidate its first score page, MIDI and audio preview. ``lyrics``: per candidate, as in melody_files."""
+    """Files for several candidates in one reply (10 at most for three): the first files, then the late ones.
+    ``lyrics``: per candidate, as in melody_files."""
+    return candidate_first_files(melodies, stem, lyrics) + candidate_late_files(melodies, stem, lyrics)
+
+
+def candidate_first_files(melodies: list[Melody], stem: str,
+                          lyrics: list[list[str | None] | None] | None = None) -> list[Attachment]:
+    """What a reply can show at once (cheap): the piano roll and each candidate's MIDI (one candidate: also its
+    MusicXML). The score pages and audio follow from ``candidate_late_files``."""
     words = lyrics or [None] * len(melodies)
     if len(melodies) == 1:
-        return melody_files(melodies[0], f"{stem}-1", "Candidate 1", lyrics=words[0])
-    titles = [f"Candidate {i + 1} · {m.key} · {m.meter} · {m.tempo} bpm" for i, m in enumerate(melodies)]
-    files = [Attachment(f"{stem}-pianoroll.png", piano_roll_png(melodies, titles), "Piano rolls of the candidates")]
+        titles = None
+        roll = Attachment(f"{stem}-1-pianoroll.png", piano_roll_png(melodies), "Piano roll: your seed in orange")
+    else:
+        titles = [f"Candidate {i + 1} · {m.key} · {m.meter} · {m.tempo} bpm" for i, m in enumerate(melodies)]
+        roll = Attachment(f"{stem}-pianoroll.png", piano_roll_png(melodies, titles), "Piano rolls of the candidates")
+    files = [roll]
+    for i, (melody, sung) in enumerate(zip(melodies, words, strict=True), start=1):
+        midi = melody_to_midi(melody, lyrics=None if sung is None else midi_lyric_text(sung))
+        label = "MIDI file: drag it into your DAW" if len(melodies) == 1 else f"Candidate {i}: MIDI"
+        files.append(Attachment(f"{stem}-{i}.mid", midi, label))
+    if len(melodies) == 1:
+        xml = melody_to_musicxml(melodies[0], "Candidate 1", lyrics=words[0])
+        files.append(Attachment(f"{stem}-1.musicxml", xml, "MusicXML: opens in MuseScore"))
+    return files
+
+
+def candidate_late_files(melodies: list[Melody], stem: str,
+                         lyrics: list[list[str | None] | None] | None = None) -> list[Attachment]:
+    """The slower files of a reply: each candidate's first score page (one candidate: every page) and audio."""
+    words = lyrics or [None] * len(melodies)
+    files = []
     for i, (melody, sung) in enumerate(zip(melodies, words, strict=True), start=1):
         midi = melody_to_midi(melody, lyrics=None if sung is None else midi_lyric_text(sung))
         xml = melody_to_musicxml(melody, f"Candidate {i}", lyrics=sung)
-        files += [
-            Attachment(f"{stem}-{i}-score.png", musicxml_to_pngs(xml, max_pages=1)[0], f"Candidate {i}: sheet music"),
-            Attachment(f"{stem}-{i}.mid", midi, f"Candidate {i}: MIDI"),
-            Attachment(f"{stem}-{i}.ogg", midi_to_ogg(midi), f"Candidate {i}: audio preview"),
-        ]
+        pages = musicxml_to_pngs(xml, max_pages=4 if len(melodies) == 1 else 1, output_width=SCORE_WIDTH)
+        files += [Attachment(f"{stem}-{i}-score{'' if n == 0 else f'-{n + 1}'}.png", page,
+                             f"Candidate {i}: sheet music{'' if len(pages) == 1 else f', page {n + 1}'}")
+                  for n, page in enumerate(pages)]
+        files.append(Attachment(f"{stem}-{i}.ogg", midi_to_ogg(midi), f"Candidate {i}: audio preview"))
     return files
 
 
@@ -127,7 +227,9 @@ def arrangement_overview_png(sections: list[tuple[int, int, str]], tracks: list[
 
     ``sections`` are (start tick, ticks, label); ``tracks`` (label, is_drum, notes as (start, ticks, pitch, ...)).
     """
-    from matplotlib.collections import PatchCollection
+    from matplotlib.collections import PatchCollection  # imported here: only /arrange draws with matplotlib
+    from matplotlib.figure import Figure  # the OO API: thread-safe, no pyplot global state
+    from matplotlib.patches import Rectangle
 
     total = max(start + ticks for start, ticks, _ in sections) / bar_ticks
     fig = Figure(figsize=(12, 1.6 + 0.85 * len(tracks)), dpi=110)
