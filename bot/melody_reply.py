@@ -9,6 +9,7 @@ after a restart.
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
 from dataclasses import asdict
 from typing import TYPE_CHECKING
@@ -20,13 +21,15 @@ from bot.errors import answer_error
 from bot.replies import candidates_content, defer, fit_attachments, melody_embed, respond, to_files
 from studio.errors import MusicError, cmd
 from studio.melody import MelodyResult
-from studio.render import candidate_files, melody_files
+from studio.render import Attachment, candidate_first_files, candidate_late_files, melody_files
 from studio.requests import MelodyRequest
 from studio.store.base import Generation
 
 if TYPE_CHECKING:
     from bot.client import MusicGenius
 
+log = logging.getLogger(__name__)
+_late_jobs: set[asyncio.Task[None]] = set()  # files being added to delivered replies (kept referenced)
 FEEDBACK_EMOJI = ("👍", "👎")
 ACTIONS = {"pick": "Pick", "more": "More like", "regen": "Regenerate"}
 GONE = f"I can't find that melody any more. Start a new one with {cmd('melody', notes='C E G')}."
@@ -55,18 +58,35 @@ async def generate(interaction: discord.Interaction, request: MelodyRequest, not
 
 
 async def post_melodies(interaction: discord.Interaction, results: list[MelodyResult], note: str = "") -> None:
-    """Send the candidates with their files and buttons (the interaction is deferred), store them, add 👍 👎."""
+    """Send the candidates (the interaction is deferred) as soon as their notes exist: text, embeds, piano roll,
+    MIDI and buttons first; the score pages and audio are added to the same message when they are rendered.
+    The candidates are stored before the reply is sent, and 👍 👎 added after it."""
     bot: MusicGenius = interaction.client  # type: ignore[assignment]
     stem = f"melody-{results[0].request.seed}"
-    lyrics = [None if r.lyrics is None else list(r.lyrics) for r in results]
-    files = await bot.renders.run(candidate_files, [r.melody for r in results], stem,
-                                  lyrics if any(lyrics) else None)
-    content, overflow = candidates_content(results, note)
-    if overflow is not None:
-        files.insert(0, overflow)
-    files = fit_attachments(files, interaction.filesize_limit)
-    # Store first, then send: buttons and Apps menus on the reply must find its candidates, and a failure to
-    # store must never leave a delivered reply with dead buttons.
+    sung = [None if r.lyrics is None else list(r.lyrics) for r in results]
+    job = ([r.melody for r in results], stem, sung if any(sung) else None)
+    late = asyncio.ensure_future(bot.renders.run(candidate_late_files, *job))  # scores and audio, in parallel
+    try:
+        files = await bot.renders.run(candidate_first_files, *job)
+        content, overflow = candidates_content(results, note)
+        files = fit_attachments([overflow, *files] if overflow else files, interaction.filesize_limit)
+        message = await _store_and_send(interaction, results, content, files)
+    except BaseException:
+        late.cancel()
+        raise
+    for emoji in FEEDBACK_EMOJI:
+        await message.add_reaction(emoji)
+    # The reply is out: the user may ask again while the scores and audio render (the render queue counts them).
+    task = asyncio.create_task(_add_late_files(interaction, message, late))
+    _late_jobs.add(task)
+    task.add_done_callback(_late_jobs.discard)
+
+
+async def _store_and_send(interaction: discord.Interaction, results: list[MelodyResult], content: str,
+                          files: list[Attachment]) -> discord.WebhookMessage:
+    """Store first, then send: buttons and Apps menus on the reply must find its candidates, and a failure to
+    store must never leave a delivered reply with dead buttons."""
+    bot: MusicGenius = interaction.client  # type: ignore[assignment]
     ids = await bot.store.add_generations(
         interaction.user.id, "melody", [(asdict(r.request), r.request.seed, r.text) for r in results],
         guild_id=interaction.guild_id, channel_id=interaction.channel_id,
@@ -84,8 +104,19 @@ async def post_melodies(interaction: discord.Interaction, results: list[MelodyRe
         await attaching
     finally:
         bot.attaching.pop(message.id, None)
-    for emoji in FEEDBACK_EMOJI:
-        await message.add_reaction(emoji)
+    return message
+
+
+async def _add_late_files(interaction: discord.Interaction, message: discord.WebhookMessage,
+                          late: asyncio.Future[list[Attachment]]) -> None:
+    """Add the score pages and audio to a delivered reply; if they fail, the reply stays as it is."""
+    try:
+        extra = fit_attachments(await late, interaction.filesize_limit, len(message.attachments),
+                                sum(a.size for a in message.attachments))
+        if extra:
+            await message.edit(attachments=[*message.attachments, *to_files(extra)])
+    except Exception:
+        log.exception("could not add scores and audio to reply %s", message.id)
 
 
 async def post_pick(interaction: discord.Interaction, result: MelodyResult, index: int) -> None:

@@ -17,10 +17,12 @@ MAX_CONTENT = 2000
 SAFE_UPLOAD = 10 * 1024 * 1024
 
 
-def fit_attachments(files: list[Attachment], limit: int | None) -> list[Attachment]:
-    """Keep at most 10 files whose total size is within the upload limit, dropping the largest first."""
-    limit = limit or SAFE_UPLOAD
-    kept = list(files[:MAX_FILES])
+def fit_attachments(files: list[Attachment], limit: int | None, delivered: int = 0,
+                    delivered_bytes: int = 0) -> list[Attachment]:
+    """Keep at most 10 files whose total size is within the upload limit, dropping the largest first;
+    ``delivered`` files of ``delivered_bytes`` already on the message count against both limits."""
+    limit = (limit or SAFE_UPLOAD) - delivered_bytes
+    kept = list(files[: max(0, MAX_FILES - delivered)])
     while kept and sum(len(f.data) for f in kept) > limit:
         kept.remove(max(kept, key=lambda f: len(f.data)))
     return kept

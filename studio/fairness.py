@@ -33,19 +33,28 @@ class UserLimits:
 
     def check(self, user: int) -> None:
         """SlowDown if ``user`` may not start another request now."""
-        if self._running[user] >= self.in_flight:
-            raise SlowDown(f"You have {self._running[user]} requests on the way already: wait for them to arrive, "
+        running = self._running.get(user, 0)
+        if running >= self.in_flight:
+            raise SlowDown(f"You have {running} requests on the way already: wait for them to arrive, "
                            "then ask again.", 5.0)
-        started, now = self._started[user], self.clock()
-        while started and now - started[0] >= self.window:
-            started.popleft()
+        now = self.clock()
+        self._forget_idle(now)
+        started = self._started.get(user)
         if not started:
-            del self._started[user]  # no memory kept for users who stopped asking
             return
         if len(started) >= self.rate:
             wait = math.ceil(self.window - (now - started[0]))
             raise SlowDown(f"That's a lot of music at once ({len(started)} requests in the last "
                            f"{self.window:.0f} s). Try again in {wait} s.", wait)
+
+    def _forget_idle(self, now: float) -> None:
+        """Drop start times that left the window, and users with none left (nothing kept about who stopped)."""
+        for user in list(self._started):
+            started = self._started[user]
+            while started and now - started[0] >= self.window:
+                started.popleft()
+            if not started:
+                del self._started[user]
 
     @contextmanager
     def hold(self, user: int) -> Iterator[None]:

@@ -37,7 +37,10 @@ async def test_melody_defers_at_once_and_replies_with_everything(env):
     it = await env.fake.slash("melody", {"notes": "C E G", "seed": 42, "bars": 8, "count": 1}, user=0)
     initial = await it.wait_initial()
     assert initial.deferred and initial.latency < 3.0 and not initial.ephemeral
-    reply = await it.wait_final(timeout=60)
+    first = await it.wait_final(timeout=60)
+    assert first.content.count("C E G ➜") == 1 and any(a.filename.endswith(".mid") for a in first.attachments)
+    reply = await it.wait_files(".ogg", "-score.png", timeout=60)  # added to the same message when rendered
+    assert reply.id == first.id
     assert reply.content.count("C E G ➜") == 1
     assert reply.content.split("```\n", 1)[1].startswith("C E G ➜ ")
     fields = {f["name"]: f["value"] for f in reply.embeds[0]["fields"]}
@@ -50,7 +53,7 @@ async def test_melody_defers_at_once_and_replies_with_everything(env):
     roll = Image.open(io.BytesIO(attachment(reply, "-pianoroll.png")))
     assert roll.format == "PNG" and roll.width > 600
     score = Image.open(io.BytesIO(attachment(reply, "-score.png")))
-    assert score.format == "PNG" and score.width > 600
+    assert score.format == "PNG" and 400 <= score.width <= 800  # the size Discord shows it
     assert attachment(reply, ".ogg")[:4] == b"OggS"
     assert b"<score-partwise" in attachment(reply, ".musicxml")
     await env.fake.wait_until(lambda: len(env.fake.bot_reactions(reply.id)) == 2, what="👍 and 👎")
@@ -59,7 +62,8 @@ async def test_melody_defers_at_once_and_replies_with_everything(env):
 
 
 async def test_three_candidates_in_one_reply_each_with_its_files(env):
-    reply = await (await env.fake.slash("melody", {"notes": "A B C D", "seed": 7})).wait_final(timeout=90)
+    it = await env.fake.slash("melody", {"notes": "A B C D", "seed": 7})
+    reply = await it.wait_files("-1.ogg", "-2.ogg", "-3.ogg", "-3-score.png", timeout=90)
     assert reply.content.count("A B C D ➜") == 3
     assert [e["title"] for e in reply.embeds] == ["Candidate 1", "Candidate 2", "Candidate 3"]
     assert [f["value"] for e in reply.embeds for f in e["fields"] if f["name"] == "RNG seed"] == ["7", "8", "9"]

@@ -235,3 +235,14 @@ class Interaction:
         await self.wait_for(lambda it: it.final is not None, timeout, "a visible message")
         assert self.final is not None
         return self.final
+
+    async def wait_files(self, *suffixes: str, timeout: float = 5.0) -> Message:
+        """Wait until :attr:`final` carries a file ending with each of ``suffixes`` (files a bot adds to a reply
+        after sending it, by editing, included) and return it."""
+        def has(it: Interaction) -> bool:
+            final = it.final
+            return final is not None and all(any(a.filename.endswith(x) for a in final.attachments) for x in suffixes)
+
+        await self.wait_for(has, timeout, f"files {suffixes}")
+        assert self.final is not None
+        return self.final

@@ -47,3 +47,15 @@ def test_a_failing_request_still_frees_its_place():
     with pytest.raises(RuntimeError), limits.hold(3):
         raise RuntimeError("the engine broke")
     limits.check(3)
+
+
+def test_nothing_is_kept_about_users_who_stopped_asking():
+    """The soak run found a deque kept for every user who ever asked: memory grew with the number of users."""
+    clock = Clock()
+    limits = UserLimits(in_flight=2, rate=10, window=60, clock=clock)
+    for user in range(1000):
+        with limits.hold(user):
+            pass
+    clock.now += 3600
+    limits.check(99999)
+    assert not limits._started and not limits._running
