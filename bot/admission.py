@@ -15,6 +15,7 @@ from studio.errors import EngineBusy, MusicError
 if TYPE_CHECKING:
     from bot.client import MusicGenius
 
+TOO_LONG = "That took too long and I stopped it. Try something shorter, e.g. fewer bars."
 TIME_LIMIT = 300.0  # seconds a request may take, all of it: Discord drops the interaction token after 15 minutes
 
 
@@ -26,9 +27,9 @@ def check_room(bot: MusicGenius) -> None:
 
 
 @asynccontextmanager
-async def admitted(interaction: discord.Interaction) -> AsyncIterator[None]:
+async def admitted(interaction: discord.Interaction, too_long: str = TOO_LONG) -> AsyncIterator[None]:
     """Run a generating request for the interaction's user: refused at once (before any acknowledgement) when
-    the bot is busy or the user is over their share; cut off with a clear message after ``TIME_LIMIT``."""
+    the bot is busy or the user is over their share; cut off after ``TIME_LIMIT`` with ``too_long``."""
     bot: MusicGenius = interaction.client  # type: ignore[assignment]
     check_room(bot)
     with bot.limits.hold(interaction.user.id):
@@ -36,4 +37,4 @@ async def admitted(interaction: discord.Interaction) -> AsyncIterator[None]:
             async with asyncio.timeout(TIME_LIMIT):
                 yield
         except TimeoutError:
-            raise MusicError("That took too long and I stopped it. Try something shorter, e.g. fewer bars.") from None
+            raise MusicError(too_long) from None

@@ -8,7 +8,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.admission import admitted
+from bot.admission import TOO_LONG, admitted
 from bot.replies import defer
 from bot.sources import MelodySource
 
@@ -20,6 +20,7 @@ class MelodyMenuCog(commands.Cog):
     """A cog with one message context menu (``menu_name``) that hands the picked reply's melody to ``for_melody``."""
 
     menu_name: ClassVar[str]
+    too_long: ClassVar[str] = TOO_LONG  # what the user is told when the request passes the time limit
 
     def __init__(self, bot: MusicGenius) -> None:
         self.bot = bot
@@ -31,7 +32,7 @@ class MelodyMenuCog(commands.Cog):
 
     async def on_menu(self, interaction: discord.Interaction, message: discord.Message) -> None:
         source = MelodySource.from_message(self.bot, message)
-        async with admitted(interaction):
+        async with admitted(interaction, self.too_long):
             await defer(interaction)
             await self.for_melody(interaction, source)
 

@@ -48,9 +48,8 @@ async def compose(interaction: discord.Interaction, request: MelodyRequest, note
 
 async def generate(interaction: discord.Interaction, request: MelodyRequest, note: str = "",
                    rank: bool = True) -> None:
-    """Candidates for an admitted, acknowledged request, posted as a reply."""
+    """Candidates for an admitted, acknowledged request (the Composer checks it again), posted as a reply."""
     bot: MusicGenius = interaction.client  # type: ignore[assignment]
-    bot.composer.validate(request)
     results = await bot.composer.candidates(request)
     if rank:
         results = await bot.taste.rank(interaction.user.id, results)

@@ -92,11 +92,6 @@ class Composer:
     def close(self) -> None:
         self.engine.stop()
 
-    @property
-    def busy(self) -> bool:
-        """The engine's queue is full: new requests would be refused."""
-        return self.engine.busy
-
     def check_not_busy(self) -> None:
         """EngineBusy or EngineStopped (messages for the user) when a new request would be refused; call it before
         deferring."""

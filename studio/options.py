@@ -46,10 +46,6 @@ class Option:
         """The command-line flag: ``--top-p``."""
         return "--" + self.name.replace("_", "-")
 
-    @property
-    def range_text(self) -> str:
-        return f"{self.low:g}-{self.high:g}" if self.low is not None and self.high is not None else ""
-
     def check(self, value: Any) -> Any:
         """``value`` if it is allowed, else a MusicError naming this option with an example."""
         if value is None:

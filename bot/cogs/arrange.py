@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import TYPE_CHECKING
 
 import discord
@@ -15,14 +14,15 @@ from bot.replies import MAX_CONTENT, defer, send_result
 from bot.sources import MelodySource
 from studio.arrange.arranger import Arrangement, ArrangeRequest, arrange
 from studio.arrange.files import arrangement_files, describe, instruments_line
-from studio.errors import MusicError, cmd, opt
+from studio.errors import cmd, opt
 from studio.options import ARRANGE, FORMS, option_help
 from studio.render import Attachment
 
 if TYPE_CHECKING:
     from bot.client import MusicGenius
 
-TIME_LIMIT = 300.0  # seconds for the whole arrangement, well inside the 15 minutes an interaction lives
+TOO_LONG_ARRANGEMENT = (f"That arrangement took too long. Try a shorter melody or a simpler form, e.g. "
+                        f"{opt('form', 'AB')}.")  # after bot.admission.TIME_LIMIT
 EXAMPLE = cmd("arrange", notes="E D C D E E E:h D:q D D:h E:q G G:h", form="AABA", style="folk band")
 
 
@@ -30,6 +30,7 @@ class Arranger(MelodyMenuCog):
     """Arrangements of a melody."""
 
     menu_name = "Arrange this melody"
+    too_long = TOO_LONG_ARRANGEMENT
 
     async def for_melody(self, interaction: discord.Interaction, source: MelodySource) -> None:
         """Apps → Arrange this melody: folk band, AABA."""
@@ -59,21 +60,16 @@ class Arranger(MelodyMenuCog):
         request = ArrangeRequest(form=form, style=style, tempo=tempo, instruments=instruments, chords=chords,
                                  seed=seed)
         source = MelodySource.check(self.bot, interaction.user.id, notes=notes, key=key, meter=meter,
-                                          tempo=tempo, midi=midi, example=EXAMPLE)
-        async with admitted(interaction):
+                                    tempo=tempo, midi=midi, example=EXAMPLE)
+        async with admitted(interaction, self.too_long):
             await defer(interaction)
             await self.reply(interaction, source, request)
 
     async def reply(self, interaction: discord.Interaction, source: MelodySource, request: ArrangeRequest) -> None:
         """Arrange the source's melody and answer the (deferred) interaction."""
-        try:
-            async with asyncio.timeout(TIME_LIMIT):
-                melody, origin = await source.resolve()
-                result = await arrange(self.bot.composer, request, melody)
-                files = await self.bot.renders.run(arrangement_files, result, f"arrangement-{result.seed}")
-        except TimeoutError:
-            raise MusicError("That arrangement took too long. Try a shorter melody or a simpler form, e.g. "
-                             f"{opt('form', 'AB')}.", "form", "AB") from None
+        melody, origin = await source.resolve()
+        result = await arrange(self.bot.composer, request, melody)
+        files = await self.bot.renders.run(arrangement_files, result, f"arrangement-{result.seed}")
         content, overflow = arrangement_content(result, origin)
         await send_result(interaction, content, files, overflow)
 

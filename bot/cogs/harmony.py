@@ -51,7 +51,7 @@ class Harmony(MelodyMenuCog):
         CHORDS["rhythm"].check(rhythm)
         CHORDS["style"].check(style)
         source = MelodySource.check(self.bot, interaction.user.id, notes=notes, key=key, meter=meter,
-                                          tempo=tempo, midi=midi, example=EXAMPLE)
+                                    tempo=tempo, midi=midi, example=EXAMPLE)
         async with admitted(interaction):
             await defer(interaction)
             await self.reply(interaction, source, rhythm, style)

@@ -50,7 +50,7 @@ class Lyrics(MelodyMenuCog):
     ) -> None:
         if notes or my_melody:
             source = MelodySource.check(self.bot, interaction.user.id, notes=notes, key=key, meter=meter,
-                                              tempo=tempo, example=MELODY_EXAMPLE)
+                                        tempo=tempo, example=MELODY_EXAMPLE)
             async with admitted(interaction):
                 await defer(interaction)
                 await self.reply_for_melody(interaction, source, theme or "", scheme, seed)

@@ -9,10 +9,9 @@ from pathlib import Path
 from data.errors import MusicError, opt
 from data.events import FLAT_NAMES, SHARP_NAMES, Key, Melody, Meter
 from model.harmony import CHECKPOINT, QUALITY, ROMAN, HarmonyModel, Span, State, grain_ticks, table_mode
+from studio.options import HARMONY_STYLES, RHYTHMS
 from studio.render import Attachment
 
-RHYTHMS = ("beat", "half-bar", "bar")
-HARMONY_STYLES = ("chorale", "pop", "jazz")
 SYMBOL_SUFFIX = {(0, 4, 7): "", (0, 3, 7): "m", (0, 3, 6): "dim", (0, 4, 8): "aug", (0, 4, 7, 10): "7",
                  (0, 4, 7, 11): "maj7", (0, 3, 7, 10): "m7", (0, 3, 6, 10): "m7b5", (0, 3, 6, 9): "dim7",
                  (0, 3, 7, 11): "m(maj7)"}

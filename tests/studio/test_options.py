@@ -92,3 +92,12 @@ def test_typed_values_with_bar_lines_or_equals_signs_survive_the_marks():
     text = cmd("melody", notes="C D | E F", lyrics="a=b ⟧ ⟦x", key=None)
     assert render(text, discord_syntax) == "`/melody notes:C D | E F lyrics:a=b  x`"
     assert render(text, cli_syntax(None)) == '`musicgenius melody "C D | E F" --lyrics "a=b  x"`'
+
+
+def test_the_table_names_exactly_what_the_arranger_plays():
+    """The option table owns the names; the arranger's band and chord-instrument tables must cover them all."""
+    from studio.arrange.arranger import BANDS, CHORD_PARTS
+    from studio.options import BAND_STYLES, INSTRUMENTS
+
+    assert tuple(BANDS) == BAND_STYLES
+    assert set(CHORD_PARTS) == set(INSTRUMENTS)
