@@ -52,8 +52,9 @@ Notes
   nearest note of the previous chord, at chord changes (voice leading; lower is smoother); the baseline's root-position
   blocks jump, ours are led. Arpeggios and strums count every pitch they play in a chord.
 - Files: the first corpus tune (8 bars: sections cap at 8, so 36 bars and a lead sheet) and the 7/4 scale tune
-  (4-bar sections, 20 bars, the full three-staff score) in every style. The mix is normalised to -1 dBFS in
-  data/audio.py; the measured peak is of the decoded OGG (Vorbis overshoots a little), never 0 dBFS or above.
+  (4-bar sections, 20 bars, the full three-staff score) in every style. The mix is normalised to -16 LUFS with
+  peaks at most -1.5 dBFS in data/audio.py; the measured peak is of the decoded OGG (Vorbis overshoots a little),
+  never 0 dBFS or above.
 """
 
 

@@ -391,7 +391,7 @@ async def soak(plan: Plan, composer: Composer | None = None, lyricist: Lyricist 
                 bot = MusicGenius(settings, composer, store, lyricist=lyricist, guild_ready_timeout=0.1)
                 point_discord_at(address["api_base"], address["gateway_url"])
                 sampler = asyncio.create_task(sample_rss(samples))
-                runner = asyncio.create_task(bot.start(settings.token))
+                runner = asyncio.create_task(bot.start(settings.token.get_secret_value()))
                 results = asyncio.create_task(receive(ours))
                 await asyncio.wait({runner, results}, return_when=asyncio.FIRST_COMPLETED)
                 sampler.cancel()

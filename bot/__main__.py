@@ -1,5 +1,6 @@
 """`python -m bot`: read settings, build the services, run the client until SIGTERM or SIGINT, then shut down
-gracefully. `--sync` forces the command sync; `--health` is the container health check."""
+gracefully. `--sync` forces the command sync; `--health` is the container health check; `--check-config` prints
+the settings that would be used."""
 
 from __future__ import annotations
 
@@ -79,7 +80,8 @@ async def run(settings: Settings, force_sync: bool = False) -> None:
         if stop.is_set():  # a signal while loading
             return
         async with MusicGenius(settings, composer, store, lyricist=lyricist, force_sync=force_sync) as bot:
-            client, stopping = asyncio.create_task(bot.start(settings.token)), asyncio.create_task(stop.wait())
+            client = asyncio.create_task(bot.start(settings.token.get_secret_value()))
+            stopping = asyncio.create_task(stop.wait())
             beating = asyncio.create_task(beat(bot, health))
             await asyncio.wait({client, stopping}, return_when=asyncio.FIRST_COMPLETED)
             beating.cancel()
@@ -95,16 +97,15 @@ async def run(settings: Settings, force_sync: bool = False) -> None:
 
 
 def serve(force_sync: bool = False) -> int:
-    import discord
-
+    from bot import logs
     from bot.settings import Settings, SettingsError
 
-    discord.utils.setup_logging(level=logging.INFO)
     try:
         settings = Settings.from_env()
     except SettingsError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    logs.setup(settings.log_format)
     try:
         with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C before the signal handlers are installed
             asyncio.run(run(settings, force_sync))
@@ -114,15 +115,36 @@ def serve(force_sync: bool = False) -> int:
     return 0
 
 
+def check_config() -> int:
+    """Print every setting the bot would use (secrets masked): 0, or the problem and 2."""
+    from bot.settings import Settings, SettingsError
+
+    try:
+        settings = Settings.from_env()
+    except SettingsError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    rows = [*settings.described(), ("MUSICGENIUS_HEALTH_FILE", str(health_file()))]
+    width = max(len(name) for name, _ in rows)
+    for name, value in rows:
+        print(f"{name:<{width}}  {value}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot", description="Run the MusicGenius Discord bot.")
     parser.add_argument("--sync", action="store_true",
                         help="sync the slash commands to Discord even if they did not change since the last sync")
     parser.add_argument("--health", action="store_true",
                         help="exit 0 if a running bot is connected to Discord, 1 otherwise (container health check)")
+    parser.add_argument("--check-config", action="store_true",
+                        help="print the settings that would be used (secrets masked) and exit: 0 if they are valid, "
+                             "2 if one is not")
     args = parser.parse_args(argv)
     if args.health:
         return 0 if healthy() else 1
+    if args.check_config:
+        return check_config()
     return serve(args.sync)
 
 

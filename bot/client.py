@@ -16,7 +16,9 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.errors import report_error
+from bot.logs import request_scope
 from bot.melody_reply import CandidateButton, shown_on
+from bot.metrics import Metrics
 from bot.settings import Settings
 from studio.fairness import UserLimits
 from studio.lyrics.lyricist import Lyricist
@@ -90,8 +92,10 @@ class MusicGenius(commands.Bot):
         intents.guilds = True
         intents.guild_reactions = True  # 👍/👎 feedback; no message content needed
         # Nothing a user typed (a theme, a title) may ping anyone when the bot echoes it.
+        metrics = Metrics()  # its HTTP trace times every reply (see bot.metrics)
         super().__init__(command_prefix=commands.when_mentioned, intents=intents,
-                         allowed_mentions=discord.AllowedMentions.none(), **options)
+                         allowed_mentions=discord.AllowedMentions.none(), http_trace=metrics.trace, **options)
+        self.metrics = metrics
         self.settings = settings
         self.composer = composer
         self.store = store
@@ -110,13 +114,18 @@ class MusicGenius(commands.Bot):
         # or view handles it: wrapping it tracks the tasks discord.py starts for each one.
         self._parse_interaction = self._connection.parsers["INTERACTION_CREATE"]
         self._connection.parsers["INTERACTION_CREATE"] = self._on_interaction_create
+        metrics.watch(self)
 
     async def setup_hook(self) -> None:
+        if self.settings.metrics_port is not None:
+            await self.metrics.serve(self.settings.metrics_host, self.settings.metrics_port)
         await self.load_extension("bot.cogs.compose")
         await self.load_extension("bot.cogs.profile")
         await self.load_extension("bot.cogs.harmony")
         await self.load_extension("bot.cogs.lyrics")
         await self.load_extension("bot.cogs.arrange")
+        await self.load_extension("bot.cogs.help")
+        await self.load_extension("bot.cogs.welcome")
         self.add_dynamic_items(CandidateButton)  # buttons keep working after a restart
         self.tree.on_error = report_error
         await self._sync_commands()
@@ -148,14 +157,21 @@ class MusicGenius(commands.Bot):
             self._refusals.add(refusal)
             refusal.add_done_callback(self._refusals.discard)
             return
-        before = asyncio.all_tasks()
-        self._parse_interaction(data)
-        for task in asyncio.all_tasks() - before:
-            self._in_flight[task] = interaction
-            task.add_done_callback(self._landed)
+        with request_scope(str(interaction.id)):  # copied into the tasks started for it: their log lines carry it
+            self.metrics.received(data)
+            before = asyncio.all_tasks()
+            self._parse_interaction(data)
+            started = asyncio.all_tasks() - before
+            for task in started:
+                self._in_flight[task] = interaction
+                task.add_done_callback(self._landed)
+            if not started:
+                self.metrics.finished(interaction.token)
 
     def _landed(self, task: asyncio.Task[Any]) -> None:
-        self._in_flight.pop(task, None)
+        interaction = self._in_flight.pop(task, None)
+        if interaction is not None and interaction not in self._in_flight.values():  # its last task
+            self.metrics.finished(interaction.token)
 
     async def shut_down(self, grace: float) -> None:
         """Refuse new interactions, give those in flight ``grace`` seconds, stop the rest and tell their users to
@@ -176,6 +192,10 @@ class MusicGenius(commands.Bot):
         if self._refusals:
             await asyncio.wait(set(self._refusals), timeout=5)
         await self.close()
+
+    async def close(self) -> None:
+        await self.metrics.stop()
+        await super().close()
 
     async def lyricist(self) -> Lyricist:
         """The lyric model: the one passed in, or loaded (in an executor) on first use."""

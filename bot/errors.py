@@ -9,6 +9,7 @@ import aiohttp
 import discord
 from discord import app_commands
 
+from bot.metrics import count_error
 from studio.errors import user_text
 
 log = logging.getLogger(__name__)
@@ -68,6 +69,8 @@ async def send_error(interaction: discord.Interaction, message: str) -> None:
 async def answer_error(interaction: discord.Interaction, error: BaseException) -> None:
     """Log what is unexpected, and always tell the user something useful."""
     message = user_message(error)
+    original = error.original if isinstance(error, app_commands.CommandInvokeError) else error
+    count_error(interaction, original, internal=message == UNEXPECTED)
     if message == UNEXPECTED:
         what = interaction.command.name if interaction.command else (interaction.data or {}).get("custom_id")
         log.error("interaction %s failed", what, exc_info=error)

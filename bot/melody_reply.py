@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+from collections.abc import Iterable
 from dataclasses import asdict
 from typing import TYPE_CHECKING
 
@@ -18,6 +19,7 @@ import discord
 
 from bot.admission import admitted
 from bot.errors import answer_error
+from bot.metrics import reply_continues, reply_finished
 from bot.replies import candidates_content, defer, fit_attachments, melody_embed, respond, to_files
 from studio.errors import MusicError, cmd
 from studio.melody import MelodyResult
@@ -47,12 +49,18 @@ async def compose(interaction: discord.Interaction, request: MelodyRequest, note
 
 
 async def generate(interaction: discord.Interaction, request: MelodyRequest, note: str = "",
-                   rank: bool = True) -> None:
-    """Candidates for an admitted, acknowledged request (the Composer checks it again), posted as a reply."""
+                   rank: bool = True, fixed: Iterable[str] | None = None) -> None:
+    """Candidates for an admitted, acknowledged request (the Composer checks it again), posted as a reply.
+
+    ``fixed``: the options the user chose (typed or saved); the others are free for the candidates to try
+    different values of, steered by the user's taste (None: every candidate keeps the request's settings)."""
     bot: MusicGenius = interaction.client  # type: ignore[assignment]
-    results = await bot.composer.candidates(request)
-    if rank:
-        results = await bot.taste.rank(interaction.user.id, results)
+    if fixed is not None:
+        results = await bot.taste.write(bot.composer, interaction.user.id, request, fixed)
+    else:
+        results = await bot.composer.candidates(request)
+        if rank:
+            results = await bot.taste.rank(interaction.user.id, results)
     await post_melodies(interaction, results, note)
 
 
@@ -76,6 +84,7 @@ async def post_melodies(interaction: discord.Interaction, results: list[MelodyRe
     for emoji in FEEDBACK_EMOJI:
         await message.add_reaction(emoji)
     # The reply is out: the user may ask again while the scores and audio render (the render queue counts them).
+    reply_continues(interaction)
     task = asyncio.create_task(_add_late_files(interaction, message, late))
     _late_jobs.add(task)
     task.add_done_callback(_late_jobs.discard)
@@ -116,6 +125,8 @@ async def _add_late_files(interaction: discord.Interaction, message: discord.Web
             await message.edit(attachments=[*message.attachments, *to_files(extra)])
     except Exception:
         log.exception("could not add scores and audio to reply %s", message.id)
+    finally:
+        reply_finished(interaction)
 
 
 async def post_pick(interaction: discord.Interaction, result: MelodyResult, index: int) -> None:

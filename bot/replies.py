@@ -64,8 +64,8 @@ def candidates_content(results: list[MelodyResult], note: str = "") -> tuple[str
     if results[0].lyrics is not None:
         head = (f"🎼 **A melody for your words**{'' if len(results) == 1 else f' — {len(results)} candidates'}\n"
                 f"🎤 {sung_text(results[0].lyrics)}")
-    blocks = [f"**{i}.** ```\n{r.text}\n```" if len(results) > 1 else f"```\n{r.text}\n```"
-              for i, r in enumerate(results, start=1)]
+    blocks = [f"**{i}.**{f' _{r.tries}_' if r.tries else ''} ```\n{r.text}\n```" if len(results) > 1
+              else f"```\n{r.text}\n```" for i, r in enumerate(results, start=1)]
     text = "\n".join([head, *blocks])
     if len(text) <= MAX_CONTENT:
         return text, None
@@ -85,12 +85,14 @@ def melody_embed(result: MelodyResult, index: int = 0, total: int = 1) -> discor
     """Key, meter, tempo, bars, the parameters and RNG seed that reproduce this candidate."""
     r, m = result.request, result.melody
     title = "Melody continuation" if total == 1 else f"Candidate {index + 1}"
+    if result.tries:
+        title = f"{title} · {result.tries}"
     embed = discord.Embed(title=title, colour=discord.Colour.blurple())
     embed.add_field(name="Key", value=f"{m.key}{' (from your seed)' if result.key_inferred else ''}")
     embed.add_field(name="Meter", value=str(m.meter))
     embed.add_field(name="Tempo", value=f"{m.tempo} bpm")
     embed.add_field(name="Bars", value=str(m.bars))
-    embed.add_field(name="Style", value=r.style)
+    embed.add_field(name="Style", value=r.style if r.density == "natural" else f"{r.style}, {r.density} rhythm")
     embed.add_field(name="Sampling", value=f"temperature {r.temperature}, top_p {r.top_p}")
     embed.add_field(name="RNG seed", value=str(r.seed))
     embed.add_field(name="Reproduce", value=render(result.reproduce, discord_syntax)[:1024], inline=False)

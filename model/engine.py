@@ -47,7 +47,10 @@ class EngineStopped(RuntimeError):
 
 
 class Grammar(Protocol):
-    """What the engine needs from a request's decoding state (see model.sample.MelodyGrammar)."""
+    """What the engine needs from a request's decoding state (see model.sample.MelodyGrammar).
+
+    A grammar may also have ``bias() -> Tensor | None``: scores added to the model's before sampling.
+    """
 
     prompt: list[int]
 
@@ -91,6 +94,7 @@ class Engine:
         self.restarts = 0  # worker threads started after a failure
         self.steps = 0  # model steps taken (for benchmarks)
         self.tokens = 0  # tokens produced
+        self._batch = 0  # requests in the batch being stepped (for metrics)
 
     # ---- lifecycle -----------------------------------------------------------------------
     def start(self) -> Engine:
@@ -117,6 +121,16 @@ class Engine:
     def busy(self) -> bool:
         """The queue is full: a new request would be refused with EngineBusy."""
         return self._queue.full()
+
+    @property
+    def queue_depth(self) -> int:
+        """Requests waiting to join the batch."""
+        return self._queue.qsize()
+
+    @property
+    def batch_size(self) -> int:
+        """Requests in the batch the worker is stepping now (0 when idle)."""
+        return self._batch
 
     @property
     def alive(self) -> bool:
@@ -242,6 +256,7 @@ class Engine:
                         logits = torch.cat([logits, new_logits])
                     else:
                         state, logits = new_state, new_logits
+                self._batch = len(active)
                 if not active:
                     continue
                 assert state is not None and logits is not None
@@ -266,6 +281,7 @@ class Engine:
         tokens = torch.zeros(n, dtype=torch.long)
         allowed = torch.ones(n, vocab, dtype=torch.bool)
         uniform = torch.zeros(n)
+        lean: dict[int, torch.Tensor] = {}  # per row: scores the grammar adds (a rhythm lean)
         forced: set[int] = set()
         sampled: list[int] = []
         legal: dict[int, bool] = {}  # per sampled row: its token is one the grammar allows
@@ -281,6 +297,9 @@ class Engine:
                 if not finite[row]:
                     raise FloatingPointError("The model's scores for this request are not finite (NaN or inf).")
                 allowed[row] = job.grammar.allowed()
+                bias = getattr(job.grammar, "bias", None)
+                if bias is not None and (extra := bias()) is not None:
+                    lean[row] = extra
                 uniform[row] = torch.rand(1, generator=job.generator)
                 sampled.append(row)
             except Exception as exc:  # noqa: BLE001 - one bad request fails alone
@@ -289,7 +308,10 @@ class Engine:
             rows = torch.tensor(sampled)
             temperature = torch.tensor([active[r].temperature for r in sampled])
             top_p = torch.tensor([active[r].top_p for r in sampled])
-            tokens[rows] = sample(logits[rows], allowed[rows], temperature, top_p, uniform[rows])
+            scores = logits[rows]
+            if lean:
+                scores = scores + torch.stack([lean.get(r, torch.zeros(vocab)) for r in sampled])
+            tokens[rows] = sample(scores, allowed[rows], temperature, top_p, uniform[rows])
             legal = dict(zip(sampled, allowed[rows, tokens[rows]].tolist(), strict=True))
         chosen = tokens.tolist()
         keep: list[int] = []

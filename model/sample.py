@@ -6,12 +6,13 @@ sampled token, so a request's melody depends on its seed, not on what else is in
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from functools import cache
 
 import torch
 
-from data.events import BAR, DURATIONS, REST, Note
+from data.events import BAR, DURATIONS, REST, TPQ, Note
 from model.vocab import Vocab
 
 
@@ -51,6 +52,8 @@ class MelodyGrammar:
     ``now`` is the tick position after the prompt; generation stops at ``target`` ticks.
     Durations never cross a bar line and always leave a remainder that can be filled; in the
     final bar the last note must be a stable degree (``stable`` pitch classes, in model space).
+    ``density`` leans the rhythm: each duration's score moves by ``-density * log2(duration / quarter)``, so a
+    positive value favours shorter notes (a busier line) and a negative one longer notes; 0 leaves the model's own.
     """
 
     vocab: Vocab
@@ -59,6 +62,7 @@ class MelodyGrammar:
     bar_ticks: int
     target: int
     stable: frozenset[int]
+    density: float = 0.0
     notes: list[Note] = field(default_factory=list)
     _pitch: int | None = None
     _expect_duration: bool = False
@@ -72,10 +76,19 @@ class MelodyGrammar:
         self._rest = v.stoi[REST]
         self._reach = _reachable(max(self.bar_ticks, max(DURATIONS)))
         self._masks: dict[tuple, torch.Tensor] = {}
+        self._lean: torch.Tensor | None = None
+        if self.density:
+            self._lean = torch.zeros(len(v))
+            for i, d in self._durations.items():
+                self._lean[i] = -self.density * math.log2(d / TPQ)
 
     @property
     def done(self) -> bool:
         return self.now >= self.target
+
+    def bias(self) -> torch.Tensor | None:
+        """Scores to add to the model's next-token scores (the ``density`` lean on durations), or None."""
+        return self._lean if self._expect_duration else None
 
     def forced(self) -> int | None:
         """A token the grammar inserts without sampling (bar lines)."""

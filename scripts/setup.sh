@@ -4,7 +4,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 missing=()
-for pkg in fonts-liberation libfluidsynth3; do
+# chromium + chromium-driver: the playground's browser test (tests/playground/test_browser.py) drives them.
+for pkg in fonts-liberation libfluidsynth3 musescore-general-soundfont-small chromium chromium-driver; do
   dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
 done
 if [ ${#missing[@]} -gt 0 ]; then

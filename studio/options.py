@@ -22,6 +22,7 @@ RHYTHMS = ("beat", "half-bar", "bar")
 BAND_STYLES = ("folk band", "piano ballad", "rock", "chorale")
 FORMS = ("AABA", "ABAB", "ABA", "AAB", "AB", "A", "verse-chorus")
 INSTRUMENTS = ("piano", "guitar", "strings", "organ")
+DENSITIES = ("sparse", "natural", "busy")  # how busy a melody's rhythm is; "natural" leaves it to the model
 SCHEMES = ("ABAB", "AABB", "ABCB", "ABBA", "AAAA", "free")
 METERS = ("4/4", "3/4", "6/8", "2/4", "2/2", "9/8", "3/8", "6/4", "3/2", "12/8", "4/2")
 ODD_METERS = ("5/4", "7/8")  # the arranger plays these; the melody model has not learned them
@@ -80,6 +81,8 @@ MELODY = _options(
     Option("tempo", int, "Beats per minute, counting the felt beat (30-300; default 110 in 4/4 and 6/8)", "100", None,
            *TEMPO_RANGE),
     Option("style", str, "Which tradition the continuation leans on", "irish", "irish", choices=STYLES),
+    Option("density", str, "How busy the rhythm is: sparse (long notes), natural or busy (short notes)", "busy",
+           "natural", choices=DENSITIES),
     Option("top_p", float, "Nucleus sampling, 0.1-1.0 (default 0.95)", "0.95", 0.95, 0.1, 1.0),
     Option("count", int, "How many candidates to offer (1-3, default 3)", "3", 3, 1, 3),
     Option("midi", str, "A MIDI file to continue instead of typed notes (its top voice is used)", "song.mid"),
@@ -133,7 +136,8 @@ INSPIRE = _options(
     Option("count", int, "How many opening lines (1-8, default 4)", "4", 4, 1, 8),
     Option("expand", int, "Grow idea N into a verse", "2", None, 1, 8),
 )
-PREFERENCES = ("key", "meter", "tempo", "style", "temperature", "bars", "top_p")  # /prefs set: /melody's options
+# /prefs set: the /melody options a user can save
+PREFERENCES = ("key", "meter", "tempo", "style", "density", "temperature", "bars", "top_p")
 COMMANDS = {"melody": MELODY, "chords": CHORDS, "arrange": ARRANGE, "lyrics": LYRICS, "inspire": INSPIRE}
 
 

@@ -28,6 +28,7 @@ class MelodyRequest:
     meter: str = MELODY["meter"].default
     tempo: int = None  # type: ignore[assignment]  # None: the meter's own (Meter.default_bpm), set on creation
     style: str = MELODY["style"].default
+    density: str = MELODY["density"].default  # leans the rhythm (``studio.melody.DENSITY_LEAN``)
     count: int = MELODY["count"].default  # candidates in one reply
     lyrics: str | None = None  # words to set: one note per syllable, rhythm from their stress (``bars`` is ignored)
 

@@ -8,6 +8,7 @@ runs in a thread instead (``in_process=False``).
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
 import multiprocessing
 import os
@@ -27,8 +28,15 @@ _pool_lock = threading.Lock()
 
 
 def _warm() -> None:
-    """Import the renderers once per worker, so the first reply does not pay for it."""
+    """Import the renderers and load the soundfont (~1.5 s for MuseScore's piano) once per worker, so the first
+    reply does not pay for it. A soundfont that fails here is reported by the first audio render instead."""
     import studio.render  # noqa: F401
+    from data.audio import preload
+
+    try:
+        preload()
+    except (OSError, ImportError):  # an exception here would break the pool: scores must still render
+        log.warning("render worker: could not load a soundfont; audio previews will fail", exc_info=True)
 
 
 def workers() -> int:
@@ -65,12 +73,13 @@ class RenderQueue:
         return self.pending >= self.limit
 
     async def run(self, func: Callable[..., T], *args: Any, in_process: bool = True, **kwargs: Any) -> T:
-        """``func(*args, **kwargs)`` in a worker process (``func`` and its arguments must pickle), or in a thread."""
+        """``func(*args, **kwargs)`` in a worker process (``func`` and its arguments must pickle), or in a thread
+        that runs in the caller's context (its contextvars, e.g. the request id of its log lines)."""
         self.pending += 1
         loop = asyncio.get_running_loop()
         try:
             if not in_process:
-                return await loop.run_in_executor(None, partial(func, *args, **kwargs))
+                return await loop.run_in_executor(None, partial(contextvars.copy_context().run, func, *args, **kwargs))
             pool = render_pool()
             try:
                 return await loop.run_in_executor(pool, partial(func, *args, **kwargs))

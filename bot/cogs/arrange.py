@@ -13,6 +13,7 @@ from bot.melody_menu import MelodyMenuCog
 from bot.replies import MAX_CONTENT, defer, send_result
 from bot.sources import MelodySource
 from studio.arrange.arranger import Arrangement, ArrangeRequest, arrange
+from studio.arrange.diagram import mermaid_block
 from studio.arrange.files import arrangement_files, describe, instruments_line
 from studio.errors import cmd, opt
 from studio.options import ARRANGE, FORMS, option_help
@@ -75,17 +76,23 @@ class Arranger(MelodyMenuCog):
 
 
 def arrangement_content(result: Arrangement, origin: str = "") -> tuple[str, Attachment | None]:
-    """The form, each section's chords, the instruments, remarks; the full text as a file when too long."""
+    """The form, each section's chords, the form as a Mermaid flowchart (to paste into a wiki), the instruments,
+    remarks; when that is too long, the sections' lines give way first, then the flowchart (the full text is
+    attached, and the flowchart is always in the .mmd file)."""
     r = result.request
     head = (f"🎛️ **Arrangement** · {r.style} · form {r.form} · {result.key} · {result.meter} · {result.tempo} bpm · "
             f"{result.total_bars} bars · seed {result.seed}")
+    start = [head, *([origin] if origin else [])]
     tail = [f"🎚️ {instruments_line(result)}", *result.remarks]
-    lines = [head, *([origin] if origin else []), *describe(result), *tail]
-    text = "\n".join(lines)
+    diagram = ["🗺️ The form as a Mermaid flowchart (wikis draw it):", mermaid_block(result)]
+    text = "\n".join([*start, *describe(result), *diagram, *tail])
     if len(text) <= MAX_CONTENT:
         return text, None
-    short = "\n".join([head, *([origin] if origin else []), *tail])[: MAX_CONTENT - 40] + "\n(sections attached)"
-    return short, Attachment("arrangement.txt", text.encode(), "The sections and their chords as text")
+    full = Attachment("arrangement.txt", text.encode(), "The sections and their chords as text")
+    short = "\n".join([*start, *diagram, *tail, "(sections attached)"])
+    if len(short) <= MAX_CONTENT:
+        return short, full
+    return "\n".join([*start, *tail])[: MAX_CONTENT - 40] + "\n(sections attached)", full
 
 
 async def setup(bot: MusicGenius) -> None:

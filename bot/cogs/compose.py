@@ -32,7 +32,8 @@ class Compose(commands.Cog):
 
     @app_commands.command(name="melody", description="Continue a melody from a few notes you type (or a MIDI file)")
     @app_commands.describe(**option_help("melody"))
-    @app_commands.choices(style=[app_commands.Choice(name=s, value=s) for s in MELODY["style"].choices])
+    @app_commands.choices(style=[app_commands.Choice(name=s, value=s) for s in MELODY["style"].choices],
+                          density=[app_commands.Choice(name=d, value=d) for d in MELODY["density"].choices])
     @app_commands.autocomplete(key=key_autocomplete, meter=meter_autocomplete)
     async def melody(
         self,
@@ -45,6 +46,7 @@ class Compose(commands.Cog):
         meter: str | None = None,
         tempo: int | None = None,
         style: str | None = None,
+        density: str | None = None,
         top_p: float | None = None,
         count: int = MELODY["count"].default,
         midi: discord.Attachment | None = None,
@@ -61,15 +63,15 @@ class Compose(commands.Cog):
         if midi is not None:
             check_midi_size(midi.size)
         given = {k: v for k, v in dict(bars=bars, temperature=temperature, top_p=top_p, key=key, style=style,
-                                      meter=meter, tempo=tempo).items() if v is not None}
+                                      density=density, meter=meter, tempo=tempo).items() if v is not None}
         checked = MelodyRequest(notes=notes or ("" if lyrics is not None else "C"), seed=seed, count=count,
                                 lyrics=lyrics, **given)
         if midi is None:
             self.bot.composer.validate(checked)
         async with admitted(interaction):
             await defer(interaction)
-            chosen, why = await self._personal(interaction.user.id, given, notes, for_midi=midi is not None,
-                                               for_words=lyrics is not None)
+            chosen, why, fixed = await self._personal(interaction.user.id, given, notes, for_midi=midi is not None,
+                                                      for_words=lyrics is not None)
             if midi is None:
                 request = MelodyRequest(notes=notes or "", seed=seed, count=count, lyrics=lyrics, **chosen)
             else:
@@ -77,14 +79,15 @@ class Compose(commands.Cog):
                 request = await asyncio.get_running_loop().run_in_executor(
                     None, partial(midi_request, data, track, seed=seed, count=count,
                                   **{"meter": None, "tempo": None, **chosen}))
-            await generate(interaction, request, why)
+            await generate(interaction, request, why, fixed=fixed)
 
     async def _personal(self, user_id: int, given: dict, notes: str | None, for_midi: bool,
-                        for_words: bool = False) -> tuple[dict, str]:
+                        for_words: bool = False) -> tuple[dict, str, set[str]]:
         """Options the user gave, filled from their /prefs and then from what the bot learned of their taste.
 
-        Returns the options and a line saying which were filled in, and from where. A MIDI file's own
-        meter and tempo beat anything not typed.
+        Returns the options, a line saying which were filled in and from where, and the options the user fixed
+        (typed or saved: candidates don't try other values of those). A MIDI file's own meter and tempo beat
+        anything not typed; words decide the rhythm.
         """
         saved = {k: v for k, v in (await self.bot.store.preferences(user_id)).items() if k in PREFERENCES}
         learned = await self.bot.taste.defaults(user_id, {**saved, **given, "notes": notes})
@@ -96,7 +99,8 @@ class Compose(commands.Cog):
         filled = [f"{k} {chosen[k]} ({'your /prefs' if k in saved else 'learned from your feedback'})"
                   for k in chosen if k not in given]
         why = f"🎛️ Filled in for you: {', '.join(filled)}. Give an option to override it." if filled else ""
-        return chosen, why
+        fixed = {*saved, *given, *(("meter", "tempo") if for_midi else ()), *(("density",) if for_words else ())}
+        return chosen, why, fixed
 
 
 async def setup(bot: MusicGenius) -> None:

@@ -10,6 +10,7 @@ from data.engraving import musicxml_to_pngs
 from data.midi import arrangement_to_midi
 from data.theory import score_to_musicxml
 from studio.arrange.arranger import Arrangement
+from studio.arrange.diagram import chords_text, form_mermaid
 from studio.arrange.parts import TrackNote
 from studio.render import Attachment, arrangement_overview_png
 
@@ -73,7 +74,8 @@ def overview_png(arrangement: Arrangement) -> bytes:
 
 
 def arrangement_files(arrangement: Arrangement, stem: str = "arrangement") -> list[Attachment]:
-    """Score page 1, the overview, MIDI, audio, further score pages, MusicXML: the most useful first."""
+    """Score page 1, the overview, MIDI, audio, further score pages, MusicXML, the form as a Mermaid flowchart:
+    the most useful first."""
     midi = arrangement_midi(arrangement)
     xml, full = arrangement_musicxml(arrangement)
     pages = musicxml_to_pngs(xml, max_pages=4)
@@ -85,7 +87,8 @@ def arrangement_files(arrangement: Arrangement, stem: str = "arrangement") -> li
             Attachment(f"{stem}.mid", midi, "Multi-track MIDI: one named track per instrument, drums on channel 10"),
             Attachment(f"{stem}.ogg", midi_to_ogg(midi, max_seconds=AUDIO_SECONDS), "Audio preview of the mix"),
             *scores[1:],
-            Attachment(f"{stem}.musicxml", xml, f"MusicXML: {kind.lower()}")]
+            Attachment(f"{stem}.musicxml", xml, f"MusicXML: {kind.lower()}"),
+            Attachment(f"{stem}.mmd", (form_mermaid(arrangement) + "\n").encode(), "The form as a Mermaid flowchart")]
 
 
 def describe(arrangement: Arrangement) -> list[str]:
@@ -93,12 +96,8 @@ def describe(arrangement: Arrangement) -> list[str]:
     a = arrangement
     lines = []
     for s in a.sections:
-        symbols: list[str] = []
-        for c in s.chords:
-            if not symbols or symbols[-1] != c.symbol or c.start % a.bar_ticks == 0:
-                symbols.append(("| " if c.start % a.bar_ticks == 0 and symbols else "") + c.symbol)
         how = f" — {s.how}" if s.how else ""
-        lines.append(f"**{s.label}** ({s.bars} bar{'' if s.bars == 1 else 's'}{how}): `{' '.join(symbols)}`")
+        lines.append(f"**{s.label}** ({s.bars} bar{'' if s.bars == 1 else 's'}{how}): `{chords_text(s, a.bar_ticks)}`")
     return lines
 
 

@@ -2,6 +2,7 @@
 
     musicgenius-admin forget 123456789012345678 [--db URL]
     musicgenius-admin export 123456789012345678 [--db URL] [--out data.json]
+    musicgenius-admin acceptance [--days 28] [--db URL]
 
 The database is ``--db``, else ``MUSICGENIUS_DB`` (environment or ``.env``), else ``musicgenius.sqlite3``: the
 bot's. It is printed with its password hidden. Exit status: 0 done, 1 the database did not answer in time,
@@ -15,11 +16,12 @@ import asyncio
 import json
 import os
 import sys
+import time
 from pathlib import Path
 
 from dotenv import load_dotenv
 
-from studio.store.base import Store, StoreUnavailable, open_store
+from studio.store.base import DAY, Acceptance, Store, StoreUnavailable, open_store
 from studio.store.redact import redact
 
 DEFAULT_DB = "musicgenius.sqlite3"
@@ -64,6 +66,28 @@ async def export(store: Store, user: int, out: Path | None) -> None:
     print(f"exported user {user}: {counts}{f' to {out}' if out else ''}", file=sys.stderr)
 
 
+async def acceptance(store: Store, days: int) -> None:
+    """Melody candidates shown and taken (pick, More like, 👍 reply) per week and per user, newest week last."""
+    now = store.clock()
+    print("week ending   shown  taken  rate")
+    total = Acceptance()
+    for week in range(-(-days // 7) - 1, -1, -1):
+        rows = (await store.acceptance(now - (week + 1) * 7 * DAY, now - week * 7 * DAY + 1)).values()
+        a = sum(rows, Acceptance())
+        total += a
+        ending = time.strftime("%Y-%m-%d", time.gmtime(now - week * 7 * DAY))
+        print(f"{ending}  {a.shown:>6} {a.accepted:>6}  {_percent(a)}")
+    print(f"all         {total.shown:>6} {total.accepted:>6}  {_percent(total)}")
+    print("\nuser                  shown  taken  rate")
+    per_user = await store.acceptance(now - days * DAY, now + 1)
+    for user, a in sorted(per_user.items(), key=lambda item: -item[1].shown):
+        print(f"{user:<20} {a.shown:>6} {a.accepted:>6}  {_percent(a)}")
+
+
+def _percent(a: Acceptance) -> str:
+    return "   –" if a.rate is None else f"{a.rate:4.0%}"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="musicgenius-admin", description=__doc__.split("\n\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
@@ -75,11 +99,17 @@ def build_parser() -> argparse.ArgumentParser:
                                                         f"else {DEFAULT_DB})")
         if name == "export":
             command.add_argument("--out", type=Path, default=None, help="write the JSON here (default: stdout)")
+    rates = commands.add_parser("acceptance", help="melody candidates shown and taken, by week and by user")
+    rates.add_argument("--days", type=int, default=28, help="how far back (default 28)")
+    rates.add_argument("--db", default=None, help=f"database URL or SQLite path (default: $MUSICGENIUS_DB, "
+                                                  f"else {DEFAULT_DB})")
     return parser
 
 
 async def run(args: argparse.Namespace) -> None:
-    user = user_id(args.user)
+    user = user_id(args.user) if args.command != "acceptance" else 0
+    if args.command == "acceptance" and not 1 <= args.days <= 3660:
+        raise BadInput(f"--days must be from 1 to 3660, not {args.days}: e.g. --days 28.")
     db = args.db or os.environ.get("MUSICGENIUS_DB", "").strip() or DEFAULT_DB
     print(f"database: {redact(db, db)}", file=sys.stderr)
     try:
@@ -87,7 +117,10 @@ async def run(args: argparse.Namespace) -> None:
     except ValueError as exc:  # its message is free of the password
         raise BadInput(str(exc)) from None
     try:
-        await (forget(store, user) if args.command == "forget" else export(store, user, args.out))
+        if args.command == "acceptance":
+            await acceptance(store, args.days)
+        else:
+            await (forget(store, user) if args.command == "forget" else export(store, user, args.out))
     finally:
         await store.close()
 

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from studio.arrange.arranger import ArrangeRequest, arrange
+from studio.arrange.diagram import form_mermaid
 from studio.arrange.files import arrangement_files, describe, instruments_line
 from studio.errors import MusicError, cmd, opt
 from studio.harmony.harmonizer import harmonize_melody, harmony_files
@@ -106,6 +107,7 @@ async def run_arrange(args: argparse.Namespace) -> int:
     lines = [f"Arrangement · {r.style} · form {r.form} · {result.key} · {result.meter} · {result.tempo} bpm · "
              f"{result.total_bars} bars · seed {result.seed}", *([origin] if origin else []), "",
              *(_MARKDOWN.sub("", line) for line in describe(result)), "",
+             "Form as a Mermaid flowchart (also in the .mmd file):", form_mermaid(result), "",
              f"Instruments: {instruments_line(result)}", *result.remarks]
     words = ["arrange", *([args.notes] if args.midi is None else ["--midi", args.midi]), "--key", result.key,
              "--meter", result.meter, "--tempo", result.tempo, "--form", r.form, "--style", r.style,

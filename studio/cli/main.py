@@ -57,7 +57,7 @@ def write_melody(result: MelodyResult, out: Path, stem: str) -> list[Path]:
 
 
 async def run_melody(args: argparse.Namespace) -> int:
-    names = ("bars", "temperature", "top_p", "seed", "key", "style", "count")
+    names = ("bars", "temperature", "top_p", "seed", "key", "style", "density", "count")
     options = {name: getattr(args, name) for name in names if getattr(args, name) is not None}
     if args.lyrics is not None and args.midi is not None:
         raise MusicError(f"Give me either words ({opt('lyrics')}) or a MIDI file, not both. To set words to a tune you "
@@ -141,7 +141,20 @@ def build_parser() -> argparse.ArgumentParser:
     inspire = commands.add_parser("inspire", help="lyric ideas for a topic: opening lines, rhymes and images")
     inspire.set_defaults(run=run_inspire)
     add_options(inspire, "inspire", tuple(INSPIRE), count=INSPIRE["count"].default)
+    _add_playground(commands)
     return parser
+
+
+def _add_playground(commands: argparse._SubParsersAction) -> None:
+    """``musicgenius playground``: the real bot on a fake Discord, used from a local web page. The ``playground``
+    package sits above bot/ (not part of this layer): only its option list is imported here, the rest when it runs."""
+    try:
+        from playground.cli import add_arguments, run
+    except ImportError:  # an install without it (the Docker image ships the bot only)
+        return
+    playground = commands.add_parser("playground", help="try the bot in your browser: a local page, no Discord token")
+    playground.set_defaults(run=run)
+    add_arguments(playground)
 
 
 def cli_syntax(subcommand: str | None) -> Syntax:

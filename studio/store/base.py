@@ -112,8 +112,26 @@ class Stats:
     distinct_users: int
 
 
+@dataclass(frozen=True)
+class Acceptance:
+    """How many melody candidates people were shown and how many they took (a pick, "More like", or a 👍 on the
+    reply, which takes one candidate of it)."""
+
+    shown: int = 0
+    accepted: int = 0
+
+    @property
+    def rate(self) -> float | None:
+        return self.accepted / self.shown if self.shown else None
+
+    def __add__(self, other: Acceptance) -> Acceptance:
+        return Acceptance(self.shown + other.shown, self.accepted + other.accepted)
+
+
 class Store(Protocol):
     """What the bot needs from storage. Get one with `open_store`."""
+
+    clock: Callable[[], float]  # Unix time, as the store stamps rows
 
     async def close(self) -> None: ...
 
@@ -183,6 +201,11 @@ class Store(Protocol):
         ...
 
     async def stats(self, guild_id: int, days: int = 14) -> Stats: ...
+
+    async def acceptance(self, since: float, until: float, guild_id: int | None = None,
+                         user_id: int | None = None) -> dict[int, Acceptance]:
+        """Per user who asked: melody candidates shown in [since, until) and how many were taken (see Acceptance)."""
+        ...
 
 
 async def open_store(url: str | Path, **options: Any) -> Store:
@@ -396,6 +419,25 @@ class SqlStore(ABC):
         dates = [datetime.fromtimestamp(start + i * DAY, UTC).date().isoformat() for i in range(days)]
         return Stats(guild_id, days, [(d, counts.get(d, 0)) for d in dates],
                      [(r["style"], r["score"]) for r in liked], totals["n"], totals["users"])
+
+
+    async def acceptance(self, since: float, until: float, guild_id: int | None = None,
+                         user_id: int | None = None) -> dict[int, Acceptance]:
+        where = "g.command = 'melody' AND g.message_id IS NOT NULL AND g.created_at >= ? AND g.created_at < ?"
+        args: list[Any] = [since, until]
+        for column, value in (("guild_id", guild_id), ("user_id", user_id)):
+            if value is not None:
+                where += f" AND g.{column} = ?"
+                args.append(value)
+        shown = await self.fetch(
+            "SELECT g.user_id AS user_id, count(*) AS shown, sum(CASE WHEN EXISTS (SELECT 1 FROM feedback f WHERE"
+            " f.generation_id = g.id AND f.kind IN ('pick', 'more')) THEN 1 ELSE 0 END) AS taken"
+            f" FROM generations g WHERE {where} GROUP BY g.user_id", *args)
+        liked = {r["user_id"]: r["n"] for r in await self.fetch(
+            "SELECT g.user_id AS user_id, count(DISTINCT g.message_id) AS n FROM generations g JOIN feedback f"
+            f" ON f.generation_id = g.id WHERE f.kind = 'reaction:👍' AND {where} GROUP BY g.user_id", *args)}
+        return {r["user_id"]: Acceptance(r["shown"], min(r["shown"], (r["taken"] or 0) + liked.get(r["user_id"], 0)))
+                for r in shown}
 
 
 def _iso(when: float) -> str:

@@ -26,6 +26,8 @@ TEMPO_CENTRES = (70, 90, 110, 130, 150)  # soft (triangular) tempo bands, so "90
 TEMPO_HALF_WIDTH = 20
 METER_GROUPS = ("duple", "triple", "compound", "odd")
 DENSE, SPARSE = 6.5, 2.0  # notes per bar that count as "very dense" / "sparse" in plain-words counts
+# What each /melody density writes, on average in 4/4 (notes per bar, quarter notes per note): see studio.melody
+DENSITY_NOTES = {"sparse": (3.0, 1.33), "natural": (4.5, 0.89), "busy": (7.0, 0.57)}
 
 # name, what a high value means, what a low value means (continuous features only), centre, scale
 _SPECS: tuple[tuple[str, str, str, float, float], ...] = (
@@ -116,6 +118,8 @@ def raw_features(params: dict, notes: Sequence[Note] | None = None) -> np.ndarra
         raw[ix[f"style_{params.get('style', DEFAULTS['style'])}"]] = 1.0
     raw[ix["temperature"]] = _number(params.get("temperature"), DEFAULTS["temperature"])
     raw[ix["bars"]] = _number(params.get("bars"), DEFAULTS["bars"])
+    if not notes and params.get("density") in DENSITY_NOTES:  # no notes yet: what the density option writes
+        raw[ix["density"]], raw[ix["note_length"]] = DENSITY_NOTES[params["density"]]
     pitches: list[int] = []
     note_ticks = rest_ticks = 0
     for n in notes or ():
@@ -223,13 +227,15 @@ class FeedbackEvent:
     params: dict
     features: np.ndarray | None = None
     others: tuple[np.ndarray, ...] = ()
+    created_at: float = 0.0  # Unix time
 
     def vector(self) -> np.ndarray:
         return self.features if self.features is not None else features(self.params, None)
 
 
 def event_from_row(kind: str, value: int, candidate: int, message_id: int | None, params: dict, notes: str,
-                   siblings: Iterable[tuple[dict, str]] = ()) -> FeedbackEvent:
+                   siblings: Iterable[tuple[dict, str]] = (), created_at: float = 0.0) -> FeedbackEvent:
     """A stored feedback row (and, for picks, the other candidates' (params, notes text)) as an event."""
     others = tuple(features(p, notes_from_text(t)) for p, t in siblings)
-    return FeedbackEvent(kind, value, message_id, candidate, params, features(params, notes_from_text(notes)), others)
+    return FeedbackEvent(kind, value, message_id, candidate, params, features(params, notes_from_text(notes)), others,
+                         created_at)

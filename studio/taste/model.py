@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,6 +24,7 @@ import numpy as np
 from data.errors import MusicError
 from data.events import MODE_OFFSET, STYLES, Key
 from data.notation import parse_seed
+from studio.options import DENSITIES
 from studio.taste.features import (
     DEFAULTS,
     DIM,
@@ -38,12 +39,26 @@ from studio.taste.features import (
 )
 
 MIN_EVENTS = 3  # feedback before learned defaults and plain-words sentences kick in
-CAUTION = 0.0  # learned defaults: standard deviations of uncertainty a gain must clear
+CAUTION = 1.0  # learned defaults: standard deviations of uncertainty a gain must clear ("once confident")
+DEFAULT_TEMPOS = (75, 90, 110, 130, 150)  # tempos candidates try and learned defaults choose from: ones users heard
+DEFAULT_MODES = ("major", "minor", "dorian", "mixolydian")  # likewise modes: the folk corpus's own
+# What `/prefs unlearn` can reset, and the features each part covers
+PARTS: dict[str, tuple[str, ...]] = {
+    "mode": tuple(f for f in FEATURE_NAMES if f.startswith("mode_")),
+    "tempo": tuple(f for f in FEATURE_NAMES if f.startswith("tempo")),
+    "meter": tuple(f for f in FEATURE_NAMES if f.startswith("meter_")),
+    "style": tuple(f for f in FEATURE_NAMES if f.startswith("style_")),
+    "density": ("density", "note_length", "rests"),
+    "range": ("range", "register", "leaps"),
+    "temperature": ("temperature",),
+    "bars": ("bars",),
+}
 KIND_WEIGHTS = {"pick": 1.0, "pick_like": 0.25, "react": 1.0, "more": 1.0, "regenerate": 0.3}
 GRIDS: dict[str, tuple] = {
     "tempo": tuple(range(60, 181, 5)),
     "meter": ("4/4", "3/4", "6/8", "2/4"),
     "style": STYLES,
+    "density": DENSITIES,
     "temperature": tuple(round(0.6 + 0.1 * i, 1) for i in range(9)),
     "bars": (4, 8, 12, 16, 24, 32),
 }
@@ -143,6 +158,17 @@ class TasteModel:
     def reset(self, user: int | str) -> None:
         self._users.pop(str(user), None)
 
+    def forget_part(self, user: int | str, part: str) -> None:
+        """Back to the community's taste for one part (``PARTS``: "tempo", "mode" ...) of what ``user`` taught."""
+        state = self._users.get(str(user))
+        if state is None:
+            return
+        index = [FEATURE_NAMES.index(f) for f in PARTS[part]]
+        state.delta[index] = 0.0
+        state.cov[index, :] = 0.0
+        state.cov[:, index] = 0.0
+        state.cov[index, index] = state.prior[index]
+
     def clear(self) -> None:
         """Forget every user and the community's weights (back to the prior), e.g. to relearn after `/forget`."""
         blank = TasteModel(self.user_var, self.global_var, self.drift)
@@ -238,15 +264,18 @@ class TasteModel:
         elif event.kind == "regenerate":
             self.regenerate(user, [x], weight=weight, shared=shared)
 
-    def update_from_events(self, user: int | str, events: Sequence[FeedbackEvent], shared: bool = False) -> None:
+    def update_from_events(self, user: int | str, events: Sequence[FeedbackEvent], shared: bool = False,
+                           forgotten: Mapping[str, float] | None = None) -> None:
         """Rebuild ``user`` from their stored feedback, oldest first (``shared``: let it teach the community
         weights too, e.g. when rebuilding everything from an empty model; not when they already learned it).
 
         A reaction or regenerate stored on each of k candidates of one message counts as one action (1/k
         each); a pick without ``others`` is compared with the other candidates of its message seen in
-        ``events``, or, with none, counted as a like.
+        ``events``, or, with none, counted as a like. ``forgotten``: part -> when the user reset it with
+        ``forget_part`` (what the events before then taught of that part is dropped again).
         """
         self.reset(user)
+        resets = sorted((when, part) for part, when in (forgotten or {}).items() if part in PARTS)
         shares: dict[tuple[int | None, str], int] = {}
         by_message: dict[int, dict[int, np.ndarray]] = {}
         for e in events:
@@ -255,12 +284,16 @@ class TasteModel:
                 by_message.setdefault(e.message_id, {})[e.candidate] = e.vector()
         self._user(user)
         for e in events:
+            while resets and resets[0][0] <= e.created_at:
+                self.forget_part(user, resets.pop(0)[1])
             if e.kind == "pick" and not e.others and e.message_id is not None:
                 siblings = tuple(v for c, v in by_message[e.message_id].items() if c != e.candidate)
                 self.pick(user, e.vector(), siblings, shared=shared)
             else:
                 k = shares[(e.message_id, e.kind)] if e.message_id is not None and e.kind != "pick" else 1
                 self.observe(user, e, weight=1.0 / k, shared=shared)
+        for _, part in resets:
+            self.forget_part(user, part)
 
     # -- predictions ------------------------------------------------------------------------
     def score(self, user: int | str, feats: np.ndarray) -> float:
@@ -311,29 +344,36 @@ class TasteModel:
         return model
 
     # -- learned defaults -------------------------------------------------------------------
-    def _gains(self, user: int | str, name: str, values: Iterable[Any], base: Any, caution: float) -> dict[Any, float]:
-        """Log-odds gained by each option over ``base``, less ``caution`` standard deviations of that gain."""
+    def _gains(self, user: int | str, name: str, values: Iterable[Any], base: Any, caution: float,
+               own: bool = False) -> dict[Any, float]:
+        """Log-odds gained by each option over ``base``, less ``caution`` standard deviations of that gain.
+
+        ``own``: only options the user's own feedback leans toward (beyond the community's taste) gain at all.
+        """
         w = self.weights(user)
         cov = self.covariance(user)
+        delta = self._user(user, create=False).delta
         out = {}
         for value in values:
             d = option_features(name, value) - option_features(name, base)
-            out[value] = float(w @ d) - caution * math.sqrt(max(float(d @ cov @ d), 0.0))
+            gain = float(w @ d) - caution * math.sqrt(max(float(d @ cov @ d), 0.0))
+            out[value] = gain if not own or float(delta @ d) > 0 else min(gain, 0.0)
         return out
 
-    def preferred_mode(self, user: int | str, caution: float = 0.0) -> tuple[str, float]:
+    def preferred_mode(self, user: int | str, caution: float = 0.0, own: bool = False) -> tuple[str, float]:
         """(mode, gain over major in log-odds, less ``caution`` sds) of the mode the user likes best."""
-        gains = self._gains(user, "key", [f"C {m}" for m in MODE_OFFSET], "C major", caution)
+        gains = self._gains(user, "key", [f"C {m}" for m in DEFAULT_MODES], "C major", caution, own)
         best = max(gains, key=gains.__getitem__)
         return best[2:], gains[best]
 
-    def learned_defaults(self, user: int | str, explicit: dict | None = None, margin: float = 0.15,
+    def learned_defaults(self, user: int | str, explicit: dict | None = None, margin: float = 0.1,
                          caution: float = CAUTION) -> dict:
-        """Learned values for the options the user left out (key, tempo, meter, style, temperature, bars).
+        """Learned values for the options the user left out (key, tempo, meter, style, density, temperature, bars).
 
         Explicit options (not None) always win and are not returned; nothing is suggested before
         ``MIN_EVENTS`` pieces of feedback, nor where the learned gain over the usual default is under
-        ``margin`` log-odds after subtracting ``caution`` standard deviations of its uncertainty. The key keeps
+        ``margin`` log-odds after subtracting ``caution`` standard deviations of its uncertainty, nor where the
+        user's own feedback (not only the community's taste) does not lean that way. The key keeps
         the seed's notes in scale (``explicit["notes"]``, if given).
         """
         explicit = {k: v for k, v in (explicit or {}).items() if v is not None}
@@ -344,14 +384,15 @@ class TasteModel:
         for name, grid in GRIDS.items():
             if name in explicit:
                 continue
-            gains = self._gains(user, name, grid, DEFAULTS[name], caution)
+            grid = DEFAULT_TEMPOS if name == "tempo" else grid  # no extrapolation to tempos never offered
+            gains = self._gains(user, name, grid, DEFAULTS[name], caution, own=True)
             best = max(gains, key=gains.__getitem__)
             if gains[best] >= margin and best != DEFAULTS[name]:
                 out[name] = best
         if "key" not in explicit:
-            mode, gain = self.preferred_mode(user, caution)
+            mode, gain = self.preferred_mode(user, caution, own=True)
             if mode != "major" and gain >= margin:
-                out["key"] = _key_for(mode, explicit.get("notes"))
+                out["key"] = key_for(mode, explicit.get("notes"))
         if "bars" in out and explicit.get("notes"):
             try:
                 seed_ticks = sum(n.ticks for n in parse_seed(explicit["notes"]).notes)
@@ -363,7 +404,7 @@ class TasteModel:
         return out
 
 
-def _key_for(mode: str, notes: str | None) -> str:
+def key_for(mode: str, notes: str | None) -> str:
     """A key in ``mode`` that keeps the seed's notes in scale and on stable degrees (no seed: C's key signature)."""
     pcs: list[int] = []
     if notes:

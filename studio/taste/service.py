@@ -13,22 +13,28 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import replace
 from functools import partial
 from typing import Any, TypeVar
 
 import numpy as np
 
 from studio.charts import taste_chart
-from studio.melody import MelodyResult
+from studio.melody import Composer, MelodyResult
+from studio.options import SEED_MAX
+from studio.requests import MelodyRequest
 from studio.store.base import FeedbackRow, Forgotten, Generation, Store, StoreUnavailable
 from studio.taste.explain import explain_taste, suggest_settings
+from studio.taste.explore import Plan, best_takes, plan_candidates
 from studio.taste.features import FEATURE_NAMES, FeedbackEvent, event_from_row, features, notes_from_text
-from studio.taste.model import TasteModel
+from studio.taste.model import MIN_EVENTS, PARTS, TasteModel
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 LIKE_KINDS = {"reaction:👍": 1, "reaction:👎": -1}
+UNLEARNED = "unlearned"  # the preference that records `/prefs unlearn` (part -> Unix time)
+TAKES = 2  # melodies written per candidate shown, once a user has given feedback: the best-liked one is shown
 
 
 class Taste:
@@ -39,6 +45,8 @@ class Taste:
         self.model = model or TasteModel()
         self._loaded: set[int] = set()
         self._lock = asyncio.Lock()  # the model is not thread-safe: one update at a time
+        self.steering = True  # candidates try settings the user's taste is unsure of (False: all share settings)
+        self.takes = TAKES  # melodies written per candidate shown, for users with feedback (1: no reranking)
 
     @staticmethod
     async def _run(func: Callable[..., T], *args: Any, **kwargs: Any) -> T:
@@ -50,9 +58,24 @@ class Taste:
         if user_id in self._loaded:
             return
         events = await self._events(await self.store.user_feedback(user_id))
+        forgotten = await self._forgotten(user_id)
         async with self._lock:
-            await self._run(self.model.update_from_events, user_id, events)
+            await self._run(self.model.update_from_events, user_id, events, False, forgotten)
             self._loaded.add(user_id)
+
+    async def _forgotten(self, user_id: int) -> dict[str, float]:
+        """The parts of what they taught that the user reset (`/prefs unlearn`), and when."""
+        saved = (await self.store.preferences(user_id)).get(UNLEARNED)
+        return {k: float(v) for k, v in saved.items() if k in PARTS} if isinstance(saved, dict) else {}
+
+    async def forget_parts(self, user_id: int, parts: Sequence[str]) -> None:
+        """`/prefs unlearn`: back to the community's taste for these parts; feedback given later teaches again."""
+        await self.load(user_id)
+        forgotten = {**await self._forgotten(user_id), **dict.fromkeys(parts, self.store.clock())}
+        await self.store.set_preference(user_id, UNLEARNED, forgotten)
+        async with self._lock:
+            for part in parts:
+                self.model.forget_part(user_id, part)
 
     async def _events(self, rows: Sequence[FeedbackRow], shown: dict[int, list[Generation]] | None = None,
                       ) -> list[FeedbackEvent]:
@@ -110,13 +133,14 @@ class Taste:
                 by_user.setdefault(row.user_id, []).append(row)
             shown: dict[int, list[Generation]] = {}
             events = {user: await self._events(rows, shown) for user, rows in by_user.items()}
-            await self._run(self._relearn, events)
+            forgotten = {user: await self._forgotten(user) for user in events}
+            await self._run(self._relearn, events, forgotten)
             self._loaded = set(events)
 
-    def _relearn(self, events: dict[int, list[FeedbackEvent]]) -> None:
+    def _relearn(self, events: dict[int, list[FeedbackEvent]], forgotten: dict[int, dict[str, float]]) -> None:
         self.model.clear()
         for user, user_events in events.items():
-            self.model.update_from_events(user, user_events, shared=True)
+            self.model.update_from_events(user, user_events, shared=True, forgotten=forgotten[user])
 
     async def export(self, user_id: int) -> dict[str, Any]:
         """`/mydata`: everything stored about the user (``Store.export_user``) and a summary of their learned taste."""
@@ -143,6 +167,32 @@ class Taste:
         async with self._lock:
             order = self.model.rank(user_id, feats)
         return [results[i] for i in order]
+
+    async def write(self, composer: Composer, user_id: int, request: MelodyRequest,
+                    fixed: Iterable[str]) -> list[MelodyResult]:
+        """The candidates of a reply, steered by the user's taste, best first.
+
+        With ``steering`` on, the first candidate is the request as given and the others each try one setting not
+        in ``fixed`` (``studio.taste.explore``); once the user has given feedback, each candidate is the best liked
+        of ``takes`` melodies with its settings (the user's taste in density, range, contour ... beyond options).
+        Off: ``request.count`` takes of the request, ranked.
+        """
+        request = request.with_seed()
+        if not self.steering:
+            return await self.rank(user_id, await composer.candidates(request))
+        seed_mode = None if request.key or request.lyrics is not None else (await composer.seed_key(request)).mode
+        await self.load(user_id)
+        async with self._lock:
+            rng = random.Random(request.seed)
+            plans = await self._run(plan_candidates, self.model, user_id, request, fixed, request.count, rng, seed_mode)
+            takes = self.takes if self.model.events(user_id) >= MIN_EVENTS else 1
+        written = await composer.write([_take(p, j, len(plans)) for p in plans for j in range(takes)])
+        if takes > 1:
+            feats = [features(r.request.__dict__, r.melody.notes) for r in written]
+            async with self._lock:
+                best = best_takes(self.model, user_id, [feats[i * takes:(i + 1) * takes] for i in range(len(plans))])
+            written = [written[i * takes + b] for i, b in enumerate(best)]
+        return await self.rank(user_id, [replace(r, tries=p.tries) for r, p in zip(written, plans, strict=True)])
 
     async def weights(self, user_id: int) -> tuple[np.ndarray, float]:
         """The user's weights (features + bias; the community's for a new user) and their feedback count.
@@ -174,6 +224,12 @@ class Taste:
             return await self._run(self.model.learned_defaults, user_id, explicit)
 
 
+def _take(plan: Plan, index: int, plans: int) -> MelodyRequest:
+    """The ``index``-th take of a plan: its own RNG seed, clear of the other plans' seeds."""
+    assert plan.request.seed is not None
+    return replace(plan.request, seed=(plan.request.seed + index * plans) % SEED_MAX)
+
+
 def _to_events(rows: Sequence[FeedbackRow], shown: dict[int, list[Generation]]) -> list[FeedbackEvent]:
     """Feedback rows as events; a pick compared with the other candidates ``shown`` in its message."""
     events = []
@@ -181,5 +237,5 @@ def _to_events(rows: Sequence[FeedbackRow], shown: dict[int, list[Generation]]) 
         others = shown[row.message_id] if row.kind == "pick" and row.message_id is not None else []
         siblings = [(g.params, g.notes) for g in others if g.candidate != row.candidate]
         events.append(event_from_row(row.kind, row.value, row.candidate, row.message_id, row.params, row.notes,
-                                     siblings))
+                                     siblings, row.created_at))
     return events

@@ -13,6 +13,7 @@ from PIL import Image
 from data.audio import audio_stats
 from data.events import TPQ, Key, Melody, Meter, Note
 from data.midi import melody_to_midi
+from tests.mermaid import mermaid_blocks, parse_flowchart
 
 TUNE = "E D C D E E E:h D:q D D:h E:q G G:h"
 
@@ -74,6 +75,13 @@ async def test_arrange_typed_notes_as_a_folk_band(env):
     seconds, peak = audio_stats(attachment(reply, ".ogg"))
     assert seconds > 20 * 4 * 60 / 110 and peak < -0.1
     assert attachment(reply, ".musicxml").count(b"<part id") == 3
+    (flowchart,) = mermaid_blocks(text)  # the form as a diagram to paste into a wiki, and as a file
+    chart = parse_flowchart(flowchart)
+    assert [(n[0], n[1]) for n in chart.nodes] == [("Intro", "stadium"), ("A", "box"), ("A2", "box"), ("B", "box"),
+                                                   ("A3", "box"), ("Outro", "stadium")]
+    assert chart.edges == [("Intro", "A"), ("A", "A2"), ("A2", "B"), ("B", "A3"), ("A3", "Outro")]
+    assert all(" · 4 bars · " in label for _, shape, label in chart.nodes if shape == "box")
+    assert attachment(reply, ".mmd").decode().strip() == flowchart
     env.fake.assert_clean()
 
 

@@ -16,6 +16,7 @@ from PIL import Image
 
 from model.engine import Engine
 from studio.melody import Composer
+from tests.bot.helpers import candidate_notes
 from tests.fakediscord import running_fake
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -65,7 +66,7 @@ async def test_three_candidates_in_one_reply_each_with_its_files(env):
     it = await env.fake.slash("melody", {"notes": "A B C D", "seed": 7})
     reply = await it.wait_files("-1.ogg", "-2.ogg", "-3.ogg", "-3-score.png", timeout=90)
     assert reply.content.count("A B C D ➜") == 3
-    assert [e["title"] for e in reply.embeds] == ["Candidate 1", "Candidate 2", "Candidate 3"]
+    assert [e["title"].split(" · ")[0] for e in reply.embeds] == ["Candidate 1", "Candidate 2", "Candidate 3"]
     assert [f["value"] for e in reply.embeds for f in e["fields"] if f["name"] == "RNG seed"] == ["7", "8", "9"]
     names = [a.filename for a in reply.attachments]
     assert len(names) <= 10
@@ -88,13 +89,13 @@ async def test_buttons_pick_more_like_this_and_regenerate(env):
     bob = int(env.fake.user(1)["id"])
     picked = await (await env.fake.press(reply, "mg:melody:pick:1", user=1)).wait_final(timeout=60)
     assert "picked candidate 2" in picked.content
-    candidate_2 = reply.content.split("**2.** ```\n", 1)[1].split("\n```", 1)[0]
+    candidate_2 = candidate_notes(reply.content, 2)
     assert candidate_2 in picked.content  # the very melody that was shown
     assert {a.filename.rsplit(".", 1)[1] for a in picked.attachments} >= {"mid", "ogg", "png", "musicxml"}
     assert feedback() == [(1, bob, "pick", 1)]
 
     more = await (await env.fake.press(reply, "mg:melody:more:0", user=1)).wait_final(timeout=90)
-    candidate_1 = reply.content.split("**1.** ```\n", 1)[1].split("\n```", 1)[0]
+    candidate_1 = candidate_notes(reply.content, 1)
     kept = candidate_1.split(" ➜ ")[1].split()[:2]
     assert all(block.startswith("G A B " + " ".join(kept)) for block in
                [b.split("\n", 1)[1] for b in more.content.split("```")[1::2]])

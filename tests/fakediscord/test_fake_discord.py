@@ -1,4 +1,4 @@
-"""Self-test: a real discord.py bot against FakeDiscord."""
+"""Self-test of the fake Discord (the top-level ``fakediscord`` package): a real discord.py bot against it."""
 
 from __future__ import annotations
 
@@ -11,8 +11,7 @@ import pytest_asyncio
 from discord import app_commands
 from discord.ext import commands
 
-from .fixtures import running_bot, running_fake
-from .server import FakeDiscord
+from fakediscord import FakeDiscord, running_bot, running_fake
 
 SONG = b"MThd\x00\x00\x00\x06" + bytes(range(256)) * 64
 
@@ -171,3 +170,10 @@ async def test_oversized_upload_is_refused_like_discord() -> None:
         await fake.wait_until(lambda: bool(fake.rejections), what="a refused upload")
         assert "song.mid" in fake.rejections[0] and it.followups == []
         assert [r.status for r in fake.requests if r.path.startswith("/webhooks")] == [413]
+
+
+def test_stable_ids_are_the_same_every_run() -> None:
+    first, second, timed = FakeDiscord(stable_ids=True), FakeDiscord(stable_ids=True), FakeDiscord()
+    assert (first.guild_id, first.channel_id, first.user(0)["id"]) == (
+        second.guild_id, second.channel_id, second.user(0)["id"])
+    assert timed.guild_id != first.guild_id

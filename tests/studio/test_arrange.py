@@ -10,7 +10,7 @@ import pretty_midi
 import pytest
 from PIL import Image
 
-from data.audio import audio_stats
+from data.audio import TARGET_LUFS, audio_loudness, audio_stats
 from data.errors import MusicError
 from data.events import Key, Melody, Meter, Note
 from data.notation import parse_seed
@@ -254,7 +254,8 @@ async def test_files_score_overview_and_audio_mix(composer):
     assert xml.count(b"<part id") == 3 and b"<rehearsal" in xml and b"<harmony" in xml
     seconds, peak = audio_stats(files["arr.ogg"].data)
     assert abs(seconds - (a.total_bars * 4 * 60 / a.tempo + 1)) < 1.0
-    assert -3.0 < peak < -0.1  # normalised, never clipping
+    assert audio_loudness(files["arr.ogg"].data) == pytest.approx(TARGET_LUFS, abs=1.0)  # normalised ...
+    assert peak < -0.1  # ... never clipping
 
 
 async def test_long_arrangements_get_a_lead_sheet(composer):

@@ -4,7 +4,7 @@ import shlex
 import pretty_midi
 import pytest
 
-from data.audio import audio_stats
+from data.audio import TARGET_LUFS, audio_loudness, audio_stats
 from data.events import Key, Melody, Meter, Note
 from data.midi import melody_to_midi, midi_lyrics
 from data.pronounce import rhymes, syllable_count, words
@@ -25,7 +25,8 @@ def test_cli_writes_every_file_and_says_where(tmp_path, capsys):
     assert [n.pitch for n in midi.instruments[0].notes[:3]] == [60, 64, 67]
     seconds, peak = audio_stats((tmp_path / "melody-4.ogg").read_bytes())
     assert 8.0 <= seconds <= 10.5  # 4 bars of 4/4 at 120 bpm, plus the release tail
-    assert -3.0 <= peak <= 0.0
+    assert audio_loudness((tmp_path / "melody-4.ogg").read_bytes()) == pytest.approx(TARGET_LUFS, abs=1.0)
+    assert peak < 0.0
 
 
 def test_cli_candidates_and_a_midi_file_as_seed(tmp_path, capsys):

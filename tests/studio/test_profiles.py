@@ -95,17 +95,20 @@ def test_a_new_user_starts_from_the_community_taste():
     assert model.events("someone new") == 0
 
 
-def test_learned_defaults_wait_for_feedback_and_never_override_explicit_options():
+def test_learned_defaults_wait_for_confidence_and_never_override_explicit_options():
     rng = np.random.default_rng(3)
     model = TasteModel()
     assert model.learned_defaults(1, {"notes": "C E G"}) == {}
-    for i in range(MIN_EVENTS + 7):
-        liked = setting(rng, key="D minor", tempo=75, meter="6/8", style="scottish")
-        model.pick(1, features(liked), [features(setting(rng, key="C", tempo=160, meter="4/4", style="irish"))])
-        if i == 0:
-            assert model.learned_defaults(1, {}) == {}  # one pick is not enough
+    like = {"key": "D minor", "tempo": 75, "meter": "6/8", "style": "scottish"}
+    usual = {"key": "C", "tempo": 110, "meter": "4/4", "style": "irish"}
+    for _ in range(4):  # every setting differs at once: which one does the user like? Not known yet
+        model.pick(1, features(setting(rng, **like)), [features(setting(rng, **usual))])
+    assert model.learned_defaults(1, {"notes": "C E G"}) == {}
+    for i in range(12):  # as the bot's candidates explore: one setting differs at a time
+        name = list(like)[i % 4]
+        model.pick(1, features(setting(rng, **like)), [features(setting(rng, **{**like, name: usual[name]}))])
     learned = model.learned_defaults(1, {"notes": "C E G"})
-    assert learned["style"] == "scottish" and learned["meter"] == "6/8" and learned["tempo"] <= 85
+    assert learned["style"] == "scottish" and learned["meter"] == "6/8" and learned["tempo"] == 75
     assert learned["key"] == "A minor"  # minor, and C E G stays in scale
     MelodyRequest(notes="C E G", **learned)
     explicit = {"notes": "C E G", "style": "irish", "tempo": 140, "key": "G", "meter": None}

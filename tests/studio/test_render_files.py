@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from data.audio import TAIL_SECONDS, audio_stats
+from data.audio import TAIL_SECONDS, TARGET_LUFS, audio_loudness, audio_stats
 from data.events import Key, Melody, Meter, Note
 from studio.render import (
     CONTINUATION_COLOUR,
@@ -97,7 +97,8 @@ def test_candidate_files_keep_their_names_and_descriptions():
         assert (score.min(axis=2) < 128).sum() > 3000  # staves and notes
         seconds = 8 * melody.meter.beats * 60 / melody.tempo  # eight bars of felt beats
         duration, peak = audio_stats(data[f"reply-{i}.ogg"])
-        assert duration == pytest.approx(seconds + TAIL_SECONDS, abs=0.1) and -3 <= peak <= 0
+        assert duration == pytest.approx(seconds + TAIL_SECONDS, abs=0.1) and peak < 0
+        assert audio_loudness(data[f"reply-{i}.ogg"]) == pytest.approx(TARGET_LUFS, abs=1.0)
 
 
 def test_melody_files_keep_their_names():

@@ -26,6 +26,7 @@ from bot.cogs.profile.buttons import (
     try_custom_id,
 )
 from bot.cogs.profile.embeds import (
+    acceptance_field,
     history_embed,
     idea_embed,
     png_file,
@@ -40,6 +41,8 @@ from studio.charts import stats_chart
 from studio.errors import MusicError
 from studio.options import INSPIRE, MELODY, PREFERENCES, option_help
 from studio.requests import MelodyRequest
+from studio.store.base import DAY, Acceptance
+from studio.taste.model import PARTS
 from studio.taste.tunes import HISTORY_SCAN, TunePick, pick_tunes, tune_matrix
 
 if TYPE_CHECKING:
@@ -81,7 +84,11 @@ class Profile(commands.Cog):
         await defer(interaction, private=True)
         user = interaction.user.id
         learned, chart_png = await self.bot.taste.explain(user)
-        embed = taste_embed(learned, await self.bot.store.preferences(user))
+        saved = await self.bot.store.preferences(user)
+        defaults = await self.bot.taste.defaults(user, {k: v for k, v in saved.items() if k in PREFERENCES})
+        now = self.bot.store.clock()
+        taken = await self.bot.store.acceptance(now - 30 * DAY, now + 1, user_id=user)
+        embed = taste_embed(learned, saved, defaults, taken.get(user, Acceptance()))
         extra: dict[str, Any] = {}
         if chart_png is not None:
             chart = png_file(chart_png, "taste.png", interaction.filesize_limit)
@@ -92,13 +99,14 @@ class Profile(commands.Cog):
 
     @prefs.command(name="set", description="Save settings /melody uses whenever you leave those options out")
     @app_commands.describe(**option_help("melody", PREFERENCES))
-    @app_commands.choices(style=[app_commands.Choice(name=s, value=s) for s in MELODY["style"].choices])
+    @app_commands.choices(style=[app_commands.Choice(name=s, value=s) for s in MELODY["style"].choices],
+                          density=[app_commands.Choice(name=d, value=d) for d in MELODY["density"].choices])
     @app_commands.autocomplete(key=key_autocomplete, meter=meter_autocomplete)
     async def prefs_set(self, interaction: discord.Interaction, key: str | None = None, meter: str | None = None,
-                        tempo: int | None = None, style: str | None = None, temperature: float | None = None,
-                        bars: int | None = None, top_p: float | None = None) -> None:
-        given = {k: v for k, v in dict(key=key, meter=meter, tempo=tempo, style=style, temperature=temperature,
-                                       bars=bars, top_p=top_p).items() if v is not None}
+                        tempo: int | None = None, style: str | None = None, density: str | None = None,
+                        temperature: float | None = None, bars: int | None = None, top_p: float | None = None) -> None:
+        given = {k: v for k, v in dict(key=key, meter=meter, tempo=tempo, style=style, density=density,
+                                       temperature=temperature, bars=bars, top_p=top_p).items() if v is not None}
         if not given:
             raise MusicError("Tell me what to save, e.g. `/prefs set tempo:90` or "
                              "`/prefs set key:E minor style:irish`.")
@@ -122,7 +130,9 @@ class Profile(commands.Cog):
             raise MusicError(f"I have no setting called '{name}'. Pick one of: {', '.join(PREFERENCES)} — "
                              "or leave `name` out to clear all.")
         await defer(interaction, private=True)
-        cleared = await self.bot.store.clear_preferences(interaction.user.id, None if name == "all" else name)
+        cleared = 0
+        for each in PREFERENCES if name == "all" else (name,):  # not what `/prefs unlearn` records
+            cleared += await self.bot.store.clear_preferences(interaction.user.id, each)
         if name != "all":
             text = f"🧹 Cleared your **{name}** setting." if cleared else f"You had no saved **{name}** setting."
         elif cleared:
@@ -131,6 +141,20 @@ class Profile(commands.Cog):
             text = "You had no saved settings to clear."
         await respond(interaction, f"{text} What I learned from your 👍/👎 stays (see `/prefs show`); `/forget` "
                       "erases everything.", ephemeral=True)
+
+    @prefs.command(name="unlearn", description="Forget what I learned from your picks about one part of your taste")
+    @app_commands.describe(part="Which part to unlearn (default: all of it); your feedback after this teaches again")
+    @app_commands.choices(part=[app_commands.Choice(name=n, value=n) for n in (*PARTS, "everything")])
+    async def prefs_unlearn(self, interaction: discord.Interaction, part: str = "everything") -> None:
+        if part not in (*PARTS, "everything"):
+            raise MusicError(f"I have no part of your taste called '{part}'. Pick one of: {', '.join(PARTS)} — or "
+                             "leave `part` out to unlearn everything.")
+        await defer(interaction, private=True)
+        parts = list(PARTS) if part == "everything" else [part]
+        await self.bot.taste.forget_parts(interaction.user.id, parts)
+        what = "everything I learned of your taste" if part == "everything" else f"what I learned of your **{part}**"
+        await respond(interaction, f"🧽 Unlearned {what}: `/melody` goes back to the usual there until your picks "
+                      "teach me again. Your saved settings (`/prefs set`) and history stay.", ephemeral=True)
 
     # -- /inspire -------------------------------------------------------------------------------
     @app_commands.command(name="inspire", description="Ideas you haven't tried yet but will probably like")
@@ -213,8 +237,13 @@ class Profile(commands.Cog):
             raise MusicError("`/stats` is for server managers (the Manage Server permission). "
                              "For your own activity, try `/history` or `/prefs show`.")
         await defer(interaction, private=True)
-        stats = await self.bot.store.stats(interaction.guild_id, days=STATS_DAYS)
-        embed = stats_embed(stats)
+        guild = interaction.guild_id
+        stats = await self.bot.store.stats(guild, days=STATS_DAYS)
+        now = self.bot.store.clock()
+        weeks = [sum((await self.bot.store.acceptance(now - (w + 1) * 7 * DAY, now - w * 7 * DAY + 1,
+                                                      guild_id=guild)).values(), Acceptance()) for w in (1, 0)]
+        per_user = (await self.bot.store.acceptance(now - STATS_DAYS * DAY, now + 1, guild_id=guild)).values()
+        embed = stats_embed(stats, acceptance_field(weeks, list(per_user)))
         extra: dict[str, Any] = {}
         if stats.total_generations:
             chart = png_file(await _run(stats_chart, stats.per_day), "stats.png", interaction.filesize_limit)

@@ -10,7 +10,7 @@ import discord
 
 from bot.replies import SAFE_UPLOAD
 from studio.options import PREFERENCES
-from studio.store.base import Generation, Stats
+from studio.store.base import Acceptance, Generation, Stats
 from studio.taste.tunes import TunePick
 
 NOTES_SHOWN = 48  # characters of note text per /history line
@@ -29,14 +29,29 @@ def settings_text(saved: dict[str, Any]) -> str:
     return "\n".join(f"• **{name}**: {saved[name]}" for name in PREFERENCES if name in saved)
 
 
-def taste_embed(learned: list[str], saved: dict[str, Any]) -> discord.Embed:
-    """`/prefs show`: what the bot learned, in words, and the user's saved settings."""
+def acceptance_text(acceptance: Acceptance) -> str:
+    """"12 of 48 candidates (25%)"."""
+    rate = acceptance.rate
+    return "none shown yet" if rate is None else f"{acceptance.accepted} of {acceptance.shown} candidates ({rate:.0%})"
+
+
+def taste_embed(learned: list[str], saved: dict[str, Any], defaults: dict[str, Any] | None = None,
+                acceptance: Acceptance | None = None) -> discord.Embed:
+    """`/prefs show`: what the bot learned, in words, what `/melody` fills in from it, and the saved settings."""
     embed = discord.Embed(title="🎛️ Your musical taste", colour=discord.Colour.blurple(),
                           description=shorten("\n".join(f"• {line}" for line in learned), 4000))
-    embed.add_field(name="Your settings (used when you leave an option out)", inline=False,
+    filled = "\n".join(f"• **{name}**: {value}" for name, value in (defaults or {}).items())
+    embed.add_field(name="What /melody fills in when you leave an option out", inline=False, value=(
+        f"{filled}\nReset any part with `/prefs unlearn`." if filled else
+        "Nothing yet: pick the candidates you like and I'll learn your key, tempo, style and rhythm."))
+    embed.add_field(name="Your settings (these win over what I learned)", inline=False,
                     value=settings_text(saved) or "None yet. Save one with `/prefs set tempo:90` "
                                                   "or `/prefs set key:E minor`.")
-    embed.set_footer(text="Change with /prefs set, clear with /prefs reset, erase everything with /forget.")
+    if acceptance is not None:
+        embed.add_field(name="Suggestions you took (last 30 days)", inline=False,
+                        value=f"{acceptance_text(acceptance)}: your picks, More likes and 👍 replies.")
+    embed.set_footer(text="Change with /prefs set, clear with /prefs reset, unlearn with /prefs unlearn, "
+                          "erase everything with /forget.")
     return embed
 
 
@@ -95,7 +110,26 @@ def stats_table(stats: Stats) -> str:
     return "```\nday         count\n" + "\n".join(rows) + "\n```"
 
 
-def stats_embed(stats: Stats) -> discord.Embed:
+def acceptance_field(weeks: Sequence[Acceptance], per_user: Sequence[Acceptance]) -> str:
+    """`/stats`: the share of candidates taken, overall, this week against last, and per person (anonymous)."""
+    total = sum(weeks, Acceptance())
+    if not total.shown:
+        return "No melody candidates shown yet."
+    lines = [f"**{total.rate:.0%}** overall: {acceptance_text(total)} taken (a pick, More like or 👍 reply)."]
+    this, last = weeks[-1], weeks[-2] if len(weeks) > 1 else Acceptance()
+    lines.append(f"Last 7 days {_rate(this)} · the 7 before {_rate(last)}")
+    rates = sorted(a.rate for a in per_user if a.rate is not None)
+    if rates:
+        lines.append(f"Per person: median {rates[len(rates) // 2]:.0%} over {len(rates)} "
+                     f"{'person' if len(rates) == 1 else 'people'} (lowest {rates[0]:.0%}, highest {rates[-1]:.0%})")
+    return "\n".join(lines)
+
+
+def _rate(acceptance: Acceptance) -> str:
+    return "–" if acceptance.rate is None else f"{acceptance.rate:.0%} of {acceptance.shown}"
+
+
+def stats_embed(stats: Stats, accepted: str | None = None) -> discord.Embed:
     """`/stats`: anonymous totals, the most liked styles and generations per day."""
     embed = discord.Embed(title=f"📊 MusicGenius in this server — last {stats.days} days",
                           colour=discord.Colour.green(),
@@ -105,6 +139,8 @@ def stats_embed(stats: Stats) -> discord.Embed:
     liked = "\n".join(f"{i}. **{style}** — {score} 👍/picks" for i, (style, score)
                       in enumerate(stats.liked_styles[:5], start=1))
     embed.add_field(name="Most liked styles", value=liked or "No likes yet.", inline=False)
+    if accepted is not None:
+        embed.add_field(name="Suggestions taken", value=accepted[:1024], inline=False)
     embed.add_field(name="Melodies per day (UTC)", value=stats_table(stats), inline=False)
     embed.set_footer(text="Anonymous totals only: no names or ids.")
     return embed

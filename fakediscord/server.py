@@ -1,4 +1,4 @@
-"""A fake Discord (REST + gateway) that real discord.py 2.7 can connect to, for end-to-end tests.
+"""A fake Discord (REST + gateway) that real discord.py 2.7 can connect to, for end-to-end tests and the playground.
 
 Point discord.py at it with ``discord.http.Route.BASE = fake.api_base`` and
 ``discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(fake.gateway_url)``.
@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import copy
+import itertools
 import json
 import logging
 import mimetypes
@@ -70,6 +71,7 @@ API_PREFIX = "/api/v10"
 DEFAULT_ATTACHMENT_SIZE_LIMIT = 10 * 1024 * 1024
 _MAX_REQUEST_SIZE = 256 * 1024 * 1024
 _POLL_INTERVAL = 0.01
+_STABLE_ID_BASE = 100_000_000_000_000_001  # a snowflake from 2015, before any time-based id the fake makes
 _FILE_FIELD = re.compile(r"^files\[(\d+)\]$")
 
 # Interaction types.
@@ -128,6 +130,16 @@ class CommandSync:
     guild_id: int | None
     commands: list[dict[str, Any]]
     at: float
+
+
+@dataclass(frozen=True)
+class JoinedGuild:
+    """A guild the bot was added to after it connected (see :meth:`FakeDiscord.join_guild`)."""
+
+    id: int
+    name: str
+    channel_ids: tuple[int, ...]  # in the order given, each at that position
+    system_channel_id: int | None
 
 
 @dataclass(frozen=True)
@@ -222,17 +234,21 @@ class FakeDiscord:
         response_deadline: float = 3.0,
         token_ttl: float = 15 * 60.0,
         heartbeat_interval_ms: int = 41_250,
+        stable_ids: bool = False,
     ) -> None:
         self._snowflake = SnowflakeFactory()
-        self.application_id = self._snowflake()
-        self.bot_user_id = self._snowflake()
-        self.guild_id = self._snowflake()
-        self.channel_id = self._snowflake()
+        # Stable ids keep the application, guild, channel and users the same across runs (a bot's database then
+        # knows them again); messages and interactions always get fresh, time-ordered snowflakes.
+        entity_id = itertools.count(_STABLE_ID_BASE).__next__ if stable_ids else self._snowflake
+        self.application_id = entity_id()
+        self.bot_user_id = entity_id()
+        self.guild_id = entity_id()
+        self.channel_id = entity_id()
         self.bot_user = user_payload(self.bot_user_id, bot_name, bot=True)
         #: The application's owner (not a guild member).
-        self.owner_user = user_payload(self._snowflake(), "owner")
+        self.owner_user = user_payload(entity_id(), "owner")
         #: Guild members who can use the bot; see :meth:`user`.
-        self.users = [user_payload(self._snowflake(), name) for name in usernames]
+        self.users = [user_payload(entity_id(), name) for name in usernames]
         #: Default upload limit per file, overridable per interaction.
         self.attachment_size_limit = attachment_size_limit
         #: Seconds the bot has for the initial response (Discord: 3).
@@ -257,6 +273,10 @@ class FakeDiscord:
         #: The ``d`` of the last IDENTIFY (token, intents, ...).
         self.identify: dict[str, Any] | None = None
         self.resume_count = 0
+        #: Guilds the bot was added to later (:meth:`join_guild`).
+        self.joined_guilds: list[JoinedGuild] = []
+        self._joined_channels: dict[int, int] = {}  # channel id in a joined guild -> that guild's id
+        self._read_only: set[int] = set()  # joined guilds' channels the bot may not send messages in
 
         self._joined_at = iso_now()
         self._stored: dict[int, _StoredMessage] = {}
@@ -268,6 +288,8 @@ class FakeDiscord:
         self._session: Session | None = None
         self._sockets: set[web.WebSocketResponse] = set()
         self._change = asyncio.Event()
+        #: Counts changes of the fake's state (requests, messages, reactions, connections); see :meth:`wait_changed`.
+        self.version = 0
         self._runner: web.AppRunner | None = None
         self._port = 0
 
@@ -312,7 +334,8 @@ class FakeDiscord:
     # ------------------------------------------------------------------ waiting
 
     def _changed(self) -> None:
-        """Wake every :meth:`wait_until`."""
+        """Wake every :meth:`wait_until` and :meth:`wait_changed`."""
+        self.version += 1
         self._change.set()
         self._change = asyncio.Event()
 
@@ -332,6 +355,17 @@ class FakeDiscord:
                 raise TimeoutError(f"timed out after {timeout}s waiting for {what}{hint}")
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._change.wait(), min(remaining, _POLL_INTERVAL))
+
+    def touch(self) -> None:
+        """Count a change made outside the fake (wakes :meth:`wait_changed` and :meth:`wait_until`)."""
+        self._changed()
+
+    async def wait_changed(self, since: int, timeout: float) -> int:
+        """Wait until :attr:`version` differs from ``since`` or ``timeout`` seconds pass; return :attr:`version`."""
+        if self.version == since:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._change.wait(), timeout)
+        return self.version
 
     @property
     def connected(self) -> bool:
@@ -396,6 +430,11 @@ class FakeDiscord:
             "description": blob.description,
             "flags": 0,
         }
+
+    def file(self, file_id: int) -> tuple[str, bytes, str] | None:
+        """``(filename, data, content_type)`` of a file the fake serves (an upload or :meth:`host_file`)."""
+        blob = self._blobs.get(file_id)
+        return None if blob is None else (blob.filename, blob.data, blob.content_type)
 
     def bot_reactions(self, message_id: int) -> list[str]:
         """Emojis the bot has reacted with on a message (``name:id`` for custom emojis)."""
@@ -495,7 +534,7 @@ class FakeDiscord:
         payload: dict[str, Any] = {
             "id": str(m.id),
             "channel_id": str(m.channel_id),
-            "guild_id": str(self.guild_id),
+            "guild_id": str(self._joined_channels.get(m.channel_id, self.guild_id)),
             "author": self.bot_user,
             "content": m.content,
             "timestamp": m.timestamp,
@@ -546,8 +585,10 @@ class FakeDiscord:
 
     # ------------------------------------------------------------------ message state
 
-    def _new_message(self, *, interaction: Interaction | None = None, type: int = 0) -> _StoredMessage:
-        stored = _StoredMessage(self._snowflake(), self.channel_id, type, iso_now(), interaction)
+    def _new_message(
+        self, *, interaction: Interaction | None = None, type: int = 0, channel_id: int | None = None
+    ) -> _StoredMessage:
+        stored = _StoredMessage(self._snowflake(), channel_id or self.channel_id, type, iso_now(), interaction)
         self._stored[stored.id] = stored
         return stored
 
@@ -730,6 +771,43 @@ class FakeDiscord:
             "nonce": data.get("nonce"),
         }
         await self._dispatch("GUILD_MEMBERS_CHUNK", chunk)
+
+    async def join_guild(
+        self, name: str = "New Guild", channels: Sequence[tuple[str, bool]] = (("general", True),),
+        *, system_channel: bool = True,
+    ) -> JoinedGuild:
+        """Add the bot to another guild, as when someone invites it: a GUILD_CREATE without ``unavailable`` (so
+        discord.py dispatches ``on_guild_join``) with the same members and text ``channels`` given as (name, whether
+        the bot may send there), the first one the system channel unless ``system_channel`` is False. What the bot
+        posts there is recorded in :attr:`messages`; posting where it may not send is refused as Discord does."""
+        self._require_session()
+        send_messages = 1 << 11
+        guild_id = self._snowflake()
+        ids = tuple(self._snowflake() for _ in channels)
+        payloads = []
+        for position, ((channel_name, writable), channel_id) in enumerate(zip(channels, ids, strict=True)):
+            channel = {**text_channel_payload(channel_id, guild_id, channel_name), "position": position}
+            if not writable:
+                channel["permission_overwrites"] = [
+                    {"id": str(guild_id), "type": 0, "allow": "0", "deny": str(send_messages)}
+                ]
+                self._read_only.add(channel_id)
+            self._joined_channels[channel_id] = guild_id
+            payloads.append(channel)
+        joined = JoinedGuild(guild_id, name, ids, ids[0] if system_channel and ids else None)
+        guild = self._guild_payload(gateway=True)
+        del guild["unavailable"]
+        guild.update(
+            id=str(guild_id),
+            name=name,
+            roles=[role_payload(guild_id, "@everyone")],
+            channels=payloads,
+            system_channel_id=None if joined.system_channel_id is None else str(joined.system_channel_id),
+        )
+        self.joined_guilds.append(joined)
+        await self._dispatch("GUILD_CREATE", guild)
+        self._changed()
+        return joined
 
     async def request_reconnect(self) -> None:
         """Send op 7 RECONNECT: discord.py reconnects to ``resume_gateway_url`` and RESUMEs."""
@@ -1447,12 +1525,16 @@ class FakeDiscord:
         return json_response(visible[:limit])
 
     async def _create_message(self, call: _Call) -> web.Response:
-        if call.match_info["channel_id"] != str(self.channel_id):
+        raw_id = call.match_info["channel_id"]
+        channel_id = int(raw_id) if raw_id.isdigit() else 0
+        if channel_id != self.channel_id and channel_id not in self._joined_channels:
             return self._reject(Rejection(404, 10003, "Unknown Channel", "unknown channel"), call)
+        if channel_id in self._read_only:
+            return self._reject(Rejection(403, 50013, "Missing Permissions", "no Send Messages there"), call)
         body = call.body or {}
         if (rejection := check_message(body, call.file_sizes, self.attachment_size_limit, creating=True)) is not None:
             return self._reject(rejection, call)
-        stored = self._new_message(type=19 if body.get("message_reference") else 0)
+        stored = self._new_message(type=19 if body.get("message_reference") else 0, channel_id=channel_id)
         self._apply(stored, body, call.files, edit=False)
         stored.flags &= ~FLAG_EPHEMERAL
         self._snapshot(stored, "channel")
