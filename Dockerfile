@@ -8,10 +8,8 @@
 #
 # Pinning: the base image is pinned to a Python patch release and Debian release (add @sha256:<digest> from
 # `docker buildx imagetools inspect python:3.11.17-slim-bookworm` for byte-identical rebuilds); torch is pinned
-# here; the other dependencies are resolved from pyproject.toml's ranges at build time, so two builds can differ.
-# For reproducible images, compile a lock file with hashes (`uv pip compile pyproject.toml --generate-hashes -o
-# requirements.lock`), install it with `pip install --require-hashes -r requirements.lock`, then `pip install
-# --no-deps .`.
+# here; every other dependency comes from requirements.lock (pinned with hashes, made by scripts/lock.sh; it also
+# holds the dev tools, so they are in the image), and the project itself is installed with --no-deps.
 FROM python:3.11.17-slim-bookworm
 
 ARG TORCH_INDEX=https://download.pytorch.org/whl/cpu
@@ -22,12 +20,14 @@ RUN apt-get update \
 
 WORKDIR /app
 RUN pip install --no-cache-dir torch==2.13.0 --index-url "$TORCH_INDEX"
+COPY requirements.lock ./
+RUN pip install --no-cache-dir --require-hashes -r requirements.lock
 COPY pyproject.toml README.md ./
 COPY bot bot
 COPY studio studio
 COPY model model
 COPY data/*.py data/tunes.json.gz data/verse.txt.gz data/blocklist.txt data/
-RUN pip install --no-cache-dir . && useradd --create-home musicgenius && mkdir /data && chown musicgenius /data
+RUN pip install --no-cache-dir --no-deps . && useradd --create-home musicgenius && mkdir /data && chown musicgenius /data
 
 USER musicgenius
 ENV MUSICGENIUS_DB=/data/musicgenius.sqlite3 \

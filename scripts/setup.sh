@@ -22,10 +22,13 @@ command -v "$PYTHON" >/dev/null || PYTHON=python3
 [ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
 
 stamp=.venv/.setup-stamp
-want=$(cat pyproject.toml | sha1sum | cut -d' ' -f1)
+want=$(cat pyproject.toml requirements.lock | sha1sum | cut -d' ' -f1)
 if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   .venv/bin/pip install -q --upgrade pip
   .venv/bin/pip install -q torch==2.13.0          # CPU wheel first, so nothing pulls a CUDA build
-  .venv/bin/pip install -q -e ".[dev]"
+  # Everything else (runtime + dev) pinned with hashes; after changing dependencies: scripts/lock.sh
+  .venv/bin/pip install -q --require-hashes -r requirements.lock
+  .venv/bin/pip install -q --no-deps -e .
+  .venv/bin/python scripts/check_lock.py          # fails when pyproject.toml wants what the lock lacks
   echo "$want" > "$stamp"
 fi

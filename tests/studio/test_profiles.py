@@ -17,7 +17,7 @@ from studio.charts import taste_chart
 from studio.requests import MelodyRequest
 from studio.taste.explain import explain_taste, suggest_settings
 from studio.taste.features import DIM, FEATURE_NAMES, FeedbackEvent, event_from_row, features, notes_from_text
-from studio.taste.model import MIN_EVENTS, TasteModel
+from studio.taste.model import TasteModel
 
 PNG = b"\x89PNG\r\n\x1a\n"
 
