@@ -26,7 +26,7 @@ COPY pyproject.toml README.md ./
 COPY bot bot
 COPY studio studio
 COPY model model
-COPY data/*.py data/tunes.json.gz data/verse.txt.gz data/blocklist.txt data/
+COPY data/*.py data/tunes.json.gz data/corpus_notes.npz data/verse.txt.gz data/blocklist.txt data/
 RUN pip install --no-cache-dir --no-deps . && useradd --create-home musicgenius && mkdir /data && chown musicgenius /data
 
 USER musicgenius

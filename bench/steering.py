@@ -23,8 +23,8 @@ Listeners take turns (round 1 for everyone, then round 2, ...), CONCURRENT of th
 
 Three arms, one after the other (off first), each on a fresh bot, fake Discord and SQLite file, with the same
 listeners typing the same seeds: steering off (``bot.taste.steering = False``: the candidates of a reply share
-their settings, no exploration, as before), steering with one take per candidate (``bot.taste.takes = 1``:
-exploration and learned defaults, no reranking of extra takes) and steering on (the bot's default). The
+their settings, no exploration, as before), steering on (the bot's default: exploration and learned defaults)
+and steering with the best of two takes per candidate (``bot.taste.takes = 2``: the learned taste reranks). The
 per-minute fair share is lifted (these listeners click faster than people); everything else is the bot as
 shipped. A warm-up reply by a listener outside the bench comes first in each arm. ``--turns`` writes every turn
 (candidates, utilities, pick, 👍, timings) as JSON lines.
@@ -368,8 +368,8 @@ async def steering_bench(users: int, rounds: int, seed: int = 1, reference: int 
         calibrate(listeners, ref)
         median = await asyncio.get_running_loop().run_in_executor(None, corpus_median_density)
         arms = [await run_arm("steering off", False, composer, listeners, rounds, seed),
-                await run_arm("steering, 1 take", True, composer, listeners, rounds, seed, takes=1),
-                await run_arm("steering on", True, composer, listeners, rounds, seed)]
+                await run_arm("steering on", True, composer, listeners, rounds, seed),
+                await run_arm("steering, best of 2", True, composer, listeners, rounds, seed, takes=2)]
     finally:
         if owned:
             composer.close()

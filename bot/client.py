@@ -124,6 +124,10 @@ class MusicGenius(commands.Bot):
         await self.load_extension("bot.cogs.harmony")
         await self.load_extension("bot.cogs.lyrics")
         await self.load_extension("bot.cogs.arrange")
+        await self.load_extension("bot.cogs.rewrite")
+        await self.load_extension("bot.cogs.analyze")
+        await self.load_extension("bot.cogs.similar")
+        await self.load_extension("bot.cogs.quiz")
         await self.load_extension("bot.cogs.help")
         await self.load_extension("bot.cogs.welcome")
         self.add_dynamic_items(CandidateButton)  # buttons keep working after a restart

@@ -1,9 +1,9 @@
 """Posting a melody reply and handling its buttons: the one path every melody the bot writes goes through.
 
-`/melody`, the buttons under a reply (Pick n, More like n, Regenerate), `/inspire`'s Try and Continue and
-`/history`'s Again all end in ``post_melodies``. The buttons are dynamic items: their custom_id says what to do
-(``mg:melody:pick:2``) and the message they sit on says which generations they act on, so they keep working
-after a restart.
+`/melody`, `/rewrite`, `/extend`, the buttons under a reply (Pick n, More like n, More bars n, Regenerate, Rewrite),
+`/inspire`'s Try and Continue and `/history`'s Again all end in ``post_melodies``. The buttons are dynamic
+items: their custom_id says what to do (``mg:melody:pick:2``) and the message they sit on says which generations
+they act on, so they keep working after a restart.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from studio.errors import MusicError, cmd
 from studio.melody import MelodyResult
 from studio.render import Attachment, candidate_first_files, candidate_late_files, melody_files
 from studio.requests import MelodyRequest
+from studio.rewrite import more_bars, summary
 from studio.store.base import Generation
 
 if TYPE_CHECKING:
@@ -33,7 +34,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 _late_jobs: set[asyncio.Task[None]] = set()  # files being added to delivered replies (kept referenced)
 FEEDBACK_EMOJI = ("👍", "👎")
-ACTIONS = {"pick": "Pick", "more": "More like", "regen": "Regenerate"}
+ACTIONS = {"pick": "Pick", "more": "More like", "extend": "More bars", "regen": "Regenerate",
+           "rewrite": "Rewrite bars…"}
 GONE = f"I can't find that melody any more. Start a new one with {cmd('melody', notes='C E G')}."
 
 
@@ -132,6 +134,7 @@ async def _add_late_files(interaction: discord.Interaction, message: discord.Web
 async def post_pick(interaction: discord.Interaction, result: MelodyResult, index: int) -> None:
     """One candidate's full set of files: every score page, MIDI, MusicXML, audio."""
     bot: MusicGenius = interaction.client  # type: ignore[assignment]
+    result = await bot.composer.checked(result)  # a stored candidate: its originality line again
     words = None if result.lyrics is None else list(result.lyrics)
     files = await bot.renders.run(melody_files, result.melody, f"melody-{result.request.seed}",
                                   f"Candidate {index + 1}", lyrics=words)
@@ -167,6 +170,10 @@ async def on_candidate_button(interaction: discord.Interaction, action: str, ind
             chosen = bot.composer.restore(shown[index].params, shown[index].notes)
             if action == "pick":
                 await post_pick(interaction, chosen, index)
+            elif action == "extend":  # that candidate, EXTEND_BARS longer, ending again (see studio.rewrite)
+                request = more_bars(chosen)
+                note = f"➕ {summary(request).capitalize()} after candidate {index + 1}: the new bars are in [ ]."
+                await generate(interaction, request, note, rank=False)
             else:
                 await generate(interaction, bot.composer.variation_request(chosen), rank=False)
     except Exception as exc:  # noqa: BLE001 - every press gets an answer
@@ -174,16 +181,17 @@ async def on_candidate_button(interaction: discord.Interaction, action: str, ind
 
 
 class CandidateButton(
-    discord.ui.DynamicItem[discord.ui.Button], template=r"mg:melody:(?P<action>pick|more|regen):(?P<index>\d)"
+    discord.ui.DynamicItem[discord.ui.Button],
+    template=r"mg:melody:(?P<action>pick|more|extend|regen|rewrite):(?P<index>\d)",
 ):
-    """One persistent button under a melody reply."""
+    """One persistent button under a melody reply (``rewrite``'s index is how many candidates the reply shows)."""
 
     def __init__(self, action: str, index: int = 0) -> None:
-        label = ACTIONS[action] if action == "regen" else f"{ACTIONS[action]} {index + 1}"
+        label = ACTIONS[action] if action in ("regen", "rewrite") else f"{ACTIONS[action]} {index + 1}"
         style = {"pick": discord.ButtonStyle.success, "more": discord.ButtonStyle.primary}.get(
             action, discord.ButtonStyle.secondary)
-        emoji = {"pick": "🎯", "more": "🔁", "regen": "🎲"}[action]
-        row = {"pick": 0, "more": 1, "regen": 2}[action]
+        emoji = {"pick": "🎯", "more": "🔁", "extend": "➕", "regen": "🎲", "rewrite": "✏️"}[action]
+        row = {"pick": 0, "more": 1, "extend": 2, "regen": 3, "rewrite": 3}[action]
         super().__init__(discord.ui.Button(label=label, style=style, emoji=emoji, row=row,
                                            custom_id=f"mg:melody:{action}:{index}"))
         self.action = action
@@ -195,14 +203,20 @@ class CandidateButton(
         return cls(match["action"], int(match["index"]))
 
     async def callback(self, interaction: discord.Interaction) -> None:
+        if self.action == "rewrite":  # a form first: which bars (see bot.rewrite_form)
+            from bot.rewrite_form import open_form  # imported here: it posts its answer through this module
+
+            await open_form(interaction, self.index)
+            return
         await on_candidate_button(interaction, self.action, self.index)
 
 
 def candidate_view(count: int) -> discord.ui.View:
-    """Pick 1..n, More like 1..n, Regenerate."""
+    """Pick 1..n, More like 1..n, More bars 1..n, then Regenerate and Rewrite bars… (Discord allows 5 rows of 5)."""
     view = discord.ui.View(timeout=None)
-    for action in ("pick", "more"):
+    for action in ("pick", "more", "extend"):
         for i in range(count):
             view.add_item(CandidateButton(action, i))
     view.add_item(CandidateButton("regen"))
+    view.add_item(CandidateButton("rewrite", count))
     return view

@@ -57,8 +57,9 @@ def to_files(files: list[Attachment]) -> list[discord.File]:
 
 def candidates_content(results: list[MelodyResult], note: str = "") -> tuple[str, Attachment | None]:
     """Each candidate's notes (seed first, as typed); when too long, shortened, with the full text as a file."""
-    head = "🎼 **Your melody** — seed ➜ continuation" if len(results) == 1 else (
-        f"🎼 **{len(results)} candidates** — seed ➜ continuation. Pick one, or ask for more like it.")
+    layout = results[0].layout  # "seed ➜ continuation", or how a rewrite marks its new bars
+    head = f"🎼 **Your melody** — {layout}" if len(results) == 1 else (
+        f"🎼 **{len(results)} candidates** — {layout}. Pick one, or ask for more like it.")
     if note:
         head = f"{head}\n{note}"
     if results[0].lyrics is not None:
@@ -84,18 +85,23 @@ def sung_text(lyrics: tuple[str | None, ...] | list[str | None]) -> str:
 def melody_embed(result: MelodyResult, index: int = 0, total: int = 1) -> discord.Embed:
     """Key, meter, tempo, bars, the parameters and RNG seed that reproduce this candidate."""
     r, m = result.request, result.melody
-    title = "Melody continuation" if total == 1 else f"Candidate {index + 1}"
+    title = result.heading if total == 1 else f"Candidate {index + 1}"
     if result.tries:
         title = f"{title} · {result.tries}"
     embed = discord.Embed(title=title, colour=discord.Colour.blurple())
     embed.add_field(name="Key", value=f"{m.key}{' (from your seed)' if result.key_inferred else ''}")
     embed.add_field(name="Meter", value=str(m.meter))
     embed.add_field(name="Tempo", value=f"{m.tempo} bpm")
-    embed.add_field(name="Bars", value=str(m.bars))
-    embed.add_field(name="Style", value=r.style if r.density == "natural" else f"{r.style}, {r.density} rhythm")
+    embed.add_field(name="Bars", value=f"{m.bars} and a pickup" if m.pickup else str(m.bars))
+    style = ", ".join([r.style, *([f"{r.density} rhythm"] if r.density != "natural" else []),
+                       *(["open ending"] if r.ending == "open" else [])])
+    embed.add_field(name="Style", value=style)
     embed.add_field(name="Sampling", value=f"temperature {r.temperature}, top_p {r.top_p}")
     embed.add_field(name="RNG seed", value=str(r.seed))
     embed.add_field(name="Reproduce", value=render(result.reproduce, discord_syntax)[:1024], inline=False)
+    if result.originality:
+        embed.add_field(name="Originality", value=discord.utils.escape_markdown(result.originality)[:1024],
+                        inline=False)
     if index == total - 1:
         embed.set_footer(text="React 👍 or 👎, or press a button, so I learn what you like.")
     return embed

@@ -42,6 +42,7 @@ class MelodySource:
     midi: discord.Attachment | None = None
     last_of: int | None = None  # the user whose last /melody to use
     message_id: int | None = None  # the bot reply whose melody to use
+    candidate: int | None = None  # which of its candidates, from 1 (None: the first)
     max_notes: int = MAX_NOTES
     example: str = EXAMPLE  # a ``studio.errors.opt`` or ``cmd`` mark
 
@@ -64,9 +65,10 @@ class MelodySource:
         return source
 
     @classmethod
-    def from_message(cls, bot: MusicGenius, message: discord.Message) -> MelodySource:
-        """The melody of one of the bot's /melody replies (its first candidate), for the message context menu."""
-        return cls(bot, message_id=message.id)
+    def from_message(cls, bot: MusicGenius, message: discord.Message, candidate: int | None = None) -> MelodySource:
+        """The melody of one of the bot's /melody replies (its first candidate, or candidate ``candidate`` counting
+        from 1), for the message context menus and the buttons under a reply."""
+        return cls(bot, message_id=message.id, candidate=candidate)
 
     async def _stored(self) -> tuple[Melody | None, str]:
         """The stored melody this source names, if any, and where it came from."""
@@ -75,9 +77,14 @@ class MelodySource:
             if not shown:
                 raise MusicError("That message has no melody of mine. Use this on one of my /melody replies, or run "
                                  f"{cmd('melody', notes='C E G')} first.")
-            chosen = min(shown, key=lambda g: g.candidate)
+            ordered = sorted(shown, key=lambda g: g.candidate)
+            if self.candidate is not None and not 1 <= self.candidate <= len(ordered):
+                raise MusicError(f"That reply has {len(ordered)} candidate{'s' if len(ordered) > 1 else ''}; "
+                                 f"choose one from 1 to {len(ordered)}.")
+            chosen = ordered[(self.candidate or 1) - 1]
             picked = Composer.restore(chosen.params, chosen.notes).melody
-            return picked, "🎼 I used the melody of the message you picked."
+            which = f"candidate {self.candidate}" if self.candidate and len(ordered) > 1 else "the melody"
+            return picked, f"🎼 I used {which} of the message you picked."
         if self.last_of is not None:
             return await last_melody(self.bot, self.last_of, self.example), "🎼 I used your last melody from /melody."
         return None, ""
@@ -86,8 +93,9 @@ class MelodySource:
         """The melody (key guessed from the notes when not given) and a sentence saying where it came from."""
         stored, origin = await self._stored()
         if stored is not None:
+            same_bars = self.meter in (None, stored.meter)  # its pickup, unless another meter was asked for
             melody = Melody(stored.notes, self.key or stored.key, self.meter or stored.meter,
-                            self.tempo or stored.tempo)
+                            self.tempo or stored.tempo, pickup=stored.pickup if same_bars else 0)
             return melody, render(origin, discord_syntax)
         loop = asyncio.get_running_loop()
         if self.midi is not None:

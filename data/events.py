@@ -231,21 +231,41 @@ class Meter:
 
 @dataclass(frozen=True)
 class Melody:
-    """A monophonic line with its key, meter and tempo; ``seed_len`` notes at the start were given."""
+    """A monophonic line with its key, meter and tempo; ``seed_len`` notes at the start were given.
+
+    ``pickup`` is the length of a short first bar (an anacrusis: ``G | C E G C`` has a quarter), 0 when the first note
+    is on a downbeat. Ticks still count from the first note; bar lines fall at ``pickup``, ``pickup + bar_ticks``, …
+    """
 
     notes: tuple[Note, ...]
     key: Key = field(default_factory=lambda: Key(0))
     meter: Meter = field(default_factory=Meter)
     tempo: int = 120
     seed_len: int = 0
+    pickup: int = 0
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.pickup < self.meter.bar_ticks:
+            raise ValueError(f"a pickup of {self.pickup} ticks does not fit a bar of {self.meter}")
 
     @property
     def ticks(self) -> int:
         return sum(n.ticks for n in self.notes)
 
     @property
+    def start(self) -> int:
+        """Where in its bar the first note starts: ``bar_ticks - pickup`` after a pickup, else 0."""
+        return (self.meter.bar_ticks - self.pickup) % self.meter.bar_ticks
+
+    @property
     def bars(self) -> int:
-        return -(-self.ticks // self.meter.bar_ticks)
+        """Bars after the pickup, as ``bars:`` counts them (a partial last bar counts)."""
+        return max(-(-(self.ticks - self.pickup) // self.meter.bar_ticks), 0)
+
+    @property
+    def measures(self) -> int:
+        """Bars as a score numbers them: the pickup's short bar too."""
+        return -(-(self.start + self.ticks) // self.meter.bar_ticks)
 
     def onsets(self) -> list[int]:
         """Start tick of every note."""

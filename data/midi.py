@@ -32,18 +32,24 @@ def _add_signatures(pm: pretty_midi.PrettyMIDI, meter: Meter, key: Key) -> None:
 
 
 def melody_to_midi(
-    melody: Melody, program: int = PROGRAM_PIANO, name: str = "Melody", lyrics: list[str | None] | None = None
+    melody: Melody, program: int = PROGRAM_PIANO, name: str = "Melody", lyrics: list[str | None] | None = None,
+    full_first_bar: bool = True,
 ) -> bytes:
     """A one-track MIDI file with tempo (in quarters: 6/8 at 100 is quarter = 150), time signature and key
     signature meta events.
 
     ``lyrics`` (one text or None per note) become lyric meta events at the notes' onsets, UTF-8 encoded
     (karaoke style: DAWs and MuseScore show them; read them back with ``midi_lyrics``).
+
+    MIDI has no pickups: a melody with one starts ``melody.start`` ticks into a full first bar (a rest before it),
+    so every DAW's bar lines, click and quantise grid fall on the tune's downbeats — even one that ignores time
+    signature changes, which a short first bar would need — and ``seed_from_midi`` reads the pickup back.
+    ``full_first_bar=False`` starts the first note at 0 instead (an audio preview with no silence first).
     """
     pm = pretty_midi.PrettyMIDI(initial_tempo=melody.meter.quarter_bpm(melody.tempo))
     seconds_per_tick = _seconds_per_tick(melody.tempo, melody.meter)
     instrument = pretty_midi.Instrument(program=program, name=name)
-    now = 0
+    now = melody.start if full_first_bar else 0
     texts = list(lyrics or [])
     for i, note in enumerate(melody.notes):
         if note.pitch is not None:
@@ -106,6 +112,29 @@ class MidiSeed:
     track_name: str
     tracks: tuple[str, ...]  # the usable (pitched) tracks, described; ``track=i`` picks ``tracks[i]``
     dropped: int = 0  # pitched notes of the line after the first ``max_notes`` notes, left out
+    start: int = 0  # where the first note starts in the file (our ticks, leading silence included)
+
+    def opening(self, meter: Meter, max_notes: int = 64) -> tuple[tuple[Note, ...], int]:
+        """The notes and their pickup in ``meter`` (bars counted from the file's start).
+
+        A first note after a downbeat starts a pickup that lasts to the next bar line. Where no note ends on that bar
+        line (one is held over it, or the notes stop before it) the bar line can't be typed, so the bar is filled
+        with rests before the first note instead (the last notes make room for them past ``max_notes``): the
+        downbeats stay where the file has them either way.
+        """
+        bar = meter.bar_ticks
+        pickup = -self.start % bar
+        ends, now = set(), 0
+        for note in self.notes:
+            now += note.ticks
+            ends.add(now)
+        if not pickup or pickup in ends:
+            return self.notes, pickup
+        rests = _rests(bar - pickup)
+        notes = [*rests, *self.notes][: max(max_notes, len(rests) + 1)]
+        while notes[-1].is_rest:
+            notes.pop()
+        return tuple(notes), 0
 
     def tempo_in(self, meter: Meter) -> int | None:
         """The file's speed in felt beats per minute of ``meter`` (a meter given instead of the file's)."""
@@ -416,16 +445,17 @@ def seed_from_midi(data: bytes, track: int | None = None, max_notes: int = 64) -
     if scan.meter is not None and 1 <= scan.meter[1] <= 12 and scan.meter[2] in (1, 2, 3):
         meter = Meter(scan.meter[1], 2 ** scan.meter[2])
     tempo = _tempo(scan.tempo[1] if scan.tempo else None, meter or Meter())
-    return MidiSeed(tuple(kept), meter, tempo, track_name, tracks, dropped)
+    return MidiSeed(tuple(kept), meter, tempo, track_name, tracks, dropped, line[0][0])
 
 
 def melody_with_chords_to_midi(melody: Melody, chords: list[tuple[int, int, tuple[int, ...]]],
                                program: int = PROGRAM_PIANO, chord_program: int = 48) -> bytes:
-    """``melody_to_midi`` plus a second track of block chords: (start tick, ticks, MIDI pitches) each."""
+    """``melody_to_midi`` plus a second track of block chords: (start tick, ticks, MIDI pitches) each, counted
+    from the first note as the melody's are."""
     pm = pretty_midi.PrettyMIDI(io.BytesIO(melody_to_midi(melody, program)))
     seconds_per_tick = _seconds_per_tick(melody.tempo, melody.meter)
     instrument = pretty_midi.Instrument(program=chord_program, name="Chords")
-    for start, ticks, pitches in chords:
+    for start, ticks, pitches in ((melody.start + start, ticks, pitches) for start, ticks, pitches in chords):
         for pitch in pitches:
             instrument.notes.append(pretty_midi.Note(velocity=64, pitch=pitch, start=start * seconds_per_tick,
                                                      end=(start + ticks) * seconds_per_tick))

@@ -1,8 +1,9 @@
 """Melody -> MusicXML 4.0 (partwise), written directly with the standard library: no music21, ~1 ms a melody.
 
-Bars with notes tied over bar lines, each length written as one note shape where it has one (dots, triplets) and
-as tied plain values where not, pitches spelled for the key with the accidentals a reader needs, beams by beat,
-triplet brackets, lyrics, the seed notes coloured, and line breaks every four bars (fewer when busy).
+Bars with notes tied over bar lines (a pickup's short first bar as an implicit bar 0), each length written as one
+note shape where it has one (dots, triplets) and as tied plain values where not, pitches spelled for the key with the
+accidentals a reader needs, beams by beat, triplet brackets, lyrics, the seed notes coloured, and line breaks every
+four bars (fewer when busy).
 """
 
 from __future__ import annotations
@@ -113,12 +114,13 @@ def padding_rests(ticks: int, m: Meter) -> list[int]:
 
 
 def line_starts(melody: Melody) -> set[int]:
-    """Bar numbers that begin a line: four-bar phrases (eight of 2/4), halved while a line is too busy."""
+    """Bars (counted from 1, a pickup's short bar first) that begin a line: four-bar phrases (eight of 2/4) after any
+    pickup, halved while a line is too busy."""
     bar_ticks = melody.meter.bar_ticks
-    counts = [0] * melody.bars
+    counts = [0] * melody.measures
     for onset in melody.onsets():
-        counts[onset // bar_ticks] += 1
-    starts, bar = set(), 0
+        counts[(melody.start + onset) // bar_ticks] += 1
+    starts, bar = set(), 1 if melody.pickup else 0  # the pickup rides on the first line
     while bar < len(counts):
         per_line = 8 if bar_ticks <= 2 * TPQ else 4
         while per_line > 1 and sum(counts[bar:bar + per_line]) > MAX_NOTES_PER_LINE:
@@ -161,12 +163,13 @@ class Written:
 
 
 def _bars(melody: Melody, speller: Speller) -> list[list[Written]]:
-    """The melody and its padding rests cut into bars: notes split at bar lines and into note shapes, tied."""
+    """The melody and its padding rests cut into bars: notes split at bar lines and into note shapes, tied. A pickup's
+    bar holds its notes only, each ``start`` still counted from where a full bar would begin (for the beams)."""
     bar_ticks = melody.meter.bar_ticks
     events = [(n.pitch, n.ticks) for n in melody.notes]
-    events += [(None, ticks) for ticks in padding_rests(melody.ticks, melody.meter)]
-    bars: list[list[Written]] = [[] for _ in range(max(melody.bars, 1))]
-    now = 0
+    events += [(None, ticks) for ticks in padding_rests(melody.start + melody.ticks, melody.meter)]
+    bars: list[list[Written]] = [[] for _ in range(max(melody.measures, 1))]
+    now = melody.start
     for index, (midi, ticks) in enumerate(events):
         spelled = None if midi is None else speller.spell(midi)
         pieces: list[Written] = []
@@ -358,7 +361,8 @@ def _attributes(measure: ET.Element, melody: Melody, fifths: int, clef: tuple[st
 def melody_to_musicxml(melody: Melody, title: str = "", lyrics: list[str | None] | None = None) -> bytes:
     """A melody as a one-staff MusicXML score (UTF-8 bytes) that MuseScore and verovio open.
 
-    Key and time signature, a metronome mark on the felt beat, bars with tied notes across bar lines,
+    Key and time signature, a metronome mark on the felt beat, bars with tied notes across bar lines (a pickup
+    as ``<measure number="0" implicit="yes">`` holding just its notes, then bars 1, 2, …),
     beams and tuplets, pitches spelled for the key, the seed notes coloured like the piano roll's
     seed, and optional ``lyrics``: one syllable (or None) per note; a trailing '-' joins to the next.
     """
@@ -390,11 +394,12 @@ def melody_to_musicxml(melody: Melody, title: str = "", lyrics: list[str | None]
     part = _add(root, "part", id="P1")
     starts = line_starts(melody)
     clef = _clef([speller.spell(n.pitch) for n in melody.notes if n.pitch is not None])
-    for number, bar in enumerate(bars, 1):
-        measure = _add(part, "measure", number=str(number))
-        if number in starts or number == 1:  # bar 1 too: verovio's smart breaks warn if a score gives none
+    for position, bar in enumerate(bars, 1):
+        implicit = {"implicit": "yes"} if melody.pickup and position == 1 else {}  # not counted: bar 0
+        measure = _add(part, "measure", number=str(position - 1 if melody.pickup else position), **implicit)
+        if position in starts or position == 1:  # the first bar too: verovio's smart breaks warn if a score gives none
             _add(measure, "print", **{"new-system": "yes"})
-        if number == 1:
+        if position == 1:
             _attributes(measure, melody, fifths, clef)
         for w in bar or [Written(None, melody.meter.bar_ticks, 0, 0)]:
             first = not w.tie_stop and w.index < len(melody.notes)

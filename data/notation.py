@@ -2,15 +2,16 @@
 
 Forgiving on input: ``C E G`` (octave nearest the previous note, as in LilyPond's relative
 mode), ``C5``, ``Eb``, ``F#3``, ``Bb:h``, ``G.``, ``R``, ``do re mi``, ``60 64 67``, bar lines
-``|``. Durations: ``w h q e s`` (dots allowed, ``t`` for triplets) or LilyPond numbers
-``1 2 4 8 16``; a note without one keeps the previous duration (a quarter to start).
-Anything else raises ``MusicError`` naming the token and showing a valid example.
+``|`` (checked against a meter by ``check_bars``: a short first bar is a pickup; and ``[ ]``, which mark
+rewritten bars in /rewrite's replies). Durations: ``w h q e s`` (dots allowed,
+``t`` for triplets) or LilyPond numbers ``1 2 4 8 16``; a note without one keeps the previous duration (a quarter
+to start). Anything else raises ``MusicError`` naming the token and showing a valid example.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fractions import Fraction
 
 from data.errors import MusicError
@@ -19,6 +20,7 @@ from data.events import (
     PIANO_HIGH,
     PIANO_LOW,
     TPQ,
+    Meter,
     Note,
     duration_name,
     pitch_name,
@@ -26,7 +28,10 @@ from data.events import (
 
 EXAMPLE = "`C E G`, `C4:q D4:e E4:e G4:h`, `do re mi` or `60 64 67`"
 MAX_SEED_NOTES = 64
+MARKS = ("|", "||", "[", "]")  # read as nothing: bar lines, and the brackets around rewritten bars (studio.rewrite)
 FIRST_REFERENCE = 65  # F4: the first note without an octave lands nearest to it (C -> C4, A -> A4)
+BAR_LINES = ("|", "||")
+PICKUP_EXAMPLE = "G | C E G C | D"
 
 SOLFEGE = {"do": 0, "ut": 0, "re": 2, "mi": 4, "fa": 5, "sol": 7, "so": 7, "la": 9, "ti": 11, "si": 11}
 ACCIDENTALS = {"#": 1, "♯": 1, "s": 1, "is": 1, "b": -1, "♭": -1, "es": -1, "##": 2, "bb": -2, "x": 2, "": 0}
@@ -46,14 +51,29 @@ _DURATION = re.compile(r"(?P<base>[whqes]|16|1|2|4|8)(?P<dots>\.{0,2})(?P<triple
 
 @dataclass(frozen=True)
 class ParsedSeed:
-    """The notes a user typed, with the tokens exactly as typed (for echoing back)."""
+    """The notes a user typed, with the tokens exactly as typed (for echoing back, bar lines included).
+
+    ``pickup``: the ticks before the first typed bar line when that bar is short (an anacrusis, ``G | C E G C``);
+    0 when the seed starts on a downbeat, or was parsed without a meter (see ``parse_seed``).
+    """
 
     notes: tuple[Note, ...]
     typed: tuple[str, ...]
+    pickup: int = 0
 
     @property
     def text(self) -> str:
         return " ".join(self.typed)
+
+    @property
+    def ticks(self) -> int:
+        return sum(n.ticks for n in self.notes)
+
+    @property
+    def barred(self) -> bool:
+        """Whether a bar line was typed after a note (one before the first note changes nothing)."""
+        first = next((i for i, token in enumerate(self.typed) if token not in MARKS), len(self.typed))
+        return any(token in BAR_LINES for token in self.typed[first:])
 
 
 def _split(text: str) -> list[str]:
@@ -92,17 +112,19 @@ def _split_duration(token: str) -> tuple[str, str | None]:
     return token, None
 
 
-def parse_seed(text: str, max_notes: int = MAX_SEED_NOTES) -> ParsedSeed:
-    """Parse typed note text; raises MusicError (with a valid example) on anything unreadable."""
+def parse_seed(text: str, max_notes: int = MAX_SEED_NOTES, meter: Meter | None = None) -> ParsedSeed:
+    """Parse typed note text; raises MusicError (with a valid example) on anything unreadable.
+
+    With a ``meter``, typed bar lines are checked and give the seed's ``pickup`` (``check_bars``)."""
     tokens = _split(text or "")
-    if not tokens or all(tok == "|" for tok in tokens):
+    if not tokens or all(tok in MARKS for tok in tokens):
         raise MusicError(f"Your seed is empty. Type a few notes, e.g. {EXAMPLE}.")
     notes: list[Note] = []
     typed: list[str] = []
     previous = FIRST_REFERENCE
     ticks = TPQ
     for token in tokens:
-        if token in ("|", "||"):
+        if token in MARKS:
             typed.append(token)
             continue
         if len(notes) >= max_notes:
@@ -130,7 +152,75 @@ def parse_seed(text: str, max_notes: int = MAX_SEED_NOTES) -> ParsedSeed:
             previous = pitch
         notes.append(Note(pitch, note_ticks))
         typed.append(token)
-    return ParsedSeed(tuple(notes), tuple(typed))
+    seed = ParsedSeed(tuple(notes), tuple(typed))
+    return seed if meter is None else replace(seed, pickup=check_bars(seed, meter))
+
+
+def check_bars(seed: ParsedSeed, meter: Meter) -> int:
+    """The seed's pickup in ``meter`` (0: it starts on a downbeat) from its typed bar lines; a MusicError names a
+    bar that doesn't fit, with what to type instead.
+
+    A seed without bar lines starts on a downbeat, unchecked. Otherwise the first bar line places the downbeats: a
+    first bar shorter than a full bar is a pickup (``G | C E G C``); a full one, or one whose last note is held over
+    the bar line, starts on a downbeat. Every later bar line must close a full bar and every full bar must be closed
+    by one: only the first bar may be short (a pickup) and the last (the continuation fills it). A note held over
+    a bar line (a tie) has the bar line typed after it: ``C:h. D:h | E`` (``format_notes`` writes it so).
+    """
+    bar = meter.bar_ticks
+    spans: list[tuple[int, int, str]] = []  # (start, end, token as typed) of each note, in ticks from the first
+    closed: set[int] = set()  # notes followed by a bar line
+    notes, now = iter(seed.notes), 0
+    for token in seed.typed:
+        if token in MARKS:
+            if token in BAR_LINES and spans:
+                closed.add(len(spans) - 1)
+            continue
+        note = next(notes)
+        spans.append((now, now + note.ticks, token))
+        now += note.ticks
+    if not closed:
+        return 0
+    start, end, _ = spans[min(closed)]
+    pickup = end if end < bar else 0
+    if end >= bar and start >= bar:  # a note starts past the first bar line: bar 1 is over-full
+        over = next(i for i, (s, _, _) in enumerate(spans) if s >= bar)
+        raise _overfull(spans, closed, 0, 0, over, meter)
+    shift = (bar - pickup) % bar  # ticks from the first bar's downbeat to the first note
+    current, opened = 0, 0  # the bar (counted from 0) the next note must start in; the first note typed in it
+    for i, (s, e, _) in enumerate(spans):
+        if (shift + s) // bar > current:
+            raise _overfull(spans, closed, shift, current, i, meter, opened)
+        if i in closed:
+            if (shift + e) // bar == (shift + s) // bar:  # no bar line falls at or inside this note: a short bar
+                length = shift + e - current * bar
+                bar_tokens = " ".join(t for _, _, t in spans[opened:i + 1])
+                raise MusicError(
+                    f"Bar {current + 1} has {_amount(length, meter)} in {meter}: `{bar_tokens}` — only the first bar "
+                    f"may be short (a pickup) and the last (I fill it in). Fill it to {_amount(bar, meter)}, or take "
+                    f"out the bar line after `{spans[i][2]}`. A pickup looks like `{PICKUP_EXAMPLE}`.", "notes",
+                    PICKUP_EXAMPLE)
+            current, opened = (shift + e) // bar, i + 1
+    return pickup
+
+
+def _overfull(spans: list[tuple[int, int, str]], closed: set[int], shift: int, current: int, over: int,
+              meter: Meter, opened: int = 0) -> MusicError:
+    """The error for bar ``current`` (from 0), whose typed notes run from ``opened`` and in which note ``over``
+    starts past the bar line."""
+    last = min([i for i in closed if i >= over] or [len(spans) - 1])
+    length = shift + spans[last][1] - current * meter.bar_ticks
+    typed = [t for _, _, t in spans[opened:last + 1]]
+    fixed = " ".join([*typed[:over - opened], "|", *typed[over - opened:]])
+    return MusicError(
+        f"Bar {current + 1} has {_amount(length, meter)} in {meter}: `{' '.join(typed)}` — take a note out or add a "
+        f"bar line, e.g. `{fixed}`.", "notes", fixed)
+
+
+def _amount(ticks: int, meter: Meter) -> str:
+    """A length in the meter's units: '5 beats' in 4/4, '7 eighths' in 6/8, '3 half notes' in 2/2."""
+    units = Fraction(ticks, meter.unit_ticks)
+    name = {2: "half note", 4: "beat", 8: "eighth"}.get(meter.denominator, "beat")
+    return f"{float(units):g} {name}{'' if units == 1 else 's'}"
 
 
 def _parse_pitch(head: str, token: str, previous: int) -> int | None:
@@ -162,7 +252,8 @@ def format_note(note: Note, flats: bool = False) -> str:
 
 
 def format_notes(notes: list[Note] | tuple[Note, ...], bar_ticks: int, start: int = 0, flats: bool = False) -> str:
-    """Notes as text with bar lines, e.g. 'A4:e B4:e C5:q | D5:h'."""
+    """Notes as text with bar lines, e.g. 'A4:e B4:e C5:q | D5:h': one after each note that ends on or is held over
+    a bar line. ``start`` is where in its bar the first note starts (``bar_ticks - pickup`` shows a pickup)."""
     parts: list[str] = []
     now = start
     for note in notes:
@@ -172,6 +263,23 @@ def format_notes(notes: list[Note] | tuple[Note, ...], bar_ticks: int, start: in
         if now // bar_ticks > before:
             parts.append("|")
     return " ".join(parts)
+
+
+def continue_text(seed: ParsedSeed, notes: list[Note] | tuple[Note, ...], bar_ticks: int, flats: bool = False) -> str:
+    """``notes`` that follow ``seed`` as text, so that the seed as typed and this text parse with the seed's bars.
+
+    Bar lines are written where they fall after the seed's pickup, and one first where the seed's last note reaches
+    a bar line with none typed after it — unless the seed has no bar lines and already reaches a bar line: it is
+    unchecked, so the notes after it stay unbarred too."""
+    end = (bar_ticks - seed.pickup) % bar_ticks + seed.ticks
+    text = format_notes(notes, bar_ticks, start=end, flats=flats)
+    after = seed.typed[max((i for i, t in enumerate(seed.typed) if t not in MARKS), default=-1) + 1:]
+    closed = any(token in BAR_LINES for token in after)  # a bar line typed after the last note
+    if not seed.barred and end >= bar_ticks:
+        return " ".join(token for token in text.split() if token not in BAR_LINES)
+    if seed.barred and not closed and end // bar_ticks > (end - seed.notes[-1].ticks) // bar_ticks:
+        return f"| {text}"
+    return text
 
 
 ARROW = " ➜ "  # between the seed as typed and the continuation, in shown and stored note text

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 from fractions import Fraction
+from functools import partial
 from pathlib import Path
 
 from music21 import clef, converter, corpus, defaults, key, layout, metadata, meter, note, pitch, stream, tempo
@@ -91,15 +93,16 @@ def melody_from_score(score: stream.Score, soprano_only: bool = False) -> tuple[
     return Melody(tuple(notes), to_key(k), m), pickup
 
 
-def estimate_key(notes: list[Note] | tuple[Note, ...]) -> Key:
-    """Krumhansl-Schmuckler key of a note list (rests ignored)."""
+def estimate_key(notes: list[Note] | tuple[Note, ...], method: str = "key") -> Key:
+    """Key of a note list (rests ignored) by music21's profile-correlation method (Krumhansl-Schmuckler's algorithm;
+    ``key``, music21's default, correlates with the Aarden-Essen profiles, ``krumhansl`` with Krumhansl-Kessler's)."""
     s = stream.Stream()
     for n in notes:
         if n.pitch is not None:
             s.append(note.Note(n.pitch, quarterLength=n.ticks / TPQ))
     if not len(s):
         raise MusicError("There are no pitched notes to take a key from. Add a few notes, e.g. `C E G`.")
-    return to_key(s.analyze("key"))
+    return to_key(s.analyze(method))
 
 
 # ---- engraving helpers for arrangement scores (melodies: data.musicxml, without music21) -----------
@@ -183,40 +186,9 @@ def _harmony_element(symbol: str, offset: int):
 
 def add_chord_symbols(musicxml: bytes, chords: list[tuple[int, str]]) -> bytes:
     """Insert chord symbols (start tick, symbol like 'Am' or 'G7') above the first part of a MusicXML score."""
-    from xml.etree import ElementTree as ET
+    from data.score_marks import insert_at_ticks
 
-    head, _, _ = musicxml.partition(b"<score-partwise")
-    root = ET.fromstring(musicxml)
-    part = root.find("part")
-    if part is None:
-        return musicxml
-    pending = sorted(chords)
-    divisions, measure_start = 1, Fraction(0)
-    for measure in part.findall("measure"):
-        found = measure.find("attributes/divisions")
-        if found is not None and found.text:
-            divisions = int(found.text)
-        slots: list[tuple[Fraction, Fraction, int]] = []  # (start, end) in quarters of each note, element index
-        now = Fraction(0)
-        for index, element in enumerate(list(measure)):
-            if element.tag == "note" and element.find("chord") is None:
-                length = Fraction(int(element.findtext("duration", "0")), divisions)
-                slots.append((now, now + length, index))
-                now += length
-            elif element.tag in ("backup", "forward"):
-                step = Fraction(int(element.findtext("duration", "0")), divisions)
-                now += step if element.tag == "forward" else -step
-        inserts = []
-        while pending and slots and Fraction(pending[0][0], TPQ) < measure_start + now:
-            tick, text = pending.pop(0)
-            at = Fraction(tick, TPQ) - measure_start
-            start, _, index = next((s for s in slots if s[0] <= at < s[1]), slots[-1])
-            inserts.append((index, _harmony_element(text, int((at - start) * divisions))))
-        for index, element in sorted(inserts, key=lambda x: -x[0]):
-            measure.insert(index, element)
-        measure_start += now
-    body = ET.tostring(root, encoding="unicode").encode()
-    return head + body
+    return insert_at_ticks(musicxml, [(tick, partial(_harmony_element, text)) for tick, text in chords])
 
 
 def melody_to_musicxml_with_chords(melody: Melody, chords: list[tuple[int, str]], title: str = "") -> bytes:
@@ -272,3 +244,83 @@ def score_to_musicxml(staves: list[Staff], k: Key, m: Meter, bpm: int, total_tic
             measures[tick // bar_ticks].insert(0, expressions.RehearsalMark(text))
     xml = _export(stream.Score(parts), title)
     return add_chord_symbols(xml, chords) if chords else xml
+
+
+# ---- tunes as played, with their notated structure (the /analyze benchmark) -------------------------------
+@dataclass(frozen=True)
+class NotatedTune:
+    """A corpus tune as a player reads it: repeats expanded (first and second endings taken), every bar whole (a bar
+    split between a section's end and the next upbeat joined again, an opening upbeat left out, other short bars
+    filled with rests); with the notation an analysis is checked against."""
+
+    melody: Melody  # its key: the parent major of the key signature
+    source_bars: tuple[int, ...]  # per bar of ``melody``: the notated measure number it plays
+    fifths: int  # the key signature: sharps > 0, flats < 0
+    written_mode: str  # the mode the file names ("major" where it gives only a signature)
+    repeats: bool  # whether the notation has repeat signs (so ``source_bars`` revisits measures)
+
+
+def _measure_events(measure: stream.Measure) -> list[tuple[int | None, int, str | None]]:
+    """(pitch or None, ticks, tie type) of each note and rest of a measure; chords give their top note."""
+    events = []
+    for element in measure.flatten().notesAndRests:
+        ticks = round(float(element.quarterLength) * TPQ)
+        if ticks <= 0:
+            continue  # grace notes
+        pitch = None if isinstance(element, note.Rest) else (
+            max(p.midi for p in element.pitches) if element.isChord else element.pitch.midi)
+        events.append((pitch, ticks, element.tie.type if element.tie is not None else None))
+    return events
+
+
+def notated_tune(score: stream.Score) -> NotatedTune | None:
+    """The first part of ``score`` as a ``NotatedTune``, or None when it changes meter, has a bar longer than its
+    meter, repeats that music21 cannot expand, or fewer than 8 notes."""
+    from music21 import repeat
+
+    part = score.parts[0] if score.parts else score
+    signatures = {ts.ratioString for ts in part.recurse().getElementsByClass(meter.TimeSignature)}
+    if len(signatures) != 1:
+        return None
+    num, den = (int(x) for x in signatures.pop().split("/"))
+    if den not in (2, 4, 8) or num > 12:
+        return None
+    m = Meter(num, den)
+    repeated = any(isinstance(b, repeat.RepeatMark) for b in part.recurse().getElementsByClass("Barline"))
+    try:
+        played = part.expandRepeats() if repeated else part
+    except (repeat.ExpanderException, IndexError):
+        return None
+    measures = list(played.getElementsByClass(stream.Measure))
+    bars: list[tuple[int, list[tuple[int | None, int, str | None]]]] = []  # notated number, its events
+    for i, measure in enumerate(measures):
+        events = _measure_events(measure)
+        length = sum(e[1] for e in events)
+        if length > m.bar_ticks:
+            return None
+        before = sum(e[1] for e in bars[-1][1]) if bars else m.bar_ticks
+        if before < m.bar_ticks and before + length == m.bar_ticks:
+            bars[-1][1].extend(events)  # a bar split by a section's end: its end and the next section's upbeat
+            continue
+        if before < m.bar_ticks:
+            bars[-1][1].append((None, m.bar_ticks - before, None))
+        following = round(float(measures[i + 1].duration.quarterLength) * TPQ) if i + 1 < len(measures) else 0
+        if length < m.bar_ticks and following >= m.bar_ticks:
+            continue  # an upbeat into the tune or into the next section
+        bars.append((measure.number, events))
+    if bars and sum(e[1] for e in bars[-1][1]) < m.bar_ticks:
+        bars[-1][1].append((None, m.bar_ticks - sum(e[1] for e in bars[-1][1]), None))
+    notes: list[Note] = []
+    for _, events in bars:
+        for midi, ticks, tie in events:
+            if notes and midi is not None and tie in ("stop", "continue") and notes[-1].pitch == midi:
+                notes[-1] = Note(midi, notes[-1].ticks + ticks)
+            else:
+                notes.append(Note(midi, ticks))
+    if sum(n.pitch is not None for n in notes) < 8:
+        return None
+    signature = next(iter(part.recurse().getElementsByClass(key.KeySignature)), None)
+    fifths = signature.sharps if signature is not None else 0
+    written = signature.mode if isinstance(signature, key.Key) and signature.mode in MUSIC21_MODES else "major"
+    return NotatedTune(Melody(tuple(notes), Key(fifths * 7 % 12), m), tuple(b[0] for b in bars), fifths, written,
+                       repeated)

@@ -160,7 +160,7 @@ class Interaction:
         self._fake = fake
         self.id = id
         self.token = token
-        #: 2 application command, 3 component, 4 autocomplete.
+        #: 2 application command, 3 component, 4 autocomplete, 5 form (modal) submitted.
         self.type = type
         #: Command name (``"group sub"`` for subcommands) or the component's custom_id.
         self.name = name

@@ -16,7 +16,7 @@ import mimetypes
 import re
 import secrets
 import time
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote, unquote
@@ -78,6 +78,7 @@ _FILE_FIELD = re.compile(r"^files\[(\d+)\]$")
 INTERACTION_COMMAND = 2
 INTERACTION_COMPONENT = 3
 INTERACTION_AUTOCOMPLETE = 4
+INTERACTION_MODAL_SUBMIT = 5
 _VALID_CALLBACKS = {
     INTERACTION_COMMAND: {CALLBACK_MESSAGE, CALLBACK_DEFERRED_MESSAGE, CALLBACK_MODAL},
     INTERACTION_COMPONENT: {
@@ -88,6 +89,12 @@ _VALID_CALLBACKS = {
         CALLBACK_MODAL,
     },
     INTERACTION_AUTOCOMPLETE: {CALLBACK_AUTOCOMPLETE},
+    INTERACTION_MODAL_SUBMIT: {
+        CALLBACK_MESSAGE,
+        CALLBACK_DEFERRED_MESSAGE,
+        CALLBACK_DEFERRED_UPDATE,
+        CALLBACK_UPDATE_MESSAGE,
+    },
 }
 
 # Application command option types.
@@ -214,6 +221,15 @@ def _check_user_input(command: str, option: dict[str, Any], value: Any) -> None:
         shortest, longest = option.get("min_length") or 0, option.get("max_length") or 6000
         if not shortest <= len(value) <= longest:
             raise ValueError(f"{where}: length not in [{shortest}, {longest}]")
+
+
+def _text_inputs(components: Sequence[dict[str, Any]]) -> Iterator[tuple[int, dict[str, Any]]]:
+    """A form's text inputs, each with what holds it: an action row (1) or a label (18)."""
+    for component in components:
+        if component.get("type") == 1:
+            yield from ((1, c) for c in component.get("components") or [] if c.get("type") == 4)
+        elif component.get("type") == 18 and (component.get("component") or {}).get("type") == 4:
+            yield 18, component["component"]
 
 
 class FakeDiscord:
@@ -1037,6 +1053,42 @@ class FakeDiscord:
     ) -> Interaction:
         """A user picks ``values`` in the select menu ``custom_id`` on a message."""
         return await self._component(message, custom_id, user, list(values))
+
+    async def submit_modal(
+        self,
+        shown: Interaction,
+        values: Mapping[str, str],
+        *,
+        user: int | Mapping[str, Any] | None = None,
+    ) -> Interaction:
+        """A user fills in the form (modal) the bot answered ``shown`` with (waiting for it) and submits it: a type 5
+        interaction.
+
+        ``values`` maps text inputs' custom_ids to what is typed; an input left out keeps its pre-filled value.
+        Like Discord's client, refuses a required input left empty, a value outside its length limits, or an id
+        the form does not have. ``user`` defaults to whoever opened the form.
+        """
+        initial = shown.initial or await shown.wait_initial()  # the form comes as the first answer
+        if initial.type != CALLBACK_MODAL:
+            raise ValueError(f"{shown.name}: the bot did not answer with a form (its answer: {initial})")
+        modal = initial.data
+        inputs = list(_text_inputs(modal.get("components") or []))
+        unknown = set(values) - {c["custom_id"] for _, c in inputs}
+        if unknown:
+            raise KeyError(f"the form has no inputs {sorted(unknown)}; it has {[c['custom_id'] for _, c in inputs]}")
+        submitted = []
+        for wrapper, c in inputs:
+            value = str(values.get(c["custom_id"], c.get("value") or ""))
+            low, high = c.get("min_length") or 0, c.get("max_length") or 4000
+            if (c.get("required", True) and not value) or (value and not low <= len(value) <= high):
+                raise ValueError(f"form input {c['custom_id']!r}: {value!r} is empty or not {low}-{high} characters")
+            answer = {"type": 4, "custom_id": c["custom_id"], "value": value}
+            held = {"type": 18, "component": answer} if wrapper == 18 else {"type": 1, "components": [answer]}
+            submitted.append(held)
+        data = {"custom_id": modal["custom_id"], "components": submitted}
+        message = self._stored.get(shown.message_id) if shown.message_id is not None else None
+        return await self._dispatch_interaction(INTERACTION_MODAL_SUBMIT, modal["custom_id"], data,
+                                                shown.user if user is None else user, message=message)
 
     async def _component(
         self,

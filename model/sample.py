@@ -1,4 +1,4 @@
-"""Sampling: temperature and nucleus (top-p) over masked logits, and the melody grammar.
+"""Sampling: temperature and nucleus (top-p) over masked logits, and the decoding grammars.
 
 Randomness comes from each request's own ``torch.Generator`` as one uniform number per
 sampled token, so a request's melody depends on its seed, not on what else is in the batch.
@@ -12,8 +12,12 @@ from functools import cache
 
 import torch
 
-from data.events import BAR, DURATIONS, REST, TPQ, Note
+from data.events import BAR, DURATIONS, REST, TPQ, Meter, Note
 from model.vocab import Vocab
+
+ENDINGS = ("closed", "open")  # the last note: the tonic, or the 3rd or 5th (a half-cadence feel)
+CADENCE_LEAN = 1.0  # MelodyGrammar's ``cadence`` and ``breath``, tuned with bench/endings.py (see
+BREATH_LEAN = 1.0  # model/checkpoints/REPORT.md, "Endings and phrase ends")
 
 
 def sample(logits: torch.Tensor, allowed: torch.Tensor, temperature: torch.Tensor, top_p: torch.Tensor,
@@ -47,13 +51,28 @@ def _reachable(max_ticks: int) -> frozenset[int]:
 
 @dataclass
 class MelodyGrammar:
-    """Per-request decoding state: pitch/duration alternation, full bars, a stable last note.
+    """Per-request decoding state: pitch/duration alternation, full bars, a cadence at the end.
 
-    ``now`` is the tick position after the prompt; generation stops at ``target`` ticks.
-    Durations never cross a bar line and always leave a remainder that can be filled; in the
-    final bar the last note must be a stable degree (``stable`` pitch classes, in model space).
-    ``density`` leans the rhythm: each duration's score moves by ``-density * log2(duration / quarter)``, so a
-    positive value favours shorter notes (a busier line) and a negative one longer notes; 0 leaves the model's own.
+    ``now`` is the tick position after the prompt; generation stops at ``target`` ticks. Durations never cross a
+    bar line and always leave a remainder that can be filled. Both count from the first bar's downbeat: a melody
+    with a ``pickup`` (a short first bar of that many ticks, an anacrusis) starts ``bar_ticks - pickup`` into it, so
+    its bar lines, phrase ends and ending fall after the pickup, and its phrases are counted in the full bars after it.
+
+    The last note is a cadence: it starts on a strong position of the last bar (``Meter.strong_ticks``; other beats
+    only where no strong position leaves a model duration, as in 9/8), lasts at least a beat and sounds to the end,
+    and its pitch class is ``tonic`` (the mode's final, any octave) — or, with ``ending="open"``, one of the other
+    ``stable`` degrees (the 3rd or 5th: a half-cadence feel). Where more than one start is legal the model chooses
+    (a tonic note on the downbeat may end the tune or go on); at the last legal start the final is forced, every
+    duration before it lands exactly there, and no rest comes right before it. ``tonic=None`` lets the last note
+    be any ``stable`` degree. A seed that reaches past those starts puts the final on a later beat; one that
+    leaves no such place keeps only the degree rule (the last note, wherever it falls).
+
+    Leans (scores the engine adds to the model's, see ``bias``): ``density`` moves each duration's score by
+    ``-density * log2(duration / quarter)`` (positive: a busier line, negative: longer notes). ``cadence`` and
+    ``breath`` shape the phrase ends, every 4 bars (every 2 in melodies under 8 bars): a note starting on the
+    last strong beat of such a bar leans toward the tonic or the 5th (the tonic alone every 8th bar) by
+    ``cadence``, and toward a longer duration by ``breath * log2(duration / beat)``. 0 turns a lean off; neither
+    forces anything.
     """
 
     vocab: Vocab
@@ -63,9 +82,16 @@ class MelodyGrammar:
     target: int
     stable: frozenset[int]
     density: float = 0.0
+    meter: Meter | None = None  # None: guessed from ``bar_ticks`` (a multiple of a quarter reads as x/4, else x/8)
+    tonic: int | None = None  # pitch class of the mode's final, in model space
+    ending: str = "closed"  # or "open"
+    cadence: float = CADENCE_LEAN
+    breath: float = BREATH_LEAN
+    pickup: int = 0  # ticks of a short first bar; the first note is at ``bar_ticks - pickup``, see above
     notes: list[Note] = field(default_factory=list)
     _pitch: int | None = None
     _expect_duration: bool = False
+    _after_rest: bool = False
     _forced: list[int] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -76,19 +102,67 @@ class MelodyGrammar:
         self._rest = v.stoi[REST]
         self._reach = _reachable(max(self.bar_ticks, max(DURATIONS)))
         self._masks: dict[tuple, torch.Tensor] = {}
-        self._lean: torch.Tensor | None = None
-        if self.density:
-            self._lean = torch.zeros(len(v))
-            for i, d in self._durations.items():
-                self._lean[i] = -self.density * math.log2(d / TPQ)
+        if self.meter is None:
+            quarters = self.bar_ticks % TPQ == 0
+            self.meter = Meter(self.bar_ticks // (TPQ if quarters else TPQ // 2), 4 if quarters else 8)
+            if self.meter.bar_ticks != self.bar_ticks:  # no meter has this bar: the old rule, no leans
+                self.meter, self.tonic = None, None
+        elif self.meter.bar_ticks != self.bar_ticks:
+            raise ValueError(f"a bar of {self.meter} is {self.meter.bar_ticks} ticks, not {self.bar_ticks}")
+        self._ends = self.stable if self.tonic is None else end_degrees(self.stable, self.tonic, self.ending)
+        self._finals = final_starts(self.meter, self.target, self.now) if self.meter else []
+        self._window = max(self.now, self._last_bar - self.bar_ticks)
+        self._plan = _plan(self._finals, self.bar_ticks, self._window) if self._finals else None
+        self._density = self._duration_lean(-self.density, TPQ) if self.density else None
+        self._cadences = self._cadence_points()
+        self._breath = self._duration_lean(self.breath, self.meter.beat_ticks) if self.breath and self.meter else None
+
+    # ---- what the grammar knows about the end -----------------------------------------------------------------
+    @property
+    def _last_bar(self) -> int:
+        return (self.target - 1) // self.bar_ticks * self.bar_ticks
+
+    def _cadence_points(self) -> dict[int, torch.Tensor | None]:
+        """Tick -> the pitch lean for a note starting there (the last strong beat of each phrase's last bar)."""
+        if not (self.cadence or self.breath) or self.tonic is None or self.meter is None:
+            return {}
+        first = 1 if self.pickup else 0  # a pickup's bar belongs to no phrase: phrases start after it
+        bars = self.target // self.bar_ticks - first
+        phrase = 4 if bars >= 8 else 2
+        strong = max(self.meter.strong_ticks)
+        fifth = max(self.stable, key=lambda pc: (pc - self.tonic) % 12)  # the 5th: the widest of 1, 3, 5
+        leans: dict[frozenset[int], torch.Tensor | None] = {}
+        points = {}
+        for bar in range(phrase, bars, phrase):
+            tick = (bar - 1 + first) * self.bar_ticks + strong
+            if tick < self.now:
+                continue
+            degrees = frozenset({self.tonic} if bar % 8 == 0 else {self.tonic, fifth})
+            if degrees not in leans and self.cadence:
+                leans[degrees] = torch.zeros(len(self.vocab))
+                for i, p in self._pitches.items():
+                    leans[degrees][i] = self.cadence * (p % 12 in degrees)
+            points[tick] = leans.get(degrees)
+        return points
+
+    def _duration_lean(self, weight: float, unit: int) -> torch.Tensor:
+        lean = torch.zeros(len(self.vocab))
+        for i, d in self._durations.items():
+            lean[i] = weight * math.log2(d / unit)
+        return lean
 
     @property
     def done(self) -> bool:
         return self.now >= self.target
 
     def bias(self) -> torch.Tensor | None:
-        """Scores to add to the model's next-token scores (the ``density`` lean on durations), or None."""
-        return self._lean if self._expect_duration else None
+        """Scores to add to the model's next-token scores (the ``density``, ``cadence`` and ``breath`` leans), or
+        None."""
+        if not self._expect_duration:
+            return self._cadences.get(self.now)
+        if self._breath is None or self._pitch is None or self.now not in self._cadences:
+            return self._density
+        return self._breath if self._density is None else self._density + self._breath
 
     def forced(self) -> int | None:
         """A token the grammar inserts without sampling (bar lines)."""
@@ -105,27 +179,55 @@ class MelodyGrammar:
 
     def allowed(self) -> torch.Tensor:
         """Which tokens may come next (a read-only mask, cached: a melody revisits few states)."""
-        stable = self._pitch is not None and self._pitch % 12 in self.stable
-        state = (self._expect_duration, self._in_bar(), self._is_last_bar(), stable)
+        if self._plan is not None and self.now >= self._window:
+            state = ("end", self._expect_duration, self.now, self._pitch is None,
+                     self._pitch is not None and self._pitch % 12 in self._ends, self._after_rest)
+            if state not in self._masks:
+                self._masks[state] = self._end_mask()
+            return self._masks[state]
+        ends = self._pitch is not None and self._pitch % 12 in self._ends
+        state = (self._expect_duration, self._in_bar(), self._is_last_bar(), ends)
         if state not in self._masks:
-            self._masks[state] = self._mask(stable)
+            self._masks[state] = self._mask(ends)
         return self._masks[state]
 
-    def _mask(self, stable: bool) -> torch.Tensor:
+    def _mask(self, ends: bool) -> torch.Tensor:
+        """Full bars; in the last bar the last note takes an end degree (``_end_mask`` places it where it can)."""
         mask = torch.zeros(len(self.vocab), dtype=torch.bool)
         remaining = self._in_bar()
         if self._expect_duration:
             for i, d in self._durations.items():
                 fits = d <= remaining and remaining - d in self._reach
-                if fits and (not self._is_last_bar() or stable or d < remaining):
+                if fits and (not self._is_last_bar() or ends or d < remaining):
                     mask[i] = True
             if not mask.any():  # an off-grid seed left an odd gap: the nearest duration fills it exactly
                 mask[min(self._durations, key=lambda i: abs(self._durations[i] - remaining))] = True
             return mask
         last_note = self._is_last_bar() and not self._can_continue(remaining)
         for i, p in self._pitches.items():
-            mask[i] = not last_note or p % 12 in self.stable
+            mask[i] = not last_note or p % 12 in self._ends
         mask[self._rest] = not last_note
+        return mask
+
+    def _end_mask(self) -> torch.Tensor:
+        """The last two bars: every duration lands where the final can still start, and the final starts there."""
+        assert self._plan is not None
+        after_note, after_rest, note_ok, rest_ok = self._plan
+        q, final_ok = self.now, self.now in self._finals and not self._after_rest
+        mask = torch.zeros(len(self.vocab), dtype=torch.bool)
+        if self._expect_duration:
+            rest = self._pitch is None
+            for i, d in self._durations.items():
+                if q + d == self.target:
+                    mask[i] = final_ok and not rest and self._pitch % 12 in self._ends
+                elif d <= self.bar_ticks - q % self.bar_ticks and q + d <= self._finals[-1]:
+                    mask[i] = (after_rest if rest else after_note).get(q + d, False)
+        else:
+            for i, p in self._pitches.items():
+                mask[i] = note_ok.get(q, False) or (final_ok and p % 12 in self._ends)
+            mask[self._rest] = rest_ok.get(q, False)
+        if not mask.any():  # an off-grid seed left a gap the plan cannot use: fill the bar as before
+            return self._mask(self._pitch is not None and self._pitch % 12 in self._ends)
         return mask
 
     def accept(self, token: int) -> None:
@@ -141,8 +243,51 @@ class MelodyGrammar:
         self.notes.append(Note(self._pitch, ticks))
         self.now += ticks
         self._expect_duration = False
+        self._after_rest = self._pitch is None
         if self.now % self.bar_ticks == 0:
             self._forced.append(self._bar)
+
+
+def end_degrees(stable: frozenset[int], tonic: int, ending: str = "closed") -> frozenset[int]:
+    """Pitch classes a melody may end on: the tonic (``closed``), or the other ``stable`` degrees, the 3rd and 5th
+    (``open``)."""
+    if ending not in ENDINGS:
+        raise ValueError(f"ending must be one of {ENDINGS}, not {ending!r}")
+    return frozenset({tonic}) if ending == "closed" else (stable - {tonic}) or stable
+
+
+def final_starts(meter: Meter, target: int, now: int = 0) -> list[int]:
+    """Where the last note may start (ticks, ascending, none before ``now``): strong positions of the last bar from
+    which a model duration of at least a beat reaches ``target``; failing those, other beats; then any tick."""
+    last_bar = (target - 1) // meter.bar_ticks * meter.bar_ticks
+    beats = range(0, meter.bar_ticks, meter.beat_ticks)
+    for offsets in (sorted(meter.strong_ticks), beats, [target - last_bar - d for d in DURATIONS]):
+        starts = sorted({last_bar + s for s in offsets if target - last_bar - s in DURATIONS
+                         and target - last_bar - s >= min(meter.beat_ticks, target - last_bar)})
+        if starts and starts[-1] >= now:
+            return [s for s in starts if s >= now]
+    return []
+
+
+def _plan(finals: list[int], bar_ticks: int, start: int) -> tuple[dict[int, bool], ...]:
+    """Which ticks from ``start`` on lead to a legal final, worked backwards from the last legal start.
+
+    Returns ``after_note``/``after_rest`` (a note, or a rest, may end at this tick) and ``note_ok``/``rest_ok`` (a
+    note that is not the final, or a rest, may start here). An off-grid tick leads nowhere: ``_end_mask`` then fills
+    its bar as before, and the plan takes over at the bar line.
+    """
+    last = finals[-1]
+    after_note: dict[int, bool] = {}
+    after_rest: dict[int, bool] = {}
+    note_ok: dict[int, bool] = {}
+    rest_ok: dict[int, bool] = {}
+    for q in range(last, start - 1, -1):
+        room = min(bar_ticks - q % bar_ticks, last - q)  # no bar line crossed, nothing past the last final start
+        note_ok[q] = any(after_note[q + d] for d in DURATIONS if d <= room)
+        rest_ok[q] = any(after_rest[q + d] for d in DURATIONS if d <= room)
+        after_rest[q] = note_ok[q] or rest_ok[q]
+        after_note[q] = after_rest[q] or q in finals
+    return after_note, after_rest, note_ok, rest_ok
 
 
 @dataclass
@@ -151,7 +296,8 @@ class RhythmGrammar:
 
     ``rhythm`` is one ``(ticks, sounding)`` pair per note or rest, each a model duration that stays inside its
     bar; a rest is forced, a sounding note samples a pitch (never a rest) in ``pitch_range`` and its duration
-    is forced. ``pitches`` force the first sounding notes (a seed motif). The last sounding note is stable.
+    is forced. ``pitches`` force the first sounding notes (a seed motif). The last sounding note takes a pitch class
+    of ``stable`` (``end_degrees``: the tonic for a closed ending), where the words' rhythm puts it.
     """
 
     vocab: Vocab

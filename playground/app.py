@@ -1,5 +1,5 @@
 """The playground's web server: a page that looks like a Discord channel, and a small JSON API through which the
-page acts as a user of the fake Discord (slash commands, buttons, reactions, the Apps menu, autocomplete)."""
+page acts as a user of the fake Discord (slash commands, buttons, reactions, the Apps menu, autocomplete, forms)."""
 
 from __future__ import annotations
 
@@ -16,14 +16,16 @@ from typing import Any
 
 from aiohttp import web
 
-from fakediscord import FakeDiscord
+from fakediscord import FakeDiscord, Interaction
 from fakediscord.payloads import DISCORD_EPOCH_MS
+from fakediscord.records import CALLBACK_MODAL
 from playground.commands import CHAT_INPUT, MESSAGE_COMMAND, CommandError, chat_commands, parse, typing
 from playground.view import channel_view
 
 STATIC = Path(__file__).with_name("static")
 POLL_SECONDS = 25.0  # how long a poll for news waits before answering "nothing new"
 AUTOCOMPLETE_SECONDS = 3.0  # Discord's limit for an autocomplete answer
+FORM_SECONDS = 3.0  # how long a press waits for the bot's first answer, to see whether it is a form to fill in
 MAX_UPLOAD = 16 * 1024 * 1024  # a MIDI file attached in the page
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 
@@ -44,6 +46,7 @@ class Playground:
         self._notice_ids = itertools.count()
         self._seen_problems = 0
         self._runner: web.AppRunner | None = None
+        self._forms: dict[str, Interaction] = {}  # forms (modals) the bot opened, by interaction id, until submitted
         self.url = ""
 
     # ------------------------------------------------------------------ lifecycle
@@ -58,7 +61,7 @@ class Playground:
         app.router.add_get("/api/commands", self._commands)
         for name, handler in (("send", self._send), ("press", self._press), ("select", self._select),
                               ("react", self._react), ("app", self._app_command),
-                              ("autocomplete", self._autocomplete)):
+                              ("autocomplete", self._autocomplete), ("submit", self._submit)):
             app.router.add_post(f"/api/{name}", handler)
         return app
 
@@ -226,11 +229,41 @@ class Playground:
         message_id, custom_id = self._message_id(body), str(body.get("custom_id") or "")
         try:
             if values is None:
-                await self.fake.press(message_id, custom_id, user=self.you)
+                it = await self.fake.press(message_id, custom_id, user=self.you)
             else:
-                await self.fake.select(message_id, custom_id, values, user=self.you)
+                it = await self.fake.select(message_id, custom_id, values, user=self.you)
         except (KeyError, ValueError) as exc:
             return self._refuse(f"That can't be used any more: {exc.args[0] if exc.args else exc}")
+        form = await self._form_of(it)
+        return web.json_response({"ok": True, **({"form": form} if form else {})})
+
+    async def _form_of(self, it: Interaction) -> dict[str, Any] | None:
+        """When the bot answers a press with a form (a modal): its title and text inputs, for the page to ask."""
+        with contextlib.suppress(TimeoutError):
+            initial = await it.wait_initial(FORM_SECONDS)
+            if initial.type == CALLBACK_MODAL:
+                self._forms[str(it.id)] = it
+                inputs = []
+                for row in initial.data.get("components") or []:
+                    held = row.get("components") or [row.get("component") or {}]
+                    inputs += [{"custom_id": c["custom_id"], "label": row.get("label") or c.get("label") or "",
+                                "value": c.get("value") or ""} for c in held if c.get("type") == 4]
+                return {"id": str(it.id), "title": initial.data.get("title") or "", "inputs": inputs}
+        return None
+
+    async def _submit(self, request: web.Request) -> web.Response:
+        """Submit a form the bot opened: ``{"interaction_id", "values": {custom_id: text}}``."""
+        body = await self._body(request)
+        if (refusal := self._not_connected()) is not None:
+            return refusal
+        it = self._forms.pop(str(body.get("interaction_id") or ""), None)
+        if it is None:
+            return self._refuse("That form is closed: press the button again.")
+        values = {str(k): str(v) for k, v in dict(body.get("values") or {}).items()}
+        try:
+            await self.fake.submit_modal(it, values, user=self.you)
+        except (KeyError, ValueError) as exc:
+            return self._refuse(f"Discord would not send that: {exc.args[0] if exc.args else exc}")
         return web.json_response({"ok": True})
 
     async def _press(self, request: web.Request) -> web.Response:

@@ -3,29 +3,42 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from data.errors import MusicError, cmd, opt
 from data.events import PIANO_HIGH, PIANO_LOW, Key, Melody, Meter, Note, control_tokens, encode_notes
 from data.midi import seed_from_midi
-from data.notation import MAX_SEED_NOTES, ParsedSeed, format_notes, join_stored, parse_seed, split_stored, stored_notes
+from data.notation import (
+    MAX_SEED_NOTES,
+    ParsedSeed,
+    check_bars,
+    continue_text,
+    format_notes,
+    join_stored,
+    parse_seed,
+    split_stored,
+    stored_notes,
+)
 from data.prepare import HIGHEST, LOWEST
 from model.config import MELODY_CHECKPOINT
 from model.engine import Engine
 from model.lstm import load_checkpoint
-from model.sample import MelodyGrammar, RhythmGrammar
+from model.sample import MelodyGrammar, RhythmGrammar, end_degrees
 from model.vocab import Vocab
 from studio.lyrics.setting import rhythm_for_words
 from studio.options import SEED_MAX
+from studio.originality import COPY_NOTES, Shared, longest_shared, phrase_index
 from studio.requests import MelodyRequest
 
 DEFAULT_CHECKPOINT = MELODY_CHECKPOINT
 DENSITY_LEAN = {"sparse": -1.2, "natural": 0.0, "busy": 1.0}  # model.sample.MelodyGrammar's ``density``:
 # about 3, 4.5 and 7 notes a bar in 4/4 (2.5, 3.1 and 5 in 3/4), measured over 36 seeds each
 SINGING_RANGE = (57, 79)  # A3..G5: where words set to music are sung (a seed may reach beyond)
+RETAKES, RETAKE_STRIDE = 3, 1_000_003  # a take that copies a corpus tune is written again with seed + k * stride
 
 
 @dataclass(frozen=True)
@@ -39,6 +52,22 @@ class MelodyResult:
     lyrics: tuple[str | None, ...] | None = None  # per note: a syllable ('-' joins the next) or None
     words: str | None = None  # the words that were set, when the melody was made for them
     tries: str = ""  # what this candidate tries that the others don't ("tries D dorian"), see studio.taste.explore
+    shared: Shared | None = None  # the longest passage it shares with a corpus tune (see Composer.checked)
+    first_take: Shared | None = None  # what the first take copied, when it was written again (see Composer.melody)
+    heading: ClassVar[str] = "Melody continuation"  # a reply's title for one candidate
+    layout: ClassVar[str] = "seed ➜ continuation"  # how its note text reads (studio.rewrite marks bars instead)
+
+    @property
+    def originality(self) -> str:
+        """One line: the longest passage it shares with a corpus tune, and whether a copying take was re-written."""
+        if self.shared is None:
+            return ""
+        if self.first_take is None:
+            return self.shared.line
+        if self.shared.copied:
+            return f"{self.shared.line} (each of {RETAKES + 1} takes copied {COPY_NOTES}+ notes: this is the first)"
+        return (f"{self.shared.line} · re-written: the first take copied {self.first_take.notes} notes of "
+                f"{self.first_take.named}")
 
     @property
     def continuation(self) -> tuple[Note, ...]:
@@ -46,9 +75,13 @@ class MelodyResult:
 
     @property
     def continuation_text(self) -> str:
+        """The continuation with its bar lines, which fall after the seed's pickup; after a seed typed with bar lines,
+        one first where the seed's last bar is full (``G | C E G C ➜ | D5:h …``)."""
         seed_ticks = sum(n.ticks for n in self.seed.notes)
-        flats = self.melody.key.uses_flats
-        return format_notes(self.continuation, self.melody.meter.bar_ticks, start=seed_ticks, flats=flats)
+        bar_ticks, flats = self.melody.meter.bar_ticks, self.melody.key.uses_flats
+        if self.seed.barred:
+            return continue_text(self.seed, self.continuation, bar_ticks, flats=flats)
+        return format_notes(self.continuation, bar_ticks, start=self.melody.start + seed_ticks, flats=flats)
 
     @property
     def text(self) -> str:
@@ -63,8 +96,9 @@ class MelodyResult:
         r = self.request
         words = {"lyrics": self.words} if self.words else {}
         density = {} if r.density == "natural" else {"density": r.density}
+        ending = {} if r.ending == "closed" else {"ending": r.ending}
         return cmd("melody", notes=r.notes, bars=r.bars, key=r.key, meter=r.meter, tempo=r.tempo, style=r.style,
-                   **density, temperature=r.temperature, top_p=r.top_p, seed=r.seed, count=1, **words)
+                   **density, **ending, temperature=r.temperature, top_p=r.top_p, seed=r.seed, count=1, **words)
 
 
 def _fold(pitch: int | None) -> int | None:
@@ -85,12 +119,15 @@ class Composer:
         self.engine = engine
         self.vocab = vocab
         self.info = info or {}
+        self.avoid_copies = True  # write a take that copies a corpus tune again (see ``melody``)
 
     @classmethod
     def load(
         cls, checkpoint: Path = DEFAULT_CHECKPOINT, device: str = "cpu", max_batch: int = 64, max_queue: int = 256
     ) -> Composer:
-        """Load the checkpoint and start its engine thread."""
+        """Load the checkpoint and start its engine thread (and build the corpus index for the originality check in
+        the background: ~2 s, done before the first melody needs it)."""
+        threading.Thread(target=phrase_index, name="corpus-index", daemon=True).start()
         model, vocab, info = load_checkpoint(checkpoint, device, kind="melody")
         return cls(Engine(model, device, max_batch, max_queue).start(), vocab, info)
 
@@ -122,12 +159,13 @@ class Composer:
             raise MusicError(f"Your seed has only rests. Add at least one note, e.g. {opt('notes', 'C E G')}.", "notes")
         meter = request.parsed_meter
         self.check_meter(meter)
-        seed_ticks = sum(n.ticks for n in seed.notes)
-        if seed_ticks >= request.bars * meter.bar_ticks:
-            need = -(-seed_ticks // meter.bar_ticks) + 4
+        seed = replace(seed, pickup=check_bars(seed, meter))  # typed bar lines: a short first bar is a pickup
+        after_pickup = seed.ticks - seed.pickup  # ``bars`` counts the full bars after a pickup
+        if after_pickup >= request.bars * meter.bar_ticks:
+            need = -(-after_pickup // meter.bar_ticks) + 4
             raise MusicError(
-                f"Your seed already fills {seed_ticks / meter.bar_ticks:.3g} bars of {meter}, so there's nothing left "
-                f"to continue with {opt('bars', request.bars)}. Ask for more bars, e.g. {opt('bars', need)}.",
+                f"Your seed already fills {after_pickup / meter.bar_ticks:.3g} bars of {meter}, so there's nothing "
+                f"left to continue with {opt('bars', request.bars)}. Ask for more bars, e.g. {opt('bars', need)}.",
                 "bars", need)
         return seed
 
@@ -143,18 +181,25 @@ class Composer:
         meter = request.parsed_meter
         shift = key.transpose_to_c
         model_notes = [Note(None if n.pitch is None else _fold(n.pitch + shift), n.ticks) for n in seed.notes]
-        prompt = self.vocab.encode(
-            control_tokens(request.style, key.mode, meter) + encode_notes(model_notes, meter.bar_ticks)
+        start = (meter.bar_ticks - seed.pickup) % meter.bar_ticks  # the first note's place in its bar (a pickup's)
+        prompt = self.vocab.encode(  # bar tokens after the pickup, as the corpus tunes were encoded (data.prepare)
+            control_tokens(request.style, key.mode, meter) + encode_notes(model_notes, meter.bar_ticks, start=start)
         )
         stable = frozenset((pc + shift) % 12 for pc in key.stable)
-        seed_ticks = sum(n.ticks for n in seed.notes)
-        return MelodyGrammar(self.vocab, prompt, seed_ticks, meter.bar_ticks, request.bars * meter.bar_ticks, stable,
-                             DENSITY_LEAN[request.density])
+        target = start + seed.pickup + request.bars * meter.bar_ticks  # ``bars`` full bars after the pickup
+        return MelodyGrammar(self.vocab, prompt, start + seed.ticks, meter.bar_ticks, target, stable,
+                             DENSITY_LEAN[request.density], meter, (key.tonic + shift) % 12, request.ending,
+                             pickup=seed.pickup)
 
     async def candidates(self, request: MelodyRequest) -> list[MelodyResult]:
-        """``request.count`` continuations, RNG seeds ``seed, seed+1, …``, generated concurrently."""
+        """``request.count`` continuations, RNG seeds ``seed, seed+1, …``, generated concurrently (or, for a request
+        that rewrites or adds bars, ``studio.rewrite``'s candidates)."""
         request = request.with_seed()
         assert request.seed is not None
+        if request.rewrite is not None:
+            from studio.rewrite import rewrite_candidates  # imported here: studio.rewrite builds on this module
+
+            return list(await rewrite_candidates(self, request))
         return await self.write([replace(request, seed=(request.seed + i) % SEED_MAX) for i in range(request.count)])
 
     async def write(self, requests: Sequence[MelodyRequest]) -> list[MelodyResult]:
@@ -175,14 +220,18 @@ class Composer:
     def restore(params: dict, text: str) -> MelodyResult:
         """A stored result back from its request parameters and note text (no model needed)."""
         request = MelodyRequest(**params)
+        if request.rewrite is not None:
+            from studio.rewrite import restore_rewrite
+
+            return restore_rewrite(request, text)
         seed_text, continuation = split_stored(text)
         if continuation is None and request.lyrics is not None:  # words set without seed notes: all of it is new
             seed_text = ""
-        seed = parse_seed(seed_text) if seed_text.strip() else ParsedSeed((), ())
+        seed = _stored_seed(seed_text, request.parsed_meter if request.lyrics is None else None)
         everything = stored_notes(text)
         key = request.parsed_key
         assert key is not None
-        melody = Melody(everything, key, request.parsed_meter, request.tempo, len(seed.notes))
+        melody = Melody(everything, key, request.parsed_meter, request.tempo, len(seed.notes), seed.pickup)
         if request.lyrics is None:
             return MelodyResult(request, melody, seed, key_inferred=False)
         lyrics = tuple(s for s, _ in rhythm_for_words(request.lyrics, request.parsed_meter))
@@ -191,11 +240,15 @@ class Composer:
 
     @staticmethod
     def variation_request(result: MelodyResult) -> MelodyRequest:
-        """ "More like this": keep the seed and the first half of the chosen continuation, a little cooler."""
+        """ "More like this": keep the seed and the first half of the chosen continuation, a little cooler (for a
+        rewrite: the first half of the bars it wrote, see ``studio.rewrite.variation_request``)."""
+        if result.request.rewrite is not None:
+            from studio.rewrite import variation_request
+
+            return variation_request(result)
         melody = result.melody
         keep = result.continuation[: min(len(result.continuation) // 2, MAX_SEED_NOTES - len(result.seed.notes))]
-        seed_ticks = sum(n.ticks for n in result.seed.notes)
-        kept = format_notes(keep, melody.meter.bar_ticks, start=seed_ticks, flats=melody.key.uses_flats)
+        kept = continue_text(result.seed, keep, melody.meter.bar_ticks, flats=melody.key.uses_flats)  # its bars
         r = result.request
         return replace(
             r, notes=f"{r.notes} {kept}".strip(), seed=None, temperature=max(0.1, round(r.temperature * 0.85, 2))
@@ -211,7 +264,32 @@ class Composer:
         return await _set_words(self, request, text)
 
     async def melody(self, request: MelodyRequest) -> MelodyResult:
-        """Continue the request's seed (or set its words); raises MusicError (for the user) or EngineBusy."""
+        """Continue the request's seed (or set its words); raises MusicError (for the user) or EngineBusy.
+
+        A take that shares ``COPY_NOTES`` notes or more with a corpus tune (its seed aside) is written again with the
+        RNG seed ``seed + k * RETAKE_STRIDE`` (k = 1 … ``RETAKES``); the result's ``request.seed`` is the seed of the
+        notes it shows, so its reproduce command gives them again. When every take copies, the first is kept."""
+        request = request.with_seed()
+        assert request.seed is not None
+        first = result = await self.checked(await self._take(request))
+        for k in range(1, RETAKES + 1 if self.avoid_copies else 1):
+            if result.shared is None or not result.shared.copied:
+                break
+            result = await self.checked(await self._take(replace(request, seed=(request.seed + k * RETAKE_STRIDE)
+                                                                 % SEED_MAX)))
+        if result is first or result.shared is None or first.shared is None:
+            return result
+        return replace(first if result.shared.copied else result, first_take=first.shared)
+
+    async def checked(self, result: MelodyResult) -> MelodyResult:
+        """``result`` with the longest passage its notes after the seed share with a corpus tune (in a thread: the
+        corpus index loads there the first time)."""
+        melody = result.melody
+        shared = await asyncio.get_running_loop().run_in_executor(None, longest_shared, melody.notes, melody.seed_len)
+        return replace(result, shared=shared)
+
+    async def _take(self, request: MelodyRequest) -> MelodyResult:
+        """One take of ``melody``, unchecked."""
         if request.lyrics is not None:
             return await self.set_words(request, request.lyrics)
         seed = self.validate(request)
@@ -226,7 +304,8 @@ class Composer:
         assert request.seed is not None
         await self.engine.generate(grammar, request.seed, request.temperature, request.top_p)
         continuation = [Note(None if n.pitch is None else _clamp(n.pitch - shift), n.ticks) for n in grammar.notes]
-        melody = Melody(seed.notes + tuple(continuation), key, request.parsed_meter, request.tempo, len(seed.notes))
+        melody = Melody(seed.notes + tuple(continuation), key, request.parsed_meter, request.tempo, len(seed.notes),
+                        seed.pickup)
         return MelodyResult(request, melody, seed, inferred)
 
 
@@ -249,7 +328,8 @@ async def _set_words(composer: Composer, request: MelodyRequest, text: str) -> M
     low, high = min([SINGING_RANGE[0], *given]), max([SINGING_RANGE[1], *given])
     grammar = RhythmGrammar(
         composer.vocab, composer.vocab.encode(control_tokens(request.style, key.mode, meter)), meter.bar_ticks,
-        frozenset((pc + shift) % 12 for pc in key.stable), [(ticks, s is not None) for s, ticks in rhythm],
+        end_degrees(frozenset((pc + shift) % 12 for pc in key.stable), (key.tonic + shift) % 12, request.ending),
+        [(ticks, s is not None) for s, ticks in rhythm],
         forced, (max(low + shift, LOWEST), min(high + shift, HIGHEST)),
     )
     assert request.seed is not None
@@ -276,8 +356,21 @@ def midi_request(data: bytes, track: int | None = None, **options: Any) -> Melod
     seed = seed_from_midi(data, None if track is None else track - 1)
     meter = options.pop("meter", None) or (str(seed.meter) if seed.meter else "4/4")
     tempo = options.pop("tempo", None) or seed.tempo_in(Meter.parse(meter))
-    text = format_notes(seed.notes, Meter.parse(meter).bar_ticks)
+    bar_ticks = Meter.parse(meter).bar_ticks
+    notes, pickup = seed.opening(Meter.parse(meter))  # a first note after the file's downbeat: a pickup
+    text = format_notes(notes, bar_ticks, start=(bar_ticks - pickup) % bar_ticks)  # typed as `G | C E G C`
     return MelodyRequest(notes=text, meter=meter, tempo=tempo, **options)
+
+
+def _stored_seed(text: str, meter: Meter | None) -> ParsedSeed:
+    """A stored seed with its pickup (from its typed bar lines, in ``meter``); bars that no longer pass the check
+    (stored before bar lines counted) read as they did then, from a downbeat."""
+    if not text.strip():
+        return ParsedSeed((), ())
+    try:
+        return parse_seed(text, meter=meter)
+    except MusicError:
+        return parse_seed(text)
 
 
 def infer_key(notes: tuple[Note, ...]) -> Key:

@@ -14,6 +14,7 @@ from typing import Any
 from data.errors import MusicError, opt
 from data.events import MODE_OFFSET, PITCH_NAMES, STYLES
 from data.midi import TEMPO_RANGE
+from model.sample import ENDINGS
 
 SEED_MAX = 2**31 - 1
 MAX_LYRICS = 1000  # characters of words that /melody lyrics: sets to music
@@ -27,6 +28,8 @@ SCHEMES = ("ABAB", "AABB", "ABCB", "ABBA", "AAAA", "free")
 METERS = ("4/4", "3/4", "6/8", "2/4", "2/2", "9/8", "3/8", "6/4", "3/2", "12/8", "4/2")
 ODD_METERS = ("5/4", "7/8")  # the arranger plays these; the melody model has not learned them
 KEYS = tuple(f"{tonic} {mode}" for tonic in PITCH_NAMES for mode in MODE_OFFSET)
+QUIZ_KINDS = ("interval", "scale", "chord", "dictation")  # what studio.quiz asks (tests/studio/test_quiz.py)
+QUIZ_LEVELS = ("beginner", "intermediate", "advanced")
 
 
 @dataclass(frozen=True)
@@ -75,7 +78,7 @@ MELODY_NOTES = Option("notes", str, "The melody, e.g. E D C D E E E:h (default: 
 
 MELODY = _options(
     Option("notes", str, "Seed notes, e.g. C E G · C4:q D4:e E4:e G4:h · do re mi · 60 64 67", "C E G"),
-    Option("bars", int, "Length of the whole melody in bars (1-64, default 8)", "8", 8, 1, 64),
+    Option("bars", int, "Length of the whole melody in bars, after any pickup (1-64, default 8)", "8", 8, 1, 64),
     Option("temperature", float, "0.1-2.0: low is safe, high is adventurous (default 1.0)", "1.0", 1.0, 0.1, 2.0),
     SEED, KEY, METER,
     Option("tempo", int, "Beats per minute, counting the felt beat (30-300; default 110 in 4/4 and 6/8)", "100", None,
@@ -83,6 +86,8 @@ MELODY = _options(
     Option("style", str, "Which tradition the continuation leans on", "irish", "irish", choices=STYLES),
     Option("density", str, "How busy the rhythm is: sparse (long notes), natural or busy (short notes)", "busy",
            "natural", choices=DENSITIES),
+    Option("ending", str, "closed: end on the tonic (default); open: on the 3rd or 5th, like a half cadence", "open",
+           "closed", choices=ENDINGS),
     Option("top_p", float, "Nucleus sampling, 0.1-1.0 (default 0.95)", "0.95", 0.95, 0.1, 1.0),
     Option("count", int, "How many candidates to offer (1-3, default 3)", "3", 3, 1, 3),
     Option("midi", str, "A MIDI file to continue instead of typed notes (its top voice is used)", "song.mid"),
@@ -136,9 +141,40 @@ INSPIRE = _options(
     Option("count", int, "How many opening lines (1-8, default 4)", "4", 4, 1, 8),
     Option("expand", int, "Grow idea N into a verse", "2", None, 1, 8),
 )
+QUIZ = _options(
+    Option("level", str, "beginner (thirds, fifths, major/minor), intermediate or advanced (every interval, modes…)",
+           "beginner", "beginner", choices=QUIZ_LEVELS),
+    Option("kind", str, "interval, scale (or mode), chord or dictation (a folk tune's first bar); default: any",
+           "interval", choices=QUIZ_KINDS),
+    Option("seed", int, "RNG seed: the same seed asks the same question", "7", None, 0, SEED_MAX),
+)
+SIMILAR = _options(
+    MELODY_NOTES, KEY, METER, TEMPO, MIDI,
+    Option("count", int, "How many corpus tunes to show (3-5, default 5)", "3", 5, 3, 5),
+)
+ANALYZE = _options(
+    MELODY_NOTES,
+    Option("key", str, 'The key to read the harmony in, e.g. "G major" (default: I work it out and say why)',
+           "G major"),
+    METER, TEMPO, MIDI,
+)
+REWRITE = _options(
+    Option("bars", str, "Which bars to write again: a range or a list, e.g. 3-4, 2,5 or 3-4,7", "3-4"),
+    MELODY_NOTES,
+    Option("count", int, "How many candidates to offer (1-3, default 3)", "3", 3, 1, 3),
+    SEED, KEY, METER, TEMPO, MELODY["style"], MELODY["density"], MELODY["temperature"], MELODY["top_p"], MIDI,
+)
+EXTEND = _options(
+    MELODY_NOTES,
+    Option("bars", int, "How many bars to add after its end (1-16, default 4)", "4", 4, 1, 16),
+    Option("count", int, "How many candidates to offer (1-3, default 3)", "3", 3, 1, 3),
+    SEED, KEY, METER, TEMPO, MELODY["style"], MELODY["density"], MELODY["ending"], MELODY["temperature"],
+    MELODY["top_p"], MIDI,
+)
 # /prefs set: the /melody options a user can save
 PREFERENCES = ("key", "meter", "tempo", "style", "density", "temperature", "bars", "top_p")
-COMMANDS = {"melody": MELODY, "chords": CHORDS, "arrange": ARRANGE, "lyrics": LYRICS, "inspire": INSPIRE}
+COMMANDS = {"melody": MELODY, "chords": CHORDS, "arrange": ARRANGE, "lyrics": LYRICS, "inspire": INSPIRE,
+            "quiz": QUIZ, "similar": SIMILAR, "analyze": ANALYZE, "rewrite": REWRITE, "extend": EXTEND}
 
 
 def option_help(command: str, names: Sequence[str] | None = None) -> dict[str, str]:

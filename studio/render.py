@@ -109,11 +109,15 @@ def _draw_roll(draw: ImageDraw.ImageDraw, top: int, melody: Melody, title: str, 
                       font=_font(11), anchor="rm")
     bar_px = bar_ticks * scale
     every = next(n for n in (1, 2, 4, 8, 16, 10**6) if n * bar_px >= 24)  # bar numbers 24 px apart at least
-    for b in range(-(-total // bar_ticks) + 1):
-        x = round(left + b * bar_px)
+    pickup = melody.pickup  # a pickup's short bar comes first, unnumbered (bar 0); bar 1 starts after it
+    if pickup:
+        draw.line((left, plot_top, left, plot_bottom), fill=BAR_LINE, width=2)
+    for b in range(-(-(total - pickup) // bar_ticks) + 1):
+        tick = pickup + b * bar_ticks
+        x = round(left + tick * scale)
         if x <= right:
-            draw.line((x, plot_top, x, plot_bottom), fill=BAR_LINE, width=2 if b == 0 else 1)
-        if b * bar_ticks < total and b % every == 0:
+            draw.line((x, plot_top, x, plot_bottom), fill=BAR_LINE, width=2 if tick == 0 else 1)
+        if tick < total and b % every == 0:
             draw.text((x, plot_bottom + 6), str(b + 1), fill=TEXT, font=_font(12), anchor="mt")
     now = 0
     for i, note in enumerate(melody.notes):
@@ -127,14 +131,15 @@ def _draw_roll(draw: ImageDraw.ImageDraw, top: int, melody: Melody, title: str, 
     draw.rectangle((left, plot_top, right, plot_bottom), outline=FRAME)
 
 
-def piano_roll_png(melodies: list[Melody], titles: list[str] | None = None) -> bytes:
-    """Piano rolls stacked one per melody: seed and continuation in two colours, pitch names, bar numbers."""
+def piano_roll_png(melodies: list[Melody], titles: list[str] | None = None, legend: bool = True) -> bytes:
+    """Piano rolls stacked one per melody: seed and continuation in two colours (named by a legend over the first
+    lane unless ``legend`` is off), pitch names, bar numbers."""
     titles = titles or [f"{m.key} · {m.meter} · {m.tempo} bpm" for m in melodies]
     lane = ROLL_TITLE + ROLL_PLOT + ROLL_TICKS
     image = Image.new("RGB", (ROLL_WIDTH, 8 + lane * len(melodies) + ROLL_XLABEL), "white")
     draw = ImageDraw.Draw(image)
     for i, (melody, title) in enumerate(zip(melodies, titles, strict=True)):
-        _draw_roll(draw, 8 + i * lane, melody, title, legend=i == 0)
+        _draw_roll(draw, 8 + i * lane, melody, title, legend=legend and i == 0)
     draw.text((ROLL_LEFT + (ROLL_WIDTH - ROLL_RIGHT - ROLL_LEFT) / 2, image.height - 4), "bar", fill=TEXT,
               font=_font(13), anchor="ms")
     buffer = io.BytesIO()
@@ -153,7 +158,8 @@ def melody_files(
 ) -> list[Attachment]:
     """Every file for one melody, most useful first (the reply drops from the end if it must).
 
-    The MIDI and the MusicXML are made once and also feed the audio preview and the score pages.
+    The MIDI and the MusicXML are made once and also feed the audio preview and the score pages (a melody with a
+    pickup gets a second MIDI for its audio, without the rest that fills the MIDI file's first bar).
     ``lyrics`` (per note, '-' joining syllables) go under the score's notes and, as ``midi_lyrics``
     (default: made from ``lyrics``), into the MIDI as lyric events.
     """
@@ -162,9 +168,10 @@ def melody_files(
     midi, xml = melody_to_midi(melody, lyrics=midi_lyrics), melody_to_musicxml(melody, title, lyrics=lyrics)
     files = [Attachment(f"{stem}-score{'' if i == 0 else f'-{i + 1}'}.png", page, f"Sheet music, page {i + 1}")
              for i, page in enumerate(musicxml_to_pngs(xml, output_width=SCORE_WIDTH))]
+    sound = melody_to_midi(melody, lyrics=midi_lyrics, full_first_bar=False) if melody.pickup else midi
     files += [
         Attachment(f"{stem}.mid", midi, "MIDI file: drag it into your DAW"),
-        Attachment(f"{stem}.ogg", midi_to_ogg(midi), "Audio preview"),
+        Attachment(f"{stem}.ogg", midi_to_ogg(sound), "Audio preview"),
         Attachment(f"{stem}-pianoroll.png", piano_roll_png([melody]), "Piano roll: your seed in orange"),
         Attachment(f"{stem}.musicxml", xml, "MusicXML: opens in MuseScore"),
     ]
@@ -206,7 +213,7 @@ def candidate_late_files(melodies: list[Melody], stem: str,
     words = lyrics or [None] * len(melodies)
     files = []
     for i, (melody, sung) in enumerate(zip(melodies, words, strict=True), start=1):
-        midi = melody_to_midi(melody, lyrics=None if sung is None else midi_lyric_text(sung))
+        midi = melody_to_midi(melody, lyrics=None if sung is None else midi_lyric_text(sung), full_first_bar=False)
         xml = melody_to_musicxml(melody, f"Candidate {i}", lyrics=sung)
         pages = musicxml_to_pngs(xml, max_pages=4 if len(melodies) == 1 else 1, output_width=SCORE_WIDTH)
         files += [Attachment(f"{stem}-{i}-score{'' if n == 0 else f'-{n + 1}'}.png", page,

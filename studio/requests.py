@@ -29,8 +29,10 @@ class MelodyRequest:
     tempo: int = None  # type: ignore[assignment]  # None: the meter's own (Meter.default_bpm), set on creation
     style: str = MELODY["style"].default
     density: str = MELODY["density"].default  # leans the rhythm (``studio.melody.DENSITY_LEAN``)
+    ending: str = MELODY["ending"].default  # the last note: tonic (closed) or 3rd/5th (open), see model.sample
     count: int = MELODY["count"].default  # candidates in one reply
     lyrics: str | None = None  # words to set: one note per syllable, rhythm from their stress (``bars`` is ignored)
+    rewrite: str | None = None  # bars of ``notes`` to write again ("3-4,7"); any past its end up to ``bars`` are added
 
     def __post_init__(self) -> None:
         for field in fields(self):

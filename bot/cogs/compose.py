@@ -33,7 +33,8 @@ class Compose(commands.Cog):
     @app_commands.command(name="melody", description="Continue a melody from a few notes you type (or a MIDI file)")
     @app_commands.describe(**option_help("melody"))
     @app_commands.choices(style=[app_commands.Choice(name=s, value=s) for s in MELODY["style"].choices],
-                          density=[app_commands.Choice(name=d, value=d) for d in MELODY["density"].choices])
+                          density=[app_commands.Choice(name=d, value=d) for d in MELODY["density"].choices],
+                          ending=[app_commands.Choice(name=e, value=e) for e in MELODY["ending"].choices])
     @app_commands.autocomplete(key=key_autocomplete, meter=meter_autocomplete)
     async def melody(
         self,
@@ -47,6 +48,7 @@ class Compose(commands.Cog):
         tempo: int | None = None,
         style: str | None = None,
         density: str | None = None,
+        ending: str | None = None,
         top_p: float | None = None,
         count: int = MELODY["count"].default,
         midi: discord.Attachment | None = None,
@@ -63,7 +65,8 @@ class Compose(commands.Cog):
         if midi is not None:
             check_midi_size(midi.size)
         given = {k: v for k, v in dict(bars=bars, temperature=temperature, top_p=top_p, key=key, style=style,
-                                      density=density, meter=meter, tempo=tempo).items() if v is not None}
+                                      density=density, ending=ending, meter=meter, tempo=tempo).items()
+                 if v is not None}
         checked = MelodyRequest(notes=notes or ("" if lyrics is not None else "C"), seed=seed, count=count,
                                 lyrics=lyrics, **given)
         if midi is None:

@@ -25,7 +25,7 @@ log = logging.getLogger(__name__)
 
 PICTURE = Path(__file__).resolve().parents[1] / "assets" / "reply-example.png"  # drawn by scripts/reply_example.py
 PICTURE_NAME = "reply-example.png"
-MAKING = ("melody", "chords", "arrange", "lyrics", "inspire")  # the first embed; every other command the second
+MAKING = ("melody", "rewrite", "extend", "chords", "arrange", "lyrics", "inspire")  # the first embed; the rest: 2nd
 FIELD_VALUE, EMBED_TOTAL = 1024, 6000  # Discord's limits: a field's value, all embeds of a message together
 
 
@@ -41,6 +41,11 @@ GUIDES: dict[str, Guide] = {  # qualified command name -> guide; a command missi
     "melody": Guide(("notes", "bars", "style"), "three candidates (two try a setting you left out, and say "
                     "which): notes as text, a piano roll, each one's score, MIDI and audio; buttons Pick, More like "
                     "and Regenerate; 👍 👎 teach me your taste"),
+    "rewrite": Guide(("bars", "notes"), "your melody with those bars written again to lead into what follows, "
+                     "every other bar kept note for note (leave notes out for your last melody), as /melody replies; "
+                     "the Rewrite bars… button under a reply asks which bars"),
+    "extend": Guide(("bars", "notes"), "your melody with more bars after it, ending again (leave notes out for your "
+                    "last melody), as /melody replies; the More bars button under a reply does the same"),
     "chords": Guide(("notes", "rhythm", "style"), "the chords bar by bar with roman numerals, a score with chord "
                     "symbols, a two-track MIDI and audio (leave notes out to harmonise your last melody)"),
     "arrange": Guide(("notes", "form", "style"), "the sections with their chords and the form as a Mermaid "
@@ -49,6 +54,10 @@ GUIDES: dict[str, Guide] = {  # qualified command name -> guide; a command missi
                     "with notes or my_melody: words under the notes, a karaoke MIDI and audio"),
     "inspire": Guide(("topic",), "with a topic: opening lines with rhymes and images (Expand buttons); without: "
                      "settings you haven't tried and tunes like your favourites (Try and Continue buttons)"),
+    "similar": Guide(("notes",), "the corpus tunes closest to your melody (leave notes out for your last one) with "
+                     "a score, the passage each shares side by side as notes and a piano roll of both"),
+    "analyze": Guide(("notes",), "a teacher's reading: the key and why, scale and mode, range, intervals, contour, "
+                     "phrase letters, cadences, rhythm, roman numerals; a marked score, MIDI and audio"),
     "prefs show": Guide((), "what I learned from your 👍/👎, in words and a chart, and your saved settings"),
     "prefs set": Guide(("tempo", "key"), "saves them: /melody uses them whenever you leave those options out"),
     "prefs reset": Guide(("name",), "clears that saved setting (or all of them)"),
@@ -58,6 +67,8 @@ GUIDES: dict[str, Guide] = {  # qualified command name -> guide; a command missi
     "forget": Guide((), "asks first, then deletes everything stored about you and says what went"),
     "stats": Guide((), "(Manage Server) generations per day, the most liked styles and the share "
                    "of candidates people took, all anonymous"),
+    "quiz": Guide(("level", "kind"), "a question with audio that anyone can answer with the buttons; each gets a "
+                  "private verdict with why, and their score and streak"),
     "help": Guide((), "this list, only for you"),
 }
 TABLES: dict[str, dict[str, Option]] = {**COMMANDS, "prefs set": MELODY}  # where example values come from

@@ -367,7 +367,19 @@ async function poll() {
 
 async function press(messageId, customId, button) {
   if (button) { button.classList.add("busy"); setTimeout(() => button.classList.remove("busy"), 1500); }
-  await api("/api/press", {message_id: messageId, custom_id: customId});
+  const answer = await api("/api/press", {message_id: messageId, custom_id: customId});
+  if (answer.form) await fillForm(answer.form);
+}
+
+async function fillForm(form) {
+  // A form (modal) the bot opened: ask each of its fields in turn; Cancel closes it, as in Discord.
+  const values = {};
+  for (const input of form.inputs) {
+    const typed = window.prompt(`${form.title}: ${input.label}`, input.value || "");
+    if (typed === null) return;
+    values[input.custom_id] = typed;
+  }
+  await api("/api/submit", {interaction_id: form.id, values});
 }
 
 async function react(messageId, emoji) {

@@ -44,8 +44,9 @@ def user_id(text: str) -> int:
 
 async def forget(store: Store, user: int) -> None:
     f = await store.forget_user(user)
+    quiz = f", {f.quiz_answers} quiz answers, {f.quiz_scores} quiz score" if f.quiz_answers or f.quiz_scores else ""
     print(f"deleted for user {user}: {f.generations} generations, {f.feedback_given} feedback given, "
-          f"{f.feedback_received} feedback by others on their melodies, {f.preferences} preferences "
+          f"{f.feedback_received} feedback by others on their melodies, {f.preferences} preferences{quiz} "
           f"({f.rows} rows)")
     if f.more_like_kept:
         print(f"kept: {f.more_like_kept} 'More like' replies other users made from this user's melodies (theirs)")
@@ -62,7 +63,7 @@ async def export(store: Store, user: int, out: Path | None) -> None:
     else:
         out.write_text(text + "\n")
     counts = ", ".join(f"{len(data[name])} {name.replace('_', ' ')}" for name in
-                       ("generations", "feedback_given", "feedback_on_your_melodies", "preferences"))
+                       ("generations", "feedback_given", "feedback_on_your_melodies", "preferences", "quiz_answers"))
     print(f"exported user {user}: {counts}{f' to {out}' if out else ''}", file=sys.stderr)
 
 

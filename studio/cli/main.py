@@ -7,6 +7,10 @@
     musicgenius lyrics --theme "the sea at night" --lines 4 --scheme ABAB --syllables "8 6 8 6"
     musicgenius lyrics --notes "C D E C E F G:h" --theme rain --out out/
     musicgenius inspire --topic rain --seed 5
+    musicgenius analyze "G A B C D:h B G" --out out/
+    musicgenius quiz --level beginner --kind interval --out out/
+    musicgenius rewrite "E D C D | E E E:h | D:q D D:h | E:q G G:h" --bars 3 --seed 7 --out out/
+    musicgenius extend "E D C D E E E:h" --bars 4 --out out/
 """
 
 from __future__ import annotations
@@ -18,10 +22,28 @@ import shlex
 import sys
 from pathlib import Path
 
+from studio.cli.analyze import add_arguments as add_analyze_arguments
+from studio.cli.analyze import run_analyze
 from studio.cli.commands import print_written, read_midi, run_arrange, run_chords, run_inspire, run_lyrics
+from studio.cli.quiz import add_arguments as add_quiz_arguments
+from studio.cli.quiz import run_quiz
+from studio.cli.rewrite import run_extend, run_rewrite
+from studio.cli.similar import run_similar
 from studio.errors import USER_ERRORS, MusicError, Syntax, cmd, opt, render, user_text
 from studio.melody import DEFAULT_CHECKPOINT, Composer, MelodyResult, midi_request
-from studio.options import ARRANGE, CHORDS, COMMANDS, INSPIRE, LYRICS, MELODY
+from studio.options import (
+    ANALYZE,
+    ARRANGE,
+    CHORDS,
+    COMMANDS,
+    EXTEND,
+    INSPIRE,
+    LYRICS,
+    MELODY,
+    QUIZ,
+    REWRITE,
+    SIMILAR,
+)
 from studio.render import melody_files
 from studio.requests import MelodyRequest
 
@@ -32,9 +54,11 @@ def describe(result: MelodyResult) -> str:
     how = " (inferred from your seed)" if result.seed.notes else " (the default: give --key to choose)"
     key = f"{m.key}{how if result.key_inferred else ''}"
     words = f"Words: {sung_text(result.lyrics)}\n" if result.lyrics else ""
-    return (f"Key: {key}\nMeter: {m.meter}   Tempo: {m.tempo} bpm   Bars: {m.bars}   Style: {r.style}\n"
+    bars = f"{m.bars} and a pickup" if m.pickup else m.bars
+    return (f"Key: {key}\nMeter: {m.meter}   Tempo: {m.tempo} bpm   Bars: {bars}   Style: {r.style}\n"
             f"Temperature: {r.temperature}   top_p: {r.top_p}   RNG seed: {r.seed}\n"
-            f"Reproduce: {render(result.reproduce, cli_syntax('melody'))}\n\n{words}{result.text}\n")
+            f"Reproduce: {render(result.reproduce, cli_syntax('melody'))}\n"
+            + (f"Originality: {result.originality}\n" if result.originality else "") + f"\n{words}{result.text}\n")
 
 
 def sung_text(lyrics: tuple[str | None, ...]) -> str:
@@ -57,7 +81,7 @@ def write_melody(result: MelodyResult, out: Path, stem: str) -> list[Path]:
 
 
 async def run_melody(args: argparse.Namespace) -> int:
-    names = ("bars", "temperature", "top_p", "seed", "key", "style", "density", "count")
+    names = ("bars", "temperature", "top_p", "seed", "key", "style", "density", "ending", "count")
     options = {name: getattr(args, name) for name in names if getattr(args, name) is not None}
     if args.lyrics is not None and args.midi is not None:
         raise MusicError(f"Give me either words ({opt('lyrics')}) or a MIDI file, not both. To set words to a tune you "
@@ -86,7 +110,7 @@ async def run_melody(args: argparse.Namespace) -> int:
     return 0
 
 
-POSITIONAL_NOTES = ("melody", "chords", "arrange")  # commands whose notes are typed without a flag
+POSITIONAL_NOTES = ("melody", "chords", "arrange", "similar", "analyze", "rewrite", "extend")  # notes without a flag
 
 
 def add_options(parser: argparse.ArgumentParser, command: str, names: tuple[str, ...], **defaults: object) -> None:
@@ -141,6 +165,28 @@ def build_parser() -> argparse.ArgumentParser:
     inspire = commands.add_parser("inspire", help="lyric ideas for a topic: opening lines, rhymes and images")
     inspire.set_defaults(run=run_inspire)
     add_options(inspire, "inspire", tuple(INSPIRE), count=INSPIRE["count"].default)
+    similar = commands.add_parser("similar", help="the corpus tunes closest to a melody, and the passage each shares")
+    similar.set_defaults(run=run_similar)
+    add_options(similar, "similar", tuple(SIMILAR), count=SIMILAR["count"].default)
+    similar.add_argument("--out", type=Path, default=Path("out"), help="folder for the files (default ./out)")
+    quiz = commands.add_parser("quiz", help="ear training: intervals, scales, chords, tunes; answers from stdin")
+    quiz.set_defaults(run=run_quiz)
+    add_options(quiz, "quiz", tuple(QUIZ), level=QUIZ["level"].default)
+    add_quiz_arguments(quiz)
+    _shared(quiz)
+    analyze = commands.add_parser("analyze", help="a teacher's reading of a melody: key, phrases, cadences, harmony")
+    analyze.set_defaults(run=run_analyze)
+    add_options(analyze, "analyze", tuple(ANALYZE))
+    add_analyze_arguments(analyze)
+    _shared(analyze)
+    rewrite = commands.add_parser("rewrite", help="write some bars of a melody again, keeping every other bar")
+    rewrite.set_defaults(run=run_rewrite)
+    add_options(rewrite, "rewrite", tuple(REWRITE), count=1)
+    _shared(rewrite, model=True)
+    extend = commands.add_parser("extend", help="more bars after the end of a melody, ending it again")
+    extend.set_defaults(run=run_extend)
+    add_options(extend, "extend", tuple(EXTEND), bars=EXTEND["bars"].default, count=1)
+    _shared(extend, model=True)
     _add_playground(commands)
     return parser
 

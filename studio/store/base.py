@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 2  # number of migrations each backend defines
+SCHEMA_VERSION = 3  # number of migrations each backend defines
 REACTIONS = {"👍": 1, "👎": -1}
 DAY = 86400.0
 TIMEOUT = 3.0  # seconds to wait for a lock, a connection or a pool slot before StoreUnavailable
@@ -63,10 +63,38 @@ class Forgotten:
     feedback_received: int = 0  # by others, on the user's melodies
     preferences: int = 0
     more_like_kept: int = 0  # "More like" replies others made from the user's melodies: theirs, so they stay
+    quiz_answers: int = 0
+    quiz_scores: int = 0  # 1 when they had a `/quiz` score
 
     @property
     def rows(self) -> int:
-        return self.generations + self.feedback_given + self.feedback_received + self.preferences
+        return (self.generations + self.feedback_given + self.feedback_received + self.preferences
+                + self.quiz_answers + self.quiz_scores)
+
+
+@dataclass(frozen=True)
+class QuizScore:
+    """A user's `/quiz` record: answers, right answers, the current run of right answers and the longest;
+    ``by_kind`` is (kind, answered, right) per kind of question, by kind."""
+
+    answered: int = 0
+    correct: int = 0
+    streak: int = 0
+    best_streak: int = 0
+    by_kind: tuple[tuple[str, int, int], ...] = ()
+
+
+@dataclass(frozen=True)
+class QuizAnswer:
+    """What `record_quiz_answer` recorded: ``first`` is False when the user had answered that question before (then
+    ``chosen`` and ``correct`` are their first answer, and nothing changed); ``answered_by`` counts everyone who
+    answered the question so far."""
+
+    first: bool
+    chosen: str
+    correct: bool
+    score: QuizScore
+    answered_by: int
 
 
 @dataclass(frozen=True)
@@ -192,15 +220,24 @@ class Store(Protocol):
 
     async def forget_user(self, user_id: int) -> Forgotten:
         """Delete, in one transaction, a user's generations, the feedback they gave, the feedback on their
-        generations and their preferences (SQLite also scrubs the deleted bytes from its files)."""
+        generations, their preferences and their `/quiz` answers and score (SQLite also scrubs the deleted bytes
+        from its files)."""
         ...
 
     async def export_user(self, user_id: int) -> dict[str, JSON]:
         """Everything stored about a user, JSON-ready: generations, feedback given and received (without who
-        gave it), preferences."""
+        gave it), preferences, `/quiz` score and answers."""
         ...
 
     async def stats(self, guild_id: int, days: int = 14) -> Stats: ...
+
+    async def record_quiz_answer(self, user_id: int, message_id: int, kind: str, level: str, chosen: str,
+                                 answer: str, correct: bool) -> QuizAnswer:
+        """Record a user's answer to the `/quiz` question shown in ``message_id`` and update their score and streak,
+        in one transaction; only their first answer to a question counts."""
+        ...
+
+    async def quiz_score(self, user_id: int) -> QuizScore: ...
 
     async def acceptance(self, since: float, until: float, guild_id: int | None = None,
                          user_id: int | None = None) -> dict[int, Acceptance]:
@@ -377,6 +414,8 @@ class SqlStore(ABC):
                 generations=await tx.execute("DELETE FROM generations WHERE user_id = ?", user_id),
                 preferences=await tx.execute("DELETE FROM preferences WHERE user_id = ?", user_id),
                 more_like_kept=more,
+                quiz_answers=await tx.execute("DELETE FROM quiz_answers WHERE user_id = ?", user_id),
+                quiz_scores=await tx.execute("DELETE FROM quiz_scores WHERE user_id = ?", user_id),
             )
 
     async def export_user(self, user_id: int) -> dict[str, JSON]:
@@ -398,6 +437,47 @@ class SqlStore(ABC):
             "feedback_on_your_melodies": [{"generation_id": r["generation_id"], "kind": r["kind"], "value": r["value"],
                                            "created_at": _iso(r["created_at"])} for r in received],
             "preferences": await self.preferences(user_id),
+            **await self._export_quiz(user_id),
+        }
+
+    async def record_quiz_answer(self, user_id: int, message_id: int, kind: str, level: str, chosen: str,
+                                 answer: str, correct: bool) -> QuizAnswer:
+        now, right = self.clock(), int(correct)
+        async with self.transaction() as tx:
+            first = await tx.execute(
+                "INSERT INTO quiz_answers (message_id, user_id, kind, level, chosen, answer, correct, created_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (message_id, user_id) DO NOTHING",
+                message_id, user_id, kind, level, chosen, answer, right, now) == 1
+            if first:
+                await tx.execute(
+                    "INSERT INTO quiz_scores (user_id, answered, correct, streak, best_streak, updated_at)"
+                    " VALUES (?, 1, ?, ?, ?, ?) ON CONFLICT (user_id) DO UPDATE SET"
+                    " answered = quiz_scores.answered + 1, correct = quiz_scores.correct + excluded.correct,"
+                    " streak = CASE WHEN excluded.correct = 1 THEN quiz_scores.streak + 1 ELSE 0 END,"
+                    " best_streak = CASE WHEN excluded.correct = 1 AND quiz_scores.streak + 1 > quiz_scores.best_streak"
+                    " THEN quiz_scores.streak + 1 ELSE quiz_scores.best_streak END, updated_at = excluded.updated_at",
+                    user_id, right, right, right, now)
+            mine = (await tx.fetch("SELECT chosen, correct FROM quiz_answers WHERE message_id = ? AND user_id = ?",
+                                   message_id, user_id))[0]
+            score = await _quiz_score(tx.fetch, user_id)
+        # counted once committed: a concurrent transaction's snapshot would miss answers committed meanwhile
+        count = (await self.fetch("SELECT count(*) AS n FROM quiz_answers WHERE message_id = ?", message_id))[0]["n"]
+        return QuizAnswer(first, mine["chosen"], bool(mine["correct"]), score, count)
+
+    async def quiz_score(self, user_id: int) -> QuizScore:
+        return await _quiz_score(self.fetch, user_id)
+
+    async def _export_quiz(self, user_id: int) -> dict[str, JSON]:
+        score = await self.fetch("SELECT * FROM quiz_scores WHERE user_id = ?", user_id)
+        answers = await self.fetch("SELECT * FROM quiz_answers WHERE user_id = ? ORDER BY created_at, message_id",
+                                   user_id)
+        return {
+            "quiz_score": {"answered": score[0]["answered"], "correct": score[0]["correct"],
+                           "streak": score[0]["streak"], "best_streak": score[0]["best_streak"],
+                           "updated_at": _iso(score[0]["updated_at"])} if score else None,
+            "quiz_answers": [{"message_id": _id(a["message_id"]), "created_at": _iso(a["created_at"]),
+                              "kind": a["kind"], "level": a["level"], "chosen": a["chosen"], "answer": a["answer"],
+                              "correct": bool(a["correct"])} for a in answers],
         }
 
     async def stats(self, guild_id: int, days: int = 14) -> Stats:
@@ -438,6 +518,18 @@ class SqlStore(ABC):
             f" ON f.generation_id = g.id WHERE f.kind = 'reaction:👍' AND {where} GROUP BY g.user_id", *args)}
         return {r["user_id"]: Acceptance(r["shown"], min(r["shown"], (r["taken"] or 0) + liked.get(r["user_id"], 0)))
                 for r in shown}
+
+
+async def _quiz_score(fetch: Callable[..., Any], user_id: int) -> QuizScore:
+    """A user's `QuizScore`, read with ``fetch`` (a transaction's, or the store's)."""
+    rows = await fetch("SELECT answered, correct, streak, best_streak FROM quiz_scores WHERE user_id = ?", user_id)
+    kinds = await fetch("SELECT kind, count(*) AS answered, sum(correct) AS correct FROM quiz_answers"
+                        " WHERE user_id = ? GROUP BY kind ORDER BY kind", user_id)
+    by_kind = tuple((k["kind"], k["answered"], k["correct"] or 0) for k in kinds)
+    if not rows:
+        return QuizScore(by_kind=by_kind)
+    r = rows[0]
+    return QuizScore(r["answered"], r["correct"], r["streak"], r["best_streak"], by_kind)
 
 
 def _iso(when: float) -> str:

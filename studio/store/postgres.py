@@ -69,6 +69,29 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX generations_guild ON generations(guild_id, created_at);
     """,
+    # 3: /quiz — each person's answer to each question (one per question), and their score and streak
+    """
+    CREATE TABLE quiz_answers (
+        message_id BIGINT NOT NULL,
+        user_id BIGINT NOT NULL,
+        kind TEXT NOT NULL,
+        level TEXT NOT NULL,
+        chosen TEXT NOT NULL,
+        answer TEXT NOT NULL,
+        correct INTEGER NOT NULL,
+        created_at DOUBLE PRECISION NOT NULL,
+        PRIMARY KEY (message_id, user_id)
+    );
+    CREATE INDEX quiz_answers_user ON quiz_answers(user_id, created_at);
+    CREATE TABLE quiz_scores (
+        user_id BIGINT PRIMARY KEY,
+        answered INTEGER NOT NULL,
+        correct INTEGER NOT NULL,
+        streak INTEGER NOT NULL,
+        best_streak INTEGER NOT NULL,
+        updated_at DOUBLE PRECISION NOT NULL
+    );
+    """,
 ]
 assert len(MIGRATIONS) == SCHEMA_VERSION
 

@@ -59,6 +59,29 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX generations_guild ON generations(guild_id, created_at);
     """,
+    # 3: /quiz — each person's answer to each question (one per question), and their score and streak
+    """
+    CREATE TABLE quiz_answers (
+        message_id INTEGER NOT NULL,
+        user_id INTEGER NOT NULL,
+        kind TEXT NOT NULL,
+        level TEXT NOT NULL,
+        chosen TEXT NOT NULL,
+        answer TEXT NOT NULL,
+        correct INTEGER NOT NULL,
+        created_at REAL NOT NULL,
+        PRIMARY KEY (message_id, user_id)
+    );
+    CREATE INDEX quiz_answers_user ON quiz_answers(user_id, created_at);
+    CREATE TABLE quiz_scores (
+        user_id INTEGER PRIMARY KEY,
+        answered INTEGER NOT NULL,
+        correct INTEGER NOT NULL,
+        streak INTEGER NOT NULL,
+        best_streak INTEGER NOT NULL,
+        updated_at REAL NOT NULL
+    );
+    """,
 ]
 assert len(MIGRATIONS) == SCHEMA_VERSION
 log = logging.getLogger(__name__)

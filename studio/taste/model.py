@@ -120,7 +120,7 @@ class TasteModel:
     ``drift``: variance added to the community weights per event, so the community taste can move.
     """
 
-    def __init__(self, user_var: float = 0.3, global_var: float = 1.0, drift: float = 1e-6) -> None:
+    def __init__(self, user_var: float = 1.0, global_var: float = 1.0, drift: float = 1e-6) -> None:
         self.user_var, self.global_var, self.drift = user_var, global_var, drift
         self.prior_var = np.full(DIM + 1, user_var)  # per feature: how far users stray from the community
         self.w_global = np.zeros(DIM + 1)  # last entry: bias (used by absolute feedback only)
@@ -394,11 +394,12 @@ class TasteModel:
             if mode != "major" and gain >= margin:
                 out["key"] = key_for(mode, explicit.get("notes"))
         if "bars" in out and explicit.get("notes"):
+            meter = meter_of({"meter": explicit.get("meter") or out.get("meter")})
             try:
-                seed_ticks = sum(n.ticks for n in parse_seed(explicit["notes"]).notes)
+                seed = parse_seed(explicit["notes"], meter=meter)
+                seed_ticks = seed.ticks - seed.pickup  # ``bars`` counts the full bars after a pickup
             except MusicError:
                 seed_ticks = 0
-            meter = meter_of({"meter": explicit.get("meter") or out.get("meter")})
             if seed_ticks >= out["bars"] * meter.bar_ticks:
                 del out["bars"]
         return out

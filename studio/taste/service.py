@@ -34,7 +34,11 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 LIKE_KINDS = {"reaction:👍": 1, "reaction:👎": -1}
 UNLEARNED = "unlearned"  # the preference that records `/prefs unlearn` (part -> Unix time)
-TAKES = 2  # melodies written per candidate shown, once a user has given feedback: the best-liked one is shown
+REFRESH_EVERY = 50  # feedback actions between re-learning how far users stray from the community (refresh_prior)
+# Melodies written per candidate shown, once a user has given feedback (the best liked one is shown). 1: measured in
+# bench/reports/steering.md, reranking two takes by the learned taste lowered the taste of what was shown (rise
+# +0.38 against +0.51 with one take): the taste model's view of density, range and contour is too noisy to pick by.
+TAKES = 1
 
 
 class Taste:
@@ -47,6 +51,7 @@ class Taste:
         self._lock = asyncio.Lock()  # the model is not thread-safe: one update at a time
         self.steering = True  # candidates try settings the user's taste is unsure of (False: all share settings)
         self.takes = TAKES  # melodies written per candidate shown, for users with feedback (1: no reranking)
+        self._since_refresh = 0
 
     @staticmethod
     async def _run(func: Callable[..., T], *args: Any, **kwargs: Any) -> T:
@@ -103,6 +108,10 @@ class Taste:
                 await self._run(self.model.more, user_id, feats[index])
             elif kind == "regenerate":
                 await self._run(self.model.regenerate, user_id, feats)
+            self._since_refresh += 1
+            if self._since_refresh >= REFRESH_EVERY:  # users' spread around the community, per feature
+                self._since_refresh = 0
+                await self._run(self.model.refresh_prior, 5, 5)
 
     async def unlearn(self, user_id: int) -> None:
         """Feedback was taken back (a reaction removed): rebuild from the store next time."""
@@ -173,8 +182,8 @@ class Taste:
         """The candidates of a reply, steered by the user's taste, best first.
 
         With ``steering`` on, the first candidate is the request as given and the others each try one setting not
-        in ``fixed`` (``studio.taste.explore``); once the user has given feedback, each candidate is the best liked
-        of ``takes`` melodies with its settings (the user's taste in density, range, contour ... beyond options).
+        in ``fixed`` (``studio.taste.explore``); with ``takes`` > 1 and a user who has given feedback, each candidate
+        is the best liked of that many melodies with its settings (taste in range, contour ... beyond options).
         Off: ``request.count`` takes of the request, ranked.
         """
         request = request.with_seed()

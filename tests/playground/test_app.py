@@ -28,8 +28,25 @@ class Again(discord.ui.View):
         await interaction.response.send_message("again!")
 
 
+class NameForm(discord.ui.Modal, title="Who are you?"):
+    name: discord.ui.TextInput[NameForm] = discord.ui.TextInput(label="Your name", custom_id="name", max_length=20)
+
+    async def on_submit(self, interaction: discord.Interaction) -> None:
+        await interaction.response.send_message(f"hello {self.name.value}")
+
+
+class Name(discord.ui.View):
+    def __init__(self) -> None:
+        super().__init__(timeout=60)
+
+    @discord.ui.button(label="Name…", custom_id="echo:name")
+    async def name(self, interaction: discord.Interaction, _button: discord.ui.Button[Name]) -> None:
+        await interaction.response.send_modal(NameForm())
+
+
 class EchoBot(commands.Bot):
-    """/echo text times: says it back with a button and a file; /secret answers privately; /size file."""
+    """/echo text times: says it back with a button and a file; /secret answers privately; /size file (with a
+    button that opens a form)."""
 
     def __init__(self, guild_id: int) -> None:
         intents = discord.Intents.none()
@@ -49,7 +66,7 @@ class EchoBot(commands.Bot):
 
         @app_commands.command(description="How big a file is")
         async def size(interaction: discord.Interaction, file: discord.Attachment) -> None:
-            await interaction.response.send_message(f"{file.filename}: {len(await file.read())} bytes")
+            await interaction.response.send_message(f"{file.filename}: {len(await file.read())} bytes", view=Name())
 
         self.tree.add_command(echo, guild=self.guild)
         self.tree.add_command(secret, guild=self.guild)
@@ -156,3 +173,18 @@ async def test_a_file_attached_in_the_page_reaches_the_bot(page: Page) -> None:
     assert (await page.message("song.mid: 64 bytes"))["invoked"]["what"] == "/size file:song.mid"
     _, answer = await page.post("/api/send", {"text": "/size"})
     assert answer["error"] == "/size needs a file: attach it with 📎 (left of the message box), then send."
+
+
+async def test_a_form_the_bot_opens_is_asked_in_the_page_and_submitted(page: Page) -> None:
+    file = {"name": "song.mid", "data": base64.b64encode(b"MThd").decode()}
+    await page.post("/api/send", {"text": "/size", "file": file})
+    reply = await page.message("song.mid: 4 bytes")
+    _, answer = await page.post("/api/press", {"message_id": reply["id"], "custom_id": "echo:name"})
+    form = answer["form"]
+    assert form["title"] == "Who are you?" and form["inputs"] == [{"custom_id": "name", "label": "Your name",
+                                                                    "value": ""}]
+    assert (await page.post("/api/submit", {"interaction_id": form["id"], "values": {"name": "Ada"}}))[1]["ok"]
+    await page.message("hello Ada")
+    _, again = await page.post("/api/submit", {"interaction_id": form["id"], "values": {"name": "Bo"}})
+    assert not again["ok"] and "closed" in again["error"]
+    page.fake.assert_clean()

@@ -59,7 +59,8 @@ async def test_export_then_forget_a_user_by_id(backend, tmp_path):
     store = await backend.open()
     try:
         assert await store.export_user(USER) == {"user_id": str(USER), "generations": [], "feedback_given": [],
-                                                 "feedback_on_your_melodies": [], "preferences": {}}
+                                                 "feedback_on_your_melodies": [], "preferences": {},
+                                                 "quiz_score": None, "quiz_answers": []}
         assert len(await store.generations(OTHER)) == 1
     finally:
         await store.close()

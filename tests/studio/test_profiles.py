@@ -104,7 +104,7 @@ def test_learned_defaults_wait_for_confidence_and_never_override_explicit_option
     for _ in range(4):  # every setting differs at once: which one does the user like? Not known yet
         model.pick(1, features(setting(rng, **like)), [features(setting(rng, **usual))])
     assert model.learned_defaults(1, {"notes": "C E G"}) == {}
-    for i in range(12):  # as the bot's candidates explore: one setting differs at a time
+    for i in range(16):  # as the bot's candidates explore: one setting differs at a time
         name = list(like)[i % 4]
         model.pick(1, features(setting(rng, **like)), [features(setting(rng, **{**like, name: usual[name]}))])
     learned = model.learned_defaults(1, {"notes": "C E G"})

@@ -1,0 +1,103 @@
+"""Typed bar lines: a short first bar is a pickup, a full bar is fine, an over-full or short middle bar is an error."""
+
+import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+
+from data.errors import MusicError
+from data.events import DURATIONS, Meter, Note
+from data.notation import check_bars, continue_text, format_note, format_notes, parse_seed
+
+FOUR, SIX, THREE = Meter(4, 4), Meter(6, 8), Meter(3, 4)
+
+
+@pytest.mark.parametrize(("text", "meter", "pickup"), [
+    ("G | C E G C", FOUR, 12),  # a quarter before the first downbeat
+    ("G:e A:e | B:q C D E", FOUR, 12),
+    ("G A B | C", FOUR, 36),
+    ("D:e | G:q B:e A:q G:e", SIX, 6),
+    ("E:q | A A B | C", THREE, 12),  # the last bar may be short: the continuation fills it
+    ("G A |", FOUR, 24),
+    ("C D E F | G A B C", FOUR, 0),  # a full first bar starts on a downbeat
+    ("C D E F G", FOUR, 0),  # no bar lines: a downbeat, unchecked (today's behaviour)
+    ("| C D E F G", FOUR, 0),  # a bar line before the first note changes nothing
+    ("C:h. D:h | E:q F G:h", FOUR, 0),  # D is held over the bar line (a tie), the bar line typed after it
+    ("G | C D E F:h", FOUR, 12),  # the last note may be held into the bar the continuation fills
+])
+def test_bar_lines_give_the_pickup(text, meter, pickup):
+    assert parse_seed(text, meter=meter).pickup == pickup
+    assert parse_seed(text).pickup == 0  # without a meter nothing is checked
+
+
+def test_an_over_full_bar_is_named_with_its_notes_and_a_fix():
+    with pytest.raises(MusicError) as info:
+        parse_seed("G | C D E F G", meter=FOUR)
+    message = str(info.value)
+    assert message.startswith("Bar 2 has 5 beats in 4/4: `C D E F G`")
+    assert "take a note out or add a bar line" in message and "`C D E F | G`" in message
+    assert info.value.option == "notes" and parse_seed(f"G | {info.value.example}", meter=FOUR).pickup == 12
+
+
+@pytest.mark.parametrize(("text", "meter", "start"), [
+    ("C D E F G | A", FOUR, "Bar 1 has 5 beats in 4/4"),
+    ("D:e | G:q. A:e B:q G:q", SIX, "Bar 2 has 8 eighths in 6/8"),
+    ("G | C D E F | G A B C D", FOUR, "Bar 3 has 5 beats in 4/4"),
+])
+def test_over_full_bars_anywhere(text, meter, start):
+    with pytest.raises(MusicError, match=start):
+        parse_seed(text, meter=meter)
+
+
+def test_a_short_bar_in_the_middle_is_an_error_that_says_why():
+    with pytest.raises(MusicError) as info:
+        parse_seed("G | C D | E F G A", meter=FOUR)
+    message = str(info.value)
+    assert message.startswith("Bar 2 has 2 beats in 4/4: `C D`")
+    assert "only the first bar may be short (a pickup) and the last" in message
+    assert "`G | C E G C | D`" in message
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.sampled_from(DURATIONS), min_size=1, max_size=24), st.sampled_from([FOUR, SIX, THREE]),
+       st.integers(0, 47))
+def test_format_notes_reads_back_with_its_pickup(durations, meter, offset):
+    """Notes written by format_notes from any place in a bar where a note ends on the first bar line pass the bar check
+    and parse back to the same notes with that place as their pickup. (Where a note is held over the first bar line,
+    the bar line can't be typed: ``MidiSeed.opening`` puts rests first instead.)"""
+    start = offset % meter.bar_ticks
+    pickup = (meter.bar_ticks - start) % meter.bar_ticks
+    assume(not pickup or pickup in {sum(durations[:i + 1]) for i in range(len(durations))})
+    notes = [Note(60 + i % 5, d) for i, d in enumerate(durations)]
+    seed = parse_seed(format_notes(notes, meter.bar_ticks, start=start), meter=meter, max_notes=100)
+    assert seed.notes == tuple(notes)
+    assert seed.pickup == pickup
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.sampled_from(DURATIONS), min_size=1, max_size=12),
+       st.lists(st.sampled_from(DURATIONS), min_size=1, max_size=12), st.booleans())
+def test_notes_after_a_seed_keep_its_bars(seed_durations, more, pickup):
+    """What "More like this" sends (the seed as typed, then kept notes from ``continue_text``) passes the bar check
+    with the seed's pickup."""
+    notes = [Note(60, d) for d in seed_durations]
+    text = f"G | {format_notes(notes, 48)}" if pickup else " ".join(format_note(n) for n in notes)
+    seed = parse_seed(text, meter=FOUR, max_notes=100)
+    after = continue_text(seed, [Note(62, d) for d in more], FOUR.bar_ticks)
+    again = parse_seed(f"{seed.text} {after}", meter=FOUR, max_notes=100)
+    assert again.pickup == seed.pickup
+    assert again.notes == seed.notes + tuple(Note(62, d) for d in more)
+
+
+def test_a_seed_ending_on_a_bar_line_gets_one_before_what_follows():
+    seed = parse_seed("G | C E G C", meter=FOUR)
+    assert continue_text(seed, [Note(74, 24), Note(72, 24)], 48) == "| D5:h C5:h |"
+    assert continue_text(parse_seed("G | C E G C |", meter=FOUR), [Note(74, 24)], 48) == "D5:h"
+    assert continue_text(parse_seed("C E G", meter=FOUR), [Note(74, 12), Note(72, 12)], 48) == "D5:q | C5:q"
+
+
+def test_check_bars_needs_the_meter_it_is_given():
+    seed = parse_seed("G | C E G")
+    assert check_bars(seed, FOUR) == 12
+    assert check_bars(seed, THREE) == 12
+    with pytest.raises(MusicError, match="Bar 2 has 3 beats in 2/4"):
+        check_bars(seed, Meter(2, 4))

@@ -1,0 +1,162 @@
+"""The teacher's reading: key reasoning, phrase letters, cadence names, the line and rhythm, the marked score."""
+
+from __future__ import annotations
+
+import pytest
+
+from data.events import Key, Melody, Meter, Note
+from data.notation import parse_seed
+from data.score_marks import Mark, add_marks
+from data.theory import melody_to_musicxml
+from studio.analysis.cadences import cadences, name_cadence
+from studio.analysis.files import annotated_musicxml, score_marks
+from studio.analysis.key import read_key
+from studio.analysis.melodic import contour_shape, intervals, pitch_range
+from studio.analysis.phrases import find_phrases, form
+from studio.analysis.report import analyze, plain_text, sections
+from studio.analysis.rhythm import rhythm
+from studio.errors import MusicError
+from studio.harmony.harmonizer import Chord, HarmonyResult
+
+
+def melody(text: str, meter: str = "4/4") -> Melody:
+    return Melody(parse_seed(text, max_notes=256).notes, Key(0), Meter.parse(meter))
+
+
+# ---- key ---------------------------------------------------------------------------------------------------
+def test_g_major_is_read_from_its_f_sharp_and_final_g_and_told_apart_from_e_minor():
+    reading = read_key(melody("G4:q A B G | C5 B A G | F#:q A D5 C | B4:h G:h"))
+    assert str(reading.key) == "G major" and reading.confidence > 0.7
+    assert reading.why.startswith("F# and the final G point to G major.")
+    assert "Why not E minor" in reading.why and "The melody ends on G" in reading.why
+
+
+def test_e_minor_with_the_same_notes_is_read_from_its_tonic_chord_and_ending():
+    reading = read_key(melody("B4:q A G B | E:h G | F#:q E D F# | E:w"))
+    assert str(reading.key) == "E minor"
+    assert reading.runner_up.tonic == 4 or reading.runner_up.scale == reading.key.scale
+    assert "Why not G major" in reading.why and "ends on E" in reading.why
+    assert "E G B (the E minor chord)" in reading.why
+
+
+def test_a_leading_tone_is_named_as_evidence_for_minor():
+    reading = read_key(melody("A4:q B C5 D | E:h D:q C | B4:q G# A B | A:w"))
+    assert str(reading.key) == "A minor" and "leading tone G#" in reading.why
+
+
+def test_a_raised_sixth_makes_dorian_and_a_flat_seventh_mixolydian():
+    assert str(read_key(melody("D4:q E F G | A:h B:q A | G:q F E C | D:w")).key) == "D dorian"
+    assert str(read_key(melody("G4:q A B G | F:h D:q F | G:q F D C | B3:q F4 G:h")).key) == "G mixolydian"
+
+
+def test_a_close_runner_up_is_called_close_with_what_separates_them():
+    reading = read_key(melody("C4:q E G E | C:h"))
+    assert reading.confidence >= reading.runner_up_confidence
+    assert str(reading.runner_up) in reading.why and "%" in reading.why
+
+
+# ---- phrases -------------------------------------------------------------------------------------------------
+A = "C4:q D4 E4 C4 | E4 F4 G4:h | E4:e F4 G4 A4 G4:q E4 | C4 D4 C4:h | "
+A_VARIED = "C4:q D4 E4 C4 | E4 F4 G4:h | E4:e F4 G4 A4 G4:q E4 | D4 B3 G3:h | "
+B = "G4:q G4 A4 A4 | G4 G4 E4:h | F4:q F4 D4 D4 | E4 E4 C4:h | "
+
+
+def test_an_aaba_tune_gets_the_letters_aaba():
+    phrases = find_phrases(melody(A + A + B + A))
+    assert form(phrases) == "AABA"
+    assert [p.like for p in phrases] == [None, 0, None, 0]
+    assert [(p.first_bar, p.last_bar) for p in phrases] == [(1, 4), (5, 8), (9, 12), (13, 16)]
+
+
+def test_a_changed_ending_is_a_variation_and_a_transposed_repeat_is_a_sequence():
+    assert form(find_phrases(melody(A + A_VARIED + B + A))) == "AA'BA"
+    notes = melody(A).notes
+    higher = tuple(Note(n.pitch + 2, n.ticks) for n in notes)
+    phrases = find_phrases(Melody(notes + higher, Key(0), Meter()))
+    assert phrases[1].letter == "A'" and phrases[1].shift == 2
+
+
+def test_short_melodies_have_two_bar_phrases():
+    phrases = find_phrases(melody("C4:q D E C | E F G:h | C4:q D E C | E F G:h"))
+    assert form(phrases) == "AA" and phrases[1].first_bar == 3
+
+
+# ---- cadences -------------------------------------------------------------------------------------------
+MAJOR, MINOR = (0, 4, 7), (0, 3, 7)
+
+
+@pytest.mark.parametrize(("before", "final", "on_tonic", "mode", "kind"), [
+    ((7, MAJOR), (0, MAJOR), True, "major", "perfect authentic"),
+    ((7, (0, 4, 7, 10)), (0, MAJOR), False, "major", "imperfect authentic"),
+    ((11, (0, 3, 6)), (0, MAJOR), True, "major", "imperfect authentic"),
+    ((0, MAJOR), (7, MAJOR), False, "major", "half"),
+    ((5, MAJOR), (0, MAJOR), True, "major", "plagal"),
+    ((7, MAJOR), (9, MINOR), False, "major", "deceptive"),
+    ((7, MAJOR), (8, MAJOR), False, "minor", "deceptive"),
+    ((10, MAJOR), (0, MINOR), True, "dorian", "modal"),
+    ((2, MINOR), (9, MINOR), False, "major", "none"),
+])
+def test_cadences_are_named_from_their_last_two_chords(before, final, on_tonic, mode, kind):
+    assert name_cadence(before, final, on_tonic, mode) == kind
+
+
+def test_each_phrase_end_gets_its_cadence_from_the_harmonisation():
+    m = Melody(melody("E4:h D4 | C4:w | E4:h F4 | D4:w").notes, Key(0), Meter())
+    bar = m.meter.bar_ticks
+    chords = tuple(Chord(i * bar, bar, roman, "", root, MAJOR, ()) for i, (roman, root) in
+                   enumerate([("V", 7), ("I", 0), ("I", 0), ("V", 7)]))
+    found = cadences(HarmonyResult(m, chords, "bar", "chorale"), m.key, [(0, 0, 2 * bar), (1, 2 * bar, 4 * bar)])
+    assert [(c.bar, c.kind, c.chords) for c in found] == [(2, "perfect authentic", ("V", "I")), (4, "half", ("I", "V"))]
+    assert "full stop" in found[0].sentence and "comma" in found[1].sentence
+
+
+# ---- line and rhythm ----------------------------------------------------------------------------------------
+def test_range_tessitura_intervals_and_contour():
+    m = melody("C4:q D E F | G:h A:q B | C5:w | B4:q A G F | E:w")
+    r = pitch_range(m)
+    assert (r.low, r.high, r.span) == (60, 72, 12) and "soprano" in r.voices
+    i = intervals(m)
+    assert i.steps == i.count and i.conjunct and abs(i.largest) == 2
+    assert contour_shape([60, 64, 67, 72, 67, 64, 60], [k / 7 for k in range(7)]) == "arch"
+    assert contour_shape([60, 62, 64, 65, 67], [k / 5 for k in range(5)]) == "rising"
+
+
+def test_syncopation_dotted_notes_and_note_values():
+    r = rhythm(melody("C4:e D:q E:e F:q. G:e | C:w"))
+    assert r.syncopations == (1,) and r.dotted == 1
+    assert dict(r.values)[6] == 3
+    assert not rhythm(melody("C4:q D E F | G:w")).syncopated
+    assert rhythm(melody("C4:q. D:q. E:q. F:q.", "6/8")).dotted == 0  # 6/8's dotted-quarter beat is no figure
+
+
+# ---- the whole reading and its files ------------------------------------------------------------------------
+def test_the_reading_names_every_topic_and_the_score_carries_its_marks():
+    a = analyze(melody(A + A + B + A))
+    titles = [s.title for s in sections(a)]
+    assert titles == ["Key", "Scale and mode", "Range and tessitura", "Intervals", "Contour", "Phrases and form",
+                      "Cadences", "Rhythm", "Harmonisation"]
+    text = plain_text(a)
+    assert "C major" in text and "A A B A" in text and "cadence" in text and "**" not in text
+    assert a.cadences[-1].kind in ("perfect authentic", "plagal")
+    marks = score_marks(a)
+    assert [m.text for m in marks if m.kind == "letter"] == ["A", "A", "B", "A"]
+    assert sum(m.kind == "below" for m in marks) >= 4
+    xml = annotated_musicxml(a).decode()
+    assert xml.count("<rehearsal") == 4 and "<words" in xml and "cadence</words>" in xml
+
+
+def test_a_given_key_sets_the_numerals_and_the_reading_says_so():
+    a = analyze(melody("G4:q A B G | C5 B A G | F#:q A D5 C | B4:h G:h"), Key.parse("E minor"))
+    assert str(a.key) == "E minor" and "You set E minor" in sections(a)[0].text
+
+
+def test_only_rests_is_a_friendly_error():
+    with pytest.raises(MusicError):
+        analyze(Melody((Note(None, 48),), Key(0), Meter()))
+
+
+def test_marks_land_inside_notes_with_an_offset():
+    m = Melody((Note(60, 48), Note(62, 48)), Key(0), Meter())
+    xml = add_marks(melody_to_musicxml(m), [Mark(0, "A", "letter"), Mark(24, "V", "below"), Mark(48, "I")]).decode()
+    assert xml.index("<rehearsal") < xml.index("<step>C</step>")
+    assert "<offset>24</offset>" in xml and xml.index(">I</words>") < xml.index("<step>D</step>")
