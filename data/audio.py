@@ -1,7 +1,8 @@
 """Audio previews: Standard MIDI File bytes -> OGG/Vorbis bytes, synthesised with FluidSynth, loudness-normalised.
 
-The only module that imports ``fluidsynth``, ``soundfile`` and ``pyloudnorm``. It also reads MIDI with ``mido``
-(installed as a dependency of pretty_midi): the messages of all tracks are merged in time order with tempo changes
+The module that uses ``fluidsynth`` (data/__init__.py imports it quietly first), ``soundfile`` and ``pyloudnorm``.
+It also reads MIDI with ``mido`` (installed as a dependency of pretty_midi): the
+messages of all tracks are merged in time order with tempo changes
 applied, then played into one ``fluidsynth.Synth`` (no audio driver, samples pulled with ``fluid_synth_write_float``),
 so every track, program change, controller and pitch bend sounds, and channel 10 (index 9) plays drums.
 
@@ -39,7 +40,7 @@ import os
 import threading
 from pathlib import Path
 
-import fluidsynth
+import fluidsynth  # imported quietly first in data/__init__.py
 import mido
 import numpy as np
 import soundfile
