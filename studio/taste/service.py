@@ -36,8 +36,8 @@ LIKE_KINDS = {"reaction:👍": 1, "reaction:👎": -1}
 UNLEARNED = "unlearned"  # the preference that records `/prefs unlearn` (part -> Unix time)
 REFRESH_EVERY = 50  # feedback actions between re-learning how far users stray from the community (refresh_prior)
 # Melodies written per candidate shown, once a user has given feedback (the best liked one is shown). 1: measured in
-# bench/reports/steering.md, reranking two takes by the learned taste lowered the taste of what was shown (rise
-# +0.38 against +0.51 with one take): the taste model's view of density, range and contour is too noisy to pick by.
+# bench/reports/steering.md, reranking two takes by the learned taste never raised the taste of what was shown and
+# lowered first-listed = favourite (37% against 45%): its view of range and contour is too noisy to pick by.
 TAKES = 1
 
 
