@@ -281,7 +281,7 @@ class Engine:
         tokens = torch.zeros(n, dtype=torch.long)
         allowed = torch.ones(n, vocab, dtype=torch.bool)
         uniform = torch.zeros(n)
-        lean: dict[int, torch.Tensor] = {}  # per row: scores the grammar adds (a rhythm lean)
+        lean: dict[int, torch.Tensor] = {}  # per row: scores the grammar adds (rhythm, cadence leans)
         forced: set[int] = set()
         sampled: list[int] = []
         legal: dict[int, bool] = {}  # per sampled row: its token is one the grammar allows
@@ -309,8 +309,9 @@ class Engine:
             temperature = torch.tensor([active[r].temperature for r in sampled])
             top_p = torch.tensor([active[r].top_p for r in sampled])
             scores = logits[rows]
-            if lean:
-                scores = scores + torch.stack([lean.get(r, torch.zeros(vocab)) for r in sampled])
+            for i, r in enumerate(sampled):
+                if r in lean:
+                    scores[i] += lean[r]  # ``logits[rows]`` is a copy: the model's scores stay as they are
             tokens[rows] = sample(scores, allowed[rows], temperature, top_p, uniform[rows])
             legal = dict(zip(sampled, allowed[rows, tokens[rows]].tolist(), strict=True))
         chosen = tokens.tolist()

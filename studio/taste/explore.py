@@ -13,21 +13,19 @@ from __future__ import annotations
 import math
 import random
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 
-from data.errors import MusicError
-from data.events import STYLES, Key
+from data.events import STYLES
 from studio.options import DENSITIES, SEED_MAX
 from studio.requests import MelodyRequest
 from studio.taste.features import option_features
-from studio.taste.model import DEFAULT_TEMPOS as EXPLORED_TEMPOS
-from studio.taste.model import TasteModel, key_for
+from studio.taste.model import DEFAULT_MODES, DEFAULT_TEMPOS, TasteModel, key_for
 
-EXPLORED_MODES = ("major", "minor", "dorian", "mixolydian")  # the folk corpus's modes: ones worth offering
-GRID: dict[str, tuple[Any, ...]] = {"key": EXPLORED_MODES, "tempo": EXPLORED_TEMPOS, "style": STYLES,
+# What candidates try: the modes and tempos learned defaults choose from (ones users heard), every style and density
+GRID: dict[str, tuple[Any, ...]] = {"key": DEFAULT_MODES, "tempo": DEFAULT_TEMPOS, "style": STYLES,
                                     "density": DENSITIES}
 EXPLORABLE = tuple(GRID)  # the /melody options a candidate may try
 
@@ -50,7 +48,7 @@ def current(request: MelodyRequest, setting: str, seed_mode: str | None) -> Any:
         key = request.parsed_key
         return key.mode if key is not None else seed_mode or "major"
     if setting == "tempo":
-        return min(EXPLORED_TEMPOS, key=lambda t: abs(t - request.tempo))
+        return min(DEFAULT_TEMPOS, key=lambda t: abs(t - request.tempo))
     return getattr(request, setting)
 
 
@@ -58,12 +56,9 @@ def _apply(request: MelodyRequest, setting: str, value: Any) -> tuple[MelodyRequ
     """The request with one setting changed, and what that tries in words."""
     if setting == "key":
         key = key_for(value, request.notes)
-        return MelodyRequest(**{**request.__dict__, "key": key}), f"tries {key}"
-    if setting == "tempo":
-        return MelodyRequest(**{**request.__dict__, "tempo": value}), f"tries {value} bpm"
-    if setting == "style":
-        return MelodyRequest(**{**request.__dict__, "style": value}), f"tries the {value} style"
-    return MelodyRequest(**{**request.__dict__, "density": value}), f"tries a {value} rhythm"
+        return replace(request, key=key), f"tries {key}"
+    words = {"tempo": f"tries {value} bpm", "style": f"tries the {value} style", "density": f"tries a {value} rhythm"}
+    return replace(request, **{setting: value}), words[setting]
 
 
 def _uncertainty(cov: np.ndarray, setting: str, base: Any) -> float:
@@ -107,7 +102,7 @@ def plan_candidates(model: TasteModel, user: int | str, request: MelodyRequest, 
 
 def _reseed(request: MelodyRequest, index: int) -> MelodyRequest:
     assert request.seed is not None
-    return MelodyRequest(**{**request.__dict__, "seed": (request.seed + index) % SEED_MAX})
+    return replace(request, seed=(request.seed + index) % SEED_MAX)
 
 
 def _cholesky(cov: np.ndarray) -> np.ndarray:
@@ -124,12 +119,4 @@ def best_takes(model: TasteModel, user: int | str, takes: Sequence[Sequence[np.n
     """For each plan's takes (features of several melodies with the same settings), the index of the one the user
     is predicted to like best."""
     return [int(np.argmax(model.scores(user, list(t)))) for t in takes]
-
-
-def mode_of(key: str | None) -> str | None:
-    """The mode of a key name, None when there is none or it can't be read."""
-    try:
-        return Key.parse(key).mode if key else None
-    except MusicError:
-        return None
 
