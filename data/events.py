@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 
 from data.errors import MusicError
@@ -266,6 +266,14 @@ class Melody:
     def measures(self) -> int:
         """Bars as a score numbers them: the pickup's short bar too."""
         return -(-(self.start + self.ticks) // self.meter.bar_ticks)
+
+    def on_downbeat(self) -> Melody:
+        """The same melody starting on a downbeat: after a pickup, a rest fills the rest of its short bar first (for
+        code that counts bars from the first note: chords, arrangements, lyric lines). Unchanged without one."""
+        if not self.pickup:
+            return self
+        return replace(self, notes=(Note(None, self.start), *self.notes), seed_len=self.seed_len and self.seed_len + 1,
+                       pickup=0)
 
     def onsets(self) -> list[int]:
         """Start tick of every note."""

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from data.errors import MusicError, opt
 from data.events import Key, Melody, Meter
 from data.midi import check_midi_size
-from data.notation import ParsedSeed, parse_seed
+from data.notation import ParsedSeed, check_bars, parse_seed
 from studio.melody import infer_key, midi_request
 from studio.options import TEMPO
 
@@ -63,7 +63,7 @@ def melody_from_notes(text: str, key: Key | str | None = None, meter: Meter | st
     guessed = given_key is None
     the_meter = given_meter or Meter()
     return GivenMelody(Melody(seed.notes, given_key or infer_key(seed.notes), the_meter,
-                              tempo or the_meter.default_bpm), guessed)
+                              tempo or the_meter.default_bpm, pickup=check_bars(seed, the_meter)), guessed)
 
 
 def melody_from_midi(data: bytes, key: Key | str | None = None, meter: Meter | str | None = None,

@@ -383,7 +383,7 @@ async def arrange(composer: Composer, request: ArrangeRequest, melody: Melody,
                   harmonizer: Harmonizer | None = None) -> Arrangement:
     """The whole arrangement: CPU work in the default executor, the B melody from the Composer."""
     loop = asyncio.get_running_loop()
-    melody, extended = await lengthen(composer, melody, request)
+    melody, extended = await lengthen(composer, melody.on_downbeat(), request)  # sections start on a downbeat
     p = await loop.run_in_executor(None, plan, request, melody, harmonizer)
     if extended:
         p.remarks.insert(0, extended)

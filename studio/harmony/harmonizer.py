@@ -180,6 +180,7 @@ class Harmonizer:
         if all(n.pitch is None for n in melody.notes):
             raise MusicError(f"There are no notes to harmonise. Give me a melody, e.g. {opt('notes', 'C D E F G')}.",
                              "notes")
+        melody = melody.on_downbeat()  # chords change on the downbeats, after a pickup too
         ticks, grain = span_ticks(melody.meter, rhythm)
         spans = melody_spans(melody, ticks)
         states = self.states(melody.key, style)

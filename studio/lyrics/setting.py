@@ -70,7 +70,7 @@ def phrases(melody: Melody) -> list[Phrase]:
     strong = melody.meter.strong_ticks
     found: list[Phrase] = []
     current: list[int] = []
-    onsets = melody.onsets()
+    onsets = [melody.start + onset for onset in melody.onsets()]  # from the first downbeat: a pickup is not on one
 
     def close() -> None:
         if current:

@@ -1,0 +1,34 @@
+"""A typed pickup (``G | C E G C``) puts chords, arrangement sections and lyric stresses on the real downbeats."""
+
+from __future__ import annotations
+
+from data.events import Meter
+from studio.harmony.harmonizer import harmonize_melody
+from studio.inputs import melody_from_notes
+from studio.lyrics.setting import phrases
+
+TUNE = "G | C E G C | F A C A | G B D B | C:w"
+
+
+def test_typed_bar_lines_give_the_melody_its_pickup():
+    melody = melody_from_notes(TUNE, "C major").melody
+    assert melody.pickup == Meter().beat_ticks
+    assert melody_from_notes("C E G C | F A C A", "C major").melody.pickup == 0
+
+
+def test_chords_change_on_the_downbeats_after_a_pickup():
+    result = harmonize_melody(melody_from_notes(TUNE, "C major").melody, rhythm="bar")
+    # the pickup's bar, then one chord per full bar: C (C E G C), F (F A C A), G (G B D B), C
+    assert result.chord_text.split("|")[2:6] == [" C ", " F ", " G ", " C "]
+
+
+def test_the_same_tune_without_its_pickup_bar_line_is_misread():
+    result = harmonize_melody(melody_from_notes(TUNE.replace("|", ""), "C major").melody, rhythm="bar")
+    assert result.chord_text != harmonize_melody(melody_from_notes(TUNE, "C major").melody, rhythm="bar").chord_text
+
+
+def test_lyric_stresses_fall_on_the_downbeats_after_a_pickup():
+    melody = melody_from_notes("G | C E G C | F A C:h | R:w", "C major").melody
+    template = "".join(p.template for p in phrases(melody))
+    # the pickup is weak; each bar's 1st and 3rd beats are strong (4/4)
+    assert template.startswith("w" + "SwSw" + "SwS")
