@@ -1,5 +1,7 @@
 # MusicGenius bot, CPU build:      docker build -t musicgenius .
 # CUDA build (GPU inference):      docker build --build-arg TORCH_INDEX=https://download.pytorch.org/whl/cu128 -t musicgenius:cuda .
+# Melody worker, same image:       docker run --gpus all --no-healthcheck -e MUSICGENIUS_QUEUE=redis://host:6379/0 musicgenius:cuda musicgenius-worker
+# Everything (bot, workers, Redis, PostgreSQL): docker-compose.yml
 # Run:  docker run --env-file .env -v musicgenius-data:/data --stop-timeout 40 musicgenius
 #
 # On `docker stop` the bot refuses new requests, gives those in flight MUSICGENIUS_SHUTDOWN_GRACE seconds (20),

@@ -1,49 +1,112 @@
 """Engine throughput: iteration-level batching vs one request at a time, measured in the same run.
 
     python -m bench.engine [--checkpoint model/checkpoints/melody.pt] [--bars 16] [--device cpu]
+                           [--sizes 1 8 64 256] [--precision int8] [--level both]
 
-For N = 1, 8, 64 concurrent requests it prints tokens/s and per-request latency (median and
-p95), and the speed-up against the same N requests run one at a time through the same engine.
+The first line names the machine (CPU and cores, or GPU), torch, the engine's precision and threads. For each N
+(default 1, 8, 64, 256, and 1,024 on a GPU) it prints tokens/s and per-request latency (median and p95) for N
+concurrent requests, the same for requests run one at a time through the same engine (the first 64 of them when
+N is larger), and the throughput ratio. Tokens are the continuation's pitch and duration tokens (bar lines not
+counted).
+
+Levels: ``engine`` times ``Engine.generate`` with each request's grammar built beforehand (decoding alone);
+``composer`` times ``Composer.melody`` as the bot calls it (parsing, the grammar, decoding, the originality check).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import os
+import platform
 import statistics
 import time
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
+import torch
+
 from studio.melody import DEFAULT_CHECKPOINT, Composer
+from studio.originality import phrase_index
 from studio.requests import MelodyRequest
 
+BASELINE_MAX = 64  # requests run one at a time per row, at most (the rate does not depend on how many)
 
-async def timed(composer: Composer, request: MelodyRequest) -> tuple[float, int]:
+Run = Callable[[int], Awaitable[int]]  # request number -> tokens produced
+
+
+def machine(device: str) -> str:
+    """What the numbers were measured on."""
+    if torch.device(device).type == "cuda":
+        return f"GPU {torch.cuda.get_device_name(device)}, torch {torch.__version__}"
+    model = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo") as info:
+            model = next(line.split(":", 1)[1].strip() for line in info if line.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    return f"CPU {model}, {os.cpu_count()} cores, torch {torch.__version__}"
+
+
+async def timed(run: Run, i: int) -> tuple[float, int]:
     t0 = time.perf_counter()
-    result = await composer.melody(request)
-    return time.perf_counter() - t0, 2 * len(result.continuation)
+    tokens = await run(i)
+    return time.perf_counter() - t0, tokens
 
 
-async def one_at_a_time(composer: Composer, requests: list[MelodyRequest]) -> tuple[float, list[float], int]:
+async def one_at_a_time(run: Run, n: int) -> tuple[float, list[float], int]:
     t0 = time.perf_counter()
-    latencies, tokens = [], 0
-    for request in requests:
-        latency, n = await timed(composer, request)
-        latencies.append(latency)
-        tokens += n
-    return time.perf_counter() - t0, latencies, tokens
+    results = [await timed(run, i) for i in range(n)]
+    return time.perf_counter() - t0, [r[0] for r in results], sum(r[1] for r in results)
 
 
-async def concurrent(composer: Composer, requests: list[MelodyRequest]) -> tuple[float, list[float], int]:
+async def concurrent(run: Run, n: int) -> tuple[float, list[float], int]:
     t0 = time.perf_counter()
-    results = await asyncio.gather(*[timed(composer, r) for r in requests])
+    results = await asyncio.gather(*[timed(run, i) for i in range(n)])
     return time.perf_counter() - t0, [r[0] for r in results], sum(r[1] for r in results)
 
 
 def line(label: str, seconds: float, latencies: list[float], tokens: int) -> str:
     p95 = sorted(latencies)[max(0, round(0.95 * len(latencies)) - 1)]
-    return (f"{label:28s} {tokens / seconds:9.0f} tok/s   latency median {statistics.median(latencies) * 1000:7.0f} ms"
-            f"   p95 {p95 * 1000:7.0f} ms")
+    median = statistics.median(latencies)
+    return f"{label:33s} {tokens / seconds:9,.0f} tok/s  latency median {median * 1e3:8.1f} ms  p95 {p95 * 1e3:8.1f} ms"
+
+
+def request(i: int, bars: int) -> MelodyRequest:
+    """Request number ``i``: the same seed notes and key, RNG seed ``i``."""
+    return MelodyRequest("C E G", bars=bars, seed=i, key="C major")
+
+
+async def measure(composer: Composer, level: str, bars: int, sizes: list[int]) -> None:
+    """Print the rows for one level (see the module docstring)."""
+    grammars: dict[int, object] = {}
+
+    def prepare(n: int) -> None:  # the engine level builds each grammar before the clock starts
+        if level == "engine":
+            for i in range(n):
+                r = request(i, bars)
+                assert r.parsed_key is not None
+                grammars[i] = composer.grammar(r, composer.validate(r), r.parsed_key)
+
+    async def run(i: int) -> int:
+        if level == "composer":
+            return 2 * len((await composer.melody(request(i, bars))).continuation)
+        done = await composer.engine.generate(grammars.pop(i), i)  # type: ignore[arg-type]
+        return 2 * len(done.notes)
+
+    print(f"-- {level}: {'Engine.generate, grammars built beforehand' if level == 'engine' else 'Composer.melody'}")
+    prepare(8)
+    await concurrent(run, 8)  # warm-up
+    for n in sizes:
+        k = min(n, BASELINE_MAX)
+        prepare(k)
+        base = await one_at_a_time(run, k)
+        prepare(n)
+        batched = await concurrent(run, n)
+        print(line(f"{n:5d} requests, one at a time" + ("" if k == n else f" (first {k})"), *base))
+        print(line(f"{n:5d} requests, concurrent", *batched))
+        speedup = (batched[2] / batched[0]) / (base[2] / base[0])
+        print(f"      throughput ratio (concurrent / one at a time): {speedup:.2f}x")
 
 
 async def main() -> None:
@@ -51,23 +114,30 @@ async def main() -> None:
     parser.add_argument("--checkpoint", type=Path, default=DEFAULT_CHECKPOINT)
     parser.add_argument("--bars", type=int, default=16)
     parser.add_argument("--device", default="cpu")
-    parser.add_argument("--sizes", type=int, nargs="+", default=[1, 8, 64])
+    parser.add_argument("--sizes", type=int, nargs="+", default=None,
+                        help="concurrent requests per row (default 1 8 64 256, and 1024 on a GPU)")
+    parser.add_argument("--precision", choices=("fp32", "bf16", "int8"), default=None,
+                        help="the engine's weights (default: int8 on a CPU, fp32 on a GPU)")
+    parser.add_argument("--level", choices=("engine", "composer", "both"), default="both")
+    parser.add_argument("--threads", type=int, default=None, help="the engine's intra-op threads from 16 rows")
     args = parser.parse_args()
-    composer = Composer.load(args.checkpoint, args.device, max_batch=max(args.sizes))
-    print(f"checkpoint {args.checkpoint} ({composer.info['metrics']['params']:,} params), device {args.device}, "
-          f"{args.bars} bars per request, key given (no key analysis in the timing)")
-    try:
-        def make(n: int) -> list[MelodyRequest]:
-            return [MelodyRequest("C E G", bars=args.bars, seed=i, key="C major") for i in range(n)]
+    gpu = torch.device(args.device).type == "cuda"
+    sizes = args.sizes or ([1, 8, 64, 256, 1024] if gpu else [1, 8, 64, 256])
+    composer = Composer.load(args.checkpoint, args.device, max_batch=max(sizes), max_queue=2 * max(sizes))
+    phrase_index()  # wait for the corpus index Composer.load builds in the background: it would share the CPU
+    if args.precision or args.threads:  # the same model, another engine
+        from model.engine import Engine
 
-        await concurrent(composer, make(4))  # warm-up
-        for n in args.sizes:
-            base = await one_at_a_time(composer, make(n))
-            batched = await concurrent(composer, make(n))
-            print(line(f"{n:3d} requests, one at a time", *base))
-            print(line(f"{n:3d} requests, concurrent", *batched))
-            speedup = (batched[2] / batched[0]) / (base[2] / base[0])
-            print(f"    throughput ratio (concurrent / one at a time): {speedup:.2f}x")
+        composer.engine.stop()
+        composer.engine = Engine(composer.engine.model, args.device, max(sizes), 2 * max(sizes),
+                                 precision=args.precision, threads=args.threads).start()
+    engine = composer.engine
+    print(f"{machine(args.device)}; checkpoint {args.checkpoint.name} ({composer.info['metrics']['params']:,} params), "
+          f"precision {engine.precision}, {engine.threads} intra-op thread(s) (1 below 16 rows), "
+          f"{'CUDA graphs' if engine.graphs else 'eager'}; {args.bars} bars per request, key given")
+    try:
+        for level in ("engine", "composer") if args.level == "both" else (args.level,):
+            await measure(composer, level, args.bars, sizes)
     finally:
         composer.close()
 

@@ -13,6 +13,7 @@ import signal
 import sys
 import tempfile
 import time
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -46,7 +47,7 @@ def healthy() -> bool:
 async def beat(bot: MusicGenius, path: Path) -> None:
     """Touch ``path`` every ``HEALTH_BEAT`` seconds while the bot is connected to the gateway."""
     while True:
-        connected = bot.is_ready() and bot.ws is not None and bot.ws.open
+        connected = bot.gateway_open()  # sharded: every shard's connection
         if connected:
             try:
                 path.touch()
@@ -58,8 +59,9 @@ async def beat(bot: MusicGenius, path: Path) -> None:
 async def run(settings: Settings, force_sync: bool = False) -> None:
     """Serve until SIGTERM or SIGINT; then let the interactions in flight finish (see `MusicGenius.shut_down`)
     and close the client, the engine and the store (closing SQLite checkpoints its WAL)."""
-    from bot.client import MusicGenius, point_discord_at
+    from bot.client import make_bot, point_discord_at
     from bot.settings import SettingsError
+    from studio.errors import EngineStopped
     from studio.lyrics.lyricist import Lyricist
     from studio.melody import Composer
     from studio.store.base import StoreUnavailable, open_store
@@ -73,13 +75,19 @@ async def run(settings: Settings, force_sync: bool = False) -> None:
         store = await open_store(settings.database)
     except (StoreUnavailable, ValueError) as exc:  # the message hides any password in the URL
         raise SettingsError(f"MUSICGENIUS_DB: {exc}") from None
-    composer = Composer.load(settings.checkpoint, settings.device, settings.max_batch, settings.max_queue)
-    lyricist = await loop.run_in_executor(None, Lyricist.load)
+    try:
+        composer = await loop.run_in_executor(None, lambda: Composer.load(  # the queue's connect may take seconds
+            settings.checkpoint, settings.device, settings.max_batch, settings.max_queue, settings.queue,
+            settings.queue_prefix))
+    except EngineStopped as exc:  # MUSICGENIUS_QUEUE names a Redis that does not answer
+        await store.close()
+        raise SettingsError(f"MUSICGENIUS_QUEUE: {exc}") from None
+    lyricist = await loop.run_in_executor(None, partial(Lyricist.load, device=settings.device))
     health = health_file()
     try:
         if stop.is_set():  # a signal while loading
             return
-        async with MusicGenius(settings, composer, store, lyricist=lyricist, force_sync=force_sync) as bot:
+        async with make_bot(settings, composer, store, lyricist=lyricist, force_sync=force_sync) as bot:
             client = asyncio.create_task(bot.start(settings.token.get_secret_value()))
             stopping = asyncio.create_task(stop.wait())
             beating = asyncio.create_task(beat(bot, health))

@@ -28,6 +28,7 @@ class SettingsError(RuntimeError):
 DEVICES = ("auto", "cpu", "cuda")
 LOG_FORMATS = ("text", "json")
 DEFAULT_DB = "musicgenius.sqlite3"
+MAX_SHARDS = 10_000
 # Whole-number settings: (lowest, highest, what the value means when it needs saying).
 WHOLE: dict[str, tuple[int, int, str]] = {
     "max_batch": (1, 4096, ""),
@@ -76,6 +77,11 @@ class Settings(BaseSettings):
     metrics_port: int | None = Field(None, validation_alias="MUSICGENIUS_METRICS_PORT")  # None: no /metrics
     metrics_host: str = Field("127.0.0.1", validation_alias="MUSICGENIUS_METRICS_HOST")
     log_format: Literal["text", "json"] = Field("text", validation_alias="MUSICGENIUS_LOG_FORMAT")
+    # redis://host:port/db: melodies are written by `musicgenius-worker` processes (None: by an in-process engine)
+    queue: str | None = Field(None, validation_alias="MUSICGENIUS_QUEUE", repr=False)
+    queue_prefix: str = Field("musicgenius", validation_alias="MUSICGENIUS_QUEUE_PREFIX")  # the workers' too
+    # "auto" or a count: discord.py's AutoShardedBot, one gateway connection per shard (None: one, unsharded)
+    shards: int | Literal["auto"] | None = Field(None, validation_alias="MUSICGENIUS_SHARDS")
 
     def __init__(self, **values: Any) -> None:
         try:
@@ -184,6 +190,39 @@ class Settings(BaseSettings):
             raise _bad(f"must be a host name or IP address to listen on, like 127.0.0.1 or 0.0.0.0, not '{text}'.")
         return text.strip("[]")
 
+    @field_validator("queue", mode="before")
+    @classmethod
+    def _queue(cls, value: Any) -> Any:
+        text = "" if value is None else _text(value)
+        if not text:
+            return None
+        parts = urlsplit(text)
+        if parts.scheme not in ("redis", "rediss", "unix") or not (parts.netloc or parts.path):
+            raise _bad(f"must be a Redis URL such as redis://127.0.0.1:6379/0 (leave it unset to run the model in "
+                       f"the bot's process), not '{redact_url(text)}'.")
+        return text
+
+    @field_validator("queue_prefix", mode="before")
+    @classmethod
+    def _prefix(cls, value: Any) -> Any:
+        text = _text(value)
+        if not re.fullmatch(r"[\w.:-]{1,64}", text):
+            raise _bad(f"must be 1 to 64 letters, digits or . _ : - (the workers' --prefix), not '{text}'.")
+        return text
+
+    @field_validator("shards", mode="before")
+    @classmethod
+    def _shards(cls, value: Any) -> Any:
+        text = "" if value is None else _text(value).lower()
+        if not text:
+            return None
+        if text == "auto":
+            return text
+        if isinstance(value, bool) or not text.isdigit() or not 1 <= int(text) <= MAX_SHARDS:
+            raise _bad(f"must be auto (as many shards as Discord recommends) or a whole number from 1 to "
+                       f"{MAX_SHARDS}, not '{text}' (leave it unset for one unsharded connection).")
+        return int(text)
+
     @field_validator("log_format", mode="before")
     @classmethod
     def _log_format(cls, value: Any) -> Any:
@@ -214,6 +253,8 @@ class Settings(BaseSettings):
             "dev_guild": "none (commands sync globally)" if self.dev_guild is None else str(self.dev_guild),
             "api_base": self.api_base or "Discord's",
             "gateway_url": self.gateway_url or "Discord's",
+            "queue": redact_url(self.queue) if self.queue else "none (the model runs in the bot's process)",
+            "shards": "off (one gateway connection)" if self.shards is None else str(self.shards),
         }
         rows = []
         for name, variable in VARIABLES.items():

@@ -4,6 +4,13 @@ Iteration-level batching: each loop step advances all active sequences by one to
 requests join between steps (their prompts prefilled together in one call) and finished
 ones leave at once, resolving their futures. Callers just ``await engine.generate(...)``.
 
+Decoding runs as tensor operations over the whole batch (model.decode): a plain ``MelodyGrammar`` becomes table
+rows (model.batch_grammar) whose masks, leans, bar lines and states are gathered on the model's device, with no
+per-request Python per token; when a request finishes, its tokens are given to its grammar object, which ends
+exactly as decoding it alone in Python would leave it. Any other grammar (the ``Grammar`` protocol) is decoded
+per row in Python, in the same batch. The model step is ``model.packed.PackedLSTM`` (int8 weights on a CPU by
+default); on CUDA the step is captured as a CUDA graph per bucketed batch size.
+
 Failures: whatever goes wrong with one request (its grammar, its sampling, NaN scores) fails
 that request alone. If the batched model step fails, or the worker thread dies, every request
 in flight or queued gets EngineStopped and a fresh worker thread starts, up to
@@ -23,8 +30,11 @@ from typing import Protocol
 
 import torch
 
-from model.lstm import MelodyLSTM, State
-from model.sample import sample
+from model.batch_grammar import GENERIC, Registry, tables, vector_grammar
+from model.decode import DONE, LIVE, NOT_ALLOWED, NOT_FINITE, Decoder, NewRow, Splice, uniforms_for
+from model.lstm import MelodyLSTM
+from model.packed import PRECISIONS, PackedLSTM
+from model.sample import MelodyGrammar
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +74,10 @@ class Grammar(Protocol):
     def accept(self, token: int) -> None: ...
 
 
+MAX_STEPS = 4096  # tokens a request may take before it fails ("did not finish in time")
+SMALL_BATCH = 16  # below this many rows the worker uses one intra-op thread (small ops gain nothing from more)
+
+
 @dataclass
 class _Job:
     grammar: Grammar
@@ -71,18 +85,51 @@ class _Job:
     temperature: float
     top_p: float
     future: Future = field(default_factory=Future)
-    max_steps: int = 4096
+    max_steps: int = MAX_STEPS
     steps: int = 0
+    key: tuple | None = None  # its configuration, when decoded by tables (None: decoded in Python)
+
+
+def token_bound(g: MelodyGrammar) -> int:
+    """Tokens a melody grammar can still produce, at most: two per note of at least one tick, and bar lines."""
+    span = g.target - g.now
+    return 2 * span + span // g.bar_ticks + 4
+
+
+def default_precision(device: str) -> str:
+    """int8 weights on a CPU (about twice as fast at batch 64 on the 2-core machine, the same validation NLL:
+    model/checkpoints/REPORT.md); float32 on a GPU (``precision="bf16"`` there is an option)."""
+    return "int8" if torch.device(device).type == "cpu" else "fp32"
 
 
 class Engine:
     """Owns a model in a supervised worker thread; ``generate`` is safe to call from any event loop."""
 
     def __init__(self, model: MelodyLSTM, device: str = "cpu", max_batch: int = 64, max_queue: int = 256,
-                 max_restarts: int = 3, restart_window: float = 60.0) -> None:
+                 max_restarts: int = 3, restart_window: float = 60.0, *, precision: str | None = None,
+                 graphs: bool | None = None, threads: int | None = None) -> None:
+        """``precision``: the packed step's weights ("fp32", "bf16", "int8"; default ``default_precision``).
+        ``graphs``: capture the step as CUDA graphs (default: on CUDA); it implies the static batch layout.
+        ``threads``: the worker's intra-op threads for batches of ``SMALL_BATCH`` rows or more (default: half the
+        cores torch uses, at least one: the event loop, renderers and other processes need the rest, and a thread
+        team waiting for a busy core is far slower than one thread — see model/checkpoints/REPORT.md); smaller
+        batches always use one."""
         self.model = model.to(device).eval()
         self.device = device
         self.max_batch = max_batch
+        self.precision = precision or default_precision(device)
+        if self.precision not in PRECISIONS:
+            raise ValueError(f"precision must be one of {PRECISIONS}, not {self.precision!r}")
+        if self.precision == "int8" and torch.device(device).type == "cuda":
+            raise ValueError("int8 weights are for CPUs (CUDA's int8 product needs batches over 16): use bf16")
+        self._packed = _pack(self.model, self.precision)
+        self._vocab_size = self.model.head.out_features
+        self.graphs = torch.device(device).type == "cuda" if graphs is None else graphs
+        self.static = self.graphs  # rows in fixed, padded buffers (what CUDA graphs need)
+        self.threads = threads or max(1, torch.get_num_threads() // 2)
+        self.check_every = 1  # static layout without graphs: look for finished rows every this many steps
+        self._decoder: Decoder | None = None  # the worker's batch (for tests and metrics)
+        self._generic: list[int] = []  # rows of the batch decoded in Python (any grammar but a MelodyGrammar)
         self.max_restarts = max_restarts  # worker restarts allowed within restart_window seconds
         self.restart_window = restart_window
         self._queue: queue.Queue[_Job] = queue.Queue(maxsize=max_queue)
@@ -241,102 +288,230 @@ class Engine:
 
     def _run(self, active: list[_Job]) -> None:
         """Serve until stopped; ``active`` (updated in place) holds the requests in flight, for ``_failed``."""
-        state: State | None = None
-        logits: torch.Tensor | None = None
+        decoder = Decoder(self.model, self.device, Registry(self._vocab_size, self.device), self._packed,
+                          static=self.static, graphs=self.graphs, max_batch=self.max_batch, width=MAX_STEPS + 2)
+        decoder.check_every = self.check_every
+        self._decoder = decoder
+        self._generic = []
+        threads = 0
         with torch.inference_mode():
             while not self._stop.is_set():
                 fresh = self._admit(active, block=not active)
                 if fresh:
-                    joined = bool(active)
-                    active += fresh
-                    new_logits, new_state = self.model.prefill([j.grammar.prompt for j in fresh])
-                    if joined:
-                        assert state is not None and logits is not None
-                        state = (torch.cat([state[0], new_state[0]], 1), torch.cat([state[1], new_state[1]], 1))
-                        logits = torch.cat([logits, new_logits])
-                    else:
-                        state, logits = new_state, new_logits
+                    self._join(decoder, active, fresh)
                 self._batch = len(active)
-                if not active:
-                    continue
-                assert state is not None and logits is not None
-                tokens, keep = self._choose(active, logits)
-                if len(keep) < len(active):
-                    index = torch.tensor(keep, dtype=torch.long)
-                    active[:] = [active[i] for i in keep]
-                    state = (state[0][:, index.to(self.device)], state[1][:, index.to(self.device)])
-                    tokens = tokens[index]  # sampled on the CPU
                 if active:
-                    logits, state = self.model.step(tokens.to(self.device), state)
-                    self.steps += 1
+                    wanted = 1 if len(active) < SMALL_BATCH else self.threads
+                    if wanted != threads:  # this thread's own setting (OpenMP's is per thread)
+                        torch.set_num_threads(threads := wanted)
+                    self._step(decoder, active)
 
-    def _choose(self, active: list[_Job], logits: torch.Tensor) -> tuple[torch.Tensor, list[int]]:
-        """Sample (or force) each active job's next token; return tokens and the jobs that go on.
+    def _join(self, decoder: Decoder, active: list[_Job], fresh: list[_Job]) -> None:
+        """Prefill the new requests' prompts in one call and add them to the batch (a plain MelodyGrammar as table
+        rows, any other grammar as a row decoded in Python)."""
+        registry = decoder.registry
+        moved = registry.compact({job.key for job in active if job.key is not None})
+        if moved is not None and active:  # the registry dropped configurations no row uses: the others moved
+            decoder.move(torch.tensor(self._shifts(registry, active, moved), device=decoder.device))
+        rows: list[NewRow] = []
+        joined: list[_Job] = []
+        for job in fresh:
+            try:
+                rows.append(self._row(registry, job))
+            except Exception as exc:  # noqa: BLE001 - one bad request fails alone
+                self._fail_one(job, exc)
+            else:
+                joined.append(job)
+        if not joined:
+            return
+        prompts = [j.grammar.prompt for j in joined]
+        logits, state = decoder.packed.prefill(prompts) if decoder.stock else self.model.prefill(prompts)
+        decoder.admit(decoder.new_rows(rows, logits, state))
+        active += joined
+        self._generic = [i for i, job in enumerate(active) if job.key is None]
 
-        A failure in one job (its grammar, its random draw, NaN scores) fails that job alone: its row is left out.
-        """
-        logits = logits.cpu()
+    @staticmethod
+    def _shifts(registry: Registry, active: list[_Job], moved: dict[tuple, tuple[int, int]]) -> list[tuple[int, int]]:
+        """Per row, how far its configuration's offsets moved when the registry was compacted."""
+        shifts = []
+        for job in active:
+            if job.key is None:
+                shifts.append((0, 0))
+                continue
+            (new_state, new_cat), (old_state, old_cat) = registry.offsets[job.key], moved[job.key]
+            shifts.append((new_state - old_state, new_cat - old_cat))
+        return shifts
+
+    def _row(self, registry: Registry, job: _Job) -> NewRow:
+        """The decoder row for a request: table-driven for a plain MelodyGrammar, else decoded in Python."""
+        g = vector_grammar(job.grammar)
+        if g is None:
+            return NewRow(GENERIC, 0, job.temperature, job.top_p, torch.zeros(1))
+        key, t = tables(g)
+        state_offset, cat_offset = registry.add(key, t)
+        count = min(token_bound(g), MAX_STEPS + 2)  # tokens (and so uniforms) the request can need, at most
+        job.key = key
+        return NewRow(state_offset + t.state(g), cat_offset, job.temperature, job.top_p,
+                      uniforms_for(job.generator, count), min(job.max_steps, count - 1))
+
+    def _step(self, decoder: Decoder, active: list[_Job]) -> None:
+        """One token for every request: choose (tensors for table rows, Python for the others), hand back the
+        finished and failed requests, and step the model for the rest."""
+        generic = self._generic
+        splice, failed = self._python_choices(decoder, active, generic) if generic else (None, {})
+        if decoder.static:
+            tokens, maybe_stopped = decoder.run(splice)
+            self.steps += 1
+            statuses = decoder.statuses() if maybe_stopped or generic else None
+        else:
+            out = decoder.choose(splice)
+            tokens = out.token
+            statuses = out.codes().tolist() if bool(out.stopped().any()) else None  # the one host sync per step
+        if statuses is None and not generic:
+            self.tokens += len(active)
+        else:
+            assert tokens is not None or not generic
+            keep = self._settle(decoder, active, statuses, generic, tokens.tolist() if generic else [], splice, failed)
+            if len(keep) < len(active):
+                active[:] = [active[i] for i in keep]
+                self._generic = [i for i, job in enumerate(active) if job.key is None]
+                decoder.keep(keep)
+                if not decoder.static and keep:
+                    tokens = tokens[torch.tensor(keep, device=tokens.device)]
+        if not decoder.static and active:
+            decoder.forward(tokens)
+            self.steps += 1
+
+    def _python_choices(self, decoder: Decoder, active: list[_Job], generic: list[int]) -> tuple[Splice, dict]:
+        """The generic rows' forced tokens, masks with leans, and draws, from their grammars (as one request
+        would be decoded alone); a grammar that raises fails its request alone (its row is forced padding)."""
+        assert decoder.rows is not None
+        logits = decoder.rows.logits.index_select(0, torch.tensor(generic, device=decoder.device)).cpu()
         n, vocab = logits.shape
         finite = torch.isfinite(logits).all(-1).tolist()
-        tokens = torch.zeros(n, dtype=torch.long)
-        allowed = torch.ones(n, vocab, dtype=torch.bool)
-        uniform = torch.zeros(n)
-        lean: dict[int, torch.Tensor] = {}  # per row: scores the grammar adds (rhythm, cadence leans)
-        forced: set[int] = set()
-        sampled: list[int] = []
-        legal: dict[int, bool] = {}  # per sampled row: its token is one the grammar allows
-        for row, job in enumerate(active):
+        add = torch.zeros(n, vocab)
+        uniform = torch.zeros(n, 1)
+        forced = torch.full((n,), -1, dtype=torch.long)
+        failed: dict[int, Exception] = {}
+        for i, row in enumerate(generic):
+            job = active[row]
             try:
                 token = job.grammar.forced()
                 if token is not None:
                     if not 0 <= token < vocab:
                         raise ValueError(f"the grammar forced token {token}, outside the vocabulary")
-                    tokens[row] = token  # e.g. a bar line: fed to the model, not a choice
-                    forced.add(row)
+                    forced[i] = token  # e.g. a bar line: fed to the model, not a choice
                     continue
-                if not finite[row]:
+                if not finite[i]:
                     raise FloatingPointError("The model's scores for this request are not finite (NaN or inf).")
-                allowed[row] = job.grammar.allowed()
+                allowed = job.grammar.allowed()
                 bias = getattr(job.grammar, "bias", None)
-                if bias is not None and (extra := bias()) is not None:
-                    lean[row] = extra
-                uniform[row] = torch.rand(1, generator=job.generator)
-                sampled.append(row)
+                lean = bias() if bias is not None else None
+                add[i] = (torch.zeros(vocab) if lean is None else lean).masked_fill(~allowed, float("-inf"))
+                uniform[i] = torch.rand(1, generator=job.generator)
             except Exception as exc:  # noqa: BLE001 - one bad request fails alone
-                self._fail_one(job, exc)
-        if sampled:  # rows are independent: a request samples the same token whatever else is in the batch
-            rows = torch.tensor(sampled)
-            temperature = torch.tensor([active[r].temperature for r in sampled])
-            top_p = torch.tensor([active[r].top_p for r in sampled])
-            scores = logits[rows]
-            for i, r in enumerate(sampled):
-                if r in lean:
-                    scores[i] += lean[r]  # ``logits[rows]`` is a copy: the model's scores stay as they are
-            tokens[rows] = sample(scores, allowed[rows], temperature, top_p, uniform[rows])
-            legal = dict(zip(sampled, allowed[rows, tokens[rows]].tolist(), strict=True))
-        chosen = tokens.tolist()
-        keep: list[int] = []
-        for row in sorted({*forced, *sampled}):  # the rows that have not failed
+                failed[row] = exc
+                forced[i] = 0
+        dev = decoder.device
+        return Splice(torch.tensor(generic, device=dev), add.to(dev), uniform.to(dev), forced.to(dev)), failed
+
+    def _settle(self, decoder: Decoder, active: list[_Job], statuses: list[int] | None, generic: list[int],
+                chosen: list[int], splice: Splice | None, failed: dict[int, Exception]) -> list[int]:
+        """Resolve the requests that finished or failed this step (and take the Python rows' tokens); return the rows
+        that go on."""
+        stopped: dict[int, int] = {}
+        if statuses is not None:
+            stopped = {row: s for row, s in enumerate(statuses) if s != LIVE and active[row].key is not None}
+        histories = self._histories(decoder, [row for row, s in stopped.items() if s == DONE])
+        removed: set[int] = set()
+        produced = len(active) - len(generic) - len(stopped)  # the table rows that go on made a token each
+        for i, row in enumerate(generic):
             job = active[row]
             try:
-                if row not in forced:
-                    if not legal[row]:
-                        raise ValueError(f"sampled token {chosen[row]}, which the grammar does not allow")
-                    job.grammar.accept(chosen[row])
-                job.steps += 1
-                self.tokens += 1
-                if job.grammar.done:
+                if row in failed:
+                    raise failed[row]
+                assert splice is not None
+                if self._python_accept(job, chosen[row], splice, i):
+                    removed.add(row)
+                produced += 1
+            except Exception as exc:  # noqa: BLE001 - one bad request fails alone
+                removed.add(row)
+                self._fail_one(job, exc)
+        for row, status in stopped.items():
+            job = active[row]
+            removed.add(row)
+            try:
+                if status == DONE:
+                    steps, history = histories[row]
+                    self._replay(job, history[:steps])
                     job.future.set_result(job.grammar)
-                elif job.steps >= job.max_steps:
-                    job.future.set_exception(RuntimeError("The melody did not finish in time."))
+                    produced += 1
+                elif status == NOT_FINITE:
+                    raise FloatingPointError("The model's scores for this request are not finite (NaN or inf).")
+                elif status == NOT_ALLOWED:
+                    raise ValueError("sampled a token which the grammar does not allow")
                 else:
-                    keep.append(row)
+                    raise RuntimeError("The melody did not finish in time.")
             except Exception as exc:  # noqa: BLE001 - one bad request fails alone
                 self._fail_one(job, exc)
-        return tokens, keep
+        self.tokens += produced
+        return [row for row in range(len(active)) if row not in removed] if removed else list(range(len(active)))
+
+    @staticmethod
+    def _histories(decoder: Decoder, rows: list[int]) -> dict[int, tuple[int, list[int]]]:
+        """Finished table rows' token counts and tokens."""
+        if not rows or decoder.rows is None:
+            return {}
+        index = torch.tensor(rows, device=decoder.device)
+        steps = decoder.rows.steps.index_select(0, index)[:, 0].tolist()
+        history = decoder.rows.history.index_select(0, index).tolist()
+        return {row: (s, h) for row, s, h in zip(rows, steps, history, strict=True)}
+
+    def _python_accept(self, job: _Job, token: int, splice: Splice, i: int) -> bool:
+        """Record a generic row's token in its grammar; True when the request is answered (done or failed)."""
+        if int(splice.forced[i]) < 0:
+            if not bool(splice.add[i, token] > float("-inf")):
+                raise ValueError(f"sampled token {token}, which the grammar does not allow")
+            job.grammar.accept(token)
+        job.steps += 1
+        if job.grammar.done:
+            job.future.set_result(job.grammar)
+            return True
+        if job.steps >= job.max_steps:
+            job.future.set_exception(RuntimeError("The melody did not finish in time."))
+            return True
+        return False
+
+    @staticmethod
+    def _replay(job: _Job, tokens: list[int]) -> None:
+        """Give a table row's tokens to its grammar as the engine would have one by one (forced bar lines taken,
+        the others accepted), so the caller finds exactly the state decoding it alone in Python leaves."""
+        grammar = job.grammar
+        for token in tokens:
+            forced = grammar.forced()
+            if forced is None:
+                grammar.accept(token)
+            elif forced != token:
+                raise RuntimeError(f"internal error: the batched decoder fed {token} where {forced} was due")
+            job.steps += 1
+            if grammar.done:
+                return
+        raise RuntimeError("internal error: the batched decoder stopped before the melody was done")
 
     @staticmethod
     def _fail_one(job: _Job, exc: Exception) -> None:
         log.warning("A melody request failed at step %d", job.steps, exc_info=exc)
         if not job.future.done():
             job.future.set_exception(exc)
+
+
+def _pack(model: MelodyLSTM, precision: str) -> PackedLSTM | None:
+    """The packed step for ``model``; int8 falls back to float32 where this machine has no int8 matrix product."""
+    if precision == "int8":
+        try:
+            torch._int_mm(torch.zeros(32, 32, dtype=torch.int8, device=model.head.weight.device),
+                          torch.zeros(32, 32, dtype=torch.int8, device=model.head.weight.device))
+        except RuntimeError:
+            log.warning("No int8 matrix product on %s: the engine steps in float32", model.head.weight.device)
+            precision = "fp32"
+    return PackedLSTM(model, precision)

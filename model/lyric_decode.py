@@ -208,14 +208,21 @@ class LyricDecoder:
             ids += [*self.vocab.encode(theme.words), self.eol]
         for words in lines:
             ids += [*self.vocab.encode(words), self.eol]
-        return self.model.run(ids)
+        logits, state = self.model.run(ids)
+        return logits.float().cpu(), state
+
+    def _step(self, tokens: torch.Tensor, state: State) -> tuple[torch.Tensor, State]:
+        """The model's step on its own device (``MUSICGENIUS_DEVICE``); the scores come back to the CPU, where the
+        constraints are. The state stays on the model's device."""
+        logits, state = self.model.step(tokens.to(self.model.bias.device), state)
+        return logits.float().cpu(), state
 
     @torch.no_grad()
     def feed(self, words: Iterable[str], state: State) -> tuple[torch.Tensor, State]:
         """Feed a finished line and its end-of-line token."""
         logits = None
         for i in [*self.vocab.encode(words), self.eol]:
-            logits, state = self.model.step(torch.tensor([i]), state)
+            logits, state = self._step(torch.tensor([i]), state)
         return logits[0], state
 
     @torch.no_grad()
@@ -377,7 +384,7 @@ class LyricDecoder:
             for row in rows[active].tolist():
                 words[row].append(int(pick[row]))
             remaining = remaining - torch.where(active, syl[pick], torch.zeros_like(remaining))
-            logits, state = self.model.step(pick, state)
+            logits, state = self._step(pick, state)
             finished = active & (remaining == 0)
             end_logp = torch.where(finished, torch.log_softmax(logits, -1)[:, self.eol], end_logp)
             done |= finished
@@ -435,6 +442,6 @@ class LyricDecoder:
             done |= pick == self.eol
             if done.all():
                 break
-            logits, state = self.model.step(pick, state)
+            logits, state = self._step(pick, state)
         words_, logprob = self._ranked(words, done, logp_sum, extra_sum, previous)[0]  # every row ended by max_words
         return DecodedLine(words_, logprob, False)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 
 import torch
 
@@ -27,16 +27,36 @@ def sample(logits: torch.Tensor, allowed: torch.Tensor, temperature: torch.Tenso
     logits (B, V), allowed (B, V) bool, temperature (B,), top_p (B,), uniform (B,) in [0, 1).
     """
     scaled = logits.float() / temperature[:, None]
-    scaled = scaled.masked_fill(~allowed, float("-inf"))
+    return pick(scaled.masked_fill(~allowed, float("-inf")), top_p[:, None], uniform[:, None])
+
+
+def pick(scaled: torch.Tensor, top_p: torch.Tensor, uniform: torch.Tensor) -> torch.Tensor:
+    """``sample`` after the scores are tempered and masked: scaled (B, V) with -inf where not allowed, top_p and
+    uniform (B, 1) -> tokens (B,). Batched decoding (model.decode) calls it with the mask already added."""
     probs = torch.softmax(scaled, dim=-1)
     sorted_p, order = probs.sort(dim=-1, descending=True)
     cum = sorted_p.cumsum(dim=-1)
-    keep = (cum - sorted_p) < top_p[:, None]  # the smallest set whose mass reaches top_p (>= 1 token)
+    keep = (cum - sorted_p) < top_p  # the smallest set whose mass reaches top_p (>= 1 token)
     sorted_p = sorted_p * keep
     cum = sorted_p.cumsum(dim=-1)
-    target = uniform[:, None] * cum[:, -1:]
-    index = torch.searchsorted(cum, target, right=True).clamp(max=probs.size(-1) - 1)
+    index = torch.searchsorted(cum, uniform * cum[:, -1:], right=True).clamp_(max=probs.size(-1) - 1)
     return order.gather(-1, index).squeeze(-1)
+
+
+@lru_cache(maxsize=256)
+def _pitch_lean(vocab: Vocab, weight: float, degrees: frozenset[int]) -> torch.Tensor:
+    """``weight`` on every pitch token whose pitch class is in ``degrees`` (shared between grammars: read only)."""
+    return torch.tensor([weight * (int(t[1:]) % 12 in degrees) if t.startswith("p") and t[1:].isdigit() else 0.0
+                         for t in vocab.itos])
+
+
+@lru_cache(maxsize=256)
+def _duration_lean(vocab: Vocab, weight: float, unit: int) -> torch.Tensor:
+    """``weight * log2(duration / unit)`` on every duration token (shared between grammars: read only)."""
+    lean = [0.0] * len(vocab)
+    for d in DURATIONS:
+        lean[vocab.stoi[f"d{d}"]] = weight * math.log2(d / unit)
+    return torch.tensor(lean)
 
 
 @cache
@@ -112,7 +132,7 @@ class MelodyGrammar:
         self._ends = self.stable if self.tonic is None else end_degrees(self.stable, self.tonic, self.ending)
         self._finals = final_starts(self.meter, self.target, self.now) if self.meter else []
         self._window = max(self.now, self._last_bar - self.bar_ticks)
-        self._plan = _plan(self._finals, self.bar_ticks, self._window) if self._finals else None
+        self._plan = _plan(tuple(self._finals), self.bar_ticks, self._window) if self._finals else None  # shared
         self._density = self._duration_lean(-self.density, TPQ) if self.density else None
         self._cadences = self._cadence_points()
         self._breath = self._duration_lean(self.breath, self.meter.beat_ticks) if self.breath and self.meter else None
@@ -139,17 +159,12 @@ class MelodyGrammar:
                 continue
             degrees = frozenset({self.tonic} if bar % 8 == 0 else {self.tonic, fifth})
             if degrees not in leans and self.cadence:
-                leans[degrees] = torch.zeros(len(self.vocab))
-                for i, p in self._pitches.items():
-                    leans[degrees][i] = self.cadence * (p % 12 in degrees)
+                leans[degrees] = _pitch_lean(self.vocab, self.cadence, degrees)
             points[tick] = leans.get(degrees)
         return points
 
     def _duration_lean(self, weight: float, unit: int) -> torch.Tensor:
-        lean = torch.zeros(len(self.vocab))
-        for i, d in self._durations.items():
-            lean[i] = weight * math.log2(d / unit)
-        return lean
+        return _duration_lean(self.vocab, weight, unit)
 
     @property
     def done(self) -> bool:
@@ -269,12 +284,13 @@ def final_starts(meter: Meter, target: int, now: int = 0) -> list[int]:
     return []
 
 
-def _plan(finals: list[int], bar_ticks: int, start: int) -> tuple[dict[int, bool], ...]:
+@lru_cache(maxsize=256)
+def _plan(finals: tuple[int, ...], bar_ticks: int, start: int) -> tuple[dict[int, bool], ...]:
     """Which ticks from ``start`` on lead to a legal final, worked backwards from the last legal start.
 
     Returns ``after_note``/``after_rest`` (a note, or a rest, may end at this tick) and ``note_ok``/``rest_ok`` (a
     note that is not the final, or a rest, may start here). An off-grid tick leads nowhere: ``_end_mask`` then fills
-    its bar as before, and the plan takes over at the bar line.
+    its bar as before, and the plan takes over at the bar line. Cached: the dicts are shared, read only.
     """
     last = finals[-1]
     after_note: dict[int, bool] = {}

@@ -223,8 +223,10 @@ class Lyricist:
                 torch.set_num_threads(before)
 
     @classmethod
-    def load(cls, path: Path = DEFAULT_CHECKPOINT, settings: DecodeSettings | None = None) -> Lyricist:
-        model, vocab, info = load_checkpoint(path, kind="lyrics")
+    def load(cls, path: Path = DEFAULT_CHECKPOINT, settings: DecodeSettings | None = None,
+             device: str = "cpu") -> Lyricist:
+        """The shipped lyric model on ``device`` (the bot passes ``MUSICGENIUS_DEVICE``); constraints run on the CPU."""
+        model, vocab, info = load_checkpoint(path, device=device, kind="lyrics")
         corpus = [line_words(v.text) for v in load_verse()]
         return cls(LyricDecoder(model, vocab, corpus, is_blocked), settings, info)
 

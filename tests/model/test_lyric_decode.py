@@ -147,3 +147,12 @@ def test_unconstrained_baseline_ends_where_the_model_ends(decoder):
     lines = decoder.verse([LineSpec(8)] * 4, gen(0), settings=free)
     assert all(1 <= len(line.words) <= 6 for line in lines)
     assert {syllables(line.words) for line in lines} != {8}  # nothing forces the budget
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA (MUSICGENIUS_DEVICE=cuda)")
+def test_the_lyric_model_runs_on_cuda_and_writes_a_valid_verse(parts):
+    _, vocab, corpus = parts
+    model, _, _ = load_checkpoint(DEFAULT_CHECKPOINT, device="cuda", kind="lyrics")
+    verse = LyricDecoder(model, vocab, corpus, is_blocked).verse(ABAB, gen(11))
+    assert [syllables(line.words) for line in verse] == [8, 8, 8, 8]
+    assert rhymes(verse[0].words[-1], verse[2].words[-1]) and rhymes(verse[1].words[-1], verse[3].words[-1])

@@ -1,0 +1,128 @@
+"""The melody model's one-token step with its weights repacked for decoding (see model.engine).
+
+``MelodyLSTM.step`` computes the same function; this copy does it in fewer, cheaper operations:
+
+- the embedding and the first layer's input weights are folded into one table (token -> input gates, both biases
+  included), so layer 0 costs a row lookup and one matrix product;
+- each later layer multiplies ``[x, h]`` by its two weight matrices stacked, with the biases summed;
+- the gates are reordered to (input, forget, output, cell) and the cell gate's weights doubled, so a single
+  ``sigmoid`` over all four gates gives ``tanh(g) = 2 * sigmoid(2g) - 1`` too (``tanh`` is several times slower
+  than ``sigmoid`` on this CPU), and ``tanh(c)`` is computed the same way;
+- ``precision`` "int8" stores the recurrent and stacked weights as int8 with a scale per output and quantizes
+  the activations (``h`` lies in (-1, 1)) with a fixed scale, so the product is exact integer arithmetic: a row's
+  result never depends on the other rows of the batch; "bf16" stores those weights as bfloat16 (for GPUs).
+
+The state layout is ``MelodyLSTM``'s, ``(h, c)`` each ``(layers, batch, hidden)``, so ``MelodyLSTM.prefill`` states
+continue here.
+"""
+
+from __future__ import annotations
+
+import torch
+
+from model.lstm import MelodyLSTM, State
+
+PRECISIONS = ("fp32", "bf16", "int8")
+_Q = 127.0  # int8 activation scale: h in (-1, 1) maps to -127..127
+
+
+def _gate_order(w: torch.Tensor, hidden: int) -> torch.Tensor:
+    """PyTorch's (i, f, g, o) gate rows -> (i, f, o, 2g) along dim 0."""
+    i, f, g, o = w.split(hidden, 0)
+    return torch.cat([i, f, o, 2 * g], 0)
+
+
+def _quantize(w: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """(K, N) float -> int8 weights and a float scale per output column (symmetric, per channel)."""
+    scale = w.abs().amax(0).clamp_min(1e-12) / 127.0
+    return (w / scale).round().clamp(-127, 127).to(torch.int8), scale.float()
+
+
+class PackedLSTM:
+    """``MelodyLSTM.step`` with repacked weights; ``step(tokens, state) -> (logits, state)``, inference only."""
+
+    def __init__(self, model: MelodyLSTM, precision: str = "fp32") -> None:
+        if precision not in PRECISIONS:
+            raise ValueError(f"precision must be one of {PRECISIONS}, not {precision!r}")
+        lstm = model.lstm
+        self.precision = precision
+        self.hidden = h = lstm.hidden_size
+        self.layers = lstm.num_layers
+        self.device = model.head.weight.device
+        with torch.no_grad():
+            p = {name: t.detach().double() for name, t in lstm.named_parameters()}
+            embed = model.embed.weight.detach().double()
+            table = embed @ p["weight_ih_l0"].t() + p["bias_ih_l0"] + p["bias_hh_l0"]  # (V, 4H)
+            self.table = _gate_order(table.t(), h).t().float().contiguous()
+            weights = [_gate_order(p["weight_hh_l0"], h).t()]  # layer 0: (H, 4H)
+            self.biases: list[torch.Tensor] = []
+            for layer in range(1, self.layers):
+                stacked = torch.cat([p[f"weight_ih_l{layer}"], p[f"weight_hh_l{layer}"]], 1)  # (4H, 2H)
+                weights.append(_gate_order(stacked, h).t())
+                self.biases.append(_gate_order(p[f"bias_ih_l{layer}"] + p[f"bias_hh_l{layer}"], h).float())
+            self.head_w = model.head.weight.detach().float().t().contiguous()  # (H, V)
+            self.head_b = model.head.bias.detach().float().clone()
+            self.weights: list[torch.Tensor] = []
+            self.scales: list[torch.Tensor] = []
+            for w in weights:
+                if precision == "int8":
+                    q, scale = _quantize(w)
+                    self.weights.append(q.t().contiguous().t())  # (K, N) with K contiguous: faster at batch 1
+                    self.scales.append(scale / _Q)
+                elif precision == "bf16":
+                    self.weights.append(w.to(torch.bfloat16).contiguous())
+                else:
+                    self.weights.append(w.float().contiguous())
+
+    def _mm(self, layer: int, x: torch.Tensor, into: torch.Tensor) -> torch.Tensor:
+        """``into + x @ W[layer]`` in the packed precision (fp32 result)."""
+        w = self.weights[layer]
+        if self.precision == "int8":
+            q = x.mul(_Q).round_().to(torch.int8)
+            return torch.addcmul(into, torch._int_mm(q, w).float(), self.scales[layer])
+        if self.precision == "bf16":
+            return torch.mm(x.to(torch.bfloat16), w).float().add_(into)
+        return torch.addmm(into, x, w)
+
+    def _cell(self, gates: torch.Tensor, c: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        h = self.hidden
+        s = torch.sigmoid(gates)  # i, f, o, sigmoid(2g)
+        i, o = s[:, :h], s[:, 2 * h:3 * h]
+        c = torch.addcmul(torch.sub(s[:, h:2 * h] * c, i), i, s[:, 3 * h:], value=2)  # f*c + i*(2 sigmoid(2g) - 1)
+        return torch.addcmul(-o, o, torch.sigmoid(c * 2), value=2), c  # o * tanh(c) = o * (2 sigmoid(2c) - 1)
+
+    def step(self, tokens: torch.Tensor, state: State) -> tuple[torch.Tensor, State]:
+        """tokens (B,) -> logits (B, V) and the new state, as ``MelodyLSTM.step``."""
+        h0, c0 = state
+        x, c = self._cell(self._mm(0, h0[0], self.table.index_select(0, tokens)), c0[0])
+        hs, cs = [x], [c]
+        for layer in range(1, self.layers):
+            gates = self._mm(layer, torch.cat([x, h0[layer]], 1), self.biases[layer - 1])
+            x, c = self._cell(gates, c0[layer])
+            hs.append(x)
+            cs.append(c)
+        return torch.addmm(self.head_b, x, self.head_w), (torch.stack(hs), torch.stack(cs))
+
+    def prefill(self, prompts: list[list[int]]) -> tuple[torch.Tensor, State]:
+        """As ``MelodyLSTM.prefill`` (the last logits and the states after each prompt), one ``step`` per position:
+        far cheaper than ``nn.LSTM`` for short prompts, and a row's result never depends on the others."""
+        n, length = len(prompts), max(len(p) for p in prompts)
+        lengths = torch.tensor([len(p) for p in prompts], device=self.device)
+        tokens = torch.zeros(n, length, dtype=torch.long)
+        for i, p in enumerate(prompts):
+            tokens[i, : len(p)] = torch.tensor(p)
+        tokens = tokens.to(self.device)
+        zeros = torch.zeros(self.layers, n, self.hidden, device=self.device)
+        state: State = (zeros, zeros.clone())
+        last = torch.zeros(n, self.head_w.size(1), device=self.device)
+        ragged = bool((lengths != length).any())
+        for t in range(length):
+            logits, new = self.step(tokens[:, t], state)
+            if ragged:  # a row whose prompt has ended keeps its state and its last logits
+                going = (lengths > t)[None, :, None]
+                state = (torch.where(going, new[0], state[0]), torch.where(going, new[1], state[1]))
+                last = torch.where((lengths == t + 1)[:, None], logits, last)
+            else:
+                state, last = new, logits
+        return last, state
+
