@@ -16,6 +16,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.errors import report_error
+from bot.i18n import Translator, tr
 from bot.logs import request_scope
 from bot.melody_reply import CandidateButton, shown_on
 from bot.metrics import Metrics
@@ -40,9 +41,13 @@ def point_discord_at(api_base: str | None, gateway_url: str | None) -> None:
         discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(gateway_url)
 
 
-def tree_digest(tree: app_commands.CommandTree, guild: discord.abc.Snowflake | None) -> str:
-    """A stable hash of the commands ``tree.sync(guild=guild)`` would send."""
-    payload = sorted((c.to_dict(tree) for c in tree.get_commands(guild=guild)), key=lambda c: (c["type"], c["name"]))
+async def tree_digest(tree: app_commands.CommandTree, guild: discord.abc.Snowflake | None) -> str:
+    """A stable hash of the commands ``tree.sync(guild=guild)`` would send, their translations included."""
+    translator = tree.translator
+    commands = tree.get_commands(guild=guild)
+    sent = [await c.get_translated_payload(tree, translator) for c in commands] if translator else [
+        c.to_dict(tree) for c in commands]
+    payload = sorted(sent, key=lambda c: (c["type"], c["name"]))
     return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
 
 
@@ -66,7 +71,7 @@ async def _refuse(interaction: discord.Interaction) -> None:
         if interaction.type is discord.InteractionType.autocomplete:
             await interaction.response.autocomplete([])
         else:
-            await interaction.response.send_message(RESTARTING, ephemeral=True)
+            await interaction.response.send_message(tr(RESTARTING, interaction.locale), ephemeral=True)
     except discord.DiscordException as exc:
         log.warning("could not answer interaction %s during shutdown: %s", interaction.id, exc)
 
@@ -75,7 +80,7 @@ async def _answer_late(interaction: discord.Interaction) -> None:
     """Tell the user of a request stopped by shutdown to retry, unless they already see its answer."""
     try:
         if (await interaction.original_response()).flags.loading:  # "thinking…": the first followup replaces it
-            await interaction.followup.send(RESTARTING, ephemeral=True)
+            await interaction.followup.send(tr(RESTARTING, interaction.locale), ephemeral=True)
     except discord.NotFound:  # never acknowledged
         await _refuse(interaction)
     except discord.DiscordException as exc:
@@ -125,6 +130,7 @@ class MusicGenius(commands.Bot):
         await self.load_extension("bot.cogs.lyrics")
         await self.load_extension("bot.cogs.arrange")
         await self.load_extension("bot.cogs.rewrite")
+        await self.load_extension("bot.cogs.transform")
         await self.load_extension("bot.cogs.analyze")
         await self.load_extension("bot.cogs.similar")
         await self.load_extension("bot.cogs.quiz")
@@ -132,6 +138,7 @@ class MusicGenius(commands.Bot):
         await self.load_extension("bot.cogs.welcome")
         self.add_dynamic_items(CandidateButton)  # buttons keep working after a restart
         self.tree.on_error = report_error
+        await self.tree.set_translator(Translator())  # zh-CN descriptions and choices (bot.i18n)
         await self._sync_commands()
 
     async def _sync_commands(self) -> None:
@@ -142,7 +149,7 @@ class MusicGenius(commands.Bot):
             self.tree.copy_global_to(guild=guild)
         scope = f"guild {guild.id}" if guild else "global"
         path, key = self.settings.sync_state_path, f"{self.application_id} {scope}"
-        digest, state = tree_digest(self.tree, guild), _read_state(path)
+        digest, state = await tree_digest(self.tree, guild), _read_state(path)
         if state.get(key) == digest and not self.force_sync:
             log.info("commands unchanged since the last sync (%s): not syncing (python -m bot --sync forces it)", scope)
             return
@@ -197,6 +204,14 @@ class MusicGenius(commands.Bot):
             await asyncio.wait(set(self._refusals), timeout=5)
         await self.close()
 
+    def gateway_open(self) -> bool:
+        """Ready, and the gateway connection (sharded: every shard's) is open."""
+        if not self.is_ready():
+            return False
+        if isinstance(self, discord.AutoShardedClient):
+            return bool(self.shards) and not any(shard.is_closed() for shard in self.shards.values())
+        return self.ws is not None and self.ws.open
+
     async def close(self) -> None:
         await self.metrics.stop()
         await super().close()
@@ -229,3 +244,17 @@ class MusicGenius(commands.Bot):
         else:
             await self.store.remove_feedback(ids, payload.user_id, kind)
             await self.taste.unlearn(payload.user_id)
+
+
+class ShardedMusicGenius(MusicGenius, commands.AutoShardedBot):
+    """MusicGenius over discord.py's AutoShardedBot: one gateway connection per shard, so one token serves many
+    guilds (``MUSICGENIUS_SHARDS``); everything else is MusicGenius's."""
+
+
+def make_bot(settings: Settings, composer: Composer, store: Store, **options: Any) -> MusicGenius:
+    """The bot for ``settings``: sharded when ``settings.shards`` is set ("auto": as many shards as Discord
+    recommends for the bot's guilds, else that many), one unsharded connection otherwise."""
+    if settings.shards is None:
+        return MusicGenius(settings, composer, store, **options)
+    count = None if settings.shards == "auto" else settings.shards
+    return ShardedMusicGenius(settings, composer, store, shard_count=count, **options)

@@ -9,6 +9,7 @@ import aiohttp
 import discord
 from discord import app_commands
 
+from bot.i18n import tr
 from bot.metrics import count_error
 from studio.errors import user_text
 
@@ -46,7 +47,7 @@ async def send_error(interaction: discord.Interaction, message: str) -> None:
     privately, because Discord keeps a deferred reply's visibility. Once an answer was delivered, or after a
     button's silent acknowledgement: an ephemeral followup.
     """
-    text = f"⚠️ {message}"[:MAX_MESSAGE]
+    text = f"⚠️ {tr(message, interaction.locale)}"[:MAX_MESSAGE]  # in the user's language (bot.i18n)
     try:
         if not interaction.response.is_done():
             await interaction.response.send_message(text, ephemeral=True)

@@ -19,6 +19,7 @@ import discord
 
 from bot.admission import admitted
 from bot.errors import answer_error
+from bot.i18n import localize_files
 from bot.metrics import reply_continues, reply_finished
 from bot.replies import candidates_content, defer, fit_attachments, melody_embed, respond, to_files
 from studio.errors import MusicError, cmd
@@ -35,7 +36,7 @@ log = logging.getLogger(__name__)
 _late_jobs: set[asyncio.Task[None]] = set()  # files being added to delivered replies (kept referenced)
 FEEDBACK_EMOJI = ("👍", "👎")
 ACTIONS = {"pick": "Pick", "more": "More like", "extend": "More bars", "regen": "Regenerate",
-           "rewrite": "Rewrite bars…"}
+           "rewrite": "Rewrite bars…", "transform": "Transform…"}
 GONE = f"I can't find that melody any more. Start a new one with {cmd('melody', notes='C E G')}."
 
 
@@ -76,7 +77,7 @@ async def post_melodies(interaction: discord.Interaction, results: list[MelodyRe
     job = ([r.melody for r in results], stem, sung if any(sung) else None)
     late = asyncio.ensure_future(bot.renders.run(candidate_late_files, *job))  # scores and audio, in parallel
     try:
-        files = await bot.renders.run(candidate_first_files, *job)
+        files = await bot.renders.run(candidate_first_files, *job, before=getattr(results[0], "before", None))
         content, overflow = candidates_content(results, note)
         files = fit_attachments([overflow, *files] if overflow else files, interaction.filesize_limit)
         message = await _store_and_send(interaction, results, content, files)
@@ -124,7 +125,9 @@ async def _add_late_files(interaction: discord.Interaction, message: discord.Web
         extra = fit_attachments(await late, interaction.filesize_limit, len(message.attachments),
                                 sum(a.size for a in message.attachments))
         if extra:
-            await message.edit(attachments=[*message.attachments, *to_files(extra)])
+            files = to_files(extra)
+            localize_files(files, interaction.locale)
+            await message.edit(attachments=[*message.attachments, *files])
     except Exception:
         log.exception("could not add scores and audio to reply %s", message.id)
     finally:
@@ -138,7 +141,7 @@ async def post_pick(interaction: discord.Interaction, result: MelodyResult, inde
     words = None if result.lyrics is None else list(result.lyrics)
     files = await bot.renders.run(melody_files, result.melody, f"melody-{result.request.seed}",
                                   f"Candidate {index + 1}", lyrics=words)
-    text = f"🎯 {interaction.user.mention} picked candidate {index + 1}:\n```\n{result.text[:1800]}\n```"
+    text = f"🎯 {interaction.user.mention} picked candidate {index + 1}:\n```\n{result.shown[:1800]}\n```"
     await respond(interaction, text, embed=melody_embed(result, index, 1),
                   files=to_files(fit_attachments(files, interaction.filesize_limit)))
 
@@ -182,16 +185,17 @@ async def on_candidate_button(interaction: discord.Interaction, action: str, ind
 
 class CandidateButton(
     discord.ui.DynamicItem[discord.ui.Button],
-    template=r"mg:melody:(?P<action>pick|more|extend|regen|rewrite):(?P<index>\d)",
+    template=r"mg:melody:(?P<action>pick|more|extend|regen|rewrite|transform):(?P<index>\d)",
 ):
-    """One persistent button under a melody reply (``rewrite``'s index is how many candidates the reply shows)."""
+    """One persistent button under a melody reply (``rewrite``'s and ``transform``'s index is how many candidates the
+    reply shows)."""
 
     def __init__(self, action: str, index: int = 0) -> None:
-        label = ACTIONS[action] if action in ("regen", "rewrite") else f"{ACTIONS[action]} {index + 1}"
+        label = ACTIONS[action] if action in ("regen", "rewrite", "transform") else f"{ACTIONS[action]} {index + 1}"
         style = {"pick": discord.ButtonStyle.success, "more": discord.ButtonStyle.primary}.get(
             action, discord.ButtonStyle.secondary)
-        emoji = {"pick": "🎯", "more": "🔁", "extend": "➕", "regen": "🎲", "rewrite": "✏️"}[action]
-        row = {"pick": 0, "more": 1, "extend": 2, "regen": 3, "rewrite": 3}[action]
+        emoji = {"pick": "🎯", "more": "🔁", "extend": "➕", "regen": "🎲", "rewrite": "✏️", "transform": "🔄"}[action]
+        row = {"pick": 0, "more": 1, "extend": 2, "regen": 3, "rewrite": 3, "transform": 3}[action]
         super().__init__(discord.ui.Button(label=label, style=style, emoji=emoji, row=row,
                                            custom_id=f"mg:melody:{action}:{index}"))
         self.action = action
@@ -208,15 +212,22 @@ class CandidateButton(
 
             await open_form(interaction, self.index)
             return
+        if self.action == "transform":  # a form first: what to change (see bot.transform_form)
+            from bot.transform_form import open_transform_form
+
+            await open_transform_form(interaction, self.index)
+            return
         await on_candidate_button(interaction, self.action, self.index)
 
 
 def candidate_view(count: int) -> discord.ui.View:
-    """Pick 1..n, More like 1..n, More bars 1..n, then Regenerate and Rewrite bars… (Discord allows 5 rows of 5)."""
+    """Pick 1..n, More like 1..n, More bars 1..n, then Regenerate, Rewrite bars… and Transform… (Discord allows 5 rows
+    of 5)."""
     view = discord.ui.View(timeout=None)
     for action in ("pick", "more", "extend"):
         for i in range(count):
             view.add_item(CandidateButton(action, i))
     view.add_item(CandidateButton("regen"))
     view.add_item(CandidateButton("rewrite", count))
+    view.add_item(CandidateButton("transform", count))
     return view

@@ -8,8 +8,10 @@ from typing import Any
 import discord
 
 from bot.errors import discord_syntax
+from bot.i18n import localize
 from studio.errors import render
 from studio.melody import MelodyResult
+from studio.mood import result_estimate, settings_line
 from studio.render import Attachment
 
 MAX_FILES = 10
@@ -37,7 +39,9 @@ async def defer(interaction: discord.Interaction, *, private: bool = False) -> N
 
 async def respond(interaction: discord.Interaction, content: str = "", **kwargs: Any) -> discord.WebhookMessage:
     """The answer to a deferred interaction (it replaces "thinking…"); marks the interaction answered, so that a
-    later failure never overwrites what was delivered."""
+    later failure never overwrites what was delivered. Text, embeds, buttons and file descriptions follow the
+    interaction's locale (``bot.i18n``)."""
+    content = localize(interaction.locale, content, kwargs) or ""
     message = await interaction.followup.send(content[:MAX_CONTENT], wait=True, **kwargs)
     interaction.extras["answered"] = True
     return message
@@ -65,14 +69,16 @@ def candidates_content(results: list[MelodyResult], note: str = "") -> tuple[str
     if results[0].lyrics is not None:
         head = (f"🎼 **A melody for your words**{'' if len(results) == 1 else f' — {len(results)} candidates'}\n"
                 f"🎤 {sung_text(results[0].lyrics)}")
-    blocks = [f"**{i}.**{f' _{r.tries}_' if r.tries else ''} ```\n{r.text}\n```" if len(results) > 1
-              else f"```\n{r.text}\n```" for i, r in enumerate(results, start=1)]
+    if results[0].request.mood is not None:  # what the mood set: 'melancholic: minor, 66 bpm, low register, …'
+        head = f"{head}\n🎭 {settings_line(results[0].request)}"
+    blocks = [f"**{i}.**{f' _{r.tries}_' if r.tries else ''} ```\n{r.shown}\n```" if len(results) > 1
+              else f"```\n{r.shown}\n```" for i, r in enumerate(results, start=1)]
     text = "\n".join([head, *blocks])
     if len(text) <= MAX_CONTENT:
         return text, None
     room = (MAX_CONTENT - len(head) - 60) // len(results) - 20
-    short = [f"**{i}.** ```\n{r.text[:room].rsplit(' ', 1)[0]} …\n```" for i, r in enumerate(results, start=1)]
-    full = "\n\n".join(f"Candidate {i}: {r.text}" for i, r in enumerate(results, start=1))
+    short = [f"**{i}.** ```\n{r.shown[:room].rsplit(' ', 1)[0]} …\n```" for i, r in enumerate(results, start=1)]
+    full = "\n\n".join(f"Candidate {i}: {r.shown}" for i, r in enumerate(results, start=1))
     return "\n".join([f"{head} (full notes attached)", *short]), Attachment(
         f"melody-{results[0].request.seed}-notes.txt", full.encode(), "All the notes as text")
 
@@ -99,6 +105,8 @@ def melody_embed(result: MelodyResult, index: int = 0, total: int = 1) -> discor
     embed.add_field(name="Sampling", value=f"temperature {r.temperature}, top_p {r.top_p}")
     embed.add_field(name="RNG seed", value=str(r.seed))
     embed.add_field(name="Reproduce", value=render(result.reproduce, discord_syntax)[:1024], inline=False)
+    if (heard := result_estimate(result)) is not None:
+        embed.add_field(name="Mood", value=heard.summary)
     if result.originality:
         embed.add_field(name="Originality", value=discord.utils.escape_markdown(result.originality)[:1024],
                         inline=False)

@@ -12,6 +12,7 @@ import discord
 
 from bot.admission import admitted
 from bot.errors import answer_error
+from bot.i18n import localize_modal
 from bot.melody_reply import generate
 from bot.replies import defer
 from bot.sources import MelodySource
@@ -72,4 +73,6 @@ class BarsForm(discord.ui.Modal, title="Rewrite bars"):
 async def open_form(interaction: discord.Interaction, candidates: int) -> None:
     """The Rewrite bars… button: the form is the first answer (nothing is awaited before it)."""
     assert interaction.message is not None
-    await interaction.response.send_modal(BarsForm(interaction.message, candidates))
+    form = BarsForm(interaction.message, candidates)
+    localize_modal(form, interaction.locale)
+    await interaction.response.send_modal(form)

@@ -243,8 +243,11 @@ class Melody:
     tempo: int = 120
     seed_len: int = 0
     pickup: int = 0
+    gate: float = 1.0  # articulation: the fraction of each note's length that sounds (1 legato, ~0.5 staccato)
 
     def __post_init__(self) -> None:
+        if not 0 < self.gate <= 1:
+            raise ValueError(f"a gate of {self.gate} is not a fraction of a note's length")
         if not 0 <= self.pickup < self.meter.bar_ticks:
             raise ValueError(f"a pickup of {self.pickup} ticks does not fit a bar of {self.meter}")
 

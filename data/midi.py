@@ -45,6 +45,7 @@ def melody_to_midi(
     so every DAW's bar lines, click and quantise grid fall on the tune's downbeats — even one that ignores time
     signature changes, which a short first bar would need — and ``seed_from_midi`` reads the pickup back.
     ``full_first_bar=False`` starts the first note at 0 instead (an audio preview with no silence first).
+    Each note sounds for ``melody.gate`` of its written length (articulation: legato 1, staccato about half).
     """
     pm = pretty_midi.PrettyMIDI(initial_tempo=melody.meter.quarter_bpm(melody.tempo))
     seconds_per_tick = _seconds_per_tick(melody.tempo, melody.meter)
@@ -53,7 +54,7 @@ def melody_to_midi(
     texts = list(lyrics or [])
     for i, note in enumerate(melody.notes):
         if note.pitch is not None:
-            start, end = now * seconds_per_tick, (now + note.ticks) * seconds_per_tick
+            start, end = now * seconds_per_tick, (now + note.ticks * melody.gate) * seconds_per_tick
             instrument.notes.append(pretty_midi.Note(velocity=90, pitch=note.pitch, start=start, end=end))
             if i < len(texts) and texts[i]:
                 # mido writes meta text as latin-1: pass the UTF-8 bytes through it unchanged

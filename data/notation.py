@@ -5,7 +5,8 @@ mode), ``C5``, ``Eb``, ``F#3``, ``Bb:h``, ``G.``, ``R``, ``do re mi``, ``60 64 6
 ``|`` (checked against a meter by ``check_bars``: a short first bar is a pickup; and ``[ ]``, which mark
 rewritten bars in /rewrite's replies). Durations: ``w h q e s`` (dots allowed,
 ``t`` for triplets) or LilyPond numbers ``1 2 4 8 16``; a note without one keeps the previous duration (a quarter
-to start). Anything else raises ``MusicError`` naming the token and showing a valid example.
+to start). Jianpu (numbered notation: ``1=D 1 2 3 5 | 6 - - -``) is read by ``data.jianpu``. Anything else raises
+``MusicError`` naming the token and showing a valid example.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from data.events import (
     PIANO_HIGH,
     PIANO_LOW,
     TPQ,
+    Key,
     Meter,
     Note,
     duration_name,
@@ -60,6 +62,12 @@ class ParsedSeed:
     notes: tuple[Note, ...]
     typed: tuple[str, ...]
     pickup: int = 0
+    jianpu: bool = False  # typed in numbered notation (data.jianpu): ``-`` holds a note, ``1=D`` sets the key
+    do: int | None = None  # jianpu: the pitch class of ``1`` at the end of the seed (it fixes the key signature)
+
+    def is_mark(self, token: str) -> bool:
+        """Whether a typed token is not a note: a bar line or bracket; in jianpu also ``-`` and ``1=D``."""
+        return token in MARKS or (self.jianpu and (not token.strip("-") or token.startswith("1=")))
 
     @property
     def text(self) -> str:
@@ -72,8 +80,17 @@ class ParsedSeed:
     @property
     def barred(self) -> bool:
         """Whether a bar line was typed after a note (one before the first note changes nothing)."""
-        first = next((i for i, token in enumerate(self.typed) if token not in MARKS), len(self.typed))
+        first = next((i for i, token in enumerate(self.typed) if not self.is_mark(token)), len(self.typed))
         return any(token in BAR_LINES for token in self.typed[first:])
+
+
+# Full-width forms a Chinese or Japanese input method types (``１ ２ ３ ５ ｜``, ``５，``, ``＃４``, ``。５``) as ASCII
+HALF_WIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)} | {0x3000: " ", 0x3002: "."}
+
+
+def half_width(text: str) -> str:
+    """``text`` with full-width letters, digits and punctuation (and the ideographic space and full stop) as ASCII."""
+    return text.translate(HALF_WIDTH)
 
 
 def _split(text: str) -> list[str]:
@@ -112,13 +129,23 @@ def _split_duration(token: str) -> tuple[str, str | None]:
     return token, None
 
 
-def parse_seed(text: str, max_notes: int = MAX_SEED_NOTES, meter: Meter | None = None) -> ParsedSeed:
+def parse_seed(text: str, max_notes: int = MAX_SEED_NOTES, meter: Meter | None = None,
+               key: Key | None = None) -> ParsedSeed:
     """Parse typed note text; raises MusicError (with a valid example) on anything unreadable.
 
-    With a ``meter``, typed bar lines are checked and give the seed's ``pickup`` (``check_bars``)."""
-    tokens = _split(text or "")
+    With a ``meter``, typed bar lines are checked and give the seed's ``pickup`` (``check_bars``). Jianpu (numbered
+    notation, ``data.jianpu``) without a ``1=D`` token is read in ``key`` (C when None)."""
+    text = half_width(text or "")
+    tokens = _split(text)
     if not tokens or all(tok in MARKS for tok in tokens):
         raise MusicError(f"Your seed is empty. Type a few notes, e.g. {EXAMPLE}.")
+    from data.jianpu import is_jianpu, misread, parse_jianpu  # here: data.jianpu builds on this module
+
+    if is_jianpu(text):
+        seed = parse_jianpu(text, max_notes, key)
+        return seed if meter is None else replace(seed, pickup=check_bars(seed, meter))
+    if (error := misread(text)) is not None:
+        raise error
     notes: list[Note] = []
     typed: list[str] = []
     previous = FIRST_REFERENCE
@@ -145,9 +172,11 @@ def parse_seed(text: str, max_notes: int = MAX_SEED_NOTES, meter: Meter | None =
         pitch = _parse_pitch(head, token, previous)
         if pitch is not None:
             if not PIANO_LOW <= pitch <= PIANO_HIGH:
+                jianpu = " Numbered notation (jianpu) is numbers only, `1 2 3 5`, or starts with `1=C`." if (
+                    re.fullmatch(r"[0-9]", head)) else ""
                 raise MusicError(
                     f"`{token}` is outside the piano's range (A0 to C8). Try a note between `A0` and `C8`, "
-                    f"e.g. `C4`."
+                    f"e.g. `C4`.{jianpu}"
                 )
             previous = pitch
         notes.append(Note(pitch, note_ticks))
@@ -171,7 +200,7 @@ def check_bars(seed: ParsedSeed, meter: Meter) -> int:
     closed: set[int] = set()  # notes followed by a bar line
     notes, now = iter(seed.notes), 0
     for token in seed.typed:
-        if token in MARKS:
+        if seed.is_mark(token):
             if token in BAR_LINES and spans:
                 closed.add(len(spans) - 1)
             continue
@@ -273,7 +302,7 @@ def continue_text(seed: ParsedSeed, notes: list[Note] | tuple[Note, ...], bar_ti
     unchecked, so the notes after it stay unbarred too."""
     end = (bar_ticks - seed.pickup) % bar_ticks + seed.ticks
     text = format_notes(notes, bar_ticks, start=end, flats=flats)
-    after = seed.typed[max((i for i, t in enumerate(seed.typed) if t not in MARKS), default=-1) + 1:]
+    after = seed.typed[max((i for i, t in enumerate(seed.typed) if not seed.is_mark(t)), default=-1) + 1:]
     closed = any(token in BAR_LINES for token in after)  # a bar line typed after the last note
     if not seed.barred and end >= bar_ticks:
         return " ".join(token for token in text.split() if token not in BAR_LINES)

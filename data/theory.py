@@ -93,16 +93,20 @@ def melody_from_score(score: stream.Score, soprano_only: bool = False) -> tuple[
     return Melody(tuple(notes), to_key(k), m), pickup
 
 
-def estimate_key(notes: list[Note] | tuple[Note, ...], method: str = "key") -> Key:
+def estimate_key(notes: list[Note] | tuple[Note, ...], method: str = "key", parent: int | None = None) -> Key:
     """Key of a note list (rests ignored) by music21's profile-correlation method (Krumhansl-Schmuckler's algorithm;
-    ``key``, music21's default, correlates with the Aarden-Essen profiles, ``krumhansl`` with Krumhansl-Kessler's)."""
+    ``key``, music21's default, correlates with the Aarden-Essen profiles, ``krumhansl`` with Krumhansl-Kessler's).
+    ``parent``: only keys whose signature is that pitch class's major scale (jianpu's ``1=D``: D major or B minor)."""
     s = stream.Stream()
     for n in notes:
         if n.pitch is not None:
             s.append(note.Note(n.pitch, quarterLength=n.ticks / TPQ))
     if not len(s):
         raise MusicError("There are no pitched notes to take a key from. Add a few notes, e.g. `C E G`.")
-    return to_key(s.analyze(method))
+    found = s.analyze(method)
+    if parent is None:
+        return to_key(found)
+    return next(k for k in map(to_key, [found, *found.alternateInterpretations]) if k.parent_major == parent % 12)
 
 
 # ---- engraving helpers for arrangement scores (melodies: data.musicxml, without music21) -----------

@@ -1013,7 +1013,8 @@ class FakeDiscord:
         )
 
     async def message_command(
-        self, name: str, message: Message | int, *, user: int | Mapping[str, Any] | None = None
+        self, name: str, message: Message | int, *, user: int | Mapping[str, Any] | None = None,
+        locale: str = "en-US",
     ) -> Interaction:
         """A user picks Apps → ``name`` on a message (a message context-menu command, type 3)."""
         command, is_guild = self._find_command(name, None, kind=3)
@@ -1022,7 +1023,7 @@ class FakeDiscord:
                                 "resolved": {"messages": {str(stored.id): self._message_payload(stored)}}}
         if is_guild:
             data["guild_id"] = str(self.guild_id)
-        return await self._dispatch_interaction(INTERACTION_COMMAND, name, data, user)
+        return await self._dispatch_interaction(INTERACTION_COMMAND, name, data, user, locale=locale)
 
     async def autocomplete(
         self,
@@ -1032,16 +1033,18 @@ class FakeDiscord:
         *,
         user: int | Mapping[str, Any] | None = None,
         guild_command: bool | None = None,
+        locale: str = "en-US",
     ) -> Interaction:
         """A user types into option ``focused`` of ``/name``; the bot's choices are in ``it.initial.data``."""
         data = self._command_data(name, options, guild_command, focused=focused)
-        return await self._dispatch_interaction(INTERACTION_AUTOCOMPLETE, name, data, user)
+        return await self._dispatch_interaction(INTERACTION_AUTOCOMPLETE, name, data, user, locale=locale)
 
     async def press(
-        self, message: Message | int, custom_id: str, *, user: int | Mapping[str, Any] | None = None
+        self, message: Message | int, custom_id: str, *, user: int | Mapping[str, Any] | None = None,
+        locale: str = "en-US",
     ) -> Interaction:
-        """A user clicks the button ``custom_id`` on a message."""
-        return await self._component(message, custom_id, user, None)
+        """A user clicks the button ``custom_id`` on a message (``locale``: their Discord client's language)."""
+        return await self._component(message, custom_id, user, None, locale)
 
     async def select(
         self,
@@ -1088,7 +1091,8 @@ class FakeDiscord:
         data = {"custom_id": modal["custom_id"], "components": submitted}
         message = self._stored.get(shown.message_id) if shown.message_id is not None else None
         return await self._dispatch_interaction(INTERACTION_MODAL_SUBMIT, modal["custom_id"], data,
-                                                shown.user if user is None else user, message=message)
+                                                shown.user if user is None else user, message=message,
+                                                locale=shown.payload.get("locale", "en-US"))  # the same client
 
     async def _component(
         self,
@@ -1096,6 +1100,7 @@ class FakeDiscord:
         custom_id: str,
         user: int | Mapping[str, Any] | None,
         values: list[str] | None,
+        locale: str = "en-US",
     ) -> Interaction:
         stored = self._stored_of(message)
         current = self.messages[stored.id]
@@ -1108,7 +1113,8 @@ class FakeDiscord:
         data: dict[str, Any] = {"custom_id": custom_id, "component_type": component["type"]}
         if values is not None:
             data["values"] = values
-        return await self._dispatch_interaction(INTERACTION_COMPONENT, custom_id, data, user, message=stored)
+        return await self._dispatch_interaction(INTERACTION_COMPONENT, custom_id, data, user, message=stored,
+                                                locale=locale)
 
     async def react(self, message: Message | int, emoji: str, *, user: int | Mapping[str, Any] | None = None) -> None:
         """A user adds a reaction (MESSAGE_REACTION_ADD; MESSAGE_CREATE first if never sent)."""

@@ -110,13 +110,46 @@ def check_message(
     return _check_components(body.get("components") or [], int(body.get("flags") or 0))
 
 
+def _check_localizations(path: str, item: dict[str, Any], slash_name: bool, name_limit: int = 32) -> Rejection | None:
+    """``name_localizations`` (a slash command's or option's follow the name rules; an Apps menu's are 1-32
+    characters, a choice's 1-100) and ``description_localizations`` (1-100) of a command, option or choice."""
+    for locale, name in (item.get("name_localizations") or {}).items():
+        if slash_name and (not _COMMAND_NAME.match(name) or name != name.lower()):
+            return _form_error(f"{path}.name_localizations.{locale}", "APPLICATION_COMMAND_INVALID_NAME",
+                               f"Invalid command name {name!r}")
+        if not 1 <= len(name) <= name_limit:
+            return _form_error(f"{path}.name_localizations.{locale}", "BASE_TYPE_BAD_LENGTH", "Bad length.")
+    for locale, text in (item.get("description_localizations") or {}).items():
+        if not 1 <= len(text) <= 100:
+            return _form_error(f"{path}.description_localizations.{locale}", "BASE_TYPE_BAD_LENGTH",
+                               "Must be between 1 and 100 in length.")
+    return None
+
+
+def _check_option_localizations(path: str, options: list[dict[str, Any]]) -> Rejection | None:
+    for j, option in enumerate(options):
+        at = f"{path}.options.{j}"
+        if (rejection := _check_localizations(at, option, slash_name=True)) is not None:
+            return rejection
+        for k, choice in enumerate(option.get("choices") or []):
+            if (rejection := _check_localizations(f"{at}.choices.{k}", choice, False, 100)) is not None:
+                return rejection
+        if (rejection := _check_option_localizations(at, option.get("options") or [])) is not None:
+            return rejection
+    return None
+
+
 def check_commands(commands: Any) -> Rejection | None:
-    """Check a bulk-overwrite body of application commands."""
+    """Check a bulk-overwrite body of application commands (localisations included)."""
     if not isinstance(commands, list):
         return _form_error("_root", "LIST_TYPE_CONVERT", "Only iterables may be used in a ListType")
     for i, command in enumerate(commands):
         name = command.get("name") or ""
         ctype = command.get("type", 1)
+        if (rejection := _check_localizations(str(i), command, slash_name=ctype == 1)) is not None:
+            return rejection
+        if (rejection := _check_option_localizations(str(i), command.get("options") or [])) is not None:
+            return rejection
         if ctype == 1 and (not _COMMAND_NAME.match(name) or name != name.lower()):
             return _form_error(f"{i}.name", "APPLICATION_COMMAND_INVALID_NAME", f"Invalid command name {name!r}")
         if ctype == 1 and not 1 <= len(command.get("description") or "") <= 100:

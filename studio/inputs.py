@@ -34,9 +34,10 @@ def check_tempo(tempo: int | None) -> None:
     TEMPO.check(tempo)
 
 
-def check_notes(text: str, max_notes: int = MAX_NOTES, example: str = EXAMPLE) -> ParsedSeed:
-    """Typed notes, parsed; raises MusicError when they can't be read or are only rests."""
-    seed = parse_seed(text, max_notes=max_notes)
+def check_notes(text: str, max_notes: int = MAX_NOTES, example: str = EXAMPLE, key: Key | None = None) -> ParsedSeed:
+    """Typed notes, parsed (jianpu in ``key``, C when None); raises MusicError when they can't be read or are only
+    rests."""
+    seed = parse_seed(text, max_notes=max_notes, key=key)
     if all(n.pitch is None for n in seed.notes):
         raise MusicError(f"Your notes are only rests. Give me a melody, e.g. {example}.", "notes")
     return seed
@@ -59,10 +60,10 @@ def melody_from_notes(text: str, key: Key | str | None = None, meter: Meter | st
     """Typed notes as a melody: the key guessed from the notes when not given, 4/4 and the meter's default tempo."""
     given_key, given_meter = _key(key), _meter(meter)
     check_tempo(tempo)
-    seed = check_notes(text, max_notes, example)
+    seed = check_notes(text, max_notes, example, given_key)
     guessed = given_key is None
     the_meter = given_meter or Meter()
-    return GivenMelody(Melody(seed.notes, given_key or infer_key(seed.notes), the_meter,
+    return GivenMelody(Melody(seed.notes, given_key or infer_key(seed.notes, seed.do), the_meter,
                               tempo or the_meter.default_bpm, pickup=check_bars(seed, the_meter)), guessed)
 
 

@@ -7,10 +7,11 @@ import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from data.errors import MusicError, cmd, opt
 from data.events import PIANO_HIGH, PIANO_LOW, Key, Melody, Meter, Note, control_tokens, encode_notes
+from data.jianpu import melody_jianpu
 from data.midi import seed_from_midi
 from data.notation import (
     MAX_SEED_NOTES,
@@ -30,9 +31,13 @@ from model.lstm import load_checkpoint
 from model.sample import MelodyGrammar, RhythmGrammar, end_degrees
 from model.vocab import Vocab
 from studio.lyrics.setting import rhythm_for_words
+from studio.mood import articulated, mood_take
 from studio.options import SEED_MAX
 from studio.originality import COPY_NOTES, Shared, longest_shared, phrase_index
 from studio.requests import MelodyRequest
+
+if TYPE_CHECKING:
+    from model.queue import RemoteEngine
 
 DEFAULT_CHECKPOINT = MELODY_CHECKPOINT
 DENSITY_LEAN = {"sparse": -1.2, "natural": 0.0, "busy": 1.0}  # model.sample.MelodyGrammar's ``density``:
@@ -56,6 +61,10 @@ class MelodyResult:
     first_take: Shared | None = None  # what the first take copied, when it was written again (see Composer.melody)
     heading: ClassVar[str] = "Melody continuation"  # a reply's title for one candidate
     layout: ClassVar[str] = "seed ➜ continuation"  # how its note text reads (studio.rewrite marks bars instead)
+
+    def __post_init__(self) -> None:
+        """A melody written for a mood plays with its articulation, however it was made (taken, restored, rewritten)."""
+        object.__setattr__(self, "melody", articulated(self.melody, self.request.mood))
 
     @property
     def originality(self) -> str:
@@ -91,14 +100,29 @@ class MelodyResult:
         return join_stored(self.seed.text, self.continuation_text)
 
     @property
+    def notation(self) -> str:
+        """How replies write the notes: the request's ``notation``, else as the seed was typed (letters or jianpu)."""
+        return self.request.notation or ("jianpu" if self.seed.jianpu else "letters")
+
+    @property
+    def shown(self) -> str:
+        """The note text a reply shows: ``text`` (stored as it is), or in jianpu after its key line
+        (``1=D 1 2 3 5 ➜ 6 5_ 3_ 2 | …``, ``data.jianpu``); a reply that marks bars (``layout``) keeps ``text``."""
+        if self.notation == "jianpu" and self.layout == MelodyResult.layout:
+            return melody_jianpu(self.melody)
+        return self.text
+
+    @property
     def reproduce(self) -> str:
         """The command that writes this result again (a ``data.errors.cmd`` mark: each front end renders it)."""
         r = self.request
         words = {"lyrics": self.words} if self.words else {}
         density = {} if r.density == "natural" else {"density": r.density}
         ending = {} if r.ending == "closed" else {"ending": r.ending}
+        mood = {} if r.mood is None else {"mood": r.mood}
         return cmd("melody", notes=r.notes, bars=r.bars, key=r.key, meter=r.meter, tempo=r.tempo, style=r.style,
-                   **density, **ending, temperature=r.temperature, top_p=r.top_p, seed=r.seed, count=1, **words)
+                   **density, **ending, **mood, temperature=r.temperature, top_p=r.top_p, seed=r.seed, count=1,
+                   **words, notation=r.notation)
 
 
 def _fold(pitch: int | None) -> int | None:
@@ -115,7 +139,7 @@ def _fold(pitch: int | None) -> int | None:
 class Composer:
     """The melody service shared by the Discord bot and the CLI."""
 
-    def __init__(self, engine: Engine, vocab: Vocab, info: dict | None = None) -> None:
+    def __init__(self, engine: Engine | RemoteEngine, vocab: Vocab, info: dict | None = None) -> None:
         self.engine = engine
         self.vocab = vocab
         self.info = info or {}
@@ -123,11 +147,20 @@ class Composer:
 
     @classmethod
     def load(
-        cls, checkpoint: Path = DEFAULT_CHECKPOINT, device: str = "cpu", max_batch: int = 64, max_queue: int = 256
+        cls, checkpoint: Path = DEFAULT_CHECKPOINT, device: str = "cpu", max_batch: int = 64, max_queue: int = 256,
+        queue: str | None = None, queue_prefix: str | None = None,
     ) -> Composer:
         """Load the checkpoint and start its engine thread (and build the corpus index for the originality check in
-        the background: ~2 s, done before the first melody needs it)."""
+        the background: ~2 s, done before the first melody needs it). With a ``queue`` (redis://host:port/db) the
+        melodies are written by ``model.worker`` processes instead (``model.queue.RemoteEngine``; this process keeps
+        a CPU copy of the model for look-ahead scoring); raises EngineStopped when Redis can't be reached."""
         threading.Thread(target=phrase_index, name="corpus-index", daemon=True).start()
+        if queue:
+            from model.queue import DEFAULT_PREFIX, RemoteEngine  # imported here: only the queued set-up needs redis
+
+            model, vocab, info = load_checkpoint(checkpoint, "cpu", kind="melody")
+            remote = RemoteEngine(queue, vocab, model, prefix=queue_prefix or DEFAULT_PREFIX, max_queue=max_queue)
+            return cls(remote.start(), vocab, info)
         model, vocab, info = load_checkpoint(checkpoint, device, kind="melody")
         return cls(Engine(model, device, max_batch, max_queue).start(), vocab, info)
 
@@ -196,6 +229,10 @@ class Composer:
         that rewrites or adds bars, ``studio.rewrite``'s candidates)."""
         request = request.with_seed()
         assert request.seed is not None
+        if request.transform is not None:
+            from studio.transform import transform_candidates  # imported here: studio.transform builds on this module
+
+            return list(await transform_candidates(self, request))
         if request.rewrite is not None:
             from studio.rewrite import rewrite_candidates  # imported here: studio.rewrite builds on this module
 
@@ -214,12 +251,16 @@ class Composer:
         seed = self.validate(request)
         if not seed.notes:
             return Key(0)
-        return await asyncio.get_running_loop().run_in_executor(None, infer_key, seed.notes)
+        return await asyncio.get_running_loop().run_in_executor(None, infer_key, seed.notes, seed.do)
 
     @staticmethod
     def restore(params: dict, text: str) -> MelodyResult:
         """A stored result back from its request parameters and note text (no model needed)."""
         request = MelodyRequest(**params)
+        if request.transform is not None:
+            from studio.transform import restore_transform
+
+            return restore_transform(request, text)
         if request.rewrite is not None:
             from studio.rewrite import restore_rewrite
 
@@ -242,6 +283,10 @@ class Composer:
     def variation_request(result: MelodyResult) -> MelodyRequest:
         """ "More like this": keep the seed and the first half of the chosen continuation, a little cooler (for a
         rewrite: the first half of the bars it wrote, see ``studio.rewrite.variation_request``)."""
+        if result.request.transform is not None:  # variations of it in its style (studio.transform)
+            from studio.transform import variation_request as variations
+
+            return variations(result)
         if result.request.rewrite is not None:
             from studio.rewrite import variation_request
 
@@ -289,7 +334,9 @@ class Composer:
         return replace(result, shared=shared)
 
     async def _take(self, request: MelodyRequest) -> MelodyResult:
-        """One take of ``melody``, unchecked."""
+        """One take of ``melody``, unchecked (for a mood: the best fitting of a few, see ``studio.mood``)."""
+        if request.mood is not None:
+            return await mood_take(self._take, request.with_seed())
         if request.lyrics is not None:
             return await self.set_words(request, request.lyrics)
         seed = self.validate(request)
@@ -297,7 +344,7 @@ class Composer:
         key = request.parsed_key
         inferred = key is None
         if key is None:
-            key = await asyncio.get_running_loop().run_in_executor(None, infer_key, seed.notes)
+            key = await asyncio.get_running_loop().run_in_executor(None, infer_key, seed.notes, seed.do)
             request = replace(request, key=str(key))
         grammar = self.grammar(request, seed, key)
         shift = key.transpose_to_c
@@ -320,7 +367,8 @@ async def _set_words(composer: Composer, request: MelodyRequest, text: str) -> M
     key = request.parsed_key
     inferred = key is None
     if key is None:
-        key = await asyncio.get_running_loop().run_in_executor(None, infer_key, typed.notes) if given else Key(0)
+        loop = asyncio.get_running_loop()
+        key = await loop.run_in_executor(None, infer_key, typed.notes, typed.do) if given else Key(0)
         request = replace(request, key=str(key))
     shift = key.transpose_to_c
     sung = sum(syllable is not None for syllable, _ in rhythm)
@@ -373,11 +421,12 @@ def _stored_seed(text: str, meter: Meter | None) -> ParsedSeed:
         return parse_seed(text)
 
 
-def infer_key(notes: tuple[Note, ...]) -> Key:
-    """Key of the seed (music21 is imported here, in the worker thread, the first time)."""
+def infer_key(notes: tuple[Note, ...], do: int | None = None) -> Key:
+    """Key of the seed (music21 is imported here, in the worker thread, the first time); ``do``: jianpu's ``1=``
+    (``ParsedSeed.do``) fixes the signature, so only its major key and relative minor are candidates."""
     from data.theory import estimate_key
 
-    return estimate_key(notes)
+    return estimate_key(notes, parent=do)
 
 
 def _clamp(pitch: int) -> int:

@@ -24,12 +24,14 @@ BAND_STYLES = ("folk band", "piano ballad", "rock", "chorale")
 FORMS = ("AABA", "ABAB", "ABA", "AAB", "AB", "A", "verse-chorus")
 INSTRUMENTS = ("piano", "guitar", "strings", "organ")
 DENSITIES = ("sparse", "natural", "busy")  # how busy a melody's rhythm is; "natural" leaves it to the model
+MOODS = ("calm", "joyful", "melancholic", "tense", "triumphant", "playful", "dreamy")  # studio.mood's table
 SCHEMES = ("ABAB", "AABB", "ABCB", "ABBA", "AAAA", "free")
 METERS = ("4/4", "3/4", "6/8", "2/4", "2/2", "9/8", "3/8", "6/4", "3/2", "12/8", "4/2")
 ODD_METERS = ("5/4", "7/8")  # the arranger plays these; the melody model has not learned them
 KEYS = tuple(f"{tonic} {mode}" for tonic in PITCH_NAMES for mode in MODE_OFFSET)
 QUIZ_KINDS = ("interval", "scale", "chord", "dictation")  # what studio.quiz asks (tests/studio/test_quiz.py)
 QUIZ_LEVELS = ("beginner", "intermediate", "advanced")
+NOTATIONS = ("letters", "jianpu")  # how a reply writes notes: C4:q D4:e, or numbered notation (data.jianpu)
 
 
 @dataclass(frozen=True)
@@ -77,7 +79,8 @@ MIDI = Option("midi", str, "A MIDI file whose top voice is the melody", "song.mi
 MELODY_NOTES = Option("notes", str, "The melody, e.g. E D C D E E E:h (default: your last melody)", "E D C D E E E:h")
 
 MELODY = _options(
-    Option("notes", str, "Seed notes, e.g. C E G · C4:q D4:e E4:e G4:h · do re mi · 60 64 67", "C E G"),
+    Option("notes", str, "Seed notes, e.g. C E G · C4:q D4:e E4:e G4:h · do re mi · 60 64 67 · jianpu 1 2 3 5",
+           "C E G"),
     Option("bars", int, "Length of the whole melody in bars, after any pickup (1-64, default 8)", "8", 8, 1, 64),
     Option("temperature", float, "0.1-2.0: low is safe, high is adventurous (default 1.0)", "1.0", 1.0, 0.1, 2.0),
     SEED, KEY, METER,
@@ -88,6 +91,8 @@ MELODY = _options(
            "natural", choices=DENSITIES),
     Option("ending", str, "closed: end on the tonic (default); open: on the 3rd or 5th, like a half cadence", "open",
            "closed", choices=ENDINGS),
+    Option("notation", str, "How the reply writes notes: letters (C4:q) or jianpu (1=C 1 2 3); default: as you typed",
+           "jianpu", choices=NOTATIONS),
     Option("top_p", float, "Nucleus sampling, 0.1-1.0 (default 0.95)", "0.95", 0.95, 0.1, 1.0),
     Option("count", int, "How many candidates to offer (1-3, default 3)", "3", 3, 1, 3),
     Option("midi", str, "A MIDI file to continue instead of typed notes (its top voice is used)", "song.mid"),
@@ -95,6 +100,8 @@ MELODY = _options(
            "1", None, 1, 64),
     Option("lyrics", str, "Your words: I write a melody for them, one note per syllable (notes, if given, start it)",
            "Twinkle twinkle little star"),
+    Option("mood", str, "How it should feel: sets mode, tempo, register, rhythm, articulation and contour (yours win)",
+           "melancholic", choices=MOODS),
 )
 CHORDS = _options(
     MELODY_NOTES, KEY, METER,
@@ -171,10 +178,31 @@ EXTEND = _options(
     SEED, KEY, METER, TEMPO, MELODY["style"], MELODY["density"], MELODY["ending"], MELODY["temperature"],
     MELODY["top_p"], MIDI,
 )
+DANCES = ("reel", "hornpipe", "jig", "slip jig", "waltz", "march")  # /transform's rhythms (studio.transform.RHYTHMS)
+REGISTERS = ("up", "down", "low", "middle", "high")  # /transform's register moves (studio.transform.change_register)
+TRANSFORM = _options(
+    MELODY_NOTES,
+    Option("mode", str, "New mode on the same tonic: each scale degree moves to the new mode's (e.g. minor, dorian)",
+           "dorian", choices=tuple(MODE_OFFSET)),
+    Option("rhythm", str, "New meter and feel: reel 4/4, hornpipe 4/4, jig 6/8, slip jig 9/8, waltz 3/4, march 2/4",
+           "jig", choices=DANCES),
+    Option("style", str, "Written again by the model in this style, keeping its rhythm and contour", "scottish",
+           choices=STYLES),
+    Option("tempo", int, "New tempo in beats per minute (30-300; default: the melody's own)", "90", None,
+           *TEMPO_RANGE),
+    Option("register", str, "up or down an octave, or moved by octaves into a low, middle or high register", "up",
+           choices=REGISTERS),
+    Option("count", int, "With style: how many variations to offer (1-3, default 3)", "2", 3, 1, 3),
+    SEED, MELODY["temperature"],
+    Option("key", str, "Your melody's key, e.g. \"G major\" (default: guessed from the notes)", "G major"),
+    Option("meter", str, "Your melody's time signature (default 4/4): to change it, choose a rhythm", "6/8", "4/4"),
+    MIDI,
+)
 # /prefs set: the /melody options a user can save
-PREFERENCES = ("key", "meter", "tempo", "style", "density", "temperature", "bars", "top_p")
+PREFERENCES = ("key", "meter", "tempo", "style", "density", "temperature", "bars", "top_p", "notation")
 COMMANDS = {"melody": MELODY, "chords": CHORDS, "arrange": ARRANGE, "lyrics": LYRICS, "inspire": INSPIRE,
-            "quiz": QUIZ, "similar": SIMILAR, "analyze": ANALYZE, "rewrite": REWRITE, "extend": EXTEND}
+            "quiz": QUIZ, "similar": SIMILAR, "analyze": ANALYZE, "rewrite": REWRITE, "extend": EXTEND,
+            "transform": TRANSFORM}
 
 
 def option_help(command: str, names: Sequence[str] | None = None) -> dict[str, str]:

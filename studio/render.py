@@ -11,7 +11,7 @@ import functools
 import importlib.util
 import io
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
@@ -185,12 +185,26 @@ def candidate_files(melodies: list[Melody], stem: str,
     return candidate_first_files(melodies, stem, lyrics) + candidate_late_files(melodies, stem, lyrics)
 
 
+def before_after_png(before: Melody, after: list[Melody]) -> bytes:
+    """The melody before a change (orange) above each melody made from it (blue), e.g. by /transform."""
+    lanes = [replace(before, seed_len=len(before.notes)), *(replace(m, seed_len=0) for m in after)]
+    titles = [f"Before · {before.key} · {before.meter} · {before.tempo} bpm",
+              *(f"After{'' if len(after) == 1 else f' {i}'} · {m.key} · {m.meter} · {m.tempo} bpm"
+                for i, m in enumerate(after, start=1))]
+    return piano_roll_png(lanes, titles, legend=False)
+
+
 def candidate_first_files(melodies: list[Melody], stem: str,
-                          lyrics: list[list[str | None] | None] | None = None) -> list[Attachment]:
+                          lyrics: list[list[str | None] | None] | None = None,
+                          before: Melody | None = None) -> list[Attachment]:
     """What a reply can show at once (cheap): the piano roll and each candidate's MIDI (one candidate: also its
-    MusicXML). The score pages and audio follow from ``candidate_late_files``."""
+    MusicXML). The score pages and audio follow from ``candidate_late_files``. ``before``: the melody the
+    candidates were made from (a /transform), drawn above them in the piano roll."""
     words = lyrics or [None] * len(melodies)
-    if len(melodies) == 1:
+    if before is not None:
+        roll = Attachment(f"{stem}-{'1-' if len(melodies) == 1 else ''}pianoroll.png",
+                          before_after_png(before, melodies), "Piano roll: before (orange) and after (blue)")
+    elif len(melodies) == 1:
         titles = None
         roll = Attachment(f"{stem}-1-pianoroll.png", piano_roll_png(melodies), "Piano roll: your seed in orange")
     else:

@@ -7,6 +7,7 @@ from dataclasses import dataclass, fields
 
 from data.errors import MusicError, opt
 from data.events import Key, Meter
+from data.jianpu import pin
 from studio.options import MAX_LYRICS, MELODY, SEED_MAX
 
 
@@ -33,6 +34,9 @@ class MelodyRequest:
     count: int = MELODY["count"].default  # candidates in one reply
     lyrics: str | None = None  # words to set: one note per syllable, rhythm from their stress (``bars`` is ignored)
     rewrite: str | None = None  # bars of ``notes`` to write again ("3-4,7"); any past its end up to ``bars`` are added
+    mood: str | None = None  # studio.mood's controls: filled options are concrete here; register, contour, articulation
+    notation: str | None = None  # how replies write the notes: letters or jianpu (None: as the seed was typed)
+    transform: str | None = None  # /transform: ``notes`` in another mode, rhythm, style… (``studio.transform.Spec``)
 
     def __post_init__(self) -> None:
         for field in fields(self):
@@ -40,6 +44,7 @@ class MelodyRequest:
                 MELODY[field.name].check(getattr(self, field.name))
         if self.key:
             Key.parse(self.key)
+        object.__setattr__(self, "notes", pin(self.notes, self.parsed_key))  # jianpu reads in this key from now on
         meter = Meter.parse(self.meter)
         if self.tempo is None:
             object.__setattr__(self, "tempo", meter.default_bpm)

@@ -340,12 +340,13 @@ async def prepare(composer: Composer, request: MelodyRequest) -> tuple[MelodyReq
     assert request.rewrite is not None
     meter = request.parsed_meter
     composer.check_meter(meter)
-    notes = given(request).notes
+    typed = given(request)
+    notes = typed.notes
     chosen = request_plan(request)
     key = request.parsed_key
     inferred = key is None
     if key is None:
-        key = await asyncio.get_running_loop().run_in_executor(None, infer_key, notes)
+        key = await asyncio.get_running_loop().run_in_executor(None, infer_key, notes, typed.do)
         request = replace(request, key=str(key))
     return request, Job(notes, key, meter, chosen, tuple(control_tokens(request.style, key.mode, meter)), inferred)
 

@@ -30,7 +30,8 @@ if TYPE_CHECKING:
 EXAMPLE = cmd("analyze", notes="G A B C D:h B G")
 FIELD, TITLE, TOTAL, EMBEDS = 1024, 256, 6000, 10  # Discord's limits: a field's value, a title, all embeds, count
 GROUPS = (("🔎 Key, scale and line", ("Key", "Scale and mode", "Range and tessitura", "Intervals", "Contour")),
-          ("🧩 Form, cadences, rhythm and harmony", ("Phrases and form", "Cadences", "Rhythm", "Harmonisation")))
+          ("🧩 Form, cadences, rhythm and harmony", ("Phrases and form", "Cadences", "Rhythm", "Harmonisation",
+                                                     "Mood")))
 _GUESSED = re.compile(r"\s*Key [^()]*\(guessed from the notes[^)]*\)\.")
 MIDI_SUFFIXES = (".mid", ".midi")
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from functools import partial
 from typing import TYPE_CHECKING
 
@@ -17,6 +18,7 @@ from bot.replies import defer
 from studio.errors import MusicError, opt
 from studio.inputs import check_midi_size
 from studio.melody import midi_request
+from studio.mood import mood_defaults, opening
 from studio.options import MELODY, PREFERENCES, option_help
 from studio.requests import MelodyRequest
 
@@ -34,7 +36,9 @@ class Compose(commands.Cog):
     @app_commands.describe(**option_help("melody"))
     @app_commands.choices(style=[app_commands.Choice(name=s, value=s) for s in MELODY["style"].choices],
                           density=[app_commands.Choice(name=d, value=d) for d in MELODY["density"].choices],
-                          ending=[app_commands.Choice(name=e, value=e) for e in MELODY["ending"].choices])
+                          ending=[app_commands.Choice(name=e, value=e) for e in MELODY["ending"].choices],
+                          notation=[app_commands.Choice(name=n, value=n) for n in MELODY["notation"].choices],
+                          mood=[app_commands.Choice(name=m, value=m) for m in MELODY["mood"].choices])
     @app_commands.autocomplete(key=key_autocomplete, meter=meter_autocomplete)
     async def melody(
         self,
@@ -54,27 +58,33 @@ class Compose(commands.Cog):
         midi: discord.Attachment | None = None,
         track: int | None = None,
         lyrics: str | None = None,
+        mood: str | None = None,
+        notation: str | None = None,
     ) -> None:
         if lyrics is not None and midi is not None:
             raise MusicError(f"Give me either words ({opt('lyrics')}) or a MIDI file, not both. To set words to a tune "
                              f"you typed, use {opt('notes')} with {opt('lyrics')}.")
-        if midi is None and not notes and lyrics is None:
+        if midi is None and not notes and lyrics is None and mood is None:
             raise MusicError(f"Give me notes to start from, e.g. {opt('notes', 'C E G')}, attach a MIDI file with "
                              f"{opt('midi')}, or give me words to sing with "
                              f"{opt('lyrics', 'Twinkle twinkle little star')}.", "notes", "C E G")
         if midi is not None:
             check_midi_size(midi.size)
         given = {k: v for k, v in dict(bars=bars, temperature=temperature, top_p=top_p, key=key, style=style,
-                                      density=density, ending=ending, meter=meter, tempo=tempo).items()
+                                      density=density, ending=ending, meter=meter, tempo=tempo, mood=mood,
+                                      notation=notation).items()
                  if v is not None}
+        moody = mood_defaults(given, notes)  # what the mood fills: key, tempo, density (typed options win)
+        if mood is not None and midi is None and lyrics is None and not notes:  # the mood writes the opening
+            notes = opening(mood, given.get("key") or moody["key"])
         checked = MelodyRequest(notes=notes or ("" if lyrics is not None else "C"), seed=seed, count=count,
-                                lyrics=lyrics, **given)
+                                lyrics=lyrics, **moody, **given)
         if midi is None:
             self.bot.composer.validate(checked)
         async with admitted(interaction):
             await defer(interaction)
             chosen, why, fixed = await self._personal(interaction.user.id, given, notes, for_midi=midi is not None,
-                                                      for_words=lyrics is not None)
+                                                      for_words=lyrics is not None, moody=moody)
             if midi is None:
                 request = MelodyRequest(notes=notes or "", seed=seed, count=count, lyrics=lyrics, **chosen)
             else:
@@ -82,27 +92,32 @@ class Compose(commands.Cog):
                 request = await asyncio.get_running_loop().run_in_executor(
                     None, partial(midi_request, data, track, seed=seed, count=count,
                                   **{"meter": None, "tempo": None, **chosen}))
+                if mood is not None and key is None:  # the mood's mode, in a key that fits the file's notes
+                    request = replace(request, key=mood_defaults({"mood": mood}, request.notes)["key"])
             await generate(interaction, request, why, fixed=fixed)
 
     async def _personal(self, user_id: int, given: dict, notes: str | None, for_midi: bool,
-                        for_words: bool = False) -> tuple[dict, str, set[str]]:
-        """Options the user gave, filled from their /prefs and then from what the bot learned of their taste.
+                        for_words: bool = False, moody: dict | None = None) -> tuple[dict, str, set[str]]:
+        """Options the user gave, filled from their mood (``moody``), their /prefs and then from what the bot learned
+        of their taste: typed > mood > /prefs > learned.
 
         Returns the options, a line saying which were filled in and from where, and the options the user fixed
         (typed or saved: candidates don't try other values of those). A MIDI file's own meter and tempo beat
         anything not typed; words decide the rhythm.
         """
         saved = {k: v for k, v in (await self.bot.store.preferences(user_id)).items() if k in PREFERENCES}
-        learned = await self.bot.taste.defaults(user_id, {**saved, **given, "notes": notes})
-        chosen = {**learned, **saved, **given}
+        moody = moody or {}
+        learned = await self.bot.taste.defaults(user_id, {**saved, **moody, **given, "notes": notes})
+        chosen = {**learned, **saved, **moody, **given}
         if for_midi:
             chosen = {k: v for k, v in chosen.items() if k not in ("meter", "tempo") or k in given}
         if for_words:  # the words decide the length
             chosen.pop("bars", None)
         filled = [f"{k} {chosen[k]} ({'your /prefs' if k in saved else 'learned from your feedback'})"
-                  for k in chosen if k not in given]
+                  for k in chosen if k not in given and k not in moody]  # the mood's line says those
         why = f"🎛️ Filled in for you: {', '.join(filled)}. Give an option to override it." if filled else ""
-        fixed = {*saved, *given, *(("meter", "tempo") if for_midi else ()), *(("density",) if for_words else ())}
+        fixed = {*saved, *moody, *given, *(("meter", "tempo") if for_midi else ()),
+                 *(("density",) if for_words else ())}
         return chosen, why, fixed
 
 

@@ -16,6 +16,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.errors import discord_syntax
+from bot.i18n import localize
 from studio.options import COMMANDS, MELODY, Option
 
 if TYPE_CHECKING:
@@ -25,7 +26,8 @@ log = logging.getLogger(__name__)
 
 PICTURE = Path(__file__).resolve().parents[1] / "assets" / "reply-example.png"  # drawn by scripts/reply_example.py
 PICTURE_NAME = "reply-example.png"
-MAKING = ("melody", "rewrite", "extend", "chords", "arrange", "lyrics", "inspire")  # the first embed; the rest: 2nd
+# the first embed; the rest: 2nd
+MAKING = ("melody", "rewrite", "extend", "transform", "chords", "arrange", "lyrics", "inspire")
 FIELD_VALUE, EMBED_TOTAL = 1024, 6000  # Discord's limits: a field's value, all embeds of a message together
 
 
@@ -46,6 +48,9 @@ GUIDES: dict[str, Guide] = {  # qualified command name -> guide; a command missi
                      "the Rewrite bars… button under a reply asks which bars"),
     "extend": Guide(("bars", "notes"), "your melody with more bars after it, ending again (leave notes out for your "
                     "last melody), as /melody replies; the More bars button under a reply does the same"),
+    "transform": Guide(("mode", "rhythm"), "your melody in another mode, rhythm (reel, jig, waltz…), style, tempo or "
+                       "register, as /melody replies: the change, the notes before and after, a piano roll of both; "
+                       "the Transform… button under a reply asks what to change"),
     "chords": Guide(("notes", "rhythm", "style"), "the chords bar by bar with roman numerals, a score with chord "
                     "symbols, a two-track MIDI and audio (leave notes out to harmonise your last melody)"),
     "arrange": Guide(("notes", "form", "style"), "the sections with their chords and the form as a Mermaid "
@@ -135,7 +140,8 @@ def help_embeds(tree: app_commands.CommandTree, picture: bool) -> list[discord.E
     making = discord.Embed(
         title="🎵 MusicGenius — make music", colour=discord.Colour.blurple(),
         description="Type `/` and pick a command; every option says what it takes. Notes can be `C E G`, "
-                    "`C5 Eb F#3`, `C:q D:e E:h` (durations), `do re mi` or `60 64 67`.")
+                    "`C5 Eb F#3`, `C:q D:e E:h` (durations), `do re mi`, `60 64 67` or jianpu `1=D 1 2 3 5 | 6 - - -` "
+                    "(`notation:jianpu` answers in it).")
     others = discord.Embed(title="🗂️ Your taste and your data", colour=discord.Colour.blurple())
     for entry in listed:
         (making if entry.name.split()[0] in MAKING else others).add_field(
@@ -179,6 +185,7 @@ class Help(commands.Cog):
         picture = self.picture if self.picture and len(self.picture) <= interaction.filesize_limit else None
         embeds = help_embeds(self.bot.tree, picture is not None)
         extra = {"file": discord.File(io.BytesIO(picture), filename=PICTURE_NAME)} if picture else {}
+        localize(interaction.locale, None, {"embeds": embeds})
         await interaction.response.send_message(embeds=embeds, ephemeral=True, **extra)
 
 

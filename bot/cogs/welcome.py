@@ -9,6 +9,7 @@ import discord
 from discord.ext import commands
 
 from bot.errors import discord_syntax
+from bot.i18n import tr
 from studio.options import ARRANGE, LYRICS, MELODY
 
 if TYPE_CHECKING:
@@ -59,7 +60,8 @@ class Welcome(commands.Cog):
             log.info("joined guild %s: no channel I may post in, so no welcome", guild.id)
             return
         try:
-            await channel.send(welcome_text(), allowed_mentions=discord.AllowedMentions.none())
+            text = tr(welcome_text(), guild.preferred_locale)  # the server's language (Server Settings → Community)
+            await channel.send(text, allowed_mentions=discord.AllowedMentions.none())
         except discord.HTTPException as exc:  # permissions changed in between, Discord hiccup: never crash the bot
             log.warning("joined guild %s: could not post the welcome in channel %s: %s", guild.id, channel.id, exc)
         else:

@@ -92,6 +92,9 @@ def find_phrases(melody: Melody, bars: int | None = None, same: float = SAME, va
     span = bars * melody.meter.bar_ticks
     total = melody.ticks
     cuts = list(range(0, total, span))
+    onsets = melody.onsets()
+    while len(cuts) > 1 and onsets[-1] < cuts[-1]:  # the last note held into a phrase of its own: no phrase there
+        cuts.pop()
     grids = [_grid(melody, start, min(start + span, total)) for start in cuts]
     phrases: list[Phrase] = []
     letters: list[str] = []

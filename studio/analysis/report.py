@@ -18,6 +18,7 @@ from studio.analysis.phrases import Phrase, find_phrases, form
 from studio.analysis.rhythm import Rhythm, rhythm
 from studio.analysis.words import article, interval_name, join, note_name, percent, plural, value_name
 from studio.harmony.harmonizer import HarmonyResult, harmonize_melody
+from studio.mood import mood_section
 
 MAX_NOTES = 256
 SHAPES = {
@@ -293,7 +294,7 @@ def sections(a: Analysis) -> list[Section]:
             Section("Range and tessitura", range_text(a)), Section("Intervals", interval_text(a)),
             Section("Contour", contour_text(a)), Section("Phrases and form", phrase_text(a)),
             Section("Cadences", cadence_text(a)), Section("Rhythm", rhythm_text(a)),
-            Section("Harmonisation", harmony_text(a))]
+            Section("Harmonisation", harmony_text(a)), Section("Mood", mood_section(a.melody))]
 
 
 def summary(a: Analysis) -> str:

@@ -2,6 +2,7 @@
 
     musicgenius melody "C E G" --bars 8 --seed 42 --out out/
     musicgenius melody --lyrics "Twinkle twinkle little star" --out out/
+    musicgenius melody --mood melancholic --out out/
     musicgenius chords "E D C D E E E:h" --style pop --rhythm bar --out out/
     musicgenius arrange "C D E F G:h" --form AABA --style "folk band" --out out/
     musicgenius lyrics --theme "the sea at night" --lines 4 --scheme ABAB --syllables "8 6 8 6"
@@ -11,6 +12,7 @@
     musicgenius quiz --level beginner --kind interval --out out/
     musicgenius rewrite "E D C D | E E E:h | D:q D D:h | E:q G G:h" --bars 3 --seed 7 --out out/
     musicgenius extend "E D C D E E E:h" --bars 4 --out out/
+    musicgenius transform "E D C D | E E E:h | D:q D D:h | E:q G G:h" --mode minor --rhythm jig --out out/
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import asyncio
 import re
 import shlex
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 from studio.cli.analyze import add_arguments as add_analyze_arguments
@@ -29,8 +32,10 @@ from studio.cli.quiz import add_arguments as add_quiz_arguments
 from studio.cli.quiz import run_quiz
 from studio.cli.rewrite import run_extend, run_rewrite
 from studio.cli.similar import run_similar
+from studio.cli.transform import run_transform
 from studio.errors import USER_ERRORS, MusicError, Syntax, cmd, opt, render, user_text
 from studio.melody import DEFAULT_CHECKPOINT, Composer, MelodyResult, midi_request
+from studio.mood import mood_defaults, opening, result_estimate, settings_line
 from studio.options import (
     ANALYZE,
     ARRANGE,
@@ -43,6 +48,7 @@ from studio.options import (
     QUIZ,
     REWRITE,
     SIMILAR,
+    TRANSFORM,
 )
 from studio.render import melody_files
 from studio.requests import MelodyRequest
@@ -55,10 +61,12 @@ def describe(result: MelodyResult) -> str:
     key = f"{m.key}{how if result.key_inferred else ''}"
     words = f"Words: {sung_text(result.lyrics)}\n" if result.lyrics else ""
     bars = f"{m.bars} and a pickup" if m.pickup else m.bars
+    heard = result_estimate(result)
+    mood = (f"Mood: {settings_line(r)}\n" if r.mood else "") + (f"Estimated {heard.line}\n" if heard else "")
     return (f"Key: {key}\nMeter: {m.meter}   Tempo: {m.tempo} bpm   Bars: {bars}   Style: {r.style}\n"
-            f"Temperature: {r.temperature}   top_p: {r.top_p}   RNG seed: {r.seed}\n"
+            f"Temperature: {r.temperature}   top_p: {r.top_p}   RNG seed: {r.seed}\n{mood}"
             f"Reproduce: {render(result.reproduce, cli_syntax('melody'))}\n"
-            + (f"Originality: {result.originality}\n" if result.originality else "") + f"\n{words}{result.text}\n")
+            + (f"Originality: {result.originality}\n" if result.originality else "") + f"\n{words}{result.shown}\n")
 
 
 def sung_text(lyrics: tuple[str | None, ...]) -> str:
@@ -81,16 +89,22 @@ def write_melody(result: MelodyResult, out: Path, stem: str) -> list[Path]:
 
 
 async def run_melody(args: argparse.Namespace) -> int:
-    names = ("bars", "temperature", "top_p", "seed", "key", "style", "density", "ending", "count")
+    names = ("bars", "temperature", "top_p", "seed", "key", "style", "density", "ending", "count", "notation", "mood")
     options = {name: getattr(args, name) for name in names if getattr(args, name) is not None}
+    timing = {name: getattr(args, name) for name in ("meter", "tempo") if getattr(args, name) is not None}
+    moody = mood_defaults({**options, **timing}, args.notes)  # what --mood fills: key, tempo, density (yours win)
     if args.lyrics is not None and args.midi is not None:
         raise MusicError(f"Give me either words ({opt('lyrics')}) or a MIDI file, not both. To set words to a tune you "
                          f"typed, give the notes with the words: {cmd('melody', notes='C E G', lyrics='...')}.")
     if args.midi is not None:
-        request = midi_request(read_midi(args.midi), args.track, meter=args.meter, tempo=args.tempo, **options)
-    elif args.notes or args.lyrics is not None:
-        timing = {name: getattr(args, name) for name in ("meter", "tempo") if getattr(args, name) is not None}
-        request = MelodyRequest(notes=args.notes, lyrics=args.lyrics, **options, **timing)
+        moody.pop("tempo", None)  # the file's tempo beats the mood's
+        request = midi_request(read_midi(args.midi), args.track, meter=args.meter, tempo=args.tempo, **moody,
+                               **options)
+        if args.mood and not args.key:  # the mood's mode, in a key that fits the file's notes
+            request = replace(request, key=mood_defaults({"mood": args.mood}, request.notes)["key"])
+    elif args.notes or args.lyrics is not None or args.mood:
+        notes = args.notes or ("" if args.lyrics is not None else opening(args.mood, args.key or moody["key"]))
+        request = MelodyRequest(notes=notes, lyrics=args.lyrics, **moody, **options, **timing)
     else:
         raise MusicError(f"Give me notes to start from, e.g. {cmd('melody', notes='C E G')}, {opt('midi', 'song.mid')},"
                          f" or words to sing: {opt('lyrics', 'Twinkle twinkle little star')}.")
@@ -110,7 +124,8 @@ async def run_melody(args: argparse.Namespace) -> int:
     return 0
 
 
-POSITIONAL_NOTES = ("melody", "chords", "arrange", "similar", "analyze", "rewrite", "extend")  # notes without a flag
+POSITIONAL_NOTES = ("melody", "chords", "arrange", "similar", "analyze", "rewrite", "extend",
+                    "transform")  # notes without a flag
 
 
 def add_options(parser: argparse.ArgumentParser, command: str, names: tuple[str, ...], **defaults: object) -> None:
@@ -187,6 +202,10 @@ def build_parser() -> argparse.ArgumentParser:
     extend.set_defaults(run=run_extend)
     add_options(extend, "extend", tuple(EXTEND), bars=EXTEND["bars"].default, count=1)
     _shared(extend, model=True)
+    transform = commands.add_parser("transform", help="a melody in another mode, rhythm, style, tempo or register")
+    transform.set_defaults(run=run_transform)
+    add_options(transform, "transform", tuple(TRANSFORM))
+    _shared(transform, model=True)
     _add_playground(commands)
     return parser
 

@@ -74,7 +74,7 @@ async def test_three_candidates_in_one_reply_each_with_its_files(env):
         assert {f"melody-7-{i}.mid", f"melody-7-{i}.ogg", f"melody-7-{i}-score.png"} <= set(names)
     labels = [b["label"] for b in reply.buttons]
     assert labels == ["Pick 1", "Pick 2", "Pick 3", "More like 1", "More like 2", "More like 3", "More bars 1",
-                      "More bars 2", "More bars 3", "Regenerate", "Rewrite bars…"]
+                      "More bars 2", "More bars 3", "Regenerate", "Rewrite bars…", "Transform…"]
     rows = [row["components"] for row in reply.components]
     assert len(rows) <= 5 and all(len(row) <= 5 for row in rows)
 

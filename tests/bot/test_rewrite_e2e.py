@@ -51,7 +51,7 @@ async def test_rewrite_typed_notes_keeps_every_other_bar_and_replies_like_melody
     assert reproduce.startswith("`/rewrite notes:") and "bars:3-4" in reproduce and "seed:11" in reproduce
     assert [b["label"] for b in reply.buttons] == ["Pick 1", "Pick 2", "Pick 3", "More like 1", "More like 2",
                                                    "More like 3", "More bars 1", "More bars 2", "More bars 3",
-                                                   "Regenerate", "Rewrite bars…"]
+                                                   "Regenerate", "Rewrite bars…", "Transform…"]
     names = {a.filename for a in reply.attachments}
     assert {"melody-11-1.mid", "melody-11-2.mid", "melody-11-3.mid", "melody-11-pianoroll.png"} <= names
     await env.fake.wait_until(lambda: len(env.fake.bot_reactions(reply.id)) == 2, what="👍 and 👎")

@@ -134,7 +134,7 @@ def test_the_reading_names_every_topic_and_the_score_carries_its_marks():
     a = analyze(melody(A + A + B + A))
     titles = [s.title for s in sections(a)]
     assert titles == ["Key", "Scale and mode", "Range and tessitura", "Intervals", "Contour", "Phrases and form",
-                      "Cadences", "Rhythm", "Harmonisation"]
+                      "Cadences", "Rhythm", "Harmonisation", "Mood"]
     text = plain_text(a)
     assert "C major" in text and "A A B A" in text and "cadence" in text and "**" not in text
     assert a.cadences[-1].kind in ("perfect authentic", "plagal")
@@ -148,6 +148,13 @@ def test_the_reading_names_every_topic_and_the_score_carries_its_marks():
 def test_a_given_key_sets_the_numerals_and_the_reading_says_so():
     a = analyze(melody("G4:q A B G | C5 B A G | F#:q A D5 C | B4:h G:h"), Key.parse("E minor"))
     assert str(a.key) == "E minor" and "You set E minor" in sections(a)[0].text
+
+
+def test_a_last_note_held_into_a_phrase_of_its_own_adds_no_phrase():
+    melody = Melody(parse_seed("A3 D4 D4 F#4 A4 B4 A4 F#4:h").notes, Key.parse("D major"))  # 9 beats: 3 one-bar cuts
+    a = analyze(melody)  # was: max() of no pitches, in the contour of a phrase where no note starts
+    assert form(list(a.phrases)) == "AB" and len(a.phrase_shapes) == 2
+    assert any(s.title == "Mood" for s in sections(a))
 
 
 def test_only_rests_is_a_friendly_error():

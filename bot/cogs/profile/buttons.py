@@ -16,6 +16,7 @@ import discord
 from bot.admission import admitted
 from bot.cogs.profile.privacy import forgotten_text
 from bot.errors import answer_error
+from bot.i18n import tr
 from bot.melody_reply import compose, generate
 from bot.replies import defer
 from studio.errors import MusicError, cmd
@@ -150,9 +151,9 @@ class ForgetView(discord.ui.View):
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
         if interaction.user.id == self.origin.user.id:
             return True
-        await interaction.response.send_message(
+        await interaction.response.send_message(tr(
             "⚠️ This isn't yours: only the person who ran `/forget` can answer it. "
-            "To delete your own data, run `/forget` yourself.", ephemeral=True)
+            "To delete your own data, run `/forget` yourself.", interaction.locale), ephemeral=True)
         return False
 
     @discord.ui.button(label="Yes, delete everything", style=discord.ButtonStyle.danger, emoji="🗑️")
@@ -160,17 +161,19 @@ class ForgetView(discord.ui.View):
         self.stop()
         await interaction.response.defer()
         forgotten = await self.bot.taste.forget(interaction.user.id)
-        await interaction.edit_original_response(content=forgotten_text(forgotten), view=None)
+        await interaction.edit_original_response(content=tr(forgotten_text(forgotten), interaction.locale), view=None)
 
     @discord.ui.button(label="Cancel", style=discord.ButtonStyle.secondary)
     async def cancel(self, interaction: discord.Interaction, _: discord.ui.Button) -> None:
         self.stop()
-        await interaction.response.edit_message(content="👌 Cancelled: nothing was deleted.", view=None)
+        await interaction.response.edit_message(content=tr("👌 Cancelled: nothing was deleted.", interaction.locale),
+                                                view=None)
 
     async def on_timeout(self) -> None:
         try:
-            await self.origin.edit_original_response(
-                content="⌛ No answer, so nothing was deleted. Run `/forget` again if you still want to.", view=None)
+            await self.origin.edit_original_response(content=tr(
+                "⌛ No answer, so nothing was deleted. Run `/forget` again if you still want to.", self.origin.locale),
+                view=None)
         except discord.HTTPException as exc:
             log.warning("could not close a /forget question: %s", exc)
 

@@ -35,6 +35,7 @@ from bot.cogs.profile.embeds import (
     tune_embed,
 )
 from bot.cogs.profile.privacy import FORGET_PROMPT, export_file, export_summary
+from bot.i18n import localize
 from bot.lyric_reply import inspire_words
 from bot.replies import defer, respond
 from studio.charts import stats_chart
@@ -100,13 +101,16 @@ class Profile(commands.Cog):
     @prefs.command(name="set", description="Save settings /melody uses whenever you leave those options out")
     @app_commands.describe(**option_help("melody", PREFERENCES))
     @app_commands.choices(style=[app_commands.Choice(name=s, value=s) for s in MELODY["style"].choices],
-                          density=[app_commands.Choice(name=d, value=d) for d in MELODY["density"].choices])
+                          density=[app_commands.Choice(name=d, value=d) for d in MELODY["density"].choices],
+                          notation=[app_commands.Choice(name=n, value=n) for n in MELODY["notation"].choices])
     @app_commands.autocomplete(key=key_autocomplete, meter=meter_autocomplete)
     async def prefs_set(self, interaction: discord.Interaction, key: str | None = None, meter: str | None = None,
                         tempo: int | None = None, style: str | None = None, density: str | None = None,
-                        temperature: float | None = None, bars: int | None = None, top_p: float | None = None) -> None:
+                        temperature: float | None = None, bars: int | None = None, top_p: float | None = None,
+                        notation: str | None = None) -> None:
         given = {k: v for k, v in dict(key=key, meter=meter, tempo=tempo, style=style, density=density,
-                                       temperature=temperature, bars=bars, top_p=top_p).items() if v is not None}
+                                       temperature=temperature, bars=bars, top_p=top_p,
+                                       notation=notation).items() if v is not None}
         if not given:
             raise MusicError("Tell me what to save, e.g. `/prefs set tempo:90` or "
                              "`/prefs set key:E minor style:irish`.")
@@ -214,8 +218,9 @@ class Profile(commands.Cog):
     # -- /forget --------------------------------------------------------------------------------
     @app_commands.command(name="forget", description="Delete everything I've stored about you (asks first)")
     async def forget(self, interaction: discord.Interaction) -> None:
-        await interaction.response.send_message(
-            FORGET_PROMPT, view=ForgetView(self.bot, interaction, self.confirm_timeout), ephemeral=True)
+        view = ForgetView(self.bot, interaction, self.confirm_timeout)
+        prompt = localize(interaction.locale, FORGET_PROMPT, {"view": view})
+        await interaction.response.send_message(prompt, view=view, ephemeral=True)
 
     # -- /mydata --------------------------------------------------------------------------------
     @app_commands.command(name="mydata", description="Download everything I've stored about you (a JSON file)")

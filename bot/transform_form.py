@@ -1,0 +1,101 @@
+"""Transforming a melody: what `/transform` and the Transform… button under a melody reply share.
+
+The button opens a form (a modal) asking what to change, in a few words ("dorian jig", "minor waltz 90 bpm",
+"scottish octave up": ``studio.transform.read_targets``) and, under several candidates, which one. An Apps menu
+("Transform this melody") would be the other way in, but Discord allows five message commands per app and the five
+are taken (Chords, Arrange, Lyrics, Analyze, Find similar tunes); a button loses none of them and sits under every
+melody reply, including `/transform`'s own.
+
+The answer is a melody reply like `/melody`'s (``bot.melody_reply.generate``): the change in words, the notes before
+and after, a piano roll of both, then the result's MIDI, score and audio, and the same buttons.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import discord
+
+from bot.admission import admitted
+from bot.errors import answer_error
+from bot.i18n import localize_modal
+from bot.melody_reply import generate
+from bot.replies import defer
+from bot.sources import MelodySource
+from studio.errors import MusicError
+from studio.requests import MelodyRequest
+from studio.transform import (
+    FORM_EXAMPLES,
+    Spec,
+    Targets,
+    apply,
+    given,
+    melody_text,
+    read_targets,
+    transform_request,
+)
+
+BEFORE_CHARS = 600  # of the note text before the change, in the reply's message
+
+
+def note_for(request: MelodyRequest, origin: str) -> str:
+    """The lines under a reply's heading: what changed, where the melody came from, the notes before."""
+    assert request.transform is not None
+    melody = given(request)
+    before = melody_text(melody)
+    if len(before) > BEFORE_CHARS:
+        before = before[:BEFORE_CHARS].rsplit(" ", 1)[0] + " …"
+    _, said = apply(melody, Spec.parse(request.transform).targets)
+    lines = [f"🔄 **{', '.join(said)}**", *([origin] if origin else []), f"**Before** ```\n{before}\n```", "**After**"]
+    return "\n".join(lines)
+
+
+async def transform(interaction: discord.Interaction, source: MelodySource, targets: Targets,
+                    options: dict[str, Any]) -> None:
+    """Change the source's melody as ``targets`` say and post the result (the interaction is deferred); MusicError
+    when nothing would change."""
+    melody, origin = await source.resolve()
+    request = transform_request(melody, targets, **options)
+    await generate(interaction, request, note_for(request, origin), rank=False)
+
+
+class TransformForm(discord.ui.Modal, title="Transform"):
+    """What to change in a reply's melody (and which candidate, when it shows more than one)."""
+
+    changes: discord.ui.TextInput[TransformForm] = discord.ui.TextInput(
+        label="What to change?", placeholder="e.g. " + " · ".join(FORM_EXAMPLES), min_length=1, max_length=100,
+        custom_id="changes")
+
+    def __init__(self, message: discord.Message, candidates: int) -> None:
+        super().__init__(timeout=600)
+        self.message, self.candidates = message, candidates
+        self.candidate: discord.ui.TextInput[TransformForm] | None = None
+        if candidates > 1:
+            self.candidate = discord.ui.TextInput(label=f"Which candidate? (1 to {candidates})", default="1",
+                                                  min_length=1, max_length=2, custom_id="candidate")
+            self.add_item(self.candidate)
+
+    def chosen(self) -> int:
+        """The candidate asked for, from 1 (MusicError when it is not one of the reply's)."""
+        text = (self.candidate.value if self.candidate is not None else "1").strip()
+        if not text.isdigit() or not 1 <= int(text) <= self.candidates:
+            raise MusicError(f"Choose a candidate from 1 to {self.candidates} (you typed `{text[:10]}`).")
+        return int(text)
+
+    async def on_submit(self, interaction: discord.Interaction) -> None:
+        targets = read_targets(self.changes.value)  # words it can't read are answered at once
+        source = MelodySource.from_message(interaction.client, self.message, self.chosen())  # type: ignore[arg-type]
+        async with admitted(interaction):
+            await defer(interaction)
+            await transform(interaction, source, targets, {})
+
+    async def on_error(self, interaction: discord.Interaction, error: Exception) -> None:
+        await answer_error(interaction, error)
+
+
+async def open_transform_form(interaction: discord.Interaction, candidates: int) -> None:
+    """The Transform… button: the form is the first answer (nothing is awaited before it)."""
+    assert interaction.message is not None
+    form = TransformForm(interaction.message, candidates)
+    localize_modal(form, interaction.locale)  # title and labels in the user's language (bot.i18n)
+    await interaction.response.send_modal(form)

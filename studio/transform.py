@@ -1,0 +1,667 @@
+"""`/transform` and `musicgenius transform`: the same tune another way.
+
+Targets, any of them together (``Targets``), applied in this order:
+
+- ``rhythm`` (``change_rhythm``): a new meter and feel — reel 4/4, hornpipe 4/4 (dotted pairs), march 2/4, jig 6/8,
+  slip jig 9/8, waltz 3/4. The notes keep their order and are re-timed onto the new metric grid pulse by pulse
+  (the felt beat: a quarter, or a dotted quarter in 6/8 and 9/8), so bars and phrases stay whole: each pulse's
+  figure becomes the new meter's (a reel's two quavers a jig's long-short quarter and quaver, a jig's three quavers
+  a reel's quaver and two semiquavers); between two and three pulses a bar (reel or jig to waltz and slip jig, and
+  back) the first pulse of each pair takes two (a waltz's long first beat), or the first two of each three share one.
+  The last note moves to a strong position if needed and fills its bar: a proper ending.
+- ``mode`` (``change_mode``): each note's scale degree moves to the same degree of the new mode on the same tonic
+  (chromatic notes the new mode has stay, like a melodic minor's raised 6th and 7th in major; others keep their place
+  between the degrees around them, a leading tone a semitone under its resolution), so the contour and the tonic's
+  role stay.
+- ``register`` (``change_register``): up or down an octave, or moved by octaves into a low, middle or high range.
+- ``style``: the model writes the melody again as a variation in that style (``model.variation.VariationGrammar``:
+  the same rhythm, each pitch near the original's, the contour kept, the style token in the prompt; a take that changes
+  no note is written again with a looser lean, ``vary``).
+- ``tempo``: the new speed, in felt beats per minute.
+
+A request is a ``MelodyRequest`` whose ``transform`` holds a ``Spec`` (the given melody's key, meter and tempo, and
+the targets) and whose ``notes`` are the given melody; its key, meter, tempo and style are the result's, so the
+result is stored, restored and reused like any melody. ``bench/transform.py`` measures it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import math
+import re
+from bisect import bisect_right
+from collections.abc import Sequence
+from dataclasses import dataclass, fields, replace
+from fractions import Fraction
+from itertools import pairwise
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import numpy as np
+
+from data.corpus_notes import read_notes
+from data.errors import MusicError, cmd, opt
+from data.events import (
+    MODE_OFFSET,
+    PIANO_HIGH,
+    PIANO_LOW,
+    STYLES,
+    TPQ,
+    Key,
+    Melody,
+    Meter,
+    Note,
+    control_tokens,
+    pitch_name,
+)
+from data.notation import ParsedSeed, format_notes, parse_seed, stored_notes
+from data.prepare import HIGHEST, LOWEST
+from model.variation import LEAN, STRONG_LEAN, VariationGrammar
+from studio.melody import MelodyResult
+from studio.options import MELODY, SEED_MAX, TRANSFORM
+from studio.requests import MelodyRequest
+
+if TYPE_CHECKING:
+    from studio.melody import Composer
+
+MAX_BARS = int(MELODY["bars"].high)  # the longest result (a reel of 32 bars is a jig of 64)
+NO_SEED = ParsedSeed((), ())
+F = Fraction
+
+
+# ---- targets ----------------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Rhythm:
+    """A dance rhythm: its meter, and where a pulse's second note of two falls (its ``split``): 1/2 even,
+    3/4 dotted (a hornpipe's), 2/3 long-short (a jig's, in compound time)."""
+
+    name: str
+    meter: Meter
+    split: Fraction
+    feel: str
+
+    @property
+    def label(self) -> str:
+        return f"{self.name} ({self.meter})"
+
+
+RHYTHMS = {r.name: r for r in (
+    Rhythm("reel", Meter(4, 4), F(1, 2), "even quavers"),
+    Rhythm("hornpipe", Meter(4, 4), F(3, 4), "dotted pairs"),
+    Rhythm("jig", Meter(6, 8), F(2, 3), "long-short pairs"),
+    Rhythm("slip jig", Meter(9, 8), F(2, 3), "three beats of three"),
+    Rhythm("waltz", Meter(3, 4), F(1, 2), "a long first beat"),
+    Rhythm("march", Meter(2, 4), F(1, 2), "two beats a bar"),
+)}
+assert tuple(RHYTHMS) == TRANSFORM["rhythm"].choices  # the option table lists them in this order
+REGISTER_CENTRES = {"low": 54, "middle": 66, "high": 78}  # the middle of the range each register moves to (F#3..5)
+NAMES = ("mode", "rhythm", "style", "tempo", "register")  # the targets, in the order they are told
+
+
+@dataclass(frozen=True)
+class Targets:
+    """What to change (None: keep it); each value checked against the option table."""
+
+    mode: str | None = None
+    rhythm: str | None = None
+    style: str | None = None
+    tempo: int | None = None
+    register: str | None = None
+
+    def __post_init__(self) -> None:
+        for field in fields(self):
+            TRANSFORM[field.name].check(getattr(self, field.name))
+
+    @property
+    def given(self) -> dict[str, Any]:
+        """The targets set, by name, in ``NAMES`` order."""
+        return {name: getattr(self, name) for name in NAMES if getattr(self, name) is not None}
+
+
+def no_targets() -> MusicError:
+    return MusicError(f"Tell me what to change: {opt('mode')}, {opt('rhythm')}, {opt('style')}, {opt('tempo')} or "
+                      f"{opt('register')} — e.g. {cmd('transform', mode='minor', rhythm='jig')}.", "mode", "minor")
+
+
+_ALIASES = {"ionian": "major", "aeolian": "minor", "slip-jig": "slip jig", "slipjig": "slip jig", "higher": "up",
+            "lower": "down", "mid": "middle", "4/4": "reel", "2/2": "reel", "6/8": "jig", "9/8": "slip jig",
+            "3/4": "waltz", "2/4": "march"}
+_KINDS = {**dict.fromkeys(MODE_OFFSET, "mode"), **dict.fromkeys(RHYTHMS, "rhythm"), **dict.fromkeys(STYLES, "style"),
+          **dict.fromkeys(TRANSFORM["register"].choices, "register")}
+_FILLER = {"a", "an", "and", "as", "at", "bpm", "by", "change", "feel", "in", "into", "it", "make", "meter", "mode",
+           "octave", "of", "one", "register", "rhythm", "style", "tempo", "the", "then", "time", "to", "with"}
+FORM_EXAMPLES = ("dorian jig", "minor waltz 90 bpm", "scottish octave up")
+
+
+def read_targets(text: str) -> Targets:
+    """Targets in words, as typed in the Transform… form: "dorian jig", "minor, waltz, 90 bpm", "scottish octave up".
+    MusicError for a word it doesn't know, two values for one target, or nothing at all."""
+    said = re.sub(r"[,;+&·/]\s*(?!\d)", " ", (text or "").lower().replace("slip jig", "slip-jig"))
+    found: dict[str, Any] = {}
+    for word in said.split():
+        word = _ALIASES.get(word, word)
+        tempo = re.fullmatch(r"(\d{1,4})(?:bpm)?", word)
+        kind, value = ("tempo", int(tempo[1])) if tempo else (_KINDS.get(word), word)
+        if kind is None:
+            if word in _FILLER:
+                continue
+            examples = " · ".join(f"`{e}`" for e in FORM_EXAMPLES)
+            raise MusicError(f"I don't know `{word[:30]}`. Say what to change in a few words, e.g. {examples}. Modes: "
+                             f"{', '.join(MODE_OFFSET)}; rhythms: {', '.join(RHYTHMS)}; styles: {', '.join(STYLES)}; "
+                             f"register: up, down, low, middle, high; a tempo: 90 bpm.")
+        if kind in found and found[kind] != value:
+            raise MusicError(f"You asked for two of one thing ({kind} {found[kind]} and {value}): choose one.")
+        found[kind] = value
+    if not found:
+        raise no_targets()
+    return Targets(**found)
+
+
+# ---- mode -------------------------------------------------------------------------------------------------------
+def degrees(key: Key) -> list[int]:
+    """Semitones above the tonic of the mode's seven degrees: major [0, 2, 4, 5, 7, 9, 11]."""
+    return sorted((pc - key.tonic) % 12 for pc in key.scale)
+
+
+def move_degree(rel: int, source: Sequence[int], target: Sequence[int], passing: bool = False) -> int:
+    """Semitones above the tonic (0-11) in the ``source`` mode -> the same place in the ``target`` mode: a scale
+    degree to the same degree; a chromatic note the target mode has as the degree below or above it stays (a minor
+    key's raised 6th and 7th are a major key's 6th and 7th; a major key's flat 7th and 6th are a minor key's own),
+    unless it is ``passing`` (a leading tone, or inside a falling chromatic line) and not the degree below; any other
+    chromatic note keeps its distance above its degree below, under the degree above (so a leading tone still leads
+    a semitone up)."""
+    i = bisect_right(source, rel) - 1
+    offset = rel - source[i]
+    above = target[i + 1] if i + 1 < len(target) else 12
+    if offset and (rel == target[i] or (rel == above and not passing)):
+        return rel
+    return min(target[i] + offset, max(above - 1, target[i]))
+
+
+def change_mode(melody: Melody, mode: str) -> Melody:
+    """The melody in ``mode`` on the same tonic, degree for degree (see ``move_degree``)."""
+    key = Key(melody.key.tonic, mode, melody.key.name)
+    source, target = degrees(melody.key), degrees(key)
+    tonic = melody.key.tonic
+    line = [n.pitch for n in melody.notes if n.pitch is not None]
+
+    def move(index: int, pitch: int) -> int:
+        rel = (pitch - tonic) % 12
+        before, after = line[index - 1] if index else None, line[index + 1] if index + 1 < len(line) else None
+        passing = after == pitch + 1 or (before == pitch + 1 and after == pitch - 1)
+        return pitch + move_degree(rel, source, target, passing) - rel
+
+    moved = iter([move(i, p) for i, p in enumerate(line)])
+    return replace(melody, notes=tuple(Note(None if n.pitch is None else next(moved), n.ticks) for n in melody.notes),
+                   key=key)
+
+
+# ---- rhythm -----------------------------------------------------------------------------------------------------
+def pulse_of(meter: Meter) -> tuple[int, int]:
+    """(ticks of a pulse, pulses in a bar): the felt beat, a quarter in bars of halves, a 3/8 bar one pulse.
+    MusicError for bars of five or seven, whose beats are uneven."""
+    if meter.compound:
+        return meter.beat_ticks, meter.beats
+    if (meter.numerator, meter.denominator) == (3, 8):
+        return meter.bar_ticks, 1
+    if meter.numerator in (1, 2, 3, 4) or meter.denominator == 2:
+        unit = min(meter.unit_ticks, TPQ)
+        return unit, meter.bar_ticks // unit
+    raise MusicError(f"I can't re-time a melody in {meter}: its beats are uneven. I re-time melodies in 2/4, 3/4, "
+                     f"4/4, 2/2, 6/8, 9/8 and 12/8.", "meter", "4/4")
+
+
+def _cells(source: int, target: int) -> tuple[int, int]:
+    """How many pulses of the source go to how many of the target: one to one, or two to three (a duple bar to a
+    triple one) and back."""
+    if (source % 3 == 0) == (target % 3 == 0):
+        return 1, 1
+    return (2, 3) if target % 3 == 0 else (3, 2)
+
+
+_COMPOUND_FIGURES = {  # a simple pulse's onsets (from its start, by how many) -> a compound pulse's
+    2: (F(0), F(2, 3)), 3: (F(0), F(1, 3), F(2, 3)), 4: (F(0), F(1, 3), F(2, 3), F(5, 6))}
+_SIMPLE_FIGURES = {3: (F(0), F(1, 2), F(3, 4)), 4: (F(0), F(1, 4), F(1, 2), F(3, 4))}  # compound -> simple
+
+
+def _piecewise(x: Fraction, source: Fraction, target: Fraction) -> Fraction:
+    """``x`` in [0, 1) with ``source`` moved to ``target``, linearly on each side."""
+    return x * target / source if x <= source else target + (x - source) * (1 - target) / (1 - source)
+
+
+def map_pulse(onsets: tuple[Fraction, ...], source: Fraction, target: Fraction) -> tuple[Fraction, ...]:
+    """The onsets of one pulse (fractions of it, ascending) in the target's feel. ``source``/``target``: the
+    pulse's split (1/2 or 3/4 for simple time, 2/3 for compound)."""
+    compound_in, compound_out = source == F(2, 3), target == F(2, 3)
+    here = set(onsets)
+    if not compound_in:  # a simple pulse is dotted when it holds a dotted pair, else even
+        source = F(3, 4) if F(3, 4) in here and F(1, 2) not in here else F(1, 2)
+    if not compound_in and not compound_out:
+        if here <= {F(0), source} and source != target:
+            return tuple(target if x == source else x for x in onsets)
+        return onsets
+    if compound_in == compound_out:
+        return onsets
+    if onsets[0] == 0:
+        if compound_out and (here <= {F(0), F(1, 3), F(2, 3)} and len(here) > 1):
+            return onsets  # triplets are a compound pulse's quavers already
+        if compound_out and len(onsets) in _COMPOUND_FIGURES:
+            return _COMPOUND_FIGURES[len(onsets)]
+        if not compound_out and len(onsets) == 2:
+            return F(0), target
+        if not compound_out and len(onsets) in _SIMPLE_FIGURES:
+            return _SIMPLE_FIGURES[len(onsets)]
+    return tuple(_piecewise(x, source, target) for x in onsets)
+
+
+def _map_cell(x: Fraction, cells: tuple[int, int], split: Fraction) -> Fraction:
+    """A position in a cell of source pulses (0 <= x < cells[0]) -> in target pulses: two pulses to three, the first
+    taking two (a waltz's long first beat); three to two, the first two sharing one at its ``split`` (a jig's
+    long-short)."""
+    if cells == (2, 3):
+        return 2 * x if x < 1 else x + 1
+    if cells == (3, 2):
+        if x < 1:
+            return x * split
+        return split + (x - 1) * (1 - split) if x < 2 else x - 1
+    return x
+
+
+BUSY = 1.5  # notes a pulse from which a simple tune's beat is one of a jig's (else two are), and a jig's beat is
+# two of a reel's crotchets (else one)
+_GRIDS = ((6, 0.0), (3, 1.0), (4, 1.0), (2, 3.0), (1, 6.0))  # snapping grid (ticks) and its cost per onset
+
+
+def snap(positions: Sequence[Fraction], pulse: int) -> list[int]:
+    """Exact positions (ticks, ascending) on the coarsest grid that keeps each pulse's onsets apart and inside it:
+    quavers where they fit, else semiquavers or triplets, at least one tick apart."""
+    groups: dict[int, list[int]] = {}
+    for i, x in enumerate(positions):
+        groups.setdefault(math.floor(x / pulse), []).append(i)
+    out = [0] * len(positions)
+    for index, members in groups.items():
+        start, end = index * pulse, (index + 1) * pulse
+        best: tuple[float, list[int]] | None = None
+        for grid, cost in _GRIDS:
+            if pulse % grid:
+                continue
+            snapped = [math.floor(positions[i] / grid + F(1, 2)) * grid for i in members]
+            if all(a < b for a, b in pairwise(snapped)) and start <= snapped[0] and \
+                    snapped[-1] < end:
+                score = float(sum(abs(s - positions[i]) for s, i in zip(snapped, members, strict=True))) + \
+                    cost * len(members)
+                if best is None or score < best[0]:
+                    best = (score, snapped)
+        for i, s in zip(members, best[1] if best else [math.floor(positions[i]) for i in members], strict=True):
+            out[i] = s
+    for i in range(1, len(out)):
+        out[i] = max(out[i], out[i - 1] + 1)
+    return out
+
+
+def change_rhythm(melody: Melody, rhythm: Rhythm) -> Melody:
+    """The melody's notes, in order, on ``rhythm``'s grid (see the module's docstring), ending on a strong position
+    with a note that fills its bar."""
+    notes = list(melody.notes)
+    while notes and notes[-1].pitch is None:
+        notes.pop()
+    if not notes:
+        raise MusicError("Your melody is only rests: there is nothing to re-time.", "notes")
+    source_pulse, source_count = pulse_of(melody.meter)
+    target_pulse, target_count = pulse_of(rhythm.meter)
+    busy = len(notes) * source_pulse / max(melody.ticks, 1) >= BUSY  # notes a pulse
+    if not melody.meter.compound and rhythm.meter.compound and not busy and source_count % 2 == 0:
+        source_pulse, source_count = 2 * source_pulse, source_count // 2  # a tune in crotchets: two make a beat
+    elif melody.meter.compound and not rhythm.meter.compound and busy and target_count % 2 == 0:
+        target_pulse, target_count = 2 * target_pulse, target_count // 2  # a beat of quavers: two crotchets' worth
+    cells = _cells(source_count, target_count)
+    source_split = F(2, 3) if melody.meter.compound else F(1, 2)
+    onsets = [at - melody.pickup for at in melody.onsets()[: len(notes)]]  # from the first downbeat
+    by_pulse: dict[int, list[int]] = {}
+    for i, at in enumerate(onsets):
+        by_pulse.setdefault(at // source_pulse, []).append(i)
+    mapped: list[Fraction] = [F(0)] * len(notes)
+    for pulse, members in by_pulse.items():
+        inside = tuple(F(onsets[i] - pulse * source_pulse, source_pulse) for i in members)
+        moved = map_pulse(inside, source_split, rhythm.split)
+        cell, within = divmod(pulse, cells[0])
+        for i, x in zip(members, moved, strict=True):
+            mapped[i] = (cell * cells[1] + _map_cell(within + x, cells, rhythm.split)) * target_pulse
+    at = snap(mapped, target_pulse)
+    bar = rhythm.meter.bar_ticks
+    place = at[-1] % bar
+    if place not in rhythm.meter.strong_ticks:  # the last note moves on to the next strong position
+        at[-1] += min([s for s in rhythm.meter.strong_ticks if s > place] or [bar]) - place
+    end = at[-1] - at[-1] % bar + bar
+    ticks = [b - a for a, b in zip(at, [*at[1:], end], strict=True)]
+    retimed = tuple(Note(n.pitch, t) for n, t in zip(notes, ticks, strict=True))
+    return Melody(retimed, melody.key, rhythm.meter, melody.tempo, pickup=-at[0] % bar)
+
+
+# ---- register ---------------------------------------------------------------------------------------------------
+def register_shift(melody: Melody, register: str) -> int:
+    """Semitones (a multiple of 12) that ``register`` moves the melody by."""
+    if register in ("up", "down"):
+        return 12 if register == "up" else -12
+    pitches = [n.pitch for n in melody.notes if n.pitch is not None]
+    middle = (min(pitches) + max(pitches)) / 2
+    return 12 * round((REGISTER_CENTRES[register] - middle) / 12)
+
+
+def change_register(melody: Melody, register: str) -> Melody:
+    """The melody moved by octaves (MusicError if that takes a note off the piano)."""
+    shift = register_shift(melody, register)
+    pitches = [n.pitch for n in melody.notes if n.pitch is not None]
+    low, high = min(pitches) + shift, max(pitches) + shift
+    if low < PIANO_LOW or high > PIANO_HIGH:
+        edge, note = (pitch_name(PIANO_LOW), min(pitches)) if low < PIANO_LOW else (pitch_name(PIANO_HIGH),
+                                                                                    max(pitches))
+        other = "down" if high > PIANO_HIGH else "up"
+        raise MusicError(f"Moving it {register} takes {pitch_name(note)} past the end of the piano ({edge}). Try "
+                         f"{opt('register', other)} or {opt('register', 'middle')}.", "register", "middle")
+    return replace(melody, notes=tuple(Note(None if n.pitch is None else n.pitch + shift, n.ticks)
+                                       for n in melody.notes))
+
+
+def _octaves(shift: int) -> str:
+    count = abs(shift) // 12
+    return f"{'an' if count == 1 else count} octave{'s' if count > 1 else ''} {'up' if shift > 0 else 'down'}"
+
+
+# ---- all of them ------------------------------------------------------------------------------------------------
+def _meter_name(meter: Meter, rhythm: Rhythm | None = None) -> str:
+    return f"{meter} {rhythm.name}" if rhythm else str(meter)
+
+
+def apply(melody: Melody, targets: Targets) -> tuple[Melody, list[str]]:
+    """The melody with every change but the style's (which needs the model), and each change in words, those that
+    change nothing left out ("D major → D dorian", "4/4 → 6/8 jig (long-short pairs)", "110 → 90 bpm", ...); the
+    style's is last ("re-written in the scottish style")."""
+    said: list[str] = []
+    if targets.rhythm is not None:
+        rhythm = RHYTHMS[targets.rhythm]
+        retimed = change_rhythm(melody, rhythm)
+        same = len(retimed.notes) == len(melody.notes) and retimed.onsets() == melody.onsets()  # bar filled at most
+        if retimed.meter != melody.meter or retimed.pickup != melody.pickup or not same:
+            said.append(f"{melody.meter} → {_meter_name(rhythm.meter, rhythm)} ({rhythm.feel})")
+            melody = retimed
+    if targets.mode is not None and targets.mode != melody.key.mode:
+        moved = change_mode(melody, targets.mode)
+        said.append(f"{melody.key} → {moved.key}")
+        melody = moved
+    if targets.register is not None and (shift := register_shift(melody, targets.register)):
+        melody = change_register(melody, targets.register)
+        said.append(_octaves(shift) + ("" if targets.register in ("up", "down") else f" ({targets.register} register)"))
+    if targets.tempo is not None and targets.tempo != melody.tempo:
+        said.append(f"{melody.tempo} → {targets.tempo} bpm")
+        melody = replace(melody, tempo=targets.tempo)
+    if targets.style is not None:
+        said.append(f"re-written in the {targets.style} style")
+    return melody, said
+
+
+def nothing_changes(melody: Melody) -> MusicError:
+    mode = "minor" if melody.key.mode == "major" else "major"
+    rhythm = "reel" if melody.meter.compound else "jig"
+    return MusicError(f"Nothing would change: your melody is already in {melody.key}, in {melody.meter} at "
+                      f"{melody.tempo} bpm. Choose something else, e.g. {opt('mode', mode)} or "
+                      f"{opt('rhythm', rhythm)}.", "mode", mode)
+
+
+# ---- requests ---------------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Spec:
+    """What a transform request changes, and the given melody's key, meter and tempo (its ``notes`` are in the
+    request): stored as text, "from D major, 4/4, 110 bpm; mode dorian; rhythm jig"."""
+
+    key: str
+    meter: str
+    tempo: int
+    targets: Targets
+
+    @property
+    def text(self) -> str:
+        return "; ".join([f"from {self.key}, {self.meter}, {self.tempo} bpm",
+                          *(f"{name} {value}" for name, value in self.targets.given.items())])
+
+    @classmethod
+    def parse(cls, text: str) -> Spec:
+        first, *rest = text.split("; ")
+        key, meter, tempo = first.removeprefix("from ").split(", ")
+        named = dict(part.partition(" ")[::2] for part in rest)
+        if "tempo" in named:
+            named["tempo"] = int(named["tempo"])
+        return cls(key, meter, int(tempo.removesuffix(" bpm")), Targets(**named))
+
+
+def melody_text(melody: Melody) -> str:
+    """Note text with bar lines (after a pickup), which reads back as the same melody in its meter."""
+    return format_notes(melody.notes, melody.meter.bar_ticks, start=melody.start, flats=melody.key.uses_flats)
+
+
+def transform_request(melody: Melody, targets: Targets, **options: Any) -> MelodyRequest:
+    """`/transform`: a request for ``melody`` changed as ``targets`` say (MusicError when they change nothing).
+    ``options``: count, seed, temperature and top_p, for a style's variations (one result without a style)."""
+    if not targets.given:
+        raise no_targets()
+    after, said = apply(melody, targets)
+    if not said:
+        raise nothing_changes(melody)
+    if after.bars > MAX_BARS:
+        raise MusicError(f"That makes {after.bars} bars of {after.meter}; I write at most {MAX_BARS}. Give me a "
+                         f"shorter melody, e.g. its first half.", "notes")
+    options = {k: v for k, v in options.items() if v is not None}
+    if targets.style is None:
+        options["count"] = 1  # the same notes each time: one is enough
+    else:
+        options.setdefault("count", TRANSFORM["count"].default)
+    spec = Spec(str(melody.key), str(melody.meter), melody.tempo, targets)
+    return MelodyRequest(notes=melody_text(melody), bars=max(after.bars, 1), key=str(after.key),
+                         meter=str(after.meter), tempo=after.tempo, style=targets.style or MELODY["style"].default,
+                         transform=spec.text, **options)
+
+
+def given(request: MelodyRequest) -> Melody:
+    """The melody a transform request starts from."""
+    assert request.transform is not None
+    spec = Spec.parse(request.transform)
+    meter = Meter.parse(spec.meter)
+    seed = parse_seed(request.notes, max_notes=100_000, meter=meter)
+    return Melody(seed.notes, Key.parse(spec.key), meter, spec.tempo, len(seed.notes), seed.pickup)
+
+
+# ---- results ----------------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class TransformResult(MelodyResult):
+    """The melody after the change; ``before`` it, and the ``changes`` in words."""
+
+    before: Melody | None = None
+    changes: tuple[str, ...] = ()
+    layout: ClassVar[str] = "after the change"
+
+    @property
+    def heading(self) -> str:  # type: ignore[override]
+        return f"Transformed: {self.what}"[:256]
+
+    @property
+    def what(self) -> str:
+        return ", ".join(self.changes)
+
+    @property
+    def text(self) -> str:
+        return melody_text(self.melody)
+
+    @property
+    def continuation(self) -> tuple[Note, ...]:
+        return self.melody.notes
+
+    @property
+    def before_text(self) -> str:
+        return "" if self.before is None else melody_text(self.before)
+
+    @property
+    def reproduce(self) -> str:
+        r = self.request
+        assert r.transform is not None
+        spec = Spec.parse(r.transform)
+        sampled = {"temperature": r.temperature, "seed": r.seed, "count": 1} if spec.targets.style else {}
+        return cmd("transform", notes=r.notes, key=spec.key, meter=spec.meter, **spec.targets.given, **sampled)
+
+
+async def transform_candidates(composer: Composer | None, request: MelodyRequest) -> list[TransformResult]:
+    """The request's result: one, or with a style ``request.count`` variations (RNG seeds ``seed, seed+1, …``) by
+    the ``composer``'s model (needed for a style only)."""
+    assert request.transform is not None and request.seed is not None
+    targets = Spec.parse(request.transform).targets
+    before = given(request)
+    after, said = apply(before, targets)
+    if targets.style is None:
+        return [TransformResult(request, after, NO_SEED, False, before=before, changes=tuple(said))]
+    if composer is None:
+        raise ValueError("a style needs the composer's model")
+    composer.check_meter(after.meter)
+    await asyncio.get_running_loop().run_in_executor(None, style_intervals, targets.style)  # reads the corpus once
+    each = [replace(request, seed=(request.seed + i) % SEED_MAX) for i in range(request.count)]
+    varied = await asyncio.gather(*(vary(composer, after, targets.style, r.seed or 0, r.temperature, r.top_p)
+                                    for r in each))
+    return [TransformResult(r, m, NO_SEED, False, before=before, changes=tuple(said))
+            for r, m in zip(each, varied, strict=True)]
+
+
+STYLE_LEAN = 1.0  # nats per nat of a style's interval log-ratio against the whole corpus's (clipped to ±1)
+
+
+@functools.cache
+def style_intervals(style: str, weight: float = STYLE_LEAN) -> tuple[float, ...]:
+    """A lean per interval between consecutive notes, -12..12 semitones (wider ones count as an octave): ``weight``
+    times the log of how much more often the corpus's tunes of ``style`` take it than all its tunes do, clipped to
+    ±1 (chorales step, Scottish tunes leap an octave more often…). Reads ``data/corpus_notes.npz`` once."""
+    corpus = read_notes()
+    counts = {s: np.ones(25) for s in STYLES}
+    for t, info in enumerate(corpus.tunes):
+        line = corpus.pitch[int(corpus.starts[t]):int(corpus.starts[t + 1])].astype(int)
+        line = line[line > 0]
+        if info.style in counts and len(line) > 1:
+            counts[info.style] += np.bincount(np.clip(np.diff(line), -12, 12) + 12, minlength=25)
+    every = sum(counts.values())
+    ratio = np.log(counts[style] / counts[style].sum()) - np.log(every / every.sum())
+    return tuple(float(x) for x in weight * np.clip(ratio, -1.0, 1.0))
+
+
+def _octave_into_model(pitches: Sequence[int]) -> int:
+    """Octaves (in semitones) that put the middle of ``pitches`` nearest the middle of the model's range."""
+    middle = (min(pitches) + max(pitches)) / 2
+    return 12 * round(((LOWEST + HIGHEST) / 2 - middle) / 12)
+
+
+def variation_grammar(composer: Composer, melody: Melody, style: str,
+                      looser: float = 1.0) -> tuple[VariationGrammar, list[int | None]]:
+    """The decoding state for a variation of ``melody`` in ``style``, and each note's pitch in the model's space
+    (``looser``: a factor on the lean toward the original pitches)."""
+    key, meter = melody.key, melody.meter
+    shift = key.transpose_to_c
+    pitches = [n.pitch + shift for n in melody.notes if n.pitch is not None]
+    octave = _octave_into_model(pitches)
+    model: list[int | None] = []
+    for note in melody.notes:
+        if note.pitch is None:
+            model.append(None)
+            continue
+        pitch = note.pitch + shift + octave
+        while pitch < LOWEST:
+            pitch += 12
+        while pitch > HIGHEST:
+            pitch -= 12
+        model.append(pitch)
+    prompt = composer.vocab.encode(control_tokens(style, key.mode, meter))
+    grammar = VariationGrammar(composer.vocab, prompt, [Note(p, n.ticks) for p, n in zip(model, melody.notes,
+                                                                                       strict=True)],
+                               meter.bar_ticks, melody.start, frozenset((pc + shift) % 12 for pc in key.scale),
+                               meter.strong_ticks, lean=LEAN * looser, strong_lean=STRONG_LEAN * looser,
+                               intervals=style_intervals(style))
+    return grammar, model
+
+
+RETAKES = 5  # a variation that changes no note is written again, leaning half as hard on the original each time
+RETAKE_STRIDE = 100_003  # retake j of RNG seed s uses s + j * RETAKE_STRIDE (clear of the candidates' s+1, s+2)
+
+
+def _steps(notes: Sequence[Note]) -> list[int]:
+    line = [n.pitch for n in notes if n.pitch is not None]
+    return [(b > a) - (b < a) for a, b in pairwise(line)]
+
+
+async def vary(composer: Composer, melody: Melody, style: str, seed: int, temperature: float = 1.0,
+               top_p: float = 0.95) -> Melody:
+    """A variation of ``melody`` by the model in ``style``: the same rhythm and contour, pitches near the original's
+    (see ``model.variation``). One that changes no note (a short motif the model hears as already right) is
+    written again, up to ``RETAKES`` times, with a looser lean, until a take changes a note and keeps every step's
+    direction (else the melody comes back as it was); the same seed always gives the same variation."""
+    for take in range(RETAKES + 1):
+        grammar, model = variation_grammar(composer, melody, style, looser=0.5**take)
+        await composer.engine.generate(grammar, (seed + take * RETAKE_STRIDE) % SEED_MAX, temperature, top_p)
+        notes = tuple(Note(None if n.pitch is None or m is None else n.pitch + (v.pitch or m) - m, n.ticks)
+                      for n, v, m in zip(melody.notes, grammar.notes, model, strict=True))
+        if notes != melody.notes and (take == 0 or _steps(notes) == _steps(melody.notes)):
+            return replace(melody, notes=notes, seed_len=0)
+    return replace(melody, seed_len=0)
+
+
+def restore_transform(request: MelodyRequest, text: str) -> TransformResult:
+    """A stored transform back from its request and note text (see ``studio.melody.Composer.restore``)."""
+    assert request.transform is not None
+    before = given(request)
+    _, said = apply(before, Spec.parse(request.transform).targets)
+    meter = request.parsed_meter
+    pickup = parse_seed(text, max_notes=100_000, meter=meter).pickup
+    key = request.parsed_key or before.key
+    melody = Melody(stored_notes(text), key, meter, request.tempo, 0, pickup)
+    return TransformResult(request, melody, NO_SEED, False, before=before, changes=tuple(said))
+
+
+def variation_request(result: MelodyResult) -> MelodyRequest:
+    """More like this, for a transform: variations of the result in its style, a little cooler."""
+    r = result.request
+    cooler = max(0.1, round(r.temperature * 0.85, 2))
+    return transform_request(result.melody, Targets(style=r.style), temperature=cooler, top_p=r.top_p)
+
+
+# ---- measures ---------------------------------------------------------------------------------------------------
+def pitch_line(melody: Melody) -> list[int]:
+    return [n.pitch for n in melody.notes if n.pitch is not None]
+
+
+def contour_correlation(before: Melody, after: Melody, windows: int = 16) -> float:
+    """How well the melody's shape over time is kept: Pearson's correlation between the two melodies' mean pitch in
+    ``windows`` equal stretches of each, from the first note to the start of the last (the tune's length is
+    stretched to match; the last note's length, which an ending may change, does not count); 1.0 for a flat line
+    kept flat."""
+    def profile(melody: Melody) -> list[float]:
+        sounding = [(at, at + n.ticks, n.pitch) for at, n in zip(melody.onsets(), melody.notes, strict=True)
+                    if n.pitch is not None]
+        begin, end = sounding[0][0], sounding[-1][0]
+        if end <= begin:
+            return [float(sounding[0][2])] * windows
+        out = []
+        for k in range(windows):
+            low, high = begin + k * (end - begin) / windows, begin + (k + 1) * (end - begin) / windows
+            held = [(min(b, high) - max(a, low), p) for a, b, p in sounding if a < high and b > low]
+            total = sum(w for w, _ in held)
+            out.append(sum(w * p for w, p in held) / total if total else out[-1] if out else float(sounding[0][2]))
+        return out
+
+    a, b = profile(before), profile(after)
+    ma, mb = sum(a) / windows, sum(b) / windows
+    da, db = [x - ma for x in a], [y - mb for y in b]
+    norm = math.sqrt(sum(x * x for x in da) * sum(y * y for y in db))
+    if norm == 0:
+        return 1.0 if not any(da) and not any(db) else 0.0
+    return sum(x * y for x, y in zip(da, db, strict=True)) / norm
+
+
+def scale_adherence(melody: Melody, key: Key | None = None) -> float:
+    """The share of sounding time on notes of ``key``'s scale (the melody's own key by default)."""
+    scale = (key or melody.key).scale
+    sounding = [n for n in melody.notes if n.pitch is not None]
+    total = sum(n.ticks for n in sounding)
+    return sum(n.ticks for n in sounding if n.pitch % 12 in scale) / total if total else 0.0

@@ -1,0 +1,126 @@
+"""The zh-CN catalog and ``bot.i18n.tr``: real errors from the core come out in Chinese with the option and the
+user's own text kept as typed; code and notes are never translated; English stays English; anything the catalog
+does not know stays as written."""
+
+from __future__ import annotations
+
+import re
+import string
+import tomllib
+
+import pytest
+
+from bot.errors import discord_syntax
+from bot.i18n import CATALOGS, LOCALES, _compile, catalog_for, tr
+from data.errors import MusicError
+from data.events import Key, Meter
+from data.notation import parse_seed
+from studio.arrange.chord_symbols import parse_chord_symbol
+from studio.lyrics.lyricist import LyricRequest
+from studio.options import MELODY
+from studio.rewrite import read_spec
+
+ZH = "zh-CN"
+CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def chinese(text: str) -> bool:
+    return bool(CJK.search(text))
+
+
+def error_text(call, *args) -> str:
+    """What a zh-CN user reads for the MusicError ``call(*args)`` raises (rendered for Discord, then translated)."""
+    with pytest.raises(MusicError) as caught:
+        call(*args)
+    return tr(caught.value.render(discord_syntax), ZH)
+
+
+def test_the_catalog_file_is_consistent():
+    data = tomllib.loads((LOCALES / "zh-CN.toml").read_text(encoding="utf-8"))
+    tables = [t for t in data.values() if isinstance(t, dict)]
+    keys = [k for t in tables for k in t]
+    assert len(keys) == len(set(keys)), "an English text is in two tables"
+    assert all(v.strip() for t in tables for v in t.values())
+    for english, translated in data["patterns"]:
+        groups = set(_compile(english).groupindex)
+        used = {name for _, name, _, _ in string.Formatter().parse(translated) if name}
+        assert used <= groups, (english, used - groups)  # every value the Chinese shows is captured
+
+
+def test_errors_from_the_core_are_chinese_with_the_users_text_kept():
+    bars = error_text(MELODY["bars"].check, 99)
+    assert bars == "`bars:` 必须在 1 到 64 之间（你给的是 99）。试试 `bars:8`。"
+    style = error_text(MELODY["style"].check, "polka")
+    assert "'polka'" in style and "风格" in style and "`style:irish`" in style
+    note = error_text(parse_seed, "C E H")
+    assert note.startswith("我不认识音符 `H`") and "`C4:q D4:e E4:e G4:h`" in note
+    key = error_text(Key.parse, "H major")
+    assert "'H major'" in key and "`G major`" in key and chinese(key)
+    assert "`4/4`" in error_text(Meter.parse, "four") and chinese(error_text(Meter.parse, "four"))
+    assert "`X9`" in error_text(parse_chord_symbol, "X9") and chinese(error_text(parse_chord_symbol, "X9"))
+    assert chinese(error_text(read_spec, "three"))
+    scheme = error_text(LyricRequest.make, "", 2, "ABABAB")
+    assert scheme == "韵式 `ABABAB` 有 6 行，而你要的是 2 行。请要 `lines:6`，或者用更短的韵式，如 `scheme:AABB`。"
+
+
+def test_code_notes_and_mentions_are_never_translated():
+    text = ("🎼 **2 candidates** — seed ➜ continuation. Pick one, or ask for more like it.\n"
+            "**1.** _tries D dorian_ ```\nC E G ➜ G major A4:q | Pick 1\n```\n**2.** ```\nC E G ➜ B4:h\n```")
+    out = tr(text, ZH)
+    assert out == ("🎼 **2 个候选** — 起始音 ➜ 续写。选一个，或者让我按它再写几条。\n"
+                   "**1.** _尝试 D多利亚调式_ ```\nC E G ➜ G major A4:q | Pick 1\n```\n**2.** ```\nC E G ➜ B4:h\n```")
+    assert tr("🎯 <@123> picked candidate 2:", ZH) == "🎯 <@123> 选择了候选 2："
+
+
+def test_what_the_catalog_does_not_know_stays_english_and_nothing_breaks():
+    assert tr("A sentence nobody translated. Pick 2", ZH) == "A sentence nobody translated. 选择 2"
+    assert tr("", ZH) == "" and tr("   ", ZH) == "   "
+    for weird in ("{", "}", "{x}", "⟦bars⟧", "\x1f", "`unclosed", "```"):
+        assert isinstance(tr(weird, ZH), str)
+
+
+def test_english_and_other_locales_are_untouched():
+    text = "🎼 **Your melody** — seed ➜ continuation"
+    for locale in ("en-US", "en-GB", "fr", "zh-TW", None):
+        assert tr(text, locale) == text
+        assert catalog_for(locale) is None
+    assert ZH in CATALOGS
+
+
+def test_values_inside_sentences_are_translated_too():
+    assert tr("G major", ZH) == "G大调" and tr("F# dorian", ZH) == "F#多利亚调式"
+    assert tr("irish, busy rhythm, open ending", ZH) == "爱尔兰、密集节奏、开放终止"
+    filled = tr("🎛️ Filled in for you: key E minor (your /prefs), tempo 90 (learned from your feedback). Give an "
+                "option to override it.", ZH)
+    assert filled == ("🎛️ 已为你自动填入：调 E小调（来自你的 /prefs）、速度 90（从你的反馈中学到）。"
+                      "填写对应选项即可覆盖。")
+    assert tr("Bars 3-4 rewritten and 2 bars added", ZH) == "重写了第 3-4 小节，并新增 2 个小节"
+    reason = tr("A crowd favourite: E major, 2/4, 160 bpm, irish (the community likes major keys and faster "
+                "tempos).", ZH)
+    assert reason == "大家的最爱：E大调，2/4，160 bpm，爱尔兰风格（大家喜欢大调、较快的速度）。"
+
+
+def test_transform_mood_and_jianpu_errors_are_chinese():
+    from studio.inputs import melody_from_notes
+    from studio.mood import measure, mood_section, notes_melody
+    from studio.transform import RHYTHMS, Targets, apply, change_rhythm, read_targets
+
+    high = melody_from_notes("C7 E7 G7").melody
+    assert error_text(apply, high, Targets(register="up")) == ("升高八度会让 G7 超出钢琴音域（到 C8 为止）。试试 "
+                                                                "`register:down` 或 `register:middle`。")
+    assert tr("Moving it low takes A0 past the end of the piano (A0). Try `register:up` or `register:middle`.",
+              ZH).startswith("移到低音区会让 A0 超出钢琴音域")
+    five = melody_from_notes("C D E F G", meter="5/4").melody
+    assert error_text(apply, five, Targets(rhythm="jig")).startswith("5/4 拍的拍子长短不一")
+    unknown = error_text(read_targets, "polka please")
+    assert unknown.startswith("我不认识 `polka`。请用几个英文词") and "`dorian jig`" in unknown
+    assert error_text(read_targets, "jig waltz") == "同一项你要了两个值（节奏：吉格 和 华尔兹）：请选一个。"
+    rests = melody_from_notes("C D").melody.__class__((), five.key)
+    assert chinese(error_text(change_rhythm, rests, RHYTHMS["jig"])) and chinese(error_text(measure, rests))
+    bar = error_text(parse_seed, "1 2 3 5 | 6 5 3 -", 64, Meter(6, 8))
+    assert bar.startswith("第 1 小节在 6/8 拍里有 8 个八分音符")  # a measure word before the count
+    assert chinese(error_text(parse_seed, "1 2 x")) and "`x`" in error_text(parse_seed, "1 2 x")
+    section = tr(mood_section(notes_melody("A3:q C4 B3 A3 G3:h E3:h F3:q E3 D3 C3 B2:h A2:h", "A minor", 60)), ZH)
+    assert section.startswith("**忧郁** — 效价 -0.9") and "下行 11 个半音" in section and "valence" not in section
+    assert tr("🎭 triumphant: major, 116 bpm, middle register, natural rhythm, detached, rising contour", ZH) == (
+        "🎭 昂扬：大调、116 bpm、中音区、自然节奏、非连奏、上行的旋律走向")  # detached is not staccato (跳音)

@@ -1,0 +1,119 @@
+"""`/transform` and the Transform… button, through real discord.py and the fake Discord: the reply says what changed,
+shows the notes before and after and a piano roll of both, carries the result's MIDI, score and audio, and has the
+buttons of any melody reply."""
+
+from __future__ import annotations
+
+import io
+
+import pretty_midi
+from PIL import Image
+
+from data.notation import stored_notes
+from tests.bot.helpers import candidate_notes
+
+MARY = "E D C D | E E E:h | D:q D D:h | E:q G G:h"
+
+
+def attachment(message, suffix: str) -> bytes:
+    return next(a.data for a in message.attachments if a.filename.endswith(suffix))
+
+
+def after_text(content: str) -> str:
+    """The note text after the change (the last code block of a one-result reply)."""
+    return content.rsplit("```\n", 1)[1].split("\n```", 1)[0]
+
+
+async def test_transform_typed_notes_to_minor_jig_shows_before_and_after_with_every_file(env):
+    it = await env.fake.slash("transform", {"notes": MARY, "key": "C major", "mode": "minor", "rhythm": "jig"})
+    initial = await it.wait_initial()
+    assert initial.deferred and not initial.ephemeral
+    reply = await it.wait_files(".ogg", "-score.png", timeout=120)
+    assert "4/4 → 6/8 jig (long-short pairs), C major → C minor" in reply.content
+    assert "**Before** ```\nE4:q D4:q C4:q D4:q | E4:q E4:q E4:h |" in reply.content
+    after = after_text(reply.content)
+    assert after == "Eb4:q D4:e C4:q D4:e | Eb4:q Eb4:e Eb4:q. | D4:q D4:e D4:q. | Eb4:q G4:e G4:q. |"
+    embed = reply.embeds[0]
+    assert embed["title"].startswith("Transformed: 4/4 → 6/8 jig")
+    fields = {f["name"]: f["value"] for f in embed["fields"]}
+    assert fields["Key"] == "C minor" and fields["Meter"] == "6/8" and fields["Bars"] == "4"
+    reproduce = fields["Reproduce"]
+    assert reproduce.startswith("`/transform notes:E4:q D4:q") and "mode:minor rhythm:jig" in reproduce
+    midi = pretty_midi.PrettyMIDI(io.BytesIO(attachment(reply, ".mid")))
+    assert [n.pitch for n in midi.instruments[0].notes] == [63, 62, 60, 62, 63, 63, 63, 62, 62, 62, 63, 67, 67]
+    assert (midi.time_signature_changes[0].numerator, midi.time_signature_changes[0].denominator) == (6, 8)
+    roll = Image.open(io.BytesIO(attachment(reply, "-pianoroll.png")))
+    assert roll.height > 500  # two lanes: before and after
+    assert attachment(reply, ".ogg")[:4] == b"OggS"
+    assert [b["label"] for b in reply.buttons] == ["Pick 1", "More like 1", "More bars 1", "Regenerate",
+                                                   "Rewrite bars…", "Transform…"]
+
+    picked = await (await env.fake.press(reply, "mg:melody:pick:0", user=0)).wait_final(timeout=90)
+    assert after in picked.content  # the stored result is the melody that was shown
+    more = await (await env.fake.press(reply, "mg:melody:more:0", user=0)).wait_final(timeout=120)
+    assert [e["title"].split(" · ")[0] for e in more.embeds] == ["Candidate 1", "Candidate 2", "Candidate 3"]
+    for number in (1, 2, 3):  # variations of the minor jig: its rhythm, in the style it was written in
+        varied = stored_notes(candidate_notes(more.content, number))
+        assert [n.ticks for n in varied] == [n.ticks for n in stored_notes(after)]
+    env.fake.assert_clean()
+
+
+async def test_the_transform_button_asks_what_to_change_and_uses_that_reply(env):
+    melody = await (await env.fake.slash("melody", {"notes": "D E F# G", "key": "D major", "seed": 8, "bars": 4,
+                                                    "count": 2})).wait_final(timeout=90)
+    second = stored_notes(candidate_notes(melody.content, 2).replace(" ➜ ", " "))
+    opened = await env.fake.press(melody, "mg:melody:transform:2", user=1)
+    form = await opened.wait_initial()
+    assert form.type == 9 and form.data["title"] == "Transform" and len(form.data["components"]) == 2
+    it = await env.fake.submit_modal(opened, {"changes": "dorian, waltz", "candidate": "2"})
+    reply = await it.wait_final(timeout=120)
+    assert "candidate 2 of the message you picked" in reply.content
+    assert "4/4 → 3/4 waltz (a long first beat), D major → D dorian" in reply.content
+    waltz = stored_notes(after_text(reply.content))
+    assert len([n for n in waltz if n.pitch is not None]) == len([n for n in second if n.pitch is not None])
+    assert all(n.pitch % 12 in {2, 4, 5, 7, 9, 11, 0} for n in waltz if n.pitch is not None)  # D dorian's notes
+    assert reply.embeds[0]["fields"][1]["value"] == "3/4"
+
+    unknown = await env.fake.submit_modal(await env.fake.press(melody, "mg:melody:transform:2"),
+                                          {"changes": "polka please", "candidate": "1"})
+    told = await unknown.wait_final(timeout=30)
+    assert unknown.ephemeral and "`polka`" in told.content and "dorian jig" in told.content
+    env.fake.assert_clean()
+
+
+async def test_last_melody_style_variations_and_friendly_errors(env):
+    await (await env.fake.slash("melody", {"notes": "G A B D", "key": "G major", "seed": 3, "bars": 4, "count": 1},
+                                user=2)).wait_final(timeout=90)
+    it = await env.fake.slash("transform", {"style": "scottish", "count": 2, "seed": 9, "register": "up"}, user=2)
+    reply = await it.wait_final(timeout=120)
+    assert "last melody" in reply.content and "an octave up, re-written in the scottish style" in reply.content
+    assert [e["title"].split(" · ")[0] for e in reply.embeds] == ["Candidate 1", "Candidate 2"]
+    before = stored_notes(reply.content.split("**Before** ```\n", 1)[1].split("\n```", 1)[0])
+    for number in (1, 2):
+        varied = stored_notes(candidate_notes(reply.content, number))
+        assert [n.ticks for n in varied] == [n.ticks for n in before]
+        assert varied[0].pitch == before[0].pitch + 12  # the first note is kept, an octave up
+    assert "seed:9" in next(f["value"] for f in reply.embeds[0]["fields"] if f["name"] == "Reproduce")
+
+    nothing = await (await env.fake.slash("transform", {"notes": "C D E F G:h", "key": "C major",
+                                                        "mode": "major"})).wait_final(timeout=60)
+    assert nothing.ephemeral and "Nothing would change" in nothing.content and "mode:minor" in nothing.content
+    no_target = await (await env.fake.slash("transform", {"notes": "C D E"})).wait_final(timeout=30)
+    assert no_target.ephemeral and "/transform mode:minor rhythm:jig" in no_target.content
+    off_piano = await (await env.fake.slash("transform", {"notes": "C7 E7 G7", "register": "up"})).wait_final(60)
+    assert off_piano.ephemeral and "past the end of the piano" in off_piano.content
+    slow = await (await env.fake.slash("transform", {"notes": "C D E", "tempo": 10})).wait_final(timeout=30)
+    assert slow.ephemeral and "tempo:" in slow.content
+    none = await (await env.fake.slash("transform", {"mode": "minor"}, user=3)).wait_final(timeout=30)
+    assert none.ephemeral and "/melody notes:C E G" in none.content
+    env.fake.assert_clean()
+
+
+def test_the_commands_options_come_from_the_table():
+    from bot.cogs.transform import Transform
+    from studio.options import COMMANDS
+
+    params = {p.name: p for p in Transform.transform.parameters}
+    assert set(params) == set(COMMANDS["transform"])
+    assert all(params[o.name].description == o.help for o in COMMANDS["transform"].values())
+    assert [c.name for c in params["rhythm"].choices][:3] == ["reel (4/4)", "hornpipe (4/4)", "jig (6/8)"]
