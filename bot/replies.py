@@ -101,9 +101,10 @@ def melody_embed(result: MelodyResult, index: int = 0, total: int = 1) -> discor
     embed.add_field(name="Bars", value=f"{m.bars} and a pickup" if m.pickup else str(m.bars))
     style = ", ".join([r.style, *([f"{r.density} rhythm"] if r.density != "natural" else []),
                        *(["open ending"] if r.ending == "open" else [])])
-    embed.add_field(name="Style", value=style)
-    embed.add_field(name="Sampling", value=f"temperature {r.temperature}, top_p {r.top_p}")
-    embed.add_field(name="RNG seed", value=str(r.seed))
+    if result.sampled:  # a transform without a style: the same notes whatever the seed
+        embed.add_field(name="Style", value=style)
+        embed.add_field(name="Sampling", value=f"temperature {r.temperature}, top_p {r.top_p}")
+        embed.add_field(name="RNG seed", value=str(r.seed))
     embed.add_field(name="Reproduce", value=render(result.reproduce, discord_syntax)[:1024], inline=False)
     if (heard := result_estimate(result)) is not None:
         embed.add_field(name="Mood", value=heard.summary)

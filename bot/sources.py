@@ -24,7 +24,7 @@ from studio.inputs import (
     melody_from_midi,
     melody_from_notes,
 )
-from studio.melody import Composer
+from studio.melody import Composer, MelodyResult
 
 if TYPE_CHECKING:
     from bot.client import MusicGenius
@@ -45,6 +45,7 @@ class MelodySource:
     candidate: int | None = None  # which of its candidates, from 1 (None: the first)
     max_notes: int = MAX_NOTES
     example: str = EXAMPLE  # a ``studio.errors.opt`` or ``cmd`` mark
+    written_in: str | None = None  # set by ``resolve``: jianpu for a seed typed in it or a reply shown in it
 
     @classmethod
     def check(cls, bot: MusicGenius, user_id: int, *, notes: str | None = None, key: str | None = None,
@@ -82,11 +83,14 @@ class MelodySource:
                 raise MusicError(f"That reply has {len(ordered)} candidate{'s' if len(ordered) > 1 else ''}; "
                                  f"choose one from 1 to {len(ordered)}.")
             chosen = ordered[(self.candidate or 1) - 1]
-            picked = Composer.restore(chosen.params, chosen.notes).melody
+            restored = Composer.restore(chosen.params, chosen.notes)
+            picked, self.written_in = restored.melody, restored.notation
             which = f"candidate {self.candidate}" if self.candidate and len(ordered) > 1 else "the melody"
             return picked, f"🎼 I used {which} of the message you picked."
         if self.last_of is not None:
-            return await last_melody(self.bot, self.last_of, self.example), "🎼 I used your last melody from /melody."
+            last = await last_result(self.bot, self.last_of, self.example)
+            self.written_in = last.notation
+            return last.melody, "🎼 I used your last melody from /melody."
         return None, ""
 
     async def resolve(self) -> tuple[Melody, str]:
@@ -106,17 +110,18 @@ class MelodySource:
         else:
             given = await loop.run_in_executor(None, partial(
                 melody_from_notes, self.notes or "", self.key, self.meter, self.tempo, self.max_notes, self.example))
+            self.written_in = "jianpu" if given.jianpu else None
         if given.key_guessed:
             origin = f"{origin} Key {given.melody.key} (guessed from the notes; set {opt('key')} to choose).".strip()
         return given.melody, render(origin, discord_syntax)
 
 
-async def last_melody(bot: MusicGenius, user_id: int, example: str) -> Melody:
-    """The first candidate of the user's most recent /melody reply."""
+async def last_result(bot: MusicGenius, user_id: int, example: str) -> MelodyResult:
+    """The first candidate of the user's most recent /melody reply, as it was shown."""
     recent = [g for g in await bot.store.generations(user_id, limit=20) if g.command == "melody"]
     if not recent:
         raise MusicError(f"You have no melody yet. Run {cmd('melody', notes='C E G')} first, or give me notes: "
                          f"{example}.")
     newest = [g for g in recent if g.message_id == recent[0].message_id] if recent[0].message_id else recent[:1]
     chosen = min(newest, key=lambda g: g.candidate)
-    return Composer.restore(chosen.params, chosen.notes).melody
+    return Composer.restore(chosen.params, chosen.notes)

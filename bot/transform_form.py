@@ -30,8 +30,8 @@ from studio.transform import (
     Targets,
     apply,
     given,
-    melody_text,
     read_targets,
+    shown_text,
     transform_request,
 )
 
@@ -39,10 +39,11 @@ BEFORE_CHARS = 600  # of the note text before the change, in the reply's message
 
 
 def note_for(request: MelodyRequest, origin: str) -> str:
-    """The lines under a reply's heading: what changed, where the melody came from, the notes before."""
+    """The lines under a reply's heading: what changed, where the melody came from, the notes before (in the
+    request's notation)."""
     assert request.transform is not None
     melody = given(request)
-    before = melody_text(melody)
+    before = shown_text(melody, request.notation)
     if len(before) > BEFORE_CHARS:
         before = before[:BEFORE_CHARS].rsplit(" ", 1)[0] + " …"
     _, said = apply(melody, Spec.parse(request.transform).targets)
@@ -53,9 +54,12 @@ def note_for(request: MelodyRequest, origin: str) -> str:
 async def transform(interaction: discord.Interaction, source: MelodySource, targets: Targets,
                     options: dict[str, Any]) -> None:
     """Change the source's melody as ``targets`` say and post the result (the interaction is deferred); MusicError
-    when nothing would change."""
+    when nothing would change. The notes are written as ``options["notation"]`` says, else as the user's /prefs say,
+    else as the melody was written (a seed typed in jianpu, or a reply shown in it)."""
     melody, origin = await source.resolve()
-    request = transform_request(melody, targets, **options)
+    saved = await source.bot.store.preferences(interaction.user.id)
+    notation = options.get("notation") or saved.get("notation") or source.written_in
+    request = transform_request(melody, targets, **{**options, "notation": notation})
     await generate(interaction, request, note_for(request, origin), rank=False)
 
 

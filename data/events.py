@@ -270,6 +270,15 @@ class Melody:
         """Bars as a score numbers them: the pickup's short bar too."""
         return -(-(self.start + self.ticks) // self.meter.bar_ticks)
 
+    def place(self, tick: int) -> int:
+        """Where in its bar a tick (counted from the first note) falls: 0 on a downbeat."""
+        return (tick + self.start) % self.meter.bar_ticks
+
+    def bar_of(self, tick: int) -> int:
+        """The bar a tick (counted from the first note) falls in, as a score numbers them: 1 the first full bar, 0 a
+        pickup's short bar."""
+        return (tick + self.start) // self.meter.bar_ticks + (0 if self.pickup else 1)
+
     def on_downbeat(self) -> Melody:
         """The same melody starting on a downbeat: after a pickup, a rest fills the rest of its short bar first (for
         code that counts bars from the first note: chords, arrangements, lyric lines). Unchanged without one."""

@@ -28,6 +28,7 @@ class GivenMelody:
 
     melody: Melody
     key_guessed: bool
+    jianpu: bool = False  # typed in numbered notation (data.jianpu): replies answer in it
 
 
 def check_tempo(tempo: int | None) -> None:
@@ -64,7 +65,8 @@ def melody_from_notes(text: str, key: Key | str | None = None, meter: Meter | st
     guessed = given_key is None
     the_meter = given_meter or Meter()
     return GivenMelody(Melody(seed.notes, given_key or infer_key(seed.notes, seed.do), the_meter,
-                              tempo or the_meter.default_bpm, pickup=check_bars(seed, the_meter)), guessed)
+                              tempo or the_meter.default_bpm, pickup=check_bars(seed, the_meter)), guessed,
+                       seed.jianpu)
 
 
 def melody_from_midi(data: bytes, key: Key | str | None = None, meter: Meter | str | None = None,

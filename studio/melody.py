@@ -105,6 +105,12 @@ class MelodyResult:
         return self.request.notation or ("jianpu" if self.seed.jianpu else "letters")
 
     @property
+    def sampled(self) -> bool:
+        """Whether the model wrote it, so its temperature, top_p and RNG seed matter (a transform without a style:
+        not)."""
+        return True
+
+    @property
     def shown(self) -> str:
         """The note text a reply shows: ``text`` (stored as it is), or in jianpu after its key line
         (``1=D 1 2 3 5 ➜ 6 5_ 3_ 2 | …``, ``data.jianpu``); a reply that marks bars (``layout``) keeps ``text``."""

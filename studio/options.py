@@ -196,7 +196,7 @@ TRANSFORM = _options(
     SEED, MELODY["temperature"],
     Option("key", str, "Your melody's key, e.g. \"G major\" (default: guessed from the notes)", "G major"),
     Option("meter", str, "Your melody's time signature (default 4/4): to change it, choose a rhythm", "6/8", "4/4"),
-    MIDI,
+    MIDI, MELODY["notation"],
 )
 # /prefs set: the /melody options a user can save
 PREFERENCES = ("key", "meter", "tempo", "style", "density", "temperature", "bars", "top_p", "notation")

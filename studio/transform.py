@@ -54,6 +54,7 @@ from data.events import (
     control_tokens,
     pitch_name,
 )
+from data.jianpu import melody_jianpu
 from data.notation import ParsedSeed, format_notes, parse_seed, stored_notes
 from data.prepare import HIGHEST, LOWEST
 from model.variation import LEAN, STRONG_LEAN, VariationGrammar
@@ -439,9 +440,17 @@ def melody_text(melody: Melody) -> str:
     return format_notes(melody.notes, melody.meter.bar_ticks, start=melody.start, flats=melody.key.uses_flats)
 
 
+def shown_text(melody: Melody, notation: str | None) -> str:
+    """The note text a reply shows: ``melody_text``, or in jianpu after its key line when ``notation`` is jianpu."""
+    if notation == "jianpu":
+        return melody_jianpu(replace(melody, seed_len=0))
+    return melody_text(melody)
+
+
 def transform_request(melody: Melody, targets: Targets, **options: Any) -> MelodyRequest:
     """`/transform`: a request for ``melody`` changed as ``targets`` say (MusicError when they change nothing).
-    ``options``: count, seed, temperature and top_p, for a style's variations (one result without a style)."""
+    ``options``: count, seed, temperature and top_p, for a style's variations (one result without a style), and
+    ``notation``, how the replies write the notes (jianpu or letters)."""
     if not targets.given:
         raise no_targets()
     after, said = apply(melody, targets)
@@ -500,12 +509,33 @@ class TransformResult(MelodyResult):
         return "" if self.before is None else melody_text(self.before)
 
     @property
+    def notation(self) -> str:
+        """Letters unless the request asks for jianpu (the request's notes are always stored as letters)."""
+        return self.request.notation or "letters"
+
+    @property
+    def shown(self) -> str:
+        return shown_text(self.melody, self.notation)
+
+    @property
+    def before_shown(self) -> str:
+        """The notes before the change, written as ``shown`` writes the result."""
+        return "" if self.before is None else shown_text(self.before, self.notation)
+
+    @property
+    def sampled(self) -> bool:
+        """Whether the model wrote it (a style): only then do its temperature and RNG seed matter."""
+        assert self.request.transform is not None
+        return Spec.parse(self.request.transform).targets.style is not None
+
+    @property
     def reproduce(self) -> str:
         r = self.request
         assert r.transform is not None
         spec = Spec.parse(r.transform)
         sampled = {"temperature": r.temperature, "seed": r.seed, "count": 1} if spec.targets.style else {}
-        return cmd("transform", notes=r.notes, key=spec.key, meter=spec.meter, **spec.targets.given, **sampled)
+        return cmd("transform", notes=r.notes, key=spec.key, meter=spec.meter, **spec.targets.given, **sampled,
+                   notation=r.notation)
 
 
 async def transform_candidates(composer: Composer | None, request: MelodyRequest) -> list[TransformResult]:

@@ -44,7 +44,7 @@ class Transform(commands.Cog):
                           description="The same tune another way: mode, rhythm (jig, waltz…), style, tempo, register")
     @app_commands.describe(**option_help("transform"))
     @app_commands.choices(mode=_choices("mode"), rhythm=_choices("rhythm"), style=_choices("style"),
-                          register=_choices("register"))
+                          register=_choices("register"), notation=_choices("notation"))
     @app_commands.autocomplete(key=key_autocomplete, meter=meter_autocomplete)
     async def transform(
         self,
@@ -61,11 +61,12 @@ class Transform(commands.Cog):
         key: str | None = None,
         meter: str | None = None,
         midi: discord.Attachment | None = None,
+        notation: str | None = None,
     ) -> None:
         targets = Targets(mode=mode, rhythm=rhythm, style=style, tempo=tempo, register=register)
         if not targets.given:
             raise no_targets()
-        options = checked(TRANSFORM, count=count, seed=seed, temperature=temperature)
+        options = checked(TRANSFORM, count=count, seed=seed, temperature=temperature, notation=notation)
         source = MelodySource.check(self.bot, interaction.user.id, notes=notes, key=key, meter=meter, midi=midi,
                                     example=EXAMPLE)
         async with admitted(interaction):

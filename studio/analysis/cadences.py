@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from data.events import Key
+from data.events import Melody
 from studio.harmony.harmonizer import HarmonyResult
 
 SENTENCES = {
@@ -31,8 +31,8 @@ SENTENCES = {
 @dataclass(frozen=True)
 class Cadence:
     phrase: int  # index of the phrase it ends
-    bar: int  # 1-based bar of the final chord
-    start: int  # tick of the final chord
+    bar: int  # of the final chord, as a score numbers them (0 a pickup's short bar)
+    start: int  # tick of the final chord, from the melody's first note (below 0 on a pickup bar's downbeat)
     kind: str  # a key of SENTENCES
     chords: tuple[str, str]  # roman numerals: the chord before and the final chord
     why: str = ""  # what makes an authentic cadence imperfect
@@ -71,13 +71,14 @@ def name_cadence(before: tuple[int, tuple[int, ...]] | None, final: tuple[int, t
     return "none"
 
 
-def cadences(harmony: HarmonyResult, key: Key, phrase_ends: list[tuple[int, int, int]]) -> list[Cadence]:
-    """The cadence at the end of each phrase: ``phrase_ends`` holds (phrase index, start tick, end tick)."""
-    melody = harmony.melody
-    found = []
-    for index, start, end in phrase_ends:
-        notes = [(o, n) for o, n in zip(melody.onsets(), melody.notes, strict=True)
-                 if n.pitch is not None and start <= o < end]
+def cadences(harmony: HarmonyResult, melody: Melody, phrase_ends: list[tuple[int, int, int]]) -> list[Cadence]:
+    """The cadence at the end of each phrase of ``melody`` (harmonised as ``harmony``, whose chords count from the
+    downbeat before any pickup): ``phrase_ends`` holds (phrase index, start tick, end tick) from the first note."""
+    key, found = melody.key, []
+    for index, first, last in phrase_ends:
+        start, end = first + melody.start, last + melody.start  # in the harmony's ticks
+        notes = [(o + melody.start, n) for o, n in zip(melody.onsets(), melody.notes, strict=True)
+                 if n.pitch is not None and first <= o < last]
         if not notes:
             continue
         last_onset, last_note = notes[-1]
@@ -96,6 +97,7 @@ def cadences(harmony: HarmonyResult, key: Key, phrase_ends: list[tuple[int, int,
             leading = before is not None and before.root != (key.tonic + 7) % 12
             why = (f"the leading-tone chord {before.roman} stands in for V" if before is not None and leading
                    else "the melody ends on the third or fifth, not on the tonic")
-        found.append(Cadence(index, final.start // melody.meter.bar_ticks + 1, final.start, kind,
+        at_tick = final.start - melody.start
+        found.append(Cadence(index, melody.bar_of(at_tick), at_tick, kind,
                              (before.roman if before else "", final.roman), why))
     return found

@@ -17,14 +17,15 @@ SCORE_WIDTH = 1000  # px: the numerals under the staff stay readable where Disco
 
 def score_marks(a: Analysis) -> list[Mark]:
     """Phrase letters above each phrase's first note, roman numerals below each chord change, cadence names above
-    the chord that ends a phrase."""
+    the chord that ends a phrase. The score starts at the first note; the chords count from the downbeat before
+    any pickup (one starting there is marked at the first note)."""
     marks = [Mark(p.start, p.letter, "letter") for p in a.phrases if p.letter != "–"]
     previous = None
     for chord in a.harmony.chords:
         if chord.roman != previous or chord.start % a.melody.meter.bar_ticks == 0:
-            marks.append(Mark(chord.start, chord.roman, "below"))
+            marks.append(Mark(max(chord.start - a.melody.start, 0), chord.roman, "below"))
         previous = chord.roman
-    marks += [Mark(c.start, c.kind.split()[-1] + " cadence", "above", italic=True)  # "authentic cadence"
+    marks += [Mark(max(c.start, 0), c.kind.split()[-1] + " cadence", "above", italic=True)  # "authentic cadence"
               for c in a.cadences if c.label]
     return marks
 
@@ -38,7 +39,7 @@ def analysis_files(a: Analysis, stem: str = "analysis", title: str = "Analysis")
     xml = annotated_musicxml(a, title)
     pages = musicxml_to_pngs(xml, max_pages=4, output_width=SCORE_WIDTH)
     chords = [(c.start, c.ticks, c.voicing) for c in a.harmony.chords]
-    midi = melody_with_chords_to_midi(a.melody, chords, chord_program=CHORD_PROGRAM)
+    midi = melody_with_chords_to_midi(a.harmony.melody, chords, chord_program=CHORD_PROGRAM)  # the chords' ticks
     files = [Attachment(f"{stem}-score{'' if i == 0 else f'-{i + 1}'}.png", page,
                         f"Score with phrase letters, roman numerals and cadences, page {i + 1}")
              for i, page in enumerate(pages)]

@@ -75,7 +75,7 @@ class Profile:
         weights, counts, downbeats = [0.0] * 12, [0] * 12, []
         pitched = [(o, n) for o, n in zip(melody.onsets(), melody.notes, strict=True) if n.pitch is not None]
         for onset, note in pitched:
-            place = onset % meter.bar_ticks
+            place = melody.place(onset)  # after a pickup the bar lines fall at its end
             accent = 1.5 if place == 0 else 1.2 if place in meter.strong_ticks else 1.0
             weights[note.pitch % 12] += accent * min(note.ticks, meter.bar_ticks) / meter.beat_ticks
             counts[note.pitch % 12] += 1

@@ -62,9 +62,8 @@ class Intervals:
 
 
 def intervals(melody: Melody) -> Intervals:
-    bar = melody.meter.bar_ticks
     pitched = [(o, n.pitch) for o, n in zip(melody.onsets(), melody.notes, strict=True) if n.pitch is not None]
-    moves = [(o2 // bar + 1, p1, p2) for (_, p1), (o2, p2) in pairwise(pitched)]
+    moves = [(melody.bar_of(o2), p1, p2) for (_, p1), (o2, p2) in pairwise(pitched)]
     sizes = [p2 - p1 for _, p1, p2 in moves]
     largest = max(sizes, key=abs, default=0)
     where = next(((b, p1, p2) for b, p1, p2 in moves if p2 - p1 == largest), (1, 0, 0))
@@ -129,5 +128,5 @@ def contour(melody: Melody, start: int = 0, end: int | None = None) -> Contour:
     where = [(o - start) / span for o, _ in notes]
     high = max(pitches)
     first = next(o for o, p in notes if p == high)
-    return Contour(contour_shape(pitches, where), high, first // melody.meter.bar_ticks + 1,
+    return Contour(contour_shape(pitches, where), high, melody.bar_of(first),
                    sum(p == high for p in pitches))

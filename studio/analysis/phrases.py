@@ -27,9 +27,9 @@ class Phrase:
     """One phrase: where it lies, its letter, and which earlier phrase it repeats or varies."""
 
     index: int
-    start: int  # ticks
+    start: int  # ticks from the first note (the first phrase holds any pickup)
     end: int
-    first_bar: int  # 1-based
+    first_bar: int  # as a score numbers them: 1 the first full bar
     last_bar: int
     letter: str  # "A", "A'", "B"…
     like: int | None  # the earlier phrase it repeats or varies
@@ -87,11 +87,12 @@ def _half(grid: tuple[list[int | None], frozenset[int]]) -> tuple[list[int | Non
 
 def find_phrases(melody: Melody, bars: int | None = None, same: float = SAME, varied: float = VARIED,
                  opening_rule: bool = True) -> list[Phrase]:
-    """The melody cut into phrases of ``bars`` bars (default ``phrase_bars``), each with its letter."""
+    """The melody cut into phrases of ``bars`` bars (default ``phrase_bars``) at its bar lines, each with its
+    letter: a pickup leads into the first phrase, but phrases are compared from their first downbeat."""
     bars = bars or phrase_bars(melody)
     span = bars * melody.meter.bar_ticks
     total = melody.ticks
-    cuts = list(range(0, total, span))
+    cuts = list(range(melody.pickup, total, span)) or [melody.pickup]  # the downbeats that begin phrases
     onsets = melody.onsets()
     while len(cuts) > 1 and onsets[-1] < cuts[-1]:  # the last note held into a phrase of its own: no phrase there
         cuts.pop()
@@ -99,9 +100,9 @@ def find_phrases(melody: Melody, bars: int | None = None, same: float = SAME, va
     phrases: list[Phrase] = []
     letters: list[str] = []
     next_letter = 0
-    for i, start in enumerate(cuts):
-        end = min(start + span, total)
-        first, last = start // melody.meter.bar_ticks + 1, -(-end // melody.meter.bar_ticks)
+    for i, downbeat in enumerate(cuts):
+        start, end = 0 if i == 0 else downbeat, min(downbeat + span, total)
+        first, last = melody.bar_of(downbeat), melody.bar_of(end - 1)
         scored = [(similarity(grids[i], grids[j]), j) for j in range(i)]
         if not any(p is not None for p in grids[i][0]):  # only rests: no letter of its own
             phrases.append(Phrase(i, start, end, first, last, "–", None, 0.0, 0))

@@ -87,14 +87,14 @@ def analyze(melody: Melody, key: Key | None = None) -> Analysis:
         raise MusicError(f"That melody has {len(melody.notes)} notes; I analyse up to {MAX_NOTES}. Give me a part of "
                          f"it, e.g. its first eight bars.", "notes")
     reading = read_key(melody)
-    used = Melody(melody.notes, key or reading.key, melody.meter, melody.tempo)
+    used = Melody(melody.notes, key or reading.key, melody.meter, melody.tempo, pickup=melody.pickup)
     phrases = find_phrases(used)
     sections = find_phrases(used, 8) if used.bars >= 16 and len(phrases) >= 4 and phrases[0].last_bar == 4 else []
     shapes = tuple(contour(used, p.start, p.end).shape for p in phrases if p.letter != "–")
     harmony = harmonize_melody(used, "beat", "chorale")  # per beat the learned moves make the cadences
     ends = [(p.index, p.start, p.end) for p in phrases]
     return Analysis(used, reading, key, pitch_range(used), intervals(used), contour(used), shapes, tuple(phrases),
-                    tuple(sections), rhythm(used), harmony, tuple(cadences(harmony, used.key, ends)))
+                    tuple(sections), rhythm(used), harmony, tuple(cadences(harmony, used, ends)))
 
 
 # ---- words ---------------------------------------------------------------------------------------------------

@@ -27,7 +27,8 @@ class Rhythm:
     rests: int
     dotted: int  # dotted notes
     triplets: int  # notes of triplet length
-    syncopations: tuple[int, ...]  # bars (1-based) where a note starts off the beat and holds through a stronger one
+    syncopations: tuple[int, ...]  # bars (numbered as a score: 0 a pickup) where a note starts off the beat and
+    # holds through a stronger one
     notes_per_bar: float
 
     @property
@@ -43,11 +44,12 @@ def syncopated_notes(melody: Melody) -> list[int]:
     for onset, note in zip(melody.onsets(), melody.notes, strict=True):
         if note.pitch is None:
             continue
-        here = accent(meter, onset % meter.bar_ticks)
+        at = onset + melody.start  # from the downbeat of the first note's bar
+        here = accent(meter, at % meter.bar_ticks)
         if here >= 3:
             continue
         step = meter.unit_ticks if meter.compound else meter.beat_ticks // 2 or meter.beat_ticks
-        crossing = range(onset - onset % step + step, onset + note.ticks, step)
+        crossing = range(at - at % step + step, at + note.ticks, step)
         if any(accent(meter, t % meter.bar_ticks) > here and accent(meter, t % meter.bar_ticks) >= 2
                for t in crossing):
             found.append(onset)
@@ -60,6 +62,6 @@ def rhythm(melody: Melody) -> Rhythm:
     beats = (melody.meter.beat_ticks, 2 * melody.meter.beat_ticks) if melody.meter.compound else ()
     dotted = sum(n.ticks in (9, 18, 36, 72) and n.ticks not in beats for n in notes)  # 6/8's beat is no figure
     triplets = sum(n.ticks in (2, 4, 8, 16) for n in notes)
-    bars = sorted({onset // melody.meter.bar_ticks + 1 for onset in syncopated_notes(melody)})
+    bars = sorted({melody.bar_of(onset) for onset in syncopated_notes(melody)})
     return Rhythm(tuple(values.most_common()), sum(n.pitch is None for n in melody.notes), dotted, triplets,
                   tuple(bars), len(notes) / max(melody.bars, 1))

@@ -63,8 +63,9 @@ def describe(result: MelodyResult) -> str:
     bars = f"{m.bars} and a pickup" if m.pickup else m.bars
     heard = result_estimate(result)
     mood = (f"Mood: {settings_line(r)}\n" if r.mood else "") + (f"Estimated {heard.line}\n" if heard else "")
-    return (f"Key: {key}\nMeter: {m.meter}   Tempo: {m.tempo} bpm   Bars: {bars}   Style: {r.style}\n"
-            f"Temperature: {r.temperature}   top_p: {r.top_p}   RNG seed: {r.seed}\n{mood}"
+    style = f"   Style: {r.style}" if result.sampled else ""
+    sampling = f"Temperature: {r.temperature}   top_p: {r.top_p}   RNG seed: {r.seed}\n" if result.sampled else ""
+    return (f"Key: {key}\nMeter: {m.meter}   Tempo: {m.tempo} bpm   Bars: {bars}{style}\n{sampling}{mood}"
             f"Reproduce: {render(result.reproduce, cli_syntax('melody'))}\n"
             + (f"Originality: {result.originality}\n" if result.originality else "") + f"\n{words}{result.shown}\n")
 

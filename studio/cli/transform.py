@@ -11,7 +11,7 @@ from studio.cli.commands import given_melody, print_written
 from studio.errors import cmd
 from studio.melody import Composer
 from studio.render import before_after_png
-from studio.transform import Targets, TransformResult, melody_text, no_targets, transform_candidates, transform_request
+from studio.transform import Targets, TransformResult, no_targets, shown_text, transform_candidates, transform_request
 
 EXAMPLE = cmd("transform", notes="E D C D | E E E:h | D:q D D:h | E:q G G:h", mode="minor", rhythm="jig")
 
@@ -25,6 +25,7 @@ async def run_transform(args: argparse.Namespace) -> int:
     given, origin = given_melody(argparse.Namespace(**{**vars(args), "tempo": None}), EXAMPLE)  # --tempo: the new one
     options = {name: getattr(args, name) for name in ("count", "seed", "temperature")
                if getattr(args, name) is not None}
+    options["notation"] = args.notation or ("jianpu" if given.jianpu else None)  # as typed, unless asked
     request = transform_request(given.melody, targets, **options).with_seed()
     composer = Composer.load(args.checkpoint, args.device) if targets.style else None  # the model writes styles only
     try:
@@ -34,7 +35,7 @@ async def run_transform(args: argparse.Namespace) -> int:
             composer.close()
     first = results[0]
     print(f"Transformed: {first.what}." + (f" {origin}" if origin else ""))
-    print(f"Before: {melody_text(given.melody)}")
+    print(f"Before: {shown_text(given.melody, request.notation)}")
     print()
     loop = asyncio.get_running_loop()
     for i, result in enumerate(results, start=1):

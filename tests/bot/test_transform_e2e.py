@@ -117,3 +117,25 @@ def test_the_commands_options_come_from_the_table():
     assert set(params) == set(COMMANDS["transform"])
     assert all(params[o.name].description == o.help for o in COMMANDS["transform"].values())
     assert [c.name for c in params["rhythm"].choices][:3] == ["reel (4/4)", "hornpipe (4/4)", "jig (6/8)"]
+
+
+async def test_a_jianpu_melody_is_transformed_and_answered_in_jianpu(env):
+    it = await env.fake.slash("transform", {"notes": "1=D 5, | 1 1 3 5 | 6 5 3 -", "rhythm": "waltz"})
+    reply = await it.wait_final(timeout=120)
+    assert "**Before** ```\n1=D 5, | 1 1 3 5 | 6 5 3 - |\n```" in reply.content
+    after = after_text(reply.content)
+    assert after == "1=D 5, | 1 - 1 | 3 - 5 | 6 - 5 | 3 - - |"  # numbers, in the new 3/4 bars
+    fields = {f["name"]: f["value"] for f in reply.embeds[0]["fields"]}
+    assert "notation:jianpu" in fields["Reproduce"]
+    assert "RNG seed" not in fields and "Sampling" not in fields  # no model: the same notes whatever the seed
+
+    letters = await (await env.fake.slash("transform", {"notes": "1=D 5, | 1 1 3 5 | 6 5 3 -", "rhythm": "waltz",
+                                                        "notation": "letters"})).wait_final(timeout=120)
+    assert "**Before** ```\nA3:q | D4:q D4:q F#4:q A4:q |" in letters.content  # the option wins
+
+    saved = await env.fake.slash("prefs set", {"notation": "jianpu"}, user=4)
+    assert "Saved **notation** jianpu" in (await saved.wait_final()).content
+    mine = await (await env.fake.slash("transform", {"notes": "C E G C5", "key": "C major", "mode": "minor"},
+                                       user=4)).wait_final(timeout=120)
+    assert "**Before** ```\n1=C 1 3 5 1' |\n```" in mine.content and after_text(mine.content).startswith("1=Eb ")
+    env.fake.assert_clean()

@@ -105,7 +105,7 @@ def test_each_phrase_end_gets_its_cadence_from_the_harmonisation():
     bar = m.meter.bar_ticks
     chords = tuple(Chord(i * bar, bar, roman, "", root, MAJOR, ()) for i, (roman, root) in
                    enumerate([("V", 7), ("I", 0), ("I", 0), ("V", 7)]))
-    found = cadences(HarmonyResult(m, chords, "bar", "chorale"), m.key, [(0, 0, 2 * bar), (1, 2 * bar, 4 * bar)])
+    found = cadences(HarmonyResult(m, chords, "bar", "chorale"), m, [(0, 0, 2 * bar), (1, 2 * bar, 4 * bar)])
     assert [(c.bar, c.kind, c.chords) for c in found] == [(2, "perfect authentic", ("V", "I")), (4, "half", ("I", "V"))]
     assert "full stop" in found[0].sentence and "comma" in found[1].sentence
 
@@ -155,6 +155,20 @@ def test_a_last_note_held_into_a_phrase_of_its_own_adds_no_phrase():
     a = analyze(melody)  # was: max() of no pitches, in the contour of a phrase where no note starts
     assert form(list(a.phrases)) == "AB" and len(a.phrase_shapes) == 2
     assert any(s.title == "Mood" for s in sections(a))
+
+
+def test_a_pickup_counts_bars_and_beats_from_the_real_downbeats():
+    seed = parse_seed("G | C E G C | F A C A | G B D B | C:w", max_notes=256, meter=Meter())
+    tune = Melody(seed.notes, Key(0), Meter(), pickup=seed.pickup)
+    a = analyze(tune)
+    assert a.melody.pickup == seed.pickup == 12 and not a.rhythm.syncopations  # quarters on the beat
+    assert [(p.start, p.first_bar, p.last_bar) for p in a.phrases] == [(0, 1, 2), (12 + 2 * 48, 3, 4)]
+    assert [(c.bar, c.kind) for c in a.cadences][-1] == (4, "perfect authentic")
+    assert a.contour.climax_bar == 3 and a.intervals.largest_at[0] == 1  # G → C over the first bar line
+    text = plain_text(a)
+    assert "No syncopation" in text and "2 phrases of 2 bars" in text
+    marks = score_marks(a)
+    assert min(m.tick for m in marks) == 0 and Mark(12 + 2 * 48, "B", "letter") in marks  # at bar 3's downbeat
 
 
 def test_only_rests_is_a_friendly_error():

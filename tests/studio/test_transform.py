@@ -240,6 +240,19 @@ def test_cli_transform_prints_before_and_after_and_writes_the_files(tmp_path, ca
     assert {"before-after.png", "score.png", "pianoroll.png"} <= names and any(n.endswith(".ogg") for n in names)
 
 
+def test_cli_transform_of_a_jianpu_seed_answers_in_jianpu_without_a_seed_line(tmp_path, capsys):
+    from studio.cli.main import main
+
+    assert main(["transform", "1=D 5, | 1 1 3 5 | 6 5 3 -", "--rhythm", "waltz", "--out", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "Before: 1=D 5, | 1 1 3 5 | 6 5 3 - |" in out
+    assert "\n1=D 5, | 1 - 1 | 3 - 5 | 6 - 5 | 3 - - |\n" in out and "--notation jianpu" in out
+    assert "RNG seed" not in out and "Temperature" not in out  # no model wrote it
+    assert main(["transform", "C E G C5", "--key", "C major", "--mode", "minor", "--notation", "jianpu",
+                 "--out", str(tmp_path)]) == 0
+    assert "Before: 1=C 1 3 5 1' |" in capsys.readouterr().out
+
+
 def test_cli_transform_errors_use_flags(tmp_path, capsys):
     from studio.cli.main import main
 
