@@ -22,6 +22,7 @@ from discord.utils import escape_markdown
 
 from bot.admission import TIME_LIMIT, TOO_LONG
 from bot.errors import answer_error, discord_syntax
+from bot.i18n import CATALOGS, Catalog
 from bot.replies import defer, fit_attachments, respond, to_files
 from studio.errors import EngineBusy, MusicError, cmd
 from studio.options import QUIZ, SEED_MAX, option_help
@@ -113,9 +114,20 @@ async def on_answer(interaction: discord.Interaction, version: int, kind: str, l
         await answer_error(interaction, exc)
 
 
+def _counter_catalog(content: str) -> Catalog | None:
+    """The catalog the public question was translated with (None: English), read off its counter line."""
+    found = COUNTER.search(content)
+    shape = re.sub(r"\d+", "#", found.group()) if found else ""
+    return next((c for c in CATALOGS.values() if shape in {re.sub(r"\d+", "#", c.text(answered_line(n)))
+                                                           for n in (0, 1, 2)}), None)
+
+
 async def _show_count(message: discord.Message, count: int) -> None:
-    """Update how many answered on the public question; a failure leaves the old count (nothing else depends on it)."""
-    content = COUNTER.sub(answered_line(count), message.content, count=1)
+    """Update how many answered on the public question, in the language it was asked in; a failure leaves the old
+    count (nothing else depends on it)."""
+    catalog = _counter_catalog(message.content)
+    line = answered_line(count) if catalog is None else catalog.text(answered_line(count))
+    content = COUNTER.sub(lambda _: line, message.content, count=1)
     if content == message.content:
         return
     try:
@@ -177,6 +189,8 @@ class ScoreButton(discord.ui.DynamicItem[discord.ui.Button], template=r"mg:quiz:
 def question_view(question: Question) -> discord.ui.View:
     view = discord.ui.View(timeout=None)
     for i, label in enumerate(question.labels):
+        # "major chord", not "major": a translation tells a chord from a key only by the word
+        label = f"{label} chord" if question.kind == "chord" else label
         view.add_item(AnswerButton(VERSION, question.kind, question.level, question.seed, i, label))
     view.add_item(ScoreButton())
     return view

@@ -124,3 +124,13 @@ def test_transform_mood_and_jianpu_errors_are_chinese():
     assert section.startswith("**忧郁** — 效价 -0.9") and "下行 11 个半音" in section and "valence" not in section
     assert tr("🎭 triumphant: major, 116 bpm, middle register, natural rhythm, detached, rising contour", ZH) == (
         "🎭 昂扬：大调、116 bpm、中音区、自然节奏、非连奏、上行的旋律走向")  # detached is not staccato (跳音)
+
+
+def test_the_stats_table_header_and_quiz_scores_are_chinese():
+    from studio.quiz.scores import score_text
+    from studio.store.base import QuizScore
+
+    assert tr(score_text(QuizScore(2, 1, 0, 1, (("interval", 2, 1),))), ZH) == (
+        "📊 你的得分：2 题答对 1 题（50%）· 当前连对 0 题 · 最佳连对 1 题\n• 音程：2 题答对 1 题")
+    table = "```\nday         count\n2024-05-01     3  ████\n```"  # what stats_table writes
+    assert tr(table, ZH) == "```\n日期        次数\n2024-05-01     3  ████\n```"

@@ -203,3 +203,49 @@ async def test_key_autocomplete_shows_chinese_names_and_sends_the_english_value(
     assert choices[expected[0]] == expected[1]
     english = await env.fake.autocomplete("melody", {"notes": "C E G", "key": "g"}, focused="key")
     assert all(c["name"] == c["value"] for c in (await english.wait_initial()).data["choices"])
+
+
+async def test_a_quiz_question_and_its_verdict_in_chinese_and_english(env):
+    from studio.quiz import make_question
+
+    options = {"level": "beginner", "kind": "interval", "seed": 7}
+    question = make_question("interval", "beginner", 7)
+    zh = await (await env.fake.slash("quiz", options, user=1, locale=ZH)).wait_final(timeout=120)
+    en = await (await env.fake.slash("quiz", options)).wait_final(timeout=120)
+    assert zh.content.startswith("🎧 **练耳 · 音程 · 初级** — 出题人：")
+    assert "两个音，先后奏出。这是什么音程？" in zh.content and "👥 还没有人作答。" in zh.content
+    assert "`/quiz level:beginner kind:interval seed:7`" in zh.content  # the command stays typable
+    assert en.content.startswith("🎧 **Ear training · Interval · beginner**") and not chinese(en.content)
+    answers = [b for b in zh.buttons if b["custom_id"].startswith("mg:quiz:1:")]
+    assert [b["custom_id"] for b in answers] == [b["custom_id"] for b in en.buttons
+                                                 if b["custom_id"].startswith("mg:quiz:1:")]
+    assert all(chinese(b["label"]) for b in answers), answers  # 纯一度, 小三度…
+    assert {b["label"] for b in zh.buttons if b["custom_id"] == "mg:quiz:score"} == {"我的得分"}
+
+    right = answers[question.answer]["custom_id"]
+    wrong = answers[(question.answer + 1) % len(answers)]["custom_id"]
+    good = await (await env.fake.press(zh, right, user=1, locale=ZH)).wait_final(timeout=30)
+    assert good.ephemeral and good.content.startswith("✅ 答对了！这是") and "《铃儿响叮当》的开头" in good.content
+    assert "📊 你的得分：1 题答对 1 题（100%）" in good.content
+    bad = await (await env.fake.press(zh, wrong, user=2, locale=ZH)).wait_final(timeout=30)
+    assert bad.content.startswith("❌ 不对：你选的是") and "正确答案是" in bad.content
+    english = await (await env.fake.press(zh, wrong, user=3)).wait_final(timeout=30)
+    assert english.content.startswith("❌ Not quite: you picked") and not chinese(english.content)
+    # the public count is kept in the language the question was asked in
+    await env.fake.wait_until(lambda: "👥 已有 3 人作答。" in env.fake.messages[zh.id].content, what="the count")
+    again = await (await env.fake.press(zh, right, user=2, locale=ZH)).wait_final(timeout=30)
+    assert again.content.startswith("🙂 这道题你已经答过了") and "答错了 ❌" in again.content
+    env.fake.assert_clean()
+
+
+async def test_similar_in_chinese_keeps_the_tune_titles(env):
+    tune = "G:e A B D:q B:e D E:q"
+    similar = await (await env.fake.slash("similar", {"notes": tune}, locale=ZH)).wait_final(timeout=120)
+    similar_en = await (await env.fake.slash("similar", {"notes": tune})).wait_final(timeout=120)
+    assert similar.content.startswith("🔎 **语料库中与你的旋律最相近的曲调**")
+    titles = [re.search(r"“(.+)”", e["title"]).group(1) for e in similar_en.embeds]
+    assert titles and [re.search(r"“(.+)”", e["title"]).group(1) for e in similar.embeds] == titles
+    assert all("相似度" in e["title"] and "个音相同" in e["title"] for e in similar.embeds)
+    assert all(f["name"].startswith("相同乐段") for e in similar.embeds for f in e["fields"])
+    assert chinese(similar.embeds[-1]["footer"]["text"]) and not chinese(similar_en.content)
+    env.fake.assert_clean()
