@@ -4,6 +4,7 @@ Apps menu, every reply within Discord's embed limits."""
 from __future__ import annotations
 
 import io
+import re
 
 import pretty_midi
 import pytest
@@ -124,3 +125,25 @@ async def test_bad_input_is_answered_privately(env, options, needle):
 async def test_no_melody_yet_says_what_to_do(env):
     reply = await (await env.fake.slash("analyze", {}, user=2)).wait_final()
     assert reply.ephemeral and "/melody notes:C E G" in reply.content
+
+
+async def test_analyze_in_chinese_translates_the_body_and_keeps_the_notes(env):
+    """A zh-CN user reads every section of /analyze in Chinese (key, range, intervals, contour, cadences, rhythm,
+    harmony), with note names, bar numbers and chords as written; an en-US user still gets the English."""
+    cjk = re.compile(r"[\u4e00-\u9fff]")
+    zh = await (await env.fake.slash("analyze", {"notes": G_MAJOR}, locale="zh-CN")).wait_final(timeout=90)
+    en = await (await env.fake.slash("analyze", {"notes": G_MAJOR}, locale="en-US")).wait_final(timeout=90)
+    assert_within_limits(zh)
+    body, english = fields(zh), fields(en)
+    assert len(body) == len(english) >= 9
+    for value in body.values():
+        for line in re.sub(r"```.*?```", "", value, flags=re.DOTALL).split("\n"):
+            prose = re.sub(r"`[^`]*`", "", line).strip()
+            assert not prose or cjk.search(prose), f"English left in the zh-CN /analyze: {line!r}"
+            assert not re.search(r"\b(?:the|melody|notes?|phrase|cadence|bar)\b", prose), line
+    text = "\n".join(body.values())
+    for kept in ("G4", "D5", "F#", "G大调", "置信度", "音域", "级进", "终止", "和弦记号"):
+        assert kept in text, kept
+    assert "`| I" in text  # roman numerals stay as written
+    english_text = "\n".join(english.values())
+    assert not cjk.search(english_text) and "confidence" in english_text and "From " in english_text
