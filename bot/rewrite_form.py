@@ -35,17 +35,13 @@ async def write(interaction: discord.Interaction, source: MelodySource, spec: st
     await generate(interaction, request, note_for(request, origin), rank=False)
 
 
-class BarsForm(discord.ui.Modal, title="Rewrite bars"):
-    """Which bars of a reply's melody to write again (and which candidate, when it shows more than one)."""
-
-    bars: discord.ui.TextInput[BarsForm] = discord.ui.TextInput(
-        label="Which bars?", placeholder="3-4, or a list: 2,5 or 3-4,7", min_length=1, max_length=100,
-        custom_id="bars")
+class CandidateForm(discord.ui.Modal):
+    """A form about a reply's melody that asks which candidate too, when the reply shows more than one."""
 
     def __init__(self, message: discord.Message, candidates: int) -> None:
         super().__init__(timeout=600)
         self.message, self.candidates = message, candidates
-        self.candidate: discord.ui.TextInput[BarsForm] | None = None
+        self.candidate: discord.ui.TextInput[CandidateForm] | None = None
         if candidates > 1:
             self.candidate = discord.ui.TextInput(label=f"Which candidate? (1 to {candidates})", default="1",
                                                   min_length=1, max_length=2, custom_id="candidate")
@@ -57,6 +53,14 @@ class BarsForm(discord.ui.Modal, title="Rewrite bars"):
         if not text.isdigit() or not 1 <= int(text) <= self.candidates:
             raise MusicError(f"Choose a candidate from 1 to {self.candidates} (you typed `{text[:10]}`).")
         return int(text)
+
+
+class BarsForm(CandidateForm, title="Rewrite bars"):
+    """Which bars of a reply's melody to write again (and which candidate, when it shows more than one)."""
+
+    bars: discord.ui.TextInput[BarsForm] = discord.ui.TextInput(
+        label="Which bars?", placeholder="3-4, or a list: 2,5 or 3-4,7", min_length=1, max_length=100,
+        custom_id="bars")
 
     async def on_submit(self, interaction: discord.Interaction) -> None:
         spec = self.bars.value

@@ -21,8 +21,8 @@ from bot.errors import answer_error
 from bot.i18n import localize_modal
 from bot.melody_reply import generate
 from bot.replies import defer
+from bot.rewrite_form import CandidateForm
 from bot.sources import MelodySource
-from studio.errors import MusicError
 from studio.requests import MelodyRequest
 from studio.transform import (
     FORM_EXAMPLES,
@@ -63,28 +63,12 @@ async def transform(interaction: discord.Interaction, source: MelodySource, targ
     await generate(interaction, request, note_for(request, origin), rank=False)
 
 
-class TransformForm(discord.ui.Modal, title="Transform"):
+class TransformForm(CandidateForm, title="Transform"):
     """What to change in a reply's melody (and which candidate, when it shows more than one)."""
 
     changes: discord.ui.TextInput[TransformForm] = discord.ui.TextInput(
         label="What to change?", placeholder="e.g. " + " · ".join(FORM_EXAMPLES), min_length=1, max_length=100,
         custom_id="changes")
-
-    def __init__(self, message: discord.Message, candidates: int) -> None:
-        super().__init__(timeout=600)
-        self.message, self.candidates = message, candidates
-        self.candidate: discord.ui.TextInput[TransformForm] | None = None
-        if candidates > 1:
-            self.candidate = discord.ui.TextInput(label=f"Which candidate? (1 to {candidates})", default="1",
-                                                  min_length=1, max_length=2, custom_id="candidate")
-            self.add_item(self.candidate)
-
-    def chosen(self) -> int:
-        """The candidate asked for, from 1 (MusicError when it is not one of the reply's)."""
-        text = (self.candidate.value if self.candidate is not None else "1").strip()
-        if not text.isdigit() or not 1 <= int(text) <= self.candidates:
-            raise MusicError(f"Choose a candidate from 1 to {self.candidates} (you typed `{text[:10]}`).")
-        return int(text)
 
     async def on_submit(self, interaction: discord.Interaction) -> None:
         targets = read_targets(self.changes.value)  # words it can't read are answered at once
