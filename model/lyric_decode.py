@@ -19,6 +19,7 @@ import torch
 from torch.nn import functional as F
 
 from data.pronounce import FUNCTION_WORDS, rhyme_part, rhymes, stresses, syllable_count
+from data.spelling import unlisted
 from data.verse import OLD_SPELLINGS, known_word
 from model.lyric_lstm import BOS, EOL, SPECIALS, LyricLSTM, LyricVocab, State
 
@@ -29,6 +30,9 @@ MAX_WORD_SYLLABLES = 7
 SHORT_WORDS = frozenset(("a", "i", "o", "ah", "am", "an", "as", "at", "be", "by", "do", "go", "he", "if", "in", "is",
                          "it", "lo", "me", "my", "no", "of", "oh", "on", "or", "so", "to", "up", "us", "we", "ye"))
 MIN_PARTNERS = 3  # a word can open a rhyme group only if the vocabulary holds this many true rhymes for it
+# Line ends come from the most frequent vocabulary words only (the vocabulary is sorted by training frequency):
+# past this rank the rhymes the masks forced in were rare junk ("thew", "fells", "smoak"); bench/lyric_sense.py.
+COMMON_ENDS = 2000
 NEIGHBOURS = 8
 TOP_K = 200  # sampling looks at the best 200 words only (sorting all 6,000 per step cost more than the model)
 # Words a sung line should not end on (articles, prepositions, conjunctions, possessives): never line ends.
@@ -59,6 +63,9 @@ class DecodeSettings:
     # weights 0/1/2/4 gave 49/73/89/99% strong beats on stressed syllables at plain-model perplexity 77/86/98/107
     theme_weight: float = 8.0  # logit bonus x cosine to the topic vector (the theme words themselves get it all)
     theme_weight_after: float | None = 2.0  # the weight once a theme word or neighbour is in the verse (None: same)
+    theme_per_line: bool = True  # every line starts at the full weight (the drop is per line; False: per verse)
+    theme_rank: float = 3.0  # ranking bonus per token for a candidate holding a theme neighbour, twice for a theme
+    # word: lines with a theme word 21% -> 46%, with a word or neighbour 31% -> 83% (bench/lyric_sense.py)
     prime: bool = True  # also feed the theme words as a line before the verse
     repeat_penalty: float = 1.5  # logit cost of a content word already used in the verse
     constrained: bool = True  # False: the same model and sampling with no syllable, rhyme, stress or copy masks
@@ -86,6 +93,7 @@ class Bias:
     full: torch.Tensor
     after: torch.Tensor
     near: torch.Tensor  # bool
+    own: torch.Tensor | None = None  # bool: the theme words themselves
 
     def rows(self, hit: torch.Tensor) -> torch.Tensor:
         """(N, V): each candidate's bonus, by whether it has used a theme word or neighbour yet."""
@@ -106,17 +114,22 @@ class LyricDecoder:
     """
 
     def __init__(self, model: LyricLSTM, vocab: LyricVocab, corpus_lines: Iterable[list[str]] = (),
-                 blocked: Callable[[str], bool] = lambda w: False) -> None:
+                 blocked: Callable[[str], bool] = lambda w: False, common_ends: int | None = COMMON_ENDS) -> None:
+        """``common_ends``: lines end only on the vocabulary's ``common_ends`` most frequent words (None: any)."""
         self.model, self.vocab = model, vocab
         words = vocab.itos
         n = len(words)
         self.syl = torch.tensor([0 if w in SPECIALS else syllable_count(w) for w in words])
-        ok = [w not in SPECIALS and w not in OLD_SPELLINGS and known_word(w) and not blocked(w)
-              and (len(w) > 2 or w in SHORT_WORDS) and 1 <= self.syl[i] <= MAX_WORD_SYLLABLES
+        rare_spellings = unlisted()  # old spellings the CMU dictionary knows as names: "forrest", "smoak"
+        ok = [w not in SPECIALS and w not in OLD_SPELLINGS and w not in rare_spellings and known_word(w)
+              and not blocked(w) and (len(w) > 2 or w in SHORT_WORDS) and 1 <= self.syl[i] <= MAX_WORD_SYLLABLES
               for i, w in enumerate(words)]
         self.ok = torch.tensor(ok)
         self.function = torch.tensor([w in FUNCTION_WORDS for w in words])
         self.can_end = self.ok & ~torch.tensor([w in WEAK_ENDS for w in words])
+        self.can_end_rare = self.can_end.clone()  # the last resort before a line gives up its rhyme
+        if common_ends is not None:
+            self.can_end &= torch.arange(n) < len(SPECIALS) + common_ends
         # stress per syllable: 1 stressed, 0 unstressed, -1 past the word's end
         marks = torch.full((n, MAX_WORD_SYLLABLES), -1)
         for i, w in enumerate(words):
@@ -196,8 +209,11 @@ class LyricDecoder:
         if theme is not None:
             near[self.vocab.encode(theme.words + theme.neighbours)] = True
         after = settings.theme_weight if settings.theme_weight_after is None else settings.theme_weight_after
+        own = torch.zeros(len(self.vocab), dtype=torch.bool)
+        if theme is not None:
+            own[self.vocab.encode(theme.words)] = True
         full = self.theme_bias(theme, after if hit else settings.theme_weight)
-        return Bias(full, self.theme_bias(theme, after), near)
+        return Bias(full, self.theme_bias(theme, after), near, own)
 
     # ---- decoding -----------------------------------------------------------------------------------------
     @torch.no_grad()
@@ -241,7 +257,7 @@ class LyricDecoder:
         all_specs = [LineSpec(len(g)) for g in given] + list(specs)
         out: list[DecodedLine] = []
         for spec in specs:
-            if bias.near[self.vocab.encode(w for ln in lines for w in ln)].any():
+            if not settings.theme_per_line and bias.near[self.vocab.encode(w for ln in lines for w in ln)].any():
                 bias = self.bias(theme, settings, hit=True)
             partner, group = self._targets(spec, all_specs, lines)
             if settings.constrained:
@@ -309,6 +325,17 @@ class LyricDecoder:
             return (mask, True) if mask.any() else (fits, False)
         return fits, True
 
+    def _rare_rhymes(self, spec: LineSpec, group: list[str]) -> torch.Tensor:
+        """Any vocabulary word, however rare, that truly rhymes with every end word of the group and repeats none."""
+        mask = torch.zeros_like(self.ok)
+        part = rhyme_part(group[0])
+        for i in self.groups.get(part, []) if part else []:
+            word = self.vocab.itos[i]
+            if (self.can_end_rare[i] and self.syl[i] <= spec.syllables and word not in group
+                    and all(rhymes(g, word) for g in group)):
+                mask[i] = True
+        return mask
+
     def _sample(self, scores: torch.Tensor, generator: torch.Generator, top_p: float) -> torch.Tensor:
         """One id per row from softmax(scores) restricted to the top-p nucleus (within the best ``TOP_K``);
         rows of all -inf give an arbitrary id (the caller has marked them dead)."""
@@ -324,7 +351,12 @@ class LyricDecoder:
                      state0: State, bias: Bias, used: torch.Tensor, generator: torch.Generator,
                      settings: DecodeSettings, previous: list[tuple[str, ...]]) -> DecodedLine:
         end_mask, rhymed = self._end_mask(spec, group)
+        full = self._rare_rhymes(spec, group) if group else None  # true rhymes with the whole group, rare or not
+        if full is not None and full.any() and not (full & end_mask).any():
+            end_mask = full  # no common word rhymes with the whole group: a rarer true rhyme beats a half rhyme
         ranked = self._sample_lines(spec, end_mask, logits0, state0, bias, used, generator, settings, previous, True)
+        if not ranked and full is not None and full.any() and not torch.equal(full, end_mask):
+            ranked = self._sample_lines(spec, full, logits0, state0, bias, used, generator, settings, previous, True)
         if not ranked:  # every candidate dead-ended: drop rhyme, stress and copy masks; this always finishes
             ranked = self._sample_lines(spec, self.ok & (self.syl <= spec.syllables), logits0, state0, bias, used,
                                         generator, settings, previous, False)
@@ -349,6 +381,7 @@ class LyricDecoder:
         logp_sum, extra_sum = torch.zeros(n), torch.zeros(n)
         done, dead = torch.zeros(n, dtype=torch.bool), torch.zeros(n, dtype=torch.bool)
         hit = torch.zeros(n, dtype=torch.bool)  # the candidate holds a theme word or neighbour
+        own = torch.zeros(n, dtype=torch.bool)  # the candidate holds a theme word itself
         words: list[list[int]] = [[] for _ in range(n)]
         end_logp = torch.zeros(n)
         rows = torch.arange(n)
@@ -381,6 +414,8 @@ class LyricDecoder:
             extra_sum += torch.where(active, extra[rows, pick], torch.zeros(n))
             reuse[rows, pick] = torch.maximum(reuse[rows, pick], (~self.function[pick]).float())
             hit |= active & bias.near[pick]
+            if bias.own is not None:
+                own |= active & bias.own[pick]
             for row in rows[active].tolist():
                 words[row].append(int(pick[row]))
             remaining = remaining - torch.where(active, syl[pick], torch.zeros_like(remaining))
@@ -390,6 +425,8 @@ class LyricDecoder:
             done |= finished
             if done.all():
                 break
+        # ranking only: a line on theme (a neighbour, and more for a theme word itself) beats a slightly likelier one
+        extra_sum += settings.theme_rank * (hit.float() + own.float()) * (torch.tensor([len(w) for w in words]) + 1)
         return self._ranked(words, ~dead & (remaining == 0), logp_sum + end_logp, extra_sum, previous)
 
     def _ranked(self, words: list[list[int]], valid: torch.Tensor, logp: torch.Tensor, extra: torch.Tensor,

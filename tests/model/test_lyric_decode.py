@@ -10,9 +10,11 @@ import torch
 
 from data.blocklist import digest, is_blocked
 from data.pronounce import rhymes, stresses, syllable_count
+from data.spelling import unlisted
 from data.verse import line_words, load_verse
 from model.lstm import load_checkpoint
-from model.lyric_decode import STRONG, DecodeSettings, LineSpec, LyricDecoder
+from model.lyric_decode import COMMON_ENDS, STRONG, DecodeSettings, LineSpec, LyricDecoder
+from model.lyric_lstm import SPECIALS
 from studio.lyrics.lyricist import DEFAULT_CHECKPOINT
 
 
@@ -156,3 +158,37 @@ def test_the_lyric_model_runs_on_cuda_and_writes_a_valid_verse(parts):
     verse = LyricDecoder(model, vocab, corpus, is_blocked).verse(ABAB, gen(11))
     assert [syllables(line.words) for line in verse] == [8, 8, 8, 8]
     assert rhymes(verse[0].words[-1], verse[2].words[-1]) and rhymes(verse[1].words[-1], verse[3].words[-1])
+
+
+def test_line_ends_are_common_words_not_rare_rhymes(parts, decoder):
+    """Rhymes come from the COMMON_ENDS most frequent vocabulary words: no 'thew' or 'fells' forced in to rhyme."""
+    _, vocab, _ = parts
+    common = set(vocab.itos[: len(SPECIALS) + COMMON_ENDS])
+    aabb = [LineSpec(8, open_rhyme=True), LineSpec(8, rhyme_line=0), LineSpec(8, open_rhyme=True),
+            LineSpec(8, rhyme_line=2)]
+    theme = decoder.theme(line_words("a broken clock"))
+    for seed in range(6):
+        for specs in (ABAB, aabb):
+            lines = decoder.verse(specs, gen(seed), theme)
+            assert all(line.words[-1] in common for line in lines), [line.words for line in lines]
+            assert all(line.rhymed for line in lines)
+    assert all(w in common for w in decoder.rhyme_words("night", 20))
+
+
+def test_most_lines_hold_a_theme_word_or_neighbour(decoder):
+    """The theme is held line by line, not once per verse: per-line bonus and on-theme candidates ranked first."""
+    theme = decoder.theme(line_words("the sea at night"))
+    near = set(theme.words) | set(theme.neighbours)
+    def share(settings: DecodeSettings) -> float:
+        lines = [line for s in range(8) for line in decoder.verse(ABAB, gen(s), theme, settings)]
+        return sum(bool(near & set(line.words)) for line in lines) / len(lines)
+    shipped = share(DecodeSettings())
+    assert shipped >= 0.6
+    assert shipped > share(DecodeSettings(theme_per_line=False, theme_rank=0.0))
+
+
+def test_old_spellings_known_only_as_names_are_never_written(decoder):
+    """'forrest', 'smoak', 'warr' pass the CMU dictionary (as names) but are in the committed WordNet-derived list."""
+    listed = unlisted()
+    assert {"forrest", "smoak", "warr", "thew"} <= listed and not {"this", "upon", "thee", "sea"} & listed
+    assert not any(decoder.ok[decoder.vocab.stoi[w]] for w in listed if w in decoder.vocab.stoi)
