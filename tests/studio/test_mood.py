@@ -96,7 +96,7 @@ def test_a_bad_mood_is_an_error_that_lists_the_moods():
 
 
 def test_the_opening_sits_in_the_mood_register():
-    assert opening("melancholic", "A minor") == "E4"  # the fifth, high in the low register: the line falls from it
+    assert opening("melancholic", "A minor") == "A3"  # the tonic, low: a falling line started high ends high
     assert opening("dreamy", "D dorian") == "D5"  # 74: high
     assert opening("joyful", "Bb major") == "Bb4"  # 70: below the high register, for a line that rises
 
