@@ -60,11 +60,10 @@ class InfillGrammar:
         v = self.vocab
         self._bar = v.stoi[BAR]
         self._durations = {v.stoi[f"d{d}"]: d for d in DURATIONS}
-        pitches = [i for i, t in enumerate(v.itos) if t.startswith("p") and t[1:].isdigit()]
-        self._pitches = {i: int(v.itos[i][1:]) for i in pitches}
+        self._pitches = v.pitches
         self._reach = _reachable(max(self.bar_ticks, max(DURATIONS)))
         self._pitch_mask = torch.zeros(len(v), dtype=torch.bool)
-        self._pitch_mask[[*pitches, v.stoi[REST]]] = True
+        self._pitch_mask[[*self._pitches, v.stoi[REST]]] = True
         self._masks: dict[int, torch.Tensor] = {}
         self._lean: torch.Tensor | None = None
         if self.density:

@@ -46,8 +46,10 @@ def pick(scaled: torch.Tensor, top_p: torch.Tensor, uniform: torch.Tensor) -> to
 @lru_cache(maxsize=256)
 def _pitch_lean(vocab: Vocab, weight: float, degrees: frozenset[int]) -> torch.Tensor:
     """``weight`` on every pitch token whose pitch class is in ``degrees`` (shared between grammars: read only)."""
-    return torch.tensor([weight * (int(t[1:]) % 12 in degrees) if t.startswith("p") and t[1:].isdigit() else 0.0
-                         for t in vocab.itos])
+    lean = torch.zeros(len(vocab))
+    for i, pitch in vocab.pitches.items():
+        lean[i] = weight * (pitch % 12 in degrees)
+    return lean
 
 
 @lru_cache(maxsize=256)
@@ -118,7 +120,7 @@ class MelodyGrammar:
         v = self.vocab
         self._bar = v.stoi[BAR]
         self._durations = {v.stoi[f"d{d}"]: d for d in DURATIONS}
-        self._pitches = {i: int(t[1:]) for i, t in enumerate(v.itos) if t.startswith("p") and t[1:].isdigit()}
+        self._pitches = v.pitches
         self._rest = v.stoi[REST]
         self._reach = _reachable(max(self.bar_ticks, max(DURATIONS)))
         self._masks: dict[tuple, torch.Tensor] = {}
@@ -337,7 +339,7 @@ class RhythmGrammar:
         self._bar = v.stoi[BAR]
         self._rest = v.stoi[REST]
         low, high = self.pitch_range or (0, 127)
-        self._pitches = {i: int(t[1:]) for i, t in enumerate(v.itos) if t.startswith("p") and t[1:].isdigit()}
+        self._pitches = v.pitches
         self._mask = torch.zeros(len(v), dtype=torch.bool)
         self._last_mask = torch.zeros(len(v), dtype=torch.bool)
         for i, p in self._pitches.items():

@@ -62,7 +62,7 @@ class VariationGrammar:
     def __post_init__(self) -> None:
         v = self.vocab
         self._bar, self._rest = v.stoi[BAR], v.stoi[REST]
-        self._ids = {int(t[1:]): i for i, t in enumerate(v.itos) if t.startswith("p") and t[1:].isdigit()}
+        self._ids = {pitch: i for i, pitch in v.pitches.items()}
         missing = [n.pitch for n in self.given if n.pitch is not None and n.pitch not in self._ids]
         if missing:
             raise ValueError(f"pitches {missing[:5]} are outside the model's range")

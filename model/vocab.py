@@ -18,6 +18,9 @@ class Vocab:
         self.stoi: dict[str, int] = {tok: i for i, tok in enumerate(self.itos)}
         if len(self.stoi) != len(self.itos):
             raise ValueError("duplicate tokens in vocabulary")
+        #: token id -> MIDI pitch, for every pitch token (``p60``); read only, shared by every grammar
+        self.pitches: dict[int, int] = {i: int(t[1:]) for i, t in enumerate(self.itos)
+                                        if t.startswith("p") and t[1:].isdigit()}
 
     def __len__(self) -> int:
         return len(self.itos)

@@ -388,10 +388,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         with contextlib.suppress(KeyboardInterrupt):
             return asyncio.run(_serve(args))
-    except ValueError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    except QueueUnavailable as exc:
+    except (ValueError, QueueUnavailable) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     return 0
