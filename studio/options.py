@@ -178,7 +178,7 @@ EXTEND = _options(
     SEED, KEY, METER, TEMPO, MELODY["style"], MELODY["density"], MELODY["ending"], MELODY["temperature"],
     MELODY["top_p"], MIDI,
 )
-DANCES = ("reel", "hornpipe", "jig", "slip jig", "waltz", "march")  # /transform's rhythms (studio.transform.RHYTHMS)
+DANCES = ("reel", "hornpipe", "jig", "slip jig", "waltz", "march")  # /transform's rhythms (studio.retime.RHYTHMS)
 REGISTERS = ("up", "down", "low", "middle", "high")  # /transform's register moves (studio.transform.change_register)
 TRANSFORM = _options(
     MELODY_NOTES,
