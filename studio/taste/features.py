@@ -48,12 +48,22 @@ _SPECS: tuple[tuple[str, str, str, float, float], ...] = (
     ("register", "a high register", "a low register", 67.0, 6.0),
     ("leaps", "leaps rather than steps", "steps rather than leaps", 2.5, 1.2),
 )
-FEATURE_NAMES: tuple[str, ...] = tuple(s[0] for s in _SPECS)
-FEATURE_LABELS: dict[str, str] = {s[0]: s[1] for s in _SPECS}
-LOW_LABELS: dict[str, str] = {s[0]: s[2] for s in _SPECS}  # a continuous feature's low end ("slower tempos")
+# Tastes that peak in the middle ("a moderate range"): the square of a standardized value, so that with the value
+# itself a linear score can hold a bump anywhere. name, what a high value means, what a low value means
+_BUMPS: tuple[tuple[str, str, str], ...] = (
+    ("range", "pitch ranges far from a usual octave", "a pitch range near an octave"),
+    ("density", "very dense or very sparse melodies", "a middling number of notes per bar"),
+    ("register", "registers far from the middle", "a middle register"),
+)
+RAW_NAMES: tuple[str, ...] = tuple(s[0] for s in _SPECS)  # what ``raw_features`` measures
+FEATURE_NAMES: tuple[str, ...] = RAW_NAMES + tuple(f"{b[0]}_far" for b in _BUMPS)
+FEATURE_LABELS: dict[str, str] = {s[0]: s[1] for s in _SPECS} | {f"{b[0]}_far": b[1] for b in _BUMPS}
+# a continuous feature's low end ("slower tempos")
+LOW_LABELS: dict[str, str] = {s[0]: s[2] for s in _SPECS} | {f"{b[0]}_far": b[2] for b in _BUMPS}
 FEATURE_INDEX: dict[str, int] = {name: i for i, name in enumerate(FEATURE_NAMES)}
 _MU = np.array([s[3] for s in _SPECS])
 _SD = np.array([s[4] for s in _SPECS])
+_BUMP_INDEX = [RAW_NAMES.index(b[0]) for b in _BUMPS]
 DIM = len(FEATURE_NAMES)
 RAW_LIMIT = 1e6  # no option comes near this: larger values standardize past CLIP either way
 CLIP = 4.0  # standardized values are clipped to ±CLIP so an extreme option can't dominate a score
@@ -141,8 +151,9 @@ def raw_features(params: dict, notes: Sequence[Note] | None = None) -> np.ndarra
 
 
 def standardize(raw: np.ndarray) -> np.ndarray:
-    """Raw feature values (``raw_features``) -> the standardized features the model uses."""
-    return np.clip((raw - _MU) / _SD, -CLIP, CLIP)
+    """Raw feature values (``raw_features``) -> the standardized features the model uses (the bumps appended)."""
+    z = np.clip((raw - _MU) / _SD, -CLIP, CLIP)
+    return np.concatenate([z, np.minimum(z[_BUMP_INDEX] ** 2 / 2, CLIP)])
 
 
 def features(params: dict, notes: Sequence[Note] | None = None) -> np.ndarray:
@@ -169,7 +180,7 @@ def option_features(name: str, value: Any) -> np.ndarray:
 
 def unscale(z: np.ndarray) -> np.ndarray:
     """Standardized features back to raw units (up to clipping)."""
-    return np.asarray(z)[:DIM] * _SD + _MU
+    return np.asarray(z)[:len(RAW_NAMES)] * _SD + _MU
 
 
 def notes_from_text(text: str) -> tuple[Note, ...] | None:

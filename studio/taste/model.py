@@ -48,8 +48,8 @@ PARTS: dict[str, tuple[str, ...]] = {
     "tempo": tuple(f for f in FEATURE_NAMES if f.startswith("tempo")),
     "meter": tuple(f for f in FEATURE_NAMES if f.startswith("meter_")),
     "style": tuple(f for f in FEATURE_NAMES if f.startswith("style_")),
-    "density": ("density", "note_length", "rests"),
-    "range": ("range", "register", "leaps"),
+    "density": ("density", "density_far", "note_length", "rests"),
+    "range": ("range", "range_far", "register", "register_far", "leaps"),
     "temperature": ("temperature",),
     "bars": ("bars",),
 }

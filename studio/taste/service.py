@@ -35,10 +35,10 @@ T = TypeVar("T")
 LIKE_KINDS = {"reaction:👍": 1, "reaction:👎": -1}
 UNLEARNED = "unlearned"  # the preference that records `/prefs unlearn` (part -> Unix time)
 REFRESH_EVERY = 50  # feedback actions between re-learning how far users stray from the community (refresh_prior)
-# Melodies written per candidate shown, once a user has given feedback (the best liked one is shown). 1: measured in
-# bench/reports/steering.md, reranking two takes by the learned taste never raised the taste of what was shown and
-# lowered first-listed = favourite (37% against 45%): its view of range and contour is too noisy to pick by.
-TAKES = 1
+# Melodies written per candidate shown once a user has given feedback: for the first candidate (the request as filled
+# in), for each other one. The one the learned taste likes best is shown, so taste in density, range and register
+# steers the notes beyond the options. Measured in bench/reports/steering.md.
+TAKES = (4, 1)
 
 
 class Taste:
@@ -50,7 +50,7 @@ class Taste:
         self._loaded: set[int] = set()
         self._lock = asyncio.Lock()  # the model is not thread-safe: one update at a time
         self.steering = True  # candidates try settings the user's taste is unsure of (False: all share settings)
-        self.takes = TAKES  # melodies written per candidate shown, for users with feedback (1: no reranking)
+        self.takes = TAKES  # melodies written for the first candidate, for each other one ((1, 1): no reranking)
         self._since_refresh = 0
 
     @staticmethod
@@ -182,8 +182,8 @@ class Taste:
         """The candidates of a reply, steered by the user's taste, best first.
 
         With ``steering`` on, the first candidate is the request as given and the others each try one setting not
-        in ``fixed`` (``studio.taste.explore``); with ``takes`` > 1 and a user who has given feedback, each candidate
-        is the best liked of that many melodies with its settings (taste in range, contour ... beyond options).
+        in ``fixed`` (``studio.taste.explore``); for a user who has given feedback, each candidate is the best liked of
+        ``takes`` melodies with its settings (taste in density, range, register ... beyond the options).
         Off: ``request.count`` takes of the request, ranked.
         """
         request = request.with_seed()
@@ -194,13 +194,16 @@ class Taste:
         async with self._lock:
             rng = random.Random(request.seed)
             plans = await self._run(plan_candidates, self.model, user_id, request, fixed, request.count, rng, seed_mode)
-            takes = self.takes if self.model.events(user_id) >= MIN_EVENTS else 1
-        written = await composer.write([_take(p, j, len(plans)) for p in plans for j in range(takes)])
-        if takes > 1:
+            first, other = self.takes if self.model.events(user_id) >= MIN_EVENTS else (1, 1)
+        counts = [first] + [other] * (len(plans) - 1)
+        written = await composer.write([_take(p, j, len(plans)) for p, n in zip(plans, counts, strict=True)
+                                        for j in range(n)])
+        if max(counts) > 1:
             feats = [features(r.request.__dict__, r.melody.notes) for r in written]
+            starts = [sum(counts[:i]) for i in range(len(plans))]
             async with self._lock:
-                best = best_takes(self.model, user_id, [feats[i * takes:(i + 1) * takes] for i in range(len(plans))])
-            written = [written[i * takes + b] for i, b in enumerate(best)]
+                best = best_takes(self.model, user_id, [feats[s:s + n] for s, n in zip(starts, counts, strict=True)])
+            written = [written[s + b] for s, b in zip(starts, best, strict=True)]
         return await self.rank(user_id, [replace(r, tries=p.tries) for r, p in zip(written, plans, strict=True)])
 
     async def weights(self, user_id: int) -> tuple[np.ndarray, float]:
