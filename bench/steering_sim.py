@@ -4,10 +4,11 @@
                                  [--no-steering]
 
 For trying ideas before the real bench (``bench.steering``, ~6 minutes): the same listeners, seeds, reference
-calibration, picks and 👍 as there, and the same flow as ``/melody notes:…`` (learned defaults, planned candidates,
-takes, ranking), but called directly, one listener at a time. It prints, per listener seed, the rise of the shown
-candidates' taste (rounds 1–5 to the last 5) and how often the first-listed is the favourite (second half), then the
-means. Run to run the rise moves by about ±0.1 with 20 listeners: compare settings over several seeds.
+calibration, picks and 👍 as there, and the flow of ``/melody notes:…``: learned defaults, then the bot's own
+``Taste`` writes the candidates (plans, takes, ranking) and learns from the stored 👍 and picks, called directly,
+one listener at a time. It prints, per listener seed, the rise of the shown candidates' taste (rounds 1–5 to the
+last 5) and how often the first-listed is the favourite (second half), then the means. Run to run the rise moves
+by about ±0.1 with 20 listeners: compare settings over several seeds.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ import argparse
 import asyncio
 import random
 import statistics
+import tempfile
+from dataclasses import asdict
 
 from bench.steering import (
     REACT_P,
@@ -33,53 +36,48 @@ from bench.steering import (
 )
 from studio.melody import Composer
 from studio.requests import MelodyRequest
+from studio.store.base import open_store
 from studio.taste import service
-from studio.taste.explore import best_takes, plan_candidates
-from studio.taste.features import features
-from studio.taste.model import CAUTION, MIN_EVENTS, TasteModel
+from studio.taste.model import CAUTION
+from studio.taste.service import Taste
 
 
 async def play(composer: Composer, listeners: list[Listener], rounds: int, seed: int, takes: tuple[int, int],
                caution: float, steering: bool) -> Arm:
-    """Every listener plays every round against one shared taste model (the community learns as in the bot)."""
+    """Every listener plays every round through the bot's own ``Taste`` (its candidates written by ``Taste.write``,
+    feedback stored in a fresh SQLite file and learned by ``Taste.learn``), one model shared by all as in the bot."""
     random.seed(seed)
-    model, actions, turns = TasteModel(), 0, []
-    for round_ in range(1, rounds + 1):
-        for li in listeners:
-            rng = random.Random(f"{seed}-{li.index}-{round_}")
-            notes = rng.choice(SEEDS)
-            learned = model.learned_defaults(li.index, {"notes": notes}, caution=caution)
-            request = MelodyRequest(notes=notes, count=3, **learned).with_seed()
-            if steering:
-                seed_mode = None if request.key else (await composer.seed_key(request)).mode
-                plans = plan_candidates(model, li.index, request, (), 3, random.Random(request.seed), seed_mode)
-                first, other = takes if model.events(li.index) >= MIN_EVENTS else (1, 1)
-                counts = [first] + [other] * (len(plans) - 1)
-                written = await composer.write([service._take(p, j, len(plans))
-                                                for p, n in zip(plans, counts, strict=True) for j in range(n)])
-                feats = [features(vars(w.request), w.melody.notes) for w in written]
-                starts = [sum(counts[:i]) for i in range(len(plans))]
-                best = best_takes(model, li.index, [feats[s:s + n] for s, n in zip(starts, counts, strict=True)])
-                written = [written[s + b] for s, b in zip(starts, best, strict=True)]
-            else:
-                written = await composer.candidates(request)
-            feats = [features(vars(w.request), w.melody.notes) for w in written]
-            order = model.rank(li.index, feats)
-            written, feats = [written[i] for i in order], [feats[i] for i in order]
-            turn = Turn(round_, li.index, [Heard.of(vars(w.request), w.text) for w in written])
-            turn.utilities = [li.utility(h) for h in turn.shown]
-            turn.picked = pick = softmax_pick(turn.utilities, rng)
-            if statistics.fmean(turn.utilities) > 0 and rng.random() < REACT_P:
-                turn.liked = True
-                for f in feats:
-                    model.react(li.index, f, 1, weight=1 / len(feats))
-                actions += 1
-            model.pick(li.index, feats[pick], feats[:pick] + feats[pick + 1:])
-            actions += 1
-            if actions >= service.REFRESH_EVERY:  # as Taste.learn does
-                actions = 0
-                model.refresh_prior(5, 5)
-            turns.append(turn)
+    turns = []
+    with tempfile.TemporaryDirectory(prefix="steering-sim-") as tmp:
+        store = await open_store(f"{tmp}/bot.sqlite3")
+        try:
+            taste = Taste(store)
+            taste.steering, taste.takes = steering, takes
+            message = 0
+            for round_ in range(1, rounds + 1):
+                for li in listeners:
+                    rng = random.Random(f"{seed}-{li.index}-{round_}")
+                    notes = rng.choice(SEEDS)
+                    await taste.load(li.index)
+                    learned = taste.model.learned_defaults(li.index, {"notes": notes}, caution=caution)
+                    written = await taste.write(composer, li.index, MelodyRequest(notes=notes, count=3, **learned), ())
+                    message += 1
+                    ids = await store.add_generations(
+                        li.index, "melody", [(asdict(r.request), r.request.seed, r.text) for r in written],
+                        message_id=message)
+                    shown = await store.generations_for_message(message)
+                    turn = Turn(round_, li.index, [Heard.of(g.params, g.notes) for g in shown])
+                    turn.utilities = [li.utility(h) for h in turn.shown]
+                    turn.picked = pick = softmax_pick(turn.utilities, rng)
+                    if statistics.fmean(turn.utilities) > 0 and rng.random() < REACT_P:
+                        turn.liked = True
+                        await store.set_feedback(ids, li.index, "reaction:👍", 1)
+                        await taste.learn(li.index, shown, "reaction:👍", 1)
+                    await store.set_feedback([ids[pick]], li.index, "pick", 1)
+                    await taste.learn(li.index, shown, "pick", 1, pick)
+                    turns.append(turn)
+        finally:
+            await store.close()
     return Arm("simulated", steering, True, turns, 0.0, None, 0.0, {})
 
 

@@ -182,8 +182,9 @@ class Taste:
         """The candidates of a reply, steered by the user's taste, best first.
 
         With ``steering`` on, the first candidate is the request as given and the others each try one setting not
-        in ``fixed`` (``studio.taste.explore``); for a user who has given feedback, each candidate is the best liked of
-        ``takes`` melodies with its settings (taste in density, range, register ... beyond the options).
+        in ``fixed`` (``studio.taste.explore``); for a user who has given feedback, the first candidate is the best
+        liked of ``takes[0]`` melodies with its settings and each other one of ``takes[1]`` (taste in density,
+        range, register ... beyond the options).
         Off: ``request.count`` takes of the request, ranked.
         """
         request = request.with_seed()
