@@ -16,7 +16,7 @@ Takes ``-n`` tunes of the corpus's ``test`` split (``data.prepare.split_of``; th
   on the first eight bars of every ``train``-split tune of ``data/corpus_notes.npz`` to tell four families (simple
   duple 2/4 4/4 2/2, triple 3/4 3/8, compound duple 6/8 12/8, compound triple 9/8); its accuracy on the
   held-out ``test``-split tunes is reported first, as the yardstick;
-- style (each of the five): the model's variation (``studio.transform.vary``, the product path's grammar and
+- style (each of the five): the model's variation (``studio.vary.vary``, the product path's grammar and
   settings): the contour kept, the share of notes changed and how far, the scale adherence; whether the model
   itself now hears the target style — the style token under which the notes are likeliest (teacher-forced NLL under
   each of the five), before and after: the model judging its own work, a consistency check rather than a listener —
@@ -55,9 +55,8 @@ from studio.transform import (
     contour_correlation,
     melody_text,
     scale_adherence,
-    variation_grammar,
-    vary,
 )
+from studio.vary import variation_grammar, vary
 
 FAMILIES = {"2/4": "duple", "4/4": "duple", "2/2": "duple", "4/2": "duple", "3/4": "triple", "3/8": "triple",
             "3/2": "triple", "6/8": "compound duple", "6/4": "compound duple", "12/8": "compound duple",

@@ -11,7 +11,7 @@ for another tradition, and ``VariationGrammar`` keeps the tune recognisable whil
   key's ``scale`` by ``chromatic``;
 - the notes in ``keep`` (the first and the last, by default) are the original's;
 - an optional lean per interval from the note chosen before (``intervals``, -12..12 semitones) pushes toward the
-  steps and leaps a style takes more than the others do (``studio.transform.style_intervals``: from the corpus).
+  steps and leaps a style takes more than the others do (``studio.vary.style_intervals``: from the corpus).
 
 Implements the engine's ``Grammar`` protocol (``model.engine.Grammar``): forced tokens are recorded here, since the
 engine passes only sampled ones to ``accept``. Pitches are in the model's space (the C-based key) and must be in

@@ -12,7 +12,7 @@ Targets, any of them together (``Targets``), applied in this order:
 - ``register`` (``change_register``): up or down an octave, or moved by octaves into a low, middle or high range.
 - ``style``: the model writes the melody again as a variation in that style (``model.variation.VariationGrammar``:
   the same rhythm, each pitch near the original's, the contour kept, the style token in the prompt; a take that changes
-  no note is written again with a looser lean, ``vary``).
+  no note is written again with a looser lean, ``studio.vary.vary``).
 - ``tempo``: the new speed, in felt beats per minute.
 
 A request is a ``MelodyRequest`` whose ``transform`` holds a ``Spec`` (the given melody's key, meter and tempo, and
@@ -23,19 +23,14 @@ result is stored, restored and reused like any melody. ``bench/transform.py`` me
 from __future__ import annotations
 
 import asyncio
-import functools
 import math
 import re
 from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass, fields, replace
 from fractions import Fraction
-from itertools import pairwise
 from typing import TYPE_CHECKING, Any, ClassVar
 
-import numpy as np
-
-from data.corpus_notes import read_notes
 from data.errors import MusicError, cmd, opt
 from data.events import (
     MODE_OFFSET,
@@ -46,17 +41,15 @@ from data.events import (
     Melody,
     Meter,
     Note,
-    control_tokens,
     pitch_name,
 )
 from data.jianpu import melody_jianpu
 from data.notation import ParsedSeed, format_notes, parse_seed, stored_notes
-from data.prepare import HIGHEST, LOWEST
-from model.variation import LEAN, STRONG_LEAN, VariationGrammar
 from studio.melody import MelodyResult
 from studio.options import MELODY, SEED_MAX, TRANSFORM
 from studio.requests import MelodyRequest
 from studio.retime import RHYTHMS, Rhythm, change_rhythm
+from studio.vary import style_intervals, vary
 
 if TYPE_CHECKING:
     from studio.melody import Composer
@@ -386,85 +379,6 @@ async def transform_candidates(composer: Composer | None, request: MelodyRequest
                                     for r in each))
     return [TransformResult(r, m, NO_SEED, False, before=before, changes=tuple(said))
             for r, m in zip(each, varied, strict=True)]
-
-
-STYLE_LEAN = 1.0  # nats per nat of a style's interval log-ratio against the whole corpus's (clipped to ±1)
-
-
-@functools.cache
-def style_intervals(style: str, weight: float = STYLE_LEAN) -> tuple[float, ...]:
-    """A lean per interval between consecutive notes, -12..12 semitones (wider ones count as an octave): ``weight``
-    times the log of how much more often the corpus's tunes of ``style`` take it than all its tunes do, clipped to
-    ±1 (chorales step, Scottish tunes leap an octave more often…). Reads ``data/corpus_notes.npz`` once."""
-    corpus = read_notes()
-    counts = {s: np.ones(25) for s in STYLES}
-    for t, info in enumerate(corpus.tunes):
-        line = corpus.pitch[int(corpus.starts[t]):int(corpus.starts[t + 1])].astype(int)
-        line = line[line > 0]
-        if info.style in counts and len(line) > 1:
-            counts[info.style] += np.bincount(np.clip(np.diff(line), -12, 12) + 12, minlength=25)
-    every = sum(counts.values())
-    ratio = np.log(counts[style] / counts[style].sum()) - np.log(every / every.sum())
-    return tuple(float(x) for x in weight * np.clip(ratio, -1.0, 1.0))
-
-
-def _octave_into_model(pitches: Sequence[int]) -> int:
-    """Octaves (in semitones) that put the middle of ``pitches`` nearest the middle of the model's range."""
-    middle = (min(pitches) + max(pitches)) / 2
-    return 12 * round(((LOWEST + HIGHEST) / 2 - middle) / 12)
-
-
-def variation_grammar(composer: Composer, melody: Melody, style: str,
-                      looser: float = 1.0) -> tuple[VariationGrammar, list[int | None]]:
-    """The decoding state for a variation of ``melody`` in ``style``, and each note's pitch in the model's space
-    (``looser``: a factor on the lean toward the original pitches)."""
-    key, meter = melody.key, melody.meter
-    shift = key.transpose_to_c
-    pitches = [n.pitch + shift for n in melody.notes if n.pitch is not None]
-    octave = _octave_into_model(pitches)
-    model: list[int | None] = []
-    for note in melody.notes:
-        if note.pitch is None:
-            model.append(None)
-            continue
-        pitch = note.pitch + shift + octave
-        while pitch < LOWEST:
-            pitch += 12
-        while pitch > HIGHEST:
-            pitch -= 12
-        model.append(pitch)
-    prompt = composer.vocab.encode(control_tokens(style, key.mode, meter))
-    grammar = VariationGrammar(composer.vocab, prompt, [Note(p, n.ticks) for p, n in zip(model, melody.notes,
-                                                                                       strict=True)],
-                               meter.bar_ticks, melody.start, frozenset((pc + shift) % 12 for pc in key.scale),
-                               meter.strong_ticks, lean=LEAN * looser, strong_lean=STRONG_LEAN * looser,
-                               intervals=style_intervals(style))
-    return grammar, model
-
-
-RETAKES = 5  # a variation that changes no note is written again, leaning half as hard on the original each time
-RETAKE_STRIDE = 100_003  # retake j of RNG seed s uses s + j * RETAKE_STRIDE (clear of the candidates' s+1, s+2)
-
-
-def _steps(notes: Sequence[Note]) -> list[int]:
-    line = [n.pitch for n in notes if n.pitch is not None]
-    return [(b > a) - (b < a) for a, b in pairwise(line)]
-
-
-async def vary(composer: Composer, melody: Melody, style: str, seed: int, temperature: float = 1.0,
-               top_p: float = 0.95) -> Melody:
-    """A variation of ``melody`` by the model in ``style``: the same rhythm and contour, pitches near the original's
-    (see ``model.variation``). One that changes no note (a short motif the model hears as already right) is
-    written again, up to ``RETAKES`` times, with a looser lean, until a take changes a note and keeps every step's
-    direction (else the melody comes back as it was); the same seed always gives the same variation."""
-    for take in range(RETAKES + 1):
-        grammar, model = variation_grammar(composer, melody, style, looser=0.5**take)
-        await composer.engine.generate(grammar, (seed + take * RETAKE_STRIDE) % SEED_MAX, temperature, top_p)
-        notes = tuple(Note(None if n.pitch is None or m is None else n.pitch + (v.pitch or m) - m, n.ticks)
-                      for n, v, m in zip(melody.notes, grammar.notes, model, strict=True))
-        if notes != melody.notes and (take == 0 or _steps(notes) == _steps(melody.notes)):
-            return replace(melody, notes=notes, seed_len=0)
-    return replace(melody, seed_len=0)
 
 
 def restore_transform(request: MelodyRequest, text: str) -> TransformResult:
