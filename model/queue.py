@@ -6,7 +6,7 @@ The only module that imports redis. With ``MUSICGENIUS_QUEUE=redis://host:port/d
 Keys, all under a prefix (``musicgenius`` by default, so deployments or tests can share one Redis):
 
 - ``<prefix>:jobs``: the job stream, read by the consumer group ``workers``. A job is one JSON field: its id, the
-  reply stream, the vocabulary's digest, the grammar (class and constructor fields, see ``encode_grammar``), the RNG
+  reply stream, the vocabulary's digest, the grammar (class and constructor fields, see ``model.wire``), the RNG
   seed, temperature and top-p. It is added by a Lua script that first checks the stream's length, so the queue is
   bounded (a full one is ``EngineBusy``). Workers delete a job once they answered it.
 - ``<prefix>:reply:<client>``: each bot process's reply stream. A result is the job id and the grammar's finished
@@ -30,8 +30,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
-import hashlib
-import importlib
 import json
 import logging
 import threading
@@ -48,6 +46,7 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from model.engine import NOT_STARTED, SHUTTING_DOWN, EngineBusy, EngineStopped, Grammar
 from model.vocab import Vocab
+from model.wire import apply_state, encode_grammar, vocab_digest
 
 log = logging.getLogger(__name__)
 
@@ -139,96 +138,6 @@ async def ensure_group(client: aioredis.Redis, keys: Keys) -> None:
     except ResponseError as exc:
         if "BUSYGROUP" not in str(exc):
             raise
-
-
-def vocab_digest(vocab: Vocab) -> str:
-    """A short fingerprint of the token vocabulary: a worker answers only jobs whose tokens mean the same to it."""
-    return hashlib.sha256("\n".join(vocab.itos).encode()).hexdigest()[:16]
-
-
-# ---- grammars as JSON --------------------------------------------------------------------------------------------
-_MODULES = ("model.", "data.")  # where the dataclasses a job may name live
-
-
-def _encode(value: Any) -> Any:
-    if value is None or isinstance(value, bool | int | float | str):
-        return value
-    if isinstance(value, list):
-        return [_encode(v) for v in value]
-    if isinstance(value, tuple):
-        return {"tuple": [_encode(v) for v in value]}
-    if isinstance(value, frozenset | set):
-        return {"frozenset": sorted(_encode(v) for v in value)}
-    if isinstance(value, dict):
-        return {"dict": [[_encode(k), _encode(v)] for k, v in value.items()]}
-    if isinstance(value, torch.Tensor):
-        return {"tensor": value.tolist(), "dtype": str(value.dtype).removeprefix("torch.")}
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        kind = type(value)
-        fields = {f.name: _encode(getattr(value, f.name)) for f in dataclasses.fields(value)
-                  if f.init and not isinstance(getattr(value, f.name), Vocab)}
-        return {"dataclass": f"{kind.__module__}.{kind.__qualname__}", "fields": fields}
-    raise TypeError(f"a {type(value).__name__} cannot be sent to a worker")
-
-
-def _decode(value: Any, vocab: Vocab) -> Any:
-    if isinstance(value, list):
-        return [_decode(v, vocab) for v in value]
-    if not isinstance(value, dict):
-        return value
-    if "tuple" in value:
-        return tuple(_decode(v, vocab) for v in value["tuple"])
-    if "frozenset" in value:
-        return frozenset(_decode(v, vocab) for v in value["frozenset"])
-    if "dict" in value:
-        return {_decode(k, vocab): _decode(v, vocab) for k, v in value["dict"]}
-    if "tensor" in value:
-        return torch.tensor(value["tensor"], dtype=getattr(torch, value["dtype"]))
-    kind = _dataclass(value["dataclass"])
-    fields = {name: _decode(v, vocab) for name, v in value["fields"].items()}
-    if any(f.name == "vocab" for f in dataclasses.fields(kind)):
-        fields["vocab"] = vocab
-    return kind(**fields)
-
-
-def _dataclass(path: str) -> type:
-    module, _, name = path.rpartition(".")
-    if not module.startswith(_MODULES):
-        raise ValueError(f"a job may only name the project's model or data classes, not {path}")
-    kind = getattr(importlib.import_module(module), name, None)
-    if not (isinstance(kind, type) and dataclasses.is_dataclass(kind)):
-        raise ValueError(f"{path} is not a dataclass")
-    return kind
-
-
-def encode_grammar(grammar: Grammar) -> dict[str, Any]:
-    """A fresh grammar (a dataclass such as ``model.sample.MelodyGrammar``) as JSON-ready data: its class and its
-    constructor fields, the vocabulary left out (the worker has its own, checked by ``vocab_digest``)."""
-    if not dataclasses.is_dataclass(grammar):
-        raise TypeError(f"only dataclass grammars can be sent to a worker, not {type(grammar).__name__}")
-    return _encode(grammar)
-
-
-def decode_grammar(data: dict[str, Any], vocab: Vocab) -> Grammar:
-    """The grammar ``encode_grammar`` described, built again with ``vocab``."""
-    return _decode(data, vocab)
-
-
-def apply_state(grammar: Grammar, state: dict[str, Any], vocab: Vocab) -> Grammar:
-    """Put the finished state a worker sent (``encode_grammar`` of its grammar after decoding: the notes, the tick
-    reached, the decoding flags) into the caller's own ``grammar``, which then holds exactly what decoding it
-    in-process leaves. Raises RuntimeError when the state is not a finished one of the same grammar class."""
-    kind = type(grammar)
-    if state.get("dataclass") != f"{kind.__module__}.{kind.__qualname__}":
-        raise RuntimeError(f"the worker answered with a {state.get('dataclass')}, not a {kind.__qualname__}")
-    names = {f.name for f in dataclasses.fields(grammar) if f.init}
-    for name, value in state["fields"].items():
-        if name not in names:
-            raise RuntimeError(f"the worker's {kind.__qualname__} has a field {name!r} that this one lacks")
-        setattr(grammar, name, _decode(value, vocab))
-    if not grammar.done:
-        raise RuntimeError("the worker's answer ends before this request's melody does")
-    return grammar
 
 
 _ERRORS: dict[str, type[Exception]] = {"ValueError": ValueError, "RuntimeError": RuntimeError,

@@ -43,14 +43,12 @@ from model.queue import (
     QueueUnavailable,
     ResponseError,
     connect,
-    decode_grammar,
-    encode_grammar,
     ensure_group,
     reachable,
     shown_url,
-    vocab_digest,
 )
 from model.vocab import Vocab
+from model.wire import decode_grammar, encode_grammar, vocab_digest
 
 log = logging.getLogger("model.worker")
 

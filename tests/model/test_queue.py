@@ -17,7 +17,8 @@ import pytest
 from data.events import Key
 from model.engine import EngineBusy, EngineStopped
 from model.infill import InfillGrammar
-from model.queue import QueueUnavailable, RemoteEngine, apply_state, decode_grammar, encode_grammar
+from model.queue import QueueUnavailable, RemoteEngine
+from model.wire import apply_state, decode_grammar, encode_grammar
 from studio.melody import Composer
 from studio.requests import MelodyRequest
 from tests.workers import REDIS_URL, ROOT, Workers, worker_pool
