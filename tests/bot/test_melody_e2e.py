@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import io
-import os
 import sqlite3
-import subprocess
-import sys
 from pathlib import Path
 
 import pretty_midi
@@ -16,7 +13,7 @@ from PIL import Image
 
 from model.engine import Engine
 from studio.melody import Composer
-from tests.bot.helpers import candidate_notes
+from tests.bot.helpers import bot_process, candidate_notes
 from tests.fakediscord import running_fake
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -197,23 +194,11 @@ async def test_a_full_queue_answers_busy_and_the_bot_recovers(env, composer):
 
 async def test_python_m_bot_uses_the_configured_urls_and_syncs_globally(tmp_path):
     async with running_fake() as fake:
-        env = {**os.environ, "DISCORD_TOKEN": "fake-token", "DISCORD_API_BASE": fake.api_base,
-               "DISCORD_GATEWAY_URL": fake.gateway_url, "MUSICGENIUS_DB": str(tmp_path / "b.sqlite3"),
-               "PYTHONPATH": str(ROOT)}
-        env.pop("DISCORD_DEV_GUILD", None)
-        proc = await asyncio.create_subprocess_exec(sys.executable, "-m", "bot", cwd=tmp_path, env=env,
-                                                    stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-        try:
-            await fake.wait_for_commands(timeout=60, guild=False)
-            await fake.wait_connected(timeout=30)
+        async with bot_process(tmp_path, fake) as output:
             assert "melody" in {c["name"] for c in fake.global_commands}
             reply = await (await fake.slash("melody", {"notes": "E G B", "seed": 5, "count": 1})).wait_final(90)
             assert "E G B ➜" in reply.content
-        finally:
-            if proc.returncode is None:
-                proc.terminate()
-            output = (await proc.communicate())[0].decode()
-            print(output)
+        output = output[0]
         assert "fake-token" not in output  # the token is never logged
         assert f"synced {len(fake.global_commands)} commands (global)" in output
 

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import subprocess
 import sys
 from collections.abc import Iterator
 
 import pytest
 
+from tests.bot.helpers import bot_env, bot_process
 from tests.fakediscord import running_fake
-from tests.workers import REDIS_URL, ROOT, Workers, worker_pool
+from tests.workers import REDIS_URL, Workers, worker_pool
 
 pytestmark = pytest.mark.slow
 
@@ -22,30 +22,14 @@ def pool(tmp_path) -> Iterator[Workers]:
         yield workers
 
 
-def bot_env(tmp_path, **extra: str) -> dict[str, str]:
-    env = {**os.environ, "DISCORD_TOKEN": "fake-token", "MUSICGENIUS_DB": str(tmp_path / "b.sqlite3"),
-           "PYTHONPATH": str(ROOT), **extra}
-    env.pop("DISCORD_DEV_GUILD", None)
-    return env
-
-
 async def test_python_m_bot_sends_melodies_to_a_worker(tmp_path, pool):
     pool.spawn("w1")
-    async with running_fake() as fake:
-        env = bot_env(tmp_path, DISCORD_API_BASE=fake.api_base, DISCORD_GATEWAY_URL=fake.gateway_url,
-                      MUSICGENIUS_QUEUE=REDIS_URL, MUSICGENIUS_QUEUE_PREFIX=pool.prefix)
-        proc = await asyncio.create_subprocess_exec(sys.executable, "-m", "bot", cwd=tmp_path, env=env,
-                                                    stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-        try:
-            await fake.wait_for_commands(timeout=60, guild=False)
-            await fake.wait_connected(timeout=30)
-            await asyncio.to_thread(pool.wait_alive, "w1")
-            reply = await (await fake.slash("melody", {"notes": "E G B", "seed": 5, "count": 1})).wait_final(90)
-            assert "E G B ➜" in reply.content
-        finally:
-            if proc.returncode is None:
-                proc.terminate()
-            output = (await proc.communicate())[0].decode()
+    async with running_fake() as fake, bot_process(tmp_path, fake, MUSICGENIUS_QUEUE=REDIS_URL,
+                                                   MUSICGENIUS_QUEUE_PREFIX=pool.prefix) as output:
+        await asyncio.to_thread(pool.wait_alive, "w1")
+        reply = await (await fake.slash("melody", {"notes": "E G B", "seed": 5, "count": 1})).wait_final(90)
+        assert "E G B ➜" in reply.content
+    output = output[0]
     assert "melody jobs go to the workers through redis://127.0.0.1:6379/0" in output
     assert "worker w1: 1 job(s) answered" in pool.log("w1")
 
