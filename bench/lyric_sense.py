@@ -2,13 +2,14 @@
 
     python -m bench.lyric_sense --verses 20 --model-report model/checkpoints/LYRICS.md --label after
 
-Judge: a bigram (interpolated absolute discounting, ``model.ngram.NGram``) trained only on the verse's
-*validation* split, which the lyric LSTM never trained on and the decoder never reads. It scores real
-test-split lines of 6-10 syllables and the generated lines the same way (NLL per token including the end of
-line); the gap is (generated - real) / real. Theme adherence: the share of generated *lines* holding a theme word,
-or a theme word or corpus associate (words that share stanzas with a theme word far more often than chance:
-positive PMI over the whole verse file, independent of the model), or a theme word or the model's own embedding
-neighbours. 20 verses per scheme (ABAB and AABB, 4 lines of 8 syllables) are printed for a reader.
+Judges, none of which the generator uses: an order-3 n-gram (``model.ngram.NGram``) trained on Debian's fortune
+cookies, text the lyric LSTM never read (the verse's validation split when ``fortunes`` is not installed), and
+the Link Grammar parser (``bench/parse_judge.py``). Both score real test-split lines of 6-10 syllables (verse and
+WordNet's modern examples) and the generated lines the same way; the n-gram gap is (generated - real) / real.
+Theme adherence: the share of generated *lines* holding a theme word, or a theme word or corpus associate (words
+that share stanzas with a theme word far more often than chance: positive PMI over the training text,
+independent of the model), or a theme word or the model's own embedding neighbours. 20 verses per scheme (ABAB
+and AABB, 4 lines of 8 syllables) are printed for a reader.
 """
 
 from __future__ import annotations
@@ -30,13 +31,14 @@ import torch
 from bench.lyrics import THEMES
 from bench.report import write_section
 from data.blocklist import is_blocked
+from data.modern import lyric_lines
 from data.pronounce import FUNCTION_WORDS, syllable_count
 from data.verse import line_words, load_verse, stanzas
 from model.lyric_decode import COMMON_ENDS, LyricDecoder
 from model.ngram import NGram
 from studio.lyrics.lyricist import DEFAULT_CHECKPOINT, Lyricist, LyricRequest
 
-WORDNET = Path("/usr/share/wordnet")  # Debian wordnet-base (WordNet 3.0 licence): `apt-get install wordnet-base`
+FORTUNES = Path("/usr/share/games/fortunes")  # Debian `fortunes` + `fortunes-min`: `apt-get install fortunes`
 SHUFFLES = 10
 SYSTEM_PYTHON = "/usr/bin/python3"  # where Debian's python3-link-grammar is importable
 JUDGE_ORDER = 3
@@ -45,20 +47,20 @@ SCHEMES = ("ABAB", "AABB")
 ASSOCIATES = 20
 
 
-def wordnet_examples(folder: Path = WORDNET) -> list[list[str]]:
-    """The example sentences quoted in WordNet 3.0's glosses (Debian ``wordnet-base``), as lyric-model words."""
+def fortune_lines(folder: Path = FORTUNES) -> list[list[str]]:
+    """The sentences of Debian's fortune cookies (quotes, jokes, proverbs: modern English the lyric model never
+    read), as lyric-model words. Sentences are cut at . ! ? ; so a judge sees units of about a line's length."""
     out = []
-    for path in sorted(folder.glob("data.*")):
-        for row in path.read_text(encoding="latin-1").splitlines():
-            if not row.startswith("  "):
-                out += [words for q in re.findall(r'"([^"]+)"', row.partition("|")[2]) if (words := line_words(q))]
+    for path in sorted(p for p in folder.iterdir() if p.is_file() and not p.suffix and "art" not in p.name):
+        for cookie in path.read_text(encoding="utf-8", errors="replace").split("\n%\n"):
+            out += [words for part in re.split(r"[.!?;]+", cookie) if len(words := line_words(part)) >= 2]
     return out
 
 
 def judge_text() -> tuple[str, list[list[str]]]:
-    """Text for the judge: WordNet's example sentences if installed, else the verse's validation split."""
-    if WORDNET.is_dir() and (examples := wordnet_examples()):
-        return "WordNet 3.0 example sentences", examples
+    """Text for the judge: Debian's fortunes if installed, else the verse's validation split."""
+    if FORTUNES.is_dir() and (lines := fortune_lines()):
+        return "Debian's fortune cookies (`fortunes`, `fortunes-min`)", lines
     return "validation-split verse", [line_words(v.text) for v in load_verse(split="valid")]
 
 
@@ -67,10 +69,12 @@ def judge(order: int, text: list[list[str]]) -> NGram:
     return NGram(order, JUDGE_VOCAB, 0.75).fit([["<s>", *w, "</s>"] for w in text if w])
 
 
-def real_lines(low: int = 6, high: int = 10) -> list[list[str]]:
-    """Test-split lines with ``low`` to ``high`` syllables (the lengths the bench asks for)."""
+def real_lines(low: int = 6, high: int = 10, author: str | None = None) -> list[list[str]]:
+    """Test-split lines with ``low`` to ``high`` syllables (the lengths the bench asks for), of one author or all."""
     out = []
-    for v in load_verse(split="test"):
+    for v in lyric_lines("test"):
+        if author is not None and (v.author == "wordnet") != (author == "wordnet"):
+            continue
         words = line_words(v.text)
         if words and low <= sum(syllable_count(w) for w in words) <= high:
             out.append(words)
@@ -130,7 +134,7 @@ class Associates:
 
     def __init__(self) -> None:
         self.docs = [{w for v in st for w in line_words(v.text) if w not in FUNCTION_WORDS and len(w) > 2}
-                     for st in stanzas(load_verse())]
+                     for st in stanzas(lyric_lines())]
         self.df = Counter(w for d in self.docs for w in d)
 
     def of(self, word: str, count: int = ASSOCIATES) -> set[str]:
@@ -203,7 +207,9 @@ def section(label: str, res: Result, source: str, ngram: NGram, uni: NGram, real
             "skipped. Couplets are consecutive lines (1+2, 3+4, ...); the shuffled row is the "
             "same real lines with their words in random order (what word salad scores).", "",
             "| lines | lines parsed whole | couplets parsed whole | skipped words per word |", "|---|---|---|---|",
-            parse_row("real test-split lines", real), parse_row("generated lines", res.lines),
+            parse_row("real test-split lines, verse", real_lines(author="verse")),
+            parse_row("real test-split lines, modern (WordNet examples)", real_lines(author="wordnet")),
+            parse_row("generated lines", res.lines),
             parse_row("real lines, words shuffled", shuffled), ""]
     for scheme, shown in res.shown.items():
         out += [f"{scheme}, 8 syllables:", ""] + [f"{k + 1}. {v}" for k, v in enumerate(shown)] + [""]
@@ -218,6 +224,7 @@ def main() -> None:
     parser.add_argument("--model-report", type=Path, default=None)
     parser.add_argument("--common-ends", type=int, default=COMMON_ENDS, help="0: any vocabulary word may end a line")
     parser.add_argument("--theme-per-line", action=argparse.BooleanOptionalAction, default=None)
+    parser.add_argument("--theme-weight", type=float, default=None)
     parser.add_argument("--theme-after", type=float, default=None)
     parser.add_argument("--samples", type=int, default=None)
     parser.add_argument("--theme-rank", type=float, default=None)
@@ -225,11 +232,12 @@ def main() -> None:
     torch.set_num_threads(1)
     base = Lyricist.load(args.checkpoint)
     changes = {k: v for k, v in (("theme_per_line", args.theme_per_line), ("theme_weight_after", args.theme_after),
+                                 ("theme_weight", args.theme_weight),
                                  ("samples", args.samples),
                                  ("theme_rank", args.theme_rank)) if v is not None}
     decoder = base.decoder
     if args.common_ends != COMMON_ENDS:
-        corpus = [line_words(v.text) for v in load_verse()]
+        corpus = [line_words(v.text) for v in lyric_lines()]
         decoder = LyricDecoder(decoder.model, decoder.vocab, corpus, is_blocked, args.common_ends or None)
     lyricist = Lyricist(decoder, replace(base.settings, **changes))
     print(f"common ends {args.common_ends}, settings {lyricist.settings}")

@@ -26,9 +26,10 @@ import torch
 
 from bench.report import write_section
 from data.events import Melody, Meter
+from data.modern import lyric_lines
 from data.pronounce import rhymes, stresses, syllable_count
 from data.tunes import load_index
-from data.verse import line_words, load_verse
+from data.verse import VerseLine, line_words
 from model.lyric_decode import STRONG, DecodeSettings, Theme
 from model.lyric_lstm import LyricLSTM, LyricVocab
 from model.lyric_train import LyricTrainConfig, evaluate_nll, examples
@@ -109,7 +110,7 @@ class Scorer:
 
     def __init__(self, lyricist: Lyricist) -> None:
         self.decoder = lyricist.decoder
-        self.corpus = {tuple(line_words(v.text)) for v in load_verse()}
+        self.corpus = {tuple(line_words(v.text)) for v in lyric_lines()}
 
     @torch.no_grad()
     def nll(self, lines: Sequence[Sequence[str]]) -> tuple[float, int]:
@@ -189,7 +190,7 @@ def perplexity(lyricist: Lyricist, orders: Sequence[int]) -> str:
     model: LyricLSTM = lyricist.decoder.model
     vocab: LyricVocab = lyricist.decoder.vocab
     chunk = LyricTrainConfig().chunk_lines
-    split = {s: examples(load_verse(split=s), vocab, chunk) for s in ("train", "valid", "test")}
+    split = {s: examples(lyric_lines(s), vocab, chunk) for s in ("train", "valid", "test")}
     lstm = evaluate_nll(model, split["test"], "cpu")
 
     def as_tokens(items: list[list[int]]) -> list[list[str]]:
@@ -208,7 +209,7 @@ def perplexity(lyricist: Lyricist, orders: Sequence[int]) -> str:
     m, cfg = info["metrics"], info["config"]
     tokens = sum(len(x) - 1 for x in split["test"])
     lines = [
-        f"Test split: {len(load_verse(split='test'))} lines, {tokens:,} tokens (words, <unk> and end-of-line; "
+        f"Test split: {len(lyric_lines('test'))} lines, {tokens:,} tokens (words, <unk> and end-of-line; "
         "the same tokens for every model).",
         "",
         "| model | test NLL per token (nats) | perplexity | vs n-gram |",
@@ -218,8 +219,18 @@ def perplexity(lyricist: Lyricist, orders: Sequence[int]) -> str:
         f"| n-gram, order {order}, discount {discount} (chosen on valid) | {ngram:.4f} | {math.exp(ngram):.1f} "
         "| +0.0% |",
         f"| unigram | {unigram:.4f} | {math.exp(unigram):.1f} | {100 * (unigram - ngram) / ngram:+.1f}% |",
+        "",
+        "The LSTM by source of the test lines: "
+        + "; ".join(f"{name} {evaluate_nll(model, items, 'cpu'):.4f} ({len(items)} chunks)"
+                    for name, items in by_source(lyric_lines("test"), vocab, chunk).items() if items) + ".",
     ]
     return "\n".join(lines)
+
+
+def by_source(lines: Sequence[VerseLine], vocab: LyricVocab, chunk: int) -> dict[str, list[list[int]]]:
+    """Test examples of the verse and of the modern lines apart (their NLLs differ a lot)."""
+    return {"verse": examples([v for v in lines if v.author != "wordnet"], vocab, chunk),
+            "modern (WordNet examples)": examples([v for v in lines if v.author == "wordnet"], vocab, chunk)}
 
 
 def main() -> None:

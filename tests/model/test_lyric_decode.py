@@ -9,9 +9,10 @@ import pytest
 import torch
 
 from data.blocklist import digest, is_blocked
+from data.modern import lyric_lines
 from data.pronounce import rhymes, stresses, syllable_count
 from data.spelling import unlisted
-from data.verse import line_words, load_verse
+from data.verse import line_words
 from model.lstm import load_checkpoint
 from model.lyric_decode import COMMON_ENDS, STRONG, DecodeSettings, LineSpec, LyricDecoder
 from model.lyric_lstm import SPECIALS
@@ -21,7 +22,7 @@ from studio.lyrics.lyricist import DEFAULT_CHECKPOINT
 @pytest.fixture(scope="module")
 def parts() -> tuple:
     model, vocab, _ = load_checkpoint(DEFAULT_CHECKPOINT, kind="lyrics")
-    corpus = [line_words(v.text) for v in load_verse()]
+    corpus = [line_words(v.text) for v in lyric_lines()]
     return model, vocab, corpus
 
 

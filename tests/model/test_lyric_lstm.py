@@ -7,7 +7,7 @@ import math
 import pytest
 import torch
 
-from data.verse import load_verse
+from data.modern import lyric_lines
 from model.lstm import load_checkpoint, save_checkpoint
 from model.lyric_lstm import (
     BOS,
@@ -67,9 +67,9 @@ def test_shipped_checkpoint_is_small_and_beats_an_ngram_on_held_out_verse():
     model, vocab, info = load_checkpoint(DEFAULT_CHECKPOINT, kind="lyrics")
     assert "public domain" in info["data"]["sources"] and len(vocab) == info["data"]["vocab"]
     chunk = LyricTrainConfig().chunk_lines
-    test = examples(load_verse(split="test"), vocab, chunk)
+    test = examples(lyric_lines("test"), vocab, chunk)
     lstm = evaluate_nll(model, test, "cpu")
-    train = [vocab.decode(x) for x in examples(load_verse(split="train"), vocab, chunk)]
+    train = [vocab.decode(x) for x in examples(lyric_lines("train"), vocab, chunk)]
     bigram = NGram(2, len(vocab)).fit(train).nll([vocab.decode(x) for x in test[:60]], skip=1)
     lstm_same = evaluate_nll(model, test[:60], "cpu")
     assert lstm < math.log(len(vocab)) - 2  # far better than uniform over the vocabulary

@@ -12,9 +12,10 @@ import torch
 
 from data.errors import MusicError
 from data.events import Melody, Meter, Note
+from data.modern import lyric_lines
 from data.notation import parse_seed
 from data.pronounce import rhymes, syllable_count
-from data.verse import line_words, load_verse
+from data.verse import line_words
 from studio.lyrics.lyricist import Lyricist, LyricRequest, parse_scheme, parse_syllables, phrase_templates, render_words
 
 
@@ -41,7 +42,7 @@ def test_the_sea_at_night_abab(lyricist):
     assert verse.text.count("**") == 8 and "`8 A`" in verse.text
     near = set(verse.theme.words) | set(verse.theme.neighbours)
     assert near & {w for line in verse.lines for w in line.words}
-    corpus = {tuple(line_words(v.text)) for v in load_verse()}
+    corpus = {tuple(line_words(v.text)) for v in lyric_lines()}
     assert not any(line.words in corpus for line in verse.lines)
 
 
