@@ -181,6 +181,11 @@ def generate(lyricist: Lyricist, verses: int, assoc: Associates) -> Result:
     return res
 
 
+def of_share(lines: Sequence[Sequence[str]], count: int) -> float:
+    """Share of lines holding ``count`` or more "of"s: noun chains glued by "of" are how word salad reads."""
+    return sum(list(w).count("of") >= count for w in lines) / max(len(lines), 1)
+
+
 def section(label: str, res: Result, source: str, ngram: NGram, uni: NGram, real: list[list[str]]) -> str:
     real_nll, gen_nll = line_nll(ngram, real), line_nll(ngram, res.lines)
     real_gain, gen_gain = line_nll(uni, real) - real_nll, line_nll(uni, res.lines) - gen_nll
@@ -200,6 +205,9 @@ def section(label: str, res: Result, source: str, ngram: NGram, uni: NGram, real
            f"| lines with a theme word | {100 * res.theme_word / n:.1f}% |",
            f"| lines with a theme word or corpus associate | {100 * res.theme_assoc / n:.1f}% |",
            f"| lines with a theme word or embedding neighbour | {100 * res.theme_near / n:.1f}% |",
+           f"| lines with \"of\", real / generated | {of_share(real, 1):.1%} / {of_share(res.lines, 1):.1%} |",
+           f"| lines with two \"of\"s (\"the X of the Y of the Z\"), real / generated | {of_share(real, 2):.1%} / "
+           f"{of_share(res.lines, 2):.1%} |",
            f"| seconds per verse, p50 / p95 | {p50:.2f} / {p95:.2f} |", ""]
     rng = random.Random(0)
     shuffled = [rng.sample(list(w), len(w)) for w in real]
@@ -228,12 +236,13 @@ def main() -> None:
     parser.add_argument("--theme-after", type=float, default=None)
     parser.add_argument("--samples", type=int, default=None)
     parser.add_argument("--theme-rank", type=float, default=None)
+    parser.add_argument("--of-penalty", type=float, default=None)
     args = parser.parse_args()
     torch.set_num_threads(1)
     base = Lyricist.load(args.checkpoint)
     changes = {k: v for k, v in (("theme_per_line", args.theme_per_line), ("theme_weight_after", args.theme_after),
                                  ("theme_weight", args.theme_weight),
-                                 ("samples", args.samples),
+                                 ("samples", args.samples), ("of_penalty", args.of_penalty),
                                  ("theme_rank", args.theme_rank)) if v is not None}
     decoder = base.decoder
     if args.common_ends != COMMON_ENDS:

@@ -57,6 +57,12 @@ def _phones(word: str) -> str | None:
     return found[0] if found else None
 
 
+def vowel_sound_first(word: str) -> bool | None:
+    """Whether ``word`` is said starting with a vowel ("an hour", "a union"), None if the dictionary lacks it."""
+    phones = _phones(_key(word))
+    return None if phones is None else phones[0] in "AEIOU"
+
+
 @lru_cache(maxsize=8192)
 def syllable_count(word: str) -> int:
     """Syllables in ``word``: the CMU dict's first pronunciation, else a spelling guess; 0 without letters."""

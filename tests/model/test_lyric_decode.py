@@ -10,11 +10,11 @@ import torch
 
 from data.blocklist import digest, is_blocked
 from data.modern import lyric_lines
-from data.pronounce import rhymes, stresses, syllable_count
+from data.pronounce import rhymes, stresses, syllable_count, vowel_sound_first
 from data.spelling import unlisted
 from data.verse import line_words
 from model.lstm import load_checkpoint
-from model.lyric_decode import COMMON_ENDS, STRONG, DecodeSettings, LineSpec, LyricDecoder
+from model.lyric_decode import COMMON_ENDS, STRONG, WEAK_ENDS, DecodeSettings, LineSpec, LyricDecoder
 from model.lyric_lstm import SPECIALS
 from studio.lyrics.lyricist import DEFAULT_CHECKPOINT
 
@@ -193,3 +193,30 @@ def test_old_spellings_known_only_as_names_are_never_written(decoder):
     listed = unlisted()
     assert {"forrest", "smoak", "warr", "thew"} <= listed and not {"this", "upon", "thee", "sea"} & listed
     assert not any(decoder.ok[decoder.vocab.stoi[w]] for w in listed if w in decoder.vocab.stoi)
+
+
+def test_articles_agree_with_the_word_after_them(decoder):
+    """No "a apple", "an road" or "a the book": the article rules hold in every constrained line."""
+    theme = decoder.theme(line_words("an old hour at the end of autumn"))
+    for seed in range(8):
+        for line in decoder.verse(ABAB, gen(seed), theme):
+            for word, after in itertools.pairwise(line.words):
+                if word in ("a", "an", "the"):
+                    assert after not in WEAK_ENDS, line.words
+                if word == "a":
+                    assert vowel_sound_first(after) is False, line.words
+                if word == "an":
+                    assert vowel_sound_first(after) is True, line.words
+
+
+def test_lines_are_not_chains_of_of(decoder):
+    """'The rain of the world of the war': two "of"s in a line are rare in real lines (0.2%), so the decoder
+    makes a second one expensive; without that cost the same requests chain them."""
+    theme = decoder.theme(line_words("the sea at night"))
+
+    def chains(settings: DecodeSettings) -> int:
+        lines = [line for s in range(8) for line in decoder.verse(ABAB, gen(s), theme, settings)]
+        return sum(line.words.count("of") >= 2 for line in lines)
+
+    assert chains(DecodeSettings()) <= 1
+    assert chains(DecodeSettings(of_penalty=0.0)) > chains(DecodeSettings())

@@ -62,8 +62,8 @@ def test_checkpoint_round_trip_is_half_precision_and_weights_only(tmp_path):
     assert not loaded.training
 
 
-def test_shipped_checkpoint_is_small_and_beats_an_ngram_on_held_out_verse():
-    assert DEFAULT_CHECKPOINT.stat().st_size < 8_000_000
+def test_shipped_checkpoint_is_small_and_beats_an_ngram_on_held_out_lines():
+    assert DEFAULT_CHECKPOINT.stat().st_size < 12_000_000  # float16, a 16.5k-word vocabulary
     model, vocab, info = load_checkpoint(DEFAULT_CHECKPOINT, kind="lyrics")
     assert "public domain" in info["data"]["sources"] and len(vocab) == info["data"]["vocab"]
     chunk = LyricTrainConfig().chunk_lines
