@@ -153,6 +153,8 @@ class Result:
     theme_word: int = 0
     theme_assoc: int = 0
     theme_near: int = 0
+    theme_wordnet: int = 0  # a theme word or one of its WordNet associates (what the decoder steers toward)
+    control_wordnet: int = 0  # the same for another theme's words: what chance gives
     seconds: list[float] = field(default_factory=list)
     shown: dict[str, list[str]] = field(default_factory=dict)
 
@@ -170,6 +172,9 @@ def generate(lyricist: Lyricist, verses: int, assoc: Associates) -> Result:
             res.seconds.append(time.perf_counter() - t0)
             words = set(verse.theme.words) if verse.theme else set()
             near = set(verse.theme.neighbours) if verse.theme else set()
+            wordnet = words | set(verse.theme.associates) if verse.theme else set()
+            other = lyricist.decoder.theme(line_words(THEMES[(i + 7) % len(THEMES)]))
+            control = set(other.words) | set(other.associates)
             associated = set().union(*(cache.setdefault(w, assoc.of(w)) for w in words)) if words else set()
             for line in verse.lines:
                 res.lines.append(line.words)
@@ -177,6 +182,8 @@ def generate(lyricist: Lyricist, verses: int, assoc: Associates) -> Result:
                 res.theme_word += bool(got & words)
                 res.theme_assoc += bool(got & (words | associated))
                 res.theme_near += bool(got & (words | near))
+                res.theme_wordnet += bool(got & wordnet)
+                res.control_wordnet += bool(got & control)
             res.shown[scheme].append(f"*{theme_text}*: " + " / ".join(line.text for line in verse.lines))
     return res
 
@@ -205,6 +212,8 @@ def section(label: str, res: Result, source: str, ngram: NGram, uni: NGram, real
            f"| lines with a theme word | {100 * res.theme_word / n:.1f}% |",
            f"| lines with a theme word or corpus associate | {100 * res.theme_assoc / n:.1f}% |",
            f"| lines with a theme word or embedding neighbour | {100 * res.theme_near / n:.1f}% |",
+           f"| lines with a theme word or WordNet associate, own theme / another theme's (chance) | "
+           f"{100 * res.theme_wordnet / n:.1f}% / {100 * res.control_wordnet / n:.1f}% |",
            f"| lines with \"of\", real / generated | {of_share(real, 1):.1%} / {of_share(res.lines, 1):.1%} |",
            f"| lines with two \"of\"s (\"the X of the Y of the Z\"), real / generated | {of_share(real, 2):.1%} / "
            f"{of_share(res.lines, 2):.1%} |",

@@ -12,12 +12,13 @@ rhyme dropped, which always finishes (one-syllable words fill any budget).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import torch
 from torch.nn import functional as F
 
+from data.associates import load_associates
 from data.pronounce import FUNCTION_WORDS, rhyme_part, rhymes, stresses, syllable_count, vowel_sound_first
 from data.spelling import unlisted
 from data.verse import OLD_SPELLINGS, known_word
@@ -34,6 +35,8 @@ MIN_PARTNERS = 3  # a word can open a rhyme group only if the vocabulary holds t
 # past this rank the rhymes the masks forced in were rare junk ("thew", "fells", "smoak"); bench/lyric_sense.py.
 COMMON_ENDS = 2000
 NEIGHBOURS = 8
+ASSOCIATES = 10  # WordNet associates taken per theme word (data/associates.py), best first
+ASSOCIATE_COSINE = 0.6  # an associate's theme bonus is what a word at this cosine to the topic vector gets
 TOP_K = 200  # sampling looks at the best 200 words only (sorting all 6,000 per step cost more than the model)
 # Words a sung line should not end on (articles, prepositions, conjunctions, possessives): never line ends.
 _WEAK_ENDS_TEXT = """a an the of to and or but nor if so as at by for from in into on onto with than that then
@@ -81,6 +84,7 @@ class Theme:
     words: tuple[str, ...]  # theme words in the vocabulary
     neighbours: tuple[str, ...]  # nearest vocabulary words to the topic vector (LSTM input embeddings)
     ignored: tuple[str, ...] = ()  # words of the theme the model cannot use
+    associates: tuple[str, ...] = ()  # words that belong with the theme words by meaning (WordNet), best first
     vector: torch.Tensor | None = field(default=None, compare=False, repr=False)  # (E,) unit topic vector
 
     @property
@@ -116,9 +120,12 @@ class LyricDecoder:
     """
 
     def __init__(self, model: LyricLSTM, vocab: LyricVocab, corpus_lines: Iterable[list[str]] = (),
-                 blocked: Callable[[str], bool] = lambda w: False, common_ends: int | None = COMMON_ENDS) -> None:
-        """``common_ends``: lines end only on the vocabulary's ``common_ends`` most frequent words (None: any)."""
+                 blocked: Callable[[str], bool] = lambda w: False, common_ends: int | None = COMMON_ENDS,
+                 associates: Mapping[str, Sequence[str]] | None = None) -> None:
+        """``common_ends``: lines end only on the vocabulary's ``common_ends`` most frequent words (None: any);
+        ``associates``: word -> words that belong with it (default: the committed WordNet table)."""
         self.model, self.vocab = model, vocab
+        self.associates = load_associates() if associates is None else associates
         words = vocab.itos
         n = len(words)
         self.syl = torch.tensor([0 if w in SPECIALS else syllable_count(w) for w in words])
@@ -201,7 +208,13 @@ class LyricDecoder:
         sims[~self.ok | self.function] = -2.0
         sims[ids] = -2.0
         near = self.vocab.decode(sims.topk(NEIGHBOURS).indices.tolist())
-        return Theme(tuple(used), tuple(near), tuple(ignored), vector)
+        assoc: list[str] = []
+        for w in used:
+            for a in self.associates.get(w, ())[:ASSOCIATES]:
+                i = self.vocab.stoi.get(a)
+                if i is not None and self.ok[i] and not self.function[i] and a not in used and a not in assoc:
+                    assoc.append(a)
+        return Theme(tuple(used), tuple(near), tuple(ignored), tuple(assoc), vector)
 
     def theme_bias(self, theme: Theme | None, weight: float) -> torch.Tensor:
         """(V,) logit bonus: ``weight`` x cosine to the topic vector, content words only."""
@@ -209,6 +222,9 @@ class LyricDecoder:
         if theme is None or theme.vector is None or weight == 0:
             return bias
         bias = weight * (self.unit @ theme.vector).clamp_min(0)
+        if theme.associates:
+            ids = torch.tensor(self.vocab.encode(theme.associates))
+            bias[ids] = bias[ids].clamp_min(weight * ASSOCIATE_COSINE)
         bias[self.function] = 0.0
         return bias
 
@@ -216,7 +232,7 @@ class LyricDecoder:
         """The theme bonuses for a line; ``hit``: the verse already holds a theme word or neighbour."""
         near = torch.zeros(len(self.vocab), dtype=torch.bool)
         if theme is not None:
-            near[self.vocab.encode(theme.words + theme.neighbours)] = True
+            near[self.vocab.encode(theme.words + theme.neighbours + theme.associates)] = True
         after = settings.theme_weight if settings.theme_weight_after is None else settings.theme_weight_after
         own = torch.zeros(len(self.vocab), dtype=torch.bool)
         if theme is not None:

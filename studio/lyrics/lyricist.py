@@ -177,7 +177,7 @@ class Inspiration:
     topic: str
     openings: tuple[LyricLine, ...]  # different opening lines, each ending on a word with rhymes
     rhymes: tuple[tuple[str, ...], ...]  # per opening: words that rhyme with its last word
-    images: tuple[str, ...]  # words near the topic in the model's embedding
+    images: tuple[str, ...]  # words that belong with the topic (WordNet associates, else embedding neighbours)
     seed: int
     note: str | None = None
 
@@ -324,7 +324,7 @@ class Lyricist:
             rhymes = tuple(tuple(self.decoder.rhyme_words(o.words[-1], 6)) for o in openings)
         lines = tuple(LyricLine(render_words(o.words), o.words, sum(syllable_count(w) for w in o.words), o.words[-1],
                                 "A") for o in openings)
-        images = theme.neighbours[:6] if theme else ()
+        images = (theme.associates or theme.neighbours)[:6] if theme else ()
         return Inspiration(request.theme, lines, rhymes, images, request.seed, note)
 
     def expand(self, opening: str, theme: str = "", lines: int = 4, scheme: str | None = "ABAB",
