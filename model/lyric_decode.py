@@ -135,7 +135,8 @@ class LyricDecoder:
               for i, w in enumerate(words)]
         self.ok = torch.tensor(ok)
         self.function = torch.tensor([w in FUNCTION_WORDS for w in words])
-        self.can_end = self.ok & ~torch.tensor([w in WEAK_ENDS for w in words])
+        # no article, preposition or auxiliary at a line's end, nor a contraction or possessive ("I'm", "mother's")
+        self.can_end = self.ok & ~torch.tensor([w in WEAK_ENDS or "'" in w for w in words])
         self.can_end_rare = self.can_end.clone()  # the last resort before a line gives up its rhyme
         if common_ends is not None:
             self.can_end &= torch.arange(n) < len(SPECIALS) + common_ends
