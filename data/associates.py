@@ -33,6 +33,7 @@ SENSE_WEIGHTS = (1.0, 0.25, 0.1)  # a word's first senses only (WordNet orders t
 # is written as a verb form ("leaving", "broken")
 POS_WEIGHTS = {"noun": 1.0, "adj": 0.8, "verb": 0.4, "adv": 0.4}
 VERB_FORM_WEIGHTS = {"noun": 0.4, "adj": 0.8, "verb": 1.0, "adv": 0.4}
+PLURAL_WEIGHTS = {"noun": 1.0, "adj": 0.0, "verb": 0.4, "adv": 0.0}  # "lights" is never the adjective "light"
 PER_WORD = 24
 MIN_SCORE = 0.5  # a rare word of the main sense's gloss passes; a common one, or a synonym of a minor sense, does not
 # relations followed: hypernym, hyponym, meronyms/holonyms, similar to, also see, attribute, derivation, pertainym
@@ -41,7 +42,8 @@ RELATIONS = frozenset(_RELATIONS_TEXT.split())
 _WORD = re.compile(r"[a-z]+(?:'[a-z]+)?")
 _STOP_TEXT = """this that these those some any one ones something someone which who what when
 where how very more most less such other another used especially usually often being having having etc e g
-made make makes kind form part type way something thing things person people"""
+made make makes kind form part type way something thing things person people include includes including
+several certain generally various also usually typically"""
 _STOP = FUNCTION_WORDS | frozenset(_STOP_TEXT.split())
 
 Key = tuple[str, int]  # (data file, byte offset)
@@ -116,8 +118,12 @@ def associates_of(word: str, index: dict[str, list[Sense]], synsets: dict, vocab
     if lemma is None:
         return []
     scores: Counter[str] = Counter()
-    verb_form = word.endswith(("ing", "ed", "en")) and word != lemma
-    pos_weights = VERB_FORM_WEIGHTS if verb_form else POS_WEIGHTS
+    if word == lemma:
+        pos_weights = POS_WEIGHTS
+    elif word.endswith(("ing", "ed", "en")):
+        pos_weights = VERB_FORM_WEIGHTS
+    else:
+        pos_weights = PLURAL_WEIGHTS
     for key, rank in index[lemma]:
         weight = SENSE_WEIGHTS[rank] * pos_weights[key[0]]
         words, pointers, gloss = synsets[key]

@@ -209,10 +209,12 @@ class LyricDecoder:
         sims[~self.ok | self.function] = -2.0
         sims[ids] = -2.0
         near = self.vocab.decode(sims.topk(NEIGHBOURS).indices.tolist())
-        assoc: list[str] = []
-        for w in used:
-            for a in self.associates.get(w, ())[:ASSOCIATES]:
-                i = self.vocab.stoi.get(a)
+        assoc: list[str] = []  # round robin over the theme words, so each brings its best associates first
+        for rank in range(ASSOCIATES):
+            for w in used:
+                found = self.associates.get(w, ())
+                a = found[rank] if rank < len(found) else None
+                i = self.vocab.stoi.get(a) if a else None
                 if i is not None and self.ok[i] and not self.function[i] and a not in used and a not in assoc:
                     assoc.append(a)
         return Theme(tuple(used), tuple(near), tuple(ignored), tuple(assoc), vector)
