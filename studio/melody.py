@@ -31,7 +31,7 @@ from model.lstm import load_checkpoint
 from model.sample import MelodyGrammar, RhythmGrammar, end_degrees
 from model.vocab import Vocab
 from studio.lyrics.setting import rhythm_for_words
-from studio.mood import articulated, mood_take
+from studio.mood import articulated, density_take, mood_take
 from studio.options import SEED_MAX
 from studio.originality import COPY_NOTES, Shared, longest_shared, phrase_index
 from studio.requests import MelodyRequest
@@ -340,11 +340,18 @@ class Composer:
         return replace(result, shared=shared)
 
     async def _take(self, request: MelodyRequest) -> MelodyResult:
-        """One take of ``melody``, unchecked (for a mood: the best fitting of a few, see ``studio.mood``)."""
+        """One take of ``melody``, unchecked (for a mood or a density other than natural: the best fitting of a
+        few, see ``studio.mood``)."""
         if request.mood is not None:
             return await mood_take(self._take, request.with_seed())
         if request.lyrics is not None:
             return await self.set_words(request, request.lyrics)
+        if request.density != "natural":
+            return await density_take(self._write, request.with_seed())
+        return await self._write(request)
+
+    async def _write(self, request: MelodyRequest) -> MelodyResult:
+        """One melody from the model for the request as it stands."""
         seed = self.validate(request)
         request = request.with_seed()
         key = request.parsed_key

@@ -156,3 +156,19 @@ def test_cli_mood_without_notes(tmp_path, capsys):
 def test_meter_counts_felt_beats_for_density():
     six_eight = Melody(tuple(Note(67, 6) for _ in range(12)), Key(0), Meter(6, 8), 100)
     assert measure(six_eight).density == pytest.approx(3.0)
+
+
+async def test_busy_is_busy_and_sparse_is_sparse_whatever_the_seed(composer: Composer):
+    """density:busy keeps the busiest-fitting of a few takes: the lean alone left some busy melodies sparser than
+    natural ones (a 3/4 seed of quarter notes). The chosen take comes back from its seed."""
+    def rates(density: str) -> list[float]:
+        return [measure(r.melody).density for r in results[density]]
+
+    seeds = ["C E G", "C D E F G A B C5", "D F A"]
+    requests = {d: [MelodyRequest(notes=n, meter=m, density=d, seed=s, count=1, bars=8)
+                    for n in seeds for m in ("3/4", "4/4") for s in (0, 1)] for d in ("sparse", "natural", "busy")}
+    results = {d: await composer.write(reqs) for d, reqs in requests.items()}
+    assert min(rates("busy")) > 1.1 and max(rates("sparse")) < 1.1  # natural writes about 1.1 notes a beat
+    assert mean(rates("sparse")) < mean(rates("natural")) < mean(rates("busy"))
+    again = await composer.melody(requests["busy"][0])
+    assert again.melody.notes == results["busy"][0].melody.notes and again.request.seed == 0
