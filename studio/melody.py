@@ -342,16 +342,16 @@ class Composer:
     async def _take(self, request: MelodyRequest) -> MelodyResult:
         """One take of ``melody``, unchecked (for a mood or a density other than natural: the best fitting of a
         few, see ``studio.mood``)."""
-        if request.mood is not None:
-            return await mood_take(self._take, request.with_seed())
-        if request.lyrics is not None:
-            return await self.set_words(request, request.lyrics)
-        if request.density != "natural":
+        if request.mood is not None:  # the mood's fit includes its density
+            return await mood_take(self._write, request.with_seed())
+        if request.density != "natural" and request.lyrics is None:
             return await density_take(self._write, request.with_seed())
         return await self._write(request)
 
     async def _write(self, request: MelodyRequest) -> MelodyResult:
-        """One melody from the model for the request as it stands."""
+        """One melody for the request as it stands: its words set to music, or the model's continuation."""
+        if request.lyrics is not None:
+            return await self.set_words(request, request.lyrics)
         seed = self.validate(request)
         request = request.with_seed()
         key = request.parsed_key
