@@ -273,6 +273,15 @@ def softmax_pick(utilities: Sequence[float], rng: random.Random) -> int:
     return rng.choices(range(len(utilities)), weights=weights)[0]
 
 
+async def linked(bot: MusicGenius, message_id: int, wait: float = 5.0) -> list:
+    """The reply's candidates as a button press reads them. The fake Discord can hand the bench a reply before the
+    bot, which sent it, has linked its candidates to it (a person's press comes long after), so ask again briefly."""
+    deadline = time.monotonic() + wait
+    while not (generations := await shown_on(bot, message_id)) and time.monotonic() < deadline:
+        await asyncio.sleep(0.05)
+    return generations
+
+
 async def play_turn(fake: FakeDiscord, bot: MusicGenius, listener: Listener, round_: int,
                     seeds: random.Random, choices: random.Random) -> Turn:
     """One round for one listener: /melody, read the candidates, maybe 👍, press Pick, wait for its answer."""
@@ -283,7 +292,7 @@ async def play_turn(fake: FakeDiscord, bot: MusicGenius, listener: Listener, rou
         return turn
     turn.reply_s, turn.filled = reply.at - it.dispatched_at, "Filled in for you" in reply.content
     turn.backlog = bot.renders.pending
-    generations = await shown_on(bot, reply.id)  # as a button press reads them: once they are linked to the reply
+    generations = await linked(bot, reply.id)
     if not generations:
         turn.problem = "reply: no candidates stored for it"
         return turn
