@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import functools
 import gzip
-import io
 import math
 import re
 from collections import Counter
@@ -24,9 +23,9 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from data.pronounce import FUNCTION_WORDS
+from data.spelling import WORDNET
 
 DEFAULT_PATH = Path(__file__).parent / "associates.txt.gz"
-WORDNET = Path("/usr/share/wordnet")
 POS = {"n": "noun", "v": "verb", "a": "adj", "s": "adj", "r": "adv"}
 SENSE_WEIGHTS = (1.0, 0.25, 0.1)  # a word's first senses only (WordNet orders them by frequency in tagged text)
 # a theme word is mostly a thing ("spring", "stars"): its noun senses count more than its verb senses, unless it
@@ -41,9 +40,9 @@ _RELATIONS_TEXT = "@ @i ~ ~i %m %s %p #m #s #p & ^ = + \\"
 RELATIONS = frozenset(_RELATIONS_TEXT.split())
 _WORD = re.compile(r"[a-z]+(?:'[a-z]+)?")
 _STOP_TEXT = """this that these those some any one ones something someone which who what when
-where how very more most less such other another used especially usually often being having having etc e g
-made make makes kind form part type way something thing things person people include includes including
-several certain generally various also usually typically"""
+where how very more most less such other another used especially usually often being having etc e g made make
+makes kind form part type way thing things person people include includes including several certain generally
+various also typically"""
 _STOP = FUNCTION_WORDS | frozenset(_STOP_TEXT.split())
 
 Key = tuple[str, int]  # (data file, byte offset)
@@ -148,10 +147,7 @@ def build(vocabulary: Iterable[str], folder: Path = WORDNET) -> bytes:
     words = [w for w in vocabulary if w not in _STOP]
     known = set(words)
     rows = [f"{w}\t{' '.join(found)}\n" for w in words if (found := associates_of(w, index, synsets, known, idf))]
-    buf = io.BytesIO()
-    with gzip.GzipFile(fileobj=buf, mode="wb", mtime=0, compresslevel=9) as gz:
-        gz.write("".join(rows).encode("utf-8"))
-    return buf.getvalue()
+    return gzip.compress("".join(rows).encode("utf-8"), compresslevel=9, mtime=0)
 
 
 @functools.lru_cache(maxsize=2)
@@ -167,16 +163,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("command", choices=("build",))
     parser.add_argument("--out", type=Path, default=DEFAULT_PATH)
-    parser.parse_args()
+    args = parser.parse_args()
     from model.lstm import load_checkpoint  # maintainer command only
     from model.lyric_lstm import SPECIALS
     from studio.lyrics.lyricist import DEFAULT_CHECKPOINT
 
     _, vocab, _ = load_checkpoint(DEFAULT_CHECKPOINT, kind="lyrics")
     data = build(vocab.itos[len(SPECIALS) :])
-    DEFAULT_PATH.write_bytes(data)
-    load_associates.cache_clear()
-    print(f"{len(load_associates())} words -> {DEFAULT_PATH} ({len(data):,} bytes)")
+    args.out.write_bytes(data)
+    print(f"{len(load_associates(args.out))} words -> {args.out} ({len(data):,} bytes)")
 
 
 if __name__ == "__main__":

@@ -20,16 +20,14 @@ Copyright 2006 by Princeton University. All rights reserved." The disclaimer is 
 from __future__ import annotations
 
 import argparse
-import gzip
-import io
 import re
 from pathlib import Path
 
+from data.spelling import WORDNET
 from data.verse import DEFAULT_PATH as VERSE_PATH
-from data.verse import VerseLine, load_verse, read_verse, stanzas
+from data.verse import VerseLine, encode_lines, load_verse, read_verse, stanzas
 
 DEFAULT_PATH = Path(__file__).parent / "modern.txt.gz"
-WORDNET = Path("/usr/share/wordnet")
 AUTHOR = "wordnet"
 STANZA_LINES = 4
 MIN_WORDS, MAX_WORDS = 3, 12  # a lyric line's length; longer examples are definitions' prose
@@ -74,11 +72,7 @@ def as_lines(rows: list[tuple[int, str]]) -> list[VerseLine]:
 
 def build(folder: Path = WORDNET) -> bytes:
     """The gzipped line file (deterministic bytes: gzip mtime 0)."""
-    text = "".join(f"{v.author}\t{v.poem}\t{v.stanza}\t{v.text}\n" for v in as_lines(examples(folder)))
-    buf = io.BytesIO()
-    with gzip.GzipFile(fileobj=buf, mode="wb", mtime=0, compresslevel=9) as gz:
-        gz.write(text.encode("utf-8"))
-    return buf.getvalue()
+    return encode_lines(as_lines(examples(folder)))
 
 
 def main() -> None:

@@ -16,11 +16,10 @@ import argparse
 import functools
 import gzip
 import hashlib
-import io
 import re
 import zipfile
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -95,11 +94,13 @@ def build(wheel: Path) -> bytes:
     with zipfile.ZipFile(wheel) as zf:
         for name, author in AUTHORS.items():
             lines += parse_poems(author, zf.read(CORPUS_DIR + name).decode("utf-8"))
+    return encode_lines(lines)
+
+
+def encode_lines(lines: Iterable[VerseLine]) -> bytes:
+    """Lines as the gzipped line file ``read_verse`` reads (deterministic bytes: gzip mtime 0)."""
     text = "".join(f"{v.author}\t{v.poem}\t{v.stanza}\t{v.text}\n" for v in lines)
-    buf = io.BytesIO()
-    with gzip.GzipFile(fileobj=buf, mode="wb", mtime=0, compresslevel=9) as gz:
-        gz.write(text.encode("utf-8"))
-    return buf.getvalue()
+    return gzip.compress(text.encode("utf-8"), compresslevel=9, mtime=0)
 
 
 def read_verse(path: Path) -> tuple[VerseLine, ...]:
