@@ -166,11 +166,11 @@ class LyricDecoder:
         self.bos, self.eol = vocab.stoi[BOS], vocab.stoi[EOL]
         self.of = vocab.stoi.get("of", -1)
         # after an article: no article, preposition or auxiliary ("a the book"), and "a"/"an" by the next sound
-        self.articles = {vocab.stoi[w]: w for w in ("a", "an", "the") if w in vocab.stoi}
-        self.not_after_article = torch.tensor([w in WEAK_ENDS for w in words])
         vowel = [vowel_sound_first(w) if ok[i] else None for i, w in enumerate(words)]
-        self.vowel_first = torch.tensor([v is True for v in vowel])
-        self.consonant_first = torch.tensor([v is False for v in vowel])
+        fits = {"a": torch.tensor([v is False for v in vowel]), "an": torch.tensor([v is True for v in vowel]),
+                "the": self.ok}
+        weak = torch.tensor([w in WEAK_ENDS for w in words])
+        self.after_article = {vocab.stoi[w]: row & ~weak for w, row in fits.items() if w in vocab.stoi}  # (V,) each
 
     # ---- rhymes -------------------------------------------------------------------------------------------
     def _partner_ids(self, word: str, limit: int | None = None) -> list[int]:
@@ -468,11 +468,8 @@ class LyricDecoder:
     def _after_article(self, last: torch.Tensor) -> torch.Tensor:
         """(N, V): the words each candidate may say next given its last word (all of them unless an article)."""
         allowed = torch.ones(len(last), len(self.vocab), dtype=torch.bool)
-        for i, article in self.articles.items():
-            rows = last == i
-            if rows.any():
-                fits = self.vowel_first if article == "an" else self.consonant_first if article == "a" else self.ok
-                allowed[rows] = (fits & ~self.not_after_article).unsqueeze(0)
+        for i, row in self.after_article.items():
+            allowed[last == i] = row
         return allowed
 
     def _ranked(self, words: list[list[int]], valid: torch.Tensor, logp: torch.Tensor, extra: torch.Tensor,

@@ -322,13 +322,11 @@ async def mood_take(take: Callable[[MelodyRequest], Awaitable[MelodyResult]], re
     ``seed + j * TAKE_STRIDE``, generated together), the one nearest the mood's register and contour kept, with its
     articulation. A reproduce command with the request's seed picks the same one. Words set to music are one take
     (their rhythm is the words')."""
-    assert request.mood is not None and request.seed is not None
-    plain = replace(request, mood=None)
+    assert request.mood is not None
+    mood = request.mood
     count = 1 if request.lyrics is not None else TAKES if takes is None else takes
-    results = await asyncio.gather(*(take(replace(plain, seed=(request.seed + j * TAKE_STRIDE) % SEED_MAX))
-                                     for j in range(count)))
-    best = min(results, key=lambda r: misfit(request.mood, r.melody)) if count > 1 else results[0]  # type: ignore[arg-type]
-    return replace(best, request=replace(best.request, mood=request.mood, seed=request.seed))  # articulated by it
+    best = await best_take(take, replace(request, mood=None), count, lambda m: misfit(mood, m))
+    return replace(best, request=replace(best.request, mood=mood))  # articulated by it
 
 
 async def density_take(take: Callable[[MelodyRequest], Awaitable[MelodyResult]],
@@ -336,11 +334,19 @@ async def density_take(take: Callable[[MelodyRequest], Awaitable[MelodyResult]],
     """One take for ``density: sparse|busy``: ``DENSITY_TAKES`` melodies (RNG seeds as for a mood, generated
     together), the one whose notes a beat are nearest the density's kept. The rhythm lean alone leaves some busy
     melodies sparser than a natural one. A reproduce command with the request's seed picks the same one."""
+    target = math.log(DENSITY_PER_BEAT[request.density])
+    return await best_take(take, request, DENSITY_TAKES,
+                           lambda m: abs(math.log(max(measure(m).density, 0.1)) - target))
+
+
+async def best_take(take: Callable[[MelodyRequest], Awaitable[MelodyResult]], request: MelodyRequest, count: int,
+                    misfit: Callable[[Melody], float]) -> MelodyResult:
+    """``count`` takes of ``request`` (RNG seeds ``seed + j * TAKE_STRIDE``, generated together), the one of least
+    ``misfit`` kept under the request's seed, so a reproduce command picks the same one."""
     assert request.seed is not None
     results = await asyncio.gather(*(take(replace(request, seed=(request.seed + j * TAKE_STRIDE) % SEED_MAX))
-                                     for j in range(DENSITY_TAKES)))
-    target = math.log(DENSITY_PER_BEAT[request.density])
-    best = min(results, key=lambda r: abs(math.log(max(measure(r.melody).density, 0.1)) - target))
+                                     for j in range(count)))
+    best = min(results, key=lambda r: misfit(r.melody)) if count > 1 else results[0]
     return replace(best, request=replace(best.request, seed=request.seed))
 
 
