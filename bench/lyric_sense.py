@@ -31,6 +31,7 @@ import torch
 from bench.lyrics import THEMES
 from bench.report import write_section
 from data.blocklist import is_blocked
+from data.modern import AUTHOR as MODERN
 from data.modern import lyric_lines
 from data.pronounce import FUNCTION_WORDS, syllable_count
 from data.verse import line_words, load_verse, stanzas
@@ -69,11 +70,12 @@ def judge(order: int, text: list[list[str]]) -> NGram:
     return NGram(order, JUDGE_VOCAB, 0.75).fit([["<s>", *w, "</s>"] for w in text if w])
 
 
-def real_lines(low: int = 6, high: int = 10, author: str | None = None) -> list[list[str]]:
-    """Test-split lines with ``low`` to ``high`` syllables (the lengths the bench asks for), of one author or all."""
+def real_lines(low: int = 6, high: int = 10, modern: bool | None = None) -> list[list[str]]:
+    """Test-split lines with ``low`` to ``high`` syllables (the lengths the bench asks for): the modern lines, the
+    verse, or both (None)."""
     out = []
     for v in lyric_lines("test"):
-        if author is not None and (v.author == "wordnet") != (author == "wordnet"):
+        if modern is not None and (v.author == MODERN) != modern:
             continue
         words = line_words(v.text)
         if words and low <= sum(syllable_count(w) for w in words) <= high:
@@ -224,8 +226,8 @@ def section(label: str, res: Result, source: str, ngram: NGram, uni: NGram, real
             "skipped. Couplets are consecutive lines (1+2, 3+4, ...); the shuffled row is the "
             "same real lines with their words in random order (what word salad scores).", "",
             "| lines | lines parsed whole | couplets parsed whole | skipped words per word |", "|---|---|---|---|",
-            parse_row("real test-split lines, verse", real_lines(author="verse")),
-            parse_row("real test-split lines, modern (WordNet examples)", real_lines(author="wordnet")),
+            parse_row("real test-split lines, verse", real_lines(modern=False)),
+            parse_row("real test-split lines, modern (WordNet examples)", real_lines(modern=True)),
             parse_row("generated lines", res.lines),
             parse_row("real lines, words shuffled", shuffled), ""]
     for scheme, shown in res.shown.items():

@@ -26,6 +26,7 @@ import torch
 
 from bench.report import write_section
 from data.events import Melody, Meter
+from data.modern import AUTHOR as MODERN
 from data.modern import lyric_lines
 from data.pronounce import rhymes, stresses, syllable_count
 from data.tunes import load_index
@@ -229,8 +230,8 @@ def perplexity(lyricist: Lyricist, orders: Sequence[int]) -> str:
 
 def by_source(lines: Sequence[VerseLine], vocab: LyricVocab, chunk: int) -> dict[str, list[list[int]]]:
     """Test examples of the verse and of the modern lines apart (their NLLs differ a lot)."""
-    return {"verse": examples([v for v in lines if v.author != "wordnet"], vocab, chunk),
-            "modern (WordNet examples)": examples([v for v in lines if v.author == "wordnet"], vocab, chunk)}
+    return {"verse": examples([v for v in lines if v.author != MODERN], vocab, chunk),
+            "modern (WordNet examples)": examples([v for v in lines if v.author == MODERN], vocab, chunk)}
 
 
 def main() -> None:
