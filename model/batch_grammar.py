@@ -54,7 +54,7 @@ def vector_grammar(grammar: object) -> MelodyGrammar | None:
 def config_key(g: MelodyGrammar) -> tuple:
     """What a grammar's tables depend on (from ``g.now`` on)."""
     points = tuple((t, id(lean)) for t, lean in sorted(g._cadences.items()) if t >= g.now)
-    return (id(g.vocab), g.bar_ticks, g.target, g.now, g._window, tuple(g._finals), g._ends, points,
+    return (id(g.vocab), g.bar_ticks, g.target, g.stop, g.now, g._window, tuple(g._finals), g._ends, points,
             id(g._density), id(g._breath))
 
 
@@ -202,7 +202,7 @@ def build(g: MelodyGrammar) -> Tables:
             code = np.where(bar_due, BAR_CODE + rest_before, rest_before)
             for after_rest in (0, 1):
                 trans[:, 2 + 2 * pending + after_rest, j] = (after - q0) * CODES + code
-    finished = qs >= target
+    finished = qs >= (target if g.stop is None else g.stop)
     trans[finished] = state[finished][:, :, None]  # a finished melody stays where it is
 
     forced = np.full((n, CODES), -1, dtype=np.int64)

@@ -132,7 +132,8 @@ class Engine:
         self._generic: list[int] = []  # rows of the batch decoded in Python (any grammar but a MelodyGrammar)
         self.max_restarts = max_restarts  # worker restarts allowed within restart_window seconds
         self.restart_window = restart_window
-        self._queue: queue.Queue[_Job] = queue.Queue(maxsize=max_queue)
+        self.max_queue = max_queue  # new requests queued at most (follow-ups of admitted ones may go past it)
+        self._queue: queue.Queue[_Job] = queue.Queue()
         self._lock = threading.Lock()  # orders submit, stop and restart: no request is queued after the last drain
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -167,7 +168,7 @@ class Engine:
     @property
     def busy(self) -> bool:
         """The queue is full: a new request would be refused with EngineBusy."""
-        return self._queue.full()
+        return self._queue.qsize() >= self.max_queue
 
     @property
     def queue_depth(self) -> int:
@@ -195,22 +196,25 @@ class Engine:
             raise EngineStopped(self._refusal or GAVE_UP)
 
     # ---- requests ------------------------------------------------------------------------
-    def submit(self, grammar: Grammar, seed: int, temperature: float = 1.0, top_p: float = 1.0) -> Future:
-        """Queue a request; raises EngineBusy when the queue is full, EngineStopped when not serving."""
+    def submit(self, grammar: Grammar, seed: int, temperature: float = 1.0, top_p: float = 1.0, *,
+               follow_up: bool = False) -> Future:
+        """Queue a request; raises EngineBusy when the queue is full (unless it is a ``follow_up``: the next part
+        of a request already admitted), EngineStopped when not serving."""
         if not (temperature > 0 and 0 < top_p <= 1):
             raise ValueError(f"temperature must be > 0 and top_p in (0, 1], not {temperature} and {top_p}")
         job = _Job(grammar, torch.Generator().manual_seed(seed), float(temperature), float(top_p))
         with self._lock:
             self._check_alive()
-            try:
-                self._queue.put_nowait(job)
-            except queue.Full:
-                raise EngineBusy() from None
+            if self.busy and not follow_up:
+                raise EngineBusy()
+            self._queue.put_nowait(job)
         return job.future
 
-    async def generate(self, grammar: Grammar, seed: int, temperature: float = 1.0, top_p: float = 1.0) -> Grammar:
-        """Run a request to completion and return its finished grammar (which holds the notes)."""
-        await asyncio.wrap_future(self.submit(grammar, seed, temperature, top_p))
+    async def generate(self, grammar: Grammar, seed: int, temperature: float = 1.0, top_p: float = 1.0, *,
+                       follow_up: bool = False) -> Grammar:
+        """Run a request to completion and return its finished grammar (which holds the notes); ``follow_up``: see
+        ``submit``."""
+        await asyncio.wrap_future(self.submit(grammar, seed, temperature, top_p, follow_up=follow_up))
         return grammar
 
     # ---- supervision ---------------------------------------------------------------------

@@ -71,6 +71,7 @@ MISMATCH = ("The composer worker runs a different model from this bot's, so it c
             "operator know.")
 
 # Atomically: refuse when the stream holds ARGV[1] jobs already, else add the job (ARGV[2]) and return its id.
+FOLLOW_UP_LIMIT = 1 << 30  # the next part of an admitted request is not refused for a full queue
 _ADD_BOUNDED = """
 if redis.call('XLEN', KEYS[1]) >= tonumber(ARGV[1]) then return false end
 return redis.call('XADD', KEYS[1], '*', 'job', ARGV[2])
@@ -318,9 +319,11 @@ class RemoteEngine:
             raise EngineBusy()
 
     # ---- requests ------------------------------------------------------------------------
-    async def generate(self, grammar: Grammar, seed: int, temperature: float = 1.0, top_p: float = 1.0) -> Grammar:
+    async def generate(self, grammar: Grammar, seed: int, temperature: float = 1.0, top_p: float = 1.0, *,
+                       follow_up: bool = False) -> Grammar:
         """Have a worker run the request; return ``grammar`` in the state in-process decoding leaves it (``grammar``
-        must be a dataclass of model/ or data/ whose fields are plain data: see ``encode_grammar``)."""
+        must be a dataclass of model/ or data/ whose fields are plain data: see ``encode_grammar``). A
+        ``follow_up`` (the next part of a request already admitted) is queued even when the queue is full."""
         if not (temperature > 0 and 0 < top_p <= 1):
             raise ValueError(f"temperature must be > 0 and top_p in (0, 1], not {temperature} and {top_p}")
         loop = self._loop
@@ -329,18 +332,22 @@ class RemoteEngine:
         job = {"v": 1, "id": uuid.uuid4().hex, "reply": self.keys.reply(self.client_id), "vocab": self._digest,
                "grammar": encode_grammar(grammar), "seed": int(seed), "temperature": float(temperature),
                "top_p": float(top_p), "timeout": self.job_timeout}
-        state = await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(self._run(job), loop))
+        state = await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(self._run(job, follow_up), loop))
         return apply_state(grammar, state, self.vocab)
 
-    async def _run(self, job: dict[str, Any]) -> dict[str, Any]:
+    async def _run(self, job: dict[str, Any], follow_up: bool = False) -> dict[str, Any]:
         """In the client's loop: add the job, wait for its result (or a timeout, or the workers' loss)."""
-        self.check_accepting()
+        if not follow_up:
+            self.check_accepting()
+        elif self._refusal is not None or not self._workers:
+            raise EngineStopped(self._refusal or NO_WORKER)
         assert self._redis is not None
         loop = asyncio.get_running_loop()
         waiting = self._waiting[job["id"]] = _Waiting(loop.create_future())
         try:
             try:
-                entry = await self._add(keys=[self.keys.jobs], args=[self.max_queue, json.dumps(job)])
+                limit = FOLLOW_UP_LIMIT if follow_up else self.max_queue
+                entry = await self._add(keys=[self.keys.jobs], args=[limit, json.dumps(job)])
             except (RedisError, OSError) as exc:
                 log.warning("could not queue a melody job: %s", exc)
                 raise EngineStopped(QUEUE_DOWN) from None

@@ -95,6 +95,9 @@ class MelodyGrammar:
     last strong beat of such a bar leans toward the tonic or the 5th (the tonic alone every 8th bar) by
     ``cadence``, and toward a longer duration by ``breath * log2(duration / beat)``. 0 turns a lean off; neither
     forces anything.
+
+    ``stop``: a bar line before the last two bars at which the grammar is done early, the bars up to it written as
+    they would be for the whole melody (``studio.melody`` restates the next bar and writes on from there).
     """
 
     vocab: Vocab
@@ -110,6 +113,7 @@ class MelodyGrammar:
     cadence: float = CADENCE_LEAN
     breath: float = BREATH_LEAN
     pickup: int = 0  # ticks of a short first bar; the first note is at ``bar_ticks - pickup``, see above
+    stop: int | None = None  # a bar line before the last two bars to stop at (the rest is written later), or None
     notes: list[Note] = field(default_factory=list)
     _pitch: int | None = None
     _expect_duration: bool = False
@@ -170,7 +174,7 @@ class MelodyGrammar:
 
     @property
     def done(self) -> bool:
-        return self.now >= self.target
+        return self.now >= (self.target if self.stop is None else self.stop)
 
     def bias(self) -> torch.Tensor | None:
         """Scores to add to the model's next-token scores (the ``density``, ``cadence`` and ``breath`` leans), or

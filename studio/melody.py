@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import random
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from data.errors import MusicError, cmd, opt
 from data.events import PIANO_HIGH, PIANO_LOW, Key, Melody, Meter, Note, control_tokens, encode_notes
+from data.form import load_form, restated_seed, whole_bars
 from data.jianpu import melody_jianpu
 from data.midi import seed_from_midi
 from data.notation import (
@@ -44,6 +47,7 @@ DENSITY_LEAN = {"sparse": -1.2, "natural": 0.0, "busy": 1.0}  # model.sample.Mel
 # about 3, 4.5 and 7 notes a bar in 4/4 (2.5, 3.1 and 5 in 3/4), measured over 36 seeds each
 SINGING_RANGE = (57, 79)  # A3..G5: where words set to music are sung (a seed may reach beyond)
 RETAKES, RETAKE_STRIDE = 3, 1_000_003  # a take that copies a corpus tune is written again with seed + k * stride
+FORM_STRIDE = 7_000_003  # the k-th stretch the model writes after a restated bar uses seed + k * stride
 
 
 @dataclass(frozen=True)
@@ -336,7 +340,10 @@ class Composer:
         """``result`` with the longest passage its notes after the seed share with a corpus tune (in a thread: the
         corpus index loads there the first time)."""
         melody = result.melody
-        shared = await asyncio.get_running_loop().run_in_executor(None, longest_shared, melody.notes, melody.seed_len)
+        bar = melody.meter.bar_ticks
+        own = restated_seed(melody.notes, melody.seed_len, (bar - melody.pickup) if melody.pickup else bar, bar)
+        shared = await asyncio.get_running_loop().run_in_executor(None, partial(
+            longest_shared, melody.notes, melody.seed_len, own=own))
         return replace(result, shared=shared)
 
     async def _take(self, request: MelodyRequest) -> MelodyResult:
@@ -359,14 +366,47 @@ class Composer:
         if key is None:
             key = await asyncio.get_running_loop().run_in_executor(None, infer_key, seed.notes, seed.do)
             request = replace(request, key=str(key))
-        grammar = self.grammar(request, seed, key)
-        shift = key.transpose_to_c
-        assert request.seed is not None
-        await self.engine.generate(grammar, request.seed, request.temperature, request.top_p)
-        continuation = [Note(None if n.pitch is None else _clamp(n.pitch - shift), n.ticks) for n in grammar.notes]
+        continuation = await self._continue(request, seed, key)
         melody = Melody(seed.notes + tuple(continuation), key, request.parsed_meter, request.tempo, len(seed.notes),
                         seed.pickup)
         return MelodyResult(request, melody, seed, inferred)
+
+    async def _continue(self, request: MelodyRequest, seed: ParsedSeed, key: Key) -> list[Note]:
+        """The continuation of ``seed`` in ``key``, with the bars ``data.form``'s plan restates written in: the
+        model writes up to the next restated bar (``MelodyGrammar.stop``: as it would for the whole melody), the
+        bar is restated, and the model writes on from there, seeing everything before it (its k-th stretch with
+        the RNG seed ``seed + k * FORM_STRIDE``). The last two bars are the ending's, never restated."""
+        assert request.seed is not None
+        bar = request.parsed_meter.bar_ticks
+        first = (bar - seed.pickup) % bar if seed.pickup else bar  # the first note's tick: bar 1 starts at ``bar``
+        seed_bars = whole_bars(seed.notes, first, bar)
+        begin = -(-(first + seed.ticks) // bar)  # the first bar after the seed
+        plan = load_form().plan(random.Random(request.seed), range(begin, request.bars - 1),
+                                lambda b: b in seed_bars or b == begin - 1)  # the bar the seed ends in, if whole then
+        shift, notes, admitted = key.transpose_to_c, list(seed.notes), False  # later stretches are not refused
+        for stretch in range(len(plan) + 1):
+            now = first + sum(n.ticks for n in notes)
+            upcoming = [b for b in sorted(plan) if b * bar >= now]
+            if not upcoming or upcoming[0] * bar > now:
+                grammar = self.grammar(request, replace(seed, notes=tuple(notes)), key)
+                if upcoming:
+                    grammar.stop = grammar.now + upcoming[0] * bar - now  # written only up to the restated bar
+                await self.engine.generate(grammar, (request.seed + stretch * FORM_STRIDE) % SEED_MAX,
+                                           request.temperature, request.top_p, follow_up=admitted)
+                admitted = True
+                written = [Note(None if n.pitch is None else _clamp(n.pitch - shift), n.ticks) for n in grammar.notes]
+                if not upcoming:
+                    return notes[len(seed.notes):] + written
+                if now + sum(n.ticks for n in written) != upcoming[0] * bar:  # off the bar line: restate nothing more
+                    plan.clear()
+                    continue
+                notes += written
+            for restated in range(upcoming[0], request.bars - 1):
+                source = whole_bars(notes, first, bar).get(plan.pop(restated, -1))
+                if source is None:
+                    break
+                notes += source
+        return notes[len(seed.notes):]
 
 
 async def _set_words(composer: Composer, request: MelodyRequest, text: str) -> MelodyResult:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -333,11 +333,20 @@ def phrase_index(path: Path = DEFAULT_NOTES) -> PhraseIndex:
         return _indexes[path]
 
 
-def longest_shared(notes: Sequence[Note], seed_len: int = 0, index: PhraseIndex | None = None) -> Shared:
+def longest_shared(notes: Sequence[Note], seed_len: int = 0, index: PhraseIndex | None = None,
+                   own: Sequence[tuple[int, int]] = ()) -> Shared:
     """The longest passage of the notes after the seed (the first ``seed_len``) that a corpus tune has too, with
-    its position counted in ``notes``: the user's own seed never counts against a melody."""
-    found = (index or phrase_index()).longest(notes[seed_len:])
-    return Shared(found.notes, found.tune, found.start + seed_len, found.tune_start)
+    its position counted in ``notes``: the user's own seed never counts against a melody, nor do the spans
+    ``own`` (``(start, end)`` in ``notes``: bars that restate the seed, see ``data.form.restated_seed``)."""
+    index = index or phrase_index()
+    best, start = Shared(0), seed_len
+    for a, b in [*sorted(own), (len(notes), len(notes))]:
+        if a > start:
+            found = index.longest(notes[start:a])
+            if found.notes > best.notes:
+                best = replace(found, start=found.start + start)
+        start = max(start, b)
+    return best
 
 
 def similar_tunes(melody: Melody, count: int = 5, index: PhraseIndex | None = None) -> list[Similar]:

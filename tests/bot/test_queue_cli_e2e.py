@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -31,7 +32,8 @@ async def test_python_m_bot_sends_melodies_to_a_worker(tmp_path, pool):
         assert "E G B ➜" in reply.content
     output = output[0]
     assert "melody jobs go to the workers through redis://127.0.0.1:6379/0" in output
-    assert "worker w1: 1 job(s) answered" in pool.log("w1")
+    answered = re.search(r"worker w1: (\d+) job\(s\) answered \(0 failed", pool.log("w1"))
+    assert answered and int(answered[1]) >= 1  # one per stretch the model writes (bars restated between them)
 
 
 def test_an_unreachable_queue_stops_the_bot_with_a_clear_message(tmp_path):

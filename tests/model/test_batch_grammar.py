@@ -47,6 +47,9 @@ def random_grammar(rng: random.Random) -> tuple[MelodyGrammar, float, float]:
         None if kind < 0.15 or bar != meter.bar_ticks else meter, None if kind < 0.25 else tonic,
         rng.choice(["closed", "open"]),
         cadence=rng.choice([1.0, 1.0, 0.0, 2.5]), breath=rng.choice([1.0, 1.0, 0.0]), pickup=pickup)
+    stops = range(-(-g.now // bar) * bar + bar, target - 2 * bar + 1, bar)  # bar lines before the last two bars
+    if stops and rng.random() < 0.25:
+        g.stop = rng.choice(stops)  # a stretch that stops at a bar line (studio.melody restates the next bar)
     return g, rng.choice([1.0, 1.0, 0.7, 1.5]), rng.choice([1.0, 1.0, 0.9, 0.6])
 
 
@@ -85,7 +88,7 @@ def test_tables_make_the_python_grammars_choices_over_random_configurations():
         for i, (g, temperature, top_p) in enumerate(cases):
             twin = MelodyGrammar(**{k: getattr(g, k) for k in ("vocab", "prompt", "now", "bar_ticks", "target",
                                                              "stable", "density", "meter", "tonic", "ending",
-                                                             "cadence", "breath", "pickup")})
+                                                             "cadence", "breath", "pickup", "stop")})
             count = token_bound(g)
             generator = torch.Generator().manual_seed(1000 * batch + i)
             logits = torch.randn(count, len(VOCAB), generator=generator) * 3
@@ -120,7 +123,7 @@ def test_tables_make_the_python_grammars_choices_over_random_configurations():
             Engine._replay(_Job(g, torch.Generator(), 1.0, 1.0), produced[i])  # the grammar ends as Python's
             twin = MelodyGrammar(**{k: getattr(g, k) for k in ("vocab", "prompt", "bar_ticks", "target", "stable",
                                                              "density", "meter", "tonic", "ending", "cadence",
-                                                             "breath", "pickup")}, now=g.now - sum(
+                                                             "breath", "pickup", "stop")}, now=g.now - sum(
                 n.ticks for n in g.notes))
             python_choices(twin, scores[i], new[i].uniforms, cases[i][1], cases[i][2])
             assert state_of(g) == state_of(twin)

@@ -59,8 +59,9 @@ async def test_a_full_queue_is_refused_clearly():
         queued = [engine.submit(grammar(), 2), engine.submit(grammar(), 3)]
         with pytest.raises(EngineBusy, match="Try again"):
             engine.submit(grammar(), 4)
+        follow_up = engine.submit(grammar(), 5, follow_up=True)  # the next part of an admitted melody is not refused
         release.set()
-        for future in [first, *queued]:
+        for future in [first, *queued, follow_up]:
             assert (await asyncio.wrap_future(future)).done
     finally:
         release.set()

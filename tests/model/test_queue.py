@@ -132,6 +132,9 @@ async def test_a_full_queue_is_refused_as_busy_and_abandoned_jobs_leave_it(pool,
         await until(lambda: queued.engine.busy, 5, "the client to see the full queue")
         with pytest.raises(EngineBusy):
             queued.check_not_busy()
+        follow_up = asyncio.create_task(queued.engine.generate(melody_grammar(composer), 4, follow_up=True))
+        await until(lambda: pool.client.xlen(f"{pool.prefix}:jobs") == 3, 5, "the follow-up queued past the bound")
+        waiting.append(follow_up)
         for task in waiting:
             task.cancel()
         await asyncio.gather(*waiting, return_exceptions=True)
