@@ -26,9 +26,10 @@ import numpy as np
 from data.events import Note
 
 DEFAULT_FORM = Path(__file__).parent / "form.json"
-VERSION = 1
+VERSION = 2
 MAX_OFFSET = 8  # a bar restates one at most this many bars back
 POSITIONS = 16  # bar positions counted apart; bar 17 on counts as 9 on (8-bar strains)
+WIDEST = 13  # steps into a restated bar are counted up to this many semitones (and wider)
 
 
 def bar_spans(notes: Sequence[Note], first: int, bar_ticks: int) -> dict[int, tuple[int, int]]:
@@ -77,9 +78,15 @@ def restated(bars: dict[int, tuple[Note, ...]], bar: int, before: int) -> int:
 @dataclass(frozen=True)
 class FormTable:
     """``counts[position, before, d]``: bars at ``position`` after a bar that restated ``before`` bars back,
-    restating ``d`` bars back (0: new)."""
+    restating ``d`` bars back (0: new); ``joins[s]``: steps of ``s`` semitones into a restated bar."""
 
     counts: np.ndarray
+    joins: np.ndarray
+
+    def join_weight(self, before: Sequence[Note], after: Sequence[Note]) -> float:
+        """How usual the step from the notes ``before`` into the restated bar ``after`` is in the corpus (its
+        share of the steps into restatements)."""
+        return float(self.joins[join(before, after)] / max(1, self.joins.sum()))
 
     def plan(self, rng: random.Random, bars: Sequence[int], whole: Callable[[int], bool]) -> dict[int, int]:
         """Bar -> the earlier bar it restates, for those of ``bars`` (ascending) that the draw makes restatements.
@@ -98,9 +105,12 @@ class FormTable:
         return plan
 
 
-def count(tunes: Iterable[tuple[Sequence[Note], int, int]]) -> np.ndarray:
-    """The counts over tunes given as (notes, the tick in its bar the first note starts on, bar ticks)."""
+def count(tunes: Iterable[tuple[Sequence[Note], int, int]]) -> tuple[np.ndarray, np.ndarray]:
+    """The counts over tunes given as (notes, the tick in its bar the first note starts on, bar ticks), and how
+    often the step into a restatement (the last pitch of the bar before to its first pitch) is 0, 1, ... ``WIDEST``
+    or more semitones."""
     counts = np.zeros((POSITIONS + 1, MAX_OFFSET + 1, MAX_OFFSET + 1), np.int64)
+    joins = np.zeros(WIDEST + 1, np.int64)
     for notes, offset, bar_ticks in tunes:
         bars = whole_bars(notes, offset or bar_ticks, bar_ticks)  # bar 0: a pickup's (or none)
         before = 0
@@ -110,8 +120,17 @@ def count(tunes: Iterable[tuple[Sequence[Note], int, int]]) -> np.ndarray:
                 continue
             d = restated(bars, bar, before)
             counts[position(bar), before, d] += 1
+            if d and d != before and bar - 1 in bars:
+                joins[join(bars[bar - 1], bars[bar])] += 1
             before = d
-    return counts
+    return counts, joins
+
+
+def join(before: Sequence[Note], after: Sequence[Note]) -> int:
+    """Semitones from the last pitch of ``before`` to the first of ``after`` (at most ``WIDEST``; 0 without one)."""
+    last = next((n.pitch for n in reversed(before) if n.pitch is not None), None)
+    first = next((n.pitch for n in after if n.pitch is not None), None)
+    return 0 if last is None or first is None else min(abs(first - last), WIDEST)
 
 
 def build(path: Path | None = None) -> dict:
@@ -123,14 +142,16 @@ def build(path: Path | None = None) -> dict:
     corpus = read_notes(path or DEFAULT_NOTES)
     tunes = ((corpus.notes(t.index), int(corpus.offset[t.index]), Meter.parse(t.meter).bar_ticks)
              for t in corpus.tunes if split_of(t.ident) == "train")
-    return {"version": VERSION, "max_offset": MAX_OFFSET, "positions": POSITIONS, "counts": count(tunes).tolist()}
+    counts, joins = count(tunes)
+    return {"version": VERSION, "max_offset": MAX_OFFSET, "positions": POSITIONS, "counts": counts.tolist(),
+            "joins": joins.tolist()}
 
 
 def read_form(path: Path = DEFAULT_FORM) -> FormTable:
     data = json.loads(path.read_text())
     if data.get("version") != VERSION or data.get("max_offset") != MAX_OFFSET or data.get("positions") != POSITIONS:
         raise ValueError(f"{path} was built by another version: rebuild it with `python -m data.form build`.")
-    return FormTable(np.asarray(data["counts"], np.int64))
+    return FormTable(np.asarray(data["counts"], np.int64), np.asarray(data["joins"], np.int64))
 
 
 @functools.cache

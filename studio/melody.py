@@ -29,7 +29,7 @@ from data.notation import (
 )
 from data.prepare import HIGHEST, LOWEST
 from model.config import MELODY_CHECKPOINT
-from model.engine import Engine
+from model.engine import Engine, EngineBusy
 from model.lstm import load_checkpoint
 from model.sample import MelodyGrammar, RhythmGrammar, end_degrees
 from model.vocab import Vocab
@@ -47,7 +47,8 @@ DENSITY_LEAN = {"sparse": -1.2, "natural": 0.0, "busy": 1.0}  # model.sample.Mel
 # about 3, 4.5 and 7 notes a bar in 4/4 (2.5, 3.1 and 5 in 3/4), measured over 36 seeds each
 SINGING_RANGE = (57, 79)  # A3..G5: where words set to music are sung (a seed may reach beyond)
 RETAKES, RETAKE_STRIDE = 3, 1_000_003  # a take that copies a corpus tune is written again with seed + k * stride
-FORM_STRIDE = 7_000_003  # the k-th stretch the model writes after a restated bar uses seed + k * stride
+FORM_STRIDE = 7_000_003  # take k of the s-th stretch between restated bars uses seed + (s * JOIN_TAKES + k) * stride
+JOIN_TAKES = 3  # takes of a stretch before a restated bar; steps into it wider than a 5th: 13% with one, corpus 7%
 
 
 @dataclass(frozen=True)
@@ -323,15 +324,20 @@ class Composer:
 
         A take that shares ``COPY_NOTES`` notes or more with a corpus tune (its seed aside) is written again with the
         RNG seed ``seed + k * RETAKE_STRIDE`` (k = 1 … ``RETAKES``); the result's ``request.seed`` is the seed of the
-        notes it shows, so its reproduce command gives them again. When every take copies, the first is kept."""
+        notes it shows, so its reproduce command gives them again. When every take copies, or the composer is too
+        busy to write another, the first is kept."""
         request = request.with_seed()
         assert request.seed is not None
         first = result = await self.checked(await self._take(request))
         for k in range(1, RETAKES + 1 if self.avoid_copies else 1):
             if result.shared is None or not result.shared.copied:
                 break
-            result = await self.checked(await self._take(replace(request, seed=(request.seed + k * RETAKE_STRIDE)
-                                                                 % SEED_MAX)))
+            try:
+                result = await self.checked(await self._take(replace(request, seed=(request.seed + k * RETAKE_STRIDE)
+                                                                     % SEED_MAX)))
+            except EngineBusy:
+                result = first
+                break
         if result is first or result.shared is None or first.shared is None:
             return result
         return replace(first if result.shared.copied else result, first_take=first.shared)
@@ -373,40 +379,65 @@ class Composer:
 
     async def _continue(self, request: MelodyRequest, seed: ParsedSeed, key: Key) -> list[Note]:
         """The continuation of ``seed`` in ``key``, with the bars ``data.form``'s plan restates written in: the
-        model writes up to the next restated bar (``MelodyGrammar.stop``: as it would for the whole melody), the
-        bar is restated, and the model writes on from there, seeing everything before it (its k-th stretch with
-        the RNG seed ``seed + k * FORM_STRIDE``). The last two bars are the ending's, never restated."""
+        model writes up to the next restated bar (``MelodyGrammar.stop``: as it would for the whole melody), in
+        ``JOIN_TAKES`` takes of which one is kept, drawn by how usual its step into the restated bar is in the
+        corpus; the bar is restated, and the model writes on from there, seeing everything before it. The last two
+        bars are the ending's, never restated. Seeded by ``request.seed`` throughout: reproducible."""
         assert request.seed is not None
         bar = request.parsed_meter.bar_ticks
         first = (bar - seed.pickup) % bar if seed.pickup else bar  # the first note's tick: bar 1 starts at ``bar``
         seed_bars = whole_bars(seed.notes, first, bar)
         begin = -(-(first + seed.ticks) // bar)  # the first bar after the seed
-        plan = load_form().plan(random.Random(request.seed), range(begin, request.bars - 1),
-                                lambda b: b in seed_bars or b == begin - 1)  # the bar the seed ends in, if whole then
-        shift, notes, admitted = key.transpose_to_c, list(seed.notes), False  # later stretches are not refused
+        form, rng = load_form(), random.Random(request.seed)
+        plan = form.plan(rng, range(begin, request.bars - 1),
+                         lambda b: b in seed_bars or b == begin - 1)  # the bar the seed ends in, if whole then
+        notes, admitted = list(seed.notes), False  # once admitted, later stretches are not refused as busy
         for stretch in range(len(plan) + 1):
             now = first + sum(n.ticks for n in notes)
             upcoming = [b for b in sorted(plan) if b * bar >= now]
             if not upcoming or upcoming[0] * bar > now:
-                grammar = self.grammar(request, replace(seed, notes=tuple(notes)), key)
-                if upcoming:
-                    grammar.stop = grammar.now + upcoming[0] * bar - now  # written only up to the restated bar
-                await self.engine.generate(grammar, (request.seed + stretch * FORM_STRIDE) % SEED_MAX,
-                                           request.temperature, request.top_p, follow_up=admitted)
+                stop = upcoming[0] * bar - now if upcoming else None
+                takes = await self._stretch(request, replace(seed, notes=tuple(notes)), key, stop, stretch, admitted)
                 admitted = True
-                written = [Note(None if n.pitch is None else _clamp(n.pitch - shift), n.ticks) for n in grammar.notes]
-                if not upcoming:
-                    return notes[len(seed.notes):] + written
-                if now + sum(n.ticks for n in written) != upcoming[0] * bar:  # off the bar line: restate nothing more
-                    plan.clear()
-                    continue
-                notes += written
+                if stop is None:
+                    return notes[len(seed.notes):] + takes[0]
+                weights = [form.join_weight(notes + t, whole_bars(notes + t, first, bar).get(plan[upcoming[0]], ()))
+                           for t in takes]
+                notes += rng.choices(takes, weights)[0] if sum(weights) else takes[0]
             for restated in range(upcoming[0], request.bars - 1):
                 source = whole_bars(notes, first, bar).get(plan.pop(restated, -1))
                 if source is None:
                     break
                 notes += source
         return notes[len(seed.notes):]
+
+    async def _stretch(self, request: MelodyRequest, seed: ParsedSeed, key: Key, ticks: int | None, stretch: int,
+                       admitted: bool) -> list[list[Note]]:
+        """The model's notes after ``seed`` in ``key``: to the end (``ticks`` None: one take), or ``JOIN_TAKES``
+        takes of the next ``ticks`` (a bar line), written together. Unless ``admitted``, the first is queued as a
+        new request (EngineBusy when the queue is full) and the others only once it is."""
+        count = 1 if ticks is None else JOIN_TAKES
+        grammars = [self.grammar(request, seed, key) for _ in range(count)]
+        assert request.seed is not None
+        jobs = []
+        for k, grammar in enumerate(grammars):
+            grammar.stop = None if ticks is None else grammar.now + ticks
+            rng_seed = (request.seed + (stretch * JOIN_TAKES + k) * FORM_STRIDE) % SEED_MAX
+            jobs.append(asyncio.ensure_future(self.engine.generate(
+                grammar, rng_seed, request.temperature, request.top_p, follow_up=admitted or k > 0)))
+            if k == 0 and not admitted:
+                await asyncio.sleep(0)  # its admission runs first: refused, the others are not queued
+                if jobs[0].done() and jobs[0].exception() is not None:
+                    break
+        try:
+            await asyncio.gather(*jobs)
+        except BaseException:
+            for job in jobs:
+                job.cancel()
+            raise
+        shift = key.transpose_to_c
+        return [[Note(None if n.pitch is None else _clamp(n.pitch - shift), n.ticks) for n in g.notes]
+                for g in grammars]
 
 
 async def _set_words(composer: Composer, request: MelodyRequest, text: str) -> MelodyResult:

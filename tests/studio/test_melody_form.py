@@ -24,7 +24,7 @@ def fifth_restates_first(monkeypatch):
     counts[5, 0, 4] = 1
     counts[6, 4] = 0
     counts[6, 4, 4] = 1
-    monkeypatch.setattr(melody_module, "load_form", lambda: FormTable(counts))
+    monkeypatch.setattr(melody_module, "load_form", lambda: FormTable(counts, np.ones(14)))
 
 
 @pytest.mark.parametrize(("seed", "meter", "pickup"), [("C4:q D4:q E4:q F4:q | G4:h E4:h", "4/4", 0),
