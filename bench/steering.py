@@ -23,9 +23,10 @@ Listeners take turns (round 1 for everyone, then round 2, ...), CONCURRENT of th
 
 Three arms, one after the other (off first), each on a fresh bot, fake Discord and SQLite file, with the same
 listeners typing the same seeds: steering off (``bot.taste.steering = False``: the candidates of a reply share
-their settings, no exploration, as before), steering on (the bot's default: exploration, learned defaults, and
-each candidate the best liked of several takes) and steering with one take per candidate (``bot.taste.takes =
-(1, 1)``: what the reranking of takes adds). The
+their settings, no exploration, as before), steering on (the bot's default: exploration, learned defaults, one
+take per candidate, ranked with caution) and steering with the first candidate the best liked of 4 takes and
+plain ranking (``bot.taste.takes = (4, 1)``, ``bot.taste.caution = 0``: the default until this bench showed the
+takes cost time without raising taste). The
 per-minute fair share is lifted (these listeners click faster than people); everything else is the bot as
 shipped. A warm-up reply by a listener outside the bench comes first in each arm. ``--turns`` writes every turn
 (candidates, utilities, pick, 👍, timings) as JSON lines.
@@ -325,7 +326,7 @@ async def play_round(fake: FakeDiscord, bot: MusicGenius, listeners: Sequence[Li
 
 
 async def run_arm(name: str, steering: bool, composer: Composer, listeners: Sequence[Listener], rounds: int,
-                  seed: int, takes: tuple[int, int] | None = None) -> Arm:
+                  seed: int, takes: tuple[int, int] | None = None, caution: float | None = None) -> Arm:
     """A fresh bot (fresh SQLite file) and fake Discord; every listener plays every round."""
     random.seed(seed)  # the bot's RNG seeds for its candidates
     rngs = {li.index: (random.Random(f"{seed}-seeds-{li.index}"), random.Random(f"{seed}-{name}-{li.index}"))
@@ -344,6 +345,8 @@ async def run_arm(name: str, steering: bool, composer: Composer, listeners: Sequ
                     setattr(bot.taste, "steering", False)  # noqa: B010 - the switch may not exist yet
                 if takes is not None:
                     bot.taste.takes = takes
+                if caution is not None:
+                    bot.taste.caution = caution
                 bot.limits = UserLimits(rate=1_000_000)
                 async with running_bot(bot, fake):
                     await fake.wait_for_commands()
@@ -379,7 +382,8 @@ async def steering_bench(users: int, rounds: int, seed: int = 1, reference: int 
         median = await asyncio.get_running_loop().run_in_executor(None, corpus_median_density)
         arms = [await run_arm("steering off", False, composer, listeners, rounds, seed),
                 await run_arm("steering on", True, composer, listeners, rounds, seed),
-                await run_arm("steering, one take each", True, composer, listeners, rounds, seed, takes=(1, 1))]
+                await run_arm("steering, best of 4 takes, plain rank", True, composer, listeners, rounds, seed,
+                              takes=(4, 1), caution=0.0)]
     finally:
         if owned:
             composer.close()

@@ -305,9 +305,14 @@ class TasteModel:
             return np.zeros(0)
         return np.stack([with_bias(c) for c in candidates]) @ self.weights(user)
 
-    def rank(self, user: int | str, candidates: Sequence[np.ndarray]) -> list[int]:
-        """Candidate indices, the one the user most likely prefers first (ties keep their order)."""
+    def rank(self, user: int | str, candidates: Sequence[np.ndarray], caution: float = 0.0) -> list[int]:
+        """Candidate indices, the one the user most likely prefers first (ties keep their order); with ``caution``,
+        by the predicted score less ``caution`` standard deviations of it (a candidate trying what the model is
+        unsure of goes after one it knows is liked)."""
         s = self.scores(user, candidates)
+        if caution and len(candidates):
+            z = np.stack([with_bias(c) for c in candidates])
+            s = s - caution * np.sqrt(np.maximum(np.einsum("ij,jk,ik->i", z, self.covariance(user), z), 0.0))
         return sorted(range(len(s)), key=lambda i: -s[i])
 
     # -- storage ----------------------------------------------------------------------------

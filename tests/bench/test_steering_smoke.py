@@ -15,7 +15,7 @@ SECTIONS = ("### 1. Taste of the shown candidates", "### 2. First-listed is the 
 async def test_a_short_steering_run_answers_everything_and_reports(composer):
     out = await steering_bench(users=2, rounds=2, seed=3, reference=12, composer=composer)
     text = report(out, "smoke")
-    assert [a.name for a in out["arms"]] == ["steering off", "steering on", "steering, one take each"]
+    assert [a.name for a in out["arms"]] == ["steering off", "steering on", "steering, best of 4 takes, plain rank"]
     for arm in out["arms"]:
         assert len(arm.turns) == 2 * 2
         assert not [t.problem for t in arm.turns if t.problem], text
@@ -24,5 +24,6 @@ async def test_a_short_steering_run_answers_everything_and_reports(composer):
     assert all(arm.switch_present for arm in out["arms"]), "no bot.taste.steering switch"
     for section in SECTIONS:
         assert section in text
-    assert "| steering off |" in text and "| steering, one take each |" in text and "| steering on |" in text
+    for arm in ("steering off", "steering on", "steering, best of 4 takes, plain rank"):
+        assert f"| {arm} |" in text
     assert "round 2:" in text

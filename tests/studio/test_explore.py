@@ -8,7 +8,7 @@ from data.events import Key
 from data.notation import parse_seed
 from studio.requests import MelodyRequest
 from studio.taste.explore import EXPLORABLE, plan_candidates
-from studio.taste.features import features
+from studio.taste.features import FEATURE_INDEX, features
 from studio.taste.model import TasteModel
 
 
@@ -73,3 +73,19 @@ def test_exploration_moves_toward_what_the_user_picks_and_fades():
     assert last_shown > first_shown + 1  # the candidates now have more of what the user likes
     assert last_detours < first_detours  # and try fewer detours
     assert model.learned_defaults(1, {"notes": "A C E"})["tempo"] == 150
+
+
+def test_with_caution_a_candidate_the_model_is_unsure_of_goes_after_one_it_knows_is_liked():
+    from studio.taste.model import with_bias
+
+    model = TasteModel()
+    known, unsure = features({"style": "irish"}), features({"style": "chorale"})
+    d = with_bias(unsure) - with_bias(known)
+    state = model.user_state(1)
+    model._users["1"] = state
+    state.delta = 0.1 * d / (d @ d)  # the unsure one scores a little higher
+    chorale = FEATURE_INDEX["style_chorale"]
+    state.cov = state.cov.copy()
+    state.cov[chorale, chorale] += 25.0  # and nothing is known of chorales
+    assert model.rank(1, [known, unsure]) == [1, 0]
+    assert model.rank(1, [known, unsure], caution=1.0) == [0, 1]
