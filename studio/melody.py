@@ -355,14 +355,16 @@ class Composer:
     async def _take(self, request: MelodyRequest) -> MelodyResult:
         """One take of ``melody``, unchecked (for a mood or a density other than natural: the best fitting of a
         few, see ``studio.mood``)."""
+        one_join = partial(self._write, join_takes=1)  # best of several takes already: one take of each stretch
         if request.mood is not None:  # the mood's fit includes its density
-            return await mood_take(self._write, request.with_seed())
+            return await mood_take(one_join, request.with_seed())
         if request.density != "natural" and request.lyrics is None:
-            return await density_take(self._write, request.with_seed())
+            return await density_take(one_join, request.with_seed())
         return await self._write(request)
 
-    async def _write(self, request: MelodyRequest) -> MelodyResult:
-        """One melody for the request as it stands: its words set to music, or the model's continuation."""
+    async def _write(self, request: MelodyRequest, join_takes: int = JOIN_TAKES) -> MelodyResult:
+        """One melody for the request as it stands: its words set to music, or the model's continuation (see
+        ``_continue`` for ``join_takes``)."""
         if request.lyrics is not None:
             return await self.set_words(request, request.lyrics)
         seed = self.validate(request)
@@ -372,15 +374,16 @@ class Composer:
         if key is None:
             key = await asyncio.get_running_loop().run_in_executor(None, infer_key, seed.notes, seed.do)
             request = replace(request, key=str(key))
-        continuation = await self._continue(request, seed, key)
+        continuation = await self._continue(request, seed, key, join_takes)
         melody = Melody(seed.notes + tuple(continuation), key, request.parsed_meter, request.tempo, len(seed.notes),
                         seed.pickup)
         return MelodyResult(request, melody, seed, inferred)
 
-    async def _continue(self, request: MelodyRequest, seed: ParsedSeed, key: Key) -> list[Note]:
+    async def _continue(self, request: MelodyRequest, seed: ParsedSeed, key: Key,
+                        join_takes: int = JOIN_TAKES) -> list[Note]:
         """The continuation of ``seed`` in ``key``, with the bars ``data.form``'s plan restates written in: the
         model writes up to the next restated bar (``MelodyGrammar.stop``: as it would for the whole melody), in
-        ``JOIN_TAKES`` takes of which one is kept, drawn by how usual its step into the restated bar is in the
+        ``join_takes`` takes of which one is kept, drawn by how usual its step into the restated bar is in the
         corpus; the bar is restated, and the model writes on from there, seeing everything before it. The last two
         bars are the ending's, never restated. Seeded by ``request.seed`` throughout: reproducible."""
         assert request.seed is not None
@@ -397,7 +400,8 @@ class Composer:
             upcoming = [b for b in sorted(plan) if b * bar >= now]
             if not upcoming or upcoming[0] * bar > now:
                 stop = upcoming[0] * bar - now if upcoming else None
-                takes = await self._stretch(request, replace(seed, notes=tuple(notes)), key, stop, stretch, admitted)
+                takes = await self._stretch(request, replace(seed, notes=tuple(notes)), key, stop, stretch, admitted,
+                                            join_takes)
                 admitted = True
                 if stop is None:
                     return notes[len(seed.notes):] + takes[0]
@@ -412,11 +416,11 @@ class Composer:
         return notes[len(seed.notes):]
 
     async def _stretch(self, request: MelodyRequest, seed: ParsedSeed, key: Key, ticks: int | None, stretch: int,
-                       admitted: bool) -> list[list[Note]]:
-        """The model's notes after ``seed`` in ``key``: to the end (``ticks`` None: one take), or ``JOIN_TAKES``
-        takes of the next ``ticks`` (a bar line), written together. Unless ``admitted``, the first is queued as a
-        new request (EngineBusy when the queue is full) and the others only once it is."""
-        count = 1 if ticks is None else JOIN_TAKES
+                       admitted: bool, takes: int) -> list[list[Note]]:
+        """The model's notes after ``seed`` in ``key``: to the end (``ticks`` None: one take), or ``takes`` takes of
+        the next ``ticks`` (a bar line), written together. Unless ``admitted``, the first is queued as a new request
+        (EngineBusy when the queue is full) and the others only once it is."""
+        count = 1 if ticks is None else takes
         grammars = [self.grammar(request, seed, key) for _ in range(count)]
         assert request.seed is not None
         jobs = []
