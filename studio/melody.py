@@ -355,16 +355,15 @@ class Composer:
     async def _take(self, request: MelodyRequest) -> MelodyResult:
         """One take of ``melody``, unchecked (for a mood or a density other than natural: the best fitting of a
         few, see ``studio.mood``)."""
-        one_join = partial(self._write, join_takes=1)  # best of several takes already: one take of each stretch
-        if request.mood is not None:  # the mood's fit includes its density
-            return await mood_take(one_join, request.with_seed())
-        if request.density != "natural" and request.lyrics is None:
-            return await density_take(one_join, request.with_seed())
+        if request.mood is not None:  # the mood's fit includes its density; restated bars would flatten its contour
+            return await mood_take(partial(self._write, restate=False), request.with_seed())
+        if request.density != "natural" and request.lyrics is None:  # best of takes: one take of each stretch
+            return await density_take(partial(self._write, join_takes=1), request.with_seed())
         return await self._write(request)
 
-    async def _write(self, request: MelodyRequest, join_takes: int = JOIN_TAKES) -> MelodyResult:
+    async def _write(self, request: MelodyRequest, join_takes: int = JOIN_TAKES, restate: bool = True) -> MelodyResult:
         """One melody for the request as it stands: its words set to music, or the model's continuation (see
-        ``_continue`` for ``join_takes``)."""
+        ``_continue`` for ``join_takes`` and ``restate``)."""
         if request.lyrics is not None:
             return await self.set_words(request, request.lyrics)
         seed = self.validate(request)
@@ -374,25 +373,26 @@ class Composer:
         if key is None:
             key = await asyncio.get_running_loop().run_in_executor(None, infer_key, seed.notes, seed.do)
             request = replace(request, key=str(key))
-        continuation = await self._continue(request, seed, key, join_takes)
+        continuation = await self._continue(request, seed, key, join_takes, restate)
         melody = Melody(seed.notes + tuple(continuation), key, request.parsed_meter, request.tempo, len(seed.notes),
                         seed.pickup)
         return MelodyResult(request, melody, seed, inferred)
 
-    async def _continue(self, request: MelodyRequest, seed: ParsedSeed, key: Key,
-                        join_takes: int = JOIN_TAKES) -> list[Note]:
+    async def _continue(self, request: MelodyRequest, seed: ParsedSeed, key: Key, join_takes: int = JOIN_TAKES,
+                        restate: bool = True) -> list[Note]:
         """The continuation of ``seed`` in ``key``, with the bars ``data.form``'s plan restates written in: the
         model writes up to the next restated bar (``MelodyGrammar.stop``: as it would for the whole melody), in
         ``join_takes`` takes of which one is kept, drawn by how usual its step into the restated bar is in the
         corpus; the bar is restated, and the model writes on from there, seeing everything before it. The last two
-        bars are the ending's, never restated. Seeded by ``request.seed`` throughout: reproducible."""
+        bars are the ending's, never restated. Seeded by ``request.seed`` throughout: reproducible. Without
+        ``restate``, the model writes it all in one go."""
         assert request.seed is not None
         bar = request.parsed_meter.bar_ticks
         first = (bar - seed.pickup) % bar if seed.pickup else bar  # the first note's tick: bar 1 starts at ``bar``
         seed_bars = whole_bars(seed.notes, first, bar)
         begin = -(-(first + seed.ticks) // bar)  # the first bar after the seed
         form, rng = load_form(), random.Random(request.seed)
-        plan = form.plan(rng, range(begin, request.bars - 1),
+        plan = form.plan(rng, range(begin, request.bars - 1) if restate else range(0),
                          lambda b: b in seed_bars or b == begin - 1)  # the bar the seed ends in, if whole then
         notes, admitted = list(seed.notes), False  # once admitted, later stretches are not refused as busy
         for stretch in range(len(plan) + 1):
