@@ -41,7 +41,7 @@ from data.events import DURATIONS, MODE_OFFSET, Key, Meter, Note
 from data.form import MAX_OFFSET, POSITIONS, WIDEST, FormTable, count, load_form
 from data.notation import MAX_SEED_NOTES, format_notes
 from data.prepare import split_of
-from studio import melody as melody_module
+from studio import restate as restate_module
 from studio.melody import Composer
 from studio.requests import MelodyRequest
 
@@ -152,7 +152,7 @@ def no_restatements() -> FormTable:
 async def generate(checkpoint: Path, excerpts: list[Excerpt], bars: int, seed: int, form: bool = True) -> list[Excerpt]:
     """Each excerpt's seed continued by the model (to ``bars`` bars), cut to ``BARS`` bars after the seed; without
     ``form``, no bars restated."""
-    melody_module.load_form = load_form if form else no_restatements
+    restate_module.load_form = load_form if form else no_restatements
     composer = Composer.load(checkpoint, max_batch=64, max_queue=10 * len(excerpts))
     rng = random.Random(seed)
     try:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import random
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -12,8 +11,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from data.errors import MusicError, cmd, opt
-from data.events import PIANO_HIGH, PIANO_LOW, Key, Melody, Meter, Note, control_tokens, encode_notes
-from data.form import load_form, restated_seed, whole_bars
+from data.events import Key, Melody, Meter, Note, control_tokens, encode_notes
+from data.form import restated_seed
 from data.jianpu import melody_jianpu
 from data.midi import seed_from_midi
 from data.notation import (
@@ -38,6 +37,8 @@ from studio.mood import articulated, density_take, mood_take
 from studio.options import SEED_MAX
 from studio.originality import COPY_NOTES, Shared, longest_shared, phrase_index
 from studio.requests import MelodyRequest
+from studio.restate import JOIN_TAKES, continue_seed
+from studio.restate import clamp as _clamp
 
 if TYPE_CHECKING:
     from model.queue import RemoteEngine
@@ -47,8 +48,6 @@ DENSITY_LEAN = {"sparse": -1.2, "natural": 0.0, "busy": 1.0}  # model.sample.Mel
 # about 3, 4.5 and 7 notes a bar in 4/4 (2.5, 3.1 and 5 in 3/4), measured over 36 seeds each
 SINGING_RANGE = (57, 79)  # A3..G5: where words set to music are sung (a seed may reach beyond)
 RETAKES, RETAKE_STRIDE = 3, 1_000_003  # a take that copies a corpus tune is written again with seed + k * stride
-FORM_STRIDE = 7_000_003  # take k of the s-th stretch between restated bars uses seed + (s * JOIN_TAKES + k) * stride
-JOIN_TAKES = 3  # takes of a stretch before a restated bar; steps into it wider than a 5th: 13% with one, corpus 7%
 
 
 @dataclass(frozen=True)
@@ -363,7 +362,7 @@ class Composer:
 
     async def _write(self, request: MelodyRequest, join_takes: int = JOIN_TAKES, restate: bool = True) -> MelodyResult:
         """One melody for the request as it stands: its words set to music, or the model's continuation (see
-        ``_continue`` for ``join_takes`` and ``restate``)."""
+        ``studio.restate.continue_seed`` for ``join_takes`` and ``restate``)."""
         if request.lyrics is not None:
             return await self.set_words(request, request.lyrics)
         seed = self.validate(request)
@@ -373,75 +372,10 @@ class Composer:
         if key is None:
             key = await asyncio.get_running_loop().run_in_executor(None, infer_key, seed.notes, seed.do)
             request = replace(request, key=str(key))
-        continuation = await self._continue(request, seed, key, join_takes, restate)
+        continuation = await continue_seed(self, request, seed, key, join_takes, restate)
         melody = Melody(seed.notes + tuple(continuation), key, request.parsed_meter, request.tempo, len(seed.notes),
                         seed.pickup)
         return MelodyResult(request, melody, seed, inferred)
-
-    async def _continue(self, request: MelodyRequest, seed: ParsedSeed, key: Key, join_takes: int = JOIN_TAKES,
-                        restate: bool = True) -> list[Note]:
-        """The continuation of ``seed`` in ``key``, with the bars ``data.form``'s plan restates written in: the
-        model writes up to the next restated bar (``MelodyGrammar.stop``: as it would for the whole melody), in
-        ``join_takes`` takes of which one is kept, drawn by how usual its step into the restated bar is in the
-        corpus; the bar is restated, and the model writes on from there, seeing everything before it. The last two
-        bars are the ending's, never restated. Seeded by ``request.seed`` throughout: reproducible. Without
-        ``restate``, the model writes it all in one go."""
-        assert request.seed is not None
-        bar = request.parsed_meter.bar_ticks
-        first = (bar - seed.pickup) % bar if seed.pickup else bar  # the first note's tick: bar 1 starts at ``bar``
-        seed_bars = whole_bars(seed.notes, first, bar)
-        begin = -(-(first + seed.ticks) // bar)  # the first bar after the seed
-        form, rng = load_form(), random.Random(request.seed)
-        plan = form.plan(rng, range(begin, request.bars - 1) if restate else range(0),
-                         lambda b: b in seed_bars or b == begin - 1)  # the bar the seed ends in, if whole then
-        notes, admitted = list(seed.notes), False  # once admitted, later stretches are not refused as busy
-        for stretch in range(len(plan) + 1):
-            now = first + sum(n.ticks for n in notes)
-            upcoming = [b for b in sorted(plan) if b * bar >= now]
-            if not upcoming or upcoming[0] * bar > now:
-                stop = upcoming[0] * bar - now if upcoming else None
-                takes = await self._stretch(request, replace(seed, notes=tuple(notes)), key, stop, stretch, admitted,
-                                            join_takes)
-                admitted = True
-                if stop is None:
-                    return notes[len(seed.notes):] + takes[0]
-                weights = [form.join_weight(notes + t, whole_bars(notes + t, first, bar).get(plan[upcoming[0]], ()))
-                           for t in takes]
-                notes += rng.choices(takes, weights)[0] if sum(weights) else takes[0]
-            for restated in range(upcoming[0], request.bars - 1):
-                source = whole_bars(notes, first, bar).get(plan.pop(restated, -1))
-                if source is None:
-                    break
-                notes += source
-        return notes[len(seed.notes):]
-
-    async def _stretch(self, request: MelodyRequest, seed: ParsedSeed, key: Key, ticks: int | None, stretch: int,
-                       admitted: bool, takes: int) -> list[list[Note]]:
-        """The model's notes after ``seed`` in ``key``: to the end (``ticks`` None: one take), or ``takes`` takes of
-        the next ``ticks`` (a bar line), written together. Unless ``admitted``, the first is queued as a new request
-        (EngineBusy when the queue is full) and the others only once it is."""
-        count = 1 if ticks is None else takes
-        grammars = [self.grammar(request, seed, key) for _ in range(count)]
-        assert request.seed is not None
-        jobs = []
-        for k, grammar in enumerate(grammars):
-            grammar.stop = None if ticks is None else grammar.now + ticks
-            rng_seed = (request.seed + (stretch * JOIN_TAKES + k) * FORM_STRIDE) % SEED_MAX
-            jobs.append(asyncio.ensure_future(self.engine.generate(
-                grammar, rng_seed, request.temperature, request.top_p, follow_up=admitted or k > 0)))
-            if k == 0 and not admitted:
-                await asyncio.sleep(0)  # its admission runs first: refused, the others are not queued
-                if jobs[0].done() and jobs[0].exception() is not None:
-                    break
-        try:
-            await asyncio.gather(*jobs)
-        except BaseException:
-            for job in jobs:
-                job.cancel()
-            raise
-        shift = key.transpose_to_c
-        return [[Note(None if n.pitch is None else _clamp(n.pitch - shift), n.ticks) for n in g.notes]
-                for g in grammars]
 
 
 async def _set_words(composer: Composer, request: MelodyRequest, text: str) -> MelodyResult:
@@ -515,7 +449,3 @@ def infer_key(notes: tuple[Note, ...], do: int | None = None) -> Key:
     from data.theory import estimate_key
 
     return estimate_key(notes, parent=do)
-
-
-def _clamp(pitch: int) -> int:
-    return min(max(pitch, PIANO_LOW), PIANO_HIGH)

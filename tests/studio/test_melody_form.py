@@ -8,7 +8,7 @@ import pytest
 from data.events import Key
 from data.form import MAX_OFFSET, FormTable, bar_spans
 from data.notation import parse_seed
-from studio import melody as melody_module
+from studio import restate as restate_module
 from studio.originality import longest_shared
 from studio.requests import MelodyRequest
 
@@ -24,7 +24,7 @@ def fifth_restates_first(monkeypatch):
     counts[5, 0, 4] = 1
     counts[6, 4] = 0
     counts[6, 4, 4] = 1
-    monkeypatch.setattr(melody_module, "load_form", lambda: FormTable(counts, np.ones(14)))
+    monkeypatch.setattr(restate_module, "load_form", lambda: FormTable(counts, np.ones(14)))
 
 
 @pytest.mark.parametrize(("seed", "meter", "pickup"), [("C4:q D4:q E4:q F4:q | G4:h E4:h", "4/4", 0),

@@ -1,0 +1,98 @@
+"""Melodies that restate bars as folk tunes do: ``data.form``'s plan written in around the model's stretches.
+
+The model writes up to the next restated bar (``MelodyGrammar.stop``), the bar comes back note for note, and the
+model writes on from there, seeing everything before it. The stretch before a restated bar is written in
+``JOIN_TAKES`` takes and one is kept, drawn by how usual its step into the restated bar is in the corpus (one take:
+13% of those steps were wider than a 5th, the corpus's 7%). Measured in ``bench/realism.py``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from data.events import PIANO_HIGH, PIANO_LOW, Key, Note
+from data.form import load_form, whole_bars
+from data.notation import ParsedSeed
+from studio.options import SEED_MAX
+from studio.requests import MelodyRequest
+
+if TYPE_CHECKING:
+    from studio.melody import Composer
+
+FORM_STRIDE = 7_000_003  # take k of the s-th stretch between restated bars uses seed + (s * JOIN_TAKES + k) * stride
+JOIN_TAKES = 3  # takes of a stretch before a restated bar
+
+
+async def continue_seed(composer: Composer, request: MelodyRequest, seed: ParsedSeed, key: Key,
+                        join_takes: int = JOIN_TAKES, restate: bool = True) -> list[Note]:
+    """The continuation of ``seed`` in ``key``, with the bars ``data.form``'s plan restates written in: the
+    model writes up to the next restated bar (``MelodyGrammar.stop``: as it would for the whole melody), in
+    ``join_takes`` takes of which one is kept, drawn by how usual its step into the restated bar is in the
+    corpus; the bar is restated, and the model writes on from there, seeing everything before it. The last two
+    bars are the ending's, never restated. Seeded by ``request.seed`` throughout: reproducible. Without
+    ``restate``, the model writes it all in one go."""
+    assert request.seed is not None
+    bar = request.parsed_meter.bar_ticks
+    first = (bar - seed.pickup) % bar if seed.pickup else bar  # the first note's tick: bar 1 starts at ``bar``
+    seed_bars = whole_bars(seed.notes, first, bar)
+    begin = -(-(first + seed.ticks) // bar)  # the first bar after the seed
+    form, rng = load_form(), random.Random(request.seed)
+    plan = form.plan(rng, range(begin, request.bars - 1) if restate else range(0),
+                     lambda b: b in seed_bars or b == begin - 1)  # the bar the seed ends in, if whole then
+    notes, admitted = list(seed.notes), False  # once admitted, later stretches are not refused as busy
+    for stretch in range(len(plan) + 1):
+        now = first + sum(n.ticks for n in notes)
+        upcoming = [b for b in sorted(plan) if b * bar >= now]
+        if not upcoming or upcoming[0] * bar > now:
+            stop = upcoming[0] * bar - now if upcoming else None
+            takes = await _stretch(composer, request, replace(seed, notes=tuple(notes)), key, stop, stretch,
+                                   admitted, join_takes)
+            admitted = True
+            if stop is None:
+                return notes[len(seed.notes):] + takes[0]
+            weights = [form.join_weight(notes + t, whole_bars(notes + t, first, bar).get(plan[upcoming[0]], ()))
+                       for t in takes]
+            notes += rng.choices(takes, weights)[0] if sum(weights) else takes[0]
+        for restated in range(upcoming[0], request.bars - 1):
+            source = whole_bars(notes, first, bar).get(plan.pop(restated, -1))
+            if source is None:
+                break
+            notes += source
+    return notes[len(seed.notes):]
+
+
+async def _stretch(composer: Composer, request: MelodyRequest, seed: ParsedSeed, key: Key, ticks: int | None,
+                   stretch: int, admitted: bool, takes: int) -> list[list[Note]]:
+    """The model's notes after ``seed`` in ``key``: to the end (``ticks`` None: one take), or ``takes`` takes of
+    the next ``ticks`` (a bar line), written together. Unless ``admitted``, the first is queued as a new request
+    (EngineBusy when the queue is full) and the others only once it is."""
+    count = 1 if ticks is None else takes
+    grammars = [composer.grammar(request, seed, key) for _ in range(count)]
+    assert request.seed is not None
+    jobs = []
+    for k, grammar in enumerate(grammars):
+        grammar.stop = None if ticks is None else grammar.now + ticks
+        rng_seed = (request.seed + (stretch * JOIN_TAKES + k) * FORM_STRIDE) % SEED_MAX
+        jobs.append(asyncio.ensure_future(composer.engine.generate(
+            grammar, rng_seed, request.temperature, request.top_p, follow_up=admitted or k > 0)))
+        if k == 0 and not admitted:
+            await asyncio.sleep(0)  # its admission runs first: refused, the others are not queued
+            if jobs[0].done() and jobs[0].exception() is not None:
+                break
+    try:
+        await asyncio.gather(*jobs)
+    except BaseException:
+        for job in jobs:
+            job.cancel()
+        raise
+    shift = key.transpose_to_c
+    return [[Note(None if n.pitch is None else clamp(n.pitch - shift), n.ticks) for n in g.notes]
+            for g in grammars]
+
+
+def clamp(pitch: int) -> int:
+    """A pitch kept on the piano."""
+    return min(max(pitch, PIANO_LOW), PIANO_HIGH)
