@@ -7,7 +7,7 @@ a third of them, bar 6 bar 2 in a third, bar 7 bar 3 in a fifth, bar 3 bar 1 in 
 note at a time, restates 2% of its bars (``bench.realism``), and it shows. ``form.json`` counts, per bar position
 (1-16; later bars fold onto 9-16) and per what the bar before did (restated the bar ``p`` bars back, 0: nothing),
 how often a bar restates the bar ``d`` bars back (``d`` 1-8; 0: new). ``FormTable.plan`` samples a melody's
-restatements from those counts, and ``studio.melody`` writes them in. Only whole bars count: a bar a note crosses
+restatements from those counts, and ``studio.restate`` writes them in. Only whole bars count: a bar a note crosses
 into or out of (a tie), and a bar of rests alone, is neither restated nor a restatement.
 """
 
@@ -30,6 +30,12 @@ VERSION = 2
 MAX_OFFSET = 8  # a bar restates one at most this many bars back
 POSITIONS = 16  # bar positions counted apart; bar 17 on counts as 9 on (8-bar strains)
 WIDEST = 13  # steps into a restated bar are counted up to this many semitones (and wider)
+
+
+def first_tick(pickup: int, bar_ticks: int) -> int:
+    """Where the first note starts when bar ``b`` spans ticks ``b * bar_ticks`` on: bar 1 the first full bar, bar 0
+    a pickup's short bar (as ``Melody.bar_of`` numbers them)."""
+    return bar_ticks - pickup if pickup else bar_ticks
 
 
 def bar_spans(notes: Sequence[Note], first: int, bar_ticks: int) -> dict[int, tuple[int, int]]:

@@ -97,7 +97,7 @@ class MelodyGrammar:
     forces anything.
 
     ``stop``: a bar line before the last two bars at which the grammar is done early, the bars up to it written as
-    they would be for the whole melody (``studio.melody`` restates the next bar and writes on from there).
+    they would be for the whole melody (``studio.restate`` restates the next bar and writes on from there).
     """
 
     vocab: Vocab

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from data.errors import MusicError, cmd, opt
 from data.events import Key, Melody, Meter, Note, control_tokens, encode_notes
-from data.form import restated_seed
+from data.form import first_tick, restated_seed
 from data.jianpu import melody_jianpu
 from data.midi import seed_from_midi
 from data.notation import (
@@ -346,7 +346,7 @@ class Composer:
         corpus index loads there the first time)."""
         melody = result.melody
         bar = melody.meter.bar_ticks
-        own = restated_seed(melody.notes, melody.seed_len, (bar - melody.pickup) if melody.pickup else bar, bar)
+        own = restated_seed(melody.notes, melody.seed_len, first_tick(melody.pickup, bar), bar)
         shared = await asyncio.get_running_loop().run_in_executor(None, partial(
             longest_shared, melody.notes, melody.seed_len, own=own))
         return replace(result, shared=shared)

@@ -14,7 +14,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from data.events import PIANO_HIGH, PIANO_LOW, Key, Note
-from data.form import load_form, whole_bars
+from data.form import first_tick, load_form, whole_bars
 from data.notation import ParsedSeed
 from studio.options import SEED_MAX
 from studio.requests import MelodyRequest
@@ -36,12 +36,12 @@ async def continue_seed(composer: Composer, request: MelodyRequest, seed: Parsed
     ``restate``, the model writes it all in one go."""
     assert request.seed is not None
     bar = request.parsed_meter.bar_ticks
-    first = (bar - seed.pickup) % bar if seed.pickup else bar  # the first note's tick: bar 1 starts at ``bar``
+    first = first_tick(seed.pickup, bar)  # bar b starts at tick b * bar
     seed_bars = whole_bars(seed.notes, first, bar)
     begin = -(-(first + seed.ticks) // bar)  # the first bar after the seed
     form, rng = load_form(), random.Random(request.seed)
-    plan = form.plan(rng, range(begin, request.bars - 1) if restate else range(0),
-                     lambda b: b in seed_bars or b == begin - 1)  # the bar the seed ends in, if whole then
+    # a bar before ``begin`` is a source when whole in the seed, or when the seed ends in it (whole once written)
+    plan = form.plan(rng, range(begin, request.bars - 1), lambda b: b in seed_bars or b == begin - 1) if restate else {}
     notes, admitted = list(seed.notes), False  # once admitted, later stretches are not refused as busy
     for stretch in range(len(plan) + 1):
         now = first + sum(n.ticks for n in notes)
