@@ -163,7 +163,7 @@ def parse_jianpu(text: str, max_notes: int, key: Key | None = None) -> ParsedSee
 
     def flush() -> None:
         if any(t not in MARKS for t in letters):
-            seed = parse_seed(" ".join(letters), max_notes=max_notes)
+            seed = parse_seed(" ".join(letters), max_notes=max_notes, numbered=False)
             notes.extend(seed.notes)
             typed.extend(seed.typed)
         else:

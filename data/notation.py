@@ -130,18 +130,19 @@ def _split_duration(token: str) -> tuple[str, str | None]:
 
 
 def parse_seed(text: str, max_notes: int = MAX_SEED_NOTES, meter: Meter | None = None,
-               key: Key | None = None) -> ParsedSeed:
+               key: Key | None = None, numbered: bool = True) -> ParsedSeed:
     """Parse typed note text; raises MusicError (with a valid example) on anything unreadable.
 
     With a ``meter``, typed bar lines are checked and give the seed's ``pickup`` (``check_bars``). Jianpu (numbered
-    notation, ``data.jianpu``) without a ``1=D`` token is read in ``key`` (C when None)."""
+    notation, ``data.jianpu``) without a ``1=D`` token is read in ``key`` (C when None); ``numbered=False`` reads
+    letter notation only (jianpu's own letter notes)."""
     text = half_width(text or "")
     tokens = _split(text)
     if not tokens or all(tok in MARKS for tok in tokens):
         raise MusicError(f"Your seed is empty. Type a few notes, e.g. {EXAMPLE}.")
     from data.jianpu import is_jianpu, misread, parse_jianpu  # here: data.jianpu builds on this module
 
-    if is_jianpu(text):
+    if numbered and is_jianpu(text):
         seed = parse_jianpu(text, max_notes, key)
         return seed if meter is None else replace(seed, pickup=check_bars(seed, meter))
     if (error := misread(text)) is not None:

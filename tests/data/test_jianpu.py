@@ -154,3 +154,8 @@ def test_corpus_tunes_round_trip_in_many_keys_and_meters():
                 max_size=30), st.integers(0, 11), st.sampled_from(list(MODE_OFFSET)))
 def test_any_notes_round_trip(pairs, tonic, mode):
     _round_trip([Note(p, t) for p, t in pairs], Key(tonic, mode), Meter(6, 8))
+
+
+def test_a_token_that_starts_like_jianpu_but_reads_as_neither_is_a_clear_error():
+    with pytest.raises(MusicError, match="I don't know the note `b0<`"):  # was endless recursion (found by hypothesis)
+        parse_seed("b0<")
