@@ -78,6 +78,12 @@ MINOR_FAMILY = frozenset({"minor", "dorian", "phrygian"})
 MAJOR_FAMILY = frozenset({"major", "lydian", "mixolydian"})
 REFERENCE_MODES = ("major", "minor", "dorian", "mixolydian")
 DENSITIES: tuple[str, ...] = tuple(MELODY["density"].choices or ()) if "density" in MELODY else ()
+# arm name -> (steering on, run_arm's takes and caution)
+ARMS: dict[str, tuple[bool, dict]] = {
+    "steering off": (False, {}),
+    "steering on": (True, {}),
+    "steering, best of 4 takes, plain rank": (True, {"takes": (4, 1), "caution": 0.0}),
+}
 KINDS = ("fast", "slow", "minor", "dense", "sparse", "mixed")
 KIND_LABELS = {"fast": "fast-lover (~150 bpm)", "slow": "slow-lover (~72 bpm)", "minor": "minor-lover",
                "dense": "dense-lover (~7 notes/bar)", "sparse": "sparse-lover (~2.5 notes/bar)",
@@ -221,6 +227,7 @@ class Turn:
     round: int
     listener: int
     shown: list[Heard] = field(default_factory=list)
+    candidates: list[tuple[dict, str]] = field(default_factory=list)  # as stored: request params, note text
     utilities: list[float] = field(default_factory=list)
     picked: int | None = None
     liked: bool = False
@@ -297,6 +304,7 @@ async def play_turn(fake: FakeDiscord, bot: MusicGenius, listener: Listener, rou
     if not generations:
         turn.problem = "reply: no candidates stored for it"
         return turn
+    turn.candidates = [(g.params, g.notes) for g in generations]
     turn.shown = [Heard.of(g.params, g.notes) for g in generations]
     turn.utilities = [listener.utility(h) for h in turn.shown]
     turn.picked = pick = softmax_pick(turn.utilities, choices)
@@ -370,8 +378,8 @@ async def run_arm(name: str, steering: bool, composer: Composer, listeners: Sequ
 
 
 async def steering_bench(users: int, rounds: int, seed: int = 1, reference: int = 200,
-                         composer: Composer | None = None) -> dict:
-    """Listeners, their reference calibration and both arms; everything the report needs."""
+                         composer: Composer | None = None, only: Sequence[str] | None = None) -> dict:
+    """Listeners, their reference calibration and the arms (``only``: these of ``ARMS``); what the report needs."""
     owned = composer is None
     composer = composer or Composer.load()
     try:
@@ -380,10 +388,8 @@ async def steering_bench(users: int, rounds: int, seed: int = 1, reference: int 
         ref = await reference_set(composer, reference, seed)
         calibrate(listeners, ref)
         median = await asyncio.get_running_loop().run_in_executor(None, corpus_median_density)
-        arms = [await run_arm("steering off", False, composer, listeners, rounds, seed),
-                await run_arm("steering on", True, composer, listeners, rounds, seed),
-                await run_arm("steering, best of 4 takes, plain rank", True, composer, listeners, rounds, seed,
-                              takes=(4, 1), caution=0.0)]
+        arms = [await run_arm(name, steering, composer, listeners, rounds, seed, **knobs)
+                for name, (steering, knobs) in ARMS.items() if only is None or name in only]
     finally:
         if owned:
             composer.close()
@@ -647,9 +653,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--reference", type=int, default=200, help="melodies in the reference set")
     parser.add_argument("--report", type=Path, default=DEFAULT_REPORT, help="markdown file ('-': none)")
     parser.add_argument("--turns", type=Path, default=None, help="also write every turn here, one JSON a line")
+    parser.add_argument("--arms", nargs="+", choices=tuple(ARMS), default=None, help="run only these arms")
     args = parser.parse_args(argv)
     command = "python -m bench.steering " + " ".join(argv if argv is not None else sys.argv[1:])
-    out = asyncio.run(steering_bench(args.users, args.rounds, args.seed, args.reference))
+    out = asyncio.run(steering_bench(args.users, args.rounds, args.seed, args.reference, only=args.arms))
     text = report(out, command.strip())
     print(text)
     if args.turns:

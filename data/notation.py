@@ -48,6 +48,19 @@ _NOTE = re.compile(
     re.X,
 )
 _REST = re.compile(r"(?:r|rest|-)", re.I)
+_CHORD = re.compile(r"(?P<root>[A-G][#b]?)(?P<quality>m|min|maj|M|dim|aug|sus[24]?|[679]|m7|maj7|M7|7sus4|add9)?[0-9]*",
+                    re.X)
+_CHORD_STEPS = {"m": (0, 3, 7), "min": (0, 3, 7), "dim": (0, 3, 6), "aug": (0, 4, 8), "sus2": (0, 2, 7),
+                "sus4": (0, 5, 7), "sus": (0, 5, 7)}
+
+
+def chord_tones(root: str, quality: str | None) -> str:
+    """The triad of a chord symbol's root and quality as letters (``A``, ``m`` -> ``A C E``), for error messages."""
+    steps = _CHORD_STEPS.get(quality or "", (0, 4, 7))
+    pc = (LETTER_PC[root[0]] + {"#": 1, "b": -1}.get(root[1:], 0)) % 12
+    minor = steps[1] == 3
+    flats = "b" in root[1:] or root == "F" or (minor and root in ("C", "D", "G", "F"))
+    return " ".join(pitch_name(60 + (pc + s) % 12, flats)[:-1] for s in steps)
 _DURATION = re.compile(r"(?P<base>[whqes]|16|1|2|4|8)(?P<dots>\.{0,2})(?P<triplet>t?)")
 
 
@@ -94,7 +107,11 @@ def half_width(text: str) -> str:
 
 
 def _split(text: str) -> list[str]:
-    return [tok for tok in re.split(r"[\s,;]+", text.strip()) if tok]
+    """Tokens: split at spaces, commas and semicolons, with bar lines split off the notes they touch (``C|D``)."""
+    tokens = []
+    for part in re.split(r"[\s,;]+", text.strip()):
+        tokens += [("||" if len(bit) > 1 else "|") if bit[0] == "|" else bit for bit in re.findall(r"\|+|[^|]+", part)]
+    return tokens
 
 
 def _parse_duration(text: str, token: str) -> int:
@@ -173,17 +190,27 @@ def parse_seed(text: str, max_notes: int = MAX_SEED_NOTES, meter: Meter | None =
         pitch = _parse_pitch(head, token, previous)
         if pitch is not None:
             if not PIANO_LOW <= pitch <= PIANO_HIGH:
-                jianpu = " Numbered notation (jianpu) is numbers only, `1 2 3 5`, or starts with `1=C`." if (
-                    re.fullmatch(r"[0-9]", head)) else ""
-                raise MusicError(
-                    f"`{token}` is outside the piano's range (A0 to C8). Try a note between `A0` and `C8`, "
-                    f"e.g. `C4`.{jianpu}"
-                )
+                raise _out_of_range(token, head, len(notes) + 1)
             previous = pitch
         notes.append(Note(pitch, note_ticks))
         typed.append(token)
     seed = ParsedSeed(tuple(notes), tuple(typed))
     return seed if meter is None else replace(seed, pickup=check_bars(seed, meter))
+
+
+def _out_of_range(token: str, head: str, number: int) -> MusicError:
+    """The error for note ``number`` of a seed, ``token``, beyond the piano's keys: a letter without an octave got
+    there by climbing (each is the nearest pitch to the note before it), which the message explains."""
+    if re.fullmatch(r"[0-9]", head):
+        hint = " Numbered notation (jianpu) is numbers only, `1 2 3 5`, or starts with `1=C`."
+    elif not re.search(r"[0-9]", head):
+        hint = (f" Note {number} got there by climbing: a letter without an octave is the nearest pitch to the note "
+                f"before it, so a pattern like `C E G C E G C` keeps rising. Give the octave where it starts "
+                f"again, e.g. `C4 E G C | C4 E G C`.")
+    else:
+        hint = ""
+    return MusicError(f"`{token}` is outside the piano's range (A0 to C8). Try a note between `A0` and `C8`, e.g. "
+                      f"`C4`.{hint}")
 
 
 def check_bars(seed: ParsedSeed, meter: Meter) -> int:
@@ -263,6 +290,11 @@ def _parse_pitch(head: str, token: str, previous: int) -> int | None:
         return number
     match = _NOTE.fullmatch(head) or _NOTE.fullmatch(head.lower())
     if not match:
+        if chord := _CHORD.fullmatch(head):
+            root = chord["root"][0].upper() + chord["root"][1:]
+            third = chord_tones(root, chord["quality"])
+            raise MusicError(f"`{token}` looks like a chord symbol, and I need the notes of a tune. Type a chord's "
+                             f"notes one after another, e.g. `{third}` for `{head}`, or a tune like {EXAMPLE}.")
         raise MusicError(f"I don't know the note `{token}`. Type notes like {EXAMPLE}.")
     name = match["name"]
     pc = LETTER_PC[name.upper()] if len(name) == 1 else SOLFEGE[name.lower()]

@@ -154,6 +154,7 @@ class Composer:
         self.vocab = vocab
         self.info = info or {}
         self.avoid_copies = True  # write a take that copies a corpus tune again (see ``melody``)
+        self._indexing: threading.Thread | None = None  # building the corpus index (``load``)
 
     @classmethod
     def load(
@@ -164,18 +165,30 @@ class Composer:
         the background: ~2 s, done before the first melody needs it). With a ``queue`` (redis://host:port/db) the
         melodies are written by ``model.worker`` processes instead (``model.queue.RemoteEngine``; this process keeps
         a CPU copy of the model for look-ahead scoring); raises EngineStopped when Redis can't be reached."""
-        threading.Thread(target=phrase_index, name="corpus-index", daemon=True).start()
-        if queue:
-            from model.queue import DEFAULT_PREFIX, RemoteEngine  # imported here: only the queued set-up needs redis
+        indexing = threading.Thread(target=phrase_index, name="corpus-index", daemon=True)
+        indexing.start()
+        try:
+            if queue:
+                from model.queue import DEFAULT_PREFIX, RemoteEngine  # here: only the queued set-up needs redis
 
-            model, vocab, info = load_checkpoint(checkpoint, "cpu", kind="melody")
-            remote = RemoteEngine(queue, vocab, model, prefix=queue_prefix or DEFAULT_PREFIX, max_queue=max_queue)
-            return cls(remote.start(), vocab, info)
-        model, vocab, info = load_checkpoint(checkpoint, device, kind="melody")
-        return cls(Engine(model, device, max_batch, max_queue).start(), vocab, info)
+                model, vocab, info = load_checkpoint(checkpoint, "cpu", kind="melody")
+                remote = RemoteEngine(queue, vocab, model, prefix=queue_prefix or DEFAULT_PREFIX, max_queue=max_queue)
+                composer = cls(remote.start(), vocab, info)
+            else:
+                model, vocab, info = load_checkpoint(checkpoint, device, kind="melody")
+                composer = cls(Engine(model, device, max_batch, max_queue).start(), vocab, info)
+        except BaseException:
+            indexing.join()  # see ``close``
+            raise
+        composer._indexing = indexing
+        return composer
 
     def close(self) -> None:
+        """Stop the engine, and wait for the corpus index still being built (a process that exits while it is
+        half-built can abort: "terminate called without an active exception")."""
         self.engine.stop()
+        if self._indexing is not None:
+            self._indexing.join()
 
     def check_not_busy(self) -> None:
         """EngineBusy or EngineStopped (messages for the user) when a new request would be refused; call it before
@@ -250,8 +263,13 @@ class Composer:
         return await self.write([replace(request, seed=(request.seed + i) % SEED_MAX) for i in range(request.count)])
 
     async def write(self, requests: Sequence[MelodyRequest]) -> list[MelodyResult]:
-        """One melody per request, generated concurrently (the engine batches them)."""
-        return list(await asyncio.gather(*[self.melody(r) for r in requests]))
+        """One melody per request, generated concurrently (the engine batches them). Should one fail, the others
+        still finish before its error is raised: nothing is left running behind the caller's back."""
+        results = await asyncio.gather(*[self.melody(r) for r in requests], return_exceptions=True)
+        for result in results:
+            if isinstance(result, BaseException):
+                raise result
+        return list(results)
 
     async def seed_key(self, request: MelodyRequest) -> Key:
         """The request's key, or the one its seed suggests (guessed off the event loop); MusicError if invalid."""

@@ -42,6 +42,28 @@ def test_typed_tokens_are_kept_exactly_and_bar_lines_ignored():
     assert len(seed.notes) == 3
 
 
+def test_bar_lines_typed_against_notes_are_bar_lines():
+    seed = parse_seed("G|C E G C|D ||E")
+    assert seed.typed == ("G", "|", "C", "E", "G", "C", "|", "D", "||", "E")
+    assert pitches("G|C E G C|D") == pitches("G | C E G C | D")
+
+
+def test_a_pattern_that_climbs_off_the_piano_is_explained():
+    with pytest.raises(MusicError) as info:
+        parse_seed(" ".join(["C E G"] * 12))  # each letter is the nearest pitch: an octave higher every time
+    assert "climbing" in str(info.value) and "`C4 E G C | C4 E G C`" in str(info.value)
+    assert len(parse_seed(" | ".join(["C4 E G C"] * 8)).notes) == 32  # the fix the message suggests works
+
+
+@pytest.mark.parametrize(("symbol", "tones"), [("Am", "A C E"), ("Gm7", "G Bb D"), ("F#m", "F# A C#"),
+                                               ("Bbmaj7", "Bb D F"), ("Bdim", "B D F")])
+def test_chord_symbols_get_their_notes_as_an_example(symbol, tones):
+    with pytest.raises(MusicError) as info:
+        parse_seed(f"{symbol} F C G")
+    assert "chord symbol" in str(info.value) and f"`{tones}` for `{symbol}`" in str(info.value)
+    assert pitches(tones)  # the example reads as notes
+
+
 @pytest.mark.parametrize(
     ("text", "needle"),
     [
