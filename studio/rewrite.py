@@ -30,8 +30,9 @@ from data.events import Key, Melody, Meter, Note, control_tokens, encode_notes
 from data.notation import ParsedSeed, format_note, format_notes, parse_seed, stored_notes
 from model.infill import JOIN_WEIGHT, SCORE_BARS, InfillGrammar, fill_scores, interval_logprobs, join_score
 from model.sample import MelodyGrammar
+from studio.analysis.words import plural
 from studio.melody import DENSITY_LEAN, MelodyResult, _clamp, _fold, infer_key
-from studio.options import MELODY, SEED_MAX
+from studio.options import EXTEND, MELODY, SEED_MAX
 from studio.requests import MelodyRequest
 
 if TYPE_CHECKING:
@@ -166,12 +167,13 @@ def rewrite_request(melody: Melody, spec: str, **options: Any) -> MelodyRequest:
 def extend_request(melody: Melody, more: int = EXTEND_BARS, **options: Any) -> MelodyRequest:
     """`/extend` and More bars: ``more`` bars after the end of ``melody`` (whose last note is then no longer the
     end), closing again as a melody does."""
+    EXTEND["bars"].check(more)
     total = melody.bars + more
     if total > MAX_BARS:
         room = MAX_BARS - melody.bars
         hint = f"Ask for {opt('bars', room)} at most." if room > 0 else "Rewrite some of its bars instead."
-        raise MusicError(f"That melody has {melody.bars} bars and I write at most {MAX_BARS}. {hint}", "bars",
-                         max(room, 1))
+        raise MusicError(f"That melody has {plural(melody.bars, 'bar')} and I write at most {MAX_BARS}. {hint}",
+                         "bars", max(room, 1))
     return MelodyRequest(bars=total, rewrite=spec_text(range(melody.bars + 1, total + 1)), **_given(melody, **options))
 
 

@@ -103,6 +103,11 @@ def test_the_plan_counts_bars_after_a_pickup_and_adds_bars_at_the_end():
     with pytest.raises(MusicError) as error:
         extend_request(melody("C D E F | " * 62 + "C:w"), 4)
     assert "at most 64" in user_text(error.value) and "bars:1" in user_text(error.value)
+    assert "63 bars" in user_text(error.value)
+    for more in (0, -1, 17):  # nothing to add, or more than an extension adds: said, not "I can't read the bars ``"
+        with pytest.raises(MusicError) as error:
+            extend_request(m, more)
+        assert "between 1 and 16" in user_text(error.value) and "bars:4" in user_text(error.value)
 
 
 def test_notes_crossing_into_a_rewritten_bar_keep_what_sounds_outside_it():
