@@ -14,7 +14,7 @@ from bot.melody_menu import MelodyMenuCog
 from bot.replies import defer, send_result
 from bot.sources import MelodySource
 from studio.errors import cmd
-from studio.lyrics.lyricist import LyricRequest, parse_syllables
+from studio.lyrics.lyricist import LyricRequest, default_scheme, parse_syllables
 from studio.lyrics.setting import underlay
 from studio.options import LYRICS, SCHEMES, matching, option_help
 from studio.render import melody_files
@@ -39,7 +39,7 @@ class Lyrics(MelodyMenuCog):
         interaction: discord.Interaction,
         theme: str | None = None,
         lines: app_commands.Range[int, LINES.low, LINES.high] | None = None,
-        scheme: str = LYRICS["scheme"].default,
+        scheme: str | None = None,
         syllables: str | None = None,
         notes: str | None = None,
         my_melody: bool = False,
@@ -53,8 +53,9 @@ class Lyrics(MelodyMenuCog):
                                         tempo=tempo, example=MELODY_EXAMPLE)
             async with admitted(interaction):
                 await defer(interaction)
-                await self.reply_for_melody(interaction, source, theme or "", scheme, seed)
+                await self.reply_for_melody(interaction, source, theme or "", scheme or LYRICS["scheme"].default, seed)
             return
+        scheme = scheme or default_scheme(lines)
         counts = parse_syllables(syllables) if syllables else None
         request = LyricRequest.make(theme or "", lines, scheme, counts, None, seed)  # mistakes: answered privately
         async with admitted(interaction):

@@ -15,7 +15,15 @@ from studio.arrange.files import arrangement_files, describe, instruments_line
 from studio.errors import MusicError, cmd, opt
 from studio.harmony.harmonizer import harmonize_melody, harmony_files
 from studio.inputs import GivenMelody, check_midi_size, melody_from_midi, melody_from_notes
-from studio.lyrics.lyricist import Inspiration, Lyricist, LyricLine, LyricRequest, Verse, parse_syllables
+from studio.lyrics.lyricist import (
+    Inspiration,
+    Lyricist,
+    LyricLine,
+    LyricRequest,
+    Verse,
+    default_scheme,
+    parse_syllables,
+)
 from studio.lyrics.setting import underlay
 from studio.melody import Composer
 from studio.render import Attachment, melody_files
@@ -140,7 +148,7 @@ async def run_lyrics(args: argparse.Namespace) -> int:
                                       ("--track", args.track)) if value is not None]
     if extra:
         raise MusicError(f"{', '.join(extra)} only apply to words for a melody: add --notes \"C D E C\" or --midi.")
-    scheme = args.scheme or "ABAB"
+    scheme = args.scheme or default_scheme(args.lines)
     counts = parse_syllables(args.syllables) if args.syllables else None
     request = LyricRequest.make(args.theme, args.lines, scheme, counts, None, args.seed)  # checked before loading
     verse = Lyricist.load().write(request)

@@ -39,6 +39,14 @@ FREE = ("", "free", "none", "-")
 EXAMPLE = cmd("lyrics", theme="the sea at night", lines=4, scheme="ABAB", syllables=8)
 
 
+SHORT_SCHEMES = {1: "A", 2: "AA", 3: "ABA"}  # the default for fewer lines than ABAB has
+
+
+def default_scheme(lines: int | None) -> str:
+    """The rhyme scheme when none is given: ABAB, or one that fits fewer lines (2 lines: AA)."""
+    return SHORT_SCHEMES.get(lines or 4, LYRICS["scheme"].default)
+
+
 def parse_scheme(text: str | None, lines: int) -> tuple[str | None, ...]:
     """``ABAB`` -> one letter per line: the pattern repeats with fresh letters (8 lines of ABAB: ABABCDCD);
     ``free`` -> no rhymes."""
@@ -51,8 +59,8 @@ def parse_scheme(text: str | None, lines: int) -> tuple[str | None, ...]:
                          f"{opt('scheme', 'ABAB')}, `AABB` or `ABCB`, or `free` for no rhymes.", "scheme", "ABAB")
     if len(pattern) > lines:
         raise MusicError(f"The scheme `{pattern[:40]}` has {len(pattern)} lines but you asked for {lines}. "
-                         f"Ask for {opt('lines', len(pattern))} or use a shorter scheme such as "
-                         f"{opt('scheme', 'AABB')}.", "scheme", "AABB")
+                         f"Ask for {opt('lines', len(pattern))} or use a scheme of {lines} letters such as "
+                         f"{opt('scheme', default_scheme(lines))}.", "scheme", default_scheme(lines))
     letters = sorted(set(pattern))
     out: list[str | None] = []
     for i in range(lines):  # at most 16 lines, so at most 16 letters
@@ -114,11 +122,13 @@ class LyricRequest:
     seed: int
 
     @classmethod
-    def make(cls, theme: str | None = "", lines: int | None = None, scheme: str | None = "ABAB",
+    def make(cls, theme: str | None = "", lines: int | None = None, scheme: str | None = None,
              syllables: int | Sequence[int] | None = None, stress: Sequence[str] | None = None,
              seed: int | None = None) -> LyricRequest:
         if lines is None:
             lines = len(stress) if stress else max(1, min(len((scheme or "").strip()) or 4, MAX_LINES))
+        if scheme is None:
+            scheme = default_scheme(lines) if isinstance(lines, int) else LYRICS["scheme"].default
             if (scheme or "").strip().lower() in FREE and not stress:
                 lines = 4
         if isinstance(lines, bool) or not isinstance(lines, int) or not 1 <= lines <= MAX_LINES:

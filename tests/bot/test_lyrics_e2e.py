@@ -63,6 +63,13 @@ async def test_lyrics_rhyme_as_asked_with_the_syllables_asked(env):
     env.fake.assert_clean()
 
 
+async def test_two_lines_without_a_scheme_are_a_rhyming_couplet(env):
+    reply = await (await env.fake.slash("lyrics", {"theme": "rain", "lines": 2, "seed": 5})).wait_final(timeout=90)
+    plain = attachment(reply, ".txt").decode().splitlines()
+    assert len(plain) == 2 and rhymes(words(plain[0])[-1], words(plain[1])[-1])
+    env.fake.assert_clean()
+
+
 async def test_lyrics_for_my_last_melody_sit_under_its_notes(env):
     await (await env.fake.slash("melody", {"notes": "C D E C", "seed": 4, "bars": 4, "count": 1})).wait_final(60)
     reply = await (await env.fake.slash("lyrics", {"my_melody": True, "theme": "home", "seed": 1})).wait_final(90)

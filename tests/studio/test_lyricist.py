@@ -67,6 +67,15 @@ def test_parse_scheme_repeats_with_fresh_letters():
     assert parse_syllables("8 6, 8") == [8, 6, 8]
 
 
+def test_without_a_scheme_fewer_lines_than_abab_still_rhyme():
+    assert LyricRequest.make("rain", lines=2).scheme == ("A", "A")  # not "ABAB has 4 lines"
+    assert LyricRequest.make("rain", lines=3).scheme == ("A", "B", "A")
+    assert LyricRequest.make("rain").scheme == tuple("ABAB")
+    with pytest.raises(MusicError) as error:
+        LyricRequest.make("rain", lines=2, scheme="ABAB")
+    assert "scheme=AA" in str(error.value)  # a scheme that fits, not another of 4 lines
+
+
 @pytest.mark.parametrize("kwargs, hint", [
     ({"lines": 0}, "lines=4"),
     ({"lines": 17}, "1 to 16"),
