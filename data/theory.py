@@ -93,10 +93,15 @@ def melody_from_score(score: stream.Score, soprano_only: bool = False) -> tuple[
     return Melody(tuple(notes), to_key(k), m), pickup
 
 
+SHORT_SEED_CLASSES = 4  # fewer pitch classes than this: the key's tonic is one of them (see ``estimate_key``)
+
+
 def estimate_key(notes: list[Note] | tuple[Note, ...], method: str = "key", parent: int | None = None) -> Key:
     """Key of a note list (rests ignored) by music21's profile-correlation method (Krumhansl-Schmuckler's algorithm;
     ``key``, music21's default, correlates with the Aarden-Essen profiles, ``krumhansl`` with Krumhansl-Kessler's).
-    ``parent``: only keys whose signature is that pitch class's major scale (jianpu's ``1=D``: D major or B minor)."""
+    ``parent``: only keys whose signature is that pitch class's major scale (jianpu's ``1=D``: D major or B minor).
+    Notes of a few pitch classes say too little for a profile: one gives its major key, two or three the best key
+    whose tonic is one of them."""
     s = stream.Stream()
     for n in notes:
         if n.pitch is not None:
@@ -104,9 +109,15 @@ def estimate_key(notes: list[Note] | tuple[Note, ...], method: str = "key", pare
     if not len(s):
         raise MusicError("There are no pitched notes to take a key from. Add a few notes, e.g. `C E G`.")
     found = s.analyze(method)
-    if parent is None:
-        return to_key(found)
-    return next(k for k in map(to_key, [found, *found.alternateInterpretations]) if k.parent_major == parent % 12)
+    ranked = map(to_key, [found, *found.alternateInterpretations])
+    if parent is not None:
+        return next(k for k in ranked if k.parent_major == parent % 12)
+    classes = {n.pitch % 12 for n in notes if n.pitch is not None}
+    if len(classes) == 1:  # one note: its major key (the profiles' answer, F major for `C`, is no reading of it)
+        return Key(classes.pop(), "major")
+    if len(classes) < SHORT_SEED_CLASSES:  # `C D E` is not A minor: the tonic is one of the notes typed
+        return next(k for k in ranked if k.tonic % 12 in classes)
+    return to_key(found)
 
 
 # ---- engraving helpers for arrangement scores (melodies: data.musicxml, without music21) -----------

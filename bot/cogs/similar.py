@@ -13,6 +13,7 @@ from bot.autocomplete import key_autocomplete, meter_autocomplete
 from bot.melody_menu import MelodyMenuCog
 from bot.replies import defer, fit_attachments, respond, to_files
 from bot.sources import MelodySource
+from studio.analysis.words import plural
 from studio.errors import cmd
 from studio.options import SIMILAR, option_help
 from studio.similar import SCORE_HELP, Similar, passage_text, similar_files, similar_heading, similar_tunes, where
@@ -59,7 +60,8 @@ class SimilarTunes(MelodyMenuCog):
         found = await self.bot.renders.run(similar_tunes, melody, count, in_process=False)
         files = await self.bot.renders.run(similar_files, found) if found else []
         pitched = sum(n.pitch is not None for n in melody.notes)
-        head = f"🔎 **Corpus tunes closest to your melody** ({pitched} notes)" + (f"\n{origin}" if origin else "")
+        head = f"🔎 **Corpus tunes closest to your melody** ({plural(pitched, 'note')})"
+        head += f"\n{origin}" if origin else ""
         if not found:
             head += ("\nNo tune in the corpus shares a run of 6 notes with it (same intervals and rhythm, in any key "
                      "and at any tempo): it's all yours.")

@@ -71,3 +71,15 @@ async def test_bad_input_gets_a_clear_error_with_an_example(composer, kwargs, ne
         await composer.melody(MelodyRequest(**kwargs))
     assert needle in str(info.value)
     assert "`" in str(info.value)
+
+
+@pytest.mark.parametrize(("seed", "key"), [
+    ("C", "C major"), ("Bb", "Bb major"),  # one note: its major key (the profile said F major for `C`)
+    ("C D E", "C major"), ("do re mi", "C major"),  # the profile said A minor
+    ("G A B", "G major"), ("E C", "C major"), ("G C", "C major"), ("A B C", "A minor"), ("E G B", "E minor"),
+    ("C E G", "C major"), ("D F# A G F# E D", "D major"),  # longer seeds: the profile, as before
+])
+def test_a_short_seeds_key_is_one_a_musician_would_hear(seed, key):
+    from studio.melody import infer_key
+
+    assert str(infer_key(parse_seed(seed).notes)) == key

@@ -8,6 +8,7 @@ import zipfile
 from typing import Any
 
 from bot.replies import SAFE_UPLOAD
+from studio.analysis.words import plural
 from studio.store.base import Forgotten
 
 EXPORT_NAME = "musicgenius-data"
@@ -23,10 +24,6 @@ FORGET_PROMPT = (
     "What stays: melodies other people made from yours with **More like** (they are theirs, and nothing in them "
     "points back to you once yours are gone), and messages already posted in channels (Discord keeps those; "
     "a moderator can delete them).")
-
-
-def plural(n: int, word: str, many: str | None = None) -> str:
-    return f"{n} {word if n == 1 else many or word + 's'}"
 
 
 def forgotten_text(f: Forgotten) -> str:
