@@ -5,14 +5,15 @@ from __future__ import annotations
 
 import pytest
 
-from bench.steering import report, steering_bench
+from bench import steering_replay
+from bench.steering import report, steering_bench, write_turns
 
 SECTIONS = ("### 1. Taste of the shown candidates", "### 2. First-listed is the favourite", "### 3. By listener type",
             "### 4. Acceptance", "### 5. The cost of exploration", "### 6. Time per reply", "### Examples")
 
 
 @pytest.mark.slow
-async def test_a_short_steering_run_answers_everything_and_reports(composer):
+async def test_a_short_steering_run_answers_everything_and_reports(composer, tmp_path, capsys):
     out = await steering_bench(users=2, rounds=2, seed=3, reference=12, composer=composer)
     text = report(out, "smoke")
     assert [a.name for a in out["arms"]] == ["steering off", "steering on", "steering, best of 4 takes, plain rank"]
@@ -27,3 +28,7 @@ async def test_a_short_steering_run_answers_everything_and_reports(composer):
     for arm in ("steering off", "steering on", "steering, best of 4 takes, plain rank"):
         assert f"| {arm} |" in text
     assert "round 2:" in text
+    write_turns(tmp_path / "turns.jsonl", out)  # every candidate's settings and notes, for the offline replay
+    assert steering_replay.main([str(tmp_path / "turns.jsonl"), "--late", "1"]) == 0
+    printed = capsys.readouterr().out
+    assert "steering on: 4 turns, 2 after round 1" in printed and "hindsight" in printed
