@@ -38,10 +38,12 @@ NEIGHBOURS = 8
 ASSOCIATES = 10  # WordNet associates taken per theme word (data/associates.py), best first
 ASSOCIATE_COSINE = 0.6  # an associate's theme bonus is what a word at this cosine to the topic vector gets
 TOP_K = 200  # sampling looks at the best 200 words only (sorting all 6,000 per step cost more than the model)
-# Words a sung line should not end on (articles, prepositions, conjunctions, possessives): never line ends.
+# Words a sung line should not end on (articles, prepositions, conjunctions, possessives, subject pronouns, words
+# that open a clause): never line ends. "He had a good season at *he*", "The clock was a disaster *when*".
 _WEAK_ENDS_TEXT = """a an the of to and or but nor if so as at by for from in into on onto with than that then
 which whose whom what his her its their my your our thy thine were was is are be been shall should would could
-can may might must do does did has have had o oh this these those each every no nor not"""
+can may might must do does did has have had o oh this these those each every no nor not
+i he she we they who when where while how why whether because though although unless until very just"""
 WEAK_ENDS = frozenset(_WEAK_ENDS_TEXT.split())
 
 
