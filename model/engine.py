@@ -20,10 +20,12 @@ in flight or queued gets EngineStopped and a fresh worker thread starts, up to
 from __future__ import annotations
 
 import asyncio
+import atexit
 import logging
 import queue
 import threading
 import time
+import weakref
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -102,6 +104,17 @@ def default_precision(device: str) -> str:
     return "int8" if torch.device(device).type == "cpu" else "fp32"
 
 
+_RUNNING: weakref.WeakSet[Engine] = weakref.WeakSet()  # engines whose worker thread may be running
+
+
+@atexit.register
+def _stop_running() -> None:
+    """At exit, stop every engine nobody stopped: a daemon thread still stepping torch while the interpreter
+    finalizes can abort the process ("terminate called without an active exception")."""
+    for engine in list(_RUNNING):
+        engine.stop()
+
+
 class Engine:
     """Owns a model in a supervised worker thread; ``generate`` is safe to call from any event loop."""
 
@@ -152,6 +165,7 @@ class Engine:
                 self._stop.clear()
                 self._refusal, self._failures = None, []
                 self._spawn()
+                _RUNNING.add(self)
         return self
 
     def stop(self) -> None:
@@ -164,6 +178,7 @@ class Engine:
             thread.join(timeout=10)
         with self._lock:
             self._fail(self._drain(), EngineStopped(SHUTTING_DOWN))
+        _RUNNING.discard(self)
 
     @property
     def busy(self) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import atexit
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -167,6 +168,7 @@ class Composer:
         a CPU copy of the model for look-ahead scoring); raises EngineStopped when Redis can't be reached."""
         indexing = threading.Thread(target=phrase_index, name="corpus-index", daemon=True)
         indexing.start()
+        atexit.register(indexing.join)  # a process that exits without ``close`` waits too (see ``close``)
         try:
             if queue:
                 from model.queue import DEFAULT_PREFIX, RemoteEngine  # here: only the queued set-up needs redis
