@@ -438,8 +438,8 @@ def main() -> None:
         columns.append(("corpus without Essen", dance))
     out = [f"{args.n} closed-ending requests ({len(opens)} again with `ending: open`): RNG seeds, seeds typed in the "
            f"key (all 7 modes, random tonics), meters {', '.join(METERS)} x {', '.join(map(str, BARS))} bars, "
-           f"folk styles, temperature 1.0, top_p 0.95; `python -m bench.endings`. Phrase ends: the note sounding "
-           "at the last strong beat of bar 4 (and 8, 12 of 16; bar 2 of 4), generated part only.", ""]
+           f"folk styles, temperature 1.0, top_p {MelodyRequest.top_p}; `python -m bench.endings`. Phrase ends: the "
+           "note sounding at the last strong beat of bar 4 (and 8, 12 of 16; bar 2 of 4), generated part only.", ""]
     out += table(columns)
     out += ["", "| | " + " | ".join(name for name in runs) + " |", "|---" * (len(runs) + 1) + "|"]
     out.append("| mean log-prob per generated token (nats) | " + " | ".join(

@@ -6,7 +6,7 @@
 Held-out tunes (the ``valid`` and ``test`` splits of ``data.prepare.split_of``; the models never trained on them)
 from ``data/corpus_notes.npz``, in C-space as prepared, a pickup dropped. Each tune gives one real and one generated
 continuation of the same two-bar seed, in its key, mode, meter and style, written through ``Composer`` as `/melody`
-writes (temperature 1.0, top_p 0.95, copies re-written). Two setups:
+writes (temperature 1.0, top_p as the request's default, copies re-written). Two setups:
 
 - **mid-tune**: seed = bars 1-2, continuation = bars 3-10 (tunes of 12+ bars). The generated melody runs to bar 18
   so that bar 10 is no ending: the model's writing, without the grammar's ending.

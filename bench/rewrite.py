@@ -48,6 +48,7 @@ from model.infill import (
     join_score,
 )
 from studio.melody import DEFAULT_CHECKPOINT, Composer
+from studio.requests import MelodyRequest
 from studio.rewrite import (
     SAMPLES,
     _before,
@@ -325,9 +326,9 @@ def report(args: argparse.Namespace, test: list[Case], valid: list[Case], one: t
         f"{len(test)} held-out tunes (the `test` split of `data/tunes.json.gz`, their first eight bars; meters "
         f"{', '.join(f'{m} ×{k}' for m, k in meters.most_common())}), two bars removed between kept ones (bars b and "
         f"b+1, b in 2..6). `/rewrite` keeps the best of {SAMPLES} fillings sampled left to right (temperature 1.0, "
-        f"top_p 0.95, the infill grammar), scored by the log-probability of the next {SCORE_BARS} kept bars given "
-        f"the filling, less {JOIN_WEIGHT:g} × a penalty for joins rarer than {JOIN_FLOOR:.0%} among the corpus's "
-        "consecutive intervals (`model.infill.join_score`). *Plain* is a left-to-right sample "
+        f"top_p {MelodyRequest.top_p}, the infill grammar), scored by the log-probability of the next {SCORE_BARS} "
+        f"kept bars given the filling, less {JOIN_WEIGHT:g} × a penalty for joins rarer than {JOIN_FLOOR:.0%} among "
+        "the corpus's consecutive intervals (`model.infill.join_score`). *Plain* is a left-to-right sample "
         "that does not look ahead (averaged over the pool: what one sample gives).",
         "",
         "| | kept (look-ahead) | plain sample | composer's bars | best in pool (oracle) |",

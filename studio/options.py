@@ -93,7 +93,9 @@ MELODY = _options(
            "closed", choices=ENDINGS),
     Option("notation", str, "How the reply writes notes: letters (C4:q) or jianpu (1=C 1 2 3); default: as you typed",
            "jianpu", choices=NOTATIONS),
-    Option("top_p", float, "Nucleus sampling, 0.1-1.0 (default 0.95)", "0.95", 0.95, 0.1, 1.0),
+    # 0.98, not 0.95: the realism classifier told 0.95's continuations from real ones 67.8% of the time, 0.98's 63.8%
+    # (bench.realism; 1.0: 64.6%): truncating the tail made them too uniform (fewer new rhythms, a narrower range)
+    Option("top_p", float, "Nucleus sampling, 0.1-1.0 (default 0.98)", "0.98", 0.98, 0.1, 1.0),
     Option("count", int, "How many candidates to offer (1-3, default 3)", "3", 3, 1, 3),
     Option("midi", str, "A MIDI file to continue instead of typed notes (its top voice is used)", "song.mid"),
     Option("track", int, "With a MIDI file: which track to take the melody from (1 = first; default: the top voice)",

@@ -90,7 +90,7 @@ async def test_a_chinese_user_gets_a_chinese_melody_reply_with_the_same_notes_an
     zh_fields, en_fields = fields(zh), fields(en)
     assert {"调", "拍号", "速度", "小节", "随机种子", "复现命令"} <= set(zh_fields)
     assert zh_fields["调"] == "C大调（由起始音推断）" and en_fields["Key"] == "C major (from your seed)"
-    assert zh_fields["采样参数"] == "温度 1.0，top_p 0.95" and zh_fields["风格"] == "爱尔兰"
+    assert zh_fields["采样参数"] == "温度 1.0，top_p 0.98" and zh_fields["风格"] == "爱尔兰"
     assert zh_fields["复现命令"] == en_fields["Reproduce"]  # a command to type: never translated
     assert chinese(zh.embeds[0]["footer"]["text"])
     zh_buttons = {b["custom_id"]: b["label"] for b in zh.buttons}
