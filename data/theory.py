@@ -101,7 +101,7 @@ def estimate_key(notes: list[Note] | tuple[Note, ...], method: str = "key", pare
     ``key``, music21's default, correlates with the Aarden-Essen profiles, ``krumhansl`` with Krumhansl-Kessler's).
     ``parent``: only keys whose signature is that pitch class's major scale (jianpu's ``1=D``: D major or B minor).
     Notes of a few pitch classes say too little for a profile: one gives its major key, two or three the best key
-    whose tonic is one of them."""
+    whose tonic is one of them (major when neither third of that tonic was typed)."""
     s = stream.Stream()
     for n in notes:
         if n.pitch is not None:
@@ -116,7 +116,9 @@ def estimate_key(notes: list[Note] | tuple[Note, ...], method: str = "key", pare
     if len(classes) == 1:  # one note: its major key (the profiles' answer, F major for `C`, is no reading of it)
         return Key(classes.pop(), "major")
     if len(classes) < SHORT_SEED_CLASSES:  # `C D E` is not A minor: the tonic is one of the notes typed
-        return next(k for k in ranked if k.tonic % 12 in classes)
+        best = next(k for k in ranked if k.tonic % 12 in classes)
+        thirds = {(best.tonic + 3) % 12, (best.tonic + 4) % 12}
+        return best if thirds & classes else Key(best.tonic, "major", best.name)  # no third typed: major
     return to_key(found)
 
 

@@ -77,6 +77,7 @@ async def test_bad_input_gets_a_clear_error_with_an_example(composer, kwargs, ne
     ("C", "C major"), ("Bb", "Bb major"),  # one note: its major key (the profile said F major for `C`)
     ("C D E", "C major"), ("do re mi", "C major"),  # the profile said A minor
     ("G A B", "G major"), ("E C", "C major"), ("G C", "C major"), ("A B C", "A minor"), ("E G B", "E minor"),
+    ("C.. D", "C major"), ("D A", "D major"), ("D F", "D minor"),  # no third typed: major; a minor third: minor
     ("C E G", "C major"), ("D F# A G F# E D", "D major"),  # longer seeds: the profile, as before
 ])
 def test_a_short_seeds_key_is_one_a_musician_would_hear(seed, key):
