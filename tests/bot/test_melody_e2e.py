@@ -64,11 +64,13 @@ async def test_three_candidates_in_one_reply_each_with_its_files(env):
     reply = await it.wait_files("-1.ogg", "-2.ogg", "-3.ogg", "-3-score.png", timeout=90)
     assert reply.content.count("A B C D ➜") == 3
     assert [e["title"].split(" · ")[0] for e in reply.embeds] == ["Candidate 1", "Candidate 2", "Candidate 3"]
-    assert [f["value"] for e in reply.embeds for f in e["fields"] if f["name"] == "RNG seed"] == ["7", "8", "9"]
+    seeds = [f["value"] for e in reply.embeds for f in e["fields"] if f["name"] == "RNG seed"]
+    assert sorted(seeds) == ["7", "8", "9"]  # in the order the user's taste ranks them
     names = [a.filename for a in reply.attachments]
     assert len(names) <= 10
     for i in (1, 2, 3):
-        assert {f"melody-7-{i}.mid", f"melody-7-{i}.ogg", f"melody-7-{i}-score.png"} <= set(names)
+        stem = f"melody-{seeds[0]}-{i}"  # named after the first-listed candidate's seed
+        assert {f"{stem}.mid", f"{stem}.ogg", f"{stem}-score.png"} <= set(names)
     labels = [b["label"] for b in reply.buttons]
     assert labels == ["Pick 1", "Pick 2", "Pick 3", "More like 1", "More like 2", "More like 3", "More bars 1",
                       "More bars 2", "More bars 3", "Regenerate", "Rewrite bars…", "Transform…"]
