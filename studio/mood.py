@@ -36,7 +36,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from data.errors import MusicError, opt
-from data.events import FLAT_NAMES, MODE_OFFSET, SHARP_NAMES, Key, Melody, Note
+from data.events import FLAT_NAMES, MODE_OFFSET, SHARP_NAMES, TPQ, Key, Melody, Note
 from data.notation import parse_seed
 from studio.options import DENSITIES, MOODS, SEED_MAX
 from studio.requests import MelodyRequest
@@ -341,10 +341,11 @@ async def density_take(take: Callable[[MelodyRequest], Awaitable[MelodyResult]],
     def misfit(m: Melody) -> float:
         return abs(math.log(max(measure(m).density, 0.1)) - target)
 
-    natural = DENSITY_PER_BEAT["natural"]
+    natural = DENSITY_PER_BEAT["natural"]  # in 4/4: notes a quarter note
 
-    def missed(m: Melody) -> bool:  # busy no busier than natural writes, or sparse no sparser
-        return (measure(m).density - natural) * (target - math.log(natural)) <= 0
+    def missed(m: Melody) -> bool:  # busy no busier than natural writes, or sparse no sparser (a quarter's worth)
+        per_quarter = measure(m).density * TPQ / m.meter.beat_ticks  # 6/8's beat is a dotted quarter
+        return (per_quarter - natural) * (target - math.log(natural)) <= 0
 
     best = await best_take(take, request, DENSITY_TAKES, misfit)
     if missed(best.melody):  # a seed of quarter notes in 3/4 held all three takes to it: three more
