@@ -101,15 +101,24 @@ class ParsedSeed:
 HALF_WIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)} | {0x3000: " ", 0x3002: "."}
 
 
+# Japanese solfège in katakana (ド レ ミ ファ ソ ラ シ) and hiragana, as the syllables the parser reads
+KANA = {"ド": "do", "レ": "re", "ミ": "mi", "ファ": "fa", "ソ": "so", "ラ": "la", "シ": "si",
+        "ど": "do", "れ": "re", "み": "mi", "ふぁ": "fa", "そ": "so", "ら": "la", "し": "si"}
+_KANA = re.compile("|".join(sorted(KANA, key=len, reverse=True)))
+ACCENTED = str.maketrans("áàâéèêíìîóòôúùûÁÀÂÉÈÊÍÌÎÓÒÔÚÙÛ", "aaaeeeiiiooouuuAAAEEEIIIOOOUUU")  # Ré, Mí, Sól
+# (letters only: jianpu's octave dots and underlines are combining marks and must stay)
+
+
 def half_width(text: str) -> str:
-    """``text`` with full-width letters, digits and punctuation (and the ideographic space and full stop) as ASCII."""
-    return text.translate(HALF_WIDTH)
+    """``text`` with full-width letters, digits and punctuation (and the ideographic space and full stop) as ASCII,
+    kana solfège as syllables (``ド レ ミ`` -> ``do re mi``) and accents dropped (``Ré`` -> ``Re``)."""
+    return _KANA.sub(lambda m: f" {KANA[m[0]]} ", text.translate(HALF_WIDTH)).translate(ACCENTED)
 
 
 def _split(text: str) -> list[str]:
     """Tokens: split at spaces, commas and semicolons, with bar lines split off the notes they touch (``C|D``)."""
     tokens = []
-    for part in re.split(r"[\s,;]+", text.strip()):
+    for part in re.split(r"[\s,;()]+", text.strip()):  # parentheses (a slur in ABC) read as nothing
         tokens += [("||" if len(bit) > 1 else "|") if bit[0] == "|" else bit for bit in re.findall(r"\|+|[^|]+", part)]
     return tokens
 
@@ -203,6 +212,9 @@ def _out_of_range(token: str, head: str, number: int) -> MusicError:
     there by climbing (each is the nearest pitch to the note before it), which the message explains."""
     if re.fullmatch(r"[0-9]", head):
         hint = " Numbered notation (jianpu) is numbers only, `1 2 3 5`, or starts with `1=C`."
+    elif "'" in head:
+        hint = (" Each `'` puts a note an octave above the nearest one to the note before it, so `c'' d'' e''` "
+                "climbs two octaves a note. Mark only the first, `c'' d e`, or give octaves, `C6 D6 E6`.")
     elif not re.search(r"[0-9]", head):
         hint = (f" Note {number} got there by climbing: a letter without an octave is the nearest pitch to the note "
                 f"before it, so a pattern like `C E G C E G C` keeps rising. Give the octave where it starts "
@@ -295,6 +307,9 @@ def _parse_pitch(head: str, token: str, previous: int) -> int | None:
             third = chord_tones(root, chord["quality"])
             raise MusicError(f"`{token}` looks like a chord symbol, and I need the notes of a tune. Type a chord's "
                              f"notes one after another, e.g. `{third}` for `{head}`, or a tune like {EXAMPLE}.")
+        if re.fullmatch(r"[A-Ga-g](?:[-–]?[A-Ga-g])+", head):  # `CEG`, `C-E-G`: notes run together
+            spaced = " ".join(re.findall(r"[A-Ga-g]", head))
+            raise MusicError(f"I don't know the note `{token}`: put a space between notes, `{spaced}`.")
         raise MusicError(f"I don't know the note `{token}`. Type notes like {EXAMPLE}.")
     name = match["name"]
     pc = LETTER_PC[name.upper()] if len(name) == 1 else SOLFEGE[name.lower()]

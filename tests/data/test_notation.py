@@ -55,6 +55,23 @@ def test_a_pattern_that_climbs_off_the_piano_is_explained():
     assert len(parse_seed(" | ".join(["C4 E G C"] * 8)).notes) == 32  # the fix the message suggests works
 
 
+def test_kana_accents_and_parentheses_read_as_notes():
+    assert pitches("ド レ ミ ファ ソ") == pitches("ドレミファソ") == pitches("do re mi fa so")
+    assert pitches("Do Ré Mi") == pitches("do re mi")
+    assert pitches("(C E G)") == pitches("C E G")
+
+
+@pytest.mark.parametrize(("text", "needle", "fix"), [
+    ("CEG", "put a space between notes, `C E G`", "C E G"), ("C-E-G", "`C E G`", "C E G"),
+    ("c'' d'' e''", "Mark only the first, `c'' d e`", "c'' d e"),
+])
+def test_notes_run_together_or_marked_twice_get_a_fix_to_type(text, needle, fix):
+    with pytest.raises(MusicError) as info:
+        parse_seed(text)
+    assert needle in str(info.value)
+    assert len(parse_seed(fix).notes) == 3  # the fix it shows reads
+
+
 @pytest.mark.parametrize(("symbol", "tones"), [("Am", "A C E"), ("Gm7", "G Bb D"), ("F#m", "F# A C#"),
                                                ("Bbmaj7", "Bb D F"), ("Bdim", "B D F")])
 def test_chord_symbols_get_their_notes_as_an_example(symbol, tones):
