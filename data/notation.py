@@ -48,20 +48,19 @@ _NOTE = re.compile(
     re.X,
 )
 _REST = re.compile(r"(?:r|rest|-)", re.I)
-_CHORD = re.compile(r"(?P<root>[A-G][#b]?)(?P<quality>m|min|maj|M|dim|aug|sus[24]?|[679]|m7|maj7|M7|7sus4|add9)?[0-9]*",
-                    re.X)
+_DURATION = re.compile(r"(?P<base>[whqes]|16|1|2|4|8)(?P<dots>\.{0,2})(?P<triplet>t?)")
+_CHORD = re.compile(r"(?P<root>[A-G][#b]?)(?P<quality>m|min|maj|M|dim|aug|sus[24]?|[679]|maj7|7sus4|add9)?[0-9]*")
 _CHORD_STEPS = {"m": (0, 3, 7), "min": (0, 3, 7), "dim": (0, 3, 6), "aug": (0, 4, 8), "sus2": (0, 2, 7),
                 "sus4": (0, 5, 7), "sus": (0, 5, 7)}
 
 
 def chord_tones(root: str, quality: str | None) -> str:
-    """The triad of a chord symbol's root and quality as letters (``A``, ``m`` -> ``A C E``), for error messages."""
+    """The triad of a chord symbol's root and quality as letters (``A``, ``m`` -> ``A C E``), for error messages:
+    spelled as the chord's key is (``Gm`` -> ``G Bb D``), or with the flat typed (``Bb``)."""
     steps = _CHORD_STEPS.get(quality or "", (0, 4, 7))
-    pc = (LETTER_PC[root[0]] + {"#": 1, "b": -1}.get(root[1:], 0)) % 12
-    minor = steps[1] == 3
-    flats = "b" in root[1:] or root == "F" or (minor and root in ("C", "D", "G", "F"))
+    pc = (LETTER_PC[root[0]] + ACCIDENTALS[root[1:]]) % 12
+    flats = root.endswith("b") or Key(pc, "minor" if steps[1] == 3 else "major").uses_flats
     return " ".join(pitch_name(60 + (pc + s) % 12, flats)[:-1] for s in steps)
-_DURATION = re.compile(r"(?P<base>[whqes]|16|1|2|4|8)(?P<dots>\.{0,2})(?P<triplet>t?)")
 
 
 @dataclass(frozen=True)
@@ -304,9 +303,9 @@ def _parse_pitch(head: str, token: str, previous: int) -> int | None:
     if not match:
         if chord := _CHORD.fullmatch(head):
             root = chord["root"][0].upper() + chord["root"][1:]
-            third = chord_tones(root, chord["quality"])
+            tones = chord_tones(root, chord["quality"])
             raise MusicError(f"`{token}` looks like a chord symbol, and I need the notes of a tune. Type a chord's "
-                             f"notes one after another, e.g. `{third}` for `{head}`, or a tune like {EXAMPLE}.")
+                             f"notes one after another, e.g. `{tones}` for `{head}`, or a tune like {EXAMPLE}.")
         if re.fullmatch(r"[A-Ga-g](?:[-–]?[A-Ga-g])+", head):  # `CEG`, `C-E-G`: notes run together
             spaced = " ".join(re.findall(r"[A-Ga-g]", head))
             raise MusicError(f"I don't know the note `{token}`: put a space between notes, `{spaced}`.")

@@ -93,15 +93,10 @@ def melody_from_score(score: stream.Score, soprano_only: bool = False) -> tuple[
     return Melody(tuple(notes), to_key(k), m), pickup
 
 
-SHORT_SEED_CLASSES = 4  # fewer pitch classes than this: the key's tonic is one of them (see ``estimate_key``)
-
-
 def estimate_key(notes: list[Note] | tuple[Note, ...], method: str = "key", parent: int | None = None) -> Key:
     """Key of a note list (rests ignored) by music21's profile-correlation method (Krumhansl-Schmuckler's algorithm;
     ``key``, music21's default, correlates with the Aarden-Essen profiles, ``krumhansl`` with Krumhansl-Kessler's).
-    ``parent``: only keys whose signature is that pitch class's major scale (jianpu's ``1=D``: D major or B minor).
-    Notes of a few pitch classes say too little for a profile: one gives its major key, two or three the best key
-    whose tonic is one of them (major when neither third of that tonic was typed)."""
+    ``parent``: only keys whose signature is that pitch class's major scale (jianpu's ``1=D``: D major or B minor)."""
     s = stream.Stream()
     for n in notes:
         if n.pitch is not None:
@@ -109,17 +104,9 @@ def estimate_key(notes: list[Note] | tuple[Note, ...], method: str = "key", pare
     if not len(s):
         raise MusicError("There are no pitched notes to take a key from. Add a few notes, e.g. `C E G`.")
     found = s.analyze(method)
-    ranked = map(to_key, [found, *found.alternateInterpretations])
-    if parent is not None:
-        return next(k for k in ranked if k.parent_major == parent % 12)
-    classes = {n.pitch % 12 for n in notes if n.pitch is not None}
-    if len(classes) == 1:  # one note: its major key (the profiles' answer, F major for `C`, is no reading of it)
-        return Key(classes.pop(), "major")
-    if len(classes) < SHORT_SEED_CLASSES:  # `C D E` is not A minor: the tonic is one of the notes typed
-        best = next(k for k in ranked if k.tonic % 12 in classes)
-        thirds = {(best.tonic + 3) % 12, (best.tonic + 4) % 12}
-        return best if thirds & classes else Key(best.tonic, "major", best.name)  # no third typed: major
-    return to_key(found)
+    if parent is None:
+        return to_key(found)
+    return next(k for k in map(to_key, [found, *found.alternateInterpretations]) if k.parent_major == parent % 12)
 
 
 # ---- engraving helpers for arrangement scores (melodies: data.musicxml, without music21) -----------

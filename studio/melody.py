@@ -168,20 +168,16 @@ class Composer:
         a CPU copy of the model for look-ahead scoring); raises EngineStopped when Redis can't be reached."""
         indexing = threading.Thread(target=phrase_index, name="corpus-index", daemon=True)
         indexing.start()
-        atexit.register(indexing.join)  # a process that exits without ``close`` waits too (see ``close``)
-        try:
-            if queue:
-                from model.queue import DEFAULT_PREFIX, RemoteEngine  # here: only the queued set-up needs redis
+        atexit.register(indexing.join)  # a process that exits without ``close`` (a failed load) waits too
+        if queue:
+            from model.queue import DEFAULT_PREFIX, RemoteEngine  # imported here: only the queued set-up needs redis
 
-                model, vocab, info = load_checkpoint(checkpoint, "cpu", kind="melody")
-                remote = RemoteEngine(queue, vocab, model, prefix=queue_prefix or DEFAULT_PREFIX, max_queue=max_queue)
-                composer = cls(remote.start(), vocab, info)
-            else:
-                model, vocab, info = load_checkpoint(checkpoint, device, kind="melody")
-                composer = cls(Engine(model, device, max_batch, max_queue).start(), vocab, info)
-        except BaseException:
-            indexing.join()  # see ``close``
-            raise
+            model, vocab, info = load_checkpoint(checkpoint, "cpu", kind="melody")
+            remote = RemoteEngine(queue, vocab, model, prefix=queue_prefix or DEFAULT_PREFIX, max_queue=max_queue)
+            composer = cls(remote.start(), vocab, info)
+        else:
+            model, vocab, info = load_checkpoint(checkpoint, device, kind="melody")
+            composer = cls(Engine(model, device, max_batch, max_queue).start(), vocab, info)
         composer._indexing = indexing
         return composer
 
@@ -465,20 +461,30 @@ def _stored_seed(text: str, meter: Meter | None) -> ParsedSeed:
 
 GUESSED_MODES = ("major", "minor", "dorian", "mixolydian")  # the modes a guessed key may have: the corpus's own
 IGNORED = ("ends_tonic", "ends_triad")  # the last note typed is often not the tune's final
+FEW_CLASSES = 4  # a seed of fewer pitch classes than this has one of them for its tonic
 
 
 def infer_key(notes: tuple[Note, ...], do: int | None = None) -> Key:
     """Key of a seed or a melody a user gives, read as /analyze reads it (``studio.analysis.key``) in one of
-    ``GUESSED_MODES``, except that the last note is not taken for the final. Held-out tunes, keys named right: two-bar
-    seeds 72.4% (music21's profile before: 62.8%); bars 1-10 83.4% (75.5% counting the final); last eight bars,
-    which end on the final, 81.7% (84.2%). A seed of fewer than four pitch classes, or jianpu's (``do``: its ``1=``
-    fixes the signature: its major key or relative minor), goes to ``data.theory.estimate_key`` (music21 is
-    imported there, in the worker thread, the first time)."""
-    from data.theory import SHORT_SEED_CLASSES, estimate_key
-    from studio.analysis.key import WEIGHTS, Profile, ranked
+    ``GUESSED_MODES``, except that the last note is not taken for the final. A few notes say too little for that:
+    one pitch class gives its major key (the profiles said F major for `C`), two or three the best key whose tonic
+    was typed, major when neither third of it was (`C D E` was A minor). Held-out tunes, keys named right: two-bar
+    seeds 72.7% (music21's profile before: 60.7%); bars 1-10 83.4% (75.5% counting the final); last eight bars,
+    which end on the final, 81.7% (84.2%). Jianpu's ``do`` (its ``1=`` fixes the signature: its major key or
+    relative minor) goes to music21 (``data.theory.estimate_key``, imported there, in the worker thread)."""
+    from studio.analysis.key import WEIGHTS, Profile, ranked, spelled_key
 
-    if do is not None or len({n.pitch % 12 for n in notes if n.pitch is not None}) < SHORT_SEED_CLASSES:
+    classes = {n.pitch % 12 for n in notes if n.pitch is not None}
+    if do is not None or not classes:  # no pitched notes: its error
+        from data.theory import estimate_key
+
         return estimate_key(notes, parent=do)
-    weights = {**WEIGHTS, **dict.fromkeys(IGNORED, 0.0)}
+    if len(classes) == 1:
+        return spelled_key(classes.pop(), "major")
+    few = len(classes) < FEW_CLASSES
     profile = Profile.of(Melody(tuple(notes), Key(0), Meter(), 100))
-    return next(k for k, _ in ranked(profile, weights) if k.mode in GUESSED_MODES)
+    best = next(k for k, _ in ranked(profile, {**WEIGHTS, **dict.fromkeys(IGNORED, 0.0)})
+                if k.mode in GUESSED_MODES and (not few or k.tonic in classes))
+    if few and not {(best.tonic + 3) % 12, (best.tonic + 4) % 12} & classes:
+        return spelled_key(best.tonic, "major")
+    return best

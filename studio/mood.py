@@ -342,10 +342,11 @@ async def density_take(take: Callable[[MelodyRequest], Awaitable[MelodyResult]],
         return abs(math.log(max(measure(m).density, 0.1)) - target)
 
     natural = DENSITY_PER_BEAT["natural"]  # in 4/4: notes a quarter note
+    busy = DENSITY_PER_BEAT[request.density] > natural
 
     def missed(m: Melody) -> bool:  # busy no busier than natural writes, or sparse no sparser (a quarter's worth)
         per_quarter = measure(m).density * TPQ / m.meter.beat_ticks  # 6/8's beat is a dotted quarter
-        return (per_quarter - natural) * (target - math.log(natural)) <= 0
+        return per_quarter <= natural if busy else per_quarter >= natural
 
     best = await best_take(take, request, DENSITY_TAKES, misfit)
     if missed(best.melody):  # a seed of quarter notes in 3/4 held all three takes to it: three more
