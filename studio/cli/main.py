@@ -144,7 +144,24 @@ def add_options(parser: argparse.ArgumentParser, command: str, names: tuple[str,
             parser.add_argument(option.flag, action="store_true", help=text)
         else:
             parser.add_argument(option.flag, dest=name, type=option.kind, default=default,
-                                choices=option.choices or None, help=text, required=name == "topic")
+                                choices=option.choices or None, help=text)
+    if command in POSITIONAL_WORDS:  # `musicgenius lyrics "a broken clock"` as well as --theme
+        name = POSITIONAL_WORDS[command]
+        parser.add_argument("words", nargs="*", default=[], metavar=name, help=f"the {name} without --{name}")
+
+
+POSITIONAL_WORDS = {"lyrics": "theme", "inspire": "topic"}  # what a bare argument means
+
+
+def take_positional_words(args: argparse.Namespace) -> None:
+    """Move a bare theme or topic (``musicgenius inspire rain``) into its option; both given is a clear error."""
+    name = POSITIONAL_WORDS.get(args.command)
+    if name is None or not args.words:
+        return
+    words = " ".join(args.words)
+    if (getattr(args, name) or "").strip():
+        raise MusicError(f'Give the {name} once: either {opt(name, words)} or "{words}" on its own, not both.')
+    setattr(args, name, words)
 
 
 def _shared(parser: argparse.ArgumentParser, model: bool = False) -> None:
@@ -247,6 +264,7 @@ def cli_syntax(subcommand: str | None) -> Syntax:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
+        take_positional_words(args)
         return asyncio.run(args.run(args))
     except USER_ERRORS as exc:
         print(f"error: {user_text(exc, cli_syntax(args.command))}", file=sys.stderr)

@@ -255,6 +255,16 @@ def test_inspire_prints_openings_rhymes_images_and_grows_one_into_a_verse(capsys
     assert [line.rsplit("[", 1)[1] for line in verse][1:] == ["8 B]", "8 A]", "8 B]"]
 
 
+def test_a_theme_or_topic_typed_without_its_flag_is_read_as_one(tmp_path, capsys, shared_lyricist):
+    """`musicgenius lyrics a broken clock` and `musicgenius inspire rain` are what people type first."""
+    assert main(["lyrics", "a", "broken", "clock", "--seed", "3", "--out", str(tmp_path)]) == 0
+    assert "--theme 'a broken clock'" in capsys.readouterr().out  # the "Again:" line spells it with the flag
+    assert main(["inspire", "rain", "--seed", "5", "--count", "1"]) == 0
+    assert 'Lyric ideas for "rain" (seed 5)' in capsys.readouterr().out
+    assert main(["lyrics", "clocks", "--theme", "rain", "--out", str(tmp_path)]) == 2
+    assert "Give the theme once" in capsys.readouterr().err
+
+
 def test_inspire_bad_input_is_a_clear_error(capsys, no_lyricist):
     assert main(["inspire", "--topic", "   "]) == 2
     assert "Give me a topic" in capsys.readouterr().err
