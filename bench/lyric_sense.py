@@ -248,6 +248,8 @@ def main() -> None:
     parser.add_argument("--samples", type=int, default=None)
     parser.add_argument("--theme-rank", type=float, default=None)
     parser.add_argument("--of-penalty", type=float, default=None)
+    parser.add_argument("--set", nargs="*", default=[], metavar="NAME=VALUE",
+                        help="any other DecodeSettings field, e.g. syntax_weight=0 plan_words=2")
     args = parser.parse_args()
     torch.set_num_threads(1)
     base = Lyricist.load(args.checkpoint)
@@ -255,6 +257,9 @@ def main() -> None:
                                  ("theme_weight", args.theme_weight),
                                  ("samples", args.samples), ("of_penalty", args.of_penalty),
                                  ("theme_rank", args.theme_rank)) if v is not None}
+    for item in args.set:
+        name, _, value = item.partition("=")
+        changes[name] = type(getattr(base.settings, name))(value)
     decoder = base.decoder
     if args.common_ends != COMMON_ENDS:
         corpus = [line_words(v.text) for v in lyric_lines()]

@@ -47,6 +47,14 @@ i he she we they who when where while how why whether because though although un
 WEAK_ENDS = frozenset(_WEAK_ENDS_TEXT.split())
 
 
+_SINGULAR = {"is", "was", "has", "does", "doesn't", "isn't", "wasn't"}
+_PLURAL = {"are", "were", "have", "do", "don't", "aren't", "weren't", "am"}
+# verb forms a subject pronoun never takes next ("I is", "he are", "they was"): masked after the pronoun
+DISAGREE = {"i": (_SINGULAR | {"are", "were", "aren't", "weren't"}) - {"was", "wasn't"},
+            "you": _SINGULAR | {"am"}, "we": _SINGULAR | {"am"}, "they": _SINGULAR | {"am"},
+            "he": _PLURAL, "she": _PLURAL, "it": _PLURAL}
+
+
 @dataclass(frozen=True)
 class LineSpec:
     """What one line must satisfy. Lines are numbered from 0, counting any given opening lines first."""
@@ -173,6 +181,9 @@ class LyricDecoder:
                 "the": self.ok}
         weak = torch.tensor([w in WEAK_ENDS for w in words])
         self.after_article = {vocab.stoi[w]: row & ~weak for w, row in fits.items() if w in vocab.stoi}  # (V,) each
+        for subject, verbs in DISAGREE.items():  # "I is", "they was": a subject pronoun and a verb that disagree
+            if subject in vocab.stoi:
+                self.after_article[vocab.stoi[subject]] = ~torch.tensor([w in verbs for w in words])
 
     # ---- rhymes -------------------------------------------------------------------------------------------
     def _partner_ids(self, word: str, limit: int | None = None) -> list[int]:
@@ -468,7 +479,8 @@ class LyricDecoder:
         return self._ranked(words, ~dead & (remaining == 0), logp_sum + end_logp, extra_sum, previous)
 
     def _after_article(self, last: torch.Tensor) -> torch.Tensor:
-        """(N, V): the words each candidate may say next given its last word (all of them unless an article)."""
+        """(N, V): the words each candidate may say next given its last word (all of them unless an article, or
+        a subject pronoun that rules out the verb forms it disagrees with)."""
         allowed = torch.ones(len(last), len(self.vocab), dtype=torch.bool)
         for i, row in self.after_article.items():
             allowed[last == i] = row

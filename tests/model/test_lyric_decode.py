@@ -14,7 +14,7 @@ from data.pronounce import rhymes, stresses, syllable_count, vowel_sound_first
 from data.spelling import unlisted
 from data.verse import line_words
 from model.lstm import load_checkpoint
-from model.lyric_decode import COMMON_ENDS, STRONG, WEAK_ENDS, DecodeSettings, LineSpec, LyricDecoder
+from model.lyric_decode import COMMON_ENDS, DISAGREE, STRONG, WEAK_ENDS, DecodeSettings, LineSpec, LyricDecoder
 from model.lyric_lstm import SPECIALS
 from studio.lyrics.lyricist import DEFAULT_CHECKPOINT
 
@@ -208,6 +208,19 @@ def test_articles_agree_with_the_word_after_them(decoder):
                     assert vowel_sound_first(after) is False, line.words
                 if word == "an":
                     assert vowel_sound_first(after) is True, line.words
+
+
+def test_subject_pronouns_agree_with_the_verb_after_them(decoder):
+    """No "I is", "he are" or "they was" (an /inspire opening said "I is a good door for the bit"): after a subject
+    pronoun the verb forms it disagrees with are masked, and the ones that agree stay open."""
+    stoi = decoder.vocab.stoi
+    subjects = ["i", "i", "he", "they", "we", "she"]
+    allowed = decoder._after_article(torch.tensor([stoi[w] for w in subjects]))
+    ruled_out = ["is", "are", "are", "was", "is", "have"]
+    agreeing = ["was", "am", "is", "were", "are", "has"]
+    assert not any(allowed[row, stoi[w]] for row, w in enumerate(ruled_out))
+    assert all(allowed[row, stoi[w]] for row, w in enumerate(agreeing) if w in stoi)
+    assert set(DISAGREE["i"]) >= {"is", "are", "has"} and "was" not in DISAGREE["i"]
 
 
 def test_lines_are_not_chains_of_of(decoder):
