@@ -10,6 +10,7 @@ import discord
 from bot.admission import admitted
 from bot.errors import answer_error
 from bot.replies import MAX_CONTENT, defer, respond, send_result
+from studio.analysis.words import plural
 from studio.errors import MusicError
 from studio.inputs import Melody
 from studio.lyrics.lyricist import Inspiration, Verse, clean
@@ -111,7 +112,8 @@ def verse_reply(verse: Verse, theme: str, scheme: str) -> tuple[str, list[Attach
 def set_verse_reply(verse: Verse, m: Melody, placed: Underlay, theme: str, scheme: str,
                     origin: str) -> tuple[str, list[Attachment]]:
     """Hyphenated lines as sung, the verse with rhyme words, and how well stresses meet strong beats."""
-    head = (f"🎤 **Words for your melody** · {m.key} · {m.meter} · {len(verse.lines)} phrases, one syllable per note"
+    phrases = plural(len(verse.lines), "phrase")
+    head = (f"🎤 **Words for your melody** · {m.key} · {m.meter} · {phrases}, one syllable per note"
             + (f"\n{origin}" if origin else ""))
     body = [head, verse.note and f"ℹ️ {verse.note}", "Sung as:", "```", placed.text, "```", verse.text,
             f"Stressed syllables on strong beats: {placed.stress_rate:.0%}. The score and the MIDI carry the words "

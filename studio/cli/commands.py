@@ -22,6 +22,7 @@ from studio.lyrics.lyricist import (
     LyricRequest,
     Verse,
     default_scheme,
+    lines_for,
     parse_syllables,
 )
 from studio.lyrics.setting import underlay
@@ -148,9 +149,10 @@ async def run_lyrics(args: argparse.Namespace) -> int:
                                       ("--track", args.track)) if value is not None]
     if extra:
         raise MusicError(f"{', '.join(extra)} only apply to words for a melody: add --notes \"C D E C\" or --midi.")
-    scheme = args.scheme or default_scheme(args.lines)
     counts = parse_syllables(args.syllables) if args.syllables else None
-    request = LyricRequest.make(args.theme, args.lines, scheme, counts, None, args.seed)  # checked before loading
+    lines = lines_for(args.lines, args.scheme, counts)
+    scheme = args.scheme or default_scheme(lines)
+    request = LyricRequest.make(args.theme, lines, scheme, counts, None, args.seed)  # checked before loading
     verse = Lyricist.load().write(request)
     about = f' about "{args.theme.strip()}"' if verse.theme is not None else ""
     words = ["lyrics", *(["--theme", args.theme] if args.theme.strip() else []), "--lines", len(verse.lines),

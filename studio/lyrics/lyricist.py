@@ -35,6 +35,7 @@ MIN_SYLLABLES, MAX_SYLLABLES = 1, MAX_LINE_NOTES
 MAX_THEME = 2000  # characters of a theme that are read (the rest is ignored)
 MAX_OPENING = 200
 DEFAULT_SYLLABLES = 8
+DEFAULT_LINES = 4
 FREE = ("", "free", "none", "-")
 EXAMPLE = cmd("lyrics", theme="the sea at night", lines=4, scheme="ABAB", syllables=8)
 
@@ -45,6 +46,14 @@ SHORT_SCHEMES = {1: "A", 2: "AA", 3: "ABA"}  # the default for fewer lines than 
 def default_scheme(lines: int | None) -> str:
     """The rhyme scheme when none is given: ABAB, or one that fits fewer lines (2 lines: AA)."""
     return SHORT_SCHEMES.get(lines or 4, LYRICS["scheme"].default)
+
+
+def lines_for(lines: int | None, scheme: str | None, counts: Sequence[int] | None) -> int | None:
+    """How many lines were asked for: as typed, else one per syllable count when the counts are not a pattern
+    that repeats over the default four lines (``syllables:"8 8 8"`` means three lines; ``"8 6"`` stays 8 6 8 6)."""
+    if lines is not None or (scheme or "").strip() or not counts or len(counts) < 2:
+        return lines
+    return lines if DEFAULT_LINES % len(counts) == 0 else min(len(counts), MAX_LINES)
 
 
 def parse_scheme(text: str | None, lines: int) -> tuple[str | None, ...]:

@@ -70,6 +70,23 @@ async def test_two_lines_without_a_scheme_are_a_rhyming_couplet(env):
     env.fake.assert_clean()
 
 
+async def test_syllable_counts_without_lines_give_a_line_each(env):
+    """`syllables:"8 8 8"` (no lines, no scheme) was refused as "4 numbers needed"; it means three lines."""
+    reply = await (await env.fake.slash("lyrics", {"theme": "love", "syllables": "8 8 8", "seed": 2})
+                   ).wait_final(timeout=90)
+    plain = attachment(reply, ".txt").decode().splitlines()
+    assert [syllable_count_of(line) for line in plain] == [8, 8, 8]
+    assert "lines:3" in reply.content
+    one = await (await env.fake.slash("lyrics", {"theme": "rain", "notes": "C D E F G", "seed": 1})
+                 ).wait_final(timeout=90)
+    assert "· 1 phrase, one syllable per note" in one.content  # not "1 phrases"
+    env.fake.assert_clean()
+
+
+def syllable_count_of(line: str) -> int:
+    return sum(syllable_count(w) for w in words(line))
+
+
 async def test_lyrics_for_my_last_melody_sit_under_its_notes(env):
     await (await env.fake.slash("melody", {"notes": "C D E C", "seed": 4, "bars": 4, "count": 1})).wait_final(60)
     reply = await (await env.fake.slash("lyrics", {"my_melody": True, "theme": "home", "seed": 1})).wait_final(90)
