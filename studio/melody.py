@@ -121,6 +121,8 @@ class MelodyResult:
         (``1=D 1 2 3 5 ➜ 6 5_ 3_ 2 | …``, ``data.jianpu``); a reply that marks bars (``layout``) keeps ``text``."""
         if self.notation == "jianpu" and self.layout == MelodyResult.layout:
             return melody_jianpu(self.melody)
+        if not self.continuation and self.seed.typed and self.layout == MelodyResult.layout:
+            return self.seed.text  # words that fit the typed notes exactly: nothing follows, so no arrow
         return self.text
 
     @property

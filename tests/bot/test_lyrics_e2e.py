@@ -31,6 +31,17 @@ async def test_melody_sets_the_users_words_one_note_per_syllable(env):
     env.fake.assert_clean()
 
 
+async def test_words_that_fit_the_typed_notes_exactly_show_no_continuation_arrow(env):
+    """Seven syllables on seven typed notes: the reply is the user's tune with their words, not "… | ➜ " with
+    nothing after the arrow."""
+    reply = await (await env.fake.slash("melody", {"notes": "E D C D E E E:h", "lyrics": "Mary had a little lamb",
+                                                   "count": 1})).wait_final(timeout=90)
+    shown = reply.content.split("```")[1].strip()
+    assert shown == "E4:q D4:q C4:q D4:q | E4:q E4:q E4:h |" and "➜" not in reply.content
+    assert len(pretty_midi.PrettyMIDI(io.BytesIO(attachment(reply, ".mid"))).instruments[0].notes) == 7
+    env.fake.assert_clean()
+
+
 async def test_melody_words_without_letters_are_refused_kindly(env):
     it = await env.fake.slash("melody", {"lyrics": "🎵🎵 !!"})
     reply = await it.wait_final(timeout=30)
