@@ -57,6 +57,19 @@ def test_strong_beat_melody_notes_are_mostly_chord_tones(harmonizer):
         assert chord_tone_share(harmonizer.harmonize(melody(), rhythm)) >= 0.7
 
 
+def test_a_bar_that_spells_a_chord_gets_that_chord(harmonizer):
+    """One chord per bar: arpeggios of C, Am, F and G get C Am F G in pop style (A C E A used to get F, with E
+    against it, because a chorale soprano rarely sits on the root of vi), and a last bar of G B D G ends on G
+    rather than being forced to the tonic."""
+    result = harmonizer.harmonize(melody("C E G E A C E A F A C A G B D G"), "bar", "pop")
+    assert result.chord_text == "| C | Am | F | G |"
+    for style in ("chorale", "pop"):
+        assert harmonizer.harmonize(melody("C E G E A C E A F A C A G B D G"), "bar", style).chords[1].symbol == "Am"
+    ends = harmonizer.harmonize(melody("C E G C F A C A G B D G"), "bar", "chorale")
+    assert ends.chords[-1].symbol == "G"
+    assert harmonizer.harmonize(melody("C E G C F A C A G B D G C:w"), "bar").chords[-1].symbol == "C"
+
+
 def test_pop_uses_only_i_iv_v_vi(harmonizer):
     result = harmonizer.harmonize(melody("C E G A G E D C D E F E D C D C:h"), "half-bar", "pop")
     assert {c.roman for c in result.chords} <= {"I", "IV", "V", "vi"}
