@@ -263,11 +263,12 @@ class HarmonyModel:
 
     def decode(self, spans: list[Span], states: list[State], mode: str, grain: str = "beat", cadence: bool = True,
                boosts: dict[tuple[str, str], float] | None = None, transitions: np.ndarray | None = None,
-               final: list[str] | None = None) -> list[State]:
+               final: list[str] | None = None, chorale_cadences: bool = True) -> list[State]:
         """Viterbi: the most likely chord per span. ``cadence``: moves into a phrase end use the learned cadence
         transitions (plus optional end-chord priors), and the last span is forced to one of ``final`` (e.g. the
         tonic) when the melody's last note fits it; ``boosts`` add log-score to chosen transitions (style
-        variants); ``transitions`` replace the learned matrices (e.g. uniform)."""
+        variants); ``transitions`` replace the learned matrices (e.g. uniform); ``chorale_cadences``: False keeps
+        the ordinary moves into and before a phrase end (pop and jazz have their own boosts)."""
         if not spans:
             return []
         t = self.tables[table_mode(mode)]
@@ -315,10 +316,10 @@ class HarmonyModel:
         back = np.zeros((len(spans), n), dtype=int)
         for k in range(1, len(spans)):
             step = trans
-            if cadence and spans[k].phrase_end and "cadence" in extra and self.params["cadence"]:
+            if cadence and chorale_cadences and spans[k].phrase_end and "cadence" in extra and self.params["cadence"]:
                 step = extra["cadence"]
-            elif (cadence and k + 1 < len(spans) and spans[k + 1].phrase_end and "pre_cadence" in extra
-                  and self.params["pre_cadence"]):
+            elif (cadence and chorale_cadences and k + 1 < len(spans) and spans[k + 1].phrase_end
+                  and "pre_cadence" in extra and self.params["pre_cadence"]):
                 step = extra["pre_cadence"]
             elif per_beat and self.params["metric"]:
                 step = extra["beat_strong" if spans[k].strong else "beat_weak"]

@@ -187,7 +187,8 @@ class Harmonizer:
         home = diatonic(melody.key, 0)
         tonic = [s.label for s in states if s.root == 0 and set(s.pcs) == {(home[0] + i) % 12 for i in home[1]}]
         boosts = self._boosts(melody.key, style, states)
-        path = self.model.decode(spans, states, melody.key.mode, grain, cadence=True, boosts=boosts, final=tonic)
+        path = self.model.decode(spans, states, melody.key.mode, grain, cadence=True, boosts=boosts, final=tonic,
+                                 chorale_cadences=style == "chorale")
         chords = []
         onsets = melody.onsets()
         for k, state in enumerate(path):

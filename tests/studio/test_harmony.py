@@ -65,6 +65,8 @@ def test_a_bar_that_spells_a_chord_gets_that_chord(harmonizer):
     assert result.chord_text == "| C | Am | F | G |"
     for style in ("chorale", "pop"):
         assert harmonizer.harmonize(melody("C E G E A C E A F A C A G B D G"), "bar", style).chords[1].symbol == "Am"
+    # a two-bar tune in pop style: the chorale's cadence moves (IV-I, rarely vi-I) no longer outvote the notes
+    assert harmonizer.harmonize(melody("A C E A G E D C"), "bar", "pop").chord_text == "| Am | C |"
     ends = harmonizer.harmonize(melody("C E G C F A C A G B D G"), "bar", "chorale")
     assert ends.chords[-1].symbol == "G"
     assert harmonizer.harmonize(melody("C E G C F A C A G B D G C:w"), "bar").chords[-1].symbol == "C"
