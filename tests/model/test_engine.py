@@ -42,6 +42,17 @@ async def test_same_seed_same_melody_whatever_the_load(engine):
     assert len({tuple(g.notes) for g in crowd[:20]}) > 10  # different seeds, different melodies
 
 
+async def test_a_request_that_arrives_mid_batch_joins_it(engine):
+    """Waiting requests join a running batch every few steps (ADMIT_EVERY), not when it ends: a one-bar melody asked
+    for while a 200-bar one is decoding comes back first."""
+    long = asyncio.ensure_future(engine.generate(grammar(200), seed=1))
+    while engine.batch_size == 0:
+        await asyncio.sleep(0.001)
+    short = await engine.generate(grammar(1), seed=2)
+    assert 36 + sum(n.ticks for n in short.notes) == 48 and not long.done()
+    assert 36 + sum(n.ticks for n in (await long).notes) == 48 * 200
+
+
 async def test_a_full_queue_is_refused_clearly():
     release = threading.Event()
 
