@@ -11,6 +11,8 @@ counted).
 
 Levels: ``engine`` times ``Engine.generate`` with each request's grammar built beforehand (decoding alone);
 ``composer`` times ``Composer.melody`` as the bot calls it (parsing, the grammar, decoding, the originality check).
+``--restate-cost N`` instead writes N concurrent melodies with restated bars (as shipped), with one take a stretch,
+and in one pass: what restating costs under load.
 """
 
 from __future__ import annotations
@@ -109,6 +111,19 @@ async def measure(composer: Composer, level: str, bars: int, sizes: list[int]) -
         print(f"      throughput ratio (concurrent / one at a time): {speedup:.2f}x")
 
 
+async def restate_cost(composer: Composer, bars: int, n: int) -> None:
+    """``n`` concurrent melodies written as the composer writes them (restated bars, in stretches of 3 takes), with
+    one take per stretch, and in one pass without restated bars (``Composer._write``: no originality re-write)."""
+    print(f"-- restated bars: {n} concurrent melodies, continuation tokens")
+    await asyncio.gather(*[composer._write(request(i, bars)) for i in range(8)])  # warm up
+    for label, options in (("restated bars, 3 takes a stretch", {}), ("restated bars, 1 take a stretch",
+                                                                       {"join_takes": 1}),
+                           ("one pass, no restated bars", {"restate": False})):
+        async def run(i: int, options: dict = options) -> int:
+            return 2 * len((await composer._write(request(i, bars), **options)).continuation)
+        print(line(f"  {label}", *await concurrent(run, n)))
+
+
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--checkpoint", type=Path, default=DEFAULT_CHECKPOINT)
@@ -120,6 +135,8 @@ async def main() -> None:
                         help="the engine's weights (default: int8 on a CPU, fp32 on a GPU)")
     parser.add_argument("--level", choices=("engine", "composer", "both"), default="both")
     parser.add_argument("--threads", type=int, default=None, help="the engine's intra-op threads from 16 rows")
+    parser.add_argument("--restate-cost", type=int, default=None, metavar="N",
+                        help="instead: N concurrent melodies with and without restated bars (studio/restate.py)")
     args = parser.parse_args()
     gpu = torch.device(args.device).type == "cuda"
     sizes = args.sizes or ([1, 8, 64, 256, 1024] if gpu else [1, 8, 64, 256])
@@ -136,6 +153,9 @@ async def main() -> None:
           f"precision {engine.precision}, {engine.threads} intra-op thread(s) (1 below 16 rows), "
           f"{'CUDA graphs' if engine.graphs else 'eager'}; {args.bars} bars per request, key given")
     try:
+        if args.restate_cost:
+            await restate_cost(composer, args.bars, args.restate_cost)
+            return
         for level in ("engine", "composer") if args.level == "both" else (args.level,):
             await measure(composer, level, args.bars, sizes)
     finally:
