@@ -151,9 +151,8 @@ def folk_table() -> str:
                 held = total = 0
                 for onset, note in zip(result.melody.onsets(), result.melody.notes, strict=True):
                     if note.pitch is not None:
-                        chord = next(c for c in result.chords if c.start <= onset < c.start + c.ticks)
                         total += note.ticks
-                        held += note.ticks * (note.pitch % 12 in chord.pitch_classes)
+                        held += note.ticks * (note.pitch % 12 in result.chord_at(onset).pitch_classes)
                 time_share += held / max(total, 1)
             lines.append(f"| {style} | {rhythm} | {strong_share / len(tunes):.3f} | {time_share / len(tunes):.3f} |")
     return "\n".join(lines)

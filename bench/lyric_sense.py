@@ -249,7 +249,7 @@ def main() -> None:
     parser.add_argument("--theme-rank", type=float, default=None)
     parser.add_argument("--of-penalty", type=float, default=None)
     parser.add_argument("--set", nargs="*", default=[], metavar="NAME=VALUE",
-                        help="any other DecodeSettings field, e.g. syntax_weight=0 plan_words=2")
+                        help="any other DecodeSettings field, e.g. temperature=0.9 stress_weight=2")
     args = parser.parse_args()
     torch.set_num_threads(1)
     base = Lyricist.load(args.checkpoint)

@@ -180,10 +180,12 @@ class LyricDecoder:
         fits = {"a": torch.tensor([v is False for v in vowel]), "an": torch.tensor([v is True for v in vowel]),
                 "the": self.ok}
         weak = torch.tensor([w in WEAK_ENDS for w in words])
-        self.after_article = {vocab.stoi[w]: row & ~weak for w, row in fits.items() if w in vocab.stoi}  # (V,) each
-        for subject, verbs in DISAGREE.items():  # "I is", "they was": a subject pronoun and a verb that disagree
+        # word id -> (V,) the words that may follow it: after an article, and after a subject pronoun ("I is", "they
+        # was": the verb forms it disagrees with are ruled out); any word after the rest
+        self.may_follow = {vocab.stoi[w]: row & ~weak for w, row in fits.items() if w in vocab.stoi}
+        for subject, verbs in DISAGREE.items():
             if subject in vocab.stoi:
-                self.after_article[vocab.stoi[subject]] = ~torch.tensor([w in verbs for w in words])
+                self.may_follow[vocab.stoi[subject]] = ~torch.tensor([w in verbs for w in words])
 
     # ---- rhymes -------------------------------------------------------------------------------------------
     def _partner_ids(self, word: str, limit: int | None = None) -> list[int]:
@@ -440,7 +442,7 @@ class LyricDecoder:
                     ids = torch.tensor(sorted(ends))
                     mask[row, ids] &= syl[ids] != remaining[row]
             if strict and step > 0:
-                mask &= self._after_article(last)
+                mask &= self._may_follow(last)
             if strict and step == 0 and (ends := self.copies.get(())):
                 ids = torch.tensor(sorted(ends))
                 mask[:, ids] &= (syl[ids] != budget).unsqueeze(0)
@@ -478,11 +480,11 @@ class LyricDecoder:
         extra_sum += settings.theme_rank * (hit.float() + own.float()) * (torch.tensor([len(w) for w in words]) + 1)
         return self._ranked(words, ~dead & (remaining == 0), logp_sum + end_logp, extra_sum, previous)
 
-    def _after_article(self, last: torch.Tensor) -> torch.Tensor:
+    def _may_follow(self, last: torch.Tensor) -> torch.Tensor:
         """(N, V): the words each candidate may say next given its last word (all of them unless an article, or
         a subject pronoun that rules out the verb forms it disagrees with)."""
         allowed = torch.ones(len(last), len(self.vocab), dtype=torch.bool)
-        for i, row in self.after_article.items():
+        for i, row in self.may_follow.items():
             allowed[last == i] = row
         return allowed
 

@@ -14,7 +14,7 @@ from bot.melody_menu import MelodyMenuCog
 from bot.replies import defer, send_result
 from bot.sources import MelodySource
 from studio.errors import cmd
-from studio.lyrics.lyricist import LyricRequest, default_scheme, lines_for, parse_syllables
+from studio.lyrics.lyricist import LyricRequest, lines_and_scheme, parse_syllables
 from studio.lyrics.setting import underlay
 from studio.options import LYRICS, SCHEMES, matching, option_help
 from studio.render import melody_files
@@ -56,8 +56,7 @@ class Lyrics(MelodyMenuCog):
                 await self.reply_for_melody(interaction, source, theme or "", scheme or LYRICS["scheme"].default, seed)
             return
         counts = parse_syllables(syllables) if syllables else None
-        lines = lines_for(lines, scheme, counts)
-        scheme = scheme or default_scheme(lines)
+        lines, scheme = lines_and_scheme(lines, scheme, counts)
         request = LyricRequest.make(theme or "", lines, scheme, counts, None, seed)  # mistakes: answered privately
         async with admitted(interaction):
             await defer(interaction)

@@ -21,8 +21,7 @@ from studio.lyrics.lyricist import (
     LyricLine,
     LyricRequest,
     Verse,
-    default_scheme,
-    lines_for,
+    lines_and_scheme,
     parse_syllables,
 )
 from studio.lyrics.setting import underlay
@@ -150,8 +149,7 @@ async def run_lyrics(args: argparse.Namespace) -> int:
     if extra:
         raise MusicError(f"{', '.join(extra)} only apply to words for a melody: add --notes \"C D E C\" or --midi.")
     counts = parse_syllables(args.syllables) if args.syllables else None
-    lines = lines_for(args.lines, args.scheme, counts)
-    scheme = args.scheme or default_scheme(lines)
+    lines, scheme = lines_and_scheme(args.lines, args.scheme, counts)
     request = LyricRequest.make(args.theme, lines, scheme, counts, None, args.seed)  # checked before loading
     verse = Lyricist.load().write(request)
     about = f' about "{args.theme.strip()}"' if verse.theme is not None else ""

@@ -51,6 +51,10 @@ class HarmonyResult:
         """``| C | Am | F G7 | C |``: one cell per bar."""
         return _by_bar(self, [c.symbol for c in self.chords])
 
+    def chord_at(self, tick: int) -> Chord:
+        """The chord sounding at ``tick`` (from the melody's start)."""
+        return next(c for c in self.chords if c.start <= tick < c.start + c.ticks)
+
     @property
     def roman_text(self) -> str:
         """``I vi IV V7 I`` in the melody's key."""
@@ -255,9 +259,8 @@ def chord_tone_share(result: HarmonyResult) -> float:
     for onset, note in zip(melody.onsets(), melody.notes, strict=True):
         if note.pitch is None or onset % melody.meter.bar_ticks not in melody.meter.strong_ticks:
             continue
-        chord = next(c for c in result.chords if c.start <= onset < c.start + c.ticks)
         total += 1
-        hits += note.pitch % 12 in chord.pitch_classes
+        hits += note.pitch % 12 in result.chord_at(onset).pitch_classes
     return hits / total if total else 1.0
 
 

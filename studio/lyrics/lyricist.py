@@ -45,15 +45,17 @@ SHORT_SCHEMES = {1: "A", 2: "AA", 3: "ABA"}  # the default for fewer lines than 
 
 def default_scheme(lines: int | None) -> str:
     """The rhyme scheme when none is given: ABAB, or one that fits fewer lines (2 lines: AA)."""
-    return SHORT_SCHEMES.get(lines or 4, LYRICS["scheme"].default)
+    return SHORT_SCHEMES.get(lines or DEFAULT_LINES, LYRICS["scheme"].default)
 
 
-def lines_for(lines: int | None, scheme: str | None, counts: Sequence[int] | None) -> int | None:
-    """How many lines were asked for: as typed, else one per syllable count when the counts are not a pattern
-    that repeats over the default four lines (``syllables:"8 8 8"`` means three lines; ``"8 6"`` stays 8 6 8 6)."""
-    if lines is not None or (scheme or "").strip() or not counts or len(counts) < 2:
-        return lines
-    return lines if DEFAULT_LINES % len(counts) == 0 else min(len(counts), MAX_LINES)
+def lines_and_scheme(lines: int | None, scheme: str | None,
+                     counts: Sequence[int] | None) -> tuple[int | None, str]:
+    """The lines and rhyme scheme asked for. Lines as typed, else one per syllable count when the counts are not a
+    pattern that repeats over the default four lines (``syllables:"8 8 8"`` means three lines; ``"8 6"`` stays
+    8 6 8 6); the scheme as typed, else the default for that many lines."""
+    if lines is None and not (scheme or "").strip() and counts and DEFAULT_LINES % len(counts):
+        lines = min(len(counts), MAX_LINES)
+    return lines, scheme or default_scheme(lines)
 
 
 def parse_scheme(text: str | None, lines: int) -> tuple[str | None, ...]:
@@ -135,7 +137,7 @@ class LyricRequest:
              syllables: int | Sequence[int] | None = None, stress: Sequence[str] | None = None,
              seed: int | None = None) -> LyricRequest:
         if lines is None:
-            lines = len(stress) if stress else max(1, min(len((scheme or "").strip()) or 4, MAX_LINES))
+            lines = len(stress) if stress else max(1, min(len((scheme or "").strip()) or DEFAULT_LINES, MAX_LINES))
         if scheme is None:
             scheme = default_scheme(lines) if isinstance(lines, int) else LYRICS["scheme"].default
             if (scheme or "").strip().lower() in FREE and not stress:

@@ -215,7 +215,7 @@ def test_subject_pronouns_agree_with_the_verb_after_them(decoder):
     pronoun the verb forms it disagrees with are masked, and the ones that agree stay open."""
     stoi = decoder.vocab.stoi
     subjects = ["i", "i", "he", "they", "we", "she"]
-    allowed = decoder._after_article(torch.tensor([stoi[w] for w in subjects]))
+    allowed = decoder._may_follow(torch.tensor([stoi[w] for w in subjects]))
     ruled_out = ["is", "are", "are", "was", "is", "have"]
     agreeing = ["was", "am", "is", "were", "are", "has"]
     assert not any(allowed[row, stoi[w]] for row, w in enumerate(ruled_out))
