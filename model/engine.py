@@ -36,6 +36,7 @@ from model.batch_grammar import GENERIC, Registry, tables, vector_grammar
 from model.decode import DONE, LIVE, NOT_ALLOWED, NOT_FINITE, Decoder, NewRow, Splice, uniforms_for
 from model.lstm import MelodyLSTM
 from model.packed import PRECISIONS, PackedLSTM
+from model.prefix_cache import PrefixCache
 from model.sample import MelodyGrammar
 
 log = logging.getLogger(__name__)
@@ -161,6 +162,7 @@ class Engine:
         self.steps = 0  # model steps taken (for benchmarks)
         self.tokens = 0  # tokens produced
         self._batch = 0  # requests in the batch being stepped (for metrics)
+        self.prefix_cache = PrefixCache()  # states after prompts and finished requests: later prompts start there
 
     # ---- lifecycle -----------------------------------------------------------------------
     def start(self) -> Engine:
@@ -352,7 +354,8 @@ class Engine:
         if not joined:
             return
         prompts = [j.grammar.prompt for j in joined]
-        logits, state = decoder.packed.prefill(prompts) if decoder.stock else self.model.prefill(prompts)
+        logits, state = self.prefix_cache.prefill(decoder.packed, prompts) if decoder.stock else \
+            self.model.prefill(prompts)
         decoder.admit(decoder.new_rows(rows, logits, state))
         active += joined
         self._generic = [i for i, job in enumerate(active) if job.key is None]
@@ -471,6 +474,7 @@ class Engine:
                 if status == DONE:
                     steps, history = histories[row]
                     self._replay(job, history[:steps])
+                    self._remember(decoder, row, job.grammar.prompt + history[:steps - 1])
                     job.future.set_result(job.grammar)
                     produced += 1
                 elif status == NOT_FINITE:
@@ -483,6 +487,14 @@ class Engine:
                 self._fail_one(job, exc)
         self.tokens += produced
         return [row for row in range(len(active)) if row not in removed] if removed else list(range(len(active)))
+
+    def _remember(self, decoder: Decoder, row: int, tokens: list[int]) -> None:
+        """Store a finished row's state after ``tokens`` (its prompt and every token but the last, which was chosen
+        and not fed): a prompt that goes on from it (the next stretch of a melody) starts there. Eager mode only: a
+        static row is stepped past its end before the host reads that it finished."""
+        rows = decoder.rows
+        if not decoder.static and decoder.stock and rows is not None:
+            self.prefix_cache.put(tokens, rows.logits[row], rows.h[:, row], rows.c[:, row])
 
     @staticmethod
     def _histories(decoder: Decoder, rows: list[int]) -> dict[int, tuple[int, list[int]]]:

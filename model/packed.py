@@ -103,18 +103,24 @@ class PackedLSTM:
             cs.append(c)
         return torch.addmm(self.head_b, x, self.head_w), (torch.stack(hs), torch.stack(cs))
 
-    def prefill(self, prompts: list[list[int]]) -> tuple[torch.Tensor, State]:
+    def prefill(self, prompts: list[list[int]], start: tuple[torch.Tensor, State] | None = None,
+                ) -> tuple[torch.Tensor, State]:
         """As ``MelodyLSTM.prefill`` (the last logits and the states after each prompt), one ``step`` per position:
-        far cheaper than ``nn.LSTM`` for short prompts, and a row's result never depends on the others."""
+        far cheaper than ``nn.LSTM`` for short prompts, and a row's result never depends on the others.
+
+        ``start``: (logits, state) the rows begin from, as a prefill of what came before their prompts left them
+        (a row whose prompt is empty returns its start); None: the model's zero state."""
         n, length = len(prompts), max(len(p) for p in prompts)
         lengths = torch.tensor([len(p) for p in prompts], device=self.device)
         tokens = torch.zeros(n, length, dtype=torch.long)
         for i, p in enumerate(prompts):
-            tokens[i, : len(p)] = torch.tensor(p)
+            tokens[i, : len(p)] = torch.tensor(p, dtype=torch.long)
         tokens = tokens.to(self.device)
-        zeros = torch.zeros(self.layers, n, self.hidden, device=self.device)
-        state: State = (zeros, zeros.clone())
-        last = torch.zeros(n, self.head_w.size(1), device=self.device)
+        if start is None:
+            zeros = torch.zeros(self.layers, n, self.hidden, device=self.device)
+            last, state = torch.zeros(n, self.head_w.size(1), device=self.device), (zeros, zeros.clone())
+        else:
+            last, state = start
         ragged = bool((lengths != length).any())
         for t in range(length):
             logits, new = self.step(tokens[:, t], state)
@@ -125,4 +131,3 @@ class PackedLSTM:
             else:
                 state, last = new, logits
         return last, state
-

@@ -5,7 +5,7 @@ import threading
 import pytest
 import torch
 
-from data.events import BAR, decode_notes
+from data.events import BAR, Meter, Note, control_tokens, decode_notes, encode_notes
 from model.config import LSTMConfig
 from model.engine import Engine, EngineBusy, EngineStopped
 from model.lstm import MelodyLSTM
@@ -124,6 +124,36 @@ async def test_the_model_is_fed_exactly_the_melody_the_user_gets():
         if previous.startswith("p") or previous == "r":
             assert token.startswith("d")
     assert tokens.count(BAR) == 5  # bars 1-5 end inside the request; the final bar line is never fed
+
+
+
+@pytest.mark.parametrize("precision", ["int8", "fp32"])
+async def test_a_prompt_that_goes_on_from_a_finished_melody_starts_from_its_state(precision):
+    """As a melody with restated bars is written (studio.restate): the next stretch's prompt is the last one, the
+    notes it got and more. Only the new tokens are run through the model, and the next stretch is the same as with
+    every prompt run from the start."""
+    results, saved = [], []
+    for capacity in (0, 1024):
+        torch.manual_seed(0)
+        engine = Engine(MelodyLSTM(LSTMConfig(embed=32, hidden=64, layers=2), len(VOCAB)), precision=precision)
+        engine.prefix_cache.capacity = capacity
+        engine.start()
+        try:
+            first = await asyncio.gather(*[engine.generate(grammar(2), seed=s) for s in range(4)])
+            seeds = [[Note(60, 12), Note(64, 12), Note(67, 12), *g.notes, Note(67, 48)] for g in first]
+            prompts = [VOCAB.encode(control_tokens("irish", "major", Meter()) + encode_notes(n, 48)) for n in seeds]
+            nexts = await asyncio.gather(*[
+                engine.generate(MelodyGrammar(VOCAB, p, now=48 * 3, bar_ticks=48, target=48 * 6,
+                                              stable=frozenset({0, 4, 7})), seed=10 + i)
+                for i, p in enumerate(prompts)])
+        finally:
+            engine.stop()
+        results.append([g.notes for g in nexts])
+        saved.append(engine.prefix_cache.saved)
+    assert results[0] == results[1]
+    assert saved[0] == 0
+    # run again: the first melody's last token (chosen, never fed), its bar line, the added note and its bar line
+    assert saved[1] == sum(len(p) - 5 for p in prompts)
 
 
 # ---- failures: one bad request fails alone; a failed worker fails everything in flight and restarts ----------------
