@@ -371,7 +371,7 @@ def ending_text(take: Take, bars: int = 2) -> str:
         if now >= start:
             out.append(note)
         now += note.ticks
-    return "… | " + format_notes(out, bar_ticks, start=total - sum(n.ticks for n in out), flats=take.key.uses_flats)
+    return "… | " + format_notes(out, bar_ticks, start=total - sum(n.ticks for n in out), spelling=take.key)
 
 
 ROWS = [("last note on a strong beat", "final strong"), ("last note a beat or longer", "final long"),

@@ -8,68 +8,20 @@ four bars (fewer when busy).
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from itertools import pairwise
 from xml.etree import ElementTree as ET
 
-from data.events import FLAT_NAMES, LETTER_PC, SHARP_NAMES, TPQ, Key, Melody, Meter
+from data.events import TPQ, Melody, Meter
+from data.pitch_spelling import Spelled, Speller, key_fifths, signature_alters
+
+_ACCIDENTALS = {-1: "flat", 0: "natural", 1: "sharp"}
 
 SEED_COLOUR = "#c8442a"  # the piano roll's seed orange, a shade darker so it reads on a staff
 MAX_NOTES_PER_LINE = 32  # four bars of 4/4 eighths: what a 1600 px wide line holds at a readable size
 _PAD_RESTS = (72, 48, 36, 24, 18, 12, 6, 4, 3, 2, 1)  # rest lengths in ticks that fill an unfinished last bar
 _HEADER = ('<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE score-partwise PUBLIC "-//Recordare//DTD MusicXML 4.0 '
            'Partwise//EN" "http://www.musicxml.org/dtds/partwise.dtd">\n')
-
-# ---- spelling ------------------------------------------------------------------------------------
-_SHARP_ORDER = "FCGDAEB"  # the order sharps enter a key signature; flats enter in reverse
-_LETTER_FIFTHS = {"F": -1, "C": 0, "G": 1, "D": 2, "A": 3, "E": 4, "B": 5}
-_MODE_FIFTHS = {"lydian": 1, "major": 0, "mixolydian": -1, "dorian": -2, "minor": -3, "phrygian": -4, "locrian": -5}
-_ACCIDENTALS = {-1: "flat", 0: "natural", 1: "sharp"}
-
-Spelled = tuple[str, int, int]  # step, alter, octave: ('F', 1, 4) is F#4
-
-
-def key_fifths(k: Key) -> int:
-    """The key signature (sharps > 0, flats < 0): a mode gets its parent major's; over 7, the enharmonic key's."""
-    name = k.name
-    if not re.fullmatch(r"[A-G][#b]?", name) or (LETTER_PC[name[0]] + _alter(name)) % 12 != k.tonic % 12:
-        name = (FLAT_NAMES if k.uses_flats else SHARP_NAMES)[k.tonic % 12]
-    fifths = _LETTER_FIFTHS[name[0]] + 7 * _alter(name) + _MODE_FIFTHS[k.mode]
-    return fifths - 12 if fifths > 7 else fifths + 12 if fifths < -7 else fifths
-
-
-def _alter(name: str) -> int:
-    return {"#": 1, "b": -1}.get(name[1:], 0)
-
-
-def signature_alters(fifths: int) -> dict[str, int]:
-    """Each letter's alteration in a key signature."""
-    altered = _SHARP_ORDER[:fifths] if fifths >= 0 else _SHARP_ORDER[::-1][:-fifths]
-    return {step: (1 if fifths > 0 else -1) if step in altered else 0 for step in "CDEFGAB"}
-
-
-@dataclass(frozen=True)
-class Speller:
-    """Spells MIDI pitches as the key spells its scale; other notes as flats in flat keys, else as sharps."""
-
-    scale: dict[int, tuple[str, int]]  # pitch class -> (step, alter) of the key's seven notes
-    flats: bool
-
-    @classmethod
-    def for_key(cls, k: Key) -> Speller:
-        fifths = key_fifths(k)
-        scale = {(LETTER_PC[step] + alter) % 12: (step, alter) for step, alter in signature_alters(fifths).items()}
-        return cls(scale, fifths < 0 or (fifths == 0 and k.uses_flats))
-
-    def spell(self, midi: int) -> Spelled:
-        step, alter = self.scale.get(midi % 12) or self._chromatic(midi % 12)
-        return step, alter, (midi - alter - LETTER_PC[step]) // 12 - 1
-
-    def _chromatic(self, pc: int) -> tuple[str, int]:
-        name = (FLAT_NAMES if self.flats else SHARP_NAMES)[pc]
-        return name[0], _alter(name)
-
 
 # ---- durations -----------------------------------------------------------------------------------
 _PLAIN = {96: "breve", 48: "whole", 24: "half", 12: "quarter", 6: "eighth", 3: "16th"}

@@ -27,6 +27,7 @@ from data.events import (
     duration_name,
     pitch_name,
 )
+from data.pitch_spelling import note_name
 
 EXAMPLE = "`C E G`, `C4:q D4:e E4:e G4:h`, `do re mi` or `60 64 67`"
 MAX_SEED_NOTES = 64
@@ -321,19 +322,21 @@ def _parse_pitch(head: str, token: str, previous: int) -> int | None:
     return pitch
 
 
-def format_note(note: Note, flats: bool = False) -> str:
-    """A note as text the parser reads back: 'G4:q', 'R:h'."""
-    head = "R" if note.pitch is None else pitch_name(note.pitch, flats)
+def format_note(note: Note, spelling: bool | Key = False) -> str:
+    """A note as text the parser reads back: 'G4:q', 'R:h', spelled for a key (``data.spelling``) or with plain
+    sharps (False) or flats (True)."""
+    head = "R" if note.pitch is None else note_name(note.pitch, spelling)
     return f"{head}:{duration_name(note.ticks)}"
 
 
-def format_notes(notes: list[Note] | tuple[Note, ...], bar_ticks: int, start: int = 0, flats: bool = False) -> str:
+def format_notes(notes: list[Note] | tuple[Note, ...], bar_ticks: int, start: int = 0,
+                 spelling: bool | Key = False) -> str:
     """Notes as text with bar lines, e.g. 'A4:e B4:e C5:q | D5:h': one after each note that ends on or is held over
     a bar line. ``start`` is where in its bar the first note starts (``bar_ticks - pickup`` shows a pickup)."""
     parts: list[str] = []
     now = start
     for note in notes:
-        parts.append(format_note(note, flats))
+        parts.append(format_note(note, spelling))
         before = now // bar_ticks
         now += note.ticks
         if now // bar_ticks > before:
@@ -341,14 +344,15 @@ def format_notes(notes: list[Note] | tuple[Note, ...], bar_ticks: int, start: in
     return " ".join(parts)
 
 
-def continue_text(seed: ParsedSeed, notes: list[Note] | tuple[Note, ...], bar_ticks: int, flats: bool = False) -> str:
+def continue_text(seed: ParsedSeed, notes: list[Note] | tuple[Note, ...], bar_ticks: int,
+                  spelling: bool | Key = False) -> str:
     """``notes`` that follow ``seed`` as text, so that the seed as typed and this text parse with the seed's bars.
 
     Bar lines are written where they fall after the seed's pickup, and one first where the seed's last note reaches
     a bar line with none typed after it — unless the seed has no bar lines and already reaches a bar line: it is
     unchecked, so the notes after it stay unbarred too."""
     end = (bar_ticks - seed.pickup) % bar_ticks + seed.ticks
-    text = format_notes(notes, bar_ticks, start=end, flats=flats)
+    text = format_notes(notes, bar_ticks, start=end, spelling=spelling)
     after = seed.typed[max((i for i, t in enumerate(seed.typed) if not seed.is_mark(t)), default=-1) + 1:]
     closed = any(token in BAR_LINES for token in after)  # a bar line typed after the last note
     if not seed.barred and end >= bar_ticks:

@@ -18,6 +18,7 @@ from music21.musicxml.m21ToXml import GeneralObjectExporter, ScoreExporter
 from data.errors import MusicError
 from data.events import TPQ, Key, Melody, Meter, Note
 from data.musicxml import melody_to_musicxml
+from data.pitch_spelling import Speller
 
 # music21 corpus collection -> the style label the model is conditioned on.
 COLLECTIONS = {
@@ -125,18 +126,10 @@ def notation_key(k: Key) -> key.Key:
     return m21
 
 
-def _spelling(k: Key) -> tuple[key.Key, dict[int, str], bool]:
-    """The key as written, how it spells each scale pitch class, and whether other notes take flats."""
-    m21 = notation_key(k)
-    return m21, {p.pitchClass: p.name for p in m21.pitches}, m21.sharps < 0 or (m21.sharps == 0 and k.uses_flats)
-
-
-def _spell(midi: int, scale: dict[int, str], flats: bool) -> pitch.Pitch:
-    """A MIDI pitch spelled as the key spells its scale; other notes as flats or sharps."""
-    name = scale.get(midi % 12) or (_M21_FLATS if flats else _M21_SHARPS)[midi % 12]
-    p = pitch.Pitch(f"{name}4")
-    p.octave = (p.octave or 4) + (midi - p.midi) // 12
-    return p
+def _spell(midi: int, speller: Speller) -> pitch.Pitch:
+    """A MIDI pitch as the key spells it (``data.spelling``), as a music21 pitch."""
+    step, alter, octave = speller.spell(midi)
+    return pitch.Pitch(f"{step}{'#' if alter > 0 else '-' if alter < 0 else ''}{octave}")
 
 
 def _metronome(bpm: int, m: Meter) -> tempo.MetronomeMark:
@@ -215,7 +208,7 @@ def score_to_musicxml(staves: list[Staff], k: Key, m: Meter, bpm: int, total_tic
     Systems hold four bars (eight of 2/4), so the staves line up page after page."""
     from music21 import chord, expressions
 
-    _, scale, flats = _spelling(k)
+    speller = Speller.for_key(k)
     bar_ticks = m.bar_ticks
     per_line = 8 if bar_ticks <= 2 * TPQ else 4
     parts = []
@@ -229,7 +222,7 @@ def score_to_musicxml(staves: list[Staff], k: Key, m: Meter, bpm: int, total_tic
         for start, ticks, pitches in events:
             if start > now:
                 part.append(note.Rest(quarterLength=Fraction(start - now, TPQ)))
-            spelled = [_spell(p, scale, flats) for p in sorted(pitches)]
+            spelled = [_spell(p, speller) for p in sorted(pitches)]
             element = note.Note(spelled[0]) if len(spelled) == 1 else chord.Chord(spelled)
             element.quarterLength = Fraction(ticks, TPQ)
             part.append(element)

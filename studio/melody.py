@@ -92,10 +92,10 @@ class MelodyResult:
         """The continuation with its bar lines, which fall after the seed's pickup; after a seed typed with bar lines,
         one first where the seed's last bar is full (``G | C E G C ➜ | D5:h …``)."""
         seed_ticks = sum(n.ticks for n in self.seed.notes)
-        bar_ticks, flats = self.melody.meter.bar_ticks, self.melody.key.uses_flats
+        bar_ticks, key = self.melody.meter.bar_ticks, self.melody.key
         if self.seed.barred:
-            return continue_text(self.seed, self.continuation, bar_ticks, flats=flats)
-        return format_notes(self.continuation, bar_ticks, start=self.melody.start + seed_ticks, flats=flats)
+            return continue_text(self.seed, self.continuation, bar_ticks, spelling=key)
+        return format_notes(self.continuation, bar_ticks, start=self.melody.start + seed_ticks, spelling=key)
 
     @property
     def text(self) -> str:
@@ -321,7 +321,7 @@ class Composer:
             return variation_request(result)
         melody = result.melody
         keep = result.continuation[: min(len(result.continuation) // 2, MAX_SEED_NOTES - len(result.seed.notes))]
-        kept = continue_text(result.seed, keep, melody.meter.bar_ticks, flats=melody.key.uses_flats)  # its bars
+        kept = continue_text(result.seed, keep, melody.meter.bar_ticks, spelling=melody.key)  # its bars
         r = result.request
         return replace(
             r, notes=f"{r.notes} {kept}".strip(), seed=None, temperature=max(0.1, round(r.temperature * 0.85, 2))
@@ -430,7 +430,7 @@ async def _set_words(composer: Composer, request: MelodyRequest, text: str) -> M
         heard += note.pitch is not None
         seed_len += 1
     melody = Melody(notes, key, meter, request.tempo, seed_len)
-    seed_text = format_notes(notes[:seed_len], meter.bar_ticks, flats=key.uses_flats).split()
+    seed_text = format_notes(notes[:seed_len], meter.bar_ticks, spelling=key).split()
     seed = ParsedSeed(notes[:seed_len], tuple(seed_text))
     return MelodyResult(request, melody, seed, inferred, tuple(s for s, _ in rhythm), text)
 

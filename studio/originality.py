@@ -108,12 +108,12 @@ class Similar:
     @property
     def mine_text(self) -> str:
         bar = self.mine.meter.bar_ticks
-        return format_notes(self.mine.notes, bar, self.mine_onset % bar, self.mine.key.uses_flats)
+        return format_notes(self.mine.notes, bar, self.mine_onset % bar, self.mine.key)
 
     @property
     def theirs_text(self) -> str:
         bar = self.theirs.meter.bar_ticks
-        return format_notes(self.theirs.notes, bar, self.theirs_onset % bar, self.theirs.key.uses_flats)
+        return format_notes(self.theirs.notes, bar, self.theirs_onset % bar, self.theirs.key)
 
 
 class PhraseIndex:

@@ -154,7 +154,7 @@ def _given(melody: Melody, **options: Any) -> dict[str, Any]:
     if melody.bars > MAX_BARS:
         raise MusicError(f"Your melody has {melody.bars} bars; I rewrite melodies of up to {MAX_BARS}. Give me a "
                          f"shorter one, e.g. its first {MAX_BARS // 4} bars.", "notes")
-    text = format_notes(melody.notes, melody.meter.bar_ticks, start=melody.start, flats=melody.key.uses_flats)
+    text = format_notes(melody.notes, melody.meter.bar_ticks, start=melody.start, spelling=melody.key)
     return {"notes": text, "key": str(melody.key), "meter": str(melody.meter), "tempo": melody.tempo, **options}
 
 
@@ -244,13 +244,13 @@ def summary(request: MelodyRequest) -> str:
 def marked_text(melody: Melody, gaps: Sequence[tuple[int, int]]) -> str:
     """The melody as note text with bar lines, each gap in ``[ ]``: ``C4:q D4:q | [ E4:h F4:h ] | G4:w |``."""
     starts, ends = {s for s, _ in gaps}, {e for _, e in gaps}
-    bar, flats = melody.meter.bar_ticks, melody.key.uses_flats
+    bar, key = melody.meter.bar_ticks, melody.key
     parts: list[str] = []
     now = 0
     for note in melody.notes:  # bar lines after the pickup: at ticks where (start + tick) is a multiple of a bar
         if now in starts:
             parts.append("[")
-        parts.append(format_note(note, flats))
+        parts.append(format_note(note, key))
         before = (melody.start + now) // bar
         now += note.ticks
         if now in ends:
@@ -284,7 +284,7 @@ def variation_request(result: MelodyResult) -> MelodyRequest:
     added = [n for n in rest if n > chosen.bars]  # bars still to add
     cut = chosen.pickup + (added[0] - 1) * bar if added else melody.ticks  # bars to add are not in the melody yet
     notes = _before(melody.notes, cut)
-    text = format_notes(notes, bar, start=melody.start, flats=melody.key.uses_flats)
+    text = format_notes(notes, bar, start=melody.start, spelling=melody.key)
     return replace(r, notes=text, rewrite=spec_text(rest), seed=None, temperature=cooler)
 
 

@@ -260,7 +260,7 @@ class Spec:
 
 def melody_text(melody: Melody) -> str:
     """Note text with bar lines (after a pickup), which reads back as the same melody in its meter."""
-    return format_notes(melody.notes, melody.meter.bar_ticks, start=melody.start, flats=melody.key.uses_flats)
+    return format_notes(melody.notes, melody.meter.bar_ticks, start=melody.start, spelling=melody.key)
 
 
 def shown_text(melody: Melody, notation: str | None) -> str:

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from data.events import TPQ, Key
-from data.musicxml import Speller
+from data.pitch_spelling import note_name as spell
 
 INTERVALS = ("unison", "minor second", "major second", "minor third", "major third", "perfect fourth", "tritone",
              "perfect fifth", "minor sixth", "major sixth", "minor seventh", "major seventh", "octave")
 SHORT_INTERVALS = ("unison", "second", "second", "third", "third", "fourth", "tritone", "fifth", "sixth", "sixth",
                    "seventh", "seventh", "octave")
-_ALTERS = {2: "##", 1: "#", 0: "", -1: "b", -2: "bb"}
 VALUES = {  # ticks -> (name, plural)
     3: ("sixteenth", "sixteenths"), 4: ("triplet eighth", "triplet eighths"), 6: ("eighth", "eighths"),
     8: ("triplet quarter", "triplet quarters"), 9: ("dotted eighth", "dotted eighths"),
@@ -20,20 +19,8 @@ VALUES = {  # ticks -> (name, plural)
 
 
 def note_name(midi: int, key: Key, octave: bool = True) -> str:
-    """'F#4' in G major, 'Gb4' in Db major; a note outside the scale as a raised or lowered scale note: the flat
-    second, third, sixth and seventh (Bb in C major), the sharp fourth and leading tone (F# in C, G# in A minor)."""
-    speller = Speller.for_key(key)
-    pc = midi % 12
-    if pc in key.scale:
-        step, alter, number = speller.spell(midi)
-    else:
-        flat_degree = (pc - key.tonic) % 12 in (1, 3, 8, 10)
-        lowered = (pc + 1) % 12 in key.scale and (flat_degree or (pc - 1) % 12 not in key.scale)
-        step, alter, number = speller.spell(midi + 1) if lowered else speller.spell(midi - 1)
-        alter += -1 if lowered else 1
-        if abs(alter) > 1:  # no double sharps or flats in a sentence: the plain spelling
-            step, alter, number = speller.spell(midi)
-    return f"{step}{_ALTERS[alter]}{number if octave else ''}"
+    """'F#4' in G major, 'Gb4' in Db major, 'E#4' (the leading tone) in F# minor: as ``data.spelling`` spells it."""
+    return spell(midi, key, octave)
 
 
 def interval_name(semitones: int, short: bool = False) -> str:

@@ -183,7 +183,7 @@ async def continue_melody(composer: Composer, a_notes: tuple[Note, ...], key: Ke
     last = onsets[-1] // bar
     seed_notes = window(a_notes, last * bar, (last + 1) * bar)
     try:
-        request = MelodyRequest(notes=format_notes(seed_notes, bar, flats=key.uses_flats), bars=1 + bars,
+        request = MelodyRequest(notes=format_notes(seed_notes, bar, spelling=key), bars=1 + bars,
                                 key=str(key), meter=str(meter), tempo=tempo, style=style.model_style, seed=seed,
                                 temperature=0.9, count=1)
         result = await asyncio.wait_for(composer.melody(request), MODEL_TIMEOUT)
@@ -203,7 +203,7 @@ async def lengthen(composer: Composer, melody: Melody, request: ArrangeRequest) 
     if melody.ticks > (MIN_SECTION_BARS - 1) * bar or all(n.pitch is None for n in melody.notes):
         return melody, ""
     try:
-        asked = MelodyRequest(notes=format_notes(melody.notes, bar, flats=melody.key.uses_flats),
+        asked = MelodyRequest(notes=format_notes(melody.notes, bar, spelling=melody.key),
                               bars=MIN_SECTION_BARS, key=str(melody.key), meter=str(melody.meter),
                               tempo=melody.tempo, style=BANDS[request.style].model_style, seed=request.seed,
                               temperature=0.9, count=1)

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from data.errors import MusicError, cmd
 from data.events import TPQ, Key, Meter, Note, pitch_name
 from data.notation import format_notes, parse_seed
+from data.pitch_spelling import note_name
 from data.tunes import CorpusTune, load_index
 
 KINDS = ("interval", "scale", "chord", "dictation")
@@ -366,7 +367,7 @@ def _dictation(level: str, seed: int, rng: random.Random, tunes: Sequence[Corpus
             continue
         order = rng.sample(range(count), count)
         shown = tuple(versions[i] for i in order)
-        choices = tuple(format_notes(v, meter.bar_ticks, flats=key.uses_flats).removesuffix(" |") for v in shown)
+        choices = tuple(format_notes(v, meter.bar_ticks, spelling=key).removesuffix(" |") for v in shown)
         answer = order.index(0)
         what = "first bar" if bars == 1 else f"first {bars} bars"
         explanation = (f"the {what} of “{tune.title}” ({tune.source_name}, {tune.key}, {tune.meter}): "
@@ -379,7 +380,7 @@ def _dictation(level: str, seed: int, rng: random.Random, tunes: Sequence[Corpus
         first = notes[0].pitch
         assert first is not None
         prompt = (f"The {what} of a folk tune in {tune.key}, {tune.meter}, starting on "
-                  f"{pitch_name(first, key.uses_flats)} (played twice). Which notes did you hear?")
+                  f"{note_name(first, key)} (played twice). Which notes did you hear?")
         return Question("dictation", level, seed, prompt, choices, answer, explanation, about,
                         Sound(events, tempo, str(meter), tune.key), lettered=True)
     raise MusicError("I couldn't find a tune for a dictation question. Try another kind: "
@@ -396,7 +397,7 @@ def _onsets(notes: Sequence[Note]) -> list[int]:
 
 def _difference(version: tuple[Note, ...], real: tuple[Note, ...], key: Key) -> str:
     """What sets a wrong version apart: ``note 3 is F5, not G5``."""
-    diffs = [f"note {i + 1} is {pitch_name(v.pitch, key.uses_flats)}, not {pitch_name(r.pitch, key.uses_flats)}"
+    diffs = [f"note {i + 1} is {note_name(v.pitch, key)}, not {note_name(r.pitch, key)}"
              for i, (v, r) in enumerate(zip(version, real, strict=True))
              if v.pitch != r.pitch and v.pitch is not None and r.pitch is not None]
     return "; ".join(diffs) if diffs else "the tune's own notes"

@@ -10,8 +10,9 @@ from importlib.resources import files
 import pytest
 from music21 import converter, stream
 
-from data.events import DURATIONS, TPQ, Key, Melody, Meter, Note, pitch_name
+from data.events import DURATIONS, TPQ, Key, Melody, Meter, Note
 from data.musicxml import SEED_COLOUR, key_fifths, melody_to_musicxml, padding_rests, written_lengths
+from data.pitch_spelling import note_name
 from data.theory import notation_key
 
 METERS = ["1/4", "2/4", "3/4", "4/4", "5/4", "6/4", "2/2", "3/2", "4/2", "6/2", "3/8", "4/8", "5/8", "6/8", "7/8",
@@ -38,11 +39,10 @@ def random_melody(rng: random.Random) -> tuple[Melody, list[str | None] | None, 
 
 
 def expected_name(midi: int, k: Key) -> str:
-    """A pitch as the key spells it: scale notes as music21's key does, others as flats in flat keys, else sharps."""
-    written = notation_key(k)
-    scale = {p.pitchClass: p.name for p in written.pitches}
-    flats = written.sharps < 0 or (written.sharps == 0 and k.uses_flats)
-    return scale.get(midi % 12) or pitch_name(midi, flats)[:-1].replace("b", "-")
+    """A pitch as the key spells it: scale notes as music21's key does, others as ``data.pitch_spelling`` (checked
+    in tests/data/test_pitch_spelling.py)."""
+    scale = {p.pitchClass: p.name for p in notation_key(k).pitches}
+    return scale.get(midi % 12) or note_name(midi, k, octave=False).replace("b", "-")
 
 
 def expected_lyrics(melody: Melody, lyrics: list[str | None]) -> list[tuple[str, str] | None]:

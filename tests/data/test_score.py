@@ -128,9 +128,10 @@ def test_pitches_are_spelled_for_the_key():
         score = parse(melody_to_musicxml(melody([Note(p, Q) for p in pitches], key)))
         return [n.pitch.name for n in score.recurse().notes]
 
-    assert names("F major", [70, 68, 66]) == ["B-", "A-", "G-"]  # flats in a flat key
-    assert names("G major", [66, 63, 70]) == ["F#", "D#", "A#"]
-    assert names("D dorian", [71, 72, 70]) == ["B", "C", "A#"]  # dorian's B natural; C major's sharps
+    assert names("F major", [70, 68, 66]) == ["B-", "A-", "F#"]  # the flat third, the sharp first
+    assert names("G major", [66, 63, 70, 61]) == ["F#", "E-", "B-", "C#"]  # flat 6th and 3rd, sharp 4th
+    assert names("D dorian", [71, 72, 70, 73]) == ["B", "C", "B-", "C#"]  # dorian's B natural; its leading tone
+    assert names("F# minor", [65, 74]) == ["E#", "D"]  # the leading tone
     assert names("F# major", [65, 70]) == ["E#", "A#"]  # the key's own E sharp
     assert names("Gb major", [71, 70]) == ["C-", "B-"]
 
