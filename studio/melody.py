@@ -485,8 +485,11 @@ def infer_key(notes: tuple[Note, ...], do: int | None = None) -> Key:
         return spelled_key(classes.pop(), "major")
     few = len(classes) < FEW_CLASSES
     profile = Profile.of(Melody(tuple(notes), Key(0), Meter(), 100))
-    best = next(k for k, _ in ranked(profile, {**WEIGHTS, **dict.fromkeys(IGNORED, 0.0)})
-                if k.mode in GUESSED_MODES and (not few or k.tonic in classes))
+    keys = [k for k, _ in ranked(profile, {**WEIGHTS, **dict.fromkeys(IGNORED, 0.0)})
+            if k.mode in GUESSED_MODES and (not few or k.tonic in classes)]
+    best = keys[0]
     if few and not {(best.tonic + 3) % 12, (best.tonic + 4) % 12} & classes:
-        return spelled_key(best.tonic, "major")
+        # the best major key on a typed note that holds them all (`E D C D E E E:h D D D:h`: C major, not D major)
+        tonic = next((k.tonic for k in keys if k.mode == "major" and classes <= k.scale), best.tonic)
+        return spelled_key(tonic, "major")
     return best

@@ -79,6 +79,8 @@ async def test_bad_input_gets_a_clear_error_with_an_example(composer, kwargs, ne
     ("G A B", "G major"), ("E C", "C major"), ("G C", "C major"), ("A B C", "A minor"), ("E G B", "E minor"),
     ("C.. D", "C major"), ("D A", "D major"), ("D F", "D minor"),  # no third typed: major; a minor third: minor
     ("C E G", "C major"), ("D F# A G F# E D", "D major"),  # longer seeds: the profile, as before
+    ("E D C D E E E:h D D D:h", "C major"), ("B A G A B B B:h A A A:h", "G major"),  # Mary had a little lamb: the
+    # long Ds made it D major, which has no C natural: the major key on a typed note that holds every note typed
 ])
 def test_a_short_seeds_key_is_one_a_musician_would_hear(seed, key):
     from studio.melody import infer_key
