@@ -184,7 +184,9 @@ class Harmonizer:
         if all(n.pitch is None for n in melody.notes):
             raise MusicError(f"There are no notes to harmonise. Give me a melody, e.g. {opt('notes', 'C D E F G')}.",
                              "notes")
-        melody = melody.on_downbeat()  # chords change on the downbeats, after a pickup too
+        padded = melody.on_downbeat()  # chords change on the downbeats, after a pickup too
+        lead = padded.ticks - melody.ticks  # the rest before a pickup: no chord sounds there (N.C., as lead sheets)
+        melody = padded
         ticks, grain = span_ticks(melody.meter, rhythm)
         spans = melody_spans(melody, ticks)
         states = self.states(melody.key, style)
@@ -200,8 +202,10 @@ class Harmonizer:
             label = state.label
             if style == "jazz":
                 root, intervals, label = self._seventh(melody.key, state)
-            start = k * ticks
-            end = min(start + ticks, melody.ticks)
+            start = max(k * ticks, lead)
+            end = min(k * ticks + ticks, melody.ticks)
+            if end <= start:
+                continue
             sounding = [n.pitch for o, n in zip(onsets, melody.notes, strict=True)
                         if n.pitch is not None and o < end and o + n.ticks > start]
             root_pc = (melody.key.tonic + root) % 12

@@ -26,6 +26,18 @@ def test_chords_change_on_the_downbeats_after_a_pickup():
         " C ", " F ", " G ", " C "]
 
 
+
+def test_no_chord_sounds_before_the_pickup_note():
+    """The pickup's bar is padded with a rest so that bars count from the downbeat; no chord is played over that rest
+    (it sounded three beats before the tune began), and in half-bar rhythm the pickup's bar has one chord, not two."""
+    melody = melody_from_notes(TUNE, "C major").melody
+    for rhythm in ("beat", "half-bar", "bar"):
+        result = harmonize_melody(melody, rhythm, "pop")
+        first_note = Meter().bar_ticks - melody.pickup
+        assert result.chords[0].start == first_note
+        assert all(a.start + a.ticks == b.start for a, b in zip(result.chords, result.chords[1:], strict=False))
+        assert len(result.chord_text.split("|")[1].split()) == 1  # the pickup's bar: one chord, under the G
+
 def test_the_same_tune_without_its_pickup_bar_line_is_misread():
     result = harmonize_melody(melody_from_notes(TUNE.replace("|", ""), "C major").melody, rhythm="bar")
     assert result.chord_text != harmonize_melody(melody_from_notes(TUNE, "C major").melody, rhythm="bar").chord_text
