@@ -27,13 +27,12 @@ import threading
 import time
 import weakref
 from concurrent.futures import Future
-from dataclasses import dataclass, field
-from typing import Protocol
 
 import torch
 
 from model.batch_grammar import GENERIC, Registry, tables, vector_grammar
 from model.decode import DONE, LIVE, NOT_ALLOWED, NOT_FINITE, Decoder, NewRow, Splice, uniforms_for
+from model.jobs import MAX_STEPS, Grammar, Job, python_accept, python_choices, replay
 from model.lstm import MelodyLSTM
 from model.packed import PRECISIONS, PackedLSTM
 from model.prefix_cache import PrefixCache
@@ -59,43 +58,12 @@ class EngineStopped(RuntimeError):
     """The engine is not serving (restarting after a failure, stopped, or shutting down); the text says which."""
 
 
-class Grammar(Protocol):
-    """What the engine needs from a request's decoding state (see model.sample.MelodyGrammar).
-
-    A grammar may also have ``bias() -> Tensor | None``: scores added to the model's before sampling.
-    """
-
-    prompt: list[int]
-
-    @property
-    def done(self) -> bool: ...
-
-    def forced(self) -> int | None: ...
-
-    def allowed(self) -> torch.Tensor: ...
-
-    def accept(self, token: int) -> None: ...
-
-
-MAX_STEPS = 4096  # tokens a request may take before it fails ("did not finish in time")
 # While rows are decoding, waiting requests join every 8 steps rather than at every step: each join prefills its
 # prompts one token at a time (~56 steps for a restated stretch's prompt), and a join of 9 rows costs little more
 # than one of 2. The bot's 64 concurrent melodies, each written in stretches (studio/restate.py): 149 joins -> 36,
 # 5.4k -> 8.5k tok/s. A request that arrives mid-batch waits at most 8 steps (~3 ms at 8 rows).
 ADMIT_EVERY = 8
 SMALL_BATCH = 16  # below this many rows the worker uses one intra-op thread (small ops gain nothing from more)
-
-
-@dataclass
-class _Job:
-    grammar: Grammar
-    generator: torch.Generator
-    temperature: float
-    top_p: float
-    future: Future = field(default_factory=Future)
-    max_steps: int = MAX_STEPS
-    steps: int = 0
-    key: tuple | None = None  # its configuration, when decoded by tables (None: decoded in Python)
 
 
 def token_bound(g: MelodyGrammar) -> int:
@@ -152,7 +120,7 @@ class Engine:
         self.max_restarts = max_restarts  # worker restarts allowed within restart_window seconds
         self.restart_window = restart_window
         self.max_queue = max_queue  # new requests queued at most (follow-ups of admitted ones may go past it)
-        self._queue: queue.Queue[_Job] = queue.Queue()
+        self._queue: queue.Queue[Job] = queue.Queue()
         self._lock = threading.Lock()  # orders submit, stop and restart: no request is queued after the last drain
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -224,7 +192,7 @@ class Engine:
         of a request already admitted), EngineStopped when not serving."""
         if not (temperature > 0 and 0 < top_p <= 1):
             raise ValueError(f"temperature must be > 0 and top_p in (0, 1], not {temperature} and {top_p}")
-        job = _Job(grammar, torch.Generator().manual_seed(seed), float(temperature), float(top_p))
+        job = Job(grammar, torch.Generator().manual_seed(seed), float(temperature), float(top_p))
         with self._lock:
             self._check_alive()
             if self.busy and not follow_up:
@@ -247,7 +215,7 @@ class Engine:
 
     def _serve(self) -> None:
         """The worker thread: run the loop; if it fails, answer every request and restart (within the budget)."""
-        active: list[_Job] = []
+        active: list[Job] = []
         try:
             self._run(active)
         except BaseException as exc:  # noqa: BLE001 - nothing may leave a request unanswered
@@ -255,7 +223,7 @@ class Engine:
         else:
             self._fail(active, EngineStopped(SHUTTING_DOWN))
 
-    def _failed(self, active: list[_Job], exc: BaseException) -> None:
+    def _failed(self, active: list[Job], exc: BaseException) -> None:
         """Fail the requests in flight and queued, then start a fresh worker or, past the budget, stay stopped."""
         with self._lock:
             now = time.monotonic()
@@ -283,7 +251,7 @@ class Engine:
         self.restarts += 1
         return True
 
-    def _drain(self) -> list[_Job]:
+    def _drain(self) -> list[Job]:
         """Take every queued request whose caller is still waiting."""
         jobs = []
         while True:
@@ -295,14 +263,14 @@ class Engine:
                 jobs.append(job)
 
     @staticmethod
-    def _fail(jobs: list[_Job], exc: BaseException) -> None:
+    def _fail(jobs: list[Job], exc: BaseException) -> None:
         for job in jobs:
             if not job.future.done():
                 job.future.set_exception(exc)
 
     # ---- worker loop ---------------------------------------------------------------------
-    def _admit(self, active: list[_Job], block: bool) -> list[_Job]:
-        fresh: list[_Job] = []
+    def _admit(self, active: list[Job], block: bool) -> list[Job]:
+        fresh: list[Job] = []
         while len(active) + len(fresh) < self.max_batch:
             try:
                 job = self._queue.get(timeout=0.05) if block and not fresh else self._queue.get_nowait()
@@ -312,7 +280,7 @@ class Engine:
                 fresh.append(job)
         return fresh
 
-    def _run(self, active: list[_Job]) -> None:
+    def _run(self, active: list[Job]) -> None:
         """Serve until stopped; ``active`` (updated in place) holds the requests in flight, for ``_failed``."""
         decoder = Decoder(self.model, self.device, Registry(self._vocab_size, self.device), self._packed,
                           static=self.static, graphs=self.graphs, max_batch=self.max_batch, width=MAX_STEPS + 2)
@@ -335,7 +303,7 @@ class Engine:
                     self._step(decoder, active)
                     waited += 1
 
-    def _join(self, decoder: Decoder, active: list[_Job], fresh: list[_Job]) -> None:
+    def _join(self, decoder: Decoder, active: list[Job], fresh: list[Job]) -> None:
         """Prefill the new requests' prompts in one call and add them to the batch (a plain MelodyGrammar as table
         rows, any other grammar as a row decoded in Python)."""
         registry = decoder.registry
@@ -343,7 +311,7 @@ class Engine:
         if moved is not None and active:  # the registry dropped configurations no row uses: the others moved
             decoder.move(torch.tensor(self._shifts(registry, active, moved), device=decoder.device))
         rows: list[NewRow] = []
-        joined: list[_Job] = []
+        joined: list[Job] = []
         for job in fresh:
             try:
                 rows.append(self._row(registry, job))
@@ -361,7 +329,7 @@ class Engine:
         self._generic = [i for i, job in enumerate(active) if job.key is None]
 
     @staticmethod
-    def _shifts(registry: Registry, active: list[_Job], moved: dict[tuple, tuple[int, int]]) -> list[tuple[int, int]]:
+    def _shifts(registry: Registry, active: list[Job], moved: dict[tuple, tuple[int, int]]) -> list[tuple[int, int]]:
         """Per row, how far its configuration's offsets moved when the registry was compacted."""
         shifts = []
         for job in active:
@@ -372,7 +340,7 @@ class Engine:
             shifts.append((new_state - old_state, new_cat - old_cat))
         return shifts
 
-    def _row(self, registry: Registry, job: _Job) -> NewRow:
+    def _row(self, registry: Registry, job: Job) -> NewRow:
         """The decoder row for a request: table-driven for a plain MelodyGrammar, else decoded in Python."""
         g = vector_grammar(job.grammar)
         if g is None:
@@ -384,11 +352,11 @@ class Engine:
         return NewRow(state_offset + t.state(g), cat_offset, job.temperature, job.top_p,
                       uniforms_for(job.generator, count), min(job.max_steps, count - 1))
 
-    def _step(self, decoder: Decoder, active: list[_Job]) -> None:
+    def _step(self, decoder: Decoder, active: list[Job]) -> None:
         """One token for every request: choose (tensors for table rows, Python for the others), hand back the
         finished and failed requests, and step the model for the rest."""
         generic = self._generic
-        splice, failed = self._python_choices(decoder, active, generic) if generic else (None, {})
+        splice, failed = python_choices(decoder, active, generic) if generic else (None, {})
         if decoder.static:
             tokens, maybe_stopped = decoder.run(splice)
             self.steps += 1
@@ -412,40 +380,7 @@ class Engine:
             decoder.forward(tokens)
             self.steps += 1
 
-    def _python_choices(self, decoder: Decoder, active: list[_Job], generic: list[int]) -> tuple[Splice, dict]:
-        """The generic rows' forced tokens, masks with leans, and draws, from their grammars (as one request
-        would be decoded alone); a grammar that raises fails its request alone (its row is forced padding)."""
-        assert decoder.rows is not None
-        logits = decoder.rows.logits.index_select(0, torch.tensor(generic, device=decoder.device)).cpu()
-        n, vocab = logits.shape
-        finite = torch.isfinite(logits).all(-1).tolist()
-        add = torch.zeros(n, vocab)
-        uniform = torch.zeros(n, 1)
-        forced = torch.full((n,), -1, dtype=torch.long)
-        failed: dict[int, Exception] = {}
-        for i, row in enumerate(generic):
-            job = active[row]
-            try:
-                token = job.grammar.forced()
-                if token is not None:
-                    if not 0 <= token < vocab:
-                        raise ValueError(f"the grammar forced token {token}, outside the vocabulary")
-                    forced[i] = token  # e.g. a bar line: fed to the model, not a choice
-                    continue
-                if not finite[i]:
-                    raise FloatingPointError("The model's scores for this request are not finite (NaN or inf).")
-                allowed = job.grammar.allowed()
-                bias = getattr(job.grammar, "bias", None)
-                lean = bias() if bias is not None else None
-                add[i] = (torch.zeros(vocab) if lean is None else lean).masked_fill(~allowed, float("-inf"))
-                uniform[i] = torch.rand(1, generator=job.generator)
-            except Exception as exc:  # noqa: BLE001 - one bad request fails alone
-                failed[row] = exc
-                forced[i] = 0
-        dev = decoder.device
-        return Splice(torch.tensor(generic, device=dev), add.to(dev), uniform.to(dev), forced.to(dev)), failed
-
-    def _settle(self, decoder: Decoder, active: list[_Job], statuses: list[int] | None, generic: list[int],
+    def _settle(self, decoder: Decoder, active: list[Job], statuses: list[int] | None, generic: list[int],
                 chosen: list[int], splice: Splice | None, failed: dict[int, Exception]) -> list[int]:
         """Resolve the requests that finished or failed this step (and take the Python rows' tokens); return the rows
         that go on."""
@@ -461,7 +396,7 @@ class Engine:
                 if row in failed:
                     raise failed[row]
                 assert splice is not None
-                if self._python_accept(job, chosen[row], splice, i):
+                if python_accept(job, chosen[row], splice, i):
                     removed.add(row)
                 produced += 1
             except Exception as exc:  # noqa: BLE001 - one bad request fails alone
@@ -473,7 +408,7 @@ class Engine:
             try:
                 if status == DONE:
                     steps, history = histories[row]
-                    self._replay(job, history[:steps])
+                    replay(job, history[:steps])
                     self._remember(decoder, row, job.grammar.prompt + history[:steps - 1])
                     job.future.set_result(job.grammar)
                     produced += 1
@@ -506,39 +441,8 @@ class Engine:
         history = decoder.rows.history.index_select(0, index).tolist()
         return {row: (s, h) for row, s, h in zip(rows, steps, history, strict=True)}
 
-    def _python_accept(self, job: _Job, token: int, splice: Splice, i: int) -> bool:
-        """Record a generic row's token in its grammar; True when the request is answered (done or failed)."""
-        if int(splice.forced[i]) < 0:
-            if not bool(splice.add[i, token] > float("-inf")):
-                raise ValueError(f"sampled token {token}, which the grammar does not allow")
-            job.grammar.accept(token)
-        job.steps += 1
-        if job.grammar.done:
-            job.future.set_result(job.grammar)
-            return True
-        if job.steps >= job.max_steps:
-            job.future.set_exception(RuntimeError("The melody did not finish in time."))
-            return True
-        return False
-
     @staticmethod
-    def _replay(job: _Job, tokens: list[int]) -> None:
-        """Give a table row's tokens to its grammar as the engine would have one by one (forced bar lines taken,
-        the others accepted), so the caller finds exactly the state decoding it alone in Python leaves."""
-        grammar = job.grammar
-        for token in tokens:
-            forced = grammar.forced()
-            if forced is None:
-                grammar.accept(token)
-            elif forced != token:
-                raise RuntimeError(f"internal error: the batched decoder fed {token} where {forced} was due")
-            job.steps += 1
-            if grammar.done:
-                return
-        raise RuntimeError("internal error: the batched decoder stopped before the melody was done")
-
-    @staticmethod
-    def _fail_one(job: _Job, exc: Exception) -> None:
+    def _fail_one(job: Job, exc: Exception) -> None:
         log.warning("A melody request failed at step %d", job.steps, exc_info=exc)
         if not job.future.done():
             job.future.set_exception(exc)

@@ -10,7 +10,8 @@ from data.events import Meter
 from model.batch_grammar import GENERIC, Registry, tables, vector_grammar
 from model.config import LSTMConfig
 from model.decode import DONE, LIVE, Decoder, NewRow
-from model.engine import Engine, _Job, token_bound
+from model.engine import Engine, token_bound
+from model.jobs import Job, replay
 from model.lstm import MelodyLSTM
 from model.sample import MelodyGrammar, sample
 from model.vocab import Vocab
@@ -120,7 +121,7 @@ def test_tables_make_the_python_grammars_choices_over_random_configurations():
                 decoder.rows.logits = torch.stack([scores[r][s] for r, s in zip(rows, steps, strict=True)])
         for i, (g, _, _) in enumerate(cases):
             assert produced[i] == expected[i], (i, g)
-            Engine._replay(_Job(g, torch.Generator(), 1.0, 1.0), produced[i])  # the grammar ends as Python's
+            replay(Job(g, torch.Generator(), 1.0, 1.0), produced[i])  # the grammar ends as Python's
             twin = MelodyGrammar(**{k: getattr(g, k) for k in ("vocab", "prompt", "bar_ticks", "target", "stable",
                                                              "density", "meter", "tonic", "ending", "cadence",
                                                              "breath", "pickup", "stop")}, now=g.now - sum(
