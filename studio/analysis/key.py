@@ -124,6 +124,21 @@ def ranked(profile: Profile, weights: dict[str, float] = WEIGHTS) -> list[tuple[
     return sorted(((k, e / total) for k, e in zip(keys, exp, strict=True)), key=lambda kp: -kp[1])
 
 
+FEW_CLASSES = 4  # a melody of fewer pitch classes than this says too little for the profiles alone
+
+
+def heard(profile: Profile, keys: list[tuple[Key, float]]) -> list[tuple[Key, float]]:
+    """For a melody of few pitch classes, only the keys whose scale holds them all and whose tonic chord it sounds
+    (two of its notes, or the one note it has), their shares summing to 1: `E D C D E E E:h D D D:h` ends on D, but
+    with no F or A it is not in D minor (C major). Other melodies: ``keys`` as they are."""
+    classes = {pc for pc in range(12) if profile.counts[pc]}
+    if len(classes) >= FEW_CLASSES:
+        return keys
+    kept = [(k, p) for k, p in keys if classes <= k.scale and len(classes & set(triad(k))) >= min(2, len(classes))]
+    total = sum(p for _, p in kept)
+    return [(k, p / total) for k, p in kept] if len(kept) >= 2 and total > 0 else keys
+
+
 @dataclass(frozen=True)
 class KeyReading:
     """The key, the runner-up, their probabilities, and why."""
@@ -145,13 +160,13 @@ def read_key(melody: Melody) -> KeyReading:
     profile = Profile.of(melody)
     if profile.first is None:
         raise ValueError("a melody without pitched notes has no key")
-    keys = ranked(profile)
+    keys = heard(profile, ranked(profile))
     (best, p1), (second, p2) = keys[:2]
     why = explain(profile, best, second, p2, p2 >= 0.5 * p1)
     if second.scale != best.scale:  # the relative key: G major <-> E minor; a mode <-> its parent major
         tonic, mode = ((best.tonic + 9) % 12, "minor") if best.mode == "major" else (best.parent_major, "major")
-        sibling, share = next((k, p) for k, p in keys if k.tonic == tonic and k.mode == mode)
-        contrast = _contrast(profile, best, sibling)
+        sibling, share = next(((k, p) for k, p in keys if k.tonic == tonic and k.mode == mode), (None, 0.0))
+        contrast = _contrast(profile, best, sibling) if sibling is not None else []
         if contrast:
             why += f" Why not {sibling} ({share:.0%}), with the same notes? {_sentence(contrast)}."
     return KeyReading(best, p1, second, p2, why)

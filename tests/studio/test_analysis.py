@@ -181,3 +181,15 @@ def test_marks_land_inside_notes_with_an_offset():
     xml = add_marks(melody_to_musicxml(m), [Mark(0, "A", "letter"), Mark(24, "V", "below"), Mark(48, "I")]).decode()
     assert xml.index("<rehearsal") < xml.index("<step>C</step>")
     assert "<offset>24</offset>" in xml and xml.index(">I</words>") < xml.index("<step>D</step>")
+
+
+@pytest.mark.parametrize(("notes", "key"), [
+    ("E D C D E E E:h D D D:h", "C major"),  # ends on D, but with no F or A it is not D minor (it was, 38%)
+    ("A B C", "A minor"),  # A C of A minor's chord; C major's has only the C (it was C major, 40%)
+    ("D F A", "D minor"), ("G A B G", "G major"), ("C D", "C major"),  # as before
+])
+def test_a_melody_of_few_notes_is_read_in_a_key_whose_chord_it_sounds(notes, key):
+    from studio.melody import infer_key
+
+    melody = Melody(parse_seed(notes).notes, Key(0), Meter(), 100)
+    assert str(read_key(melody).key) == key == str(infer_key(melody.notes))  # /analyze agrees with /chords' guess
