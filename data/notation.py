@@ -310,6 +310,13 @@ def _parse_pitch(head: str, token: str, previous: int) -> int | None:
         if re.fullmatch(r"[A-Ga-g](?:[-–]?[A-Ga-g])+", head):  # `CEG`, `C-E-G`: notes run together
             spaced = " ".join(re.findall(r"[A-Ga-g]", head))
             raise MusicError(f"I don't know the note `{token}`: put a space between notes, `{spaced}`.")
+        if re.fullmatch(r"[Hh](?:is)?-?[0-9]?'*", head):  # German names: H is B, and their B is B flat
+            raise MusicError(f"I don't know the note `{token}`. If you mean the German H, type `B` (and `Bb` for "
+                             f"the German B), e.g. `{head.replace('his', 'B#').replace('H', 'B').replace('h', 'B')}`.")
+        if (accidental := re.fullmatch(r"([♯♭#])([A-Ga-g])(-?[0-9]?)", head)) is not None:  # ♯F: the sign first
+            sign, letter, octave = accidental.groups()
+            raise MusicError(f"I don't know the note `{token}`: the sharp or flat goes after the letter, "
+                             f"`{letter.upper()}{'#' if sign in '♯#' else 'b'}{octave}`.")
         raise MusicError(f"I don't know the note `{token}`. Type notes like {EXAMPLE}.")
     name = match["name"]
     pc = LETTER_PC[name.upper()] if len(name) == 1 else SOLFEGE[name.lower()]

@@ -52,8 +52,11 @@ def test_errors_from_the_core_are_chinese_with_the_users_text_kept():
     assert bars == "`bars:` 必须在 1 到 64 之间（你给的是 99）。试试 `bars:8`。"
     style = error_text(MELODY["style"].check, "polka")
     assert "'polka'" in style and "风格" in style and "`style:irish`" in style
-    note = error_text(parse_seed, "C E H")
-    assert note.startswith("我不认识音符 `H`") and "`C4:q D4:e E4:e G4:h`" in note
+    note = error_text(parse_seed, "C E Q")
+    assert note.startswith("我不认识音符 `Q`") and "`C4:q D4:e E4:e G4:h`" in note
+    german = error_text(parse_seed, "C E H")
+    assert german.startswith("我不认识音符 `H`") and "德式" in german and "`B`" in german
+    assert error_text(parse_seed, "C ♯F").endswith("如 `F#`。")
     key = error_text(Key.parse, "H major")
     assert "'H major'" in key and "`G major`" in key and chinese(key)
     assert "`4/4`" in error_text(Meter.parse, "four") and chinese(error_text(Meter.parse, "four"))

@@ -64,8 +64,10 @@ def test_kana_accents_and_parentheses_read_as_notes():
 @pytest.mark.parametrize(("text", "needle", "fix"), [
     ("CEG", "put a space between notes, `C E G`", "C E G"), ("C-E-G", "`C E G`", "C E G"),
     ("c'' d'' e''", "Mark only the first, `c'' d e`", "c'' d e"),
+    ("H A G", "the German H, type `B`", "B A G"), ("h4 a g", "e.g. `B4`", "B4 A G"),
+    ("E ♯F G", "after the letter, `F#`", "E F# G"), ("E #F4 G", "`F#4`", "E F#4 G"),
 ])
-def test_notes_run_together_or_marked_twice_get_a_fix_to_type(text, needle, fix):
+def test_notes_run_together_marked_twice_or_named_otherwise_get_a_fix_to_type(text, needle, fix):
     with pytest.raises(MusicError) as info:
         parse_seed(text)
     assert needle in str(info.value)
