@@ -112,7 +112,9 @@ class Key:
     @classmethod
     def parse(cls, text: str) -> Key:
         """'C', 'F# minor', 'Bbm', 'D dorian', 'a minor' -> Key, or a MusicError with an example."""
-        match = re.fullmatch(r"\s*([A-Ga-g])\s*(#|♯|b|♭|s|is|es)?\s*([A-Za-z]*)\s*", text or "")
+        text = re.sub(r"^\s*([A-Ga-g])[\s-]*(flat|sharp)\b", lambda m: m[1] + ("b" if m[2].lower() == "flat" else "#"),
+                      text or "", flags=re.I)  # "E-flat major", "F sharp minor"
+        match = re.fullmatch(r"\s*([A-Ga-g])\s*(#|♯|b|♭|s|is|es)?\s*([A-Za-z]*)\s*", text)
         if not match:
             raise MusicError(f"I can't read the key '{text}'. Type it like `G major`, `F# minor` or `D dorian`.")
         letter, accidental, mode = match.groups()

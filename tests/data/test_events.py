@@ -7,7 +7,8 @@ from data.events import Key, Melody, Meter, Note, decode_notes, encode_notes
 @pytest.mark.parametrize(
     ("text", "tonic", "mode", "name"),
     [("C", 0, "major", "C"), ("F# minor", 6, "minor", "F#"), ("Bbm", 10, "minor", "Bb"),
-     ("D dorian", 2, "dorian", "D"), ("a aeolian", 9, "minor", "A"), ("Eb major", 3, "major", "Eb")],
+     ("D dorian", 2, "dorian", "D"), ("a aeolian", 9, "minor", "A"), ("Eb major", 3, "major", "Eb"),
+     ("E-flat major", 3, "major", "Eb"), ("F sharp minor", 6, "minor", "F#"), ("B flat", 10, "major", "Bb")],
 )
 def test_keys_parse_from_what_musicians_type(text, tonic, mode, name):
     key = Key.parse(text)
