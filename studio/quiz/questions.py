@@ -23,10 +23,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from data.errors import MusicError, cmd
-from data.events import TPQ, Key, Meter, Note, pitch_name
+from data.events import FLAT_NAMES, LETTER_PC, SHARP_NAMES, TPQ, Key, Meter, Note
 from data.notation import format_notes, parse_seed
 from data.pitch_spelling import note_name
 from data.tunes import CorpusTune, load_index
+from studio.analysis.key import spelled_key
 
 KINDS = ("interval", "scale", "chord", "dictation")
 LEVELS = ("beginner", "intermediate", "advanced")
@@ -96,9 +97,9 @@ def check(question: Question, index: int) -> Verdict:
     if right:
         text = f"✅ Right! That was {question.explanation}."
     else:
-        picked = label if not question.lettered else f"{label} ({chosen})"
-        text = (f"❌ Not quite: you picked {picked}, {question.about[index]}. "
-                f"That was {question.explanation}.")
+        about = question.about[index]
+        picked = f"{label} ({chosen}): {about}" if question.lettered else f"{label} ({about})"
+        text = f"❌ Not quite: you picked {picked}. That was {question.explanation}."
     return Verdict(right, chosen, question.correct, text)
 
 
@@ -165,6 +166,31 @@ def _semitones(n: int) -> str:
     return f"{n} semitone{'' if n == 1 else 's'}"
 
 
+_ALTERS = {-2: "bb", -1: "b", 0: "", 1: "#", 2: "##"}
+LETTER_STEPS = (0, 1, 1, 2, 2, 3, 3, 4, 5, 5, 6, 6, 7)  # semitones -> letters apart (a tritone as a raised 4th)
+ROOT_NAMES = ("C", "C#", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B")  # how chord roots are usually named
+
+
+def _spelled_pair(low: int, semitones: int) -> tuple[str, str]:
+    """The two notes of an interval named as the interval is (a minor third above C4 is Eb4, not D#4): the upper
+    note ``LETTER_STEPS`` letters above the lower, the lower sharp or flat, whichever needs fewer accidentals (then
+    the usual name: Bb3-Db4, not A#3-C#4)."""
+    def name(letter: str, midi: int) -> tuple[str, int]:
+        alter = (midi - LETTER_PC[letter] + 6) % 12 - 6
+        return f"{letter}{_ALTERS.get(alter, '?')}{(midi - alter) // 12 - 1}", abs(alter)
+
+    options = []
+    steps = (3, 4) if semitones == 6 else (LETTER_STEPS[semitones],)  # a tritone: raised 4th or lowered 5th
+    for spelled in (SHARP_NAMES[low % 12], FLAT_NAMES[low % 12]):
+        for step in steps:
+            letter = "CDEFGAB"[("CDEFGAB".index(spelled[0]) + step) % 7]
+            a, a_alter = name(spelled[0], low)
+            b, b_alter = name(letter, low + semitones)
+            options.append((max(a_alter, b_alter), a_alter + b_alter, spelled != ROOT_NAMES[low % 12], step, a, b))
+    *_, a, b = min(options)
+    return a, b
+
+
 def _interval(level: str, seed: int, rng: random.Random) -> Question:
     pool, directions, count = INTERVAL_LEVELS[level]
     choices, answer = _choose(pool, count, rng)
@@ -178,7 +204,7 @@ def _interval(level: str, seed: int, rng: random.Random) -> Question:
     else:
         first, second = (low, high) if direction == "up" else (high, low)
         events = ((0, QUARTER, (first,)), (QUARTER, QUARTER, (second,)))
-    n, a, b = _semitones(interval.semitones), pitch_name(low), pitch_name(high)
+    n, (a, b) = _semitones(interval.semitones), _spelled_pair(low, interval.semitones)
     if interval.semitones == 0:
         explanation = f"a unison: the same note twice ({a}), {interval.song}"
     elif direction == "up":
@@ -241,7 +267,8 @@ def _scale(level: str, seed: int, rng: random.Random) -> Question:
                     for i, p in enumerate(down))
     name = scale.name if scale.name in ("major", "natural minor", "harmonic minor", "melodic minor") else (
         f"{scale.name} mode")
-    explanation = (f"{name} (on {pitch_name(tonic)[:-1]}): {step_pattern(scale.steps)} — {scale.character}")
+    mode = "minor" if scale.name.endswith("minor") else scale.name
+    explanation = (f"{name} (on {spelled_key(tonic, mode).name}): {step_pattern(scale.steps)} — {scale.character}")
     return Question("scale", level, seed, "A scale going up and back down. Which scale or mode is it?", choices,
                     answer, explanation, tuple(step_pattern(SCALES[c].steps) for c in choices), Sound(events, 100))
 
@@ -287,7 +314,7 @@ def _chord(level: str, seed: int, rng: random.Random) -> Question:
     pitches = tuple(root + s for s in chord.steps)
     events = tuple((i * QUARTER, QUARTER, (p,)) for i, p in enumerate(pitches))
     events += ((len(pitches) * QUARTER, 4 * QUARTER, pitches),)
-    explanation = (f"a {chord.name} chord on {pitch_name(root)[:-1]}: {members(chord.steps)} "
+    explanation = (f"a {chord.name} chord on {ROOT_NAMES[root % 12]}: {members(chord.steps)} "
                    f"({'-'.join(map(str, chord.steps))} semitones above the root) — {chord.character}")
     return Question("chord", level, seed, "A chord, its notes one by one and then together. Which kind of chord is it?",
                     choices, answer, explanation, tuple(members(CHORDS[c].steps) for c in choices),

@@ -21,8 +21,10 @@ from studio.quiz.questions import (
     DICTATION_LEVELS,
     INTERVAL_LEVELS,
     INTERVALS,
+    LETTER_STEPS,
     SCALE_LEVELS,
     SCALES,
+    _spelled_pair,
     opening_bars,
     step_pattern,
 )
@@ -95,8 +97,28 @@ def test_the_explanation_names_the_interval_its_size_and_a_tune_that_opens_with_
     assert text.startswith("✅ Right! That was a minor third: 3 semitones, the opening of Greensleeves")
     wrong = next(i for i in range(len(q.choices)) if i != q.answer)
     text = check(q, wrong).text
-    assert text.startswith(f"❌ Not quite: you picked {q.choices[wrong]}, {q.about[wrong]}.")
+    assert text.startswith(f"❌ Not quite: you picked {q.choices[wrong]} ({q.about[wrong]}).")
     assert "That was a minor third: 3 semitones, the opening of Greensleeves" in text
+
+
+@pytest.mark.parametrize(("low", "semitones", "pair"), [
+    (60, 3, ("C4", "Eb4")), (60, 1, ("C4", "Db4")), (60, 8, ("C4", "Ab4")), (58, 3, ("Bb3", "Db4")),
+    (64, 8, ("E4", "C5")), (59, 6, ("B3", "F4")), (60, 6, ("C4", "F#4")), (56, 4, ("Ab3", "C4")),
+    (61, 9, ("C#4", "A#4")), (62, 12, ("D4", "D5")),
+])
+def test_an_intervals_notes_are_named_as_the_interval_is(low, semitones, pair):
+    """A minor third above C is Eb, not D#: the upper note is as many letters up as the interval's number."""
+    assert _spelled_pair(low, semitones) == pair
+
+
+def test_every_interval_asked_is_spelled_with_its_own_letters():
+    for seed in range(300):
+        q = make_question("interval", "advanced", seed)
+        names = re.findall(r"\b([A-G][#b]?)(-?\d)\b", q.explanation)
+        if len(names) == 2 and INTERVALS[q.correct].semitones not in (0, 6, 12):
+            (a, _), (b, _) = sorted(names, key=lambda n: (int(n[1]), "CDEFGAB".index(n[0][0])))
+            letters = ("CDEFGAB".index(b[0]) - "CDEFGAB".index(a[0])) % 7
+            assert letters == LETTER_STEPS[INTERVALS[q.correct].semitones], q.explanation
 
 
 def test_scales_play_the_answers_steps_up_and_back_down():
