@@ -446,8 +446,18 @@ def midi_request(data: bytes, track: int | None = None, **options: Any) -> Melod
     tempo = options.pop("tempo", None) or seed.tempo_in(Meter.parse(meter))
     bar_ticks = Meter.parse(meter).bar_ticks
     notes, pickup = seed.opening(Meter.parse(meter))  # a first note after the file's downbeat: a pickup
-    text = format_notes(notes, bar_ticks, start=(bar_ticks - pickup) % bar_ticks)  # typed as `G | C E G C`
+    key = _key_or_none(options.get("key")) or (infer_key(tuple(notes)) if any(n.pitch is not None for n in notes)
+                                                 else False)  # spelled as the reply will be (Bb in F major, not A#)
+    text = format_notes(notes, bar_ticks, start=(bar_ticks - pickup) % bar_ticks, spelling=key)  # `G | C E G C`
     return MelodyRequest(notes=text, meter=meter, tempo=tempo, **options)
+
+
+def _key_or_none(text: object) -> Key | None:
+    """A key typed as an option, or None (none given, or unreadable: its own check says so later)."""
+    try:
+        return Key.parse(text) if isinstance(text, str) and text.strip() else None
+    except MusicError:
+        return None
 
 
 def _stored_seed(text: str, meter: Meter | None) -> ParsedSeed:

@@ -114,3 +114,12 @@ async def test_the_files_show_the_pickup(composer):
     assert files["m-pianoroll.png"][:4] == b"\x89PNG" and files["m-score.png"][:4] == b"\x89PNG"
     seed, continuation = split_stored(result.text)
     assert seed == "G | C E G C" and continuation.startswith("| ")
+
+
+@pytest.mark.parametrize(("key", "shown"), [(None, "Bb4"), ("D minor", "Bb4"), ("G minor", "Bb4")])
+def test_a_midi_seed_is_spelled_for_its_key(key, shown):
+    """A MIDI file's notes become the seed text the reply shows before its continuation: Bb in F major, not A#."""
+    tune = Melody(tuple(Note(p, 12) for p in (65, 67, 69, 70, 72, 70, 69, 67, 65, 65, 70, 69)), Key(5), Meter(), 100)
+    text = midi_request(melody_to_midi(tune), key=key).notes
+    assert shown in text and "A#" not in text
+    assert [n.pitch for n in parse_seed(text).notes] == [n.pitch for n in tune.notes]
