@@ -18,9 +18,8 @@ from PIL import Image, ImageDraw, ImageFont
 
 from data.audio import midi_to_ogg
 from data.engraving import musicxml_to_pngs
-from data.events import Melody
+from data.events import Melody, pitch_name
 from data.midi import melody_to_midi
-from data.pitch_spelling import note_name
 from data.theory import melody_to_musicxml
 
 SEED_COLOUR, CONTINUATION_COLOUR = "#e4572e", "#2e86ab"
@@ -103,10 +102,10 @@ def _draw_roll(draw: ImageDraw.ImageDraw, top: int, melody: Melody, title: str, 
             draw.rectangle((left, y(p), right, y(p - 1) - 1), fill=SHADE)
         elif p % 12 == 0 and p > low:  # octave boundary: under each C
             draw.line((left, y(p - 1), right, y(p - 1)), fill=OCTAVE_LINE)
-    labelled = (0, 2, 4, 5, 7, 9, 11) if row >= 10 else (0,)
+    labelled = (0, 2, 4, 5, 7, 9, 11) if row >= 10 else (0,)  # the white keys, by their letters (F, not E#)
     for p in range(low, high + 1):
         if p % 12 in labelled:
-            draw.text((left - 6, (y(p) + y(p - 1)) / 2), note_name(p, melody.key), fill=TEXT,
+            draw.text((left - 6, (y(p) + y(p - 1)) / 2), pitch_name(p), fill=TEXT,
                       font=_font(11), anchor="rm")
     bar_px = bar_ticks * scale
     every = next(n for n in (1, 2, 4, 8, 16, 10**6) if n * bar_px >= 24)  # bar numbers 24 px apart at least
