@@ -375,14 +375,15 @@ def mood_section(melody: Melody) -> str:
     mode = "major third" if f.major > 0.3 else "minor third" if f.major < -0.3 else "both thirds"
     return (f"**{e.mood}** — valence {e.valence:+.1f} (unpleasant −1 … +1 pleasant), arousal {e.arousal:+.1f} "
             f"(calm −1 … +1 excited). Read from its {mode} above the tonic, {f.tempo:.0f} bpm, mean pitch "
-            f"{_pitch_name(f.register)}, {f.density:.1f} notes a beat and a line that "
+            f"{_pitch_name(f.register, melody.key)}, {f.density:.1f} notes a beat and a line that "
             f"{_contour_words(f)}: mode and tempo weigh most (Gabrielsson & Lindström 2010).")
 
 
-def _pitch_name(pitch: float) -> str:
+def _pitch_name(pitch: float, key: Key) -> str:
+    """The mean pitch as the nearest note, spelled in the melody's key (G#4 in G major, not Ab4)."""
     from studio.analysis.words import note_name
 
-    return note_name(round(pitch), Key(0))
+    return note_name(round(pitch), key)
 
 
 def _contour_words(f: Features) -> str:

@@ -90,8 +90,14 @@ def cadences(harmony: HarmonyResult, melody: Melody, phrase_ends: list[tuple[int
         earlier = [c for c in chords if c.start < final.start and c.roman != final.roman]
         before = earlier[-1] if earlier else None
         rel = (final.root - key.tonic) % 12
+        # the note the phrase comes to rest on: the last on a strong beat since the final chord came (a weak note after
+        # it leads into what follows, as the D of `G:h. D:q |` before a repeat), else the last
+        meter = melody.meter
+        arrival = min((c.start for c in chords if before is None or c.start > before.start), default=final.start)
+        strong = [n for o, n in notes if o >= arrival and o % meter.bar_ticks in meter.strong_ticks]
+        rest = strong[-1] if strong else last_note
         kind = name_cadence(None if before is None else ((before.root - key.tonic) % 12, before.intervals),
-                            (rel, final.intervals), last_note.pitch % 12 == key.tonic, key.mode)
+                            (rel, final.intervals), rest.pitch % 12 == key.tonic, key.mode)
         why = ""
         if kind == "imperfect authentic":
             leading = before is not None and before.root != (key.tonic + 7) % 12

@@ -110,6 +110,20 @@ def test_each_phrase_end_gets_its_cadence_from_the_harmonisation():
     assert "full stop" in found[0].sentence and "comma" in found[1].sentence
 
 
+
+@pytest.mark.parametrize(("last_bar", "kind"), [
+    ("C4:h. G3:q", "perfect authentic"),  # the G leads into a repeat: the phrase came to rest on C
+    ("E4:h C4:h", "perfect authentic"), ("C4:h E4:h", "imperfect authentic"),  # the last strong beat decides
+    ("E4:w", "imperfect authentic"),
+])
+def test_a_cadence_is_read_from_the_note_the_phrase_rests_on(last_bar, kind):
+    m = Melody(melody(f"E4:h D4 | {last_bar}").notes, Key(0), Meter())
+    bar, beat = m.meter.bar_ticks, m.meter.beat_ticks
+    chords = (Chord(0, bar, "V", "", 7, MAJOR, ()),
+              *(Chord(bar + i * beat, beat, "I", "", 0, MAJOR, ()) for i in range(4)))  # one chord per beat
+    found = cadences(HarmonyResult(m, chords, "beat", "chorale"), m, [(0, 0, 2 * bar)])
+    assert [c.kind for c in found] == [kind]
+
 # ---- line and rhythm ----------------------------------------------------------------------------------------
 def test_range_tessitura_intervals_and_contour():
     m = melody("C4:q D E F | G:h A:q B | C5:w | B4:q A G F | E:w")
