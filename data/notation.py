@@ -277,9 +277,12 @@ def _overfull(spans: list[tuple[int, int, str]], closed: set[int], shift: int, c
     """The error for bar ``current`` (from 0), whose typed notes run from ``opened`` and in which note ``over``
     starts past the bar line."""
     last = min([i for i in closed if i >= over] or [len(spans) - 1])
-    length = shift + spans[last][1] - current * meter.bar_ticks
+    bar = meter.bar_ticks
+    length = shift + spans[last][1] - current * bar
     typed = [t for _, _, t in spans[opened:last + 1]]
-    fixed = " ".join([*typed[:over - opened], "|", *typed[over - opened:]])
+    fixed = " ".join(t for j in range(opened, last + 1)  # a bar line before each note that starts a new bar
+                     for t in (["|"] if j > opened and (shift + spans[j][0]) // bar > (shift + spans[j - 1][0]) // bar
+                               else []) + [spans[j][2]])
     return MusicError(
         f"Bar {current + 1} has {_amount(length, meter)} in {meter}: `{' '.join(typed)}` — take a note out or add a "
         f"bar line, e.g. `{fixed}`.", "notes", fixed)

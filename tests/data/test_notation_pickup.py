@@ -101,3 +101,12 @@ def test_check_bars_needs_the_meter_it_is_given():
     assert check_bars(seed, THREE) == 12
     with pytest.raises(MusicError, match="Bar 2 has 3 beats in 2/4"):
         check_bars(seed, Meter(2, 4))
+
+
+def test_an_over_full_stretch_gets_every_bar_line_it_needs():
+    """One bar line typed between two phrases of several bars: the fix puts a bar line where every bar starts, and
+    it reads (before, it added only the first and the second bar was still over-full)."""
+    with pytest.raises(MusicError) as info:
+        parse_seed("E D C D E E E:h D:q D D:h E:q G G:h | E:q D C D", meter=FOUR)
+    assert info.value.example == "E D C D | E E E:h | D:q D D:h | E:q G G:h"
+    assert len(parse_seed(f"{info.value.example} | E:q D C D", meter=FOUR).notes) == 17
