@@ -67,6 +67,7 @@ def explain_taste(model: TasteModel, user: int | str) -> list[str]:
                 "react 👍/👎 or pick candidates and I'll learn what you like. Until then I follow the "
                 "community's taste."]
     w = model.weights(user)
+    sd = np.sqrt(np.maximum(np.diag(model.covariance(user)), 0.0))  # a weight is said once it clears its own sd too
     out: list[str] = []
     modes = {g: round(state.liked.get(f"mode:{g}", 0.0)) for g in MODE_GROUPS}
     total = sum(modes.values())
@@ -90,9 +91,9 @@ def explain_taste(model: TasteModel, user: int | str) -> list[str]:
     density = w[FEATURE_INDEX["density"]]
     if round(offered) >= 2 and chosen <= offered / 3:
         out.append(f"You skip very dense melodies (passed over {round(offered - chosen)} of {round(offered)}).")
-    elif density <= -0.3:
+    elif density <= -max(0.3, sd[FEATURE_INDEX["density"]]):
         out.append("You prefer sparser melodies with fewer notes per bar.")
-    elif density >= 0.3:
+    elif density >= max(0.3, sd[FEATURE_INDEX["density"]]):
         out.append("You like busy melodies with many notes per bar.")
     for prefix, names, noun in (("style", STYLES, "style"), ("meter", METER_GROUPS, "meters")):
         scores = _group_scores(w, prefix, names)
@@ -103,9 +104,10 @@ def explain_taste(model: TasteModel, user: int | str) -> list[str]:
             counted = f" ({n} of your {round(state.likes)} likes and picks)" if n else ""
             out.append(f"Your favourite {noun}: {best}{counted}." if prefix == "style"
                        else f"You lean towards {best} {noun}{counted}.")
-    for name, (pos, neg) in _PHRASES.items():
-        if abs(w[FEATURE_INDEX[name]]) >= 0.4:
-            out.append(pos if w[FEATURE_INDEX[name]] > 0 else neg)
+    for name, (pos, neg) in _PHRASES.items():  # said once the weight clears 0.4 and its own uncertainty
+        i = FEATURE_INDEX[name]
+        if abs(w[i]) >= max(0.4, sd[i]):
+            out.append(pos if w[i] > 0 else neg)
     return out or ["No strong preferences yet: you seem to like a bit of everything."]
 
 
