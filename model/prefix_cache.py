@@ -55,9 +55,10 @@ class PrefixCache:
     def longest(self, tokens: Sequence[int]) -> tuple[int, tuple[torch.Tensor, torch.Tensor, torch.Tensor] | None]:
         """The longest stored prefix of ``tokens`` (all of them included): its length and entry (0, None: none)."""
         for length in sorted((n for n in self._lengths if n <= len(tokens)), reverse=True):
-            entry = self._entries.get(tuple(tokens[:length]))
+            key = tuple(tokens[:length])
+            entry = self._entries.get(key)
             if entry is not None:
-                self._entries.move_to_end(tuple(tokens[:length]))
+                self._entries.move_to_end(key)
                 return length, entry
         return 0, None
 

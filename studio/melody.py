@@ -446,18 +446,12 @@ def midi_request(data: bytes, track: int | None = None, **options: Any) -> Melod
     tempo = options.pop("tempo", None) or seed.tempo_in(Meter.parse(meter))
     bar_ticks = Meter.parse(meter).bar_ticks
     notes, pickup = seed.opening(Meter.parse(meter))  # a first note after the file's downbeat: a pickup
-    key = _key_or_none(options.get("key")) or (infer_key(tuple(notes)) if any(n.pitch is not None for n in notes)
-                                                 else False)  # spelled as the reply will be (Bb in F major, not A#)
+    try:  # spelled as the reply will be (Bb in F major, not A#)
+        key: Key | bool = Key.parse(options["key"]) if options.get("key") else infer_key(tuple(notes))
+    except MusicError:  # an unreadable key, or no pitched notes: their own checks say so later
+        key = False
     text = format_notes(notes, bar_ticks, start=(bar_ticks - pickup) % bar_ticks, spelling=key)  # `G | C E G C`
     return MelodyRequest(notes=text, meter=meter, tempo=tempo, **options)
-
-
-def _key_or_none(text: object) -> Key | None:
-    """A key typed as an option, or None (none given, or unreadable: its own check says so later)."""
-    try:
-        return Key.parse(text) if isinstance(text, str) and text.strip() else None
-    except MusicError:
-        return None
 
 
 def _stored_seed(text: str, meter: Meter | None) -> ParsedSeed:
@@ -473,7 +467,6 @@ def _stored_seed(text: str, meter: Meter | None) -> ParsedSeed:
 
 GUESSED_MODES = ("major", "minor", "dorian", "mixolydian")  # the modes a guessed key may have: the corpus's own
 IGNORED = ("ends_tonic", "ends_triad")  # the last note typed is often not the tune's final
-FEW_CLASSES = 4  # a seed of fewer pitch classes than this has one of them for its tonic
 
 
 def infer_key(notes: tuple[Note, ...], do: int | None = None) -> Key:
@@ -484,7 +477,7 @@ def infer_key(notes: tuple[Note, ...], do: int | None = None) -> Key:
     seeds 72.7% (music21's profile before: 60.7%); bars 1-10 83.4% (75.5% counting the final); last eight bars,
     which end on the final, 81.7% (84.2%). Jianpu's ``do`` (its ``1=`` fixes the signature: its major key or
     relative minor) goes to music21 (``data.theory.estimate_key``, imported there, in the worker thread)."""
-    from studio.analysis.key import WEIGHTS, Profile, ranked, spelled_key
+    from studio.analysis.key import FEW_CLASSES, WEIGHTS, Profile, ranked, spelled_key
 
     classes = {n.pitch % 12 for n in notes if n.pitch is not None}
     if do is not None or not classes:  # no pitched notes: its error

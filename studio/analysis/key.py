@@ -124,7 +124,7 @@ def ranked(profile: Profile, weights: dict[str, float] = WEIGHTS) -> list[tuple[
     return sorted(((k, e / total) for k, e in zip(keys, exp, strict=True)), key=lambda kp: -kp[1])
 
 
-FEW_CLASSES = 4  # a melody of fewer pitch classes than this says too little for the profiles alone
+FEW_CLASSES = 4  # fewer pitch classes than this say too little for the profiles alone (here and in infer_key)
 
 
 def heard(profile: Profile, keys: list[tuple[Key, float]]) -> list[tuple[Key, float]]:

@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from data.errors import MusicError, cmd
-from data.events import FLAT_NAMES, LETTER_PC, SHARP_NAMES, TPQ, Key, Meter, Note
+from data.events import FLAT_NAMES, LETTER_PC, PITCH_NAMES, SHARP_NAMES, TPQ, Key, Meter, Note
 from data.notation import format_notes, parse_seed
 from data.pitch_spelling import note_name
 from data.tunes import CorpusTune, load_index
@@ -168,7 +168,6 @@ def _semitones(n: int) -> str:
 
 _ALTERS = {-2: "bb", -1: "b", 0: "", 1: "#", 2: "##"}
 LETTER_STEPS = (0, 1, 1, 2, 2, 3, 3, 4, 5, 5, 6, 6, 7)  # semitones -> letters apart (a tritone as a raised 4th)
-ROOT_NAMES = ("C", "C#", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B")  # how chord roots are usually named
 
 
 def _spelled_pair(low: int, semitones: int) -> tuple[str, str]:
@@ -182,11 +181,11 @@ def _spelled_pair(low: int, semitones: int) -> tuple[str, str]:
     options = []
     steps = (3, 4) if semitones == 6 else (LETTER_STEPS[semitones],)  # a tritone: raised 4th or lowered 5th
     for spelled in (SHARP_NAMES[low % 12], FLAT_NAMES[low % 12]):
+        a, a_alter = name(spelled[0], low)
         for step in steps:
             letter = "CDEFGAB"[("CDEFGAB".index(spelled[0]) + step) % 7]
-            a, a_alter = name(spelled[0], low)
             b, b_alter = name(letter, low + semitones)
-            options.append((max(a_alter, b_alter), a_alter + b_alter, spelled != ROOT_NAMES[low % 12], step, a, b))
+            options.append((max(a_alter, b_alter), a_alter + b_alter, spelled != PITCH_NAMES[low % 12], step, a, b))
     *_, a, b = min(options)
     return a, b
 
@@ -314,7 +313,7 @@ def _chord(level: str, seed: int, rng: random.Random) -> Question:
     pitches = tuple(root + s for s in chord.steps)
     events = tuple((i * QUARTER, QUARTER, (p,)) for i, p in enumerate(pitches))
     events += ((len(pitches) * QUARTER, 4 * QUARTER, pitches),)
-    explanation = (f"a {chord.name} chord on {ROOT_NAMES[root % 12]}: {members(chord.steps)} "
+    explanation = (f"a {chord.name} chord on {PITCH_NAMES[root % 12]}: {members(chord.steps)} "
                    f"({'-'.join(map(str, chord.steps))} semitones above the root) — {chord.character}")
     return Question("chord", level, seed, "A chord, its notes one by one and then together. Which kind of chord is it?",
                     choices, answer, explanation, tuple(members(CHORDS[c].steps) for c in choices),
