@@ -33,6 +33,7 @@ from studio.originality import phrase_index
 from studio.requests import MelodyRequest
 
 BASELINE_MAX = 64  # requests run one at a time per row, at most (the rate does not depend on how many)
+WARM_UP = 8  # concurrent requests run before the clock starts
 
 Run = Callable[[int], Awaitable[int]]  # request number -> tokens produced
 
@@ -97,8 +98,8 @@ async def measure(composer: Composer, level: str, bars: int, sizes: list[int]) -
         return 2 * len(done.notes)
 
     print(f"-- {level}: {'Engine.generate, grammars built beforehand' if level == 'engine' else 'Composer.melody'}")
-    prepare(8)
-    await concurrent(run, 8)  # warm-up
+    prepare(WARM_UP)
+    await concurrent(run, WARM_UP)
     for n in sizes:
         k = min(n, BASELINE_MAX)
         prepare(k)
@@ -140,13 +141,14 @@ async def main() -> None:
     args = parser.parse_args()
     gpu = torch.device(args.device).type == "cuda"
     sizes = args.sizes or ([1, 8, 64, 256, 1024] if gpu else [1, 8, 64, 256])
-    composer = Composer.load(args.checkpoint, args.device, max_batch=max(sizes), max_queue=2 * max(sizes))
+    most = max(*sizes, WARM_UP)
+    composer = Composer.load(args.checkpoint, args.device, max_batch=most, max_queue=2 * most)
     phrase_index()  # wait for the corpus index Composer.load builds in the background: it would share the CPU
     if args.precision or args.threads:  # the same model, another engine
         from model.engine import Engine
 
         composer.engine.stop()
-        composer.engine = Engine(composer.engine.model, args.device, max(sizes), 2 * max(sizes),
+        composer.engine = Engine(composer.engine.model, args.device, most, 2 * most,
                                  precision=args.precision, threads=args.threads).start()
     engine = composer.engine
     print(f"{machine(args.device)}; checkpoint {args.checkpoint.name} ({composer.info['metrics']['params']:,} params), "

@@ -77,6 +77,7 @@ def train(
     device: str = "cpu",
     limit_lines: int | None = None,
     lr_override: float | None = None,
+    minutes: float | None = None,
 ) -> dict:
     """Train the lyric model with ``model.train.fit`` (weights stored as float16) and return its metrics."""
     torch.manual_seed(cfg.seed)
@@ -95,7 +96,7 @@ def train(
         data=describe_data(corpora, lines, vocab, train_ex),
         half=True,
     )
-    return fit(job, cfg, out, resume, device, lr_override)
+    return fit(job, cfg, out, resume, device, lr_override, minutes)
 
 
 def main() -> None:
@@ -112,7 +113,7 @@ def main() -> None:
     model_config = LyricConfig(args.embed, args.hidden, args.layers, args.dropout, args.embed_dropout)
     cfg = loop_config(LyricTrainConfig(), args)
     result = train(model_config, cfg, args.out, args.corpus, args.resume, args.device, args.limit_lines,
-                   lr_override=args.lr if args.resume else None)
+                   lr_override=args.lr if args.resume else None, minutes=args.minutes)
     print(f"best validation NLL {result['best_valid_nll']:.4f} (ppl {math.exp(result['best_valid_nll']):.1f}) "
           f"after {result['epochs']} epochs ({result['seconds']:.0f} s); checkpoint {args.out}")
 

@@ -151,11 +151,12 @@ def device_name(device: str) -> str:
 
 
 def fit(job: Job, cfg: LoopConfig, out: Path, resume: bool = False, device: str = "cpu",
-        lr_override: float | None = None) -> dict:
+        lr_override: float | None = None, minutes: float | None = None) -> dict:
     """Train ``job.model`` with AdamW, halving the learning rate after ``cfg.lr_patience`` epochs without validation
-    improvement and stopping after ``cfg.patience``. Keeps the best model by validation NLL in ``out`` and the
-    progress in ``<out>.last``; ``resume`` continues from it (``lr_override`` replaces the resumed rate).
-    Returns the best validation NLL, the epochs trained in all and the seconds spent."""
+    improvement and stopping after ``cfg.patience`` (or after the epoch that passes ``minutes`` of training). Keeps
+    the best model by validation NLL in ``out`` and the progress in ``<out>.last``; ``resume`` continues from it
+    (``lr_override`` replaces the resumed rate). Returns the best validation NLL, the epochs trained in all and the
+    seconds spent."""
     model = job.model.to(device)
     optim = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
     sched = torch.optim.lr_scheduler.ReduceLROnPlateau(optim, factor=0.5, patience=cfg.lr_patience)
@@ -175,6 +176,9 @@ def fit(job: Job, cfg: LoopConfig, out: Path, resume: bool = False, device: str 
     for epoch in range(len(history) + 1, cfg.max_epochs + 1):
         if history and epoch - min(history, key=lambda h: h["valid_nll"])["epoch"] > cfg.patience:
             print(f"no improvement for {cfg.patience} epochs: stopping")
+            break
+        if minutes is not None and spent >= 60 * minutes:
+            print(f"{minutes} minutes of training spent: stopping")
             break
         t0 = time.time()
         model.train()
@@ -217,6 +221,7 @@ def add_loop_args(parser: argparse.ArgumentParser, defaults: LoopConfig, out: Pa
     parser.add_argument("--resume", action="store_true", help="continue from <out>.last")
     parser.add_argument("--threads", type=int, default=None, help="torch CPU threads")
     parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
+    parser.add_argument("--minutes", type=float, default=None, help="stop after the epoch that passes this budget")
 
 
 def loop_config(defaults: C, args: argparse.Namespace) -> C:
@@ -250,6 +255,7 @@ def train(
     device: str = "cpu",
     limit_tunes: int | None = None,
     lr_override: float | None = None,
+    minutes: float | None = None,
 ) -> dict:
     """Train the melody model with ``fit`` and return its metrics."""
     torch.manual_seed(train_config.seed)
@@ -267,7 +273,7 @@ def train(
         loss=partial(batch_loss, pad=vocab.pad_id),
         data=describe_data(corpus, tunes),
     )
-    return fit(job, train_config, out, resume, device, lr_override)
+    return fit(job, train_config, out, resume, device, lr_override, minutes)
 
 
 def main() -> None:
@@ -275,11 +281,15 @@ def main() -> None:
     parser.add_argument("--preset", choices=sorted(PRESETS), default="default")
     parser.add_argument("--corpus", type=Path, default=DEFAULT_CACHE)
     parser.add_argument("--limit-tunes", type=int, default=None, help="train on the first N tunes (smoke test)")
+    for name in ("embed", "hidden", "layers"):
+        parser.add_argument(f"--{name}", type=int, default=None, help=f"the preset's {name}, changed")
+    parser.add_argument("--dropout", type=float, default=None, help="the preset's dropout, changed")
     add_loop_args(parser, TrainConfig(), Path("model/checkpoints/melody.pt"))
     args = parser.parse_args()
     cfg = loop_config(TrainConfig(), args)
-    result = train(PRESETS[args.preset], cfg, args.out, args.corpus, args.resume, args.device, args.limit_tunes,
-                   lr_override=args.lr if args.resume else None)
+    changed = {k: v for k in ("embed", "hidden", "layers", "dropout") if (v := getattr(args, k)) is not None}
+    result = train(replace(PRESETS[args.preset], **changed), cfg, args.out, args.corpus, args.resume, args.device,
+                   args.limit_tunes, lr_override=args.lr if args.resume else None, minutes=args.minutes)
     print(
         f"best validation NLL {result['best_valid_nll']:.4f} after {result['epochs']} epochs "
         f"({result['seconds']:.0f} s); checkpoint {args.out}"
