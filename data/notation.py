@@ -1,12 +1,12 @@
 """Typed note text <-> notes.
 
-Forgiving on input: ``C E G`` (octave nearest the previous note, as in LilyPond's relative
-mode), ``C5``, ``Eb``, ``F#3``, ``Bb:h``, ``G.``, ``R``, ``do re mi``, ``60 64 67``, bar lines
-``|`` (checked against a meter by ``check_bars``: a short first bar is a pickup; and ``[ ]``, which mark
-rewritten bars in /rewrite's replies). Durations: ``w h q e s`` (dots allowed,
-``t`` for triplets) or LilyPond numbers ``1 2 4 8 16``; a note without one keeps the previous duration (a quarter
-to start). Jianpu (numbered notation: ``1=D 1 2 3 5 | 6 - - -``) is read by ``data.jianpu``. Anything else raises
-``MusicError`` naming the token and showing a valid example.
+Forgiving on input: ``C E G`` (octave nearest the previous note, as in LilyPond's relative mode; the notes typed
+before any octave are then moved by octaves into F3-C6 where they climbed out of it), ``C5``, ``Eb``, ``F#3``,
+``Bb:h``, ``G.``, ``R``, ``do re mi``, ``60 64 67``, bar lines ``|`` (checked against a meter by ``check_bars``: a
+short first bar is a pickup), ``[ ]`` (which mark rewritten bars in /rewrite's replies) and ``➜`` (a reply pasted
+back). Durations: ``w h q e s`` (dots allowed, ``t`` for triplets) or LilyPond numbers ``1 2 4 8 16``; a note
+without one keeps the previous duration (a quarter to start). Jianpu (numbered notation: ``1=D 1 2 3 5 | 6 - - -``)
+is read by ``data.jianpu``. Anything else raises ``MusicError`` naming the token and showing a valid example.
 """
 
 from __future__ import annotations
@@ -31,8 +31,12 @@ from data.pitch_spelling import note_name
 
 EXAMPLE = "`C E G`, `C4:q D4:e E4:e G4:h`, `do re mi` or `60 64 67`"
 MAX_SEED_NOTES = 64
-MARKS = ("|", "||", "[", "]")  # read as nothing: bar lines, and the brackets around rewritten bars (studio.rewrite)
+ARROW = " ➜ "  # between the seed as typed and the continuation, in shown and stored note text
+# read as nothing: bar lines, the brackets around rewritten bars (studio.rewrite) and the arrow, so a reply pasted
+# back (`C E G ➜ A4:e B4:e | ...`) reads as the whole melody
+MARKS = ("|", "||", "[", "]", ARROW.strip())
 FIRST_REFERENCE = 65  # F4: the first note without an octave lands nearest to it (C -> C4, A -> A4)
+COMFORT_LOW, COMFORT_HIGH = 53, 84  # F3, C6: notes typed without octaves are moved by octaves into this range
 BAR_LINES = ("|", "||")
 PICKUP_EXAMPLE = "G | C E G C | D"
 
@@ -177,6 +181,8 @@ def parse_seed(text: str, max_notes: int = MAX_SEED_NOTES, meter: Meter | None =
     typed: list[str] = []
     previous = FIRST_REFERENCE
     ticks = TPQ
+    opening: list[tuple[int, str, str]] = []  # (index, token, note) of the notes typed before any octave
+    octave_seen = False
     for token in tokens:
         if token in MARKS:
             typed.append(token)
@@ -198,13 +204,44 @@ def parse_seed(text: str, max_notes: int = MAX_SEED_NOTES, meter: Meter | None =
             note_ticks += ticks >> (i + 1)
         pitch = _parse_pitch(head, token, previous)
         if pitch is not None:
-            if not PIANO_LOW <= pitch <= PIANO_HIGH:
+            octave_seen = octave_seen or not _relative(head)
+            if not octave_seen:
+                opening.append((len(notes), token, head))
+            elif not PIANO_LOW <= pitch <= PIANO_HIGH:
                 raise _out_of_range(token, head, len(notes) + 1)
             previous = pitch
         notes.append(Note(pitch, note_ticks))
         typed.append(token)
+    _place_opening(notes, opening)
     seed = ParsedSeed(tuple(notes), tuple(typed))
     return seed if meter is None else replace(seed, pickup=check_bars(seed, meter))
+
+
+def _relative(head: str) -> bool:
+    """A note typed without an octave: a letter or syllable with no octave number and no `'`."""
+    match = _NOTE.fullmatch(head) or _NOTE.fullmatch(head.lower())
+    return match is not None and match["octave"] is None and not match["marks"]
+
+
+def _place_opening(notes: list[Note], opening: list[tuple[int, str, str]]) -> None:
+    """Move the notes typed before any octave (each the nearest pitch to the one before, so an arpeggio typed
+    twice, ``C E G C | D F A D``, climbs to D6) by whole octaves into a comfortable range, F3 to C6, or as near it
+    as they go; the contour is kept. Raises the climbing error when they span more than the piano."""
+    if not opening:
+        return
+    pitches = [notes[i].pitch for i, _, _ in opening]
+    low, high = min(pitches), max(pitches)  # type: ignore[type-var]
+
+    def cost(shift: int) -> tuple[int, int]:
+        return max(0, COMFORT_LOW - low - shift) + max(0, high + shift - COMFORT_HIGH), abs(shift)
+
+    shifts = [k for k in range(-48, 49, 12) if low + k >= PIANO_LOW and high + k <= PIANO_HIGH]
+    if not shifts:
+        i, token, head = next(o for o in opening if not PIANO_LOW <= notes[o[0]].pitch <= PIANO_HIGH)
+        raise _out_of_range(token, head, i + 1)
+    shift = min(shifts, key=cost)
+    for i, _, _ in opening:
+        notes[i] = replace(notes[i], pitch=notes[i].pitch + shift)
 
 
 def _out_of_range(token: str, head: str, number: int) -> MusicError:
@@ -372,7 +409,6 @@ def continue_text(seed: ParsedSeed, notes: list[Note] | tuple[Note, ...], bar_ti
     return text
 
 
-ARROW = " ➜ "  # between the seed as typed and the continuation, in shown and stored note text
 
 
 def join_stored(seed: str, continuation: str) -> str:

@@ -55,6 +55,18 @@ def test_a_pattern_that_climbs_off_the_piano_is_explained():
     assert len(parse_seed(" | ".join(["C4 E G C"] * 8)).notes) == 32  # the fix the message suggests works
 
 
+def test_letters_that_climb_are_moved_into_a_singable_range_with_their_contour():
+    """`C E G C | D F A D` climbs (each letter is the nearest pitch to the one before): typed without any octave,
+    the notes move down by octaves into F3-C6 and keep their shape; with octaves typed, they stay where typed."""
+    climbing = pitches("G | C E G C | D F A D | E:h C:h")
+    assert max(climbing) <= 88 and min(climbing) >= 53  # E6 at most, not E7
+    assert climbing == [p - 12 for p in pitches("G4 | C E G C | D F A D | E:h C:h")]
+    assert pitches("C E G") == [60, 64, 67] and pitches("A B C D E F G A B C D") == list(pitches("A3 B C D E F G A B C D"))
+    assert pitches("C B A G F E D C B A G") == pitches("C5 B A G F E D C B A G")  # a long descent moves up
+    # the reply's continuation pasted after the seed keeps the seed where it was
+    assert pitches("G | C E G C | D F A D ➜ E6:q C6:q")[:9] == climbing[:9]
+
+
 def test_kana_accents_and_parentheses_read_as_notes():
     assert pitches("ド レ ミ ファ ソ") == pitches("ドレミファソ") == pitches("do re mi fa so")
     assert pitches("Do Ré Mi") == pitches("do re mi")
