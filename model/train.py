@@ -28,7 +28,7 @@ from tqdm import tqdm
 
 from data.prepare import DEFAULT_CACHE, Tune, load_tunes
 from model.config import PRESETS, LSTMConfig, LyricTrainConfig, TrainConfig
-from model.lstm import MelodyLSTM, save_checkpoint
+from model.lstm import MelodyLSTM, load_checkpoint, save_checkpoint
 from model.lyric_lstm import LyricLSTM, LyricVocab
 from model.vocab import Vocab
 
@@ -256,16 +256,22 @@ def train(
     limit_tunes: int | None = None,
     lr_override: float | None = None,
     minutes: float | None = None,
+    init: Path | None = None,
 ) -> dict:
-    """Train the melody model with ``fit`` and return its metrics."""
+    """Train the melody model with ``fit`` and return its metrics; ``init``: start from that checkpoint's weights,
+    size and vocabulary (fine-tuning; ``model_config`` is then not used)."""
     torch.manual_seed(train_config.seed)
     tunes = load_tunes(corpus)
     if limit_tunes:
         tunes = tunes[:limit_tunes]
     vocab = Vocab.for_melodies(meters={t.tokens[2].split(":", 1)[1] for t in tunes})
+    model = MelodyLSTM(model_config, len(vocab))
+    if init is not None:
+        model, vocab, _ = load_checkpoint(init, kind="melody")  # type: ignore[assignment]
+        model.train()
     split = {name: [t for t in tunes if t.split == name] for name in ("train", "valid", "test")}
     job = Job(
-        model=MelodyLSTM(model_config, len(vocab)),
+        model=model,
         vocab=vocab,
         train=windows(split["train"], vocab, train_config.window),
         valid=windows(split["valid"] or split["train"][:20], vocab, train_config.window),
@@ -284,12 +290,14 @@ def main() -> None:
     for name in ("embed", "hidden", "layers"):
         parser.add_argument(f"--{name}", type=int, default=None, help=f"the preset's {name}, changed")
     parser.add_argument("--dropout", type=float, default=None, help="the preset's dropout, changed")
+    parser.add_argument("--init", type=Path, default=None, help="start from this checkpoint's weights (fine-tune)")
     add_loop_args(parser, TrainConfig(), Path("model/checkpoints/melody.pt"))
     args = parser.parse_args()
     cfg = loop_config(TrainConfig(), args)
     changed = {k: v for k in ("embed", "hidden", "layers", "dropout") if (v := getattr(args, k)) is not None}
     result = train(replace(PRESETS[args.preset], **changed), cfg, args.out, args.corpus, args.resume, args.device,
-                   args.limit_tunes, lr_override=args.lr if args.resume else None, minutes=args.minutes)
+                   args.limit_tunes, lr_override=args.lr if args.resume else None, minutes=args.minutes,
+                   init=args.init)
     print(
         f"best validation NLL {result['best_valid_nll']:.4f} after {result['epochs']} epochs "
         f"({result['seconds']:.0f} s); checkpoint {args.out}"
