@@ -31,8 +31,9 @@ from data.modern import lyric_lines
 from data.pronounce import rhymes, stresses, syllable_count
 from data.tunes import load_index
 from data.verse import VerseLine, line_words
-from model.lyric_decode import STRONG, DecodeSettings, Theme
+from model.lyric_decode import STRONG, DecodeSettings
 from model.lyric_lstm import LyricLSTM, LyricVocab
+from model.lyric_theme import Theme
 from model.lyric_train import LyricTrainConfig, evaluate_nll, examples
 from model.ngram import NGram
 from studio.lyrics.lyricist import DEFAULT_CHECKPOINT, Lyricist, LyricRequest, phrase_templates

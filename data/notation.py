@@ -225,8 +225,9 @@ def _relative(head: str) -> bool:
 
 def _place_opening(notes: list[Note], opening: list[tuple[int, str, str]]) -> None:
     """Move the notes typed before any octave (each the nearest pitch to the one before, so an arpeggio typed
-    twice, ``C E G C | D F A D``, climbs to D6) by whole octaves into a comfortable range, F3 to C6, or as near it
-    as they go; the contour is kept. Raises the climbing error when they span more than the piano."""
+    twice after a pickup, ``G | C E G C | D F A D``, climbs to D7) by whole octaves into a comfortable range, F3 to
+    C6, or as near it as they go; the contour is kept. Raises the climbing error when they span more than the
+    piano."""
     if not opening:
         return
     pitches = [notes[i].pitch for i, _, _ in opening]

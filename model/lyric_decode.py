@@ -13,16 +13,16 @@ rhyme dropped, which always finishes (one-syllable words fill any budget).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import torch
-from torch.nn import functional as F
 
 from data.associates import load_associates
 from data.pronounce import FUNCTION_WORDS, rhyme_part, rhymes, stresses, syllable_count, vowel_sound_first
 from data.spelling import unlisted
 from data.verse import OLD_SPELLINGS, known_word
 from model.lyric_lstm import BOS, EOL, SPECIALS, LyricLSTM, LyricVocab, State
+from model.lyric_theme import Bias, Theme, Themes
 
 STRONG, WEAK = "S", "w"
 MAX_WORD_SYLLABLES = 7
@@ -34,9 +34,6 @@ MIN_PARTNERS = 3  # a word can open a rhyme group only if the vocabulary holds t
 # Line ends come from the most frequent vocabulary words only (the vocabulary is sorted by training frequency):
 # past this rank the rhymes the masks forced in were rare junk ("thew", "fells", "smoak"); bench/lyric_sense.py.
 COMMON_ENDS = 2000
-NEIGHBOURS = 8
-ASSOCIATES = 10  # WordNet associates taken per theme word (data/associates.py), best first
-ASSOCIATE_COSINE = 0.6  # an associate's theme bonus is what a word at this cosine to the topic vector gets
 TOP_K = 200  # sampling looks at the best 200 words only (sorting all 6,000 per step cost more than the model)
 # Words a sung line should not end on (articles, prepositions, conjunctions, possessives, subject pronouns, words
 # that open a clause): never line ends. "He had a good season at *he*", "The clock was a disaster *when*".
@@ -88,35 +85,6 @@ class DecodeSettings:
 
 
 @dataclass(frozen=True)
-class Theme:
-    """A theme as the model can use it."""
-
-    words: tuple[str, ...]  # theme words in the vocabulary
-    neighbours: tuple[str, ...]  # nearest vocabulary words to the topic vector (LSTM input embeddings)
-    ignored: tuple[str, ...] = ()  # words of the theme the model cannot use
-    associates: tuple[str, ...] = ()  # words that belong with the theme words by meaning (WordNet), best first
-    vector: torch.Tensor | None = field(default=None, compare=False, repr=False)  # (E,) unit topic vector
-
-    @property
-    def usable(self) -> bool:
-        return bool(self.words)
-
-
-@dataclass(frozen=True)
-class Bias:
-    """Theme logit bonuses (V,): ``full`` until a line holds a theme word or neighbour (``near``), then ``after``."""
-
-    full: torch.Tensor
-    after: torch.Tensor
-    near: torch.Tensor  # bool
-    own: torch.Tensor | None = None  # bool: the theme words themselves
-
-    def rows(self, hit: torch.Tensor) -> torch.Tensor:
-        """(N, V): each candidate's bonus, by whether it has used a theme word or neighbour yet."""
-        return torch.where(hit.unsqueeze(1), self.after, self.full)
-
-
-@dataclass(frozen=True)
 class DecodedLine:
     words: tuple[str, ...]
     logprob: float  # model log-probability of the words and the end of line (nats, unbiased)
@@ -135,7 +103,6 @@ class LyricDecoder:
         """``common_ends``: lines end only on the vocabulary's ``common_ends`` most frequent words (None: any);
         ``associates``: word -> words that belong with it (default: the committed WordNet table)."""
         self.model, self.vocab = model, vocab
-        self.associates = load_associates() if associates is None else associates
         words = vocab.itos
         n = len(words)
         self.syl = torch.tensor([0 if w in SPECIALS else syllable_count(w) for w in words])
@@ -172,7 +139,8 @@ class LyricDecoder:
             if line and line[-1] in vocab:
                 self.copies.setdefault(tuple(line[:-1]), set()).add(vocab.stoi[line[-1]])
         emb = model.embed.weight.detach()
-        self.unit = emb / emb.norm(dim=1, keepdim=True).clamp_min(1e-6)  # (V, E)
+        self.themes = Themes(vocab, emb / emb.norm(dim=1, keepdim=True).clamp_min(1e-6), self.ok, self.function,
+                             load_associates() if associates is None else associates)
         self.bos, self.eol = vocab.stoi[BOS], vocab.stoi[EOL]
         self.of = vocab.stoi.get("of", -1)
         # after an article: no article, preposition or auxiliary ("a the book"), and "a"/"an" by the next sound
@@ -207,56 +175,12 @@ class LyricDecoder:
     def rhyme_words(self, word: str, count: int) -> list[str]:
         return self.vocab.decode(self.partners(word)[:count].tolist())
 
-    # ---- theme --------------------------------------------------------------------------------------------
     def theme(self, text_words: Iterable[str], max_words: int = 8) -> Theme:
-        """The theme's usable words (content words the model knows), its topic vector and its neighbours."""
-        used, ignored = [], []
-        for w in text_words:
-            if w in FUNCTION_WORDS or w in used or w in ignored:
-                continue
-            i = self.vocab.stoi.get(w)
-            (used if i is not None and self.ok[i] and len(used) < max_words else ignored).append(w)
-        if not used:
-            return Theme((), (), tuple(ignored))
-        ids = torch.tensor(self.vocab.encode(used))
-        vector = F.normalize(self.unit[ids].mean(0), dim=0)
-        sims = self.unit @ vector
-        sims[~self.ok | self.function] = -2.0
-        sims[ids] = -2.0
-        near = self.vocab.decode(sims.topk(NEIGHBOURS).indices.tolist())
-        assoc: list[str] = []  # round robin over the theme words, so each brings its best associates first
-        for rank in range(ASSOCIATES):
-            for w in used:
-                found = self.associates.get(w, ())
-                a = found[rank] if rank < len(found) else None
-                i = self.vocab.stoi.get(a) if a else None
-                if i is not None and self.ok[i] and not self.function[i] and a not in used and a not in assoc:
-                    assoc.append(a)
-        return Theme(tuple(used), tuple(near), tuple(ignored), tuple(assoc), vector)
+        """The theme's usable words, topic vector, neighbours and associates (``Themes.theme``)."""
+        return self.themes.theme(text_words, max_words)
 
-    def theme_bias(self, theme: Theme | None, weight: float) -> torch.Tensor:
-        """(V,) logit bonus: ``weight`` x cosine to the topic vector, content words only."""
-        bias = torch.zeros(len(self.vocab))
-        if theme is None or theme.vector is None or weight == 0:
-            return bias
-        bias = weight * (self.unit @ theme.vector).clamp_min(0)
-        if theme.associates:
-            ids = torch.tensor(self.vocab.encode(theme.associates))
-            bias[ids] = bias[ids].clamp_min(weight * ASSOCIATE_COSINE)
-        bias[self.function] = 0.0
-        return bias
-
-    def bias(self, theme: Theme | None, settings: DecodeSettings, hit: bool = False) -> Bias:
-        """The theme bonuses for a line; ``hit``: the verse already holds a theme word or neighbour."""
-        near = torch.zeros(len(self.vocab), dtype=torch.bool)
-        if theme is not None:
-            near[self.vocab.encode(theme.words + theme.neighbours + theme.associates)] = True
-        after = settings.theme_weight if settings.theme_weight_after is None else settings.theme_weight_after
-        own = torch.zeros(len(self.vocab), dtype=torch.bool)
-        if theme is not None:
-            own[self.vocab.encode(theme.words)] = True
-        full = self.theme_bias(theme, after if hit else settings.theme_weight)
-        return Bias(full, self.theme_bias(theme, after), near, own)
+    def _bias(self, theme: Theme | None, settings: DecodeSettings, hit: bool = False) -> Bias:
+        return self.themes.bias(theme, settings.theme_weight, settings.theme_weight_after, hit)
 
     # ---- decoding -----------------------------------------------------------------------------------------
     @torch.no_grad()
@@ -292,7 +216,7 @@ class LyricDecoder:
         settings = settings or DecodeSettings()
         given = [list(g) for g in given or []]
         logits, state = self.start(theme, settings.prime, given)
-        bias = self.bias(theme, settings)
+        bias = self._bias(theme, settings)
         used = torch.zeros(len(self.vocab), dtype=torch.bool)
         for words in given:
             used[[i for i in self.vocab.encode(words) if self.ok[i]]] = True
@@ -301,7 +225,7 @@ class LyricDecoder:
         out: list[DecodedLine] = []
         for spec in specs:
             if not settings.theme_per_line and bias.near[self.vocab.encode(w for ln in lines for w in ln)].any():
-                bias = self.bias(theme, settings, hit=True)
+                bias = self._bias(theme, settings, hit=True)
             partner, group = self._targets(spec, all_specs, lines)
             if settings.constrained:
                 line = self._constrained(spec, partner, group, logits, state, bias, used, generator, settings, lines)
@@ -319,7 +243,7 @@ class LyricDecoder:
         """Every distinct candidate for a verse's first line from one batch of ``settings.samples``, best first."""
         settings = settings or DecodeSettings()
         logits, state = self.start(theme, settings.prime)
-        bias = self.bias(theme, settings)
+        bias = self._bias(theme, settings)
         end_mask, rhymed = self._end_mask(spec, [])
         used = torch.zeros(len(self.vocab), dtype=torch.bool)
         ranked = self._sample_lines(spec, end_mask, logits, state, bias, used, generator, settings, [], True)

@@ -24,7 +24,8 @@ from data.pronounce import stresses, syllable_count
 from data.verse import line_words
 from model.config import LYRICS_CHECKPOINT
 from model.lstm import load_checkpoint
-from model.lyric_decode import STRONG, WEAK, DecodedLine, DecodeSettings, LineSpec, LyricDecoder, Theme
+from model.lyric_decode import STRONG, WEAK, DecodedLine, DecodeSettings, LineSpec, LyricDecoder
+from model.lyric_theme import Theme
 from studio.lyrics.setting import MAX_LINE_NOTES, phrases
 from studio.options import LYRICS
 from studio.requests import random_seed
