@@ -111,9 +111,11 @@ class Key:
 
     @classmethod
     def parse(cls, text: str) -> Key:
-        """'C', 'F# minor', 'Bbm', 'D dorian', 'a minor' -> Key, or a MusicError with an example."""
+        """'C', 'F# minor', 'Bbm', 'D dorian', 'a minor', 'D mixo', 'key of G', 'C major scale' -> Key, or a
+        MusicError with an example."""
         text = re.sub(r"^\s*([A-Ga-g])[\s-]*(flat|sharp)\b", lambda m: m[1] + ("b" if m[2].lower() == "flat" else "#"),
                       text or "", flags=re.I)  # "E-flat major", "F sharp minor"
+        text = re.sub(r"^\s*(the\s+)?key\s+of\s+|(\s+(scale|mode|key))?[\s.]*$", "", text, flags=re.I)  # "key of G"
         match = re.fullmatch(r"\s*([A-Ga-g])\s*(#|♯|b|♭|s|is|es)?\s*([A-Za-z]*)\s*", text)
         if not match:
             raise MusicError(f"I can't read the key '{text}'. Type it like `G major`, `F# minor` or `D dorian`.")
@@ -123,6 +125,9 @@ class Key:
         )
         mode = mode.lower()
         mode = MODE_ALIASES.get(mode, mode) or "major"
+        named = [m for m in (*MODE_OFFSET, "ionian", "aeolian") if len(mode) >= 3 and m.startswith(mode)]
+        if mode not in MODE_OFFSET and len(named) == 1:  # "D mixo", "E phryg", "A aeol"
+            mode = MODE_ALIASES.get(named[0], named[0])
         if mode not in MODE_OFFSET:
             raise MusicError(
                 f"I don't know the mode '{mode}'. Use one of {', '.join(MODE_OFFSET)} — e.g. `D dorian`."

@@ -8,7 +8,10 @@ from data.events import Key, Melody, Meter, Note, decode_notes, encode_notes
     ("text", "tonic", "mode", "name"),
     [("C", 0, "major", "C"), ("F# minor", 6, "minor", "F#"), ("Bbm", 10, "minor", "Bb"),
      ("D dorian", 2, "dorian", "D"), ("a aeolian", 9, "minor", "A"), ("Eb major", 3, "major", "Eb"),
-     ("E-flat major", 3, "major", "Eb"), ("F sharp minor", 6, "minor", "F#"), ("B flat", 10, "major", "Bb")],
+     ("E-flat major", 3, "major", "Eb"), ("F sharp minor", 6, "minor", "F#"), ("B flat", 10, "major", "Bb"),
+     ("D mixo", 2, "mixolydian", "D"), ("E phryg", 4, "phrygian", "E"), ("A aeol", 9, "minor", "A"),
+     ("G min.", 7, "minor", "G"), ("C major scale", 0, "major", "C"), ("key of G", 7, "major", "G"),
+     ("the key of F# minor", 6, "minor", "F#"), ("D dorian mode", 2, "dorian", "D")],
 )
 def test_keys_parse_from_what_musicians_type(text, tonic, mode, name):
     key = Key.parse(text)
@@ -24,7 +27,7 @@ def test_modes_share_their_parent_scale_and_move_to_c():
     assert Key.parse("D dorian").stable == frozenset({2, 5, 9})
 
 
-@pytest.mark.parametrize("bad", ["H major", "C blues", "", "do major"])
+@pytest.mark.parametrize("bad", ["H major", "C blues", "", "do major", "D mi", "C scale of"])
 def test_bad_keys_say_what_to_type(bad):
     with pytest.raises(MusicError, match="`"):
         Key.parse(bad)
