@@ -136,6 +136,9 @@ class Key:
         return cls(tonic % 12, mode, spelled)
 
 
+METER_NAMES = {"c": "4/4", "common time": "4/4", "common": "4/4", "cut time": "2/2", "cut": "2/2", "alla breve": "2/2",
+               "¢": "2/2", "¾": "3/4"}  # what musicians call some meters, and the signs
+
 # How odd (additive) bars group their units into accents; other numerators over 4 not compound: threes, then the rest.
 ODD_GROUPS = {5: (3, 2), 7: (2, 2, 3), 8: (3, 3, 2), 10: (3, 3, 2, 2), 11: (3, 3, 3, 2)}
 
@@ -230,10 +233,17 @@ class Meter:
 
     @classmethod
     def parse(cls, text: str) -> Meter:
-        match = re.fullmatch(r"\s*(\d{1,2})\s*/\s*(\d{1,2})\s*", text or "")
-        if not match or int(match[2]) not in (2, 4, 8) or not 1 <= int(match[1]) <= 12:
+        """'6/8', '6-8', '3 4', 'C' or 'common time' (4/4), 'cut time' or 'alla breve' (2/2) -> Meter, or a
+        MusicError that says what to type."""
+        named = METER_NAMES.get(re.sub(r"\s+", " ", (text or "").strip().lower()))
+        match = re.fullmatch(r"\s*(\d{1,2})\s*[/:\- ]\s*(\d{1,2})\s*", named or text or "")
+        if not match:
             raise MusicError(f"I can't use the meter '{text}'. Type it like `4/4`, `3/4` or `6/8`.")
-        return cls(int(match[1]), int(match[2]))
+        top, bottom = int(match[1]), int(match[2])
+        if bottom not in (2, 4, 8) or not 1 <= top <= 12:
+            raise MusicError(f"I can't use the meter '{text}': the lower number must be 2, 4 or 8 and the upper 1 to "
+                             f"12. Type it like `4/4`, `3/4` or `6/8`.")
+        return cls(top, bottom)
 
 
 @dataclass(frozen=True)

@@ -42,10 +42,11 @@ class MelodyRequest:
         for field in fields(self):
             if field.name in MELODY and field.name != "notes":
                 MELODY[field.name].check(getattr(self, field.name))
-        if self.key:
-            Key.parse(self.key)
+        if self.key:  # written as the reply names it ("D mixo" -> "D mixolydian"), for Reproduce and what is stored
+            object.__setattr__(self, "key", str(Key.parse(self.key)))
         object.__setattr__(self, "notes", pin(self.notes, self.parsed_key))  # jianpu reads in this key from now on
         meter = Meter.parse(self.meter)
+        object.__setattr__(self, "meter", str(meter))  # "cut time" -> "2/2"
         if self.tempo is None:
             object.__setattr__(self, "tempo", meter.default_bpm)
         if self.lyrics is not None and len(self.lyrics) > MAX_LYRICS:

@@ -60,6 +60,7 @@ def test_errors_from_the_core_are_chinese_with_the_users_text_kept():
     key = error_text(Key.parse, "H major")
     assert "'H major'" in key and "`G major`" in key and chinese(key)
     assert "`4/4`" in error_text(Meter.parse, "four") and chinese(error_text(Meter.parse, "four"))
+    assert "下面的数字必须是 2、4 或 8" in error_text(Meter.parse, "4/3")
     assert "`X9`" in error_text(parse_chord_symbol, "X9") and chinese(error_text(parse_chord_symbol, "X9"))
     assert chinese(error_text(read_spec, "three"))
     scheme = error_text(LyricRequest.make, "", 2, "ABABAB")

@@ -18,6 +18,21 @@ def test_keys_parse_from_what_musicians_type(text, tonic, mode, name):
     assert (key.tonic, key.mode, key.name) == (tonic, mode, name)
 
 
+@pytest.mark.parametrize(("text", "meter"), [("6/8", (6, 8)), ("6-8", (6, 8)), ("3 4", (3, 4)), ("6:8", (6, 8)),
+                                             ("C", (4, 4)), ("common time", (4, 4)), ("Cut  Time", (2, 2)),
+                                             ("alla breve", (2, 2)), ("¾", (3, 4))])
+def test_meters_parse_from_what_musicians_type(text, meter):
+    parsed = Meter.parse(text)
+    assert (parsed.numerator, parsed.denominator) == meter
+
+
+@pytest.mark.parametrize(("bad", "why"), [("4", ""), ("waltz", ""), ("4/3", "lower number"), ("13/8", "upper")])
+def test_bad_meters_say_what_to_type(bad, why):
+    with pytest.raises(MusicError, match="`6/8`") as info:
+        Meter.parse(bad)
+    assert why in str(info.value)
+
+
 def test_modes_share_their_parent_scale_and_move_to_c():
     assert Key.parse("D dorian").scale == Key.parse("C major").scale
     assert Key.parse("D dorian").transpose_to_c == 0
