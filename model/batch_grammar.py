@@ -9,6 +9,9 @@ leads to (``trans``; the categories are the 11 durations, a rest, a note, a note
 built once per grammar configuration (meter, length, start, ending, leans: most requests share one) from the
 grammar's own plan and leans, and a ``Registry`` holds those of the requests in flight on the model's device.
 
+A ``RhythmGrammar`` (words set to music: the rhythm is given, the model only chooses pitches) knows every step
+before decoding, so its tables are a line (``LinearTables``): one state per step, each token leading to the next.
+
 ``tests/model/test_batch_grammar.py`` checks that decoding with the tables makes exactly the token choices of
 stepping the Python grammar, over many random configurations.
 """
@@ -17,13 +20,13 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import torch
 
 from data.events import DURATIONS
-from model.sample import MelodyGrammar
+from model.sample import MelodyGrammar, RhythmGrammar
 
 ND = len(DURATIONS)
 REST_CAT, NOTE_CAT, END_CAT = ND, ND + 1, ND + 2  # token categories after the durations' 0..10
@@ -34,7 +37,7 @@ PENDING_REST, PENDING_NOTE, PENDING_END = 0, 1, 2
 GENERIC, IDLE = 0, 1  # the registry's first two states: a row decoded in Python, a padding row
 
 
-def vector_grammar(grammar: object) -> MelodyGrammar | None:
+def vector_grammar(grammar: object) -> MelodyGrammar | RhythmGrammar | None:
     """The grammar the tables can decode for this request: a ``MelodyGrammar`` itself (a subclass may change its
     rules), or the one a wrapper only observes — a class that sets ``observes = "<attribute>"`` (a class attribute)
     promises that it passes ``forced``, ``allowed``, ``bias``, ``accept`` and ``done`` through to the MelodyGrammar
@@ -43,6 +46,9 @@ def vector_grammar(grammar: object) -> MelodyGrammar | None:
     observes = getattr(type(grammar), "observes", None)
     if isinstance(observes, str):
         grammar = getattr(grammar, observes, None)
+    if type(grammar) is RhythmGrammar:  # from its first step only: the line of states starts there
+        fresh = not grammar.notes and not grammar._expect_duration and not grammar._forced and grammar.now == 0
+        return grammar if fresh else None
     if type(grammar) is not MelodyGrammar:
         return None
     g: MelodyGrammar = grammar
@@ -51,8 +57,10 @@ def vector_grammar(grammar: object) -> MelodyGrammar | None:
     return g
 
 
-def config_key(g: MelodyGrammar) -> tuple:
+def config_key(g: MelodyGrammar | RhythmGrammar) -> tuple:
     """What a grammar's tables depend on (from ``g.now`` on)."""
+    if isinstance(g, RhythmGrammar):
+        return ("rhythm", id(g.vocab), g.bar_ticks, tuple(g.rhythm), tuple(g.pitches), g.pitch_range, g.stable)
     points = tuple((t, id(lean)) for t, lean in sorted(g._cadences.items()) if t >= g.now)
     return (id(g.vocab), g.bar_ticks, g.target, g.stop, g.now, g._window, tuple(g._finals), g._ends, points,
             id(g._density), id(g._breath))
@@ -219,12 +227,49 @@ def build(g: MelodyGrammar) -> Tables:
                   (g.vocab, g._density, g._breath, *g._cadences.values()))
 
 
+@dataclass(frozen=True)
+class LinearTables(Tables):
+    """The tables of a grammar whose steps are all known before decoding: state ``k`` is step ``k``."""
+
+    def state(self, g: object) -> int:
+        return 0  # a fresh grammar (``vector_grammar``)
+
+
+def build_linear(g: RhythmGrammar) -> LinearTables:
+    """A fresh ``RhythmGrammar``'s steps as a line of states: each forces its token (a rest, a duration, a bar line,
+    a given pitch) or allows the grammar's pitches for it; the state after the last step is done."""
+    v = g.vocab
+    walk = replace(g, notes=[], _forced=[])  # the same grammar, stepped here with a stand-in for each sampled pitch
+    bank = [torch.zeros(len(v))]  # row 0: a forced step
+    masks: dict[int, int] = {}
+    row: list[int] = []
+    forced: list[int] = []
+    while not walk.done:
+        token = walk.forced()
+        if token is None:
+            allowed = walk.allowed()
+            if id(allowed) not in masks:
+                masks[id(allowed)] = len(bank)
+                bank.append(torch.zeros(len(v)).masked_fill_(~allowed, float("-inf")))
+            row.append(masks[id(allowed)])
+            token = int(allowed.nonzero()[0, 0])  # IndexError (the request fails alone) if nothing is allowed
+            walk.accept(token)
+        else:
+            row.append(0)
+        forced.append(-1 if row[-1] else token)
+    n = len(row) + 1
+    after = np.minimum(np.arange(1, n + 1), n - 1)
+    return LinearTables(0, torch.stack(bank), torch.tensor([*row, 0]), torch.tensor([*forced, 0]),
+                        torch.arange(n) == n - 1, torch.from_numpy(np.repeat(after[:, None], CATEGORIES, 1)),
+                        torch.zeros(len(v), dtype=torch.long), (g.vocab,))
+
+
 _CACHE: OrderedDict[tuple, Tables] = OrderedDict()
 _CACHE_SIZE = 128
 _CACHE_LOCK = threading.Lock()
 
 
-def tables(g: MelodyGrammar) -> tuple[tuple, Tables]:
+def tables(g: MelodyGrammar | RhythmGrammar) -> tuple[tuple, Tables]:
     """``g``'s configuration key and tables (built once per configuration; the last ``_CACHE_SIZE`` are kept)."""
     key = config_key(g)
     with _CACHE_LOCK:
@@ -232,7 +277,7 @@ def tables(g: MelodyGrammar) -> tuple[tuple, Tables]:
         if found is not None:
             _CACHE.move_to_end(key)
             return key, found
-    built = build(g)
+    built = build_linear(g) if isinstance(g, RhythmGrammar) else build(g)
     with _CACHE_LOCK:
         _CACHE[key] = built
         while len(_CACHE) > _CACHE_SIZE:

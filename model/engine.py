@@ -36,7 +36,7 @@ from model.jobs import MAX_STEPS, Grammar, Job, python_accept, python_choices, r
 from model.lstm import MelodyLSTM
 from model.packed import PRECISIONS, PackedLSTM
 from model.prefix_cache import PrefixCache
-from model.sample import MelodyGrammar
+from model.sample import MelodyGrammar, RhythmGrammar
 
 log = logging.getLogger(__name__)
 
@@ -66,8 +66,11 @@ ADMIT_EVERY = 8
 SMALL_BATCH = 16  # below this many rows the worker uses one intra-op thread (small ops gain nothing from more)
 
 
-def token_bound(g: MelodyGrammar) -> int:
-    """Tokens a melody grammar can still produce, at most: two per note of at least one tick, and bar lines."""
+def token_bound(g: MelodyGrammar | RhythmGrammar) -> int:
+    """Tokens a melody grammar can still produce, at most: two per note of at least one tick, and bar lines (a
+    rhythm grammar: a pitch, a duration and a bar line per note of its rhythm)."""
+    if isinstance(g, RhythmGrammar):
+        return 3 * len(g.rhythm) + 4
     span = g.target - g.now
     return 2 * span + span // g.bar_ticks + 4
 
