@@ -1,11 +1,12 @@
 """The batch being decoded, as tensors on the model's device: one decoding step for every row at once.
 
-Each row is a request. A row whose grammar is a plain ``MelodyGrammar`` is decoded entirely by tensor operations
-(its state is a number in the ``model.batch_grammar.Registry``; its masks, leans, bar lines and next states are
-gathered from the tables); any other grammar is a ``GENERIC`` row, whose choices ``model.engine`` splices in from
-Python each step. Per-request randomness is preserved: a table row draws its uniforms from its own generator at
-admission (``torch.rand(n, generator)``, the same numbers one draw per sampled token would give) and uses the
-``k``-th for its ``k``-th sampled token, so the same seed gives the same melody whatever else is in the batch.
+Each row is a request. A row whose grammar is a plain ``MelodyGrammar`` or ``RhythmGrammar`` is decoded entirely by
+tensor operations (its state is a number in the ``model.batch_grammar.Registry``; its masks, leans, bar lines and
+next states are gathered from the tables); any other grammar is a ``GENERIC`` row, whose choices ``model.engine``
+splices in from Python each step. Per-request randomness is preserved: a table row draws its uniforms from its own
+generator at admission (``torch.rand(n, generator)``, the same numbers one draw per sampled token would give) and
+uses the ``k``-th for its ``k``-th sampled token, so the same seed gives the same melody whatever else is in the
+batch.
 
 Two ways to run a step:
 

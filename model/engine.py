@@ -4,12 +4,12 @@ Iteration-level batching: each loop step advances all active sequences by one to
 requests join between steps (their prompts prefilled together in one call) and finished
 ones leave at once, resolving their futures. Callers just ``await engine.generate(...)``.
 
-Decoding runs as tensor operations over the whole batch (model.decode): a plain ``MelodyGrammar`` becomes table
-rows (model.batch_grammar) whose masks, leans, bar lines and states are gathered on the model's device, with no
-per-request Python per token; when a request finishes, its tokens are given to its grammar object, which ends
-exactly as decoding it alone in Python would leave it. Any other grammar (the ``Grammar`` protocol) is decoded
-per row in Python, in the same batch. The model step is ``model.packed.PackedLSTM`` (int8 weights on a CPU by
-default); on CUDA the step is captured as a CUDA graph per bucketed batch size.
+Decoding runs as tensor operations over the whole batch (model.decode): a plain ``MelodyGrammar`` (or a words
+melody's ``RhythmGrammar``) becomes table rows (model.batch_grammar) whose masks, leans, bar lines and states are
+gathered on the model's device, with no per-request Python per token; when a request finishes, its tokens are given
+to its grammar object, which ends exactly as decoding it alone in Python would leave it. Any other grammar (the
+``Grammar`` protocol) is decoded per row in Python, in the same batch. The model step is ``model.packed.PackedLSTM``
+(int8 weights on a CPU by default); on CUDA the step is captured as a CUDA graph per bucketed batch size.
 
 Failures: whatever goes wrong with one request (its grammar, its sampling, NaN scores) fails
 that request alone. If the batched model step fails, or the worker thread dies, every request
@@ -119,7 +119,7 @@ class Engine:
         self.threads = threads or max(1, torch.get_num_threads() // 2)
         self.check_every = 1  # static layout without graphs: look for finished rows every this many steps
         self._decoder: Decoder | None = None  # the worker's batch (for tests and metrics)
-        self._generic: list[int] = []  # rows of the batch decoded in Python (any grammar but a MelodyGrammar)
+        self._generic: list[int] = []  # rows of the batch decoded in Python (grammars without tables)
         self.max_restarts = max_restarts  # worker restarts allowed within restart_window seconds
         self.restart_window = restart_window
         self.max_queue = max_queue  # new requests queued at most (follow-ups of admitted ones may go past it)
@@ -344,7 +344,8 @@ class Engine:
         return shifts
 
     def _row(self, registry: Registry, job: Job) -> NewRow:
-        """The decoder row for a request: table-driven for a plain MelodyGrammar, else decoded in Python."""
+        """The decoder row for a request: table-driven for a plain MelodyGrammar or RhythmGrammar, else decoded in
+        Python."""
         g = vector_grammar(job.grammar)
         if g is None:
             return NewRow(GENERIC, 0, job.temperature, job.top_p, torch.zeros(1))
