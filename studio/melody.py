@@ -300,10 +300,14 @@ class Composer:
         everything = stored_notes(text)
         key = request.parsed_key
         assert key is not None
-        melody = Melody(everything, key, request.parsed_meter, request.tempo, len(seed.notes), seed.pickup)
+        pickup = seed.pickup
+        if request.lyrics is not None:  # the words' pickup, from the bar lines of the whole text
+            pickup = _stored_seed(text, request.parsed_meter).pickup  # (the arrow reads as nothing)
+        melody = Melody(everything, key, request.parsed_meter, request.tempo, len(seed.notes), pickup)
         if request.lyrics is None:
             return MelodyResult(request, melody, seed, key_inferred=False)
-        lyrics = tuple(s for s, _ in rhythm_for_words(request.lyrics, request.parsed_meter))
+        rhythm = rhythm_for_words(request.lyrics, request.parsed_meter)
+        lyrics = tuple(s for s, _ in rhythm[_leading_rests(rhythm, request.parsed_meter.bar_ticks):])
         return MelodyResult(request, melody, seed, False, lyrics if len(lyrics) == len(everything) else None,
                             request.lyrics)
 
@@ -422,17 +426,27 @@ async def _set_words(composer: Composer, request: MelodyRequest, text: str) -> M
     )
     assert request.seed is not None
     await composer.engine.generate(grammar, request.seed, request.temperature, request.top_p)
-    notes = tuple(Note(None if n.pitch is None else _clamp(n.pitch - shift), n.ticks) for n in grammar.notes)
+    lead = _leading_rests(rhythm, meter.bar_ticks)  # the rests before the first syllable become a pickup
+    pickup = (meter.bar_ticks - sum(ticks for _, ticks in rhythm[:lead])) % meter.bar_ticks
+    notes = tuple(Note(None if n.pitch is None else _clamp(n.pitch - shift), n.ticks) for n in grammar.notes[lead:])
+    rhythm = rhythm[lead:]
     seed_len = heard = 0
     for note in notes:  # the seed part ends with the last seed pitch
         if heard == len(forced):
             break
         heard += note.pitch is not None
         seed_len += 1
-    melody = Melody(notes, key, meter, request.tempo, seed_len)
-    seed_text = format_notes(notes[:seed_len], meter.bar_ticks, spelling=key).split()
-    seed = ParsedSeed(notes[:seed_len], tuple(seed_text))
+    melody = Melody(notes, key, meter, request.tempo, seed_len, pickup)
+    seed_text = format_notes(notes[:seed_len], meter.bar_ticks, start=melody.start, spelling=key).split()
+    seed = ParsedSeed(notes[:seed_len], tuple(seed_text), pickup)
     return MelodyResult(request, melody, seed, inferred, tuple(s for s, _ in rhythm), text)
+
+
+def _leading_rests(rhythm: list[tuple[str | None, int]], bar_ticks: int) -> int:
+    """How many rests the words' rhythm starts with, when they put the first syllable inside the first bar (``A-`` of
+    "A-maz-ing grace" on beat 4): shown as a pickup, not as rests. 0 when there are none or they fill a bar."""
+    lead = next((i for i, (syllable, _) in enumerate(rhythm) if syllable is not None), 0)
+    return lead if 0 < sum(ticks for _, ticks in rhythm[:lead]) < bar_ticks else 0
 
 
 def midi_request(data: bytes, track: int | None = None, **options: Any) -> MelodyRequest:

@@ -97,3 +97,19 @@ async def test_bad_requests_get_friendly_errors(composer, words_text, options, n
     request = MelodyRequest(**{"notes": "C E G", "seed": 1, **options})
     with pytest.raises(MusicError, match=needle):
         await composer.set_words(request, words_text)
+
+
+async def test_words_that_start_before_the_downbeat_start_with_a_pickup_not_rests(composer):
+    """"A-maz-ing grace": "A-" comes before the first downbeat. The melody starts with it as a pickup (score, text
+    and MIDI bar lines follow), not with three beats of rest, and a stored reply reads back with it."""
+    from studio.melody import Composer
+
+    words = "Amazing grace how sweet the sound that saved a wretch like me"
+    result = await composer.set_words(MelodyRequest("", seed=5, key="C major", lyrics=words), words)
+    melody = result.melody
+    assert melody.notes[0].pitch is not None and result.lyrics[0] == "A-"
+    assert melody.pickup == 12 and (melody.ticks - melody.pickup) % melody.meter.bar_ticks == 0
+    assert not result.text.startswith("R") and result.text.split()[1] == "|"  # `G5:q | G5:q D5:q G5:h | …`
+    again = Composer.restore(result.request.__dict__, result.text)
+    assert again.melody.notes == melody.notes and again.melody.pickup == melody.pickup
+    assert again.lyrics == result.lyrics
