@@ -252,6 +252,17 @@ async def test_history_lists_melodies_and_again_regenerates_the_same_notes(env):
     assert seed_of(again) == seed_of(original) in ("5", "6")  # the first-listed's seed (taste ranks the candidates)
 
 
+def test_history_lines_show_where_each_melody_is_new():
+    """Three extensions of one melody, or three More likes of one reply, share their opening: each /history line
+    shows its new bars, or what follows the long seed, so they can be told apart."""
+    from bot.cogs.profile.embeds import preview
+
+    kept = "E5:q | D5:q F5:q E5:h | D5:h C5:q A4:q | A4:q A4:q G4:q A4:q | G4:h G4:h | C5:w |"
+    assert preview(f"{kept} [ E5:q G4:q D5:q B4:q | C5:h. C5:q ] |") == "… [ E5:q G4:q D5:q B4:q | C5:h. C5:q ] |"
+    assert preview(f"C E G D C E ➜ {kept}").startswith("C E G D C E ➜ E5:q")  # a short seed stays
+    assert preview(f"{kept} ➜ G4:q F#4:q G4:q A4:q | B4:h C5:h | C5:w |").startswith("… ➜ G4:q F#4:q")
+
+
 async def test_forget_asks_first_and_then_deletes_only_that_user(env):
     alice, bob = await seed_rows(env)
     before_alice, before_bob = user_rows(env, alice), user_rows(env, bob)
