@@ -84,7 +84,7 @@ def _prepare_file(job: tuple[str, str]) -> list[dict]:
         title = (score.metadata.title if score.metadata else None) or f"tune {index + 1}"
         ident = f"{collection}/{Path(path).name}#{index}"
         tokens = (
-            control_tokens(style, melody.key.mode, melody.meter)
+            control_tokens(style, refine_mode(melody.key.mode, notes), melody.meter)
             + encode_notes(notes, melody.meter.bar_ticks, start=pickup)
             + [END]
         )

@@ -110,6 +110,18 @@ def test_every_opening_is_a_valid_melody_request(composer):
         assert t.command.startswith(f"/melody notes:{t.seed} key:{t.key} meter:{t.meter}")
 
 
+def test_a_tune_written_with_only_its_signature_is_prepared_in_the_mode_its_final_names():
+    """O'Neill's writes "The Burnt Old Man" with one sharp and no mode; it ends on A (D in C-space): A dorian. The
+    prepared corpus, the tune index and the model's training data call it dorian, not major."""
+    from data import theory
+    from data.prepare import _prepare_file
+
+    path = next(p for p in theory.collection_files("oneills1850") if p.name == "0051-0100.abc")
+    tune = next(t for t in _prepare_file(("oneills1850", str(path))) if t["ident"].endswith("#39"))
+    assert tune["title"] == "THE BURNT OLD MAN" and tune["tokens"].startswith("style:irish mode:dorian meter:6/8")
+    assert next(t for t in load_index() if t.ident == tune["ident"]).key.endswith("dorian")
+
+
 @pytest.mark.skipif(not DEFAULT_CACHE.exists(), reason="the prepared corpus is not committed (python -m data.prepare)")
 def test_committed_index_is_up_to_date_with_the_prepared_corpus():
     assert build(load_tunes(DEFAULT_CACHE))[0] == DEFAULT_INDEX.read_bytes(), "rebuild it: python -m data.tunes"
