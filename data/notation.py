@@ -45,6 +45,7 @@ ACCIDENTALS = {"#": 1, "♯": 1, "s": 1, "is": 1, "b": -1, "♭": -1, "es": -1, 
 LETTER_DURATIONS = {"w": 48, "h": 24, "q": 12, "e": 6, "s": 3}
 NUMBER_DURATIONS = {"1": 48, "2": 24, "4": 12, "8": 6, "16": 3}
 
+_RUN_NOTE = r"[A-Ga-g](?:#|♯|♭|(?<=[A-G])b)?[0-9]?"  # a note in notes typed without spaces (`b`: flat after A-G only)
 _NOTE = re.compile(
     r"""(?P<name>[A-Ga-g]|do|ut|re|mi|fa|sol|so|la|ti|si)
         (?P<acc>\#\#|bb|\#|♯|b|♭|x|is|es)?
@@ -348,8 +349,8 @@ def _parse_pitch(head: str, token: str, previous: int) -> int | None:
             tones = chord_tones(root, chord["quality"])
             raise MusicError(f"`{token}` looks like a chord symbol, and I need the notes of a tune. Type a chord's "
                              f"notes one after another, e.g. `{tones}` for `{head}`, or a tune like {EXAMPLE}.")
-        if re.fullmatch(r"[A-Ga-g](?:[-–]?[A-Ga-g])+", head):  # `CEG`, `C-E-G`: notes run together
-            spaced = " ".join(re.findall(r"[A-Ga-g]", head))
+        if re.fullmatch(rf"{_RUN_NOTE}(?:[-–/]?{_RUN_NOTE})+", head):  # `CEG`, `C-E-G`, `C4-E4-G4`, `C/E/G`
+            spaced = " ".join(re.findall(_RUN_NOTE, head))
             raise MusicError(f"I don't know the note `{token}`: put a space between notes, `{spaced}`.")
         if re.fullmatch(r"[Hh](?:is)?-?[0-9]?'*", head):  # German names: H is B, and their B is B flat
             raise MusicError(f"I don't know the note `{token}`. If you mean the German H, type `B` (and `Bb` for "
