@@ -188,6 +188,9 @@ def parse_seed(text: str, max_notes: int = MAX_SEED_NOTES, meter: Meter | None =
         if token in MARKS:
             typed.append(token)
             continue
+        if "~" in token:  # LilyPond's tie: `G4~ G4`, `G:q~G:q`
+            raise MusicError(f"I don't know the note `{token}`: a tie is one longer note here, e.g. `G:h` for "
+                             f"`G:q~ G:q` (durations `:w :h :q :e :s`, `.` dotted).")
         if len(notes) >= max_notes:
             raise MusicError(
                 f"That seed has more than {max_notes} notes. Give me a short motif (2-16 notes works best), "

@@ -57,6 +57,7 @@ def test_errors_from_the_core_are_chinese_with_the_users_text_kept():
     german = error_text(parse_seed, "C E H")
     assert german.startswith("我不认识音符 `H`") and "德式" in german and "`B`" in german
     assert error_text(parse_seed, "C ♯F").endswith("如 `F#`。")
+    assert "连音线" in error_text(parse_seed, "C E G~ G")
     key = error_text(Key.parse, "H major")
     assert "'H major'" in key and "`G major`" in key and chinese(key)
     assert "`4/4`" in error_text(Meter.parse, "four") and chinese(error_text(Meter.parse, "four"))

@@ -77,7 +77,8 @@ def test_kana_accents_and_parentheses_read_as_notes():
 @pytest.mark.parametrize(("text", "needle", "fix"), [
     ("CEG", "put a space between notes, `C E G`", "C E G"), ("C-E-G", "`C E G`", "C E G"),
     ("C4-E4-G4", "`C4 E4 G4`", "C4 E4 G4"), ("C/E/G", "`C E G`", "C E G"), ("AbCEb", "`Ab C Eb`", "Ab C Eb"),
-    ("cab", "`c a b`", "c a b"),
+    ("cab", "`c a b`", "c a b"), ("E F G:q~G:q", "a tie is one longer note here, e.g. `G:h`", "E F G:h"),
+    ("E F G4~ G4", "`G:h` for `G:q~ G:q`", "E F G4:h"),
     ("c'' d'' e''", "Mark only the first, `c'' d e`", "c'' d e"),
     ("H A G", "the German H, type `B`", "B A G"), ("h4 a g", "e.g. `B4`", "B4 A G"),
     ("E ♯F G", "after the letter, `F#`", "E F# G"), ("E #F4 G", "`F#4`", "E F#4 G"),
