@@ -300,14 +300,16 @@ class Composer:
         everything = stored_notes(text)
         key = request.parsed_key
         assert key is not None
-        pickup = seed.pickup
-        if request.lyrics is not None:  # the words' pickup, from the bar lines of the whole text
-            pickup = _stored_seed(text, request.parsed_meter).pickup  # (the arrow reads as nothing)
-        melody = Melody(everything, key, request.parsed_meter, request.tempo, len(seed.notes), pickup)
+        meter = request.parsed_meter
         if request.lyrics is None:
+            melody = Melody(everything, key, meter, request.tempo, len(seed.notes), seed.pickup)
             return MelodyResult(request, melody, seed, key_inferred=False)
-        rhythm = rhythm_for_words(request.lyrics, request.parsed_meter)
-        lyrics = tuple(s for s, _ in rhythm[_leading_rests(rhythm, request.parsed_meter.bar_ticks):])
+        rhythm = rhythm_for_words(request.lyrics, meter)
+        lead, pickup = _words_pickup(rhythm, meter.bar_ticks)
+        if everything and everything[0].pitch is None:  # stored before the leading rests became a pickup
+            pickup = 0
+        melody = Melody(everything, key, meter, request.tempo, len(seed.notes), pickup)
+        lyrics = tuple(s for s, _ in rhythm[lead:])
         return MelodyResult(request, melody, seed, False, lyrics if len(lyrics) == len(everything) else None,
                             request.lyrics)
 
@@ -426,8 +428,7 @@ async def _set_words(composer: Composer, request: MelodyRequest, text: str) -> M
     )
     assert request.seed is not None
     await composer.engine.generate(grammar, request.seed, request.temperature, request.top_p)
-    lead = _leading_rests(rhythm, meter.bar_ticks)  # the rests before the first syllable become a pickup
-    pickup = (meter.bar_ticks - sum(ticks for _, ticks in rhythm[:lead])) % meter.bar_ticks
+    lead, pickup = _words_pickup(rhythm, meter.bar_ticks)  # the rests before the first syllable become a pickup
     notes = tuple(Note(None if n.pitch is None else _clamp(n.pitch - shift), n.ticks) for n in grammar.notes[lead:])
     rhythm = rhythm[lead:]
     seed_len = heard = 0
@@ -442,11 +443,13 @@ async def _set_words(composer: Composer, request: MelodyRequest, text: str) -> M
     return MelodyResult(request, melody, seed, inferred, tuple(s for s, _ in rhythm), text)
 
 
-def _leading_rests(rhythm: list[tuple[str | None, int]], bar_ticks: int) -> int:
-    """How many rests the words' rhythm starts with, when they put the first syllable inside the first bar (``A-`` of
-    "A-maz-ing grace" on beat 4): shown as a pickup, not as rests. 0 when there are none or they fill a bar."""
+def _words_pickup(rhythm: list[tuple[str | None, int]], bar_ticks: int) -> tuple[int, int]:
+    """The rests the words' rhythm starts with when they put the first syllable inside the first bar (``A-`` of
+    "A-maz-ing grace" on beat 4), and the pickup they leave: (how many rests, pickup ticks). They are shown as a
+    pickup, not as rests; (0, 0) when there are none or they fill a bar."""
     lead = next((i for i, (syllable, _) in enumerate(rhythm) if syllable is not None), 0)
-    return lead if 0 < sum(ticks for _, ticks in rhythm[:lead]) < bar_ticks else 0
+    rest = sum(ticks for _, ticks in rhythm[:lead])
+    return (lead, bar_ticks - rest) if 0 < rest < bar_ticks else (0, 0)
 
 
 def midi_request(data: bytes, track: int | None = None, **options: Any) -> MelodyRequest:

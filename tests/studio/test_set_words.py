@@ -113,3 +113,18 @@ async def test_words_that_start_before_the_downbeat_start_with_a_pickup_not_rest
     again = Composer.restore(result.request.__dict__, result.text)
     assert again.melody.notes == melody.notes and again.melody.pickup == melody.pickup
     assert again.lyrics == result.lyrics
+
+
+async def test_a_long_verse_set_to_music_reads_back_from_its_stored_text(composer):
+    """Pick, More like and Again read a reply back from its stored text; a verse of more notes than a typed seed may
+    hold (64) reads back too, with its pickup and syllables."""
+    from studio.melody import Composer
+
+    words = ("Amazing grace how sweet the sound that saved a wretch like me. I once was lost but now am found, was "
+             "blind but now I see. Twas grace that taught my heart to fear, and grace my fears relieved. How precious "
+             "did that grace appear the hour I first believed. Through many dangers, toils and snares I have "
+             "already come.")
+    result = await composer.set_words(MelodyRequest("", seed=5, key="C major", lyrics=words), words)
+    assert len(result.melody.notes) > 64 and result.melody.pickup == 12
+    again = Composer.restore(result.request.__dict__, result.text)
+    assert again.melody == result.melody and again.lyrics == result.lyrics
