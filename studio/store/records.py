@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from data.notation import ARROW
+
+SEED_SHOWN = 20  # characters: a longer seed (More like's: the seed and half a melody) is left out of ``new_part``
+
 
 @dataclass(frozen=True)
 class Forgotten:
@@ -61,6 +65,15 @@ class Generation:
     guild_id: int | None = None
     channel_id: int | None = None
     created_at: float = 0.0  # Unix time
+
+    @property
+    def new_part(self) -> str:
+        """The note text from where the melody is new: bars written again or added (in ``[ ]``) from the first of them,
+        the continuation after a long seed, else all of it."""
+        if "[" in self.notes:
+            return "… " + self.notes[self.notes.index("["):]
+        seed, arrow, continuation = self.notes.partition(ARROW)
+        return f"…{ARROW}{continuation}" if arrow and len(seed) > SEED_SHOWN else self.notes
 
 
 @dataclass(frozen=True)

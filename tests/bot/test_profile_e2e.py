@@ -255,7 +255,11 @@ async def test_history_lists_melodies_and_again_regenerates_the_same_notes(env):
 def test_history_lines_show_where_each_melody_is_new():
     """Three extensions of one melody, or three More likes of one reply, share their opening: each /history line
     shows its new bars, or what follows the long seed, so they can be told apart."""
-    from bot.cogs.profile.embeds import preview
+    from bot.cogs.profile.embeds import NOTES_SHOWN, shorten
+    from studio.store.records import Generation
+
+    def preview(notes: str) -> str:
+        return shorten(Generation(1, 1, None, 1, "melody", {}, None, notes).new_part, NOTES_SHOWN)
 
     kept = "E5:q | D5:q F5:q E5:h | D5:h C5:q A4:q | A4:q A4:q G4:q A4:q | G4:h G4:h | C5:w |"
     assert preview(f"{kept} [ E5:q G4:q D5:q B4:q | C5:h. C5:q ] |") == "… [ E5:q G4:q D5:q B4:q | C5:h. C5:q ] |"

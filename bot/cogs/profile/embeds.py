@@ -9,13 +9,11 @@ from typing import Any
 import discord
 
 from bot.replies import SAFE_UPLOAD
-from data.notation import ARROW
 from studio.options import PREFERENCES
 from studio.store.base import Acceptance, Generation, Stats
 from studio.taste.tunes import TunePick
 
 NOTES_SHOWN = 48  # characters of note text per /history line
-SEED_SHOWN = 20  # a longer seed (More like's: the seed and half a melody) is left out of a /history line
 
 
 def shorten(text: str, width: int) -> str:
@@ -89,18 +87,6 @@ def tune_embed(index: int, pick: TunePick) -> discord.Embed:
     return embed
 
 
-def preview(notes: str) -> str:
-    """A /history line's note text: where the melody is new. Bars written again or added (in ``[ ]``) from the first
-    of them, the continuation after a long seed, else the start."""
-    if "[" in notes:
-        notes = "… " + notes[notes.index("["):]
-    else:
-        seed, arrow, continuation = notes.partition(ARROW)
-        if arrow and len(seed) > SEED_SHOWN:
-            notes = f"…{ARROW}{continuation}"
-    return shorten(notes, NOTES_SHOWN)
-
-
 def history_embed(rows: Sequence[Generation], buttons: int) -> discord.Embed:
     """`/history`: one line per recent melody, the first ``buttons`` of them with an Again button."""
     lines = []
@@ -108,7 +94,7 @@ def history_embed(rows: Sequence[Generation], buttons: int) -> discord.Embed:
         p = g.params
         settings = " · ".join(str(x) for x in (p.get("key") or "key from seed", p.get("meter"),
                                                f"{p.get('tempo')} bpm", p.get("style")))
-        lines.append(f"**{i + 1}.** <t:{int(g.created_at)}:R> `{preview(g.notes)}`\n"
+        lines.append(f"**{i + 1}.** <t:{int(g.created_at)}:R> `{shorten(g.new_part, NOTES_SHOWN)}`\n"
                      f"   {settings} · seed {g.rng_seed}")
     embed = discord.Embed(title="🕘 Your recent melodies", description="\n".join(lines)[:4096],
                           colour=discord.Colour.blurple())
