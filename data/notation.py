@@ -414,8 +414,6 @@ def continue_text(seed: ParsedSeed, notes: list[Note] | tuple[Note, ...], bar_ti
     return text
 
 
-
-
 def join_stored(seed: str, continuation: str) -> str:
     """``C E G ➜ A4:e B4:e C5:q | …``: the seed exactly as typed, then the continuation."""
     return f"{seed}{ARROW}{continuation}"
