@@ -476,7 +476,7 @@ Notes
 - music21 names only major and minor keys: on dorian or mixolydian tunes it cannot be exactly right, hence the
   "major/minor tunes" column. Its default `analyze('key')` correlates with the Aarden-Essen profiles; `krumhansl` with
   Krumhansl-Kessler's. The bot guessed seeds' keys with `analyze('key')` until the ninth session; now
-  `studio.melody.infer_key` uses this estimate without its final-note terms (held-out two-bar seeds named right
+  `studio.analysis.key.infer_key` uses this estimate without its final-note terms (held-out two-bar seeds named right
   60.7% -> 72.7%), and music21 only for jianpu.
 - Phrases: the analysis sees only the notes as played (repeats written out, no bar numbers); the truth comes from
   the notation's repeat signs and bar numbers. Pairs of phrases that replay 3 or 4 of their 4 notated bars are

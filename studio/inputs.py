@@ -12,7 +12,8 @@ from data.errors import MusicError, opt
 from data.events import Key, Melody, Meter
 from data.midi import check_midi_size
 from data.notation import ParsedSeed, check_bars, parse_seed
-from studio.melody import infer_key, midi_request
+from studio.analysis.key import infer_key
+from studio.melody import midi_request
 from studio.options import TEMPO
 
 __all__ = ["EXAMPLE", "MAX_NOTES", "GivenMelody", "Key", "Melody", "Meter", "check_midi_size", "check_notes",

@@ -33,7 +33,8 @@ from model.engine import Engine, EngineBusy
 from model.lstm import load_checkpoint
 from model.sample import MelodyGrammar, RhythmGrammar, end_degrees
 from model.vocab import Vocab
-from studio.lyrics.setting import rhythm_for_words
+from studio.analysis.key import infer_key
+from studio.lyrics.setting import rhythm_for_words, words_pickup
 from studio.mood import articulated, density_take, mood_take
 from studio.options import SEED_MAX
 from studio.originality import COPY_NOTES, Shared, longest_shared, phrase_index
@@ -305,7 +306,7 @@ class Composer:
             melody = Melody(everything, key, meter, request.tempo, len(seed.notes), seed.pickup)
             return MelodyResult(request, melody, seed, key_inferred=False)
         rhythm = rhythm_for_words(request.lyrics, meter)
-        lead, pickup = _words_pickup(rhythm, meter.bar_ticks)
+        lead, pickup = words_pickup(rhythm, meter.bar_ticks)
         if everything and everything[0].pitch is None:  # stored before the leading rests became a pickup
             pickup = 0
         melody = Melody(everything, key, meter, request.tempo, len(seed.notes), pickup)
@@ -428,7 +429,7 @@ async def _set_words(composer: Composer, request: MelodyRequest, text: str) -> M
     )
     assert request.seed is not None
     await composer.engine.generate(grammar, request.seed, request.temperature, request.top_p)
-    lead, pickup = _words_pickup(rhythm, meter.bar_ticks)  # the rests before the first syllable become a pickup
+    lead, pickup = words_pickup(rhythm, meter.bar_ticks)  # the rests before the first syllable become a pickup
     notes = tuple(Note(None if n.pitch is None else _clamp(n.pitch - shift), n.ticks) for n in grammar.notes[lead:])
     rhythm = rhythm[lead:]
     seed_len = heard = 0
@@ -441,15 +442,6 @@ async def _set_words(composer: Composer, request: MelodyRequest, text: str) -> M
     seed_text = format_notes(notes[:seed_len], meter.bar_ticks, start=melody.start, spelling=key).split()
     seed = ParsedSeed(notes[:seed_len], tuple(seed_text), pickup)
     return MelodyResult(request, melody, seed, inferred, tuple(s for s, _ in rhythm), text)
-
-
-def _words_pickup(rhythm: list[tuple[str | None, int]], bar_ticks: int) -> tuple[int, int]:
-    """The rests the words' rhythm starts with when they put the first syllable inside the first bar (``A-`` of
-    "A-maz-ing grace" on beat 4), and the pickup they leave: (how many rests, pickup ticks). They are shown as a
-    pickup, not as rests; (0, 0) when there are none or they fill a bar."""
-    lead = next((i for i, (syllable, _) in enumerate(rhythm) if syllable is not None), 0)
-    rest = sum(ticks for _, ticks in rhythm[:lead])
-    return (lead, bar_ticks - rest) if 0 < rest < bar_ticks else (0, 0)
 
 
 def midi_request(data: bytes, track: int | None = None, **options: Any) -> MelodyRequest:
@@ -480,36 +472,3 @@ def _stored_seed(text: str, meter: Meter | None) -> ParsedSeed:
         return parse_seed(text, meter=meter)
     except MusicError:
         return parse_seed(text)
-
-
-GUESSED_MODES = ("major", "minor", "dorian", "mixolydian")  # the modes a guessed key may have: the corpus's own
-IGNORED = ("ends_tonic", "ends_triad")  # the last note typed is often not the tune's final
-
-
-def infer_key(notes: tuple[Note, ...], do: int | None = None) -> Key:
-    """Key of a seed or a melody a user gives, read as /analyze reads it (``studio.analysis.key``) in one of
-    ``GUESSED_MODES``, except that the last note is not taken for the final. A few notes say too little for that:
-    one pitch class gives its major key (the profiles said F major for `C`), two or three the best key whose tonic
-    was typed, major when neither third of it was (`C D E` was A minor). Held-out tunes, keys named right: two-bar
-    seeds 72.7% (music21's profile before: 60.7%); bars 1-10 83.4% (75.5% counting the final); last eight bars,
-    which end on the final, 81.7% (84.2%). Jianpu's ``do`` (its ``1=`` fixes the signature: its major key or
-    relative minor) goes to music21 (``data.theory.estimate_key``, imported there, in the worker thread)."""
-    from studio.analysis.key import FEW_CLASSES, WEIGHTS, Profile, ranked, spelled_key
-
-    classes = {n.pitch % 12 for n in notes if n.pitch is not None}
-    if do is not None or not classes:  # no pitched notes: its error
-        from data.theory import estimate_key
-
-        return estimate_key(notes, parent=do)
-    if len(classes) == 1:
-        return spelled_key(classes.pop(), "major")
-    few = len(classes) < FEW_CLASSES
-    profile = Profile.of(Melody(tuple(notes), Key(0), Meter(), 100))
-    keys = [k for k, _ in ranked(profile, {**WEIGHTS, **dict.fromkeys(IGNORED, 0.0)})
-            if k.mode in GUESSED_MODES and (not few or k.tonic in classes)]
-    best = keys[0]
-    if few and not {(best.tonic + 3) % 12, (best.tonic + 4) % 12} & classes:
-        # the best major key on a typed note that holds them all (`E D C D E E E:h D D D:h`: C major, not D major)
-        tonic = next((k.tonic for k in keys if k.mode == "major" and classes <= k.scale), best.tonic)
-        return spelled_key(tonic, "major")
-    return best

@@ -30,8 +30,9 @@ from data.events import Key, Melody, Meter, Note, control_tokens, encode_notes
 from data.notation import ParsedSeed, format_note, format_notes, parse_seed, stored_notes
 from model.infill import JOIN_WEIGHT, SCORE_BARS, InfillGrammar, fill_scores, interval_logprobs, join_score
 from model.sample import MelodyGrammar
+from studio.analysis.key import infer_key
 from studio.analysis.words import plural
-from studio.melody import DENSITY_LEAN, MelodyResult, _clamp, _fold, infer_key
+from studio.melody import DENSITY_LEAN, MelodyResult, _clamp, _fold
 from studio.options import EXTEND, MELODY, SEED_MAX
 from studio.requests import MelodyRequest
 

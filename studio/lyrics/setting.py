@@ -397,3 +397,12 @@ def _duration_cost(d: int, base: int, stressed: bool, compound: bool) -> float:
     if d == 3 * base:
         return 0.5 if stressed else 0.8
     return 1.0
+
+
+def words_pickup(rhythm: list[tuple[str | None, int]], bar_ticks: int) -> tuple[int, int]:
+    """The rests the words' rhythm starts with when they put the first syllable inside the first bar (``A-`` of
+    "A-maz-ing grace" on beat 4), and the pickup they leave: (how many rests, pickup ticks). They are shown as a
+    pickup, not as rests; (0, 0) when there are none or they fill a bar."""
+    lead = next((i for i, (syllable, _) in enumerate(rhythm) if syllable is not None), 0)
+    rest = sum(ticks for _, ticks in rhythm[:lead])
+    return (lead, bar_ticks - rest) if 0 < rest < bar_ticks else (0, 0)

@@ -203,7 +203,7 @@ def test_marks_land_inside_notes_with_an_offset():
     ("D F A", "D minor"), ("G A B G", "G major"), ("C D", "C major"),  # as before
 ])
 def test_a_melody_of_few_notes_is_read_in_a_key_whose_chord_it_sounds(notes, key):
-    from studio.melody import infer_key
+    from studio.analysis.key import infer_key
 
     melody = Melody(parse_seed(notes).notes, Key(0), Meter(), 100)
     assert str(read_key(melody).key) == key == str(infer_key(melody.notes))  # /analyze agrees with /chords' guess

@@ -9,8 +9,9 @@ import pytest
 
 from data.errors import MusicError
 from data.notation import parse_seed, stored_notes
+from studio.analysis.key import infer_key
 from studio.cli.main import main
-from studio.melody import Composer, infer_key
+from studio.melody import Composer
 from studio.requests import MelodyRequest
 
 

@@ -83,6 +83,6 @@ async def test_bad_input_gets_a_clear_error_with_an_example(composer, kwargs, ne
     # long Ds made it D major, which has no C natural: the major key on a typed note that holds every note typed
 ])
 def test_a_short_seeds_key_is_one_a_musician_would_hear(seed, key):
-    from studio.melody import infer_key
+    from studio.analysis.key import infer_key
 
     assert str(infer_key(parse_seed(seed).notes)) == key
