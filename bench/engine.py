@@ -94,7 +94,8 @@ async def measure(composer: Composer, level: str, bars: int, sizes: list[int]) -
     async def run(i: int) -> int:
         if level == "composer":
             return 2 * len((await composer.melody(request(i, bars))).continuation)
-        done = await composer.engine.generate(grammars.pop(i), i)  # type: ignore[arg-type]
+        r = request(i, bars)  # sampled as the composer samples a request (its temperature and top_p)
+        done = await composer.engine.generate(grammars.pop(i), i, r.temperature, r.top_p)  # type: ignore[arg-type]
         return 2 * len(done.notes)
 
     print(f"-- {level}: {'Engine.generate, grammars built beforehand' if level == 'engine' else 'Composer.melody'}")

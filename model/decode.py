@@ -35,6 +35,10 @@ log = logging.getLogger(__name__)
 
 LIVE, DONE, NOT_FINITE, NOT_ALLOWED, TOO_LONG = 0, 1, 2, 3, 4  # a row's status after a step
 NEVER = 1 << 40  # a step limit that is never reached
+# Eager decoding of NUCLEUS_FROM rows or more samples among each row's NUCLEUS likeliest tokens, sorting them all only
+# when some row's top_p mass lies beyond (model.sample.pick; the same tokens). At top_p 0.98 no nucleus of 64
+# 16-bar melodies (9,336 row steps) was wider than 16 tokens; choosing at 64 rows took 95 us a step, not 117.
+NUCLEUS, NUCLEUS_FROM = 16, 8
 
 
 @dataclass
@@ -264,7 +268,8 @@ class Decoder:
             add.index_copy_(0, splice.rows, splice.add)
             uniform.index_copy_(0, splice.rows, splice.uniform)
             forced.index_copy_(0, splice.rows, splice.forced)
-        sampled = pick((r.logits + add) / r.temp, r.top_p, uniform)
+        first = None if self.static or len(r) < NUCLEUS_FROM else NUCLEUS
+        sampled = pick((r.logits + add) / r.temp, r.top_p, uniform, first)
         sampling = forced < 0
         token = torch.where(sampling, sampled, forced)
         category = reg.cat.index_select(0, r.cat_off + token)

@@ -10,7 +10,8 @@
   than ``sigmoid`` on this CPU), and ``tanh(c)`` is computed the same way;
 - ``precision`` "int8" stores the recurrent and stacked weights as int8 with a scale per output and quantizes
   the activations (``h`` lies in (-1, 1)) with a fixed scale, so the product is exact integer arithmetic: a row's
-  result never depends on the other rows of the batch; "bf16" stores those weights as bfloat16 (for GPUs).
+  result never depends on the other rows of the batch. The output layer is int8 the same way (at 64 rows its
+  float32 product was 41 of a 316 us step, int8 15 us); "bf16" stores the layers' weights as bfloat16 (for GPUs).
 
 The state layout is ``MelodyLSTM``'s, ``(h, c)`` each ``(layers, batch, hidden)``, so ``MelodyLSTM.prefill`` states
 continue here.
@@ -60,8 +61,14 @@ class PackedLSTM:
                 stacked = torch.cat([p[f"weight_ih_l{layer}"], p[f"weight_hh_l{layer}"]], 1)  # (4H, 2H)
                 weights.append(_gate_order(stacked, h).t())
                 self.biases.append(_gate_order(p[f"bias_ih_l{layer}"] + p[f"bias_hh_l{layer}"], h).float())
-            self.head_w = model.head.weight.detach().float().t().contiguous()  # (H, V)
+            head = model.head.weight.detach().double().t()  # (H, V)
+            self.vocab_size = head.size(1)
             self.head_b = model.head.bias.detach().float().clone()
+            self.head_w = head.float().contiguous()
+            self.head_scale: torch.Tensor | None = None
+            if precision == "int8":
+                q, scale = _quantize(head)
+                self.head_w, self.head_scale = q.t().contiguous().t(), scale / _Q
             self.weights: list[torch.Tensor] = []
             self.scales: list[torch.Tensor] = []
             for w in weights:
@@ -101,7 +108,14 @@ class PackedLSTM:
             x, c = self._cell(gates, c0[layer])
             hs.append(x)
             cs.append(c)
-        return torch.addmm(self.head_b, x, self.head_w), (torch.stack(hs), torch.stack(cs))
+        return self._head(x), (torch.stack(hs), torch.stack(cs))
+
+    def _head(self, x: torch.Tensor) -> torch.Tensor:
+        """The output layer: the last layer's ``h`` -> logits (B, V)."""
+        if self.head_scale is None:
+            return torch.addmm(self.head_b, x, self.head_w)
+        q = x.mul(_Q).round_().to(torch.int8)
+        return torch.addcmul(self.head_b, torch._int_mm(q, self.head_w).float(), self.head_scale)
 
     def prefill(self, prompts: list[list[int]], start: tuple[torch.Tensor, State] | None = None,
                 ) -> tuple[torch.Tensor, State]:
@@ -118,7 +132,7 @@ class PackedLSTM:
         tokens = tokens.to(self.device)
         if start is None:
             zeros = torch.zeros(self.layers, n, self.hidden, device=self.device)
-            last, state = torch.zeros(n, self.head_w.size(1), device=self.device), (zeros, zeros.clone())
+            last, state = torch.zeros(n, self.vocab_size, device=self.device), (zeros, zeros.clone())
         else:
             last, state = start
         ragged = bool((lengths != length).any())

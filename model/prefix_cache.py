@@ -70,7 +70,7 @@ class PrefixCache:
             logits, state = packed.prefill(prompts)
         else:
             n, dev = len(prompts), packed.device
-            last = torch.zeros(n, packed.head_w.size(1), device=dev)
+            last = torch.zeros(n, packed.vocab_size, device=dev)
             h = torch.zeros(packed.layers, n, packed.hidden, device=dev)
             c = torch.zeros_like(h)
             for i, (_, entry) in enumerate(found):

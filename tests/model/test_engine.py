@@ -1,6 +1,7 @@
 import asyncio
 import itertools
 import threading
+from pathlib import Path
 
 import pytest
 import torch
@@ -219,21 +220,22 @@ async def test_a_grammar_that_raises_fails_only_its_own_request(engine):
 
 
 async def test_nan_scores_fail_only_their_request(engine):
-    alone = (await engine.generate(grammar(), seed=3)).notes
-    step, once = engine.model.step, itertools.count()
+    step, once, armed = engine.model.step, itertools.count(), threading.Event()
 
-    def poisoned(tokens, state):  # once, row 0 (the first request) gets NaN scores
+    def poisoned(tokens, state):  # once armed, the step after the held one: row 0 (the first request) gets NaN
         logits, state = step(tokens, state)
-        if next(once) == 0:
+        if armed.is_set() and next(once) == 1:
             logits[0] = float("nan")
         return logits, state
 
+    engine.model.step = poisoned  # the same (float) step for the melody alone and in the batch
+    alone = (await engine.generate(grammar(), seed=3)).notes
     release = hold_first_step(engine)
     futures = [engine.submit(grammar(), seed=2)]
     while futures[0].running() is False:
         await asyncio.sleep(0.01)
     futures.append(engine.submit(grammar(), seed=3))
-    engine.model.step = poisoned
+    armed.set()
     release.set()
     bad, good = await answers(futures)
     assert isinstance(bad, FloatingPointError)
@@ -344,6 +346,27 @@ def test_precision_is_checked():
     with pytest.raises(ValueError, match="precision"):
         Engine(model, precision="int4")
     assert Engine(model).precision == "int8"  # on a CPU
+
+
+@pytest.mark.parametrize("precision", ["fp32", "int8"])
+def test_the_packed_step_scores_as_the_shipped_model_does(precision):
+    """Every layer, the output layer included, is packed (int8: quantized); the next-token probabilities of the
+    shipped model after a real prompt stay its own."""
+    from model.lstm import load_checkpoint
+    from model.packed import PackedLSTM
+
+    model, vocab, _ = load_checkpoint(Path("model/checkpoints/melody.pt"))
+    model.eval()
+    seed = [Note(60, 12), Note(64, 12), Note(67, 24), Note(65, 12), Note(62, 12), Note(60, 24)]
+    prompt = vocab.encode(control_tokens("irish", "major", Meter()) + encode_notes(seed, 48))
+    packed = PackedLSTM(model, precision)
+    with torch.inference_mode():
+        _, state = model.prefill([prompt[:-1]])
+        expected, _ = model.step(torch.tensor(prompt[-1:]), state)
+        got, _ = packed.step(torch.tensor(prompt[-1:]), state)
+    assert expected.softmax(1).max() > 0.2  # a peaked distribution, as the model's usually is
+    tolerance = 1e-4 if precision == "fp32" else 0.01
+    assert (got.softmax(1) - expected.softmax(1)).abs().max() < tolerance
 
 
 cuda = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")

@@ -1,7 +1,7 @@
 import torch
 
 from data.events import BAR
-from model.sample import MelodyGrammar, sample
+from model.sample import MelodyGrammar, pick, sample
 from model.vocab import Vocab
 from tests.model.grammar import run_grammar
 
@@ -21,6 +21,19 @@ def test_top_p_keeps_only_the_nucleus():
     for u in torch.linspace(0, 0.999, 20):
         pick = sample(logits, allowed, torch.ones(1), torch.tensor([0.5]), u[None])
         assert pick.item() == 0
+
+
+def test_looking_at_the_likeliest_tokens_first_picks_what_a_full_sort_picks():
+    """``pick(first=k)``: the same token for every row, whether the nuclei fit in k tokens, some row's goes on past
+    them (the batch is sorted whole), or top_p is 1 (everything is the nucleus)."""
+    gen = torch.Generator().manual_seed(0)
+    for spread, top_p in ((4.0, 0.9), (4.0, 0.98), (0.3, 0.98), (4.0, 1.0)):  # peaked or flat scores
+        scores = torch.randn(64, 105, generator=gen) * spread
+        scores[torch.rand(64, 105, generator=gen) < 0.7] = float("-inf")  # what the grammar forbids
+        for _ in range(5):
+            uniform = torch.rand(64, 1, generator=gen)
+            p = torch.full((64, 1), top_p)
+            assert torch.equal(pick(scores, p, uniform, first=8), pick(scores, p, uniform))
 
 
 
