@@ -317,7 +317,8 @@ def check_bars(seed: ParsedSeed, meter: Meter) -> int:
 def _overfull(spans: list[tuple[int, int, str]], closed: set[int], shift: int, current: int, over: int,
               meter: Meter, opened: int = 0) -> MusicError:
     """The error for bar ``current`` (from 0), whose typed notes run from ``opened`` and in which note ``over``
-    starts past the bar line."""
+    starts past the bar line: where the bar lines would go, and why a note is long when it kept the length typed
+    before it (``E:h F G``: F and G are halves)."""
     last = min([i for i in closed if i >= over] or [len(spans) - 1])
     bar = meter.bar_ticks
     length = shift + spans[last][1] - current * bar
@@ -325,9 +326,23 @@ def _overfull(spans: list[tuple[int, int, str]], closed: set[int], shift: int, c
     fixed = " ".join(t for j in range(opened, last + 1)  # a bar line before each note that starts a new bar
                      for t in (["|"] if j > opened and (shift + spans[j][0]) // bar > (shift + spans[j - 1][0]) // bar
                                else []) + [spans[j][2]])
-    return MusicError(
-        f"Bar {current + 1} has {_amount(length, meter)} in {meter}: `{' '.join(typed)}` — take a note out or add a "
-        f"bar line, e.g. `{fixed}`.", "notes", fixed)
+    kept = [(t, e - s) for s, e, t in spans[opened:last + 1] if _kept_length(t) and e - s > TPQ]
+    head = f"Bar {current + 1} has {_amount(length, meter)} in {meter}: `{' '.join(typed)}`"
+    why = ""
+    if kept:  # the usual surprise: ``E:h F G`` is three half notes (a run of ``C:e D E F`` is meant)
+        alike = [t for t, ticks in kept if ticks == kept[0][1]]
+        why = (f" A note typed without a length keeps the one before it: `{' '.join(alike)}` "
+               f"{'is' if len(alike) == 1 else 'are'} `:{duration_name(kept[0][1])}` here.")
+        if length - sum(ticks for _, ticks in kept) + TPQ * len(kept) == bar:  # as quarters, the bar is full
+            quarters = " ".join(f"{t}:q" if _kept_length(t) and e - s > TPQ else t
+                                for s, e, t in spans[opened:last + 1])
+            return MusicError(f"{head}.{why} For quarter notes write `{quarters}`.", "notes", quarters)
+    return MusicError(f"{head} — take a note out or add a bar line, e.g. `{fixed}`.{why}", "notes", fixed)
+
+
+def _kept_length(token: str) -> bool:
+    """A note typed without a length of its own (``F``, ``60``, ``do``): it keeps the one before it."""
+    return ":" not in token and not token.endswith(".")
 
 
 def _amount(ticks: int, meter: Meter) -> str:

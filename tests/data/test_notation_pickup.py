@@ -38,6 +38,25 @@ def test_an_over_full_bar_is_named_with_its_notes_and_a_fix():
     assert info.value.option == "notes" and parse_seed(f"G | {info.value.example}", meter=FOUR).pickup == 12
 
 
+@pytest.mark.parametrize(("text", "meter", "message", "fix"), [
+    # notes typed without a length keep the one before: three half notes, the fix that makes them quarters
+    ("E:h F G | A", FOUR, "Bar 1 has 6 beats in 4/4: `E:h F G`. A note typed without a length keeps the one before "
+     "it: `F G` are `:h` here. For quarter notes write `E:h F:q G:q`.", "E:h F:q G:q | A"),
+    # a run of eighths typed once is meant, and not explained; the bar line goes where it fits
+    ("C:e D E F G A B C D E | F", FOUR, "Bar 1 has 5 beats in 4/4: `C:e D E F G A B C D E` — take a note out or add "
+     "a bar line, e.g. `C:e D E F G A B C | D E`.", "C:e D E F G A B C | D E"),
+    # a bar line cannot fix it either: the explanation comes after the bar line's place
+    ("C D E F G:h A B | C", FOUR, "Bar 1 has 10 beats in 4/4: `C D E F G:h A B` — take a note out or add a bar line, "
+     "e.g. `C D E F | G:h A | B`. A note typed without a length keeps the one before it: `A B` are `:h` here.",
+     "C D E F | G:h A | B"),
+])
+def test_an_over_full_bar_says_why_and_the_fix_reads(text, meter, message, fix):
+    with pytest.raises(MusicError) as info:
+        parse_seed(text, meter=meter)
+    assert str(info.value) == message
+    assert info.value.example in fix and parse_seed(fix, meter=meter).pickup == 0
+
+
 @pytest.mark.parametrize(("text", "meter", "start"), [
     ("C D E F G | A", FOUR, "Bar 1 has 5 beats in 4/4"),
     ("D:e | G:q. A:e B:q G:q", SIX, "Bar 2 has 8 eighths in 6/8"),
