@@ -175,7 +175,7 @@ def parse_seed(text: str, max_notes: int = MAX_SEED_NOTES, meter: Meter | None =
 
     if numbered and is_jianpu(text):
         seed = parse_jianpu(text, max_notes, key)
-        return seed if meter is None else replace(seed, pickup=check_bars(seed, meter))
+        return seed if meter is None else read_bars(seed, meter)
     if (error := misread(text)) is not None:
         raise error
     notes: list[Note] = []
@@ -196,16 +196,7 @@ def parse_seed(text: str, max_notes: int = MAX_SEED_NOTES, meter: Meter | None =
                 f"That seed has more than {max_notes} notes. Give me a short motif (2-16 notes works best), "
                 f"e.g. {EXAMPLE}."
             )
-        head, dur = _split_duration(token)
-        dotted = 0
-        if dur is None:
-            stripped = head.rstrip(".")
-            dotted, head = len(head) - len(stripped), stripped
-        if dur is not None:
-            ticks = _parse_duration(dur, token)
-        note_ticks = ticks
-        for i in range(dotted):  # `G.` dots this note only
-            note_ticks += ticks >> (i + 1)
+        head, note_ticks, ticks = _token_length(token, ticks)
         pitch = _parse_pitch(head, token, previous)
         if pitch is not None:
             octave_seen = octave_seen or not _relative(head)
@@ -218,7 +209,64 @@ def parse_seed(text: str, max_notes: int = MAX_SEED_NOTES, meter: Meter | None =
         typed.append(token)
     _place_opening(notes, opening)
     seed = ParsedSeed(tuple(notes), tuple(typed))
-    return seed if meter is None else replace(seed, pickup=check_bars(seed, meter))
+    return seed if meter is None else read_bars(seed, meter)
+
+
+def _token_length(token: str, ticks: int, long_kept_as_quarter: bool = False) -> tuple[str, int, int]:
+    """A note token's head (without its length), its ticks, and the length the next note keeps (``ticks``: the one
+    before it). ``long_kept_as_quarter``: a note without a length of its own after a note longer than a quarter is
+    a quarter (``E:h D D``: two quarters), as ``read_bars`` reads a seed whose bar lines say so."""
+    head, dur = _split_duration(token)
+    dotted = 0
+    if dur is None:
+        stripped = head.rstrip(".")
+        dotted, head = len(head) - len(stripped), stripped
+    else:
+        ticks = _parse_duration(dur, token)
+    base = TPQ if dur is None and long_kept_as_quarter and ticks > TPQ else ticks
+    note_ticks = base
+    for i in range(dotted):  # `G.` dots this note only
+        note_ticks += base >> (i + 1)
+    return head, note_ticks, ticks
+
+
+def read_bars(seed: ParsedSeed, meter: Meter) -> ParsedSeed:
+    """The seed with its pickup in ``meter`` (``check_bars``). Where its typed bar lines cannot hold it because
+    notes typed without a length kept a longer one from before them, but hold them as quarters (``E E E:h | D D
+    D:h``: a bar of six beats, or of four with the D's as quarters), those notes are quarters: the bar lines say
+    what was meant. Otherwise the error names the bar and why."""
+    try:
+        return replace(seed, pickup=check_bars(seed, meter))
+    except MusicError as error:
+        if seed.jianpu:
+            raise
+        ticks, notes, at = TPQ, list(seed.notes), 0
+        for token in seed.typed:
+            if not seed.is_mark(token):
+                _, length, ticks = _token_length(token, ticks, long_kept_as_quarter=True)
+                notes[at] = replace(notes[at], ticks=length)
+                at += 1
+        quarters = replace(seed, notes=tuple(notes))
+        if quarters.notes == seed.notes:
+            raise
+        try:
+            quarters = replace(quarters, pickup=check_bars(quarters, meter))
+        except MusicError:
+            raise error from None
+        if not _on_downbeats(quarters, meter.bar_ticks):  # no note held over a typed bar line: the reading is exact
+            raise error
+        return quarters
+
+
+def _on_downbeats(seed: ParsedSeed, bar: int) -> bool:
+    """Whether every bar line typed after a note falls on a downbeat (the seed's pickup placed)."""
+    now, notes = (bar - seed.pickup) % bar, iter(seed.notes)
+    for token in seed.typed:
+        if token in BAR_LINES and now % bar and now > (bar - seed.pickup) % bar:
+            return False
+        if not seed.is_mark(token):
+            now += next(notes).ticks
+    return True
 
 
 def _relative(head: str) -> bool:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from data.errors import MusicError, opt
 from data.events import Key, Melody, Meter
 from data.midi import check_midi_size
-from data.notation import ParsedSeed, check_bars, parse_seed
+from data.notation import ParsedSeed, parse_seed, read_bars
 from studio.analysis.key import infer_key
 from studio.melody import midi_request
 from studio.options import TEMPO
@@ -65,9 +65,9 @@ def melody_from_notes(text: str, key: Key | str | None = None, meter: Meter | st
     seed = check_notes(text, max_notes, example, given_key)
     guessed = given_key is None
     the_meter = given_meter or Meter()
+    seed = read_bars(seed, the_meter)
     return GivenMelody(Melody(seed.notes, given_key or infer_key(seed.notes, seed.do), the_meter,
-                              tempo or the_meter.default_bpm, pickup=check_bars(seed, the_meter)), guessed,
-                       seed.jianpu)
+                              tempo or the_meter.default_bpm, pickup=seed.pickup), guessed, seed.jianpu)
 
 
 def melody_from_midi(data: bytes, key: Key | str | None = None, meter: Meter | str | None = None,

@@ -19,11 +19,11 @@ from data.midi import seed_from_midi
 from data.notation import (
     MAX_SEED_NOTES,
     ParsedSeed,
-    check_bars,
     continue_text,
     format_notes,
     join_stored,
     parse_seed,
+    read_bars,
     split_stored,
     stored_notes,
 )
@@ -216,7 +216,7 @@ class Composer:
             raise MusicError(f"Your seed has only rests. Add at least one note, e.g. {opt('notes', 'C E G')}.", "notes")
         meter = request.parsed_meter
         self.check_meter(meter)
-        seed = replace(seed, pickup=check_bars(seed, meter))  # typed bar lines: a short first bar is a pickup
+        seed = read_bars(seed, meter)  # typed bar lines: a short first bar is a pickup
         after_pickup = seed.ticks - seed.pickup  # ``bars`` counts the full bars after a pickup
         if after_pickup >= request.bars * meter.bar_ticks:
             need = -(-after_pickup // meter.bar_ticks) + 4

@@ -38,10 +38,28 @@ def test_an_over_full_bar_is_named_with_its_notes_and_a_fix():
     assert info.value.option == "notes" and parse_seed(f"G | {info.value.example}", meter=FOUR).pickup == 12
 
 
+@pytest.mark.parametrize(("text", "meter", "lengths"), [
+    # Mary had a little lamb as people type it: after `E:h` the D's would be halves (6 beats in a bar); the bar
+    # lines say they are quarters
+    ("E D C D | E E E:h | D D D:h | E G G:h", FOUR, [12] * 6 + [24] + [12, 12, 24] + [12, 12, 24]),
+    ("E:h F G | A", FOUR, [24, 12, 12, 12]),
+    ("G | C:h D | E F G", THREE, [12, 24, 12, 12, 12, 12]),  # after a pickup, in 3/4
+    ("C:h D:h | E F", FOUR, [24, 24, 24, 24]),  # the kept length fits: it stays (the last bar may be short)
+    ("C:e D E F G A B C | D E", FOUR, [6] * 10),  # a run of eighths typed once stays eighths
+])
+def test_notes_without_a_length_are_quarters_when_the_bar_lines_say_so(text, meter, lengths):
+    assert [n.ticks for n in parse_seed(text, meter=meter).notes] == lengths
+
+
+def test_bar_lines_that_fit_neither_reading_keep_the_error():
+    with pytest.raises(MusicError, match="Bar 1 has 7 beats in 4/4"):  # as quarters, A would be held over the bar
+        parse_seed("C:h G. A | B", meter=FOUR)
+
+
 @pytest.mark.parametrize(("text", "meter", "message", "fix"), [
-    # notes typed without a length keep the one before: three half notes, the fix that makes them quarters
-    ("E:h F G | A", FOUR, "Bar 1 has 6 beats in 4/4: `E:h F G`. A note typed without a length keeps the one before "
-     "it: `F G` are `:h` here. For quarter notes write `E:h F:q G:q`.", "E:h F:q G:q | A"),
+    # notes typed without a length keep the one before: three half notes; as quarters bar 1 is full, not bar 2
+    ("E:h F G | A B C D E", FOUR, "Bar 1 has 6 beats in 4/4: `E:h F G`. A note typed without a length keeps the one "
+     "before it: `F G` are `:h` here. For quarter notes write `E:h F:q G:q`.", "E:h F:q G:q | A B C D"),
     # a run of eighths typed once is meant, and not explained; the bar line goes where it fits
     ("C:e D E F G A B C D E | F", FOUR, "Bar 1 has 5 beats in 4/4: `C:e D E F G A B C D E` — take a note out or add "
      "a bar line, e.g. `C:e D E F G A B C | D E`.", "C:e D E F G A B C | D E"),
