@@ -106,7 +106,7 @@ class MelodySource:
             given = await loop.run_in_executor(None, partial(
                 melody_from_midi, await self.midi.read(), self.key, self.meter, self.tempo, None, self.max_notes,
                 self.example))
-            origin = f"🎼 I used the top voice of `{self.midi.filename}`."
+            origin = f"🎼 I used the top voice of `{self.midi.filename}`. {given.cut}".strip()
         else:
             given = await loop.run_in_executor(None, partial(
                 melody_from_notes, self.notes or "", self.key, self.meter, self.tempo, self.max_notes, self.example))

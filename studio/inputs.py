@@ -6,7 +6,7 @@ CPU work (music21 guesses the key when none is given): the bot calls these in an
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from data.errors import MusicError, opt
 from data.events import Key, Melody, Meter
@@ -30,6 +30,7 @@ class GivenMelody:
     melody: Melody
     key_guessed: bool
     jianpu: bool = False  # typed in numbered notation (data.jianpu): replies answer in it
+    cut: str = ""  # a MIDI file's melody longer than what was read: a sentence saying so
 
 
 def check_tempo(tempo: int | None) -> None:
@@ -77,5 +78,5 @@ def melody_from_midi(data: bytes, key: Key | str | None = None, meter: Meter | s
     check_midi_size(len(data))
     given_meter = _meter(meter)
     check_tempo(tempo)
-    request = midi_request(data, track, meter=str(given_meter) if given_meter else None, tempo=tempo)
-    return melody_from_notes(request.notes, key, request.meter, request.tempo, max_notes, example)
+    request, cut = midi_request(data, track, max_notes, meter=str(given_meter) if given_meter else None, tempo=tempo)
+    return replace(melody_from_notes(request.notes, key, request.meter, request.tempo, max_notes, example), cut=cut)

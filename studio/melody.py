@@ -444,23 +444,28 @@ async def _set_words(composer: Composer, request: MelodyRequest, text: str) -> M
     return MelodyResult(request, melody, seed, inferred, tuple(s for s, _ in rhythm), text)
 
 
-def midi_request(data: bytes, track: int | None = None, **options: Any) -> MelodyRequest:
-    """A request whose notes are a MIDI file's melody as text (so it reproduces like typed notes).
+def midi_request(data: bytes, track: int | None = None, max_notes: int = MAX_SEED_NOTES,
+                 **options: Any) -> tuple[MelodyRequest, str]:
+    """A request whose notes are a MIDI file's melody as text (so it reproduces like typed notes), and a sentence
+    saying how much of the melody was left out past its first ``max_notes`` notes ("" when none).
 
     ``track`` counts from 1 (None: the top voice); the file's meter and tempo fill options left None (the file's
     speed counted in the beats of the meter used: dotted quarters in 6/8).
     """
-    seed = seed_from_midi(data, None if track is None else track - 1)
+    seed = seed_from_midi(data, None if track is None else track - 1, max_notes)
     meter = options.pop("meter", None) or (str(seed.meter) if seed.meter else "4/4")
     tempo = options.pop("tempo", None) or seed.tempo_in(Meter.parse(meter))
     bar_ticks = Meter.parse(meter).bar_ticks
-    notes, pickup = seed.opening(Meter.parse(meter))  # a first note after the file's downbeat: a pickup
+    notes, pickup = seed.opening(Meter.parse(meter), max_notes)  # a first note after the file's downbeat: a pickup
     try:  # spelled as the reply will be (Bb in F major, not A#)
         key: Key | bool = Key.parse(options["key"]) if options.get("key") else infer_key(tuple(notes))
     except MusicError:  # an unreadable key, or no pitched notes: their own checks say so later
         key = False
     text = format_notes(notes, bar_ticks, start=(bar_ticks - pickup) % bar_ticks, spelling=key)  # `G | C E G C`
-    return MelodyRequest(notes=text, meter=meter, tempo=tempo, **options)
+    read = sum(not n.is_rest for n in notes)
+    cut = (f"The file's melody has {read + seed.dropped} notes and I read the first {read}: to work on a later "
+           f"part, upload just that part." if seed.dropped else "")
+    return MelodyRequest(notes=text, meter=meter, tempo=tempo, **options), cut
 
 
 def _stored_seed(text: str, meter: Meter | None) -> ParsedSeed:

@@ -100,7 +100,8 @@ async def _attached_melody(attachment: discord.Attachment) -> tuple[Melody, str]
     data = await attachment.read()
     given = await asyncio.get_running_loop().run_in_executor(
         None, partial(melody_from_midi, data, None, None, None, 1, 256, EXAMPLE))
-    return given.melody, f"🎼 I used the melody track of `{attachment.filename}` on the message you picked."
+    return given.melody, (f"🎼 I used the melody track of `{attachment.filename}` on the message you picked. "
+                          f"{given.cut}").strip()
 
 
 def _discord_text(text: str) -> str:

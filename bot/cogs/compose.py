@@ -89,9 +89,10 @@ class Compose(commands.Cog):
                 request = MelodyRequest(notes=notes or "", seed=seed, count=count, lyrics=lyrics, **chosen)
             else:
                 data = await midi.read()
-                request = await asyncio.get_running_loop().run_in_executor(
+                request, cut = await asyncio.get_running_loop().run_in_executor(
                     None, partial(midi_request, data, track, seed=seed, count=count,
                                   **{"meter": None, "tempo": None, **chosen}))
+                why = f"{why} ✂️ {cut}".strip() if cut else why
                 if mood is not None and key is None:  # the mood's mode, in a key that fits the file's notes
                     request = replace(request, key=mood_defaults({"mood": mood}, request.notes)["key"])
             await generate(interaction, request, why, fixed=fixed)

@@ -20,7 +20,8 @@ async def run_analyze(args: argparse.Namespace) -> int:
     if args.midi is not None:
         given = melody_from_midi(read_midi(args.midi), args.key, args.meter, args.tempo, args.track, MAX_NOTES,
                                  EXAMPLE)
-        origin = f"Melody: {'the top voice' if args.track is None else f'track {args.track}'} of {args.midi}."
+        origin = (f"Melody: {'the top voice' if args.track is None else f'track {args.track}'} of {args.midi}. "
+                  f"{given.cut}").strip()
     elif args.notes:
         given = melody_from_notes(args.notes, args.key, args.meter, args.tempo, MAX_NOTES, EXAMPLE)
         origin = ""

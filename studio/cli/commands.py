@@ -73,7 +73,7 @@ def given_melody(args: argparse.Namespace, example: str) -> tuple[GivenMelody, s
     if args.midi is not None:
         track = getattr(args, "track", None)
         given = melody_from_midi(read_midi(args.midi), args.key, args.meter, args.tempo, track, example=example)
-        origin = f"Melody: {'the top voice' if track is None else f'track {track}'} of {args.midi}."
+        origin = f"Melody: {'the top voice' if track is None else f'track {track}'} of {args.midi}. {given.cut}".strip()
     elif args.notes:
         given = melody_from_notes(args.notes, args.key, args.meter, args.tempo, example=example)
         origin = ""

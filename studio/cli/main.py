@@ -99,8 +99,10 @@ async def run_melody(args: argparse.Namespace) -> int:
                          f"typed, give the notes with the words: {cmd('melody', notes='C E G', lyrics='...')}.")
     if args.midi is not None:
         moody.pop("tempo", None)  # the file's tempo beats the mood's
-        request = midi_request(read_midi(args.midi), args.track, meter=args.meter, tempo=args.tempo, **moody,
-                               **options)
+        request, cut = midi_request(read_midi(args.midi), args.track, meter=args.meter, tempo=args.tempo, **moody,
+                                    **options)
+        if cut:
+            print(cut)
         if args.mood and not args.key:  # the mood's mode, in a key that fits the file's notes
             request = replace(request, key=mood_defaults({"mood": args.mood}, request.notes)["key"])
     elif args.notes or args.lyrics is not None or args.mood:

@@ -147,3 +147,18 @@ async def test_analyze_in_chinese_translates_the_body_and_keeps_the_notes(env):
     assert "`| I" in text  # roman numerals stay as written
     english_text = "\n".join(english.values())
     assert not cjk.search(english_text) and "confidence" in english_text and "From " in english_text
+
+
+async def test_a_long_midi_file_is_read_whole_by_analyze_and_the_melody_says_what_it_left_out(env):
+    """/analyze reads up to 256 notes of a file (it read 64 and said nothing); /melody continues from the first 64
+    and its reply says how many more the file has."""
+    scale = (60, 62, 64, 65, 67, 69, 71, 72, 71, 69, 67, 65, 64, 62)
+    notes = (*(Note(scale[i % len(scale)], 12) for i in range(99)), Note(60, 12))  # 100 quarters: 25 bars
+    data = melody_to_midi(Melody(notes, Key(0, "major"), Meter(4, 4), tempo=120))
+    reply = await (await env.fake.slash("analyze", {"midi": ("long.mid", data)})).wait_final(90)
+    assert "25 bars" in reply.content and "long.mid" in reply.content and "I read the first" not in reply.content
+    tracks = pretty_midi.PrettyMIDI(io.BytesIO(attachment(reply, ".mid"))).instruments
+    assert len(tracks[0].notes) == 100
+    melody = await (await env.fake.slash("melody", {"midi": ("long.mid", data), "bars": 20, "count": 1})).wait_final(90)
+    assert "The file's melody has 100 notes and I read the first 64" in melody.content
+    env.fake.assert_clean()

@@ -58,6 +58,10 @@ def test_errors_from_the_core_are_chinese_with_the_users_text_kept():
     assert german.startswith("我不认识音符 `H`") and "德式" in german and "`B`" in german
     assert error_text(parse_seed, "C ♯F").endswith("如 `F#`。")
     assert "连音线" in error_text(parse_seed, "C E G~ G")
+    cut = tr("🎼 I used the top voice of `long.mid`. The file's melody has 100 notes and I read the first 64: to "
+             "work on a later part, upload just that part.", ZH)
+    assert cut == ("🎼 我用了 `long.mid` 的最高声部。文件里的旋律有 100 个音，我读了前 64 个："
+                   "要处理后面的部分，请只上传那一段。")
     kept = error_text(lambda: parse_seed("E:h F G | A B C D E", meter=Meter(4, 4)))
     assert kept == ("第 1 小节在 4/4 拍里有 6 拍：`E:h F G`。没写时值的音沿用前一个音的时值：这里的 `F G` 是 `:h`。"
                     "如果要四分音符，请写 `E:h F:q G:q`。")

@@ -99,7 +99,7 @@ def test_bars_count_the_full_bars_after_the_pickup(composer):
 async def test_a_midi_file_with_a_pickup_continues_in_phase(composer):
     upbeat = Melody((Note(67, 12), Note(72, 12), Note(76, 12), Note(79, 12), Note(72, 12)), Key(0), Meter(4, 4),
                     tempo=100, pickup=12)
-    request = midi_request(melody_to_midi(upbeat), seed=3, bars=4, key="C major")
+    request, _ = midi_request(melody_to_midi(upbeat), seed=3, bars=4, key="C major")
     assert request.notes == "G4:q | C5:q E5:q G5:q C5:q |"
     result = await composer.melody(request)
     assert result.melody.pickup == 12 and result.melody.notes[:5] == upbeat.notes
@@ -120,6 +120,6 @@ async def test_the_files_show_the_pickup(composer):
 def test_a_midi_seed_is_spelled_for_its_key(key, shown):
     """A MIDI file's notes become the seed text the reply shows before its continuation: Bb in F major, not A#."""
     tune = Melody(tuple(Note(p, 12) for p in (65, 67, 69, 70, 72, 70, 69, 67, 65, 65, 70, 69)), Key(5), Meter(), 100)
-    text = midi_request(melody_to_midi(tune), key=key).notes
+    text = midi_request(melody_to_midi(tune), key=key)[0].notes
     assert shown in text and "A#" not in text
     assert [n.pitch for n in parse_seed(text).notes] == [n.pitch for n in tune.notes]

@@ -61,6 +61,6 @@ def test_taste_groups_are_the_meters(text):
 def test_a_midi_seed_keeps_its_speed_in_felt_beats():
     jig = Melody(tuple(Note(60 + k % 5, 6) for k in range(12)), Key(0), Meter(6, 8), 100)
     data = melody_to_midi(jig)  # dotted quarter = 100 is quarter = 150 in the file
-    assert (midi_request(data).meter, midi_request(data).tempo) == ("6/8", 100)
-    assert midi_request(data, meter="3/4").tempo == 150  # the same speed counted in quarters
-    assert midi_request(data, meter="3/4", tempo=90).tempo == 90
+    assert (midi_request(data)[0].meter, midi_request(data)[0].tempo) == ("6/8", 100)
+    assert midi_request(data, meter="3/4")[0].tempo == 150  # the same speed counted in quarters
+    assert midi_request(data, meter="3/4", tempo=90)[0].tempo == 90
