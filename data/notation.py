@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass, replace
 from fractions import Fraction
 
-from data.errors import MusicError
+from data.errors import MusicError, cmd, opt
 from data.events import (
     LETTER_PC,
     PIANO_HIGH,
@@ -55,6 +55,9 @@ _NOTE = re.compile(
 )
 _REST = re.compile(r"(?:r|rest|-)", re.I)
 _DURATION = re.compile(r"(?P<base>[whqes]|16|1|2|4|8)(?P<dots>\.{0,2})(?P<triplet>t?)")
+# words of a key or scale typed among the notes (`C major scale`)
+KEY_WORDS = frozenset(("major", "minor", "maj", "min", "scale", "key", "mode", "ionian", "dorian", "phrygian", "lydian",
+                       "mixolydian", "aeolian", "locrian", "pentatonic", "blues", "chromatic"))
 _CHORD = re.compile(r"(?P<root>[A-G][#b]?)(?P<quality>m|min|maj|M|dim|aug|sus[24]?|[679]|maj7|7sus4|add9)?[0-9]*")
 _CHORD_STEPS = {"m": (0, 3, 7), "min": (0, 3, 7), "dim": (0, 3, 6), "aug": (0, 4, 8), "sus2": (0, 2, 7),
                 "sus4": (0, 5, 7), "sus": (0, 5, 7)}
@@ -418,6 +421,20 @@ def _parse_pitch(head: str, token: str, previous: int) -> int | None:
         if re.fullmatch(rf"{_RUN_NOTE}(?:[-–/]?{_RUN_NOTE})+", head):  # `CEG`, `C-E-G`, `C4-E4-G4`, `C/E/G`
             spaced = " ".join(re.findall(_RUN_NOTE, head))
             raise MusicError(f"I don't know the note `{token}`: put a space between notes, `{spaced}`.")
+        if timed := re.fullmatch(r"([A-Ga-g](?:#|♯|♭|b)?-?[0-9])([whqes]t?\.*)", head):  # `C4q`: no colon
+            dots = "." * (len(token) - len(token.rstrip(".")))
+            raise MusicError(f"I don't know the note `{token}`: put a colon before its length, "
+                             f"`{timed[1]}:{timed[2]}{dots}`.")
+        if german := re.fullmatch(r"([A-Ga-g])(is|es|s)(-?[0-9]?)", head):  # `Fis`, `Es`: German sharps and flats
+            sign = "#" if german[2] == "is" else "b"
+            raise MusicError(f"I don't know the note `{token}`. If you mean the German name, type "
+                             f"`{german[1].upper()}{sign}{german[3]}`.")
+        if head.lower() in KEY_WORDS:  # `C major scale`
+            raise MusicError(f"`{token}` names a key or scale, not a note. Give the key with {opt('key', 'C major')} "
+                             f"and type the melody's notes, e.g. `C D E F G A B C`.")
+        if re.fullmatch(r"[A-Za-z']{3,}", head):  # a word: words to sing go to /melody lyrics:
+            raise MusicError(f"`{token}` is a word, not a note. Type notes like {EXAMPLE}; to set words to music, "
+                             f"use {cmd('melody', lyrics='Twinkle twinkle little star')}.")
         if re.fullmatch(r"[Hh](?:is)?-?[0-9]?'*", head):  # German names: H is B, and their B is B flat
             raise MusicError(f"I don't know the note `{token}`. If you mean the German H, type `B` (and `Bb` for "
                              f"the German B), e.g. `{head.replace('his', 'B#').replace('H', 'B').replace('h', 'B')}`.")

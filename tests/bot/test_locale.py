@@ -58,6 +58,11 @@ def test_errors_from_the_core_are_chinese_with_the_users_text_kept():
     assert german.startswith("我不认识音符 `H`") and "德式" in german and "`B`" in german
     assert error_text(parse_seed, "C ♯F").endswith("如 `F#`。")
     assert "连音线" in error_text(parse_seed, "C E G~ G")
+    assert error_text(parse_seed, "C4q D4q") == "我不认识音符 `C4q`：时值前请加冒号，如 `C4:q`。"
+    assert error_text(parse_seed, "C major scale").startswith("`major` 是调或音阶的名称，不是音符。请用 `key:C major`")
+    word = error_text(parse_seed, "twinkle twinkle")
+    assert word.startswith("`twinkle` 是一个词，不是音符。") and "`/melody lyrics:Twinkle twinkle little star`" in word
+    assert error_text(parse_seed, "Es G") == "我不认识音符 `Es`。如果你指的是德式音名，请输入 `Eb`。"
     cut = tr("🎼 I used the top voice of `long.mid`. The file's melody has 100 notes and I read the first 64: to "
              "work on a later part, upload just that part.", ZH)
     assert cut == ("🎼 我用了 `long.mid` 的最高声部。文件里的旋律有 100 个音，我读了前 64 个："
