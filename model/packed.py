@@ -10,8 +10,8 @@
   than ``sigmoid`` on this CPU), and ``tanh(c)`` is computed the same way;
 - ``precision`` "int8" stores the recurrent and stacked weights as int8 with a scale per output and quantizes
   the activations (``h`` lies in (-1, 1)) with a fixed scale, so the product is exact integer arithmetic: a row's
-  result never depends on the other rows of the batch. The output layer is int8 the same way (at 64 rows its
-  float32 product was 41 of a 316 us step, int8 15 us); "bf16" stores the layers' weights as bfloat16 (for GPUs).
+  result never depends on the other rows of the batch. On a CPU the output layer is int8 the same way (at 64 rows
+  its float32 product was 41 of a 316 us step, int8 15 us); "bf16" stores the layers' weights as bfloat16 (for GPUs).
 
 The state layout is ``MelodyLSTM``'s, ``(h, c)`` each ``(layers, batch, hidden)``, so ``MelodyLSTM.prefill`` states
 continue here.
@@ -66,7 +66,7 @@ class PackedLSTM:
             self.head_b = model.head.bias.detach().float().clone()
             self.head_w = head.float().contiguous()
             self.head_scale: torch.Tensor | None = None
-            if precision == "int8":
+            if precision == "int8" and self.device.type == "cpu":  # CUDA's int8 product wants widths of 8k
                 q, scale = _quantize(head)
                 self.head_w, self.head_scale = q.t().contiguous().t(), scale / _Q
             self.weights: list[torch.Tensor] = []
