@@ -14,6 +14,8 @@ from functools import lru_cache
 import pronouncing
 import pyphen
 
+from data.numbers import spell_numbers
+
 _HYPHENATOR = pyphen.Pyphen(lang="en_US", left=1, right=1)
 _WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)*")
 _VOWELS = "aeiouyàáâãäåæèéêëìíîïòóôõöøùúûüýÿœаеёиоуыэюяαεηιουωάέήίόύώ"
@@ -33,8 +35,9 @@ def words(text: str) -> list[str]:
 
 
 def tokens(text: str) -> list[str]:
-    """Word tokens as written (case kept, curly apostrophes straightened): "Don’t stop!" -> ["Don't", 'stop']."""
-    return _WORD.findall((text or "").replace("\u2019", "'").replace("\u2018", "'"))
+    """Word tokens as written (case kept, curly apostrophes straightened, numbers said in words): "Don’t stop!" ->
+    ["Don't", 'stop'], "2 hearts" -> ['two', 'hearts']."""
+    return _WORD.findall(spell_numbers(text or "").replace("\u2019", "'").replace("\u2018", "'"))
 
 
 def _normal(text: str) -> str:

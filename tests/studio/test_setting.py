@@ -82,7 +82,7 @@ def test_when_line_and_phrase_counts_differ_the_words_flow_across_phrases():
 
 def test_underlay_errors_are_friendly():
     with pytest.raises(MusicError, match="no words"):
-        underlay(melody("C D E"), ["😀 42", ""])
+        underlay(melody("C D E"), ["😀 🎵", ""])
     with pytest.raises(MusicError, match="no notes"):
         underlay(Melody((Note(None, 48),)), ["hello"])
 
@@ -127,9 +127,16 @@ def test_rhythm_round_trips_through_underlay():
 
 def test_bad_words_give_friendly_errors():
     with pytest.raises(MusicError, match="lyrics=Twinkle"):
-        rhythm_for_words("😀🎵 42 !!", Meter(4, 4))
+        rhythm_for_words("😀🎵 … !!", Meter(4, 4))
     with pytest.raises(MusicError, match=f"{MAX_SYLLABLES} syllables"):
         rhythm_for_words("la " * (MAX_SYLLABLES + 1), Meter(4, 4))
+
+
+def test_numbers_are_sung_as_words():
+    """A digit has no syllables until it is said: "2" was dropped from "I love 2 dance"."""
+    sung = [s.rstrip("-") for s, _ in rhythm_for_words("I love 2 dance, 99 red balloons in 1999", Meter(4, 4)) if s]
+    assert sung == ["I", "love", "two", "dance", "nine", "ty", "nine", "red", "bal", "loons", "in", "nine", "teen",
+                    "nine", "ty", "nine"]
 
 
 def test_a_two_thousand_character_theme_is_refused_quickly_or_set_quickly():
