@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from dataclasses import replace
 
 import pretty_midi
 import pytest
@@ -162,10 +163,19 @@ def test_targets_in_words_from_the_form():
     assert read_targets("Minor, waltz, 90 bpm") == Targets(mode="minor", rhythm="waltz", tempo=90)
     assert read_targets("scottish style an octave up") == Targets(style="scottish", register="up")
     assert read_targets("slip jig in 9/8 aeolian") == Targets(mode="minor", rhythm="slip jig")
+    assert read_targets("mode:lydian rhythm:waltz") == Targets(mode="lydian", rhythm="waltz")  # as options
+    assert read_targets("a bit faster") == Targets(pace=1.25) and read_targets("sad") == Targets(mode="minor")
     for bad, said in (("polka", "`polka`"), ("minor dorian", "two of one thing"), ("", "Tell me what to change"),
-                      ("the", "Tell me what to change"), ("500 bpm", "between 30 and 300")):
+                      ("the", "Tell me what to change"), ("500 bpm", "between 30 and 300"),
+                      ("faster 120", "not both")):
         with pytest.raises(MusicError, match=said):
             read_targets(bad)
+
+
+def test_faster_and_slower_go_from_the_melodys_own_tempo():
+    assert transform_request(JIG, read_targets("faster")).tempo == 140  # 110 bpm, a quarter faster, to 5 bpm
+    assert transform_request(JIG, read_targets("slower")).tempo == 90
+    assert transform_request(replace(JIG, tempo=280), read_targets("faster")).tempo == 300  # the fastest there is
 
 
 async def test_a_request_stores_where_it_came_from_and_restores_the_result():
