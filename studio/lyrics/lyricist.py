@@ -17,6 +17,7 @@ from pathlib import Path
 import torch
 
 from data.blocklist import clean, is_blocked
+from data.emoji import emoji_words
 from data.errors import MusicError, cmd, opt
 from data.events import Melody
 from data.modern import lyric_lines
@@ -255,12 +256,13 @@ class Lyricist:
 
     # ---- requests -------------------------------------------------------------------------------------------
     def theme(self, text: str) -> tuple[Theme | None, str | None]:
-        """The usable theme, and a note for the user when there was a theme but no word of it could be used."""
-        text = clean((text or "")[:MAX_THEME], mask=" ")
-        theme = self.decoder.theme(line_words(text))
+        """The usable theme, and a note for the user when there was a theme but no word of it could be used.
+        Emoji read as the words of their names (a theme of 🌧️ is "cloud rain")."""
+        given = clean((text or "")[:MAX_THEME], mask=" ")
+        theme = self.decoder.theme(line_words(clean(emoji_words(given), mask=" ")))
         if theme.usable:
             return theme, None
-        if text.strip():
+        if given.strip():
             return None, ("I don't know any word of that theme well enough, so I wrote without one. "
                           'Try plain English words, e.g. "the sea at night".')
         return None, None

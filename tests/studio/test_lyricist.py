@@ -105,6 +105,11 @@ def test_unusable_themes_fall_back_to_no_theme(lyricist, theme):
         assert "the sea at night" in verse.note  # says what to type instead
 
 
+def test_an_emoji_theme_is_read_as_its_words(lyricist):
+    verse = lyricist.lyrics(theme="🌧️", lines=2, scheme="AA", syllables=6, seed=9)
+    assert verse.theme is not None and "rain" in verse.theme.words and verse.note is None
+
+
 def test_long_real_theme_uses_its_first_words(lyricist):
     verse = lyricist.lyrics(theme=("the sea at night " * 200)[:2000], lines=4, seed=2)
     assert verse.theme.words == ("sea", "night") and len(verse.lines) == 4
