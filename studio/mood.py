@@ -30,6 +30,7 @@ whose circumplex quadrant those agree with (so the name never contradicts the nu
 from __future__ import annotations
 
 import asyncio
+import itertools
 import math
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, replace
@@ -312,8 +313,21 @@ def result_estimate(result: MelodyResult) -> Estimate | None:
 
 # ---- writing for a mood --------------------------------------------------------------------------------------
 def misfit(name: str, melody: Melody) -> float:
-    """How far a take's register and contour are from the mood's (what reranking the takes can choose)."""
-    return distance(measure(melody), name, ("register", "density", "slope", "arch"))
+    """How far a take's register and contour are from the mood's (what reranking the takes can choose), plus how
+    far it drones: a low, falling mood fitted best a line that sits on its opening note."""
+    return distance(measure(melody), name, ("register", "density", "slope", "arch")) + monotony(melody)
+
+
+def monotony(melody: Melody) -> float:
+    """0 for a line the corpus could hold; more (in the distance's standard units) the more of its notes repeat the
+    one before past 30% (in the corpus's tunes, of their first 32 notes: median 14%, 90th percentile 35%) and the
+    narrower its range under a fourth (no corpus tune of 8+ notes spans less). `/melody mood:melancholic bars:4`,
+    seed 1, before: `A3 ➜ B3:q A3:q A3:q | G3:h. A3:q | A3:w | R:q A3:q A3:h`."""
+    pitches = [n.pitch for n in melody.notes if n.pitch is not None]
+    if len(pitches) < 8:
+        return 0.0
+    repeats = sum(a == b for a, b in itertools.pairwise(pitches)) / (len(pitches) - 1)
+    return max(0.0, repeats - 0.3) * 20 + max(0, 5 - (max(pitches) - min(pitches))) / 2
 
 
 async def mood_take(take: Callable[[MelodyRequest], Awaitable[MelodyResult]], request: MelodyRequest,
