@@ -11,7 +11,10 @@ from data.events import Key, Melody, Meter, Note, decode_notes, encode_notes
      ("E-flat major", 3, "major", "Eb"), ("F sharp minor", 6, "minor", "F#"), ("B flat", 10, "major", "Bb"),
      ("D mixo", 2, "mixolydian", "D"), ("E phryg", 4, "phrygian", "E"), ("A aeol", 9, "minor", "A"),
      ("G min.", 7, "minor", "G"), ("C major scale", 0, "major", "C"), ("key of G", 7, "major", "G"),
-     ("the key of F# minor", 6, "minor", "F#"), ("D dorian mode", 2, "dorian", "D")],
+     ("the key of F# minor", 6, "minor", "F#"), ("D dorian mode", 2, "dorian", "D"),
+     ("A harmonic minor", 9, "minor", "A"), ("C natural minor", 0, "minor", "C"),
+     ("A minor pentatonic", 9, "minor", "A"),
+     ("G major pentatonic", 7, "major", "G")],
 )
 def test_keys_parse_from_what_musicians_type(text, tonic, mode, name):
     key = Key.parse(text)
