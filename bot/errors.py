@@ -11,7 +11,7 @@ from discord import app_commands
 
 from bot.i18n import tr
 from bot.metrics import count_error
-from studio.errors import user_text
+from studio.errors import Syntax, user_text
 
 log = logging.getLogger(__name__)
 
@@ -25,11 +25,19 @@ def discord_syntax(command: str | None, options: list[tuple[str, str | None]]) -
     return f"`/{command}{' ' + said if said else ''}`" if command else f"`{said}`"
 
 
-def user_message(error: BaseException) -> str:
-    """The text a user sees for an error."""
+def form_syntax(command: str | None, options: list[tuple[str, str | None]]) -> str:
+    """Options as typed into a form's text field, without their names (`4-5`, not `bars:4-5`); commands as Discord
+    spells them."""
+    if command:
+        return discord_syntax(command, options)
+    return f"`{' '.join(name if value is None else value for name, value in options)}`"
+
+
+def user_message(error: BaseException, syntax: Syntax = discord_syntax) -> str:
+    """The text a user sees for an error (``syntax``: how its options are spelled, ``form_syntax`` in a form)."""
     if isinstance(error, app_commands.CommandInvokeError):
         error = error.original
-    text = user_text(error, discord_syntax)
+    text = user_text(error, syntax)
     if text is not None:
         return text
     if isinstance(error, app_commands.TransformerError):
@@ -67,9 +75,10 @@ async def send_error(interaction: discord.Interaction, message: str) -> None:
         log.warning("could not deliver an error message to the user: %s", exc)
 
 
-async def answer_error(interaction: discord.Interaction, error: BaseException) -> None:
-    """Log what is unexpected, and always tell the user something useful."""
-    message = user_message(error)
+async def answer_error(interaction: discord.Interaction, error: BaseException,
+                       syntax: Syntax = discord_syntax) -> None:
+    """Log what is unexpected, and always tell the user something useful (options spelled by ``syntax``)."""
+    message = user_message(error, syntax)
     original = error.original if isinstance(error, app_commands.CommandInvokeError) else error
     count_error(interaction, original, internal=message == UNEXPECTED)
     if message == UNEXPECTED:

@@ -11,7 +11,7 @@ from typing import Any
 import discord
 
 from bot.admission import admitted
-from bot.errors import answer_error
+from bot.errors import answer_error, form_syntax
 from bot.i18n import localize_modal
 from bot.melody_reply import generate
 from bot.replies import defer
@@ -71,7 +71,7 @@ class BarsForm(CandidateForm, title="Rewrite bars"):
             await write(interaction, source, spec, {})
 
     async def on_error(self, interaction: discord.Interaction, error: Exception) -> None:
-        await answer_error(interaction, error)
+        await answer_error(interaction, error, form_syntax)  # `4-5`: what to type in the form, not `bars:4-5`
 
 
 async def open_form(interaction: discord.Interaction, candidates: int) -> None:

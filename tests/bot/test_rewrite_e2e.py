@@ -95,10 +95,11 @@ async def test_the_rewrite_bars_button_asks_in_a_form_and_rewrites_that_reply(en
 
     bad = await env.fake.submit_modal(await env.fake.press(melody, "mg:melody:rewrite:1"), {"bars": "9"})
     told = await bad.wait_final(timeout=60)
-    assert told.ephemeral and "has 6 bars" in told.content and "bars:" in told.content
+    assert told.ephemeral and "has 6 bars" in told.content and "; try `" in told.content
+    assert "bars:" not in told.content  # what to type in the form's field, not the slash command's option
     unreadable = await env.fake.submit_modal(await env.fake.press(melody, "mg:melody:rewrite:1"), {"bars": "x"})
     told = await unreadable.wait_final(timeout=30)
-    assert unreadable.ephemeral and "bars:3-4" in told.content
+    assert unreadable.ephemeral and "e.g. `3-4`, `2,5`" in told.content
     which = await env.fake.submit_modal(await env.fake.press(reply, "mg:melody:rewrite:3"),
                                         {"bars": "2", "candidate": "5"})
     assert "from 1 to 3" in (await which.wait_final(timeout=30)).content and which.ephemeral
