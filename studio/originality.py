@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from data.corpus_notes import DEFAULT_NOTES, CorpusNotes, TuneInfo, read_notes
+from data.errors import MusicError, cmd
 from data.events import MODE_OFFSET, Key, Melody, Meter, Note
 from data.notation import format_notes
 
@@ -352,3 +353,13 @@ def longest_shared(notes: Sequence[Note], seed_len: int = 0, index: PhraseIndex 
 def similar_tunes(melody: Melody, count: int = 5, index: PhraseIndex | None = None) -> list[Similar]:
     """The corpus tunes closest to ``melody`` (best first; see ``SCORE_HELP``)."""
     return (index or phrase_index()).similar(melody, count)
+
+
+def check_similar_length(melody: Melody) -> None:
+    """A MusicError for a melody too short to share a passage: the shortest one counted is ``MIN_SHARED`` notes
+    (`/similar notes:C` said "no tune shares a run of 6 notes with it: it's all yours")."""
+    pitched = sum(n.pitch is not None for n in melody.notes)
+    if pitched < MIN_SHARED:
+        raise MusicError(f"Give me at least {MIN_SHARED} notes (you gave {pitched}): a shared passage is a run of "
+                         f"{MIN_SHARED} or more, e.g. {cmd('similar', notes='G:e A B D:q B:e D E:q')}.", "notes",
+                         "G:e A B D:q B:e D E:q")

@@ -4,11 +4,11 @@
 from __future__ import annotations
 
 from data.events import Melody, Note
-from studio.originality import SCORE_HELP, Similar, similar_tunes
+from studio.originality import SCORE_HELP, Similar, check_similar_length, similar_tunes
 from studio.render import Attachment, piano_roll_png
 
-__all__ = ["SCORE_HELP", "Similar", "passage_text", "similar_files", "similar_heading", "similar_tunes",
-           "summary_lines", "where"]
+__all__ = ["SCORE_HELP", "Similar", "check_similar_length", "passage_text", "similar_files", "similar_heading",
+           "similar_tunes", "summary_lines", "where"]
 
 PASSAGE_CHARS = 300  # each side of a shared passage, as text, at most (a message shows up to five tunes)
 

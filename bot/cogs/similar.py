@@ -16,7 +16,16 @@ from bot.sources import MelodySource
 from studio.analysis.words import plural
 from studio.errors import cmd
 from studio.options import SIMILAR, option_help
-from studio.similar import SCORE_HELP, Similar, passage_text, similar_files, similar_heading, similar_tunes, where
+from studio.similar import (
+    SCORE_HELP,
+    Similar,
+    check_similar_length,
+    passage_text,
+    similar_files,
+    similar_heading,
+    similar_tunes,
+    where,
+)
 
 if TYPE_CHECKING:
     from bot.client import MusicGenius
@@ -57,6 +66,7 @@ class SimilarTunes(MelodyMenuCog):
                     count: int = SIMILAR["count"].default) -> None:
         """Search the corpus (in a thread, where the index lives) and answer the deferred interaction."""
         melody, origin = await source.resolve()
+        check_similar_length(melody)
         found = await self.bot.renders.run(similar_tunes, melody, count, in_process=False)
         files = await self.bot.renders.run(similar_files, found) if found else []
         pitched = sum(n.pitch is not None for n in melody.notes)

@@ -6,12 +6,13 @@ import argparse
 
 from studio.cli.commands import given_melody, print_written, write_files
 from studio.errors import cmd
-from studio.similar import SCORE_HELP, similar_files, similar_tunes, summary_lines
+from studio.similar import SCORE_HELP, check_similar_length, similar_files, similar_tunes, summary_lines
 
 
 async def run_similar(args: argparse.Namespace) -> int:
     given, origin = given_melody(args, cmd("similar", notes="G:e A B D:q B:e D E:q"))
     melody = given.melody
+    check_similar_length(melody)
     found = similar_tunes(melody, args.count)
     pitched = sum(n.pitch is not None for n in melody.notes)
     lines = [f"Corpus tunes closest to your melody ({pitched} notes, {melody.key}, {melody.meter})",

@@ -81,6 +81,8 @@ async def test_similar_without_notes_uses_the_last_melody_or_says_what_to_do(env
     assert "last melody" in reply.content
     bad = await (await env.fake.slash("similar", {"notes": "C E G", "count": 9}, user=2)).wait_final()
     assert bad.ephemeral and "count" in bad.content
+    short = await (await env.fake.slash("similar", {"notes": "C E G"}, user=2)).wait_final()  # not "all yours"
+    assert short.ephemeral and "at least 6 notes (you gave 3)" in short.content and "all yours" not in short.content
 
 
 async def test_a_copying_first_take_is_re_written_and_the_reply_says_so(env, composer):
