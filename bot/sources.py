@@ -113,6 +113,7 @@ class MelodySource:
             self.written_in = "jianpu" if given.jianpu else None
         if given.key_guessed:
             origin = f"{origin} Key {given.melody.key} (guessed from the notes; set {opt('key')} to choose).".strip()
+        origin = f"{origin} {given.misfit}".strip()
         return given.melody, render(origin, discord_syntax)
 
 

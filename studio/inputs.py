@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from data.errors import MusicError, opt
-from data.events import Key, Melody, Meter
+from data.events import Key, Melody, Meter, Note
 from data.midi import check_midi_size
 from data.notation import ParsedSeed, parse_seed, read_bars
 from studio.analysis.key import infer_key
@@ -31,6 +31,7 @@ class GivenMelody:
     key_guessed: bool
     jianpu: bool = False  # typed in numbered notation (data.jianpu): replies answer in it
     cut: str = ""  # a MIDI file's melody longer than what was read: a sentence saying so
+    misfit: str = ""  # a key given that most of the notes are not in: a sentence naming the key they fit
 
 
 def check_tempo(tempo: int | None) -> None:
@@ -68,7 +69,23 @@ def melody_from_notes(text: str, key: Key | str | None = None, meter: Meter | st
     the_meter = given_meter or Meter()
     seed = read_bars(seed, the_meter)
     return GivenMelody(Melody(seed.notes, given_key or infer_key(seed.notes, seed.do), the_meter,
-                              tempo or the_meter.default_bpm, pickup=seed.pickup), guessed, seed.jianpu)
+                              tempo or the_meter.default_bpm, pickup=seed.pickup), guessed, seed.jianpu,
+                       misfit=key_misfit(seed.notes, given_key) if given_key else "")
+
+
+KEY_FIT = 0.5  # under this share of the notes' time in the given key's scale, the reply says so
+
+
+def key_misfit(notes: tuple[Note, ...], key: Key) -> str:
+    """A sentence when less than ``KEY_FIT`` of the notes' time is in ``key``'s scale (a typo'd key: E D C D in F#
+    major harmonised as C#m G# ...), naming the key the notes fit; "" otherwise."""
+    sounding = [n for n in notes if n.pitch is not None]
+    total = sum(n.ticks for n in sounding)
+    inside = sum(n.ticks for n in sounding if n.pitch % 12 in key.scale)  # type: ignore[operator]
+    if not total or inside >= KEY_FIT * total:
+        return ""
+    return (f"Only {inside / total:.0%} of your notes are in {key}; they fit {infer_key(notes)} — leave "
+            f"{opt('key')} out to use the key they fit.")
 
 
 def melody_from_midi(data: bytes, key: Key | str | None = None, meter: Meter | str | None = None,

@@ -12,7 +12,8 @@ from pathlib import Path
 from studio.arrange.arranger import ArrangeRequest, arrange
 from studio.arrange.diagram import form_mermaid
 from studio.arrange.files import arrangement_files, describe, instruments_line
-from studio.errors import MusicError, cmd, opt
+from studio.cli.syntax import cli_syntax
+from studio.errors import MusicError, cmd, opt, render
 from studio.harmony.harmonizer import harmonize_melody, harmony_files
 from studio.inputs import GivenMelody, check_midi_size, melody_from_midi, melody_from_notes
 from studio.lyrics.lyricist import (
@@ -82,6 +83,7 @@ def given_melody(args: argparse.Namespace, example: str) -> tuple[GivenMelody, s
                          f"{opt('midi', 'song.mid')}.")
     if given.key_guessed:
         origin = f"{origin} Key {given.melody.key} (guessed from the notes; give --key to choose).".strip()
+    origin = f"{origin} {render(given.misfit, cli_syntax(args.command))}".strip()
     return given, origin
 
 

@@ -19,8 +19,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import re
-import shlex
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -32,8 +30,9 @@ from studio.cli.quiz import add_arguments as add_quiz_arguments
 from studio.cli.quiz import run_quiz
 from studio.cli.rewrite import run_extend, run_rewrite
 from studio.cli.similar import run_similar
+from studio.cli.syntax import POSITIONAL_NOTES, cli_syntax
 from studio.cli.transform import run_transform
-from studio.errors import USER_ERRORS, MusicError, Syntax, cmd, opt, render, user_text
+from studio.errors import USER_ERRORS, MusicError, cmd, opt, render, user_text
 from studio.melody import DEFAULT_CHECKPOINT, Composer, MelodyResult, midi_request
 from studio.mood import mood_defaults, opening, result_estimate, settings_line
 from studio.options import (
@@ -127,8 +126,6 @@ async def run_melody(args: argparse.Namespace) -> int:
     return 0
 
 
-POSITIONAL_NOTES = ("melody", "chords", "arrange", "similar", "analyze", "rewrite", "extend",
-                    "transform")  # notes without a flag
 
 
 def add_options(parser: argparse.ArgumentParser, command: str, names: tuple[str, ...], **defaults: object) -> None:
@@ -242,25 +239,6 @@ def _add_playground(commands: argparse._SubParsersAction) -> None:
     add_arguments(playground)
 
 
-def cli_syntax(subcommand: str | None) -> Syntax:
-    """How the command line spells an option or a command in messages: ``--bars 12``, ``musicgenius melody "C E G"``."""
-
-    def quote(value: str) -> str:
-        if re.fullmatch(r"[\w./:#+-]+", value):
-            return value
-        return f'"{value}"' if not re.search(r'["$`\\!]', value) else shlex.quote(value)
-
-    def spell(command: str | None, options: list[tuple[str, str | None]]) -> str:
-        where = command or subcommand
-        words = ["musicgenius", command] if command else []
-        for name, value in options:
-            if name == "notes" and where in POSITIONAL_NOTES and value is not None:
-                words.append(quote(value))
-            else:
-                words.append("--" + name.replace("_", "-") + ("" if value is None else f" {quote(value)}"))
-        return f"`{' '.join(words)}`"
-
-    return spell
 
 
 def main(argv: list[str] | None = None) -> int:

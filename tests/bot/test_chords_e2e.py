@@ -29,7 +29,7 @@ async def test_chords_for_typed_notes(env):
     reply = await it.wait_final(timeout=90)
     chord_line = reply.content.split("```\n", 1)[1].split("\n```", 1)[0]
     assert chord_line.startswith("| ") and chord_line.endswith(" |") and chord_line.count("|") == 5
-    assert "Roman numerals in C major" in reply.content
+    assert "Roman numerals in C major" in reply.content and "of your notes are in" not in reply.content
     score = Image.open(io.BytesIO(attachment(reply, "-score.png")))
     assert score.format == "PNG" and score.width > 600
     tracks = instruments(reply)
@@ -43,6 +43,13 @@ async def test_chords_for_typed_notes(env):
     assert attachment(reply, ".ogg")[:4] == b"OggS"
     assert b"<harmony" in attachment(reply, ".musicxml")
     env.fake.assert_clean()
+
+
+async def test_a_key_the_notes_are_not_in_is_used_and_named(env):
+    """A typo'd key: Mary in F# major was harmonised C#m G# ... with nothing said."""
+    reply = await (await env.fake.slash("chords", {"notes": "E D C D | E E E:h", "key": "F# major"})).wait_final(90)
+    assert "Chords** in F# major" in reply.content
+    assert "Only 0% of your notes are in F# major; they fit C major — leave `key:` out" in reply.content
 
 
 async def test_chords_without_notes_use_the_last_melody(env):
