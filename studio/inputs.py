@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+from data.bar_lines import read_bars
 from data.errors import MusicError, opt
 from data.events import Key, Melody, Meter, Note
 from data.midi import check_midi_size
-from data.notation import ParsedSeed, parse_seed, read_bars
+from data.notation import ParsedSeed, parse_seed
 from studio.analysis.key import infer_key
 from studio.melody import midi_request
 from studio.options import TEMPO

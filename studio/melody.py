@@ -11,6 +11,7 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from data.bar_lines import read_bars
 from data.errors import MusicError, cmd, opt
 from data.events import Key, Melody, Meter, Note, control_tokens, encode_notes
 from data.form import first_tick, restated_seed
@@ -23,7 +24,6 @@ from data.notation import (
     format_notes,
     join_stored,
     parse_seed,
-    read_bars,
     split_stored,
     stored_notes,
 )

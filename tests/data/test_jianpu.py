@@ -6,10 +6,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from data.bar_lines import check_bars
 from data.errors import MusicError
 from data.events import DURATIONS, MODE_OFFSET, Key, Melody, Meter, Note
 from data.jianpu import EXAMPLE, do_token, is_jianpu, jianpu_notes, melody_jianpu, pin
-from data.notation import check_bars, parse_seed, stored_notes
+from data.notation import parse_seed, stored_notes
 from data.tunes import load_index
 
 

@@ -4,9 +4,10 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
+from data.bar_lines import check_bars
 from data.errors import MusicError
 from data.events import DURATIONS, Meter, Note
-from data.notation import check_bars, continue_text, format_note, format_notes, parse_seed
+from data.notation import continue_text, format_note, format_notes, parse_seed
 
 FOUR, SIX, THREE = Meter(4, 4), Meter(6, 8), Meter(3, 4)
 

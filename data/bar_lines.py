@@ -1,0 +1,136 @@
+"""Typed bar lines against a meter: a short first bar is a pickup, every other bar full (``check_bars``), and
+the reading in which notes typed without a length are quarters where the bar lines say so (``read_bars``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from fractions import Fraction
+
+from data.errors import MusicError
+from data.events import TPQ, Meter, duration_name
+from data.notation import BAR_LINES, PICKUP_EXAMPLE, ParsedSeed, token_length
+
+
+def read_bars(seed: ParsedSeed, meter: Meter) -> ParsedSeed:
+    """The seed with its pickup in ``meter`` (``check_bars``). Where its typed bar lines cannot hold it because
+    notes typed without a length kept a longer one from before them, but hold them as quarters (``E E E:h | D D
+    D:h``: a bar of six beats, or of four with the D's as quarters), those notes are quarters: the bar lines say
+    what was meant. Otherwise the error names the bar and why."""
+    try:
+        return replace(seed, pickup=check_bars(seed, meter))
+    except MusicError as error:
+        if seed.jianpu:
+            raise
+        ticks, notes, at = TPQ, list(seed.notes), 0
+        for token in seed.typed:
+            if not seed.is_mark(token):
+                _, length, ticks = token_length(token, ticks, long_kept_as_quarter=True)
+                notes[at] = replace(notes[at], ticks=length)
+                at += 1
+        quarters = replace(seed, notes=tuple(notes))
+        if quarters.notes == seed.notes:
+            raise
+        try:
+            quarters = replace(quarters, pickup=check_bars(quarters, meter))
+        except MusicError:
+            raise error from None
+        if not _on_downbeats(quarters, meter.bar_ticks):  # no note held over a typed bar line: the reading is exact
+            raise error
+        return quarters
+
+
+def _on_downbeats(seed: ParsedSeed, bar: int) -> bool:
+    """Whether every bar line typed after a note falls on a downbeat (the seed's pickup placed)."""
+    now, notes = (bar - seed.pickup) % bar, iter(seed.notes)
+    for token in seed.typed:
+        if token in BAR_LINES and now % bar and now > (bar - seed.pickup) % bar:
+            return False
+        if not seed.is_mark(token):
+            now += next(notes).ticks
+    return True
+
+
+def check_bars(seed: ParsedSeed, meter: Meter) -> int:
+    """The seed's pickup in ``meter`` (0: it starts on a downbeat) from its typed bar lines; a MusicError names a
+    bar that doesn't fit, with what to type instead.
+
+    A seed without bar lines starts on a downbeat, unchecked. Otherwise the first bar line places the downbeats: a
+    first bar shorter than a full bar is a pickup (``G | C E G C``); a full one, or one whose last note is held over
+    the bar line, starts on a downbeat. Every later bar line must close a full bar and every full bar must be closed
+    by one: only the first bar may be short (a pickup) and the last (the continuation fills it). A note held over
+    a bar line (a tie) has the bar line typed after it: ``C:h. D:h | E`` (``format_notes`` writes it so).
+    """
+    bar = meter.bar_ticks
+    spans: list[tuple[int, int, str]] = []  # (start, end, token as typed) of each note, in ticks from the first
+    closed: set[int] = set()  # notes followed by a bar line
+    notes, now = iter(seed.notes), 0
+    for token in seed.typed:
+        if seed.is_mark(token):
+            if token in BAR_LINES and spans:
+                closed.add(len(spans) - 1)
+            continue
+        note = next(notes)
+        spans.append((now, now + note.ticks, token))
+        now += note.ticks
+    if not closed:
+        return 0
+    start, end, _ = spans[min(closed)]
+    pickup = end if end < bar else 0
+    if end >= bar and start >= bar:  # a note starts past the first bar line: bar 1 is over-full
+        over = next(i for i, (s, _, _) in enumerate(spans) if s >= bar)
+        raise _overfull(spans, closed, 0, 0, over, meter)
+    shift = (bar - pickup) % bar  # ticks from the first bar's downbeat to the first note
+    current, opened = 0, 0  # the bar (counted from 0) the next note must start in; the first note typed in it
+    for i, (s, e, _) in enumerate(spans):
+        if (shift + s) // bar > current:
+            raise _overfull(spans, closed, shift, current, i, meter, opened)
+        if i in closed:
+            if (shift + e) // bar == (shift + s) // bar:  # no bar line falls at or inside this note: a short bar
+                length = shift + e - current * bar
+                bar_tokens = " ".join(t for _, _, t in spans[opened:i + 1])
+                raise MusicError(
+                    f"Bar {current + 1} has {_amount(length, meter)} in {meter}: `{bar_tokens}` — only the first bar "
+                    f"may be short (a pickup) and the last (I fill it in). Fill it to {_amount(bar, meter)}, or take "
+                    f"out the bar line after `{spans[i][2]}`. A pickup looks like `{PICKUP_EXAMPLE}`.", "notes",
+                    PICKUP_EXAMPLE)
+            current, opened = (shift + e) // bar, i + 1
+    return pickup
+
+
+def _overfull(spans: list[tuple[int, int, str]], closed: set[int], shift: int, current: int, over: int,
+              meter: Meter, opened: int = 0) -> MusicError:
+    """The error for bar ``current`` (from 0), whose typed notes run from ``opened`` and in which note ``over``
+    starts past the bar line: where the bar lines would go, and why a note is long when it kept the length typed
+    before it (``E:h F G``: F and G are halves)."""
+    last = min([i for i in closed if i >= over] or [len(spans) - 1])
+    bar = meter.bar_ticks
+    length = shift + spans[last][1] - current * bar
+    typed = [t for _, _, t in spans[opened:last + 1]]
+    fixed = " ".join(t for j in range(opened, last + 1)  # a bar line before each note that starts a new bar
+                     for t in (["|"] if j > opened and (shift + spans[j][0]) // bar > (shift + spans[j - 1][0]) // bar
+                               else []) + [spans[j][2]])
+    kept = [(t, e - s) for s, e, t in spans[opened:last + 1] if _kept_length(t) and e - s > TPQ]
+    head = f"Bar {current + 1} has {_amount(length, meter)} in {meter}: `{' '.join(typed)}`"
+    why = ""
+    if kept:  # the usual surprise: ``E:h F G`` is three half notes (a run of ``C:e D E F`` is meant)
+        alike = [t for t, ticks in kept if ticks == kept[0][1]]
+        why = (f" A note typed without a length keeps the one before it: `{' '.join(alike)}` "
+               f"{'is' if len(alike) == 1 else 'are'} `:{duration_name(kept[0][1])}` here.")
+        if length - sum(ticks for _, ticks in kept) + TPQ * len(kept) == bar:  # as quarters, the bar is full
+            quarters = " ".join(f"{t}:q" if _kept_length(t) and e - s > TPQ else t
+                                for s, e, t in spans[opened:last + 1])
+            return MusicError(f"{head}.{why} For quarter notes write `{quarters}`.", "notes", quarters)
+    return MusicError(f"{head} — take a note out or add a bar line, e.g. `{fixed}`.{why}", "notes", fixed)
+
+
+def _kept_length(token: str) -> bool:
+    """A note typed without a length of its own (``F``, ``60``, ``do``): it keeps the one before it."""
+    return ":" not in token and not token.endswith(".")
+
+
+def _amount(ticks: int, meter: Meter) -> str:
+    """A length in the meter's units: '5 beats' in 4/4, '7 eighths' in 6/8, '3 half notes' in 2/2."""
+    units = Fraction(ticks, meter.unit_ticks)
+    name = {2: "half note", 4: "beat", 8: "eighth"}.get(meter.denominator, "beat")
+    return f"{float(units):g} {name}{'' if units == 1 else 's'}"
