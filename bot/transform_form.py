@@ -78,7 +78,7 @@ class TransformForm(CandidateForm, title="Transform"):
             await transform(interaction, source, targets, {})
 
     async def on_error(self, interaction: discord.Interaction, error: Exception) -> None:
-        await answer_error(interaction, error, form_syntax)  # `4-5`: what to type in the form, not `bars:4-5`
+        await answer_error(interaction, error, form_syntax)  # `major`: what to type in the form, not `mode:major`
 
 
 async def open_transform_form(interaction: discord.Interaction, candidates: int) -> None:

@@ -31,29 +31,15 @@ def read_bars(seed: ParsedSeed, meter: Meter) -> ParsedSeed:
         quarters = replace(seed, notes=tuple(notes))
         if quarters.notes == seed.notes:
             raise
-        try:
-            quarters = replace(quarters, pickup=check_bars(quarters, meter))
+        try:  # only an exact reading: every typed bar line on a downbeat, no note held over one
+            return replace(quarters, pickup=check_bars(quarters, meter, ties=False))
         except MusicError:
             raise error from None
-        if not _on_downbeats(quarters, meter.bar_ticks):  # no note held over a typed bar line: the reading is exact
-            raise error
-        return quarters
 
 
-def _on_downbeats(seed: ParsedSeed, bar: int) -> bool:
-    """Whether every bar line typed after a note falls on a downbeat (the seed's pickup placed)."""
-    now, notes = (bar - seed.pickup) % bar, iter(seed.notes)
-    for token in seed.typed:
-        if token in BAR_LINES and now % bar and now > (bar - seed.pickup) % bar:
-            return False
-        if not seed.is_mark(token):
-            now += next(notes).ticks
-    return True
-
-
-def check_bars(seed: ParsedSeed, meter: Meter) -> int:
+def check_bars(seed: ParsedSeed, meter: Meter, ties: bool = True) -> int:
     """The seed's pickup in ``meter`` (0: it starts on a downbeat) from its typed bar lines; a MusicError names a
-    bar that doesn't fit, with what to type instead.
+    bar that doesn't fit, with what to type instead. ``ties=False``: a note held over a bar line is an error too.
 
     A seed without bar lines starts on a downbeat, unchecked. Otherwise the first bar line places the downbeats: a
     first bar shorter than a full bar is a pickup (``G | C E G C``); a full one, or one whose last note is held over
@@ -94,6 +80,8 @@ def check_bars(seed: ParsedSeed, meter: Meter) -> int:
                     f"may be short (a pickup) and the last (I fill it in). Fill it to {_amount(bar, meter)}, or take "
                     f"out the bar line after `{spans[i][2]}`. A pickup looks like `{PICKUP_EXAMPLE}`.", "notes",
                     PICKUP_EXAMPLE)
+            if not ties and (shift + e) % bar:  # held over a bar line, the typed one falls inside the next bar
+                raise _overfull(spans, closed, shift, current, i, meter, opened)
             current, opened = (shift + e) // bar, i + 1
     return pickup
 
@@ -110,16 +98,18 @@ def _overfull(spans: list[tuple[int, int, str]], closed: set[int], shift: int, c
     fixed = " ".join(t for j in range(opened, last + 1)  # a bar line before each note that starts a new bar
                      for t in (["|"] if j > opened and (shift + spans[j][0]) // bar > (shift + spans[j - 1][0]) // bar
                                else []) + [spans[j][2]])
-    kept = [(t, e - s) for s, e, t in spans[opened:last + 1] if _kept_length(t) and e - s > TPQ]
+    # the notes that kept a length longer than a quarter from before them: the usual surprise, ``E:h F G`` is three
+    # half notes (a run of ``C:e D E F`` is meant)
+    kept = {j: e - s for j, (s, e, t) in enumerate(spans) if opened <= j <= last and _kept_length(t) and e - s > TPQ}
     head = f"Bar {current + 1} has {_amount(length, meter)} in {meter}: `{' '.join(typed)}`"
     why = ""
-    if kept:  # the usual surprise: ``E:h F G`` is three half notes (a run of ``C:e D E F`` is meant)
-        alike = [t for t, ticks in kept if ticks == kept[0][1]]
+    if kept:
+        first = next(iter(kept.values()))
+        alike = [spans[j][2] for j, ticks in kept.items() if ticks == first]
         why = (f" A note typed without a length keeps the one before it: `{' '.join(alike)}` "
-               f"{'is' if len(alike) == 1 else 'are'} `:{duration_name(kept[0][1])}` here.")
-        if length - sum(ticks for _, ticks in kept) + TPQ * len(kept) == bar:  # as quarters, the bar is full
-            quarters = " ".join(f"{t}:q" if _kept_length(t) and e - s > TPQ else t
-                                for s, e, t in spans[opened:last + 1])
+               f"{'is' if len(alike) == 1 else 'are'} `:{duration_name(first)}` here.")
+        if length - sum(kept.values()) + TPQ * len(kept) == bar:  # as quarters, the bar is full
+            quarters = " ".join(f"{spans[j][2]}:q" if j in kept else spans[j][2] for j in range(opened, last + 1))
             return MusicError(f"{head}.{why} For quarter notes write `{quarters}`.", "notes", quarters)
     return MusicError(f"{head} — take a note out or add a bar line, e.g. `{fixed}`.{why}", "notes", fixed)
 
