@@ -416,6 +416,7 @@ form.addEventListener("submit", async (event) => {
   event.preventDefault();
   const text = input.value.trim();
   if (!text) return;
+  clearTimeout(inputTimer);  // a late onInput would clear the red mark of a refused command
   closeSuggestions();
   const answer = await api("/api/send", {text, file: state.file});
   form.classList.toggle("bad", !answer.ok);

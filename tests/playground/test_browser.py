@@ -112,6 +112,8 @@ def send(driver: Any, text: str, *, refused: bool = False) -> None:
         box.send_keys(Keys.ENTER)
     if refused:
         wait_for(driver, "return document.getElementById('composer').classList.contains('bad')", 60)
+        time.sleep(0.3)  # past the page's 120 ms typing pause, which once cleared the mark of a quick refusal
+        assert driver.execute_script("return document.getElementById('composer').classList.contains('bad')")
     else:
         wait_for(driver, "return document.getElementById('input').value === ''", 60)
 
