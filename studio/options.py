@@ -107,7 +107,8 @@ MELODY = _options(
 )
 CHORDS = _options(
     MELODY_NOTES, KEY, METER,
-    Option("rhythm", str, "How often the chord changes: every beat, half bar or bar (default beat)", "bar", "beat",
+    Option("rhythm", str, "How often the chord may change: every beat, half bar or bar (default half-bar)", "bar",
+           "half-bar",
            choices=RHYTHMS),
     Option("style", str, "chorale (learned from Bach), pop (I IV V vi) or jazz (sevenths, ii-V-I)", "pop", "chorale",
            choices=HARMONY_STYLES),

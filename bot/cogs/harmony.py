@@ -69,7 +69,7 @@ class Harmony(MelodyMenuCog):
 def chords_content(result: HarmonyResult, source: str = "") -> tuple[str, Attachment | None]:
     """Chord symbols per bar and roman numerals; the full text as a file when it is too long for a message."""
     m = result.melody
-    head = (f"🎹 **Chords** in {m.key} · {m.meter} · one chord per {result.rhythm} · {result.style} style"
+    head = (f"🎹 **Chords** in {m.key} · {m.meter} · up to one chord per {result.rhythm} · {result.style} style"
             + (f"\n{source}" if source else ""))
     text = f"{head}\n```\n{result.chord_text}\n```Roman numerals in {m.key}:\n```\n{result.roman_text}\n```"
     if len(text) <= MAX_CONTENT:

@@ -78,7 +78,7 @@ def parse_chord_symbol(token: str) -> ChordSymbol:
 
 def parse_progression(text: str, max_bars: int = MAX_CHORD_BARS) -> list[list[ChordSymbol]]:
     """Chords per bar. Without bar lines each chord fills a bar; with them, each cell is a bar (`%` repeats the
-    bar before, an empty cell is not allowed)."""
+    bar before, `/` holds the chord before it, an empty cell is not allowed) whose chords share it evenly."""
     text = (text or "").replace("||", "|").strip()
     if not text or not text.strip("| "):
         raise MusicError(f"Your chords are empty. Type them like {EXAMPLE}.")
@@ -100,5 +100,11 @@ def parse_progression(text: str, max_bars: int = MAX_CHORD_BARS) -> list[list[Ch
         if len(cell) > 4:
             raise MusicError(f"Bar {number} has {len(cell)} chords; at most 4 fit in a bar. Separate bars with "
                              f"`|`, e.g. {EXAMPLE}.")
-        bars.append([parse_chord_symbol(token) for token in cell])
+        chords: list[ChordSymbol] = []
+        for token in cell:  # `/` holds the chord before it one more beat: `Dm7 G / /`, as /chords writes them
+            if token == "/" and not (chords or bars):
+                raise MusicError(f"A `/` holds the chord before it, and your chords start with one. Begin with a "
+                                 f"chord, e.g. {EXAMPLE}.")
+            chords.append((chords or bars[-1])[-1] if token == "/" else parse_chord_symbol(token))
+        bars.append(chords)
     return bars

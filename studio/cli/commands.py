@@ -92,7 +92,8 @@ async def run_chords(args: argparse.Namespace) -> int:
     given, origin = given_melody(args, cmd("chords", notes="E D C D E E E:h", key="C"))
     result = harmonize_melody(given.melody, args.rhythm, args.style)
     m = result.melody
-    lines = [f"Chords in {m.key} · {m.meter} · {m.tempo} bpm · one chord per {result.rhythm} · {result.style} style",
+    lines = [f"Chords in {m.key} · {m.meter} · {m.tempo} bpm · up to one chord per {result.rhythm} · "
+             f"{result.style} style",
              *([origin] if origin else []), "", f"Chords:          {result.chord_text}",
              f"Roman numerals:  {result.roman_text}"]
     summary = "\n".join(lines)

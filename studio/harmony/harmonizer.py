@@ -48,8 +48,8 @@ class HarmonyResult:
 
     @property
     def chord_text(self) -> str:
-        """``| C | Am | F G7 | C |``: one cell per bar."""
-        return _by_bar(self, [c.symbol for c in self.chords])
+        """``| C | Am | F G7 | C |``: a lead sheet's cells, one per bar (see ``bar_cells``)."""
+        return bar_cells(self, [c.symbol for c in self.chords])
 
     def chord_at(self, tick: int) -> Chord:
         """The chord sounding at ``tick`` (from the melody's start)."""
@@ -57,16 +57,31 @@ class HarmonyResult:
 
     @property
     def roman_text(self) -> str:
-        """``I vi IV V7 I`` in the melody's key."""
-        return " ".join(c.roman for c in self.chords)
+        """``| I | vi | IV V7 | I |`` in the melody's key, cell for cell as ``chord_text``."""
+        return bar_cells(self, [c.roman for c in self.chords])
 
 
-def _by_bar(result: HarmonyResult, names: list[str]) -> str:
-    bar_ticks = result.melody.meter.bar_ticks
-    bars: dict[int, list[str]] = {}
+def bar_cells(result: HarmonyResult, names: list[str]) -> str:
+    """One cell per bar, written as lead sheets write them: a chord held over spans is named once (`C C C C` is
+    `C`), chords sharing a bar evenly are just listed (`C G`: two beats each in 4/4), and uneven ones hold with a
+    slash per further beat (`Dm7 G / /`)."""
+    meter = result.melody.meter
+    bars: dict[int, list[list]] = {}  # bar -> [chord, name, ticks held]
     for chord, name in zip(result.chords, names, strict=True):
-        bars.setdefault(chord.start // bar_ticks, []).append(name)
-    return "| " + " | ".join(" ".join(bars[b]) for b in sorted(bars)) + " |"
+        cell = bars.setdefault(chord.start // meter.bar_ticks, [])
+        if cell and cell[-1][0].symbol == chord.symbol:
+            cell[-1][2] += chord.ticks
+        else:
+            cell.append([chord, name, chord.ticks])
+    cells = []
+    for bar in sorted(bars):
+        held = bars[bar]
+        if len({ticks for *_, ticks in held}) == 1:
+            cells.append(" ".join(name for _, name, _ in held))
+        else:
+            cells.append(" ".join(name + " /" * (max(round(ticks / meter.beat_ticks), 1) - 1)
+                                  for _, name, ticks in held))
+    return "| " + " | ".join(cells) + " |"
 
 
 def span_ticks(meter: Meter, rhythm: str) -> tuple[int, str]:

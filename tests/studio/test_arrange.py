@@ -219,6 +219,25 @@ def test_chord_symbols():
     bars = parse_progression("| C | Am | F G7 | % |")
     assert [[c.text for c in bar] for bar in bars] == [["C"], ["Am"], ["F", "G7"], ["F", "G7"]]
     assert [[c.text for c in bar] for bar in parse_progression("C Am, F G7")] == [["C"], ["Am"], ["F"], ["G7"]]
+    assert [[c.text for c in bar] for bar in parse_progression("| C | Dm7 G / / | / |")] == [
+        ["C"], ["Dm7", "G", "G", "G"], ["G"]]
+    with pytest.raises(MusicError, match="Begin with a chord"):
+        parse_progression("| / | C |")
+
+
+def test_chords_written_by_chords_can_be_typed_into_arrange():
+    """What /chords prints (`| C G C G | C | Dm7 G / / | C |`) read back as /arrange's `chords:` sounds the same
+    chord on every beat."""
+    from studio.harmony.harmonizer import harmonize_melody
+
+    result = harmonize_melody(tune(), "beat", "chorale")
+    assert "/" in result.chord_text
+    bars = parse_progression(result.chord_text)
+    beat = Meter().beat_ticks
+    for tick in range(0, tune().ticks, beat):
+        bar = bars[tick // Meter().bar_ticks]
+        typed = bar[(tick % Meter().bar_ticks) * len(bar) // Meter().bar_ticks]
+        assert typed.text == result.chord_at(tick).symbol, (tick, result.chord_text)
 
 
 @pytest.mark.parametrize(("style", "instruments", "programs"), [

@@ -10,6 +10,7 @@ from data.events import Key, Melody, Meter
 from data.notation import parse_seed
 from model.harmony import CHECKPOINT, HarmonyModel, train
 from studio.harmony.harmonizer import Harmonizer, chord_tone_share, default_harmonizer, span_ticks
+from studio.options import CHORDS
 
 SCALE = "C D E F G A B C5 B4 A G F E D C:h"  # 16 beats of 4/4, ends on the tonic
 
@@ -28,7 +29,20 @@ def test_one_chord_per_span(harmonizer, rhythm, count):
     result = harmonizer.harmonize(melody(), rhythm)
     assert len(result.chords) == count
     assert result.chord_text.count("|") == 5  # four bars
-    assert len(result.roman_text.split()) == count
+    cells = [cell.split() for cell in result.chord_text.strip("| ").split(" | ")]
+    assert [len(c) for c in cells] == [len(c.split()) for c in result.roman_text.strip("| ").split(" | ")]
+    assert sum(1 if name == "/" else 0 for cell in cells for name in cell) <= count
+
+
+def test_chords_read_as_a_lead_sheet():
+    """Mary had a little lamb: a chord held over a bar is named once, uneven chords in a bar hold with slashes,
+    and the default lets the chord change at most every half bar (`C G C G` under `E D C D` read as a chorale)."""
+    mary = Melody(parse_seed("E D C D E E E:h D:q D D:h E:q G G:h", max_notes=256).notes, Key(0), Meter())
+    harmonizer = default_harmonizer()
+    by_beat = harmonizer.harmonize(mary, "beat")
+    assert by_beat.chord_text == "| C G C G | C | Dm7 G / / | C |"
+    assert by_beat.roman_text == "| I V I V | I | ii7 V / / | I |"
+    assert harmonizer.harmonize(mary, CHORDS["rhythm"].default).chord_text == "| C | C | G | C |"
 
 
 def test_three_four_and_six_eight_spans():
