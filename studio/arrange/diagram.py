@@ -10,18 +10,17 @@ from __future__ import annotations
 import re
 from itertools import pairwise
 
+from data.events import Meter
 from studio.arrange.arranger import Arrangement, Section
+from studio.harmony.harmonizer import lead_sheet
 
 FENCE = "```"
 
 
-def chords_text(section: Section, bar_ticks: int) -> str:
-    """A section's chord symbols with ``|`` between bars; a chord held on is not repeated within a bar."""
-    symbols: list[str] = []
-    for c in section.chords:
-        if not symbols or symbols[-1] != c.symbol or c.start % bar_ticks == 0:
-            symbols.append(("| " if c.start % bar_ticks == 0 and symbols else "") + c.symbol)
-    return " ".join(symbols)
+def chords_text(section: Section, meter: Meter) -> str:
+    """A section's chord symbols with ``|`` between bars, as a lead sheet writes them (``C | G7 | Dm7 G / /``)."""
+    spans = [(c.start, c.ticks, c.symbol, c.symbol) for c in section.chords]
+    return " | ".join(lead_sheet(spans, meter.bar_ticks, meter.beat_ticks))
 
 
 def node_id(section: Section) -> str:
@@ -29,9 +28,9 @@ def node_id(section: Section) -> str:
     return re.sub(r"\W", "", section.label) or "S"
 
 
-def node_label(section: Section, bar_ticks: int) -> str:
+def node_label(section: Section, meter: Meter) -> str:
     """``A · 4 bars · C | G7 | C | G C``, safe inside a quoted Mermaid label."""
-    text = f"{section.label} · {section.bars} bar{'' if section.bars == 1 else 's'} · {chords_text(section, bar_ticks)}"
+    text = f"{section.label} · {section.bars} bar{'' if section.bars == 1 else 's'} · {chords_text(section, meter)}"
     return text.replace('"', "#quot;").replace(";", "#59;")
 
 
@@ -40,7 +39,7 @@ def form_mermaid(arrangement: Arrangement) -> str:
     lines = ["flowchart LR"]
     ids = [node_id(s) for s in arrangement.sections]
     for section, ident in zip(arrangement.sections, ids, strict=True):
-        label = node_label(section, arrangement.bar_ticks)
+        label = node_label(section, arrangement.meter)
         framed = f'(["{label}"])' if section.letter in ("intro", "outro") else f'["{label}"]'
         lines.append(f"    {ident}{framed}")
     lines += [f"    {a} --> {b}" for a, b in pairwise(ids)]

@@ -97,7 +97,7 @@ def describe(arrangement: Arrangement) -> list[str]:
     lines = []
     for s in a.sections:
         how = f" — {s.how}" if s.how else ""
-        lines.append(f"**{s.label}** ({s.bars} bar{'' if s.bars == 1 else 's'}{how}): `{chords_text(s, a.bar_ticks)}`")
+        lines.append(f"**{s.label}** ({s.bars} bar{'' if s.bars == 1 else 's'}{how}): `{chords_text(s, a.meter)}`")
     return lines
 
 

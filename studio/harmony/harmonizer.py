@@ -62,26 +62,33 @@ class HarmonyResult:
 
 
 def bar_cells(result: HarmonyResult, names: list[str]) -> str:
-    """One cell per bar, written as lead sheets write them: a chord held over spans is named once (`C C C C` is
-    `C`), chords sharing a bar evenly are just listed (`C G`: two beats each in 4/4), and uneven ones hold with a
-    slash per further beat (`Dm7 G / /`)."""
+    """``| C | Am | F G7 | Dm7 G / / |``: ``names`` (one per chord) in ``lead_sheet`` cells."""
     meter = result.melody.meter
-    bars: dict[int, list[list]] = {}  # bar -> [chord, name, ticks held]
-    for chord, name in zip(result.chords, names, strict=True):
-        cell = bars.setdefault(chord.start // meter.bar_ticks, [])
-        if cell and cell[-1][0].symbol == chord.symbol:
-            cell[-1][2] += chord.ticks
+    spans = [(c.start, c.ticks, c.symbol, name) for c, name in zip(result.chords, names, strict=True)]
+    return "| " + " | ".join(lead_sheet(spans, meter.bar_ticks, meter.beat_ticks)) + " |"
+
+
+def lead_sheet(spans: list[tuple[int, int, str, str]], bar_ticks: int, beat_ticks: int) -> list[str]:
+    """One cell per bar from (start, ticks, symbol, name) spans, written as lead sheets write them: a chord held
+    over spans is named once (`C C C C` is `C`), chords sharing a bar evenly, or as the spans split it, are just
+    listed (`C G`: two beats each in 4/4), and a held one holds with a slash per further beat (`Dm7 G / /`)."""
+    bars: dict[int, list[list]] = {}  # bar -> [symbol, name, ticks held]
+    merged: set[int] = set()  # bars where a chord was held over spans
+    for start, ticks, symbol, name in spans:
+        cell = bars.setdefault(start // bar_ticks, [])
+        if cell and cell[-1][0] == symbol:
+            cell[-1][2] += ticks
+            merged.add(start // bar_ticks)
         else:
-            cell.append([chord, name, chord.ticks])
+            cell.append([symbol, name, ticks])
     cells = []
     for bar in sorted(bars):
         held = bars[bar]
-        if len({ticks for *_, ticks in held}) == 1:
+        if bar not in merged or len({ticks for *_, ticks in held}) == 1:  # as typed: 7/8's `F G` splits 4 + 3
             cells.append(" ".join(name for _, name, _ in held))
         else:
-            cells.append(" ".join(name + " /" * (max(round(ticks / meter.beat_ticks), 1) - 1)
-                                  for _, name, ticks in held))
-    return "| " + " | ".join(cells) + " |"
+            cells.append(" ".join(name + " /" * (max(round(ticks / beat_ticks), 1) - 1) for _, name, ticks in held))
+    return cells
 
 
 def span_ticks(meter: Meter, rhythm: str) -> tuple[int, str]:

@@ -182,6 +182,13 @@ async def test_typed_chords_are_played(composer):
     assert "C/E" in " ".join(describe(a))
 
 
+async def test_typed_chords_are_written_back_as_a_lead_sheet(composer):
+    """A chord held with slashes over a bar is named once; an uneven bar keeps its slashes (it read `G7 G7`)."""
+    a = await arrange(composer, ArrangeRequest(form="A", chords="| C | C | G7 / / / | G7 / / C |", seed=4), tune())
+    line = next(line for line in describe(a) if line.startswith("**A**"))
+    assert line.endswith("`C | C | G7 | G7 / / C`"), line
+
+
 async def test_chromatic_runs_keep_the_users_notes_and_the_band_in_key(composer):
     run = "C4:e C# D D# E F F# G G# A A# B C5 B4 Bb A Ab G Gb F E Eb D Db C:h"
     a = await arrange(composer, ArrangeRequest(form="ABA", style="rock", seed=5), tune(run))
