@@ -134,7 +134,8 @@ class MelodyResult:
         density = {} if r.density == "natural" else {"density": r.density}
         ending = {} if r.ending == "closed" else {"ending": r.ending}
         mood = {} if r.mood is None else {"mood": r.mood}
-        return cmd("melody", notes=r.notes, bars=r.bars, key=r.key, meter=r.meter, tempo=r.tempo, style=r.style,
+        # words decide the length (``set_words``), and set without notes they have none
+        return cmd("melody", notes=r.notes or None, bars=None if self.words else r.bars, key=r.key, meter=r.meter, tempo=r.tempo, style=r.style,
                    **density, **ending, **mood, temperature=r.temperature, top_p=r.top_p, seed=r.seed, count=1,
                    **words, notation=r.notation)
 

@@ -60,7 +60,9 @@ async def test_same_seed_same_song_and_the_words_travel_into_the_reply(composer)
     assert [n.ticks for n in a.melody.notes] == [n.ticks for n in c.melody.notes]  # the words fix the rhythm
     assert a.melody.notes != c.melody.notes  # the seed picks the pitches
     assert a.melody.key == Key.parse("C major") and a.key_inferred
-    assert '--lyrics "Amazing grace, how sweet the sound"' in render(a.reproduce, cli_syntax("melody"))
+    again = render(a.reproduce, cli_syntax("melody"))
+    assert '--lyrics "Amazing grace, how sweet the sound"' in again
+    assert again.startswith("`musicgenius melody --key") and "--bars" not in again  # no empty notes, no unused bars
     assert a.melody.seed_len == 0 and " ➜ " not in a.text
 
 
