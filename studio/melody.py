@@ -135,9 +135,9 @@ class MelodyResult:
         ending = {} if r.ending == "closed" else {"ending": r.ending}
         mood = {} if r.mood is None else {"mood": r.mood}
         # words decide the length (``set_words``), and set without notes they have none
-        return cmd("melody", notes=r.notes or None, bars=None if self.words else r.bars, key=r.key, meter=r.meter, tempo=r.tempo, style=r.style,
-                   **density, **ending, **mood, temperature=r.temperature, top_p=r.top_p, seed=r.seed, count=1,
-                   **words, notation=r.notation)
+        return cmd("melody", notes=r.notes or None, bars=None if self.words else r.bars, key=r.key, meter=r.meter,
+                   tempo=r.tempo, style=r.style, **density, **ending, **mood, temperature=r.temperature,
+                   top_p=r.top_p, seed=r.seed, count=1, **words, notation=r.notation)
 
 
 def _fold(pitch: int | None) -> int | None:

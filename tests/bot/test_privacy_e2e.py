@@ -35,6 +35,13 @@ async def test_mydata_sends_everything_stored_about_the_user_to_them_only(env):
     assert data["preferences"] == {"tempo": 90}
     assert data["learned_taste"]["in_words"] and "weights" in data["learned_taste"]
     assert str(bob) not in attachment.data.decode()  # who reacted is Bob's to tell
+    assert "1 saved setting" in reply.content
+
+    # `/prefs unlearn` records when, in the stored preferences; it is in the file, not counted as a setting
+    await answer(env, "prefs unlearn")
+    _, again = await answer(env, "mydata")
+    assert "unlearned" in read_export(again.attachments[0])["preferences"]
+    assert "1 saved setting" in again.content
 
 
 async def test_mydata_fits_the_upload_limit_zipped_or_trimmed_with_a_note(env):

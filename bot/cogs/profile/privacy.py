@@ -10,6 +10,7 @@ from typing import Any
 from bot.replies import SAFE_UPLOAD
 from studio.analysis.words import plural
 from studio.store.base import Forgotten
+from studio.taste.service import UNLEARNED
 
 EXPORT_NAME = "musicgenius-data"
 TRIMMED = ("Your data is too big for one Discord upload, so this file leaves out the oldest entries: {left}. "
@@ -45,10 +46,11 @@ def export_summary(data: dict[str, Any]) -> str:
     """What the `/mydata` file holds, in one line."""
     answers = data.get("quiz_answers") or []
     quiz = f", {plural(len(answers), 'quiz answer')} with your score" if answers else ""
+    settings = [name for name in data["preferences"] if name != UNLEARNED]  # that one records `/prefs unlearn`
     return (f"📦 Everything I've stored about you: {plural(len(data['generations']), 'melody', 'melodies')}, "
             f"{plural(len(data['feedback_given']), 'piece')} of feedback you gave, "
             f"{plural(len(data['feedback_on_your_melodies']), 'piece')} of feedback others gave on your melodies "
-            f"(without who), {plural(len(data['preferences']), 'saved setting')}"
+            f"(without who), {plural(len(settings), 'saved setting')}"
             f"{quiz} and what I learned of your taste. "
             "Only you can see this; `/forget` deletes it all.")
 
