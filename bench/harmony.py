@@ -131,7 +131,8 @@ FOLK_TUNES = 300
 
 def folk_table() -> str:
     """/chords on the first 300 major and minor tunes of the corpus index (their first bars, in C or A): the share of
-    strong-beat notes, and of melody time, that are tones of the chord under them."""
+    strong-beat notes, and of melody time, that are tones of the chord under them, and how often the chord changes
+    (a lead sheet of a folk tune changes about once a bar, mostly at the bar line)."""
     from data.events import Melody, Meter
     from data.tunes import load_index
     from studio.harmony.harmonizer import chord_tone_share, default_harmonizer
@@ -139,11 +140,12 @@ def folk_table() -> str:
     harmonizer = default_harmonizer()
     tunes = [t for t in load_index() if t.mode in ("major", "minor")][:FOLK_TUNES]
     lines = [f"Folk tunes ({len(tunes)} openings of the corpus index, major and minor), as `/chords` harmonises them:",
-             "", "| style | rhythm | strong-beat notes that are chord tones | melody time on chord tones |",
-             "|---|---|---|---|"]
+             "", "| style | rhythm | strong-beat notes that are chord tones | melody time on chord tones | chord "
+             "changes a bar | of them within a bar |", "|---|---|---|---|---|---|"]
     for style in ("chorale", "pop"):
         for rhythm in ("beat", "half-bar", "bar"):
             strong_share = time_share = 0.0
+            changes = inside = bars = 0
             for tune in tunes:
                 result = harmonizer.harmonize(Melody(tuple(tune.notes), Key.parse(tune.key), Meter.parse(tune.meter)),
                                               rhythm, style)
@@ -154,7 +156,13 @@ def folk_table() -> str:
                         total += note.ticks
                         held += note.ticks * (note.pitch % 12 in result.chord_at(onset).pitch_classes)
                 time_share += held / max(total, 1)
-            lines.append(f"| {style} | {rhythm} | {strong_share / len(tunes):.3f} | {time_share / len(tunes):.3f} |")
+                bar = result.melody.meter.bar_ticks
+                moves = [b.start for a, b in zip(result.chords, result.chords[1:]) if a.symbol != b.symbol]
+                changes += len(moves)
+                inside += sum(start % bar != 0 for start in moves)
+                bars += -(-result.melody.ticks // bar)
+            lines.append(f"| {style} | {rhythm} | {strong_share / len(tunes):.3f} | {time_share / len(tunes):.3f} | "
+                         f"{changes / bars:.2f} | {inside / max(changes, 1):.0%} |")
     return "\n".join(lines)
 
 
