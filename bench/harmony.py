@@ -13,6 +13,7 @@ import argparse
 import json
 import time
 from collections.abc import Callable
+from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
@@ -157,7 +158,7 @@ def folk_table() -> str:
                         held += note.ticks * (note.pitch % 12 in result.chord_at(onset).pitch_classes)
                 time_share += held / max(total, 1)
                 bar = result.melody.meter.bar_ticks
-                moves = [b.start for a, b in zip(result.chords, result.chords[1:]) if a.symbol != b.symbol]
+                moves = [b.start for a, b in pairwise(result.chords) if a.symbol != b.symbol]
                 changes += len(moves)
                 inside += sum(start % bar != 0 for start in moves)
                 bars += -(-result.melody.ticks // bar)
