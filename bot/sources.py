@@ -29,6 +29,8 @@ from studio.melody import Composer, MelodyResult
 if TYPE_CHECKING:
     from bot.client import MusicGenius
 
+MIDI_SUFFIXES = (".mid", ".midi")
+
 
 @dataclass
 class MelodySource:
@@ -46,6 +48,8 @@ class MelodySource:
     max_notes: int = MAX_NOTES
     example: str = EXAMPLE  # a ``studio.errors.opt`` or ``cmd`` mark
     written_in: str | None = None  # set by ``resolve``: jianpu for a seed typed in it or a reply shown in it
+    attached: discord.Attachment | None = None  # a MIDI file on the picked message, read when it has no melody
+    attached_track: int | None = None  # which track of it: 1 on the bot's replies (the melody), else the top voice
 
     @classmethod
     def check(cls, bot: MusicGenius, user_id: int, *, notes: str | None = None, key: str | None = None,
@@ -68,13 +72,19 @@ class MelodySource:
     @classmethod
     def from_message(cls, bot: MusicGenius, message: discord.Message, candidate: int | None = None) -> MelodySource:
         """The melody of one of the bot's /melody replies (its first candidate, or candidate ``candidate`` counting
-        from 1), for the message context menus and the buttons under a reply."""
-        return cls(bot, message_id=message.id, candidate=candidate)
+        from 1), for the message context menus and the buttons under a reply; on a message with no stored melody,
+        its MIDI file's (the replies of /chords, /arrange and /analyze carry one, and so may a user's message)."""
+        attached = next((a for a in message.attachments if a.filename.lower().endswith(MIDI_SUFFIXES)), None)
+        own = bot.user is not None and message.author.id == bot.user.id
+        return cls(bot, message_id=message.id, candidate=candidate, attached=attached,
+                   attached_track=1 if own else None)
 
     async def _stored(self) -> tuple[Melody | None, str]:
         """The stored melody this source names, if any, and where it came from."""
         if self.message_id is not None:
             shown = [g for g in await shown_on(self.bot, self.message_id) if g.command == "melody"]
+            if not shown and self.attached is not None:
+                return await self._attached_melody(self.attached)
             if not shown:
                 raise MusicError("That message has no melody of mine. Use this on one of my /melody replies, or run "
                                  f"{cmd('melody', notes='C E G')} first.")
@@ -92,6 +102,15 @@ class MelodySource:
             self.written_in = last.notation
             return last.melody, "🎼 I used your last melody from /melody."
         return None, ""
+
+    async def _attached_melody(self, attachment: discord.Attachment) -> tuple[Melody, str]:
+        check_midi_size(attachment.size)
+        given = await asyncio.get_running_loop().run_in_executor(None, partial(
+            melody_from_midi, await attachment.read(), None, None, None, self.attached_track, self.max_notes,
+            self.example))
+        voice = "the melody track" if self.attached_track else "the top voice"
+        origin = f"🎼 I used {voice} of `{attachment.filename}` on the message you picked. {given.cut}"
+        return given.melody, origin.strip()
 
     async def resolve(self) -> tuple[Melody, str]:
         """The melody (key guessed from the notes when not given) and a sentence saying where it came from."""

@@ -3,9 +3,7 @@ any of the bot's replies), as embeds, with the marked score, MIDI and audio."""
 
 from __future__ import annotations
 
-import asyncio
 import re
-from functools import partial
 from typing import TYPE_CHECKING
 
 import discord
@@ -19,8 +17,7 @@ from bot.replies import MAX_CONTENT, defer, fit_attachments, respond, to_files
 from bot.sources import MelodySource
 from studio.analysis.files import analysis_files
 from studio.analysis.report import Analysis, analyze, plain_text, sections, summary
-from studio.errors import MusicError, cmd, render
-from studio.inputs import Melody, melody_from_midi
+from studio.errors import cmd, render
 from studio.options import option_help
 from studio.render import Attachment
 
@@ -33,22 +30,12 @@ GROUPS = (("🔎 Key, scale and line", ("Key", "Scale and mode", "Range and tess
           ("🧩 Form, cadences, rhythm and harmony", ("Phrases and form", "Cadences", "Rhythm", "Harmonisation",
                                                      "Mood")))
 _GUESSED = re.compile(r"\s*Key [^()]*\(guessed from the notes[^)]*\)\.")
-MIDI_SUFFIXES = (".mid", ".midi")
 
 
 class Analyzer(MelodyMenuCog):
     """A teacher's reading of a melody."""
 
     menu_name = "Analyze this melody"
-
-    async def on_menu(self, interaction: discord.Interaction, message: discord.Message) -> None:
-        """Apps → Analyze this melody: a /melody reply's melody, else the melody track of a MIDI file on the message
-        (the replies of /chords, /arrange and /analyze carry one)."""
-        source = MelodySource.from_message(self.bot, message)
-        attached = next((a for a in message.attachments if a.filename.lower().endswith(MIDI_SUFFIXES)), None)
-        async with admitted(interaction, self.too_long):
-            await defer(interaction)
-            await self.reply(interaction, source, attached)
 
     async def for_melody(self, interaction: discord.Interaction, source: MelodySource) -> None:
         await self.reply(interaction, source)
@@ -72,15 +59,9 @@ class Analyzer(MelodyMenuCog):
             await defer(interaction)
             await self.reply(interaction, source)
 
-    async def reply(self, interaction: discord.Interaction, source: MelodySource,
-                    attached: discord.Attachment | None = None) -> None:
+    async def reply(self, interaction: discord.Interaction, source: MelodySource) -> None:
         """Analyse the source's melody (in the render pool: it is CPU work) and answer the deferred interaction."""
-        try:
-            melody, origin = await source.resolve()
-        except MusicError:
-            if attached is None:
-                raise
-            melody, origin = await _attached_melody(attached)
+        melody, origin = await source.resolve()
         if source.key is None:
             origin = _GUESSED.sub("", origin).strip()  # the analysis says which key, and why
         analysis = await self.bot.renders.run(analyze, melody, source.key)
@@ -93,15 +74,6 @@ class Analyzer(MelodyMenuCog):
         if score is not None:
             embeds[-1].set_image(url=f"attachment://{score}")
         await respond(interaction, content, embeds=embeds, files=to_files(kept))
-
-
-async def _attached_melody(attachment: discord.Attachment) -> tuple[Melody, str]:
-    """The melody of a MIDI file on a bot reply: its first track (the melody, on the bot's own files)."""
-    data = await attachment.read()
-    given = await asyncio.get_running_loop().run_in_executor(
-        None, partial(melody_from_midi, data, None, None, None, 1, 256, EXAMPLE))
-    return given.melody, (f"🎼 I used the melody track of `{attachment.filename}` on the message you picked. "
-                          f"{given.cut}").strip()
 
 
 def _discord_text(text: str) -> str:
