@@ -277,16 +277,20 @@ def infer_key(notes: tuple[Note, ...], do: int | None = None) -> Key:
     which end on the final, 81.7% (84.2%). Jianpu's ``do`` (its ``1=`` fixes the signature: its major key or
     relative minor) goes to music21 (``data.theory.estimate_key``, imported there, in the worker thread)."""
     classes = {n.pitch % 12 for n in notes if n.pitch is not None}
-    if do is not None or not classes:  # no pitched notes: its error
+    if not classes:  # no pitched notes: its error
         from data.theory import estimate_key
 
         return estimate_key(notes, parent=do)
-    if len(classes) == 1:
+    signature = None if do is None else Key(do % 12, "major").scale
+    if len(classes) == 1 and signature is None:
         return spelled_key(classes.pop(), "major")
     few = len(classes) < FEW_CLASSES
     profile = Profile.of(Melody(tuple(notes), Key(0), Meter(), 100))
     keys = [k for k, _ in ranked(profile, {**WEIGHTS, **dict.fromkeys(IGNORED, 0.0)})
-            if k.mode in GUESSED_MODES and (not few or k.tonic in classes)]
+            if k.mode in GUESSED_MODES and (not few or k.tonic in classes)
+            and (signature is None or (k.mode in ("major", "minor") and k.scale == signature))]
+    if not keys:  # jianpu's own two keys, neither on a typed note: its major key
+        return spelled_key(do % 12, "major")
     best = keys[0]
     if few and not {(best.tonic + 3) % 12, (best.tonic + 4) % 12} & classes:
         # the best major key on a typed note that holds them all (`E D C D E E E:h D D D:h`: C major, not D major)

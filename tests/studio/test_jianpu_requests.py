@@ -71,6 +71,14 @@ def test_a_guessed_key_keeps_the_signature_of_1(typed):
     assert infer_key(seed.notes, seed.do).parent_major == 10
 
 
+@pytest.mark.parametrize(("typed", "key"), [("1=D 3 2 1 2 | 3 3 3 -", "D major"),  # Mary: music21 said B minor
+                                            ("1=C 6, 7, 1 2 3 2 1 7, 6,", "A minor"), ("1=F 5", "F major"),
+                                            ("1=Eb 6, 1 3 6 5 3", "C minor")])
+def test_a_guessed_key_is_the_major_or_relative_minor_the_tune_is_in(typed, key):
+    seed = parse_seed(typed)
+    assert str(infer_key(seed.notes, seed.do)) == key
+
+
 def test_a_seed_without_a_key_is_answered_in_the_1_it_was_typed_in(tmp_path, capsys):
     assert main(["melody", "1' 7 6 5", "--seed", "2", "--bars", "2", "--count", "1", "--out", str(tmp_path)]) == 0
     assert "1=C 1' 7 6 5 | ➜ " in capsys.readouterr().out  # not renumbered as `1=G 4 3 2 1` in a guessed G major
