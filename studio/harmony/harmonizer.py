@@ -297,9 +297,16 @@ def harmony_files(result: HarmonyResult, stem: str, title: str = "Harmonisation"
     from data.midi import melody_with_chords_to_midi
     from data.theory import melody_to_musicxml_with_chords
 
-    chords = [(c.start, c.ticks, c.voicing) for c in result.chords]
-    midi = melody_with_chords_to_midi(result.melody, chords, chord_program=CHORD_PROGRAM)
     bar = result.melody.meter.bar_ticks
+    chords: list[tuple[int, int, tuple[int, ...]]] = []  # a chord held within a bar sounds once, not struck again
+    for i, c in enumerate(result.chords):
+        before = result.chords[i - 1] if i else None
+        if before is not None and before.symbol == c.symbol and c.start % bar and chords:
+            start, ticks, voiced = chords[-1]
+            chords[-1] = (start, ticks + c.ticks, min(voiced, c.voicing, key=max))  # below the melody of both
+        else:
+            chords.append((c.start, c.ticks, c.voicing))
+    midi = melody_with_chords_to_midi(result.melody, chords, chord_program=CHORD_PROGRAM)
     shown = [(c.start, c.symbol) for i, c in enumerate(result.chords)  # a chord held within a bar is written once
              if i == 0 or c.symbol != result.chords[i - 1].symbol or c.start % bar == 0]
     xml = melody_to_musicxml_with_chords(result.melody, shown, title)

@@ -135,3 +135,22 @@ def test_training_smoke_on_three_chorales(tmp_path):
 
 def test_shipped_tables_are_small():
     assert CHECKPOINT.stat().st_size < 2_000_000
+
+
+def test_a_chord_held_over_a_bar_sounds_once_in_the_midi():
+    """Half-bar spans that keep the chord (Mary: `| C | C | G | C |`) are one chord a bar in the MIDI, not the
+    strings struck again at the half bar."""
+    import io
+
+    import pretty_midi
+
+    from studio.harmony.harmonizer import harmony_files
+
+    mary = Melody(parse_seed("E D C D E E E:h D:q D D:h E:q G G:h", max_notes=256).notes, Key(0), Meter(), 120)
+    result = default_harmonizer().harmonize(mary, "half-bar")
+    assert result.chord_text == "| C | C | G | C |" and len(result.chords) == 8
+    midi = next(f.data for f in harmony_files(result, "mary") if f.filename.endswith(".mid"))
+    chords = pretty_midi.PrettyMIDI(io.BytesIO(midi)).instruments[1]
+    onsets = sorted({round(n.start, 3) for n in chords.notes})
+    assert onsets == [0.0, 2.0, 4.0, 6.0]  # a bar of 4/4 at 120 bpm is 2 s
+    assert {round(n.end - n.start, 3) for n in chords.notes} == {2.0}
