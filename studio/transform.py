@@ -63,6 +63,7 @@ F = Fraction
 # ---- targets ----------------------------------------------------------------------------------------------------
 REGISTER_CENTRES = {"low": 54, "middle": 66, "high": 78}  # the middle of the range each register moves to (F#3..5)
 NAMES = ("mode", "rhythm", "style", "tempo", "register")  # the targets, in the order they are told
+SPARE_SEEDS = 6  # seeds tried after a style's variation that changed nothing or repeats one already written
 
 
 @dataclass(frozen=True)
@@ -393,8 +394,19 @@ async def transform_candidates(composer: Composer | None, request: MelodyRequest
     composer.check_meter(after.meter)
     await asyncio.get_running_loop().run_in_executor(None, style_intervals, targets.style)  # reads the corpus once
     each = [replace(request, seed=(request.seed + i) % SEED_MAX) for i in range(request.count)]
-    varied = await asyncio.gather(*(vary(composer, after, targets.style, r.seed or 0, r.temperature, r.top_p)
-                                    for r in each))
+    varied = list(await asyncio.gather(*(vary(composer, after, targets.style, r.seed or 0, r.temperature, r.top_p)
+                                         for r in each)))
+    # a variation that kept every note, or repeats another, is written again from the next unused seeds
+    seen, spare = {after.notes}, request.count
+    for i in range(len(each)):
+        for _ in range(SPARE_SEEDS if varied[i].notes in seen else 0):
+            retry = replace(request, seed=(request.seed + spare) % SEED_MAX)
+            spare += 1
+            again = await vary(composer, after, targets.style, retry.seed or 0, request.temperature, request.top_p)
+            if again.notes not in seen:
+                each[i], varied[i] = retry, again
+                break
+        seen.add(varied[i].notes)
     return [TransformResult(r, m, NO_SEED, False, before=before, changes=tuple(said))
             for r, m in zip(each, varied, strict=True)]
 

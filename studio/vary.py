@@ -93,12 +93,20 @@ async def vary(composer: Composer, melody: Melody, style: str, seed: int, temper
     """A variation of ``melody`` by the model in ``style``: the same rhythm and contour, pitches near the original's
     (see ``model.variation``). One that changes no note (a short motif the model hears as already right) is
     written again, up to ``RETAKES`` times, with a looser lean, until a take changes a note and keeps every step's
-    direction (else the melody comes back as it was); the same seed always gives the same variation."""
+    direction (else the changed take that turns the fewest steps around; the melody comes back as it was only when
+    no take changed a note); the same seed always gives the same variation."""
+    steps = _steps(melody.notes)
+    closest: tuple[int, tuple[Note, ...]] | None = None  # the changed take that turns the fewest steps around
     for take in range(RETAKES + 1):
         grammar, model = variation_grammar(composer, melody, style, looser=0.5**take)
         await composer.engine.generate(grammar, (seed + take * RETAKE_STRIDE) % SEED_MAX, temperature, top_p)
         notes = tuple(Note(None if n.pitch is None or m is None else n.pitch + (v.pitch or m) - m, n.ticks)
                       for n, v, m in zip(melody.notes, grammar.notes, model, strict=True))
-        if notes != melody.notes and (take == 0 or _steps(notes) == _steps(melody.notes)):
+        if notes == melody.notes:
+            continue
+        turned = sum(a != b for a, b in zip(_steps(notes), steps, strict=True))
+        if take == 0 or turned == 0:
             return replace(melody, notes=notes, seed_len=0)
-    return replace(melody, seed_len=0)
+        if closest is None or turned < closest[0]:
+            closest = (turned, notes)
+    return replace(melody, notes=closest[1] if closest else melody.notes, seed_len=0)

@@ -230,6 +230,20 @@ async def test_a_short_motif_the_model_would_keep_is_still_varied(composer):
         assert steps(pitches(result.melody)) == steps(pitches(motif))
 
 
+async def test_a_scale_the_model_would_keep_in_chorale_style_gets_distinct_variations(composer):
+    """`C D E F G F E D C:h` in chorale style: some seeds' six takes all kept every note, and a reply listed the
+    melody unchanged as a candidate "re-written in the chorale style". Those candidates are written from the next
+    unused seeds; each candidate's seed still reproduces it."""
+    scale = tune("C D E F G F E D C:h", "C major")
+    request = transform_request(scale, Targets(style="chorale"), count=3, seed=530726272).with_seed()
+    results = await transform_candidates(composer, request)
+    notes = [r.melody.notes for r in results]
+    assert scale.notes not in notes and len(set(notes)) == 3
+    for result in results:
+        alone = replace(result.request, count=1)
+        assert (await transform_candidates(composer, alone))[0].melody.notes == result.melody.notes
+
+
 # ---- the command line -------------------------------------------------------------------------------------------
 def test_cli_transform_prints_before_and_after_and_writes_the_files(tmp_path, capsys):
     from studio.cli.main import main
