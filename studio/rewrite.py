@@ -384,6 +384,10 @@ async def write(composer: Composer, job: Job, request: MelodyRequest, samples: i
         prompt, fillings = await sample_fillings(composer, job, request, index, before, gap, samples)
         scores = await asyncio.get_running_loop().run_in_executor(
             None, score_fillings, composer, job, prompt, fillings, before, after, gap)
+        was = [_to_model(n, job.shift) for n in notes[len(before):len(notes) - len(after)]]
+        same = torch.tensor([filling == was for filling in fillings])
+        if not same.all():  # a bar asked to be rewritten comes back changed when any sample changed it
+            scores = scores.masked_fill(same, float("-inf"))
         best = fillings[int(torch.argmax(scores))]
         notes = before + [Note(None if n.pitch is None else _clamp(n.pitch - job.shift), n.ticks) for n in best] + after
     return Melody(tuple(notes), job.key, job.meter, request.tempo, len(_before(notes, job.plan.gaps[0][0])),
