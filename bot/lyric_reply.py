@@ -93,9 +93,14 @@ class ExpandButton(discord.ui.DynamicItem[discord.ui.Button], template=r"mg:vers
         await on_expand(interaction, self.index, self.seed)
 
 
-def _reproduce(theme: str, scheme: str, seed: int, extra: str = "") -> str:
-    said = f' theme:"{clean(theme)[:80]}"' if theme.strip() else ""
-    return f"`/lyrics{said} scheme:{scheme}{extra} seed:{seed}`"
+def _reproduce(theme: str, verse: Verse, scheme: str, extra: str = "") -> str:
+    """The command that writes the verse again; a long theme is given as the words of it that were used (the verse
+    depends on nothing else of it), not cut off."""
+    theme = clean(theme).strip()
+    if len(theme) > 80:  # without a usable word the verse has no theme, and any words of it say so again
+        theme = " ".join(verse.theme.words) if verse.theme is not None else theme[:80].rsplit(" ", 1)[0]
+    said = f' theme:"{theme}"' if theme else ""
+    return f"`/lyrics{said} scheme:{scheme}{extra} seed:{verse.seed}`"
 
 
 def verse_reply(verse: Verse, theme: str, scheme: str) -> tuple[str, list[Attachment]]:
@@ -103,7 +108,7 @@ def verse_reply(verse: Verse, theme: str, scheme: str) -> tuple[str, list[Attach
     about = f" about *{clean(theme.strip())[:100]}*" if verse.theme is not None else ""
     head = f"✍️ **Lyrics**{about} · {scheme} · syllables per line shown after each line"
     lines = [head, verse.note and f"ℹ️ {verse.note}", "", verse.text, "",
-             f"Again: {_reproduce(theme, scheme, verse.seed, f' lines:{len(verse.lines)}')}"]
+             f"Again: {_reproduce(theme, verse, scheme, f' lines:{len(verse.lines)}')}"]
     content = "\n".join(x for x in lines if x is not None)
     files = [Attachment(f"lyrics-{verse.seed}.txt", (verse.plain + "\n").encode(), "The lyrics as plain text")]
     return _fit(content, head), files
@@ -118,7 +123,7 @@ def set_verse_reply(verse: Verse, m: Melody, placed: Underlay, theme: str, schem
     body = [head, verse.note and f"ℹ️ {verse.note}", "Sung as:", "```", placed.text, "```", verse.text,
             f"Stressed syllables on strong beats: {placed.stress_rate:.0%}. The score and the MIDI carry the words "
             "(karaoke lyrics in your DAW or MuseScore).",
-            f"Again: {_reproduce(theme, scheme, verse.seed)} with the same melody"]
+            f"Again: {_reproduce(theme, verse, scheme)} with the same melody"]
     content = "\n".join(x for x in body if x is not None)
     text = f"{placed.text}\n\n{verse.plain}\n"
     return _fit(content, head), [Attachment(f"lyrics-{verse.seed}.txt", text.encode(), "The words as sung")]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 
 import pretty_midi
 import pytest
@@ -141,6 +142,18 @@ async def test_a_theme_of_emoji_other_scripts_and_2000_characters_still_gets_lyr
     plain = attachment(reply, ".txt").decode().splitlines()
     assert len(plain) == 2 and rhymes(words(plain[0])[-1], words(plain[1])[-1])
     env.fake.assert_clean()
+
+
+async def test_the_again_line_of_a_long_theme_writes_the_same_verse(env):
+    """A long theme's "Again:" command cut it at 80 characters, mid-word ("... when my gra"): it now gives the
+    theme words the verse was written from, and typing it gives the same verse."""
+    theme = ("a very long theme about the way the light falls on the kitchen table when my grandmother bakes bread "
+             "on sunday mornings in the winter")
+    reply = await (await env.fake.slash("lyrics", {"theme": theme, "seed": 4})).wait_final(timeout=90)
+    again = re.search(r'Again: `/lyrics theme:"([^"]+)" scheme:ABAB lines:4 seed:4`', reply.content)
+    assert again and len(again[1]) < len(theme) and again[1].split()[-1] != "gra"
+    same = await (await env.fake.slash("lyrics", {"theme": again[1], "seed": 4})).wait_final(timeout=90)
+    assert attachment(same, ".txt") == attachment(reply, ".txt")
 
 
 async def test_inspire_topic_gives_different_openings_that_expand_into_verses(env):
