@@ -51,9 +51,13 @@ class Lyrics(MelodyMenuCog):
         if notes or my_melody:
             source = MelodySource.check(self.bot, interaction.user.id, notes=notes, key=key, meter=meter,
                                         tempo=tempo, example=MELODY_EXAMPLE)
+            unused = [f"`{name}:`" for name, value in (("lines", lines), ("syllables", syllables)) if value]
+            aside = (f"ℹ️ The melody sets the lines (one a phrase) and the syllables (one a note), so I left "
+                     f"{' and '.join(unused)} aside.") if unused else ""
             async with admitted(interaction):
                 await defer(interaction)
-                await self.reply_for_melody(interaction, source, theme or "", scheme or LYRICS["scheme"].default, seed)
+                await self.reply_for_melody(interaction, source, theme or "", scheme or LYRICS["scheme"].default, seed,
+                                            aside)
             return
         counts = parse_syllables(syllables) if syllables else None
         lines, scheme = lines_and_scheme(lines, scheme, counts)
@@ -78,9 +82,11 @@ class Lyrics(MelodyMenuCog):
         await self.reply_for_melody(interaction, source, "", "ABAB", None)
 
     async def reply_for_melody(self, interaction: discord.Interaction, source: MelodySource, theme: str,
-                               scheme: str, seed: int | None) -> None:
-        """Words for the source's melody, with the score, karaoke MIDI and audio (the interaction is deferred)."""
+                               scheme: str, seed: int | None, aside: str = "") -> None:
+        """Words for the source's melody, with the score, karaoke MIDI and audio (the interaction is deferred);
+        ``aside``: a line on options the melody overrules."""
         melody, origin = await source.resolve()
+        origin = "\n".join(x for x in (origin, aside) if x)
         lyricist = await self.bot.lyricist()
         run = self.bot.renders.run
         verse = await run(lyricist.for_melody, melody, theme, scheme, seed, in_process=False)

@@ -92,6 +92,11 @@ async def test_syllable_counts_without_lines_give_a_line_each(env):
     one = await (await env.fake.slash("lyrics", {"theme": "rain", "notes": "C D E F G", "seed": 1})
                  ).wait_final(timeout=90)
     assert "· 1 phrase, one syllable per note" in one.content  # not "1 phrases"
+    assert "left" not in one.content
+    four = await (await env.fake.slash("lyrics", {"notes": "C D E F G", "syllables": "4", "seed": 1})
+                  ).wait_final(timeout=90)  # the melody's five notes win, and the reply says so
+    assert "so I left `syllables:` aside" in four.content
+    assert syllable_count_of(attachment(four, ".txt").decode().split("\n\n")[-1].splitlines()[0]) == 5
     env.fake.assert_clean()
 
 
