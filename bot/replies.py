@@ -64,11 +64,11 @@ def candidates_content(results: list[MelodyResult], note: str = "") -> tuple[str
     layout = results[0].layout  # "seed ➜ continuation", or how a rewrite marks its new bars
     head = f"🎼 **Your melody** — {layout}" if len(results) == 1 else (
         f"🎼 **{len(results)} candidates** — {layout}. Pick one, or ask for more like it.")
-    if note:
-        head = f"{head}\n{note}"
     if results[0].lyrics is not None:
         head = (f"🎼 **A melody for your words**{'' if len(results) == 1 else f' — {len(results)} candidates'}\n"
                 f"🎤 {sung_text(results[0].lyrics)}")
+    if note:
+        head = f"{head}\n{note}"
     if results[0].request.mood is not None:  # what the mood set: 'melancholic: minor, 66 bpm, low register, …'
         head = f"{head}\n🎭 {settings_line(results[0].request)}"
     blocks = [f"**{i}.**{f' _{r.tries}_' if r.tries else ''} ```\n{r.shown}\n```" if len(results) > 1

@@ -29,6 +29,12 @@ async def test_melody_sets_the_users_words_one_note_per_syllable(env):
     assert "".join(t for _, t in events).lower().split() == [w.strip(",") for w in text.lower().split()]
     assert [round(t, 3) for t, _ in events] == [round(n.start, 3) for n in sung]
     assert b"<lyric" in attachment(reply, ".musicxml")
+    assert "left `bars:` aside" not in reply.content
+    # bars: typed with words is left aside, and said; so is what /prefs filled in (the words' head hid both)
+    await (await env.fake.slash("prefs set", {"tempo": 90})).wait_final()
+    longer = await (await env.fake.slash("melody", {"lyrics": text, "bars": 16, "seed": 3, "count": 1})
+                    ).wait_final(timeout=90)
+    assert "so I left `bars:` aside" in longer.content and "tempo 90 (your /prefs)" in longer.content
     env.fake.assert_clean()
 
 
