@@ -60,6 +60,10 @@ async def transform(interaction: discord.Interaction, source: MelodySource, targ
     saved = await source.bot.store.preferences(interaction.user.id)
     notation = options.get("notation") or saved.get("notation") or source.written_in
     request = transform_request(melody, targets, **{**options, "notation": notation})
+    unused = [f"`{name}:`" for name in ("count", "seed", "temperature") if options.get(name) is not None]
+    if unused and targets.style is None:  # nothing is sampled: one result, always the same
+        origin = (f"{origin}\nℹ️ Without `style:` the change is worked out, not sampled: one result, always the "
+                  f"same, so I left {' and '.join(unused)} aside.").strip()
     await generate(interaction, request, note_for(request, origin), rank=False)
 
 

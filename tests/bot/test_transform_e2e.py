@@ -55,6 +55,9 @@ async def test_transform_typed_notes_to_minor_jig_shows_before_and_after_with_ev
     for number in (1, 2, 3):  # variations of the minor jig: its rhythm, in the style it was written in
         varied = stored_notes(candidate_notes(more.content, number))
         assert [n.ticks for n in varied] == [n.ticks for n in stored_notes(after)]
+    assert "aside" not in reply.content
+    counted = await (await env.fake.slash("transform", {"notes": MARY, "mode": "minor", "count": 3})).wait_final(90)
+    assert "so I left `count:` aside" in counted.content and len(counted.embeds) == 1  # it said nothing of the 3
     env.fake.assert_clean()
 
 
