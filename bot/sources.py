@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from bot.client import MusicGenius
 
 MIDI_SUFFIXES = (".mid", ".midi")
+BOTH = "You gave notes too: the file wins, so I left `notes:` aside."
 
 
 @dataclass
@@ -126,6 +127,8 @@ class MelodySource:
                 melody_from_midi, await self.midi.read(), self.key, self.meter, self.tempo, None, self.max_notes,
                 self.example))
             origin = f"🎼 I used the top voice of `{self.midi.filename}`. {given.cut}".strip()
+            if self.notes:
+                origin = f"{origin} {BOTH}"
         else:
             given = await loop.run_in_executor(None, partial(
                 melody_from_notes, self.notes or "", self.key, self.meter, self.tempo, self.max_notes, self.example))

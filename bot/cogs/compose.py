@@ -15,6 +15,7 @@ from bot.admission import admitted
 from bot.autocomplete import key_autocomplete, meter_autocomplete
 from bot.melody_reply import generate
 from bot.replies import defer
+from bot.sources import BOTH
 from studio.errors import MusicError, opt
 from studio.inputs import check_midi_size
 from studio.melody import midi_request
@@ -93,6 +94,7 @@ class Compose(commands.Cog):
                     None, partial(midi_request, data, track, seed=seed, count=count,
                                   **{"meter": None, "tempo": None, **chosen}))
                 why = f"{why} ✂️ {cut}".strip() if cut else why
+                why = f"{why}\nℹ️ {BOTH}".strip() if notes else why
                 if mood is not None and key is None:  # the mood's mode, in a key that fits the file's notes
                     request = replace(request, key=mood_defaults({"mood": mood}, request.notes)["key"])
             await generate(interaction, request, why, fixed=fixed)

@@ -50,6 +50,16 @@ async def test_a_midi_file_is_continued_from_its_melody(env):
     assert fields["Meter"] == "3/4" and fields["Tempo"] == "96 bpm"  # taken from the file
     midi = pretty_midi.PrettyMIDI(io.BytesIO(next(a.data for a in reply.attachments if a.filename.endswith(".mid"))))
     assert [n.pitch for n in midi.instruments[0].notes[:9]] == [67, 69, 71, 72, 74, 72, 71, 69, 67]
+    assert "aside" not in reply.content
+
+
+async def test_notes_typed_beside_a_file_are_said_to_be_left_aside(env):
+    """The file was used and the notes dropped without a word, in /melody and the commands that read a melody."""
+    for command in ("melody", "chords"):
+        options = {"notes": "C E G", "midi": ("tune.mid", tune()), **({"count": 1} if command == "melody" else {})}
+        reply = await (await env.fake.slash(command, options)).wait_final(timeout=90)
+        assert "You gave notes too: the file wins, so I left `notes:` aside." in reply.content, command
+        assert "G4" in reply.content or "| G" in reply.content  # the file's tune (G major), not C E G
 
 
 @pytest.mark.parametrize(
