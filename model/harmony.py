@@ -263,10 +263,11 @@ class HarmonyModel:
 
     def decode(self, spans: list[Span], states: list[State], mode: str, grain: str = "beat", cadence: bool = True,
                boosts: dict[tuple[str, str], float] | None = None, transitions: np.ndarray | None = None,
-               final: list[str] | None = None, chorale_cadences: bool = True) -> list[State]:
+               final: list[str] | None = None, chorale_cadences: bool = True, final_spans: int = 1) -> list[State]:
         """Viterbi: the most likely chord per span. ``cadence``: moves into a phrase end use the learned cadence
         transitions (plus optional end-chord priors), and the last span is forced to one of ``final`` (e.g. the
-        tonic) when the melody's last note fits it; ``boosts`` add log-score to chosen transitions (style
+        tonic) when the melody's last note fits it, and with it the ``final_spans`` - 1 spans before (those the
+        last note holds too: one chord under it); ``boosts`` add log-score to chosen transitions (style
         variants); ``transitions`` replace the learned matrices (e.g. uniform); ``chorale_cadences``: False keeps
         the ordinary moves into and before a phrase end (pop and jazz have their own boosts)."""
         if not spans:
@@ -311,7 +312,7 @@ class HarmonyModel:
             if fits:
                 mask = np.full(n, -1e9)
                 mask[fits] = 0.0
-                score[-1] += mask
+                score[-max(final_spans, 1):] += mask  # every span the last note holds
         best = start + score[0]
         back = np.zeros((len(spans), n), dtype=int)
         for k in range(1, len(spans)):

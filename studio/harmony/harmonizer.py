@@ -215,8 +215,11 @@ class Harmonizer:
         home = diatonic(melody.key, 0)
         tonic = [s.label for s in states if s.root == 0 and set(s.pcs) == {(home[0] + i) % 12 for i in home[1]}]
         boosts = self._boosts(melody.key, style, states)
+        last = next((o for o, n in zip(reversed(melody.onsets()), reversed(melody.notes), strict=True)
+                     if n.pitch is not None), 0)
+        held = len(spans) - last // ticks  # the spans the last note sounds in, all under one (tonic) chord
         path = self.model.decode(spans, states, melody.key.mode, grain, cadence=True, boosts=boosts, final=tonic,
-                                 chorale_cadences=style == "chorale")
+                                 chorale_cadences=style == "chorale", final_spans=held)
         chords = []
         onsets = melody.onsets()
         for k, state in enumerate(path):

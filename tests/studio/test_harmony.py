@@ -154,3 +154,15 @@ def test_a_chord_held_over_a_bar_sounds_once_in_the_midi():
     onsets = sorted({round(n.start, 3) for n in chords.notes})
     assert onsets == [0.0, 2.0, 4.0, 6.0]  # a bar of 4/4 at 120 bpm is 2 s
     assert {round(n.end - n.start, 3) for n in chords.notes} == {2.0}
+
+
+@pytest.mark.parametrize("style", ["chorale", "pop", "jazz"])
+@pytest.mark.parametrize("rhythm", ["beat", "half-bar"])
+def test_a_long_last_note_holds_one_chord(harmonizer, style, rhythm):
+    """Mary's last bar is a whole-note C: pop put `F C` under it (a plagal step inside a held tonic), and per beat
+    the chord could still move under it. Every span the last note sounds in gets the final chord."""
+    mary = Melody(parse_seed("E D C D E E E:h D:q D D:h E:q G G:h E:q D C D E E E E D D E D C:w", max_notes=256).notes,
+                  Key(0), Meter())
+    result = harmonizer.harmonize(mary, rhythm, style)
+    last_bar = result.chord_text.strip("| ").split(" | ")[-1]
+    assert last_bar in ("C", "Cmaj7"), result.chord_text
