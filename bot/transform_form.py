@@ -23,6 +23,7 @@ from bot.melody_reply import generate
 from bot.replies import defer
 from bot.rewrite_form import CandidateForm
 from bot.sources import MelodySource
+from studio.analysis.words import join
 from studio.requests import MelodyRequest
 from studio.transform import (
     FORM_EXAMPLES,
@@ -63,7 +64,7 @@ async def transform(interaction: discord.Interaction, source: MelodySource, targ
     unused = [f"`{name}:`" for name in ("count", "seed", "temperature") if options.get(name) is not None]
     if unused and targets.style is None:  # nothing is sampled: one result, always the same
         origin = (f"{origin}\nℹ️ Without `style:` the change is worked out, not sampled: one result, always the "
-                  f"same, so I left {' and '.join(unused)} aside.").strip()
+                  f"same, so I left {join(unused)} aside.").strip()
     await generate(interaction, request, note_for(request, origin), rank=False)
 
 

@@ -119,6 +119,9 @@ def test_values_inside_sentences_are_translated_too():
     reason = tr("A crowd favourite: E major, 2/4, 160 bpm, irish (the community likes major keys and faster "
                 "tempos).", ZH)
     assert reason == "大家的最爱：E大调，2/4，160 bpm，爱尔兰风格（大家喜欢大调、较快的速度）。"
+    aside = tr("ℹ️ Without `style:` the change is worked out, not sampled: one result, always the same, so I left "
+               "`count:`, `seed:` and `temperature:` aside.", ZH)
+    assert aside.endswith("所以我没有用 `count:`、`seed:` 和 `temperature:`。")  # the list's "and" too
 
 
 def test_transform_mood_and_jianpu_errors_are_chinese():
