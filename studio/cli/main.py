@@ -96,6 +96,10 @@ async def run_melody(args: argparse.Namespace) -> int:
     if args.lyrics is not None and args.midi is not None:
         raise MusicError(f"Give me either words ({opt('lyrics')}) or a MIDI file, not both. To set words to a tune you "
                          f"typed, give the notes with the words: {cmd('melody', notes='C E G', lyrics='...')}.")
+    if args.midi is not None and args.notes:
+        print("You gave notes too: the file wins, so I left the notes aside.")
+    if args.lyrics is not None and args.bars is not None:
+        print("The words set the length (a note a syllable), so I left --bars aside.")
     if args.midi is not None:
         moody.pop("tempo", None)  # the file's tempo beats the mood's
         request, cut = midi_request(read_midi(args.midi), args.track, meter=args.meter, tempo=args.tempo, **moody,

@@ -7,6 +7,7 @@ import argparse
 import asyncio
 from pathlib import Path
 
+from studio.analysis.words import join
 from studio.cli.commands import given_melody, print_written
 from studio.errors import cmd
 from studio.melody import Composer
@@ -35,6 +36,10 @@ async def run_transform(args: argparse.Namespace) -> int:
             composer.close()
     first = results[0]
     print(f"Transformed: {first.what}." + (f" {origin}" if origin else ""))
+    unused = [f"--{name.replace('_', '-')}" for name in ("count", "seed", "temperature") if name in options]
+    if unused and targets.style is None:  # nothing is sampled: one result, always the same
+        print(f"Without --style the change is worked out, not sampled: one result, always the same, so I left "
+              f"{join(unused)} aside.")
     print(f"Before: {shown_text(given.melody, request.notation)}")
     print()
     loop = asyncio.get_running_loop()

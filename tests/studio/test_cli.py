@@ -83,6 +83,21 @@ def sung_words(midi: bytes) -> list[str]:
     return "".join(text for _, text in midi_lyrics(midi)).lower().split()
 
 
+def test_options_the_cli_leaves_aside_are_said(tmp_path, capsys):
+    """Notes beside --midi, --bars with --lyrics, --count without --style: used or not, the user hears which."""
+    song = tmp_path / "song.mid"
+    song.write_bytes(melody_to_midi(Melody((Note(62, 12), Note(66, 12), Note(69, 24)), Key(2), Meter(3, 4), 90)))
+    assert main(["melody", "C E G", "--midi", str(song), "--count", "1", "--out", str(tmp_path / "a")]) == 0
+    assert "the file wins, so I left the notes aside" in capsys.readouterr().out
+    assert main(["melody", "--lyrics", "Happy birthday to you", "--bars", "16", "--out", str(tmp_path / "b")]) == 0
+    out = capsys.readouterr().out
+    assert "so I left --bars aside" in out and "Bars: 2" in out
+    assert main(["transform", "C D E F G", "--mode", "minor", "--count", "3", "--out", str(tmp_path / "c")]) == 0
+    assert "so I left --count aside" in capsys.readouterr().out
+    assert main(["transform", "C D E F G", "--mode", "minor", "--out", str(tmp_path / "d")]) == 0
+    assert "aside" not in capsys.readouterr().out
+
+
 def test_melody_for_words_one_note_per_syllable_with_the_words_in_the_files(tmp_path, capsys):
     text = "Twinkle twinkle little star, how I wonder what you are"
     assert main(["melody", "--lyrics", text, "--key", "G major", "--seed", "3", "--out", str(tmp_path)]) == 0
