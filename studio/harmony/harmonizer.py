@@ -215,13 +215,13 @@ class Harmonizer:
         home = diatonic(melody.key, 0)
         tonic = [s.label for s in states if s.root == 0 and set(s.pcs) == {(home[0] + i) % 12 for i in home[1]}]
         boosts = self._boosts(melody.key, style, states)
-        last = next((o for o, n in zip(reversed(melody.onsets()), reversed(melody.notes), strict=True)
+        onsets = melody.onsets()
+        last = next((o for o, n in zip(reversed(onsets), reversed(melody.notes), strict=True)
                      if n.pitch is not None), 0)
         held = len(spans) - last // ticks  # the spans the last note sounds in, all under one (tonic) chord
         path = self.model.decode(spans, states, melody.key.mode, grain, cadence=True, boosts=boosts, final=tonic,
                                  chorale_cadences=style == "chorale", final_spans=held)
         chords = []
-        onsets = melody.onsets()
         for k, state in enumerate(path):
             root, intervals = state.root, tuple(sorted((p - state.root) % 12 for p in state.pcs))
             label = state.label
@@ -301,17 +301,16 @@ def harmony_files(result: HarmonyResult, stem: str, title: str = "Harmonisation"
     from data.theory import melody_to_musicxml_with_chords
 
     bar = result.melody.meter.bar_ticks
-    chords: list[tuple[int, int, tuple[int, ...]]] = []  # a chord held within a bar sounds once, not struck again
-    for i, c in enumerate(result.chords):
-        before = result.chords[i - 1] if i else None
-        if before is not None and before.symbol == c.symbol and c.start % bar and chords:
-            start, ticks, voiced = chords[-1]
-            chords[-1] = (start, ticks + c.ticks, min(voiced, c.voicing, key=max))  # below the melody of both
+    runs: list[list[Chord]] = []  # a chord held over spans within a bar: one run, written and struck once
+    for c in result.chords:
+        if runs and runs[-1][-1].symbol == c.symbol and c.start % bar:
+            runs[-1].append(c)
         else:
-            chords.append((c.start, c.ticks, c.voicing))
+            runs.append([c])
+    chords = [(run[0].start, sum(c.ticks for c in run), min((c.voicing for c in run), key=max))  # below all of it
+              for run in runs]
     midi = melody_with_chords_to_midi(result.melody, chords, chord_program=CHORD_PROGRAM)
-    shown = [(c.start, c.symbol) for i, c in enumerate(result.chords)  # a chord held within a bar is written once
-             if i == 0 or c.symbol != result.chords[i - 1].symbol or c.start % bar == 0]
+    shown = [(run[0].start, run[0].symbol) for run in runs]
     xml = melody_to_musicxml_with_chords(result.melody, shown, title)
     pages = musicxml_to_pngs(xml, max_pages=4)
     files = [Attachment(f"{stem}-score{'' if i == 0 else f'-{i + 1}'}.png", page,
