@@ -23,7 +23,6 @@ from bot.melody_reply import generate
 from bot.replies import defer
 from bot.rewrite_form import CandidateForm
 from bot.sources import MelodySource
-from studio.analysis.words import join
 from studio.requests import MelodyRequest
 from studio.transform import (
     FORM_EXAMPLES,
@@ -34,6 +33,7 @@ from studio.transform import (
     read_targets,
     shown_text,
     transform_request,
+    unsampled_note,
 )
 
 BEFORE_CHARS = 600  # of the note text before the change, in the reply's message
@@ -61,10 +61,8 @@ async def transform(interaction: discord.Interaction, source: MelodySource, targ
     saved = await source.bot.store.preferences(interaction.user.id)
     notation = options.get("notation") or saved.get("notation") or source.written_in
     request = transform_request(melody, targets, **{**options, "notation": notation})
-    unused = [f"`{name}:`" for name in ("count", "seed", "temperature") if options.get(name) is not None]
-    if unused and targets.style is None:  # nothing is sampled: one result, always the same
-        origin = (f"{origin}\nℹ️ Without `style:` the change is worked out, not sampled: one result, always the "
-                  f"same, so I left {join(unused)} aside.").strip()
+    if unused := unsampled_note(targets, options, lambda option: f"`{option}:`"):
+        origin = f"{origin}\nℹ️ {unused}".strip()
     await generate(interaction, request, note_for(request, origin), rank=False)
 
 

@@ -26,7 +26,7 @@ import asyncio
 import math
 import re
 from bisect import bisect_right
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -46,6 +46,7 @@ from data.events import (
 from data.jianpu import melody_jianpu
 from data.midi import TEMPO_RANGE
 from data.notation import ParsedSeed, format_notes, parse_seed, stored_notes
+from studio.analysis.words import join
 from studio.melody import MelodyResult
 from studio.options import MELODY, SEED_MAX, TRANSFORM
 from studio.requests import MelodyRequest
@@ -63,6 +64,7 @@ F = Fraction
 # ---- targets ----------------------------------------------------------------------------------------------------
 REGISTER_CENTRES = {"low": 54, "middle": 66, "high": 78}  # the middle of the range each register moves to (F#3..5)
 NAMES = ("mode", "rhythm", "style", "tempo", "register")  # the targets, in the order they are told
+SAMPLED = ("count", "seed", "temperature")  # options that matter only when the model writes (a style)
 SPARE_SEEDS = 6  # seeds tried after a style's variation that changed nothing or repeats one already written
 
 
@@ -409,6 +411,16 @@ async def transform_candidates(composer: Composer | None, request: MelodyRequest
         seen.add(varied[i].notes)
     return [TransformResult(r, m, NO_SEED, False, before=before, changes=tuple(said))
             for r, m in zip(each, varied, strict=True)]
+
+
+def unsampled_note(targets: Targets, options: dict[str, Any], name: Callable[[str], str]) -> str:
+    """What a front end says of sampling options given for a change the model does not write (no style): they
+    changed nothing. ``name`` writes an option as that front end's users type it (`count:`, --count)."""
+    unused = [name(option) for option in SAMPLED if options.get(option) is not None]
+    if not unused or targets.style is not None:
+        return ""
+    return (f"Without {name('style')} the change is worked out, not sampled: one result, always the same, so I left "
+            f"{join(unused)} aside.")
 
 
 def restore_transform(request: MelodyRequest, text: str) -> TransformResult:

@@ -7,12 +7,19 @@ import argparse
 import asyncio
 from pathlib import Path
 
-from studio.analysis.words import join
 from studio.cli.commands import given_melody, print_written
 from studio.errors import cmd
 from studio.melody import Composer
 from studio.render import before_after_png
-from studio.transform import Targets, TransformResult, no_targets, shown_text, transform_candidates, transform_request
+from studio.transform import (
+    Targets,
+    TransformResult,
+    no_targets,
+    shown_text,
+    transform_candidates,
+    transform_request,
+    unsampled_note,
+)
 
 EXAMPLE = cmd("transform", notes="E D C D | E E E:h | D:q D D:h | E:q G G:h", mode="minor", rhythm="jig")
 
@@ -36,10 +43,8 @@ async def run_transform(args: argparse.Namespace) -> int:
             composer.close()
     first = results[0]
     print(f"Transformed: {first.what}." + (f" {origin}" if origin else ""))
-    unused = [f"--{name.replace('_', '-')}" for name in ("count", "seed", "temperature") if name in options]
-    if unused and targets.style is None:  # nothing is sampled: one result, always the same
-        print(f"Without --style the change is worked out, not sampled: one result, always the same, so I left "
-              f"{join(unused)} aside.")
+    if unused := unsampled_note(targets, options, lambda option: f"--{option}"):
+        print(unused)
     print(f"Before: {shown_text(given.melody, request.notation)}")
     print()
     loop = asyncio.get_running_loop()
