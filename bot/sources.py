@@ -15,6 +15,7 @@ from studio.errors import MusicError, cmd, opt, render
 from studio.inputs import (
     EXAMPLE,
     MAX_NOTES,
+    GivenMelody,
     Key,
     Melody,
     Meter,
@@ -104,11 +105,15 @@ class MelodySource:
             return last.melody, "🎼 I used your last melody from /melody."
         return None, ""
 
+    async def _read_midi(self, attachment: discord.Attachment, track: int | None) -> GivenMelody:
+        """The melody of a MIDI file (``track``, or the top voice), read in an executor."""
+        return await asyncio.get_running_loop().run_in_executor(None, partial(
+            melody_from_midi, await attachment.read(), self.key, self.meter, self.tempo, track, self.max_notes,
+            self.example))
+
     async def _attached_melody(self, attachment: discord.Attachment) -> tuple[Melody, str]:
         check_midi_size(attachment.size)
-        given = await asyncio.get_running_loop().run_in_executor(None, partial(
-            melody_from_midi, await attachment.read(), None, None, None, self.attached_track, self.max_notes,
-            self.example))
+        given = await self._read_midi(attachment, self.attached_track)
         voice = "the melody track" if self.attached_track else "the top voice"
         origin = f"🎼 I used {voice} of `{attachment.filename}` on the message you picked. {given.cut}"
         return given.melody, origin.strip()
@@ -123,9 +128,7 @@ class MelodySource:
             return melody, render(origin, discord_syntax)
         loop = asyncio.get_running_loop()
         if self.midi is not None:
-            given = await loop.run_in_executor(None, partial(
-                melody_from_midi, await self.midi.read(), self.key, self.meter, self.tempo, None, self.max_notes,
-                self.example))
+            given = await self._read_midi(self.midi, None)
             origin = f"🎼 I used the top voice of `{self.midi.filename}`. {given.cut}".strip()
             if self.notes:
                 origin = f"{origin} {BOTH}"

@@ -13,6 +13,7 @@ from bot.lyric_reply import ExpandButton, set_verse_reply, verse_reply
 from bot.melody_menu import MelodyMenuCog
 from bot.replies import defer, send_result
 from bot.sources import MelodySource
+from studio.analysis.words import join
 from studio.errors import cmd
 from studio.lyrics.lyricist import LyricRequest, lines_and_scheme, parse_syllables
 from studio.lyrics.setting import underlay
@@ -53,7 +54,7 @@ class Lyrics(MelodyMenuCog):
                                         tempo=tempo, example=MELODY_EXAMPLE)
             unused = [f"`{name}:`" for name, value in (("lines", lines), ("syllables", syllables)) if value]
             aside = (f"ℹ️ The melody sets the lines (one a phrase) and the syllables (one a note), so I left "
-                     f"{' and '.join(unused)} aside.") if unused else ""
+                     f"{join(unused)} aside.") if unused else ""
             async with admitted(interaction):
                 await defer(interaction)
                 await self.reply_for_melody(interaction, source, theme or "", scheme or LYRICS["scheme"].default, seed,
