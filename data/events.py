@@ -32,8 +32,13 @@ MODE_OFFSET = {
     "minor": 9,
     "locrian": 11,
 }
-MODE_ALIASES = {"ionian": "major", "aeolian": "minor", "maj": "major", "min": "minor", "m": "minor"}
+MODE_ALIASES = {"ionian": "major", "aeolian": "minor", "maj": "major", "min": "minor", "m": "minor", "dur": "major",
+                "moll": "minor"}  # German: "Es dur", "a moll"
 MAJOR_SCALE = (0, 2, 4, 5, 7, 9, 11)
+SCALE_HINTS = {  # scales people type as a key, and the modes nearest them
+    "blues": "For a bluesy tune try `{tonic} dorian` (minor, bright sixth) or `{tonic} mixolydian` (major, flat 7th). ",
+    "pentatonic": "A pentatonic scale is part of a mode: try `{tonic} major` or `{tonic} minor`. ",
+}
 
 # Durations the model can produce, in ticks: 16th, triplet 8th, 8th, triplet quarter,
 # dotted 8th, quarter, dotted quarter, half, dotted half, whole, dotted whole.
@@ -119,24 +124,36 @@ class Key:
         # a kind of the mode's scale: "A natural minor", "A harmonic minor", "C major pentatonic" -> its mode
         text = re.sub(r"\b(natural|harmonic|melodic)\s+(minor)\b|\b(major|minor)\s+pentatonic\b",
                       lambda m: m[2] or m[3], text, flags=re.I)
-        match = re.fullmatch(r"\s*([A-Ga-g])\s*(#|♯|b|♭|s|is|es)?\s*([A-Za-z]*)\s*", text)
+        match = re.fullmatch(r"\s*([A-Ga-g])\s*(#|♯|b|♭|s|is|es)?[\s-]*([A-Za-z]*)\s*", text)
         if not match:
             raise MusicError(f"I can't read the key '{text}'. Type it like `G major`, `F# minor` or `D dorian`.")
-        letter, accidental, mode = match.groups()
+        letter, accidental, word = match.groups()
+        mode = _mode_name(word)
+        if mode is None and accidental and accidental.isalpha() and re.match(rf"\s*.\s+{accidental}{word}", text):
+            accidental, word = None, accidental + word  # "C blues": a word after the letter, not B-flat
+            mode = _mode_name(word)
+        if accidental == "s" and letter.upper() in "AE":
+            accidental = "es"  # German "Es", "As": E-flat, A-flat ("Cs", "Fs": C-sharp, F-sharp)
         tonic = LETTER_PC[letter.upper()] + {"#": 1, "♯": 1, "s": 1, "is": 1, "b": -1, "♭": -1, "es": -1}.get(
             accidental or "", 0
         )
-        mode = mode.lower()
-        mode = MODE_ALIASES.get(mode, mode) or "major"
-        named = [m for m in (*MODE_OFFSET, "ionian", "aeolian") if len(mode) >= 3 and m.startswith(mode)]
-        if mode not in MODE_OFFSET and len(named) == 1:  # "D mixo", "E phryg", "A aeol"
-            mode = MODE_ALIASES.get(named[0], named[0])
-        if mode not in MODE_OFFSET:
-            raise MusicError(
-                f"I don't know the mode '{mode}'. Use one of {', '.join(MODE_OFFSET)} — e.g. `D dorian`."
-            )
         spelled = letter.upper() + {1: "#", -1: "b", 0: ""}[tonic - LETTER_PC[letter.upper()]]
+        if mode is None:
+            hint = SCALE_HINTS.get(word.lower(), "").format(tonic=spelled)
+            raise MusicError(
+                f"I don't know the mode '{word.lower()}'. {hint}Use one of {', '.join(MODE_OFFSET)} — e.g. `D dorian`."
+            )
         return cls(tonic % 12, mode, spelled)
+
+
+def _mode_name(word: str) -> str | None:
+    """A mode's name from how it is typed ("", "m", "min", "Dorian", "mixo", "aeol", "moll"), or None."""
+    word = word.lower()
+    mode = MODE_ALIASES.get(word, word) or "major"
+    named = [m for m in (*MODE_OFFSET, "ionian", "aeolian") if len(mode) >= 3 and m.startswith(mode)]
+    if mode not in MODE_OFFSET and len(named) == 1:  # "D mixo", "E phryg", "A aeol"
+        mode = MODE_ALIASES.get(named[0], named[0])
+    return mode if mode in MODE_OFFSET else None
 
 
 METER_NAMES = {"c": "4/4", "common time": "4/4", "common": "4/4", "cut time": "2/2", "cut": "2/2", "alla breve": "2/2",

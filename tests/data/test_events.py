@@ -14,7 +14,9 @@ from data.events import Key, Melody, Meter, Note, decode_notes, encode_notes
      ("the key of F# minor", 6, "minor", "F#"), ("D dorian mode", 2, "dorian", "D"),
      ("A harmonic minor", 9, "minor", "A"), ("C natural minor", 0, "minor", "C"),
      ("A minor pentatonic", 9, "minor", "A"),
-     ("G major pentatonic", 7, "major", "G")],
+     ("G major pentatonic", 7, "major", "G"), ("E b minor", 3, "minor", "Eb"), ("C-major", 0, "major", "C"),
+     ("Es dur", 3, "major", "Eb"), ("As-Dur", 8, "major", "Ab"), ("fis moll", 6, "minor", "F#"),
+     ("Cs", 1, "major", "C#")],
 )
 def test_keys_parse_from_what_musicians_type(text, tonic, mode, name):
     key = Key.parse(text)
@@ -49,6 +51,16 @@ def test_modes_share_their_parent_scale_and_move_to_c():
 def test_bad_keys_say_what_to_type(bad):
     with pytest.raises(MusicError, match="`"):
         Key.parse(bad)
+
+
+@pytest.mark.parametrize(("typed", "named", "suggested"), [
+    ("C blues", "'blues'", "`C dorian`"), ("Bb blues", "'blues'", "`Bb mixolydian`"),
+    ("A pentatonic", "'pentatonic'", "`A minor`"), ("G lydain", "'lydain'", "`D dorian`")])
+def test_an_unknown_mode_is_named_as_typed_with_the_nearest_modes(typed, named, suggested):
+    """"C blues" is C and a word, not C-flat and "lues"."""
+    with pytest.raises(MusicError) as info:
+        Key.parse(typed)
+    assert named in str(info.value) and suggested in str(info.value)
 
 
 def test_meters():
