@@ -135,7 +135,8 @@ class MelodySource:
         else:
             given = await loop.run_in_executor(None, partial(
                 melody_from_notes, self.notes or "", self.key, self.meter, self.tempo, self.max_notes, self.example))
-            self.written_in = "jianpu" if given.jianpu else None
+            self.written_in = "jianpu" if given.jianpu else "abc" if given.read_as else None
+            origin = f"🎼 {given.read_as}" if given.read_as else origin
         if given.key_guessed:
             origin = f"{origin} Key {given.melody.key} (guessed from the notes; set {opt('key')} to choose).".strip()
         origin = f"{origin} {given.misfit}".strip()

@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass, replace
 from fractions import Fraction
 
+from data.abc import is_abc, looks_like_abc_body, read_abc
 from data.errors import MusicError, cmd, opt
 from data.events import (
     LETTER_PC,
@@ -85,6 +86,7 @@ class ParsedSeed:
     pickup: int = 0
     jianpu: bool = False  # typed in numbered notation (data.jianpu): ``-`` holds a note, ``1=D`` sets the key
     do: int | None = None  # jianpu: the pitch class of ``1`` at the end of the seed (it fixes the key signature)
+    abc: bool = False  # typed as an ABC tune (``data.abc``), read as the letter notes in ``typed``
 
     def is_mark(self, token: str) -> bool:
         """Whether a typed token is not a note: a bar line or bracket; in jianpu also ``-`` and ``1=D``."""
@@ -171,17 +173,32 @@ def parse_seed(text: str, max_notes: int = MAX_SEED_NOTES, meter: Meter | None =
     Jianpu (numbered notation, ``data.jianpu``) without a ``1=D`` token is read in ``key`` (C when None);
     ``numbered=False`` reads letter notation only (jianpu's own letter notes)."""
     text = half_width(text or "")
-    tokens = _split(text)
-    if not tokens or all(tok in MARKS for tok in tokens):
-        raise MusicError(f"Your seed is empty. Type a few notes, e.g. {EXAMPLE}.")
     from data.bar_lines import read_bars  # here: both build on this module
     from data.jianpu import is_jianpu, misread, parse_jianpu
 
+    abc = is_abc(text)
+    if abc:
+        text = read_abc(text).notes
+    tokens = _split(text)
+    if not tokens or all(tok in MARKS for tok in tokens):
+        raise MusicError(f"Your seed is empty. Type a few notes, e.g. {EXAMPLE}.")
     if numbered and is_jianpu(text):
         seed = parse_jianpu(text, max_notes, key)
-        return seed if meter is None else read_bars(seed, meter)
-    if (error := misread(text)) is not None:
-        raise error
+    else:
+        try:
+            if (error := misread(text)) is not None:
+                raise error
+            seed = _read_letters(tokens, max_notes)
+        except MusicError:
+            if not looks_like_abc_body(text):  # `GABc dedB|`: an ABC tune's body, pasted without its header
+                raise
+            seed, abc = _read_letters(_split(read_abc(text).notes), max_notes), True
+    seed = replace(seed, abc=abc)
+    return seed if meter is None else read_bars(seed, meter)
+
+
+def _read_letters(tokens: list[str], max_notes: int) -> ParsedSeed:
+    """Letter notation's tokens (``C4:q``, ``do``, ``60``, bar lines) as a seed."""
     notes: list[Note] = []
     typed: list[str] = []
     previous = FIRST_REFERENCE
@@ -212,8 +229,7 @@ def parse_seed(text: str, max_notes: int = MAX_SEED_NOTES, meter: Meter | None =
         notes.append(Note(pitch, note_ticks))
         typed.append(token)
     _place_opening(notes, opening)
-    seed = ParsedSeed(tuple(notes), tuple(typed))
-    return seed if meter is None else read_bars(seed, meter)
+    return ParsedSeed(tuple(notes), tuple(typed))
 
 
 def token_length(token: str, ticks: int, long_kept_as_quarter: bool = False) -> tuple[str, int, int]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+from data.abc import is_abc, read_abc
 from data.bar_lines import read_bars
 from data.errors import MusicError, opt
 from data.events import Key, Melody, Meter, Note
@@ -17,8 +18,8 @@ from studio.analysis.key import infer_key
 from studio.melody import midi_request
 from studio.options import TEMPO
 
-__all__ = ["EXAMPLE", "MAX_NOTES", "GivenMelody", "Key", "Melody", "Meter", "check_midi_size", "check_notes",
-           "check_tempo", "melody_from_midi", "melody_from_notes"]
+__all__ = ["EXAMPLE", "MAX_NOTES", "GivenMelody", "Key", "Melody", "Meter", "abc_options", "check_midi_size",
+           "check_notes", "check_tempo", "melody_from_midi", "melody_from_notes"]
 
 MAX_NOTES = 256
 EXAMPLE = opt("notes", "E D C D E E E:h")  # a message's example: see data.errors.opt
@@ -33,6 +34,7 @@ class GivenMelody:
     jianpu: bool = False  # typed in numbered notation (data.jianpu): replies answer in it
     cut: str = ""  # a MIDI file's melody longer than what was read: a sentence saying so
     misfit: str = ""  # a key given that most of the notes are not in: a sentence naming the key they fit
+    read_as: str = ""  # notes pasted as an ABC tune: a sentence saying what its header gave
 
 
 def check_tempo(tempo: int | None) -> None:
@@ -60,10 +62,34 @@ def _meter(meter: Meter | str | None) -> Meter | None:
     return meter
 
 
+def abc_options(notes: str | None, typed: dict[str, object]) -> tuple[str | None, dict[str, str | int], str]:
+    """Notes pasted as an ABC tune with a header (``data.abc``): the notes as letters, the options its header gives
+    that were not ``typed`` (key, meter, tempo: typed options win), and a sentence saying what was read. Other
+    notes come back as they are, with no options and no sentence."""
+    if not notes or not (is_abc(notes) or _abc_body(notes)):
+        return notes, {}, ""
+    tune = read_abc(notes)
+    used = {k: v for k, v in tune.options().items() if typed.get(k) is None}
+    said = [f"“{tune.title}”"] * bool(tune.title) + [str(v) + " bpm" * (k == "tempo") for k, v in used.items()]
+    return tune.notes, used, f"Read as an ABC tune: {', '.join(said)}." if said else "Read as an ABC tune."
+
+
+def _abc_body(notes: str) -> bool:
+    """Whether ``notes`` is an ABC tune's body without a header (``GABc dedB|``), as ``parse_seed`` reads it."""
+    try:
+        return parse_seed(notes, max_notes=100_000).abc
+    except MusicError:
+        return False
+
+
 def melody_from_notes(text: str, key: Key | str | None = None, meter: Meter | str | None = None,
                       tempo: int | None = None, max_notes: int = MAX_NOTES, example: str = EXAMPLE) -> GivenMelody:
-    """Typed notes as a melody: the key guessed from the notes when not given, 4/4 and the meter's default tempo."""
-    given_key, given_meter = _key(key), _meter(meter)
+    """Typed notes as a melody: the key guessed from the notes when not given, 4/4 and the meter's default tempo.
+    An ABC tune's header gives those it was not given."""
+    text, header, read_as = abc_options(text, {"key": key, "meter": meter, "tempo": tempo})
+    text = text or ""
+    given_key, given_meter = _key(key or header.get("key")), _meter(meter or header.get("meter"))
+    tempo = tempo or header.get("tempo")  # type: ignore[assignment]
     check_tempo(tempo)
     seed = check_notes(text, max_notes, example, given_key)
     guessed = given_key is None
@@ -71,7 +97,7 @@ def melody_from_notes(text: str, key: Key | str | None = None, meter: Meter | st
     seed = read_bars(seed, the_meter)
     return GivenMelody(Melody(seed.notes, given_key or infer_key(seed.notes, seed.do), the_meter,
                               tempo or the_meter.default_bpm, pickup=seed.pickup), guessed, seed.jianpu,
-                       misfit=key_misfit(seed.notes, given_key) if given_key else "")
+                       misfit=key_misfit(seed.notes, given_key) if given_key and key else "", read_as=read_as)
 
 
 KEY_FIT = 0.5  # under this share of the notes' time in the given key's scale, the reply says so

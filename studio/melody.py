@@ -11,6 +11,7 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from data.abc import melody_abc
 from data.bar_lines import read_bars
 from data.errors import MusicError, cmd, opt
 from data.events import Key, Melody, Meter, Note, control_tokens, encode_notes
@@ -119,9 +120,12 @@ class MelodyResult:
     @property
     def shown(self) -> str:
         """The note text a reply shows: ``text`` (stored as it is), or in jianpu after its key line
-        (``1=D 1 2 3 5 ➜ 6 5_ 3_ 2 | …``, ``data.jianpu``); a reply that marks bars (``layout``) keeps ``text``."""
+        (``1=D 1 2 3 5 ➜ 6 5_ 3_ 2 | …``, ``data.jianpu``), or as an ABC tune (``data.abc``); a reply that marks bars
+        (``layout``) keeps ``text``."""
         if self.notation == "jianpu" and self.layout == MelodyResult.layout:
             return melody_jianpu(self.melody)
+        if self.notation == "abc" and self.layout == MelodyResult.layout:
+            return melody_abc(self.melody)
         if not self.continuation and self.seed.typed and self.layout == MelodyResult.layout:
             return self.seed.text  # words that fit the typed notes exactly: nothing follows, so no arrow
         return self.text

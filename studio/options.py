@@ -31,7 +31,7 @@ ODD_METERS = ("5/4", "7/8")  # the arranger plays these; the melody model has no
 KEYS = tuple(f"{tonic} {mode}" for tonic in PITCH_NAMES for mode in MODE_OFFSET)
 QUIZ_KINDS = ("interval", "scale", "chord", "dictation")  # what studio.quiz asks (tests/studio/test_quiz.py)
 QUIZ_LEVELS = ("beginner", "intermediate", "advanced")
-NOTATIONS = ("letters", "jianpu")  # how a reply writes notes: C4:q D4:e, or numbered notation (data.jianpu)
+NOTATIONS = ("letters", "jianpu", "abc")  # how a reply writes notes: C4:q D4:e, numbered (data.jianpu) or ABC
 
 
 @dataclass(frozen=True)
@@ -79,7 +79,7 @@ MIDI = Option("midi", str, "A MIDI file whose top voice is the melody", "song.mi
 MELODY_NOTES = Option("notes", str, "The melody, e.g. E D C D E E E:h (default: your last melody)", "E D C D E E E:h")
 
 MELODY = _options(
-    Option("notes", str, "Seed notes, e.g. C E G · C4:q D4:e E4:e G4:h · do re mi · 60 64 67 · jianpu 1 2 3 5",
+    Option("notes", str, "Seed notes, e.g. C E G · C4:q D4:e E4:e G4:h · do re mi · 60 64 67 · jianpu 1 2 3 5 · ABC",
            "C E G"),
     Option("bars", int, "Length of the whole melody in bars, after any pickup (1-64, default 8)", "8", 8, 1, 64),
     Option("temperature", float, "0.1-2.0: low is safe, high is adventurous (default 1.0)", "1.0", 1.0, 0.1, 2.0),
@@ -91,7 +91,7 @@ MELODY = _options(
            "natural", choices=DENSITIES),
     Option("ending", str, "closed: end on the tonic (default); open: on the 3rd or 5th, like a half cadence", "open",
            "closed", choices=ENDINGS),
-    Option("notation", str, "How the reply writes notes: letters (C4:q) or jianpu (1=C 1 2 3); default: as you typed",
+    Option("notation", str, "How the reply writes notes: letters (C4:q), jianpu (1=C 1 2 3) or abc; default: as typed",
            "jianpu", choices=NOTATIONS),
     # 0.98, not 0.95: the realism classifier told 0.95's continuations from real ones 67.8% of the time, 0.98's 63.8%
     # (bench.realism; 1.0: 64.6%): truncating the tail made them too uniform (fewer new rhythms, a narrower range)

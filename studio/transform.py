@@ -31,6 +31,7 @@ from dataclasses import dataclass, replace
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from data.abc import melody_abc
 from data.errors import MusicError, cmd, opt
 from data.events import (
     MODE_OFFSET,
@@ -284,9 +285,12 @@ def melody_text(melody: Melody) -> str:
 
 
 def shown_text(melody: Melody, notation: str | None) -> str:
-    """The note text a reply shows: ``melody_text``, or in jianpu after its key line when ``notation`` is jianpu."""
+    """The note text a reply shows: ``melody_text``, or in jianpu after its key line when ``notation`` is jianpu, or
+    as an ABC tune."""
     if notation == "jianpu":
         return melody_jianpu(replace(melody, seed_len=0))
+    if notation == "abc":
+        return melody_abc(replace(melody, seed_len=0))
     return melody_text(melody)
 
 
@@ -354,7 +358,7 @@ class TransformResult(MelodyResult):
 
     @property
     def notation(self) -> str:
-        """Letters unless the request asks for jianpu (the request's notes are always stored as letters)."""
+        """Letters unless the request asks for jianpu or ABC (the request's notes are always stored as letters)."""
         return self.request.notation or "letters"
 
     @property

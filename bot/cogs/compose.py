@@ -17,7 +17,7 @@ from bot.melody_reply import generate
 from bot.replies import defer
 from bot.sources import BOTH
 from studio.errors import MusicError, opt
-from studio.inputs import check_midi_size
+from studio.inputs import abc_options, check_midi_size
 from studio.melody import midi_request
 from studio.mood import mood_defaults, opening
 from studio.options import MELODY, PREFERENCES, option_help
@@ -75,6 +75,10 @@ class Compose(commands.Cog):
                                       density=density, ending=ending, meter=meter, tempo=tempo, mood=mood,
                                       notation=notation).items()
                  if v is not None}
+        read_as = ""
+        if midi is None:  # an ABC tune's header gives the key, meter and tempo not typed
+            notes, header, read_as = abc_options(notes, given)
+            given.update(header | ({"notation": "abc"} if read_as and notation is None else {}))
         moody = mood_defaults(given, notes)  # what the mood fills: key, tempo, density (typed options win)
         if mood is not None and midi is None and lyrics is None and not notes:  # the mood writes the opening
             notes = opening(mood, given.get("key") or moody["key"])
@@ -97,6 +101,7 @@ class Compose(commands.Cog):
                 why = f"{why}\nℹ️ {BOTH}".strip() if notes else why
                 if mood is not None and key is None:  # the mood's mode, in a key that fits the file's notes
                     request = replace(request, key=mood_defaults({"mood": mood}, request.notes)["key"])
+            why = f"🎼 {read_as}\n{why}".strip() if read_as else why
             await generate(interaction, request, why, fixed=fixed)
 
     async def _personal(self, user_id: int, given: dict, notes: str | None, for_midi: bool,

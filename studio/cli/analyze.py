@@ -24,7 +24,7 @@ async def run_analyze(args: argparse.Namespace) -> int:
                   f"{given.cut}").strip()
     elif args.notes:
         given = melody_from_notes(args.notes, args.key, args.meter, args.tempo, MAX_NOTES, EXAMPLE)
-        origin = ""
+        origin = given.read_as
     else:
         raise MusicError(f"Give me a melody to analyse: type notes, e.g. {EXAMPLE}, or give a MIDI file with "
                          f"{opt('midi', 'song.mid')}.")

@@ -77,7 +77,7 @@ def given_melody(args: argparse.Namespace, example: str) -> tuple[GivenMelody, s
         origin = f"Melody: {'the top voice' if track is None else f'track {track}'} of {args.midi}. {given.cut}".strip()
     elif args.notes:
         given = melody_from_notes(args.notes, args.key, args.meter, args.tempo, example=example)
-        origin = ""
+        origin = given.read_as
     else:
         raise MusicError(f"Give me a melody: type notes, e.g. {example}, or give a MIDI file with "
                          f"{opt('midi', 'song.mid')}.")

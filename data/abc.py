@@ -1,0 +1,429 @@
+"""ABC notation (abcnotation.com, standard 2.1), the text folk musicians share tunes in, read and written.
+
+Read (``read_abc``): the header (``X: T: M: L: Q: K:``; other fields skipped), pasted on many lines or on one (a
+Discord option is one line), and the body: notes ``A-G a-g`` with ``^ _ =`` accidentals (held to the bar line, as
+the standard says) and ``'`` ``,`` octaves, lengths in units of ``L:`` (``A2 A/2 A3/2 A/``), rests ``z x``, bar
+lines and repeats (read as bar lines: endings are played in turn), ties, broken rhythm (``A>B``), tuplets
+(``(3ABC``), chords (their top note), inline ``[K:]`` and ``[L:]``. What a melody doesn't need is skipped: chord
+symbols ``"Am"``, decorations (``!trill!`` ``~`` ``.``), grace notes ``{g}``, slurs. The notes come back as letter
+notation (``data.notation``), with the header's key, meter and tempo for options the user left out.
+
+Written (``melody_abc``): a melody as a tune a folk musician can paste into any ABC tool.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from fractions import Fraction
+
+from data.errors import MusicError
+from data.events import TPQ, Key, Melody, Meter, Note, duration_name
+from data.pitch_spelling import Speller, key_fifths, signature_alters
+
+WHOLE = 4 * TPQ  # ticks in a whole note: ABC lengths are fractions of one
+EXAMPLE = "`X:1 M:6/8 L:1/8 K:D A|dfa afd|`"
+_FIELD = re.compile(r"(?:^|(?<=\s))([A-Za-z]):")  # a header field where a line or a word starts
+_KEY_VALUE = re.compile(
+    r"\s*((?:[A-Ga-g][#b]?\s*(?:maj\w*|min\w*|m|ion\w*|dor\w*|phr\w*|lyd\w*|mix\w*|aeo\w*|loc\w*)?)|none|HP|Hp)"
+    r"(?![A-Za-z#])(?:\s+\w+=\S+)*", re.I)  # `K:G`, `K:A dorian`, `K:Emin clef=treble`
+_NOTE = re.compile(r"(\^\^|\^|__|_|=)?([A-Ga-g])([',]*)(\d*)(/*)(\d*)")
+_REST = re.compile(r"([zx])(\d*)(/*)(\d*)")
+_BAR = re.compile(r"::|\[\||[:|\]]*\|[:|\]]*(?:\[?\d+(?:[,-]\d+)*)?|:+")
+_STRUCTURED = {"X": r"\S*", "M": r"\S*", "L": r"\S*",
+               "Q": r'(?:"[^"]*"\s*)?(?:\d+/\d+\s*=\s*)?\d+(?:\s*"[^"]*")?'}  # field values that are one word
+_SKIP = {'"': '"', "!": "!", "+": "+", "{": "}"}  # chord symbols and annotations, decorations, grace notes
+_DECORATIONS = set("~.HLMOPSTuvy`\\()")
+_TUPLET_TIME = {2: 3, 3: 2, 4: 3, 5: 2, 6: 2, 7: 2, 8: 3, 9: 2}  # (p: p notes in the time of q
+_ALTERS = {2: "##", 1: "#", 0: "", -1: "b", -2: "bb"}
+BASE_PITCH = {"C": 60, "D": 62, "E": 64, "F": 65, "G": 67, "A": 69, "B": 71}  # C is middle C, c the octave above
+
+
+@dataclass(frozen=True)
+class AbcTune:
+    """A tune read from ABC: the notes as letter notation (bar lines as typed), and what its header said."""
+
+    notes: str
+    key: Key | None = None
+    meter: Meter | None = None
+    tempo: int | None = None
+    title: str = ""
+
+    def options(self) -> dict[str, str | int]:
+        """The options its header gives: key, meter and tempo, as a request writes them."""
+        given = {"key": str(self.key) if self.key else None, "meter": str(self.meter) if self.meter else None,
+                 "tempo": self.tempo}
+        return {k: v for k, v in given.items() if v is not None}
+
+
+def is_abc(text: str) -> bool:
+    """Whether ``text`` is an ABC tune with a header: a ``K:``, ``X:`` or ``L:`` field (no letter note reads so)."""
+    return any(m[1] in "XKL" for m in _FIELD.finditer(text or ""))
+
+
+def looks_like_abc_body(text: str) -> bool:
+    """Whether ``text`` reads as an ABC tune body without a header (``GABc dedB|``): it has a bar line, every
+    character is ABC and some word holds two notes run together (``GAB`` or ``d2e``), as letter notation never
+    writes them."""
+    if "|" not in text:
+        return False
+    try:
+        _Body(text, Key(0), Fraction(1, 8)).read()
+    except MusicError:
+        return False
+    return any(len(_NOTE.findall(word)) > 1 for word in text.split())
+
+
+def read_abc(text: str) -> AbcTune:
+    """An ABC tune (the first one in ``text``) as letter notation plus its header; a MusicError names what can't
+    be read."""
+    fields, body = _split_header(text)
+    key = _key(fields["K"]) if "K" in fields else None
+    meter = _meter(fields["M"]) if "M" in fields else None
+    unit = _unit(fields["L"]) if "L" in fields else (
+        Fraction(1, 16) if meter and Fraction(meter.numerator, meter.denominator) < Fraction(3, 4) else Fraction(1, 8))
+    reader = _Body(body, key or Key(0), unit)
+    items, names = reader.read(), iter(reader.names)
+    while items and items[-1] == "|":  # the closing bar line: a tune's last bar may be short (its pickup's rest)
+        items.pop()
+    if not any(isinstance(i, Note) for i in items):
+        raise MusicError(f"That ABC tune has no notes after its header. Paste the tune's body too, e.g. {EXAMPLE}.")
+    words = [i if isinstance(i, str) else f"{next(names)}:{duration_name(i.ticks)}" for i in items]
+    tempo = _tempo(fields["Q"], unit, meter or Meter()) if "Q" in fields else None
+    return AbcTune(" ".join(words), key, meter, tempo, fields.get("T", "").strip())
+
+
+def _split_header(text: str) -> tuple[dict[str, str], str]:
+    """The header's fields (the first of each) and the body. A field is its line; on one line, a value runs to the
+    next field, ``K:`` (the last, by the standard) holds a key, and the body starts after it."""
+    text = re.sub(r"%[^\n]*", "", text or "").strip()
+    fields: dict[str, str] = {}
+    if not _FIELD.match(text):
+        return fields, _body_lines(text)
+    lines = text.splitlines()
+    for n, line in enumerate(lines):
+        if not _FIELD.match(line.strip()):  # the body, with no K: line before it
+            return fields, _body_lines("\n".join(lines[n:]))
+        rest, ended = _line_fields(line.strip(), fields)
+        if ended or rest.strip():
+            return fields, _body_lines("\n".join([rest, *lines[n + 1:]]))
+    return fields, ""
+
+
+def _line_fields(line: str, fields: dict[str, str]) -> tuple[str, bool]:
+    """Reads the fields on one header line into ``fields``: what follows them on the line (the body), and whether
+    the header ended (at ``K:``, or at a second tune's ``X:``)."""
+    matches = list(_FIELD.finditer(line))
+    for i, match in enumerate(matches):
+        letter, last = match[1], i + 1 == len(matches)
+        value = line[match.end(): len(line) if last else matches[i + 1].start()]
+        if letter == "X" and "X" in fields:  # a second tune: only the first is read
+            return "", True
+        if letter == "K":
+            key = _KEY_VALUE.match(value)
+            fields["K"] = key[1] if key else (value.split() or [""])[0]
+            return (value[key.end():] if key else "") + line[len(line) if last else matches[i + 1].start():], True
+        if last and letter in _STRUCTURED:  # `L:1/8 |:GABc`: the value is a word, the rest the body
+            word = re.match(rf"\s*({_STRUCTURED[letter]})", value)
+            assert word is not None
+            fields.setdefault(letter, word[1])
+            return value[word.end():], False
+        if last and (bar := re.search(r"\S*\|", value)):  # `T:The Kesh |:GAB`: a title, then the body
+            fields.setdefault(letter, value[: bar.start()].strip())
+            return value[bar.start():], False
+        fields.setdefault(letter, value.strip())
+    return "", False
+
+
+def _body_lines(body: str) -> str:
+    """The body with its field lines as inline fields (``K:`` ``L:`` ``M:``), stopping at a second tune's ``X:``;
+    the other fields (``w:`` words, ``P:`` parts…) are left out."""
+    out = []
+    for line in body.splitlines():
+        field = re.match(r"\s*([IKLMNPQRTUVWXmrsw]):(.*)", line)
+        if field is None:
+            out.append(line)
+        elif field[1] == "X":
+            break
+        elif field[1] in "KLM":
+            out.append(f"[{field[1]}:{field[2].strip()}]")
+    return "\n".join(out)
+
+
+def _key(value: str) -> Key | None:
+    """``K:`` -> Key (``none`` and the bagpipe ``HP``: C major, as ABC tools read them)."""
+    value = re.sub(r"\s+\w+=\S+", "", value).strip()
+    if not value or value.lower() == "none" or value in ("HP", "Hp"):
+        return Key(0)
+    try:
+        return Key.parse(value)
+    except MusicError:
+        raise MusicError(f"I can't read the ABC key `K:{value}`. Write it like `K:G`, `K:Em`, `K:Ador` or "
+                         f"`K:D mix`.") from None
+
+
+def _meter(value: str) -> Meter | None:
+    value = value.strip()
+    if value.lower() in ("", "none"):
+        return None
+    try:
+        return Meter.parse({"C": "4/4", "C|": "2/2"}.get(value, value))
+    except MusicError:
+        raise MusicError(f"I can't read the ABC meter `M:{value}`. Write it like `M:4/4`, `M:6/8` or `M:C`.") from None
+
+
+def _unit(value: str) -> Fraction:
+    match = re.fullmatch(r"\s*(\d+)\s*/\s*(\d+)\s*", value)
+    if not match or int(match[1]) == 0 or int(match[2]) == 0:
+        raise MusicError(f"I can't read the ABC unit length `L:{value.strip()}`. Write it like `L:1/8`.")
+    return Fraction(int(match[1]), int(match[2]))
+
+
+def _tempo(value: str, unit: Fraction, meter: Meter) -> int | None:
+    """``Q:1/4=120`` (or an old ``Q:120``, in units) -> beats a minute of the meter's felt beat; None if unreadable
+    or outside 30-300 (the meter's own tempo is used then)."""
+    value = re.sub(r'"[^"]*"', "", value)
+    match = re.search(r"(?:(\d+)/(\d+)\s*=\s*)?(\d+)\s*$", value.strip())
+    if not match:
+        return None
+    per = Fraction(int(match[1]), int(match[2])) if match[1] else unit
+    bpm = round(int(match[3]) * per * WHOLE / meter.beat_ticks) if per else 0
+    return bpm if 30 <= bpm <= 300 else None
+
+
+class _Body:
+    """Reads a tune body into notes and bar lines ("|")."""
+
+    def __init__(self, text: str, key: Key, unit: Fraction) -> None:
+        self.text, self.i, self.unit = text, 0, unit
+        self.items: list[Note | str] = []
+        self.names: list[str] = []  # each note's name as spelled in the ABC (C#5, Bb4, R)
+        self._set_key(key)
+        self.bar: dict[tuple[str, int], int] = {}  # accidentals typed in this bar, per letter and octave
+        self.tuplet: list[Fraction] = []  # the factor of each note still in a tuplet
+        self.broken = Fraction(1)  # the next note's factor after `>` or `<`
+        self.tied = False
+
+    def _set_key(self, key: Key) -> None:
+        self.signature = signature_alters(key_fifths(key))
+
+    def read(self) -> list[Note | str]:
+        while self.i < len(self.text):
+            self._step()
+        return self.items
+
+    def _fail(self, why: str) -> MusicError:
+        near = self.text[max(0, self.i - 8): self.i + 8].strip()
+        return MusicError(f"I can't read your ABC near `{near}`: {why}. Notes are letters with lengths, "
+                          f"`A2 B/2 c`, rests `z`, bars `|` — e.g. {EXAMPLE}.")
+
+    def _step(self) -> None:
+        text, ch = self.text, self.text[self.i]
+        if ch.isspace() or ch in "]":
+            self.i += 1
+        elif ch in _SKIP:
+            end = text.find(_SKIP[ch], self.i + 1)
+            if end < 0:
+                raise self._fail(f"`{ch}` opens and never closes")
+            self.i = end + 1
+        elif ch == "(" and self.i + 1 < len(text) and text[self.i + 1].isdigit():
+            self._tuplet()
+        elif ch == "[" and re.match(r"\[[A-Za-z]:", text[self.i:]):
+            self._inline_field()
+        elif ch == "[" and not re.match(r"\[[\d|]", text[self.i:]):
+            self._chord()
+        elif bar := _BAR.match(text, self.i):
+            if any(isinstance(item, Note) for item in self.items) and self.items[-1] != "|":
+                self.items.append("|")
+            self.bar.clear()
+            self.i = bar.end()
+        elif ch in _DECORATIONS:
+            self.i += 1
+        elif ch == "-":
+            self.tied, self.i = True, self.i + 1
+        elif ch in "<>":
+            self._broken(len(re.match(r"<+|>+", text[self.i:])[0]), ch)
+        elif match := _NOTE.match(text, self.i):
+            self.i = match.end()
+            self._add(*self._pitch(match), self._length(match[4], match[5], match[6]))
+        elif match := _REST.match(text, self.i):
+            self.i = match.end()
+            self._add(None, "R", self._length(match[2], match[3], match[4]))
+        elif ch == "Z":
+            raise self._fail("a multi-bar rest `Z` is not for a melody (write each bar's rest, e.g. `z8`)")
+        else:
+            raise self._fail(f"`{ch}` is not ABC I know")
+
+    def _pitch(self, match: re.Match[str]) -> tuple[int, str]:
+        """The MIDI pitch and its name as the ABC spells it (``^c`` -> C#5, in any key)."""
+        accidental, letter, marks = match[1], match[2], match[3]
+        octave = (12 if letter.islower() else 0) + 12 * marks.count("'") - 12 * marks.count(",")
+        step = letter.upper()
+        if accidental:
+            self.bar[(step, octave)] = {"^^": 2, "^": 1, "=": 0, "_": -1, "__": -2}[accidental]
+        alter = self.bar.get((step, octave), self.signature[step])
+        name = f"{step}{_ALTERS[alter]}{4 + octave // 12}"
+        return BASE_PITCH[step] + octave + alter, name
+
+    def _length(self, number: str, slashes: str, below: str) -> Fraction:
+        length = self.unit * int(number or 1)
+        if slashes:
+            length /= int(below) if below and len(slashes) == 1 else 2 ** len(slashes) * (int(below) if below else 1)
+        return length
+
+    def _add(self, pitch: int | None, name: str, length: Fraction) -> None:
+        if self.tuplet:
+            length *= self.tuplet.pop(0)
+        length, self.broken = length * self.broken, Fraction(1)
+        ticks = length * WHOLE
+        if ticks.denominator != 1 or ticks < 1:
+            raise self._fail("a note is shorter than I can write (the shortest is a 48th of a whole note)")
+        at = next((i for i in range(len(self.items) - 1, -1, -1) if isinstance(self.items[i], Note)), None)
+        last = self.items[at] if at is not None else None
+        if self.tied and isinstance(last, Note) and last.pitch == pitch and pitch is not None:
+            self.items[at] = Note(pitch, last.ticks + int(ticks))  # held over a bar line: the bar line stays after
+        else:
+            self.items.append(Note(pitch, int(ticks)))
+            self.names.append(name)
+        self.tied = False
+
+    def _broken(self, count: int, sign: str) -> None:
+        """``A>B``: A dotted and B shortened (``>>``: double-dotted); ``<`` the other way round."""
+        last = self.items[-1] if self.items else None
+        if not isinstance(last, Note):
+            raise self._fail(f"`{sign}` has no note before it")
+        short = Fraction(1, 2 ** count)
+        long_note, short_note = 2 - short, short
+        first, second = (long_note, short_note) if sign == ">" else (short_note, long_note)
+        ticks = last.ticks * first
+        if ticks.denominator != 1:
+            raise self._fail(f"the note before `{sign}` is too short to dot")
+        self.items[-1] = Note(last.pitch, int(ticks))
+        self.broken, self.i = second, self.i + count
+
+    def _tuplet(self) -> None:
+        match = re.match(r"\((\d)(?::(\d?))?(?::(\d?))?", self.text[self.i:])
+        assert match is not None
+        p = int(match[1])
+        if p < 2:
+            raise self._fail(f"`{match[0]}` is no tuplet (`(3ABC` is three in the time of two)")
+        q = int(match[2]) if match[2] else _TUPLET_TIME.get(p, 2)
+        r = int(match[3]) if match[3] else p
+        self.tuplet = [Fraction(q, p)] * r
+        self.i += match.end()
+
+    def _inline_field(self) -> None:
+        end = self.text.find("]", self.i)
+        if end < 0:
+            raise self._fail("`[` opens and never closes")
+        letter, value = self.text[self.i + 1], self.text[self.i + 3: end]
+        if letter == "K":
+            self._set_key(_key(value) or Key(0))
+        elif letter == "L":
+            self.unit = _unit(value)
+        self.i = end + 1
+
+    def _chord(self) -> None:
+        """``[CEG]2``: its top note, as long as its first note times the length after the bracket."""
+        end = self.text.find("]", self.i)
+        if end < 0:
+            raise self._fail("`[` opens and never closes")
+        inside = list(_NOTE.finditer(self.text, self.i + 1, end))
+        if not inside:
+            raise self._fail("a chord `[ ]` has no notes")
+        pitches = [self._pitch(m) for m in inside]
+        first = self._length(inside[0][4], inside[0][5], inside[0][6])
+        after = re.compile(r"(\d*)(/*)(\d*)").match(self.text, end + 1)
+        assert after is not None
+        self.i = after.end()
+        self._add(*max(pitches), first * self._length(after[1], after[2], after[3]) / self.unit)
+
+
+# ---- writing ------------------------------------------------------------------------------------------------
+_MODE_SUFFIX = {"major": "", "minor": "m", "dorian": "dor", "phrygian": "phr", "lydian": "lyd", "mixolydian": "mix",
+                "locrian": "loc"}
+BARS_A_LINE = 4
+CONTINUATION = '"^➜"'  # an annotation above the first note the model wrote (ABC tools print it; readers skip it)
+
+
+def melody_abc(melody: Melody, title: str = "") -> str:
+    """A melody as an ABC tune: header lines (``X: T: M: L: Q: K:``), then the body, four bars a line, notes of a
+    beat beamed together, a note held over a bar line tied, and ``"^➜"`` over the first note after the seed."""
+    meter, key = melody.meter, melody.key
+    unit = Fraction(1, 16) if Fraction(meter.numerator, meter.denominator) < Fraction(3, 4) else Fraction(1, 8)
+    beat = Fraction(meter.beat_ticks, WHOLE)
+    head = ["X:1", *([f"T:{title}"] if title else []), f"M:{meter}", f"L:{unit.numerator}/{unit.denominator}",
+            f"Q:{beat.numerator}/{beat.denominator}={melody.tempo}", f"K:{key.name}{_MODE_SUFFIX[key.mode]}"]
+    return "\n".join([*head, _Writer(melody, unit).body()])
+
+
+def _triplet(ticks: int) -> bool:
+    """A length written in a triplet: two thirds of one ABC writes plainly (4 ticks: two thirds of an eighth)."""
+    return ticks % 3 != 0 and ticks % 2 == 0
+
+
+class _Writer:
+    """Writes a melody's notes as an ABC body."""
+
+    def __init__(self, melody: Melody, unit: Fraction) -> None:
+        self.melody, self.unit_ticks = melody, int(unit * WHOLE)
+        self.speller = Speller.for_key(melody.key)
+        self.signature = signature_alters(key_fifths(melody.key))
+        self.bar: dict[tuple[str, int], int] = {}
+
+    def body(self) -> str:
+        m = self.melody
+        bar_ticks, beat_ticks = m.meter.bar_ticks, m.meter.beat_ticks
+        bars: list[str] = []
+        words: list[str] = []
+        now = m.start  # ticks from the first bar line (a pickup starts part-way)
+        tuplet = 0  # notes left in the current triplet group
+        for index, note in enumerate(m.notes):
+            left = note.ticks
+            mark = CONTINUATION if index == m.seed_len and 0 < m.seed_len < len(m.notes) else ""
+            if _triplet(note.ticks) and not tuplet:  # triplet lengths (4, 8 ticks): `(3ABC`, or `(3:2:k` for k notes
+                run = next((k for k, n in enumerate(m.notes[index:]) if not _triplet(n.ticks)), len(m.notes) - index)
+                if now % bar_ticks + sum(n.ticks for n in m.notes[index: index + run]) <= bar_ticks:
+                    tuplet = run  # within the bar; otherwise plain thirds of the unit (`A2/3`), which read back
+                    mark += "(3" if tuplet == 3 else f"(3:2:{tuplet}"
+            while left:
+                in_bar = bar_ticks - now % bar_ticks
+                part = min(left, in_bar)
+                left -= part
+                shown = part * 3 // 2 if tuplet else part
+                word = mark + self._note(note.pitch, shown) + ("-" if left and note.pitch is not None else "")
+                mark = ""
+                if now % beat_ticks == 0 or not words or part >= beat_ticks:
+                    words.append(word)
+                else:
+                    words[-1] += word
+                now += part
+                if now % bar_ticks == 0:
+                    bars.append(" ".join(words))
+                    words, self.bar = [], {}
+            tuplet = max(tuplet - 1, 0)
+        if words:
+            bars.append(" ".join(words))
+        lines = [" | ".join(bars[i: i + BARS_A_LINE]) for i in range(0, len(bars), BARS_A_LINE)]
+        return " |\n".join(lines) + (" |]" if now % bar_ticks == 0 else " |")
+
+    def _note(self, pitch: int | None, ticks: int) -> str:
+        return ("z" if pitch is None else self._pitch(pitch)) + self._length(ticks)
+
+    def _pitch(self, midi: int) -> str:
+        step, alter, octave = self.speller.spell(midi)
+        shown = self.bar.get((step, octave), self.signature[step])
+        sign = "" if alter == shown else {2: "^^", 1: "^", 0: "=", -1: "_", -2: "__"}[alter]
+        self.bar[(step, octave)] = alter
+        letter = step if octave <= 4 else step.lower()
+        return sign + letter + ("," * (4 - octave) if octave < 4 else "'" * (octave - 5) if octave > 5 else "")
+
+    def _length(self, ticks: int) -> str:
+        length = Fraction(ticks, self.unit_ticks)
+        if length == 1:
+            return ""
+        if length.denominator == 1:
+            return str(length.numerator)
+        if length == Fraction(1, 2):
+            return "/"  # `B/c/`: the usual way to write two halves of the unit
+        return (str(length.numerator) if length.numerator != 1 else "") + f"/{length.denominator}"

@@ -1,0 +1,136 @@
+"""ABC notation read into letter notation and notes, and melodies written back as ABC tunes."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from data.abc import is_abc, melody_abc, read_abc
+from data.errors import MusicError
+from data.events import DURATIONS, Key, Melody, Meter, Note
+from data.notation import parse_seed
+
+KESH = """X:1
+T:The Kesh
+M:6/8
+L:1/8
+Q:3/8=120
+K:G
+|:GAG GAB|ABA ABd|edd gdd|edB dBA:|
+w: words are skipped
+"""
+COOLEYS = "X:1 T:Cooley's M:4/4 L:1/8 R:reel K:Emin |:D2|EB{c}BA B2 EB|~B2 AB dBAG|FDAD BDAD|FDAD dAFD|"
+
+
+def notes_of(text: str) -> list[tuple[int | None, int]]:
+    return [(n.pitch, n.ticks) for n in parse_seed(text, max_notes=1000).notes]
+
+
+def test_a_tune_pasted_on_many_lines_gives_its_notes_key_meter_tempo_and_title():
+    tune = read_abc(KESH)
+    assert (str(tune.key), str(tune.meter), tune.tempo, tune.title) == ("G major", "6/8", 120, "The Kesh")
+    assert tune.notes.startswith("G4:e A4:e G4:e G4:e A4:e B4:e | A4:e B4:e A4:e")
+    assert len(notes_of(KESH)) == 24 and {t for _, t in notes_of(KESH)} == {6}  # four bars of six eighths
+
+
+def test_a_tune_on_one_line_with_a_pickup_grace_notes_decorations_and_repeats():
+    tune = read_abc(COOLEYS)
+    assert (str(tune.key), str(tune.meter), tune.title) == ("E minor", "4/4", "Cooley's")
+    assert notes_of(COOLEYS)[:5] == [(62, 12), (64, 6), (71, 6), (71, 6), (69, 6)]  # D2 | E B {c} B A
+    seed = parse_seed(COOLEYS, meter=Meter.parse("4/4"))
+    assert seed.pickup == 12 and seed.abc  # the short first bar is a pickup
+    assert 66 in [p for p, _ in notes_of(COOLEYS)]  # F is F# in E minor
+
+
+def test_accidentals_last_to_the_bar_line_and_the_key_signature_applies():
+    # K:D (F# C#): ^G holds for the next G in the bar, =F is F natural, a new bar forgets both
+    assert [p for p, _ in notes_of("X:1 K:D ^G G =F F | G F c |")] == [68, 68, 65, 65, 67, 66, 73]
+    assert [p for p, _ in notes_of("X:1 K:F B _B, ^^C __E |")] == [70, 58, 62, 62]
+    assert read_abc("X:1 K:F ^c |").notes == "C#5:e"  # spelled as typed, not as the key would
+    assert [p for p, _ in notes_of("X:1 K:C C, c c' C,, |")] == [48, 72, 84, 36]
+
+
+@pytest.mark.parametrize(("body", "expected"), [
+    ("A A2 A/2 A/ A3 A3/2", [6, 12, 3, 3, 18, 9]),  # L:1/8 is 6 ticks: lengths multiply it
+    ("A>B c<d", [9, 3, 3, 9]),  # broken rhythm
+    ("(3ABc d", [4, 4, 4, 6]),  # three in the time of two
+    ("A2- | A B", [18, 6]),  # a tie over a bar line is one note
+    ("[CEG]2 z [ce]", [12, 6, 6]),  # a chord is its top note
+])
+def test_lengths_ties_tuplets_and_chords(body, expected):
+    read = notes_of(f"X:1 L:1/8 K:C {body}|")
+    assert [t for _, t in read] == expected
+    if "[CEG]" in body:
+        assert [p for p, _ in read] == [67, None, 76]
+
+
+def test_a_body_without_its_header_is_read_as_abc_only_where_letters_cannot_read_it():
+    seed = parse_seed("GABc dedB|dedB dedB|")
+    assert seed.abc and [n.ticks for n in seed.notes] == [6] * 16 and seed.notes[3].pitch == 72
+    assert not parse_seed("Ab Bb | C").abc and [n.pitch for n in parse_seed("Ab Bb | C").notes] == [68, 70, 72]
+    with pytest.raises(MusicError, match="put a space between notes"):
+        parse_seed("CEG")  # no bar line: a typo of letters, not a tune
+    assert not is_abc("C:q E:h G") and not is_abc("1=D 1 2 3")
+
+
+@pytest.mark.parametrize(("text", "needle"), [
+    ("X:1 K:H GAB|", "`K:H`"), ("X:1 M:7/9 K:G GAB|", "`M:7/9`"), ("X:1 L:x K:G A|", "`L:x`"),
+    ("X:1 T:Only a header K:G", "no notes"), ("X:1 K:G G & A|", "`&` is not ABC"),
+    ("X:1 K:G [GB |", "never closes"), ("X:1 K:G Z2 |", "`z8`"), ("X:1 K:G G/64|", "shorter than I can write"),
+])
+def test_bad_abc_says_what_is_wrong_and_what_to_type(text, needle):
+    with pytest.raises(MusicError) as info:
+        parse_seed(text)
+    said = str(info.value)
+    assert needle in said and ("e.g. `X:1" in said or "Write it like" in said)  # and what to type instead
+
+
+def test_only_the_first_tune_is_read():
+    assert read_abc("X:1\nK:G\nGAB|\nX:2\nK:D\ndef|").notes == "G4:e A4:e B4:e"
+
+
+def merged_rests(notes) -> list[tuple[int | None, int]]:
+    out: list[tuple[int | None, int]] = []
+    for n in notes:
+        if n.pitch is None and out and out[-1][0] is None:
+            out[-1] = (None, out[-1][1] + n.ticks)
+        else:
+            out.append((n.pitch, n.ticks))
+    return out
+
+
+def test_a_melody_written_as_abc_reads_back_note_for_note():
+    rng = random.Random(7)
+    lengths = [d for d in DURATIONS if d <= 24]
+    for _ in range(60):
+        key = Key(rng.randrange(12), rng.choice(["major", "minor", "dorian", "mixolydian"]))
+        meter = Meter.parse(rng.choice(["4/4", "3/4", "6/8", "2/4", "2/2", "9/8"]))
+        notes: list[Note] = []
+        while len(notes) < 24:
+            if rng.random() < 0.1:  # triplets come in threes
+                ticks = rng.choice([4, 8])
+                notes += [Note(rng.randrange(48, 90), ticks) for _ in range(3)]
+                continue
+            notes.append(Note(None if rng.random() < 0.08 else rng.randrange(40, 96), rng.choice(lengths)))
+        pickup = rng.choice([0, notes[0].ticks % meter.bar_ticks])  # a pickup ends at the bar line with a note
+        melody = Melody(tuple(notes), key, meter, 100, seed_len=3, pickup=pickup)
+        abc = melody_abc(melody)
+        tune = read_abc(abc)
+        assert (tune.key, tune.meter) == (key, meter), abc
+        back = parse_seed(abc, max_notes=1000, meter=meter)
+        assert merged_rests(back.notes) == merged_rests(notes), abc  # a rest over a bar line is two rests
+        assert back.pickup == pickup, abc
+
+
+def test_what_an_abc_tune_looks_like():
+    notes = parse_seed("A4:e | D5:e F#5:e A5:e A5:q F#5:e | E5:et F#5:et G5:et B5:e A5:q. | D5:h.").notes
+    melody = Melody(notes, Key.parse("D major"), Meter.parse("6/8"), 110, seed_len=4, pickup=6)
+    assert melody_abc(melody, "Test") == (  # beamed by the beat, the first note the model wrote marked
+        "X:1\nT:Test\nM:6/8\nL:1/8\nQ:3/8=110\nK:D\n"
+        "A | dfa \"^➜\"a2f | (3efgb a3 | d6 |]")
+
+
+def test_a_tune_with_a_pickup_ends_with_its_short_bar():
+    seed = parse_seed("X:1 M:6/8 K:G D|GAG GAB|dBG G2:|", meter=Meter.parse("6/8"))
+    assert seed.pickup == 6 and seed.ticks == 6 + 36 + 30  # the last bar holds what the pickup took
