@@ -29,7 +29,7 @@ _KEY_VALUE = re.compile(
     r"(?![A-Za-z#])(?:\s+\w+=\S+)*", re.I)  # `K:G`, `K:A dorian`, `K:Emin clef=treble`
 _NOTE = re.compile(r"(\^\^|\^|__|_|=)?([A-Ga-g])([',]*)(\d*)(/*)(\d*)")
 _REST = re.compile(r"([zx])(\d*)(/*)(\d*)")
-_BAR = re.compile(r"::|\[\||[:|\]]*\|[:|\]]*(?:\[?\d+(?:[,-]\d+)*)?|:+")
+_BAR = re.compile(r"::|\[\||[:|\]]*\|[:|\]]*(?:\[?\d+(?:[,-]\d+)*)?|:+|\[\d+(?:[,-]\d+)*")  # and endings
 _STRUCTURED = {"X": r"\S*", "M": r"\S*", "L": r"\S*",
                "Q": r'(?:"[^"]*"\s*)?(?:\d+/\d+\s*=\s*)?\d+(?:\s*"[^"]*")?'}  # field values that are one word
 _SKIP = {'"': '"', "!": "!", "+": "+", "{": "}"}  # chord symbols and annotations, decorations, grace notes

@@ -86,6 +86,11 @@ def test_bad_abc_says_what_is_wrong_and_what_to_type(text, needle):
     assert needle in said and ("e.g. `X:1" in said or "Write it like" in said)  # and what to type instead
 
 
+def test_repeats_and_endings_are_played_in_turn():
+    assert notes_of("X:1 K:C |:C D:|[1 E F:|[2 G A|]") == [(p, 6) for p in (60, 62, 64, 65, 67, 69)]
+    assert notes_of("X:1 K:C |:C D|1 E F:|2 G A||") == [(p, 6) for p in (60, 62, 64, 65, 67, 69)]
+
+
 def test_only_the_first_tune_is_read():
     assert read_abc("X:1\nK:G\nGAB|\nX:2\nK:D\ndef|").notes == "G4:e A4:e B4:e"
 
