@@ -136,8 +136,8 @@ def _line_fields(line: str, fields: dict[str, str]) -> tuple[str, bool]:
 
 
 def _body_lines(body: str) -> str:
-    """The body with its field lines as inline fields (``K:`` ``L:`` ``M:``), stopping at a second tune's ``X:``;
-    the other fields (``w:`` words, ``P:`` parts…) are left out."""
+    """The body with its field lines as inline fields (``K:`` ``L:`` ``M:`` ``V:``), stopping at a second tune's
+    ``X:``; the other fields (``w:`` words, ``P:`` parts…) are left out."""
     out = []
     for line in body.splitlines():
         field = re.match(r"\s*([IKLMNPQRTUVWXmrsw]):(.*)", line)
@@ -145,7 +145,7 @@ def _body_lines(body: str) -> str:
             out.append(line)
         elif field[1] == "X":
             break
-        elif field[1] in "KLM":
+        elif field[1] in "KLMV":
             out.append(f"[{field[1]}:{field[2].strip()}]")
     return "\n".join(out)
 
@@ -203,6 +203,7 @@ class _Body:
         self.tuplet: list[Fraction] = []  # the factor of each note still in a tuplet
         self.broken = Fraction(1)  # the next note's factor after `>` or `<`
         self.tied = False
+        self.voice: str | None = None  # the first voice's name (``V:1``): later voices are other parts
 
     def _set_key(self, key: Key) -> None:
         self.signature = signature_alters(key_fifths(key))
@@ -317,7 +318,13 @@ class _Body:
         if end < 0:
             raise self._fail("`[` opens and never closes")
         letter, value = self.text[self.i + 1], self.text[self.i + 3: end]
-        if letter == "K":
+        voice = value.split()[0] if value.split() else ""
+        if letter == "V" and self.voice is not None and voice != self.voice:  # a second voice: the melody is the first
+            self.i = len(self.text)
+            return
+        if letter == "V":
+            self.voice = voice
+        elif letter == "K":
             self._set_key(_key(value) or Key(0))
         elif letter == "L":
             self.unit = _unit(value)

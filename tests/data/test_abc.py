@@ -91,6 +91,12 @@ def test_repeats_and_endings_are_played_in_turn():
     assert notes_of("X:1 K:C |:C D|1 E F:|2 G A||") == [(p, 6) for p in (60, 62, 64, 65, 67, 69)]
 
 
+def test_only_the_first_voice_of_a_tune_in_parts_is_read():
+    tune = "X:1\nM:2/4\nK:G\nV:1\nGA Bc|\nV:2\nB,C DE|\nV:1\ndc BA|"
+    assert [p for p, _ in notes_of(tune)] == [67, 69, 71, 72]
+    assert [p for p, _ in notes_of("X:1 K:G [V:S] GA Bc|[V:A] B,C DE|")] == [67, 69, 71, 72]
+
+
 def test_only_the_first_tune_is_read():
     assert read_abc("X:1\nK:G\nGAB|\nX:2\nK:D\ndef|").notes == "G4:e A4:e B4:e"
 
