@@ -26,14 +26,15 @@ EXAMPLE = "`X:1 M:6/8 L:1/8 K:D A|dfa afd|`"
 _FIELD = re.compile(r"(?:^|(?<=\s))([A-Za-z]):")  # a header field where a line or a word starts
 _KEY_VALUE = re.compile(
     r"\s*((?:[A-Ga-g][#b]?\s*(?:maj\w*|min\w*|m|ion\w*|dor\w*|phr\w*|lyd\w*|mix\w*|aeo\w*|loc\w*)?)|none|HP|Hp)"
-    r"(?![A-Za-z#])(?:\s+\w+=\S+)*", re.I)  # `K:G`, `K:A dorian`, `K:Emin clef=treble`
+    r"(?![A-Za-z#])(?:\s+(?:\w+=\S+|(?:treble|bass|alto|tenor|perc)\d?|[-+]8(?:va)?)(?=\s|$))*",
+    re.I)  # `K:G`, `K:A dorian`, `K:Emin clef=treble`, `K:F bass -8va`
 _NOTE = re.compile(r"(\^\^|\^|__|_|=)?([A-Ga-g])([',]*)(\d*)(/*)(\d*)")
 _REST = re.compile(r"([zx])(\d*)(/*)(\d*)")
 _BAR = re.compile(r"::|\[\||[:|\]]*\|[:|\]]*(?:\[?\d+(?:[,-]\d+)*)?|:+|\[\d+(?:[,-]\d+)*")  # and endings
 _STRUCTURED = {"X": r"\S*", "M": r"\S*", "L": r"\S*",
-               "Q": r'(?:"[^"]*"\s*)?(?:\d+/\d+\s*=\s*)?\d+(?:\s*"[^"]*")?'}  # field values that are one word
+               "Q": r'(?:"[^"]*"\s*)?(?:(?:\d+/\d+\s*=\s*)?\d+)?(?:\s*"[^"]*")?'}  # field values that are one word
 _SKIP = {'"': '"', "!": "!", "+": "+", "{": "}"}  # chord symbols and annotations, decorations, grace notes
-_DECORATIONS = set("~.HLMOPSTuvy`\\()")
+_DECORATIONS = set("~.`\\()$HIJKLMNOPQRSTUVWhijklmnopqrstuvwy")  # and the letters ABC lets a tune define (U:)
 _TUPLET_TIME = {2: 3, 3: 2, 4: 3, 5: 2, 6: 2, 7: 2, 8: 3, 9: 2}  # (p: p notes in the time of q
 _ALTERS = {2: "##", 1: "#", 0: "", -1: "b", -2: "bb"}
 BASE_PITCH = {"C": 60, "D": 62, "E": 64, "F": 65, "G": 67, "A": 69, "B": 71}  # C is middle C, c the octave above
@@ -48,6 +49,7 @@ class AbcTune:
     meter: Meter | None = None
     tempo: int | None = None
     title: str = ""
+    cut: str = ""  # a sentence when the tune was longer than what was read
 
     def options(self) -> dict[str, str | int]:
         """The options its header gives: key, meter and tempo, as a request writes them."""
@@ -74,29 +76,106 @@ def looks_like_abc_body(text: str) -> bool:
     return any(len(_NOTE.findall(word)) > 1 for word in text.split())
 
 
-def read_abc(text: str) -> AbcTune:
-    """An ABC tune (the first one in ``text``) as letter notation plus its header; a MusicError names what can't
-    be read."""
+def read_abc(text: str, max_notes: int | None = None) -> AbcTune:
+    """An ABC tune (the first one in ``text``) as letter notation plus its header, as it is played (repeats and
+    endings), its first ``max_notes`` notes when longer (to a bar line); a MusicError names what can't be read."""
     fields, body = _split_header(text)
     key = _key(fields["K"]) if "K" in fields else None
     meter = _meter(fields["M"]) if "M" in fields else None
     unit = _unit(fields["L"]) if "L" in fields else (
         Fraction(1, 16) if meter and Fraction(meter.numerator, meter.denominator) < Fraction(3, 4) else Fraction(1, 8))
-    reader = _Body(body, key or Key(0), unit)
-    items, names = reader.read(), iter(reader.names)
-    while items and items[-1] == "|":  # the closing bar line: a tune's last bar may be short (its pickup's rest)
-        items.pop()
-    if not any(isinstance(i, Note) for i in items):
+    items = _Body(body, key or Key(0), unit, meter.bar_ticks if meter else 0).read()
+    if not any(isinstance(i, tuple) for i in items):
         raise MusicError(f"That ABC tune has no notes after its header. Paste the tune's body too, e.g. {EXAMPLE}.")
-    words = [i if isinstance(i, str) else f"{next(names)}:{duration_name(i.ticks)}" for i in items]
+    played = _barred(_played(items), meter.bar_ticks if meter else 0)
+    notes = sum(isinstance(i, tuple) for i in played)
+    cut = ""
+    if max_notes and notes > max_notes:  # the bars that fit, as the MIDI files' melodies are cut
+        bars = [i for i, item in enumerate(played) if item == "|" and sum(isinstance(x, tuple) for x in played[:i])
+                <= max_notes]
+        end = bars[-1] if len(bars) > 1 else next(i for i, x in enumerate(played) if sum(
+            isinstance(y, tuple) for y in played[:i + 1]) == max_notes) + 1
+        kept = sum(isinstance(x, tuple) for x in played[:end])
+        played, cut = played[:end], f"The tune has {notes} notes as played; I read the first {kept}."
+    while played and played[-1] == "|":  # the closing bar line: a tune's last bar may be short (its pickup's rest)
+        played.pop()
+    words = [i if isinstance(i, str) else f"{i[1]}:{duration_name(i[0].ticks)}" for i in played]
     tempo = _tempo(fields["Q"], unit, meter or Meter()) if "Q" in fields else None
-    return AbcTune(" ".join(words), key, meter, tempo, fields.get("T", "").strip())
+    return AbcTune(" ".join(words), key, meter, tempo, fields.get("T", "").strip(), cut)
+
+
+Item = "tuple[Note, str] | str"  # a note and its name as the ABC spells it (C#5), or a bar line as typed (`:|2`)
+
+
+def _played(items: list) -> list:
+    """The tune as it is played: ``|: … :|`` twice, first and second endings in turn (``|1 … :|2 …``, ``[1``
+    ``[2``); every bar line becomes ``|``."""
+    out: list = []
+    i, start, second, taken = 0, 0, False, set()
+    while i < len(items):
+        item = items[i]
+        if isinstance(item, tuple):
+            out.append(item)
+            i += 1
+            continue
+        ending = re.search(r"\d", item)
+        if item.startswith(":") and i not in taken:  # the end of a repeat, first time: back to its start
+            taken.add(i)
+            out.append("|")
+            i, second = start, True
+            continue
+        if ending and ending[0] == "1" and second:  # the first ending, second time through: to the second
+            i = next((j for j in range(i + 1, len(items)) if isinstance(items[j], str)
+                      and re.search(r"[2-9]", items[j])), len(items))
+            taken.add(i)  # (its `:|2` was played: it ends the repeat)
+            continue
+        out.append("|")
+        if item.startswith(":") or re.sub(r"[\[\d,-]+$", "", item).endswith(":"):
+            start, second = i + 1, False  # after `|:`, or a repeat played twice: the next repeat goes back here
+        i += 1
+    return out
+
+
+def _barred(items: list, bar_ticks: int) -> list:
+    """Bar lines where the meter puts them: a short bar after the first (a part's last bar, which the next part's
+    pickup completes, ``A2A | B|d>ed``) runs on into the next, and where the two would overfill a bar, its last
+    note is held to the bar line (as a part's last note is); a note tied over a bar line keeps it after the note.
+    Without a meter, the bar lines as typed."""
+    if not bar_ticks:
+        return [i for n, i in enumerate(items) if i != "|" or (n and items[n - 1] != "|")]
+    out: list = []
+    in_bar, barred, short = 0, False, None  # ticks since the last bar line; a short bar held back: (index, ticks)
+    for item in items:
+        if isinstance(item, tuple):
+            out.append(item)
+            in_bar += item[0].ticks
+            continue
+        if not in_bar:
+            continue
+        last = next(x for x in reversed(out) if isinstance(x, tuple))[0].ticks
+        if short is not None and in_bar > bar_ticks and in_bar - last >= bar_ticks:  # two bars' worth: split
+            at, ticks = short
+            held = max(k for k in range(at) if isinstance(out[k], tuple))
+            note, name = out[held]
+            out[held] = (Note(note.pitch, note.ticks + bar_ticks - ticks), name)
+            out.insert(at, "|")
+            in_bar -= ticks
+            short = None
+        if barred and in_bar < bar_ticks:
+            short = short or (len(out), in_bar)
+            continue
+        out.append("|")
+        barred, short = True, None
+        in_bar = in_bar - bar_ticks if in_bar > bar_ticks and in_bar - last < bar_ticks else 0  # tied over
+    return out
 
 
 def _split_header(text: str) -> tuple[dict[str, str], str]:
     """The header's fields (the first of each) and the body. A field is its line; on one line, a value runs to the
     next field, ``K:`` (the last, by the standard) holds a key, and the body starts after it."""
-    text = re.sub(r"%[^\n]*", "", text or "").strip()
+    text = re.sub(r"(?m)^\s*%[^\n]*\\[ \t]*\n[^\n]*\n?|^\s*%[^\n]*\n?", "", text or "")  # comment lines
+    text = re.sub(r"%[^\n]*", "", text).strip()  # and comments after something
+    text = re.split(r"\n\s*\n", text, maxsplit=1)[0]  # an empty line ends a tune (what follows is other text)
     fields: dict[str, str] = {}
     if not _FIELD.match(text):
         return fields, _body_lines(text)
@@ -104,15 +183,16 @@ def _split_header(text: str) -> tuple[dict[str, str], str]:
     for n, line in enumerate(lines):
         if not _FIELD.match(line.strip()):  # the body, with no K: line before it
             return fields, _body_lines("\n".join(lines[n:]))
-        rest, ended = _line_fields(line.strip(), fields)
+        rest, ended = _line_fields(line.strip(), fields, one_line=len(lines) == 1)
         if ended or rest.strip():
             return fields, _body_lines("\n".join([rest, *lines[n + 1:]]))
     return fields, ""
 
 
-def _line_fields(line: str, fields: dict[str, str]) -> tuple[str, bool]:
+def _line_fields(line: str, fields: dict[str, str], one_line: bool) -> tuple[str, bool]:
     """Reads the fields on one header line into ``fields``: what follows them on the line (the body), and whether
-    the header ended (at ``K:``, or at a second tune's ``X:``)."""
+    the header ended (at ``K:``, or at a second tune's ``X:``). Only a tune pasted on ``one_line`` has its body
+    after a field other than ``K:``; on many lines a field is its whole line."""
     matches = list(_FIELD.finditer(line))
     for i, match in enumerate(matches):
         letter, last = match[1], i + 1 == len(matches)
@@ -123,12 +203,12 @@ def _line_fields(line: str, fields: dict[str, str]) -> tuple[str, bool]:
             key = _KEY_VALUE.match(value)
             fields["K"] = key[1] if key else (value.split() or [""])[0]
             return (value[key.end():] if key else "") + line[len(line) if last else matches[i + 1].start():], True
-        if last and letter in _STRUCTURED:  # `L:1/8 |:GABc`: the value is a word, the rest the body
+        if last and one_line and letter in _STRUCTURED:  # `L:1/8 |:GABc`: the value is a word, the rest the body
             word = re.match(rf"\s*({_STRUCTURED[letter]})", value)
             assert word is not None
             fields.setdefault(letter, word[1])
             return value[word.end():], False
-        if last and (bar := re.search(r"\S*\|", value)):  # `T:The Kesh |:GAB`: a title, then the body
+        if last and one_line and (bar := re.search(r"\S*\|", value)):  # `T:The Kesh |:GAB`: a title, the body
             fields.setdefault(letter, value[: bar.start()].strip())
             return value[bar.start():], False
         fields.setdefault(letter, value.strip())
@@ -140,7 +220,7 @@ def _body_lines(body: str) -> str:
     ``X:``; the other fields (``w:`` words, ``P:`` parts…) are left out."""
     out = []
     for line in body.splitlines():
-        field = re.match(r"\s*([IKLMNPQRTUVWXmrsw]):(.*)", line)
+        field = re.match(r"\s*([H-Zh-z]):(.*)", line)  # (A: to G: would be a note and a repeat sign)
         if field is None:
             out.append(line)
         elif field[1] == "X":
@@ -151,8 +231,8 @@ def _body_lines(body: str) -> str:
 
 
 def _key(value: str) -> Key | None:
-    """``K:`` -> Key (``none`` and the bagpipe ``HP``: C major, as ABC tools read them)."""
-    value = re.sub(r"\s+\w+=\S+", "", value).strip()
+    """``K:`` -> Key (``none`` and the bagpipe ``HP``: C major, as ABC tools read them); clefs are skipped."""
+    value = re.sub(r"\s+(\w+=\S+|(treble|bass|alto|tenor|perc)\d?|[-+]8(va)?)(?=\s|$)", "", value).strip()
     if not value or value.lower() == "none" or value in ("HP", "Hp"):
         return Key(0)
     try:
@@ -194,21 +274,22 @@ def _tempo(value: str, unit: Fraction, meter: Meter) -> int | None:
 class _Body:
     """Reads a tune body into notes and bar lines ("|")."""
 
-    def __init__(self, text: str, key: Key, unit: Fraction) -> None:
-        self.text, self.i, self.unit = text, 0, unit
-        self.items: list[Note | str] = []
-        self.names: list[str] = []  # each note's name as spelled in the ABC (C#5, Bb4, R)
+    def __init__(self, text: str, key: Key, unit: Fraction, bar_ticks: int = 0) -> None:
+        self.text, self.i, self.unit, self.bar_ticks = text, 0, unit, bar_ticks
+        self.carry = Fraction(0)  # ticks a rounded `>` took from the note before, given to the next
+        self.items: list = []  # (note, its name as the ABC spells it: C#5, Bb4, R) or a bar line as typed
         self._set_key(key)
         self.bar: dict[tuple[str, int], int] = {}  # accidentals typed in this bar, per letter and octave
         self.tuplet: list[Fraction] = []  # the factor of each note still in a tuplet
         self.broken = Fraction(1)  # the next note's factor after `>` or `<`
         self.tied = False
+        self.last: tuple[int, int] | None = None  # the last note's place in ``items`` and the length written last
         self.voice: str | None = None  # the first voice's name (``V:1``): later voices are other parts
 
     def _set_key(self, key: Key) -> None:
         self.signature = signature_alters(key_fifths(key))
 
-    def read(self) -> list[Note | str]:
+    def read(self) -> list:
         while self.i < len(self.text):
             self._step()
         return self.items
@@ -234,8 +315,7 @@ class _Body:
         elif ch == "[" and not re.match(r"\[[\d|]", text[self.i:]):
             self._chord()
         elif bar := _BAR.match(text, self.i):
-            if any(isinstance(item, Note) for item in self.items) and self.items[-1] != "|":
-                self.items.append("|")
+            self.items.append(bar[0])
             self.bar.clear()
             self.i = bar.end()
         elif ch in _DECORATIONS:
@@ -250,8 +330,11 @@ class _Body:
         elif match := _REST.match(text, self.i):
             self.i = match.end()
             self._add(None, "R", self._length(match[2], match[3], match[4]))
+        elif (rest := re.compile(r"Z(\d*)").match(text, self.i)) and self.bar_ticks:  # whole bars of rest
+            self.i = rest.end()
+            self._add(None, "R", Fraction(self.bar_ticks * int(rest[1] or 1), WHOLE))
         elif ch == "Z":
-            raise self._fail("a multi-bar rest `Z` is not for a melody (write each bar's rest, e.g. `z8`)")
+            raise self._fail("a multi-bar rest `Z` needs the meter (`M:4/4`) to know how long a bar is")
         else:
             raise self._fail(f"`{ch}` is not ABC I know")
 
@@ -276,30 +359,32 @@ class _Body:
         if self.tuplet:
             length *= self.tuplet.pop(0)
         length, self.broken = length * self.broken, Fraction(1)
-        ticks = length * WHOLE
+        ticks, self.carry = length * WHOLE + self.carry, Fraction(0)
         if ticks.denominator != 1 or ticks < 1:
             raise self._fail("a note is shorter than I can write (the shortest is a 48th of a whole note)")
-        at = next((i for i in range(len(self.items) - 1, -1, -1) if isinstance(self.items[i], Note)), None)
-        last = self.items[at] if at is not None else None
-        if self.tied and isinstance(last, Note) and last.pitch == pitch and pitch is not None:
-            self.items[at] = Note(pitch, last.ticks + int(ticks))  # held over a bar line: the bar line stays after
+        at = next((i for i in range(len(self.items) - 1, -1, -1) if isinstance(self.items[i], tuple)), None)
+        last = self.items[at][0] if at is not None else None
+        if self.tied and last is not None and last.pitch == pitch and pitch is not None:
+            self.items[at] = (Note(pitch, last.ticks + int(ticks)), self.items[at][1])  # the bar line stays after
         else:
-            self.items.append(Note(pitch, int(ticks)))
-            self.names.append(name)
-        self.tied = False
+            at = len(self.items)
+            self.items.append((Note(pitch, int(ticks)), name))
+        self.tied, self.last = False, (at, int(ticks))
 
     def _broken(self, count: int, sign: str) -> None:
         """``A>B``: A dotted and B shortened (``>>``: double-dotted); ``<`` the other way round."""
-        last = self.items[-1] if self.items else None
-        if not isinstance(last, Note):
+        if self.last is None:
             raise self._fail(f"`{sign}` has no note before it")
+        at, part = self.last  # the note, and the length written last (`e4- | e>b`: the `e` after the tie)
+        last = self.items[at][0]
         short = Fraction(1, 2 ** count)
         long_note, short_note = 2 - short, short
         first, second = (long_note, short_note) if sign == ">" else (short_note, long_note)
-        ticks = last.ticks * first
-        if ticks.denominator != 1:
+        ticks = part * first  # a sixteenth's dot is a 32nd, finer than the grid: rounded, the pair kept whole
+        if ticks < 1:
             raise self._fail(f"the note before `{sign}` is too short to dot")
-        self.items[-1] = Note(last.pitch, int(ticks))
+        self.items[at] = (Note(last.pitch, last.ticks - part + int(ticks)), self.items[at][1])
+        self.carry = ticks - int(ticks)
         self.broken, self.i = second, self.i + count
 
     def _tuplet(self) -> None:

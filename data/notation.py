@@ -178,7 +178,7 @@ def parse_seed(text: str, max_notes: int = MAX_SEED_NOTES, meter: Meter | None =
 
     abc = is_abc(text)
     if abc:
-        text = read_abc(text).notes
+        text = read_abc(text, max_notes).notes
     tokens = _split(text)
     if not tokens or all(tok in MARKS for tok in tokens):
         raise MusicError(f"Your seed is empty. Type a few notes, e.g. {EXAMPLE}.")
@@ -192,7 +192,7 @@ def parse_seed(text: str, max_notes: int = MAX_SEED_NOTES, meter: Meter | None =
         except MusicError:
             if not looks_like_abc_body(text):  # `GABc dedB|`: an ABC tune's body, pasted without its header
                 raise
-            seed, abc = _read_letters(_split(read_abc(text).notes), max_notes), True
+            seed, abc = _read_letters(_split(read_abc(text, max_notes).notes), max_notes), True
     seed = replace(seed, abc=abc)
     return seed if meter is None else read_bars(seed, meter)
 

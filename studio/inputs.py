@@ -13,13 +13,13 @@ from data.bar_lines import read_bars
 from data.errors import MusicError, opt
 from data.events import Key, Melody, Meter, Note
 from data.midi import check_midi_size
-from data.notation import ParsedSeed, parse_seed
+from data.notation import MAX_SEED_NOTES, ParsedSeed, parse_seed
 from studio.analysis.key import infer_key
 from studio.melody import midi_request
-from studio.options import TEMPO
+from studio.options import MELODY, TEMPO
 
-__all__ = ["EXAMPLE", "MAX_NOTES", "GivenMelody", "Key", "Melody", "Meter", "abc_options", "check_midi_size",
-           "check_notes", "check_tempo", "melody_from_midi", "melody_from_notes"]
+__all__ = ["EXAMPLE", "MAX_NOTES", "GivenMelody", "Key", "Melody", "Meter", "abc_options", "bars_after",
+           "check_midi_size", "check_notes", "check_tempo", "melody_from_midi", "melody_from_notes"]
 
 MAX_NOTES = 256
 EXAMPLE = opt("notes", "E D C D E E E:h")  # a message's example: see data.errors.opt
@@ -62,16 +62,30 @@ def _meter(meter: Meter | str | None) -> Meter | None:
     return meter
 
 
-def abc_options(notes: str | None, typed: dict[str, object]) -> tuple[str | None, dict[str, str | int], str]:
-    """Notes pasted as an ABC tune with a header (``data.abc``): the notes as letters, the options its header gives
-    that were not ``typed`` (key, meter, tempo: typed options win), and a sentence saying what was read. Other
-    notes come back as they are, with no options and no sentence."""
+def abc_options(notes: str | None, typed: dict[str, object], max_notes: int = MAX_SEED_NOTES
+                ) -> tuple[str | None, dict[str, str | int], str]:
+    """Notes pasted as an ABC tune (``data.abc``): the notes as letters (as played, its first ``max_notes`` notes
+    to a bar line), the options its header gives that were not ``typed`` (key, meter, tempo: typed options win),
+    and a sentence saying what was read. Other notes come back as they are, with no options and no sentence."""
     if not notes or not (is_abc(notes) or _abc_body(notes)):
         return notes, {}, ""
-    tune = read_abc(notes)
+    tune = read_abc(notes, max_notes)
     used = {k: v for k, v in tune.options().items() if typed.get(k) is None}
     said = [f"“{tune.title}”"] * bool(tune.title) + [str(v) + " bpm" * (k == "tempo") for k, v in used.items()]
-    return tune.notes, used, f"Read as an ABC tune: {', '.join(said)}." if said else "Read as an ABC tune."
+    read = f"Read as an ABC tune: {', '.join(said)}." if said else "Read as an ABC tune."
+    return tune.notes, used, f"{read} {tune.cut}".strip()
+
+
+ABC_MORE_BARS = 8  # a tune pasted as ABC, with no ``bars`` asked for: continued by this many bars
+
+
+def bars_after(notes: str, meter: str) -> int:
+    """The ``bars`` that continue typed notes by ``ABC_MORE_BARS`` bars (a pasted tune is often longer than the
+    default length), at most the option's maximum."""
+    the_meter = Meter.parse(meter)
+    seed = parse_seed(notes, meter=the_meter)
+    filled = -(-(seed.ticks - seed.pickup) // the_meter.bar_ticks)
+    return min(filled + ABC_MORE_BARS, MELODY["bars"].high)
 
 
 def _abc_body(notes: str) -> bool:
@@ -86,7 +100,7 @@ def melody_from_notes(text: str, key: Key | str | None = None, meter: Meter | st
                       tempo: int | None = None, max_notes: int = MAX_NOTES, example: str = EXAMPLE) -> GivenMelody:
     """Typed notes as a melody: the key guessed from the notes when not given, 4/4 and the meter's default tempo.
     An ABC tune's header gives those it was not given."""
-    text, header, read_as = abc_options(text, {"key": key, "meter": meter, "tempo": tempo})
+    text, header, read_as = abc_options(text, {"key": key, "meter": meter, "tempo": tempo}, max_notes)
     text = text or ""
     given_key, given_meter = _key(key or header.get("key")), _meter(meter or header.get("meter"))
     tempo = tempo or header.get("tempo")  # type: ignore[assignment]

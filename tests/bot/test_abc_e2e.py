@@ -10,16 +10,18 @@ KESH = "X:1 T:The Kesh M:6/8 L:1/8 Q:3/8=120 K:G |:GAG GAB|ABA ABd|edd gdd|edB d
 
 
 async def test_a_tune_pasted_as_abc_is_continued_and_answered_in_abc(env):
-    reply = await melody(env, {"notes": KESH, "bars": 8})
+    it = await env.fake.slash("melody", {"notes": KESH, "seed": 42, "count": 1})  # no bars: the tune, and 8 more
+    reply = await it.wait_final(timeout=90)
     assert "Read as an ABC tune: “The Kesh”, G major, 6/8, 120 bpm." in reply.content
     shown = notes_block(reply.content)
-    assert shown.startswith("X:1\nM:6/8\nL:1/8\nQ:3/8=120\nK:G\nGAG GAB | ABA ABd | edd gdd | edB dBA |")
+    assert shown.startswith("X:1\nM:6/8\nL:1/8\nQ:3/8=120\nK:G\nGAG GAB | ABA ABd | edd gdd | edB dBA |\n"
+                            "GAG GAB | ABA ABd | edd gdd | edB dBA |\n")  # played twice: its repeat
     tune = read_abc(shown)  # what the reply shows is ABC that reads back as the MIDI file's notes
     assert (str(tune.key), str(tune.meter)) == ("G major", "6/8")
-    assert [n.pitch for n in parse_seed(shown).notes if n.pitch is not None] == midi_pitches(reply)
+    assert [n.pitch for n in parse_seed(shown, max_notes=1000).notes if n.pitch is not None] == midi_pitches(reply)
     assert midi_pitches(reply)[:6] == [67, 69, 67, 67, 69, 71]
     fields = {f["name"]: f["value"] for f in reply.embeds[0]["fields"]}
-    assert (fields["Key"], fields["Meter"], fields["Tempo"]) == ("G major", "6/8", "120 bpm")
+    assert (fields["Key"], fields["Meter"], fields["Tempo"], fields["Bars"]) == ("G major", "6/8", "120 bpm", "16")
     assert "notation:abc" in fields["Reproduce"] and "G4:e A4:e G4:e" in fields["Reproduce"]
 
 

@@ -31,7 +31,7 @@ def test_a_tune_pasted_on_many_lines_gives_its_notes_key_meter_tempo_and_title()
     tune = read_abc(KESH)
     assert (str(tune.key), str(tune.meter), tune.tempo, tune.title) == ("G major", "6/8", 120, "The Kesh")
     assert tune.notes.startswith("G4:e A4:e G4:e G4:e A4:e B4:e | A4:e B4:e A4:e")
-    assert len(notes_of(KESH)) == 24 and {t for _, t in notes_of(KESH)} == {6}  # four bars of six eighths
+    assert len(notes_of(KESH)) == 48 and {t for _, t in notes_of(KESH)} == {6}  # four bars of six eighths, twice
 
 
 def test_a_tune_on_one_line_with_a_pickup_grace_notes_decorations_and_repeats():
@@ -77,7 +77,7 @@ def test_a_body_without_its_header_is_read_as_abc_only_where_letters_cannot_read
 @pytest.mark.parametrize(("text", "needle"), [
     ("X:1 K:H GAB|", "`K:H`"), ("X:1 M:7/9 K:G GAB|", "`M:7/9`"), ("X:1 L:x K:G A|", "`L:x`"),
     ("X:1 T:Only a header K:G", "no notes"), ("X:1 K:G G & A|", "`&` is not ABC"),
-    ("X:1 K:G [GB |", "never closes"), ("X:1 K:G Z2 |", "`z8`"), ("X:1 K:G G/64|", "shorter than I can write"),
+    ("X:1 K:G [GB |", "never closes"), ("X:1 K:G Z2 |", "`M:4/4`"), ("X:1 K:G G/64|", "shorter than I can write"),
 ])
 def test_bad_abc_says_what_is_wrong_and_what_to_type(text, needle):
     with pytest.raises(MusicError) as info:
@@ -86,9 +86,19 @@ def test_bad_abc_says_what_is_wrong_and_what_to_type(text, needle):
     assert needle in said and ("e.g. `X:1" in said or "Write it like" in said)  # and what to type instead
 
 
-def test_repeats_and_endings_are_played_in_turn():
-    assert notes_of("X:1 K:C |:C D:|[1 E F:|[2 G A|]") == [(p, 6) for p in (60, 62, 64, 65, 67, 69)]
-    assert notes_of("X:1 K:C |:C D|1 E F:|2 G A||") == [(p, 6) for p in (60, 62, 64, 65, 67, 69)]
+def test_repeats_and_endings_are_played_as_written():
+    played = [(p, 6) for p in (60, 62, 64, 65, 60, 62, 67, 69)]  # C D E F, C D G A
+    assert notes_of("X:1 K:C |:C D|[1 E F:|[2 G A|]") == played
+    assert notes_of("X:1 K:C |:C D|1 E F:|2 G A||") == played
+    played = [p for p, _ in notes_of("X:1 K:C C D:|E F::G A:|B c|")]
+    assert played == [60, 62] * 2 + [64, 65] * 2 + [67, 69] * 2 + [71, 72]
+
+
+def test_whole_bar_rests_and_a_long_tune_read_to_a_bar_line():
+    assert notes_of("X:1 M:3/4 K:C Z2 | C6 |") == [(None, 72), (60, 36)]
+    tune = read_abc("X:1 M:2/4 L:1/8 K:C " + "CDEF|" * 20, max_notes=30)
+    assert tune.notes.count("|") == 6 and len(parse_seed(tune.notes).notes) == 28  # 7 bars of 4: to a bar line
+    assert tune.cut == "The tune has 80 notes as played; I read the first 28."
 
 
 def test_only_the_first_voice_of_a_tune_in_parts_is_read():
@@ -144,4 +154,10 @@ def test_what_an_abc_tune_looks_like():
 
 def test_a_tune_with_a_pickup_ends_with_its_short_bar():
     seed = parse_seed("X:1 M:6/8 K:G D|GAG GAB|dBG G2:|", meter=Meter.parse("6/8"))
-    assert seed.pickup == 6 and seed.ticks == 6 + 36 + 30  # the last bar holds what the pickup took
+    assert seed.pickup == 6 and seed.ticks == 2 * (6 + 36 + 30)  # the last bar and the pickup make a bar
+    assert notes_of("X:1 M:6/8 K:G D|GAG GAB|dBG G2:|")[7:11] == [(74, 6), (71, 6), (67, 6), (67, 12)]
+
+
+def test_a_short_bar_that_the_next_does_not_complete_holds_its_last_note():
+    seed = parse_seed("X:1 M:2/4 L:1/8 K:C CDEF|G2|ABcd|", meter=Meter.parse("2/4"))  # G2 is half a bar
+    assert [(n.pitch, n.ticks) for n in seed.notes][4:6] == [(67, 24), (69, 6)] and seed.pickup == 0
