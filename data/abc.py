@@ -90,14 +90,14 @@ def read_abc(text: str, max_notes: int | None = None) -> AbcTune:
     played = _barred(_played(items), meter.bar_ticks if meter else 0)
     notes = sum(isinstance(i, tuple) for i in played)
     cut = ""
-    if max_notes and notes > max_notes:  # the bars that fit, as the MIDI files' melodies are cut
-        bars = [i for i, item in enumerate(played) if item == "|" and sum(isinstance(x, tuple) for x in played[:i])
-                <= max_notes]
-        end = bars[-1] if len(bars) > 1 else next(i for i, x in enumerate(played) if sum(
-            isinstance(y, tuple) for y in played[:i + 1]) == max_notes) + 1
+    if max_notes and notes > max_notes:  # to the end of a part, else of a bar, that fits (as MIDI files are cut)
+        count = [sum(isinstance(x, tuple) for x in played[:i]) for i in range(len(played) + 1)]
+        bars = [i for i, item in enumerate(played) if isinstance(item, str) and count[i] <= max_notes]
+        parts = [i for i in bars if played[i] == "||" and count[i] >= max_notes // 2]
+        end = (parts or bars)[-1] if len(bars) > 1 else count.index(max_notes)
         kept = sum(isinstance(x, tuple) for x in played[:end])
         played, cut = played[:end], f"The tune has {notes} notes as played; I read the first {kept}."
-    while played and played[-1] == "|":  # the closing bar line: a tune's last bar may be short (its pickup's rest)
+    while played and isinstance(played[-1], str):  # the closing bar line: a tune's last bar may be short
         played.pop()
     words = [i if isinstance(i, str) else f"{i[1]}:{duration_name(i[0].ticks)}" for i in played]
     tempo = _tempo(fields["Q"], unit, meter or Meter()) if "Q" in fields else None
@@ -109,7 +109,7 @@ Item = "tuple[Note, str] | str"  # a note and its name as the ABC spells it (C#5
 
 def _played(items: list) -> list:
     """The tune as it is played: ``|: … :|`` twice, first and second endings in turn (``|1 … :|2 …``, ``[1``
-    ``[2``); every bar line becomes ``|``."""
+    ``[2``); a bar line that ends a part (a repeat, ``||``, ``|]``) becomes ``||``, every other ``|``."""
     out: list = []
     i, start, second, taken = 0, 0, False, set()
     while i < len(items):
@@ -121,7 +121,7 @@ def _played(items: list) -> list:
         ending = re.search(r"\d", item)
         if item.startswith(":") and i not in taken:  # the end of a repeat, first time: back to its start
             taken.add(i)
-            out.append("|")
+            out.append("||")
             i, second = start, True
             continue
         if ending and ending[0] == "1" and second:  # the first ending, second time through: to the second
@@ -129,7 +129,7 @@ def _played(items: list) -> list:
                       and re.search(r"[2-9]", items[j])), len(items))
             taken.add(i)  # (its `:|2` was played: it ends the repeat)
             continue
-        out.append("|")
+        out.append("||" if item.startswith(":") or "||" in item or "]" in item else "|")
         if item.startswith(":") or re.sub(r"[\[\d,-]+$", "", item).endswith(":"):
             start, second = i + 1, False  # after `|:`, or a repeat played twice: the next repeat goes back here
         i += 1
@@ -142,7 +142,7 @@ def _barred(items: list, bar_ticks: int) -> list:
     note is held to the bar line (as a part's last note is); a note tied over a bar line keeps it after the note.
     Without a meter, the bar lines as typed."""
     if not bar_ticks:
-        return [i for n, i in enumerate(items) if i != "|" or (n and items[n - 1] != "|")]
+        return [i for n, i in enumerate(items) if isinstance(i, tuple) or (n and isinstance(items[n - 1], tuple))]
     out: list = []
     in_bar, barred, short = 0, False, None  # ticks since the last bar line; a short bar held back: (index, ticks)
     for item in items:
@@ -158,13 +158,13 @@ def _barred(items: list, bar_ticks: int) -> list:
             held = max(k for k in range(at) if isinstance(out[k], tuple))
             note, name = out[held]
             out[held] = (Note(note.pitch, note.ticks + bar_ticks - ticks), name)
-            out.insert(at, "|")
+            out.insert(at, "||")
             in_bar -= ticks
             short = None
         if barred and in_bar < bar_ticks:
             short = short or (len(out), in_bar)
             continue
-        out.append("|")
+        out.append(item)
         barred, short = True, None
         in_bar = in_bar - bar_ticks if in_bar > bar_ticks and in_bar - last < bar_ticks else 0  # tied over
     return out
