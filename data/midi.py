@@ -11,6 +11,7 @@ from typing import Protocol
 
 import pretty_midi
 
+from data.abc import is_abc
 from data.errors import MusicError, opt
 from data.events import DURATION_NAMES, PIANO_HIGH, PIANO_LOW, TPQ, Key, Melody, Meter, Note
 
@@ -285,6 +286,9 @@ def _scan(data: bytes) -> _Scan:
         raise MusicError(f"That file is empty. {_UPLOAD}")
     check_midi_size(len(data))
     if data[:4] != b"MThd":
+        if is_abc(data[:4000].decode("latin-1")):
+            raise MusicError(f"That file is an ABC tune, not MIDI: paste its text into {opt('notes')} instead (one "
+                             f"line is fine), e.g. {opt('notes', 'X:1 M:6/8 K:D A|dfa afd|')}.", "notes")
         raise MusicError(f"That file isn't a MIDI file. {_UPLOAD}")
     if len(data) < 14:
         raise MusicError(_DAMAGED)
