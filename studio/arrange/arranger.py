@@ -215,6 +215,22 @@ async def lengthen(composer: Composer, melody: Melody, request: ArrangeRequest) 
                            f"{MIN_SECTION_BARS} bars for A (your notes first).")
 
 
+def lead_in_of(melody: Melody) -> tuple[tuple[Note, ...], Melody]:
+    """A tune with a pickup whose last bar is short by as much (``A | dfa afd | … | d3 d2``), as most folk tunes
+    are: its pickup, and the tune from its first downbeat with the pickup moved to the end of its last bar, where it
+    leads each section into the next (the intro's last bar plays it first). Other tunes: no pickup, unchanged."""
+    bar = melody.meter.bar_ticks
+    if not melody.pickup or melody.ticks % bar or melody.ticks < MIN_SECTION_BARS * bar:
+        return (), melody
+    now, cut = 0, 0
+    while now < melody.pickup:
+        now, cut = now + melody.notes[cut].ticks, cut + 1
+    if now != melody.pickup:
+        return (), melody
+    pickup = melody.notes[:cut]
+    return pickup, replace(melody, notes=(*melody.notes[cut:], *pickup), pickup=0, seed_len=0)
+
+
 # ---- putting it together ------------------------------------------------------------------------
 @dataclass
 class _Plan:
@@ -229,6 +245,7 @@ class _Plan:
     a_notes: tuple[Note, ...]
     a_chords: list[ChordSpan]
     remarks: list[str]
+    lead_in: tuple[Note, ...] = ()  # a pickup moved to the end of A (``lead_in``): played at the end of the intro
 
 
 def plan(request: ArrangeRequest, melody: Melody, harmonizer: Harmonizer | None = None) -> _Plan:
@@ -286,10 +303,14 @@ def build(p: _Plan, b_notes: tuple[Note, ...] | None, b_how: str, harmonizer: Ha
             a, b = ("The verses play", "the choruses get") if named else ("A plays", "B's new melody gets")
             p.remarks.append(f"🎹 {a} your chords; {b} chords of my own.")
     a_bars = sum(n.ticks for n in p.a_notes) // bar
+    lead = sum(n.ticks for n in p.lead_in)
     sections = [Section("Intro", "intro", 0, INTRO_BARS, 0, "",
-                        (replace(p.a_chords[0], start=0, ticks=bar), degree_chord(key, 4, bar, bar)))]
+                        (replace(p.a_chords[0], start=0, ticks=bar), degree_chord(key, 4, bar, bar)),
+                        (Note(None, INTRO_BARS * bar - lead), *p.lead_in) if lead else (),
+                        frozenset(range(1, 1 + len(p.lead_in))))]
     now = INTRO_BARS * bar
-    for label, letter, occurrence in _labels(letters, named):
+    labels = _labels(letters, named)
+    for label, letter, occurrence in labels:
         notes, chords = (p.a_notes, p.a_chords) if letter == "A" else (b_notes or (), b_chords)
         how = "your melody" if letter == "A" else b_how
         added: frozenset[int] = frozenset()
@@ -297,6 +318,8 @@ def build(p: _Plan, b_notes: tuple[Note, ...] | None, b_how: str, harmonizer: Ha
             notes, added = ornament(notes, key)
             how += ", ornamented" if added else ", an octave away"
         given = frozenset(i for i in range(len(notes)) if i not in added) if letter == "A" else frozenset()
+        if lead and label == labels[-1][0] and notes[len(notes) - len(p.lead_in):] == p.lead_in:
+            notes = (*notes[:len(notes) - len(p.lead_in)], Note(None, lead))  # the last A leads into nothing
         variant = occurrence + (letter == "B")
         sections.append(Section(label, letter, now, a_bars, variant, how, shifted(chords, now), notes, given))
         now += a_bars * bar
@@ -383,8 +406,10 @@ async def arrange(composer: Composer, request: ArrangeRequest, melody: Melody,
                   harmonizer: Harmonizer | None = None) -> Arrangement:
     """The whole arrangement: CPU work in the default executor, the B melody from the Composer."""
     loop = asyncio.get_running_loop()
+    lead_in, melody = lead_in_of(melody)
     melody, extended = await lengthen(composer, melody.on_downbeat(), request)  # sections start on a downbeat
     p = await loop.run_in_executor(None, plan, request, melody, harmonizer)
+    p.lead_in = lead_in
     if extended:
         p.remarks.insert(0, extended)
     b_notes, b_how = None, ""

@@ -160,6 +160,24 @@ async def test_a_short_tune_is_continued_to_a_four_bar_a_section(composer):
     assert any("(1 bar —" in line for line in describe(odd)) and not any("1 bars" in line for line in describe(odd))
 
 
+async def test_a_pickup_leads_into_each_section_instead_of_a_bar_of_rests(composer):
+    jig = "A4:e | D5:e F#5:e A5:e A5:e F#5:e D5:e | E5:q F#5:e G5:q E5:e | F#5:e E5:e D5:e C#5:e B4:e A4:e | D5:q. D5:q"
+    melody = tune(jig, "6/8", "D major")
+    melody = Melody(melody.notes, melody.key, melody.meter, 100, pickup=6)
+    a = await arrange(composer, ArrangeRequest(form="AABA", seed=5), melody)
+    check_grid(a)
+    bar = a.bar_ticks
+    assert all(s.bars == 4 for s in a.sections if s.letter in "AB")  # not 5 with a bar of waiting
+    fiddle = track(a, "melody").notes
+    assert (fiddle[0].start, fiddle[0].pitch) == (2 * bar - 6, 69)  # the pickup ends the intro
+    a_sections = [s for s in a.sections if s.letter == "A"]
+    assert [n.pitch for n in a_sections[0].melody[:3]] == [74, 78, 81]  # A starts on the downbeat with D F# A
+    assert a_sections[0].melody[-1] == Note(69, 6)  # and leads into A2 with the pickup
+    assert a_sections[-1].melody[-1] == Note(None, 6)  # the last A leads into nothing
+    given = [fiddle[i].pitch for i in sorted(a.given)][:5]
+    assert given == [69, 74, 78, 81, 81]  # the pickup is the user's note too
+
+
 async def test_long_melodies_are_trimmed_and_said_so(composer):
     long = tune(" ".join(["C:w"] * 1000))  # a thousand bars
     started = time.perf_counter()
