@@ -2,11 +2,12 @@
 
 Read (``read_abc``): the header (``X: T: M: L: Q: K:``; other fields skipped), pasted on many lines or on one (a
 Discord option is one line), and the body: notes ``A-G a-g`` with ``^ _ =`` accidentals (held to the bar line, as
-the standard says) and ``'`` ``,`` octaves, lengths in units of ``L:`` (``A2 A/2 A3/2 A/``), rests ``z x``, bar
-lines and repeats (read as bar lines: endings are played in turn), ties, broken rhythm (``A>B``), tuplets
-(``(3ABC``), chords (their top note), inline ``[K:]`` and ``[L:]``. What a melody doesn't need is skipped: chord
-symbols ``"Am"``, decorations (``!trill!`` ``~`` ``.``), grace notes ``{g}``, slurs. The notes come back as letter
-notation (``data.notation``), with the header's key, meter and tempo for options the user left out.
+the standard says) and ``'`` ``,`` octaves, lengths in units of ``L:`` (``A2 A/2 A3/2 A/``), rests ``z x Z``, ties,
+broken rhythm (``A>B``), tuplets (``(3ABC``), chords (their top note), inline ``[K:]`` and ``[L:]``. The tune is read
+as played: ``|: … :|`` twice, endings in turn, a part's short last bar joined to the next part's pickup. What a
+melody doesn't need is skipped: chord symbols ``"Am"``, decorations (``!trill!`` ``~`` ``.``), grace notes ``{g}``,
+slurs, ``w:`` words, voices after the first. The notes come back as letter notation (``data.notation``), with the
+header's key, meter and tempo for options the user left out.
 
 Written (``melody_abc``): a melody as a tune a folk musician can paste into any ABC tool.
 """
@@ -16,6 +17,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from fractions import Fraction
+from itertools import accumulate
 
 from data.errors import MusicError
 from data.events import TPQ, Key, Melody, Meter, Note, duration_name
@@ -91,12 +93,11 @@ def read_abc(text: str, max_notes: int | None = None) -> AbcTune:
     notes = sum(isinstance(i, tuple) for i in played)
     cut = ""
     if max_notes and notes > max_notes:  # to the end of a part, else of a bar, that fits (as MIDI files are cut)
-        count = [sum(isinstance(x, tuple) for x in played[:i]) for i in range(len(played) + 1)]
+        count = [0, *accumulate(isinstance(x, tuple) for x in played)]  # notes before each item
         bars = [i for i, item in enumerate(played) if isinstance(item, str) and count[i] <= max_notes]
         parts = [i for i in bars if played[i] == "||" and count[i] >= max_notes // 2]
         end = (parts or bars)[-1] if len(bars) > 1 else count.index(max_notes)
-        kept = sum(isinstance(x, tuple) for x in played[:end])
-        played, cut = played[:end], f"The tune has {notes} notes as played; I read the first {kept}."
+        played, cut = played[:end], f"The tune has {notes} notes as played; I read the first {count[end]}."
     while played and isinstance(played[-1], str):  # the closing bar line: a tune's last bar may be short
         played.pop()
     words = [i if isinstance(i, str) else f"{i[1]}:{duration_name(i[0].ticks)}" for i in played]
@@ -104,13 +105,13 @@ def read_abc(text: str, max_notes: int | None = None) -> AbcTune:
     return AbcTune(" ".join(words), key, meter, tempo, fields.get("T", "").strip(), cut)
 
 
-Item = "tuple[Note, str] | str"  # a note and its name as the ABC spells it (C#5), or a bar line as typed (`:|2`)
+Item = tuple[Note, str] | str  # a note and its name as the ABC spells it (C#5), or a bar line (as typed: `:|2`)
 
 
-def _played(items: list) -> list:
+def _played(items: list[Item]) -> list[Item]:
     """The tune as it is played: ``|: … :|`` twice, first and second endings in turn (``|1 … :|2 …``, ``[1``
     ``[2``); a bar line that ends a part (a repeat, ``||``, ``|]``) becomes ``||``, every other ``|``."""
-    out: list = []
+    out: list[Item] = []
     i, start, second, taken = 0, 0, False, set()
     while i < len(items):
         item = items[i]
@@ -136,14 +137,14 @@ def _played(items: list) -> list:
     return out
 
 
-def _barred(items: list, bar_ticks: int) -> list:
+def _barred(items: list[Item], bar_ticks: int) -> list[Item]:
     """Bar lines where the meter puts them: a short bar after the first (a part's last bar, which the next part's
     pickup completes, ``A2A | B|d>ed``) runs on into the next, and where the two would overfill a bar, its last
     note is held to the bar line (as a part's last note is); a note tied over a bar line keeps it after the note.
     Without a meter, the bar lines as typed."""
     if not bar_ticks:
         return [i for n, i in enumerate(items) if isinstance(i, tuple) or (n and isinstance(items[n - 1], tuple))]
-    out: list = []
+    out: list[Item] = []
     in_bar, barred, short = 0, False, None  # ticks since the last bar line; a short bar held back: (index, ticks)
     for item in items:
         if isinstance(item, tuple):
@@ -277,7 +278,7 @@ class _Body:
     def __init__(self, text: str, key: Key, unit: Fraction, bar_ticks: int = 0) -> None:
         self.text, self.i, self.unit, self.bar_ticks = text, 0, unit, bar_ticks
         self.carry = Fraction(0)  # ticks a rounded `>` took from the note before, given to the next
-        self.items: list = []  # (note, its name as the ABC spells it: C#5, Bb4, R) or a bar line as typed
+        self.items: list[Item] = []
         self._set_key(key)
         self.bar: dict[tuple[str, int], int] = {}  # accidentals typed in this bar, per letter and octave
         self.tuplet: list[Fraction] = []  # the factor of each note still in a tuplet
@@ -289,7 +290,7 @@ class _Body:
     def _set_key(self, key: Key) -> None:
         self.signature = signature_alters(key_fifths(key))
 
-    def read(self) -> list:
+    def read(self) -> list[Item]:
         while self.i < len(self.text):
             self._step()
         return self.items
