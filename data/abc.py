@@ -89,7 +89,9 @@ def read_abc(text: str, max_notes: int | None = None) -> AbcTune:
     items = _Body(body, key or Key(0), unit, meter.bar_ticks if meter else 0).read()
     if not any(isinstance(i, tuple) for i in items):
         raise MusicError(f"That ABC tune has no notes after its header. Paste the tune's body too, e.g. {EXAMPLE}.")
-    played = _barred(_played(items), meter.bar_ticks if meter else 0)
+    played = _played(items)
+    meter = meter or _implied_meter(played)
+    played = _barred(played, meter.bar_ticks if meter else 0)
     notes = sum(isinstance(i, tuple) for i in played)
     cut = ""
     if max_notes and notes > max_notes:  # to the end of a part, else of a bar, that fits (as MIDI files are cut)
@@ -137,15 +139,34 @@ def _played(items: list[Item]) -> list[Item]:
     return out
 
 
+IMPLIED_METERS = {24: "2/4", 36: "3/4", 48: "4/4"}  # a tune without M:, by the length of its bars
+
+
+def _implied_meter(items: list[Item]) -> Meter | None:
+    """The meter of a tune without ``M:`` whose bars (the inner ones, or all when there are two) are one length of
+    two, three or four quarters; else None (the bar lines are kept as typed)."""
+    bars, now = [], 0
+    for item in items:
+        if isinstance(item, tuple):
+            now += item[0].ticks
+        elif now:
+            bars, now = [*bars, now], 0
+    bars += [now] if now else []
+    inner = set(bars[1:-1]) if len(bars) > 2 else set(bars)
+    return Meter.parse(IMPLIED_METERS[inner.pop()]) if len(inner) == 1 and inner <= IMPLIED_METERS.keys() else None
+
+
 def _barred(items: list[Item], bar_ticks: int) -> list[Item]:
     """Bar lines where the meter puts them: a short bar after the first (a part's last bar, which the next part's
-    pickup completes, ``A2A | B|d>ed``) runs on into the next, and where the two would overfill a bar, its last
-    note is held to the bar line (as a part's last note is); a note tied over a bar line keeps it after the note.
-    Without a meter, the bar lines as typed."""
+    pickup completes, ``A2A | B|d>ed``) runs on into the next. Where the two would overfill a bar, the short bar
+    is a pickup after a full bar: it takes its time from that bar's last note (``d3 d3 | A | dfa`` is played
+    ``d3 d2 A | dfa``), or when that note is too short, its own last note is held to the bar line. A note tied
+    over a bar line keeps the bar line after it. Without a meter, the bar lines as typed."""
     if not bar_ticks:
         return [i for n, i in enumerate(items) if isinstance(i, tuple) or (n and isinstance(items[n - 1], tuple))]
     out: list[Item] = []
     in_bar, barred, short = 0, False, None  # ticks since the last bar line; a short bar held back: (index, ticks)
+    line = -1  # where the last bar line is in ``out``
     for item in items:
         if isinstance(item, tuple):
             out.append(item)
@@ -156,17 +177,24 @@ def _barred(items: list[Item], bar_ticks: int) -> list[Item]:
         last = next(x for x in reversed(out) if isinstance(x, tuple))[0].ticks
         if short is not None and in_bar > bar_ticks and in_bar - last >= bar_ticks:  # two bars' worth: split
             at, ticks = short
-            held = max(k for k in range(at) if isinstance(out[k], tuple))
-            note, name = out[held]
-            out[held] = (Note(note.pitch, note.ticks + bar_ticks - ticks), name)
-            out.insert(at, "||")
-            in_bar -= ticks
+            before = line - 1 if line > 0 and isinstance(out[line - 1], tuple) else -1
+            if before >= 0 and out[before][0].ticks > ticks:  # the full bar's last note makes room for the pickup
+                note, name = out[before]
+                out[before] = (Note(note.pitch, note.ticks - ticks), name)
+                out.insert(at - 1, out.pop(line))  # the bar line moves past the pickup
+                in_bar -= ticks
+            else:
+                held = max(k for k in range(at) if isinstance(out[k], tuple))
+                note, name = out[held]
+                out[held] = (Note(note.pitch, note.ticks + bar_ticks - ticks), name)
+                out.insert(at, "||")
+                in_bar -= ticks
             short = None
         if barred and in_bar < bar_ticks:
             short = short or (len(out), in_bar)
             continue
         out.append(item)
-        barred, short = True, None
+        barred, short, line = True, None, len(out) - 1
         in_bar = in_bar - bar_ticks if in_bar > bar_ticks and in_bar - last < bar_ticks else 0  # tied over
     return out
 

@@ -110,6 +110,12 @@ def test_only_the_first_voice_of_a_tune_in_parts_is_read():
     assert [p for p, _ in notes_of("X:1 K:G [V:S] GA Bc|[V:A] B,C DE|")] == [67, 69, 71, 72]
 
 
+def test_a_tune_without_a_meter_gets_the_one_its_bars_measure():
+    assert str(read_abc("X:1 K:C CDEF | GABc |]").meter) == "2/4"
+    assert str(read_abc("X:1 K:C E | A2 B c2 d | e4 |").meter) == "3/4"  # a pickup and a short last bar aside
+    assert read_abc("X:1 K:C CDEF | GA |]").meter is None  # bars of two lengths: no meter to say
+
+
 def test_only_the_first_tune_is_read():
     assert read_abc("X:1\nK:G\nGAB|\nX:2\nK:D\ndef|").notes == "G4:e A4:e B4:e"
 
@@ -159,6 +165,11 @@ def test_a_tune_with_a_pickup_ends_with_its_short_bar():
     seed = parse_seed("X:1 M:6/8 K:G D|GAG GAB|dBG G2:|", meter=Meter.parse("6/8"))
     assert seed.pickup == 6 and seed.ticks == 2 * (6 + 36 + 30)  # the last bar and the pickup make a bar
     assert notes_of("X:1 M:6/8 K:G D|GAG GAB|dBG G2:|")[7:11] == [(74, 6), (71, 6), (67, 6), (67, 12)]
+
+
+def test_a_pickup_after_a_full_bar_takes_its_time_from_that_bars_last_note():
+    tune = read_abc("X:1 M:6/8 L:1/8 K:G GAG GAB|dBG G3|| B|dBG AGE|")  # played dBG G2 B | dBG AGE
+    assert tune.notes.endswith("D5:e B4:e G4:e G4:q B4:e || D5:e B4:e G4:e A4:e G4:e E4:e")
 
 
 def test_a_short_bar_that_the_next_does_not_complete_holds_its_last_note():
