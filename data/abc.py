@@ -15,6 +15,7 @@ Written (``melody_abc``): a melody as a tune a folk musician can paste into any 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from itertools import accumulate
@@ -467,15 +468,17 @@ BARS_A_LINE = 4
 CONTINUATION = '"^➜"'  # an annotation above the first note the model wrote (ABC tools print it; readers skip it)
 
 
-def melody_abc(melody: Melody, title: str = "") -> str:
+def melody_abc(melody: Melody, title: str = "", chords: Sequence[tuple[int, str]] = ()) -> str:
     """A melody as an ABC tune: header lines (``X: T: M: L: Q: K:``), then the body, four bars a line, notes of a
-    beat beamed together, a note held over a bar line tied, and ``"^➜"`` over the first note after the seed."""
+    beat beamed together, a note held over a bar line tied, and ``"^➜"`` over the first note after the seed.
+    ``chords``: (tick from the melody's start, symbol) written over the notes (``"G"GAG``), a note held into a new
+    chord tied to it, so a folk player's ABC tool shows the chords too."""
     meter, key = melody.meter, melody.key
     unit = Fraction(1, 16) if Fraction(meter.numerator, meter.denominator) < Fraction(3, 4) else Fraction(1, 8)
     beat = Fraction(meter.beat_ticks, WHOLE)
     head = ["X:1", *([f"T:{title}"] if title else []), f"M:{meter}", f"L:{unit.numerator}/{unit.denominator}",
             f"Q:{beat.numerator}/{beat.denominator}={melody.tempo}", f"K:{key.name}{_MODE_SUFFIX[key.mode]}"]
-    return "\n".join([*head, _Writer(melody, unit).body()])
+    return "\n".join([*head, _Writer(melody, unit, chords).body()])
 
 
 def _triplet(ticks: int) -> bool:
@@ -486,8 +489,9 @@ def _triplet(ticks: int) -> bool:
 class _Writer:
     """Writes a melody's notes as an ABC body."""
 
-    def __init__(self, melody: Melody, unit: Fraction) -> None:
+    def __init__(self, melody: Melody, unit: Fraction, chords: Sequence[tuple[int, str]] = ()) -> None:
         self.melody, self.unit_ticks = melody, int(unit * WHOLE)
+        self.chords = {melody.start + tick: name for tick, name in chords}  # from the first bar line
         self.speller = Speller.for_key(melody.key)
         self.signature = signature_alters(key_fifths(melody.key))
         self.bar: dict[tuple[str, int], int] = {}
@@ -510,9 +514,12 @@ class _Writer:
             while left:
                 in_bar = bar_ticks - now % bar_ticks
                 part = min(left, in_bar)
+                if not tuplet:  # a note held into a new chord: tied to it, the chord written over the tie's end
+                    part = min([part, *(t - now for t in self.chords if now < t < now + part)])
                 left -= part
                 shown = part * 3 // 2 if tuplet else part
-                word = mark + self._note(note.pitch, shown) + ("-" if left and note.pitch is not None else "")
+                chord = f'"{self.chords[now]}"' if now in self.chords else ""
+                word = mark + chord + self._note(note.pitch, shown) + ("-" if left and note.pitch is not None else "")
                 mark = ""
                 if now % beat_ticks == 0 or not words or part >= beat_ticks:
                     words.append(word)

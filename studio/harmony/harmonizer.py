@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 
+from data.abc import melody_abc
 from data.errors import MusicError, opt
-from data.events import FLAT_NAMES, SHARP_NAMES, Key, Melody, Meter
+from data.events import FLAT_NAMES, SHARP_NAMES, Key, Melody, Meter, Note
 from model.harmony import CHECKPOINT, QUALITY, ROMAN, HarmonyModel, Span, State, grain_ticks, table_mode
 from studio.options import HARMONY_STYLES, RHYTHMS
 from studio.render import Attachment
@@ -317,7 +318,18 @@ def harmony_files(result: HarmonyResult, stem: str, title: str = "Harmonisation"
                         f"Sheet music with chords, page {i + 1}") for i, page in enumerate(pages)]
     files += [Attachment(f"{stem}.mid", midi, "MIDI: melody (piano) and chords (strings)"),
               Attachment(f"{stem}.ogg", midi_to_ogg(midi), "Audio preview"),
-              Attachment(f"{stem}.musicxml", xml, "MusicXML with chord symbols")]
+              Attachment(f"{stem}.musicxml", xml, "MusicXML with chord symbols"),
+              Attachment(f"{stem}.abc", _abc(result, title, shown).encode(), "ABC with chord symbols")]
     return files
+
+
+def _abc(result: HarmonyResult, title: str, chords: list[tuple[int, str]]) -> str:
+    """The melody and its chords as an ABC tune; a pickup (harmonised after a rest that fills its bar, with no
+    chord there) is written as a pickup again."""
+    melody, lead = result.melody, result.chords[0].start if result.chords else 0
+    if 0 < lead < melody.meter.bar_ticks and melody.notes[0] == Note(None, lead):
+        melody = replace(melody, notes=melody.notes[1:], pickup=melody.meter.bar_ticks - lead)
+        chords = [(tick - lead, name) for tick, name in chords]
+    return melody_abc(melody, title, chords)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -154,6 +155,23 @@ def test_a_chord_held_over_a_bar_sounds_once_in_the_midi():
     onsets = sorted({round(n.start, 3) for n in chords.notes})
     assert onsets == [0.0, 2.0, 4.0, 6.0]  # a bar of 4/4 at 120 bpm is 2 s
     assert {round(n.end - n.start, 3) for n in chords.notes} == {2.0}
+
+
+def test_the_abc_file_carries_the_melody_and_its_chords(harmonizer):
+    """The /chords files include an ABC tune with the chords in quotes over the notes, as folk players share
+    them: it reads back as the same melody, and a chord that changes under a held note ties the note."""
+    from data.abc import melody_abc, read_abc
+    from studio.harmony.harmonizer import harmony_files
+
+    mary = Melody(parse_seed("E D C D E E E:h D:q D D:h E:q G G:h", max_notes=256).notes, Key(0), Meter(), 120)
+    result = harmonizer.harmonize(mary, "half-bar", "pop")
+    abc = next(f.data for f in harmony_files(result, "mary") if f.filename.endswith(".abc")).decode()
+    assert [n.pitch for n in parse_seed(read_abc(abc).notes).notes] == [n.pitch for n in mary.notes]
+    written = re.findall(r'"([^"^]+)"', abc)
+    assert "".join(written) == "".join(result.chord_text.replace("|", " ").split())  # every chord, in order
+    held = Melody(parse_seed("C:w | G:h C:h", max_notes=16).notes, Key(0), Meter(), 120)
+    assert melody_abc(held, chords=[(0, "C"), (24, "F"), (48, "G"), (72, "C")]).endswith(
+        '"C"C4- "F"C4 | "G"G,4 "C"C4 |]')
 
 
 @pytest.mark.parametrize("style", ["chorale", "pop", "jazz"])
