@@ -13,7 +13,7 @@ from bot.replies import MAX_CONTENT, defer, respond, send_result
 from studio.analysis.words import plural
 from studio.errors import MusicError
 from studio.inputs import Melody
-from studio.lyrics.lyricist import Inspiration, Verse, clean
+from studio.lyrics.lyricist import DEFAULT_SYLLABLES, Inspiration, Verse, clean
 from studio.lyrics.setting import Underlay
 from studio.render import Attachment
 
@@ -107,8 +107,11 @@ def verse_reply(verse: Verse, theme: str, scheme: str) -> tuple[str, list[Attach
     """The verse with its rhyme words in bold and syllable counts; the plain text as a file to copy."""
     about = f" about *{clean(theme.strip())[:100]}*" if verse.theme is not None else ""
     head = f"✍️ **Lyrics**{about} · {scheme} · syllables per line shown after each line"
+    counts = [line.syllables for line in verse.lines]
+    syllables = "" if set(counts) == {DEFAULT_SYLLABLES} else f" syllables:{counts[0]}" if len(set(counts)) == 1 \
+        else f' syllables:"{" ".join(map(str, counts))}"'
     lines = [head, verse.note and f"ℹ️ {verse.note}", "", verse.text, "",
-             f"Again: {_reproduce(theme, verse, scheme, f' lines:{len(verse.lines)}')}"]
+             f"Again: {_reproduce(theme, verse, scheme, f' lines:{len(verse.lines)}{syllables}')}"]
     content = "\n".join(x for x in lines if x is not None)
     files = [Attachment(f"lyrics-{verse.seed}.txt", (verse.plain + "\n").encode(), "The lyrics as plain text")]
     return _fit(content, head), files

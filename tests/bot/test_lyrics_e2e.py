@@ -75,8 +75,10 @@ async def test_lyrics_rhyme_as_asked_with_the_syllables_asked(env):
     ends = [words(line)[-1] for line in plain]
     assert rhymes(ends[0], ends[2]) and rhymes(ends[1], ends[3])
     assert all("**" in line for line in lines)  # rhyme words marked
-    again = await (await env.fake.slash("lyrics", {"theme": "the sea at night", "lines": 4, "scheme": "ABAB",
-                                                   "syllables": "8 6 8 6", "seed": 7})).wait_final(timeout=90)
+    typed = re.search(r"Again: `/lyrics (.*)`", reply.content)[1]  # the Again line, typed as it is shown
+    options = {k: v.strip('"') for k, v in re.findall(r'(\w+):("[^"]*"|\S+)', typed)}
+    assert options["syllables"] == "8 6 8 6"  # it was left out, and typing it wrote 8 syllables a line
+    again = await (await env.fake.slash("lyrics", {**options, "lines": 4, "seed": 7})).wait_final(timeout=90)
     assert attachment(again, ".txt") == attachment(reply, ".txt")  # the seed reproduces the words
     env.fake.assert_clean()
 
