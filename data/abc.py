@@ -109,6 +109,7 @@ def read_abc(text: str, max_notes: int | None = None) -> AbcTune:
 
 
 Item = tuple[Note, str] | str  # a note and its name as the ABC spells it (C#5), or a bar line (as typed: `:|2`)
+LINE_END = "\n"  # the end of a line of the body (Essen's tunes leave out the bar line there)
 
 
 def _played(items: list[Item]) -> list[Item]:
@@ -118,7 +119,7 @@ def _played(items: list[Item]) -> list[Item]:
     i, start, second, taken = 0, 0, False, set()
     while i < len(items):
         item = items[i]
-        if isinstance(item, tuple):
+        if isinstance(item, tuple) or item == LINE_END:
             out.append(item)
             i += 1
             continue
@@ -150,7 +151,7 @@ def _implied_meter(items: list[Item]) -> Meter | None:
     for item in items:
         if isinstance(item, tuple):
             now += item[0].ticks
-        elif now:
+        elif now and item != LINE_END:
             bars, now = [*bars, now], 0
     bars += [now] if now else []
     inner = set(bars[1:-1]) if len(bars) > 2 else set(bars)
@@ -164,6 +165,7 @@ def _barred(items: list[Item], bar_ticks: int) -> list[Item]:
     ``d3 d2 A | dfa``), or when that note is too short, its own last note is held to the bar line. A note tied
     over a bar line keeps the bar line after it. Without a meter, the bar lines as typed."""
     if not bar_ticks:
+        items = [i for i in items if i != LINE_END]
         return [i for n, i in enumerate(items) if isinstance(i, tuple) or (n and isinstance(items[n - 1], tuple))]
     out: list[Item] = []
     in_bar, barred, short = 0, False, None  # ticks since the last bar line; a short bar held back: (index, ticks)
@@ -173,8 +175,9 @@ def _barred(items: list[Item], bar_ticks: int) -> list[Item]:
             out.append(item)
             in_bar += item[0].ticks
             continue
-        if not in_bar:
-            continue
+        if not in_bar or (item == LINE_END and in_bar != bar_ticks):
+            continue  # a line may end inside a bar; one that ends a full bar with no bar line typed has one
+        item = "|" if item == LINE_END else item
         last = next(x for x in reversed(out) if isinstance(x, tuple))[0].ticks
         if short is not None and in_bar > bar_ticks and in_bar - last >= bar_ticks:  # two bars' worth: split
             at, ticks = short
@@ -331,7 +334,10 @@ class _Body:
 
     def _step(self) -> None:
         text, ch = self.text, self.text[self.i]
-        if ch.isspace() or ch in "]":
+        if ch == "\n" and self.items and isinstance(self.items[-1], tuple):
+            self.items.append(LINE_END)
+            self.i += 1
+        elif ch.isspace() or ch in "]":
             self.i += 1
         elif ch in _SKIP:
             end = text.find(_SKIP[ch], self.i + 1)
@@ -362,7 +368,10 @@ class _Body:
             self._add(None, "R", self._length(match[2], match[3], match[4]))
         elif (rest := re.compile(r"Z(\d*)").match(text, self.i)) and self.bar_ticks:  # whole bars of rest
             self.i = rest.end()
-            self._add(None, "R", Fraction(self.bar_ticks * int(rest[1] or 1), WHOLE))
+            for n in range(min(int(rest[1] or 1), 64)):
+                if n:
+                    self.items.append("|")
+                self._add(None, "R", Fraction(self.bar_ticks, WHOLE))
         elif ch == "Z":
             raise self._fail("a multi-bar rest `Z` needs the meter (`M:4/4`) to know how long a bar is")
         else:

@@ -95,7 +95,7 @@ def test_repeats_and_endings_are_played_as_written():
 
 
 def test_whole_bar_rests_and_a_long_tune_read_to_a_bar_line():
-    assert notes_of("X:1 M:3/4 K:C Z2 | C6 |") == [(None, 72), (60, 36)]
+    assert notes_of("X:1 M:3/4 K:C Z2 | C6 |") == [(None, 36), (None, 36), (60, 36)]  # a rest a bar
     tune = read_abc("X:1 M:2/4 L:1/8 K:C " + "CDEF|" * 20, max_notes=30)
     assert tune.notes.count("|") == 6 and len(parse_seed(tune.notes).notes) == 28  # 7 bars of 4: to a bar line
     assert tune.cut == "The tune has 80 notes as played; I read the first 28."
@@ -114,6 +114,13 @@ def test_a_tune_without_a_meter_gets_the_one_its_bars_measure():
     assert str(read_abc("X:1 K:C CDEF | GABc |]").meter) == "2/4"
     assert str(read_abc("X:1 K:C E | A2 B c2 d | e4 |").meter) == "3/4"  # a pickup and a short last bar aside
     assert read_abc("X:1 K:C CDEF | GA |]").meter is None  # bars of two lengths: no meter to say
+
+
+def test_essen_tunes_end_a_full_bar_at_a_line_end_without_a_bar_line():
+    essen = "X:1\nM:4/2\nL:1/4\nK:G\nG2 | _B2B2c2c2 | d4d4\nz2d4d2 | d2e2=f2d2 | d4z2\nd2 | d2e2=f2d2 |"
+    seed = parse_seed(essen, max_notes=100, meter=Meter.parse("4/2"))
+    assert seed.pickup == 24 and seed.text.count("|") == 6  # after d4d4, and d4z2 + d2 join as one bar
+    assert notes_of("X:1 M:3/4 K:C Z3 | C6 |")[:3] == [(None, 36)] * 3  # bars of rest, a bar each
 
 
 def test_only_the_first_tune_is_read():
