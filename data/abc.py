@@ -87,7 +87,8 @@ def read_abc(text: str, max_notes: int | None = None) -> AbcTune:
     meter = _meter(fields["M"]) if "M" in fields else None
     unit = _unit(fields["L"]) if "L" in fields else (
         Fraction(1, 16) if meter and Fraction(meter.numerator, meter.denominator) < Fraction(3, 4) else Fraction(1, 8))
-    items = _Body(body, key or Key(0), unit, meter.bar_ticks if meter else 0).read()
+    reader = _Body(body, key or Key(0), unit, meter.bar_ticks if meter else 0)
+    items = reader.read()
     if not any(isinstance(i, tuple) for i in items):
         raise MusicError(f"That ABC tune has no notes after its header. Paste the tune's body too, e.g. {EXAMPLE}.")
     played = _played(items)
@@ -101,11 +102,13 @@ def read_abc(text: str, max_notes: int | None = None) -> AbcTune:
         parts = [i for i in bars if played[i] == "||" and count[i] >= max_notes // 2]
         end = (parts or bars)[-1] if len(bars) > 1 else count.index(max_notes)
         played, cut = played[:end], f"The tune has {notes} notes as played; I read the first {count[end]}."
+    if reader.rounded:
+        cut += " I write lengths in 48ths of a whole note: its 32nd notes are rounded to them, each run kept whole."
     while played and isinstance(played[-1], str):  # the closing bar line: a tune's last bar may be short
         played.pop()
     words = [i if isinstance(i, str) else f"{i[1]}:{duration_name(i[0].ticks)}" for i in played]
     tempo = _tempo(fields["Q"], unit, meter or Meter()) if "Q" in fields else None
-    return AbcTune(" ".join(words), key, meter, tempo, fields.get("T", "").strip(), cut)
+    return AbcTune(" ".join(words), key, meter, tempo, fields.get("T", "").strip(), cut.strip())
 
 
 Item = tuple[Note, str] | str  # a note and its name as the ABC spells it (C#5), or a bar line (as typed: `:|2`)
@@ -309,7 +312,8 @@ class _Body:
 
     def __init__(self, text: str, key: Key, unit: Fraction, bar_ticks: int = 0) -> None:
         self.text, self.i, self.unit, self.bar_ticks = text, 0, unit, bar_ticks
-        self.carry = Fraction(0)  # ticks a rounded `>` took from the note before, given to the next
+        self.carry = Fraction(0)  # ticks a rounded note took from the one before (or gave), given to the next
+        self.rounded = False  # whether a length finer than the grid was rounded
         self.items: list[Item] = []
         self._set_key(key)
         self.bar: dict[tuple[str, int], int] = {}  # accidentals typed in this bar, per letter and octave
@@ -398,17 +402,17 @@ class _Body:
         if self.tuplet:
             length *= self.tuplet.pop(0)
         length, self.broken = length * self.broken, Fraction(1)
-        ticks, self.carry = length * WHOLE + self.carry, Fraction(0)
-        if ticks.denominator != 1 or ticks < 1:
-            raise self._fail("a note is shorter than I can write (the shortest is a 48th of a whole note)")
+        exact = length * WHOLE + self.carry
+        ticks = max(int(exact), 1)  # finer than the grid (a 32nd is 1.5 ticks): rounded, the run kept its length
+        self.carry, self.rounded = exact - ticks, self.rounded or ticks != exact
         at = next((i for i in range(len(self.items) - 1, -1, -1) if isinstance(self.items[i], tuple)), None)
         last = self.items[at][0] if at is not None else None
         if self.tied and last is not None and last.pitch == pitch and pitch is not None:
-            self.items[at] = (Note(pitch, last.ticks + int(ticks)), self.items[at][1])  # the bar line stays after
+            self.items[at] = (Note(pitch, last.ticks + ticks), self.items[at][1])  # the bar line stays after
         else:
             at = len(self.items)
-            self.items.append((Note(pitch, int(ticks)), name))
-        self.tied, self.last = False, (at, int(ticks))
+            self.items.append((Note(pitch, ticks), name))
+        self.tied, self.last = False, (at, ticks)
 
     def _broken(self, count: int, sign: str) -> None:
         """``A>B``: A dotted and B shortened (``>>``: double-dotted); ``<`` the other way round."""

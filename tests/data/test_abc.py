@@ -77,7 +77,7 @@ def test_a_body_without_its_header_is_read_as_abc_only_where_letters_cannot_read
 @pytest.mark.parametrize(("text", "needle"), [
     ("X:1 K:H GAB|", "`K:H`"), ("X:1 M:7/9 K:G GAB|", "`M:7/9`"), ("X:1 L:x K:G A|", "`L:x`"),
     ("X:1 T:Only a header K:G", "no notes"), ("X:1 K:G G & A|", "`&` is not ABC"),
-    ("X:1 K:G [GB |", "never closes"), ("X:1 K:G Z2 |", "`M:4/4`"), ("X:1 K:G G/64|", "shorter than I can write"),
+    ("X:1 K:G [GB |", "never closes"), ("X:1 K:G Z2 |", "`M:4/4`"),
 ])
 def test_bad_abc_says_what_is_wrong_and_what_to_type(text, needle):
     with pytest.raises(MusicError) as info:
@@ -121,6 +121,11 @@ def test_essen_tunes_end_a_full_bar_at_a_line_end_without_a_bar_line():
     seed = parse_seed(essen, max_notes=100, meter=Meter.parse("4/2"))
     assert seed.pickup == 24 and seed.text.count("|") == 6  # after d4d4, and d4z2 + d2 join as one bar
     assert notes_of("X:1 M:3/4 K:C Z3 | C6 |")[:3] == [(None, 36)] * 3  # bars of rest, a bar each
+
+
+def test_32nd_notes_are_rounded_to_the_grid_and_a_run_keeps_its_length():
+    tune = read_abc("X:1 M:2/4 L:1/8 K:D d/4e/4f/4g/4 a3/2 z/ A2|")  # four 32nds: 1.5 ticks each
+    assert [t for _, t in notes_of(tune.notes)] == [1, 2, 1, 2, 9, 3, 12] and "32nd notes are rounded" in tune.cut
 
 
 def test_only_the_first_tune_is_read():
