@@ -308,7 +308,7 @@ def _tempo(value: str, unit: Fraction, meter: Meter) -> int | None:
 
 
 class _Body:
-    """Reads a tune body into notes and bar lines ("|")."""
+    """Reads a tune body into items: (note, its name as spelled), bar lines as typed (``:|2``) and line ends."""
 
     def __init__(self, text: str, key: Key, unit: Fraction, bar_ticks: int = 0) -> None:
         self.text, self.i, self.unit, self.bar_ticks = text, 0, unit, bar_ticks
