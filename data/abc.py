@@ -481,17 +481,24 @@ BARS_A_LINE = 4
 CONTINUATION = '"^➜"'  # an annotation above the first note the model wrote (ABC tools print it; readers skip it)
 
 
-def melody_abc(melody: Melody, title: str = "", chords: Sequence[tuple[int, str]] = ()) -> str:
+def melody_abc(melody: Melody, title: str = "", chords: Sequence[tuple[int, str]] = (),
+               lyrics: Sequence[str | None] | None = None) -> str:
     """A melody as an ABC tune: header lines (``X: T: M: L: Q: K:``), then the body, four bars a line, notes of a
     beat beamed together, a note held over a bar line tied, and ``"^➜"`` over the first note after the seed.
     ``chords``: (tick from the melody's start, symbol) written over the notes (``"G"GAG``), a note held into a new
-    chord tied to it, so a folk player's ABC tool shows the chords too."""
+    chord tied to it, so a folk player's ABC tool shows the chords too. ``lyrics``: a syllable per note (``twin-``
+    joins the next, None for none) as a ``w:`` line under each line of music."""
     meter, key = melody.meter, melody.key
     unit = Fraction(1, 16) if Fraction(meter.numerator, meter.denominator) < Fraction(3, 4) else Fraction(1, 8)
     beat = Fraction(meter.beat_ticks, WHOLE)
     head = ["X:1", *([f"T:{title}"] if title else []), f"M:{meter}", f"L:{unit.numerator}/{unit.denominator}",
             f"Q:{beat.numerator}/{beat.denominator}={melody.tempo}", f"K:{key.name}{_MODE_SUFFIX[key.mode]}"]
-    return "\n".join([*head, _Writer(melody, unit, chords).body()])
+    lines, onsets = _Writer(melody, unit, chords).body()
+    if lyrics is None:
+        return "\n".join([*head, *lines])
+    sung = [[lyrics[i] or "*" for i in line] for line in onsets]  # `*`: a note with no syllable of its own
+    words = ["w: " + "".join(s if s.endswith("-") else f"{s} " for s in line).strip() for line in sung]
+    return "\n".join([*head, *(x for pair in zip(lines, words, strict=True) for x in pair if x != "w: ")])
 
 
 def _triplet(ticks: int) -> bool:
@@ -509,11 +516,13 @@ class _Writer:
         self.signature = signature_alters(key_fifths(melody.key))
         self.bar: dict[tuple[str, int], int] = {}
 
-    def body(self) -> str:
+    def body(self) -> tuple[list[str], list[list[int]]]:
+        """The lines of the body, and on each the notes (their indexes) that start a sound there."""
         m = self.melody
         bar_ticks, beat_ticks = m.meter.bar_ticks, m.meter.beat_ticks
         bars: list[str] = []
         words: list[str] = []
+        starts: list[list[int]] = [[]]  # per bar
         now = m.start  # ticks from the first bar line (a pickup starts part-way)
         tuplet = 0  # notes left in the current triplet group
         for index, note in enumerate(m.notes):
@@ -524,6 +533,8 @@ class _Writer:
                 if now % bar_ticks + sum(n.ticks for n in m.notes[index: index + run]) <= bar_ticks:
                     tuplet = run  # within the bar; otherwise plain thirds of the unit (`A2/3`), which read back
                     mark += "(3" if tuplet == 3 else f"(3:2:{tuplet}"
+            if note.pitch is not None:
+                starts[-1].append(index)
             while left:
                 in_bar = bar_ticks - now % bar_ticks
                 part = min(left, in_bar)
@@ -542,11 +553,14 @@ class _Writer:
                 if now % bar_ticks == 0:
                     bars.append(" ".join(words))
                     words, self.bar = [], {}
+                    starts.append([])
             tuplet = max(tuplet - 1, 0)
         if words:
             bars.append(" ".join(words))
-        lines = [" | ".join(bars[i: i + BARS_A_LINE]) for i in range(0, len(bars), BARS_A_LINE)]
-        return " |\n".join(lines) + (" |]" if now % bar_ticks == 0 else " |")
+        cut = range(0, len(bars), BARS_A_LINE)
+        lines = [" | ".join(bars[i: i + BARS_A_LINE]) + " |" for i in cut]
+        lines[-1] += "]" if now % bar_ticks == 0 else ""
+        return lines, [[n for bar in starts[i: i + BARS_A_LINE] for n in bar] for i in cut]
 
     def _note(self, pitch: int | None, ticks: int) -> str:
         return ("z" if pitch is None else self._pitch(pitch)) + self._length(ticks)

@@ -125,7 +125,7 @@ class MelodyResult:
         if self.notation == "jianpu" and self.layout == MelodyResult.layout:
             return melody_jianpu(self.melody)
         if self.notation == "abc" and self.layout == MelodyResult.layout:
-            return melody_abc(self.melody)
+            return melody_abc(self.melody, lyrics=self.lyrics)
         if not self.continuation and self.seed.typed and self.layout == MelodyResult.layout:
             return self.seed.text  # words that fit the typed notes exactly: nothing follows, so no arrow
         return self.text

@@ -165,6 +165,17 @@ def test_a_melody_written_as_abc_reads_back_note_for_note():
         assert back.pickup == pickup, abc
 
 
+def test_words_go_under_each_line_of_music_a_syllable_a_note():
+    notes = parse_seed("C D E F | G A B c | c B A G | F E D C | E:w").notes  # five bars: two lines of music
+    syllables = ["twin-", "kle", "twin-", "kle", "lit-", "tle", "star", None, "how", "I", "won-", "der", "what", "you",
+                 "are", "so", "high"]
+    abc = melody_abc(Melody(notes, Key(0), Meter(), 100), lyrics=syllables)
+    assert abc.splitlines()[5:] == ["C2 D2 E2 F2 | G2 A2 B2 c2 | c2 B2 A2 G2 | F2 E2 D2 C2 |",
+                                    "w: twin-kle twin-kle lit-tle star * how I won-der what you are so",
+                                    "E8 |]", "w: high"]
+    assert [n.pitch for n in parse_seed(abc).notes] == [n.pitch for n in notes]  # the words are skipped on reading
+
+
 def test_what_an_abc_tune_looks_like():
     notes = parse_seed("A4:e | D5:e F#5:e A5:e A5:q F#5:e | E5:et F#5:et G5:et B5:e A5:q. | D5:h.").notes
     melody = Melody(notes, Key.parse("D major"), Meter.parse("6/8"), 110, seed_len=4, pickup=6)
