@@ -53,6 +53,7 @@ class AbcTune:
     tempo: int | None = None
     title: str = ""
     cut: str = ""  # a sentence when the tune was longer than what was read
+    chords: tuple[tuple[int, str], ...] = ()  # its chord symbols ("G"GAG): (tick from the first note, name)
 
     def options(self) -> dict[str, str | int]:
         """The options its header gives: key, meter and tempo, as a request writes them."""
@@ -104,15 +105,24 @@ def read_abc(text: str, max_notes: int | None = None) -> AbcTune:
         played, cut = played[:end], f"The tune has {notes} notes as played; I read the first {count[end]}."
     if reader.rounded:
         cut += " I write lengths in 48ths of a whole note: its 32nd notes are rounded to them, each run kept whole."
+    chords, now = [], 0
+    for item in played:
+        if isinstance(item, tuple):
+            now += item[0].ticks
+        elif item.startswith(CHORD):
+            chords.append((now, item[len(CHORD):]))
+    played = [i for i in played if not (isinstance(i, str) and i.startswith(CHORD))]
     while played and isinstance(played[-1], str):  # the closing bar line: a tune's last bar may be short
         played.pop()
     words = [i if isinstance(i, str) else f"{i[1]}:{duration_name(i[0].ticks)}" for i in played]
     tempo = _tempo(fields["Q"], unit, meter or Meter()) if "Q" in fields else None
-    return AbcTune(" ".join(words), key, meter, tempo, fields.get("T", "").strip(), cut.strip())
+    return AbcTune(" ".join(words), key, meter, tempo, fields.get("T", "").strip(), cut.strip(),
+                   tuple((t, name) for t, name in chords if t < now))
 
 
 Item = tuple[Note, str] | str  # a note and its name as the ABC spells it (C#5), or a bar line (as typed: `:|2`)
 LINE_END = "\n"  # the end of a line of the body (Essen's tunes leave out the bar line there)
+CHORD = '"'  # before a chord symbol's name: it sounds from the next note on
 
 
 def _played(items: list[Item]) -> list[Item]:
@@ -122,7 +132,7 @@ def _played(items: list[Item]) -> list[Item]:
     i, start, second, taken = 0, 0, False, set()
     while i < len(items):
         item = items[i]
-        if isinstance(item, tuple) or item == LINE_END:
+        if isinstance(item, tuple) or item == LINE_END or item.startswith(CHORD):
             out.append(item)
             i += 1
             continue
@@ -154,7 +164,7 @@ def _implied_meter(items: list[Item]) -> Meter | None:
     for item in items:
         if isinstance(item, tuple):
             now += item[0].ticks
-        elif now and item != LINE_END:
+        elif now and item != LINE_END and not item.startswith(CHORD):
             bars, now = [*bars, now], 0
     bars += [now] if now else []
     inner = set(bars[1:-1]) if len(bars) > 2 else set(bars)
@@ -168,15 +178,18 @@ def _barred(items: list[Item], bar_ticks: int) -> list[Item]:
     ``d3 d2 A | dfa``), or when that note is too short, its own last note is held to the bar line. A note tied
     over a bar line keeps the bar line after it. Without a meter, the bar lines as typed."""
     if not bar_ticks:
-        items = [i for i in items if i != LINE_END]
-        return [i for n, i in enumerate(items) if isinstance(i, tuple) or (n and isinstance(items[n - 1], tuple))]
+        kept: list[Item] = []
+        for i in items:  # a bar line after a note only
+            if isinstance(i, tuple) or i.startswith(CHORD) or (i != LINE_END and kept and isinstance(kept[-1], tuple)):
+                kept.append(i)
+        return kept
     out: list[Item] = []
     in_bar, barred, short = 0, False, None  # ticks since the last bar line; a short bar held back: (index, ticks)
     line = -1  # where the last bar line is in ``out``
     for item in items:
-        if isinstance(item, tuple):
+        if isinstance(item, tuple) or item.startswith(CHORD):
             out.append(item)
-            in_bar += item[0].ticks
+            in_bar += item[0].ticks if isinstance(item, tuple) else 0
             continue
         if not in_bar or (item == LINE_END and in_bar != bar_ticks):
             continue  # a line may end inside a bar; one that ends a full bar with no bar line typed has one
@@ -347,6 +360,9 @@ class _Body:
             end = text.find(_SKIP[ch], self.i + 1)
             if end < 0:
                 raise self._fail(f"`{ch}` opens and never closes")
+            symbol = text[self.i + 1: end].strip()
+            if ch == '"' and symbol and symbol[0] not in "^_<>@":  # a chord symbol, not an annotation
+                self.items.append(CHORD + symbol)
             self.i = end + 1
         elif ch == "(" and self.i + 1 < len(text) and text[self.i + 1].isdigit():
             self._tuplet()

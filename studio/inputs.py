@@ -15,10 +15,11 @@ from data.events import Key, Melody, Meter, Note
 from data.midi import check_midi_size
 from data.notation import MAX_SEED_NOTES, ParsedSeed, parse_seed
 from studio.analysis.key import infer_key
+from studio.arrange.chord_symbols import parse_progression
 from studio.melody import midi_request
 from studio.options import MELODY, TEMPO
 
-__all__ = ["EXAMPLE", "MAX_NOTES", "GivenMelody", "Key", "Melody", "Meter", "abc_options", "bars_after",
+__all__ = ["EXAMPLE", "MAX_NOTES", "GivenMelody", "Key", "Melody", "Meter", "abc_chords", "abc_options", "bars_after",
            "check_midi_size", "check_notes", "check_tempo", "melody_from_midi", "melody_from_notes"]
 
 MAX_NOTES = 256
@@ -74,6 +75,39 @@ def abc_options(notes: str | None, typed: dict[str, object], max_notes: int = MA
     said = [f"“{tune.title}”"] * bool(tune.title) + [str(v) + " bpm" * (k == "tempo") for k, v in used.items()]
     read = f"Read as an ABC tune: {', '.join(said)}." if said else "Read as an ABC tune."
     return tune.notes, used, f"{read} {tune.cut}".strip()
+
+
+MAX_CHORD_CELLS = 16  # bars of an ABC tune's chords given to /arrange (its A section is at most 8)
+
+
+def abc_chords(notes: str | None, meter: str | None = None) -> str | None:
+    """The chord symbols of notes pasted as an ABC tune (``"G"GAG "D"ABA``) as /arrange's ``chords:`` reads them:
+    a cell a bar from the first downbeat, with the chord at the half bar when it changes there (a change elsewhere
+    is heard from the next half bar); None without chord symbols, or with one /arrange can't play."""
+    if not notes or not is_abc(notes):
+        return None
+    tune = read_abc(notes, MAX_NOTES)
+    if not tune.chords:
+        return None
+    the_meter = Meter.parse(meter) if meter else tune.meter or Meter()
+    seed = parse_seed(tune.notes, max_notes=MAX_NOTES, meter=the_meter)
+    bar = the_meter.bar_ticks
+    half = bar // 2 if the_meter.beats % 2 == 0 else None
+
+    def at(tick: int) -> str:
+        return next((name for t, name in reversed(tune.chords) if t <= tick), tune.chords[0][1])
+
+    cells = []
+    for start in range(seed.pickup, seed.ticks, bar):
+        first = at(start)
+        second = at(start + half) if half and start + half < seed.ticks else first
+        cells.append(first if second == first else f"{first} {second}")
+    text = "| " + " | ".join(cells[:MAX_CHORD_CELLS]) + " |"
+    try:
+        parse_progression(text)
+    except MusicError:
+        return None
+    return text
 
 
 ABC_MORE_BARS = 8  # a tune pasted as ABC, with no ``bars`` asked for: continued by this many bars

@@ -16,6 +16,7 @@ from studio.arrange.arranger import Arrangement, ArrangeRequest, arrange
 from studio.arrange.diagram import mermaid_block
 from studio.arrange.files import arrangement_files, describe, instruments_line
 from studio.errors import cmd, opt
+from studio.inputs import abc_chords
 from studio.options import ARRANGE, FORMS, option_help
 from studio.render import Attachment
 
@@ -58,8 +59,8 @@ class Arranger(MelodyMenuCog):
         seed: int | None = None,
     ) -> None:
         # Every option is checked before deferring, so mistakes are answered privately.
-        request = ArrangeRequest(form=form, style=style, tempo=tempo, instruments=instruments, chords=chords,
-                                 seed=seed)
+        request = ArrangeRequest(form=form, style=style, tempo=tempo, instruments=instruments,
+                                 chords=chords or (abc_chords(notes, meter) if midi is None else None), seed=seed)
         source = MelodySource.check(self.bot, interaction.user.id, notes=notes, key=key, meter=meter,
                                     tempo=tempo, midi=midi, example=EXAMPLE)
         async with admitted(interaction, self.too_long):

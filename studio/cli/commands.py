@@ -15,7 +15,7 @@ from studio.arrange.files import arrangement_files, describe, instruments_line
 from studio.cli.syntax import cli_syntax
 from studio.errors import MusicError, cmd, opt, render
 from studio.harmony.harmonizer import harmonize_melody, harmony_files
-from studio.inputs import GivenMelody, check_midi_size, melody_from_midi, melody_from_notes
+from studio.inputs import GivenMelody, abc_chords, check_midi_size, melody_from_midi, melody_from_notes
 from studio.lyrics.lyricist import (
     Inspiration,
     Lyricist,
@@ -107,7 +107,8 @@ async def run_chords(args: argparse.Namespace) -> int:
 # ---- arrange -------------------------------------------------------------------------------------
 async def run_arrange(args: argparse.Namespace) -> int:
     request = ArrangeRequest(form=args.form, style=args.style, tempo=args.tempo, instruments=args.instruments,
-                             chords=args.chords, seed=args.seed)  # every option is checked before the model loads
+                             chords=args.chords or (abc_chords(args.notes, args.meter) if args.midi is None else None),
+                             seed=args.seed)  # every option is checked before the model loads; an ABC tune's chords
     given, origin = given_melody(args, cmd("arrange", notes="E D C D E E E:h D:q D D:h", form="AABA"))
     composer = Composer.load(args.checkpoint, args.device)
     try:

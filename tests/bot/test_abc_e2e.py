@@ -46,3 +46,23 @@ async def test_bad_abc_gets_a_private_explanation_with_an_example(env):
         it = await env.fake.slash("melody", {"notes": notes})
         reply = await it.wait_final()
         assert it.ephemeral and needle in reply.content
+
+
+async def test_arrange_plays_the_chords_written_in_the_abc(env):
+    tune = 'X:1 T:Kesh M:6/8 L:1/8 K:G D|"G"GAG GAB|"D"ABA ABd|"G"edd gdd|"C"edB "D"d2|'
+    it = await env.fake.slash("arrange", {"notes": tune, "form": "AB", "seed": 3})
+    reply = await it.wait_final(timeout=120)
+    assert "**A** (4 bars — your melody): `G | D | G | C D`" in reply.content  # bar by bar, D at the half bar
+    assert "A plays your chords" in reply.content
+    typed = await (await env.fake.slash("arrange", {"notes": tune, "form": "AB", "seed": 3, "chords": "C | F"})
+                   ).wait_final(timeout=120)
+    assert "**A** (4 bars — your melody): `C | F | C | F`" in typed.content  # typed chords win
+
+
+def test_abc_chords_become_a_progression_from_the_first_downbeat():
+    from studio.inputs import abc_chords
+
+    assert abc_chords('X:1 M:4/4 L:1/8 K:C "C"c2 | "F"A4 "G7"G4 | "C"c8 |') == "| F G7 | C |"  # after the pickup
+    assert abc_chords('X:1 M:3/4 L:1/4 K:C "C"C E G | "G"D "C"E C |') == "| C | G |"  # odd meters: a chord a bar
+    assert abc_chords("X:1 M:4/4 K:C CDEF GABc|") is None and abc_chords("C E G") is None
+    assert abc_chords('X:1 M:4/4 K:C "Xyz"CDEF GABc|') is None  # a name /arrange can't play: its own chords
