@@ -15,7 +15,7 @@ from data.events import Key, Melody, Meter, Note
 from data.midi import check_midi_size
 from data.notation import MAX_SEED_NOTES, ParsedSeed, parse_seed
 from studio.analysis.key import infer_key
-from studio.arrange.chord_symbols import parse_progression
+from studio.arrange.chord_symbols import parse_chord_symbol, parse_progression
 from studio.melody import midi_request
 from studio.options import MELODY, TEMPO
 
@@ -83,11 +83,13 @@ MAX_CHORD_CELLS = 16  # bars of an ABC tune's chords given to /arrange (its A se
 def abc_chords(notes: str | None, meter: str | None = None) -> str | None:
     """The chord symbols of notes pasted as an ABC tune (``"G"GAG "D"ABA``) as /arrange's ``chords:`` reads them:
     a cell a bar from the first downbeat, with the chord at the half bar when it changes there (a change elsewhere
-    is heard from the next half bar); None without chord symbols, or with one /arrange can't play."""
+    is heard from the next half bar); an optional chord ``"(D)"`` counts, one /arrange can't play (``"N.C."``)
+    holds the chord before it; None without chord symbols it can play."""
     if not notes or not is_abc(notes):
         return None
     tune = read_abc(notes, MAX_NOTES)
-    if not tune.chords:
+    chords = [(tick, name.strip("()")) for tick, name in tune.chords if _playable(name.strip("()"))]
+    if not chords:
         return None
     the_meter = Meter.parse(meter) if meter else tune.meter or Meter()
     seed = parse_seed(tune.notes, max_notes=MAX_NOTES, meter=the_meter)
@@ -95,7 +97,7 @@ def abc_chords(notes: str | None, meter: str | None = None) -> str | None:
     half = bar // 2 if the_meter.beats % 2 == 0 else None
 
     def at(tick: int) -> str:
-        return next((name for t, name in reversed(tune.chords) if t <= tick), tune.chords[0][1])
+        return next((name for t, name in reversed(chords) if t <= tick), chords[0][1])
 
     cells = []
     for start in range(seed.pickup, seed.ticks, bar):
@@ -108,6 +110,14 @@ def abc_chords(notes: str | None, meter: str | None = None) -> str | None:
     except MusicError:
         return None
     return text
+
+
+def _playable(name: str) -> bool:
+    try:
+        parse_chord_symbol(name)
+    except MusicError:
+        return False
+    return True
 
 
 ABC_MORE_BARS = 8  # a tune pasted as ABC, with no ``bars`` asked for: continued by this many bars

@@ -66,3 +66,4 @@ def test_abc_chords_become_a_progression_from_the_first_downbeat():
     assert abc_chords('X:1 M:3/4 L:1/4 K:C "C"C E G | "G"D "C"E C |') == "| C | G |"  # odd meters: a chord a bar
     assert abc_chords("X:1 M:4/4 K:C CDEF GABc|") is None and abc_chords("C E G") is None
     assert abc_chords('X:1 M:4/4 K:C "Xyz"CDEF GABc|') is None  # a name /arrange can't play: its own chords
+    assert abc_chords('X:1 M:4/4 L:1/8 K:C "C"CDEF "N.C."GABc | "(Am)"A8 |') == "| C | Am |"  # N.C. holds C
