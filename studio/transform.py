@@ -31,7 +31,7 @@ from dataclasses import dataclass, replace
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from data.abc import melody_abc
+from data.abc_write import melody_abc
 from data.errors import MusicError, cmd, opt
 from data.events import (
     MODE_OFFSET,

@@ -6,7 +6,7 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 
-from data.abc import melody_abc
+from data.abc_write import melody_abc
 from data.errors import MusicError, opt
 from data.events import FLAT_NAMES, SHARP_NAMES, Key, Melody, Meter, Note
 from model.harmony import CHECKPOINT, QUALITY, ROMAN, HarmonyModel, Span, State, grain_ticks, table_mode

@@ -6,7 +6,8 @@ import random
 
 import pytest
 
-from data.abc import is_abc, melody_abc, read_abc
+from data.abc import is_abc, read_abc
+from data.abc_write import melody_abc
 from data.errors import MusicError
 from data.events import DURATIONS, Key, Melody, Meter, Note
 from data.notation import parse_seed

@@ -160,7 +160,8 @@ def test_a_chord_held_over_a_bar_sounds_once_in_the_midi():
 def test_the_abc_file_carries_the_melody_and_its_chords(harmonizer):
     """The /chords files include an ABC tune with the chords in quotes over the notes, as folk players share
     them: it reads back as the same melody, and a chord that changes under a held note ties the note."""
-    from data.abc import melody_abc, read_abc
+    from data.abc import read_abc
+    from data.abc_write import melody_abc
     from studio.harmony.harmonizer import harmony_files
 
     mary = Melody(parse_seed("E D C D E E E:h D:q D D:h E:q G G:h", max_notes=256).notes, Key(0), Meter(), 120)
