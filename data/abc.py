@@ -4,10 +4,11 @@ Read (``read_abc``): the header (``X: T: M: L: Q: K:``; other fields skipped), p
 Discord option is one line), and the body: notes ``A-G a-g`` with ``^ _ =`` accidentals (held to the bar line, as
 the standard says) and ``'`` ``,`` octaves, lengths in units of ``L:`` (``A2 A/2 A3/2 A/``), rests ``z x Z``, ties,
 broken rhythm (``A>B``), tuplets (``(3ABC``), chords (their top note), inline ``[K:]`` and ``[L:]``. The tune is read
-as played: ``|: … :|`` twice, endings in turn, a part's short last bar joined to the next part's pickup. What a
-melody doesn't need is skipped: chord symbols ``"Am"``, decorations (``!trill!`` ``~`` ``.``), grace notes ``{g}``,
-slurs, ``w:`` words, voices after the first. The notes come back as letter notation (``data.notation``), with the
-header's key, meter and tempo for options the user left out.
+as played: ``|: … :|`` twice, endings in turn, a part's short last bar joined to the next part's pickup. Chord
+symbols ``"Am"`` come back beside the notes, with their places; what a melody doesn't need is skipped: annotations,
+decorations (``!trill!`` ``~`` ``.``), grace notes ``{g}``, slurs, ``w:`` words, voices after the first. The notes
+come back as letter notation (``data.notation``), with the header's key, meter and tempo for options the user left
+out.
 
 Written: ``data.abc_write``.
 """
@@ -32,6 +33,8 @@ _KEY_VALUE = re.compile(
     re.I)  # `K:G`, `K:A dorian`, `K:Emin clef=treble`, `K:F bass -8va`
 _NOTE = re.compile(r"(\^\^|\^|__|_|=)?([A-Ga-g])([',]*)(\d*)(/*)(\d*)")
 _REST = re.compile(r"([zx])(\d*)(/*)(\d*)")
+_BAR_RESTS = re.compile(r"Z(\d*)")  # whole bars of rest
+_LENGTH = re.compile(r"(\d*)(/*)(\d*)")
 _BAR = re.compile(r"::|\[\||[:|\]]*\|[:|\]]*(?:\[?\d+(?:[,-]\d+)*)?|:+|\[\d+(?:[,-]\d+)*")  # and endings
 _STRUCTURED = {"X": r"\S*", "M": r"\S*", "L": r"\S*",
                "Q": r'(?:"[^"]*"\s*)?(?:(?:\d+/\d+\s*=\s*)?\d+)?(?:\s*"[^"]*")?'}  # field values that are one word
@@ -98,7 +101,7 @@ def read_abc(text: str, max_notes: int | None = None) -> AbcTune:
     cut = ""
     if max_notes and notes > max_notes:  # to the end of a part, else of a bar, that fits (as MIDI files are cut)
         count = [0, *accumulate(isinstance(x, tuple) for x in played)]  # notes before each item
-        bars = [i for i, item in enumerate(played) if isinstance(item, str) and count[i] <= max_notes]
+        bars = [i for i, item in enumerate(played) if _bar_line(item) and count[i] <= max_notes]
         parts = [i for i in bars if played[i] == "||" and count[i] >= max_notes // 2]
         end = (parts or bars)[-1] if len(bars) > 1 else count.index(max_notes)
         played, cut = played[:end], f"The tune has {notes} notes as played; I read the first {count[end]}."
@@ -110,7 +113,7 @@ def read_abc(text: str, max_notes: int | None = None) -> AbcTune:
             now += item[0].ticks
         elif item.startswith(CHORD):
             chords.append((now, item[len(CHORD):]))
-    played = [i for i in played if not (isinstance(i, str) and i.startswith(CHORD))]
+    played = [i for i in played if isinstance(i, tuple) or _bar_line(i)]
     while played and isinstance(played[-1], str):  # the closing bar line: a tune's last bar may be short
         played.pop()
     words = [i if isinstance(i, str) else f"{i[1]}:{duration_name(i[0].ticks)}" for i in played]
@@ -124,6 +127,11 @@ LINE_END = "\n"  # the end of a line of the body (Essen's tunes leave out the ba
 CHORD = '"'  # before a chord symbol's name: it sounds from the next note on
 
 
+def _bar_line(item: Item) -> bool:
+    """Whether an item is a bar line: not a note, a chord symbol or a line's end."""
+    return isinstance(item, str) and item != LINE_END and not item.startswith(CHORD)
+
+
 def _played(items: list[Item]) -> list[Item]:
     """The tune as it is played: ``|: … :|`` twice, first and second endings in turn (``|1 … :|2 …``, ``[1``
     ``[2``); a bar line that ends a part (a repeat, ``||``, ``|]``) becomes ``||``, every other ``|``."""
@@ -131,7 +139,7 @@ def _played(items: list[Item]) -> list[Item]:
     i, start, second, taken = 0, 0, False, set()
     while i < len(items):
         item = items[i]
-        if isinstance(item, tuple) or item == LINE_END or item.startswith(CHORD):
+        if not _bar_line(item):
             out.append(item)
             i += 1
             continue
@@ -142,7 +150,7 @@ def _played(items: list[Item]) -> list[Item]:
             i, second = start, True
             continue
         if ending and ending[0] == "1" and second:  # the first ending, second time through: to the second
-            i = next((j for j in range(i + 1, len(items)) if isinstance(items[j], str)
+            i = next((j for j in range(i + 1, len(items)) if _bar_line(items[j])
                       and re.search(r"[2-9]", items[j])), len(items))
             taken.add(i)  # (its `:|2` was played: it ends the repeat)
             continue
@@ -163,8 +171,9 @@ def _implied_meter(items: list[Item]) -> Meter | None:
     for item in items:
         if isinstance(item, tuple):
             now += item[0].ticks
-        elif now and item != LINE_END and not item.startswith(CHORD):
-            bars, now = [*bars, now], 0
+        elif now and _bar_line(item):
+            bars.append(now)
+            now = 0
     bars += [now] if now else []
     inner = set(bars[1:-1]) if len(bars) > 2 else set(bars)
     return Meter.parse(IMPLIED_METERS[inner.pop()]) if len(inner) == 1 and inner <= IMPLIED_METERS.keys() else None
@@ -179,14 +188,14 @@ def _barred(items: list[Item], bar_ticks: int) -> list[Item]:
     if not bar_ticks:
         kept: list[Item] = []
         for i in items:  # a bar line after a note only
-            if isinstance(i, tuple) or i.startswith(CHORD) or (i != LINE_END and kept and isinstance(kept[-1], tuple)):
+            if (not _bar_line(i) and i != LINE_END) or (_bar_line(i) and kept and isinstance(kept[-1], tuple)):
                 kept.append(i)
         return kept
     out: list[Item] = []
     in_bar, barred, short = 0, False, None  # ticks since the last bar line; a short bar held back: (index, ticks)
     line = -1  # where the last bar line is in ``out``
     for item in items:
-        if isinstance(item, tuple) or item.startswith(CHORD):
+        if not _bar_line(item) and item != LINE_END:  # a note or a chord symbol
             out.append(item)
             in_bar += item[0].ticks if isinstance(item, tuple) else 0
             continue
@@ -278,7 +287,7 @@ def _body_lines(body: str) -> str:
     return "\n".join(out)
 
 
-def _key(value: str) -> Key | None:
+def _key(value: str) -> Key:
     """``K:`` -> Key (``none`` and the bagpipe ``HP``: C major, as ABC tools read them); clefs are skipped."""
     value = re.sub(r"\s+(\w+=\S+|(treble|bass|alto|tenor|perc)\d?|[-+]8(va)?)(?=\s|$)", "", value).strip()
     if not value or value.lower() == "none" or value in ("HP", "Hp"):
@@ -385,7 +394,7 @@ class _Body:
         elif match := _REST.match(text, self.i):
             self.i = match.end()
             self._add(None, "R", self._length(match[2], match[3], match[4]))
-        elif (rest := re.compile(r"Z(\d*)").match(text, self.i)) and self.bar_ticks:  # whole bars of rest
+        elif (rest := _BAR_RESTS.match(text, self.i)) and self.bar_ticks:
             self.i = rest.end()
             for n in range(min(int(rest[1] or 1), 64)):
                 if n:
@@ -420,7 +429,7 @@ class _Body:
         exact = length * WHOLE + self.carry
         ticks = max(int(exact), 1)  # finer than the grid (a 32nd is 1.5 ticks): rounded, the run kept its length
         self.carry, self.rounded = exact - ticks, self.rounded or ticks != exact
-        at = next((i for i in range(len(self.items) - 1, -1, -1) if isinstance(self.items[i], tuple)), None)
+        at = self.last[0] if self.last else None
         last = self.items[at][0] if at is not None else None
         if self.tied and last is not None and last.pitch == pitch and pitch is not None:
             self.items[at] = (Note(pitch, last.ticks + ticks), self.items[at][1])  # the bar line stays after
@@ -468,7 +477,7 @@ class _Body:
         if letter == "V":
             self.voice = voice
         elif letter == "K":
-            self._set_key(_key(value) or Key(0))
+            self._set_key(_key(value))
         elif letter == "L":
             self.unit = _unit(value)
         self.i = end + 1
@@ -483,7 +492,7 @@ class _Body:
             raise self._fail("a chord `[ ]` has no notes")
         pitches = [self._pitch(m) for m in inside]
         first = self._length(inside[0][4], inside[0][5], inside[0][6])
-        after = re.compile(r"(\d*)(/*)(\d*)").match(self.text, end + 1)
+        after = _LENGTH.match(self.text, end + 1)
         assert after is not None
         self.i = after.end()
         self._add(*max(pitches), first * self._length(after[1], after[2], after[3]) / self.unit)

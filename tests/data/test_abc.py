@@ -196,6 +196,11 @@ def test_a_pickup_after_a_full_bar_takes_its_time_from_that_bars_last_note():
     assert tune.notes.endswith("D5:e B4:e G4:e G4:q B4:e || D5:e B4:e G4:e A4:e G4:e E4:e")
 
 
+def test_a_long_tune_with_chords_is_cut_at_a_bar_line_not_at_a_chord_symbol():
+    tune = read_abc('X:1 M:2/4 L:1/8 K:C CDEF | GABc | "G"de "C"fg | FEDC |', max_notes=10)
+    assert tune.notes.endswith("B4:e C5:e") and tune.cut.endswith("I read the first 8.")  # not d e of bar 3
+
+
 def test_a_short_bar_that_the_next_does_not_complete_holds_its_last_note():
     seed = parse_seed("X:1 M:2/4 L:1/8 K:C CDEF|G2|ABcd|", meter=Meter.parse("2/4"))  # G2 is half a bar
     assert [(n.pitch, n.ticks) for n in seed.notes][4:6] == [(67, 24), (69, 6)] and seed.pickup == 0
