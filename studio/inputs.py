@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from data.abc import is_abc, read_abc
+from data.abc import is_abc, looks_like_abc_body, read_abc
 from data.bar_lines import read_bars
 from data.errors import MusicError, opt
 from data.events import Key, Melody, Meter, Note
@@ -19,8 +19,8 @@ from studio.arrange.chord_symbols import parse_chord_symbol, parse_progression
 from studio.melody import midi_request
 from studio.options import MELODY, TEMPO
 
-__all__ = ["EXAMPLE", "MAX_NOTES", "GivenMelody", "Key", "Melody", "Meter", "abc_chords", "abc_options", "bars_after",
-           "check_midi_size", "check_notes", "check_tempo", "melody_from_midi", "melody_from_notes"]
+__all__ = ["EXAMPLE", "MAX_NOTES", "GivenMelody", "Key", "Melody", "Meter", "abc_chords", "abc_melody_options",
+           "abc_options", "check_midi_size", "check_notes", "check_tempo", "melody_from_midi", "melody_from_notes"]
 
 MAX_NOTES = 256
 EXAMPLE = opt("notes", "E D C D E E E:h")  # a message's example: see data.errors.opt
@@ -123,19 +123,30 @@ def _playable(name: str) -> bool:
 ABC_MORE_BARS = 8  # a tune pasted as ABC, with no ``bars`` asked for: continued by this many bars
 
 
-def bars_after(notes: str, meter: str) -> int:
-    """The ``bars`` that continue typed notes by ``ABC_MORE_BARS`` bars (a pasted tune is often longer than the
-    default length), at most the option's maximum."""
-    the_meter = Meter.parse(meter)
-    seed = parse_seed(notes, meter=the_meter)
-    filled = -(-(seed.ticks - seed.pickup) // the_meter.bar_ticks)
-    return min(filled + ABC_MORE_BARS, MELODY["bars"].high)
+def abc_melody_options(notes: str | None, typed: dict[str, object], for_words: bool = False
+                       ) -> tuple[str | None, dict[str, object], str]:
+    """/melody's notes and options from notes pasted as an ABC tune (the bot's and the CLI's): ``abc_options``'
+    header options, the reply in ABC unless a notation was typed, and unless ``bars`` was typed (or words set the
+    length) bars enough to continue the whole tune by ``ABC_MORE_BARS``. Other notes: as they are, no options."""
+    notes, header, read_as = abc_options(notes, typed)
+    if not read_as:
+        return notes, {}, ""
+    options: dict[str, object] = dict(header)
+    if typed.get("notation") is None:
+        options["notation"] = "abc"
+    if typed.get("bars") is None and not for_words:
+        meter = Meter.parse(str({**typed, **header}.get("meter") or MELODY["meter"].default))
+        seed = parse_seed(notes or "", meter=meter)
+        filled = -(-(seed.ticks - seed.pickup) // meter.bar_ticks)
+        options["bars"] = min(filled + ABC_MORE_BARS, MELODY["bars"].high)
+    return notes, options, read_as
 
 
 def _abc_body(notes: str) -> bool:
-    """Whether ``notes`` is an ABC tune's body without a header (``GABc dedB|``), as ``parse_seed`` reads it."""
+    """Whether ``notes`` is an ABC tune's body without a header (``GABc dedB|``), as ``parse_seed`` reads it: the
+    notes are parsed only when they look like one (most typed notes don't: no second parse for them)."""
     try:
-        return parse_seed(notes, max_notes=100_000).abc
+        return looks_like_abc_body(notes) and parse_seed(notes, max_notes=100_000).abc
     except MusicError:
         return False
 

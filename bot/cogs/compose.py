@@ -17,7 +17,7 @@ from bot.melody_reply import generate
 from bot.replies import defer
 from bot.sources import BOTH
 from studio.errors import MusicError, opt
-from studio.inputs import abc_options, bars_after, check_midi_size
+from studio.inputs import abc_melody_options, check_midi_size
 from studio.melody import midi_request
 from studio.mood import mood_defaults, opening
 from studio.options import MELODY, PREFERENCES, option_help
@@ -77,10 +77,8 @@ class Compose(commands.Cog):
                  if v is not None}
         read_as = ""
         if midi is None:  # an ABC tune's header gives the key, meter and tempo not typed
-            notes, header, read_as = abc_options(notes, given)
-            given.update(header | ({"notation": "abc"} if read_as and notation is None else {}))
-            if read_as and bars is None and lyrics is None:  # a whole tune: continued, whatever its length
-                given["bars"] = bars_after(notes or "", str(given.get("meter", MELODY["meter"].default)))
+            notes, from_abc, read_as = abc_melody_options(notes, given, for_words=lyrics is not None)
+            given.update(from_abc)
         moody = mood_defaults(given, notes)  # what the mood fills: key, tempo, density (typed options win)
         if mood is not None and midi is None and lyrics is None and not notes:  # the mood writes the opening
             notes = opening(mood, given.get("key") or moody["key"])

@@ -33,7 +33,7 @@ from studio.cli.similar import run_similar
 from studio.cli.syntax import POSITIONAL_NOTES, cli_syntax
 from studio.cli.transform import run_transform
 from studio.errors import USER_ERRORS, MusicError, cmd, opt, render, user_text
-from studio.inputs import abc_options, bars_after
+from studio.inputs import abc_melody_options
 from studio.melody import DEFAULT_CHECKPOINT, Composer, MelodyResult, midi_request
 from studio.mood import mood_defaults, opening, result_estimate, settings_line
 from studio.options import (
@@ -94,13 +94,11 @@ async def run_melody(args: argparse.Namespace) -> int:
     options = {name: getattr(args, name) for name in names if getattr(args, name) is not None}
     timing = {name: getattr(args, name) for name in ("meter", "tempo") if getattr(args, name) is not None}
     if args.midi is None:  # an ABC tune's header gives the key, meter and tempo not typed
-        args.notes, header, read_as = abc_options(args.notes, {**options, **timing})
-        options.update({k: v for k, v in header.items() if k == "key"})
-        timing.update({k: v for k, v in header.items() if k != "key"})
+        args.notes, from_abc, read_as = abc_melody_options(args.notes, {**options, **timing},
+                                                           for_words=args.lyrics is not None)
+        options.update({k: v for k, v in from_abc.items() if k not in ("meter", "tempo")})
+        timing.update({k: v for k, v in from_abc.items() if k in ("meter", "tempo")})
         if read_as:
-            options.setdefault("notation", "abc")
-            if args.bars is None and args.lyrics is None:  # a whole tune: continued, whatever its length
-                options["bars"] = bars_after(args.notes or "", str(timing.get("meter", MELODY["meter"].default)))
             print(read_as)
     moody = mood_defaults({**options, **timing}, args.notes)  # what --mood fills: key, tempo, density (yours win)
     if args.lyrics is not None and args.midi is not None:
