@@ -152,8 +152,9 @@ async def main() -> None:
         composer.engine = Engine(composer.engine.model, args.device, most, 2 * most,
                                  precision=args.precision, threads=args.threads).start()
     engine = composer.engine
+    kernel = f" ({engine.kernel} kernel)" if engine.kernel else ""
     print(f"{machine(args.device)}; checkpoint {args.checkpoint.name} ({composer.info['metrics']['params']:,} params), "
-          f"precision {engine.precision}, {engine.threads} intra-op thread(s) (1 below 16 rows), "
+          f"precision {engine.precision}{kernel}, {engine.threads} intra-op thread(s) (1 below 16 rows), "
           f"{'CUDA graphs' if engine.graphs else 'eager'}; {args.bars} bars per request, key given")
     try:
         if args.restate_cost:

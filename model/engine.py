@@ -76,8 +76,9 @@ def token_bound(g: MelodyGrammar | RhythmGrammar) -> int:
 
 
 def default_precision(device: str) -> str:
-    """int8 weights on a CPU (about twice as fast at batch 64 on the 2-core machine, the same validation NLL:
-    model/checkpoints/REPORT.md); float32 on a GPU (``precision="bf16"`` there is an option)."""
+    """int8 weights on a CPU (exact integer products by the fastest kernel there, model.int8: about twice as fast
+    as float32 at batch 64 with AVX-512 VNNI, 1.5x on AVX2; the same validation NLL: model/checkpoints/REPORT.md);
+    float32 on a GPU (``precision="bf16"`` there is an option)."""
     return "int8" if torch.device(device).type == "cpu" else "fp32"
 
 
@@ -112,7 +113,7 @@ class Engine:
             raise ValueError(f"precision must be one of {PRECISIONS}, not {self.precision!r}")
         if self.precision == "int8" and torch.device(device).type == "cuda":
             raise ValueError("int8 weights are for CPUs (CUDA's int8 product needs batches over 16): use bf16")
-        self._packed = _pack(self.model, self.precision)
+        self._packed = PackedLSTM(self.model, self.precision)
         self._vocab_size = self.model.head.out_features
         self.graphs = torch.device(device).type == "cuda" if graphs is None else graphs
         self.static = self.graphs  # rows in fixed, padded buffers (what CUDA graphs need)
@@ -157,6 +158,11 @@ class Engine:
         with self._lock:
             self._fail(self._drain(), EngineStopped(SHUTTING_DOWN))
         _RUNNING.discard(self)
+
+    @property
+    def kernel(self) -> str | None:
+        """The int8 product's kernel on this machine (model.int8), or None for float weights."""
+        return self._packed.kernel
 
     @property
     def busy(self) -> bool:
@@ -451,14 +457,3 @@ class Engine:
         if not job.future.done():
             job.future.set_exception(exc)
 
-
-def _pack(model: MelodyLSTM, precision: str) -> PackedLSTM | None:
-    """The packed step for ``model``; int8 falls back to float32 where this machine has no int8 matrix product."""
-    if precision == "int8":
-        try:
-            torch._int_mm(torch.zeros(32, 32, dtype=torch.int8, device=model.head.weight.device),
-                          torch.zeros(32, 32, dtype=torch.int8, device=model.head.weight.device))
-        except RuntimeError:
-            log.warning("No int8 matrix product on %s: the engine steps in float32", model.head.weight.device)
-            precision = "fp32"
-    return PackedLSTM(model, precision)

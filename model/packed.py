@@ -8,10 +8,11 @@
 - the gates are reordered to (input, forget, output, cell) and the cell gate's weights doubled, so a single
   ``sigmoid`` over all four gates gives ``tanh(g) = 2 * sigmoid(2g) - 1`` too (``tanh`` is several times slower
   than ``sigmoid`` on this CPU), and ``tanh(c)`` is computed the same way;
-- ``precision`` "int8" stores the recurrent and stacked weights as int8 with a scale per output and quantizes
-  the activations (``h`` lies in (-1, 1)) with a fixed scale, so the product is exact integer arithmetic: a row's
-  result never depends on the other rows of the batch. On a CPU the output layer is int8 the same way (at 64 rows
-  its float32 product was 41 of a 316 us step, int8 15 us); "bf16" stores the layers' weights as bfloat16 (for GPUs).
+- ``precision`` "int8" stores the recurrent and stacked weights as 7-bit integers with a scale per output and
+  quantizes the activations (``h`` lies in (-1, 1)) with a fixed scale, so the product is exact integer arithmetic
+  (model.int8, by the fastest kernel on this CPU): a row's result never depends on the other rows of the batch, nor
+  on the CPU. On a CPU the output layer is int8 the same way (at 64 rows its float32 product was 41 of a 316 us
+  step, int8 15 us, where torch's int8 product is fast); "bf16" stores the layers' weights as bfloat16 (for GPUs).
 
 The state layout is ``MelodyLSTM``'s, ``(h, c)`` each ``(layers, batch, hidden)``, so ``MelodyLSTM.prefill`` states
 continue here.
@@ -21,10 +22,10 @@ from __future__ import annotations
 
 import torch
 
+from model.int8 import Q_MAX, Int8Weights, fastest_kernel, quantize
 from model.lstm import MelodyLSTM, State
 
 PRECISIONS = ("fp32", "bf16", "int8")
-_Q = 127.0  # int8 activation scale: h in (-1, 1) maps to -127..127
 
 
 def _gate_order(w: torch.Tensor, hidden: int) -> torch.Tensor:
@@ -33,16 +34,11 @@ def _gate_order(w: torch.Tensor, hidden: int) -> torch.Tensor:
     return torch.cat([i, f, o, 2 * g], 0)
 
 
-def _quantize(w: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """(K, N) float -> int8 weights and a float scale per output column (symmetric, per channel)."""
-    scale = w.abs().amax(0).clamp_min(1e-12) / 127.0
-    return (w / scale).round().clamp(-127, 127).to(torch.int8), scale.float()
-
-
 class PackedLSTM:
     """``MelodyLSTM.step`` with repacked weights; ``step(tokens, state) -> (logits, state)``, inference only."""
 
-    def __init__(self, model: MelodyLSTM, precision: str = "fp32") -> None:
+    def __init__(self, model: MelodyLSTM, precision: str = "fp32", kernel: str | None = None) -> None:
+        """``kernel``: the int8 product (model.int8.KERNELS; default the fastest on this CPU, ``_int_mm`` on CUDA)."""
         if precision not in PRECISIONS:
             raise ValueError(f"precision must be one of {PRECISIONS}, not {precision!r}")
         lstm = model.lstm
@@ -66,16 +62,19 @@ class PackedLSTM:
             self.head_b = model.head.bias.detach().float().clone()
             self.head_w = head.float().contiguous()
             self.head_scale: torch.Tensor | None = None
-            if precision == "int8" and self.device.type == "cpu":  # CUDA's int8 product wants widths of 8k
-                q, scale = _quantize(head)
-                self.head_w, self.head_scale = q.t().contiguous().t(), scale / _Q
-            self.weights: list[torch.Tensor] = []
+            self.kernel = None if precision != "int8" else kernel or (
+                fastest_kernel() if self.device.type == "cpu" else "int_mm")
+            if self.kernel is not None and self.device.type == "cpu":  # CUDA's int8 product wants widths of 8k
+                q, scale = quantize(head)  # fbgemm costs 29 us at one row here, float 5 us: the same integers
+                self.head_i8 = Int8Weights(q, "int_mm" if self.kernel == "int_mm" else "float")
+                self.head_scale = scale / Q_MAX
+            self.weights: list[torch.Tensor | Int8Weights] = []
             self.scales: list[torch.Tensor] = []
             for w in weights:
-                if precision == "int8":
-                    q, scale = _quantize(w)
-                    self.weights.append(q.t().contiguous().t())  # (K, N) with K contiguous: faster at batch 1
-                    self.scales.append(scale / _Q)
+                if self.kernel is not None:
+                    q, scale = quantize(w)
+                    self.weights.append(Int8Weights(q, self.kernel))
+                    self.scales.append(scale / Q_MAX)
                 elif precision == "bf16":
                     self.weights.append(w.to(torch.bfloat16).contiguous())
                 else:
@@ -84,9 +83,8 @@ class PackedLSTM:
     def _mm(self, layer: int, x: torch.Tensor, into: torch.Tensor) -> torch.Tensor:
         """``into + x @ W[layer]`` in the packed precision (fp32 result)."""
         w = self.weights[layer]
-        if self.precision == "int8":
-            q = x.mul(_Q).round_().to(torch.int8)
-            return torch.addcmul(into, torch._int_mm(q, w).float(), self.scales[layer])
+        if isinstance(w, Int8Weights):
+            return torch.addcmul(into, w(x.mul(Q_MAX).round_()), self.scales[layer])
         if self.precision == "bf16":
             return torch.mm(x.to(torch.bfloat16), w).float().add_(into)
         return torch.addmm(into, x, w)
@@ -114,8 +112,7 @@ class PackedLSTM:
         """The output layer: the last layer's ``h`` -> logits (B, V)."""
         if self.head_scale is None:
             return torch.addmm(self.head_b, x, self.head_w)
-        q = x.mul(_Q).round_().to(torch.int8)
-        return torch.addcmul(self.head_b, torch._int_mm(q, self.head_w).float(), self.head_scale)
+        return torch.addcmul(self.head_b, self.head_i8(x.mul(Q_MAX).round_()), self.head_scale)
 
     def prefill(self, prompts: list[list[int]], start: tuple[torch.Tensor, State] | None = None,
                 ) -> tuple[torch.Tensor, State]:
