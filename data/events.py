@@ -21,6 +21,8 @@ PITCH_NAMES = ("C", "C#", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B")
 FLAT_NAMES = ("C", "Db", "D", "Eb", "E", "F", "Gb", "G", "Ab", "A", "Bb", "B")
 SHARP_NAMES = ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B")
 LETTER_PC = {"C": 0, "D": 2, "E": 4, "F": 5, "G": 7, "A": 9, "B": 11}
+LETTER_FIFTHS = {"F": -1, "C": 0, "G": 1, "D": 2, "A": 3, "E": 4, "B": 5}  # a letter's major key: sharps (flats < 0)
+MODE_FIFTHS = {"lydian": 1, "major": 0, "mixolydian": -1, "dorian": -2, "minor": -3, "phrygian": -4, "locrian": -5}
 
 # Semitones from the parent major scale's tonic to each mode's tonic (D dorian -> C major).
 MODE_OFFSET = {
@@ -109,7 +111,13 @@ class Key:
 
     @property
     def uses_flats(self) -> bool:
-        return "b" in self.name or self.parent_major in (5, 10, 3, 8, 1)
+        """Written with flats: a flat in its name, else a parent major of F, Bb, Eb, Ab or Db, unless its name has a
+        sharp and a signature of seven sharps at most does (C# major, A# minor; not G# major)."""
+        if "b" in self.name:
+            return True
+        if "#" in self.name and LETTER_FIFTHS[self.name[0]] + 7 + MODE_FIFTHS[self.mode] <= 7:
+            return False
+        return self.parent_major in (5, 10, 3, 8, 1)
 
     def __str__(self) -> str:
         return f"{self.name} {self.mode}"

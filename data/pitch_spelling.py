@@ -11,13 +11,12 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
-from data.events import FLAT_NAMES, LETTER_PC, SHARP_NAMES, Key
+from data.events import FLAT_NAMES, LETTER_FIFTHS, LETTER_PC, MODE_FIFTHS, SHARP_NAMES, Key
 
 _SHARP_ORDER = "FCGDAEB"  # the order sharps enter a key signature; flats enter in reverse
-_LETTER_FIFTHS = {"F": -1, "C": 0, "G": 1, "D": 2, "A": 3, "E": 4, "B": 5}
-_MODE_FIFTHS = {"lydian": 1, "major": 0, "mixolydian": -1, "dorian": -2, "minor": -3, "phrygian": -4, "locrian": -5}
 _ALTERS = {1: "#", 0: "", -1: "b"}
 _LOWERED = (3, 8, 10)  # semitones above the tonic spelled as a lowered scale note outside the scale (b3, b6, b7)
 
@@ -29,8 +28,24 @@ def key_fifths(k: Key) -> int:
     name = k.name
     if not re.fullmatch(r"[A-G][#b]?", name) or (LETTER_PC[name[0]] + _alter(name)) % 12 != k.tonic % 12:
         name = (FLAT_NAMES if k.uses_flats else SHARP_NAMES)[k.tonic % 12]
-    fifths = _LETTER_FIFTHS[name[0]] + 7 * _alter(name) + _MODE_FIFTHS[k.mode]
+    fifths = LETTER_FIFTHS[name[0]] + 7 * _alter(name) + MODE_FIFTHS[k.mode]
     return fifths - 12 if fifths > 7 else fifths + 12 if fifths < -7 else fifths
+
+
+_TYPED_ACCIDENTAL = re.compile(r"[A-Ga-g](#|♯|b|♭)")
+
+
+def as_typed(k: Key, typed: Iterable[str]) -> Key:
+    """``k`` named as the notes were typed: with sharps when they were typed with sharps alone (`C# E# G#` is C#
+    major, not Db major), with flats when with flats alone, where that name is a real key (seven accidentals at
+    most: no G# major). Otherwise ``k`` as it is."""
+    marks = {match[1] in "#♯" for token in typed if (match := _TYPED_ACCIDENTAL.match(token))}
+    if len(marks) != 1:
+        return k
+    name = (SHARP_NAMES if marks.pop() else FLAT_NAMES)[k.tonic % 12]
+    if name == k.name or abs(LETTER_FIFTHS[name[0]] + 7 * _alter(name) + MODE_FIFTHS[k.mode]) > 7:
+        return k
+    return Key(k.tonic, k.mode, name)
 
 
 def _alter(name: str) -> int:

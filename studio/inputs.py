@@ -164,7 +164,7 @@ def melody_from_notes(text: str, key: Key | str | None = None, meter: Meter | st
     guessed = given_key is None
     the_meter = given_meter or Meter()
     seed = read_bars(seed, the_meter)
-    return GivenMelody(Melody(seed.notes, given_key or infer_key(seed.notes, seed.do), the_meter,
+    return GivenMelody(Melody(seed.notes, given_key or infer_key(seed.notes, seed.do, seed.typed), the_meter,
                               tempo or the_meter.default_bpm, pickup=seed.pickup), guessed, seed.jianpu,
                        misfit=key_misfit(seed.notes, given_key) if given_key and key else "", read_as=read_as)
 

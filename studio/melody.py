@@ -285,7 +285,7 @@ class Composer:
         seed = self.validate(request)
         if not seed.notes:
             return Key(0)
-        return await asyncio.get_running_loop().run_in_executor(None, infer_key, seed.notes, seed.do)
+        return await asyncio.get_running_loop().run_in_executor(None, infer_key, seed.notes, seed.do, seed.typed)
 
     @staticmethod
     def restore(params: dict, text: str) -> MelodyResult:
@@ -400,7 +400,7 @@ class Composer:
         key = request.parsed_key
         inferred = key is None
         if key is None:
-            key = await asyncio.get_running_loop().run_in_executor(None, infer_key, seed.notes, seed.do)
+            key = await asyncio.get_running_loop().run_in_executor(None, infer_key, seed.notes, seed.do, seed.typed)
             request = replace(request, key=str(key))
         continuation = await continue_seed(self, request, seed, key, join_takes, restate)
         melody = Melody(seed.notes + tuple(continuation), key, request.parsed_meter, request.tempo, len(seed.notes),
@@ -420,7 +420,7 @@ async def _set_words(composer: Composer, request: MelodyRequest, text: str) -> M
     inferred = key is None
     if key is None:
         loop = asyncio.get_running_loop()
-        key = await loop.run_in_executor(None, infer_key, typed.notes, typed.do) if given else Key(0)
+        key = await loop.run_in_executor(None, infer_key, typed.notes, typed.do, typed.typed) if given else Key(0)
         request = replace(request, key=str(key))
     shift = key.transpose_to_c
     sung = sum(syllable is not None for syllable, _ in rhythm)

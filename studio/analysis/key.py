@@ -11,9 +11,11 @@ Pure Python: no music21 (``bench/analyze.py`` compares this with music21's Krumh
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from data.events import FLAT_NAMES, MODE_OFFSET, SHARP_NAMES, Key, Melody, Meter, Note
+from data.pitch_spelling import as_typed
 from studio.analysis.words import note_name
 
 MODES = ("major", "minor", "dorian", "mixolydian", "lydian", "phrygian", "locrian")
@@ -160,7 +162,8 @@ def read_key(melody: Melody) -> KeyReading:
     profile = Profile.of(melody)
     if profile.first is None:
         raise ValueError("a melody without pitched notes has no key")
-    keys = heard(profile, ranked(profile))
+    # named with the accidentals of the key the melody came with: `C# E# G#` typed is read in C# major, not Db major
+    keys = [(as_typed(k, (melody.key.name,)), p) for k, p in heard(profile, ranked(profile))]
     (best, p1), (second, p2) = keys[:2]
     why = explain(profile, best, second, p2, p2 >= 0.5 * p1)
     if second.scale != best.scale:  # the relative key: G major <-> E minor; a mode <-> its parent major
@@ -268,14 +271,19 @@ GUESSED_MODES = ("major", "minor", "dorian", "mixolydian")  # the modes a guesse
 IGNORED = ("ends_tonic", "ends_triad")  # the last note typed is often not the tune's final
 
 
-def infer_key(notes: tuple[Note, ...], do: int | None = None) -> Key:
+def infer_key(notes: tuple[Note, ...], do: int | None = None, typed: Iterable[str] = ()) -> Key:
     """Key of a seed or a melody a user gives, read as /analyze reads it (``read_key``) in one of
     ``GUESSED_MODES``, except that the last note is not taken for the final. A few notes say too little for that:
     one pitch class gives its major key (the profiles said F major for `C`), two or three the best key whose tonic
     was typed, major when neither third of it was (`C D E` was A minor). Held-out tunes, keys named right: two-bar
     seeds 72.7% (music21's profile before: 60.7%); bars 1-10 83.4% (75.5% counting the final); last eight bars,
     which end on the final, 81.7% (84.2%). Jianpu's ``do`` (its ``1=`` fixes the signature: its major key or
-    relative minor) goes to music21 (``data.theory.estimate_key``, imported there, in the worker thread)."""
+    relative minor) goes to music21 (``data.theory.estimate_key``, imported there, in the worker thread). ``typed``:
+    the notes as typed, whose sharps or flats name the key (``data.pitch_spelling.as_typed``)."""
+    return as_typed(_infer_key(notes, do), typed)
+
+
+def _infer_key(notes: tuple[Note, ...], do: int | None) -> Key:
     classes = {n.pitch % 12 for n in notes if n.pitch is not None}
     if not classes:  # no pitched notes: its error
         from data.theory import estimate_key

@@ -6,7 +6,7 @@ import pytest
 
 from data.events import FLAT_NAMES, SHARP_NAMES, Key, Note
 from data.notation import format_notes, parse_seed
-from data.pitch_spelling import note_name
+from data.pitch_spelling import Speller, as_typed, note_name
 
 MODES = ["major", "minor", "dorian", "phrygian", "lydian", "mixolydian", "locrian"]
 KEYS = [Key.parse(f"{letter}{accidental} {mode}") for letter in "CDEFGAB" for accidental in ("", "#", "b")
@@ -44,3 +44,22 @@ def test_note_text_reads_back_to_the_same_pitches(key):
     pitches = list(range(55, 80))
     text = format_notes([Note(p, 12) for p in pitches], 48, spelling=key)
     assert [n.pitch for n in parse_seed(text).notes] == pitches
+
+
+@pytest.mark.parametrize("key, typed, named", [
+    (Key(1, "major", "Db"), ["C#", "E#", "G#:q"], "C# major"),
+    (Key(6, "major", "F#"), ["Gb4", "bb", "Db5:h"], "Gb major"),
+    (Key(10, "minor", "Bb"), ["A#", "c#", "E#"], "A# minor"),
+    (Key(8, "major", "Ab"), ["G#", "B#", "D#"], "Ab major"),  # G# major: eight sharps, no such signature
+    (Key(1, "major", "Db"), ["C#", "Eb"], "Db major"),  # both kinds typed: as it was
+    (Key(1, "major", "Db"), ["1", "b7", "#4"], "Db major"),  # jianpu's marks are not letters
+    (Key(0, "major", "C"), ["C#", "D"], "C major"),
+])
+def test_a_guessed_key_is_named_with_the_accidentals_typed(key, typed, named):
+    assert str(as_typed(key, typed)) == named
+
+
+def test_a_sharp_name_writes_sharps_where_its_signature_exists():
+    assert not Key(1, "major", "C#").uses_flats and not Key(10, "minor", "A#").uses_flats
+    assert Key(8, "major", "G#").uses_flats and Key(1, "major", "Db").uses_flats
+    assert Speller.for_key(Key(1, "major", "C#")).name(65) == "E#4"

@@ -1,0 +1,47 @@
+"""A key guessed from typed notes is named and spelled with the accidentals they were typed with, through real
+discord.py and the fake Discord: `C# E# G#` is C# major, not Db major."""
+
+from __future__ import annotations
+
+import re
+
+FLAT_NOTE = re.compile(r"\b[A-G]b(?![a-z])")
+SHARP_NOTE = re.compile(r"\b[A-G]#")
+
+
+def fields(message) -> dict[str, str]:
+    return {f["name"]: f["value"] for f in message.embeds[0]["fields"]}
+
+
+async def command(env, name: str, options: dict, *files: str):
+    """The reply once the files it adds after sending (``files``, by suffix) are there."""
+    return await (await env.fake.slash(name, options)).wait_files(*files, timeout=90)
+
+
+async def test_a_seed_typed_in_sharps_is_continued_in_the_sharp_key(env):
+    reply = await command(env, "melody", {"notes": "C# E# G# F# E# D# C#:h", "count": 1, "bars": 4, "seed": 3},
+                          ".ogg", "-score.png")
+    assert fields(reply)["Key"] == "C# major (from your seed)"  # was "Db major": the user's C# became Db
+    notes = reply.content.split("```\n", 1)[1].split("\n```", 1)[0]
+    assert SHARP_NOTE.search(notes.split("➜")[1]) and not FLAT_NOTE.search(notes), notes
+
+    chords = await command(env, "chords", {"notes": "C# E# G# F# E# D# C#:h"}, ".ogg")
+    text = chords.content + "".join(e.get("description") or "" for e in chords.embeds)
+    assert "C# major" in text and "Db" not in text, text
+
+    analysis = await command(env, "analyze", {"notes": "C# E# G# F# E# D# C#:h"}, ".png")
+    assert "C# major" in str(analysis.embeds) and "Db major" not in str(analysis.embeds)
+
+
+async def test_a_seed_typed_in_flats_is_continued_in_the_flat_key(env):
+    reply = await command(env, "melody", {"notes": "Gb Bb Db Cb Bb Ab Gb:h", "count": 1, "bars": 4, "seed": 3},
+                          ".ogg", "-score.png")
+    assert fields(reply)["Key"] == "Gb major (from your seed)"  # was "F# major"
+    notes = reply.content.split("```\n", 1)[1].split("\n```", 1)[0]
+    assert not SHARP_NOTE.search(notes), notes
+
+
+async def test_a_key_with_more_than_seven_sharps_keeps_its_flat_name(env):
+    reply = await command(env, "melody", {"notes": "G# B# D#", "count": 1, "bars": 2, "seed": 3}, ".ogg",
+                          "-score.png")
+    assert fields(reply)["Key"] == "Ab major (from your seed)"  # G# major would need F double-sharp
