@@ -75,7 +75,7 @@ async def post_melodies(interaction: discord.Interaction, results: list[MelodyRe
     stem = f"melody-{results[0].request.seed}"
     sung = [None if r.lyrics is None else list(r.lyrics) for r in results]
     job = ([r.melody for r in results], stem, sung if any(sung) else None)
-    late = asyncio.ensure_future(bot.renders.run(candidate_late_files, *job))  # scores and audio, in parallel
+    late = asyncio.ensure_future(bot.renders.run(candidate_late_files, *job, later=True))  # scores, audio: after
     try:
         files = await bot.renders.run(candidate_first_files, *job, before=getattr(results[0], "before", None))
         content, overflow = candidates_content(results, note)
