@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import TYPE_CHECKING
 
 import discord
@@ -14,7 +15,7 @@ from bot.replies import MAX_CONTENT, defer, send_result
 from bot.sources import MelodySource
 from studio.arrange.arranger import Arrangement, ArrangeRequest, arrange
 from studio.arrange.diagram import mermaid_block
-from studio.arrange.files import arrangement_files, describe, instruments_line
+from studio.arrange.files import arrangement_media, arrangement_scores, describe, in_order, instruments_line
 from studio.errors import cmd, opt
 from studio.inputs import abc_chords
 from studio.options import ARRANGE, FORMS, option_help
@@ -71,7 +72,9 @@ class Arranger(MelodyMenuCog):
         """Arrange the source's melody and answer the (deferred) interaction."""
         melody, origin = await source.resolve()
         result = await arrange(self.bot.composer, request, melody)
-        files = await self.bot.renders.run(arrangement_files, result, f"arrangement-{result.seed}")
+        stem = f"arrangement-{result.seed}"  # the scores and the sound render in two workers at once
+        files = in_order(*await asyncio.gather(self.bot.renders.run(arrangement_scores, result, stem),
+                                               self.bot.renders.run(arrangement_media, result, stem)))
         content, overflow = arrangement_content(result, origin)
         await send_result(interaction, content, files, overflow)
 

@@ -76,19 +76,32 @@ def overview_png(arrangement: Arrangement) -> bytes:
 def arrangement_files(arrangement: Arrangement, stem: str = "arrangement") -> list[Attachment]:
     """Score page 1, the overview, MIDI, audio, further score pages, MusicXML, the form as a Mermaid flowchart:
     the most useful first."""
-    midi = arrangement_midi(arrangement)
+    return in_order(arrangement_scores(arrangement, stem), arrangement_media(arrangement, stem))
+
+
+def arrangement_scores(arrangement: Arrangement, stem: str) -> list[Attachment]:
+    """The score pages and the MusicXML (about half the rendering: it can run beside ``arrangement_media``)."""
     xml, full = arrangement_musicxml(arrangement)
-    pages = musicxml_to_pngs(xml, max_pages=4)
     kind = "Score (melody, chords, bass)" if full else "Lead sheet (melody and chords)"
-    scores = [Attachment(f"{stem}-score{'' if i == 0 else f'-{i + 1}'}.png", page, f"{kind}, page {i + 1}")
-              for i, page in enumerate(pages)]
-    return [*scores[:1],
-            Attachment(f"{stem}-overview.png", overview_png(arrangement), "Sections and tracks over time"),
+    return [*(Attachment(f"{stem}-score{'' if i == 0 else f'-{i + 1}'}.png", page, f"{kind}, page {i + 1}")
+              for i, page in enumerate(musicxml_to_pngs(xml, max_pages=4))),
+            Attachment(f"{stem}.musicxml", xml, f"MusicXML: {kind.lower()}")]
+
+
+def arrangement_media(arrangement: Arrangement, stem: str) -> list[Attachment]:
+    """The overview, the MIDI, the audio and the Mermaid flowchart."""
+    midi = arrangement_midi(arrangement)
+    return [Attachment(f"{stem}-overview.png", overview_png(arrangement), "Sections and tracks over time"),
             Attachment(f"{stem}.mid", midi, "Multi-track MIDI: one named track per instrument, drums on channel 10"),
             Attachment(f"{stem}.ogg", midi_to_ogg(midi, max_seconds=AUDIO_SECONDS), "Audio preview of the mix"),
-            *scores[1:],
-            Attachment(f"{stem}.musicxml", xml, f"MusicXML: {kind.lower()}"),
             Attachment(f"{stem}.mmd", (form_mermaid(arrangement) + "\n").encode(), "The form as a Mermaid flowchart")]
+
+
+def in_order(scores: list[Attachment], media: list[Attachment]) -> list[Attachment]:
+    """``arrangement_files``' order from its two halves."""
+    *pages, xml = scores
+    *played, mermaid = media
+    return [*pages[:1], *played, *pages[1:], xml, mermaid]
 
 
 def describe(arrangement: Arrangement) -> list[str]:
