@@ -311,6 +311,11 @@ def _parse_pitch(head: str, token: str, previous: int) -> int | None:
             tones = chord_tones(root, chord["quality"])
             raise MusicError(f"`{token}` looks like a chord symbol, and I need the notes of a tune. Type a chord's "
                              f"notes one after another, e.g. `{tones}` for `{head}`, or a tune like {EXAMPLE}.")
+        if stacked := re.fullmatch(rf"[\[<]((?:{_RUN_NOTE}\s*)+)[\]>]", head):  # `[CEG]` (ABC), `<c e g>`
+            together = " ".join(re.findall(_RUN_NOTE, stacked[1]))
+            raise MusicError(f"`{token}` sounds its notes together (a chord), and a melody plays one note at a time: "
+                             f"type them one after another, `{together}`. To put chords under a tune, use "
+                             f"{cmd('chords', notes='E D C D E E E:h')}.")
         if re.fullmatch(rf"{_RUN_NOTE}(?:[-–/]?{_RUN_NOTE})+", head):  # `CEG`, `C-E-G`, `C4-E4-G4`, `C/E/G`
             spaced = " ".join(re.findall(_RUN_NOTE, head))
             raise MusicError(f"I don't know the note `{token}`: put a space between notes, `{spaced}`.")

@@ -86,6 +86,8 @@ def test_kana_accents_and_parentheses_read_as_notes():
     ("C4 D4 Eb5h.", "`Eb5:h.`", "C4 D4 Eb5:h."), ("Es G B", "the German name, type `Eb`", "Eb G B"),
     ("C major scale", "names a key or scale, not a note", "C D E"),
     ("twinkle twinkle star", "`twinkle` is a word, not a note", "C C G"),
+    ("[CEG] D", "a melody plays one note at a time: type them one after another, `C E G`", "C E G"),
+    ("[C4Eb4G4]:h", "`C4 Eb4 G4`. To put chords under a tune, use", "C4 Eb4 G4"),
 ])
 def test_notes_run_together_marked_twice_or_named_otherwise_get_a_fix_to_type(text, needle, fix):
     with pytest.raises(MusicError) as info:
