@@ -125,6 +125,8 @@ class Engine:
         self.restart_window = restart_window
         self.max_queue = max_queue  # new requests queued at most (follow-ups of admitted ones may go past it)
         self._queue: queue.Queue[Job] = queue.Queue()
+        self._new_waiting = 0  # queued jobs that are new requests (not the next part of one admitted): see busy
+        self._count_lock = threading.Lock()  # guards _new_waiting (taken inside _lock too, never the other way)
         self._lock = threading.Lock()  # orders submit, stop and restart: no request is queued after the last drain
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -166,8 +168,10 @@ class Engine:
 
     @property
     def busy(self) -> bool:
-        """The queue is full: a new request would be refused with EngineBusy."""
-        return self._queue.qsize() >= self.max_queue
+        """The queue is full: a new request would be refused with EngineBusy. It counts the new requests waiting,
+        not the next parts of requests already admitted (a /melody reply writes 3 candidates in stretches, 3 takes
+        each): counting every job, 28 replies filled 256 places and a crowd of 100 was half refused."""
+        return self._new_waiting >= self.max_queue
 
     @property
     def queue_depth(self) -> int:
@@ -204,8 +208,12 @@ class Engine:
         job = Job(grammar, torch.Generator().manual_seed(seed), float(temperature), float(top_p))
         with self._lock:
             self._check_alive()
-            if self.busy and not follow_up:
-                raise EngineBusy()
+            if not follow_up:
+                if self.busy:
+                    raise EngineBusy()
+                job.new = True
+                with self._count_lock:
+                    self._new_waiting += 1
             self._queue.put_nowait(job)
         return job.future
 
@@ -265,11 +273,18 @@ class Engine:
         jobs = []
         while True:
             try:
-                job = self._queue.get_nowait()
+                job = self._took(self._queue.get_nowait())
             except queue.Empty:
                 return jobs
             if job.future.set_running_or_notify_cancel():
                 jobs.append(job)
+
+    def _took(self, job: Job) -> Job:
+        """A job taken off the queue (see ``busy``)."""
+        if job.new:
+            with self._count_lock:
+                self._new_waiting -= 1
+        return job
 
     @staticmethod
     def _fail(jobs: list[Job], exc: BaseException) -> None:
@@ -282,7 +297,7 @@ class Engine:
         fresh: list[Job] = []
         while len(active) + len(fresh) < self.max_batch:
             try:
-                job = self._queue.get(timeout=0.05) if block and not fresh else self._queue.get_nowait()
+                job = self._took(self._queue.get(timeout=0.05) if block and not fresh else self._queue.get_nowait())
             except queue.Empty:
                 break
             if job.future.set_running_or_notify_cancel():  # skip requests whose caller gave up

@@ -50,6 +50,7 @@ class Job:
     max_steps: int = MAX_STEPS
     steps: int = 0
     key: tuple | None = None  # its configuration, when decoded by tables (None: decoded in Python)
+    new: bool = False  # a new request, not the next part of one admitted (counted by the engine's ``busy``)
 
 
 def python_choices(decoder: Decoder, active: list[Job], generic: list[int]) -> tuple[Splice, dict[int, Exception]]:
