@@ -80,6 +80,37 @@ async def test_a_full_queue_is_refused_clearly():
         engine.stop()
 
 
+async def test_the_next_parts_of_admitted_requests_leave_room_for_new_ones():
+    """A /melody reply queues its candidates' next stretches as follow-ups: they wait in the queue but do not count
+    toward ``max_queue`` (counting them, ~28 replies filled 256 places and a crowd of 100 was half refused)."""
+    release = threading.Event()
+
+    class Stuck(MelodyGrammar):
+        def allowed(self) -> torch.Tensor:
+            release.wait(10)
+            return super().allowed()
+
+    engine = Engine(MelodyLSTM(LSTMConfig(embed=8, hidden=8, layers=1), len(VOCAB)), max_batch=1, max_queue=2).start()
+    try:
+        first = engine.submit(Stuck(VOCAB, PROMPT, now=36, bar_ticks=48, target=96, stable=frozenset({0})), 1)
+        while first.running() is False:
+            await asyncio.sleep(0.01)
+        parts = [engine.submit(grammar(), 10 + i, follow_up=True) for i in range(5)]
+        assert engine.queue_depth == 5 and not engine.busy
+        new = [engine.submit(grammar(), 2), engine.submit(grammar(), 3)]  # room for two new requests
+        assert engine.busy
+        with pytest.raises(EngineBusy):
+            engine.submit(grammar(), 4)
+        release.set()
+        for future in [first, *parts, *new]:
+            assert (await asyncio.wrap_future(future)).done
+        assert not engine.busy  # taken off the queue: counted out
+        await asyncio.wrap_future(engine.submit(grammar(), 6))
+    finally:
+        release.set()
+        engine.stop()
+
+
 async def test_a_failing_request_fails_alone_and_the_worker_keeps_serving(engine):
     class Broken(MelodyGrammar):
         def accept(self, token: int) -> None:
