@@ -17,7 +17,7 @@ FROM python:3.11.17-slim-bookworm
 ARG TORCH_INDEX=https://download.pytorch.org/whl/cpu
 # tini as PID 1 forwards SIGTERM to Python and reaps zombies; Python's own handlers do the graceful shutdown.
 RUN apt-get update \
- && apt-get install -y --no-install-recommends fonts-liberation libfluidsynth3 musescore-general-soundfont-small tini \
+ && apt-get install -y --no-install-recommends fonts-liberation fonts-dejavu-core libfluidsynth3 musescore-general-soundfont-small tini \
  && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /app

@@ -66,6 +66,29 @@ _STYLED = re.compile(r'class="[^"]*\b(?:ending|fing|reh|tempo|dir|dynam|mNum|lab
 _UNDRAWN = re.compile(r"<title\b[^>]*>[^<]*</title>|<desc>[^<]*</desc>")
 
 
+# Inside a text, after letters (a chord symbol's root or bass: `C#`, `Bbm7`), the music-font accidental is drawn as
+# the Unicode sign in a text font that has it (Liberation has no ♯ or ♭; cairo drew an empty box).
+_TEXT_ACCIDENTAL = re.compile(r'(?P<before><tspan font-size="(?P<size>[\d.]+)px">[^<]+</tspan>)'
+                              rf'<tspan font-family="{MUSIC_FONT}" font-size="[\d.]+px">(?P<glyphs>[^<]*)</tspan>')
+_UNICODE_ACCIDENTALS = {  # SMuFL's figured-bass accidentals (what verovio writes in chord symbols), the plain ones
+    "\uea63": "𝄫", "\uea64": "♭", "\uea65": "♮", "\uea66": "♯", "\uea67": "𝄪",
+    "\ue260": "♭", "\ue261": "♮", "\ue262": "♯", "\ue263": "𝄪", "\ue264": "𝄫"}
+ACCIDENTAL_FONT = "DejaVu Serif"  # Debian's fonts-dejavu-core (scripts/setup.sh, the Dockerfile)
+
+
+def _text_accidentals(svg: str) -> str:
+    """Music-font accidentals after text (see ``_TEXT_ACCIDENTAL``) as Unicode signs in ``ACCIDENTAL_FONT``."""
+
+    def sign(match: re.Match[str]) -> str:
+        glyphs = html.unescape(match["glyphs"])
+        if not glyphs or any(g not in _UNICODE_ACCIDENTALS for g in glyphs):
+            return match[0]
+        text = "".join(_UNICODE_ACCIDENTALS[g] for g in glyphs)
+        return f'{match["before"]}<tspan font-family="{ACCIDENTAL_FONT}" font-size="{match["size"]}px">{text}</tspan>'
+
+    return _TEXT_ACCIDENTAL.sub(sign, svg)
+
+
 @functools.cache
 def _glyph(char: str) -> tuple[str, float]:
     """A SMuFL glyph's SVG path element and its advance width (per 1 px of font size)."""
@@ -204,7 +227,7 @@ def svg_pages(xml: bytes, width: int = 1600, scale: int = 100, max_pages: int = 
             raise ValueError("verovio could not read the MusicXML")
         pages = min(toolkit.getPageCount(), max_pages)
         svgs = [toolkit.renderToSVG(page) for page in range(1, pages + 1)]
-    return [_draw_smufl_text(svg) for svg in svgs]
+    return [_text_accidentals(_draw_smufl_text(svg)) for svg in svgs]
 
 
 def musicxml_to_pngs(xml: bytes, width: int = 1600, scale: int = 100, max_pages: int = 4,

@@ -5,7 +5,7 @@ cd "$(dirname "$0")/.."
 
 missing=()
 # chromium + chromium-driver: the playground's browser test (tests/playground/test_browser.py) drives them.
-for pkg in fonts-liberation libfluidsynth3 musescore-general-soundfont-small chromium chromium-driver; do
+for pkg in fonts-liberation fonts-dejavu-core libfluidsynth3 musescore-general-soundfont-small chromium chromium-driver; do
   dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
 done
 if [ ${#missing[@]} -gt 0 ]; then

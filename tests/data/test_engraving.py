@@ -84,3 +84,15 @@ def test_a_forked_worker_renders_with_its_own_toolkit():
     worker.start()
     worker.join(60)
     assert worker.exitcode == 0 and queue.get(timeout=5) > 1000
+
+
+def test_chord_symbols_with_sharps_and_flats_are_drawn_in_a_font_that_has_them():
+    """Verovio writes a chord symbol's accidental as a music-font glyph inside the text, which cairo cannot draw (it
+    drew C and an empty box for C#): every such glyph becomes its Unicode sign in a text font that has it."""
+    melody = Melody((Note(61, 24), Note(70, 24), Note(66, 24), Note(61, 24)), Key(1, "major", "C#"), Meter(), 100)
+    xml = melody_to_musicxml_with_chords(melody, [(0, "C#"), (24, "Bbm7"), (48, "F#/A#"), (72, "C#7")])
+    svg = svg_pages(xml)[0]
+    harmony = "".join(re.findall(r'class="harm">(.*?)</text>', svg))
+    assert re.sub(r"<[^>]+>", "", harmony) == "C♯B♭m7F♯/A♯C♯7"
+    assert not re.search("[\ue000-\uf8ff]", harmony)  # no private-use music-font glyph left in a chord symbol
+    assert f'font-family="{engraving.ACCIDENTAL_FONT}"' in harmony
