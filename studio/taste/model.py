@@ -24,6 +24,8 @@ import numpy as np
 from data.errors import MusicError
 from data.events import MODE_OFFSET, STYLES, Key
 from data.notation import parse_seed
+from data.pitch_spelling import as_typed
+from studio.analysis.key import spelled_key
 from studio.options import DENSITIES
 from studio.taste.features import (
     DEFAULTS,
@@ -411,11 +413,14 @@ class TasteModel:
 
 
 def key_for(mode: str, notes: str | None) -> str:
-    """A key in ``mode`` that keeps the seed's notes in scale and on stable degrees (no seed: C's key signature)."""
+    """A key in ``mode`` that keeps the seed's notes in scale and on stable degrees (no seed: C's key signature),
+    named as its signature spells it, with the seed's sharps or flats where it has them (A# minor for `C# E# G#`)."""
     pcs: list[int] = []
+    typed: tuple[str, ...] = ()
     if notes:
         try:
-            pcs = [n.pitch % 12 for n in parse_seed(notes).notes if n.pitch is not None]
+            seed = parse_seed(notes)
+            pcs, typed = [n.pitch % 12 for n in seed.notes if n.pitch is not None], seed.typed
         except MusicError:
             pcs = []
     if not pcs:
@@ -429,7 +434,7 @@ def key_for(mode: str, notes: str | None) -> str:
     major = max((Key(t) for t in range(12)), key=fit)
     best = max((Key(t, mode) for t in range(12)),
                key=lambda k: (fit(k)[:2], k.parent_major == major.parent_major, fit(k)[2]))
-    return str(best)
+    return str(as_typed(spelled_key(best.tonic, mode), typed))
 
 
 @functools.lru_cache(maxsize=128)

@@ -9,7 +9,7 @@ from data.notation import parse_seed
 from studio.requests import MelodyRequest
 from studio.taste.explore import EXPLORABLE, plan_candidates
 from studio.taste.features import FEATURE_INDEX, features
-from studio.taste.model import TasteModel
+from studio.taste.model import TasteModel, key_for
 
 
 def changed(a: MelodyRequest, b: MelodyRequest) -> set[str]:
@@ -89,3 +89,12 @@ def test_with_caution_a_candidate_the_model_is_unsure_of_goes_after_one_it_knows
     state.cov[chorale, chorale] += 25.0  # and nothing is known of chorales
     assert model.rank(1, [known, unsure]) == [1, 0]
     assert model.rank(1, [known, unsure], caution=1.0) == [0, 1]
+
+
+def test_a_mode_tried_is_named_as_the_seed_is_spelled():
+    """"#2 tries Bb minor" under a seed typed in C# major read oddly: the key tried takes the seed's sharps or flats
+    where its signature exists, and is otherwise named as its signature spells it (G minor, not A# minor)."""
+    assert key_for("minor", "C# E# G# F# | E# D# C#:h") == "A# minor"  # was Bb minor
+    assert key_for("dorian", "C# E# G# F# | E# D# C#:h") == "D# dorian"  # was Eb dorian
+    assert key_for("major", "Gb Bb Db Cb") == "Gb major"  # was F# major
+    assert key_for("minor", "Bb D F") == "G minor" and key_for("mixolydian", "C E G") == "C mixolydian"
