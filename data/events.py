@@ -23,6 +23,13 @@ SHARP_NAMES = ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B")
 LETTER_PC = {"C": 0, "D": 2, "E": 4, "F": 5, "G": 7, "A": 9, "B": 11}
 LETTER_FIFTHS = {"F": -1, "C": 0, "G": 1, "D": 2, "A": 3, "E": 4, "B": 5}  # a letter's major key: sharps (flats < 0)
 MODE_FIFTHS = {"lydian": 1, "major": 0, "mixolydian": -1, "dorian": -2, "minor": -3, "phrygian": -4, "locrian": -5}
+FLAT_PARENTS = frozenset({5, 10, 3, 8, 1})  # major keys written with flats: F Bb Eb Ab Db
+
+
+def signature_fifths(name: str, mode: str) -> int:
+    """The key signature of a tonic spelled ``name`` ('C#', 'Bb', 'E') in ``mode``: sharps > 0, flats < 0, not
+    bounded (G# major: 8, a signature no one writes)."""
+    return LETTER_FIFTHS[name[0]] + 7 * {"#": 1, "b": -1}.get(name[1:], 0) + MODE_FIFTHS[mode]
 
 # Semitones from the parent major scale's tonic to each mode's tonic (D dorian -> C major).
 MODE_OFFSET = {
@@ -115,9 +122,9 @@ class Key:
         sharp and a signature of seven sharps at most does (C# major, A# minor; not G# major)."""
         if "b" in self.name:
             return True
-        if "#" in self.name and LETTER_FIFTHS[self.name[0]] + 7 + MODE_FIFTHS[self.mode] <= 7:
+        if "#" in self.name and signature_fifths(self.name, self.mode) <= 7:
             return False
-        return self.parent_major in (5, 10, 3, 8, 1)
+        return self.parent_major in FLAT_PARENTS
 
     def __str__(self) -> str:
         return f"{self.name} {self.mode}"

@@ -14,7 +14,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from data.events import FLAT_NAMES, LETTER_FIFTHS, LETTER_PC, MODE_FIFTHS, SHARP_NAMES, Key
+from data.events import FLAT_NAMES, LETTER_PC, SHARP_NAMES, Key, signature_fifths
 
 _SHARP_ORDER = "FCGDAEB"  # the order sharps enter a key signature; flats enter in reverse
 _ALTERS = {1: "#", 0: "", -1: "b"}
@@ -28,7 +28,7 @@ def key_fifths(k: Key) -> int:
     name = k.name
     if not re.fullmatch(r"[A-G][#b]?", name) or (LETTER_PC[name[0]] + _alter(name)) % 12 != k.tonic % 12:
         name = (FLAT_NAMES if k.uses_flats else SHARP_NAMES)[k.tonic % 12]
-    fifths = LETTER_FIFTHS[name[0]] + 7 * _alter(name) + MODE_FIFTHS[k.mode]
+    fifths = signature_fifths(name, k.mode)
     return fifths - 12 if fifths > 7 else fifths + 12 if fifths < -7 else fifths
 
 
@@ -43,7 +43,7 @@ def as_typed(k: Key, typed: Iterable[str]) -> Key:
     if len(marks) != 1:
         return k
     name = (SHARP_NAMES if marks.pop() else FLAT_NAMES)[k.tonic % 12]
-    if name == k.name or abs(LETTER_FIFTHS[name[0]] + 7 * _alter(name) + MODE_FIFTHS[k.mode]) > 7:
+    if name == k.name or abs(signature_fifths(name, k.mode)) > 7:
         return k
     return Key(k.tonic, k.mode, name)
 

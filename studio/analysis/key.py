@@ -14,7 +14,7 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from data.events import FLAT_NAMES, MODE_OFFSET, SHARP_NAMES, Key, Melody, Meter, Note
+from data.events import FLAT_NAMES, FLAT_PARENTS, MODE_OFFSET, SHARP_NAMES, Key, Melody, Meter, Note
 from data.pitch_spelling import as_typed
 from studio.analysis.words import note_name
 
@@ -36,7 +36,6 @@ WEIGHTS = {
     "minor_2": 2.72, "minor_3": -1.15, "minor_4": -1.02, "minor_5": -0.76, "minor_6": -0.86, "minor_7": 0.8,
     "minor_8": -2.2, "minor_9": -0.86, "minor_10": 0.64, "minor_11": -0.99,
 }
-FLAT_PARENTS = frozenset({5, 10, 3, 8, 1})  # major keys written with flats: F Bb Eb Ab Db
 MODE_WORDS = {
     "major": "the bright mode of most tunes",
     "minor": "the darker mode: a minor third above the tonic",
