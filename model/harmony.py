@@ -17,17 +17,21 @@ from pathlib import Path
 
 import numpy as np
 
-from data.events import TPQ, Meter
+from data.events import TPQ, Key, Meter
 from model.config import CHECKPOINTS
 
 CHECKPOINT = CHECKPOINTS / "harmony.json"
 VOCAB_SIZE = 24
 GRAINS = ("beat", "half", "bar")
-# Per-beat moves into a strong / weak beat, into a phrase end, into the beat before a phrase end.
-MATRICES = (*GRAINS, "beat_strong", "beat_weak", "cadence", "pre_cadence")
+# Per-beat moves into a strong / weak beat, into a phrase end, into the beat before a phrase end; and per half bar
+# and bar, into the span holding a phrase end and into the span before it (a beat's moves into a cadence are mostly
+# the final chord held, while the half bar before a fermata is mostly V).
+CADENCES = ("cadence", "pre_cadence", "cadence_half", "pre_cadence_half", "cadence_bar", "pre_cadence_bar")
+MATRICES = (*GRAINS, "beat_strong", "beat_weak", *CADENCES)
 # Decoder weights, chosen on a third of the training chorales (never the held-out ones): see bench/harmony.py.
 DECODER = {"smooth": 0.1, "unlearned": -1.0, "emit": 0.8, "end": 0.0, "before_end": 0.0, "cadence": True,
-           "pre_cadence": True, "metric": False, "outside": 0.05}
+           "pre_cadence": True, "metric": False, "outside": 0.05, "clash": 0.001,
+           "grain_cadences": True}
 HELD_OUT_EVERY = 10  # chorale i (sorted by name) is held out when i % 10 == 0
 ROMAN = ("I", "II", "III", "IV", "V", "VI", "VII")
 QUALITY = {  # intervals above the root -> (upper case?, suffix)
@@ -138,16 +142,27 @@ def train(chorales: list[dict], vocab_size: int = VOCAB_SIZE, prior_weight: floa
                 stride = grain_stride(g, c["num"])
                 picked = [(i, lab) for i, (b, lab) in enumerate(zip(beats, labels, strict=True))
                           if b["pos"] % stride == 0]
+                suffix = "" if g == "beat" else f"_{g}"
                 for (i, a), (j, b2) in itertools.pairwise(picked):
                     if a is not None and b2 is not None and j - i == stride and beats[i]["tonic"] == beats[j]["tonic"]:
                         trans[g][a, b2] += 1
-                        if g == "beat":
-                            trans["cadence" if beats[j]["end"] else
-                                  "beat_strong" if strong(beats[j]["pos"], c["num"]) else "beat_weak"][a, b2] += 1
-                            if j + 1 < len(beats) and beats[j + 1]["end"]:
-                                trans["pre_cadence"][a, b2] += 1
-        for name in ("cadence", "pre_cadence"):  # back off to any beat
-            trans[name] += 5.0 * trans["beat"] / trans["beat"].sum(1, keepdims=True)
+                        # Into a cadence, a span is read at the chord that moves (its last beat: the half bar
+                        # before a fermata often starts on I6 or IV and moves to V on its second beat) and the
+                        # phrase-end span at the fermata's chord.
+                        last = labels[min(j, i + stride - 1)] if g != "beat" else a
+                        if _holds_end(beats, j, stride):
+                            fermata = next(k for k in range(j, j + stride) if beats[k]["end"])
+                            if last is not None and labels[fermata] is not None:
+                                trans["cadence" + suffix][last, labels[fermata]] += 1
+                        elif _holds_end(beats, j + stride, stride):
+                            moving = labels[min(len(beats), j + stride) - 1] if g != "beat" else b2
+                            if moving is not None:
+                                trans["pre_cadence" + suffix][a, moving] += 1
+                        if g == "beat" and not beats[j]["end"]:
+                            trans["beat_strong" if strong(beats[j]["pos"], c["num"]) else "beat_weak"][a, b2] += 1
+        for name in CADENCES:  # back off to any move of the grain
+            grain = name.rsplit("_", 1)[1] if name.endswith(("_half", "_bar")) else "beat"
+            trans[name] += 5.0 * trans[grain] / trans[grain].sum(1, keepdims=True)
         roots = {lab: (root_counts[lab].most_common(1)[0][0], parse_label(lab)[1]) for lab in vocab}
         template = np.array([_template(chord_pcs(*roots[lab])) for lab in vocab])
         emit = (emit + prior_weight * template) / (emit + prior_weight * template).sum(1, keepdims=True)
@@ -166,6 +181,27 @@ def train(chorales: list[dict], vocab_size: int = VOCAB_SIZE, prior_weight: floa
         }
     return {"version": 1, "source": "music21 Bach chorales (training split: all but every 10th)", "decoder": DECODER,
             "tables": tables}
+
+
+def clashes(state: State, mode: str) -> frozenset[int]:
+    """Melody pitch classes that clash with the chord: the mode's own note on the letter of a chord tone the chord
+    alters (D against V's D# in E minor, F against II's F# in C major, A against iv's Ab): the chord tones are
+    stacked thirds on the numeral's degree, each on its own letter."""
+    main = state.label.partition("/")
+    degree = 0
+    for part in (main[0], main[2]):
+        numeral = "".join(ch for ch in part.lstrip("b#") if ch.upper() in "IV")
+        if numeral.upper() in ROMAN:
+            degree += ROMAN.index(numeral.upper())
+    scale = sorted(Key(0, mode).scale)
+    intervals = sorted((pc - state.root) % 12 for pc in state.pcs)
+    return frozenset(scale[(degree + 2 * k) % 7] for k, interval in enumerate(intervals)
+                     if (state.root + interval) % 12 != scale[(degree + 2 * k) % 7])
+
+
+def _holds_end(beats: list[dict], k: int, stride: int) -> bool:
+    """Whether the span of ``stride`` beats from beat ``k`` holds a phrase end (a fermata)."""
+    return any(b["end"] for b in beats[k:k + stride])
 
 
 def _chord_tones(state: State, outside: float) -> np.ndarray:
@@ -295,6 +331,8 @@ class HarmonyModel:
         else:
             smooth, outside = self.params["smooth"], self.params["outside"]
             emits = np.log((1 - smooth) * np.array([_chord_tones(s, outside) for s in states]) + smooth / 12)
+            for row, state in enumerate(states):  # the note the chord alters sounds wrong, not merely passing
+                emits[row, sorted(clashes(state, mode))] = math.log(self.params["clash"])
         penalty = np.array([0.0 if s.learned is not None else self.params["unlearned"] for s in states])
         score = np.zeros((len(spans), n))
         for k, span in enumerate(spans):
@@ -315,13 +353,16 @@ class HarmonyModel:
                 score[-max(final_spans, 1):] += mask  # every span the last note holds
         best = start + score[0]
         back = np.zeros((len(spans), n), dtype=int)
+        suffix = "" if grain == "beat" or f"cadence_{grain}" not in extra or not self.params["grain_cadences"] \
+            else f"_{grain}"
         for k in range(1, len(spans)):
             step = trans
-            if cadence and chorale_cadences and spans[k].phrase_end and "cadence" in extra and self.params["cadence"]:
-                step = extra["cadence"]
+            if (cadence and chorale_cadences and spans[k].phrase_end and "cadence" + suffix in extra
+                    and self.params["cadence"]):
+                step = extra["cadence" + suffix]
             elif (cadence and chorale_cadences and k + 1 < len(spans) and spans[k + 1].phrase_end
-                  and "pre_cadence" in extra and self.params["pre_cadence"]):
-                step = extra["pre_cadence"]
+                  and "pre_cadence" + suffix in extra and self.params["pre_cadence"]):
+                step = extra["pre_cadence" + suffix]
             elif per_beat and self.params["metric"]:
                 step = extra["beat_strong" if spans[k].strong else "beat_weak"]
             cand = best[:, None] + step + bonus

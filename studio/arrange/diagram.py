@@ -20,7 +20,7 @@ FENCE = "```"
 def chords_text(section: Section, meter: Meter) -> str:
     """A section's chord symbols with ``|`` between bars, as a lead sheet writes them (``C | G7 | Dm7 G / /``)."""
     spans = [(c.start, c.ticks, c.symbol, c.symbol) for c in section.chords]
-    return " | ".join(lead_sheet(spans, meter.bar_ticks, meter.beat_ticks))
+    return " | ".join(lead_sheet(spans, meter.bar_ticks, meter.beat_ticks, meter.strong_ticks))
 
 
 def node_id(section: Section) -> str:

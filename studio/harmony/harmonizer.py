@@ -66,14 +66,17 @@ def bar_cells(result: HarmonyResult, names: list[str]) -> str:
     """``| C | Am | F G7 | Dm7 G / / |``: ``names`` (one per chord) in ``lead_sheet`` cells."""
     meter = result.melody.meter
     spans = [(c.start, c.ticks, c.symbol, name) for c, name in zip(result.chords, names, strict=True)]
-    return "| " + " | ".join(lead_sheet(spans, meter.bar_ticks, meter.beat_ticks)) + " |"
+    return "| " + " | ".join(lead_sheet(spans, meter.bar_ticks, meter.beat_ticks, meter.strong_ticks)) + " |"
 
 
-def lead_sheet(spans: list[tuple[int, int, str, str]], bar_ticks: int, beat_ticks: int) -> list[str]:
+def lead_sheet(spans: list[tuple[int, int, str, str]], bar_ticks: int, beat_ticks: int,
+               strong: frozenset[int] = frozenset({0})) -> list[str]:
     """One cell per bar from (start, ticks, symbol, name) spans, written as lead sheets write them: a chord held
-    over spans is named once (`C C C C` is `C`), chords sharing a bar evenly, or as the spans split it, are just
-    listed (`C G`: two beats each in 4/4), and a held one holds with a slash per further beat (`Dm7 G / /`)."""
+    over spans is named once (`C C C C` is `C`), chords sharing a bar evenly, or changing on its ``strong`` beats,
+    are just listed (`C G`: two beats each in 4/4), and otherwise each holds with a slash per further beat
+    (`Dm7 G / /`, `G / / C`)."""
     bars: dict[int, list[list]] = {}  # bar -> [symbol, name, ticks held]
+    starts: dict[int, list[int]] = {}  # bar -> where its chords start
     merged: set[int] = set()  # bars where a chord was held over spans
     for start, ticks, symbol, name in spans:
         cell = bars.setdefault(start // bar_ticks, [])
@@ -82,10 +85,12 @@ def lead_sheet(spans: list[tuple[int, int, str, str]], bar_ticks: int, beat_tick
             merged.add(start // bar_ticks)
         else:
             cell.append([symbol, name, ticks])
+            starts.setdefault(start // bar_ticks, []).append(start)
     cells = []
     for bar in sorted(bars):
         held = bars[bar]
-        if bar not in merged or len({ticks for *_, ticks in held}) == 1:  # as typed: 7/8's `F G` splits 4 + 3
+        on_strong = all(at % bar_ticks in strong for at in starts[bar][1:])
+        if len({ticks for *_, ticks in held}) == 1 or (bar not in merged and on_strong):  # 7/8's `F G`: 4 + 3
             cells.append(" ".join(name for _, name, _ in held))
         else:
             cells.append(" ".join(name + " /" * (max(round(ticks / beat_ticks), 1) - 1) for _, name, ticks in held))
@@ -103,26 +108,64 @@ def span_ticks(meter: Meter, rhythm: str) -> tuple[int, str]:
     return ticks, grain if ticks < meter.bar_ticks else "bar"
 
 
-def melody_spans(melody: Melody, ticks: int, phrase_bars: int = 4) -> list[Span]:
-    """Melody pitch classes (relative to the tonic) per span, weighted by length in beats, less off the strong beats;
-    an onset at the span's start weighs half a beat more. The last span, and spans ending a 4-bar phrase, are
-    phrase ends."""
+def span_bounds(melody: Melody, ticks: int) -> list[tuple[int, int]]:
+    """(start, end) of each chord span: every ``ticks`` from the first downbeat, the last one cut at the melody's
+    end. When the final note arrives on a beat inside the last span and that span opens on a note outside the
+    tonic chord (`G A B C` in one bar: B on the third beat), the tonic chord comes with the final note: the span
+    is split there, so the B can have its dominant (``| C | G / / C |``) instead of sounding against the tonic."""
+    bounds = [(start, min(start + ticks, melody.ticks)) for start in range(0, melody.ticks, ticks)]
+    onsets = melody.onsets()
+    pitched = [(onset, note.pitch) for onset, note in zip(onsets, melody.notes, strict=True) if note.pitch is not None]
+    if not pitched or not bounds:
+        return bounds
+    start, end = bounds[-1]
+    last = pitched[-1][0]
+    opening = next((pitch for onset, pitch in reversed(pitched) if onset <= start), None)
+    tonic = {(melody.key.tonic + i) % 12 for i in diatonic(melody.key, 0)[1]}
+    if start < last and last % melody.meter.beat_ticks == 0 and opening is not None and opening % 12 not in tonic:
+        bounds[-1:] = [(start, last), (last, end)]
+    return bounds
+
+
+def final_tonic(melody: Melody, bounds: list[tuple[int, int]], spans: list[Span], last: int) -> int:
+    """How many spans at the end the final tonic chord holds: those the last note (onset ``last``) sounds in and,
+    when that note is a tonic chord tone, the spans of the last bar before it whose notes all are too (Mary had a
+    little lamb's `E G G:h`: the tonic arrives with the bar, so the D before it gets the dominant)."""
+    held = sum(end > last for _, end in bounds)
+    tonic = set(diatonic(melody.key, 0)[1])
+    if not spans[-1].notes or spans[-1].notes[-1][0] not in tonic:
+        return held
+    bar_start = melody.ticks - melody.meter.bar_ticks
+    while (held < len(spans) and bounds[-held - 1][0] >= bar_start and spans[-held - 1].notes
+           and all(pc in tonic for pc, _ in spans[-held - 1].notes)):
+        held += 1
+    return held
+
+
+def melody_spans(melody: Melody, ticks: int | list[tuple[int, int]], phrase_bars: int = 4) -> list[Span]:
+    """Melody pitch classes (relative to the tonic) per span (every ``ticks``, or the given (start, end) bounds),
+    weighted by length in beats, less off the strong beats; an onset at the span's start weighs half a beat more.
+    The last span, and spans ending a 4-bar phrase, are phrase ends."""
     meter = melody.meter
     beat = meter.beat_ticks
-    count = -(-melody.ticks // ticks)
-    notes: list[list[tuple[int, float]]] = [[] for _ in range(count)]
+    bounds = ticks if isinstance(ticks, list) else [(start, min(start + ticks, melody.ticks))
+                                                     for start in range(0, melody.ticks, ticks)]
+    notes: list[list[tuple[int, float]]] = [[] for _ in bounds]
     for onset, note in zip(melody.onsets(), melody.notes, strict=True):
         if note.pitch is None:
             continue
-        for k in range(onset // ticks, min(count, -(-(onset + note.ticks) // ticks))):
-            overlap = min(onset + note.ticks, (k + 1) * ticks) - max(onset, k * ticks)
+        for k, (start, end) in enumerate(bounds):
+            overlap = min(onset + note.ticks, end) - max(onset, start)
+            if overlap <= 0:
+                continue
             accent = 1.0 if onset % meter.bar_ticks in meter.strong_ticks else 0.6
-            weight = accent * overlap / beat + (0.5 if onset == k * ticks else 0.0)
+            weight = accent * overlap / beat + (0.5 if onset == start else 0.0)
             notes[k].append(((note.pitch - melody.key.tonic) % 12, weight))
     phrase = phrase_bars * meter.bar_ticks
     long_enough = melody.ticks >= 2 * phrase
-    return [Span(tuple(n), k == count - 1 or (long_enough and ((k + 1) * ticks) % phrase == 0),
-                 k * ticks % meter.bar_ticks in meter.strong_ticks) for k, n in enumerate(notes)]
+    return [Span(tuple(n), k == len(bounds) - 1 or (long_enough and end % phrase == 0),
+                 start % meter.bar_ticks in meter.strong_ticks) for k, (n, (start, end)) in enumerate(zip(notes, bounds,
+                                                                                                        strict=True))]
 
 
 def scale_degrees(key: Key) -> list[int]:
@@ -211,7 +254,8 @@ class Harmonizer:
         lead = padded.ticks - melody.ticks  # the rest before a pickup: no chord sounds there (N.C., as lead sheets)
         melody = padded
         ticks, grain = span_ticks(melody.meter, rhythm)
-        spans = melody_spans(melody, ticks)
+        bounds = span_bounds(melody, ticks)
+        spans = melody_spans(melody, bounds)
         states = self.states(melody.key, style)
         home = diatonic(melody.key, 0)
         tonic = [s.label for s in states if s.root == 0 and set(s.pcs) == {(home[0] + i) % 12 for i in home[1]}]
@@ -219,7 +263,8 @@ class Harmonizer:
         onsets = melody.onsets()
         last = next((o for o, n in zip(reversed(onsets), reversed(melody.notes), strict=True)
                      if n.pitch is not None), 0)
-        held = len(spans) - last // ticks  # the spans the last note sounds in, all under one (tonic) chord
+        held = final_tonic(melody, bounds, spans, last) if grain != "beat" else sum(end > last for _, end in bounds)
+        spans[-held:] = [replace(span, phrase_end=True) for span in spans[-held:]]  # the cadence is where it arrives
         path = self.model.decode(spans, states, melody.key.mode, grain, cadence=True, boosts=boosts, final=tonic,
                                  chorale_cadences=style == "chorale", final_spans=held)
         chords = []
@@ -228,8 +273,7 @@ class Harmonizer:
             label = state.label
             if style == "jazz":
                 root, intervals, label = self._seventh(melody.key, state)
-            start = max(k * ticks, lead)
-            end = min(k * ticks + ticks, melody.ticks)
+            start, end = max(bounds[k][0], lead), bounds[k][1]
             if end <= start:
                 continue
             sounding = [n.pitch for o, n in zip(onsets, melody.notes, strict=True)
