@@ -39,8 +39,7 @@ Notes
   +0.1-0.2 points of accuracy and +1.5 points of phrase-end accuracy. In the bot it guarantees the final tonic.
 - Decoder weights (emission scale 0.8, template backoff 10, vocabulary 24) were chosen on that dev split, never
   on the held-out chorales.
-- Cadences at half-bar and bar spans (seventeenth session). `/chords` of the C major scale gave `| C | C |`, of
-  "E G B E D B G E" `| Em | Em |`: half-bar and bar spans borrowed the per-beat moves into a cadence, where the
+- Cadences at half-bar and bar spans (seventeenth session). `/chords` of the C major scale gave `| C | C |`: half-bar and bar spans borrowed the per-beat moves into a cadence, where the
   chord before a fermata is mostly the final chord held, so the tonic ran through the last bars. The tables now
   learn the moves into a phrase-end span and into the span before it at each grain, reading the span before the
   cadence at its last beat (the half bar before a fermata often opens on I6 or IV and moves to V); the final
