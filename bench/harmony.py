@@ -39,20 +39,21 @@ Notes
   +0.1-0.2 points of accuracy and +1.5 points of phrase-end accuracy. In the bot it guarantees the final tonic.
 - Decoder weights (emission scale 0.8, template backoff 10, vocabulary 24) were chosen on that dev split, never
   on the held-out chorales.
-- Cadences at half-bar and bar spans (seventeenth session). `/chords` of the C major scale gave `| C | C |`: half-bar and bar spans borrowed the per-beat moves into a cadence, where the
-  chord before a fermata is mostly the final chord held, so the tonic ran through the last bars. The tables now
-  learn the moves into a phrase-end span and into the span before it at each grain, reading the span before the
-  cadence at its last beat (the half bar before a fermata often opens on I6 or IV and moves to V); the final
-  tonic comes with the final note when that note arrives on a beat inside the last span and the span opens off the
-  tonic chord (`| C | C / G C |`: B gets its dominant), and extends back over spans of the last bar that only
-  hold tonic-chord tones, so the cadence falls where the tonic arrives. A chord that alters a note the melody
-  sounds (B major's D# under a D natural in E minor, found once the cadence pushed for V) counts that note as a
-  clash (probability 0.001), not a passing note. Before -> after, chorale style: a dominant before the final tonic
-  36% -> 54% of 8-bar openings at half bars (37% -> 17% of their last two bars alone never changed chord) and
-  34% -> 37% at bars; strong-beat notes on chord tones 0.946 -> 0.965 (half bar) and 0.867 -> 0.893 (bar); beat
-  spans unchanged (the chorale table above: the per-beat tables are byte for byte the same). Pop style keeps its
-  own I-IV-V-vi moves (mostly plagal endings: a product choice left open). At bar spans 56% of two-bar endings
-  still hold one chord: a bar often holds I and V both, and one chord a bar cannot say so.
+- Cadences at half-bar and bar spans (seventeenth session). `/chords` of the C major scale gave `| C | C |`:
+  half-bar and bar spans borrowed the per-beat moves into a cadence, where the chord before a fermata is mostly the
+  final chord held, so the tonic ran through the last bars. The tables now learn the moves into a phrase-end span
+  and into the span before it at each grain, reading the span before the cadence at its last beat (the half bar
+  before a fermata often opens on I6 or IV and moves to V); the final tonic comes with the final note when that note
+  arrives on a beat inside the last span and the span opens off the tonic chord (`| C | C / G C |`: B gets its
+  dominant), and extends back over spans of the last bar that only hold tonic-chord tones, so the cadence falls
+  where the tonic arrives. A chord that alters a note the melody sounds (B major's D# under a D natural in E minor,
+  found once the cadence pushed for V) counts that note as a clash (probability 0.001), not a passing note. Before
+  -> after, chorale style: a dominant before the final tonic 36% -> 54% of 8-bar openings at half bars (37% -> 17%
+  of their last two bars alone never changed chord) and 34% -> 37% at bars; strong-beat notes on chord tones 0.946
+  -> 0.965 (half bar) and 0.867 -> 0.893 (bar); beat spans unchanged (the chorale table above: the per-beat tables
+  are byte for byte the same). Pop style keeps its own I-IV-V-vi moves (mostly plagal endings: a product choice left
+  open). At bar spans 56% of two-bar endings still hold one chord: a bar often holds I and V both, and one chord a
+  bar cannot say so.
 """
 
 Method = Callable[[list[Span], str, bool], list[State]]

@@ -31,7 +31,7 @@ async def write(interaction: discord.Interaction, source: MelodySource, spec: st
     """Rewrite the bars ``spec`` names of the source's melody and post the candidates (the interaction is
     deferred); MusicError for bars the melody doesn't have."""
     melody, origin = await source.resolve()
-    request = rewrite_request(melody, spec, **options)
+    request = rewrite_request(melody, spec, **{"notation": source.written_in, **options})  # answered as written
     await generate(interaction, request, note_for(request, origin), rank=False)
 
 

@@ -49,7 +49,8 @@ class MelodySource:
     candidate: int | None = None  # which of its candidates, from 1 (None: the first)
     max_notes: int = MAX_NOTES
     example: str = EXAMPLE  # a ``studio.errors.opt`` or ``cmd`` mark
-    written_in: str | None = None  # set by ``resolve``: jianpu for a seed typed in it or a reply shown in it
+    written_in: str | None = None  # set by ``resolve``: jianpu (or solfège, ABC) for a seed typed in it or a reply
+    # shown in it
     attached: discord.Attachment | None = None  # a MIDI file on the picked message, read when it has no melody
     attached_track: int | None = None  # which track of it: 1 on the bot's replies (the melody), else the top voice
 
@@ -135,7 +136,7 @@ class MelodySource:
         else:
             given = await loop.run_in_executor(None, partial(
                 melody_from_notes, self.notes or "", self.key, self.meter, self.tempo, self.max_notes, self.example))
-            self.written_in = "jianpu" if given.jianpu else "abc" if given.read_as else None
+            self.written_in = given.notation
             origin = f"🎼 {given.read_as}" if given.read_as else origin
         if given.key_guessed:
             origin = f"{origin} Key {given.melody.key} (guessed from the notes; set {opt('key')} to choose).".strip()

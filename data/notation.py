@@ -55,6 +55,10 @@ _NOTE = re.compile(
     re.X,
 )
 _REST = re.compile(r"(?:r|rest|-)", re.I)
+_SYLLABLE = re.compile(r"(?:do|ut|re|mi|fa|sol|so|la|ti|si)(?![a-z])", re.I)
+# Fixed-do names (do is always C), as French, Italian, Spanish and Japanese musicians read notes
+SOLFEGE_NAMES = {"C": "Do", "D": "Re", "E": "Mi", "F": "Fa", "G": "Sol", "A": "La", "B": "Si"}
+_LETTER_TOKEN = re.compile(r"([A-G])((?:#|b)*-?[0-9]*(?::\S+)?)")
 _DURATION = re.compile(r"(?P<base>[whqes]|16|1|2|4|8)(?P<dots>\.{0,2})(?P<triplet>t?)")
 # words of a key or scale typed among the notes (`C major scale`)
 KEY_WORDS = frozenset(("major", "minor", "maj", "min", "scale", "key", "mode", "ionian", "dorian", "phrygian", "lydian",
@@ -95,6 +99,12 @@ class ParsedSeed:
     @property
     def text(self) -> str:
         return " ".join(self.typed)
+
+    @property
+    def solfege(self) -> bool:
+        """Whether the notes were typed as solfège syllables (``do re mi``): replies answer in them."""
+        return not self.jianpu and not self.abc and any(
+            _SYLLABLE.match(token) for token in self.typed if not self.is_mark(token))
 
     @property
     def ticks(self) -> int:
@@ -390,6 +400,13 @@ def continue_text(seed: ParsedSeed, notes: list[Note] | tuple[Note, ...], bar_ti
     if seed.barred and not closed and end // bar_ticks > (end - seed.notes[-1].ticks) // bar_ticks:
         return f"| {text}"
     return text
+
+
+def solfege_text(text: str) -> str:
+    """Letter note text as fixed-do solfège that the parser reads back: ``C4:q F#4:e Bb3:h`` -> ``Do4:q Fa#4:e
+    Sib3:h``; bar lines, rests, the arrow and syllables already typed stay as they are."""
+    return " ".join(_LETTER_TOKEN.sub(lambda m: SOLFEGE_NAMES[m[1]] + m[2], token)
+                    if _LETTER_TOKEN.fullmatch(token) else token for token in text.split(" "))
 
 
 def join_stored(seed: str, continuation: str) -> str:

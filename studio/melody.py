@@ -25,6 +25,7 @@ from data.notation import (
     format_notes,
     join_stored,
     parse_seed,
+    solfege_text,
     split_stored,
     stored_notes,
 )
@@ -108,8 +109,10 @@ class MelodyResult:
 
     @property
     def notation(self) -> str:
-        """How replies write the notes: the request's ``notation``, else as the seed was typed (letters or jianpu)."""
-        return self.request.notation or ("jianpu" if self.seed.jianpu else "letters")
+        """How replies write the notes: the request's ``notation``, else as the seed was typed (letters, jianpu or
+        solfège)."""
+        return self.request.notation or ("jianpu" if self.seed.jianpu else "solfege" if self.seed.solfege
+                                         else "letters")
 
     @property
     def sampled(self) -> bool:
@@ -119,16 +122,17 @@ class MelodyResult:
 
     @property
     def shown(self) -> str:
-        """The note text a reply shows: ``text`` (stored as it is), or in jianpu after its key line
-        (``1=D 1 2 3 5 ➜ 6 5_ 3_ 2 | …``, ``data.jianpu``), or as an ABC tune (``data.abc``); a reply that marks bars
-        (``layout``) keeps ``text``."""
+        """The note text a reply shows: ``text`` (stored as it is, in fixed-do solfège when asked for or typed so),
+        or in jianpu after its key line (``1=D 1 2 3 5 ➜ 6 5_ 3_ 2 | …``, ``data.jianpu``), or as an ABC tune
+        (``data.abc``); a reply that marks bars (``layout``) keeps ``text``."""
         if self.notation == "jianpu" and self.layout == MelodyResult.layout:
             return melody_jianpu(self.melody)
         if self.notation == "abc" and self.layout == MelodyResult.layout:
             return melody_abc(self.melody, lyrics=self.lyrics)
+        shown = self.text
         if not self.continuation and self.seed.typed and self.layout == MelodyResult.layout:
-            return self.seed.text  # words that fit the typed notes exactly: nothing follows, so no arrow
-        return self.text
+            shown = self.seed.text  # words that fit the typed notes exactly: nothing follows, so no arrow
+        return solfege_text(shown) if self.notation == "solfege" else shown
 
     @property
     def reproduce(self) -> str:

@@ -31,7 +31,8 @@ ODD_METERS = ("5/4", "7/8")  # the arranger plays these; the melody model has no
 KEYS = tuple(f"{tonic} {mode}" for tonic in PITCH_NAMES for mode in MODE_OFFSET)
 QUIZ_KINDS = ("interval", "scale", "chord", "dictation")  # what studio.quiz asks (tests/studio/test_quiz.py)
 QUIZ_LEVELS = ("beginner", "intermediate", "advanced")
-NOTATIONS = ("letters", "jianpu", "abc")  # how a reply writes notes: C4:q D4:e, numbered (data.jianpu) or ABC
+NOTATIONS = ("letters", "solfege", "jianpu", "abc")  # how a reply writes notes: C4:q D4:e, fixed-do Do4:q Re4:e,
+# numbered (data.jianpu) or ABC
 
 
 @dataclass(frozen=True)
@@ -91,8 +92,8 @@ MELODY = _options(
            "natural", choices=DENSITIES),
     Option("ending", str, "closed: end on the tonic (default); open: on the 3rd or 5th, like a half cadence", "open",
            "closed", choices=ENDINGS),
-    Option("notation", str, "How the reply writes notes: letters (C4:q), jianpu (1=C 1 2 3) or abc; default: as typed",
-           "jianpu", choices=NOTATIONS),
+    Option("notation", str, "How replies write notes: letters C4:q, solfege Do4:q, jianpu 1=C 1 2 3 or abc; "
+           "default: as typed", "jianpu", choices=NOTATIONS),
     # 0.98, not 0.95: the realism classifier told 0.95's continuations from real ones 67.8% of the time, 0.98's 63.8%
     # (bench.realism; 1.0: 64.6%): truncating the tail made them too uniform (fewer new rhythms, a narrower range)
     Option("top_p", float, "Nucleus sampling, 0.1-1.0 (default 0.98)", "0.98", 0.98, 0.1, 1.0),

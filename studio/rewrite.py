@@ -182,7 +182,7 @@ def more_bars(result: MelodyResult, more: int = EXTEND_BARS) -> MelodyRequest:
     """More bars under a reply: extend that candidate with the settings it was written with."""
     r = result.request
     return extend_request(result.melody, more, style=r.style, density=r.density, ending=r.ending,
-                          temperature=r.temperature, top_p=r.top_p, count=r.count)
+                          temperature=r.temperature, top_p=r.top_p, count=r.count, notation=result.notation)
 
 
 def given(request: MelodyRequest) -> ParsedSeed:

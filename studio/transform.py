@@ -46,7 +46,7 @@ from data.events import (
 )
 from data.jianpu import melody_jianpu
 from data.midi import TEMPO_RANGE
-from data.notation import ParsedSeed, format_notes, parse_seed, stored_notes
+from data.notation import ParsedSeed, format_notes, parse_seed, solfege_text, stored_notes
 from studio.analysis.words import join
 from studio.melody import MelodyResult
 from studio.options import MELODY, SEED_MAX, TRANSFORM
@@ -285,8 +285,10 @@ def melody_text(melody: Melody) -> str:
 
 
 def shown_text(melody: Melody, notation: str | None) -> str:
-    """The note text a reply shows: ``melody_text``, or in jianpu after its key line when ``notation`` is jianpu, or
-    as an ABC tune."""
+    """The note text a reply shows: ``melody_text``, or in jianpu after its key line when ``notation`` is jianpu, in
+    fixed-do solfège, or as an ABC tune."""
+    if notation == "solfege":
+        return solfege_text(melody_text(melody))
     if notation == "jianpu":
         return melody_jianpu(replace(melody, seed_len=0))
     if notation == "abc":
@@ -358,7 +360,8 @@ class TransformResult(MelodyResult):
 
     @property
     def notation(self) -> str:
-        """Letters unless the request asks for jianpu or ABC (the request's notes are always stored as letters)."""
+        """Letters unless the request asks for jianpu, solfège or ABC (the request's notes are always stored as
+        letters)."""
         return self.request.notation or "letters"
 
     @property

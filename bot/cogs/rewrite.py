@@ -104,7 +104,7 @@ class Rewrite(commands.Cog):
         async with admitted(interaction):
             await defer(interaction)
             melody, origin = await source.resolve()
-            request = extend_request(melody, bars, **options)
+            request = extend_request(melody, bars, **{"notation": source.written_in, **options})
             await generate(interaction, request, note_for(request, origin), rank=False)
 
 

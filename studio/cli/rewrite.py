@@ -26,13 +26,13 @@ async def run_rewrite(args: argparse.Namespace) -> int:
                          "3-4")
     given, origin = given_melody(args, REWRITE_EXAMPLE)
     options = _options(args, "count", "seed", "style", "density", "temperature", "top_p")
-    request = rewrite_request(given.melody, args.bars, **options)
+    request = rewrite_request(given.melody, args.bars, **options, notation=given.notation)
     return await _write(args, request, origin)
 
 
 async def run_extend(args: argparse.Namespace) -> int:
     given, origin = given_melody(args, EXTEND_EXAMPLE)
-    request = extend_request(given.melody, args.bars,
+    request = extend_request(given.melody, args.bars, notation=given.notation,
                              **_options(args, "count", "seed", "style", "density", "ending", "temperature", "top_p"))
     return await _write(args, request, origin)
 

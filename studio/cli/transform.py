@@ -33,7 +33,7 @@ async def run_transform(args: argparse.Namespace) -> int:
     given, origin = given_melody(argparse.Namespace(**{**vars(args), "tempo": None}), EXAMPLE)  # --tempo: the new one
     options = {name: getattr(args, name) for name in ("count", "seed", "temperature")
                if getattr(args, name) is not None}
-    options["notation"] = args.notation or ("jianpu" if given.jianpu else "abc" if given.read_as else None)  # as typed
+    options["notation"] = args.notation or given.notation  # as typed
     request = transform_request(given.melody, targets, **options).with_seed()
     composer = Composer.load(args.checkpoint, args.device) if targets.style else None  # the model writes styles only
     try:
