@@ -101,8 +101,19 @@ class Catalog:
         return None
 
     def term(self, text: str) -> str:
-        """A value inside a sentence (a key, a style, a list of them): translated when known, else as it is."""
-        return (self.listed(text) if text else None) or text
+        """A value inside a sentence (a key, a style, a list of them): translated when known, else as it is; in a
+        list, the items known are translated and the rest (a tune's title, ``6/8``) kept."""
+        found = self.listed(text) if text else None
+        if found is not None or not text:
+            return found or text
+        for separator in _LIST_SEPARATORS:
+            if separator in text:
+                parts = text.split(separator)
+                known = [self.phrase(p) for p in parts]
+                if any(k is not None for k in known):
+                    joiner = self.list_separator if separator in (", ", " and ") else separator
+                    return joiner.join(k if k is not None else p for k, p in zip(known, parts, strict=True))
+        return text
 
     def listed(self, text: str, separators: Sequence[str] = _LIST_SEPARATORS) -> str | None:
         """``text`` as a phrase, or as a list of phrases ("irish, busy rhythm"), each known; else None."""

@@ -122,6 +122,9 @@ def test_values_inside_sentences_are_translated_too():
     aside = tr("ℹ️ Without `style:` the change is worked out, not sampled: one result, always the same, so I left "
                "`count:`, `seed:` and `temperature:` aside.", ZH)
     assert aside.endswith("所以我没有用 `count:`、`seed:` 和 `temperature:`。")  # the list's "and" too
+    # a list with items no catalog knows (a tune's title, a meter): the known ones still read in Chinese
+    read = tr("Read as an ABC tune: “The Kesh”, G major, 6/8, 120 bpm.", ZH)
+    assert read == "按 ABC 记谱读取：“The Kesh”、G大调、6/8、120 bpm。"
 
 
 def test_transform_mood_and_jianpu_errors_are_chinese():
