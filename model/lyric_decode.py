@@ -80,6 +80,9 @@ class DecodeSettings:
     repeat_penalty: float = 1.5  # logit cost of a content word already used in the verse
     of_penalty: float = 1.5  # logit cost of "of" in a line, times 4 for a second one: "the X of the Y of the Z"
     # chains are the mark of word salad (two "of"s in 25% of generated lines against 0.2% of real ones)
+    end_floor: float = -1.5  # a line whose last word the model would not end a line on (log P(end of line) below
+    # this: "the birds were stationed in the last", "the school went home into the long") ranks below one it would
+    end_weight: float = 3.0  # ranking cost per token and per nat under the floor
     constrained: bool = True  # False: the same model and sampling with no syllable, rhyme, stress or copy masks
     max_words: int = 16  # unconstrained lines stop here if the model never ends them
 
@@ -400,8 +403,11 @@ class LyricDecoder:
             done |= finished
             if done.all():
                 break
-        # ranking only: a line on theme (a neighbour, and more for a theme word itself) beats a slightly likelier one
-        extra_sum += settings.theme_rank * (hit.float() + own.float()) * (torch.tensor([len(w) for w in words]) + 1)
+        # ranking only: a line on theme (a neighbour, and more for a theme word itself) beats a slightly likelier one,
+        # and a line that stops where the model would not end one ("... into the long") loses to one that ends
+        tokens = torch.tensor([len(w) for w in words]) + 1
+        extra_sum += settings.theme_rank * (hit.float() + own.float()) * tokens
+        extra_sum += settings.end_weight * (end_logp - settings.end_floor).clamp(max=0) * tokens
         return self._ranked(words, ~dead & (remaining == 0), logp_sum + end_logp, extra_sum, previous)
 
     def _may_follow(self, last: torch.Tensor) -> torch.Tensor:

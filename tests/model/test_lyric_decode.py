@@ -252,3 +252,32 @@ def test_themes_bring_words_that_belong_with_them(parts, decoder):
         return sum(bool(on & set(line.words)) for line in lines) / len(lines)
 
     assert share(decoder) >= 0.5 and share(decoder) > share(bare)
+
+
+@torch.no_grad()
+def end_logprob(decoder: LyricDecoder, lines, theme) -> list[float]:
+    """The model's log-probability of ending each line where it ends, the verse read as the decoder read it."""
+    out = []
+    logits, state = decoder.start(theme, DecodeSettings().prime)
+    for line in lines:
+        for word in line.words:
+            logits, state = decoder._step(torch.tensor([decoder.vocab.stoi[word]]), state)
+        out.append(float(torch.log_softmax(logits[0], -1)[decoder.eol]))
+        logits, state = decoder._step(torch.tensor([decoder.eol]), state)
+    return out
+
+
+def test_lines_stop_where_a_line_can_end(decoder):
+    """"The birds were stationed in the last", "the school went home into the long": a line the model would not
+    end there loses its place to one it would, unless every candidate is cut off so."""
+    themes = ["the sea at night", "a lost love", "winter morning", "the last train home", "birds at dawn",
+              "the city lights", "summer fields", "the long journey", "fire and ice", "dreams of flying"]
+    def cut_off(settings: DecodeSettings) -> int:
+        count = 0
+        for seed, text in enumerate(themes * 2):
+            theme = decoder.theme(line_words(text))
+            count += sum(lp < -2.0 for lp in end_logprob(decoder, decoder.verse(ABAB, gen(seed), theme, settings),
+                                                         theme))
+        return count
+    gated, free = cut_off(DecodeSettings()), cut_off(DecodeSettings(end_weight=0.0))
+    assert gated < free and gated <= 2, (gated, free)
