@@ -142,6 +142,23 @@ def final_tonic(melody: Melody, bounds: list[tuple[int, int]], spans: list[Span]
     return held
 
 
+def held_sevenths(path: list[State], bounds: list[tuple[int, int]], melody: Melody, final: int) -> list[State]:
+    """A triad and its own diatonic seventh chord side by side in one bar (`Am Am7`, `Dm Dm7`) are one chord to a
+    player: the seventh, held over both (the final tonic's ``final`` spans are left as they are)."""
+    path = list(path)
+    scale = {(pc - melody.key.tonic) % 12 for pc in melody.key.scale}
+    bar = melody.meter.bar_ticks
+    for k in range(1, len(path) - final):
+        a, b = path[k - 1], path[k]
+        if a.root != b.root or a.pcs == b.pcs or (bounds[k - 1][0] + melody.start) // bar != (
+                bounds[k][0] + melody.start) // bar:
+            continue
+        small, big = sorted((a, b), key=lambda s: len(s.pcs))
+        if set(small.pcs) < set(big.pcs) and set(big.pcs) <= scale:
+            path[k - 1] = path[k] = big
+    return path
+
+
 def melody_spans(melody: Melody, ticks: int | list[tuple[int, int]], phrase_bars: int = 4) -> list[Span]:
     """Melody pitch classes (relative to the tonic) per span (every ``ticks``, or the given (start, end) bounds),
     weighted by length in beats, less off the strong beats; an onset at the span's start weighs half a beat more.
@@ -267,6 +284,7 @@ class Harmonizer:
         spans[-held:] = [replace(span, phrase_end=True) for span in spans[-held:]]  # the cadence is where it arrives
         path = self.model.decode(spans, states, melody.key.mode, grain, cadence=True, boosts=boosts, final=tonic,
                                  chorale_cadences=style == "chorale", final_spans=held)
+        path = held_sevenths(path, bounds, melody, held)
         chords = []
         for k, state in enumerate(path):
             root, intervals = state.root, tuple(sorted((p - state.root) % 12 for p in state.pcs))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from itertools import pairwise
 
 import pytest
 
@@ -210,3 +211,14 @@ def test_no_chord_alters_a_note_the_melody_holds(harmonizer, text, key, wrong):
         result = harmonizer.harmonize(melody(text, key), rhythm)
         assert wrong not in [c.symbol for c in result.chords]
         assert result.chords[-1].roman == "i"
+
+
+def test_a_triad_and_its_seventh_in_one_bar_are_one_chord(harmonizer):
+    """`| G | Am Am7 | G C |` read as fuss on a lead sheet: a guitarist plays one chord. The seventh holds the bar."""
+    tune = melody("G A B G A B C5 A G:h E:h D:h G:h", Key(7))
+    result = harmonizer.harmonize(tune, "half-bar")
+    assert "Am7" in result.chord_text and "Am " not in result.chord_text.replace("Am7", "")
+    for text in ("C C G G A A G:h F F E E D D C:h", SCALE, "E D C D E E E:h D:q D D:h E:q G G:h"):
+        for cell in harmonizer.harmonize(melody(text), "half-bar").chord_text.strip("| ").split(" | "):
+            names = cell.split()
+            assert not any(a + "7" == b or a + "maj7" == b for a, b in pairwise(names)), cell
