@@ -242,11 +242,13 @@ class Composer:
         rhythm_for_words(request.lyrics or "", meter)
         return parse_seed(request.notes) if request.notes.strip() else ParsedSeed((), ())
 
-    def grammar(self, request: MelodyRequest, seed: ParsedSeed, key: Key) -> MelodyGrammar:
-        """The decoding state for a validated request in ``key``, in the model's C-based space."""
+    def grammar(self, request: MelodyRequest, seed: ParsedSeed, key: Key, octaves: int = 0) -> MelodyGrammar:
+        """The decoding state for a validated request in ``key``, in the model's C-based space, the seed moved by
+        ``octaves`` semitones (``studio.restate.register_octaves``)."""
         meter = request.parsed_meter
         shift = key.transpose_to_c
-        model_notes = [Note(None if n.pitch is None else _fold(n.pitch + shift), n.ticks) for n in seed.notes]
+        model_notes = [Note(None if n.pitch is None else _fold(n.pitch + shift + octaves), n.ticks)
+                       for n in seed.notes]
         start = (meter.bar_ticks - seed.pickup) % meter.bar_ticks  # the first note's place in its bar (a pickup's)
         prompt = self.vocab.encode(  # bar tokens after the pickup, as the corpus tunes were encoded (data.prepare)
             control_tokens(request.style, key.mode, meter) + encode_notes(model_notes, meter.bar_ticks, start=start)

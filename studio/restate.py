@@ -22,6 +22,10 @@ from studio.requests import MelodyRequest
 if TYPE_CHECKING:
     from studio.melody import Composer
 
+# Where the corpus's tunes sit, in the model's C-based space: 98% of their median pitches lie in 63-81 (E4-A5).
+# A seed whose median lies outside REGISTER is written an octave or more nearer REGISTER_CENTRE and the model's
+# notes are moved back by as much, so a bass line goes on in the bass and `C7 E7 G7` is not folded note by note.
+REGISTER, REGISTER_CENTRE = (60, 84), 72
 FORM_STRIDE = 7_000_003  # take k of the s-th stretch between restated bars uses seed + (s * JOIN_TAKES + k) * stride
 JOIN_TAKES = 3  # takes of a stretch before a restated bar
 
@@ -35,6 +39,7 @@ async def continue_seed(composer: Composer, request: MelodyRequest, seed: Parsed
     bars are the ending's, never restated. Seeded by ``request.seed`` throughout: reproducible. Without
     ``restate``, the model writes it all in one go."""
     assert request.seed is not None
+    octaves = register_octaves(seed.notes, key)
     bar = request.parsed_meter.bar_ticks
     first = first_tick(seed.pickup, bar)  # bar b starts at tick b * bar
     seed_bars = whole_bars(seed.notes, first, bar)
@@ -49,7 +54,7 @@ async def continue_seed(composer: Composer, request: MelodyRequest, seed: Parsed
         if not upcoming or upcoming[0] * bar > now:
             stop = upcoming[0] * bar - now if upcoming else None
             takes = await _stretch(composer, request, replace(seed, notes=tuple(notes)), key, stop, stretch,
-                                   admitted, join_takes)
+                                   admitted, join_takes, octaves)
             admitted = True
             if stop is None:
                 return notes[len(seed.notes):] + takes[0]
@@ -65,12 +70,12 @@ async def continue_seed(composer: Composer, request: MelodyRequest, seed: Parsed
 
 
 async def _stretch(composer: Composer, request: MelodyRequest, seed: ParsedSeed, key: Key, ticks: int | None,
-                   stretch: int, admitted: bool, takes: int) -> list[list[Note]]:
+                   stretch: int, admitted: bool, takes: int, octaves: int = 0) -> list[list[Note]]:
     """The model's notes after ``seed`` in ``key``: to the end (``ticks`` None: one take), or ``takes`` takes of
     the next ``ticks`` (a bar line), written together. Unless ``admitted``, the first is queued as a new request
     (EngineBusy when the queue is full) and the others only once it is."""
     count = 1 if ticks is None else takes
-    grammars = [composer.grammar(request, seed, key) for _ in range(count)]
+    grammars = [composer.grammar(request, seed, key, octaves) for _ in range(count)]
     assert request.seed is not None
     jobs = []
     for k, grammar in enumerate(grammars):
@@ -88,9 +93,21 @@ async def _stretch(composer: Composer, request: MelodyRequest, seed: ParsedSeed,
         for job in jobs:
             job.cancel()
         raise
-    shift = key.transpose_to_c
+    shift = key.transpose_to_c + octaves
     return [[Note(None if n.pitch is None else clamp(n.pitch - shift), n.ticks) for n in g.notes]
             for g in grammars]
+
+
+def register_octaves(notes: tuple[Note, ...] | list[Note], key: Key) -> int:
+    """Semitones, whole octaves, that bring the seed's median pitch (in the model's space) into ``REGISTER``: 0 for
+    almost every seed, +24 for `C2 E2 G2 C3`, -24 for `C7 E7 G7`."""
+    pitches = sorted(n.pitch + key.transpose_to_c for n in notes if n.pitch is not None)
+    if not pitches:
+        return 0
+    median = pitches[len(pitches) // 2]
+    if REGISTER[0] <= median <= REGISTER[1]:
+        return 0
+    return 12 * round((REGISTER_CENTRE - median) / 12)
 
 
 def clamp(pitch: int) -> int:

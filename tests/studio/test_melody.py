@@ -86,3 +86,19 @@ def test_a_short_seeds_key_is_one_a_musician_would_hear(seed, key):
     from studio.analysis.key import infer_key
 
     assert str(infer_key(parse_seed(seed).notes)) == key
+
+
+@pytest.mark.parametrize(("notes", "key"), [("C2 E2 G2 C3", "C major"), ("G2 B2 D3 G2", "G major"),
+                                            ("C7 E7 G7 C7", "C major")])
+async def test_a_seed_far_from_the_middle_goes_on_in_its_own_register(composer, notes, key):
+    """A bass line went on two octaves up (`C2 E2 G2 C3 ➜ C4:q F4:q …`) and `C7 E7 G7` was folded note by note into
+    `C7 E6 G6`, so the model answered `R:e E3:e | C6:q …`. The seed is now written whole octaves nearer the
+    corpus's register and the notes moved back: the continuation stays near the seed."""
+    from studio.restate import register_octaves
+
+    result = await composer.melody(MelodyRequest(notes, bars=4, seed=5, key=key, count=1))
+    seed = sorted(n.pitch for n in result.seed.notes)
+    going = sorted(n.pitch for n in result.continuation if n.pitch is not None)
+    assert abs(going[len(going) // 2] - seed[len(seed) // 2]) <= 7
+    assert max(going) - min(going) <= 19 and min(going) >= seed[0] - 12
+    assert register_octaves(parse_seed("C4 E4 G4 C5").notes, Key(0)) == 0  # the usual seed is untouched
