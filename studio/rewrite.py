@@ -35,6 +35,7 @@ from studio.analysis.words import plural
 from studio.melody import DENSITY_LEAN, MelodyResult, _clamp, _fold
 from studio.options import EXTEND, MELODY, SEED_MAX
 from studio.requests import MelodyRequest
+from studio.restate import register_octaves
 
 if TYPE_CHECKING:
     from studio.melody import Composer
@@ -327,7 +328,8 @@ class Job:
 
     @property
     def shift(self) -> int:
-        return self.key.transpose_to_c
+        """Semitones into the model's space: to C, and whole octaves for a melody far from the middle."""
+        return self.key.transpose_to_c + register_octaves(self.notes, self.key)
 
     @property
     def start(self) -> int:

@@ -239,3 +239,11 @@ def test_the_command_line_rewrites_bars_and_writes_the_files(tmp_path, capsys):
     assert "--bars 4-5" in capsys.readouterr().err
     assert main(["extend", "C E G", "--bars", "2", "--seed", "1", "--out", str(tmp_path)]) == 0
     assert "2 bars added" in capsys.readouterr().out
+
+
+async def test_a_bass_line_is_rewritten_in_the_bass(composer):
+    """Bars rewritten in a melody two octaves down stay down there (the model writes them nearer its register and
+    they are moved back), instead of leaping up to the fourth octave and back."""
+    bass = Melody(parse_seed("C2 E2 G2 C3 | D3 B2 G2 B2 | C3 G2 E2 G2 | C2:w").notes, Key(0), Meter())
+    result = (await composer.candidates(rewrite_request(bass, "2-3", seed=7, count=1)))[0]
+    assert all(n.pitch <= 55 for n in result.melody.notes if n.pitch is not None)  # nothing above G3
