@@ -30,8 +30,7 @@ CADENCES = ("cadence", "pre_cadence", "cadence_half", "pre_cadence_half", "caden
 MATRICES = (*GRAINS, "beat_strong", "beat_weak", *CADENCES)
 # Decoder weights, chosen on a third of the training chorales (never the held-out ones): see bench/harmony.py.
 DECODER = {"smooth": 0.1, "unlearned": -1.0, "emit": 0.8, "end": 0.0, "before_end": 0.0, "cadence": True,
-           "pre_cadence": True, "metric": False, "outside": 0.05, "clash": 0.001,
-           "grain_cadences": True}
+           "pre_cadence": True, "metric": False, "outside": 0.05, "clash": 0.001}
 HELD_OUT_EVERY = 10  # chorale i (sorted by name) is held out when i % 10 == 0
 ROMAN = ("I", "II", "III", "IV", "V", "VI", "VII")
 QUALITY = {  # intervals above the root -> (upper case?, suffix)
@@ -149,7 +148,7 @@ def train(chorales: list[dict], vocab_size: int = VOCAB_SIZE, prior_weight: floa
                         # Into a cadence, a span is read at the chord that moves (its last beat: the half bar
                         # before a fermata often starts on I6 or IV and moves to V on its second beat) and the
                         # phrase-end span at the fermata's chord.
-                        last = labels[min(j, i + stride - 1)] if g != "beat" else a
+                        last = labels[j - 1] if g != "beat" else a
                         if _holds_end(beats, j, stride):
                             fermata = next(k for k in range(j, j + stride) if beats[k]["end"])
                             if last is not None and labels[fermata] is not None:
@@ -353,8 +352,7 @@ class HarmonyModel:
                 score[-max(final_spans, 1):] += mask  # every span the last note holds
         best = start + score[0]
         back = np.zeros((len(spans), n), dtype=int)
-        suffix = "" if grain == "beat" or f"cadence_{grain}" not in extra or not self.params["grain_cadences"] \
-            else f"_{grain}"
+        suffix = "" if grain == "beat" or f"cadence_{grain}" not in extra else f"_{grain}"
         for k in range(1, len(spans)):
             step = trans
             if (cadence and chorale_cadences and spans[k].phrase_end and "cadence" + suffix in extra

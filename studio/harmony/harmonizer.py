@@ -112,7 +112,7 @@ def span_bounds(melody: Melody, ticks: int) -> list[tuple[int, int]]:
     """(start, end) of each chord span: every ``ticks`` from the first downbeat, the last one cut at the melody's
     end. When the final note arrives on a beat inside the last span and that span opens on a note outside the
     tonic chord (`G A B C` in one bar: B on the third beat), the tonic chord comes with the final note: the span
-    is split there, so the B can have its dominant (``| C | G / / C |``) instead of sounding against the tonic."""
+    is split there, so the B can have its dominant (``| C | C / G C |``) instead of sounding against the tonic."""
     bounds = [(start, min(start + ticks, melody.ticks)) for start in range(0, melody.ticks, ticks)]
     onsets = melody.onsets()
     pitched = [(onset, note.pitch) for onset, note in zip(onsets, melody.notes, strict=True) if note.pitch is not None]
@@ -127,13 +127,14 @@ def span_bounds(melody: Melody, ticks: int) -> list[tuple[int, int]]:
     return bounds
 
 
-def final_tonic(melody: Melody, bounds: list[tuple[int, int]], spans: list[Span], last: int) -> int:
+def final_tonic(melody: Melody, bounds: list[tuple[int, int]], spans: list[Span], last: int, extend: bool) -> int:
     """How many spans at the end the final tonic chord holds: those the last note (onset ``last``) sounds in and,
-    when that note is a tonic chord tone, the spans of the last bar before it whose notes all are too (Mary had a
-    little lamb's `E G G:h`: the tonic arrives with the bar, so the D before it gets the dominant)."""
+    with ``extend``, when that note is a tonic chord tone, the spans of the last bar before it whose notes all are
+    too (Mary had a little lamb's `E G G:h`: the tonic arrives with the bar, so the D before it gets the dominant;
+    per beat the chorales' own cadence moves place it)."""
     held = sum(end > last for _, end in bounds)
     tonic = set(diatonic(melody.key, 0)[1])
-    if not spans[-1].notes or spans[-1].notes[-1][0] not in tonic:
+    if not extend or not spans[-1].notes or spans[-1].notes[-1][0] not in tonic:
         return held
     bar_start = melody.ticks - melody.meter.bar_ticks
     while (held < len(spans) and bounds[-held - 1][0] >= bar_start and spans[-held - 1].notes
@@ -181,8 +182,8 @@ def melody_spans(melody: Melody, ticks: int | list[tuple[int, int]], phrase_bars
     phrase = phrase_bars * meter.bar_ticks
     long_enough = melody.ticks >= 2 * phrase
     return [Span(tuple(n), k == len(bounds) - 1 or (long_enough and end % phrase == 0),
-                 start % meter.bar_ticks in meter.strong_ticks) for k, (n, (start, end)) in enumerate(zip(notes, bounds,
-                                                                                                        strict=True))]
+                 start % meter.bar_ticks in meter.strong_ticks)
+            for k, (n, (start, end)) in enumerate(zip(notes, bounds, strict=True))]
 
 
 def scale_degrees(key: Key) -> list[int]:
@@ -280,7 +281,7 @@ class Harmonizer:
         onsets = melody.onsets()
         last = next((o for o, n in zip(reversed(onsets), reversed(melody.notes), strict=True)
                      if n.pitch is not None), 0)
-        held = final_tonic(melody, bounds, spans, last) if grain != "beat" else sum(end > last for _, end in bounds)
+        held = final_tonic(melody, bounds, spans, last, extend=grain != "beat")
         spans[-held:] = [replace(span, phrase_end=True) for span in spans[-held:]]  # the cadence is where it arrives
         path = self.model.decode(spans, states, melody.key.mode, grain, cadence=True, boosts=boosts, final=tonic,
                                  chorale_cadences=style == "chorale", final_spans=held)
