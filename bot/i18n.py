@@ -103,29 +103,21 @@ class Catalog:
     def term(self, text: str) -> str:
         """A value inside a sentence (a key, a style, a list of them): translated when known, else as it is; in a
         list, the items known are translated and the rest (a tune's title, ``6/8``) kept."""
-        found = self.listed(text) if text else None
-        if found is not None or not text:
-            return found or text
-        for separator in _LIST_SEPARATORS:
-            if separator in text:
-                parts = text.split(separator)
-                known = [self.phrase(p) for p in parts]
-                if any(k is not None for k in known):
-                    joiner = self.list_separator if separator in (", ", " and ") else separator
-                    return joiner.join(k if k is not None else p for k, p in zip(known, parts, strict=True))
-        return text
+        return (self.listed(text, partial=True) if text else None) or text
 
-    def listed(self, text: str, separators: Sequence[str] = _LIST_SEPARATORS) -> str | None:
-        """``text`` as a phrase, or as a list of phrases ("irish, busy rhythm"), each known; else None."""
+    def listed(self, text: str, separators: Sequence[str] = _LIST_SEPARATORS, partial: bool = False) -> str | None:
+        """``text`` as a phrase, or as a list of phrases ("irish, busy rhythm"), each known (with ``partial``, one
+        known is enough: the others are kept as they are); else None."""
         found = self.phrase(text)
         if found is not None:
             return found
         for separator in separators:
             if separator in text:
-                parts = [self.phrase(p) for p in text.split(separator)]
-                if all(p is not None for p in parts):
+                parts = text.split(separator)
+                known = [self.phrase(p) for p in parts]
+                if all(k is not None for k in known) or (partial and any(k is not None for k in known)):
                     joiner = self.list_separator if separator in (", ", " and ") else separator
-                    return joiner.join(p for p in parts if p is not None)
+                    return joiner.join(k if k is not None else p for k, p in zip(known, parts, strict=True))
         return None
 
     def _text(self, text: str) -> str:
