@@ -41,11 +41,11 @@ class Int8Weights:
         if kernel not in KERNELS:
             raise ValueError(f"kernel must be one of {KERNELS}, not {kernel!r}")
         self.kernel = kernel
+        self.packed: object | None = _prepack(w) if kernel == "fbgemm" else None
         if kernel == "int_mm":
             self.w = w.t().contiguous().t()  # K contiguous: faster at batch 1
         else:
             self.w = w.float().contiguous()
-            self.packed = _prepack(w) if kernel == "fbgemm" else None
 
     def __call__(self, q: torch.Tensor) -> torch.Tensor:
         if self.kernel == "int_mm":
