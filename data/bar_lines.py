@@ -16,25 +16,39 @@ def read_bars(seed: ParsedSeed, meter: Meter) -> ParsedSeed:
     """The seed with its pickup in ``meter`` (``check_bars``). Where its typed bar lines cannot hold it because
     notes typed without a length kept a longer one from before them, but hold them as quarters (``E E E:h | D D
     D:h``: a bar of six beats, or of four with the D's as quarters), those notes are quarters: the bar lines say
-    what was meant. Otherwise the error names the bar and why."""
-    try:
+    what was meant. So too where the kept lengths fit only by holding a note over a typed bar line (``B:h G | C``
+    in 3/4: the G a half tied into the next bar, or a quarter that fills this one). Otherwise the error names the
+    bar and why."""
+    if seed.jianpu:
         return replace(seed, pickup=check_bars(seed, meter))
+    ticks, notes, at = TPQ, list(seed.notes), 0
+    for token in seed.typed:
+        if not seed.is_mark(token):
+            _, length, ticks = token_length(token, ticks, long_kept_as_quarter=True)
+            notes[at] = replace(notes[at], ticks=length)
+            at += 1
+    quarters = replace(seed, notes=tuple(notes))
+    try:
+        pickup = check_bars(seed, meter)
     except MusicError as error:
-        if seed.jianpu:
-            raise
-        ticks, notes, at = TPQ, list(seed.notes), 0
-        for token in seed.typed:
-            if not seed.is_mark(token):
-                _, length, ticks = token_length(token, ticks, long_kept_as_quarter=True)
-                notes[at] = replace(notes[at], ticks=length)
-                at += 1
-        quarters = replace(seed, notes=tuple(notes))
         if quarters.notes == seed.notes:
             raise
         try:  # only an exact reading: every typed bar line on a downbeat, no note held over one
             return replace(quarters, pickup=check_bars(quarters, meter, ties=False))
         except MusicError:
             raise error from None
+    if quarters.notes != seed.notes and not _fits(seed, meter) and _fits(quarters, meter):
+        return replace(quarters, pickup=check_bars(quarters, meter, ties=False))
+    return replace(seed, pickup=pickup)
+
+
+def _fits(seed: ParsedSeed, meter: Meter) -> bool:
+    """Whether every typed bar line falls on a downbeat with no note held over it."""
+    try:
+        check_bars(seed, meter, ties=False)
+    except MusicError:
+        return False
+    return True
 
 
 def check_bars(seed: ParsedSeed, meter: Meter, ties: bool = True) -> int:

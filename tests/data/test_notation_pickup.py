@@ -46,6 +46,9 @@ def test_an_over_full_bar_is_named_with_its_notes_and_a_fix():
     ("E:h F G | A", FOUR, [24, 12, 12, 12]),
     ("G | C:h D | E F G", THREE, [12, 24, 12, 12, 12, 12]),  # after a pickup, in 3/4
     ("C:h D:h | E F", FOUR, [24, 24, 24, 24]),  # the kept length fits: it stays (the last bar may be short)
+    # the kept half fits only held over the bar line into a bar that then overflows: the bar lines mean a quarter
+    ("G | C E G | B:h G | C:h.", THREE, [12, 12, 12, 12, 24, 12, 36]),
+    ("C:h D | E:w", FOUR, [24, 24, 48]),  # the kept half fills the bar exactly: it stays
     ("C:e D E F G A B C | D E", FOUR, [6] * 10),  # a run of eighths typed once stays eighths
 ])
 def test_notes_without_a_length_are_quarters_when_the_bar_lines_say_so(text, meter, lengths):
