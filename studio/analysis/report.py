@@ -176,7 +176,7 @@ def contour_text(a: Analysis) -> str:
     text += (f" Its highest note, {climax}, comes in bar {c.climax_bar}"
              f"{' and only once: a single climax' if c.climax_times == 1 else f' ({_times(c.climax_times)})'}.")
     if len(a.phrase_shapes) > 1:
-        shapes = [f"{first}{'' if first == last else f'-{last}'} {shape}"
+        shapes = [f"phrase {first} {shape}" if first == last else f"phrases {first}-{last} {shape}"
                   for first, last, shape in runs(list(a.phrase_shapes))]
         text += f" Phrase by phrase: {join(shapes)}."
     return text
