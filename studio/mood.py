@@ -394,10 +394,13 @@ def mood_section(melody: Melody) -> str:
 
 
 def _pitch_name(pitch: float, key: Key) -> str:
-    """The mean pitch as the nearest note, spelled in the melody's key (G#4 in G major, not Ab4)."""
+    """The mean pitch as the nearest note of the key's scale, spelled in the key ("about E4" for a C major tune
+    whose mean lies between D4 and E4: Eb4 named a note the tune may never play)."""
     from studio.analysis.words import note_name
 
-    return note_name(round(pitch), key)
+    nearest = min((p for p in range(int(pitch) - 2, int(pitch) + 3) if p % 12 in key.scale),
+                  key=lambda p: (abs(p - pitch), p))
+    return f"about {note_name(nearest, key)}"
 
 
 def _contour_words(f: Features) -> str:

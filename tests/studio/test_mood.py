@@ -188,3 +188,12 @@ async def test_busy_is_busy_and_sparse_is_sparse_whatever_the_seed(composer: Com
     assert mean(rates("sparse")) < mean(rates("natural")) < mean(rates("busy"))
     again = await composer.melody(requests["busy"][0])
     assert again.melody.notes == results["busy"][0].melody.notes and again.request.seed == 0
+
+
+def test_the_mean_pitch_is_named_as_a_note_of_the_key():
+    """A C major tune whose mean lay between D4 and E4 read "mean pitch Eb4": a note it may never play."""
+    from studio.mood import _pitch_name
+
+    assert _pitch_name(63.4, Key(0)) == "about E4" and _pitch_name(62.9, Key(0)) == "about D4"
+    assert _pitch_name(67.8, Key(9, "minor")) == "about G4"  # A natural minor: G, not G#
+    assert _pitch_name(66.0, Key(7)) == "about F#4"  # spelled in the key
