@@ -33,13 +33,44 @@ def read_bars(seed: ParsedSeed, meter: Meter) -> ParsedSeed:
     except MusicError as error:
         if quarters.notes == seed.notes:
             raise
-        try:  # only an exact reading: every typed bar line on a downbeat, no note held over one
-            return replace(quarters, pickup=check_bars(quarters, meter, ties=False))
-        except MusicError:
-            raise error from None
+        for reading in (quarters, _bar_by_bar(seed, meter)):
+            try:  # only an exact reading: every typed bar line on a downbeat, no note held over one
+                return replace(reading, pickup=check_bars(reading, meter, ties=False))
+            except MusicError:
+                pass
+        raise error from None
     if quarters.notes != seed.notes and not _fits(seed, meter) and _fits(quarters, meter):
         return replace(quarters, pickup=check_bars(quarters, meter, ties=False))
     return replace(seed, pickup=pickup)
+
+
+def _bar_by_bar(seed: ParsedSeed, meter: Meter) -> ParsedSeed:
+    """Each typed bar read on its own: the lengths kept from before it where they fill it (or leave the first bar
+    short, a pickup, or the last), else its notes without a length of their own as quarters (``E5:h A | G F E D``:
+    A a half that fills its bar, then four quarters)."""
+    bars: list[list[str]] = [[]]
+    for token in seed.typed:
+        if token in BAR_LINES:
+            bars.append([])
+        elif not seed.is_mark(token):
+            bars[-1].append(token)
+    lengths: list[int] = []
+    ticks = TPQ
+    for index, tokens in enumerate(bars):
+        readings = []
+        for quarter in (False, True):
+            kept, out = ticks, []
+            for token in tokens:
+                _, length, kept = token_length(token, kept, long_kept_as_quarter=quarter)
+                out.append(length)
+            readings.append((out, kept))
+        edge = index in (0, len(bars) - 1)
+        fits = [r for r in readings if sum(r[0]) == meter.bar_ticks or (edge and sum(r[0]) < meter.bar_ticks)]
+        out, ticks = (fits or readings)[0]
+        lengths += out
+    if len(lengths) != len(seed.notes):
+        return seed
+    return replace(seed, notes=tuple(replace(n, ticks=t) for n, t in zip(seed.notes, lengths, strict=True)))
 
 
 def _fits(seed: ParsedSeed, meter: Meter) -> bool:

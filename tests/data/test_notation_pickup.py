@@ -49,6 +49,8 @@ def test_an_over_full_bar_is_named_with_its_notes_and_a_fix():
     # the kept half fits only held over the bar line into a bar that then overflows: the bar lines mean a quarter
     ("G | C E G | B:h G | C:h.", THREE, [12, 12, 12, 12, 24, 12, 36]),
     ("C:h D | E:w", FOUR, [24, 24, 48]),  # the kept half fills the bar exactly: it stays
+    # bar by bar: the kept half fills bar 2 (A is a half), and only quarters fill bar 3
+    ("A B C5 D5 | E5:h A | G F E D | E:h. A:q", FOUR, [12] * 4 + [24, 24] + [12] * 4 + [36, 12]),
     ("C:e D E F G A B C | D E", FOUR, [6] * 10),  # a run of eighths typed once stays eighths
 ])
 def test_notes_without_a_length_are_quarters_when_the_bar_lines_say_so(text, meter, lengths):
