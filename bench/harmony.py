@@ -54,6 +54,13 @@ Notes
   are byte for byte the same). Pop style keeps its own I-IV-V-vi moves (mostly plagal endings: a product choice left
   open). At bar spans 56% of two-bar endings still hold one chord: a bar often holds I and V both, and one chord a
   bar cannot say so.
+- Chromatic chords the melody does not ask for (seventeenth session). /analyze harmonised an A natural minor folk
+  tune per beat as `| Am E Am Dm | A | A7 Dm A Dm | ...`: Bach's secondary dominants, C# in the chords where the
+  tune never sounds one. A chord holding a note outside the mode (the minor's leading tone aside) now costs 1 (log)
+  per span unless the melody sounds that note somewhere in what is harmonised: the same tune reads `| Am E Am G | C
+  F | C F C G | ...`. Held-out chorales, same run: accuracy 0.483 -> 0.488, cadence accuracy 0.744 -> 0.758 (one
+  standard error ~1.1 points); folk openings per beat, strong-beat notes on chord tones 0.964 -> 0.968; half-bar and
+  bar unchanged within 0.001 (costs of 2 and 4 gave the same chords).
 """
 
 Method = Callable[[list[Span], str, bool], list[State]]

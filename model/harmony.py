@@ -30,7 +30,8 @@ CADENCES = ("cadence", "pre_cadence", "cadence_half", "pre_cadence_half", "caden
 MATRICES = (*GRAINS, "beat_strong", "beat_weak", *CADENCES)
 # Decoder weights, chosen on a third of the training chorales (never the held-out ones): see bench/harmony.py.
 DECODER = {"smooth": 0.1, "unlearned": -1.0, "emit": 0.8, "end": 0.0, "before_end": 0.0, "cadence": True,
-           "pre_cadence": True, "metric": False, "outside": 0.05, "clash": 0.001}
+           "pre_cadence": True, "metric": False, "outside": 0.05, "clash": 0.001,
+           "chromatic": -1.0}
 HELD_OUT_EVERY = 10  # chorale i (sorted by name) is held out when i % 10 == 0
 ROMAN = ("I", "II", "III", "IV", "V", "VI", "VII")
 QUALITY = {  # intervals above the root -> (upper case?, suffix)
@@ -333,6 +334,12 @@ class HarmonyModel:
             for row, state in enumerate(states):  # the note the chord alters sounds wrong, not merely passing
                 emits[row, sorted(clashes(state, mode))] = math.log(self.params["clash"])
         penalty = np.array([0.0 if s.learned is not None else self.params["unlearned"] for s in states])
+        # a chord with a note outside the mode (its leading tone aside, in minor) where the melody never sounds
+        # that note: chromatic colour the tune does not ask for (A major and A7 all through an A minor folk tune)
+        allowed = set(Key(0, mode).scale) | {pc % 12 for span in spans for pc, _ in span.notes}
+        if table_mode(mode) == "minor":
+            allowed.add(11)
+        penalty += np.array([0.0 if set(s.pcs) <= allowed else self.params["chromatic"] for s in states])
         score = np.zeros((len(spans), n))
         for k, span in enumerate(spans):
             score[k] += penalty

@@ -222,3 +222,15 @@ def test_a_triad_and_its_seventh_in_one_bar_are_one_chord(harmonizer):
         for cell in harmonizer.harmonize(melody(text), "half-bar").chord_text.strip("| ").split(" | "):
             names = cell.split()
             assert not any(a + "7" == b or a + "maj7" == b for a, b in pairwise(names)), cell
+
+
+def test_a_minor_folk_tune_gets_no_chromatic_chords_it_does_not_ask_for(harmonizer):
+    """/analyze harmonised `A B C5 D5 | E5:h A | G F E D | …` (A natural minor) as `| Am E Am Dm | A | A7 Dm A Dm
+    | …`: Bach's secondary dominants, C# in the chords where the tune never sounds one. A chord with a note outside
+    the mode (the leading tone aside) now costs something unless the melody sounds that note."""
+    tune = melody("A B C5 D5 | E5:h A:h | G:q F E D | E:h. A:q | B C5 D5 E5 | A:w", Key(9, "minor"))
+    for rhythm in ("beat", "half-bar", "bar"):
+        chords = harmonizer.harmonize(tune, rhythm).chords
+        assert all(1 not in c.pitch_classes for c in chords), [c.symbol for c in chords]  # no C#
+    sharp = harmonizer.harmonize(melody("A C#5 E5 A5 | G#5 E5 C#5 A:h", Key(9, "minor")), "beat")
+    assert any(1 in c.pitch_classes for c in sharp.chords)  # a melody that sounds C# may have it in its chords
