@@ -101,10 +101,14 @@ class ParsedSeed:
         return " ".join(self.typed)
 
     @property
-    def solfege(self) -> bool:
-        """Whether the notes were typed as solfège syllables (``do re mi``): replies answer in them."""
-        return not self.jianpu and not self.abc and any(
-            _SYLLABLE.match(token) for token in self.typed if not self.is_mark(token))
+    def written_in(self) -> str | None:
+        """The notation replies answer a seed in when none is asked for: jianpu, or solfège for syllables typed
+        (``do re mi``); None for letters (an ABC tune's answer is set with its other header options)."""
+        if self.jianpu:
+            return "jianpu"
+        if not self.abc and any(_SYLLABLE.match(token) for token in self.typed if not self.is_mark(token)):
+            return "solfege"
+        return None
 
     @property
     def ticks(self) -> int:

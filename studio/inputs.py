@@ -32,16 +32,15 @@ class GivenMelody:
 
     melody: Melody
     key_guessed: bool
-    jianpu: bool = False  # typed in numbered notation (data.jianpu): replies answer in it
+    written_in: str | None = None  # jianpu or solfège as typed (``ParsedSeed.written_in``): replies answer in it
     cut: str = ""  # a MIDI file's melody longer than what was read: a sentence saying so
     misfit: str = ""  # a key given that most of the notes are not in: a sentence naming the key they fit
     read_as: str = ""  # notes pasted as an ABC tune: a sentence saying what its header gave
-    solfege: bool = False  # typed as solfège syllables (do re mi): replies answer in them
 
     @property
     def notation(self) -> str | None:
         """How replies write the notes when no ``notation`` is asked for: as the melody was typed (None: letters)."""
-        return "jianpu" if self.jianpu else "abc" if self.read_as else "solfege" if self.solfege else None
+        return "abc" if self.read_as else self.written_in
 
 
 def check_tempo(tempo: int | None) -> None:
@@ -171,9 +170,8 @@ def melody_from_notes(text: str, key: Key | str | None = None, meter: Meter | st
     the_meter = given_meter or Meter()
     seed = read_bars(seed, the_meter)
     return GivenMelody(Melody(seed.notes, given_key or infer_key(seed.notes, seed.do, seed.typed), the_meter,
-                              tempo or the_meter.default_bpm, pickup=seed.pickup), guessed, seed.jianpu,
-                       misfit=key_misfit(seed.notes, given_key) if given_key and key else "", read_as=read_as,
-                       solfege=seed.solfege)
+                              tempo or the_meter.default_bpm, pickup=seed.pickup), guessed, seed.written_in,
+                       misfit=key_misfit(seed.notes, given_key) if given_key and key else "", read_as=read_as)
 
 
 KEY_FIT = 0.5  # under this share of the notes' time in the given key's scale, the reply says so

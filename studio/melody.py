@@ -111,8 +111,7 @@ class MelodyResult:
     def notation(self) -> str:
         """How replies write the notes: the request's ``notation``, else as the seed was typed (letters, jianpu or
         solfège)."""
-        return self.request.notation or ("jianpu" if self.seed.jianpu else "solfege" if self.seed.solfege
-                                         else "letters")
+        return self.request.notation or self.seed.written_in or "letters"
 
     @property
     def sampled(self) -> bool:
