@@ -18,6 +18,7 @@ Candidate ``i`` of a request uses the RNG seed ``seed + i`` alone, so ``seed:`` 
 from __future__ import annotations
 
 import asyncio
+import functools
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
@@ -326,9 +327,10 @@ class Job:
     controls: tuple[str, ...]
     key_inferred: bool = False
 
-    @property
+    @functools.cached_property
     def shift(self) -> int:
-        """Semitones into the model's space: to C, and whole octaves for a melody far from the middle."""
+        """Semitones into the model's space: to C, and whole octaves for a melody far from the middle (computed
+        once: the per-note conversions read it for every note)."""
         return self.key.transpose_to_c + register_octaves(self.notes, self.key)
 
     @property
