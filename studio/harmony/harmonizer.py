@@ -148,11 +148,10 @@ def held_sevenths(path: list[State], bounds: list[tuple[int, int]], melody: Melo
     player: the seventh, held over both (the final tonic's ``final`` spans are left as they are)."""
     path = list(path)
     scale = {(pc - melody.key.tonic) % 12 for pc in melody.key.scale}
-    bar = melody.meter.bar_ticks
+    bar = melody.meter.bar_ticks  # the melody starts on a downbeat (``Melody.on_downbeat``): bounds count from it
     for k in range(1, len(path) - final):
         a, b = path[k - 1], path[k]
-        if a.root != b.root or a.pcs == b.pcs or (bounds[k - 1][0] + melody.start) // bar != (
-                bounds[k][0] + melody.start) // bar:
+        if a.root != b.root or a.pcs == b.pcs or bounds[k - 1][0] // bar != bounds[k][0] // bar:
             continue
         small, big = sorted((a, b), key=lambda s: len(s.pcs))
         if set(small.pcs) < set(big.pcs) and set(big.pcs) <= scale:
