@@ -21,27 +21,39 @@ def read_bars(seed: ParsedSeed, meter: Meter) -> ParsedSeed:
     bar and why."""
     if seed.jianpu:
         return replace(seed, pickup=check_bars(seed, meter))
-    ticks, notes, at = TPQ, list(seed.notes), 0
-    for token in seed.typed:
-        if not seed.is_mark(token):
-            _, length, ticks = token_length(token, ticks, long_kept_as_quarter=True)
-            notes[at] = replace(notes[at], ticks=length)
-            at += 1
-    quarters = replace(seed, notes=tuple(notes))
+    quarters = _with_lengths(seed, _lengths([t for t in seed.typed if not seed.is_mark(t)], TPQ, quarter=True)[0])
     try:
         pickup = check_bars(seed, meter)
     except MusicError as error:
         if quarters.notes == seed.notes:
             raise
         for reading in (quarters, _bar_by_bar(seed, meter)):
-            try:  # only an exact reading: every typed bar line on a downbeat, no note held over one
-                return replace(reading, pickup=check_bars(reading, meter, ties=False))
-            except MusicError:
-                pass
+            exact = _exact(reading, meter)
+            if exact is not None:
+                return replace(reading, pickup=exact)
         raise error from None
-    if quarters.notes != seed.notes and not _fits(seed, meter) and _fits(quarters, meter):
-        return replace(quarters, pickup=check_bars(quarters, meter, ties=False))
+    if quarters.notes != seed.notes and _exact(seed, meter) is None:
+        exact = _exact(quarters, meter)
+        if exact is not None:
+            return replace(quarters, pickup=exact)
     return replace(seed, pickup=pickup)
+
+
+def _lengths(tokens: list[str], ticks: int, quarter: bool) -> tuple[list[int], int]:
+    """The ticks of note tokens read in turn from the length ``ticks`` kept before them (``quarter``: a note
+    without a length of its own after a longer one is a quarter), and the length kept after them."""
+    out = []
+    for token in tokens:
+        _, length, ticks = token_length(token, ticks, long_kept_as_quarter=quarter)
+        out.append(length)
+    return out, ticks
+
+
+def _with_lengths(seed: ParsedSeed, lengths: list[int]) -> ParsedSeed:
+    """The seed's notes with these lengths (the seed itself if they do not match its notes one for one)."""
+    if len(lengths) != len(seed.notes):
+        return seed
+    return replace(seed, notes=tuple(replace(n, ticks=t) for n, t in zip(seed.notes, lengths, strict=True)))
 
 
 def _bar_by_bar(seed: ParsedSeed, meter: Meter) -> ParsedSeed:
@@ -57,29 +69,20 @@ def _bar_by_bar(seed: ParsedSeed, meter: Meter) -> ParsedSeed:
     lengths: list[int] = []
     ticks = TPQ
     for index, tokens in enumerate(bars):
-        readings = []
-        for quarter in (False, True):
-            kept, out = ticks, []
-            for token in tokens:
-                _, length, kept = token_length(token, kept, long_kept_as_quarter=quarter)
-                out.append(length)
-            readings.append((out, kept))
+        readings = [_lengths(tokens, ticks, quarter) for quarter in (False, True)]
         edge = index in (0, len(bars) - 1)
         fits = [r for r in readings if sum(r[0]) == meter.bar_ticks or (edge and sum(r[0]) < meter.bar_ticks)]
         out, ticks = (fits or readings)[0]
         lengths += out
-    if len(lengths) != len(seed.notes):
-        return seed
-    return replace(seed, notes=tuple(replace(n, ticks=t) for n, t in zip(seed.notes, lengths, strict=True)))
+    return _with_lengths(seed, lengths)
 
 
-def _fits(seed: ParsedSeed, meter: Meter) -> bool:
-    """Whether every typed bar line falls on a downbeat with no note held over it."""
+def _exact(seed: ParsedSeed, meter: Meter) -> int | None:
+    """The seed's pickup when every typed bar line falls on a downbeat with no note held over it, else None."""
     try:
-        check_bars(seed, meter, ties=False)
+        return check_bars(seed, meter, ties=False)
     except MusicError:
-        return False
-    return True
+        return None
 
 
 def check_bars(seed: ParsedSeed, meter: Meter, ties: bool = True) -> int:
