@@ -147,7 +147,7 @@ def held_sevenths(path: list[State], bounds: list[tuple[int, int]], melody: Melo
     """A triad and its own diatonic seventh chord side by side in one bar (`Am Am7`, `Dm Dm7`) are one chord to a
     player: the seventh, held over both (the final tonic's ``final`` spans are left as they are)."""
     path = list(path)
-    scale = {(pc - melody.key.tonic) % 12 for pc in melody.key.scale}
+    scale = set(scale_degrees(melody.key))
     bar = melody.meter.bar_ticks  # the melody starts on a downbeat (``Melody.on_downbeat``): bounds count from it
     for k in range(1, len(path) - final):
         a, b = path[k - 1], path[k]
