@@ -240,7 +240,7 @@ def _syllable(text: str, joined: bool) -> tuple[str, str]:
     return "single", raw
 
 
-def _note(measure: ET.Element, w: Written, bar_ticks: int, colour: bool, lyric: tuple[str, str] | None) -> None:
+def _note(measure: ET.Element, w: Written, bar_ticks: int, colour: bool, lyric: tuple[str, str, bool] | None) -> None:
     """A <note> (or rest) in the element order MusicXML requires."""
     note = _add(measure, "note", color=SEED_COLOUR.upper()) if colour else _add(measure, "note")
     if w.pitch is None:
@@ -282,6 +282,8 @@ def _note(measure: ET.Element, w: Written, bar_ticks: int, colour: bool, lyric: 
         element = _add(note, "lyric", number="1")
         _add(element, "syllabic", lyric[0])
         _add(element, "text", lyric[1])
+        if lyric[2]:
+            _add(element, "extend", type="start")
 
 
 def _attributes(measure: ET.Element, melody: Melody, fifths: int, clef: tuple[str, int, int]) -> None:
@@ -317,6 +319,7 @@ def melody_to_musicxml(melody: Melody, title: str = "", lyrics: list[str | None]
     as ``<measure number="0" implicit="yes">`` holding just its notes, then bars 1, 2, …),
     beams and tuplets, pitches spelled for the key, the seed notes coloured like the piano roll's
     seed, and optional ``lyrics``: one syllable (or None) per note; a trailing '-' joins to the next.
+    An empty syllable ('') continues the one before it (an extender line).
     """
     if lyrics is not None and len(lyrics) > len(melody.notes):
         raise ValueError(f"{len(lyrics)} lyric syllables for {len(melody.notes)} notes")
@@ -327,11 +330,13 @@ def melody_to_musicxml(melody: Melody, title: str = "", lyrics: list[str | None]
     for bar in bars:
         _mark_tuplets(bar)
         _mark_beams(bar, groups)
-    syllables: list[tuple[str, str] | None] = []
+    syllables: list[tuple[str, str, bool] | None] = []
     joined = False
-    for i, text in enumerate(lyrics or []):
+    texts = list(lyrics or [])
+    for i, text in enumerate(texts):
         sung = bool(text) and melody.notes[i].pitch is not None
-        syllables.append(_syllable(text, joined) if sung else None)
+        held = i + 1 < len(texts) and texts[i + 1] == ""  # '' continues this syllable: an extender line
+        syllables.append((*_syllable(text, joined), held and not text.endswith("-")) if sung else None)
         joined = text.endswith("-") if sung else joined
 
     root = ET.Element("score-partwise", version="4.0")

@@ -27,6 +27,9 @@ can could will would shall should do does did has have had may might must not no
 FUNCTION_WORDS = frozenset(_FUNCTION_TEXT.split())
 _SYLLABIC_LED = re.compile(f"[^{_VOWELS}l]led$|[^{_VOWELS}]led$")
 _SPELLING_RHYME = re.compile(f"[{_VOWELS}]+[^{_VOWELS}]*$")
+_GLIDE_PHONES = re.compile(r"(?:AY|AW|OY)\d ER0")  # fire, hour, choir
+_GLIDE_SPELLING = re.compile(r"(?:ire|yre|oir|our|owr)(?:e?[sd])?$")
+_SILENT_E = re.compile(f"[^{_VOWELS}]e[sd]?$")
 
 
 def words(text: str) -> list[str]:
@@ -185,10 +188,32 @@ def rhyme_candidates(word: str) -> list[str]:
 
 @lru_cache(maxsize=8192)
 def hyphenate(word: str) -> list[str]:
-    """The word's text cut into ``syllable_count(word)`` pieces: 'together' -> ['to', 'geth', 'er']."""
+    """The word's text cut into ``syllable_count(word)`` pieces: 'together' -> ['to', 'geth', 'er'].
+
+    A syllable the spelling has no vowel for, the glide of "fire" (F AY1 ER0) or "hour", is an empty piece at
+    the end: the word is sung across two notes, printed once (['fire', '']), never 'fi-re' or 'ho-ur'.
+    """
     count = syllable_count(word)
     if count <= 1 or len(word) < count:
         return [word] if word else []
+    glides = _glides(word, count)
+    pieces = _pieces(word, count - glides)
+    return pieces + [""] * glides
+
+
+def _glides(word: str, count: int) -> int:
+    """1 when the CMU dict sings an r-glide ('fire', 'hours', 'desired') that the spelling writes in one syllable."""
+    phones = _phones(_key(word))
+    if not phones or not _GLIDE_PHONES.search(phones) or not _GLIDE_SPELLING.search(word.lower()):
+        return 0
+    spelled = len(_VOWEL_GROUP.findall(word.lower())) - bool(_SILENT_E.search(word.lower()))
+    return 1 if spelled < count else 0
+
+
+def _pieces(word: str, count: int) -> list[str]:
+    """``word`` in ``count`` pieces: pyphen's points, merged or split to the count."""
+    if count <= 1:
+        return [word]
     cuts = sorted(set(_HYPHENATOR.positions(word))) if word.isascii() else []
     pieces = _cut(word, cuts)
     while len(pieces) > count:  # merge the shortest neighbouring pair
@@ -198,7 +223,9 @@ def hyphenate(word: str) -> list[str]:
         i = max(range(len(pieces)), key=lambda j: (len(_VOWEL_GROUP.findall(pieces[j].lower())), len(pieces[j])))
         if len(pieces[i]) < 2:
             i = max(range(len(pieces)), key=lambda j: len(pieces[j]))
-        pieces[i : i + 1] = _split(pieces[i])
+        # more vowels than syllables left to find: the middle one is elided ("ev'ning"), cut before the last
+        elided = len(_VOWEL_GROUP.findall(pieces[i].lower())) > count - len(pieces) + 1
+        pieces[i : i + 1] = _split(pieces[i], elided)
     return pieces
 
 
@@ -215,12 +242,14 @@ def _cut(word: str, cuts: list[int]) -> list[str]:
     return pieces
 
 
-def _split(piece: str) -> list[str]:
-    """Cut one piece in two before the consonant ahead of its second vowel group (VCV -> V-CV, VCCV -> VC-CV)."""
+def _split(piece: str, elided: bool = False) -> list[str]:
+    """Cut one piece in two before the consonant ahead of its second vowel group (VCV -> V-CV, VCCV -> VC-CV);
+    ``elided``: ahead of its last vowel group instead ('eve-ning')."""
     lower = piece.lower()
     groups = list(_VOWEL_GROUP.finditer(lower))
     if len(groups) >= 2:
-        end, start = groups[0].end(), groups[1].start()
+        first = len(groups) - 2 if elided else 0
+        end, start = groups[first].end(), groups[first + 1].start()
         gap = start - end
         at = end + (gap + 1) // 2 if gap > 1 else (start - 1 if gap == 1 else start)
         at = min(max(at, 1), len(piece) - 1)

@@ -25,9 +25,14 @@ _EXAMPLE = opt("lyrics", "Twinkle twinkle little star, how I wonder what you are
 class Syllable:
     """One sung syllable: its text, whether it is stressed, whether it ends its word."""
 
-    text: str
+    text: str  # '' continues the syllable before it: the glide of "fire" (``data.pronounce.hyphenate``)
     stressed: bool
     word_end: bool
+
+
+def _suffix(syls: list[Syllable], j: int) -> str:
+    """'-' when syllable ``j`` joins a printed syllable after it in the same word."""
+    return "" if syls[j].word_end or not syls[j + 1].text else "-"
 
 
 @dataclass(frozen=True)
@@ -131,7 +136,7 @@ def line_syllables(words: list[list[Syllable]]) -> list[Syllable]:
 
 
 def _hyphenated(words: list[list[Syllable]]) -> str:
-    return " ".join("-".join(s.text for s in word) for word in words)
+    return " ".join("-".join(s.text for s in word if s.text) for word in words)
 
 
 # ---- lyrics under a melody --------------------------------------------------------------------
@@ -254,7 +259,7 @@ def underlay(melody: Melody, lines: list[str]) -> Underlay:
             on_strong += syls[group[0]].stressed and phrase.template[k] == "S"
             sung = "".join(syls[j].text + (" " if syls[j].word_end and j != group[-1] else "") for j in group)
             last = syls[group[-1]]
-            score_text[note] = sung if last.word_end else sung + "-"
+            score_text[note] = sung + _suffix(syls, group[-1])
             line_end = group[-1] == len(syls) - 1
             midi_text[note] = sung + ("\n" if line_end else " " if last.word_end else "")
     rate = on_strong / stressed if stressed else 1.0
@@ -376,9 +381,9 @@ def rhythm_for_words(text: str, meter: Meter) -> list[tuple[str | None, int]]:
     chosen.reverse()
     events: list[tuple[str | None, int]] = [(None, r) for r in split_rest(0, chosen[0][0], bar, beat)]
     now = chosen[0][0]
-    for slot, (_, d, r) in zip(slots, chosen, strict=True):
-        s = slot.syllable
-        events.append((s.text if s.word_end else s.text + "-", d))
+    syls = [slot.syllable for slot in slots]
+    for j, (_, d, r) in enumerate(chosen):
+        events.append((syls[j].text + _suffix(syls, j), d))
         now += d
         events += [(None, piece) for piece in split_rest(now, r, bar, beat)]
         now += r

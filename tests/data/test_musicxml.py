@@ -187,3 +187,12 @@ def test_sample_loads_in_verovio_without_warnings(capfd):
     finally:
         verovio.enableLog(verovio.LOG_OFF)
     assert "[Warning]" not in capfd.readouterr().err
+
+
+def test_a_held_syllable_gets_an_extender_line_and_no_hyphen():
+    notes = tuple(Note(p, TPQ) for p in (60, 62, 64, 65))
+    xml = melody_to_musicxml(Melody(notes, Key(0), Meter(4, 4)), lyrics=["the", "fire", "", "burns"]).decode()
+    lyrics = re.findall(r"<lyric number=\"1\">(.*?)</lyric>", xml, re.S)
+    assert len(lyrics) == 3  # the held note has no syllable of its own
+    assert "<text>fire</text>" in lyrics[1] and "<extend type=\"start\"" in lyrics[1]
+    assert "<syllabic>single</syllabic>" in lyrics[1] and "<extend" not in lyrics[0] + lyrics[2]

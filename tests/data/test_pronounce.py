@@ -51,12 +51,25 @@ def test_hyphenation_cuts_the_word_into_its_syllables(word):
     pieces = hyphenate(word)
     assert "".join(pieces) == word
     assert len(pieces) == syllable_count(word) == len(stresses(word))
-    assert all(pieces)
+    assert all(pieces[:-1]) and (pieces[-1] or len(pieces) > 1)
 
 
 def test_together_is_hyphenated_where_a_singer_expects():
     assert "-".join(hyphenate("together")) == "to-geth-er"
     assert "-".join(hyphenate("Twinkle")) == "Twin-kle"
+    assert "-".join(hyphenate("evening")) == "eve-ning"  # not 'e-vening': the middle vowel is elided
+
+
+@pytest.mark.parametrize(("word", "pieces"), [("fire", ["fire", ""]), ("Our", ["Our", ""]), ("hours", ["hours", ""]),
+                                              ("desire", ["de", "sire", ""]), ("tired", ["tired", ""])])
+def test_a_glide_the_spelling_does_not_write_is_sung_on_from_the_word(word, pieces):
+    assert hyphenate(word) == pieces  # not 'fi-re', 'O-ur', 'ti-red': the word is printed once, then held
+
+
+@pytest.mark.parametrize(("word", "pieces"), [("flower", ["flow", "er"]), ("lion", ["li", "on"]),
+                                              ("poem", ["po", "em"]), ("power", ["pow", "er"])])
+def test_a_syllable_the_spelling_writes_keeps_its_letters(word, pieces):
+    assert hyphenate(word) == pieces
 
 
 def test_true_rhymes_share_the_sound_but_not_the_word():

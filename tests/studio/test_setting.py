@@ -61,6 +61,16 @@ def test_underlay_puts_one_syllable_under_each_note_with_hyphens():
     assert lay.stress_rate == 1.0 and lay.folded == 0 and lay.melisma == 0
 
 
+def test_a_glide_is_held_from_its_word_not_printed_as_a_syllable():
+    m = melody("C4:q D E F | G:h E:h | C:w")
+    lay = underlay(m, ["our fire burns through the hour"])
+    assert lay.lines == ("our fire burns through the hour",)
+    assert lay.syllables[:4] == ("our", "", "fire", "")  # 'fire' is sung on two notes, not as 'fi-re'
+    assert "".join(t for t in lay.midi_text if t) == "our fire burns through the hour\n"
+    events = rhythm_for_words("the fire", Meter(4, 4))
+    assert [s for s, _ in events if s is not None] == ["the", "fire", ""]
+
+
 def test_a_short_line_holds_its_last_syllable_and_a_long_line_folds_without_losing_words():
     m = melody("C4:q D E F | G:h r:h | E:q F G A | G:w")
     lay = underlay(m, ["sing the moon", LONG_LINE])
