@@ -176,7 +176,8 @@ def folk_table() -> str:
                 for onset, note in zip(result.melody.onsets(), result.melody.notes, strict=True):
                     if note.pitch is not None:
                         total += note.ticks
-                        held += note.ticks * (note.pitch % 12 in result.chord_at(onset).pitch_classes)
+                        chord = result.chord_at(onset)
+                        held += note.ticks * (chord is not None and note.pitch % 12 in chord.pitch_classes)
                 time_share += held / max(total, 1)
                 bar = result.melody.meter.bar_ticks
                 moves = [b.start for a, b in pairwise(result.chords) if a.symbol != b.symbol]

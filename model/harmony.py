@@ -302,10 +302,11 @@ class HarmonyModel:
                final: list[str] | None = None, chorale_cadences: bool = True, final_spans: int = 1) -> list[State]:
         """Viterbi: the most likely chord per span. ``cadence``: moves into a phrase end use the learned cadence
         transitions (plus optional end-chord priors), and the last span is forced to one of ``final`` (e.g. the
-        tonic) when the melody's last note fits it, and with it the ``final_spans`` - 1 spans before (those the
-        last note holds too: one chord under it); ``boosts`` add log-score to chosen transitions (style
-        variants); ``transitions`` replace the learned matrices (e.g. uniform); ``chorale_cadences``: False keeps
-        the ordinary moves into and before a phrase end (pop and jazz have their own boosts)."""
+        tonic) when the melody's last note fits it, and the ``final_spans`` - 1 spans before (those the last note
+        holds too) keep the last span's chord, tonic or not (a half cadence's V under a held D); ``boosts`` add
+        log-score to chosen transitions (style variants); ``transitions`` replace the learned matrices (e.g.
+        uniform); ``chorale_cadences``: False keeps the ordinary moves into and before a phrase end (pop and jazz
+        have their own boosts)."""
         if not spans:
             return []
         t = self.tables[table_mode(mode)]
@@ -360,9 +361,12 @@ class HarmonyModel:
         best = start + score[0]
         back = np.zeros((len(spans), n), dtype=int)
         suffix = "" if grain == "beat" or f"cadence_{grain}" not in extra else f"_{grain}"
+        held = np.where(np.eye(n, dtype=bool), 0.0, -1e9)  # one chord under the held last note, tonic or not
         for k in range(1, len(spans)):
             step = trans
-            if (cadence and chorale_cadences and spans[k].phrase_end and "cadence" + suffix in extra
+            if cadence and k > len(spans) - max(final_spans, 1):
+                step = held
+            elif (cadence and chorale_cadences and spans[k].phrase_end and "cadence" + suffix in extra
                     and self.params["cadence"]):
                 step = extra["cadence" + suffix]
             elif (cadence and chorale_cadences and k + 1 < len(spans) and spans[k + 1].phrase_end

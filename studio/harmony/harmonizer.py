@@ -42,19 +42,29 @@ class Chord:
 
 @dataclass(frozen=True)
 class HarmonyResult:
-    melody: Melody
+    melody: Melody  # from the first downbeat: after a pickup, a rest fills its bar first (``Melody.on_downbeat``)
     chords: tuple[Chord, ...]
     rhythm: str
     style: str
+    pickup: int = 0  # the melody's pickup (ticks), shown as one again in the score and the ABC
 
     @property
     def chord_text(self) -> str:
         """``| C | Am | F G7 | C |``: a lead sheet's cells, one per bar (see ``bar_cells``)."""
         return bar_cells(self, [c.symbol for c in self.chords])
 
-    def chord_at(self, tick: int) -> Chord:
-        """The chord sounding at ``tick`` (from the melody's start)."""
-        return next(c for c in self.chords if c.start <= tick < c.start + c.ticks)
+    def chord_at(self, tick: int) -> Chord | None:
+        """The chord sounding at ``tick`` (from the first downbeat); None over a pickup left without a chord."""
+        return next((c for c in self.chords if c.start <= tick < c.start + c.ticks), None)
+
+    def as_written(self, chords: list[tuple[int, str]]) -> tuple[Melody, list[tuple[int, str]]]:
+        """The melody with its pickup again (no rest before it) and ``chords`` (start, name) moved with it."""
+        lead = self.melody.meter.bar_ticks - self.pickup
+        if not self.pickup or not self.melody.notes or self.melody.notes[0] != Note(None, lead):
+            return self.melody, chords
+        melody = replace(self.melody, notes=self.melody.notes[1:], pickup=self.pickup,
+                         seed_len=max(self.melody.seed_len - 1, 0))
+        return melody, [(tick - lead, name) for tick, name in chords]
 
     @property
     def roman_text(self) -> str:
@@ -269,6 +279,9 @@ class Harmonizer:
                              "notes")
         padded = melody.on_downbeat()  # chords change on the downbeats, after a pickup too
         lead = padded.ticks - melody.ticks  # the rest before a pickup: no chord sounds there (N.C., as lead sheets)
+        pickup = melody.pickup
+        if 0 < pickup <= melody.meter.beat_ticks < melody.ticks:  # a pickup of a beat or less leads into the first
+            lead = melody.meter.bar_ticks  # chord, as lead sheets and fake books write it: no chord over it
         melody = padded
         ticks, grain = span_ticks(melody.meter, rhythm)
         bounds = span_bounds(melody, ticks)
@@ -301,7 +314,7 @@ class Harmonizer:
             name = symbol(melody.key, root, intervals, label)
             chords.append(Chord(start, end - start, label, name, root_pc, intervals,
                                 voicing(root_pc, pcs, min(sounding) if sounding else None)))
-        return HarmonyResult(melody, tuple(chords), rhythm, style)
+        return HarmonyResult(melody, tuple(chords), rhythm, style, pickup)
 
     def _boosts(self, key: Key, style: str, states: list[State]) -> dict[tuple[str, str], float]:
         by_root = {s.root: s.label for s in states if len(s.pcs) == 3}
@@ -352,7 +365,8 @@ def chord_tone_share(result: HarmonyResult) -> float:
         if note.pitch is None or onset % melody.meter.bar_ticks not in melody.meter.strong_ticks:
             continue
         total += 1
-        hits += note.pitch % 12 in result.chord_at(onset).pitch_classes
+        chord = result.chord_at(onset)
+        hits += chord is not None and note.pitch % 12 in chord.pitch_classes
     return hits / total if total else 1.0
 
 
@@ -373,25 +387,15 @@ def harmony_files(result: HarmonyResult, stem: str, title: str = "Harmonisation"
     chords = [(run[0].start, sum(c.ticks for c in run), min((c.voicing for c in run), key=max))  # below all of it
               for run in runs]
     midi = melody_with_chords_to_midi(result.melody, chords, chord_program=CHORD_PROGRAM)
-    shown = [(run[0].start, run[0].symbol) for run in runs]
-    xml = melody_to_musicxml_with_chords(result.melody, shown, title)
+    written, shown = result.as_written([(run[0].start, run[0].symbol) for run in runs])
+    xml = melody_to_musicxml_with_chords(written, shown, title)
     pages = musicxml_to_pngs(xml, max_pages=4)
     files = [Attachment(f"{stem}-score{'' if i == 0 else f'-{i + 1}'}.png", page,
                         f"Sheet music with chords, page {i + 1}") for i, page in enumerate(pages)]
     files += [Attachment(f"{stem}.mid", midi, "MIDI: melody (piano) and chords (strings)"),
               Attachment(f"{stem}.ogg", midi_to_ogg(midi), "Audio preview"),
               Attachment(f"{stem}.musicxml", xml, "MusicXML with chord symbols"),
-              Attachment(f"{stem}.abc", _abc(result, title, shown).encode(), "ABC with chord symbols")]
+              Attachment(f"{stem}.abc", melody_abc(written, title, shown).encode(), "ABC with chord symbols")]
     return files
-
-
-def _abc(result: HarmonyResult, title: str, chords: list[tuple[int, str]]) -> str:
-    """The melody and its chords as an ABC tune; a pickup (harmonised after a rest that fills its bar, with no
-    chord there) is written as a pickup again."""
-    melody, lead = result.melody, result.chords[0].start if result.chords else 0
-    if 0 < lead < melody.meter.bar_ticks and melody.notes[0] == Note(None, lead):
-        melody = replace(melody, notes=melody.notes[1:], pickup=melody.meter.bar_ticks - lead)
-        chords = [(tick - lead, name) for tick, name in chords]
-    return melody_abc(melody, title, chords)
 
 

@@ -189,6 +189,35 @@ def test_a_long_last_note_holds_one_chord(harmonizer, style, rhythm):
     assert last_bar in ("C", "Cmaj7"), result.chord_text
 
 
+@pytest.mark.parametrize("rhythm", ["beat", "half-bar"])
+def test_a_held_last_note_off_the_tonic_holds_one_chord_too(harmonizer, rhythm):
+    """A phrase ending on a whole-note D (a half cadence) got `G Dm` under it: the chord moved back to ii while the
+    last note was held. The spans the last note holds keep one chord whether it is the tonic or not."""
+    half = harmonizer.harmonize(melody("C E G C5 B4:h A:h G:q E C E D:w"), rhythm)
+    assert half.chord_text.strip("| ").split(" | ")[-1] in ("G", "G7"), half.chord_text
+
+
+def test_a_one_beat_pickup_leads_into_the_first_chord():
+    """`G | C E G C ...`: lead sheets write no chord over a one-beat pickup; the first chord comes on the first
+    downbeat, the chord line has one cell per full bar, and the score and the ABC show the pickup as a short bar."""
+    from data.abc import read_abc
+    from studio.harmony.harmonizer import harmony_files
+    from studio.inputs import melody_from_notes
+
+    given = melody_from_notes("G | C E G C | B:h A:h | G:q E C E | C:w", key="C major")
+    result = default_harmonizer().harmonize(given.melody, "half-bar")
+    bar = result.melody.meter.bar_ticks
+    assert result.chords[0].start == bar and result.chord_at(bar - 12) is None
+    assert result.chord_text.count("|") == 5  # four full bars, no cell for the pickup
+    files = {f.filename.rsplit(".", 1)[-1]: f.data for f in harmony_files(result, "pickup")}
+    assert 'implicit="yes"' in files["musicxml"].decode()  # a short first bar, not a rest filling a full one
+    abc = files["abc"].decode()
+    assert re.search(r"\nG2 \| \"C\"", abc), abc  # the pickup G, then the C chord on the downbeat
+    assert [n.pitch for n in parse_seed(read_abc(abc).notes).notes] == [n.pitch for n in given.melody.notes]
+    longer = default_harmonizer().harmonize(melody_from_notes("E F G | C E G C | C:w", key="C major").melody)
+    assert longer.chords[0].start < bar  # a pickup of three beats is harmonised
+
+
 def test_a_tune_that_ends_on_the_tonic_is_approached_from_the_dominant(harmonizer):
     """The scale typed to try /chords got `| C | C |`: G, A and B over C. Half-bar spans now learn their own moves
     into a cadence (the half bar before a fermata moves to V), and the final tonic comes with the final note."""
