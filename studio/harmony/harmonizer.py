@@ -120,19 +120,23 @@ def span_ticks(meter: Meter, rhythm: str) -> tuple[int, str]:
 
 def span_bounds(melody: Melody, ticks: int) -> list[tuple[int, int]]:
     """(start, end) of each chord span: every ``ticks`` from the first downbeat, the last one cut at the melody's
-    end. When the final note arrives on a beat inside the last span and that span opens on a note outside the
-    tonic chord (`G A B C` in one bar: B on the third beat), the tonic chord comes with the final note: the span
-    is split there, so the B can have its dominant (``| C | C / G C |``) instead of sounding against the tonic."""
+    end. When the final note, the tonic, arrives on a beat inside the last span and the melody spends most of that span
+    before it outside the tonic chord (`G A B C` in one bar, `E F# G# A` in A; not `E D C:h`, whose D passes),
+    the tonic chord comes with the final note: the span is split there, so those notes can have their dominant
+    (``| C | C / G C |``, ``| A | E / / A |``) instead of sounding against the tonic."""
     bounds = [(start, min(start + ticks, melody.ticks)) for start in range(0, melody.ticks, ticks)]
     onsets = melody.onsets()
-    pitched = [(onset, note.pitch) for onset, note in zip(onsets, melody.notes, strict=True) if note.pitch is not None]
+    pitched = [(onset, note.pitch, onset + note.ticks)
+               for onset, note in zip(onsets, melody.notes, strict=True) if note.pitch is not None]
     if not pitched or not bounds:
         return bounds
     start, end = bounds[-1]
     last = pitched[-1][0]
-    opening = next((pitch for onset, pitch in reversed(pitched) if onset <= start), None)
     tonic = {(melody.key.tonic + i) % 12 for i in diatonic(melody.key, 0)[1]}
-    if start < last and last % melody.meter.beat_ticks == 0 and opening is not None and opening % 12 not in tonic:
+    outside = sum(max(0, min(stop, last) - max(onset, start)) for onset, pitch, stop in pitched[:-1]
+                  if pitch % 12 not in tonic)
+    arrives = pitched[-1][1] % 12 == melody.key.tonic  # on the tonic itself: `G B D G` ends on its G chord
+    if arrives and start < last and last % melody.meter.beat_ticks == 0 and 2 * outside > last - start:
         bounds[-1:] = [(start, last), (last, end)]
     return bounds
 

@@ -225,6 +225,10 @@ def test_a_tune_that_ends_on_the_tonic_is_approached_from_the_dominant(harmonize
     onsets = scale.melody.onsets()
     assert scale.chord_at(onsets[6]).roman == "V" and scale.chords[-1].roman == "I"  # B has its G chord
     assert scale.chord_text == "| C | C / G C |"  # the slashes say the G takes one beat
+    a_major = harmonizer.harmonize(melody("A3 B C#4 D E F# G# A", Key.parse("A major")), "bar", "jazz")
+    assert a_major.chord_text == "| Amaj7 | E7 / / Amaj7 |"  # was `| Amaj7 | Amaj7 |`: G# under the tonic
+    passing = harmonizer.harmonize(melody("C D E F G A B C5 B4 A G F E D C:h"), "bar")
+    assert passing.chord_text.endswith("| C |")  # `E D C:h`: the D passes, the bar keeps one chord
     twinkle = harmonizer.harmonize(melody("C C G G A A G:h F F E E D D C:h"), "half-bar")
     assert twinkle.chords[-2].roman in ("V", "V7") and twinkle.chords[-1].roman == "I"
     late = harmonizer.harmonize(melody("G5 F5 E5 D5:h C6:q", meter=Meter(3, 4)), "bar")
