@@ -217,9 +217,14 @@ async def lengthen(composer: Composer, melody: Melody, request: ArrangeRequest) 
 
 def lead_in_of(melody: Melody) -> tuple[tuple[Note, ...], Melody]:
     """A tune with a pickup whose last bar is short by as much (``A | dfa afd | … | d3 d2``), as most folk tunes
-    are: its pickup, and the tune from its first downbeat with the pickup moved to the end of its last bar, where it
-    leads each section into the next (the intro's last bar plays it first). Other tunes: no pickup, unchanged."""
+    are, or whose last note is longer than the pickup (``G | C E G C | … | D:w``: the D is held for three beats
+    instead, as a player shortens it to lead in again): its pickup, and the tune from its first downbeat with the
+    pickup moved to the end of its last bar, where it leads each section into the next (the intro's last bar
+    plays it first). Other tunes: no pickup, unchanged."""
     bar = melody.meter.bar_ticks
+    last = melody.notes[-1] if melody.notes else None
+    if melody.pickup and last is not None and (melody.ticks - melody.pickup) % bar == 0 and last.ticks > melody.pickup:
+        melody = replace(melody, notes=(*melody.notes[:-1], Note(last.pitch, last.ticks - melody.pickup)))
     if not melody.pickup or melody.ticks % bar or melody.ticks < MIN_SECTION_BARS * bar:
         return (), melody
     now, cut = 0, 0

@@ -178,6 +178,21 @@ async def test_a_pickup_leads_into_each_section_instead_of_a_bar_of_rests(compos
     assert given == [69, 74, 78, 81, 81]  # the pickup is the user's note too
 
 
+async def test_a_pickup_before_a_full_last_bar_shortens_the_last_note_to_lead_in(composer):
+    """`G | C E G C | B:h A:h | G:q E C E | D:w`, as users type a tune with a pickup: A was five bars, the first a
+    bar of rests and the G. Now the D is held three beats and the G leads in again, as a player would."""
+    melody = tune("G4 C5 E5 G5 C6 B5:h A5:h G5:q E5 C5 E5 D5:w")
+    melody = Melody(melody.notes, melody.key, melody.meter, 100, pickup=12)
+    a = await arrange(composer, ArrangeRequest(form="AABA", seed=5), melody)
+    check_grid(a)
+    bar = a.bar_ticks
+    assert all(s.bars == 4 for s in a.sections if s.letter in "AB")
+    fiddle = track(a, "melody").notes
+    assert (fiddle[0].start, fiddle[0].pitch) == (2 * bar - 12, 67)  # the pickup ends the intro
+    first = next(s for s in a.sections if s.letter == "A")
+    assert first.melody[-2:] == (Note(74, 36), Note(67, 12))  # D for three beats, then the G again
+
+
 async def test_long_melodies_are_trimmed_and_said_so(composer):
     long = tune(" ".join(["C:w"] * 1000))  # a thousand bars
     started = time.perf_counter()
