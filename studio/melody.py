@@ -41,7 +41,7 @@ from studio.mood import articulated, density_take, mood_take
 from studio.options import SEED_MAX
 from studio.originality import COPY_NOTES, Shared, longest_shared, phrase_index
 from studio.requests import MelodyRequest
-from studio.restate import JOIN_TAKES, continue_seed
+from studio.restate import JOIN_TAKES, continue_seed, register_octaves
 from studio.restate import clamp as _clamp
 
 if TYPE_CHECKING:
@@ -427,10 +427,12 @@ async def _set_words(composer: Composer, request: MelodyRequest, text: str) -> M
         loop = asyncio.get_running_loop()
         key = await loop.run_in_executor(None, infer_key, typed.notes, typed.do, typed.typed) if given else Key(0)
         request = replace(request, key=str(key))
-    shift = key.transpose_to_c
+    octaves = register_octaves(typed.notes, key)  # `C2 E2 G2 C3`: sung on in that register, not two octaves up
+    shift = key.transpose_to_c + octaves
     sung = sum(syllable is not None for syllable, _ in rhythm)
     forced = [p for p in (_fold(p + shift) for p in given[:sung]) if p is not None]
-    low, high = min([SINGING_RANGE[0], *given]), max([SINGING_RANGE[1], *given])
+    low = min([SINGING_RANGE[0] - octaves, *given])
+    high = max([SINGING_RANGE[1] - octaves, *given])
     grammar = RhythmGrammar(
         composer.vocab, composer.vocab.encode(control_tokens(request.style, key.mode, meter)), meter.bar_ticks,
         end_degrees(frozenset((pc + shift) % 12 for pc in key.stable), (key.tonic + shift) % 12, request.ending),

@@ -51,6 +51,16 @@ async def test_one_note_per_syllable_with_stresses_on_strong_beats(composer, met
     assert all(low <= melody.notes[i].pitch <= high for i in sounding)
 
 
+async def test_words_sung_after_a_low_seed_stay_in_its_register(composer):
+    """`C2 E2 G2 C3` with words went on at C4 (`C3:q | ➜ C4:q C4:q C4:h`): the singing range was the same for every
+    seed. It now moves by the octaves that bring the seed to the model's register, as for /melody without words."""
+    request = MelodyRequest("C2 E2 G2 C3", seed=3, key="C major")
+    result = await composer.set_words(request, "Deep below the river runs, and the night is long")
+    sung = [n.pitch for n in result.melody.notes if n.pitch is not None]
+    assert sung[:4] == [36, 40, 43, 48]  # the seed as typed
+    assert max(sung[4:]) <= 48 + 7 and min(sung[4:]) >= 36 - 5  # near it, not two octaves up
+
+
 async def test_same_seed_same_song_and_the_words_travel_into_the_reply(composer):
     request = MelodyRequest("", seed=21, style="american")
     a = await composer.set_words(request, "Amazing grace, how sweet the sound")
