@@ -12,10 +12,9 @@ from functools import cache, lru_cache
 
 import torch
 
-from data.events import BAR, DURATIONS, REST, TPQ, Meter, Note
+from data.events import BAR, DURATIONS, ENDINGS, REST, TPQ, Meter, Note
 from model.vocab import Vocab
 
-ENDINGS = ("closed", "open")  # the last note: the tonic, or the 3rd or 5th (a half-cadence feel)
 CADENCE_LEAN = 1.0  # MelodyGrammar's ``cadence`` and ``breath``, tuned with bench/endings.py (see
 BREATH_LEAN = 1.0  # model/checkpoints/REPORT.md, "Endings and phrase ends")
 

@@ -12,9 +12,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from data.errors import MusicError, opt
-from data.events import MODE_OFFSET, PITCH_NAMES, STYLES
+from data.events import ENDINGS, MODE_OFFSET, PITCH_NAMES, STYLES
 from data.midi import TEMPO_RANGE
-from model.sample import ENDINGS
 
 SEED_MAX = 2**31 - 1
 MAX_LYRICS = 1000  # characters of words that /melody lyrics: sets to music
