@@ -26,7 +26,7 @@ from studio.lyrics.lyricist import Lyricist
 from studio.melody import Composer
 from studio.store.base import REACTIONS, Store
 from studio.taste.service import Taste
-from studio.work import RenderQueue
+from studio.work import RenderQueue, warm_pool
 
 log = logging.getLogger(__name__)
 
@@ -122,6 +122,7 @@ class MusicGenius(commands.Bot):
         metrics.watch(self)
 
     async def setup_hook(self) -> None:
+        warm_pool()  # the render workers load while the bot connects
         if self.settings.metrics_port is not None:
             await self.metrics.serve(self.settings.metrics_host, self.settings.metrics_port)
         await self.load_extension("bot.cogs.compose")

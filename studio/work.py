@@ -65,6 +65,14 @@ def render_pool() -> ProcessPoolExecutor:
         return _pool
 
 
+def warm_pool() -> None:
+    """Start every render worker now (each runs ``_warm``), so the first reply after a start does not wait ~2.5 s
+    for them; returns at once."""
+    pool = render_pool()
+    for _ in range(workers()):
+        pool.submit(os.getpid)
+
+
 def _replace_broken(pool: Executor) -> None:
     global _pool
     with _pool_lock:
