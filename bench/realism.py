@@ -146,7 +146,7 @@ def no_restatements() -> FormTable:
     """A form table that restates nothing: the melodies as written before ``data.form``."""
     counts = np.zeros((POSITIONS + 1, MAX_OFFSET + 1, MAX_OFFSET + 1), np.int64)
     counts[:, :, 0] = 1
-    return FormTable(counts, np.ones(WIDEST + 1))
+    return FormTable(counts, np.ones(WIDEST + 1), np.ones(WIDEST + 1))
 
 
 async def generate(checkpoint: Path, excerpts: list[Excerpt], bars: int, seed: int, form: bool = True) -> list[Excerpt]:

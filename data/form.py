@@ -26,7 +26,7 @@ import numpy as np
 from data.events import Note
 
 DEFAULT_FORM = Path(__file__).parent / "form.json"
-VERSION = 2
+VERSION = 3
 MAX_OFFSET = 8  # a bar restates one at most this many bars back
 POSITIONS = 16  # bar positions counted apart; bar 17 on counts as 9 on (8-bar strains)
 WIDEST = 13  # steps into a restated bar are counted up to this many semitones (and wider)
@@ -84,15 +84,22 @@ def restated(bars: dict[int, tuple[Note, ...]], bar: int, before: int) -> int:
 @dataclass(frozen=True)
 class FormTable:
     """``counts[position, before, d]``: bars at ``position`` after a bar that restated ``before`` bars back,
-    restating ``d`` bars back (0: new); ``joins[s]``: steps of ``s`` semitones into a restated bar."""
+    restating ``d`` bars back (0: new); ``joins[s]``: steps of ``s`` semitones into a restated bar; ``ends[s]``:
+    steps of ``s`` semitones into a tune's last note."""
 
     counts: np.ndarray
     joins: np.ndarray
+    ends: np.ndarray
 
     def join_weight(self, before: Sequence[Note], after: Sequence[Note]) -> float:
         """How usual the step from the notes ``before`` into the restated bar ``after`` is in the corpus (its
         share of the steps into restatements)."""
         return float(self.joins[join(before, after)] / max(1, self.joins.sum()))
+
+    def end_weight(self, notes: Sequence[Note]) -> float:
+        """How usual the step into the last of ``notes`` is among the corpus tunes' steps into their last note."""
+        pitched = [n for n in notes if n.pitch is not None]
+        return float(self.ends[join(pitched[:-1], pitched[-1:])] / max(1, self.ends.sum()))
 
     def plan(self, rng: random.Random, bars: Sequence[int], whole: Callable[[int], bool]) -> dict[int, int]:
         """Bar -> the earlier bar it restates, for those of ``bars`` (ascending) that the draw makes restatements.
@@ -111,13 +118,17 @@ class FormTable:
         return plan
 
 
-def count(tunes: Iterable[tuple[Sequence[Note], int, int]]) -> tuple[np.ndarray, np.ndarray]:
+def count(tunes: Iterable[tuple[Sequence[Note], int, int]]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The counts over tunes given as (notes, the tick in its bar the first note starts on, bar ticks), and how
-    often the step into a restatement (the last pitch of the bar before to its first pitch) is 0, 1, ... ``WIDEST``
-    or more semitones."""
+    often the step into a restatement (the last pitch of the bar before to its first pitch), and into the tune's
+    last note, is 0, 1, ... ``WIDEST`` or more semitones."""
     counts = np.zeros((POSITIONS + 1, MAX_OFFSET + 1, MAX_OFFSET + 1), np.int64)
     joins = np.zeros(WIDEST + 1, np.int64)
+    ends = np.zeros(WIDEST + 1, np.int64)
     for notes, offset, bar_ticks in tunes:
+        pitched = [n for n in notes if n.pitch is not None]
+        if len(pitched) >= 2:
+            ends[join(pitched[-2:-1], pitched[-1:])] += 1
         bars = whole_bars(notes, offset or bar_ticks, bar_ticks)  # bar 0: a pickup's (or none)
         before = 0
         for bar in range(1, max(bars, default=0) + 1):
@@ -129,7 +140,7 @@ def count(tunes: Iterable[tuple[Sequence[Note], int, int]]) -> tuple[np.ndarray,
             if d and d != before and bar - 1 in bars:
                 joins[join(bars[bar - 1], bars[bar])] += 1
             before = d
-    return counts, joins
+    return counts, joins, ends
 
 
 def join(before: Sequence[Note], after: Sequence[Note]) -> int:
@@ -148,16 +159,16 @@ def build(path: Path | None = None) -> dict:
     corpus = read_notes(path or DEFAULT_NOTES)
     tunes = ((corpus.notes(t.index), int(corpus.offset[t.index]), Meter.parse(t.meter).bar_ticks)
              for t in corpus.tunes if split_of(t.ident) == "train")
-    counts, joins = count(tunes)
+    counts, joins, ends = count(tunes)
     return {"version": VERSION, "max_offset": MAX_OFFSET, "positions": POSITIONS, "counts": counts.tolist(),
-            "joins": joins.tolist()}
+            "joins": joins.tolist(), "ends": ends.tolist()}
 
 
 def read_form(path: Path = DEFAULT_FORM) -> FormTable:
     data = json.loads(path.read_text())
     if data.get("version") != VERSION or data.get("max_offset") != MAX_OFFSET or data.get("positions") != POSITIONS:
         raise ValueError(f"{path} was built by another version: rebuild it with `python -m data.form build`.")
-    return FormTable(np.asarray(data["counts"], np.int64), np.asarray(data["joins"], np.int64))
+    return FormTable(*(np.asarray(data[name], np.int64) for name in ("counts", "joins", "ends")))
 
 
 @functools.cache

@@ -390,7 +390,7 @@ class Composer:
         """One take of ``melody``, unchecked (for a mood or a density other than natural: the best fitting of a
         few, see ``studio.mood``)."""
         if request.mood is not None:  # the mood's fit includes its density; restated bars would flatten its contour
-            return await mood_take(partial(self._write, restate=False), request.with_seed())
+            return await mood_take(partial(self._write, join_takes=1, restate=False), request.with_seed())
         if request.density != "natural" and request.lyrics is None:  # best of takes: one take of each stretch
             return await density_take(partial(self._write, join_takes=1), request.with_seed())
         return await self._write(request)

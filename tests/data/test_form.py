@@ -15,6 +15,7 @@ from data.form import (
     bar_spans,
     build,
     count,
+    join,
     load_form,
     position,
     restated_seed,
@@ -38,13 +39,14 @@ def test_a_bar_is_whole_unless_a_note_crosses_its_bar_line_or_it_is_rests_alone(
 
 def test_counts_say_which_bar_each_bar_restates():
     tune = [*A, *B, *A, *B, *C, *D, *C, *D]  # AB AB CD CD
-    counts, joins = count([(tune, 0, BAR)])
+    counts, joins, ends = count([(tune, 0, BAR)])
     assert counts[1, 0, 0] == counts[2, 0, 0] == 1  # new
     assert counts[3, 0, 2] == 1 and counts[4, 2, 2] == 1  # A and B again, two bars back
     assert counts[5, 2, 0] == counts[6, 0, 0] == 1
     assert counts[7, 0, 2] == counts[8, 2, 2] == 1
     assert counts.sum() == 8
     assert joins[4] == 1 and joins[9] == 1 and joins.sum() == 2  # E4 into A's C4; C4 into C's A4
+    assert ends.sum() == 1 and ends[join(tune[-2:-1], tune[-1:])] == 1  # the step into the tune's last note
 
 
 def test_positions_fold_onto_the_second_strain():
@@ -66,7 +68,7 @@ def test_the_committed_table_is_the_corpus_and_plans_as_the_tunes_go():
 def test_a_plan_never_restates_a_bar_that_is_not_whole():
     counts = np.zeros((17, MAX_OFFSET + 1, MAX_OFFSET + 1), np.int64)
     counts[:, :, 2] = 1  # always two bars back
-    plan = FormTable(counts, np.ones(14)).plan(random.Random(0), range(3, 9), lambda bar: bar != 1)
+    plan = FormTable(counts, np.ones(14), np.ones(14)).plan(random.Random(0), range(3, 9), lambda bar: bar != 1)
     assert 3 not in plan and plan[4] == 2 and plan[5] == 3
 
 
