@@ -35,10 +35,11 @@ _pool_lock = threading.Lock()
 
 
 def _warm() -> None:
-    """Import the renderers, the harmoniser and the analysis, and load the soundfont (~1.5 s for MuseScore's
-    piano) once per worker, so the first reply does not pay for it. A soundfont that fails here is reported by the
-    first audio render instead. (None of them imports torch: a worker without /arrange stays small.)"""
+    """Import the renderers, the harmoniser, the analysis and the arrangements' files, and load the soundfont
+    (~1.5 s for MuseScore's piano) once per worker, so the first reply does not pay for it. A soundfont that fails
+    here is reported by the first audio render instead. None of them imports torch: the workers stay small."""
     import studio.analysis.report
+    import studio.arrange.files
     import studio.render  # noqa: F401
     from data.audio import preload
     from studio.harmony.harmonizer import default_harmonizer

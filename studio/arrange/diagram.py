@@ -11,7 +11,7 @@ import re
 from itertools import pairwise
 
 from data.events import Meter
-from studio.arrange.arranger import Arrangement, Section
+from studio.arrange.arrangement import Arrangement, Section
 from studio.harmony.harmonizer import lead_sheet
 
 FENCE = "```"

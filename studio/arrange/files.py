@@ -9,7 +9,7 @@ from data.audio import midi_to_ogg
 from data.engraving import musicxml_to_pngs
 from data.midi import arrangement_to_midi
 from data.theory import score_to_musicxml
-from studio.arrange.arranger import Arrangement
+from studio.arrange.arrangement import Arrangement
 from studio.arrange.diagram import chords_text, form_mermaid
 from studio.arrange.parts import TrackNote
 from studio.render import Attachment, arrangement_overview_png
