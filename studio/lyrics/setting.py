@@ -259,7 +259,7 @@ def underlay(melody: Melody, lines: list[str]) -> Underlay:
             on_strong += syls[group[0]].stressed and phrase.template[k] == "S"
             sung = "".join(syls[j].text + (" " if syls[j].word_end and j != group[-1] else "") for j in group)
             last = syls[group[-1]]
-            score_text[note] = sung + _suffix(syls, group[-1])
+            score_text[note] = sung.lstrip() + _suffix(syls, group[-1])  # a held glide may open the group
             line_end = group[-1] == len(syls) - 1
             midi_text[note] = sung + ("\n" if line_end else " " if last.word_end else "")
     rate = on_strong / stressed if stressed else 1.0
