@@ -23,6 +23,7 @@ from bot.melody_reply import generate
 from bot.replies import defer
 from bot.rewrite_form import CandidateForm
 from bot.sources import MelodySource
+from studio.errors import MusicError
 from studio.requests import MelodyRequest
 from studio.transform import (
     FORM_EXAMPLES,
@@ -30,6 +31,7 @@ from studio.transform import (
     Targets,
     apply,
     given,
+    meter_hint,
     read_targets,
     shown_text,
     transform_request,
@@ -57,7 +59,10 @@ async def transform(interaction: discord.Interaction, source: MelodySource, targ
     """Change the source's melody as ``targets`` say and post the result (the interaction is deferred); MusicError
     when nothing would change. The notes are written as ``options["notation"]`` says, else as the user's /prefs say,
     else as the melody was written (a seed typed in jianpu, or a reply shown in it)."""
-    melody, origin = await source.resolve()
+    try:
+        melody, origin = await source.resolve()
+    except MusicError as exc:
+        raise meter_hint(exc, source.meter) from exc
     saved = await source.bot.store.preferences(interaction.user.id)
     notation = options.get("notation") or saved.get("notation") or source.written_in
     request = transform_request(melody, targets, **{**options, "notation": notation})

@@ -8,12 +8,13 @@ import asyncio
 from pathlib import Path
 
 from studio.cli.commands import given_melody, print_written
-from studio.errors import cmd
+from studio.errors import MusicError, cmd
 from studio.melody import Composer
 from studio.render import before_after_png
 from studio.transform import (
     Targets,
     TransformResult,
+    meter_hint,
     no_targets,
     shown_text,
     transform_candidates,
@@ -30,7 +31,10 @@ async def run_transform(args: argparse.Namespace) -> int:
     targets = Targets(mode=args.mode, rhythm=args.rhythm, style=args.style, tempo=args.tempo, register=args.register)
     if not targets.given:
         raise no_targets()
-    given, origin = given_melody(argparse.Namespace(**{**vars(args), "tempo": None}), EXAMPLE)  # --tempo: the new one
+    try:
+        given, origin = given_melody(argparse.Namespace(**{**vars(args), "tempo": None}), EXAMPLE)  # --tempo: new one
+    except MusicError as exc:
+        raise meter_hint(exc, args.meter) from exc
     options = {name: getattr(args, name) for name in ("count", "seed", "temperature")
                if getattr(args, name) is not None}
     options["notation"] = args.notation or given.notation  # as typed

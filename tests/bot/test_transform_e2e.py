@@ -109,6 +109,11 @@ async def test_last_melody_style_variations_and_friendly_errors(env):
     assert slow.ephemeral and "tempo:" in slow.content
     none = await (await env.fake.slash("transform", {"mode": "minor"}, user=3)).wait_final(timeout=30)
     assert none.ephemeral and "/melody notes:C E G" in none.content
+    # meter: is the melody's own meter: a 4/4 tune typed with meter:6/8 is told which rhythm rewrites it in 6/8
+    meter = await (await env.fake.slash("transform", {"notes": "E D C D | E E E:h", "meter": "6/8",
+                                                      "mode": "minor"})).wait_final(timeout=30)
+    assert meter.ephemeral and "Bar 1 has 8 eighths in 6/8" in meter.content
+    assert "`meter:` is the meter your melody is in; to rewrite it in 6/8, choose `rhythm:jig`." in meter.content
     env.fake.assert_clean()
 
 
