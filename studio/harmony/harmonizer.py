@@ -289,6 +289,9 @@ class Harmonizer:
         melody = padded
         ticks, grain = span_ticks(melody.meter, rhythm)
         bounds = span_bounds(melody, ticks)
+        bar = melody.meter.bar_ticks
+        if pickup and grain != "beat" and len(bounds) > 1 and bounds[0][1] < bar:  # one chord over a longer pickup
+            bounds = [(0, bar), *((a, b) for a, b in bounds if a >= bar)]
         spans = melody_spans(melody, bounds)
         states = self.states(melody.key, style)
         home = diatonic(melody.key, 0)

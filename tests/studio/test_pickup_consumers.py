@@ -40,7 +40,8 @@ def test_no_chord_sounds_before_the_first_downbeat_after_a_one_beat_pickup():
     longer = melody_from_notes("E F G | " + TUNE.split("| ", 1)[1], "C major").melody
     result = harmonize_melody(longer, "half-bar", "pop")
     assert result.chords[0].start == bar - longer.pickup  # under the E, not over the rest before it
-    assert result.chord_text.count("|") == 6  # the pickup's bar has a cell
+    assert result.chord_text.count("|") == 6  # the pickup's bar has a cell, one chord: a pickup leads in
+    assert len(result.chord_text.split("|")[1].split()) == 1 and result.chords[1].start == bar
 
 
 def test_the_same_tune_without_its_pickup_bar_line_is_misread():
