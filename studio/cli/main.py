@@ -82,7 +82,7 @@ def write_melody(result: MelodyResult, out: Path, stem: str) -> list[Path]:
     text.write_text(describe(result))
     paths = [text]
     lyrics = None if result.lyrics is None else list(result.lyrics)
-    for attachment in melody_files(result.melody, stem, title=stem, lyrics=lyrics):
+    for attachment in melody_files(result.melody, stem, title=f"Melody in {result.melody.key}", lyrics=lyrics):
         path = out / attachment.filename
         path.write_bytes(attachment.data)
         paths.append(path)
