@@ -25,13 +25,13 @@ from bot.rewrite_form import CandidateForm
 from bot.sources import MelodySource
 from studio.errors import MusicError
 from studio.requests import MelodyRequest
+from studio.retime import meter_hint
 from studio.transform import (
     FORM_EXAMPLES,
     Spec,
     Targets,
     apply,
     given,
-    meter_hint,
     read_targets,
     shown_text,
     transform_request,

@@ -98,8 +98,7 @@ class FormTable:
 
     def end_weight(self, notes: Sequence[Note]) -> float:
         """How usual the step into the last of ``notes`` is among the corpus tunes' steps into their last note."""
-        pitched = [n for n in notes if n.pitch is not None]
-        return float(self.ends[join(pitched[:-1], pitched[-1:])] / max(1, self.ends.sum()))
+        return float(self.ends[last_step(notes) or 0] / max(1, self.ends.sum()))  # no step: as a repeated note
 
     def plan(self, rng: random.Random, bars: Sequence[int], whole: Callable[[int], bool]) -> dict[int, int]:
         """Bar -> the earlier bar it restates, for those of ``bars`` (ascending) that the draw makes restatements.
@@ -126,9 +125,9 @@ def count(tunes: Iterable[tuple[Sequence[Note], int, int]]) -> tuple[np.ndarray,
     joins = np.zeros(WIDEST + 1, np.int64)
     ends = np.zeros(WIDEST + 1, np.int64)
     for notes, offset, bar_ticks in tunes:
-        pitched = [n for n in notes if n.pitch is not None]
-        if len(pitched) >= 2:
-            ends[join(pitched[-2:-1], pitched[-1:])] += 1
+        step = last_step(notes)
+        if step is not None:
+            ends[step] += 1
         bars = whole_bars(notes, offset or bar_ticks, bar_ticks)  # bar 0: a pickup's (or none)
         before = 0
         for bar in range(1, max(bars, default=0) + 1):
@@ -141,6 +140,12 @@ def count(tunes: Iterable[tuple[Sequence[Note], int, int]]) -> tuple[np.ndarray,
                 joins[join(bars[bar - 1], bars[bar])] += 1
             before = d
     return counts, joins, ends
+
+
+def last_step(notes: Sequence[Note]) -> int | None:
+    """Semitones into the last pitch of ``notes`` from the pitch before it (``join``); None with fewer than two."""
+    pitched = [n for n in notes if n.pitch is not None]
+    return join(pitched[-2:-1], pitched[-1:]) if len(pitched) >= 2 else None
 
 
 def join(before: Sequence[Note], after: Sequence[Note]) -> int:

@@ -51,10 +51,10 @@ async def continue_seed(composer: Composer, request: MelodyRequest, seed: Parsed
     # a bar before ``begin`` is a source when whole in the seed, or when the seed ends in it (whole once written)
     plan = form.plan(rng, range(begin, request.bars - 1), lambda b: b in seed_bars or b == begin - 1) if restate else {}
     notes, admitted = list(seed.notes), False  # once admitted, later stretches are not refused as busy
+    ending = (request.bars - 1) * bar  # the last two bars, written in ``join_takes`` takes
     for stretch in range(len(plan) + 1):
         now = first + sum(n.ticks for n in notes)
         upcoming = [b for b in sorted(plan) if b * bar >= now]
-        ending = (request.bars - 1) * bar  # the last two bars
         if not upcoming and join_takes > 1 and now < ending:  # the bars before them in one take
             notes += (await _stretch(composer, request, replace(seed, notes=tuple(notes)), key, ending - now,
                                      stretch, admitted, 1, octaves))[0]
@@ -83,8 +83,7 @@ async def _stretch(composer: Composer, request: MelodyRequest, seed: ParsedSeed,
     """``takes`` takes of the model's notes after ``seed`` in ``key``, written together: of the next ``ticks`` (to
     a bar line), or to the end (``ticks`` None). Unless ``admitted``, the first is queued as a new request
     (EngineBusy when the queue is full) and the others only once it is."""
-    count = takes
-    grammars = [composer.grammar(request, seed, key, octaves) for _ in range(count)]
+    grammars = [composer.grammar(request, seed, key, octaves) for _ in range(takes)]
     assert request.seed is not None
     jobs = []
     for k, grammar in enumerate(grammars):

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from itertools import pairwise
 
-from data.errors import MusicError
+from data.errors import MusicError, opt
 from data.events import TPQ, Melody, Meter, Note
 from studio.options import TRANSFORM
 
@@ -187,3 +187,19 @@ def change_rhythm(melody: Melody, rhythm: Rhythm) -> Melody:
     ticks = [b - a for a, b in zip(at, [*at[1:], end], strict=True)]
     retimed = tuple(Note(n.pitch, t) for n, t in zip(notes, ticks, strict=True))
     return Melody(retimed, melody.key, rhythm.meter, melody.tempo, pickup=-at[0] % bar)
+
+
+def meter_hint(error: MusicError, meter: Meter | str | None) -> MusicError:
+    """A melody that does not fit the ``meter`` typed with /transform (``Bar 1 has 8 eighths in 6/8``): the error
+    says too that ``meter:`` is the melody's own and that a rhythm rewrites it in another meter."""
+    if not meter or not error.message.startswith("Bar "):
+        return error
+    try:
+        wanted = Meter.parse(str(meter))
+    except MusicError:
+        return error
+    rhythm = next((r for r in RHYTHMS.values() if r.meter == wanted), None)
+    way = (f"choose {opt('rhythm', rhythm.name)}" if rhythm is not None else
+           f"choose a rhythm, e.g. {opt('rhythm', 'jig')} (6/8) or {opt('rhythm', 'waltz')} (3/4)")
+    return MusicError(f"{error.message} {opt('meter')} is the meter your melody is in; to rewrite it in "
+                      f"{wanted}, {way}.", error.option, error.example)

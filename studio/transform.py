@@ -279,22 +279,6 @@ class Spec:
         return cls(key, meter, int(tempo.removesuffix(" bpm")), Targets(**named))
 
 
-def meter_hint(error: MusicError, meter: Meter | str | None) -> MusicError:
-    """A melody that does not fit the ``meter`` typed with /transform (``Bar 1 has 8 eighths in 6/8``): the error
-    says too that ``meter:`` is the melody's own and that a rhythm rewrites it in another meter."""
-    if not meter or not error.message.startswith("Bar "):
-        return error
-    try:
-        wanted = Meter.parse(str(meter))
-    except MusicError:
-        return error
-    rhythm = next((r for r in RHYTHMS.values() if r.meter == wanted), None)
-    way = (f"choose {opt('rhythm', rhythm.name)}" if rhythm is not None else
-           f"choose a rhythm, e.g. {opt('rhythm', 'jig')} (6/8) or {opt('rhythm', 'waltz')} (3/4)")
-    return MusicError(f"{error.message} {opt('meter')} is the meter your melody is in; to rewrite it in "
-                      f"{wanted}, {way}.", error.option, error.example)
-
-
 def melody_text(melody: Melody) -> str:
     """Note text with bar lines (after a pickup), which reads back as the same melody in its meter."""
     return format_notes(melody.notes, melody.meter.bar_ticks, start=melody.start, spelling=melody.key)

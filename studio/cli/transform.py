@@ -11,10 +11,10 @@ from studio.cli.commands import given_melody, print_written
 from studio.errors import MusicError, cmd
 from studio.melody import Composer
 from studio.render import before_after_png
+from studio.retime import meter_hint
 from studio.transform import (
     Targets,
     TransformResult,
-    meter_hint,
     no_targets,
     shown_text,
     transform_candidates,
