@@ -229,7 +229,9 @@ def _barred(items: list[Item], bar_ticks: int) -> list[Item]:
 
 def _split_header(text: str) -> tuple[dict[str, str], str]:
     """The header's fields (the first of each) and the body. A field is its line; on one line, a value runs to the
-    next field, ``K:`` (the last, by the standard) holds a key, and the body starts after it."""
+    next field, ``K:`` (the last, by the standard) holds a key, and the body starts after it. A ``\\n`` typed (ABC
+    copied out of a string: `X:1\\nK:G\\nGABc`) is a line break."""
+    text = re.sub(r"\\r\\n|\\[nr]", "\n", text or "")
     text = re.sub(r"(?m)^\s*%[^\n]*\\[ \t]*\n[^\n]*\n?|^\s*%[^\n]*\n?", "", text or "")  # comment lines
     text = re.sub(r"%[^\n]*", "", text).strip()  # and comments after something
     text = re.split(r"\n\s*\n", text, maxsplit=1)[0]  # an empty line ends a tune (what follows is other text)

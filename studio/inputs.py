@@ -14,7 +14,7 @@ from data.errors import MusicError, opt
 from data.events import Key, Melody, Meter, Note
 from data.midi import check_midi_size
 from data.notation import MAX_SEED_NOTES, ParsedSeed, parse_seed
-from studio.analysis.key import infer_key
+from studio.analysis.key import infer_key, melody_key
 from studio.arrange.chord_symbols import parse_chord_symbol, parse_progression
 from studio.melody import midi_request
 from studio.options import MELODY, TEMPO
@@ -169,9 +169,10 @@ def melody_from_notes(text: str, key: Key | str | None = None, meter: Meter | st
     guessed = given_key is None
     the_meter = given_meter or Meter()
     seed = read_bars(seed, the_meter)
-    return GivenMelody(Melody(seed.notes, given_key or infer_key(seed.notes, seed.do, seed.typed), the_meter,
-                              tempo or the_meter.default_bpm, pickup=seed.pickup), guessed, seed.written_in,
-                       misfit=key_misfit(seed.notes, given_key) if given_key and key else "", read_as=read_as)
+    the_key = given_key or melody_key(seed.notes, the_meter, seed.pickup, seed.do, seed.typed)
+    return GivenMelody(Melody(seed.notes, the_key, the_meter, tempo or the_meter.default_bpm, pickup=seed.pickup),
+                       guessed, seed.written_in, misfit=key_misfit(seed.notes, given_key) if given_key and key else "",
+                       read_as=read_as)
 
 
 KEY_FIT = 0.5  # under this share of the notes' time in the given key's scale, the reply says so

@@ -31,7 +31,7 @@ from data.events import Key, Melody, Meter, Note, control_tokens, encode_notes
 from data.notation import ParsedSeed, format_note, format_notes, parse_seed, stored_notes
 from model.infill import JOIN_WEIGHT, SCORE_BARS, InfillGrammar, fill_scores, interval_logprobs, join_score
 from model.sample import MelodyGrammar
-from studio.analysis.key import infer_key
+from studio.analysis.key import melody_key
 from studio.analysis.words import plural
 from studio.melody import DENSITY_LEAN, MelodyResult, _clamp, _fold
 from studio.options import EXTEND, MELODY, SEED_MAX
@@ -353,7 +353,8 @@ async def prepare(composer: Composer, request: MelodyRequest) -> tuple[MelodyReq
     key = request.parsed_key
     inferred = key is None
     if key is None:
-        key = await asyncio.get_running_loop().run_in_executor(None, infer_key, notes, typed.do)
+        key = await asyncio.get_running_loop().run_in_executor(None, melody_key, notes, meter, typed.pickup, typed.do,
+                                                               typed.typed)
         request = replace(request, key=str(key))
     return request, Job(notes, key, meter, chosen, tuple(control_tokens(request.style, key.mode, meter)), inferred)
 

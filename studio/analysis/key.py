@@ -282,6 +282,35 @@ def infer_key(notes: tuple[Note, ...], do: int | None = None, typed: Iterable[st
     return as_typed(_infer_key(notes, do), typed)
 
 
+def sounds_finished(notes: tuple[Note, ...], meter: Meter) -> bool:
+    """Whether a melody ends as a tune does: its last note, with any rests after it, lasts a beat or more."""
+    rests = 0
+    for note in reversed(notes):
+        if note.pitch is not None:
+            return note.ticks + rests >= meter.beat_ticks
+        rests += note.ticks
+    return False
+
+
+FINISHED_ENDING = 0.5  # how much of /analyze's weight on the last note a whole melody that sounds finished gets
+
+
+def melody_key(notes: tuple[Note, ...], meter: Meter, pickup: int = 0, do: int | None = None,
+               typed: Iterable[str] = ()) -> Key:
+    """Key of a whole melody a user gives to harmonise, arrange, analyse or rewrite: ``infer_key``, except that in a
+    melody that sounds finished (``sounds_finished``) the last note counts for the final at half the weight /analyze
+    gives it: `D D E D G F#:h D D E D A G:h` (Happy Birthday) is G major, not D major, and `E D C D E E E:h D D D:h
+    E G G:h` (a first phrase, ending on the fifth) stays in C major. Held-out tunes of ``bench.analyze`` that end on
+    a note of a beat or more, keys named right: 182 whole tunes 85.7% -> 87.9% (the full weight: 90.1%, but Mary's
+    phrase in G major), 66 openings cut after such a note 74.2% -> 69.7% (full weight 68.2%)."""
+    classes = {n.pitch % 12 for n in notes if n.pitch is not None}
+    if do is not None or len(classes) < FEW_CLASSES or not sounds_finished(notes, meter):
+        return infer_key(notes, do, typed)
+    weights = {**WEIGHTS, **{name: FINISHED_ENDING * WEIGHTS[name] for name in IGNORED}}
+    profile = Profile.of(Melody(tuple(notes), Key(0), meter, 100, pickup=pickup))
+    return as_typed(next(k for k, _ in ranked(profile, weights) if k.mode in GUESSED_MODES), typed)
+
+
 def _infer_key(notes: tuple[Note, ...], do: int | None) -> Key:
     classes = {n.pitch % 12 for n in notes if n.pitch is not None}
     if not classes:  # no pitched notes: its error

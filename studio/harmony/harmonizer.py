@@ -292,6 +292,7 @@ class Harmonizer:
         bar = melody.meter.bar_ticks
         if pickup and grain != "beat" and len(bounds) > 1 and bounds[0][1] < bar:  # one chord over a longer pickup
             bounds = [(0, bar), *((a, b) for a, b in bounds if a >= bar)]
+        bounds = [(a, b) for a, b in bounds if b > lead]  # a pickup under no chord chooses none: nor the next one
         spans = melody_spans(melody, bounds)
         states = self.states(melody.key, style)
         home = diatonic(melody.key, 0)

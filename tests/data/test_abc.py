@@ -35,6 +35,14 @@ def test_a_tune_pasted_on_many_lines_gives_its_notes_key_meter_tempo_and_title()
     assert len(notes_of(KESH)) == 48 and {t for _, t in notes_of(KESH)} == {6}  # four bars of six eighths, twice
 
 
+
+def test_line_breaks_typed_as_backslash_n_are_line_breaks():
+    """ABC copied out of a string (`X:1\\nK:G\\nGABc dedB`) lost its key and its first bar: `K:G\\nGABc` read as
+    one field."""
+    for breaks in ("\n", "\\n", "\\r\\n"):
+        tune = read_abc(breaks.join(("X:1", "M:4/4", "K:G", "GABc dedB")))
+        assert (str(tune.key), tune.notes) == ("G major", "G4:e A4:e B4:e C5:e D5:e E5:e D5:e B4:e"), breaks
+
 def test_a_tune_on_one_line_with_a_pickup_grace_notes_decorations_and_repeats():
     tune = read_abc(COOLEYS)
     assert (str(tune.key), str(tune.meter), tune.title) == ("E minor", "4/4", "Cooley's")

@@ -207,3 +207,19 @@ def test_a_melody_of_few_notes_is_read_in_a_key_whose_chord_it_sounds(notes, key
 
     melody = Melody(parse_seed(notes).notes, Key(0), Meter(), 100)
     assert str(read_key(melody).key) == key == str(infer_key(melody.notes))  # /analyze agrees with /chords' guess
+
+
+@pytest.mark.parametrize(("notes", "meter", "key", "seed_key"), [
+    ("D:e. D:s | E:q D:q G:q | F#:h D:e. D:s | E:q D:q A:q | G:h", "3/4", "G major", "D major"),  # Happy Birthday
+    ("E D C D E E E:h D:q D D:h E:q G G:h", "4/4", "C major", "C major"),  # a first phrase, ending on the fifth
+    ("G A B C5 D5 E5 F#5 D5 B4 G4 A4 B4 C5:e", "4/4", "G major", "G major"),  # ends on a short note: as a seed
+])
+def test_a_whole_melody_that_ends_long_counts_its_last_note(notes, meter, key, seed_key):
+    """/chords, /arrange and /rewrite read the key of a whole melody: one that ends on a note of a beat or more
+    counts its last note for the final (half as much as /analyze), where a seed to continue does not."""
+    from studio.analysis.key import infer_key
+    from studio.inputs import melody_from_notes
+
+    typed = parse_seed(notes)
+    assert str(melody_from_notes(notes, meter=meter).melody.key) == key
+    assert str(infer_key(typed.notes)) == seed_key

@@ -218,6 +218,20 @@ def test_a_one_beat_pickup_leads_into_the_first_chord():
     assert longer.chords[0].start < bar  # a pickup of three beats is harmonised
 
 
+def test_a_pickup_under_no_chord_does_not_choose_the_first_one(harmonizer):
+    """Amazing Grace: the one-beat pickup D had a hidden chord of its own, and pop's I -> IV move then put C under
+    `G:h B:e G:e`. The pickup chooses no chord now: the first bar has the tonic chord in every style, and pop (whose
+    moves carried the hidden chord into the next) gives the bars the chords they get without the pickup."""
+    from studio.inputs import melody_from_notes
+
+    tune = "G:h B:e G:e | B:h A:q | G:h E:q | D:h D:q | G:h B:e G:e | B:h A:q | D5:h."
+    for style in ("chorale", "pop", "jazz"):
+        plain = harmonizer.harmonize(melody_from_notes(tune, "G major", "3/4").melody, "bar", style)
+        with_pickup = harmonizer.harmonize(melody_from_notes(f"D | {tune}", "G major", "3/4").melody, "bar", style)
+        assert with_pickup.chord_text == plain.chord_text or style != "pop"
+        assert with_pickup.chords[0].roman in ("I", "Imaj7"), (style, with_pickup.chord_text)
+
+
 def test_a_tune_that_ends_on_the_tonic_is_approached_from_the_dominant(harmonizer):
     """The scale typed to try /chords got `| C | C |`: G, A and B over C. Half-bar spans now learn their own moves
     into a cadence (the half bar before a fermata moves to V), and the final tonic comes with the final note."""
