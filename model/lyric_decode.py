@@ -20,7 +20,7 @@ import torch
 from data.associates import load_associates
 from data.pronounce import FUNCTION_WORDS, rhyme_part, rhymes, stresses, syllable_count, vowel_sound_first
 from data.spelling import unlisted
-from data.verse import OLD_SPELLINGS, known_word
+from data.verse import ARCHAIC, OLD_SPELLINGS, known_word
 from model.lyric_lstm import BOS, EOL, SPECIALS, LyricLSTM, LyricVocab, State
 from model.lyric_theme import Bias, Theme, Themes
 
@@ -110,9 +110,9 @@ class LyricDecoder:
         n = len(words)
         self.syl = torch.tensor([0 if w in SPECIALS else syllable_count(w) for w in words])
         rare_spellings = unlisted()  # old spellings the CMU dictionary knows as names: "forrest", "smoak"
-        ok = [w not in SPECIALS and w not in OLD_SPELLINGS and w not in rare_spellings and known_word(w)
-              and not blocked(w) and (len(w) > 2 or w in SHORT_WORDS) and 1 <= self.syl[i] <= MAX_WORD_SYLLABLES
-              for i, w in enumerate(words)]
+        ok = [w not in SPECIALS and w not in OLD_SPELLINGS and w not in ARCHAIC and w not in rare_spellings
+              and known_word(w) and not blocked(w) and (len(w) > 2 or w in SHORT_WORDS)
+              and 1 <= self.syl[i] <= MAX_WORD_SYLLABLES for i, w in enumerate(words)]
         self.ok = torch.tensor(ok)
         self.function = torch.tensor([w in FUNCTION_WORDS for w in words])
         # no article, preposition or auxiliary at a line's end, nor a contraction or possessive ("I'm", "mother's")

@@ -157,6 +157,20 @@ def test_for_melody_one_syllable_per_note(lyricist):
         lyricist.for_melody(Melody((Note(None, 48),)))
 
 
+
+def test_words_under_a_melody_are_todays_english(lyricist):
+    """The model read Milton: under a melody 'thy', 'thou' and 'thee' (stressed one-syllable words) filled the strong
+    beats ("Thy thing lost well say high", "More time moved thou"). No archaic word is written now."""
+    from data.verse import ARCHAIC
+
+    assert {"thee", "thou", "thy", "hath"} <= ARCHAIC
+    written = set()
+    for i, notes in enumerate(("C D E C | E F G:h", "E D C D | E E E:h | D D D:h | E G G:h", "A B C5 D5 | E5:h A:h")):
+        melody = Melody(parse_seed(notes).notes, meter=Meter(4, 4))
+        for theme in ("a lost love", "the sea at night", "first love"):
+            written |= {w for line in lyricist.for_melody(melody, theme=theme, seed=300 + i).lines for w in line.words}
+    assert written and not written & ARCHAIC, written & ARCHAIC
+
 def test_inspire_gives_distinct_openings_rhymes_and_images(lyricist):
     idea = lyricist.inspire("winter morning", count=4, seed=7)
     assert len(idea.openings) == 4 and idea.note is None
