@@ -299,14 +299,16 @@ class HarmonyModel:
 
     def decode(self, spans: list[Span], states: list[State], mode: str, grain: str = "beat", cadence: bool = True,
                boosts: dict[tuple[str, str], float] | None = None, transitions: np.ndarray | None = None,
-               final: list[str] | None = None, chorale_cadences: bool = True, final_spans: int = 1) -> list[State]:
+               final: list[str] | None = None, chorale_cadences: bool = True, final_spans: int = 1,
+               first: list[str] | None = None) -> list[State]:
         """Viterbi: the most likely chord per span. ``cadence``: moves into a phrase end use the learned cadence
         transitions (plus optional end-chord priors), and the last span is forced to one of ``final`` (e.g. the
         tonic) when the melody's last note fits it, and the ``final_spans`` - 1 spans before (those the last note
         holds too) keep the last span's chord, tonic or not (a half cadence's V under a held D); ``boosts`` add
         log-score to chosen transitions (style variants); ``transitions`` replace the learned matrices (e.g.
         uniform); ``chorale_cadences``: False keeps the ordinary moves into and before a phrase end (pop and jazz
-        have their own boosts)."""
+        have their own boosts); ``first``: the chords the first span may have (a pickup's: the tonic or the dominant
+        that leads into the first bar)."""
         if not spans:
             return []
         t = self.tables[table_mode(mode)]
@@ -358,6 +360,11 @@ class HarmonyModel:
                 mask = np.full(n, -1e9)
                 mask[fits] = 0.0
                 score[-max(final_spans, 1):] += mask  # every span the last note holds
+        if first and (opening := [i for i, s in enumerate(states) if s.label in first]):
+            score[0][[i for i in range(n) if i not in opening]] -= 1e9
+            if len(spans) > 1:  # the tune's opening chord is the first bar's: the pickup leads into it
+                score[1] += start
+                start = np.zeros(n)
         best = start + score[0]
         back = np.zeros((len(spans), n), dtype=int)
         suffix = "" if grain == "beat" or f"cadence_{grain}" not in extra else f"_{grain}"

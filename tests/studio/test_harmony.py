@@ -232,6 +232,20 @@ def test_a_pickup_under_no_chord_does_not_choose_the_first_one(harmonizer):
         assert with_pickup.chords[0].roman in ("I", "Imaj7"), (style, with_pickup.chord_text)
 
 
+
+@pytest.mark.parametrize(("pickup", "chords"), [("G A B", {"V"}), ("E F G", {"I", "V"}),
+                                                ("E:e F:e G:e A:e", {"I", "V"})])
+def test_a_longer_pickup_has_the_tonic_or_the_dominant(harmonizer, pickup, chords):
+    """`G A B | C ...` in pop put F under the pickup (its strong-beat A, and the IV -> I move) and the chorale
+    style C (the chorales' opening chord). A pickup leads into the first bar: it gets the tonic or the dominant,
+    and the opening-chord preference belongs to the first full bar."""
+    from studio.inputs import melody_from_notes
+
+    given = melody_from_notes(f"{pickup} | C5:w | D5:h B:h | C5:w", "C major")
+    for style in ("chorale", "pop", "jazz"):
+        first = harmonizer.harmonize(given.melody, "half-bar", style).chords[0]
+        assert first.start < 48 and first.roman.rstrip("7").replace("maj", "") in chords, (style, first.roman)
+
 def test_a_tune_that_ends_on_the_tonic_is_approached_from_the_dominant(harmonizer):
     """The scale typed to try /chords got `| C | C |`: G, A and B over C. Half-bar spans now learn their own moves
     into a cadence (the half bar before a fermata moves to V), and the final tonic comes with the final note."""
