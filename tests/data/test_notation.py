@@ -1,3 +1,5 @@
+import itertools
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -49,23 +51,36 @@ def test_bar_lines_typed_against_notes_are_bar_lines():
 
 
 def test_a_pattern_that_climbs_off_the_piano_is_explained():
-    with pytest.raises(MusicError) as info:
-        parse_seed(" ".join(["C E G"] * 12))  # each letter is the nearest pitch: an octave higher every time
+    with pytest.raises(MusicError) as info:  # after a typed octave each letter is the nearest pitch: it climbs
+        parse_seed(" ".join(["C4 E G", *["C E G"] * 11]))
     assert "climbing" in str(info.value) and "`C4 E G C | C4 E G C`" in str(info.value)
     assert len(parse_seed(" | ".join(["C4 E G C"] * 8)).notes) == 32  # the fix the message suggests works
+    assert max(pitches(" ".join(["C E G"] * 12))) - min(pitches(" ".join(["C E G"] * 12))) == 7  # no octave typed
 
 
-def test_letters_that_climb_are_moved_into_a_singable_range_with_their_contour():
-    """`C E G C | D F A D` climbs (each letter is the nearest pitch to the one before): typed without any octave,
-    the notes move down by octaves into F3-C6 and keep their shape; with octaves typed, they stay where typed."""
-    climbing = pitches("G | C E G C | D F A D | E:h C:h")
-    assert max(climbing) <= 88 and min(climbing) >= 53  # E6 at most, not E7
-    assert climbing == [p - 12 for p in pitches("G4 | C E G C | D F A D | E:h C:h")]
-    assert pitches("C E G") == [60, 64, 67]
+def test_letters_without_octaves_keep_a_tune_in_one_register():
+    """Twinkle typed as letters fell a fourth a phrase (each letter the nearest pitch to the one before), from C6 to
+    C3 after the move into range. The octaves are now chosen for the whole tune: it reads as it is sung."""
+    twinkle = "C C G G | A A G:h | F F E E | D D C:h | G G F F | E E D:h | G G F F | E E D:h | C C G G | A A G:h"
+    assert pitches(twinkle)[:8] == [60, 60, 67, 67, 69, 69, 67, 65] and max(pitches(twinkle)) - min(
+        pitches(twinkle)) == 9
+    assert pitches("D G B G B A G E D") == [62, 67, 71, 67, 71, 69, 67, 64, 62]  # Amazing Grace, not a drift
+    assert pitches("E E F G G F E D C C D E E D D") == [64, 64, 65, 67, 67, 65, 64, 62, 60, 60, 62, 64, 64, 62, 62]
+    scale = pitches("C D E F G A B C D E F G A B C")  # steps are always the near way: a long scale never breaks
+    assert [b - a for a, b in itertools.pairwise(scale)] == [2, 2, 1, 2, 2, 2, 1] * 2
+    assert pitches("C E G") == [60, 64, 67] and pitches("C E G C") == [60, 64, 67, 72]
+
+
+def test_letters_are_moved_into_a_singable_range_with_their_contour():
+    """Typed without any octave, the notes move by octaves into F3-C6 and keep their shape; with octaves typed, they
+    stay where typed, each letter after one the nearest pitch to the note before."""
+    arpeggios = pitches("G | C E G C | D F A D | E:h C:h")
+    assert max(arpeggios) <= 84 and min(arpeggios) >= 53 and max(arpeggios) - min(arpeggios) <= 19
+    assert pitches("G4 | C E G C | D F A D")[-1] == 98  # D7: the nearest pitch every time from a typed G4
     assert pitches("A B C D E F G A B C D") == pitches("A3 B C D E F G A B C D")
     assert pitches("C B A G F E D C B A G") == pitches("C5 B A G F E D C B A G")  # a long descent moves up
     # the reply's continuation pasted after the seed keeps the seed where it was
-    assert pitches("G | C E G C | D F A D ➜ E6:q C6:q")[:9] == climbing[:9]
+    assert pitches("G | C E G C | D F A D ➜ E6:q C6:q")[:9] == pitches("G | C E G C | D F A D")
 
 
 def test_kana_accents_and_parentheses_read_as_notes():
