@@ -80,7 +80,7 @@ def test_errors_from_the_core_are_chinese_with_the_users_text_kept():
     assert scheme == "韵式 `ABABAB` 有 6 行，而你要的是 2 行。请要 `lines:6`，或者用 2 个字母的韵式，如 `scheme:AA`。"
     chord = error_text(parse_seed, "Am F C G")
     assert chord.startswith("`Am` 看起来是和弦记号") and "`A C E`" in chord and "`C4:q D4:e E4:e G4:h`" in chord
-    climbing = error_text(parse_seed, " ".join(["C E G"] * 12))
+    climbing = error_text(parse_seed, " ".join(["C4 E G", *["C E G"] * 11]))
     assert "第 14 个音是一路升上去的" in climbing and "`C4 E G C | C4 E G C`" in climbing
 
 
