@@ -324,6 +324,9 @@ class LyricDecoder:
         full = self._rare_rhymes(spec, group) if group else None  # true rhymes with the whole group, rare or not
         if full is not None and full.any() and not (full & end_mask).any():
             end_mask = full  # no common word rhymes with the whole group: a rarer true rhyme beats a half rhyme
+        ended = [self.vocab.stoi[line[-1]] for line in previous if line and line[-1] in self.vocab.stoi]
+        if ended and (fresh := end_mask.clone().index_fill_(0, torch.tensor(ended), False)).any():
+            end_mask = fresh  # no line ends on a word an earlier one ended on ("... on snow / ... neck and snow")
         ranked = self._sample_lines(spec, end_mask, logits0, state0, bias, used, generator, settings, previous, True)
         if not ranked and full is not None and full.any() and not torch.equal(full, end_mask):
             ranked = self._sample_lines(spec, full, logits0, state0, bias, used, generator, settings, previous, True)

@@ -281,3 +281,13 @@ def test_lines_stop_where_a_line_can_end(decoder):
         return count
     gated, free = cut_off(DecodeSettings()), cut_off(DecodeSettings(end_weight=0.0))
     assert gated < free and gated <= 2, (gated, free)
+
+
+def test_no_two_lines_of_a_verse_end_on_the_same_word(decoder):
+    """ABCB, 8 lines: "The leaves were projected on snow / The plane covered her neck and snow" (an unrhymed line took
+    the end word of the line before). Over 12 eight-line verses no end word comes twice."""
+    specs = [LineSpec(8), LineSpec(8, open_rhyme=True), LineSpec(8), LineSpec(8, rhyme_line=1),
+             LineSpec(8), LineSpec(8, open_rhyme=True), LineSpec(8), LineSpec(8, rhyme_line=5)]
+    for seed, text in enumerate(["the mountain road", "a river in flood", "summer fields", "birds at dawn"] * 3):
+        ends = [line.words[-1] for line in decoder.verse(specs, gen(seed), decoder.theme(line_words(text)))]
+        assert len(set(ends)) == len(ends), ends
