@@ -256,7 +256,10 @@ class Harmonizer:
         """The chords a style may use in the key (relative to its tonic)."""
         mode = key.mode
         if style == "pop":
-            return [self._diatonic_state(key, d) for d in POP_DEGREES[table_mode(mode)]]
+            states = [self._diatonic_state(key, d) for d in POP_DEGREES[table_mode(mode)]]
+            if table_mode(mode) == "minor":  # the major V a melody's raised seventh asks for (G# in A minor)
+                states.append(self.model.state_for(mode, 7, (0, 4, 7), "V"))
+            return states
         if style == "jazz":
             states = [self._diatonic_state(key, d) for d in range(7)]
             if table_mode(mode) == "minor":

@@ -246,6 +246,16 @@ def test_a_longer_pickup_has_the_tonic_or_the_dominant(harmonizer, pickup, chord
         first = harmonizer.harmonize(given.melody, "half-bar", style).chords[0]
         assert first.start < 48 and first.roman.rstrip("7").replace("maj", "") in chords, (style, first.roman)
 
+
+def test_pop_in_minor_has_the_major_dominant_a_raised_seventh_asks_for(harmonizer):
+    """Pop's minor chords were i III iv VI VII: `B:h G#:h` in A minor got `G Am` (G# against A). The major V is there
+    now, and a tune that keeps G natural never gets it."""
+    raised = harmonizer.harmonize(melody("A4:q B4 C5 D5 E5:h E5:h F5:q E5 D5 C5 B4:h G#4:h A4:w", Key(9, "minor")),
+                                  "bar", "pop")
+    assert raised.roman_text == "| i | i | iv | V | i |"
+    natural = harmonizer.harmonize(melody("A C5 E5 A5 G5 F5 E5 D5 C5 B4 A4 G4 A4:w", Key(9, "minor")), "bar", "pop")
+    assert "V" not in natural.roman_text.replace("VI", "")
+
 def test_a_tune_that_ends_on_the_tonic_is_approached_from_the_dominant(harmonizer):
     """The scale typed to try /chords got `| C | C |`: G, A and B over C. Half-bar spans now learn their own moves
     into a cadence (the half bar before a fermata moves to V), and the final tonic comes with the final note."""
