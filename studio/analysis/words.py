@@ -35,7 +35,9 @@ def interval_name(semitones: int, short: bool = False) -> str:
 
 
 def article(word: str) -> str:
-    """'a fifth', 'an octave', 'an eleventh'."""
+    """'a fifth', 'an octave', 'an eleventh'; a count takes none ('2 octaves and a third')."""
+    if word[:1].isdigit():
+        return word
     return f"{'an' if word[:1].lower() in 'aeio' else 'a'} {word}"
 
 

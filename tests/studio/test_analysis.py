@@ -133,6 +133,10 @@ def test_range_tessitura_intervals_and_contour():
     assert i.steps == i.count and i.conjunct and abs(i.largest) == 2
     assert contour_shape([60, 64, 67, 72, 67, 64, 60], [k / 7 for k in range(7)]) == "arch"
     assert contour_shape([60, 62, 64, 65, 67], [k / 5 for k in range(5)]) == "rising"
+    from studio.analysis.words import article, interval_name
+
+    assert [article(interval_name(n)) for n in (7, 12, 26, 36)] == [  # "a range of a 3 octaves" read wrong
+        "a perfect fifth", "an octave", "2 octaves and a major second", "3 octaves"]
 
 
 def test_syncopation_dotted_notes_and_note_values():
