@@ -24,7 +24,7 @@ SENTENCES = {
                  "that keeps the music going",
     "modal": "the chord a tone below the tonic moves to the tonic, with no leading tone: the open sound of folk tunes",
     "none": "no cadence: the phrase ends on a chord that leaves it open",
-    "tonic": "the phrase rests on the tonic chord all through its end: settled, though no cadence leads into it",
+    "tonic": "the phrase comes to rest on the tonic chord: settled, though no dominant or subdominant leads into it",
 }
 
 
@@ -62,7 +62,7 @@ def name_cadence(before: tuple[int, tuple[int, ...]] | None, final: tuple[int, t
             return "plagal"
         if before_root == 10:
             return "modal"
-        return "tonic" if before is None else "none"
+        return "tonic"  # III -> i, vi -> I or the tonic held: it ends at home, with no cadence's pull
     if root == 7:
         return "half"
     minor = mode in ("minor", "dorian", "phrygian")

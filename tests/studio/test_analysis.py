@@ -95,6 +95,8 @@ MAJOR, MINOR = (0, 4, 7), (0, 3, 7)
     ((7, MAJOR), (8, MAJOR), False, "minor", "deceptive"),
     ((10, MAJOR), (0, MINOR), True, "dorian", "modal"),
     ((2, MINOR), (9, MINOR), False, "major", "none"),
+    ((3, MAJOR), (0, MINOR), True, "minor", "tonic"),  # III -> i ends at home: it was "an open ending"
+    (None, (0, MAJOR), True, "major", "tonic"),
 ])
 def test_cadences_are_named_from_their_last_two_chords(before, final, on_tonic, mode, kind):
     assert name_cadence(before, final, on_tonic, mode) == kind
