@@ -18,7 +18,7 @@ import itertools
 from collections.abc import Callable
 
 from bench.analyze import load
-from data.notation import DRIFT, FIRST_REFERENCE, octaves_for
+from data.notation import FIRST_REFERENCE, letter_octaves, nearest_pitch, octaves_for
 
 Reading = Callable[[list[int]], list[int]]
 
@@ -27,13 +27,12 @@ def nearest(pitches: list[int]) -> list[int]:
     """Each pitch moved to the nearest octave to the one before (the first kept)."""
     out = [pitches[0]]
     for p in pitches[1:]:
-        out.append(out[-1] + (p - out[-1] + 6) % 12 - 6)
+        out.append(nearest_pitch(p, out[-1]))
     return out
 
 
 def shipped(pitches: list[int]) -> list[int]:
-    read = nearest(pitches)
-    return read if max(read) - min(read) <= DRIFT else octaves_for(read)
+    return letter_octaves(nearest(pitches))
 
 
 READINGS: dict[str, Reading] = {"nearest pitch": nearest, "octaves_for, every tune": octaves_for,
@@ -45,7 +44,7 @@ def score(reading: Reading, tunes: list[list[int]], length: int) -> tuple[float,
     whole = right = count = wide = 0
     for pitches in tunes:
         real = pitches[:length]
-        first = FIRST_REFERENCE + (real[0] - FIRST_REFERENCE + 6) % 12 - 6
+        first = nearest_pitch(real[0], FIRST_REFERENCE)
         read = reading([first, *(p % 12 + 60 for p in real[1:])])
         ok = [b - a == d - c for (a, b), (c, d) in zip(itertools.pairwise(real), itertools.pairwise(read),
                                                          strict=True)]

@@ -284,6 +284,17 @@ DRIFT = 17  # letters whose nearest pitches span more (an octave and a fourth) g
 # `G | C E G C`, read as they always have (and old Reproduce lines give the same melody)
 
 
+def nearest_pitch(pitch: int, previous: int) -> int:
+    """``pitch``'s letter in the octave nearest ``previous`` (a tritone goes down), as LilyPond's relative mode."""
+    return previous + (pitch - previous + 6) % 12 - 6
+
+
+def letter_octaves(nearest: list[int]) -> list[int]:
+    """The octaves letters typed without any get, from each one's nearest pitch to the one before: those, or
+    ``octaves_for``'s where they drift more than ``DRIFT``."""
+    return octaves_for(nearest) if max(nearest) - min(nearest) > DRIFT else nearest
+
+
 def octaves_for(pitches: list[int]) -> list[int]:
     """Octaves for letters typed without them: each note moves to the letter's pitch up or down from the one before,
     chosen for the whole tune at once (a Viterbi pass per centre near the first note) by how common such moves are and
@@ -323,7 +334,7 @@ def _ways(previous: int, pitch: int) -> tuple[int, ...]:
     up = (pitch - previous) % 12
     if MIN_TURN <= up <= 12 - MIN_TURN:
         return previous + up, previous + up - 12
-    return (previous + (up if up < 6 else up - 12),)
+    return (nearest_pitch(pitch, previous),)
 
 
 def _register(pitch: int, centre: int) -> float:
@@ -337,11 +348,9 @@ def _place_opening(notes: list[Note], opening: list[tuple[int, str, str]]) -> No
     than the piano."""
     if not opening:
         return
-    nearest = [notes[i].pitch for i, _, _ in opening]
-    if max(nearest) - min(nearest) > DRIFT:  # type: ignore[operator]
-        for (i, _, _), pitch in zip(opening, octaves_for(nearest), strict=True):  # type: ignore[arg-type]
-            notes[i] = replace(notes[i], pitch=pitch)
-    pitches = [notes[i].pitch for i, _, _ in opening]
+    pitches = letter_octaves([notes[i].pitch for i, _, _ in opening])  # type: ignore[misc]
+    for (i, _, _), pitch in zip(opening, pitches, strict=True):
+        notes[i] = replace(notes[i], pitch=pitch)
     low, high = min(pitches), max(pitches)  # type: ignore[type-var]
 
     def cost(shift: int) -> tuple[int, int]:
@@ -422,12 +431,8 @@ def _parse_pitch(head: str, token: str, previous: int) -> int | None:
     name = match["name"]
     pc = LETTER_PC[name.upper()] if len(name) == 1 else SOLFEGE[name.lower()]
     pc += ACCIDENTALS[match["acc"] or ""]
-    if match["octave"] is not None:
-        pitch = (int(match["octave"]) + 1) * 12 + pc
-    else:
-        pitch = previous + ((pc - previous + 6) % 12) - 6  # nearest to the previous note
-    pitch += 12 * len(match["marks"])
-    return pitch
+    pitch = nearest_pitch(pc, previous) if match["octave"] is None else (int(match["octave"]) + 1) * 12 + pc
+    return pitch + 12 * len(match["marks"])
 
 
 def format_note(note: Note, spelling: bool | Key = False) -> str:

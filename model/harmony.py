@@ -361,7 +361,9 @@ class HarmonyModel:
                 mask[fits] = 0.0
                 score[-max(final_spans, 1):] += mask  # every span the last note holds
         if first and (opening := [i for i, s in enumerate(states) if s.label in first]):
-            score[0][[i for i in range(n) if i not in opening]] -= 1e9
+            mask = np.full(n, -1e9)
+            mask[opening] = 0.0
+            score[0] += mask
             if len(spans) > 1:  # the tune's opening chord is the first bar's: the pickup leads into it
                 score[1] += start
                 start = np.zeros(n)

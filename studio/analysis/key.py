@@ -306,12 +306,13 @@ def melody_key(notes: tuple[Note, ...], meter: Meter, pickup: int = 0, do: int |
     classes = {n.pitch % 12 for n in notes if n.pitch is not None}
     if do is not None or len(classes) < FEW_CLASSES or not sounds_finished(notes, meter):
         return infer_key(notes, do, typed)
-    weights = {**WEIGHTS, **{name: FINISHED_ENDING * WEIGHTS[name] for name in IGNORED}}
-    profile = Profile.of(Melody(tuple(notes), Key(0), meter, 100, pickup=pickup))
-    return as_typed(next(k for k, _ in ranked(profile, weights) if k.mode in GUESSED_MODES), typed)
+    return as_typed(_infer_key(notes, None, Melody(tuple(notes), Key(0), meter, 100, pickup=pickup),
+                               FINISHED_ENDING), typed)
 
 
-def _infer_key(notes: tuple[Note, ...], do: int | None) -> Key:
+def _infer_key(notes: tuple[Note, ...], do: int | None, melody: Melody | None = None, ending: float = 0.0) -> Key:
+    """``infer_key``'s reading; ``melody``: the notes with their meter and pickup (default 4/4, no pickup),
+    ``ending``: the share of /analyze's weight on the last note as the final (none for a seed)."""
     classes = {n.pitch % 12 for n in notes if n.pitch is not None}
     if not classes:  # no pitched notes: its error
         from data.theory import estimate_key
@@ -321,8 +322,8 @@ def _infer_key(notes: tuple[Note, ...], do: int | None) -> Key:
     if len(classes) == 1 and signature is None:
         return spelled_key(classes.pop(), "major")
     few = len(classes) < FEW_CLASSES
-    profile = Profile.of(Melody(tuple(notes), Key(0), Meter(), 100))
-    keys = [k for k, _ in ranked(profile, {**WEIGHTS, **dict.fromkeys(IGNORED, 0.0)})
+    profile = Profile.of(melody or Melody(tuple(notes), Key(0), Meter(), 100))
+    keys = [k for k, _ in ranked(profile, {**WEIGHTS, **{name: ending * WEIGHTS[name] for name in IGNORED}})
             if k.mode in GUESSED_MODES and (not few or k.tonic in classes)
             and (signature is None or (k.mode in ("major", "minor") and k.scale == signature))]
     if not keys:  # jianpu's own two keys, neither on a typed note: its major key

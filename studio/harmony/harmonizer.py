@@ -306,11 +306,11 @@ class Harmonizer:
                      if n.pitch is not None), 0)
         held = final_tonic(melody, bounds, spans, last, extend=grain != "beat")
         spans[-held:] = [replace(span, phrase_end=True) for span in spans[-held:]]  # the cadence is where it arrives
-        led = pickup and bounds[0][1] <= bar < melody.ticks  # a pickup with a chord: the tonic or the dominant
-        opening = [s.label for s in states if s.label in tonic or (s.root == 7 and 11 in s.pcs)]
+        opening = None  # a pickup with a chord leads into the first bar: the tonic or the dominant
+        if pickup and bounds[0][1] <= bar < melody.ticks:
+            opening = [s.label for s in states if s.label in tonic or (s.root == 7 and 11 in s.pcs)]
         path = self.model.decode(spans, states, melody.key.mode, grain, cadence=True, boosts=boosts, final=tonic,
-                                 chorale_cadences=style == "chorale", final_spans=held,
-                                 first=opening if led else None)
+                                 chorale_cadences=style == "chorale", final_spans=held, first=opening)
         path = held_sevenths(path, bounds, melody, held)
         chords = []
         for k, state in enumerate(path):
