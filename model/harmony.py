@@ -268,6 +268,7 @@ class Span:
     notes: tuple[tuple[int, float], ...]
     phrase_end: bool = False
     strong: bool = True  # starts on a strong beat (used by the per-beat transitions)
+    downbeat: bool = True  # starts a bar
 
 
 class HarmonyModel:
@@ -300,7 +301,7 @@ class HarmonyModel:
     def decode(self, spans: list[Span], states: list[State], mode: str, grain: str = "beat", cadence: bool = True,
                boosts: dict[tuple[str, str], float] | None = None, transitions: np.ndarray | None = None,
                final: list[str] | None = None, chorale_cadences: bool = True, final_spans: int = 1,
-               first: list[str] | None = None) -> list[State]:
+               first: list[str] | None = None, boost_within_bar: bool = True) -> list[State]:
         """Viterbi: the most likely chord per span. ``cadence``: moves into a phrase end use the learned cadence
         transitions (plus optional end-chord priors), and the last span is forced to one of ``final`` (e.g. the
         tonic) when the melody's last note fits it, and the ``final_spans`` - 1 spans before (those the last note
@@ -308,7 +309,8 @@ class HarmonyModel:
         log-score to chosen transitions (style variants); ``transitions`` replace the learned matrices (e.g.
         uniform); ``chorale_cadences``: False keeps the ordinary moves into and before a phrase end (pop and jazz
         have their own boosts); ``first``: the chords the first span may have (a pickup's: the tonic or the dominant
-        that leads into the first bar)."""
+        that leads into the first bar); ``boost_within_bar``: False gives ``boosts`` only to moves onto a downbeat
+        (a song's chords change at the bar line unless its melody asks otherwise)."""
         if not spans:
             return []
         t = self.tables[table_mode(mode)]
@@ -383,7 +385,7 @@ class HarmonyModel:
                 step = extra["pre_cadence" + suffix]
             elif per_beat and self.params["metric"]:
                 step = extra["beat_strong" if spans[k].strong else "beat_weak"]
-            cand = best[:, None] + step + bonus
+            cand = best[:, None] + step + (bonus if boost_within_bar or spans[k].downbeat else 0.0)
             back[k] = cand.argmax(0)
             best = cand.max(0) + score[k]
         path = [int(best.argmax())]

@@ -18,8 +18,10 @@ SYMBOL_SUFFIX = {(0, 4, 7): "", (0, 3, 7): "m", (0, 3, 6): "dim", (0, 4, 8): "au
                  (0, 3, 7, 11): "m(maj7)"}
 MAJOR_REF, MINOR_REF = (0, 2, 4, 5, 7, 9, 11), (0, 2, 3, 5, 7, 8, 10)
 POP_DEGREES = {"major": (0, 3, 4, 5), "minor": (0, 2, 3, 5, 6)}  # I IV V vi; i III iv VI VII
-POP_MOVES = {"major": {(0, 4): 1.0, (4, 5): 1.0, (5, 3): 1.0, (3, 0): 1.0, (0, 3): 0.7, (3, 4): 0.7, (4, 0): 0.7},
-             "minor": {(0, 5): 1.0, (5, 2): 0.8, (2, 6): 1.0, (6, 0): 1.0, (0, 3): 0.7, (3, 0): 0.7, (5, 6): 0.8}}
+# Pop's favourite moves (log-score bonuses, on moves onto a downbeat only): half what they were before bench.leadsheets
+# showed them overruling the melody (Amazing Grace's `G:h B:e G:e` under C, Twinkle's `D D C:h` under `G F`).
+POP_MOVES = {"major": {(0, 4): 0.5, (4, 5): 0.5, (5, 3): 0.5, (3, 0): 0.5, (0, 3): 0.35, (3, 4): 0.35, (4, 0): 0.35},
+             "minor": {(0, 5): 0.5, (5, 2): 0.4, (2, 6): 0.5, (6, 0): 0.5, (0, 3): 0.35, (3, 0): 0.35, (5, 6): 0.4}}
 CHORD_PROGRAM = 48  # General MIDI string ensemble, under the piano melody
 
 
@@ -173,10 +175,12 @@ def held_sevenths(path: list[State], bounds: list[tuple[int, int]], melody: Melo
     return path
 
 
-def melody_spans(melody: Melody, ticks: int | list[tuple[int, int]], phrase_bars: int = 4) -> list[Span]:
+def melody_spans(melody: Melody, ticks: int | list[tuple[int, int]], phrase_bars: int = 4,
+                  first_bar: int = 0) -> list[Span]:
     """Melody pitch classes (relative to the tonic) per span (every ``ticks``, or the given (start, end) bounds),
     weighted by length in beats, less off the strong beats; an onset at the span's start weighs half a beat more.
-    The last span, and spans ending a 4-bar phrase, are phrase ends."""
+    The last span, and spans ending a 4-bar phrase counted from ``first_bar`` (the first full bar's tick: a pickup
+    belongs to the phrase it leads into), are phrase ends."""
     meter = melody.meter
     beat = meter.beat_ticks
     bounds = ticks if isinstance(ticks, list) else [(start, min(start + ticks, melody.ticks))
@@ -194,8 +198,8 @@ def melody_spans(melody: Melody, ticks: int | list[tuple[int, int]], phrase_bars
             notes[k].append(((note.pitch - melody.key.tonic) % 12, weight))
     phrase = phrase_bars * meter.bar_ticks
     long_enough = melody.ticks >= 2 * phrase
-    return [Span(tuple(n), k == len(bounds) - 1 or (long_enough and end % phrase == 0),
-                 start % meter.bar_ticks in meter.strong_ticks)
+    return [Span(tuple(n), k == len(bounds) - 1 or (long_enough and (end - first_bar) % phrase == 0),
+                 start % meter.bar_ticks in meter.strong_ticks, start % meter.bar_ticks == 0)
             for k, (n, (start, end)) in enumerate(zip(notes, bounds, strict=True))]
 
 
@@ -296,7 +300,7 @@ class Harmonizer:
         if pickup and grain != "beat" and len(bounds) > 1 and bounds[0][1] < bar:  # one chord over a longer pickup
             bounds = [(0, bar), *((a, b) for a, b in bounds if a >= bar)]
         bounds = [(a, b) for a, b in bounds if b > lead]  # a pickup under no chord chooses none: nor the next one
-        spans = melody_spans(melody, bounds)
+        spans = melody_spans(melody, bounds, first_bar=melody.meter.bar_ticks if pickup else 0)
         states = self.states(melody.key, style)
         home = diatonic(melody.key, 0)
         tonic = [s.label for s in states if s.root == 0 and set(s.pcs) == {(home[0] + i) % 12 for i in home[1]}]
@@ -310,7 +314,8 @@ class Harmonizer:
         if pickup and bounds[0][1] <= bar < melody.ticks:
             opening = [s.label for s in states if s.label in tonic or (s.root == 7 and 11 in s.pcs)]
         path = self.model.decode(spans, states, melody.key.mode, grain, cadence=True, boosts=boosts, final=tonic,
-                                 chorale_cadences=style == "chorale", final_spans=held, first=opening)
+                                 chorale_cadences=style == "chorale", final_spans=held, first=opening,
+                                 boost_within_bar=style != "pop")
         path = held_sevenths(path, bounds, melody, held)
         chords = []
         for k, state in enumerate(path):

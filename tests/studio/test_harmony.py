@@ -305,3 +305,40 @@ def test_a_minor_folk_tune_gets_no_chromatic_chords_it_does_not_ask_for(harmoniz
         assert all(1 not in c.pitch_classes for c in chords), [c.symbol for c in chords]  # no C#
     sharp = harmonizer.harmonize(melody("A C#5 E5 A5 | G#5 E5 C#5 A:h", Key(9, "minor")), "beat")
     assert any(1 in c.pitch_classes for c in sharp.chords)  # a melody that sounds C# may have it in its chords
+
+
+def test_phrases_after_a_pickup_end_where_its_bars_do(harmonizer):
+    """Amazing Grace (`D | G:h B:e G:e | …`) got G under all 15 bars in the chorale style: its 4-bar phrases were
+    counted from the pickup's bar, so bar 3 (`G:h E:q`) took the learned move into a phrase end (the tonic). They
+    count from the first full bar now, and bar 3 has the C of every lead sheet."""
+    from studio.inputs import melody_from_notes
+
+    tune = ("D:q | G:h B:e G:e | B:h A:q | G:h E:q | D:h D:q | G:h B:e G:e | B:h A:q | D5:h. | D5:h B:q | "
+            "D5:h B:e G:e | B:h A:q | G:h E:q | D:h D:q | G:h B:e G:e | B:h A:q | G:h.")
+    result = harmonizer.harmonize(melody_from_notes(tune, "G major", "3/4").melody, "half-bar", "chorale")
+    cells = result.chord_text.strip("| ").split(" | ")
+    assert cells[2] == "C" and cells[10] == "C" and cells[6] == "D", result.chord_text
+
+
+@pytest.mark.parametrize(("tune", "key", "meter", "bars"), [
+    # bench.leadsheets' songs: (bar number from 1, the lead sheet's cell) where pop's moves overruled the melody
+    ("C:q C G G | A A G:h | F:q F E E | D D C:h | G:q G F F | E E D:h", "C major", "4/4", {4: "G C"}),
+    ("E:q E E:h | E:q E E:h | E:q G C:q. D:e | E:w | F:q F F:q. F:e | F:q E E E:e E:e | E:q D D E | D:h G:h",
+     "C major", "4/4", {3: "C"}),
+    ("C:e D:e | E:q G G:q. A:e | G:q E C:q. D:e | E:q E D C | D:h. C:e D:e | E:q G G:q. A:e | G:q E C:q. D:e | "
+     "E:q E D D | C:h.", "C major", "4/4", {2: "C", 6: "C"}),
+    ("D:q | G:h B:e G:e | B:h A:q | G:h E:q | D:h D:q | G:h B:e G:e | B:h A:q | D5:h.", "G major", "3/4",
+     {3: "C", 5: "G"}),
+])
+def test_pop_changes_chord_where_the_song_does(harmonizer, tune, key, meter, bars):
+    """Pop's favourite moves (I -> IV, IV -> I ...) were bonuses on every half bar, so two of them (I IV | I) paid
+    for a change the melody did not ask for: Jingle Bells' `E G C:q. D:e` got `C F`, Oh! Susanna's `G E C:q. D:e`
+    got `C F`, Twinkle's `D D C:h` got `G F`, Amazing Grace's `G:h B:e G:e` got C. Those moves now pay at the bar
+    line only, and half as much: these bars have their lead sheets' chords."""
+    from studio.inputs import melody_from_notes
+
+    result = harmonizer.harmonize(melody_from_notes(tune, key, meter).melody, "half-bar", "pop")
+    cells = result.chord_text.strip("| ").split(" | ")
+    if result.pickup and result.pickup <= result.melody.meter.beat_ticks:
+        cells = cells[1:] if cells[0] in ("N.C.", "") else cells
+    assert {bar: cells[bar - 1] for bar in bars} == bars, result.chord_text
