@@ -192,11 +192,21 @@ def _free_text_option(options: Sequence[dict[str, Any]]) -> dict[str, Any] | Non
         (o for o in strings if not o.get("choices")), None)
 
 
+# Words users type for an option another command spells differently (/lyrics theme:, /inspire topic:).
+SYNONYMS = {"topic": ("theme",), "theme": ("topic",), "subject": ("theme", "topic"), "words": ("lyrics",),
+            "lyric": ("lyrics",), "scale": ("key",), "time": ("meter",), "signature": ("meter",), "bpm": ("tempo",),
+            "length": ("bars", "lines"), "genre": ("style",)}
+
+
 def _check_unknown(name: str, options: Sequence[dict[str, Any]], value: str) -> None:
-    """Refuse ``tempoo:90`` (a misspelt option) instead of passing it on as part of another value."""
+    """Refuse ``tempoo:90`` (a misspelt option) or ``topic:rain`` (another command's word for ``theme:``) instead
+    of passing it on as part of another value."""
     names = [o["name"] for o in options]
-    for word in re.findall(r"(?:^|\s)([a-z_]{4,}):", value):
-        close = difflib.get_close_matches(word, names, n=1, cutoff=0.75)
+    for word in re.findall(r"(?:^|\s)([a-z_]{3,}):", value):
+        if word in names:
+            continue
+        close = [n for n in SYNONYMS.get(word, ()) if n in names][:1] or (
+            difflib.get_close_matches(word, names, n=1, cutoff=0.75) if len(word) >= 4 else [])
         if close:
             raise CommandError(f"/{name} has no option `{word}:` — did you mean `{close[0]}:`? "
                                + _options_hint(name, options))

@@ -71,6 +71,8 @@ def test_an_attached_file_goes_into_the_attachment_option() -> None:
     ("/chords C E G", "There is no `/chords` here. Commands: /history, /lyrics, /melody, /prefs."),
     ("/prefs", "needs one of `/prefs show`, `/prefs set`"),
     ("/melody C E G barss:4", "no option `barss:` — did you mean `bars:`?"),
+    ("/lyrics topic:rain", "no option `topic:` — did you mean `theme:`?"),
+    ("/melody C E G scale:D", "no option `scale:` — did you mean `key:`?"),
     ("/melody bars:eight", "`bars:` takes a whole number, e.g. `bars:8` — not `eight`"),
     ("/melody temperature:hot", "takes a number"),
     ("/melody style:rock", "`style:` is one of irish, folk band — not `rock`"),
