@@ -18,10 +18,12 @@ SYMBOL_SUFFIX = {(0, 4, 7): "", (0, 3, 7): "m", (0, 3, 6): "dim", (0, 4, 8): "au
                  (0, 3, 7, 11): "m(maj7)"}
 MAJOR_REF, MINOR_REF = (0, 2, 4, 5, 7, 9, 11), (0, 2, 3, 5, 7, 8, 10)
 POP_DEGREES = {"major": (0, 3, 4, 5), "minor": (0, 2, 3, 5, 6)}  # I IV V vi; i III iv VI VII
+POP_MODAL = {"mixolydian": (6,), "lydian": (1,)}  # each mode's own chord: G mixolydian's F, F lydian's G
 # Pop's favourite moves (log-score bonuses, on moves onto a downbeat only): half what they were before bench.leadsheets
 # showed them overruling the melody (Amazing Grace's `G:h B:e G:e` under C, Twinkle's `D D C:h` under `G F`).
 POP_MOVES = {"major": {(0, 4): 0.5, (4, 5): 0.5, (5, 3): 0.5, (3, 0): 0.5, (0, 3): 0.35, (3, 4): 0.35, (4, 0): 0.35},
-             "minor": {(0, 5): 0.5, (5, 2): 0.4, (2, 6): 0.5, (6, 0): 0.5, (0, 3): 0.35, (3, 0): 0.35, (5, 6): 0.4}}
+             "minor": {(0, 5): 0.5, (5, 2): 0.4, (2, 6): 0.5, (6, 0): 0.5, (0, 3): 0.35, (3, 0): 0.35, (5, 6): 0.4,
+                       (0, 6): 0.5, (4, 0): 0.5}}
 CHORD_PROGRAM = 48  # General MIDI string ensemble, under the piano melody
 
 
@@ -259,8 +261,10 @@ class Harmonizer:
     def states(self, key: Key, style: str) -> list[State]:
         """The chords a style may use in the key (relative to its tonic)."""
         mode = key.mode
-        if style == "pop":
-            states = [self._diatonic_state(key, d) for d in POP_DEGREES[table_mode(mode)]]
+        if style == "pop":  # major and minor triads only: a diminished one is no pop chord (dorian's vi°)
+            degrees = POP_DEGREES[table_mode(mode)] + POP_MODAL.get(mode, ())
+            states = [s for s in (self._diatonic_state(key, d) for d in degrees) if len(set(s.pcs)) == 3
+                      and sorted((p - s.root) % 12 for p in s.pcs) in ([0, 4, 7], [0, 3, 7])]
             if table_mode(mode) == "minor":  # the major V a melody's raised seventh asks for (G# in A minor)
                 states.append(self.model.state_for(mode, 7, (0, 4, 7), "V"))
             return states
@@ -302,6 +306,9 @@ class Harmonizer:
         bounds = [(a, b) for a, b in bounds if b > lead]  # a pickup under no chord chooses none: nor the next one
         spans = melody_spans(melody, bounds, first_bar=melody.meter.bar_ticks if pickup else 0)
         states = self.states(melody.key, style)
+        sounded = {(n.pitch - melody.key.tonic) % 12 for n in melody.notes if n.pitch is not None}
+        if style == "pop" and 10 in sounded and 11 not in sounded:  # G natural, never G#: no E major in A minor
+            states = [s for s in states if not (s.root == 7 and 11 in s.pcs)]
         home = diatonic(melody.key, 0)
         tonic = [s.label for s in states if s.root == 0 and set(s.pcs) == {(home[0] + i) % 12 for i in home[1]}]
         boosts = self._boosts(melody.key, style, states)

@@ -342,3 +342,23 @@ def test_pop_changes_chord_where_the_song_does(harmonizer, tune, key, meter, bar
     if result.pickup and result.pickup <= result.melody.meter.beat_ticks:
         cells = cells[1:] if cells[0] in ("N.C.", "") else cells
     assert {bar: cells[bar - 1] for bar in bars} == bars, result.chord_text
+
+
+def test_pop_keeps_to_major_and_minor_chords_a_folk_player_uses(harmonizer):
+    """Scarborough Fair in A dorian got F#dim (dorian's sixth degree) and E major (G# against the tune's own G) in
+    the pop style. Pop now has major and minor triads only, a dominant with the raised seventh only where the tune
+    sounds it, and i -> VII among its moves: Greensleeves' `D5:h B:q` is G, not Dm with B against it."""
+    from studio.inputs import melody_from_notes
+
+    scarborough = ("A:h A:q | E5:h E5:q | B:q. C5:e B:q | A:h. | R:h E5:q | G5:h A5:q | E5:q D5:q B:q | D5:h. | "
+                   "R:h A5:q | A5:h A5:q | G5:h E5:q | E5:q D5:q B:q | A:q G:q F#:q | E:h D:q | E:h. | A:h.")
+    result = harmonizer.harmonize(melody_from_notes(scarborough, "A dorian", "3/4").melody, "half-bar", "pop")
+    assert not {c.symbol for c in result.chords} & {"F#dim", "E", "E7"}, result.chord_text
+    greensleeves = ("A:q | C5:h D5:q | E5:q. F5:e E5:q | D5:h B:q | G:q. A:e B:q | C5:h A:q | A:q. G#:e A:q | "
+                    "B:h G#:q | E:h A:q")
+    result = harmonizer.harmonize(melody_from_notes(greensleeves, "A minor", "3/4").melody, "half-bar", "pop")
+    cells = result.chord_text.strip("| ").split(" | ")
+    assert cells[2] == "G" and cells[6] == "E" and cells[-1] == "Am", result.chord_text
+    for mode in ("lydian", "mixolydian", "dorian", "phrygian"):
+        chords = harmonizer.states(Key(0, mode), "pop")
+        assert all(sorted((p - s.root) % 12 for p in s.pcs) in ([0, 4, 7], [0, 3, 7]) for s in chords), mode
