@@ -297,6 +297,7 @@ def _level(pos: int, meter: Meter) -> int:
 
 
 _STRESSED_COST = {3: 0.0, 2: 0.3, 1: 1.0, 0: 2.0}
+SYNCOPATION = 0.5  # a syllable off the beat held across the next one: a choice a song makes, not the default
 _UNSTRESSED_COST = {3: 1.0, 2: 0.6, 1: 0.1, 0: 0.0}
 
 
@@ -367,6 +368,7 @@ def rhythm_for_words(text: str, meter: Meter) -> list[tuple[str | None, int]]:
                             new_cost[new], back[new] = c, (pos, d, r)
                     continue
                 c = so_far + place + _duration_cost(d, base, slot.syllable.stressed, compound)
+                c += SYNCOPATION * (pos % beat != 0 and pos % beat + d > beat)
                 new = (pos + d) % bar
                 if c < new_cost.get(new, inf):
                     new_cost[new], back[new] = c, (pos, d, 0)
@@ -395,8 +397,8 @@ def _duration_cost(d: int, base: int, stressed: bool, compound: bool) -> float:
         return 1.5  # 6/8 holds notes for beats (dotted quarters), not half notes
     if d == base:
         return 0.0
-    if d == 2 * base:
-        return 0.2 if compound or stressed else 0.4
+    if d == 2 * base:  # a half note on an unstressed syllable ("in", "-ness") sounds held for no reason
+        return 0.2 if compound or stressed else 0.9
     if d * 2 == base:
         return 0.6
     if d == 3 * base:
