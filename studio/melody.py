@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import atexit
+import random
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -15,7 +16,7 @@ from data.abc_write import melody_abc
 from data.bar_lines import read_bars
 from data.errors import MusicError, cmd, opt
 from data.events import Key, Melody, Meter, Note, control_tokens, encode_notes
-from data.form import first_tick, restated_seed
+from data.form import first_tick, load_form, restated_seed
 from data.jianpu import melody_jianpu
 from data.midi import seed_from_midi
 from data.notation import (
@@ -41,7 +42,7 @@ from studio.mood import articulated, density_take, mood_take
 from studio.options import SEED_MAX
 from studio.originality import COPY_NOTES, Shared, longest_shared, phrase_index
 from studio.requests import MelodyRequest
-from studio.restate import JOIN_TAKES, continue_seed, register_octaves
+from studio.restate import JOIN_TAKES, continue_seed, generate_takes, register_octaves
 from studio.restate import clamp as _clamp
 
 if TYPE_CHECKING:
@@ -433,14 +434,15 @@ async def _set_words(composer: Composer, request: MelodyRequest, text: str) -> M
     forced = [p for p in (_fold(p + shift) for p in given[:sung]) if p is not None]
     low = min([SINGING_RANGE[0] - octaves, *given])
     high = max([SINGING_RANGE[1] - octaves, *given])
-    grammar = RhythmGrammar(
+    takes = [RhythmGrammar(
         composer.vocab, composer.vocab.encode(control_tokens(request.style, key.mode, meter)), meter.bar_ticks,
         end_degrees(frozenset((pc + shift) % 12 for pc in key.stable), (key.tonic + shift) % 12, request.ending),
         [(ticks, s is not None) for s, ticks in rhythm],
         forced, (max(low + shift, LOWEST), min(high + shift, HIGHEST)),
-    )
-    assert request.seed is not None
-    await composer.engine.generate(grammar, request.seed, request.temperature, request.top_p)
+    ) for _ in range(JOIN_TAKES)]
+    await generate_takes(composer, request, takes)  # one kept, drawn by how usual its step into the last note is
+    weights = [load_form().end_weight(take.notes) for take in takes]
+    grammar = random.Random(request.seed).choices(takes, weights)[0] if sum(weights) else takes[0]
     lead, pickup = words_pickup(rhythm, meter.bar_ticks)  # the rests before the first syllable become a pickup
     notes = tuple(Note(None if n.pitch is None else _clamp(n.pitch - shift), n.ticks) for n in grammar.notes[lead:])
     rhythm = rhythm[lead:]

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+from collections.abc import Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -84,10 +85,22 @@ async def _stretch(composer: Composer, request: MelodyRequest, seed: ParsedSeed,
     a bar line), or to the end (``ticks`` None). Unless ``admitted``, the first is queued as a new request
     (EngineBusy when the queue is full) and the others only once it is."""
     grammars = [composer.grammar(request, seed, key, octaves) for _ in range(takes)]
+    for grammar in grammars:
+        grammar.stop = None if ticks is None else grammar.now + ticks
+    await generate_takes(composer, request, grammars, stretch, admitted)
+    shift = key.transpose_to_c + octaves
+    return [[Note(None if n.pitch is None else clamp(n.pitch - shift), n.ticks) for n in g.notes]
+            for g in grammars]
+
+
+async def generate_takes(composer: Composer, request: MelodyRequest, grammars: Sequence[object], stretch: int = 0,
+                         admitted: bool = False) -> None:
+    """Decode ``grammars`` (takes of one stretch) together, take k seeded ``request.seed + (stretch * JOIN_TAKES + k)
+    * FORM_STRIDE``. Unless ``admitted``, the first is queued as a new request (EngineBusy when the queue is full)
+    and the others only once it is."""
     assert request.seed is not None
     jobs = []
     for k, grammar in enumerate(grammars):
-        grammar.stop = None if ticks is None else grammar.now + ticks
         rng_seed = (request.seed + (stretch * JOIN_TAKES + k) * FORM_STRIDE) % SEED_MAX
         jobs.append(asyncio.ensure_future(composer.engine.generate(
             grammar, rng_seed, request.temperature, request.top_p, follow_up=admitted or k > 0)))
@@ -101,9 +114,6 @@ async def _stretch(composer: Composer, request: MelodyRequest, seed: ParsedSeed,
         for job in jobs:
             job.cancel()
         raise
-    shift = key.transpose_to_c + octaves
-    return [[Note(None if n.pitch is None else clamp(n.pitch - shift), n.ticks) for n in g.notes]
-            for g in grammars]
 
 
 def register_octaves(notes: tuple[Note, ...] | list[Note], key: Key) -> int:

@@ -161,3 +161,19 @@ def test_words_get_a_rhythm_a_singer_would_sing(text):
                 assert slot.syllable.stressed or slot.phrase_end, (text, syllable)
             assert now % meter.beat_ticks == 0 or now % meter.beat_ticks + ticks <= meter.beat_ticks, (text, syllable)
         now += ticks
+
+
+async def test_sung_words_step_into_their_last_note_as_tunes_do(composer):
+    """Words set to music ended by a 4th or more (`E4:h E4:q E4:q | C5:w`) in a quarter of the melodies; the
+    corpus's tunes do so in 5%. Three takes are written together and one is drawn by how usual its step into the
+    last note is, as the ending of a continuation is: over 100 melodies, 4th/5th 25% -> 11%, by step 32% -> 45%."""
+    from data.form import last_step
+
+    lines = ["You are my sunshine, my only sunshine", "Walking home in the rain tonight, thinking of you",
+             "The river runs down to the sea", "I will wait for you at the station tonight"]
+    wide = 0
+    for seed in range(24):
+        request = MelodyRequest(None, seed=seed, key=("C major", "A minor", "G major")[seed % 3])
+        result = await composer.set_words(request, lines[seed % len(lines)])
+        wide += (last_step(result.melody.notes) or 0) >= 5
+    assert wide <= 3, wide
