@@ -6,7 +6,8 @@ Corpus tunes held out from fitting (bench.analyze's evaluation tunes: Ryan's, O'
 once into ``data/cache/analyze-tunes.json.gz``) are typed as bare letters: each note's pitch class only, the first
 one read near F4 as the parser reads it. Three readings give the octaves back: each letter the nearest pitch to the
 one before (LilyPond's relative mode; what the parser did before), ``data.notation.octaves_for`` for every tune, and
-what the parser does now (``octaves_for`` only where the nearest pitches span more than ``DRIFT``). Reported per
+what the parser does now (``octaves_for`` where the nearest pitches span more than ``DRIFT`` or there are ``TUNE``
+letters or more). Reported per
 reading and per length (the first N notes of each tune): the share of tunes with every interval right, the share
 of intervals right, and the share whose range came out more than 5 semitones wider than the tune's (drift).
 """
@@ -36,7 +37,7 @@ def shipped(pitches: list[int]) -> list[int]:
 
 
 READINGS: dict[str, Reading] = {"nearest pitch": nearest, "octaves_for, every tune": octaves_for,
-                                "shipped (octaves_for past DRIFT)": shipped}
+                                "shipped (octaves_for past DRIFT or TUNE)": shipped}
 
 
 def score(reading: Reading, tunes: list[list[int]], length: int) -> tuple[float, float, float]:

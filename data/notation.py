@@ -282,6 +282,7 @@ MIN_TURN = 3  # a step (a second or less) is always taken the near way: a scale 
 BEAM = 8.0  # octave choices costing this much more than the best so far are dropped
 DRIFT = 17  # letters whose nearest pitches span more (an octave and a fourth) get ``octaves_for``'s: short seeds,
 # `G | C E G C`, read as they always have (and old Reproduce lines give the same melody)
+TUNE = 12  # so do this many letters or more: a tune's phrase (Twinkle's `C C G G A A G:h F F E E D D C:h` rises a 5th)
 
 
 def nearest_pitch(pitch: int, previous: int) -> int:
@@ -291,8 +292,8 @@ def nearest_pitch(pitch: int, previous: int) -> int:
 
 def letter_octaves(nearest: list[int]) -> list[int]:
     """The octaves letters typed without any get, from each one's nearest pitch to the one before: those, or
-    ``octaves_for``'s where they drift more than ``DRIFT``."""
-    return octaves_for(nearest) if max(nearest) - min(nearest) > DRIFT else nearest
+    ``octaves_for``'s where they drift more than ``DRIFT`` or make a phrase (``TUNE`` letters or more)."""
+    return octaves_for(nearest) if len(nearest) >= TUNE or max(nearest) - min(nearest) > DRIFT else nearest
 
 
 def octaves_for(pitches: list[int]) -> list[int]:
@@ -302,9 +303,9 @@ def octaves_for(pitches: list[int]) -> list[int]:
     G | F F E E D D C | G G F F E E D | ...` fell a fourth a phrase, from C6 to C3; now it reads as sung, C4 C4 G4
     G4 A4. A step (``MIN_TURN``) is always the near way, so a scale of any length stays one. ``python -m
     bench.letters``: the first 32 notes of 1,209 held-out corpus tunes typed as letters, every interval right 38.8% ->
-    53.3% of tunes, the range more than 5 semitones wider than the tune's 37.8% -> 0.5%; used only where the nearest
-    pitches span more than ``DRIFT``, as shipped: 50.4% and 3.1% (64 notes: 29.4% -> 43.8%, drift 52.9% -> 2.5%).
-    256 notes take 10 ms."""
+    53.3% of tunes, the range more than 5 semitones wider than the tune's 37.8% -> 0.5%; as shipped (past ``DRIFT``
+    or from ``TUNE`` letters on) the same, 53.3% and 0.6% (16 notes: 56.2% -> 66.3%; 8 notes, nearest mostly: 75.4% ->
+    76.0%). 256 notes take 10 ms."""
     first = pitches[0]
     best: tuple[float, list[int]] = (math.inf, pitches)
     for centre in range(first - 12, first + 13, 2):
@@ -343,9 +344,9 @@ def _register(pitch: int, centre: int) -> float:
 
 def _place_opening(notes: list[Note], opening: list[tuple[int, str, str]]) -> None:
     """Give the notes typed before any octave their octaves (each the nearest pitch to the one before, or
-    ``octaves_for``'s where those drift more than ``DRIFT``), then move them by whole octaves into a comfortable
-    range, F3 to C6, or as near it as they go; the contour is kept. Raises the climbing error when they span more
-    than the piano."""
+    ``octaves_for``'s where those drift more than ``DRIFT`` or make a phrase), then move them by whole octaves into
+    a comfortable range, F3 to C6, or as near it as they go; the contour is kept. Raises the climbing error when
+    they span more than the piano."""
     if not opening:
         return
     pitches = letter_octaves([notes[i].pitch for i, _, _ in opening])  # type: ignore[misc]

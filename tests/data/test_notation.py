@@ -69,6 +69,9 @@ def test_letters_without_octaves_keep_a_tune_in_one_register():
     scale = pitches("C D E F G A B C D E F G A B C")  # steps are always the near way: a long scale never breaks
     assert [b - a for a, b in itertools.pairwise(scale)] == [2, 2, 1, 2, 2, 2, 1] * 2
     assert pitches("C E G") == [60, 64, 67] and pitches("C E G C") == [60, 64, 67, 72]
+    # its first phrase alone (14 letters, no drift) fell a fourth too: C4 C4 G3 G3, moved up to C5 C5 G4 G4
+    assert pitches("C C G G A A G:h F F E E D D C:h") == [60, 60, 67, 67, 69, 69, 67, 65, 65, 64, 64, 62, 62, 60]
+    assert pitches("G | C E G C") == [67, 72, 76, 79, 84]  # a short seed keeps its nearest octaves: it rises
 
 
 def test_letters_are_moved_into_a_singable_range_with_their_contour():
