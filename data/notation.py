@@ -221,8 +221,11 @@ def _read_letters(tokens: list[str], max_notes: int) -> ParsedSeed:
     ticks = TPQ
     opening: list[tuple[int, str, str]] = []  # (index, token, note) of the notes typed before any octave
     octave_seen = False
+    bars: list[int] = []  # the ticks before each bar line
     for token in tokens:
         if token in MARKS:
+            if token in ("|", "||"):
+                bars.append(sum(n.ticks for n in notes))
             typed.append(token)
             continue
         if "~" in token:  # LilyPond's tie: `G4~ G4`, `G:q~G:q`
@@ -244,7 +247,8 @@ def _read_letters(tokens: list[str], max_notes: int) -> ParsedSeed:
             previous = pitch
         notes.append(Note(pitch, note_ticks))
         typed.append(token)
-    _place_opening(notes, opening)
+    short = len(bars) > 1 and 0 < bars[0] < bars[1] - bars[0]  # a first bar shorter than the next: a pickup
+    _place_opening(notes, opening, sum(1 for i, _, _ in opening if short and sum(n.ticks for n in notes[:i]) < bars[0]))
     return ParsedSeed(tuple(notes), tuple(typed))
 
 
@@ -290,10 +294,17 @@ def nearest_pitch(pitch: int, previous: int) -> int:
     return previous + (pitch - previous + 6) % 12 - 6
 
 
-def letter_octaves(nearest: list[int]) -> list[int]:
+def letter_octaves(nearest: list[int], pickup: int = 0) -> list[int]:
     """The octaves letters typed without any get, from each one's nearest pitch to the one before: those, or
-    ``octaves_for``'s where they drift more than ``DRIFT`` or make a phrase (``TUNE`` letters or more)."""
-    return octaves_for(nearest) if len(nearest) >= TUNE or max(nearest) - min(nearest) > DRIFT else nearest
+    ``octaves_for``'s where they drift more than ``DRIFT`` or make a phrase (``TUNE`` letters or more). The first
+    ``pickup`` letters (a pickup, typed before the first bar line) then lead into the first downbeat the near way,
+    as the nearest reading has them: a jig's `D | G B d` rises a fourth into its first bar."""
+    if len(nearest) < TUNE and max(nearest) - min(nearest) <= DRIFT:
+        return nearest
+    pitches = octaves_for(nearest)
+    for i in range(min(pickup, len(pitches) - 1) - 1, -1, -1):
+        pitches[i] = nearest_pitch(nearest[i], pitches[i + 1])
+    return pitches
 
 
 def octaves_for(pitches: list[int]) -> list[int]:
@@ -342,14 +353,15 @@ def _register(pitch: int, centre: int) -> float:
     return REGISTER_COST * max(0, abs(pitch - centre) - REGISTER_WINDOW)
 
 
-def _place_opening(notes: list[Note], opening: list[tuple[int, str, str]]) -> None:
+def _place_opening(notes: list[Note], opening: list[tuple[int, str, str]], pickup: int = 0) -> None:
     """Give the notes typed before any octave their octaves (each the nearest pitch to the one before, or
-    ``octaves_for``'s where those drift more than ``DRIFT`` or make a phrase), then move them by whole octaves into
+    ``octaves_for``'s where those drift more than ``DRIFT`` or make a phrase; the first ``pickup`` of them a
+    pickup), then move them by whole octaves into
     a comfortable range, F3 to C6, or as near it as they go; the contour is kept. Raises the climbing error when
     they span more than the piano."""
     if not opening:
         return
-    pitches = letter_octaves([notes[i].pitch for i, _, _ in opening])  # type: ignore[misc]
+    pitches = letter_octaves([notes[i].pitch for i, _, _ in opening], pickup)  # type: ignore[misc]
     for (i, _, _), pitch in zip(opening, pitches, strict=True):
         notes[i] = replace(notes[i], pitch=pitch)
     low, high = min(pitches), max(pitches)  # type: ignore[type-var]

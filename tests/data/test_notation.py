@@ -72,6 +72,10 @@ def test_letters_without_octaves_keep_a_tune_in_one_register():
     # its first phrase alone (14 letters, no drift) fell a fourth too: C4 C4 G3 G3, moved up to C5 C5 G4 G4
     assert pitches("C C G G A A G:h F F E E D D C:h") == [60, 60, 67, 67, 69, 69, 67, 65, 65, 64, 64, 62, 62, 60]
     assert pitches("G | C E G C") == [67, 72, 76, 79, 84]  # a short seed keeps its nearest octaves: it rises
+    # a tune's pickup still rises into its first bar: `D | G B d` is sol-do, not a fifth down (the phrase alone
+    # read D4 | G3 B3 D4: the register pulled the whole tune under its pickup)
+    jig = pitches("D:e | G:q B:e d:q B:e | c:q A:e F#:q A:e | G:q B:e d:q g:e | f#:e d c A:q. | G:q. G:q")
+    assert jig[:4] == [62, 67, 71, 74] and jig[-1] == 67
 
 
 def test_letters_are_moved_into_a_singable_range_with_their_contour():
