@@ -212,7 +212,7 @@ def test_a_one_beat_pickup_leads_into_the_first_chord():
     files = {f.filename.rsplit(".", 1)[-1]: f.data for f in harmony_files(result, "pickup")}
     assert 'implicit="yes"' in files["musicxml"].decode()  # a short first bar, not a rest filling a full one
     abc = files["abc"].decode()
-    assert re.search(r"\nG2 \| \"C\"", abc), abc  # the pickup G, then the C chord on the downbeat
+    assert re.search(r"\nG,?2 \| \"C\"", abc), abc  # the pickup G, then the C chord on the downbeat
     assert [n.pitch for n in parse_seed(read_abc(abc).notes).notes] == [n.pitch for n in given.melody.notes]
     longer = default_harmonizer().harmonize(melody_from_notes("E F G | C E G C | C:w", key="C major").melody)
     assert longer.chords[0].start < bar  # a pickup of three beats is harmonised
