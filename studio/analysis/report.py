@@ -231,23 +231,29 @@ def phrase_text(a: Analysis) -> str:
 
 
 def cadence_text(a: Analysis) -> str:
-    """A sentence per phrase end; each kind of cadence is explained the first time it comes."""
+    """A sentence per phrase end, in bar order; each kind of cadence is explained the first time it comes, and later
+    ones of a kind already explained share one short sentence, where the first of them comes."""
     if not a.cadences:
         return "No phrase ends with a chord I could read."
     said: set[str] = set()
     again: dict[tuple[str, tuple[str, str]], list[int]] = {}  # later cadences of a kind already explained
-    out = []
+    out: list[str | tuple[str, tuple[str, str]]] = []
     for c in a.cadences:
-        if c.kind in said:
-            again.setdefault((c.kind, c.chords), []).append(c.bar)
-        else:
+        if c.kind not in said:
             out.append(c.sentence)
             said.add(c.kind)
-    for (kind, chords), bars in again.items():
-        moves = f"{chords[0]} → {chords[1]}" if chords[0] else chords[1]
-        name = {"none": "an open ending", "tonic": "the tonic"}.get(kind, f"{article(kind)} cadence")
-        out.append(f"Bar{'s' * (len(bars) > 1)} {numbers(bars)}: {moves}, {name} again.")
-    return " ".join(out)
+        elif (c.kind, c.chords) in again:
+            again[c.kind, c.chords].append(c.bar)
+        else:
+            again[c.kind, c.chords] = [c.bar]
+            out.append((c.kind, c.chords))
+    return " ".join(part if isinstance(part, str) else _again(*part, again[part]) for part in out)
+
+
+def _again(kind: str, chords: tuple[str, str], bars: list[int]) -> str:
+    moves = f"{chords[0]} → {chords[1]}" if chords[0] else chords[1]
+    name = {"none": "an open ending", "tonic": "the tonic"}.get(kind, f"{article(kind)} cadence")
+    return f"Bar{'s' * (len(bars) > 1)} {numbers(bars)}: {moves}, {name} again."
 
 
 def rhythm_text(a: Analysis) -> str:

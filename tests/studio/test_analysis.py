@@ -229,3 +229,18 @@ def test_a_whole_melody_that_ends_long_counts_its_last_note(notes, meter, key, s
     typed = parse_seed(notes)
     assert str(melody_from_notes(notes, meter=meter).melody.key) == key
     assert str(infer_key(typed.notes)) == seed_key
+
+
+def test_cadences_are_told_in_bar_order():
+    """Greensleeves' cadences read `Bar 4 ... Bar 8 ... Bar 15 ... Bar 12: VI → V, a half cadence again`: the
+    repeats of a kind already explained came last. They now come where they fall."""
+    import re
+
+    from studio.analysis.report import cadence_text
+    from studio.inputs import melody_from_notes
+
+    tune = ("A:q | C5:h D5:q | E5:q. F5:e E5:q | D5:h B:q | G:q. A:e B:q | C5:h A:q | A:q. G#:e A:q | B:h G#:q | "
+            "E:h A:q | C5:h D5:q | E5:q. F5:e E5:q | D5:h B:q | G:q. A:e B:q | C5:q. B:e A:q | G#:q. F#:e G#:q | A:h.")
+    text = cadence_text(analyze(melody_from_notes(tune, meter="3/4").melody))
+    bars = [int(b) for b in re.findall(r"Bars? (\d+)", text)]
+    assert "again" in text and bars == sorted(bars) and len(bars) >= 4, text
