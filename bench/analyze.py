@@ -481,6 +481,12 @@ Notes
 - Phrases: the analysis sees only the notes as played (repeats written out, no bar numbers); the truth comes from
   the notation's repeat signs and bar numbers. Pairs of phrases that replay 3 or 4 of their 4 notated bars are
   repeats; 2 or more is "related" (A and A'). A written-out variation that shares fewer bars counts as a false A'.
+- Twentieth session: comparing two phrases at a transposition counted a note as matching when it was the same pitch
+  or that many semitones off, so a phrase differing from an earlier one in one note "repeated it a fifth higher (a
+  sequence)": Amazing Grace's third phrase, and 355 of the 6,672 evaluation phrases (48 more "an octave higher").
+  A transposed note now matches only by the shift: 3 and 1 such claims remain. Before -> after: same-letter
+  precision 97.6% -> 99.1%, recall of repeats 100% -> 99.7%, letter precision 92.1% -> 90.4% and recall 91.6% ->
+  90.0% (the thresholds were fitted with the old comparison), 32-bar forms right 95.5% -> 97.0%.
 """
 
 

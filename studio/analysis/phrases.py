@@ -71,7 +71,8 @@ def similarity(a: tuple[list[int | None], frozenset[int]], b: tuple[list[int | N
     shifts = Counter(x - y for x, y in zip(pa, pb, strict=True) if x is not None and y is not None)
     best, best_shift = 0.0, 0
     for shift in {0, *(s for s, _ in shifts.most_common(2))}:
-        same = sum(x == y or (x is not None and y is not None and x - y == shift) for x, y in zip(pa, pb, strict=True))
+        same = sum((x is None and y is None) or (x is not None and y is not None and x - y == shift)
+                   for x, y in zip(pa, pb, strict=True))  # transposed, a note matches only by that shift
         if same / n > best + 1e-9 or (abs(same / n - best) < 1e-9 and shift == 0):
             best, best_shift = same / n, shift
     union = a[1] | b[1]

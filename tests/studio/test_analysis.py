@@ -244,3 +244,19 @@ def test_cadences_are_told_in_bar_order():
     text = cadence_text(analyze(melody_from_notes(tune, meter="3/4").melody))
     bars = [int(b) for b in re.findall(r"Bars? (\d+)", text)]
     assert "again" in text and bars == sorted(bars) and len(bars) >= 4, text
+
+
+def test_a_sequence_is_a_whole_phrase_transposed_not_one_note_changed():
+    """Amazing Grace's third phrase changes one note of the first (`D5:h B:e G:e` for `G:h B:e G:e`), and /analyze
+    said it "repeats phrase 1 a fifth higher (a sequence)": a transposed comparison also counted the unchanged
+    notes. Now it varies phrase 1; a phrase written a step higher is still a sequence."""
+    from studio.inputs import melody_from_notes
+
+    grace = ("D:q | G:h B:e G:e | B:h A:q | G:h E:q | D:h D:q | G:h B:e G:e | B:h A:q | D5:h. | D5:h B:q | "
+             "D5:h B:e G:e | B:h A:q | G:h E:q | D:h D:q | G:h B:e G:e | B:h A:q | G:h.")
+    third = find_phrases(melody_from_notes(grace, "G major", "3/4").melody)[2]
+    assert third.like == 0 and third.shift == 0 and third.letter.startswith("A")
+    phrase = "C4:q D4 E4 C4 | E4 F4 G4:h | G4:e A4 G4 F4 E4:q C4 | C4 G3 C4:h"
+    up = "D4:q E4 F#4 D4 | F#4 G4 A4:h | A4:e B4 A4 G4 F#4:q D4 | D4 A3 D4:h"
+    sequence = find_phrases(melody_from_notes(f"{phrase} | {up}", "C major").melody)[1]
+    assert sequence.like == 0 and sequence.shift == 2 and sequence.similarity >= 0.9
