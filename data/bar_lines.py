@@ -21,13 +21,15 @@ def read_bars(seed: ParsedSeed, meter: Meter) -> ParsedSeed:
     bar and why."""
     if seed.jianpu:
         return replace(seed, pickup=check_bars(seed, meter))
-    quarters = _with_lengths(seed, _lengths([t for t in seed.typed if not seed.is_mark(t)], TPQ, quarter=True)[0])
+    tokens = [t for t in seed.typed if not seed.is_mark(t)]
+    quarters = _with_lengths(seed, _lengths(tokens, TPQ, quarter=True)[0])
+    kept = _with_lengths(seed, _lengths(tokens, TPQ, quarter=False)[0])  # every length carried on
     try:
         pickup = check_bars(seed, meter)
     except MusicError as error:
-        if quarters.notes == seed.notes:
+        if quarters.notes == seed.notes == kept.notes:
             raise
-        for reading in (quarters, _bar_by_bar(seed, meter)):
+        for reading in (quarters, kept, _bar_by_bar(seed, meter)):
             exact = _exact(reading, meter)
             if exact is not None:
                 return replace(reading, pickup=exact)

@@ -222,6 +222,7 @@ def _read_letters(tokens: list[str], max_notes: int) -> ParsedSeed:
     opening: list[tuple[int, str, str]] = []  # (index, token, note) of the notes typed before any octave
     octave_seen = False
     bars: list[int] = []  # the ticks before each bar line
+    bare_is_quarter = False  # `C C G G A A G:h F F E E`: the F's are quarters (`C:h D E`, LilyPond's way: halves)
     for token in tokens:
         if token in MARKS:
             if token in ("|", "||"):
@@ -236,7 +237,9 @@ def _read_letters(tokens: list[str], max_notes: int) -> ParsedSeed:
                 f"That seed has more than {max_notes} notes. Give me a short motif (2-16 notes works best), "
                 f"e.g. {EXAMPLE}."
             )
-        head, note_ticks, ticks = token_length(token, ticks)
+        if not notes:  # a tune whose first note has no length marks only its other lengths: bare is a quarter
+            bare_is_quarter = _split_duration(token)[1] is None
+        head, note_ticks, ticks = token_length(token, ticks, long_kept_as_quarter=bare_is_quarter)
         pitch = _parse_pitch(head, token, previous)
         if pitch is not None:
             octave_seen = octave_seen or not _relative(head)

@@ -187,3 +187,17 @@ def test_odd_lengths_print_as_fractions_that_read_back():
     notes = [Note(60, 96), Note(62, 15), Note(64, 60), Note(65, 5 * 12)]
     assert parse_seed(format_notes(notes, bar_ticks=48)).notes == tuple(notes)
     assert [n.ticks for n in parse_seed("C:8 D:5/4").notes] == [6, 15]  # `8` alone stays an eighth
+
+
+def test_a_tune_that_marks_only_its_long_notes_keeps_quarters_after_them():
+    """`C C G G A A G:h F F E E D D C:h` (Twinkle as most people type it) held F F E E D D as halves: a length
+    carries on, so the second phrase ran at half speed and /analyze counted 6 bars. A tune whose first note has
+    no length marks only its long ones: after a half the bare notes are quarters again. Typed from the start with a
+    length, lengths still carry on (`C:h D E F`, LilyPond's way), and runs of eighths stay eighths."""
+    def ticks(text: str) -> list[int]:
+        return [n.ticks for n in parse_seed(text).notes]
+
+    assert ticks("C C G G A A G:h F F E E D D C:h") == [12] * 6 + [24] + [12] * 6 + [24]
+    assert ticks("C:h D E F") == [24] * 4
+    assert ticks("C D:e E F G") == [12, 6, 6, 6, 6]
+    assert ticks("E D C D E E E:h D D D:h") == [12] * 6 + [24, 12, 12, 24]
