@@ -5,7 +5,7 @@
 Corpus tunes held out from fitting (bench.analyze's evaluation tunes: Ryan's, O'Neill's and the Essen songs, parsed
 once into ``data/cache/analyze-tunes.json.gz``) are typed as bare letters: each note's pitch class only, the first
 one read near F4 as the parser reads it. Three readings give the octaves back: each letter the nearest pitch to the
-one before (LilyPond's relative mode; what the parser did before), ``data.notation.octaves_for`` for every tune, and
+one before (LilyPond's relative mode; what the parser did before), ``data.octaves.octaves_for`` for every tune, and
 what the parser does now (``octaves_for`` where the nearest pitches span more than ``DRIFT`` or there are ``TUNE``
 letters or more). Reported per
 reading and per length (the first N notes of each tune): the share of tunes with every interval right, the share
@@ -19,7 +19,8 @@ import itertools
 from collections.abc import Callable
 
 from bench.analyze import load
-from data.notation import FIRST_REFERENCE, letter_octaves, nearest_pitch, octaves_for
+from data.notation import FIRST_REFERENCE
+from data.octaves import letter_octaves, nearest_pitch, octaves_for
 
 Reading = Callable[[list[int]], list[int]]
 

@@ -1,7 +1,7 @@
 """Typed note text <-> notes.
 
-Forgiving on input: ``C E G`` (letters typed before any octave get theirs for the whole tune at once, ``octaves_for``,
-then move by octaves into F3-C6; after a typed octave each is the nearest pitch to the one before, as in LilyPond's
+Forgiving on input: ``C E G`` (letters typed before any octave get theirs by ``data.octaves``, then move by octaves
+into F3-C6; after a typed octave each is the nearest pitch to the one before, as in LilyPond's
 relative mode), ``C5``, ``Eb``, ``F#3``,
 ``Bb:h``, ``G.``, ``R``, ``do re mi``, ``60 64 67``, bar lines ``|`` (checked against a meter by ``data.bar_lines``: a
 short first bar is a pickup), ``[ ]`` (which mark rewritten bars in /rewrite's replies) and ``➜`` (a reply pasted
@@ -12,7 +12,6 @@ is read by ``data.jianpu``. Anything else raises ``MusicError`` naming the token
 
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass, replace
 from fractions import Fraction
@@ -30,6 +29,7 @@ from data.events import (
     duration_name,
     pitch_name,
 )
+from data.octaves import letter_octaves, nearest_pitch
 from data.pitch_spelling import note_name
 
 EXAMPLE = "`C E G`, `C4:q D4:e E4:e G4:h`, `do re mi` or `60 64 67`"
@@ -221,12 +221,16 @@ def _read_letters(tokens: list[str], max_notes: int) -> ParsedSeed:
     ticks = TPQ
     opening: list[tuple[int, str, str]] = []  # (index, token, note) of the notes typed before any octave
     octave_seen = False
+    now = 0  # ticks so far
     bars: list[int] = []  # the ticks before each bar line
+    before_bar = 0  # the notes typed before any octave that come before the first bar line
     bare_is_quarter = False  # `C C G G A A G:h F F E E`: the F's are quarters (`C:h D E`, LilyPond's way: halves)
     for token in tokens:
         if token in MARKS:
-            if token in ("|", "||"):
-                bars.append(sum(n.ticks for n in notes))
+            if token in BAR_LINES:
+                if not bars:
+                    before_bar = len(opening)
+                bars.append(now)
             typed.append(token)
             continue
         if "~" in token:  # LilyPond's tie: `G4~ G4`, `G:q~G:q`
@@ -249,9 +253,10 @@ def _read_letters(tokens: list[str], max_notes: int) -> ParsedSeed:
                 raise _out_of_range(token, head, len(notes) + 1)
             previous = pitch
         notes.append(Note(pitch, note_ticks))
+        now += note_ticks
         typed.append(token)
     short = len(bars) > 1 and 0 < bars[0] < bars[1] - bars[0]  # a first bar shorter than the next: a pickup
-    _place_opening(notes, opening, sum(1 for i, _, _ in opening if short and sum(n.ticks for n in notes[:i]) < bars[0]))
+    _place_opening(notes, opening, before_bar if short else 0)
     return ParsedSeed(tuple(notes), tuple(typed))
 
 
@@ -279,89 +284,10 @@ def _relative(head: str) -> bool:
     return match is not None and match["octave"] is None and not match["marks"]
 
 
-# Letters typed without octaves: what a step of each size costs (-log of its share among the 63k note-to-note moves
-# of the bench.analyze fitting tunes: a step down 1.6, a fourth up 3.2, a seventh down 8.5), and the register: the
-# semitones either side of the tune's centre that cost nothing, and the cost of each semitone past them.
-STEP_COST = {-11: 8.5, -10: 6.8, -9: 5.6, -8: 5.3, -7: 4.5, -6: 7.2, -5: 3.7, -4: 2.9, -3: 2.4, -2: 1.6, -1: 2.4,
-             0: 2.3, 1: 2.4, 2: 1.8, 3: 2.9, 4: 3.1, 5: 3.2, 6: 6.9, 7: 4.3, 8: 5.1, 9: 4.9, 10: 5.7, 11: 8.1}
-REGISTER_WINDOW, REGISTER_COST = 5, 0.3  # chosen on those tunes: window 5-9 and cost 0.3-1 tried
-MIN_TURN = 3  # a step (a second or less) is always taken the near way: a scale typed as letters never breaks
-BEAM = 8.0  # octave choices costing this much more than the best so far are dropped
-DRIFT = 17  # letters whose nearest pitches span more (an octave and a fourth) get ``octaves_for``'s: short seeds,
-# `G | C E G C`, read as they always have (and old Reproduce lines give the same melody)
-TUNE = 12  # so do this many letters or more: a tune's phrase (Twinkle's `C C G G A A G:h F F E E D D C:h` rises a 5th)
-
-
-def nearest_pitch(pitch: int, previous: int) -> int:
-    """``pitch``'s letter in the octave nearest ``previous`` (a tritone goes down), as LilyPond's relative mode."""
-    return previous + (pitch - previous + 6) % 12 - 6
-
-
-def letter_octaves(nearest: list[int], pickup: int = 0) -> list[int]:
-    """The octaves letters typed without any get, from each one's nearest pitch to the one before: those, or
-    ``octaves_for``'s where they drift more than ``DRIFT`` or make a phrase (``TUNE`` letters or more). The first
-    ``pickup`` letters (a pickup, typed before the first bar line) then lead into the first downbeat the near way,
-    as the nearest reading has them: a jig's `D | G B d` rises a fourth into its first bar."""
-    if len(nearest) < TUNE and max(nearest) - min(nearest) <= DRIFT:
-        return nearest
-    pitches = octaves_for(nearest)
-    for i in range(min(pickup, len(pitches) - 1) - 1, -1, -1):
-        pitches[i] = nearest_pitch(nearest[i], pitches[i + 1])
-    return pitches
-
-
-def octaves_for(pitches: list[int]) -> list[int]:
-    """Octaves for letters typed without them: each note moves to the letter's pitch up or down from the one before,
-    chosen for the whole tune at once (a Viterbi pass per centre near the first note) by how common such moves are and
-    how far the tune strays from its centre. The nearest pitch alone let a long tune drift: Twinkle typed `C C G G A A
-    G | F F E E D D C | G G F F E E D | ...` fell a fourth a phrase, from C6 to C3; now it reads as sung, C4 C4 G4
-    G4 A4. A step (``MIN_TURN``) is always the near way, so a scale of any length stays one. ``python -m
-    bench.letters``: the first 32 notes of 1,209 held-out corpus tunes typed as letters, every interval right 38.8% ->
-    53.3% of tunes, the range more than 5 semitones wider than the tune's 37.8% -> 0.5%; as shipped (past ``DRIFT``
-    or from ``TUNE`` letters on) the same, 53.3% and 0.6% (16 notes: 56.2% -> 66.3%; 8 notes, nearest mostly: 75.4% ->
-    76.0%). 256 notes take 10 ms."""
-    first = pitches[0]
-    best: tuple[float, list[int]] = (math.inf, pitches)
-    for centre in range(first - 12, first + 13, 2):
-        costs, back = {first: _register(first, centre)}, []
-        for pitch in pitches[1:]:
-            step: dict[int, tuple[float, int]] = {}
-            for q, cq in costs.items():
-                for p in _ways(q, pitch):
-                    c = cq + STEP_COST[p - q] + _register(p, centre)
-                    if p not in step or c < step[p][0]:
-                        step[p] = (c, q)
-            floor = min(c for c, _ in step.values()) + BEAM
-            costs = {p: c for p, (c, _) in step.items() if c <= floor}
-            back.append({p: q for p, (_, q) in step.items()})
-        end = min(costs, key=costs.__getitem__)
-        if costs[end] < best[0]:
-            path = [end]
-            for links in reversed(back):
-                path.append(links[path[-1]])
-            best = (costs[end], path[::-1])
-    return best[1]
-
-
-def _ways(previous: int, pitch: int) -> tuple[int, ...]:
-    """The pitches of ``pitch``'s letter a note after ``previous`` may take: up or down, or only the near way for a
-    step or a repeat."""
-    up = (pitch - previous) % 12
-    if MIN_TURN <= up <= 12 - MIN_TURN:
-        return previous + up, previous + up - 12
-    return (nearest_pitch(pitch, previous),)
-
-
-def _register(pitch: int, centre: int) -> float:
-    return REGISTER_COST * max(0, abs(pitch - centre) - REGISTER_WINDOW)
-
-
 def _place_opening(notes: list[Note], opening: list[tuple[int, str, str]], pickup: int = 0) -> None:
-    """Give the notes typed before any octave their octaves (each the nearest pitch to the one before, or
-    ``octaves_for``'s where those drift more than ``DRIFT`` or make a phrase; the first ``pickup`` of them a
-    pickup), then move them by whole octaves into
-    a comfortable range, F3 to C6, or as near it as they go; the contour is kept. Raises the climbing error when
-    they span more than the piano."""
+    """Give the notes typed before any octave their octaves (``data.octaves.letter_octaves``; the first ``pickup`` of
+    them a pickup), then move them by whole octaves into a comfortable range, F3 to C6, or as near it as they go; the
+    contour is kept. Raises the climbing error when they span more than the piano."""
     if not opening:
         return
     pitches = letter_octaves([notes[i].pitch for i, _, _ in opening], pickup)  # type: ignore[misc]
