@@ -119,7 +119,7 @@ def judge(song: Song, result: HarmonyResult) -> tuple[int, int, int, int, list[s
             tick = start + h * bar // halves
             if tick >= melody.ticks:
                 break
-            accepted = cell[min(h, len(cell) - 1)] if len(cell) > 1 else cell[0]
+            accepted = cell[min(h, len(cell) - 1)]  # a one-chord cell holds for both halves
             chord = result.chord_at(tick)
             ours = (chord.root, triad(chord.symbol)[1]) if chord else None
             names.append(chord.symbol if chord else "N.C.")

@@ -258,8 +258,9 @@ class Harmonizer:
     def load(cls, path: Path = CHECKPOINT) -> Harmonizer:
         return cls(HarmonyModel.load(path))
 
-    def states(self, key: Key, style: str) -> list[State]:
-        """The chords a style may use in the key (relative to its tonic)."""
+    def states(self, key: Key, style: str, sounded: frozenset[int] = frozenset()) -> list[State]:
+        """The chords a style may use in the key (relative to its tonic) under a melody that sounds the pitch classes
+        ``sounded`` (relative to the tonic)."""
         mode = key.mode
         if style == "pop":  # major and minor triads only: a diminished one is no pop chord (dorian's vi°)
             degrees = POP_DEGREES[table_mode(mode)] + POP_MODAL.get(mode, ())
@@ -267,6 +268,8 @@ class Harmonizer:
                       and sorted((p - s.root) % 12 for p in s.pcs) in ([0, 4, 7], [0, 3, 7])]
             if table_mode(mode) == "minor":  # the major V a melody's raised seventh asks for (G# in A minor)
                 states.append(self.model.state_for(mode, 7, (0, 4, 7), "V"))
+            if 10 in sounded and 11 not in sounded:  # G natural, never G#: no E major in A minor (nor G in C)
+                states = [s for s in states if not (s.root == 7 and 11 in s.pcs)]
             return states
         if style == "jazz":
             states = [self._diatonic_state(key, d) for d in range(7)]
@@ -305,10 +308,8 @@ class Harmonizer:
             bounds = [(0, bar), *((a, b) for a, b in bounds if a >= bar)]
         bounds = [(a, b) for a, b in bounds if b > lead]  # a pickup under no chord chooses none: nor the next one
         spans = melody_spans(melody, bounds, first_bar=melody.meter.bar_ticks if pickup else 0)
-        states = self.states(melody.key, style)
-        sounded = {(n.pitch - melody.key.tonic) % 12 for n in melody.notes if n.pitch is not None}
-        if style == "pop" and 10 in sounded and 11 not in sounded:  # G natural, never G#: no E major in A minor
-            states = [s for s in states if not (s.root == 7 and 11 in s.pcs)]
+        states = self.states(melody.key, style,
+                             frozenset((n.pitch - melody.key.tonic) % 12 for n in melody.notes if n.pitch is not None))
         home = diatonic(melody.key, 0)
         tonic = [s.label for s in states if s.root == 0 and set(s.pcs) == {(home[0] + i) % 12 for i in home[1]}]
         boosts = self._boosts(melody.key, style, states)
