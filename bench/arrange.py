@@ -51,6 +51,9 @@ Notes
   the baseline scores higher there. Chord-track movement: mean semitones from each chord-instrument note to the
   nearest note of the previous chord, at chord changes (voice leading; lower is smoother); the baseline's root-position
   blocks jump, ours are led. Arpeggios and strums count every pitch they play in a chord.
+- Cadences: a B section that returns to A (AABA) ends on the dominant, a half cadence that leads home: its melody
+  ends on the 5th (``ending="half"``) and its chords on V; the last section before the outro closes on the tonic.
+  The naive baseline's B repeats A, so it ends where A does.
 - Files: the first corpus tune (8 bars: sections cap at 8, so 36 bars and a lead sheet) and the 7/4 scale tune
   (4-bar sections, 20 bars, the full three-staff score) in every style. The mix is normalised to -16 LUFS with
   peaks at most -1.5 dBFS in data/audio.py; the measured peak is of the decoded OGG (Vorbis overshoots a little),
@@ -137,7 +140,13 @@ def measures(a: Arrangement) -> dict[str, float]:
     drums = next((t for t in a.tracks if t.is_drum), None)
     fills = sum(any(n.pitch in (HIGH_TOM, MID_TOM, LOW_TOM) and n.start // bar == (s.start // bar + s.bars - 1)
                     for n in drums.notes) for s in ends) if drums else 0
+    body = [s for s in a.sections if s.letter in "AB"]
+    returning = [s for s, following in itertools.pairwise(body) if s.letter == "B" and following.letter == "A"]
+    dominant = (a.key.tonic + 7) % 12
     return {"in_key": in_key / max(len(pitched), 1), "foreign": len(outside_key(a)),
+            "half": (statistics.mean(s.chords[-1].root == dominant for s in returning) if returning
+                     else float("nan")),
+            "close": float(body[-1].chords[-1].root == a.key.tonic),
             "inside": inside / max(len(band), 1), "past_end": past_end,
             "fit": fit / max(len(on_strong), 1), "move": statistics.mean(moves) if moves else 0.0,
             "b_new": sum(s.melody != a_melody for s in b_sections) / len(b_sections) if b_sections else float("nan"),
@@ -214,8 +223,9 @@ async def run(per_meter: int, render: int) -> str:
                  "the key | band notes inside "
                  "their bar ours / naive | notes past the last bar | strong-beat melody notes that are chord tones "
                  "ours / naive | chord-track movement per change, semitones ours / naive | B sections with a new "
-                 "melody | section ends with a drum fill |",
-                 "|---|---|---|---|---|---|---|---|---|---|"]
+                 "melody | section ends with a drum fill | B sections before an A ending on V ours / naive | "
+                 "last section ending on I ours / naive |",
+                 "|---|---|---|---|---|---|---|---|---|---|---|---|"]
         for group in ("all", *STYLES, *FORMS, *METERS):
             o, n = ours_rows[group], base_rows[group]
             if not o:
@@ -226,7 +236,8 @@ async def run(per_meter: int, render: int) -> str:
                          f"{sum(r['past_end'] for r in o):.0f} / {sum(r['past_end'] for r in n):.0f} | "
                          f"{mean(o, 'fit')} / {mean(n, 'fit')} | {mean(o, 'move', 2)} / {mean(n, 'move', 2)} "
                          f"| {mean(o, 'b_new', 2)} / {mean(n, 'b_new', 2)} | "
-                         f"{mean(o, 'fills', 2)} / {mean(n, 'fills', 2)} |")
+                         f"{mean(o, 'fills', 2)} / {mean(n, 'fills', 2)} | {mean(o, 'half', 2)} / "
+                         f"{mean(n, 'half', 2)} | {mean(o, 'close', 2)} / {mean(n, 'close', 2)} |")
         lines += ["", "Files (score or lead sheet, overview, MIDI, OGG, MusicXML) and the mix's peak level:", "",
                   "| melody | style | bars | files (s) | peak dBFS ours | peak dBFS naive |",
                   "|---|---|---|---|---|---|"]

@@ -100,7 +100,7 @@ def melody_embed(result: MelodyResult, index: int = 0, total: int = 1) -> discor
     embed.add_field(name="Tempo", value=f"{m.tempo} bpm")
     embed.add_field(name="Bars", value=f"{m.bars} and a pickup" if m.pickup else str(m.bars))
     style = ", ".join([r.style, *([f"{r.density} rhythm"] if r.density != "natural" else []),
-                       *(["open ending"] if r.ending == "open" else [])])
+                       *([f"{r.ending} ending"] if r.ending != "closed" else [])])
     if result.sampled:  # a transform without a style: the same notes whatever the seed
         embed.add_field(name="Style", value=style)
         embed.add_field(name="Sampling", value=f"temperature {r.temperature}, top_p {r.top_p}")

@@ -351,7 +351,7 @@ class Melody:
 # ---- token encoding -------------------------------------------------------------------------
 BAR, END, REST = "|", "end", "r"
 STYLES = ("irish", "scottish", "american", "european", "chorale")
-ENDINGS = ("closed", "open")  # the last note: the tonic, or the 3rd or 5th (a half-cadence feel)
+ENDINGS = ("closed", "open", "half")  # the last note: the tonic; the 3rd or 5th; the 5th (over the dominant)
 
 
 def control_tokens(style: str, mode: str, meter: Meter) -> list[str]:

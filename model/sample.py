@@ -93,11 +93,11 @@ class MelodyGrammar:
     The last note is a cadence: it starts on a strong position of the last bar (``Meter.strong_ticks``; other beats
     only where no strong position leaves a model duration, as in 9/8), lasts at least a beat and sounds to the end,
     and its pitch class is ``tonic`` (the mode's final, any octave) — or, with ``ending="open"``, one of the other
-    ``stable`` degrees (the 3rd or 5th: a half-cadence feel). Where more than one start is legal the model chooses
-    (a tonic note on the downbeat may end the tune or go on); at the last legal start the final is forced, every
-    duration before it lands exactly there, and no rest comes right before it. ``tonic=None`` lets the last note
-    be any ``stable`` degree. A seed that reaches past those starts puts the final on a later beat; one that
-    leaves no such place keeps only the degree rule (the last note, wherever it falls).
+    ``stable`` degrees (the 3rd or 5th), with ``ending="half"`` the 5th (``end_degrees``). Where more than one
+    start is legal the model chooses (a tonic note on the downbeat may end the tune or go on); at the last legal
+    start the final is forced, every duration before it lands exactly there, and no rest comes right before it.
+    ``tonic=None`` lets the last note be any ``stable`` degree. A seed that reaches past those starts puts the final
+    on a later beat; one that leaves no such place keeps only the degree rule (the last note, wherever it falls).
 
     Leans (scores the engine adds to the model's, see ``bias``): ``density`` moves each duration's score by
     ``-density * log2(duration / quarter)`` (positive: a busier line, negative: longer notes). ``cadence`` and
@@ -119,7 +119,7 @@ class MelodyGrammar:
     density: float = 0.0
     meter: Meter | None = None  # None: guessed from ``bar_ticks`` (a multiple of a quarter reads as x/4, else x/8)
     tonic: int | None = None  # pitch class of the mode's final, in model space
-    ending: str = "closed"  # or "open"
+    ending: str = "closed"  # or "open", "half" (ENDINGS)
     cadence: float = CADENCE_LEAN
     breath: float = BREATH_LEAN
     pickup: int = 0  # ticks of a short first bar; the first note is at ``bar_ticks - pickup``, see above
@@ -280,11 +280,15 @@ class MelodyGrammar:
 
 
 def end_degrees(stable: frozenset[int], tonic: int, ending: str = "closed") -> frozenset[int]:
-    """Pitch classes a melody may end on: the tonic (``closed``), or the other ``stable`` degrees, the 3rd and 5th
-    (``open``)."""
+    """Pitch classes a melody may end on: the tonic (``closed``), the other ``stable`` degrees, the 3rd and 5th
+    (``open``), or the 5th alone (``half``: a half cadence, the dominant chord under it)."""
     if ending not in ENDINGS:
         raise ValueError(f"ending must be one of {ENDINGS}, not {ending!r}")
-    return frozenset({tonic}) if ending == "closed" else (stable - {tonic}) or stable
+    if ending == "closed":
+        return frozenset({tonic})
+    if ending == "half":
+        return frozenset({max(stable, key=lambda pc: (pc - tonic) % 12)})
+    return (stable - {tonic}) or stable
 
 
 def final_starts(meter: Meter, target: int, now: int = 0) -> list[int]:

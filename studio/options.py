@@ -89,7 +89,8 @@ MELODY = _options(
     Option("style", str, "Which tradition the continuation leans on", "irish", "irish", choices=STYLES),
     Option("density", str, "How busy the rhythm is: sparse (long notes), natural or busy (short notes)", "busy",
            "natural", choices=DENSITIES),
-    Option("ending", str, "closed: end on the tonic (default); open: on the 3rd or 5th, like a half cadence", "open",
+    Option("ending", str,
+           "closed: end on the tonic (default); open: on the 3rd or 5th; half: on the 5th, a half cadence", "half",
            "closed", choices=ENDINGS),
     Option("notation", str, "How replies write notes: letters C4:q, solfege Do4:q, jianpu 1=C 1 2 3 or abc; "
            "default: as typed", "jianpu", choices=NOTATIONS),

@@ -81,9 +81,12 @@ def outside_key(arrangement: Arrangement, include_given: bool = False) -> list[t
 
 # ---- the B section ---------------------------------------------------------------------------------
 async def continue_melody(composer: Composer, a_notes: tuple[Note, ...], key: Key, meter: Meter, tempo: int,
-                          style: Style, seed: int) -> tuple[tuple[Note, ...], str, str]:
+                          style: Style, seed: int, half: bool = False) -> tuple[tuple[Note, ...], str, str]:
     """A contrasting section as long as A: the model continues A's last bar with notes; when it can't, the
-    rule varies A. Returns the notes, how they were made, and a remark for the user when the rule stood in."""
+    rule varies A. Returns the notes, how they were made, and a remark for the user when the rule stood in.
+
+    ``half``: the section leads back into A, so it ends on the 5th (its chords then end on the dominant: a half
+    cadence)."""
     bar = meter.bar_ticks
     bars = sum(n.ticks for n in a_notes) // bar
     onsets, now = [], 0
@@ -96,7 +99,7 @@ async def continue_melody(composer: Composer, a_notes: tuple[Note, ...], key: Ke
     try:
         request = MelodyRequest(notes=format_notes(seed_notes, bar, spelling=key), bars=1 + bars,
                                 key=str(key), meter=str(meter), tempo=tempo, style=style.model_style, seed=seed,
-                                temperature=0.9, count=1)
+                                temperature=0.9, count=1, ending="half" if half else "closed")
         result = await asyncio.wait_for(composer.melody(request), MODEL_TIMEOUT)
         return result.continuation, "new melody from the model", ""
     except MusicError:
@@ -105,6 +108,14 @@ async def continue_melody(composer: Composer, a_notes: tuple[Note, ...], key: Ke
         why = "The melody model was busy"
     return rule_variation(a_notes, key), "A's sequence and inversion", (
         f"{why}, so B is A's melody moved up a third and turned upside down (in key).")
+
+
+def leads_back(form: str) -> bool:
+    """Whether every B of the form is followed by an A (AABA, ABA: a bridge that leads home, so it ends on the
+    dominant); not a verse/chorus form, whose chorus closes."""
+    letters, named = form_letters(form)
+    return "B" in letters and not named and all(
+        following == "A" for letter, following in zip(letters, [*letters[1:], ""], strict=True) if letter == "B")
 
 
 async def lengthen(composer: Composer, melody: Melody, request: ArrangeRequest) -> tuple[Melody, str]:
@@ -213,7 +224,8 @@ def build(p: _Plan, b_notes: tuple[Note, ...] | None, b_how: str, harmonizer: Ha
     letters, named = form_letters(p.request.form)
     b_chords: list[ChordSpan] = []
     if b_notes is not None:
-        b_chords = section_chords(harmonizer or default_harmonizer(), b_notes, key, p.meter, p.style.harmony)
+        b_chords = section_chords(harmonizer or default_harmonizer(), b_notes, key, p.meter, p.style.harmony,
+                                  "half" if leads_back(p.request.form) else "closed")
         b_notes = _in_key(b_notes, b_chords, key)
         if p.request.chords:
             a, b = ("The verses play", "the choruses get") if named else ("A plays", "B's new melody gets")
@@ -330,7 +342,8 @@ async def arrange(composer: Composer, request: ArrangeRequest, melody: Melody,
         p.remarks.insert(0, extended)
     b_notes, b_how = None, ""
     if "B" in form_letters(request.form)[0]:
-        b_notes, b_how, remark = await continue_melody(composer, p.a_notes, p.key, p.meter, p.tempo, p.style, p.seed)
+        b_notes, b_how, remark = await continue_melody(composer, p.a_notes, p.key, p.meter, p.tempo, p.style, p.seed,
+                                                       leads_back(request.form))
         if remark:
             p.remarks.append(f"🔁 {remark}")
     return await loop.run_in_executor(None, build, p, b_notes, b_how, harmonizer)

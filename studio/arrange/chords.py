@@ -19,9 +19,10 @@ def harmony_rhythm(meter: Meter, style: str) -> str:
 
 
 def section_chords(harmonizer: Harmonizer, notes: tuple[Note, ...], key: Key, meter: Meter,
-                   style: str) -> list[ChordSpan]:
-    """The Harmonizer's chords for a section, a chord repeated within a bar merged into one span."""
-    result = harmonizer.harmonize(Melody(notes, key, meter), harmony_rhythm(meter, style), style)
+                   style: str, ending: str = "closed") -> list[ChordSpan]:
+    """The Harmonizer's chords for a section, a chord repeated within a bar merged into one span; ``ending="half"``
+    ends it on the dominant where its last note allows."""
+    result = harmonizer.harmonize(Melody(notes, key, meter), harmony_rhythm(meter, style), style, ending)
     spans: list[ChordSpan] = []
     for c in result.chords:
         if spans and spans[-1].symbol == c.symbol and c.start % meter.bar_ticks:

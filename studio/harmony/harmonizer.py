@@ -122,12 +122,13 @@ def span_ticks(meter: Meter, rhythm: str) -> tuple[int, str]:
     return ticks, grain if ticks < meter.bar_ticks else "bar"
 
 
-def span_bounds(melody: Melody, ticks: int) -> list[tuple[int, int]]:
+def span_bounds(melody: Melody, ticks: int, degree: int = 0) -> list[tuple[int, int]]:
     """(start, end) of each chord span: every ``ticks`` from the first downbeat, the last one cut at the melody's
     end. When the final note, the tonic, arrives on a beat inside the last span and the melody spends most of that span
     before it outside the tonic chord (`G A B C` in one bar, `E F# G# A` in A; not `E D C:h`, whose D passes),
     the tonic chord comes with the final note: the span is split there, so those notes can have their dominant
-    (``| C | C / G C |``, ``| A | E / / A |``) instead of sounding against the tonic."""
+    (``| C | C / G C |``, ``| A | E / / A |``) instead of sounding against the tonic. ``degree``: the final
+    chord's scale degree (4: a half cadence's dominant, arriving with the 5th)."""
     bounds = [(start, min(start + ticks, melody.ticks)) for start in range(0, melody.ticks, ticks)]
     onsets = melody.onsets()
     pitched = [(onset, note.pitch, onset + note.ticks)
@@ -136,22 +137,26 @@ def span_bounds(melody: Melody, ticks: int) -> list[tuple[int, int]]:
         return bounds
     start, end = bounds[-1]
     last = pitched[-1][0]
-    tonic = {(melody.key.tonic + i) % 12 for i in diatonic(melody.key, 0)[1]}
+    root, intervals = diatonic(melody.key, degree)
+    tonic = {(melody.key.tonic + root + i) % 12 for i in intervals}
     outside = sum(max(0, min(stop, last) - max(onset, start)) for onset, pitch, stop in pitched[:-1]
                   if pitch % 12 not in tonic)
-    arrives = pitched[-1][1] % 12 == melody.key.tonic  # on the tonic itself: `G B D G` ends on its G chord
+    arrives = pitched[-1][1] % 12 == (melody.key.tonic + root) % 12  # on the root itself: `G B D G` ends on G
     if arrives and start < last and last % melody.meter.beat_ticks == 0 and 2 * outside > last - start:
         bounds[-1:] = [(start, last), (last, end)]
     return bounds
 
 
-def final_tonic(melody: Melody, bounds: list[tuple[int, int]], spans: list[Span], last: int, extend: bool) -> int:
+def final_tonic(melody: Melody, bounds: list[tuple[int, int]], spans: list[Span], last: int, extend: bool,
+                degree: int = 0) -> int:
     """How many spans at the end the final tonic chord holds: those the last note (onset ``last``) sounds in and,
     with ``extend``, when that note is a tonic chord tone, the spans of the last bar before it whose notes all are
     too (Mary had a little lamb's `E G G:h`: the tonic arrives with the bar, so the D before it gets the dominant;
-    per beat the chorales' own cadence moves place it)."""
+    per beat the chorales' own cadence moves place it). ``degree``: the final chord's scale degree (4: a half
+    cadence's dominant)."""
     held = sum(end > last for _, end in bounds)
-    tonic = set(diatonic(melody.key, 0)[1])
+    root, intervals = diatonic(melody.key, degree)
+    tonic = {(root + i) % 12 for i in intervals}
     if not extend or not spans[-1].notes or spans[-1].notes[-1][0] not in tonic:
         return held
     bar_start = melody.ticks - melody.meter.bar_ticks
@@ -287,8 +292,11 @@ class Harmonizer:
         root, intervals = diatonic(key, degree)
         return self.model.state_for(key.mode, root, intervals, roman_label(root, intervals, key.mode))
 
-    def harmonize(self, melody: Melody, rhythm: str = "beat", style: str = "chorale") -> HarmonyResult:
-        """One chord per span (CPU work: call it in an executor)."""
+    def harmonize(self, melody: Melody, rhythm: str = "beat", style: str = "chorale",
+                  ending: str = "closed") -> HarmonyResult:
+        """One chord per span (CPU work: call it in an executor). ``ending``: ``closed`` ends on the tonic chord,
+        ``half`` on the dominant (a half cadence: a section that leads back into the tune), each where the melody's
+        last note fits it."""
         if style not in HARMONY_STYLES:
             raise MusicError(f"Unknown style '{style}'. Use one of {', '.join(HARMONY_STYLES)} — e.g. "
                              f"{opt('style', 'pop')}.", "style", "pop")
@@ -302,7 +310,8 @@ class Harmonizer:
             lead = melody.meter.bar_ticks  # chord, as lead sheets and fake books write it: no chord over it
         melody = padded
         ticks, grain = span_ticks(melody.meter, rhythm)
-        bounds = span_bounds(melody, ticks)
+        degree = 4 if ending == "half" else 0
+        bounds = span_bounds(melody, ticks, degree)
         bar = melody.meter.bar_ticks
         if pickup and grain != "beat" and len(bounds) > 1 and bounds[0][1] < bar:  # one chord over a longer pickup
             bounds = [(0, bar), *((a, b) for a, b in bounds if a >= bar)]
@@ -312,16 +321,21 @@ class Harmonizer:
                              frozenset((n.pitch - melody.key.tonic) % 12 for n in melody.notes if n.pitch is not None))
         home = diatonic(melody.key, 0)
         tonic = [s.label for s in states if s.root == 0 and set(s.pcs) == {(home[0] + i) % 12 for i in home[1]}]
+        final = tonic
+        if ending == "half":  # V, or the mode's own v where the style has no dominant (pop in natural minor)
+            if not any(s.root == 7 and len(s.pcs) == 3 for s in states):
+                states = [*states, self._diatonic_state(melody.key, 4)]
+            final = [s.label for s in states if s.root == 7 and len(s.pcs) == 3]
         boosts = self._boosts(melody.key, style, states)
         onsets = melody.onsets()
         last = next((o for o, n in zip(reversed(onsets), reversed(melody.notes), strict=True)
                      if n.pitch is not None), 0)
-        held = final_tonic(melody, bounds, spans, last, extend=grain != "beat")
+        held = final_tonic(melody, bounds, spans, last, extend=grain != "beat", degree=degree)
         spans[-held:] = [replace(span, phrase_end=True) for span in spans[-held:]]  # the cadence is where it arrives
         opening = None  # a pickup with a chord leads into the first bar: the tonic or the dominant
         if pickup and bounds[0][1] <= bar < melody.ticks:
             opening = [s.label for s in states if s.label in tonic or (s.root == 7 and 11 in s.pcs)]
-        path = self.model.decode(spans, states, melody.key.mode, grain, cadence=True, boosts=boosts, final=tonic,
+        path = self.model.decode(spans, states, melody.key.mode, grain, cadence=True, boosts=boosts, final=final,
                                  chorale_cadences=style == "chorale", final_spans=held, first=opening,
                                  boost_within_bar=style != "pop")
         path = held_sevenths(path, bounds, melody, held)

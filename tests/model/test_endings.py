@@ -83,6 +83,7 @@ def test_the_final_may_come_at_any_legal_strong_beat_and_is_forced_at_the_last()
 
 def test_an_open_ending_takes_the_third_or_fifth():
     assert end_degrees(STABLE, 0, "open") == {4, 7} and end_degrees(STABLE, 0) == {0}
+    assert end_degrees(STABLE, 0, "half") == {7} and end_degrees(frozenset({9, 0, 4}), 9, "half") == {4}
     finals = set()
     for seed in range(30):
         meter = Meter.parse(("4/4", "3/4", "6/8", "2/4")[seed % 4])
@@ -93,7 +94,7 @@ def test_an_open_ending_takes_the_third_or_fifth():
         assert start % meter.bar_ticks in meter.strong_ticks and last.ticks >= meter.beat_ticks
     assert finals == {4, 7}
     with pytest.raises(ValueError, match="ending"):
-        grammar(Meter.parse("4/4"), 4, 0, "half")
+        grammar(Meter.parse("4/4"), 4, 0, "sideways")
 
 
 def test_a_seed_past_the_strong_beats_still_gets_a_final():

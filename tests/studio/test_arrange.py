@@ -138,6 +138,23 @@ async def test_b_comes_from_the_model_and_the_same_seed_repeats(composer):
         type(c)(c.start + a2.start - a.start, c.ticks, c.symbol, c.root, c.intervals, c.bass) for c in a.chords)
 
 
+async def test_a_bridge_leads_back_on_the_dominant_and_a_last_b_closes(composer):
+    """AABA and ABA: B returns to A, so it ends on the 5th over V (a half cadence); AB and verse/chorus: the last B
+    ends the tune on the tonic."""
+    minor = tune("A B C5 B A E A:h | C5 B A G# A:w", key="A minor")
+    aeolian = tune("A B C5 B A E A:h | C5 B A G A:w", key="A minor")  # pop in minor has no v: added for the end
+    for seed in range(3):
+        for form, final in (("AABA", 7), ("ABA", 7), ("AB", 0), ("verse-chorus", 0)):
+            for melody in (tune(), minor, aeolian):
+                a = await arrange(composer, ArrangeRequest(form=form, seed=seed), melody)
+                b = [s for s in a.sections if s.letter == "B"][-1]
+                assert "model" in b.how
+                tonic = a.key.tonic
+                assert ([n.pitch for n in b.melody if n.pitch is not None][-1] - tonic) % 12 == final, (form, seed)
+                assert (b.chords[-1].root - tonic) % 12 == final, (form, seed, b.chords[-1])
+                assert b.chords[-1].intervals in ((0, 4, 7), (0, 3, 7))  # V or v (no G# in the tune: Em)
+
+
 async def test_an_unlearned_meter_varies_a_by_rule_in_key(composer):
     a = await arrange(composer, ArrangeRequest(form="AB", style="folk band", seed=2), melody_in(Meter(7, 4)))
     b = next(s for s in a.sections if s.letter == "B")

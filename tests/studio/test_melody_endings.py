@@ -37,6 +37,16 @@ async def test_an_open_ending_lands_on_the_third_or_fifth_and_reproduces(compose
     assert "ending" not in render(closed.reproduce, plain_syntax)
 
 
+async def test_a_half_ending_lands_on_the_fifth_on_a_strong_beat(composer):
+    results = await composer.write([MelodyRequest("A B C", seed=s, key="A minor", meter=m, ending="half")
+                                    for s, m in enumerate(("4/4", "3/4", "6/8", "4/4"))])
+    for result in results:
+        note, position = last_note(result)
+        meter = result.request.parsed_meter
+        assert note.pitch % 12 == 4 and position in meter.strong_ticks and note.ticks >= meter.beat_ticks  # E
+    assert "--ending half" in render(results[0].reproduce, cli_syntax("melody"))
+
+
 async def test_words_set_to_music_end_on_the_tonic(composer):
     result = await composer.set_words(MelodyRequest("", seed=4, key="F major"), "Amazing grace, how sweet the sound")
     assert [n for n in result.melody.notes if n.pitch is not None][-1].pitch % 12 == Key.parse("F major").tonic
@@ -44,7 +54,7 @@ async def test_words_set_to_music_end_on_the_tonic(composer):
 
 def test_the_ending_option_is_checked_and_reaches_the_command_line():
     with pytest.raises(MusicError) as error:
-        MelodyRequest("C E G", ending="half")
+        MelodyRequest("C E G", ending="sideways")
     assert error.value.option == "ending"
     assert build_parser().parse_args(["melody", "C E G", "--ending", "open"]).ending == "open"
     assert MelodyRequest("C E G").ending == "closed"
