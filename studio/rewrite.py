@@ -181,9 +181,11 @@ def extend_request(melody: Melody, more: int = EXTEND_BARS, **options: Any) -> M
 
 
 def more_bars(result: MelodyResult, more: int = EXTEND_BARS) -> MelodyRequest:
-    """More bars under a reply: extend that candidate with the settings it was written with."""
+    """More bars under a reply: extend that candidate with the settings it was written with, except that bars after
+    a half cadence answer it: they close on the tonic."""
     r = result.request
-    return extend_request(result.melody, more, style=r.style, density=r.density, ending=r.ending,
+    ending = "closed" if r.ending == "half" else r.ending
+    return extend_request(result.melody, more, style=r.style, density=r.density, ending=ending,
                           temperature=r.temperature, top_p=r.top_p, count=r.count, notation=result.notation)
 
 

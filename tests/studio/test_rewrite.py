@@ -14,6 +14,7 @@ from data.notation import parse_seed, stored_notes
 from data.tunes import load_index
 from studio.cli.main import main
 from studio.melody import Composer
+from studio.requests import MelodyRequest
 from studio.rewrite import (
     RewriteResult,
     _cut,
@@ -218,6 +219,14 @@ async def test_more_bars_continue_the_whole_melody_and_end_it_again(composer):
         assert r.what == "4 bars added" and "extend" in r.reproduce and "bars=4" in str(MusicError(r.reproduce))
     grown = more_bars(results[0], 2)  # More bars under that reply: two more, the same settings
     assert request_plan(grown).added == [13, 14] and grown.count == 2
+
+
+async def test_more_bars_after_a_half_cadence_answer_it_on_the_tonic(composer):
+    (question,) = await composer.candidates(MelodyRequest("C E G", bars=4, seed=5, count=1, ending="half"))
+    assert [n for n in question.melody.notes if n.pitch is not None][-1].pitch % 12 == 7  # G: a question
+    (answer,) = await composer.candidates(more_bars(question, 4))
+    assert answer.melody.notes[: len(question.melody.notes)] == question.melody.notes
+    assert answer.melody.notes[-1].pitch % 12 == 0 and answer.request.ending == "closed"  # C: the answer
 
 
 async def test_more_like_a_rewrite_keeps_the_first_half_of_what_it_wrote(composer):
