@@ -16,20 +16,22 @@ def read_bars(seed: ParsedSeed, meter: Meter) -> ParsedSeed:
     """The seed with its pickup in ``meter`` (``check_bars``). Where its typed bar lines cannot hold it because
     notes typed without a length kept a longer one from before them, but hold them as quarters (``E E E:h | D D
     D:h``: a bar of six beats, or of four with the D's as quarters), those notes are quarters: the bar lines say
-    what was meant. So too where the kept lengths fit only by holding a note over a typed bar line (``B:h G | C``
-    in 3/4: the G a half tied into the next bar, or a quarter that fills this one). Otherwise the error names the
-    bar and why."""
+    what was meant; failing that, every note without a length of its own is a quarter (``E:e | C B A:q. E:e``: C
+    and B quarters, not eighths). So too where the kept lengths fit only by holding a note over a typed bar line
+    (``B:h G | C`` in 3/4: the G a half tied into the next bar, or a quarter that fills this one). Otherwise the
+    error names the bar and why."""
     if seed.jianpu:
         return replace(seed, pickup=check_bars(seed, meter))
     tokens = [t for t in seed.typed if not seed.is_mark(t)]
     quarters = _with_lengths(seed, _lengths(tokens, TPQ, quarter=True)[0])
     kept = _with_lengths(seed, _lengths(tokens, TPQ, quarter=False)[0])  # every length carried on
+    bare = _with_lengths(seed, [token_length(t, TPQ)[1] for t in tokens])  # no length of its own: a quarter
     try:
         pickup = check_bars(seed, meter)
     except MusicError as error:
-        if quarters.notes == seed.notes == kept.notes:
+        if quarters.notes == seed.notes == kept.notes == bare.notes:
             raise
-        for reading in (quarters, kept, _bar_by_bar(seed, meter)):
+        for reading in (quarters, kept, bare, _bar_by_bar(seed, meter)):
             exact = _exact(reading, meter)
             if exact is not None:
                 return replace(reading, pickup=exact)
@@ -60,8 +62,9 @@ def _with_lengths(seed: ParsedSeed, lengths: list[int]) -> ParsedSeed:
 
 def _bar_by_bar(seed: ParsedSeed, meter: Meter) -> ParsedSeed:
     """Each typed bar read on its own: the lengths kept from before it where they fill it (or leave the first bar
-    short, a pickup, or the last), else its notes without a length of their own as quarters (``E5:h A | G F E D``:
-    A a half that fills its bar, then four quarters)."""
+    short, a pickup, or the last), else its notes without a length of their own as quarters after a longer note
+    (``E5:h A | G F E D``: A a half that fills its bar, then four quarters), else as quarters after any note
+    (``D:q. E:e | C D E:e D:e C``: the bar after an eighth)."""
     bars: list[list[str]] = [[]]
     for token in seed.typed:
         if token in BAR_LINES:
@@ -71,7 +74,7 @@ def _bar_by_bar(seed: ParsedSeed, meter: Meter) -> ParsedSeed:
     lengths: list[int] = []
     ticks = TPQ
     for index, tokens in enumerate(bars):
-        readings = [_lengths(tokens, ticks, quarter) for quarter in (False, True)]
+        readings = [*(_lengths(tokens, ticks, quarter) for quarter in (False, True)), _lengths(tokens, TPQ, True)]
         edge = index in (0, len(bars) - 1)
         fits = [r for r in readings if sum(r[0]) == meter.bar_ticks or (edge and sum(r[0]) < meter.bar_ticks)]
         out, ticks = (fits or readings)[0]

@@ -52,6 +52,9 @@ def test_an_over_full_bar_is_named_with_its_notes_and_a_fix():
     # bar by bar: the kept half fills bar 2 (A is a half), and only quarters fill bar 3
     ("A B C5 D5 | E5:h A | G F E D | E:h. A:q", FOUR, [12] * 4 + [24, 24] + [12] * 4 + [36, 12]),
     ("C:e D E F G A B C | D E", FOUR, [6] * 10),  # a run of eighths typed once stays eighths
+    # only the lengths that are not quarters typed: after an eighth, the bare C and B are quarters too
+    ("C5 C5 D5:q. E5:e | C5 B A:q. E5:e | C5 D5 E5:e D5:e C5:q | B4:h A4:q E5:q", FOUR,
+     [12, 12, 18, 6, 12, 12, 18, 6, 12, 12, 6, 6, 12, 24, 12, 12]),
 ])
 def test_notes_without_a_length_are_quarters_when_the_bar_lines_say_so(text, meter, lengths):
     assert [n.ticks for n in parse_seed(text, meter=meter).notes] == lengths
