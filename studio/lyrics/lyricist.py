@@ -20,6 +20,7 @@ from data.blocklist import clean, is_blocked
 from data.emoji import emoji_words
 from data.errors import MusicError, cmd, opt
 from data.events import Melody
+from data.images import load_images
 from data.modern import lyric_lines
 from data.pronounce import stresses, syllable_count
 from data.verse import line_words
@@ -195,6 +196,13 @@ class Verse:
         return "\n".join(line.text for line in self.lines)
 
 
+def pictured(words: Sequence[str]) -> tuple[str, ...]:
+    """Words that belong with a topic, those a listener can see, hear or touch first (``data.images``: "window",
+    "rainfall" before "sensation", "administrative"), each group in its order."""
+    images = load_images()
+    return tuple(sorted(words, key=lambda w: w not in images))
+
+
 @dataclass(frozen=True)
 class Inspiration:
     topic: str
@@ -348,7 +356,7 @@ class Lyricist:
             rhymes = tuple(tuple(self.decoder.rhyme_words(o.words[-1], 6)) for o in openings)
         lines = tuple(LyricLine(render_words(o.words), o.words, sum(syllable_count(w) for w in o.words), o.words[-1],
                                 "A") for o in openings)
-        images = (theme.associates or theme.neighbours)[:6] if theme else ()
+        images = pictured(theme.associates or theme.neighbours)[:6] if theme else ()
         return Inspiration(request.theme, lines, rhymes, images, request.seed, note)
 
     def expand(self, opening: str, theme: str = "", lines: int = 4, scheme: str | None = "ABAB",

@@ -16,7 +16,15 @@ from data.modern import lyric_lines
 from data.notation import parse_seed
 from data.pronounce import rhymes, syllable_count
 from data.verse import line_words
-from studio.lyrics.lyricist import Lyricist, LyricRequest, parse_scheme, parse_syllables, phrase_templates, render_words
+from studio.lyrics.lyricist import (
+    Lyricist,
+    LyricRequest,
+    parse_scheme,
+    parse_syllables,
+    phrase_templates,
+    pictured,
+    render_words,
+)
 
 
 @pytest.fixture(scope="module")
@@ -185,6 +193,13 @@ def test_inspire_gives_distinct_openings_rhymes_and_images(lyricist):
     assert len(unknown.openings) == 2 and unknown.note and not unknown.images
     with pytest.raises(MusicError):
         lyricist.inspire("rain", count=0)
+
+
+def test_inspire_offers_things_to_see_hear_and_touch_first(lyricist):
+    """"city lights": a window and daylight before "sensation", "visual" and "administrative" (WordNet's order)."""
+    images = lyricist.inspire("city lights", count=1, seed=1).images
+    assert {"window", "metropolis"} <= set(images) and not {"sensation", "visual", "administrative"} & set(images)
+    assert pictured(("sensation", "window", "visual", "rain")) == ("window", "rain", "sensation", "visual")
 
 
 def test_expand_keeps_the_opening_and_rhymes_with_it(lyricist):
