@@ -53,6 +53,7 @@ class MelodySource:
     # shown in it
     attached: discord.Attachment | None = None  # a MIDI file on the picked message, read when it has no melody
     attached_track: int | None = None  # which track of it: 1 on the bot's replies (the melody), else the top voice
+    ending: str = "closed"  # set by ``resolve``: how a stored melody of mine was asked to end (`half`: on V)
 
     @classmethod
     def check(cls, bot: MusicGenius, user_id: int, *, notes: str | None = None, key: str | None = None,
@@ -97,12 +98,12 @@ class MelodySource:
                                  f"choose one from 1 to {len(ordered)}.")
             chosen = ordered[(self.candidate or 1) - 1]
             restored = Composer.restore(chosen.params, chosen.notes)
-            picked, self.written_in = restored.melody, restored.notation
+            picked, self.written_in, self.ending = restored.melody, restored.notation, restored.request.ending
             which = f"candidate {self.candidate}" if self.candidate and len(ordered) > 1 else "the melody"
             return picked, f"🎼 I used {which} of the message you picked."
         if self.last_of is not None:
             last = await last_result(self.bot, self.last_of, self.example)
-            self.written_in = last.notation
+            self.written_in, self.ending = last.notation, last.request.ending
             return last.melody, "🎼 I used your last melody from /melody."
         return None, ""
 

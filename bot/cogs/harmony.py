@@ -60,7 +60,7 @@ class Harmony(MelodyMenuCog):
                     rhythm: str = CHORDS["rhythm"].default, style: str = CHORDS["style"].default) -> None:
         """Harmonise the source's melody and answer the (deferred) interaction."""
         melody, origin = await source.resolve()
-        result = await self.bot.renders.run(harmonize_melody, melody, rhythm, style)
+        result = await self.bot.renders.run(harmonize_melody, melody, rhythm, style, source.ending)
         files = await self.bot.renders.run(harmony_files, result, f"chords-{style}", "Harmonisation")
         content, overflow = chords_content(result, origin)
         await send_result(interaction, content, files, overflow)

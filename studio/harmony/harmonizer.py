@@ -392,9 +392,11 @@ def default_harmonizer() -> Harmonizer:
     return Harmonizer.load(CHECKPOINT)
 
 
-def harmonize_melody(melody: Melody, rhythm: str = "beat", style: str = "chorale") -> HarmonyResult:
-    """Chords for a melody with the shipped tables (CPU work: front ends call it in an executor)."""
-    return default_harmonizer().harmonize(melody, rhythm, style)
+def harmonize_melody(melody: Melody, rhythm: str = "beat", style: str = "chorale",
+                     ending: str = "closed") -> HarmonyResult:
+    """Chords for a melody with the shipped tables (CPU work: front ends call it in an executor); ``ending``: how a
+    melody of the bot's was asked to end (``half``: on the dominant)."""
+    return default_harmonizer().harmonize(melody, rhythm, style, ending)
 
 
 def chord_tone_share(result: HarmonyResult) -> float:

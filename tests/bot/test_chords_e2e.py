@@ -72,6 +72,19 @@ async def test_chords_from_the_apps_menu_of_a_melody_reply(env):
     env.fake.assert_clean()
 
 
+async def test_chords_for_a_half_cadence_melody_end_on_the_dominant(env):
+    """A melody written with `ending:half` ends on the 5th; its chords end on V, as it was asked to, where a typed
+    melody that ends on the 5th closes on I."""
+    melody = await (await env.fake.slash("melody", {"notes": "C E G", "seed": 3, "bars": 4, "count": 1,
+                                                    "ending": "half", "key": "C major"})).wait_final(60)
+    reply = await (await env.fake.message_command("Chords for this melody", melody, user=1)).wait_final(timeout=90)
+    last_bar = reply.content.split("```\n", 1)[1].split("\n```", 1)[0].rstrip(" |").rsplit("|", 1)[-1].split()
+    assert last_bar[-1] in ("G", "G7"), reply.content
+    typed = await (await env.fake.slash("chords", {"notes": "C E G C5 | B:h A:q G:q | C5 D5 E5 D5 | B4:h G4:h",
+                                                   "key": "C major"})).wait_final(timeout=90)
+    assert typed.content.split("```\n", 1)[1].split("\n```", 1)[0].rstrip(" |").split()[-1] == "C"
+
+
 async def test_chords_for_a_midi_file_in_minor(env):
     notes = (*tuple(Note(p, 12) for p in (69, 71, 72, 74, 76, 74, 72, 71)), Note(69, 24))
     data = melody_to_midi(Melody(notes, Key(9, "minor"), Meter(4, 4), tempo=90))
