@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from data.events import STYLES
+from data.events import STYLES, Key, Note
 from studio.options import DENSITIES, SEED_MAX
 from studio.requests import MelodyRequest
 from studio.taste.features import option_features
@@ -30,12 +30,25 @@ GRID: dict[str, tuple[Any, ...]] = {"key": DEFAULT_MODES, "tempo": DEFAULT_TEMPO
 EXPLORABLE = tuple(GRID)  # the /melody options a candidate may try
 
 
+# The degree (semitones above the tonic) that tells a mode from its neighbour: dorian's major 6th against minor's
+# minor 6th, mixolydian's flat 7th against major's leading tone. A melody without it does not sound the mode.
+CHARACTERISTIC = {"major": 4, "minor": 3, "dorian": 9, "mixolydian": 10, "lydian": 6, "phrygian": 1, "locrian": 6}
+
+
 @dataclass(frozen=True)
 class Plan:
-    """One candidate's request and, for an exploring one, what it tries in words ("tries D dorian")."""
+    """One candidate's request and, for an exploring one, what it tries ("key", "tempo" ...) and in words
+    ("tries D dorian")."""
 
     request: MelodyRequest
     tries: str = ""
+    setting: str = ""
+
+
+def sounds_mode(key: Key, notes: Iterable[Note]) -> bool:
+    """Whether ``notes`` sound the mode's characteristic degree (``CHARACTERISTIC``): a melody that "tries G
+    mixolydian" with an F# and no F is heard in G major."""
+    return any(n.pitch is not None and (n.pitch - key.tonic) % 12 == CHARACTERISTIC[key.mode] for n in notes)
 
 
 def _features(setting: str, value: Any) -> np.ndarray:
@@ -94,7 +107,7 @@ def plan_candidates(model: TasteModel, user: int | str, request: MelodyRequest, 
             if best != base[setting]:
                 tried.add((setting, best))
                 changed, tries = _apply(_reseed(request, i), setting, best)
-                plan = Plan(changed, tries)
+                plan = Plan(changed, tries, setting)
                 break
         plans.append(plan)
     return plans

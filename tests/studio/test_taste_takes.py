@@ -9,7 +9,7 @@ from dataclasses import replace
 from studio.melody import Composer, MelodyResult
 from studio.requests import MelodyRequest
 from studio.store.base import open_store
-from studio.taste.explore import EXPLORABLE
+from studio.taste.explore import EXPLORABLE, sounds_mode
 from studio.taste.features import FEATURE_INDEX, features
 from studio.taste.service import Taste
 
@@ -47,5 +47,24 @@ async def test_a_user_who_picks_busy_melodies_is_shown_the_busiest_of_the_takes(
             spread.append(max(density(t) for t in takes))
         assert statistics.fmean(chosen) > statistics.fmean(plain)
         assert sum(c == s for c, s in zip(chosen, spread, strict=True)) >= len(SEEDS) // 2  # mostly the busiest
+    finally:
+        await store.close()
+
+
+async def test_a_candidate_that_tries_a_mode_sounds_it(tmp_path, composer: Composer):
+    """"tries G mixolydian" with an F# and no F is heard in G major: such a candidate is the first of its takes
+    that sounds the mode's own degree (dorian's major 6th, mixolydian's flat 7th)."""
+    store = await open_store(tmp_path / "db.sqlite3")
+    try:
+        taste = Taste(store)
+        fixed = [s for s in EXPLORABLE if s != "key"]  # only the mode is explored
+        tried = heard = 0
+        for seed in range(24):
+            for notes in ("G A B D", "A B C", "E G A B"):
+                for r in await taste.write(composer, USER, MelodyRequest(notes=notes, count=3, seed=seed), fixed):
+                    if r.tries:
+                        tried += 1
+                        heard += sounds_mode(r.melody.key, r.continuation)
+        assert tried >= 40 and heard >= 0.95 * tried, (heard, tried)  # one take: about 70%
     finally:
         await store.close()
