@@ -64,7 +64,7 @@ class Analyzer(MelodyMenuCog):
         melody, origin = await source.resolve()
         if source.key is None:
             origin = _GUESSED.sub("", origin).strip()  # the analysis says which key, and why
-        analysis = await self.bot.renders.run(analyze, melody, source.key)
+        analysis = await self.bot.renders.run(analyze, melody, source.key, source.ending)
         files = await self.bot.renders.run(analysis_files, analysis, "analysis", "Analysis")
         content, embeds, full = analysis_reply(analysis, origin)
         if full is not None:

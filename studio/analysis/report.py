@@ -77,9 +77,10 @@ class Analysis:
         return form(list(self.phrases))
 
 
-def analyze(melody: Melody, key: Key | None = None) -> Analysis:
+def analyze(melody: Melody, key: Key | None = None, ending: str = "closed") -> Analysis:
     """Read the melody: its key (from the notes; ``key`` when the user gave one, for the harmony), scale, range,
-    intervals, contour, phrases, cadences, rhythm and a harmonisation."""
+    intervals, contour, phrases, cadences, rhythm and a harmonisation (``ending="half"``: a melody of the bot's
+    asked to end on a half cadence, whose harmony ends on the dominant)."""
     if not any(n.pitch is not None for n in melody.notes):
         raise MusicError(f"There are no notes to analyse. Give me a melody, e.g. {opt('notes', 'G A B C D E F# G')}.",
                          "notes")
@@ -91,7 +92,7 @@ def analyze(melody: Melody, key: Key | None = None) -> Analysis:
     phrases = find_phrases(used)
     sections = find_phrases(used, 8) if used.bars >= 16 and len(phrases) >= 4 and phrases[0].last_bar == 4 else []
     shapes = tuple(contour(used, p.start, p.end).shape for p in phrases if p.letter != "–")
-    harmony = harmonize_melody(used, "beat", "chorale")  # per beat the learned moves make the cadences
+    harmony = harmonize_melody(used, "beat", "chorale", ending)  # per beat the learned moves make the cadences
     ends = [(p.index, p.start, p.end) for p in phrases]
     return Analysis(used, reading, key, pitch_range(used), intervals(used), contour(used), shapes, tuple(phrases),
                     tuple(sections), rhythm(used), harmony, tuple(cadences(harmony, used, ends)))

@@ -84,6 +84,14 @@ async def test_analyze_without_notes_reads_the_last_melody(env):
     env.fake.assert_clean()
 
 
+async def test_a_melody_asked_to_end_on_a_half_cadence_is_read_so(env):
+    melody = await (await env.fake.slash("melody", {"notes": "C E G", "seed": 3, "bars": 8, "count": 1,
+                                                    "ending": "half", "key": "C major"}, user=4)).wait_final(60)
+    reply = await (await env.fake.message_command("Analyze this melody", melody, user=4)).wait_final(timeout=90)
+    last = fields(reply)["Cadences"].rsplit("Bar ", 1)[1]
+    assert last.startswith("8:") and "half cadence" in last, fields(reply)["Cadences"]
+
+
 async def test_analyze_from_the_apps_menu_of_any_reply(env):
     melody = await (await env.fake.slash("melody", {"notes": "G A B", "seed": 2, "bars": 4, "count": 1})).wait_final(60)
     reply = await (await env.fake.message_command("Analyze this melody", melody, user=1)).wait_final(timeout=90)
