@@ -159,17 +159,27 @@ def load_associates(path: Path = DEFAULT_PATH) -> dict[str, tuple[str, ...]]:
         return {w: tuple(rest.split()) for w, _, rest in (line.rstrip("\n").partition("\t") for line in f)}
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+def build_args(doc: str | None, default: Path) -> argparse.Namespace:
+    """A WordNet table's maintainer command line: ``build [--out FILE]``."""
+    parser = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("command", choices=("build",))
-    parser.add_argument("--out", type=Path, default=DEFAULT_PATH)
-    args = parser.parse_args()
-    from model.lstm import load_checkpoint  # maintainer command only
+    parser.add_argument("--out", type=Path, default=default)
+    return parser.parse_args()
+
+
+def lyric_words() -> list[str]:
+    """The shipped lyric model's vocabulary, its special tokens aside (maintainer commands only)."""
+    from model.lstm import load_checkpoint
     from model.lyric_lstm import SPECIALS
     from studio.lyrics.lyricist import DEFAULT_CHECKPOINT
 
     _, vocab, _ = load_checkpoint(DEFAULT_CHECKPOINT, kind="lyrics")
-    data = build(vocab.itos[len(SPECIALS) :])
+    return vocab.itos[len(SPECIALS) :]
+
+
+def main() -> None:
+    args = build_args(__doc__, DEFAULT_PATH)
+    data = build(lyric_words())
     args.out.write_bytes(data)
     print(f"{len(load_associates(args.out))} words -> {args.out} ({len(data):,} bytes)")
 

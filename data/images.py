@@ -13,13 +13,12 @@ once into the committed ``data/images.txt.gz``, so nothing reads WordNet at run 
 
 from __future__ import annotations
 
-import argparse
 import functools
 import gzip
 from collections.abc import Iterable
 from pathlib import Path
 
-from data.associates import lemma_of
+from data.associates import build_args, lemma_of, lyric_words
 from data.spelling import WORDNET
 
 DEFAULT_PATH = Path(__file__).parent / "images.txt.gz"
@@ -77,16 +76,8 @@ def load_images(path: Path = DEFAULT_PATH) -> frozenset[str]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("command", choices=("build",))
-    parser.add_argument("--out", type=Path, default=DEFAULT_PATH)
-    args = parser.parse_args()
-    from model.lstm import load_checkpoint  # maintainer command only
-    from model.lyric_lstm import SPECIALS
-    from studio.lyrics.lyricist import DEFAULT_CHECKPOINT
-
-    _, vocab, _ = load_checkpoint(DEFAULT_CHECKPOINT, kind="lyrics")
-    data = build(vocab.itos[len(SPECIALS):])
+    args = build_args(__doc__, DEFAULT_PATH)
+    data = build(lyric_words())
     args.out.write_bytes(data)
     print(f"{len(load_images(args.out))} images -> {args.out} ({len(data):,} bytes)")
 
