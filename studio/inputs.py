@@ -6,6 +6,7 @@ CPU work (music21 guesses the key when none is given): the bot calls these in an
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 
 from data.abc import is_abc, looks_like_abc_body, read_abc
@@ -20,7 +21,8 @@ from studio.melody import midi_request
 from studio.options import MELODY, TEMPO
 
 __all__ = ["EXAMPLE", "MAX_NOTES", "GivenMelody", "Key", "Melody", "Meter", "abc_chords", "abc_melody_options",
-           "abc_options", "check_midi_size", "check_notes", "check_tempo", "melody_from_midi", "melody_from_notes"]
+           "abc_options", "check_midi_size", "check_notes", "check_tempo", "melody_from_midi", "melody_from_notes",
+           "signature_slips", "typed_slips"]
 
 MAX_NOTES = 256
 EXAMPLE = opt("notes", "E D C D E E E:h")  # a message's example: see data.errors.opt
@@ -170,12 +172,52 @@ def melody_from_notes(text: str, key: Key | str | None = None, meter: Meter | st
     the_meter = given_meter or Meter()
     seed = read_bars(seed, the_meter)
     the_key = given_key or melody_key(seed.notes, the_meter, seed.pickup, seed.do, seed.typed)
+    misfit = key_misfit(seed.notes, given_key) or signature_slips(seed, given_key) if given_key and key else ""
     return GivenMelody(Melody(seed.notes, the_key, the_meter, tempo or the_meter.default_bpm, pickup=seed.pickup),
-                       guessed, seed.written_in, misfit=key_misfit(seed.notes, given_key) if given_key and key else "",
-                       read_as=read_as)
+                       guessed, seed.written_in, misfit=misfit, read_as=read_as)
 
 
 KEY_FIT = 0.5  # under this share of the notes' time in the given key's scale, the reply says so
+_PLAIN_LETTER = re.compile(r"[A-Ga-g](?=$|[\d:.',])")  # a letter and nothing but an octave or a length: no accidental
+
+
+def signature_slips(seed: ParsedSeed, key: Key) -> str:
+    """A sentence when letters typed without an accidental sound outside ``key`` where its signature alters them
+    (`D F A` in D major: F natural, not the key's F#), as if the key signature applied; the notes stay as typed.
+    "" otherwise (numbers, jianpu and ABC read the signature themselves; a sharp or flat typed is meant)."""
+    if seed.jianpu or seed.abc:
+        return ""
+    tokens = [t for t in seed.typed if not seed.is_mark(t)]
+    if len(tokens) != len(seed.notes):
+        return ""
+    slips: dict[str, str] = {}
+    for token, note in zip(tokens, seed.notes, strict=True):
+        if note.pitch is None or not _PLAIN_LETTER.match(token) or note.pitch % 12 in key.scale:
+            continue
+        sharp, flat = (note.pitch + 1) % 12 in key.scale, (note.pitch - 1) % 12 in key.scale
+        letter = token[0].upper()
+        if sharp and not key.uses_flats:
+            slips.setdefault(letter, f"{letter}#")
+        elif flat and key.uses_flats:
+            slips.setdefault(letter, f"{letter}b")
+    if not slips:
+        return ""
+    one = len(slips) == 1
+    return (f"🎯 Your {_listed(list(slips))} {'is a natural' if one else 'are naturals'}, outside {key} "
+            f"({', '.join(slips.values())}): I kept {'it' if one else 'them'} as typed. Write "
+            f"{_listed([f'`{m}`' for m in slips.values()])} for the key's note{'' if one else 's'}.")
+
+
+def typed_slips(notes: str, key: str) -> str:
+    """``signature_slips`` for a seed and key as typed in /melody ("" for a seed that is not plain notes)."""
+    try:
+        return signature_slips(parse_seed(notes), Key.parse(key))
+    except MusicError:
+        return ""
+
+
+def _listed(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
 
 
 def key_misfit(notes: tuple[Note, ...], key: Key) -> str:

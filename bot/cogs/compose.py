@@ -17,7 +17,7 @@ from bot.melody_reply import generate
 from bot.replies import defer
 from bot.sources import BOTH
 from studio.errors import MusicError, opt
-from studio.inputs import abc_melody_options, check_midi_size
+from studio.inputs import abc_melody_options, check_midi_size, typed_slips
 from studio.melody import midi_request
 from studio.mood import mood_defaults, opening
 from studio.options import MELODY, PREFERENCES, option_help
@@ -102,6 +102,8 @@ class Compose(commands.Cog):
                 if mood is not None and key is None:  # the mood's mode, in a key that fits the file's notes
                     request = replace(request, key=mood_defaults({"mood": mood}, request.notes)["key"])
             why = f"🎼 {read_as}\n{why}".strip() if read_as else why
+            if midi is None and notes and key is not None:
+                why = f"{why}\n{typed_slips(notes, key)}".strip()
             await generate(interaction, request, why, fixed=fixed)
 
     async def _personal(self, user_id: int, given: dict, notes: str | None, for_midi: bool,

@@ -45,3 +45,17 @@ async def test_a_key_with_more_than_seven_sharps_keeps_its_flat_name(env):
     reply = await command(env, "melody", {"notes": "G# B# D#", "count": 1, "bars": 2, "seed": 3}, ".ogg",
                           "-score.png")
     assert fields(reply)["Key"] == "Ab major (from your seed)"  # G# major would need F double-sharp
+
+
+async def test_a_letter_typed_without_the_keys_sharp_is_kept_and_named(env):
+    """`D F A` with key D major: the F is F natural (kept, as typed) and the reply says how to write the key's F#;
+    a seed typed with the sharp, or in a key with no sharp to forget, gets no such line."""
+    slip = await command(env, "melody", {"notes": "D F A d:q", "key": "D major", "count": 1, "bars": 4, "seed": 2},
+                         ".ogg")
+    assert "Your F is a natural, outside D major (F#): I kept it as typed. Write `F#`" in slip.content
+    assert slip.content.split("```\n", 1)[1].startswith("D F A d:q ➜")  # the seed as typed
+    for notes, key in (("D F# A d:q", "D major"), ("D F A d:q", "D minor")):
+        clean = await command(env, "melody", {"notes": notes, "key": key, "count": 1, "bars": 4, "seed": 2}, ".ogg")
+        assert "is a natural" not in clean.content
+    chords = await command(env, "chords", {"notes": "G A B C5 D5 E5 F5 G5:h", "key": "G major"}, ".ogg")
+    assert "Your F is a natural, outside G major (F#)" in chords.content

@@ -362,3 +362,19 @@ def test_pop_keeps_to_major_and_minor_chords_a_folk_player_uses(harmonizer):
     for mode in ("lydian", "mixolydian", "dorian", "phrygian"):
         chords = harmonizer.states(Key(0, mode), "pop")
         assert all(sorted((p - s.root) % 12 for p in s.pcs) in ([0, 4, 7], [0, 3, 7]) for s in chords), mode
+
+
+@pytest.mark.parametrize(("notes", "key", "said"), [
+    ("D F A d:q", "D major", "Your F is a natural, outside D major (F#)"),
+    ("F A C5 B", "F major", "Your B is a natural, outside F major (Bb)"),
+    ("F C G", "A major", "Your F, C and G are naturals, outside A major (F#, C#, G#): I kept them as typed. Write "
+                         "`F#`, `C#` and `G#` for the key's notes."),
+    ("D F# A", "D major", ""), ("Bb D F", "Bb major", ""), ("re fa la", "D major", ""),  # typed as meant
+    ("C E G Bb", "C major", ""),  # a flat seventh typed with its flat is meant
+    ("1=D 1 3 5", "D major", ""),  # jianpu reads the key itself
+])
+def test_a_letter_the_key_signature_would_alter_is_named(notes, key, said):
+    from studio.inputs import typed_slips
+
+    text = typed_slips(notes, key)
+    assert (said in text) if said else text == ""
