@@ -52,7 +52,9 @@ Notes
   nearest note of the previous chord, at chord changes (voice leading; lower is smoother); the baseline's root-position
   blocks jump, ours are led. Arpeggios and strums count every pitch they play in a chord.
 - Cadences: a B section that returns to A (AABA) ends on the dominant, a half cadence that leads home: its melody
-  ends on the 5th (``ending="half"``) and its chords on V; the last section before the outro closes on the tonic.
+  ends on the 5th (``ending="half"``, or the rule variation's last note moved to the nearest 5th where the model
+  can't write the meter) and its chords on V; the last section before the outro closes on the tonic. In
+  verse-chorus the chorus closes, so its column is 0 by design.
   The naive baseline's B repeats A, so it ends where A does.
 - Files: the first corpus tune (8 bars: sections cap at 8, so 36 bars and a lead sheet) and the 7/4 scale tune
   (4-bar sections, 20 bars, the full three-staff score) in every style. The mix is normalised to -16 LUFS with

@@ -106,7 +106,7 @@ async def continue_melody(composer: Composer, a_notes: tuple[Note, ...], key: Ke
         why = f"The melody model hasn't learned {meter}"
     except (EngineBusy, EngineStopped, TimeoutError):
         why = "The melody model was busy"
-    return rule_variation(a_notes, key), "A's sequence and inversion", (
+    return rule_variation(a_notes, key, half), "A's sequence and inversion", (
         f"{why}, so B is A's melody moved up a third and turned upside down (in key).")
 
 

@@ -91,9 +91,10 @@ def ornament(notes: tuple[Note, ...], key: Key) -> tuple[tuple[Note, ...], froze
     return tuple(out), frozenset(added)
 
 
-def rule_variation(notes: tuple[Note, ...], key: Key) -> tuple[Note, ...]:
+def rule_variation(notes: tuple[Note, ...], key: Key, to_fifth: bool = False) -> tuple[Note, ...]:
     """A contrasting section from the A melody by rule: the first half a diatonic sequence a third up, the second
-    half the diatonic inversion around the first note, ending on the nearest tonic. Same rhythm, same length."""
+    half the diatonic inversion around the first note, ending on the nearest tonic (``to_fifth``: the nearest 5th, a
+    section that leads back into A). Same rhythm, same length."""
     scale = scale_pitches(key)
     pitched = [i for i, n in enumerate(notes) if n.pitch is not None]
     if not pitched:
@@ -112,6 +113,7 @@ def rule_variation(notes: tuple[Note, ...], key: Key) -> tuple[Note, ...]:
     out = fold(out)
     last = max(i for i, n in enumerate(out) if n.pitch is not None)
     end = out[last].pitch or 0
-    tonic = min((p for p in range(end - 6, end + 7) if p % 12 == key.tonic), key=lambda p: abs(p - end))
-    out[last] = Note(tonic, out[last].ticks)
+    final = sorted(key.scale, key=lambda pc: (pc - key.tonic) % 12)[4] if to_fifth else key.tonic
+    out[last] = Note(min((p for p in range(end - 6, end + 7) if p % 12 == final), key=lambda p: abs(p - end)),
+                     out[last].ticks)
     return tuple(out)

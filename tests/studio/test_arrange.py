@@ -164,6 +164,10 @@ async def test_an_unlearned_meter_varies_a_by_rule_in_key(composer):
     assert [n.ticks for n in b.melody] == [n.ticks for n in given.melody]
     assert all(n.pitch is None or n.pitch % 12 in a.key.scale for n in b.melody)
     assert b.melody[-1].pitch is not None and b.melody[-1].pitch % 12 == a.key.tonic
+    bridge = await arrange(composer, ArrangeRequest(form="AABA", style="folk band", seed=2), melody_in(Meter(7, 4)))
+    b = next(s for s in bridge.sections if s.letter == "B")
+    assert "sequence and inversion" in b.how and b.melody[-1].pitch % 12 == 7  # G: it leads back to A
+    assert b.chords[-1].root == 7 and b.chords[-1].intervals == (0, 4, 7)
 
 
 async def test_a_short_tune_is_continued_to_a_four_bar_a_section(composer):
