@@ -187,10 +187,11 @@ def plan(request: ArrangeRequest, melody: Melody, harmonizer: Harmonizer | None 
     if cut:
         remarks.append(f"✂️ I used the first {bars} bars of your {melody.bars}-bar melody for A (sections are at "
                        f"most {MAX_SECTION_BARS} bars); type a shorter tune to choose which part.")
-    foreign = sum(n.pitch is not None and n.pitch % 12 not in key.scale for n in a_notes)
+    leading = {(key.tonic - 1) % 12} if key.mode == "minor" else set()  # G# in A minor is the key's own
+    foreign = sum(n.pitch is not None and n.pitch % 12 not in key.scale | leading for n in a_notes)
     if foreign:
-        remarks.append(f"🎯 {foreign} of your notes are outside {key}: I kept them as written; everything I added "
-                       f"stays in {key}.")
+        remarks.append(f"🎯 {foreign} of your notes {'is' if foreign == 1 else 'are'} outside {key}: I kept "
+                       f"{'it' if foreign == 1 else 'them'} as written; everything I added stays in {key}.")
     progression = request.progression
     if progression:
         a_chords = typed_chords(progression, bars, meter)

@@ -248,8 +248,13 @@ async def test_chromatic_runs_keep_the_users_notes_and_the_band_in_key(composer)
     a = await arrange(composer, ArrangeRequest(form="ABA", style="rock", seed=5), tune(run))
     assert outside_key(a) == []  # everything added stays in key
     assert len(outside_key(a, include_given=True)) > 0  # the user's chromatic notes are kept
-    assert any("outside" in r for r in a.remarks)
+    assert any("of your notes are outside" in r for r in a.remarks)
     check_grid(a)
+    minor = await arrange(composer, ArrangeRequest(form="AB", seed=5), tune("A B C5 B | A E A:h | C5 B A G# | A:w",
+                                                                          key="A minor"))
+    assert not any("outside" in r for r in minor.remarks)  # G#, the leading tone, is A minor's own
+    one = await arrange(composer, ArrangeRequest(form="AB", seed=5), tune("C D Eb D | C G C:h | E F G E | C:w"))
+    assert any("🎯 1 of your notes is outside C major: I kept it as written" in r for r in one.remarks), one.remarks
 
 
 async def test_melody_without_notes_is_refused(composer):
