@@ -22,7 +22,7 @@ def read_bars(seed: ParsedSeed, meter: Meter) -> ParsedSeed:
     error names the bar and why."""
     if seed.jianpu:
         return replace(seed, pickup=check_bars(seed, meter))
-    tokens = [t for t in seed.typed if not seed.is_mark(t)]
+    tokens = seed.note_tokens
     quarters = _with_lengths(seed, _lengths(tokens, TPQ, quarter=True)[0])
     kept = _with_lengths(seed, _lengths(tokens, TPQ, quarter=False)[0])  # every length carried on
     bare = _with_lengths(seed, [token_length(t, TPQ)[1] for t in tokens])  # no length of its own: a quarter

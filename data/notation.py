@@ -103,12 +103,17 @@ class ParsedSeed:
         return " ".join(self.typed)
 
     @property
+    def note_tokens(self) -> list[str]:
+        """The typed tokens that are notes or rests (not bar lines or other marks), in order."""
+        return [token for token in self.typed if not self.is_mark(token)]
+
+    @property
     def written_in(self) -> str | None:
         """The notation replies answer a seed in when none is asked for: jianpu, or solfège for syllables typed
         (``do re mi``); None for letters (an ABC tune's answer is set with its other header options)."""
         if self.jianpu:
             return "jianpu"
-        if not self.abc and any(_SYLLABLE.match(token) for token in self.typed if not self.is_mark(token)):
+        if not self.abc and any(_SYLLABLE.match(token) for token in self.note_tokens):
             return "solfege"
         return None
 

@@ -187,7 +187,7 @@ def signature_slips(seed: ParsedSeed, key: Key) -> str:
     "" otherwise (numbers, jianpu and ABC read the signature themselves; a sharp or flat typed is meant)."""
     if seed.jianpu or seed.abc:
         return ""
-    tokens = [t for t in seed.typed if not seed.is_mark(t)]
+    tokens = seed.note_tokens
     if len(tokens) != len(seed.notes):
         return ""
     slips: dict[str, str] = {}
