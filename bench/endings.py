@@ -67,7 +67,7 @@ MOTIFS = {
 # ---- requests ---------------------------------------------------------------------------------------------------
 def seed_text(key: Key, motif: Sequence[tuple[int, str]]) -> str:
     """A motif as explicit notes in ``key`` around its tonic in octave 4."""
-    degrees = sorted(key.scale, key=lambda pc: (pc - key.tonic) % 12)
+    degrees = key.degrees
     words = []
     for degree, length in motif:
         octave, step = divmod(degree, 7)

@@ -57,7 +57,7 @@ def requests(n: int, rng: random.Random) -> list[MelodyRequest]:
     for i in range(n):
         tonic, mode = PITCH_NAMES[i % 12], list(MODE_OFFSET)[(i // 12) % len(MODE_OFFSET)]
         key = Key.parse(f"{tonic} {mode}")
-        degrees = sorted(key.scale, key=lambda pc: (pc - key.tonic) % 12)
+        degrees = key.degrees
         first = 60 + key.tonic
         seed = " ".join(str(first + (degrees[d] - key.tonic) % 12) for d in (0, 2, 4))
         out.append(MelodyRequest(seed, bars=8, key=str(key), meter=METERS[i % len(METERS)], seed=rng.randrange(10**6),

@@ -111,10 +111,14 @@ class Key:
         return frozenset((self.parent_major + step) % 12 for step in MAJOR_SCALE)
 
     @property
+    def degrees(self) -> tuple[int, ...]:
+        """The scale's pitch classes from the tonic up: the 1st degree, the 2nd ... the 7th."""
+        return tuple(sorted(self.scale, key=lambda pc: (pc - self.tonic) % 12))
+
+    @property
     def stable(self) -> frozenset[int]:
         """Pitch classes a melody can end on: the mode's 1st, 3rd and 5th degrees."""
-        degrees = sorted(self.scale, key=lambda pc: (pc - self.tonic) % 12)
-        return frozenset(degrees[i] for i in (0, 2, 4))
+        return frozenset(self.degrees[i] for i in (0, 2, 4))
 
     @property
     def uses_flats(self) -> bool:

@@ -55,7 +55,7 @@ def spelled_key(tonic: int, mode: str) -> Key:
 
 def triad(key: Key) -> tuple[int, int, int]:
     """Pitch classes of the tonic chord: the mode's 1st, 3rd and 5th degrees."""
-    degrees = sorted(key.scale, key=lambda pc: (pc - key.tonic) % 12)
+    degrees = key.degrees
     return degrees[0], degrees[2], degrees[4]
 
 
@@ -194,7 +194,7 @@ def explain(profile: Profile, best: Key, second: Key, second_share: float, close
     pointers: list[str] = []
     contrast: list[str] = []
     same_notes = best.scale == second.scale
-    signature = [pc for pc in sorted(best.scale, key=lambda pc: (pc - best.tonic) % 12)
+    signature = [pc for pc in best.degrees
                  if len(_name(pc, best)) > 1 and profile.counts[pc]]  # the sharps or flats of its signature, used
     if signature:
         pointers.append(" and ".join(_name(pc, best) for pc in signature[:2]))
@@ -262,7 +262,7 @@ def _join(items: list[str]) -> str:
 
 def describe_mode(key: Key) -> str:
     """'E minor: E F# G A B C D — the darker mode: a minor third above the tonic.'"""
-    scale = sorted(key.scale, key=lambda pc: (pc - key.tonic) % 12)
+    scale = key.degrees
     return f"{key}: {' '.join(_name(pc, key) for pc in scale)} — {MODE_WORDS[key.mode]}"
 
 

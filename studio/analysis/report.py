@@ -112,8 +112,8 @@ def key_text(a: Analysis) -> str:
 def scale_text(a: Analysis) -> str:
     key, melody = a.key, a.melody
     used = Counter(n.pitch % 12 for n in melody.notes if n.pitch is not None)
-    inside = [pc for pc in sorted(key.scale, key=lambda pc: (pc - key.tonic) % 12) if used[pc]]
-    missing = [pc for pc in sorted(key.scale, key=lambda pc: (pc - key.tonic) % 12) if not used[pc]]
+    inside = [pc for pc in key.degrees if used[pc]]
+    missing = [pc for pc in key.degrees if not used[pc]]
     outside = sorted((pc for pc in used if pc not in key.scale), key=lambda pc: (pc - key.tonic) % 12)
     parts = [f"{describe_mode(key)}."]
     relative = {(pc - key.tonic) % 12 for pc in inside}

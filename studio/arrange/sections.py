@@ -113,7 +113,7 @@ def rule_variation(notes: tuple[Note, ...], key: Key, to_fifth: bool = False) ->
     out = fold(out)
     last = max(i for i, n in enumerate(out) if n.pitch is not None)
     end = out[last].pitch or 0
-    final = sorted(key.scale, key=lambda pc: (pc - key.tonic) % 12)[4] if to_fifth else key.tonic
+    final = key.degrees[4] if to_fifth else key.tonic
     out[last] = Note(min((p for p in range(end - 6, end + 7) if p % 12 == final), key=lambda p: abs(p - end)),
                      out[last].ticks)
     return tuple(out)

@@ -166,7 +166,7 @@ def _reason(w: np.ndarray, x: np.ndarray, setting: dict, explore: bool, events: 
 
 def seed_text(key: Key, pattern: Sequence[int]) -> str:
     """Scale degrees of ``key`` (0 = tonic, 7 = octave) as typed note names, e.g. D major (0, 2, 4) -> 'D F# A'."""
-    degrees = sorted(key.scale, key=lambda pc: (pc - key.tonic) % 12)
+    degrees = key.degrees
     names = FLAT_NAMES if key.uses_flats else SHARP_NAMES
     return " ".join(names[degrees[d % 7]] for d in pattern)
 
