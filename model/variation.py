@@ -74,6 +74,7 @@ class VariationGrammar:
         self._off_scale = torch.zeros(len(v))
         for pitch, i in self._ids.items():
             self._off_scale[i] = float(bool(self.scale) and pitch % 12 not in self.scale)
+        self._in_scale = self._is_pitch & (self._off_scale == 0)
         self._interval_lean = torch.tensor(self.intervals) if self.intervals else None
         sounding = [i for i, n in enumerate(self.given) if n.pitch is not None]
         self._keep = set(self.keep) if self.keep is not None else {*sounding[:1], *sounding[-1:]}
@@ -122,18 +123,26 @@ class VariationGrammar:
         return None
 
     def _window(self) -> torch.Tensor:
-        """The pitches the current note may take (never empty: at worst the original alone)."""
+        """The pitches the current note may take (never empty: at worst the original alone): those near the original
+        that keep the contour from the note chosen before and into a kept note after. Where only notes outside the
+        key's scale would keep both (a fall to a kept final a step below, from a note already a step above it), the
+        approach to the kept note is kept and then the step from the one before, so the contour bends before the
+        key does."""
         i = self._index
         original = self.given[i].pitch
         assert original is not None
         near = self._is_pitch & ((self._values - original).abs() <= self.reach)
-        shaped = near.clone()
+        from_before = into_after = near
         before, after = self._previous[i], self._next[i]
         if before is not None and (chosen := self.notes[before].pitch) is not None:
-            shaped &= self._same_way(self.given[before].pitch, original, chosen, rising=True)
+            from_before = near & self._same_way(self.given[before].pitch, original, chosen, rising=True)
         if after is not None:  # the next note is kept: approach it as the original does
             kept = self.given[after].pitch
-            shaped &= self._same_way(kept, original, kept, rising=False)
+            into_after = near & self._same_way(kept, original, kept, rising=False)
+        shaped = from_before & into_after
+        for window in (shaped, into_after, from_before):
+            if (window & self._in_scale).any():
+                return window
         if shaped.any():
             return shaped
         return near if near.any() else self._values == original

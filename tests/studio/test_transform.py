@@ -244,6 +244,17 @@ async def test_a_scale_the_model_would_keep_in_chorale_style_gets_distinct_varia
         assert (await transform_candidates(composer, alone))[0].melody.notes == result.melody.notes
 
 
+async def test_a_fall_to_the_kept_final_from_a_step_above_stays_in_the_key(composer):
+    """`… R B D5 F#5 | E5:h D5:h` in chorale style: where the model had moved the F#5 to E5, only a D#5 fell from it
+    and still rose into the kept final D5, so every candidate ended `D#5:h D5:h` in D major. The contour bends
+    instead (a repeated E5), and every note stays in the key."""
+    melody = tune("D E F# A | D5 C#5 D5:h | R B4 D5 F#5 | E5:h D5:h", "D major")
+    request = transform_request(melody, Targets(style="chorale"), count=3, seed=354725036).with_seed()
+    for result in await transform_candidates(composer, request):
+        assert {p % 12 for p in pitches(result.melody)} <= set(Key.parse("D major").scale)
+        assert pitches(result.melody)[-1] == pitches(melody)[-1]
+
+
 # ---- the command line -------------------------------------------------------------------------------------------
 def test_cli_transform_prints_before_and_after_and_writes_the_files(tmp_path, capsys):
     from studio.cli.main import main
