@@ -104,7 +104,7 @@ class MelodySource:
         if self.last_of is not None:
             last = await last_result(self.bot, self.last_of, self.example)
             self.written_in, self.ending = last.notation, last.request.ending
-            return last.melody, "🎼 I used your last melody from /melody."
+            return last.melody, "🎼 I used your last melody (the first candidate of your newest melody reply)."
         return None, ""
 
     async def _read_midi(self, attachment: discord.Attachment, track: int | None) -> GivenMelody:
