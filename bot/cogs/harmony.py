@@ -71,7 +71,7 @@ def chords_content(result: HarmonyResult, source: str = "") -> tuple[str, Attach
     m = result.melody
     head = (f"🎹 **Chords** in {m.key} · {m.meter} · up to one chord per {result.rhythm} · {result.style} style"
             + (f"\n{source}" if source else ""))
-    text = f"{head}\n```\n{result.chord_text}\n```Roman numerals in {m.key}:\n```\n{result.roman_text}\n```"
+    text = f"{head}\n```\n{result.chord_text}\n```\nRoman numerals in {m.key}:\n```\n{result.roman_text}\n```"
     if len(text) <= MAX_CONTENT:
         return text, None
     room = (MAX_CONTENT - len(head) - 120) // 2
