@@ -1,13 +1,17 @@
-"""Words set to music (`/melody lyrics:`): the rhythm the words get, and how their melodies end.
+"""Words and music: the rhythm words get (`/melody lyrics:`), how their melodies end, and the lines a melody's
+words are cut into (`/lyrics notes:`, Apps → Lyrics for this melody).
 
-    python -m bench.words [--lines 400] [--melodies 100]
+    python -m bench.words [--lines 400] [--melodies 100] [--tunes 400]
 
 Rhythm (``studio.lyrics.setting.rhythm_for_words``, no model): held-out lines of the lyric model's modern text
 (``data.modern``'s test split, 6-10 words) set in 4/4, 3/4 and 6/8: stressed syllables on strong beats, unstressed
 syllables (not a line's last) held two beats or more, and syllables that start off the beat and hold across the next
 one (syncopation). Endings (``Composer.melody``, the shipped model): two such lines sung as one melody, in five keys
 by turns, seeds 0, 1, ...: the step into the last note (the corpus's tunes: by a 4th or 5th 5%, by a 2nd 61%), and
-the time per melody on this machine.
+the time per melody on this machine. Lines (``studio.lyrics.setting.phrases``, no model): the openings of ``--tunes``
+corpus tunes (``data/tunes.json.gz``, shuffled with seed 0) cut into sung lines: how many bars each spans (songs sing
+a line to two bars), how many start on an even bar from the first (a line across a phrase's middle does not), and
+their syllables.
 """
 
 from __future__ import annotations
@@ -19,10 +23,11 @@ import statistics
 import time
 from collections import Counter
 
-from data.events import Meter
+from data.events import Melody, Meter
 from data.form import last_step
 from data.modern import lyric_lines
-from studio.lyrics.setting import _slots, rhythm_for_words
+from data.tunes import load_index
+from studio.lyrics.setting import _slots, phrases, rhythm_for_words
 
 KEYS = ("C major", "G major", "A minor", "D major", "E minor")
 
@@ -78,10 +83,34 @@ async def endings(lines: list[str], count: int) -> str:
             f"{statistics.median(times) * 1e3:.0f} ms |")
 
 
+def line_rows(count: int) -> str:
+    """The sung lines of ``count`` corpus openings: their bar spans, starts on an even bar and syllables."""
+    tunes = list(load_index())
+    random.Random(0).shuffle(tunes)
+    spans: Counter[int] = Counter()
+    syllables, even = [], 0
+    for tune in tunes[:count]:
+        melody = Melody(tuple(tune.notes), meter=Meter.parse(tune.meter))
+        bar = melody.meter.bar_ticks
+        for line in phrases(melody):
+            first = round(line.start / bar)  # a pickup of less than half a bar belongs to the bar after it
+            spans[min(-(-line.end // bar) - first, 5)] += 1
+            even += first % 2 == 0
+            syllables.append(line.syllables)
+    n = len(syllables)
+
+    def share(*keys: int) -> str:
+        return f"{sum(spans[k] for k in keys) / n:.0%}"
+
+    return (f"| {count} | {n} | {share(0, 1)} | {share(2)} | {share(3)} | {share(4)} | {share(5)} | {even / n:.1%} | "
+            f"{statistics.mean(syllables):.1f} | {sum(s > 14 for s in syllables) / n:.1%} |")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--lines", type=int, default=400)
     parser.add_argument("--melodies", type=int, default=100)
+    parser.add_argument("--tunes", type=int, default=400)
     args = parser.parse_args()
     lines = held_out_lines(args.lines)
     print(f"{len(lines)} held-out lines\n")
@@ -89,6 +118,11 @@ def main() -> None:
     print("|---|---|---|---|")
     for meter in ("4/4", "3/4", "6/8"):
         print(rhythm_row(lines, Meter.parse(meter)))
+    if args.tunes:
+        print("\n| tunes | lines | 1 bar | 2 bars | 3 bars | 4 bars | more | start on an even bar | syllables "
+              "| over 14 |")
+        print("|---|---|---|---|---|---|---|---|---|---|")
+        print(line_rows(args.tunes))
     if args.melodies:
         print("\n| melodies | into the last note: repeated | a 2nd | a 3rd | a 4th or 5th | wider | p50 a melody |")
         print("|---|---|---|---|---|---|---|")

@@ -70,7 +70,8 @@ MAX_LINE_NOTES = 20  # sung notes in one line at most (the lyric model writes li
 
 
 def phrases(melody: Melody) -> list[Phrase]:
-    """The melody's sounding notes split into lines: at rests, after long phrase-ending notes, every 2-4 bars."""
+    """The melody's sounding notes split into lines: at rests, after long phrase-ending notes, else every two bars
+    (four when two hold under five notes, one when a bar holds twelve): a line never ends in a phrase's middle."""
     bar = melody.meter.bar_ticks
     strong = melody.meter.strong_ticks
     found: list[Phrase] = []
@@ -93,7 +94,7 @@ def phrases(melody: Melody) -> list[Phrase]:
                 and (onsets[i] + note.ticks) % bar == 0)  # a held note that closes its bar
         if current and onsets[i] % bar == 0 and not long:  # a long note on the bar line ends this line instead
             bars_in = onsets[i] // bar - -(-onsets[current[0]] // bar)  # a pickup belongs to the next bar
-            if bars_in >= 4 or (bars_in >= 2 and len(current) >= 8) or (bars_in >= 1 and len(current) >= 12):
+            if bars_in >= 4 or (bars_in == 2 and len(current) >= 5) or (bars_in >= 1 and len(current) >= 12):
                 close()
         if len(current) >= MAX_LINE_NOTES:  # a line a singer (and the lyric model) can manage
             close()

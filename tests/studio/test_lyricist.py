@@ -143,8 +143,9 @@ def test_a_four_line_verse_is_quick_and_leaves_other_threads_alone(lyricist):
 def test_phrase_templates_follow_rests_and_strong_beats():
     melody = Melody(parse_seed("C4:q D E F | G:h E:q C | D:q D E F | G:w | E:e F G A G:q E | C:h. R:q").notes,
                     meter=Meter(4, 4))
-    # a held note that closes its bar ends a phrase; in 4/4 beats 1 and 3 are strong
-    assert phrase_templates(melody) == ["SwSwSSwSwSwS", "SwwwSwS"]
+    # lines of two bars (a four-bar phrase sings as two); a held note that closes its bar ends a phrase; in 4/4
+    # beats 1 and 3 are strong
+    assert phrase_templates(melody) == ["SwSwSSw", "SwSwS", "SwwwSwS"]
     waltz = Melody((Note(60, 12), Note(62, 12), Note(64, 12), Note(65, 36), Note(None, 36), Note(67, 12),
                     Note(69, 12), Note(71, 12), Note(72, 6), Note(74, 6)), meter=Meter(3, 4))
     # 3/4: only the downbeat is strong; the rest ends a phrase; a phrase of two notes joins the one before
