@@ -15,7 +15,7 @@ from bot.replies import defer, send_result
 from bot.sources import MelodySource
 from studio.analysis.words import join
 from studio.errors import cmd
-from studio.lyrics.lyricist import LyricRequest, lines_and_scheme, parse_syllables
+from studio.lyrics.lyricist import LyricRequest, default_scheme, lines_and_scheme, parse_syllables
 from studio.lyrics.setting import underlay
 from studio.options import LYRICS, SCHEMES, matching, option_help
 from studio.render import melody_files
@@ -57,8 +57,7 @@ class Lyrics(MelodyMenuCog):
                      f"{join(unused)} aside.") if unused else ""
             async with admitted(interaction):
                 await defer(interaction)
-                await self.reply_for_melody(interaction, source, theme or "", scheme or LYRICS["scheme"].default, seed,
-                                            aside)
+                await self.reply_for_melody(interaction, source, theme or "", scheme, seed, aside)
             return
         counts = parse_syllables(syllables) if syllables else None
         lines, scheme = lines_and_scheme(lines, scheme, counts)
@@ -79,13 +78,14 @@ class Lyrics(MelodyMenuCog):
         return [app_commands.Choice(name=s, value=s) for s in options][:25]
 
     async def for_melody(self, interaction: discord.Interaction, source: MelodySource) -> None:
-        """Apps → Lyrics for this melody: no theme, ABAB."""
-        await self.reply_for_melody(interaction, source, "", "ABAB", None)
+        """Apps → Lyrics for this melody: no theme, the default scheme for its phrases."""
+        await self.reply_for_melody(interaction, source, "", None, None)
 
     async def reply_for_melody(self, interaction: discord.Interaction, source: MelodySource, theme: str,
-                               scheme: str, seed: int | None, aside: str = "") -> None:
+                               scheme: str | None, seed: int | None, aside: str = "") -> None:
         """Words for the source's melody, with the score, karaoke MIDI and audio (the interaction is deferred);
-        ``aside``: a line on options the melody overrules."""
+        ``scheme``: None for the default for its phrases (ABAB for four); ``aside``: a line on options the melody
+        overrules."""
         melody, origin = await source.resolve()
         origin = "\n".join(x for x in (origin, aside) if x)
         lyricist = await self.bot.lyricist()
@@ -94,6 +94,7 @@ class Lyrics(MelodyMenuCog):
         placed = await run(underlay, melody, [line.text for line in verse.lines])
         files = await run(melody_files, melody, f"lyrics-{verse.seed}", "Lyrics", lyrics=list(placed.syllables),
                           midi_lyrics=list(placed.midi_text))
+        scheme = scheme or default_scheme(len(verse.lines))
         content, extra = set_verse_reply(verse, melody, placed, theme, scheme, origin)
         await send_result(interaction, content, extra + files)
 

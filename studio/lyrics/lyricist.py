@@ -47,8 +47,18 @@ SHORT_SCHEMES = {1: "A", 2: "AA", 3: "ABA"}  # the default for fewer lines than 
 
 
 def default_scheme(lines: int | None) -> str:
-    """The rhyme scheme when none is given: ABAB, or one that fits fewer lines (2 lines: AA)."""
-    return SHORT_SCHEMES.get(lines or DEFAULT_LINES, LYRICS["scheme"].default)
+    """The rhyme scheme when none is given: ABAB quatrains, and for lines over a multiple of four, a last line
+    that rhymes with the B lines, a couplet or a triplet (6 lines: ABABCC), so every rhyme word has a partner;
+    fewer than four: A, AA, ABA."""
+    n = lines or DEFAULT_LINES
+    if n in SHORT_SCHEMES:
+        return SHORT_SCHEMES[n]
+    quatrains, rest = divmod(n, 4)
+    if rest == 0:
+        return LYRICS["scheme"].default
+    letters = [chr(ord("A") + 2 * q + j) for q in range(quatrains) for j in (0, 1, 0, 1)]  # ABAB CDCD
+    tail = letters[-1:] if rest == 1 else [chr(ord(letters[-1]) + 1)] * rest
+    return "".join(letters + tail)
 
 
 def lines_and_scheme(lines: int | None, scheme: str | None,
@@ -326,12 +336,12 @@ class Lyricist:
     def for_melody(self, melody: Melody, theme: str = "", scheme: str | None = None,
                    seed: int | None = None) -> Verse:
         """One line per phrase of the melody, a syllable per note, stressed syllables on strong beats where the
-        model can manage it. The default scheme is ABAB for 4, 8, 12 or 16 phrases, else couplets (AABB...)."""
+        model can manage it. The default scheme is ``default_scheme``'s for that many phrases."""
         templates = phrase_templates(melody)
         if not templates:
             raise MusicError("That melody has no notes to set words to. Give me a melody with notes, e.g. "
                              f"{cmd('melody', notes='C D E F G')}.")
-        text = (scheme or ("ABAB" if len(templates) % 4 == 0 else "AABBCCDDEEFFGGHH")).strip()
+        text = (scheme or default_scheme(len(templates))).strip()
         request = LyricRequest.make(theme, len(templates), text if text.lower() in FREE else text[: len(templates)],
                                     None, templates, seed)
         return self.write(request)

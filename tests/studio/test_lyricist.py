@@ -79,6 +79,14 @@ def test_without_a_scheme_fewer_lines_than_abab_still_rhyme():
     assert LyricRequest.make("rain", lines=2).scheme == ("A", "A")  # not "ABAB has 4 lines"
     assert LyricRequest.make("rain", lines=3).scheme == ("A", "B", "A")
     assert LyricRequest.make("rain").scheme == tuple("ABAB")
+    # lines past a multiple of four: a fifth rhymes with the B lines, then a couplet or a triplet (ABABCD left two
+    # rhyme words with no partner)
+    assert LyricRequest.make("rain", lines=5).scheme == tuple("ABABB")
+    assert LyricRequest.make("rain", lines=6).scheme == tuple("ABABCC")
+    assert LyricRequest.make("rain", lines=11).scheme == tuple("ABABCDCDEEE")
+    for lines in range(2, 17):
+        letters = LyricRequest.make("rain", lines=lines).scheme
+        assert all(letters.count(letter) >= 2 for letter in letters if lines != 3)
     with pytest.raises(MusicError) as error:
         LyricRequest.make("rain", lines=2, scheme="ABAB")
     assert "scheme=AA" in str(error.value)  # a scheme that fits, not another of 4 lines
@@ -154,7 +162,7 @@ def test_phrase_templates_follow_rests_and_strong_beats():
 
 def test_for_melody_one_syllable_per_note(lyricist):
     melody = Melody(parse_seed("C4:q D E F | G:h E:q C | D:q D E F | G:w | E:e F G A G:q E | C:h. R:q | "
-                               "D:q E F D | C:w").notes, meter=Meter(4, 4))
+                               "D:q E F D | C:w | E:q F G E | D:h C:h").notes, meter=Meter(4, 4))
     templates = phrase_templates(melody)
     verse = lyricist.for_melody(melody, theme="autumn rain", seed=5)
     assert [line.syllables for line in verse.lines] == [len(t) for t in templates]
@@ -162,6 +170,7 @@ def test_for_melody_one_syllable_per_note(lyricist):
     pairs = [(a.rhyme_word, b.rhyme_word) for i, a in enumerate(verse.lines) for b in verse.lines[i + 1:]
              if a.rhyme_letter and a.rhyme_letter == b.rhyme_letter]
     assert pairs and all(rhymes(x, y) for x, y in pairs)
+    assert len(verse.lines) == 5 and all(line.rhyme_word for line in verse.lines)  # ABABB: every line has a partner
     with pytest.raises(MusicError):
         lyricist.for_melody(Melody((Note(None, 48),)))
 
