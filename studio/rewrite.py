@@ -10,7 +10,10 @@ are sampled with everything before the gap as the prompt (``model.infill.InfillG
 exactly on the gap's end; a gap that reaches the end of the melody closes it properly with
 ``model.sample.MelodyGrammar``), and the filling kept is the one the kept bars after the gap follow best
 (``model.infill.fill_scores``: their log-probability given the prompt and the filling, teacher-forced in one
-batched pass), less a penalty for an awkward join into or out of the gap (``model.infill.join_score``).
+batched pass), less a penalty for an awkward join into or out of the gap (``model.infill.join_score``). A gap that
+ends the melody has no bars after it: its filling is drawn, as /melody draws its last bars, with weights from how
+usual its step into the final note is among the corpus tunes' (``data.form.FormTable.end_weight``) times the
+exponential of the join penalty.
 Candidate ``i`` of a request uses the RNG seed ``seed + i`` alone, so ``seed:`` with ``count:1`` gives it again.
 ``bench/rewrite.py`` measures it (model/checkpoints/REPORT.md, "Rewriting bars").
 """
@@ -19,6 +22,8 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import math
+import random
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
@@ -28,6 +33,7 @@ import torch
 
 from data.errors import MusicError, cmd, opt
 from data.events import Key, Melody, Meter, Note, control_tokens, encode_notes
+from data.form import load_form
 from data.notation import ParsedSeed, format_note, format_notes, parse_seed, stored_notes
 from model.infill import JOIN_WEIGHT, SCORE_BARS, InfillGrammar, fill_scores, interval_logprobs, join_score
 from model.sample import MelodyGrammar
@@ -395,7 +401,14 @@ async def write(composer: Composer, job: Job, request: MelodyRequest, samples: i
         same = torch.tensor([filling == was for filling in fillings])
         if not same.all():  # a bar asked to be rewritten comes back changed when any sample changed it
             scores = scores.masked_fill(same, float("-inf"))
-        best = fillings[int(torch.argmax(scores))]
+        if gap[1] == job.plan.end:  # the melody's ending: drawn as /melody draws its last bars
+            model_before = [_to_model(n, job.shift) for n in before]
+            weights = [load_form().end_weight(model_before + f) * math.exp(score)
+                       for f, score in zip(fillings, scores.tolist(), strict=True)]
+            rng = random.Random(sample_seed(request.seed or 0, index, samples))
+            best = rng.choices(fillings, weights)[0] if sum(weights) > 0 else fillings[int(torch.argmax(scores))]
+        else:
+            best = fillings[int(torch.argmax(scores))]
         notes = before + [Note(None if n.pitch is None else _clamp(n.pitch - job.shift), n.ticks) for n in best] + after
     return Melody(tuple(notes), job.key, job.meter, request.tempo, len(_before(notes, job.plan.gaps[0][0])),
                   job.plan.pickup)
