@@ -326,6 +326,39 @@ def _quantise(tick: int, division: int) -> int:
     return (8 * tick + division) // (2 * division) * GRID
 
 
+def _top_line(parts: Sequence[_Part], division: int) -> list[tuple[int, int, int]]:
+    """The highest voice of ``parts`` as quantised (start, end, pitch) notes, made monophonic (``_skyline``)."""
+    top: dict[int, tuple[int, int]] = {}  # quantised start -> (pitch, end) of its highest (then longest) note
+    for part in parts:
+        for start, end, pitch in part.notes:
+            q_start = _quantise(start, division)
+            q_end = min(max(_quantise(end, division), q_start + GRID), q_start + MAX_NOTE_TICKS)
+            if (pitch, q_end) > top.get(q_start, (-1, 0)):
+                top[q_start] = (pitch, q_end)
+    return _skyline([(start, end, pitch) for start, (pitch, end) in sorted(top.items())])
+
+
+def _melody_part(parts: Sequence[_Part], division: int) -> int:
+    """The part whose notes are highest most of the time while another part sounds too (then: most of the time;
+    ties: the first). Its own top line is the melody, so a bass does not fill the melody's rests or carry on after
+    it ends, and a strummed intro before the tune is not the tune."""
+    highest: dict[int, tuple[int, int]] = {}  # sixteenth -> (pitch, part) of the highest note sounding
+    sounding: Counter[int] = Counter()  # sixteenth -> how many parts sound
+    for index, part in enumerate(parts):
+        steps: set[int] = set()
+        for start, end, pitch in part.notes:
+            q_start = _quantise(start, division)
+            q_end = min(max(_quantise(end, division), q_start + GRID), q_start + MAX_NOTE_TICKS)
+            for step in range(q_start, q_end, GRID):
+                steps.add(step)
+                if pitch > highest.get(step, (-1, 0))[0]:
+                    highest[step] = (pitch, index)
+        sounding.update(steps)
+    together = Counter(owner for step, (_, owner) in highest.items() if sounding[step] > 1)
+    anyhow = Counter(owner for _, owner in highest.values())
+    return max(range(len(parts)), key=lambda i: (together[i], anyhow[i], -i))
+
+
 def _skyline(onsets: list[tuple[int, int, int]]) -> list[tuple[int, int, int]]:
     """The top line of (start, end, pitch) notes with distinct starts, in time order, made monophonic.
 
@@ -392,7 +425,8 @@ def _describe(scan: _Scan) -> tuple[str, ...]:
 
 
 def seed_from_midi(data: bytes, track: int | None = None, max_notes: int = 64) -> MidiSeed:
-    """The melody of a MIDI file: the highest voice of all pitched tracks, or only ``tracks[track]``.
+    """The melody of a MIDI file: the highest voice of the pitched track that holds the file's highest voice most
+    often (``_melody_part``), or of ``tracks[track]``.
 
     Onsets and ends are quantised to sixteenths of the file's own beats; each note is shortened to
     the longest duration spelled in one token (at most a dotted whole) and gaps become rests (at most
@@ -417,7 +451,8 @@ def seed_from_midi(data: bytes, track: int | None = None, max_notes: int = 64) -
             )
         raise MusicError("That MIDI file has no notes in it. Upload a .mid file with a melody, or type `C E G`.")
     if track is None:
-        chosen, track_name = parts, (tracks[0] if len(parts) == 1 else "Highest voice of all tracks")
+        index = _melody_part(parts, scan.division)
+        chosen, track_name = [parts[index]], tracks[index]
     elif 0 <= track < len(parts):
         chosen, track_name = [parts[track]], tracks[track]
     else:
@@ -428,14 +463,7 @@ def seed_from_midi(data: bytes, track: int | None = None, max_notes: int = 64) -
             f"That MIDI file has {len(tracks)} track{'s' * (len(tracks) != 1)} with notes: {listing}{more}. "
             f"Pick one of those, e.g. {opt('track', 1)}, or leave the track out to use the highest voice.",
             "track", 1)
-    top: dict[int, tuple[int, int]] = {}  # quantised start -> (pitch, end) of its highest (then longest) note
-    for part in chosen:
-        for start, end, pitch in part.notes:
-            q_start = _quantise(start, scan.division)
-            q_end = min(max(_quantise(end, scan.division), q_start + GRID), q_start + MAX_NOTE_TICKS)
-            if (pitch, q_end) > top.get(q_start, (-1, 0)):
-                top[q_start] = (pitch, q_end)
-    line = _skyline([(start, end, pitch) for start, (pitch, end) in sorted(top.items())])
+    line = _top_line(chosen, scan.division)
     melody: list[Note] = []
     now = line[0][0]  # leading silence dropped
     for start, end, pitch in line:

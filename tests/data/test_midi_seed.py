@@ -139,7 +139,27 @@ def test_the_highest_voice_across_tracks_is_the_melody():
     assert [n.ticks for n in seed.notes] == [12, 6, 6, 12, 12]
     assert (seed.meter, seed.tempo) == (Meter(2, 4), 90)
     assert seed.tracks == ("Chords (Acoustic Grand Piano, 10 notes)", "Bass (Acoustic Grand Piano, 2 notes)")
-    assert seed.track_name == "Highest voice of all tracks"
+    assert seed.track_name == seed.tracks[0]  # the chords' top voice is the tune
+
+
+def test_an_accompaniment_does_not_fill_the_melodys_rests_or_go_on_after_it():
+    """A melody track and a bass a bar longer: the top voice of all tracks read the bass's last note (G2) as the
+    melody's fourth bar, and a bass note under a rest as a melody note. The melody is the track that holds the top
+    voice most often, read alone."""
+    tune = [*line((67, 4), (72, 4), (71, 2), (72, 2), (74, 4)), (20 * S, 24 * S, 76), (24 * S, 32 * S, 79)]
+    bass = line((48, 16), (43, 16), (48, 16), (43, 15))
+    seed = seed_from_midi(smf(notes_track(tune, name="Melody"), notes_track(bass, channel=1, name="Bass")))
+    assert pitches(seed) == [67, 72, 71, 72, 74, None, 76, 79]  # the rest stays a rest; no G2 after the end
+    assert seed.track_name.startswith("Melody")
+
+
+def test_a_strummed_intro_is_not_the_melody():
+    """A bar of strummed eighths before the tune comes in, and under it (as /arrange writes a band): the strums
+    outnumber the tune's notes, but the tune holds the top voice longer."""
+    strums = [(i * 2 * S, (i + 1) * 2 * S, pitch) for i in range(24) for pitch in (55, 62)]
+    tune = [(16 * S + start, 16 * S + end, pitch) for start, end, pitch in line((67, 8), (72, 8), (71, 8), (67, 8))]
+    seed = seed_from_midi(smf(notes_track(strums, name="Guitar"), notes_track(tune, channel=1, name="Fiddle")))
+    assert pitches(seed) == [67, 72, 71, 67] and seed.track_name.startswith("Fiddle")
 
 
 def test_a_track_index_picks_one_instrument():
