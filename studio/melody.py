@@ -22,6 +22,7 @@ from data.midi import seed_from_midi
 from data.notation import (
     MAX_SEED_NOTES,
     ParsedSeed,
+    barred_text,
     continue_text,
     format_notes,
     join_stored,
@@ -337,12 +338,15 @@ class Composer:
             from studio.rewrite import variation_request
 
             return variation_request(result)
-        melody = result.melody
+        melody, r = result.melody, result.request
         keep = result.continuation[: min(len(result.continuation) // 2, MAX_SEED_NOTES - len(result.seed.notes))]
-        kept = continue_text(result.seed, keep, melody.meter.bar_ticks, spelling=melody.key)  # its bars
-        r = result.request
+        seed, typed = result.seed, r.notes or ""
+        barred = barred_text(seed, melody.meter) if typed.split() == list(seed.typed) else None
+        if barred is not None:  # `do mi sol la | sol Mi4:q …`, not one long unbarred run
+            seed, typed = parse_seed(barred, meter=melody.meter), barred
+        kept = continue_text(seed, keep, melody.meter.bar_ticks, spelling=melody.key)  # its bars
         return replace(
-            r, notes=f"{r.notes} {kept}".strip(), seed=None, temperature=max(0.1, round(r.temperature * 0.85, 2))
+            r, notes=f"{typed} {kept}".strip(), seed=None, temperature=max(0.1, round(r.temperature * 0.85, 2))
         )
 
     async def set_words(self, request: MelodyRequest, text: str) -> MelodyResult:

@@ -73,6 +73,19 @@ async def test_a_stored_pickup_result_restores_and_varies_with_its_pickup(compos
     check_downbeats(again.melody, 6)
 
 
+async def test_more_like_an_unbarred_seed_shows_the_bars_it_keeps(composer):
+    """More like under `/melody notes:do mi sol la sol` showed one unbarred run of 19 notes as its seed (`do mi sol
+    la sol Mi4:q Do4:q R:q Mi4:q …`): bar lines after an unbarred seed would have made its first bar over-full.
+    The seed is barred as typed first, so the notes kept after it are barred too, and they read the same."""
+    for notes, meter in (("do mi sol la sol", "4/4"), ("A B C5 D5 E5 F5 G5", "3/4")):
+        result = await composer.melody(MelodyRequest(notes, seed=3, key="C major", meter=meter, bars=8))
+        more = Composer.variation_request(result)
+        first = notes.split()[: Meter.parse(meter).beats]
+        assert more.notes.startswith(" ".join(first) + " | ") and more.notes.count("|") >= 3
+        seed = composer.validate(more)
+        assert seed.notes == result.melody.notes[: len(seed.notes)] and seed.pickup == 0
+
+
 def test_old_stored_text_with_bars_that_no_longer_pass_still_restores():
     params = asdict(MelodyRequest("C D E F G | A", key="C major", seed=1))
     back = Composer.restore(params, "C D E F G | A ➜ B4:q C5:q | D5:w |")
