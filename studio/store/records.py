@@ -9,6 +9,15 @@ from data.notation import ARROW
 SEED_SHOWN = 20  # characters: a longer seed (More like's: the seed and half a melody) is left out of ``new_part``
 
 
+def new_part(notes: str) -> str:
+    """Note text from where the melody is new: bars written again or added (in ``[ ]``) from the first of them, the
+    continuation after a long seed, else all of it."""
+    if "[" in notes:
+        return "… " + notes[notes.index("["):]
+    seed, arrow, continuation = notes.partition(ARROW)
+    return f"…{ARROW}{continuation}" if arrow and len(seed) > SEED_SHOWN else notes
+
+
 @dataclass(frozen=True)
 class Forgotten:
     """What `forget_user` deleted, table by table, and what it left because it belongs to someone else."""
@@ -68,12 +77,8 @@ class Generation:
 
     @property
     def new_part(self) -> str:
-        """The note text from where the melody is new: bars written again or added (in ``[ ]``) from the first of them,
-        the continuation after a long seed, else all of it."""
-        if "[" in self.notes:
-            return "… " + self.notes[self.notes.index("["):]
-        seed, arrow, continuation = self.notes.partition(ARROW)
-        return f"…{ARROW}{continuation}" if arrow and len(seed) > SEED_SHOWN else self.notes
+        """``new_part`` of its stored note text (letters)."""
+        return new_part(self.notes)
 
 
 @dataclass(frozen=True)

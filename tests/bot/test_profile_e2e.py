@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sqlite3
 
 import numpy as np
@@ -250,6 +251,17 @@ async def test_history_lists_melodies_and_again_regenerates_the_same_notes(env):
     assert again.content.split("```\n", 1)[1].split("\n```", 1)[0] == first  # same request and seed, same notes
     seed_of = lambda message, i=0: {f["name"]: f["value"] for f in message.embeds[i]["fields"]}["RNG seed"]  # noqa: E731
     assert seed_of(again) == seed_of(original) in ("5", "6")  # the first-listed's seed (taste ranks the candidates)
+
+
+async def test_history_writes_melodies_as_their_replies_did(env):
+    """A melody typed in solfège (or jianpu) is answered in it, but /history listed its continuation in letters."""
+    await melody(env, {"notes": "do mi sol", "seed": 3, "bars": 4, "count": 1})
+    await melody(env, {"notes": "1=D 1 2 3 5 | 6 - - -", "seed": 3, "bars": 4, "count": 1})
+    listed = (await answer(env, "history"))[1].embeds[0]["description"].splitlines()
+    jianpu, solfege = listed[0], listed[2]
+    assert "➜" in jianpu and not re.search(r"[A-G]#?b?\d:", jianpu)  # `… ➜ 6 6 6 1' | …`: the seed is long
+    assert solfege.count("do mi sol ➜") and re.search(r"(Do|Re|Mi|Fa|Sol|La|Si)\d:", solfege)
+    assert not re.search(r"[A-G]#?b?\d:", solfege)
 
 
 def test_history_lines_show_where_each_melody_is_new():

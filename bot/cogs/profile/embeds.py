@@ -9,8 +9,11 @@ from typing import Any
 import discord
 
 from bot.replies import SAFE_UPLOAD
+from studio.errors import MusicError
+from studio.melody import Composer
 from studio.options import PREFERENCES
 from studio.store.base import Acceptance, Generation, Stats
+from studio.store.records import new_part
 from studio.taste.tunes import TunePick
 
 NOTES_SHOWN = 48  # characters of note text per /history line
@@ -87,6 +90,14 @@ def tune_embed(index: int, pick: TunePick) -> discord.Embed:
     return embed
 
 
+def shown_new_part(g: Generation) -> str:
+    """What is new in a stored melody, written as its reply showed it (solfège or jianpu when it was)."""
+    try:
+        return new_part(Composer.restore(g.params, g.notes).shown)
+    except (MusicError, TypeError, ValueError):  # a row stored before its fields were what they are now
+        return g.new_part
+
+
 def history_embed(rows: Sequence[Generation], buttons: int) -> discord.Embed:
     """`/history`: one line per recent melody, the first ``buttons`` of them with an Again button."""
     lines = []
@@ -94,7 +105,7 @@ def history_embed(rows: Sequence[Generation], buttons: int) -> discord.Embed:
         p = g.params
         settings = " · ".join(str(x) for x in (p.get("key") or "key from seed", p.get("meter"),
                                                f"{p.get('tempo')} bpm", p.get("style")))
-        lines.append(f"**{i + 1}.** <t:{int(g.created_at)}:R> `{shorten(g.new_part, NOTES_SHOWN)}`\n"
+        lines.append(f"**{i + 1}.** <t:{int(g.created_at)}:R> `{shorten(shown_new_part(g), NOTES_SHOWN)}`\n"
                      f"   {settings} · seed {g.rng_seed}")
     embed = discord.Embed(title="🕘 Your recent melodies", description="\n".join(lines)[:4096],
                           colour=discord.Colour.blurple())
