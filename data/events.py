@@ -135,18 +135,19 @@ class Key:
 
     @classmethod
     def parse(cls, text: str) -> Key:
-        """'C', 'F# minor', 'Bbm', 'D dorian', 'a minor', 'D mixo', 'key of G', 'C major scale', 'A harmonic minor'
-        -> Key, or a MusicError with an example."""
+        """'C', 'F# minor', 'Bbm', 'D dorian', 'a minor', 'D mixo', 'key of G', 'C major scale', 'A harmonic minor',
+        'h-moll' -> Key, or a MusicError with an example."""
         text = re.sub(r"^\s*([A-Ga-g])[\s-]*(flat|sharp)\b", lambda m: m[1] + ("b" if m[2].lower() == "flat" else "#"),
                       text or "", flags=re.I)  # "E-flat major", "F sharp minor"
         text = re.sub(r"^\s*(the\s+)?key\s+of\s+|(\s+(scale|mode|key))?[\s.]*$", "", text, flags=re.I)  # "key of G"
         # a kind of the mode's scale: "A natural minor", "A harmonic minor", "C major pentatonic" -> its mode
         text = re.sub(r"\b(natural|harmonic|melodic)\s+(minor)\b|\b(major|minor)\s+pentatonic\b",
                       lambda m: m[2] or m[3], text, flags=re.I)
-        match = re.fullmatch(r"\s*([A-Ga-g])\s*(#|♯|b|♭|s|is|es)?[\s-]*([A-Za-z]*)\s*", text)
+        match = re.fullmatch(r"\s*([A-Ha-h])\s*(#|♯|b|♭|s|is|es)?[\s-]*([A-Za-z]*)\s*", text)
         if not match:
             raise MusicError(f"I can't read the key '{text}'. Type it like `G major`, `F# minor` or `D dorian`.")
         letter, accidental, word = match.groups()
+        letter = "B" if letter in "Hh" else letter  # German: "H-Dur", "h-moll" (their B is Bb: not a key letter here)
         mode = _mode_name(word)
         if mode is None and accidental and accidental.isalpha() and re.match(rf"\s*.\s+{accidental}{word}", text):
             accidental, word = None, accidental + word  # "C blues": a word after the letter, not B-flat

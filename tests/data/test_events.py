@@ -16,7 +16,8 @@ from data.events import Key, Melody, Meter, Note, decode_notes, encode_notes
      ("A minor pentatonic", 9, "minor", "A"),
      ("G major pentatonic", 7, "major", "G"), ("E b minor", 3, "minor", "Eb"), ("C-major", 0, "major", "C"),
      ("Es dur", 3, "major", "Eb"), ("As-Dur", 8, "major", "Ab"), ("fis moll", 6, "minor", "F#"),
-     ("Cs", 1, "major", "C#")],
+     ("Cs", 1, "major", "C#"), ("h-moll", 11, "minor", "B"), ("H minor", 11, "minor", "B"),
+     ("H-Dur", 11, "major", "B")],
 )
 def test_keys_parse_from_what_musicians_type(text, tonic, mode, name):
     key = Key.parse(text)
