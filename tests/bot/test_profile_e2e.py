@@ -147,7 +147,7 @@ async def test_prefs_set_show_and_reset(env):
 
 
 async def test_bad_prefs_get_a_private_hint_of_what_to_type(env):
-    for options, needle in (({"tempo": 5000}, "`tempo:100`"), ({"key": "H major"}, "`G major`"),
+    for options, needle in (({"tempo": 5000}, "`tempo:100`"), ({"key": "J major"}, "`G major`"),
                             ({"temperature": 9.0}, "`temperature:1.0`"), ({"meter": "5/3"}, "`4/4`"),
                             ({}, "`/prefs set tempo:90`")):
         it, reply = await answer(env, "prefs set", options)

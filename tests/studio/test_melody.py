@@ -62,7 +62,7 @@ async def test_files_parse_back_as_midi_and_png(composer):
     ("kwargs", "needle"),
     [({"notes": ""}, "empty"), ({"notes": "C H G"}, "`H`"), ({"notes": " ".join(["C"] * 500)}, "more than"),
      ({"notes": "C E G", "bars": 10000}, "bars"), ({"notes": "C E G", "temperature": -1}, "temperature"),
-     ({"notes": "C9 E G"}, "piano"), ({"notes": "C E G", "key": "H major"}, "key"),
+     ({"notes": "C9 E G"}, "piano"), ({"notes": "C E G", "key": "J major"}, "key"),
      ({"notes": "C:w D:w E:w", "bars": 2}, "bars=7"), ({"notes": "R R"}, "rests"),
      ({"notes": "C E G", "meter": "5/3"}, "meter")],
 )
