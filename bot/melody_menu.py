@@ -31,7 +31,7 @@ class MelodyMenuCog(commands.Cog):
         self.bot.tree.remove_command(self.menu.name, type=self.menu.type)
 
     async def on_menu(self, interaction: discord.Interaction, message: discord.Message) -> None:
-        source = MelodySource.from_message(self.bot, message)
+        source = MelodySource.from_message(self.bot, message, user_id=interaction.user.id)
         async with admitted(interaction, self.too_long):
             await defer(interaction)
             await self.for_melody(interaction, source)

@@ -29,6 +29,7 @@ from studio.melody import Composer, MelodyResult
 
 if TYPE_CHECKING:
     from bot.client import MusicGenius
+    from studio.store.base import Generation
 
 MIDI_SUFFIXES = (".mid", ".midi")
 BOTH = "You gave notes too: the file wins, so I left `notes:` aside."
@@ -54,6 +55,7 @@ class MelodySource:
     attached: discord.Attachment | None = None  # a MIDI file on the picked message, read when it has no melody
     attached_track: int | None = None  # which track of it: 1 on the bot's replies (the melody), else the top voice
     ending: str = "closed"  # set by ``resolve``: how a stored melody of mine was asked to end (`half`: on V)
+    picker: int | None = None  # whose Pick on the message chooses its candidate when ``candidate`` is None
 
     @classmethod
     def check(cls, bot: MusicGenius, user_id: int, *, notes: str | None = None, key: str | None = None,
@@ -74,14 +76,24 @@ class MelodySource:
         return source
 
     @classmethod
-    def from_message(cls, bot: MusicGenius, message: discord.Message, candidate: int | None = None) -> MelodySource:
-        """The melody of one of the bot's /melody replies (its first candidate, or candidate ``candidate`` counting
-        from 1), for the message context menus and the buttons under a reply; on a message with no stored melody,
-        its MIDI file's (the replies of /chords, /arrange and /analyze carry one, and so may a user's message)."""
+    def from_message(cls, bot: MusicGenius, message: discord.Message, candidate: int | None = None,
+                     user_id: int | None = None) -> MelodySource:
+        """The melody of one of the bot's /melody replies (candidate ``candidate`` counting from 1; else the one
+        ``user_id`` picked with its Pick button, else the first), for the message context menus and the buttons under
+        a reply; on a message with no stored melody, its MIDI file's (the replies of /chords, /arrange and /analyze
+        carry one, and so may a user's message)."""
         attached = next((a for a in message.attachments if a.filename.lower().endswith(MIDI_SUFFIXES)), None)
         own = bot.user is not None and message.author.id == bot.user.id
         return cls(bot, message_id=message.id, candidate=candidate, attached=attached,
-                   attached_track=1 if own else None)
+                   attached_track=1 if own else None, picker=user_id)
+
+    async def _picked(self, shown: list[Generation]) -> int | None:
+        """Which of a reply's candidates (from 1) ``picker`` took with its Pick button (the last, if several)."""
+        if self.picker is None or len(shown) < 2:
+            return None
+        picks = [i for i, g in enumerate(shown, start=1)
+                 if (await self.bot.store.feedback(g.id)).get((self.picker, "pick"))]
+        return picks[-1] if picks else None
 
     async def _stored(self) -> tuple[Melody | None, str]:
         """The stored melody this source names, if any, and where it came from."""
@@ -96,11 +108,17 @@ class MelodySource:
             if self.candidate is not None and not 1 <= self.candidate <= len(ordered):
                 raise MusicError(f"That reply has {len(ordered)} candidate{'s' if len(ordered) > 1 else ''}; "
                                  f"choose one from 1 to {len(ordered)}.")
-            chosen = ordered[(self.candidate or 1) - 1]
+            pick = None if self.candidate is not None else await self._picked(ordered)
+            chosen = ordered[(self.candidate or pick or 1) - 1]
             restored = Composer.restore(chosen.params, chosen.notes)
             picked, self.written_in, self.ending = restored.melody, restored.notation, restored.request.ending
-            which = f"candidate {self.candidate}" if self.candidate and len(ordered) > 1 else "the melody"
-            return picked, f"🎼 I used {which} of the message you picked."
+            if len(ordered) == 1:
+                return picked, "🎼 I used the melody of the message you picked."
+            if self.candidate is not None:
+                return picked, f"🎼 I used candidate {self.candidate} of the message you picked."
+            if pick is not None:
+                return picked, f"🎼 I used candidate {pick} of that message, the one you picked."
+            return picked, "🎼 I used candidate 1 of that message: press Pick under another one first to use it."
         if self.last_of is not None:
             last = await last_result(self.bot, self.last_of, self.example)
             self.written_in, self.ending = last.notation, last.request.ending

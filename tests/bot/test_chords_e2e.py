@@ -72,6 +72,23 @@ async def test_chords_from_the_apps_menu_of_a_melody_reply(env):
     env.fake.assert_clean()
 
 
+async def test_the_apps_menu_on_a_reply_of_three_uses_the_candidate_you_picked(env):
+    """Apps → Chords for this melody on a reply of three candidates took candidate 1 even after its user had
+    pressed Pick 2, and said only "the melody of the message". It takes their pick, and says which it took."""
+    melody = await (await env.fake.slash("melody", {"notes": "G A B D5", "seed": 44, "bars": 4, "key": "G major"},
+                                         user=1)).wait_final(60)
+    await (await env.fake.press(melody, melody.button("Pick 2")["custom_id"], user=1)).wait_final(60)
+    mine = await (await env.fake.message_command("Chords for this melody", melody, user=1)).wait_final(timeout=90)
+    assert "candidate 2 of that message, the one you picked" in mine.content
+    second = pretty_midi.PrettyMIDI(io.BytesIO(attachment(melody, "-2.mid"))).instruments[0].notes
+    assert [n.pitch for n in instruments(mine)[0].notes] == [n.pitch for n in second]
+    theirs = await (await env.fake.message_command("Chords for this melody", melody, user=2)).wait_final(timeout=90)
+    assert "candidate 1 of that message: press Pick under another one first" in theirs.content
+    first = pretty_midi.PrettyMIDI(io.BytesIO(attachment(melody, "-1.mid"))).instruments[0].notes
+    assert [n.pitch for n in instruments(theirs)[0].notes] == [n.pitch for n in first]
+    env.fake.assert_clean()
+
+
 async def test_chords_for_a_half_cadence_melody_end_on_the_dominant(env):
     """A melody written with `ending:half` ends on the 5th; its chords end on V, as it was asked to, where a typed
     melody that ends on the 5th closes on I."""

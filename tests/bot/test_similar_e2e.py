@@ -65,7 +65,7 @@ async def test_find_similar_tunes_on_a_melody_reply_and_the_originality_line(env
         assert "longest passage shared with a corpus tune: " in line or line.startswith("shares ")
         assert " notes" in line
     reply = await (await env.fake.message_command("Find similar tunes", melody, user=1)).wait_final(timeout=60)
-    assert "message you picked" in reply.content and not reply.ephemeral
+    assert "candidate 1 of that message" in reply.content and not reply.ephemeral
     assert all(e["title"].split(" · ")[1].startswith("score ") for e in reply.embeds)
     again = await (await env.fake.message_command("Find similar tunes", reply, user=1)).wait_final(timeout=30)
     assert again.ephemeral and "has no melody of mine" in again.content
