@@ -28,6 +28,7 @@ from data.notation import format_notes, parse_seed
 from data.pitch_spelling import note_name
 from data.tunes import CorpusTune, load_index
 from studio.analysis.key import spelled_key
+from studio.analysis.words import article
 
 KINDS = ("interval", "scale", "chord", "dictation")
 LEVELS = ("beginner", "intermediate", "advanced")
@@ -207,11 +208,11 @@ def _interval(level: str, seed: int, rng: random.Random) -> Question:
     if interval.semitones == 0:
         explanation = f"a unison: the same note twice ({a}), {interval.song}"
     elif direction == "up":
-        explanation = f"a {interval.name}: {n}, {interval.song} ({a} up to {b})"
+        explanation = f"{article(interval.name)}: {n}, {interval.song} ({a} up to {b})"
     elif direction == "down":
-        explanation = f"a {interval.name} going down: {n}, from {b} down to {a} (going up: {interval.song})"
+        explanation = f"{article(interval.name)} going down: {n}, from {b} down to {a} (going up: {interval.song})"
     else:
-        explanation = f"a {interval.name} played together: {n}, {a} and {b} (going up: {interval.song})"
+        explanation = f"{article(interval.name)} played together: {n}, {a} and {b} (going up: {interval.song})"
     return Question("interval", level, seed, f"Two notes, {DIRECTIONS[direction]}. Which interval is it?", choices,
                     answer, explanation, tuple(_semitones(INTERVALS[c].semitones) for c in choices),
                     Sound(events, tempo=80))
@@ -313,7 +314,7 @@ def _chord(level: str, seed: int, rng: random.Random) -> Question:
     pitches = tuple(root + s for s in chord.steps)
     events = tuple((i * QUARTER, QUARTER, (p,)) for i, p in enumerate(pitches))
     events += ((len(pitches) * QUARTER, 4 * QUARTER, pitches),)
-    explanation = (f"a {chord.name} chord on {PITCH_NAMES[root % 12]}: {members(chord.steps)} "
+    explanation = (f"{article(chord.name)} chord on {PITCH_NAMES[root % 12]}: {members(chord.steps)} "
                    f"({'-'.join(map(str, chord.steps))} semitones above the root) — {chord.character}")
     return Question("chord", level, seed, "A chord, its notes one by one and then together. Which kind of chord is it?",
                     choices, answer, explanation, tuple(members(CHORDS[c].steps) for c in choices),

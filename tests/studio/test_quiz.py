@@ -91,6 +91,17 @@ def test_intervals_sound_as_named_and_levels_widen_what_is_asked():
     assert "together" not in directions["intermediate"] and "together" in directions["advanced"]
 
 
+def test_explanations_take_an_before_a_vowel():
+    """'That was a augmented chord on F#', 'a octave': the article follows the name."""
+    seen = {}
+    for seed in range(200):
+        for kind, level in (("chord", "intermediate"), ("interval", "beginner")):
+            q = make_question(kind, level, seed)
+            seen[q.correct] = q.explanation
+    assert seen["augmented"].startswith("an augmented chord on ") and seen["octave"].startswith("an octave")
+    assert seen["major"].startswith("a major chord on ") and seen["minor third"].startswith("a minor third")
+
+
 def test_the_explanation_names_the_interval_its_size_and_a_tune_that_opens_with_it():
     q = next(q for s in range(500) if (q := make_question("interval", "beginner", s)).correct == "minor third")
     text = check(q, q.answer).text
