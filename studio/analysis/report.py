@@ -149,8 +149,9 @@ def range_text(a: Analysis) -> str:
         text += (f" The tessitura — where it spends most of its time ({percent(r.tess_share)}) — is "
                  f"{note_name(r.tess_low, key)} to {note_name(r.tess_high, key)}.")
     voices = join(list(r.voices), "or")
-    text += f" Comfortable for a {voices} voice." if voices else " Wider or higher than one choir voice sings easily."
-    return text
+    if not voices:
+        return text + " Wider or higher than one choir voice sings easily."
+    return text + f" Comfortable for {article(voices)} voice."
 
 
 def interval_text(a: Analysis) -> str:

@@ -165,6 +165,13 @@ def test_the_reading_names_every_topic_and_the_score_carries_its_marks():
     assert xml.count("<rehearsal") == 4 and "<words" in xml and "cadence</words>" in xml
 
 
+def test_the_range_names_the_voices_that_sing_it_with_their_article():
+    low = plain_text(analyze(melody("A3 C4 D4 E4 | G4 E4 D4:h | C4 D4 E4 A3 | A3:w")))
+    assert "Comfortable for an alto or tenor voice." in low  # was "a alto or tenor voice"
+    high = plain_text(analyze(melody("C5 D5 E5 G5 | A5 G5 E5:h | D5 E5 C5:h | C5:w")))
+    assert "Comfortable for a soprano voice." in high
+
+
 def test_a_given_key_sets_the_numerals_and_the_reading_says_so():
     a = analyze(melody("G4:q A B G | C5 B A G | F#:q A D5 C | B4:h G:h"), Key.parse("E minor"))
     assert str(a.key) == "E minor" and "You set E minor" in sections(a)[0].text
