@@ -75,9 +75,9 @@ def explain_taste(model: TasteModel, user: int | str) -> list[str]:
         dark = modes["minor"] + modes["modal"]
         if dark * 2 >= total:
             what = "minor" if not modes["modal"] else "modal" if not modes["minor"] else "minor or modal"
-            out.append(f"You picked {what} keys {dark} of {total} times.")
+            out.append(f"You picked {what} keys {dark} of {total} time{'s' * (total != 1)}.")
         else:
-            out.append(f"You picked major keys {modes['major']} of {total} times.")
+            out.append(f"You picked major keys {modes['major']} of {total} time{'s' * (total != 1)}.")
     lo, hi, spread = tempo_taste(model, user)
     if spread >= 0.3:
         grid = GRIDS["tempo"]
