@@ -295,6 +295,8 @@ def _key(value: str) -> Key:
     if not value or value.lower() == "none" or value in ("HP", "Hp"):
         return Key(0)
     try:
+        if value[:1].upper() not in "ABCDEFG":  # ABC's keys are A-G (not the German H that Key.parse reads)
+            raise MusicError(value)
         return Key.parse(value)
     except MusicError:
         raise MusicError(f"I can't read the ABC key `K:{value}`. Write it like `K:G`, `K:Em`, `K:Ador` or "
