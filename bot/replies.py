@@ -91,7 +91,8 @@ def sung_text(lyrics: tuple[str | None, ...] | list[str | None]) -> str:
 def melody_embed(result: MelodyResult, index: int = 0, total: int = 1) -> discord.Embed:
     """Key, meter, tempo, bars, the parameters and RNG seed that reproduce this candidate."""
     r, m = result.request, result.melody
-    title = result.heading if total == 1 else f"Candidate {index + 1}"
+    heading = "Melody for your words" if result.words else result.heading
+    title = heading if total == 1 else f"Candidate {index + 1}"
     if result.tries:
         title = f"{title} · {result.tries}"
     embed = discord.Embed(title=title, colour=discord.Colour.blurple())

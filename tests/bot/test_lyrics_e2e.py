@@ -22,6 +22,7 @@ async def test_melody_sets_the_users_words_one_note_per_syllable(env):
     reply = await (await env.fake.slash("melody", {"lyrics": text, "key": "G major", "seed": 3, "count": 1})
                    ).wait_final(timeout=90)
     assert "A melody for your words" in reply.content and "🎤 Twin-kle twin-kle lit-tle star" in reply.content
+    assert reply.embeds[0]["title"] == "Melody for your words"  # not "Melody continuation": nothing was continued
     midi = attachment(reply, ".mid")
     sung = [n for n in pretty_midi.PrettyMIDI(io.BytesIO(midi)).instruments[0].notes]
     assert len(sung) == sum(syllable_count(w) for w in words(text)) == 14
