@@ -326,13 +326,18 @@ def _quantise(tick: int, division: int) -> int:
     return (8 * tick + division) // (2 * division) * GRID
 
 
+def _span(start: int, end: int, division: int) -> tuple[int, int]:
+    """A note's quantised start and end: at least a sixteenth long, at most ``MAX_NOTE_TICKS``."""
+    q_start = _quantise(start, division)
+    return q_start, min(max(_quantise(end, division), q_start + GRID), q_start + MAX_NOTE_TICKS)
+
+
 def _top_line(parts: Sequence[_Part], division: int) -> list[tuple[int, int, int]]:
     """The highest voice of ``parts`` as quantised (start, end, pitch) notes, made monophonic (``_skyline``)."""
     top: dict[int, tuple[int, int]] = {}  # quantised start -> (pitch, end) of its highest (then longest) note
     for part in parts:
         for start, end, pitch in part.notes:
-            q_start = _quantise(start, division)
-            q_end = min(max(_quantise(end, division), q_start + GRID), q_start + MAX_NOTE_TICKS)
+            q_start, q_end = _span(start, end, division)
             if (pitch, q_end) > top.get(q_start, (-1, 0)):
                 top[q_start] = (pitch, q_end)
     return _skyline([(start, end, pitch) for start, (pitch, end) in sorted(top.items())])
@@ -347,9 +352,7 @@ def _melody_part(parts: Sequence[_Part], division: int) -> int:
     for index, part in enumerate(parts):
         steps: set[int] = set()
         for start, end, pitch in part.notes:
-            q_start = _quantise(start, division)
-            q_end = min(max(_quantise(end, division), q_start + GRID), q_start + MAX_NOTE_TICKS)
-            for step in range(q_start, q_end, GRID):
+            for step in range(*_span(start, end, division), GRID):
                 steps.add(step)
                 if pitch > highest.get(step, (-1, 0))[0]:
                     highest[step] = (pitch, index)
@@ -425,8 +428,8 @@ def _describe(scan: _Scan) -> tuple[str, ...]:
 
 
 def seed_from_midi(data: bytes, track: int | None = None, max_notes: int = 64) -> MidiSeed:
-    """The melody of a MIDI file: the highest voice of the pitched track that holds the file's highest voice most
-    often (``_melody_part``), or of ``tracks[track]``.
+    """The melody of a MIDI file: the highest voice of its melody track (``_melody_part``: the one whose notes are
+    highest while others sound), or of ``tracks[track]``.
 
     Onsets and ends are quantised to sixteenths of the file's own beats; each note is shortened to
     the longest duration spelled in one token (at most a dotted whole) and gaps become rests (at most
