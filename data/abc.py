@@ -15,6 +15,7 @@ Written: ``data.abc_write``.
 
 from __future__ import annotations
 
+import contextlib
 import re
 from dataclasses import dataclass
 from fractions import Fraction
@@ -294,13 +295,10 @@ def _key(value: str) -> Key:
     value = re.sub(r"\s+(\w+=\S+|(treble|bass|alto|tenor|perc)\d?|[-+]8(va)?)(?=\s|$)", "", value).strip()
     if not value or value.lower() == "none" or value in ("HP", "Hp"):
         return Key(0)
-    try:
-        if value[:1].upper() not in "ABCDEFG":  # ABC's keys are A-G (not the German H that Key.parse reads)
-            raise MusicError(value)
-        return Key.parse(value)
-    except MusicError:
-        raise MusicError(f"I can't read the ABC key `K:{value}`. Write it like `K:G`, `K:Em`, `K:Ador` or "
-                         f"`K:D mix`.") from None
+    if value[:1].upper() in "ABCDEFG":  # ABC's keys are A-G (not the German H that Key.parse reads)
+        with contextlib.suppress(MusicError):
+            return Key.parse(value)
+    raise MusicError(f"I can't read the ABC key `K:{value}`. Write it like `K:G`, `K:Em`, `K:Ador` or `K:D mix`.")
 
 
 def _meter(value: str) -> Meter | None:

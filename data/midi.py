@@ -14,6 +14,7 @@ import pretty_midi
 from data.abc import is_abc
 from data.errors import MusicError, opt
 from data.events import DURATION_NAMES, PIANO_HIGH, PIANO_LOW, TPQ, Key, Melody, Meter, Note
+from data.midi_voices import GRID, MAX_NOTE_TICKS, melody_part, top_line
 
 PROGRAM_PIANO = 0
 
@@ -92,8 +93,6 @@ def midi_notes(data: bytes) -> list[tuple[int, float, float]]:
 MAX_MIDI_BYTES = 1_000_000
 MAX_MIDI_TRACKS = 64
 HORIZON_BEATS = 1200  # notes starting after 1200 quarter notes (10 minutes at 120 bpm) are not read
-GRID = TPQ // 4  # sixteenth notes
-MAX_NOTE_TICKS = 4 * 4 * TPQ  # a note holds (and a gap lasts) at most 4 bars of 4/4, 192 ticks
 SPELLABLE = tuple(sorted((t for t in DURATION_NAMES if t % GRID == 0), reverse=True))  # 72 48 36 ... 6 3
 DRUM_CHANNEL = 9  # channel 10, counting from 1
 TEMPO_RANGE = (30, 300)  # what the bot accepts; tempos within a factor of two are clamped, wilder ones dropped
@@ -321,62 +320,6 @@ def _scan(data: bytes) -> _Scan:
     return scan
 
 
-def _quantise(tick: int, division: int) -> int:
-    """File ticks -> our ticks, rounded to the nearest sixteenth."""
-    return (8 * tick + division) // (2 * division) * GRID
-
-
-def _span(start: int, end: int, division: int) -> tuple[int, int]:
-    """A note's quantised start and end: at least a sixteenth long, at most ``MAX_NOTE_TICKS``."""
-    q_start = _quantise(start, division)
-    return q_start, min(max(_quantise(end, division), q_start + GRID), q_start + MAX_NOTE_TICKS)
-
-
-def _top_line(parts: Sequence[_Part], division: int) -> list[tuple[int, int, int]]:
-    """The highest voice of ``parts`` as quantised (start, end, pitch) notes, made monophonic (``_skyline``)."""
-    top: dict[int, tuple[int, int]] = {}  # quantised start -> (pitch, end) of its highest (then longest) note
-    for part in parts:
-        for start, end, pitch in part.notes:
-            q_start, q_end = _span(start, end, division)
-            if (pitch, q_end) > top.get(q_start, (-1, 0)):
-                top[q_start] = (pitch, q_end)
-    return _skyline([(start, end, pitch) for start, (pitch, end) in sorted(top.items())])
-
-
-def _melody_part(parts: Sequence[_Part], division: int) -> int:
-    """The part whose notes are highest most of the time while another part sounds too (then: most of the time;
-    ties: the first). Its own top line is the melody, so a bass does not fill the melody's rests or carry on after
-    it ends, and a strummed intro before the tune is not the tune."""
-    highest: dict[int, tuple[int, int]] = {}  # sixteenth -> (pitch, part) of the highest note sounding
-    sounding: Counter[int] = Counter()  # sixteenth -> how many parts sound
-    for index, part in enumerate(parts):
-        steps: set[int] = set()
-        for start, end, pitch in part.notes:
-            for step in range(*_span(start, end, division), GRID):
-                steps.add(step)
-                if pitch > highest.get(step, (-1, 0))[0]:
-                    highest[step] = (pitch, index)
-        sounding.update(steps)
-    together = Counter(owner for step, (_, owner) in highest.items() if sounding[step] > 1)
-    anyhow = Counter(owner for _, owner in highest.values())
-    return max(range(len(parts)), key=lambda i: (together[i], anyhow[i], -i))
-
-
-def _skyline(onsets: list[tuple[int, int, int]]) -> list[tuple[int, int, int]]:
-    """The top line of (start, end, pitch) notes with distinct starts, in time order, made monophonic.
-
-    A note is skipped while a higher melody note is still sounding; otherwise it cuts the one before.
-    """
-    line: list[tuple[int, int, int]] = []
-    for start, end, pitch in onsets:
-        if line and line[-1][1] > start:
-            if line[-1][2] > pitch:
-                continue
-            line[-1] = (line[-1][0], start, line[-1][2])
-        line.append((start, end, pitch))
-    return line
-
-
 def _spell(ticks: int) -> int:
     """The longest one-token duration that fits in ``ticks`` (a multiple of the grid)."""
     return next(d for d in SPELLABLE if d <= ticks)
@@ -428,8 +371,8 @@ def _describe(scan: _Scan) -> tuple[str, ...]:
 
 
 def seed_from_midi(data: bytes, track: int | None = None, max_notes: int = 64) -> MidiSeed:
-    """The melody of a MIDI file: the highest voice of its melody track (``_melody_part``: the one whose notes are
-    highest while others sound), or of ``tracks[track]``.
+    """The melody of a MIDI file: the highest voice of its melody track (``data.midi_voices.melody_part``: the one
+    whose notes are highest while others sound), or of ``tracks[track]``.
 
     Onsets and ends are quantised to sixteenths of the file's own beats; each note is shortened to
     the longest duration spelled in one token (at most a dotted whole) and gaps become rests (at most
@@ -454,7 +397,7 @@ def seed_from_midi(data: bytes, track: int | None = None, max_notes: int = 64) -
             )
         raise MusicError("That MIDI file has no notes in it. Upload a .mid file with a melody, or type `C E G`.")
     if track is None:
-        index = _melody_part(parts, scan.division)
+        index = melody_part([p.notes for p in parts], scan.division)
         chosen, track_name = [parts[index]], tracks[index]
     elif 0 <= track < len(parts):
         chosen, track_name = [parts[track]], tracks[track]
@@ -466,7 +409,7 @@ def seed_from_midi(data: bytes, track: int | None = None, max_notes: int = 64) -
             f"That MIDI file has {len(tracks)} track{'s' * (len(tracks) != 1)} with notes: {listing}{more}. "
             f"Pick one of those, e.g. {opt('track', 1)}, or leave the track out to use the highest voice.",
             "track", 1)
-    line = _top_line(chosen, scan.division)
+    line = top_line([p.notes for p in chosen], scan.division)
     melody: list[Note] = []
     now = line[0][0]  # leading silence dropped
     for start, end, pitch in line:
