@@ -404,24 +404,25 @@ def format_notes(notes: list[Note] | tuple[Note, ...], bar_ticks: int, start: in
     return " ".join(parts)
 
 
-def barred_text(seed: ParsedSeed, meter: Meter) -> str | None:
-    """An unbarred seed as typed, with a bar line typed where each bar of ``meter`` begins (from a downbeat), so
-    notes written after it can carry bar lines too; None when it has bar lines already, is jianpu or ABC, has
-    other marks, a note crosses a bar line, or the bar lines would change how it reads."""
-    if seed.barred or seed.jianpu or seed.abc or seed.pickup or len(seed.note_tokens) != len(seed.typed):
+def barred_seed(seed: ParsedSeed, meter: Meter) -> ParsedSeed | None:
+    """An unbarred seed read again as typed with a bar line where each bar of ``meter`` begins (from a downbeat), so
+    notes written after it can carry bar lines too; None when it has bar lines already, is jianpu or ABC, has other
+    marks, a note crosses a bar line, or the bar lines would change how it reads."""
+    if (seed.barred or seed.jianpu or seed.abc or seed.pickup or len(seed.note_tokens) != len(seed.typed)
+            or len(seed.typed) != len(seed.notes)):
         return None
     out: list[str] = []
     now, bar = 0, meter.bar_ticks
-    for token, note in zip(seed.typed, seed.notes, strict=False):
+    for token, note in zip(seed.typed, seed.notes, strict=True):
         if now // bar != (now + note.ticks - 1) // bar:  # held across a bar line: no bar line can go there
             return None
         out += ["|", token] if now and now % bar == 0 else [token]
         now += note.ticks
-    text = " ".join(out)
     try:
-        return text if parse_seed(text, meter=meter).notes == seed.notes else None
+        barred = parse_seed(" ".join(out), meter=meter)
     except MusicError:
         return None
+    return barred if barred.notes == seed.notes else None
 
 
 def continue_text(seed: ParsedSeed, notes: list[Note] | tuple[Note, ...], bar_ticks: int,

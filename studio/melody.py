@@ -22,7 +22,7 @@ from data.midi import seed_from_midi
 from data.notation import (
     MAX_SEED_NOTES,
     ParsedSeed,
-    barred_text,
+    barred_seed,
     continue_text,
     format_notes,
     join_stored,
@@ -341,9 +341,9 @@ class Composer:
         melody, r = result.melody, result.request
         keep = result.continuation[: min(len(result.continuation) // 2, MAX_SEED_NOTES - len(result.seed.notes))]
         seed, typed = result.seed, r.notes or ""
-        barred = barred_text(seed, melody.meter) if typed.split() == list(seed.typed) else None
+        barred = barred_seed(seed, melody.meter) if typed.split() == list(seed.typed) else None
         if barred is not None:  # `do mi sol la | sol Mi4:q …`, not one long unbarred run
-            seed, typed = parse_seed(barred, meter=melody.meter), barred
+            seed, typed = barred, barred.text
         kept = continue_text(seed, keep, melody.meter.bar_ticks, spelling=melody.key)  # its bars
         return replace(
             r, notes=f"{typed} {kept}".strip(), seed=None, temperature=max(0.1, round(r.temperature * 0.85, 2))
