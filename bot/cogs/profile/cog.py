@@ -213,7 +213,8 @@ class Profile(commands.Cog):
         view = discord.ui.View(timeout=None)
         for i, g in enumerate(rows[:HISTORY_BUTTONS]):
             view.add_item(HistoryButton(i, g.id))
-        await respond(interaction, embed=history_embed(rows, HISTORY_BUTTONS), view=view, ephemeral=True)
+        embed = await _run(history_embed, rows, HISTORY_BUTTONS)  # restores each melody to show it as its reply did
+        await respond(interaction, embed=embed, view=view, ephemeral=True)
 
     # -- /forget --------------------------------------------------------------------------------
     @app_commands.command(name="forget", description="Delete everything I've stored about you (asks first)")
