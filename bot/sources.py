@@ -45,6 +45,7 @@ class MelodySource:
     meter: Meter | None = None
     tempo: int | None = None
     midi: discord.Attachment | None = None
+    track: int | None = None  # which track of ``midi`` holds the melody, from 1 (None: the one found highest)
     last_of: int | None = None  # the user whose last /melody to use
     message_id: int | None = None  # the bot reply whose melody to use
     candidate: int | None = None  # which of its candidates, from 1 (None: the first)
@@ -53,18 +54,18 @@ class MelodySource:
     written_in: str | None = None  # set by ``resolve``: jianpu (or solfège, ABC) for a seed typed in it or a reply
     # shown in it
     attached: discord.Attachment | None = None  # a MIDI file on the picked message, read when it has no melody
-    attached_track: int | None = None  # which track of it: 1 on the bot's replies (the melody), else the top voice
+    attached_track: int | None = None  # which track of it: 1 on the bot's replies (the melody), else found
     ending: str = "closed"  # set by ``resolve``: how a stored melody of mine was asked to end (`half`: on V)
     picker: int | None = None  # whose Pick on the message chooses its candidate when ``candidate`` is None
 
     @classmethod
     def check(cls, bot: MusicGenius, user_id: int, *, notes: str | None = None, key: str | None = None,
               meter: str | None = None, tempo: int | None = None, midi: discord.Attachment | None = None,
-              max_notes: int = MAX_NOTES, example: str = EXAMPLE) -> MelodySource:
+              track: int | None = None, max_notes: int = MAX_NOTES, example: str = EXAMPLE) -> MelodySource:
         """Every fast check (a MusicError here is answered privately, before the command defers); without notes
         or a MIDI file, the user's last /melody is used (looked up by ``resolve``)."""
         source = cls(bot, key=Key.parse(key) if key else None, meter=Meter.parse(meter) if meter else None,
-                     tempo=tempo, midi=midi, max_notes=max_notes, example=example)
+                     tempo=tempo, midi=midi, track=track, max_notes=max_notes, example=example)
         check_tempo(tempo)
         if midi is not None:
             check_midi_size(midi.size)
@@ -125,18 +126,18 @@ class MelodySource:
             return last.melody, "🎼 I used your last melody (the first candidate of your newest melody reply)."
         return None, ""
 
-    async def _read_midi(self, attachment: discord.Attachment, track: int | None) -> GivenMelody:
-        """The melody of a MIDI file (``track``, or the top voice), read in an executor."""
+    async def _read_midi(self, attachment: discord.Attachment, track: int | None, where: str = "") -> GivenMelody:
+        """The melody of a MIDI file (``track``, or its melody track), read in an executor."""
         return await asyncio.get_running_loop().run_in_executor(None, partial(
             melody_from_midi, await attachment.read(), self.key, self.meter, self.tempo, track, self.max_notes,
-            self.example))
+            self.example, f"`{attachment.filename}`{where}"))
 
     async def _attached_melody(self, attachment: discord.Attachment) -> tuple[Melody, str]:
         check_midi_size(attachment.size)
-        given = await self._read_midi(attachment, self.attached_track)
-        voice = "the melody track" if self.attached_track else "the top voice"
-        origin = f"🎼 I used {voice} of `{attachment.filename}` on the message you picked. {given.cut}"
-        return given.melody, origin.strip()
+        given = await self._read_midi(attachment, self.attached_track, " on the message you picked")
+        used = (f"I used the melody track of `{attachment.filename}` on the message you picked." if self.attached_track
+                else given.used)  # the bot's own reply: its first track
+        return given.melody, f"🎼 {used} {given.cut}".strip()
 
     async def resolve(self) -> tuple[Melody, str]:
         """The melody (key guessed from the notes when not given) and a sentence saying where it came from."""
@@ -148,8 +149,8 @@ class MelodySource:
             return melody, render(origin, discord_syntax)
         loop = asyncio.get_running_loop()
         if self.midi is not None:
-            given = await self._read_midi(self.midi, None)
-            origin = f"🎼 I used the top voice of `{self.midi.filename}`. {given.cut}".strip()
+            given = await self._read_midi(self.midi, self.track)
+            origin = f"🎼 {given.used} {given.cut}".strip()
             if self.notes:
                 origin = f"{origin} {BOTH}"
         else:

@@ -114,6 +114,7 @@ class MidiSeed:
     tracks: tuple[str, ...]  # the usable (pitched) tracks, described; ``track=i`` picks ``tracks[i]``
     dropped: int = 0  # pitched notes of the line after the first ``max_notes`` notes, left out
     start: int = 0  # where the first note starts in the file (our ticks, leading silence included)
+    track_index: int = 0  # which of ``tracks`` the melody was read from
 
     def opening(self, meter: Meter, max_notes: int = 64) -> tuple[tuple[Note, ...], int]:
         """The notes and their pickup in ``meter`` (bars counted from the file's start).
@@ -398,18 +399,17 @@ def seed_from_midi(data: bytes, track: int | None = None, max_notes: int = 64) -
         raise MusicError("That MIDI file has no notes in it. Upload a .mid file with a melody, or type `C E G`.")
     if track is None:
         index = melody_part([p.notes for p in parts], scan.division)
-        chosen, track_name = [parts[index]], tracks[index]
     elif 0 <= track < len(parts):
-        chosen, track_name = [parts[track]], tracks[track]
+        index = track
     else:
         # Users count tracks from 1 (the /melody option does), so the listing does too.
         listing = ", ".join(f"{i} = {text}" for i, text in enumerate(tracks[:10], 1))
         more = f" and {len(tracks) - 10} more" if len(tracks) > 10 else ""
         raise MusicError(
             f"That MIDI file has {len(tracks)} track{'s' * (len(tracks) != 1)} with notes: {listing}{more}. "
-            f"Pick one of those, e.g. {opt('track', 1)}, or leave the track out to use the highest voice.",
+            f"Pick one of those, e.g. {opt('track', 1)}, or leave the track out and I find the melody.",
             "track", 1)
-    line = top_line([p.notes for p in chosen], scan.division)
+    line = top_line([parts[index].notes], scan.division)
     melody: list[Note] = []
     now = line[0][0]  # leading silence dropped
     for start, end, pitch in line:
@@ -424,7 +424,7 @@ def seed_from_midi(data: bytes, track: int | None = None, max_notes: int = 64) -
     if scan.meter is not None and 1 <= scan.meter[1] <= 12 and scan.meter[2] in (1, 2, 3):
         meter = Meter(scan.meter[1], 2 ** scan.meter[2])
     tempo = _tempo(scan.tempo[1] if scan.tempo else None, meter or Meter())
-    return MidiSeed(tuple(kept), meter, tempo, track_name, tracks, dropped, line[0][0])
+    return MidiSeed(tuple(kept), meter, tempo, tracks[index], tracks, dropped, line[0][0], index)
 
 
 def melody_with_chords_to_midi(melody: Melody, chords: list[tuple[int, int, tuple[int, ...]]],

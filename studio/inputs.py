@@ -36,6 +36,7 @@ class GivenMelody:
     key_guessed: bool
     written_in: str | None = None  # jianpu or solfège as typed (``ParsedSeed.written_in``): replies answer in it
     cut: str = ""  # a MIDI file's melody longer than what was read: a sentence saying so
+    used: str = ""  # a MIDI file's melody: a sentence saying which track it is
     misfit: str = ""  # a key given that most of the notes are not in: a sentence naming the key they fit
     read_as: str = ""  # notes pasted as an ABC tune: a sentence saying what its header gave
 
@@ -234,10 +235,13 @@ def key_misfit(notes: tuple[Note, ...], key: Key) -> str:
 
 def melody_from_midi(data: bytes, key: Key | str | None = None, meter: Meter | str | None = None,
                      tempo: int | None = None, track: int | None = None, max_notes: int = MAX_NOTES,
-                     example: str = EXAMPLE) -> GivenMelody:
-    """A MIDI file's melody (its top voice, or ``track`` counting from 1): the file's meter and tempo unless given."""
+                     example: str = EXAMPLE, name: str = "the file") -> GivenMelody:
+    """The melody of MIDI file ``name`` (its melody track, or ``track`` counting from 1): the file's meter and tempo
+    unless given."""
     check_midi_size(len(data))
     given_meter = _meter(meter)
     check_tempo(tempo)
-    request, cut = midi_request(data, track, max_notes, meter=str(given_meter) if given_meter else None, tempo=tempo)
-    return replace(melody_from_notes(request.notes, key, request.meter, request.tempo, max_notes, example), cut=cut)
+    request, used, cut = midi_request(data, track, max_notes, name, meter=str(given_meter) if given_meter else None,
+                                      tempo=tempo)
+    given = melody_from_notes(request.notes, key, request.meter, request.tempo, max_notes, example)
+    return replace(given, used=used, cut=cut)

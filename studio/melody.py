@@ -18,7 +18,7 @@ from data.errors import MusicError, cmd, opt
 from data.events import Key, Melody, Meter, Note, control_tokens, encode_notes
 from data.form import first_tick, load_form, restated_seed
 from data.jianpu import melody_jianpu
-from data.midi import seed_from_midi
+from data.midi import MidiSeed, seed_from_midi
 from data.notation import (
     MAX_SEED_NOTES,
     ParsedSeed,
@@ -462,12 +462,13 @@ async def _set_words(composer: Composer, request: MelodyRequest, text: str) -> M
     return MelodyResult(request, melody, seed, inferred, tuple(s for s, _ in rhythm), text)
 
 
-def midi_request(data: bytes, track: int | None = None, max_notes: int = MAX_SEED_NOTES,
-                 **options: Any) -> tuple[MelodyRequest, str]:
-    """A request whose notes are a MIDI file's melody as text (so it reproduces like typed notes), and a sentence
-    saying how much of the melody was left out past its first ``max_notes`` notes ("" when none).
+def midi_request(data: bytes, track: int | None = None, max_notes: int = MAX_SEED_NOTES, name: str = "the file",
+                 **options: Any) -> tuple[MelodyRequest, str, str]:
+    """A request whose notes are a MIDI file's melody as text (so it reproduces like typed notes), a sentence saying
+    which part of the file ``name`` it is, and one saying how much of it was left out past its first ``max_notes``
+    notes ("" when none).
 
-    ``track`` counts from 1 (None: the top voice); the file's meter and tempo fill options left None (the file's
+    ``track`` counts from 1 (None: the melody track); the file's meter and tempo fill options left None (the file's
     speed counted in the beats of the meter used: dotted quarters in 6/8).
     """
     seed = seed_from_midi(data, None if track is None else track - 1, max_notes)
@@ -483,7 +484,19 @@ def midi_request(data: bytes, track: int | None = None, max_notes: int = MAX_SEE
     read = sum(not n.is_rest for n in notes)
     cut = (f"The file's melody has {read + seed.dropped} notes and I read the first {read}: to work on a later "
            f"part, upload just that part." if seed.dropped else "")
-    return MelodyRequest(notes=text, meter=meter, tempo=tempo, **options), cut
+    return MelodyRequest(notes=text, meter=meter, tempo=tempo, **options), midi_origin(seed, track, name), cut
+
+
+def midi_origin(seed: MidiSeed, track: int | None, name: str) -> str:
+    """Which part of the file ``name`` the melody was read from, and how to take another."""
+    number = seed.track_index + 1
+    if track is not None:
+        return f"I used track {number} of {name}, {seed.track_name}."
+    if len(seed.tracks) == 1:
+        return f"I used the top voice of {name}."
+    other = 2 if number == 1 else 1
+    return (f"I used track {number} of {name}, {seed.track_name}, as the melody (the highest of its "
+            f"{len(seed.tracks)} tracks): to take another, set e.g. {opt('track', other)}.")
 
 
 def _stored_seed(text: str, meter: Meter | None) -> ParsedSeed:

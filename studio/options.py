@@ -75,7 +75,9 @@ KEY = Option("key", str, 'Key, e.g. "G major", "E minor", "D dorian" (default: g
 METER = Option("meter", str, "Time signature, e.g. 4/4, 3/4, 6/8 (default 4/4)", "6/8", "4/4")
 TEMPO = Option("tempo", int, "Beats per minute (30-300; default: the melody's, or one that suits the meter)", "100",
                None, *TEMPO_RANGE)
-MIDI = Option("midi", str, "A MIDI file whose top voice is the melody", "song.mid")
+MIDI = Option("midi", str, "A MIDI file: its melody track is the melody (or the track you choose)", "song.mid")
+TRACK = Option("track", int, "With a MIDI file: which track holds the melody (1 = first; default: I find it)", "1",
+               None, 1, 64)
 MELODY_NOTES = Option("notes", str, "The melody, e.g. E D C D E E E:h (default: your last melody)", "E D C D E E E:h")
 
 MELODY = _options(
@@ -98,9 +100,8 @@ MELODY = _options(
     # (bench.realism; 1.0: 64.6%): truncating the tail made them too uniform (fewer new rhythms, a narrower range)
     Option("top_p", float, "Nucleus sampling, 0.1-1.0 (default 0.98)", "0.98", 0.98, 0.1, 1.0),
     Option("count", int, "How many candidates to offer (1-3, default 3)", "3", 3, 1, 3),
-    Option("midi", str, "A MIDI file to continue instead of typed notes (its top voice is used)", "song.mid"),
-    Option("track", int, "With a MIDI file: which track to take the melody from (1 = first; default: the top voice)",
-           "1", None, 1, 64),
+    Option("midi", str, "A MIDI file to continue instead of typed notes (its melody track is used)", "song.mid"),
+    TRACK,
     Option("lyrics", str, "Your words: I write a melody for them, one note per syllable (notes, if given, start it)",
            "Twinkle twinkle little star"),
     Option("mood", str, "How it should feel: sets mode, tempo, register, rhythm, articulation and contour (yours win)",
@@ -113,7 +114,7 @@ CHORDS = _options(
            choices=RHYTHMS),
     Option("style", str, "chorale (learned from Bach), pop (I IV V vi) or jazz (sevenths, ii-V-I)", "pop", "chorale",
            choices=HARMONY_STYLES),
-    MIDI, TEMPO,
+    MIDI, TRACK, TEMPO,
 )
 ARRANGE = _options(
     MELODY_NOTES, KEY,
@@ -126,7 +127,7 @@ ARRANGE = _options(
     Option("instruments", str, "Who plays the chords (default: the style's own)", "piano", choices=INSTRUMENTS),
     Option("chords", str, "Your chords, one per bar: C Am F G7 — or bars: | C | Am | F G7 | C | (default: I choose)",
            "C Am F G7"),
-    MIDI,
+    MIDI, TRACK,
     Option("seed", int, "RNG seed for the B melody: the same seed gives the same arrangement", "42", None, 0,
            SEED_MAX),
 )
@@ -143,7 +144,7 @@ LYRICS = _options(
     Option("key", str, 'With notes: the key, e.g. "G major" (default: guessed)', "G major"),
     Option("meter", str, "With notes: the time signature, e.g. 3/4 (default 4/4)", "3/4", "4/4"),
     Option("tempo", int, "With a melody: beats per minute for the audio (30-300)", "100", None, *TEMPO_RANGE),
-    MIDI,
+    MIDI, TRACK,
     Option("seed", int, "RNG seed: the same seed gives the same words", "7", None, 0, SEED_MAX),
 )
 INSPIRE = _options(
@@ -160,27 +161,27 @@ QUIZ = _options(
     Option("seed", int, "RNG seed: the same seed asks the same question", "7", None, 0, SEED_MAX),
 )
 SIMILAR = _options(
-    MELODY_NOTES, KEY, METER, TEMPO, MIDI,
+    MELODY_NOTES, KEY, METER, TEMPO, MIDI, TRACK,
     Option("count", int, "How many corpus tunes to show (3-5, default 5)", "3", 5, 3, 5),
 )
 ANALYZE = _options(
     MELODY_NOTES,
     Option("key", str, 'The key to read the harmony in, e.g. "G major" (default: I work it out and say why)',
            "G major"),
-    METER, TEMPO, MIDI,
+    METER, TEMPO, MIDI, TRACK,
 )
 REWRITE = _options(
     Option("bars", str, "Which bars to write again: a range or a list, e.g. 3-4, 2,5 or 3-4,7", "3-4"),
     MELODY_NOTES,
     Option("count", int, "How many candidates to offer (1-3, default 3)", "3", 3, 1, 3),
-    SEED, KEY, METER, TEMPO, MELODY["style"], MELODY["density"], MELODY["temperature"], MELODY["top_p"], MIDI,
+    SEED, KEY, METER, TEMPO, MELODY["style"], MELODY["density"], MELODY["temperature"], MELODY["top_p"], MIDI, TRACK,
 )
 EXTEND = _options(
     MELODY_NOTES,
     Option("bars", int, "How many bars to add after its end (1-16, default 4)", "4", 4, 1, 16),
     Option("count", int, "How many candidates to offer (1-3, default 3)", "3", 3, 1, 3),
     SEED, KEY, METER, TEMPO, MELODY["style"], MELODY["density"], MELODY["ending"], MELODY["temperature"],
-    MELODY["top_p"], MIDI,
+    MELODY["top_p"], MIDI, TRACK,
 )
 DANCES = ("reel", "hornpipe", "jig", "slip jig", "waltz", "march")  # /transform's rhythms (studio.retime.RHYTHMS)
 REGISTERS = ("up", "down", "low", "middle", "high")  # /transform's register moves (studio.transform.change_register)
@@ -200,7 +201,7 @@ TRANSFORM = _options(
     SEED, MELODY["temperature"],
     Option("key", str, "Your melody's key, e.g. \"G major\" (default: guessed from the notes)", "G major"),
     Option("meter", str, "Your melody's time signature (default 4/4): to change it, choose a rhythm", "6/8", "4/4"),
-    MIDI, MELODY["notation"],
+    MIDI, TRACK, MELODY["notation"],
 )
 # /prefs set: the /melody options a user can save
 PREFERENCES = ("key", "meter", "tempo", "style", "density", "temperature", "bars", "top_p", "notation")

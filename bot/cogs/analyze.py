@@ -52,9 +52,10 @@ class Analyzer(MelodyMenuCog):
         meter: str | None = None,
         tempo: int | None = None,
         midi: discord.Attachment | None = None,
+        track: int | None = None,
     ) -> None:
         source = MelodySource.check(self.bot, interaction.user.id, notes=notes, key=key, meter=meter, tempo=tempo,
-                                    midi=midi, example=EXAMPLE)
+                                    midi=midi, track=track, example=EXAMPLE)
         async with admitted(interaction):
             await defer(interaction)
             await self.reply(interaction, source)

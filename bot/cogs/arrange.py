@@ -57,13 +57,14 @@ class Arranger(MelodyMenuCog):
         instruments: str | None = None,
         chords: str | None = None,
         midi: discord.Attachment | None = None,
+        track: int | None = None,
         seed: int | None = None,
     ) -> None:
         # Every option is checked before deferring, so mistakes are answered privately.
         request = ArrangeRequest(form=form, style=style, tempo=tempo, instruments=instruments,
                                  chords=chords or (abc_chords(notes, meter) if midi is None else None), seed=seed)
         source = MelodySource.check(self.bot, interaction.user.id, notes=notes, key=key, meter=meter,
-                                    tempo=tempo, midi=midi, example=EXAMPLE)
+                                    tempo=tempo, midi=midi, track=track, example=EXAMPLE)
         async with admitted(interaction, self.too_long):
             await defer(interaction)
             await self.reply(interaction, source, request)

@@ -13,10 +13,11 @@ from discord.ext import commands
 
 from bot.admission import admitted
 from bot.autocomplete import key_autocomplete, meter_autocomplete
+from bot.errors import discord_syntax
 from bot.melody_reply import generate
 from bot.replies import defer
 from bot.sources import BOTH
-from studio.errors import MusicError, opt
+from studio.errors import MusicError, opt, render
 from studio.inputs import abc_melody_options, check_midi_size, typed_slips
 from studio.melody import midi_request
 from studio.mood import mood_defaults, opening
@@ -94,9 +95,10 @@ class Compose(commands.Cog):
                 request = MelodyRequest(notes=notes or "", seed=seed, count=count, lyrics=lyrics, **chosen)
             else:
                 data = await midi.read()
-                request, cut = await asyncio.get_running_loop().run_in_executor(
-                    None, partial(midi_request, data, track, seed=seed, count=count,
+                request, used, cut = await asyncio.get_running_loop().run_in_executor(
+                    None, partial(midi_request, data, track, name=f"`{midi.filename}`", seed=seed, count=count,
                                   **{"meter": None, "tempo": None, **chosen}))
+                why = f"🎼 {render(used, discord_syntax)}\n{why}".strip()
                 why = f"{why} ✂️ {cut}".strip() if cut else why
                 why = f"{why}\nℹ️ {BOTH}".strip() if notes else why
                 if mood is not None and key is None:  # the mood's mode, in a key that fits the file's notes

@@ -46,12 +46,13 @@ class Harmony(MelodyMenuCog):
         rhythm: str = CHORDS["rhythm"].default,
         style: str = CHORDS["style"].default,
         midi: discord.Attachment | None = None,
+        track: int | None = None,
         tempo: int | None = None,
     ) -> None:
         CHORDS["rhythm"].check(rhythm)
         CHORDS["style"].check(style)
         source = MelodySource.check(self.bot, interaction.user.id, notes=notes, key=key, meter=meter,
-                                    tempo=tempo, midi=midi, example=EXAMPLE)
+                                    tempo=tempo, midi=midi, track=track, example=EXAMPLE)
         async with admitted(interaction):
             await defer(interaction)
             await self.reply(interaction, source, rhythm, style)

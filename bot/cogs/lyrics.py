@@ -33,7 +33,7 @@ class Lyrics(MelodyMenuCog):
     menu_name = "Lyrics for this melody"
 
     @app_commands.command(name="lyrics", description="Lyric lines that rhyme and scan, or words for a melody")
-    @app_commands.describe(**option_help("lyrics", [n for n in LYRICS if n != "midi"]))
+    @app_commands.describe(**option_help("lyrics", [n for n in LYRICS if n not in ("midi", "track")]))
     @app_commands.autocomplete(key=key_autocomplete, meter=meter_autocomplete)
     async def lyrics(
         self,

@@ -63,12 +63,13 @@ class Rewrite(commands.Cog):
         temperature: float | None = None,
         top_p: float | None = None,
         midi: discord.Attachment | None = None,
+        track: int | None = None,
     ) -> None:
         read_spec(bars)  # unreadable bars are answered before deferring; bars the melody lacks, once it is known
         options = checked(REWRITE, count=count, seed=seed, style=style, density=density, temperature=temperature,
                           top_p=top_p)
         source = MelodySource.check(self.bot, interaction.user.id, notes=notes, key=key, meter=meter, tempo=tempo,
-                                    midi=midi, example=REWRITE_EXAMPLE)
+                                    midi=midi, track=track, example=REWRITE_EXAMPLE)
         async with admitted(interaction):
             await defer(interaction)
             await write(interaction, source, bars, options)
@@ -95,12 +96,13 @@ class Rewrite(commands.Cog):
         temperature: float | None = None,
         top_p: float | None = None,
         midi: discord.Attachment | None = None,
+        track: int | None = None,
     ) -> None:
         EXTEND["bars"].check(bars)
         options = checked(EXTEND, count=count, seed=seed, style=style, density=density, ending=ending,
                           temperature=temperature, top_p=top_p)
         source = MelodySource.check(self.bot, interaction.user.id, notes=notes, key=key, meter=meter, tempo=tempo,
-                                    midi=midi, example=EXTEND_EXAMPLE)
+                                    midi=midi, track=track, example=EXTEND_EXAMPLE)
         async with admitted(interaction):
             await defer(interaction)
             melody, origin = await source.resolve()

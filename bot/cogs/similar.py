@@ -53,11 +53,12 @@ class SimilarTunes(MelodyMenuCog):
         meter: str | None = None,
         tempo: int | None = None,
         midi: discord.Attachment | None = None,
+        track: int | None = None,
         count: int = SIMILAR["count"].default,
     ) -> None:
         SIMILAR["count"].check(count)
         source = MelodySource.check(self.bot, interaction.user.id, notes=notes, key=key, meter=meter, tempo=tempo,
-                                    midi=midi, example=EXAMPLE)
+                                    midi=midi, track=track, example=EXAMPLE)
         async with admitted(interaction):
             await defer(interaction)
             await self.reply(interaction, source, count)

@@ -61,6 +61,7 @@ class Transform(commands.Cog):
         key: str | None = None,
         meter: str | None = None,
         midi: discord.Attachment | None = None,
+        track: int | None = None,
         notation: str | None = None,
     ) -> None:
         targets = Targets(mode=mode, rhythm=rhythm, style=style, tempo=tempo, register=register)
@@ -68,7 +69,7 @@ class Transform(commands.Cog):
             raise no_targets()
         options = checked(TRANSFORM, count=count, seed=seed, temperature=temperature, notation=notation)
         source = MelodySource.check(self.bot, interaction.user.id, notes=notes, key=key, meter=meter, midi=midi,
-                                    example=EXAMPLE)
+                                    track=track, example=EXAMPLE)
         async with admitted(interaction):
             await defer(interaction)
             await transform(interaction, source, targets, options)

@@ -19,9 +19,8 @@ async def run_analyze(args: argparse.Namespace) -> int:
         raise MusicError(f"Give me either typed notes or a MIDI file ({opt('midi')}), not both, e.g. {EXAMPLE}.")
     if args.midi is not None:
         given = melody_from_midi(read_midi(args.midi), args.key, args.meter, args.tempo, args.track, MAX_NOTES,
-                                 EXAMPLE)
-        origin = (f"Melody: {'the top voice' if args.track is None else f'track {args.track}'} of {args.midi}. "
-                  f"{given.cut}").strip()
+                                 EXAMPLE, str(args.midi))
+        origin = f"{given.used} {given.cut}".strip()
     elif args.notes:
         given = melody_from_notes(args.notes, args.key, args.meter, args.tempo, MAX_NOTES, EXAMPLE)
         origin = given.read_as
@@ -35,9 +34,3 @@ async def run_analyze(args: argparse.Namespace) -> int:
     print(text)
     print_written(paths)
     return 0
-
-
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """What `analyze` takes besides the option table: a MIDI track."""
-    parser.add_argument("--track", type=int, default=None,
-                        help="with --midi: which track holds the melody (1 = first; default: the top voice)")

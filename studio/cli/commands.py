@@ -72,9 +72,9 @@ def given_melody(args: argparse.Namespace, example: str) -> tuple[GivenMelody, s
     if args.midi is not None and args.notes:
         raise MusicError(f"Give me either typed notes or a MIDI file ({opt('midi')}), not both, e.g. {example}.")
     if args.midi is not None:
-        track = getattr(args, "track", None)
-        given = melody_from_midi(read_midi(args.midi), args.key, args.meter, args.tempo, track, example=example)
-        origin = f"Melody: {'the top voice' if track is None else f'track {track}'} of {args.midi}. {given.cut}".strip()
+        given = melody_from_midi(read_midi(args.midi), args.key, args.meter, args.tempo, args.track, example=example,
+                                 name=str(args.midi))
+        origin = f"{given.used} {given.cut}".strip()
     elif args.notes:
         given = melody_from_notes(args.notes, args.key, args.meter, args.tempo, example=example)
         origin = given.read_as

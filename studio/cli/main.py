@@ -23,7 +23,6 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
-from studio.cli.analyze import add_arguments as add_analyze_arguments
 from studio.cli.analyze import run_analyze
 from studio.cli.commands import print_written, read_midi, run_arrange, run_chords, run_inspire, run_lyrics
 from studio.cli.quiz import add_arguments as add_quiz_arguments
@@ -110,10 +109,9 @@ async def run_melody(args: argparse.Namespace) -> int:
         print("The words set the length (a note a syllable), so I left --bars aside.")
     if args.midi is not None:
         moody.pop("tempo", None)  # the file's tempo beats the mood's
-        request, cut = midi_request(read_midi(args.midi), args.track, meter=args.meter, tempo=args.tempo, **moody,
-                                    **options)
-        if cut:
-            print(cut)
+        request, used, cut = midi_request(read_midi(args.midi), args.track, name=str(args.midi), meter=args.meter,
+                                          tempo=args.tempo, **moody, **options)
+        print(render(f"{used} {cut}".strip(), cli_syntax("melody")))
         if args.mood and not args.key:  # the mood's mode, in a key that fits the file's notes
             request = replace(request, key=mood_defaults({"mood": args.mood}, request.notes)["key"])
     elif args.notes or args.lyrics is not None or args.mood:
@@ -203,7 +201,6 @@ def build_parser() -> argparse.ArgumentParser:
     lyrics = commands.add_parser("lyrics", help="lyric lines that rhyme and scan, or words for a melody")
     lyrics.set_defaults(run=run_lyrics)
     add_options(lyrics, "lyrics", tuple(n for n in LYRICS if n != "my_melody"), theme="", notes="")
-    lyrics.add_argument("--track", type=int, default=None, help=MELODY["track"].help)
     _shared(lyrics)
 
     inspire = commands.add_parser("inspire", help="lyric ideas for a topic: opening lines, rhymes and images")
@@ -221,7 +218,6 @@ def build_parser() -> argparse.ArgumentParser:
     analyze = commands.add_parser("analyze", help="a teacher's reading of a melody: key, phrases, cadences, harmony")
     analyze.set_defaults(run=run_analyze)
     add_options(analyze, "analyze", tuple(ANALYZE))
-    add_analyze_arguments(analyze)
     _shared(analyze)
     rewrite = commands.add_parser("rewrite", help="write some bars of a melody again, keeping every other bar")
     rewrite.set_defaults(run=run_rewrite)

@@ -62,6 +62,33 @@ async def test_notes_typed_beside_a_file_are_said_to_be_left_aside(env):
         assert "G4" in reply.content or "| G" in reply.content  # the file's tune (G major), not C E G
 
 
+def band() -> bytes:
+    """Piano chords, a flute's tune above them, and a bass: three tracks."""
+    pm = pretty_midi.PrettyMIDI(initial_tempo=100)
+    piano, flute, bass = (pretty_midi.Instrument(0, name="Piano"), pretty_midi.Instrument(73, name="Flute"),
+                          pretty_midi.Instrument(32, name="Bass"))
+    for i, pitch in enumerate([72, 74, 76, 77, 79, 77, 76, 74]):
+        flute.notes.append(pretty_midi.Note(90, pitch, i * 0.6, i * 0.6 + 0.55))
+    for bar in range(2):
+        piano.notes += [pretty_midi.Note(60, p, bar * 2.4, bar * 2.4 + 2.4) for p in (60, 64, 67)]
+        bass.notes.append(pretty_midi.Note(80, 36 + 7 * bar, bar * 2.4, bar * 2.4 + 2.4))
+    pm.instruments += [piano, flute, bass]
+    buffer = io.BytesIO()
+    pm.write(buffer)
+    return buffer.getvalue()
+
+
+async def test_a_band_file_names_the_track_it_took_and_track_takes_another(env):
+    reply = await (await env.fake.slash("melody", {"midi": ("band.mid", band()), "count": 1})).wait_final(90)
+    assert ("I used track 2 of `band.mid`, Flute (Flute, 8 notes), as the melody (the highest of its 3 tracks): to "
+            "take another, set e.g. `track:1`.") in reply.content
+    assert "C5:q D5:q E5:q F5:q | G5:q F5:q E5:q D5:q | ➜" in reply.content
+    chords = await (await env.fake.slash("chords", {"midi": ("band.mid", band()), "track": 3})).wait_final(60)
+    assert "I used track 3 of `band.mid`, Bass (Acoustic Bass, 2 notes)." in chords.content
+    midi = pretty_midi.PrettyMIDI(io.BytesIO(next(a.data for a in chords.attachments if a.filename.endswith(".mid"))))
+    assert [n.pitch for n in midi.instruments[0].notes] == [36, 43]  # the bass line, harmonised
+
+
 @pytest.mark.parametrize(
     ("name", "data", "needle"),
     [("song.mid", b"\x89PNG\r\n\x1a\n" + bytes(64), "isn't a MIDI"), ("empty.mid", b"", "empty"),

@@ -40,6 +40,26 @@ def test_cli_candidates_and_a_midi_file_as_seed(tmp_path, capsys):
     assert "D4:q F#4:q A4:h | ➜" in (tmp_path / "o" / "melody-8-2.txt").read_text()
 
 
+def test_cli_says_which_track_of_a_band_it_took(tmp_path, capsys):
+    """Piano chords, then the flute's tune, then a bass: the flute is the melody, and the user hears so."""
+    band = pretty_midi.PrettyMIDI(initial_tempo=100)
+    parts = [pretty_midi.Instrument(0, name="Piano"), pretty_midi.Instrument(73, name="Flute"),
+             pretty_midi.Instrument(33, name="Bass")]
+    for i, pitch in enumerate([72, 74, 76, 77, 79, 77, 76, 74]):
+        parts[1].notes.append(pretty_midi.Note(90, pitch, i * 0.6, i * 0.6 + 0.55))
+    for bar in range(2):
+        parts[0].notes += [pretty_midi.Note(60, p, bar * 2.4, bar * 2.4 + 2.4) for p in (60, 64, 67)]
+        parts[2].notes.append(pretty_midi.Note(80, 36, bar * 2.4, bar * 2.4 + 2.4))
+    band.instruments += parts
+    band.write(str(song := tmp_path / "band.mid"))
+    assert main(["melody", "--midi", str(song), "--count", "1", "--seed", "3", "--out", str(tmp_path / "o")]) == 0
+    out = capsys.readouterr().out
+    assert f"I used track 2 of {song}, Flute (Flute, 8 notes), as the melody" in out and "--track 1" in out
+    assert "C5:q D5:q E5:q F5:q | G5:q F5:q E5:q D5:q | ➜" in (tmp_path / "o" / "melody-3.txt").read_text()
+    assert main(["chords", "--midi", str(song), "--track", "3", "--out", str(tmp_path / "c")]) == 0
+    assert f"I used track 3 of {song}, Bass (Electric Bass (finger), 2 notes)." in capsys.readouterr().out
+
+
 def test_cli_bad_input_is_a_clear_error(tmp_path, capsys):
     assert main(["melody", "C E Q", "--out", str(tmp_path)]) == 2
     assert "`Q`" in capsys.readouterr().err
@@ -154,7 +174,7 @@ def test_chords_for_a_midi_file_take_its_meter_and_guess_its_key(tmp_path, capsy
     assert main(["chords", "--midi", str(song), "--out", str(tmp_path / "o")]) == 0
     out = capsys.readouterr().out
     assert "Chords in D major · 3/4 · 90 bpm" in out and "guessed from the notes" in out
-    assert f"the top voice of {song}" in out
+    assert f"I used the top voice of {song}." in out
     assert (tmp_path / "o" / "chords-chorale.mid").exists()
 
 

@@ -112,7 +112,7 @@ def test_bars_count_the_full_bars_after_the_pickup(composer):
 async def test_a_midi_file_with_a_pickup_continues_in_phase(composer):
     upbeat = Melody((Note(67, 12), Note(72, 12), Note(76, 12), Note(79, 12), Note(72, 12)), Key(0), Meter(4, 4),
                     tempo=100, pickup=12)
-    request, _ = midi_request(melody_to_midi(upbeat), seed=3, bars=4, key="C major")
+    request, _, _ = midi_request(melody_to_midi(upbeat), seed=3, bars=4, key="C major")
     assert request.notes == "G4:q | C5:q E5:q G5:q C5:q |"
     result = await composer.melody(request)
     assert result.melody.pickup == 12 and result.melody.notes[:5] == upbeat.notes
