@@ -37,7 +37,7 @@ log = logging.getLogger(__name__)
 
 _GROUP = re.compile(r"\{(\w*)(?::([^{}]+))?\}")
 _FENCE = re.compile(r"```.*?```", re.DOTALL)
-_LEAD = re.compile(r"^((?:[\u2300-\u23ff\u2600-\u27bf\u2b00-\u2bff\U0001f000-\U0001faff\ufe0f\u200d•]+\s*)+)")
+_LEAD = re.compile(r"^((?:[\u2139\u2300-\u23ff\u2600-\u27bf\u2b00-\u2bff\U0001f000-\U0001faff\ufe0f\u200d•]+\s*)+)")
 _CJK_END = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]$")
 _ABBREVIATIONS = ("e.g.", "i.e.", "vs.", "etc.")
 _LIST_SEPARATORS = (" · ", ", ", " / ", " and ")  # inside a sentence (a pattern's {x!t})

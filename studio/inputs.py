@@ -21,8 +21,8 @@ from studio.melody import midi_request
 from studio.options import MELODY, TEMPO
 
 __all__ = ["EXAMPLE", "MAX_NOTES", "GivenMelody", "Key", "Melody", "Meter", "abc_chords", "abc_melody_options",
-           "abc_options", "check_midi_size", "check_notes", "check_tempo", "melody_from_midi", "melody_from_notes",
-           "signature_slips", "typed_slips"]
+           "abc_options", "bare_quarters", "check_midi_size", "check_notes", "check_tempo", "melody_from_midi",
+           "melody_from_notes", "signature_slips", "typed_slips"]
 
 MAX_NOTES = 256
 EXAMPLE = opt("notes", "E D C D E E E:h")  # a message's example: see data.errors.opt
@@ -215,6 +215,26 @@ def typed_slips(notes: str, key: str) -> str:
         return signature_slips(parse_seed(notes), Key.parse(key))
     except MusicError:
         return ""
+
+
+def bare_quarters(notes: str, meter: str) -> str:
+    """A sentence when a seed for a meter counted in eighths (6/8, 9/8, 3/8) was typed with no duration at all, so
+    every note was read as a quarter, two of the meter's eighths (a jig typed `D E F# G A B` reads as hemiola
+    quarters, and the continuation goes on in them); "" otherwise: bar lines typed between the quarters mean them,
+    and jianpu and ABC have their own lengths."""
+    try:
+        seed, eighth_beats = parse_seed(notes), Meter.parse(meter).denominator == 8
+    except MusicError:
+        return ""
+    tokens = seed.note_tokens
+    if not eighth_beats or seed.barred or seed.jianpu or seed.abc or len(tokens) < 2 or any(":" in t for t in tokens):
+        return ""
+    typed = list(seed.typed)
+    first = typed.index(tokens[0])
+    typed[first] += ":e"  # a length carries on to the notes after it
+    eighths = " ".join(typed[:12]) + (" …" if len(typed) > 12 else "")
+    return (f"Notes typed without a length are quarters, two of {meter}'s eighths each: for eighths, write "
+            f"`{eighths}` (a length carries on to the notes after it).")
 
 
 def _listed(items: list[str]) -> str:

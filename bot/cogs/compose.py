@@ -18,7 +18,7 @@ from bot.melody_reply import generate
 from bot.replies import defer
 from bot.sources import BOTH
 from studio.errors import MusicError, opt, render
-from studio.inputs import abc_melody_options, check_midi_size, typed_slips
+from studio.inputs import abc_melody_options, bare_quarters, check_midi_size, typed_slips
 from studio.melody import midi_request
 from studio.mood import mood_defaults, opening
 from studio.options import MELODY, PREFERENCES, option_help
@@ -106,6 +106,8 @@ class Compose(commands.Cog):
             why = f"🎼 {read_as}\n{why}".strip() if read_as else why
             if midi is None and notes and key is not None:
                 why = f"{why}\n{typed_slips(notes, key)}".strip()
+            if midi is None and notes and lyrics is None and (quarters := bare_quarters(notes, request.meter)):
+                why = f"{why}\nℹ️ {quarters}".strip()
             await generate(interaction, request, why, fixed=fixed)
 
     async def _personal(self, user_id: int, given: dict, notes: str | None, for_midi: bool,

@@ -32,7 +32,7 @@ from studio.cli.similar import run_similar
 from studio.cli.syntax import POSITIONAL_NOTES, cli_syntax
 from studio.cli.transform import run_transform
 from studio.errors import USER_ERRORS, MusicError, cmd, opt, render, user_text
-from studio.inputs import abc_melody_options
+from studio.inputs import abc_melody_options, bare_quarters
 from studio.melody import DEFAULT_CHECKPOINT, Composer, MelodyResult, midi_request
 from studio.mood import mood_defaults, opening, result_estimate, settings_line
 from studio.options import (
@@ -117,6 +117,8 @@ async def run_melody(args: argparse.Namespace) -> int:
     elif args.notes or args.lyrics is not None or args.mood:
         notes = args.notes or ("" if args.lyrics is not None else opening(args.mood, args.key or moody["key"]))
         request = MelodyRequest(notes=notes, lyrics=args.lyrics, **moody, **options, **timing)
+        if args.notes and args.lyrics is None and (quarters := bare_quarters(notes, request.meter)):
+            print(quarters)
     else:
         raise MusicError(f"Give me notes to start from, e.g. {cmd('melody', notes='C E G')}, {opt('midi', 'song.mid')},"
                          f" or words to sing: {opt('lyrics', 'Twinkle twinkle little star')}.")

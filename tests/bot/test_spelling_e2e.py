@@ -59,3 +59,20 @@ async def test_a_letter_typed_without_the_keys_sharp_is_kept_and_named(env):
         assert "is a natural" not in clean.content
     chords = await command(env, "chords", {"notes": "G A B C5 D5 E5 F5 G5:h", "key": "G major"}, ".ogg")
     assert "Your F is a natural, outside G major (F#)" in chords.content
+
+
+async def test_a_jig_typed_without_lengths_is_told_how_to_write_eighths(env):
+    """Bare letters are quarters, which cut across 6/8's beats: the reply says so and gives the seed in eighths;
+    that seed, typed, reads as eighths and gets no such line (nor does 4/4, or quarters between typed bar lines)."""
+    jig = {"notes": "D E F# G A B", "key": "D major", "meter": "6/8", "count": 1, "bars": 4, "seed": 2}
+    hint = await command(env, "melody", jig, ".ogg")
+    assert ("Notes typed without a length are quarters, two of 6/8's eighths each: for eighths, write "
+            "`D:e E F# G A B`") in hint.content
+    assert hint.content.split("```\n", 1)[1].startswith("D E F# G A B ➜")  # the seed as typed: quarters
+    eighths = await command(env, "melody", {**jig, "notes": "D:e E F# G A B"}, ".ogg")
+    assert "without a length" not in eighths.content
+    continued = eighths.content.split("```\n", 1)[1].split(" ➜ ", 1)[1]
+    assert continued.count("|") == 3  # the seed is the first of the 4 bars
+    for notes, meter in (("D E F# G A B", "4/4"), ("| D E F# | G A B |", "6/8")):
+        plain = await command(env, "melody", {**jig, "notes": notes, "meter": meter}, ".ogg")
+        assert "without a length" not in plain.content
