@@ -18,11 +18,12 @@ from typing import TYPE_CHECKING
 import discord
 
 from bot.admission import admitted
-from bot.errors import answer_error
+from bot.errors import answer_error, discord_syntax
 from bot.i18n import localize_files
 from bot.metrics import reply_continues, reply_finished
 from bot.replies import candidates_content, defer, fit_attachments, melody_embed, respond, to_files
-from studio.errors import MusicError, cmd
+from studio.alike import distinct
+from studio.errors import MusicError, cmd, render
 from studio.melody import MelodyResult
 from studio.render import Attachment, candidate_first_files, candidate_late_files, melody_files
 from studio.requests import MelodyRequest
@@ -72,6 +73,8 @@ async def post_melodies(interaction: discord.Interaction, results: list[MelodyRe
     MIDI and buttons first; the score pages and audio are added to the same message when they are rendered.
     The candidates are stored before the reply is sent, and 👍 👎 added after it."""
     bot: MusicGenius = interaction.client  # type: ignore[assignment]
+    results, alike = distinct(results)
+    note = f"{note}\nℹ️ {render(alike, discord_syntax)}".strip() if alike else note
     stem = f"melody-{results[0].request.seed}"
     sung = [None if r.lyrics is None else list(r.lyrics) for r in results]
     job = ([r.melody for r in results], stem, sung if any(sung) else None)

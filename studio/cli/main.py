@@ -23,6 +23,7 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
+from studio.alike import distinct
 from studio.cli.analyze import run_analyze
 from studio.cli.commands import print_written, read_midi, run_arrange, run_chords, run_inspire, run_lyrics
 from studio.cli.quiz import add_arguments as add_quiz_arguments
@@ -124,9 +125,11 @@ async def run_melody(args: argparse.Namespace) -> int:
                          f" or words to sing: {opt('lyrics', 'Twinkle twinkle little star')}.")
     composer = Composer.load(args.checkpoint, args.device)
     try:
-        results = await composer.candidates(request)
+        results, alike = distinct(await composer.candidates(request))
     finally:
         composer.close()
+    if alike:
+        print(render(alike, cli_syntax("melody")))
     loop = asyncio.get_running_loop()
     for i, result in enumerate(results, start=1):
         stem = f"melody-{result.request.seed}" if len(results) == 1 else f"melody-{results[0].request.seed}-{i}"

@@ -78,6 +78,23 @@ async def test_three_candidates_in_one_reply_each_with_its_files(env):
     assert len(rows) <= 5 and all(len(row) <= 5 for row in rows)
 
 
+async def test_candidates_that_came_out_the_same_are_shown_once(env):
+    """`C E G` in one bar of 4/4 leaves a beat to write: every candidate was `C5:q`, posted three times over with
+    three sets of buttons (the candidates trying another style or density too). Each melody is shown once (one
+    trying another tempo sounds different), and the reply says why and how to get more."""
+    reply = await (await env.fake.slash("melody", {"notes": "C E G", "bars": 1, "seed": 5})).wait_files(
+        ".ogg", timeout=90)
+    shown = reply.content.count("C E G ➜ C5:q |")
+    assert shown < 3 and len(reply.embeds) == shown
+    assert (f"of the 3 candidates came out the same as another, so I show {shown}. Your notes leave 1 beat to "
+            f"write: for more, ask for `bars:4`.") in reply.content
+    tempos = [f["value"] for e in reply.embeds for f in e["fields"] if f["name"] == "Tempo"]
+    assert len(set(tempos)) == shown  # what differs is the tempo
+    assert [b["label"] for b in reply.buttons][:shown] == [f"Pick {i}" for i in range(1, shown + 1)]
+    more = await (await env.fake.slash("melody", {"notes": "C E G", "bars": 4, "seed": 5})).wait_final(timeout=90)
+    assert more.content.count("C E G ➜") == 3 and "came out the same" not in more.content
+
+
 async def test_buttons_pick_more_like_this_and_regenerate(env):
     reply = await (await env.fake.slash("melody", {"notes": "G A B", "seed": 100}, user=0)).wait_final(timeout=90)
     db = env.bot.settings.database

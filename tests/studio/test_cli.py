@@ -60,6 +60,14 @@ def test_cli_says_which_track_of_a_band_it_took(tmp_path, capsys):
     assert f"I used track 3 of {song}, Bass (Electric Bass (finger), 2 notes)." in capsys.readouterr().out
 
 
+def test_cli_shows_candidates_that_came_out_the_same_once(tmp_path, capsys):
+    assert main(["melody", "C E G", "--bars", "1", "--count", "3", "--seed", "5", "--out", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert ("All 3 candidates came out the same, so I show one. Your notes leave 1 beat to write: for more, ask for "
+            "`--bars 4`.") in out
+    assert out.count("C E G ➜ C5:q |") == 1 and sorted(p.name for p in tmp_path.glob("*.mid")) == ["melody-5.mid"]
+
+
 def test_cli_bad_input_is_a_clear_error(tmp_path, capsys):
     assert main(["melody", "C E Q", "--out", str(tmp_path)]) == 2
     assert "`Q`" in capsys.readouterr().err
