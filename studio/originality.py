@@ -36,7 +36,7 @@ MIN_SHARED = 6  # /similar counts runs of at least this many notes
 WINDOW = 128  # steps compared at once: the suffix array is sorted this deep (longer matches are extended)
 COMMON = 4000  # /similar skips a run of MIN_SHARED notes found in more places than this (a scale, repeated notes)
 SCORE_HELP = ("Score: the share of your notes that lie in runs of 6 or more notes the tune also has, with the same "
-              "intervals and rhythm in any key and at any tempo.")
+              "intervals and rhythm in any key and at any tempo. The tune's run is moved to your pitch.")
 _UNKNOWN, _PAD = -2, -3  # a step no corpus tune has; past the end of a melody
 
 
@@ -92,7 +92,8 @@ class Shared:
 @dataclass(frozen=True)
 class Similar:
     """A corpus tune close to a melody: its score (0-1, see ``SCORE_HELP``), the longest run both have, and that
-    run as notes on both sides (``mine`` in the melody's key, ``theirs`` as the corpus has it, in C-space), each
+    run as notes on both sides (``mine`` in the melody's key, ``theirs`` moved from the corpus's C to start on
+    ``mine``'s first pitch, so the two read alike: the corpus keeps no tune's own key), each
     with where it starts: its first note's index and onset in ticks from the first bar line (a pickup's bar
     counts as bar 1)."""
 
@@ -295,7 +296,9 @@ class PhraseIndex:
         before = sum(n.ticks for n in tune_notes[:a]) + int(self.corpus.offset[t])
         mine_before = sum(n.ticks for n in melody.notes[:x])
         mine = Melody(tuple(melody.notes[x:y + 1]), melody.key, melody.meter, melody.tempo)
-        theirs = Melody(tuple(tune_notes[a:b + 1]), Key(MODE_OFFSET[info.mode], info.mode), meter, melody.tempo)
+        shift = int(melody.notes[x].pitch) - int(tune_notes[a].pitch)  # type: ignore[arg-type]  # onto your pitch
+        moved = tuple(n if n.pitch is None else Note(n.pitch + shift, n.ticks) for n in tune_notes[a:b + 1])
+        theirs = Melody(moved, Key((MODE_OFFSET[info.mode] + shift) % 12, info.mode), meter, melody.tempo)
         return Similar(info, score, steps + 1, mine, theirs, x, a, mine_before, before)
 
 

@@ -33,7 +33,7 @@ def similar_heading(found: Similar, rank: int) -> str:
 
 
 def passage_text(found: Similar, limit: int = PASSAGE_CHARS) -> tuple[str, str]:
-    """The shared run side by side, as note text: yours in your key, theirs as the corpus writes it."""
+    """The shared run side by side, as note text: yours in your key, theirs moved to start on your pitch."""
     def cut(text: str) -> str:
         return text if len(text) <= limit else text[:limit].rsplit(" ", 1)[0] + " …"
 
@@ -45,7 +45,7 @@ def summary_lines(found: Similar, rank: int) -> list[str]:
     mine, theirs = passage_text(found, 10_000)
     return [similar_heading(found, rank),
             f"   yours  ({where(found, True)}):  {mine}",
-            f"   theirs ({where(found, False)}, in {found.theirs.key} as the corpus has it):  {theirs}"]
+            f"   theirs ({where(found, False)}, in {found.theirs.key}):  {theirs}"]
 
 
 def similar_roll_png(found: Similar) -> bytes:

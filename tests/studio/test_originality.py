@@ -93,6 +93,8 @@ def test_similar_lists_the_tune_the_notes_came_from_first():
         assert best.score == pytest.approx(1.0) and best.longest == 24
         assert [s.score for s in found] == sorted((s.score for s in found), reverse=True)
         assert len(best.mine.notes) == len(best.theirs.notes)
+        pitched = [[n.pitch for n in side.notes if n.pitch is not None] for side in (best.mine, best.theirs)]
+        assert pitched[0] == pitched[1]  # theirs is moved to your pitch (shift 2 - i away in the corpus's C)
         assert best.mine_text.split()[0] != "|"
 
 
