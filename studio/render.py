@@ -74,9 +74,10 @@ def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
     return cache[size]
 
 
-def _draw_roll(draw: ImageDraw.ImageDraw, top: int, melody: Melody, title: str, legend: bool) -> None:
+def _draw_roll(draw: ImageDraw.ImageDraw, top: int, melody: Melody, title: str, legend: bool,
+               first_bar: int = 1) -> None:
     """One lane at ``top``: title (and the legend), black-key rows shaded, notes, bar lines, pitch names on the
-    left (every white key where rows are tall enough, else the C's), bar numbers below."""
+    left (every white key where rows are tall enough, else the C's), bar numbers below from ``first_bar``."""
     pitches = [n.pitch for n in melody.notes if n.pitch is not None]
     low, high = min(pitches) - 2, max(pitches) + 2
     left, right = ROLL_LEFT, ROLL_WIDTH - ROLL_RIGHT
@@ -118,7 +119,7 @@ def _draw_roll(draw: ImageDraw.ImageDraw, top: int, melody: Melody, title: str, 
         if x <= right:
             draw.line((x, plot_top, x, plot_bottom), fill=BAR_LINE, width=2 if tick == 0 else 1)
         if tick < total and b % every == 0:
-            draw.text((x, plot_bottom + 6), str(b + 1), fill=TEXT, font=_font(12), anchor="mt")
+            draw.text((x, plot_bottom + 6), str(b + first_bar), fill=TEXT, font=_font(12), anchor="mt")
     now = 0
     for i, note in enumerate(melody.notes):
         if note.pitch is not None:
@@ -131,15 +132,17 @@ def _draw_roll(draw: ImageDraw.ImageDraw, top: int, melody: Melody, title: str, 
     draw.rectangle((left, plot_top, right, plot_bottom), outline=FRAME)
 
 
-def piano_roll_png(melodies: list[Melody], titles: list[str] | None = None, legend: bool = True) -> bytes:
+def piano_roll_png(melodies: list[Melody], titles: list[str] | None = None, legend: bool = True,
+                   first_bars: list[int] | None = None) -> bytes:
     """Piano rolls stacked one per melody: seed and continuation in two colours (named by a legend over the first
-    lane unless ``legend`` is off), pitch names, bar numbers."""
+    lane unless ``legend`` is off), pitch names, bar numbers (each lane's from ``first_bars``, else 1)."""
     titles = titles or [f"{m.key} · {m.meter} · {m.tempo} bpm" for m in melodies]
     lane = ROLL_TITLE + ROLL_PLOT + ROLL_TICKS
     image = Image.new("RGB", (ROLL_WIDTH, 8 + lane * len(melodies) + ROLL_XLABEL), "white")
     draw = ImageDraw.Draw(image)
     for i, (melody, title) in enumerate(zip(melodies, titles, strict=True)):
-        _draw_roll(draw, 8 + i * lane, melody, title, legend=legend and i == 0)
+        _draw_roll(draw, 8 + i * lane, melody, title, legend=legend and i == 0,
+                   first_bar=first_bars[i] if first_bars else 1)
     draw.text((ROLL_LEFT + (ROLL_WIDTH - ROLL_RIGHT - ROLL_LEFT) / 2, image.height - 4), "bar", fill=TEXT,
               font=_font(13), anchor="ms")
     buffer = io.BytesIO()

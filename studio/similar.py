@@ -54,7 +54,8 @@ def similar_roll_png(found: Similar) -> bytes:
     mine = Melody(mine.notes, mine.key, mine.meter, mine.tempo, seed_len=len(mine.notes))
     theirs = _from(found.theirs_onset, found.theirs)
     titles = [f"Yours: {where(found, True)}", f"“{found.tune.title[:60]}”: {where(found, False)} (in {theirs.key})"]
-    return piano_roll_png([mine, theirs], titles, legend=False)
+    bars = [found.mine_onset // mine.meter.bar_ticks + 1, found.theirs_onset // theirs.meter.bar_ticks + 1]
+    return piano_roll_png([mine, theirs], titles, legend=False, first_bars=bars)
 
 
 def similar_files(found: list[Similar], stem: str = "similar") -> list[Attachment]:
