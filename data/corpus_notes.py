@@ -25,6 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
+from data.book_numbers import book_number, cited
 from data.events import BAR, END, MODE_OFFSET, Meter, Note, decode_notes
 from data.prepare import DEFAULT_CACHE, Tune, load_tunes
 from data.tunes import SOURCE_NAMES, clean_title
@@ -50,6 +51,15 @@ class TuneInfo:
     @property
     def source_name(self) -> str:
         return SOURCE_NAMES.get(self.source, self.source)
+
+    @property
+    def number(self) -> int | None:
+        """Its number in its printed book, where players cite one (``data.book_numbers``)."""
+        return book_number(self.ident, self.title)
+
+    @property
+    def cited(self) -> str:
+        return cited(self.source_name, self.ident, self.title)
 
 
 @dataclass(frozen=True)

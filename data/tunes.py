@@ -25,6 +25,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from data.book_numbers import cited
 from data.errors import MusicError
 from data.events import BAR, DEFAULT_BPM, END, MODE_OFFSET, Key, Meter, Note, decode_notes
 from data.notation import format_notes
@@ -64,6 +65,11 @@ class CorpusTune:
     @property
     def source_name(self) -> str:
         return SOURCE_NAMES.get(self.source, self.source)
+
+    @property
+    def cited(self) -> str:
+        """Its source as a player would cite it: "O'Neill's Music of Ireland (1850), no. 1584"."""
+        return cited(self.source_name, self.ident, self.title)
 
     @property
     def key(self) -> str:

@@ -79,7 +79,7 @@ class Shared:
     @property
     def named(self) -> str:
         """The tune as people know it: “The Kesh” (O'Neill's Music of Ireland (1850))."""
-        return f"“{self.tune.title}” ({self.tune.source_name})" if self.tune else "a corpus tune"
+        return f"“{self.tune.title}” ({self.tune.cited})" if self.tune else "a corpus tune"
 
     @property
     def line(self) -> str:
@@ -280,8 +280,18 @@ class PhraseIndex:
             if t not in best:
                 best[t] = (int(run_len[r]) + gram - 1, int(q[run_start[r]]), int(at[run_start[r]]))
         ranked = sorted(zip(tunes.tolist(), notes_covered.tolist(), strict=True),
-                        key=lambda tc: (-tc[1], -best[tc[0]][0], tc[0]))[:count]
-        return [self._similar(melody, where, t, c / len(where), *best[t]) for t, c in ranked]
+                        key=lambda tc: (-tc[1], -best[tc[0]][0], tc[0]))
+        shown: list[tuple[int, int]] = []
+        seen: set[object] = set()  # O'Neill's has some tunes in two transcriptions: list each number once
+        for t, c in ranked:
+            info = self.corpus.tunes[t]
+            tune = (info.source, info.number) if info.number else t
+            if tune not in seen:
+                seen.add(tune)
+                shown.append((t, c))
+            if len(shown) == count:
+                break
+        return [self._similar(melody, where, t, c / len(where), *best[t]) for t, c in shown]
 
     def _similar(self, melody: Melody, where: np.ndarray, t: int, score: float, steps: int, q: int,
                  at: int) -> Similar:

@@ -397,7 +397,7 @@ def _dictation(level: str, seed: int, rng: random.Random, tunes: Sequence[Corpus
         choices = tuple(format_notes(v, meter.bar_ticks, spelling=key).removesuffix(" |") for v in shown)
         answer = order.index(0)
         what = "first bar" if bars == 1 else f"first {bars} bars"
-        explanation = (f"the {what} of “{tune.title}” ({tune.source_name}, {tune.key}, {tune.meter}): "
+        explanation = (f"the {what} of “{tune.title}” ({tune.cited}, {tune.key}, {tune.meter}): "
                        f"{choices[answer]}")
         about = tuple(_difference(v, notes, key) for v in shown)
         tempo = min(tune.tempo, 100)

@@ -14,7 +14,7 @@ import pytest
 
 from data.corpus_notes import build, read_notes
 from data.events import Key, Melody, Meter, Note
-from data.notation import format_notes
+from data.notation import format_notes, parse_seed
 from data.prepare import load_tunes
 from studio.cli.main import main
 from studio.melody import RETAKE_STRIDE, RETAKES, Composer
@@ -96,6 +96,13 @@ def test_similar_lists_the_tune_the_notes_came_from_first():
         pitched = [[n.pitch for n in side.notes if n.pitch is not None] for side in (best.mine, best.theirs)]
         assert pitched[0] == pitched[1]  # theirs is moved to your pitch (shift 2 - i away in the corpus's C)
         assert best.mine_text.split()[0] != "|"
+
+
+def test_similar_lists_a_tune_the_book_has_twice_once():
+    """O'Neill's no. 1584, “Lady Day”, is in the corpus in two transcriptions: both held this run."""
+    found = similar_tunes(Melody(parse_seed("D:e E F# G A B A F# | E D E F# D:h").notes, Key(2)), 5)
+    cited = [(s.tune.title, s.tune.cited) for s in found]
+    assert cited[0] == ("Lady Day", "O'Neill's Music of Ireland (1850), no. 1584") and len(set(cited)) == len(cited)
 
 
 def test_a_melody_with_nothing_in_common_lists_nothing():

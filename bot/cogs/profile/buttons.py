@@ -59,7 +59,7 @@ async def continue_tune(interaction: discord.Interaction, ident: str) -> None:
         tune = await asyncio.get_running_loop().run_in_executor(None, find_tune, ident)
         if tune is None:
             raise MusicError("I can't find that tune any more. Run `/inspire` again for fresh ones.")
-        note = f"🎻 Continuing the opening of *{discord.utils.escape_markdown(tune.title)}* ({tune.source_name})."
+        note = f"🎻 Continuing the opening of *{discord.utils.escape_markdown(tune.title)}* ({tune.cited})."
         await compose(interaction, MelodyRequest(**tune.params), note)
     except Exception as exc:  # noqa: BLE001 - every press gets an answer
         await answer_error(interaction, exc)

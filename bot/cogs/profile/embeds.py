@@ -80,7 +80,7 @@ def tune_embed(index: int, pick: TunePick) -> discord.Embed:
     t = pick.tune
     embed = discord.Embed(title=shorten(f"🎻 {index + 1}. {t.title}", 256), description=pick.reason,
                           colour=discord.Colour.teal())
-    embed.add_field(name="Source", value=t.source_name)
+    embed.add_field(name="Source", value=t.cited)
     embed.add_field(name="Key", value=t.key)
     embed.add_field(name="Meter", value=t.meter)
     embed.add_field(name="Style", value=t.style)
