@@ -33,6 +33,7 @@ if TYPE_CHECKING:
 
 MIDI_SUFFIXES = (".mid", ".midi")
 BOTH = "You gave notes too: the file wins, so I left `notes:` aside."
+NO_FILE = "`track:` picks a track of a MIDI file, and you gave none (`midi:`), so I left it aside."
 
 
 @dataclass
@@ -142,11 +143,12 @@ class MelodySource:
     async def resolve(self) -> tuple[Melody, str]:
         """The melody (key guessed from the notes when not given) and a sentence saying where it came from."""
         stored, origin = await self._stored()
+        aside = NO_FILE if self.midi is None and self.track is not None else ""
         if stored is not None:
             same_bars = self.meter in (None, stored.meter)  # its pickup, unless another meter was asked for
             melody = Melody(stored.notes, self.key or stored.key, self.meter or stored.meter,
                             self.tempo or stored.tempo, pickup=stored.pickup if same_bars else 0)
-            return melody, render(origin, discord_syntax)
+            return melody, render(f"{origin} {aside}".strip(), discord_syntax)
         loop = asyncio.get_running_loop()
         if self.midi is not None:
             given = await self._read_midi(self.midi, self.track)
@@ -160,7 +162,7 @@ class MelodySource:
             origin = f"🎼 {given.read_as}" if given.read_as else origin
         if given.key_guessed:
             origin = f"{origin} Key {given.melody.key} (guessed from the notes; set {opt('key')} to choose).".strip()
-        origin = f"{origin} {given.misfit}".strip()
+        origin = f"{origin} {given.misfit} {aside}".strip()
         return given.melody, render(origin, discord_syntax)
 
 

@@ -16,7 +16,7 @@ from bot.autocomplete import key_autocomplete, meter_autocomplete
 from bot.errors import discord_syntax
 from bot.melody_reply import generate
 from bot.replies import defer
-from bot.sources import BOTH
+from bot.sources import BOTH, NO_FILE
 from studio.errors import MusicError, opt, render
 from studio.inputs import abc_melody_options, bare_quarters, check_midi_size, typed_slips
 from studio.melody import midi_request
@@ -104,6 +104,7 @@ class Compose(commands.Cog):
                 if mood is not None and key is None:  # the mood's mode, in a key that fits the file's notes
                     request = replace(request, key=mood_defaults({"mood": mood}, request.notes)["key"])
             why = f"🎼 {read_as}\n{why}".strip() if read_as else why
+            why = f"{why}\nℹ️ {NO_FILE}".strip() if midi is None and track is not None else why
             if midi is None and notes and key is not None:
                 why = f"{why}\n{typed_slips(notes, key)}".strip()
             if midi is None and notes and lyrics is None and (quarters := bare_quarters(notes, request.meter)):

@@ -87,6 +87,10 @@ async def test_a_band_file_names_the_track_it_took_and_track_takes_another(env):
     assert "I used track 3 of `band.mid`, Bass (Acoustic Bass, 2 notes)." in chords.content
     midi = pretty_midi.PrettyMIDI(io.BytesIO(next(a.data for a in chords.attachments if a.filename.endswith(".mid"))))
     assert [n.pitch for n in midi.instruments[0].notes] == [36, 43]  # the bass line, harmonised
+    for command in ("melody", "chords"):  # a track without a file: said to be left aside
+        typed = await (await env.fake.slash(command, {"notes": "C E G", "track": 2})).wait_final(90)
+        assert "`track:` picks a track of a MIDI file, and you gave none (`midi:`), so I left it aside." in (
+            typed.content), command
 
 
 @pytest.mark.parametrize(
