@@ -301,16 +301,18 @@ class HarmonyModel:
     def decode(self, spans: list[Span], states: list[State], mode: str, grain: str = "beat", cadence: bool = True,
                boosts: dict[tuple[str, str], float] | None = None, transitions: np.ndarray | None = None,
                final: list[str] | None = None, chorale_cadences: bool = True, final_spans: int = 1,
-               first: list[str] | None = None, boost_within_bar: bool = True) -> list[State]:
+               first: list[str] | None = None, boost_within_bar: bool = True,
+               final_cadence: bool = False) -> list[State]:
         """Viterbi: the most likely chord per span. ``cadence``: moves into a phrase end use the learned cadence
         transitions (plus optional end-chord priors), and the last span is forced to one of ``final`` (e.g. the
         tonic) when the melody's last note fits it, and the ``final_spans`` - 1 spans before (those the last note
         holds too) keep the last span's chord, tonic or not (a half cadence's V under a held D); ``boosts`` add
         log-score to chosen transitions (style variants); ``transitions`` replace the learned matrices (e.g.
         uniform); ``chorale_cadences``: False keeps the ordinary moves into and before a phrase end (pop and jazz
-        have their own boosts); ``first``: the chords the first span may have (a pickup's: the tonic or the dominant
-        that leads into the first bar); ``boost_within_bar``: False gives ``boosts`` only to moves onto a downbeat
-        (a song's chords change at the bar line unless its melody asks otherwise)."""
+        have their own boosts), except into and before the final chord with ``final_cadence``; ``first``: the
+        chords the first span may have (a pickup's: the tonic or the dominant that leads into the first bar);
+        ``boost_within_bar``: False gives ``boosts`` only to moves onto a downbeat (a song's chords change at the bar
+        line unless its melody asks otherwise)."""
         if not spans:
             return []
         t = self.tables[table_mode(mode)]
@@ -373,15 +375,16 @@ class HarmonyModel:
         back = np.zeros((len(spans), n), dtype=int)
         suffix = "" if grain == "beat" or f"cadence_{grain}" not in extra else f"_{grain}"
         held = np.where(np.eye(n, dtype=bool), 0.0, -1e9)  # one chord under the held last note, tonic or not
+        last = len(spans) - max(final_spans, 1)  # the first span of the final chord
         for k in range(1, len(spans)):
             step = trans
             if cadence and k > len(spans) - max(final_spans, 1):
                 step = held
-            elif (cadence and chorale_cadences and spans[k].phrase_end and "cadence" + suffix in extra
-                    and self.params["cadence"]):
+            elif (cadence and (chorale_cadences or (final_cadence and k == last)) and spans[k].phrase_end
+                    and "cadence" + suffix in extra and self.params["cadence"]):
                 step = extra["cadence" + suffix]
-            elif (cadence and chorale_cadences and k + 1 < len(spans) and spans[k + 1].phrase_end
-                  and "pre_cadence" + suffix in extra and self.params["pre_cadence"]):
+            elif (cadence and (chorale_cadences or (final_cadence and k + 1 == last)) and k + 1 < len(spans)
+                  and spans[k + 1].phrase_end and "pre_cadence" + suffix in extra and self.params["pre_cadence"]):
                 step = extra["pre_cadence" + suffix]
             elif per_beat and self.params["metric"]:
                 step = extra["beat_strong" if spans[k].strong else "beat_weak"]

@@ -267,12 +267,14 @@ class Harmonizer:
         """The chords a style may use in the key (relative to its tonic) under a melody that sounds the pitch classes
         ``sounded`` (relative to the tonic)."""
         mode = key.mode
-        if style == "pop":  # major and minor triads only: a diminished one is no pop chord (dorian's vi°)
+        if style == "pop":  # major and minor triads, and V7 where the mode has its seventh: no dorian vi°
             degrees = POP_DEGREES[table_mode(mode)] + POP_MODAL.get(mode, ())
             states = [s for s in (self._diatonic_state(key, d) for d in degrees) if len(set(s.pcs)) == 3
                       and sorted((p - s.root) % 12 for p in s.pcs) in ([0, 4, 7], [0, 3, 7])]
             if table_mode(mode) == "minor":  # the major V a melody's raised seventh asks for (G# in A minor)
                 states.append(self.model.state_for(mode, 7, (0, 4, 7), "V"))
+            if any(s.root == 7 and 11 in s.pcs for s in states) and 5 in scale_degrees(key):
+                states.append(self.model.state_for(mode, 7, (0, 4, 7, 10), "V7"))  # G7, a folk guitar's chord too
             if 10 in sounded and 11 not in sounded:  # G natural, never G#: no E major in A minor (nor G in C)
                 states = [s for s in states if not (s.root == 7 and 11 in s.pcs)]
             return states
@@ -337,7 +339,7 @@ class Harmonizer:
             opening = [s.label for s in states if s.label in tonic or (s.root == 7 and 11 in s.pcs)]
         path = self.model.decode(spans, states, melody.key.mode, grain, cadence=True, boosts=boosts, final=final,
                                  chorale_cadences=style == "chorale", final_spans=held, first=opening,
-                                 boost_within_bar=style != "pop")
+                                 boost_within_bar=style != "pop", final_cadence=style == "pop")
         path = held_sevenths(path, bounds, melody, held)
         chords = []
         for k, state in enumerate(path):

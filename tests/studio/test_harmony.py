@@ -359,9 +359,22 @@ def test_pop_keeps_to_major_and_minor_chords_a_folk_player_uses(harmonizer):
     result = harmonizer.harmonize(melody_from_notes(greensleeves, "A minor", "3/4").melody, "half-bar", "pop")
     cells = result.chord_text.strip("| ").split(" | ")
     assert cells[2] == "G" and cells[6] == "E" and cells[-1] == "Am", result.chord_text
-    for mode in ("lydian", "mixolydian", "dorian", "phrygian"):
+    for mode in ("lydian", "mixolydian", "dorian", "phrygian"):  # triads, and V7 beside a major V
         chords = harmonizer.states(Key(0, mode), "pop")
-        assert all(sorted((p - s.root) % 12 for p in s.pcs) in ([0, 4, 7], [0, 3, 7]) for s in chords), mode
+        assert all(sorted((p - s.root) % 12 for p in s.pcs) in ([0, 4, 7], [0, 3, 7])
+                   or (s.label == "V7" and any(t.label == "V" for t in chords)) for s in chords), mode
+    assert "V7" not in {s.label for s in harmonizer.states(Key(0, "lydian"), "pop")}  # F is no note of C lydian
+    assert {s.label for s in harmonizer.states(Key(0), "pop")} >= {"I", "IV", "V", "vi", "V7"}
+
+
+def test_pop_ends_on_a_dominant_where_the_melody_steps_down_to_the_tonic(harmonizer):
+    """`G E F D | C:w` ended F -> C in the pop style (its bonus for IV -> I beat V -> I): F and D are G7's, and a
+    song's last cadence is mostly V -> I (bench.harmony: pop's dominant before the final tonic 27% -> 47%)."""
+    from studio.inputs import melody_from_notes
+
+    result = harmonizer.harmonize(melody_from_notes("G A B G | C5 B A:h | G E F D | C:w", "C major").melody,
+                                  "half-bar", "pop")
+    assert result.chord_text.endswith("| C G7 | C |"), result.chord_text
 
 
 @pytest.mark.parametrize(("notes", "key", "said"), [
