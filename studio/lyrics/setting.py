@@ -95,7 +95,11 @@ def phrases(melody: Melody) -> list[Phrase]:
         if current and onsets[i] % bar == 0 and not long:  # a long note on the bar line ends this line instead
             bars_in = onsets[i] // bar - -(-onsets[current[0]] // bar)  # a pickup belongs to the next bar
             if bars_in >= 4 or (bars_in == 2 and len(current) >= 5) or (bars_in >= 1 and len(current) >= 12):
+                carried = lead_in(melody, current)
+                tail = current[len(current) - carried:] if carried else []
+                del current[len(current) - len(tail):]
                 close()
+                current += tail
         if len(current) >= MAX_LINE_NOTES:  # a line a singer (and the lyric model) can manage
             close()
         current.append(i)
@@ -110,6 +114,20 @@ def phrases(melody: Melody) -> list[Phrase]:
         else:
             merged.append(phrase)
     return merged
+
+
+def lead_in(melody: Melody, line: list[int]) -> int:
+    """How many notes at the end of ``line`` (indices of sounding notes, the next bar about to start) lead into that
+    bar after a held note, as Happy Birthday's `B:h G:e. G:s | A` does: those are the next line's pickup, sung with
+    it ("hap-py | birth-day"); 0 when none do. The line keeps four notes at least."""
+    beat = melody.meter.beat_ticks
+    for n in range(1, 4):
+        if len(line) < n + 4:
+            return 0
+        held, tail = melody.notes[line[-n - 1]], [melody.notes[i] for i in line[-n:]]
+        if sum(t.ticks for t in tail) <= beat and held.ticks >= max(beat, 2 * max(t.ticks for t in tail)):
+            return n
+    return 0
 
 
 # ---- words to syllables -----------------------------------------------------------------------

@@ -51,6 +51,16 @@ def test_phrases_of_a_long_run_of_eighths_are_a_few_bars_long():
     assert all(p.syllables <= 16 for p in found)
 
 
+def test_a_pickup_after_a_held_note_starts_the_next_line():
+    """Happy Birthday: `B:h G:e. G:s | A` sang "hap-py" at the end of the first line, so the lines were 8 and 4
+    syllables; the two notes after the held B lead into the next bar, and each line is "hap-py birth-day to you"."""
+    tune = Melody(parse_seed("G4:e. G4:s | A4:q G4:q C5:q | B4:h G4:e. G4:s | A4:q G4:q D5:q | C5:h.",
+                             meter=Meter(3, 4)).notes, meter=Meter(3, 4), pickup=12)
+    found = phrases(tune)
+    assert [p.syllables for p in found] == [6, 6]
+    assert [p.template for p in found] == ["wwSwwS", "wwSwwS"]
+
+
 def test_underlay_puts_one_syllable_under_each_note_with_hyphens():
     m = melody("C4:q C G G | A A G:h | F:q F E E | D D C:h")
     lay = underlay(m, TWINKLE.splitlines())
