@@ -27,7 +27,7 @@ def where(found: Similar, mine: bool) -> str:
 
 
 def similar_heading(found: Similar, rank: int) -> str:
-    """'1. “The Kesh” — O'Neill's Music of Ireland (1850), no. 1062 · score 74% · 9 notes in a row'."""
+    """'1. “Lady Day” — O'Neill's Music of Ireland (1850), no. 1584 · score 74% · 9 notes in a row'."""
     return (f"{rank}. “{found.tune.title}” — {found.tune.cited} · score {found.score:.0%} · "
             f"{found.longest} notes in a row")
 
