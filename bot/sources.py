@@ -128,10 +128,11 @@ class MelodySource:
         return None, ""
 
     async def _read_midi(self, attachment: discord.Attachment, track: int | None, where: str = "") -> GivenMelody:
-        """The melody of a MIDI file (``track``, or its melody track), read in an executor."""
+        """The melody of a MIDI file (``track``, or its melody track), read in an executor; ``where``: on a message
+        picked in the Apps menu, which takes no track."""
         return await asyncio.get_running_loop().run_in_executor(None, partial(
             melody_from_midi, await attachment.read(), self.key, self.meter, self.tempo, track, self.max_notes,
-            self.example, f"`{attachment.filename}`{where}"))
+            self.example, f"`{attachment.filename}`{where}", not where))
 
     async def _attached_melody(self, attachment: discord.Attachment) -> tuple[Melody, str]:
         check_midi_size(attachment.size)

@@ -17,7 +17,7 @@ from data.midi import check_midi_size
 from data.notation import MAX_SEED_NOTES, ParsedSeed, parse_seed
 from studio.analysis.key import infer_key, melody_key
 from studio.arrange.chord_symbols import parse_chord_symbol, parse_progression
-from studio.melody import midi_request
+from studio.midi_melody import midi_request
 from studio.options import MELODY, TEMPO
 
 __all__ = ["EXAMPLE", "MAX_NOTES", "GivenMelody", "Key", "Melody", "Meter", "abc_chords", "abc_melody_options",
@@ -255,13 +255,13 @@ def key_misfit(notes: tuple[Note, ...], key: Key) -> str:
 
 def melody_from_midi(data: bytes, key: Key | str | None = None, meter: Meter | str | None = None,
                      tempo: int | None = None, track: int | None = None, max_notes: int = MAX_NOTES,
-                     example: str = EXAMPLE, name: str = "the file") -> GivenMelody:
+                     example: str = EXAMPLE, name: str = "the file", choose: bool = True) -> GivenMelody:
     """The melody of MIDI file ``name`` (its melody track, or ``track`` counting from 1): the file's meter and tempo
-    unless given."""
+    unless given; ``choose``: the command takes a track, and the sentence saying which was read says how."""
     check_midi_size(len(data))
     given_meter = _meter(meter)
     check_tempo(tempo)
-    request, used, cut = midi_request(data, track, max_notes, name, meter=str(given_meter) if given_meter else None,
-                                      tempo=tempo)
+    request, used, cut = midi_request(data, track, max_notes, name, choose,
+                                      meter=str(given_meter) if given_meter else None, tempo=tempo)
     given = melody_from_notes(request.notes, key, request.meter, request.tempo, max_notes, example)
     return replace(given, used=used, cut=cut)

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from data.abc_write import melody_abc
 from data.bar_lines import read_bars
@@ -18,7 +18,6 @@ from data.errors import MusicError, cmd, opt
 from data.events import Key, Melody, Meter, Note, control_tokens, encode_notes
 from data.form import first_tick, load_form, restated_seed
 from data.jianpu import melody_jianpu
-from data.midi import MidiSeed, seed_from_midi
 from data.notation import (
     MAX_SEED_NOTES,
     ParsedSeed,
@@ -460,43 +459,6 @@ async def _set_words(composer: Composer, request: MelodyRequest, text: str) -> M
     seed_text = format_notes(notes[:seed_len], meter.bar_ticks, start=melody.start, spelling=key).split()
     seed = ParsedSeed(notes[:seed_len], tuple(seed_text), pickup)
     return MelodyResult(request, melody, seed, inferred, tuple(s for s, _ in rhythm), text)
-
-
-def midi_request(data: bytes, track: int | None = None, max_notes: int = MAX_SEED_NOTES, name: str = "the file",
-                 **options: Any) -> tuple[MelodyRequest, str, str]:
-    """A request whose notes are a MIDI file's melody as text (so it reproduces like typed notes), a sentence saying
-    which part of the file ``name`` it is, and one saying how much of it was left out past its first ``max_notes``
-    notes ("" when none).
-
-    ``track`` counts from 1 (None: the melody track); the file's meter and tempo fill options left None (the file's
-    speed counted in the beats of the meter used: dotted quarters in 6/8).
-    """
-    seed = seed_from_midi(data, None if track is None else track - 1, max_notes)
-    meter = options.pop("meter", None) or (str(seed.meter) if seed.meter else "4/4")
-    tempo = options.pop("tempo", None) or seed.tempo_in(Meter.parse(meter))
-    bar_ticks = Meter.parse(meter).bar_ticks
-    notes, pickup = seed.opening(Meter.parse(meter), max_notes)  # a first note after the file's downbeat: a pickup
-    try:  # spelled as the reply will be (Bb in F major, not A#)
-        key: Key | bool = Key.parse(options["key"]) if options.get("key") else infer_key(tuple(notes))
-    except MusicError:  # an unreadable key, or no pitched notes: their own checks say so later
-        key = False
-    text = format_notes(notes, bar_ticks, start=(bar_ticks - pickup) % bar_ticks, spelling=key)  # `G | C E G C`
-    read = sum(not n.is_rest for n in notes)
-    cut = (f"The file's melody has {read + seed.dropped} notes and I read the first {read}: to work on a later "
-           f"part, upload just that part." if seed.dropped else "")
-    return MelodyRequest(notes=text, meter=meter, tempo=tempo, **options), midi_origin(seed, track, name), cut
-
-
-def midi_origin(seed: MidiSeed, track: int | None, name: str) -> str:
-    """Which part of the file ``name`` the melody was read from, and how to take another."""
-    number = seed.track_index + 1
-    if track is not None:
-        return f"I used track {number} of {name}, {seed.track_name}."
-    if len(seed.tracks) == 1:
-        return f"I used the top voice of {name}."
-    other = 2 if number == 1 else 1
-    return (f"I used track {number} of {name}, {seed.track_name}, as the melody (the highest of its "
-            f"{len(seed.tracks)} tracks): to take another, set e.g. {opt('track', other)}.")
 
 
 def _stored_seed(text: str, meter: Meter | None) -> ParsedSeed:

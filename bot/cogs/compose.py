@@ -19,7 +19,7 @@ from bot.replies import defer
 from bot.sources import BOTH, NO_FILE
 from studio.errors import MusicError, opt, render
 from studio.inputs import abc_melody_options, bare_quarters, check_midi_size, typed_slips
-from studio.melody import midi_request
+from studio.midi_melody import midi_request
 from studio.mood import mood_defaults, opening
 from studio.options import MELODY, PREFERENCES, option_help
 from studio.requests import MelodyRequest

@@ -34,7 +34,8 @@ from studio.cli.syntax import POSITIONAL_NOTES, cli_syntax
 from studio.cli.transform import run_transform
 from studio.errors import USER_ERRORS, MusicError, cmd, opt, render, user_text
 from studio.inputs import abc_melody_options, bare_quarters
-from studio.melody import DEFAULT_CHECKPOINT, Composer, MelodyResult, midi_request
+from studio.melody import DEFAULT_CHECKPOINT, Composer, MelodyResult
+from studio.midi_melody import midi_request
 from studio.mood import mood_defaults, opening, result_estimate, settings_line
 from studio.options import (
     ANALYZE,

@@ -10,6 +10,7 @@ from data.events import Key, Melody, Meter, Note
 from data.midi import melody_to_midi, midi_lyrics
 from data.pronounce import rhymes, syllable_count, words
 from studio.cli.main import main
+from studio.inputs import melody_from_midi
 from studio.lyrics.lyricist import Lyricist
 
 
@@ -58,6 +59,9 @@ def test_cli_says_which_track_of_a_band_it_took(tmp_path, capsys):
     assert "C5:q D5:q E5:q F5:q | G5:q F5:q E5:q D5:q | ➜" in (tmp_path / "o" / "melody-3.txt").read_text()
     assert main(["chords", "--midi", str(song), "--track", "3", "--out", str(tmp_path / "c")]) == 0
     assert f"I used track 3 of {song}, Bass (Electric Bass (finger), 2 notes)." in capsys.readouterr().out
+    picked = melody_from_midi(song.read_bytes(), name="`band.mid` on the message you picked", choose=False)
+    assert picked.used == ("I used track 2 of `band.mid` on the message you picked, Flute (Flute, 8 notes), as the "
+                           "melody (the highest of its 3 tracks).")  # the Apps menu takes no track: no hint
 
 
 def test_cli_shows_candidates_that_came_out_the_same_once(tmp_path, capsys):

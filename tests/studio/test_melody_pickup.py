@@ -8,7 +8,8 @@ from data.errors import MusicError
 from data.events import Key, Melody, Meter, Note
 from data.midi import melody_to_midi, midi_notes
 from data.notation import ARROW, parse_seed, split_stored
-from studio.melody import Composer, midi_request
+from studio.melody import Composer
+from studio.midi_melody import midi_request
 from studio.render import melody_files
 from studio.requests import MelodyRequest
 

@@ -9,7 +9,7 @@ from data.midi import melody_to_midi
 from studio.arrange.parts import pulse
 from studio.harmony.harmonizer import melody_spans, span_ticks
 from studio.lyrics.setting import GRID, _level, phrases
-from studio.melody import midi_request
+from studio.midi_melody import midi_request
 from studio.taste.features import FEATURE_NAMES, features
 
 METERS = ["6/4", "3/8", "6/8", "4/4", "3/4", "2/4", "12/8", "9/8", "2/2", "3/2"]
