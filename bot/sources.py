@@ -19,6 +19,7 @@ from studio.inputs import (
     Key,
     Melody,
     Meter,
+    bare_quarters,
     check_midi_size,
     check_notes,
     check_tempo,
@@ -161,6 +162,8 @@ class MelodySource:
                 melody_from_notes, self.notes or "", self.key, self.meter, self.tempo, self.max_notes, self.example))
             self.written_in = given.notation
             origin = f"🎼 {given.read_as}" if given.read_as else origin
+            if self.notes and self.meter is not None:
+                origin = f"{origin} {bare_quarters(self.notes, str(self.meter))}".strip()
         if given.key_guessed:
             origin = f"{origin} Key {given.melody.key} (guessed from the notes; set {opt('key')} to choose).".strip()
         origin = f"{origin} {given.misfit} {aside}".strip()

@@ -73,6 +73,8 @@ async def test_a_jig_typed_without_lengths_is_told_how_to_write_eighths(env):
     assert "without a length" not in eighths.content
     continued = eighths.content.split("```\n", 1)[1].split(" ➜ ", 1)[1]
     assert continued.count("|") == 3  # the seed is the first of the 4 bars
+    chords = await command(env, "chords", {"notes": "D E F# G A B", "key": "D major", "meter": "6/8"}, ".ogg")
+    assert "for eighths, write `D:e E F# G A B`" in chords.content  # the commands that read a melody too
     for notes, meter in (("D E F# G A B", "4/4"), ("| D E F# | G A B |", "6/8")):
         plain = await command(env, "melody", {**jig, "notes": notes, "meter": meter}, ".ogg")
         assert "without a length" not in plain.content
