@@ -20,7 +20,7 @@ import json
 import time
 import zipfile
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -28,7 +28,7 @@ import numpy as np
 from data.book_numbers import book_number, cited
 from data.events import BAR, END, MODE_OFFSET, Meter, Note, decode_notes
 from data.prepare import DEFAULT_CACHE, Tune, load_tunes
-from data.tunes import SOURCE_NAMES, clean_title
+from data.tunes import SOURCE_NAMES, clean_title, untitled_stop
 
 DEFAULT_NOTES = Path(__file__).parent / "corpus_notes.npz"
 VERSION = 1
@@ -146,7 +146,8 @@ def read_notes(path: Path = DEFAULT_NOTES) -> CorpusNotes:
         meta = json.loads(data["meta"].tobytes())
         if meta.get("version") != VERSION or tuple(meta.get("fields", ())) != FIELDS:
             raise ValueError(f"{path} was built by another version: rebuild it with `python -m data.corpus_notes`.")
-        tunes = tuple(TuneInfo(i, *r) for i, r in enumerate(meta["tunes"]))
+        tunes = tuple(replace(TuneInfo(i, *r), title=untitled_stop(r[FIELDS.index("title")]))
+                      for i, r in enumerate(meta["tunes"]))
         return CorpusNotes(data["pitch"], data["ticks"], data["starts"].astype(np.int64), data["offset"], tunes)
 
 

@@ -22,7 +22,7 @@ import re
 import time
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from data.book_numbers import cited
@@ -99,6 +99,12 @@ class CorpusTune:
                 f"style:{p['style']} temperature:{p['temperature']} bars:{p['bars']}")
 
 
+def untitled_stop(title: str) -> str:
+    """A title without the full stop the printed books end it with ("Duncan Gray." -> "Duncan Gray"): the indexes
+    were built before titles lost it, so they are read through this too."""
+    return title.removesuffix(".") if title.endswith(".") and not title.endswith("..") else title
+
+
 def clean_title(title: str, source: str, ident: str) -> str:
     """Readable titles: Essen's DOS umlauts decoded, stray quotes and commas dropped, chorales named by BWV."""
     # Some Essen files are DOS code page 437 read as Latin-1: "getr\x84umet" for "geträumet", "groá" for "groß"
@@ -107,7 +113,7 @@ def clean_title(title: str, source: str, ident: str) -> str:
     if _C1_CONTROLS.search(title) or german_cp437:
         with contextlib.suppress(UnicodeError):  # not Latin-1 after all: keep it as it is
             title = title.encode("latin-1").decode("cp437")
-    title = " ".join(title.split()).rstrip(",;").strip().strip('"').strip()
+    title = untitled_stop(" ".join(title.split()).rstrip(",;").strip().strip('"').strip())
     if source == "bach" and (not title or re.fullmatch(r"tune \d+", title)):
         match = re.search(r"bwv([\w.]+?)(?:\.mxl|\.xml|\.krn)?#", ident, re.I)
         return f"Chorale BWV {match[1]}" if match else "Bach chorale"
@@ -176,7 +182,8 @@ def read_index(path: Path) -> tuple[CorpusTune, ...]:
     data = json.loads(gzip.decompress(path.read_bytes()))
     if data.get("version") != VERSION or tuple(data.get("fields", ())) != FIELDS:
         raise ValueError(f"{path} was built by another version: rebuild it with `python -m data.tunes`.")
-    return tuple(CorpusTune(i, *row) for i, row in enumerate(data["tunes"]))
+    return tuple(replace(CorpusTune(i, *row), title=untitled_stop(row[FIELDS.index("title")]))
+                 for i, row in enumerate(data["tunes"]))
 
 
 def load_index(path: Path = DEFAULT_INDEX) -> tuple[CorpusTune, ...]:

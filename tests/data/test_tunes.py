@@ -81,6 +81,8 @@ def test_titles_are_cleaned():
     assert clean_title("Rádái na scadán", "essenFolksong", "essenFolksong/irl.abc#2") == "Rádái na scadán"
     assert clean_title("tune 1", "bach", "bach/bwv354#0") == "Chorale BWV 354"
     assert clean_title("", "oneills1850", "oneills1850/x.abc#0") == "Untitled"
+    assert clean_title("Duncan Gray.", "airdsAirs", "airdsAirs/book1.abc#3") == "Duncan Gray"  # the books' full stop
+    assert not any(t.title.endswith(".") for t in load_index())  # the committed index is read without it too
 
 
 # ---- the committed index ------------------------------------------------------------------------
