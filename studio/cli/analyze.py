@@ -7,7 +7,8 @@ import argparse
 from studio.analysis.files import analysis_files
 from studio.analysis.report import analyze, plain_text
 from studio.cli.commands import print_written, read_midi, write_files
-from studio.errors import MusicError, cmd, opt
+from studio.cli.syntax import cli_syntax
+from studio.errors import MusicError, cmd, opt, render
 from studio.inputs import Key, melody_from_midi, melody_from_notes
 
 EXAMPLE = cmd("analyze", notes="G A B C D:h B G")
@@ -20,7 +21,7 @@ async def run_analyze(args: argparse.Namespace) -> int:
     if args.midi is not None:
         given = melody_from_midi(read_midi(args.midi), args.key, args.meter, args.tempo, args.track, MAX_NOTES,
                                  EXAMPLE, str(args.midi))
-        origin = f"{given.used} {given.cut}".strip()
+        origin = render(f"{given.used} {given.cut}".strip(), cli_syntax("analyze"))
     elif args.notes:
         given = melody_from_notes(args.notes, args.key, args.meter, args.tempo, MAX_NOTES, EXAMPLE)
         origin = given.read_as

@@ -74,7 +74,7 @@ def given_melody(args: argparse.Namespace, example: str) -> tuple[GivenMelody, s
     if args.midi is not None:
         given = melody_from_midi(read_midi(args.midi), args.key, args.meter, args.tempo, args.track, example=example,
                                  name=str(args.midi))
-        origin = f"{given.used} {given.cut}".strip()
+        origin = render(f"{given.used} {given.cut}".strip(), cli_syntax(args.command))
     elif args.notes:
         given = melody_from_notes(args.notes, args.key, args.meter, args.tempo, example=example)
         origin = given.read_as

@@ -59,6 +59,8 @@ def test_cli_says_which_track_of_a_band_it_took(tmp_path, capsys):
     assert "C5:q D5:q E5:q F5:q | G5:q F5:q E5:q D5:q | ➜" in (tmp_path / "o" / "melody-3.txt").read_text()
     assert main(["chords", "--midi", str(song), "--track", "3", "--out", str(tmp_path / "c")]) == 0
     assert f"I used track 3 of {song}, Bass (Electric Bass (finger), 2 notes)." in capsys.readouterr().out
+    assert main(["analyze", "--midi", str(song), "--out", str(tmp_path / "a")]) == 0
+    assert "to take another, set e.g. `--track 1`." in capsys.readouterr().out  # every command, in its syntax
     picked = melody_from_midi(song.read_bytes(), name="`band.mid` on the message you picked", choose=False)
     assert picked.used == ("I used track 2 of `band.mid` on the message you picked, Flute (Flute, 8 notes), as the "
                            "melody (the highest of its 3 tracks).")  # the Apps menu takes no track: no hint
