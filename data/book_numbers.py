@@ -1,5 +1,5 @@
 """A corpus tune's number in its printed book: players know O'Neill's tunes by it ("O'Neill's 1584"), and the
-1850 collection has many titles twice ("Lady Day" is nos. 1584 and 1611, two different tunes).
+1850 collection has titles more than once ("The Brown Thorn" is nos. 31, 32 and 33: three settings).
 
 The number is the ``X:`` field of the tune in music21's bundled ABC file (read as text, no music21 import): a
 tune's ``ident`` is ``collection/file#index``, its place among the file's tunes as music21 read them. Where
