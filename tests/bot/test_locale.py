@@ -67,6 +67,12 @@ def test_errors_from_the_core_are_chinese_with_the_users_text_kept():
              "work on a later part, upload just that part.", ZH)
     assert cut == ("🎼 我用了 `long.mid` 的最高声部。文件里的旋律有 100 个音，我读了前 64 个："
                    "要处理后面的部分，请只上传那一段。")
+    band = tr("🎼 I used track 3 of `band.mid`, Bass (Electric Bass (finger), 4 notes), as the melody (the highest of "
+              "its 3 tracks): to take another, set e.g. `track:1`. Key C major (guessed from the notes; set `key:` to "
+              "choose).", ZH)
+    assert band == ("🎼 我用了 `band.mid` 的第 3 音轨（Bass (Electric Bass (finger), 4 notes)）作旋律"
+                    "（3 个音轨中最高的一轨）：要换一轨，可设 `track:1`。"
+                    "调为 C大调（根据音符推断；可用 `key:` 指定）。")
     kept = error_text(lambda: parse_seed("E:h F G | A B C D E", meter=Meter(4, 4)))
     assert kept == ("第 1 小节在 4/4 拍里有 6 拍：`E:h F G`。没写时值的音沿用前一个音的时值：这里的 `F G` 是 `:h`。"
                     "如果要四分音符，请写 `E:h F:q G:q`。")
