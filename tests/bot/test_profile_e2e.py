@@ -192,7 +192,7 @@ async def test_inspire_shows_corpus_tunes_and_continue_posts_their_opening(env):
     for i, (tune, embed) in enumerate(zip(tunes, embeds, strict=True), start=1):
         shown = fields(embed)
         assert embed["title"] == f"🎻 {i}. {tune.title}" and embed["description"]
-        assert shown["Source"] == tune.source_name and shown["Key"] == tune.key and shown["Meter"] == tune.meter
+        assert shown["Source"] == tune.cited and shown["Key"] == tune.key and shown["Meter"] == tune.meter
         assert shown["Opening"] == f"`{tune.seed}`"
         assert shown["Or type"].startswith(f"`/melody notes:{tune.seed} key:{tune.key}")
     assert "Something you haven't tried" in embeds[2]["description"]
@@ -201,7 +201,7 @@ async def test_inspire_shows_corpus_tunes_and_continue_posts_their_opening(env):
     pressed = await env.fake.press(reply, reply.button("Continue 1")["custom_id"], user=2)
     posted = await pressed.wait_final(timeout=120)
     assert not posted.ephemeral
-    assert f"Continuing the opening of *{escape_markdown(chosen.title)}* ({chosen.source_name})" in posted.content
+    assert f"Continuing the opening of *{escape_markdown(chosen.title)}* ({chosen.cited})" in posted.content
     assert posted.content.count(f"{chosen.seed} ➜") == 3  # three candidates, each starting with the tune's opening
     melody = fields(posted.embeds[0])
     assert melody["Key"] == chosen.key and melody["Meter"] == chosen.meter and melody["Style"] == chosen.style
