@@ -16,7 +16,7 @@ from data.abc_write import melody_abc
 from data.bar_lines import read_bars
 from data.errors import MusicError, cmd, opt
 from data.events import Key, Melody, Meter, Note, control_tokens, encode_notes
-from data.form import first_tick, load_form, restated_seed
+from data.form import first_tick, last_step, load_form, restated_seed
 from data.jianpu import melody_jianpu
 from data.notation import (
     MAX_SEED_NOTES,
@@ -437,13 +437,20 @@ async def _set_words(composer: Composer, request: MelodyRequest, text: str) -> M
     forced = [p for p in (_fold(p + shift) for p in given[:sung]) if p is not None]
     low = min([SINGING_RANGE[0] - octaves, *given])
     high = max([SINGING_RANGE[1] - octaves, *given])
-    takes = [RhythmGrammar(
-        composer.vocab, composer.vocab.encode(control_tokens(request.style, key.mode, meter)), meter.bar_ticks,
-        end_degrees(frozenset((pc + shift) % 12 for pc in key.stable), (key.tonic + shift) % 12, request.ending),
-        [(ticks, s is not None) for s, ticks in rhythm],
-        forced, (max(low + shift, LOWEST), min(high + shift, HIGHEST)),
-    ) for _ in range(JOIN_TAKES)]
+    def grammars() -> list[RhythmGrammar]:
+        return [RhythmGrammar(
+            composer.vocab, composer.vocab.encode(control_tokens(request.style, key.mode, meter)), meter.bar_ticks,
+            end_degrees(frozenset((pc + shift) % 12 for pc in key.stable), (key.tonic + shift) % 12, request.ending),
+            [(ticks, s is not None) for s, ticks in rhythm],
+            forced, (max(low + shift, LOWEST), min(high + shift, HIGHEST)),
+        ) for _ in range(JOIN_TAKES)]
+
+    takes = grammars()
     await generate_takes(composer, request, takes)  # one kept, drawn by how usual its step into the last note is
+    if not any(last_step(take.notes) in (1, 2) for take in takes):  # none steps into it by a 2nd: three more
+        more = grammars()
+        await generate_takes(composer, request, more, stretch=1, admitted=True)
+        takes += more
     weights = [load_form().end_weight(take.notes) for take in takes]
     grammar = random.Random(request.seed).choices(takes, weights)[0] if sum(weights) else takes[0]
     lead, pickup = words_pickup(rhythm, meter.bar_ticks)  # the rests before the first syllable become a pickup
