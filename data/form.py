@@ -148,6 +148,11 @@ def last_step(notes: Sequence[Note]) -> int | None:
     return join(pitched[-2:-1], pitched[-1:]) if len(pitched) >= 2 else None
 
 
+def steps_home(notes: Sequence[Note]) -> bool:
+    """Whether the last pitch of ``notes`` is reached by a 2nd (a semitone or a tone), as most tunes' finals are."""
+    return last_step(notes) in (1, 2)
+
+
 def join(before: Sequence[Note], after: Sequence[Note]) -> int:
     """Semitones from the last pitch of ``before`` to the first of ``after`` (at most ``WIDEST``; 0 without one)."""
     last = next((n.pitch for n in reversed(before) if n.pitch is not None), None)

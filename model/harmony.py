@@ -378,7 +378,7 @@ class HarmonyModel:
         last = len(spans) - max(final_spans, 1)  # the first span of the final chord
         for k in range(1, len(spans)):
             step = trans
-            if cadence and k > len(spans) - max(final_spans, 1):
+            if cadence and k > last:
                 step = held
             elif (cadence and (chorale_cadences or (final_cadence and k == last)) and spans[k].phrase_end
                     and "cadence" + suffix in extra and self.params["cadence"]):

@@ -16,7 +16,7 @@ from data.abc_write import melody_abc
 from data.bar_lines import read_bars
 from data.errors import MusicError, cmd, opt
 from data.events import Key, Melody, Meter, Note, control_tokens, encode_notes
-from data.form import first_tick, last_step, load_form, restated_seed
+from data.form import first_tick, load_form, restated_seed, steps_home
 from data.jianpu import melody_jianpu
 from data.notation import (
     MAX_SEED_NOTES,
@@ -447,7 +447,7 @@ async def _set_words(composer: Composer, request: MelodyRequest, text: str) -> M
 
     takes = grammars()
     await generate_takes(composer, request, takes)  # one kept, drawn by how usual its step into the last note is
-    if not any(last_step(take.notes) in (1, 2) for take in takes):  # none steps into it by a 2nd: three more
+    if not any(steps_home(take.notes) for take in takes):  # none steps into it by a 2nd: three more
         more = grammars()
         await generate_takes(composer, request, more, stretch=1, admitted=True)
         takes += more

@@ -385,7 +385,8 @@ async def best_take(take: Callable[[MelodyRequest], Awaitable[MelodyResult]], re
     results = await asyncio.gather(*(take(replace(request, seed=(request.seed + j * TAKE_STRIDE) % SEED_MAX))
                                      for j in range(count)))
     fits = [misfit(r.melody) for r in results]
-    near = [k for k, fit in enumerate(fits) if fit <= min(fits) + ENDING_SLACK]
+    least = min(fits)
+    near = [k for k, fit in enumerate(fits) if fit <= least + ENDING_SLACK]
     best = results[max(near, key=lambda k: (load_form().end_weight(results[k].melody.notes), -fits[k]))]
     return replace(best, request=replace(best.request, seed=request.seed))
 

@@ -78,7 +78,7 @@ class Shared:
 
     @property
     def named(self) -> str:
-        """The tune as people know it: “The Kesh” (O'Neill's Music of Ireland (1850))."""
+        """The tune as people know it: “Lady Day” (O'Neill's Music of Ireland (1850), no. 1584)."""
         return f"“{self.tune.title}” ({self.tune.cited})" if self.tune else "a corpus tune"
 
     @property

@@ -20,7 +20,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from data.events import PIANO_HIGH, PIANO_LOW, Key, Note
-from data.form import first_tick, last_step, load_form, whole_bars
+from data.form import first_tick, load_form, steps_home, whole_bars
 from data.notation import ParsedSeed
 from studio.options import SEED_MAX
 from studio.requests import MelodyRequest
@@ -70,7 +70,7 @@ async def continue_seed(composer: Composer, request: MelodyRequest, seed: Parsed
                                    admitted, join_takes, octaves)
             admitted = True
             if stop is None:  # the ending: drawn by how usual its step into the last note is in the corpus
-                if join_takes > 1 and not any(last_step(notes + t) in (1, 2) for t in takes):  # no step: more
+                if join_takes > 1 and not any(steps_home(notes + t) for t in takes):  # no step: more
                     takes += await _stretch(composer, request, replace(seed, notes=tuple(notes)), key, stop,
                                             stretch + 1, admitted, ENDING_TAKES - join_takes, octaves)
                 weights = [form.end_weight(notes + t) for t in takes]

@@ -19,11 +19,16 @@ def _from(onset: int, melody: Melody) -> Melody:
     return Melody(((Note(None, lead),) if lead else ()) + melody.notes, melody.key, melody.meter, melody.tempo)
 
 
+def first_bar(found: Similar, mine: bool) -> int:
+    """The bar one side of the shared run starts in (a pickup's bar is bar 1)."""
+    melody, onset = (found.mine, found.mine_onset) if mine else (found.theirs, found.theirs_onset)
+    return onset // melody.meter.bar_ticks + 1
+
+
 def where(found: Similar, mine: bool) -> str:
     """'notes 5-16, from bar 2' for one side of the shared run."""
-    melody, at, onset = (found.mine, found.mine_at, found.mine_onset) if mine else (
-        found.theirs, found.theirs_at, found.theirs_onset)
-    return f"notes {at + 1}-{at + len(melody.notes)}, from bar {onset // melody.meter.bar_ticks + 1}"
+    melody, at = (found.mine, found.mine_at) if mine else (found.theirs, found.theirs_at)
+    return f"notes {at + 1}-{at + len(melody.notes)}, from bar {first_bar(found, mine)}"
 
 
 def similar_heading(found: Similar, rank: int) -> str:
@@ -54,8 +59,8 @@ def similar_roll_png(found: Similar) -> bytes:
     mine = Melody(mine.notes, mine.key, mine.meter, mine.tempo, seed_len=len(mine.notes))
     theirs = _from(found.theirs_onset, found.theirs)
     titles = [f"Yours: {where(found, True)}", f"“{found.tune.title[:60]}”: {where(found, False)} (in {theirs.key})"]
-    bars = [found.mine_onset // mine.meter.bar_ticks + 1, found.theirs_onset // theirs.meter.bar_ticks + 1]
-    return piano_roll_png([mine, theirs], titles, legend=False, first_bars=bars)
+    return piano_roll_png([mine, theirs], titles, legend=False, first_bars=[first_bar(found, True),
+                                                                          first_bar(found, False)])
 
 
 def similar_files(found: list[Similar], stem: str = "similar") -> list[Attachment]:

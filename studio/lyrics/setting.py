@@ -95,9 +95,9 @@ def phrases(melody: Melody) -> list[Phrase]:
         if current and onsets[i] % bar == 0 and not long:  # a long note on the bar line ends this line instead
             bars_in = onsets[i] // bar - -(-onsets[current[0]] // bar)  # a pickup belongs to the next bar
             if bars_in >= 4 or (bars_in == 2 and len(current) >= 5) or (bars_in >= 1 and len(current) >= 12):
-                carried = lead_in(melody, current)
-                tail = current[len(current) - carried:] if carried else []
-                del current[len(current) - len(tail):]
+                split = len(current) - lead_in(melody, current)
+                tail = current[split:]
+                del current[split:]
                 close()
                 current += tail
         if len(current) >= MAX_LINE_NOTES:  # a line a singer (and the lyric model) can manage
