@@ -26,7 +26,7 @@ import numpy as np
 import torch
 
 from data.events import DURATIONS
-from model.sample import MelodyGrammar, RhythmGrammar
+from model.sample import MelodyGrammar, RhythmGrammar, grouped
 
 ND = len(DURATIONS)
 REST_CAT, NOTE_CAT, END_CAT = ND, ND + 1, ND + 2  # token categories after the durations' 0..10
@@ -107,12 +107,14 @@ def build(g: MelodyGrammar) -> Tables:
     pitch_tokens = list(g._pitches)
     end_tokens = [i for i, p in g._pitches.items() if p % 12 in g._ends]
 
+    whole = [sum(grouped(at, d, bar) << j for j, d in enumerate(DURATIONS)) for at in range(bar)]  # per place
+
     def plain_durations(rem: int, last: bool, ends: bool) -> int:  # ``_mask`` for a duration, as a bit set
         bits = 0
         for j, d in enumerate(DURATIONS):
             if d <= rem and rem - d in reach and (not last or ends or d < rem):
                 bits |= 1 << j
-        return bits or 1 << min(range(ND), key=lambda j: abs(DURATIONS[j] - rem))
+        return bits & whole[bar - rem] or bits or 1 << min(range(ND), key=lambda j: abs(DURATIONS[j] - rem))
 
     def can_continue(rem: int) -> bool:
         return any(d < rem and rem - d in reach for d in DURATIONS)
@@ -144,7 +146,7 @@ def build(g: MelodyGrammar) -> Tables:
                     ok = False
                 bits |= ok << j
             if bits:
-                return bits
+                return bits & whole[q % bar] or bits
         return plain_durations(rem, target - q <= bar, pending == PENDING_END)
 
     # leans, as ``bias``: a cadence point's pitch lean; density (+ breath after a note at a cadence point)

@@ -24,7 +24,7 @@ import torch
 
 from data.events import BAR, DURATIONS, REST, TPQ, Note, decode_notes
 from model.lstm import MelodyLSTM
-from model.sample import _reachable
+from model.sample import _reachable, grouped
 from model.vocab import Vocab
 
 MAX_INTERVAL = 12  # intervals wider than an octave share one bin per direction
@@ -38,8 +38,9 @@ class InfillGrammar:
     """Per-request decoding state that fills the ticks ``now`` .. ``end`` between kept bars.
 
     Whole bars: a duration never crosses a bar line (bar lines at multiples of ``bar_ticks``) or ``end``, and always
-    leaves a remainder that model durations can fill, so the filling lands exactly on ``end``. Any pitch or rest may
-    come anywhere (the last note is not a cadence: the melody goes on after the gap). ``density`` leans durations as
+    leaves a remainder that model durations can fill, so the filling lands exactly on ``end``; triplets come in
+    whole groups (``model.sample.grouped``). Any pitch or rest may come anywhere (the last note is not a cadence:
+    the melody goes on after the gap). ``density`` leans durations as
     ``model.sample.MelodyGrammar``'s does. Implements the engine's ``Grammar`` protocol.
     """
 
@@ -64,7 +65,7 @@ class InfillGrammar:
         self._reach = _reachable(max(self.bar_ticks, max(DURATIONS)))
         self._pitch_mask = torch.zeros(len(v), dtype=torch.bool)
         self._pitch_mask[[*self._pitches, v.stoi[REST]]] = True
-        self._masks: dict[int, torch.Tensor] = {}
+        self._masks: dict[tuple[int, int], torch.Tensor] = {}
         self._lean: torch.Tensor | None = None
         if self.density:
             self._lean = torch.zeros(len(v))
@@ -90,16 +91,16 @@ class InfillGrammar:
         """Any pitch or a rest; then a duration that fits the bar and leaves a fillable rest of it (cached)."""
         if not self._expect_duration:
             return self._pitch_mask
-        room = self._room()
-        if room not in self._masks:
+        room, at = self._room(), self.now % self.bar_ticks
+        if (room, at) not in self._masks:
             mask = torch.zeros(len(self.vocab), dtype=torch.bool)
-            for i, d in self._durations.items():
-                mask[i] = d <= room and room - d in self._reach
+            fits = [i for i, d in self._durations.items() if d <= room and room - d in self._reach]
+            mask[[i for i in fits if grouped(at, self._durations[i], self.bar_ticks)] or fits] = True
             if not mask.any():  # a room no run of model durations fills (never on the usual grids): fill it at once
                 mask[max((i for i, d in self._durations.items() if d <= room),
                          key=self._durations.__getitem__, default=min(self._durations))] = True
-            self._masks[room] = mask
-        return self._masks[room]
+            self._masks[room, at] = mask
+        return self._masks[room, at]
 
     def accept(self, token: int) -> None:
         if not self._expect_duration:

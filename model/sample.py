@@ -72,6 +72,16 @@ def _duration_lean(vocab: Vocab, weight: float, unit: int) -> torch.Tensor:
 
 
 @cache
+def grouped(at: int, ticks: int, bar_ticks: int) -> bool:
+    """Whether a note of ``ticks`` may start ``at`` ticks into a bar, tuplets kept whole: a triplet note (4 or 8
+    ticks) starts on its quarter's triplet grid and ends within that quarter, which lies whole in the bar; a plain
+    note starts on the plain grid. A place on neither grid (an odd seed) allows any note."""
+    place = at % TPQ
+    if ticks % 3:
+        return place % 4 == 0 and place + ticks <= TPQ and at - place + TPQ <= bar_ticks
+    return place % 3 == 0 or place % 4 != 0
+
+
 def _reachable(max_ticks: int) -> frozenset[int]:
     """Tick amounts that a run of model durations can fill exactly (0 included)."""
     ok = {0}
@@ -86,9 +96,10 @@ class MelodyGrammar:
     """Per-request decoding state: pitch/duration alternation, full bars, a cadence at the end.
 
     ``now`` is the tick position after the prompt; generation stops at ``target`` ticks. Durations never cross a
-    bar line and always leave a remainder that can be filled. Both count from the first bar's downbeat: a melody
-    with a ``pickup`` (a short first bar of that many ticks, an anacrusis) starts ``bar_ticks - pickup`` into it, so
-    its bar lines, phrase ends and ending fall after the pickup, and its phrases are counted in the full bars after it.
+    bar line, always leave a remainder that can be filled, and keep triplets in whole groups where they can
+    (``grouped``). Both count from the first bar's downbeat: a melody with a ``pickup`` (a short first bar of that
+    many ticks, an anacrusis) starts ``bar_ticks - pickup`` into it, so its bar lines, phrase ends and ending fall
+    after the pickup, and its phrases are counted in the full bars after it.
 
     The last note is a cadence: it starts on a strong position of the last bar (``Meter.strong_ticks``; other beats
     only where no strong position leaves a model duration, as in 9/8), lasts at least a beat and sounds to the end,
@@ -227,10 +238,10 @@ class MelodyGrammar:
         mask = torch.zeros(len(self.vocab), dtype=torch.bool)
         remaining = self._in_bar()
         if self._expect_duration:
-            for i, d in self._durations.items():
-                fits = d <= remaining and remaining - d in self._reach
-                if fits and (not self._is_last_bar() or ends or d < remaining):
-                    mask[i] = True
+            fits = [i for i, d in self._durations.items() if d <= remaining and remaining - d in self._reach
+                    and (not self._is_last_bar() or ends or d < remaining)]
+            at = self.bar_ticks - remaining
+            mask[[i for i in fits if grouped(at, self._durations[i], self.bar_ticks)] or fits] = True
             if not mask.any():  # an off-grid seed left an odd gap: the nearest duration fills it exactly
                 mask[min(self._durations, key=lambda i: abs(self._durations[i] - remaining))] = True
             return mask
@@ -253,6 +264,9 @@ class MelodyGrammar:
                     mask[i] = final_ok and not rest and self._pitch % 12 in self._ends
                 elif d <= self.bar_ticks - q % self.bar_ticks and q + d <= self._finals[-1]:
                     mask[i] = (after_rest if rest else after_note).get(q + d, False)
+            whole = torch.tensor([grouped(q % self.bar_ticks, d, self.bar_ticks) for d in self._durations.values()])
+            if (mask[list(self._durations)] & whole).any():
+                mask[[i for i, w in zip(self._durations, whole.tolist(), strict=True) if not w]] = False
         else:
             for i, p in self._pitches.items():
                 mask[i] = note_ok.get(q, False) or (final_ok and p % 12 in self._ends)

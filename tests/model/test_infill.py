@@ -12,7 +12,7 @@ from model.config import MELODY_CHECKPOINT, LSTMConfig
 from model.infill import InfillGrammar, fill_scores, interval_logprobs, join_intervals, join_score
 from model.lstm import MelodyLSTM
 from model.vocab import Vocab
-from tests.model.grammar import run_grammar
+from tests.model.grammar import broken_triplets, run_grammar
 
 
 def shipped_meters() -> list[Meter]:
@@ -98,3 +98,11 @@ def test_only_rare_leaps_cost_anything_at_a_join():
     assert join_score(before, [Note(62, 12)], after) == 0  # a step in, a step out
     assert join_score(before, [Note(67, 12), Note(65, 12)], after) == 0  # a fifth in, a step out
     assert join_score(before, [Note(71, 12)], after) < join_score(before, [Note(66, 12)], after) < 0  # 7th, tritone
+
+
+def test_a_gap_keeps_triplets_in_whole_groups():
+    vocab = Vocab.for_melodies()
+    for seed in range(20):
+        grammar = InfillGrammar(vocab, [1], now=60, end=180, bar_ticks=60)
+        run_grammar(grammar, vocab, seed)
+        assert not broken_triplets(grammar.notes, 60, 60), seed

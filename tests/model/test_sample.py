@@ -1,9 +1,9 @@
 import torch
 
-from data.events import BAR
+from data.events import BAR, Meter
 from model.sample import MelodyGrammar, pick, sample
 from model.vocab import Vocab
-from tests.model.grammar import run_grammar
+from tests.model.grammar import broken_triplets, run_grammar
 
 
 def test_sampling_respects_the_mask_and_the_uniform_draw():
@@ -59,3 +59,26 @@ def test_grammar_inserts_bar_lines_and_handles_an_off_grid_seed():
     tokens = run_grammar(grammar, vocab, 1)
     assert BAR in tokens
     assert 43 + sum(n.ticks for n in grammar.notes) == 96
+
+
+def test_triplets_come_in_whole_groups_in_every_bar_and_in_the_ending():
+    """A busy 5/4 reply wrote ``B3:et C4:s C4:et A3:et B3:s``: no score can show that. Random walks through the
+    grammar (any allowed duration, as a strong density lean makes likely) keep each triplet inside its quarter."""
+    vocab = Vocab.for_melodies()
+    for bar, meter in ((60, Meter(5, 4)), (36, Meter(3, 4)), (42, Meter(7, 8)), (48, Meter(4, 4))):
+        for seed in range(12):
+            grammar = MelodyGrammar(vocab, [1], now=bar, bar_ticks=bar, target=bar * 4, meter=meter,
+                                    stable=frozenset({0, 4, 7}), tonic=0)
+            run_grammar(grammar, vocab, seed)
+            assert not broken_triplets(grammar.notes, bar, bar), (meter, seed)
+            assert bar + sum(n.ticks for n in grammar.notes) == bar * 4
+
+
+def test_a_seed_that_ends_mid_group_is_finished_in_triplets():
+    """``C:et D:et`` leaves a third of a beat: the continuation completes the group before anything else."""
+    vocab = Vocab.for_melodies()
+    for seed in range(10):
+        grammar = MelodyGrammar(vocab, [1], now=8, bar_ticks=48, target=96, meter=Meter(4, 4),
+                                stable=frozenset({0}), tonic=0)
+        run_grammar(grammar, vocab, seed)
+        assert grammar.notes[0].ticks == 4
