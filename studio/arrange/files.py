@@ -35,6 +35,11 @@ def staff_events(notes: Sequence[TrackNote]) -> list[tuple[int, int, tuple[int, 
     return events
 
 
+def guitar_clef(name: str) -> str | None:
+    """Guitars read an octave above how they sound (a treble clef with an 8 below); other staves choose their clef."""
+    return "treble8vb" if "guitar" in name.lower() else None
+
+
 def chord_labels(arrangement: Arrangement) -> list[tuple[int, str]]:
     return [(c.start, c.symbol) for c in arrangement.chords]
 
@@ -55,8 +60,8 @@ def arrangement_musicxml(arrangement: Arrangement) -> tuple[bytes, bool]:
     pitched = [t for t in a.tracks if not t.is_drum and "pad" not in t.name]
     melody, chords, bass = pitched[0], pitched[1], pitched[-1]
     names = [t.name.split(" (")[0] for t in (melody, chords, bass)]
-    staves = [(names[0], staff_events(melody.notes), None),
-              (names[1], staff_events(chords.notes), "treble8vb" if "guitar" in names[1] else None),
+    staves = [(names[0], staff_events(melody.notes), guitar_clef(names[0])),
+              (names[1], staff_events(chords.notes), guitar_clef(names[1])),
               (names[2], staff_events(bass.notes), BASS_CLEFS.get(names[2], "bass8vb"))]
     full = a.total_bars <= SCORE_MAX_BARS
     marks = [(s.start, s.label) for s in a.sections]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import time
+import xml.etree.ElementTree as ET
 
 import mido
 import pretty_midi
@@ -16,7 +17,7 @@ from data.events import Key, Melody, Meter, Note
 from data.notation import parse_seed
 from studio.arrange.arranger import Arrangement, ArrangeRequest, arrange, outside_key
 from studio.arrange.chord_symbols import parse_chord_symbol, parse_progression
-from studio.arrange.files import arrangement_files, arrangement_midi, describe
+from studio.arrange.files import arrangement_files, arrangement_midi, arrangement_musicxml, describe
 from studio.arrange.parts import CRASH, HIGH_TOM, KICK, LOW_TOM, MID_TOM, SNARE, pulse
 from studio.arrange.sections import fit_bars, ornament
 
@@ -342,6 +343,15 @@ async def test_files_score_overview_and_audio_mix(composer):
     assert audio_loudness(files["arr.ogg"].data) == pytest.approx(TARGET_LUFS, abs=1.0)  # normalised ...
     assert peak < -0.1  # ... never clipping
 
+
+
+async def test_guitar_staves_read_an_octave_up_as_guitarists_expect(composer):
+    """A rock score's lead guitar was in a plain treble clef beside a rhythm guitar in the octave treble clef: both
+    guitars now read an octave above how they sound, the bass likewise in its clef."""
+    a = await arrange(composer, ArrangeRequest(form="AABA", style="rock", seed=1), tune())
+    part = ET.fromstring(arrangement_musicxml(a)[0]).findall("part")
+    clefs = [(p.find(".//clef/sign").text, p.findtext(".//clef/clef-octave-change")) for p in part]
+    assert clefs == [("G", "-1"), ("G", "-1"), ("F", "-1")]
 
 async def test_long_arrangements_get_a_lead_sheet(composer):
     a = await arrange(composer, ArrangeRequest(form="AABA", seed=1), tune(" ".join(["C D E F"] * 8)))
