@@ -17,6 +17,7 @@ from dataclasses import dataclass, replace
 from fractions import Fraction
 
 from data.abc import is_abc, looks_like_abc_body, read_abc
+from data.chord_kinds import chord_notes
 from data.errors import MusicError, cmd, opt
 from data.events import (
     LETTER_PC,
@@ -27,7 +28,6 @@ from data.events import (
     Meter,
     Note,
     duration_name,
-    pitch_name,
 )
 from data.octaves import letter_octaves, nearest_pitch
 from data.pitch_spelling import note_name
@@ -65,18 +65,7 @@ _DURATION = re.compile(r"(?P<base>[whqes]|16|1|2|4|8)(?P<dots>\.{0,2})(?P<triple
 # words of a key or scale typed among the notes (`C major scale`)
 KEY_WORDS = frozenset(("major", "minor", "maj", "min", "scale", "key", "mode", "ionian", "dorian", "phrygian", "lydian",
                        "mixolydian", "aeolian", "locrian", "pentatonic", "blues", "chromatic"))
-_CHORD = re.compile(r"(?P<root>[A-G][#b]?)(?P<quality>m|min|maj|M|dim|aug|sus[24]?|[679]|maj7|7sus4|add9)?[0-9]*")
-_CHORD_STEPS = {"m": (0, 3, 7), "min": (0, 3, 7), "dim": (0, 3, 6), "aug": (0, 4, 8), "sus2": (0, 2, 7),
-                "sus4": (0, 5, 7), "sus": (0, 5, 7)}
-
-
-def chord_tones(root: str, quality: str | None) -> str:
-    """The triad of a chord symbol's root and quality as letters (``A``, ``m`` -> ``A C E``), for error messages:
-    spelled as the chord's key is (``Gm`` -> ``G Bb D``), or with the flat typed (``Bb``)."""
-    steps = _CHORD_STEPS.get(quality or "", (0, 4, 7))
-    pc = (LETTER_PC[root[0]] + ACCIDENTALS[root[1:]]) % 12
-    flats = root.endswith("b") or Key(pc, "minor" if steps[1] == 3 else "major").uses_flats
-    return " ".join(pitch_name(60 + (pc + s) % 12, flats)[:-1] for s in steps)
+_CHORD = re.compile(r"(?P<root>[A-G][#b]?)(?P<quality>[^/\s:]+)")  # a kind of ``QUALITIES`` after a root
 
 
 @dataclass(frozen=True)
@@ -340,9 +329,7 @@ def _parse_pitch(head: str, token: str, previous: int) -> int | None:
         return number
     match = _NOTE.fullmatch(head) or _NOTE.fullmatch(head.lower())
     if not match:
-        if chord := _CHORD.fullmatch(head):
-            root = chord["root"][0].upper() + chord["root"][1:]
-            tones = chord_tones(root, chord["quality"])
+        if (chord := _CHORD.fullmatch(head)) and (tones := chord_notes(chord["root"], chord["quality"])):
             raise MusicError(f"`{token}` looks like a chord symbol, and I need the notes of a tune. Type a chord's "
                              f"notes one after another, e.g. `{tones}` for `{head}`, or a tune like {EXAMPLE}.")
         if stacked := re.fullmatch(rf"[\[<]((?:{_RUN_NOTE}\s*)+)[\]>]", head):  # `[CEG]` (ABC), `<c e g>`

@@ -154,7 +154,8 @@ def _export(score: stream.Score, title: str) -> bytes:
 CHORD_KINDS = {"": "major", "m": "minor", "dim": "diminished", "aug": "augmented", "7": "dominant",
                "maj7": "major-seventh", "m7": "minor-seventh", "m7b5": "half-diminished", "dim7": "diminished-seventh",
                "m(maj7)": "major-minor", "sus4": "suspended-fourth", "sus2": "suspended-second", "6": "major-sixth",
-               "m6": "minor-sixth", "9": "dominant-ninth", "5": "power"}
+               "m6": "minor-sixth", "9": "dominant-ninth", "5": "power",
+               "add9": "major", "7sus4": "suspended-fourth"}  # these two: the text says what the kind leaves out
 
 
 def _harmony_element(symbol: str, offset: int):

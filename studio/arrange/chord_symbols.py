@@ -5,34 +5,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from data.chord_kinds import QUALITIES
 from data.errors import MusicError
 from data.events import LETTER_PC
 
 MAX_CHORD_BARS = 64
 EXAMPLE = "`C Am F G7` (one chord per bar) or `| C | Am | F G7 | C |`"
-# Every spelling we accept -> (canonical suffix, semitones above the root). The canonical suffixes are the ones
-# the MusicXML writer knows (data.theory.CHORD_KINDS).
-QUALITIES: dict[str, tuple[str, tuple[int, ...]]] = {}
-for _names, _suffix, _intervals in (
-    (("", "maj", "M", "major"), "", (0, 4, 7)),
-    (("m", "min", "-", "mi", "minor"), "m", (0, 3, 7)),
-    (("dim", "°", "o"), "dim", (0, 3, 6)),
-    (("aug", "+"), "aug", (0, 4, 8)),
-    (("7", "dom7"), "7", (0, 4, 7, 10)),
-    (("maj7", "M7", "Δ", "Δ7", "ma7"), "maj7", (0, 4, 7, 11)),
-    (("m7", "min7", "-7", "mi7"), "m7", (0, 3, 7, 10)),
-    (("m7b5", "ø", "ø7", "-7b5", "min7b5"), "m7b5", (0, 3, 6, 10)),
-    (("dim7", "°7", "o7"), "dim7", (0, 3, 6, 9)),
-    (("m(maj7)", "mmaj7", "mM7", "-maj7"), "m(maj7)", (0, 3, 7, 11)),
-    (("sus4", "sus"), "sus4", (0, 5, 7)),
-    (("sus2",), "sus2", (0, 2, 7)),
-    (("6", "maj6"), "6", (0, 4, 7, 9)),
-    (("m6", "min6", "-6"), "m6", (0, 3, 7, 9)),
-    (("9",), "9", (0, 2, 4, 7, 10)),
-    (("5",), "5", (0, 7)),
-):
-    for _name in _names:
-        QUALITIES[_name] = (_suffix, _intervals)
 _SYMBOL = re.compile(r"([A-Ga-g])([#♯b♭]?)([^/]*)(?:/([A-G])([#♯b♭]?))?")
 
 
@@ -64,7 +42,7 @@ def parse_chord_symbol(token: str) -> ChordSymbol:
     """'Am', 'F#m7', 'Bb/D', 'Gsus4', 'Cmaj7' -> ChordSymbol; anything else raises MusicError with an example."""
     match = _SYMBOL.fullmatch(token.strip())
     if not match or match[3] not in QUALITIES:
-        kinds = "m, 7, maj7, m7, dim, aug, sus4, 6, 9, m7b5, dim7"
+        kinds = "m, 7, maj7, m7, dim, aug, sus4, 7sus4, add9, 6, 9, m7b5, dim7"
         raise MusicError(f"I can't read the chord `{token}`. Write a root A-G with # or b and a kind ({kinds}), "
                          f"e.g. {EXAMPLE}.")
     letter, accidental, kind, bass_letter, bass_accidental = match.groups()

@@ -118,9 +118,13 @@ def test_notes_run_together_marked_twice_or_named_otherwise_get_a_fix_to_type(te
     assert len(parse_seed(fix).notes) == 3  # the fix it shows reads
 
 
-@pytest.mark.parametrize(("symbol", "tones"), [("Am", "A C E"), ("Gm7", "G Bb D"), ("F#m", "F# A C#"),
-                                               ("Bbmaj7", "Bb D F"), ("Bdim", "B D F")])
+@pytest.mark.parametrize(("symbol", "tones"), [
+    ("Am", "A C E"), ("Gm7", "G Bb D F"), ("F#m", "F# A C#"), ("Bbmaj7", "Bb D F A"), ("Bdim", "B D F"),
+    ("Cmaj7", "C E G B"), ("C7sus4", "C F G Bb"), ("Cadd9", "C E G D"), ("Ebm7b5", "Eb Gb Bbb Db"),
+    ("F#dim7", "F# A C Eb"), ("Abm", "Ab Cb Eb"),
+])
 def test_chord_symbols_get_their_notes_as_an_example(symbol, tones):
+    """Every note of the chord, spelled as a musician spells it (`Cmaj7` once said `C E G`)."""
     with pytest.raises(MusicError) as info:
         parse_seed(f"{symbol} F C G")
     assert "chord symbol" in str(info.value) and f"`{tones}` for `{symbol}`" in str(info.value)
