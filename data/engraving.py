@@ -198,8 +198,10 @@ def simplify_svg(svg: str) -> str:
     return _ONE_SPAN_TEXT.sub(lambda m: f'<text{m["attrs"]} font-size="{m["size"]}">{m["text"]}</text>', svg)
 
 
-def svg_pages(xml: bytes, width: int = 1600, scale: int = 100, max_pages: int = 4) -> list[str]:
-    """The first ``max_pages`` pages of a MusicXML score as SVG, ``width`` px wide, heights fitted."""
+def svg_pages(xml: bytes, width: int = 1600, scale: int = 100, max_pages: int = 4, breaks: str = "smart") -> list[str]:
+    """The first ``max_pages`` pages of a MusicXML score as SVG, ``width`` px wide, heights fitted. ``breaks``:
+    "smart" keeps the score's line breaks unless a line overflows; "encoded" keeps them always (a score whose words
+    run past their bar, which verovio would otherwise widen, as an analysis's cadence names)."""
     page_width = round(width * 100 / scale)  # verovio units: the SVG is pageWidth * scale / 100 px wide
     options = {
         "pageWidth": page_width,
@@ -208,7 +210,7 @@ def svg_pages(xml: bytes, width: int = 1600, scale: int = 100, max_pages: int = 
         "adjustPageHeight": True,
         "header": "auto",
         "footer": "none",
-        "breaks": "smart",  # the score's line breaks (every 4 bars) unless a line overflows or is too short
+        "breaks": breaks,  # smart: the score's line breaks (every 4 bars) unless a line overflows or is too short
         "breaksSmartSb": 0.5,
         "breaksNoWidow": True,
         "pageMarginLeft": 50,
@@ -231,14 +233,15 @@ def svg_pages(xml: bytes, width: int = 1600, scale: int = 100, max_pages: int = 
 
 
 def musicxml_to_pngs(xml: bytes, width: int = 1600, scale: int = 100, max_pages: int = 4,
-                     output_width: int | None = None) -> list[bytes]:
+                     output_width: int | None = None, breaks: str = "smart") -> list[bytes]:
     """The score as PNG pages on white, at most ``max_pages`` (the rest is cut).
 
     ``width`` and ``scale`` set the layout: the page is ``width`` px wide at verovio's zoom ``scale``, where a
     staff is about 0.72 * scale px high, so the defaults give 72 px staves and four bars a line. The PNG is
     ``output_width`` px wide (default ``width``): the same page drawn smaller, e.g. at the 400-550 px Discord
-    shows an embedded image. Pages hold six lines (about 24 bars, fewer for busy tunes).
+    shows an embedded image. Pages hold six lines (about 24 bars, fewer for busy tunes). ``breaks``: see
+    ``svg_pages``.
     """
     return [cairosvg.svg2png(bytestring=simplify_svg(svg).encode("utf-8"), output_width=output_width or width,
                              background_color="white")
-            for svg in svg_pages(xml, width, scale, max_pages)]
+            for svg in svg_pages(xml, width, scale, max_pages, breaks)]

@@ -13,6 +13,7 @@ from studio.harmony.harmonizer import CHORD_PROGRAM
 from studio.render import Attachment
 
 SCORE_WIDTH = 1000  # px: the numerals under the staff stay readable where Discord shrinks the image
+SCORE_BREAKS = "encoded"  # a line a phrase: verovio's "smart" breaks widened the bar a cadence name runs past
 
 
 def score_marks(a: Analysis) -> list[Mark]:
@@ -37,7 +38,7 @@ def annotated_musicxml(a: Analysis, title: str = "Analysis") -> bytes:
 def analysis_files(a: Analysis, stem: str = "analysis", title: str = "Analysis") -> list[Attachment]:
     """Score pages, MIDI (melody and chords), audio, MusicXML: most useful first."""
     xml = annotated_musicxml(a, title)
-    pages = musicxml_to_pngs(xml, max_pages=4, output_width=SCORE_WIDTH)
+    pages = musicxml_to_pngs(xml, max_pages=4, output_width=SCORE_WIDTH, breaks=SCORE_BREAKS)
     chords = [(c.start, c.ticks, c.voicing) for c in a.harmony.chords]
     midi = melody_with_chords_to_midi(a.harmony.melody, chords, chord_program=CHORD_PROGRAM)  # the chords' ticks
     files = [Attachment(f"{stem}-score{'' if i == 0 else f'-{i + 1}'}.png", page,

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import pytest
 
+from data.engraving import svg_pages
 from data.events import Key, Melody, Meter, Note
 from data.notation import parse_seed
 from data.score_marks import Mark, add_marks
 from data.theory import melody_to_musicxml
 from studio.analysis.cadences import cadences, name_cadence
-from studio.analysis.files import annotated_musicxml, score_marks
+from studio.analysis.files import SCORE_BREAKS, annotated_musicxml, score_marks
 from studio.analysis.key import read_key
 from studio.analysis.melodic import contour_shape, intervals, pitch_range
 from studio.analysis.phrases import find_phrases, form
@@ -267,3 +268,12 @@ def test_a_sequence_is_a_whole_phrase_transposed_not_one_note_changed():
     up = "D4:q E4 F#4 D4 | F#4 G4 A4:h | A4:e B4 A4 G4 F#4:q D4 | D4 A3 D4:h"
     sequence = find_phrases(melody_from_notes(f"{phrase} | {up}", "C major").melody)[1]
     assert sequence.like == 0 and sequence.shift == 2 and sequence.similarity >= 0.9
+
+
+def test_a_phrase_a_line_though_cadence_names_run_past_their_bar():
+    """Ode to Joy's score came out 3 bars and 5: the words "half cadence" over bar 4 made verovio widen it."""
+    ode = parse_seed("E E F G | G F E D | C C D E | E:q. D:e D:h | E E F G | G F E D | C C D E | D:q. C:e C:h")
+    a = analyze(Melody(tuple(ode.notes), Key(0), Meter(4, 4)))
+    assert [c.label for c in a.cadences] == ["half cadence", "perfect authentic cadence"]
+    svg = svg_pages(annotated_musicxml(a), breaks=SCORE_BREAKS)[0]
+    assert [system.count('class="measure"') for system in svg.split('class="system"')[1:]] == [4, 4]
