@@ -81,12 +81,11 @@ def cadences(harmony: HarmonyResult, melody: Melody, phrase_ends: list[tuple[int
                  if n.pitch is not None and first <= o < last]
         if not notes:
             continue
-        last_onset, last_note = notes[-1]
+        last_note = notes[-1][1]
         chords = [c for c in harmony.chords if c.start < end and c.start + c.ticks > start]
-        at = [c for c in chords if c.start <= last_onset]
-        if not at:
+        if not chords:
             continue
-        final = at[-1]
+        final = chords[-1]  # the chord the phrase ends on, if it changes under its last note (`D5:h.` over ii7 V)
         earlier = [c for c in chords if c.start < final.start and c.roman != final.roman]
         before = earlier[-1] if earlier else None
         rel = (final.root - key.tonic) % 12

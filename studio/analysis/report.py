@@ -17,7 +17,7 @@ from studio.analysis.melodic import Contour, Intervals, Range, contour, interval
 from studio.analysis.phrases import Phrase, find_phrases, form
 from studio.analysis.rhythm import Rhythm, rhythm
 from studio.analysis.words import article, interval_name, join, note_name, percent, plural, value_name
-from studio.harmony.harmonizer import HarmonyResult, harmonize_melody
+from studio.harmony.harmonizer import HarmonyResult, harmonize_melody, phrase_rest
 from studio.mood import mood_section
 
 MAX_NOTES = 256
@@ -93,7 +93,7 @@ def analyze(melody: Melody, key: Key | None = None, ending: str = "closed") -> A
     sections = find_phrases(used, 8) if used.bars >= 16 and len(phrases) >= 4 and phrases[0].last_bar == 4 else []
     shapes = tuple(contour(used, p.start, p.end).shape for p in phrases if p.letter != "–")
     harmony = harmonize_melody(used, "beat", "chorale", ending)  # per beat the learned moves make the cadences
-    ends = [(p.index, p.start, p.end) for p in phrases]
+    ends = [(p.index, p.start, p.end if p is phrases[-1] else phrase_rest(used, p.end, used.pickup)) for p in phrases]
     return Analysis(used, reading, key, pitch_range(used), intervals(used), contour(used), shapes, tuple(phrases),
                     tuple(sections), rhythm(used), harmony, tuple(cadences(harmony, used, ends)))
 

@@ -182,12 +182,23 @@ def held_sevenths(path: list[State], bounds: list[tuple[int, int]], melody: Melo
     return path
 
 
+def phrase_rest(melody: Melody, boundary: int, lead_in: int) -> int:
+    """Where a phrase that ends at the bar line ``boundary`` comes to rest: ``lead_in`` ticks (the tune's pickup)
+    before it when a note starts there (the next phrase's pickup, as the first one led into the first phrase),
+    else the bar line."""
+    if lead_in and any(boundary - lead_in <= onset < boundary and note.pitch is not None
+                       for onset, note in zip(melody.onsets(), melody.notes, strict=True)):
+        return boundary - lead_in
+    return boundary
+
+
 def melody_spans(melody: Melody, ticks: int | list[tuple[int, int]], phrase_bars: int = 4,
-                  first_bar: int = 0) -> list[Span]:
+                  first_bar: int = 0, lead_in: int = 0) -> list[Span]:
     """Melody pitch classes (relative to the tonic) per span (every ``ticks``, or the given (start, end) bounds),
     weighted by length in beats, less off the strong beats; an onset at the span's start weighs half a beat more.
     The last span, and spans ending a 4-bar phrase counted from ``first_bar`` (the first full bar's tick: a pickup
-    belongs to the phrase it leads into), are phrase ends."""
+    belongs to the phrase it leads into), are phrase ends: before the next phrase's pickup of ``lead_in`` ticks
+    (``phrase_rest``) where a span of the phrase's last bar ends there, else the span the bar line ends."""
     meter = melody.meter
     beat = meter.beat_ticks
     bounds = ticks if isinstance(ticks, list) else [(start, min(start + ticks, melody.ticks))
@@ -204,9 +215,13 @@ def melody_spans(melody: Melody, ticks: int | list[tuple[int, int]], phrase_bars
             weight = accent * overlap / beat + (0.5 if onset == start else 0.0)
             notes[k].append(((note.pitch - melody.key.tonic) % 12, weight))
     phrase = phrase_bars * meter.bar_ticks
-    long_enough = melody.ticks >= 2 * phrase
-    return [Span(tuple(n), k == len(bounds) - 1 or (long_enough and (end - first_bar) % phrase == 0),
-                 start % meter.bar_ticks in meter.strong_ticks, start % meter.bar_ticks == 0)
+    ends = {len(bounds) - 1}
+    if melody.ticks >= 2 * phrase:
+        for k, (_, end) in enumerate(bounds):
+            if first_bar < end < melody.ticks and (end - first_bar) % phrase == 0:
+                rest = phrase_rest(melody, end, lead_in)
+                ends.add(max((j for j, (_, e) in enumerate(bounds) if end - meter.bar_ticks < e <= rest), default=k))
+    return [Span(tuple(n), k in ends, start % meter.bar_ticks in meter.strong_ticks, start % meter.bar_ticks == 0)
             for k, (n, (start, end)) in enumerate(zip(notes, bounds, strict=True))]
 
 
@@ -318,7 +333,7 @@ class Harmonizer:
         if pickup and grain != "beat" and len(bounds) > 1 and bounds[0][1] < bar:  # one chord over a longer pickup
             bounds = [(0, bar), *((a, b) for a, b in bounds if a >= bar)]
         bounds = [(a, b) for a, b in bounds if b > lead]  # a pickup under no chord chooses none: nor the next one
-        spans = melody_spans(melody, bounds, first_bar=melody.meter.bar_ticks if pickup else 0)
+        spans = melody_spans(melody, bounds, first_bar=melody.meter.bar_ticks if pickup else 0, lead_in=pickup)
         states = self.states(melody.key, style,
                              frozenset((n.pitch - melody.key.tonic) % 12 for n in melody.notes if n.pitch is not None))
         home = diatonic(melody.key, 0)

@@ -17,7 +17,7 @@ from studio.analysis.phrases import find_phrases, form
 from studio.analysis.report import analyze, plain_text, sections
 from studio.analysis.rhythm import rhythm
 from studio.errors import MusicError
-from studio.harmony.harmonizer import Chord, HarmonyResult
+from studio.harmony.harmonizer import Chord, HarmonyResult, melody_spans
 
 
 def melody(text: str, meter: str = "4/4") -> Melody:
@@ -126,6 +126,17 @@ def test_a_cadence_is_read_from_the_note_the_phrase_rests_on(last_bar, kind):
               *(Chord(bar + i * beat, beat, "I", "", 0, MAJOR, ()) for i in range(4)))  # one chord per beat
     found = cadences(HarmonyResult(m, chords, "beat", "chorale"), m, [(0, 0, 2 * bar)])
     assert [c.kind for c in found] == [kind]
+
+
+def test_a_phrase_ends_before_the_next_phrases_pickup():
+    """`… | D5:h. G4 | C4 …` with a pickup G: the G leads into phrase 2, so phrase 1 ends on the held D, over V —
+    a half cadence (it was read at the pickup's chord, an "imperfect authentic cadence" on I)."""
+    tune = ("G4 | C4 E G C5 | D4 F A D5 | E4 G C5 E5 | D5:h. G4 | C4 E G C5 | D4 F A D5 | E4 G B D5 | C5:h.")
+    parsed = parse_seed(tune, max_notes=256, meter=Meter())
+    a = analyze(Melody(tuple(parsed.notes), Key(0), Meter(4, 4), pickup=parsed.pickup))
+    assert [(c.bar, c.kind, c.chords[1]) for c in a.cadences] == [(4, "half", "V"), (8, "perfect authentic", "I")]
+    spans = melody_spans(a.melody.on_downbeat(), a.melody.meter.beat_ticks, first_bar=48, lead_in=12)  # as /chords
+    assert [k for k, span in enumerate(spans) if span.phrase_end] == [4 * 4 + 2, len(spans) - 1]  # bar 4, beat 3
 
 # ---- line and rhythm ----------------------------------------------------------------------------------------
 def test_range_tessitura_intervals_and_contour():
