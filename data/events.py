@@ -136,7 +136,8 @@ class Key:
     @classmethod
     def parse(cls, text: str) -> Key:
         """'C', 'F# minor', 'Bbm', 'D dorian', 'a minor', 'D mixo', 'key of G', 'C major scale', 'A harmonic minor',
-        'h-moll' -> Key, or a MusicError with an example."""
+        'h-moll' -> Key, or a MusicError with an example. A key whose signature would need more than seven sharps or
+        flats is named as musicians write it: G# major -> Ab major, Db minor -> C# minor."""
         text = re.sub(r"^\s*([A-Ga-g])[\s-]*(flat|sharp)\b", lambda m: m[1] + ("b" if m[2].lower() == "flat" else "#"),
                       text or "", flags=re.I)  # "E-flat major", "F sharp minor"
         text = re.sub(r"^\s*(the\s+)?key\s+of\s+|(\s+(scale|mode|key))?[\s.]*$", "", text, flags=re.I)  # "key of G"
@@ -163,6 +164,8 @@ class Key:
             raise MusicError(
                 f"I don't know the mode '{word.lower()}'. {hint}Use one of {', '.join(MODE_OFFSET)} — e.g. `D dorian`."
             )
+        if abs(signature_fifths(spelled, mode)) > 7:  # G# major: 8 sharps, a key no one writes; Ab major has 4 flats
+            spelled = (FLAT_NAMES if "#" in spelled else SHARP_NAMES)[tonic % 12]
         return cls(tonic % 12, mode, spelled)
 
 

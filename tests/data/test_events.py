@@ -17,7 +17,11 @@ from data.events import Key, Melody, Meter, Note, decode_notes, encode_notes
      ("G major pentatonic", 7, "major", "G"), ("E b minor", 3, "minor", "Eb"), ("C-major", 0, "major", "C"),
      ("Es dur", 3, "major", "Eb"), ("As-Dur", 8, "major", "Ab"), ("fis moll", 6, "minor", "F#"),
      ("Cs", 1, "major", "C#"), ("h-moll", 11, "minor", "B"), ("H minor", 11, "minor", "B"),
-     ("H-Dur", 11, "major", "B")],
+     ("H-Dur", 11, "major", "B"),
+     # past seven sharps or flats, as musicians write them (a G# major reply was titled so, its notes in Ab)
+     ("G# major", 8, "major", "Ab"), ("D# major", 3, "major", "Eb"), ("Db minor", 1, "minor", "C#"),
+     ("Fb major", 4, "major", "E"), ("G# lydian", 8, "lydian", "Ab"), ("A# minor", 10, "minor", "A#"),
+     ("C# major", 1, "major", "C#"), ("Cb major", 11, "major", "Cb"), ("G# mixolydian", 8, "mixolydian", "G#")],
 )
 def test_keys_parse_from_what_musicians_type(text, tonic, mode, name):
     key = Key.parse(text)
