@@ -115,9 +115,10 @@ class MidiSeed:
     dropped: int = 0  # pitched notes of the line after the first ``max_notes`` notes, left out
     start: int = 0  # where the first note starts in the file (our ticks, leading silence included)
     track_index: int = 0  # which of ``tracks`` the melody was read from
+    origin: int = 0  # a tick (ours, from the file's start) a bar line falls on: after a short pickup bar, its end
 
     def opening(self, meter: Meter, max_notes: int = 64) -> tuple[tuple[Note, ...], int]:
-        """The notes and their pickup in ``meter`` (bars counted from the file's start).
+        """The notes and their pickup in ``meter`` (bars counted from ``origin``).
 
         A first note after a downbeat starts a pickup that lasts to the next bar line. Where no note ends on that bar
         line (one is held over it, or the notes stop before it) the bar line can't be typed, so the bar is filled
@@ -125,7 +126,7 @@ class MidiSeed:
         downbeats stay where the file has them either way.
         """
         bar = meter.bar_ticks
-        pickup = -self.start % bar
+        pickup = (self.origin - self.start) % bar
         ends, now = set(), 0
         for note in self.notes:
             now += note.ticks
@@ -162,7 +163,7 @@ class _Scan:
     division: int  # file ticks per quarter note
     parts: dict[tuple[int, int], _Part] = field(default_factory=dict)
     tempo: tuple[int, int] | None = None  # (tick, microseconds per quarter) of the earliest tempo event
-    meter: tuple[int, int, int] | None = None  # (tick, numerator, denominator exponent) of the earliest one
+    meters: list[tuple[int, int, int]] = field(default_factory=list)  # (tick, numerator, denominator exponent)
     drum_notes: int = 0
     late_notes: int = 0  # tracks that go on with notes after the horizon
 
@@ -256,8 +257,8 @@ def _scan_track(scan: _Scan, index: int, chunk: bytes) -> None:
                 name = _text(body)
             elif kind == 0x51 and length == 3 and (scan.tempo is None or tick < scan.tempo[0]):
                 scan.tempo = (tick, int.from_bytes(body, "big"))
-            elif kind == 0x58 and length >= 2 and (scan.meter is None or tick < scan.meter[0]):
-                scan.meter = (tick, body[0], body[1])
+            elif kind == 0x58 and length >= 2:
+                scan.meters.append((tick, body[0], body[1]))
         elif status in (0xF0, 0xF7):  # sysex
             length, pos = _varint(chunk, pos)
             pos += length
@@ -420,11 +421,25 @@ def seed_from_midi(data: bytes, track: int | None = None, max_notes: int = 64) -
     while kept[-1].is_rest:
         kept.pop()
     dropped = len(line) - sum(not note.is_rest for note in kept)
-    meter = None
-    if scan.meter is not None and 1 <= scan.meter[1] <= 12 and scan.meter[2] in (1, 2, 3):
-        meter = Meter(scan.meter[1], 2 ** scan.meter[2])
+    meter, origin = _meter(scan)
     tempo = _tempo(scan.tempo[1] if scan.tempo else None, meter or Meter())
-    return MidiSeed(tuple(kept), meter, tempo, tracks[index], tracks, dropped, line[0][0], index)
+    return MidiSeed(tuple(kept), meter, tempo, tracks[index], tracks, dropped, line[0][0], index, origin)
+
+
+def _meter(scan: _Scan) -> tuple[Meter | None, int]:
+    """The file's time signature and a tick (ours) its bar lines fall on: its first one, or the next where the
+    first sets one short bar at the start (a pickup bar, as notation programs export it: 2/8, then 6/8)."""
+    found = sorted((tick, n, e) for tick, n, e in scan.meters if 1 <= n <= 12 and e in (1, 2, 3))
+    if not found:
+        return None, 0
+    first = Meter(found[0][1], 2 ** found[0][2])
+    later = [(tick, n, e) for tick, n, e in found if tick > found[0][0]]
+    if found[0][0] == 0 and later:
+        tick, n, e = later[0]
+        meter, at = Meter(n, 2 ** e), round(tick * TPQ / scan.division)
+        if at == first.bar_ticks < meter.bar_ticks:
+            return meter, at
+    return first, 0
 
 
 def melody_with_chords_to_midi(melody: Melody, chords: list[tuple[int, int, tuple[int, ...]]],

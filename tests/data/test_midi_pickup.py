@@ -2,6 +2,7 @@
 
 import io
 
+import mido
 import pretty_midi
 import pytest
 
@@ -57,3 +58,24 @@ def test_a_note_held_over_the_first_bar_line_puts_rests_first_instead():
     assert pickup == 0 and notes == (Note(None, 36), *held)
     text = format_notes(notes, 48)
     assert text == "R:h. G4:h | C5:q E5:q" and parse_seed(text, meter=Meter(4, 4)).notes == notes
+
+
+def test_a_short_first_bar_in_its_own_time_signature_is_a_pickup():
+    """Notation programs export an anacrusis as one bar of 2/8 before the 6/8: that bar is the pickup and 6/8 the
+    meter (the reply said "I can't write in 2/8")."""
+    out = mido.MidiFile(ticks_per_beat=480)
+    meta, line = mido.MidiTrack(), mido.MidiTrack()
+    out.tracks += [meta, line]
+    meta.append(mido.MetaMessage("time_signature", numerator=2, denominator=8))
+    meta.append(mido.MetaMessage("time_signature", numerator=6, denominator=8, time=480))
+    jig = [(69, 240), (71, 240), (74, 480), (73, 240), (71, 480), (69, 240), (66, 720), (62, 720)]
+    for pitch, length in jig:
+        line.append(mido.Message("note_on", note=pitch, velocity=90))
+        line.append(mido.Message("note_off", note=pitch, time=length))
+    data = io.BytesIO()
+    out.save(file=data)
+    seed = seed_from_midi(data.getvalue())
+    assert seed.meter == Meter(6, 8)
+    notes, pickup = seed.opening(seed.meter)
+    assert pickup == 12
+    assert format_notes(notes, 36, start=36 - pickup) == "A4:e B4:e | D5:q C#5:e B4:q A4:e | F#4:q. D4:q. |"
