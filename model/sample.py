@@ -82,6 +82,7 @@ def grouped(at: int, ticks: int, bar_ticks: int) -> bool:
     return place % 3 == 0 or place % 4 != 0
 
 
+@cache
 def _reachable(max_ticks: int) -> frozenset[int]:
     """Tick amounts that a run of model durations can fill exactly (0 included)."""
     ok = {0}
