@@ -81,11 +81,12 @@ def cadences(harmony: HarmonyResult, melody: Melody, phrase_ends: list[tuple[int
                  if n.pitch is not None and first <= o < last]
         if not notes:
             continue
-        last_note = notes[-1][1]
+        last_onset, last_note = notes[-1]
         chords = [c for c in harmony.chords if c.start < end and c.start + c.ticks > start]
-        if not chords:
+        sounding = [c for c in chords if c.start < last_onset + last_note.ticks]  # not under a rest after it
+        if not sounding:
             continue
-        final = chords[-1]  # the chord the phrase ends on, if it changes under its last note (`D5:h.` over ii7 V)
+        final = sounding[-1]  # the last chord under the last note: it may change there (`D5:h.` over ii7 V)
         earlier = [c for c in chords if c.start < final.start and c.roman != final.roman]
         before = earlier[-1] if earlier else None
         rel = (final.root - key.tonic) % 12
