@@ -116,6 +116,7 @@ class MidiSeed:
     start: int = 0  # where the first note starts in the file (our ticks, leading silence included)
     track_index: int = 0  # which of ``tracks`` the melody was read from
     origin: int = 0  # a tick (ours, from the file's start) a bar line falls on: after a short pickup bar, its end
+    fifths: int | None = None  # the file's key signature (sharps; flats < 0) where it says more than C major's
 
     def opening(self, meter: Meter, max_notes: int = 64) -> tuple[tuple[Note, ...], int]:
         """The notes and their pickup in ``meter`` (bars counted from ``origin``).
@@ -164,6 +165,7 @@ class _Scan:
     parts: dict[tuple[int, int], _Part] = field(default_factory=dict)
     tempo: tuple[int, int] | None = None  # (tick, microseconds per quarter) of the earliest tempo event
     meters: list[tuple[int, int, int]] = field(default_factory=list)  # (tick, numerator, denominator exponent)
+    signature: tuple[int, int, int] | None = None  # (tick, sharps (flats < 0), minor 0/1) of the earliest key signature
     drum_notes: int = 0
     late_notes: int = 0  # tracks that go on with notes after the horizon
 
@@ -259,6 +261,8 @@ def _scan_track(scan: _Scan, index: int, chunk: bytes) -> None:
                 scan.tempo = (tick, int.from_bytes(body, "big"))
             elif kind == 0x58 and length >= 2:
                 scan.meters.append((tick, body[0], body[1]))
+            elif kind == 0x59 and length == 2 and (scan.signature is None or tick < scan.signature[0]):
+                scan.signature = (tick, int.from_bytes(body[:1], "big", signed=True), body[1])
         elif status in (0xF0, 0xF7):  # sysex
             length, pos = _varint(chunk, pos)
             pos += length
@@ -423,7 +427,8 @@ def seed_from_midi(data: bytes, track: int | None = None, max_notes: int = 64) -
     dropped = len(line) - sum(not note.is_rest for note in kept)
     meter, origin = _meter(scan)
     tempo = _tempo(scan.tempo[1] if scan.tempo else None, meter or Meter())
-    return MidiSeed(tuple(kept), meter, tempo, tracks[index], tracks, dropped, line[0][0], index, origin)
+    fifths = scan.signature[1] if scan.signature and -7 <= scan.signature[1] <= 7 and any(scan.signature[1:]) else None
+    return MidiSeed(tuple(kept), meter, tempo, tracks[index], tracks, dropped, line[0][0], index, origin, fifths)
 
 
 def _meter(scan: _Scan) -> tuple[Meter | None, int]:

@@ -263,5 +263,5 @@ def melody_from_midi(data: bytes, key: Key | str | None = None, meter: Meter | s
     check_tempo(tempo)
     request, used, cut = midi_request(data, track, max_notes, name, choose,
                                       meter=str(given_meter) if given_meter else None, tempo=tempo)
-    given = melody_from_notes(request.notes, key, request.meter, request.tempo, max_notes, example)
+    given = melody_from_notes(request.notes, key or request.key, request.meter, request.tempo, max_notes, example)
     return replace(given, used=used, cut=cut)

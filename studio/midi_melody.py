@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from data.errors import MusicError, opt
-from data.events import Key, Meter
+from data.events import Key, Meter, Note
 from data.midi import MidiSeed, seed_from_midi
 from data.notation import MAX_SEED_NOTES, format_notes
 from studio.analysis.key import infer_key
@@ -27,15 +27,40 @@ def midi_request(data: bytes, track: int | None = None, max_notes: int = MAX_SEE
     tempo = options.pop("tempo", None) or seed.tempo_in(Meter.parse(meter))
     bar_ticks = Meter.parse(meter).bar_ticks
     notes, pickup = seed.opening(Meter.parse(meter), max_notes)  # a first note after the file's downbeat: a pickup
+    used = midi_origin(seed, track, name, choose)
+    written = not options.get("key") and seed.fifths is not None and in_signature(notes, seed.fifths)
     try:  # spelled as the reply will be (Bb in F major, not A#)
-        key: Key | bool = Key.parse(options["key"]) if options.get("key") else infer_key(tuple(notes))
+        key: Key | bool = (Key.parse(options["key"]) if options.get("key") else
+                           infer_key(tuple(notes), fifths=seed.fifths if written else None))
+        if written:  # the file's key signature names the key's notes: the tonic is read from the melody
+            options["key"] = str(key)
+            used += f" Its key signature ({signature_name(seed.fifths)}) puts it in {key}."
     except MusicError:  # an unreadable key, or no pitched notes: their own checks say so later
         key = False
     text = format_notes(notes, bar_ticks, start=(bar_ticks - pickup) % bar_ticks, spelling=key)  # `G | C E G C`
     read = sum(not n.is_rest for n in notes)
     cut = (f"The file's melody has {read + seed.dropped} notes and I read the first {read}: to work on a later "
            f"part, upload just that part." if seed.dropped else "")
-    return MelodyRequest(notes=text, meter=meter, tempo=tempo, **options), midi_origin(seed, track, name, choose), cut
+    return MelodyRequest(notes=text, meter=meter, tempo=tempo, **options), used, cut
+
+
+SIGNATURE_FIT = 0.9  # the share of the melody's time a file's key signature must hold for its key to follow it
+
+
+def in_signature(notes: tuple[Note, ...], fifths: int) -> bool:
+    """Whether the notes keep to a key signature (a file's may be a program's default, or left from another part)."""
+    scale = Key(7 * fifths % 12, "major").scale
+    pitched = [n for n in notes if n.pitch is not None]
+    total = sum(n.ticks for n in pitched)
+    return bool(total) and sum(n.ticks for n in pitched if n.pitch % 12 in scale) >= SIGNATURE_FIT * total
+
+
+def signature_name(fifths: int) -> str:
+    """'2 sharps', '1 flat', 'no sharps or flats'."""
+    if not fifths:
+        return "no sharps or flats"
+    count = abs(fifths)
+    return f"{count} {'sharp' if fifths > 0 else 'flat'}{'s' * (count != 1)}"
 
 
 def midi_origin(seed: MidiSeed, track: int | None, name: str, choose: bool = True) -> str:

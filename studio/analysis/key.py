@@ -270,7 +270,8 @@ GUESSED_MODES = ("major", "minor", "dorian", "mixolydian")  # the modes a guesse
 IGNORED = ("ends_tonic", "ends_triad")  # the last note typed is often not the tune's final
 
 
-def infer_key(notes: tuple[Note, ...], do: int | None = None, typed: Iterable[str] = ()) -> Key:
+def infer_key(notes: tuple[Note, ...], do: int | None = None, typed: Iterable[str] = (),
+              fifths: int | None = None) -> Key:
     """Key of a seed or a melody a user gives, read as /analyze reads it (``read_key``) in one of
     ``GUESSED_MODES``, except that the last note is not taken for the final. A few notes say too little for that:
     one pitch class gives its major key (the profiles said F major for `C`), two or three the best key whose tonic
@@ -278,8 +279,9 @@ def infer_key(notes: tuple[Note, ...], do: int | None = None, typed: Iterable[st
     seeds 72.7% (music21's profile before: 60.7%); bars 1-10 83.4% (75.5% counting the final); last eight bars,
     which end on the final, 81.7% (84.2%). Jianpu's ``do`` (its ``1=`` fixes the signature: its major key or
     relative minor) goes to music21 (``data.theory.estimate_key``, imported there, in the worker thread). ``typed``:
-    the notes as typed, whose sharps or flats name the key (``data.pitch_spelling.as_typed``)."""
-    return as_typed(_infer_key(notes, do), typed)
+    the notes as typed, whose sharps or flats name the key (``data.pitch_spelling.as_typed``). ``fifths``: a key
+    signature (sharps, flats < 0: a MIDI file's) that the key keeps, in any of ``GUESSED_MODES``."""
+    return as_typed(_infer_key(notes, do, fifths=fifths), typed)
 
 
 def sounds_finished(notes: tuple[Note, ...], meter: Meter) -> bool:
@@ -310,7 +312,8 @@ def melody_key(notes: tuple[Note, ...], meter: Meter, pickup: int = 0, do: int |
                                FINISHED_ENDING), typed)
 
 
-def _infer_key(notes: tuple[Note, ...], do: int | None, melody: Melody | None = None, ending: float = 0.0) -> Key:
+def _infer_key(notes: tuple[Note, ...], do: int | None, melody: Melody | None = None, ending: float = 0.0,
+               fifths: int | None = None) -> Key:
     """``infer_key``'s reading; ``melody``: the notes with their meter and pickup (default 4/4, no pickup),
     ``ending``: the share of /analyze's weight on the last note as the final (none for a seed)."""
     classes = {n.pitch % 12 for n in notes if n.pitch is not None}
@@ -319,15 +322,17 @@ def _infer_key(notes: tuple[Note, ...], do: int | None, melody: Melody | None = 
 
         return estimate_key(notes, parent=do)
     signature = None if do is None else Key(do % 12, "major").scale
-    if len(classes) == 1 and signature is None:
+    written = None if fifths is None else Key(7 * fifths % 12, "major").scale
+    if len(classes) == 1 and signature is None and written is None:
         return spelled_key(classes.pop(), "major")
     few = len(classes) < FEW_CLASSES
     profile = Profile.of(melody or Melody(tuple(notes), Key(0), Meter(), 100))
     keys = [k for k, _ in ranked(profile, {**WEIGHTS, **{name: ending * WEIGHTS[name] for name in IGNORED}})
             if k.mode in GUESSED_MODES and (not few or k.tonic in classes)
-            and (signature is None or (k.mode in ("major", "minor") and k.scale == signature))]
-    if not keys:  # jianpu's own two keys, neither on a typed note: its major key
-        return spelled_key(do % 12, "major")
+            and (signature is None or (k.mode in ("major", "minor") and k.scale == signature))
+            and (written is None or k.scale == written)]
+    if not keys:  # jianpu's or the file's own keys, none on a typed note: its major key
+        return spelled_key((7 * fifths if do is None else do) % 12, "major")
     best = keys[0]
     if few and not {(best.tonic + 3) % 12, (best.tonic + 4) % 12} & classes:
         # the best major key on a typed note that holds them all (`E D C D E E E:h D D D:h`: C major, not D major)

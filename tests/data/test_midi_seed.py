@@ -371,3 +371,10 @@ def test_damaging_a_real_file_gives_a_seed_or_a_music_error(edits):
         data[position % len(data)] = value
     with contextlib.suppress(MusicError):
         assert_typeable(seed_from_midi(bytes(data)))
+
+
+def test_a_key_signature_is_read_where_it_says_more_than_c_majors_default():
+    tune = notes_track([(i * TPB, (i + 1) * TPB, p) for i, p in enumerate((69, 72, 74, 76, 79, 76, 74, 69))])
+    signed = [mido.MetaMessage("key_signature", key=key) for key in ("Em", "Bb", "Am", "C")]
+    assert [seed_from_midi(smf([sig, *tune])).fifths for sig in signed] == [1, -2, 0, None]  # C major: any program's
+    assert seed_from_midi(smf(tune)).fifths is None

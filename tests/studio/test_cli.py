@@ -182,12 +182,12 @@ def test_chords_print_symbols_per_bar_and_numerals_and_write_the_files(tmp_path,
     assert symbols in (tmp_path / "chords-pop.txt").read_text()
 
 
-def test_chords_for_a_midi_file_take_its_meter_and_guess_its_key(tmp_path, capsys):
+def test_chords_for_a_midi_file_take_its_meter_and_key(tmp_path, capsys):
     song = tmp_path / "song.mid"
     song.write_bytes(melody_to_midi(Melody((Note(62, 12), Note(66, 12), Note(69, 24)), Key(2), Meter(3, 4), 90)))
     assert main(["chords", "--midi", str(song), "--out", str(tmp_path / "o")]) == 0
     out = capsys.readouterr().out
-    assert "Chords in D major · 3/4 · 90 bpm" in out and "guessed from the notes" in out
+    assert "Chords in D major · 3/4 · 90 bpm" in out and "Its key signature (2 sharps) puts it in D major." in out
     assert f"I used the top voice of {song}." in out
     assert (tmp_path / "o" / "chords-chorale.mid").exists()
 
