@@ -55,6 +55,7 @@ class MelodySource:
     example: str = EXAMPLE  # a ``studio.errors.opt`` or ``cmd`` mark
     written_in: str | None = None  # set by ``resolve``: jianpu (or solfège, ABC) for a seed typed in it or a reply
     # shown in it
+    key_written: bool = False  # set by ``resolve``: the key is a MIDI file's, from its key signature
     attached: discord.Attachment | None = None  # a MIDI file on the picked message, read when it has no melody
     attached_track: int | None = None  # which track of it: 1 on the bot's replies (the melody), else found
     ending: str = "closed"  # set by ``resolve``: how a stored melody of mine was asked to end (`half`: on V)
@@ -154,7 +155,7 @@ class MelodySource:
         loop = asyncio.get_running_loop()
         if self.midi is not None:
             given = await self._read_midi(self.midi, self.track)
-            origin = f"🎼 {given.used} {given.cut}".strip()
+            origin, self.key_written = f"🎼 {given.used} {given.cut}".strip(), given.key_written
             if self.notes:
                 origin = f"{origin} {BOTH}"
         else:

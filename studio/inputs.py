@@ -39,6 +39,7 @@ class GivenMelody:
     used: str = ""  # a MIDI file's melody: a sentence saying which track it is
     misfit: str = ""  # a key given that most of the notes are not in: a sentence naming the key they fit
     read_as: str = ""  # notes pasted as an ABC tune: a sentence saying what its header gave
+    key_written: bool = False  # the key is a MIDI file's, from its key signature (``used`` says so)
 
     @property
     def notation(self) -> str | None:
@@ -264,4 +265,4 @@ def melody_from_midi(data: bytes, key: Key | str | None = None, meter: Meter | s
     request, used, cut = midi_request(data, track, max_notes, name, choose,
                                       meter=str(given_meter) if given_meter else None, tempo=tempo)
     given = melody_from_notes(request.notes, key or request.key, request.meter, request.tempo, max_notes, example)
-    return replace(given, used=used, cut=cut)
+    return replace(given, used=used, cut=cut, key_written=not key and request.key is not None)

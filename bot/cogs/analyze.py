@@ -65,7 +65,8 @@ class Analyzer(MelodyMenuCog):
         melody, origin = await source.resolve()
         if source.key is None:
             origin = _GUESSED.sub("", origin).strip()  # the analysis says which key, and why
-        analysis = await self.bot.renders.run(analyze, melody, source.key, source.ending)
+        key = source.key or (melody.key if source.key_written else None)  # the file's key signature's
+        analysis = await self.bot.renders.run(analyze, melody, key, source.ending, source.key_written)
         files = await self.bot.renders.run(analysis_files, analysis, "analysis", "Analysis")
         content, embeds, full = analysis_reply(analysis, origin)
         if full is not None:

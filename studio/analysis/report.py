@@ -67,6 +67,7 @@ class Analysis:
     rhythm: Rhythm
     harmony: HarmonyResult
     cadences: tuple[Cadence, ...]
+    key_written: bool = False  # ``given_key`` is a MIDI file's key signature's, not one the user typed
 
     @property
     def key(self) -> Key:
@@ -77,10 +78,11 @@ class Analysis:
         return form(list(self.phrases))
 
 
-def analyze(melody: Melody, key: Key | None = None, ending: str = "closed") -> Analysis:
-    """Read the melody: its key (from the notes; ``key`` when the user gave one, for the harmony), scale, range,
-    intervals, contour, phrases, cadences, rhythm and a harmonisation (``ending="half"``: a melody of the bot's
-    asked to end on a half cadence, whose harmony ends on the dominant)."""
+def analyze(melody: Melody, key: Key | None = None, ending: str = "closed", written: bool = False) -> Analysis:
+    """Read the melody: its key (from the notes; ``key`` when the user gave one, or ``written``: a MIDI file's key
+    signature gave it, for the harmony), scale, range, intervals, contour, phrases, cadences, rhythm and a
+    harmonisation (``ending="half"``: a melody of the bot's asked to end on a half cadence, whose harmony ends on
+    the dominant)."""
     if not any(n.pitch is not None for n in melody.notes):
         raise MusicError(f"There are no notes to analyse. Give me a melody, e.g. {opt('notes', 'G A B C D E F# G')}.",
                          "notes")
@@ -95,7 +97,7 @@ def analyze(melody: Melody, key: Key | None = None, ending: str = "closed") -> A
     harmony = harmonize_melody(used, "beat", "chorale", ending)  # per beat the learned moves make the cadences
     ends = [(p.index, p.start, p.end if p is phrases[-1] else phrase_rest(used, p.end, used.pickup)) for p in phrases]
     return Analysis(used, reading, key, pitch_range(used), intervals(used), contour(used), shapes, tuple(phrases),
-                    tuple(sections), rhythm(used), harmony, tuple(cadences(harmony, used, ends)))
+                    tuple(sections), rhythm(used), harmony, tuple(cadences(harmony, used, ends)), written)
 
 
 # ---- words ---------------------------------------------------------------------------------------------------
@@ -104,7 +106,8 @@ def key_text(a: Analysis) -> str:
     found = f"**{r.key}** (confidence {percent(r.confidence)}; next: {r.runner_up}, {percent(r.runner_up_confidence)})."
     text = f"{found} {r.why}"
     if a.given_key is not None and (a.given_key.tonic, a.given_key.mode) != (r.key.tonic, r.key.mode):
-        text = (f"You set {a.given_key}, so the harmony and the roman numerals below are in {a.given_key}. From the "
+        setter = "The file's key signature writes" if a.key_written else "You set"
+        text = (f"{setter} {a.given_key}, so the harmony and the roman numerals below are in {a.given_key}. From the "
                 f"notes alone I'd say {text}")
     return text
 

@@ -28,8 +28,8 @@ async def run_analyze(args: argparse.Namespace) -> int:
     else:
         raise MusicError(f"Give me a melody to analyse: type notes, e.g. {EXAMPLE}, or give a MIDI file with "
                          f"{opt('midi', 'song.mid')}.")
-    key = Key.parse(args.key) if args.key else None
-    result = analyze(given.melody, key)
+    key = Key.parse(args.key) if args.key else given.melody.key if given.key_written else None
+    result = analyze(given.melody, key, written=given.key_written)
     text = plain_text(result) + (f"\n{origin}\n" if origin else "")
     paths = write_files(args.out, analysis_files(result, "analysis", "Analysis"), ("analysis.txt", text))
     print(text)

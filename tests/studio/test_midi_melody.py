@@ -6,6 +6,7 @@ import io
 
 import mido
 
+from studio.analysis.report import analyze, sections
 from studio.inputs import melody_from_midi
 from studio.midi_melody import midi_request
 
@@ -34,3 +35,11 @@ def test_a_signature_the_melody_does_not_keep_is_left_aside():
     """Two flats under a melody full of B naturals is a program's leftover, not the key."""
     request, used, _ = midi_request(midi((71, 72, 74, 71, 67, 71, 72, 71), "Bb"))
     assert request.key is None and "key signature" not in used
+
+
+def test_an_analysis_reads_in_the_files_key_and_says_whose_key_it_is():
+    given = melody_from_midi(midi(PENTATONIC, "Em"))
+    a = analyze(given.melody, given.melody.key, written=given.key_written)
+    text = sections(a)[0].text
+    assert str(a.key) == "A dorian" and text.startswith("The file's key signature writes A dorian")
+    assert "From the notes alone I'd say **A minor**" in text
