@@ -141,6 +141,7 @@ class MelodySource:
         given = await self._read_midi(attachment, self.attached_track, " on the message you picked")
         used = (f"I used the melody track of `{attachment.filename}` on the message you picked." if self.attached_track
                 else given.used)  # the bot's own reply: its first track
+        self.key_written = given.key_written and not self.attached_track  # a user's file: its signature said so
         return given.melody, f"🎼 {used} {given.cut}".strip()
 
     async def resolve(self) -> tuple[Melody, str]:

@@ -74,6 +74,17 @@ async def test_analyze_a_midi_file_with_a_given_key(env):
     assert "You set G major" in key and "E minor" in key
 
 
+
+async def test_a_midi_files_key_signature_is_the_key_and_the_reading_says_whose(env):
+    """A pentatonic tune (no F or F#) written with one sharp: A dorian, as written, not the A minor of the notes
+    alone."""
+    notes = (*(Note(p, 12) for p in (69, 72, 74, 76, 79, 76, 74)), Note(69, 24))
+    data = melody_to_midi(Melody(notes, Key(9, "dorian"), Meter(4, 4), tempo=90))
+    reply = await (await env.fake.slash("analyze", {"midi": ("tune.mid", data)})).wait_final(90)
+    assert "Its key signature (1 sharp) puts it in A dorian." in reply.content
+    key = fields(reply)["Key"]
+    assert key.startswith("The file's key signature writes A dorian") and "I'd say **A minor**" in key
+
 async def test_analyze_without_notes_reads_the_last_melody(env):
     await (await env.fake.slash("melody", {"notes": "C E G", "seed": 5, "bars": 8, "count": 1}, user=0)).wait_final(60)
     reply = await (await env.fake.slash("analyze", {}, user=0)).wait_final(timeout=90)
