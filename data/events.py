@@ -31,6 +31,11 @@ def signature_fifths(name: str, mode: str) -> int:
     bounded (G# major: 8, a signature no one writes)."""
     return LETTER_FIFTHS[name[0]] + 7 * {"#": 1, "b": -1}.get(name[1:], 0) + MODE_FIFTHS[mode]
 
+
+def signature_major(fifths: int) -> int:
+    """The pitch class of the major key with ``fifths`` sharps (flats < 0): 2 -> D, -3 -> Eb."""
+    return 7 * fifths % 12
+
 # Semitones from the parent major scale's tonic to each mode's tonic (D dorian -> C major).
 MODE_OFFSET = {
     "major": 0,

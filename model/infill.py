@@ -24,7 +24,7 @@ import torch
 
 from data.events import BAR, DURATIONS, REST, TPQ, Note, decode_notes
 from model.lstm import MelodyLSTM
-from model.sample import _reachable, grouped
+from model.sample import _reachable, keep_grouped
 from model.vocab import Vocab
 
 MAX_INTERVAL = 12  # intervals wider than an octave share one bin per direction
@@ -95,7 +95,7 @@ class InfillGrammar:
         if (room, at) not in self._masks:
             mask = torch.zeros(len(self.vocab), dtype=torch.bool)
             fits = [i for i, d in self._durations.items() if d <= room and room - d in self._reach]
-            mask[[i for i in fits if grouped(at, self._durations[i], self.bar_ticks)] or fits] = True
+            mask[keep_grouped(fits, self._durations, at, self.bar_ticks)] = True
             if not mask.any():  # a room no run of model durations fills (never on the usual grids): fill it at once
                 mask[max((i for i, d in self._durations.items() if d <= room),
                          key=self._durations.__getitem__, default=min(self._durations))] = True

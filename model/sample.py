@@ -82,6 +82,12 @@ def grouped(at: int, ticks: int, bar_ticks: int) -> bool:
     return place % 3 == 0 or place % 4 != 0
 
 
+def keep_grouped(ids: list[int], durations: dict[int, int], at: int, bar_ticks: int) -> list[int]:
+    """The duration tokens of ``ids`` whose notes may start ``at`` ticks into a bar (``grouped``), or all of them
+    where none may."""
+    return [i for i in ids if grouped(at, durations[i], bar_ticks)] or ids
+
+
 @cache
 def _reachable(max_ticks: int) -> frozenset[int]:
     """Tick amounts that a run of model durations can fill exactly (0 included)."""
@@ -241,8 +247,7 @@ class MelodyGrammar:
         if self._expect_duration:
             fits = [i for i, d in self._durations.items() if d <= remaining and remaining - d in self._reach
                     and (not self._is_last_bar() or ends or d < remaining)]
-            at = self.bar_ticks - remaining
-            mask[[i for i in fits if grouped(at, self._durations[i], self.bar_ticks)] or fits] = True
+            mask[keep_grouped(fits, self._durations, self.bar_ticks - remaining, self.bar_ticks)] = True
             if not mask.any():  # an off-grid seed left an odd gap: the nearest duration fills it exactly
                 mask[min(self._durations, key=lambda i: abs(self._durations[i] - remaining))] = True
             return mask
@@ -260,14 +265,17 @@ class MelodyGrammar:
         mask = torch.zeros(len(self.vocab), dtype=torch.bool)
         if self._expect_duration:
             rest = self._pitch is None
+            fits = []
             for i, d in self._durations.items():
                 if q + d == self.target:
-                    mask[i] = final_ok and not rest and self._pitch % 12 in self._ends
+                    ok = final_ok and not rest and self._pitch % 12 in self._ends
                 elif d <= self.bar_ticks - q % self.bar_ticks and q + d <= self._finals[-1]:
-                    mask[i] = (after_rest if rest else after_note).get(q + d, False)
-            whole = torch.tensor([grouped(q % self.bar_ticks, d, self.bar_ticks) for d in self._durations.values()])
-            if (mask[list(self._durations)] & whole).any():
-                mask[[i for i, w in zip(self._durations, whole.tolist(), strict=True) if not w]] = False
+                    ok = (after_rest if rest else after_note).get(q + d, False)
+                else:
+                    ok = False
+                if ok:
+                    fits.append(i)
+            mask[keep_grouped(fits, self._durations, q % self.bar_ticks, self.bar_ticks)] = True
         else:
             for i, p in self._pitches.items():
                 mask[i] = note_ok.get(q, False) or (final_ok and p % 12 in self._ends)

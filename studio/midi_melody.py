@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from data.errors import MusicError, opt
-from data.events import Key, Meter, Note
+from data.events import Key, Meter, Note, signature_major
 from data.midi import MidiSeed, seed_from_midi
 from data.notation import MAX_SEED_NOTES, format_notes
 from studio.analysis.key import infer_key
@@ -49,7 +49,7 @@ SIGNATURE_FIT = 0.9  # the share of the melody's time a file's key signature mus
 
 def in_signature(notes: tuple[Note, ...], fifths: int) -> bool:
     """Whether the notes keep to a key signature (a file's may be a program's default, or left from another part)."""
-    scale = Key(7 * fifths % 12, "major").scale
+    scale = Key(signature_major(fifths), "major").scale
     pitched = [n for n in notes if n.pitch is not None]
     total = sum(n.ticks for n in pitched)
     return bool(total) and sum(n.ticks for n in pitched if n.pitch % 12 in scale) >= SIGNATURE_FIT * total

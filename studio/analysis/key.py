@@ -14,7 +14,7 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from data.events import FLAT_NAMES, FLAT_PARENTS, MODE_OFFSET, SHARP_NAMES, Key, Melody, Meter, Note
+from data.events import FLAT_NAMES, FLAT_PARENTS, MODE_OFFSET, SHARP_NAMES, Key, Melody, Meter, Note, signature_major
 from data.pitch_spelling import as_typed
 from studio.analysis.words import note_name
 
@@ -322,7 +322,7 @@ def _infer_key(notes: tuple[Note, ...], do: int | None, melody: Melody | None = 
 
         return estimate_key(notes, parent=do)
     signature = None if do is None else Key(do % 12, "major").scale
-    written = None if fifths is None else Key(7 * fifths % 12, "major").scale
+    written = None if fifths is None else Key(signature_major(fifths), "major").scale
     if len(classes) == 1 and signature is None and written is None:
         return spelled_key(classes.pop(), "major")
     few = len(classes) < FEW_CLASSES
@@ -332,7 +332,7 @@ def _infer_key(notes: tuple[Note, ...], do: int | None, melody: Melody | None = 
             and (signature is None or (k.mode in ("major", "minor") and k.scale == signature))
             and (written is None or k.scale == written)]
     if not keys:  # jianpu's or the file's own keys, none on a typed note: its major key
-        return spelled_key((7 * fifths if do is None else do) % 12, "major")
+        return spelled_key((signature_major(fifths) if do is None else do) % 12, "major")
     best = keys[0]
     if few and not {(best.tonic + 3) % 12, (best.tonic + 4) % 12} & classes:
         # the best major key on a typed note that holds them all (`E D C D E E E:h D D D:h`: C major, not D major)
