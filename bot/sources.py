@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from bot.client import MusicGenius
     from studio.store.base import Generation
 
-MIDI_SUFFIXES = (".mid", ".midi")
+MELODY_FILES = (".mid", ".midi", ".mxl", ".musicxml", ".xml")  # what a melody is read from, the likeliest first
 BOTH = "You gave notes too: the file wins, so I left `notes:` aside."
 NO_FILE = "`track:` picks a track of a MIDI file, and you gave none (`midi:`), so I left it aside."
 
@@ -84,9 +84,10 @@ class MelodySource:
                      user_id: int | None = None) -> MelodySource:
         """The melody of one of the bot's /melody replies (candidate ``candidate`` counting from 1; else the one
         ``user_id`` picked with its Pick button, else the first), for the message context menus and the buttons under
-        a reply; on a message with no stored melody, its MIDI file's (the replies of /chords, /arrange and /analyze
-        carry one, and so may a user's message)."""
-        attached = next((a for a in message.attachments if a.filename.lower().endswith(MIDI_SUFFIXES)), None)
+        a reply; on a message with no stored melody, its MIDI (or MusicXML) file's (the replies of /chords, /arrange
+        and /analyze carry one, and so may a user's message)."""
+        attached = next((a for suffix in MELODY_FILES for a in message.attachments
+                         if a.filename.lower().endswith(suffix)), None)
         own = bot.user is not None and message.author.id == bot.user.id
         return cls(bot, message_id=message.id, candidate=candidate, attached=attached,
                    attached_track=1 if own else None, picker=user_id)

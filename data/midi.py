@@ -6,7 +6,7 @@ import io
 import struct
 from collections import Counter, deque
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Protocol
 
 import pretty_midi
@@ -14,7 +14,8 @@ import pretty_midi
 from data.abc import is_abc
 from data.errors import MusicError, opt
 from data.events import DURATION_NAMES, PIANO_HIGH, PIANO_LOW, TPQ, Key, Melody, Meter, Note
-from data.midi_voices import GRID, MAX_NOTE_TICKS, melody_part, top_line
+from data.midi_voices import GRID, HORIZON_BEATS, MAX_NOTE_TICKS, Part, Scan, melody_part, top_line
+from data.musicxml_upload import is_musicxml, scan_musicxml
 
 PROGRAM_PIANO = 0
 
@@ -92,11 +93,10 @@ def midi_notes(data: bytes) -> list[tuple[int, float, float]]:
 
 MAX_MIDI_BYTES = 1_000_000
 MAX_MIDI_TRACKS = 64
-HORIZON_BEATS = 1200  # notes starting after 1200 quarter notes (10 minutes at 120 bpm) are not read
 SPELLABLE = tuple(sorted((t for t in DURATION_NAMES if t % GRID == 0), reverse=True))  # 72 48 36 ... 6 3
 DRUM_CHANNEL = 9  # channel 10, counting from 1
 TEMPO_RANGE = (30, 300)  # what the bot accepts; tempos within a factor of two are clamped, wilder ones dropped
-_UPLOAD = "Upload a .mid file (a Standard MIDI File), or type notes like `C E G`."
+_UPLOAD = "Upload a .mid file (a Standard MIDI File) or a MusicXML score (.musicxml, .mxl), or type notes like `C E G`."
 _DAMAGED = (
     "That MIDI file is damaged or cut off, so I can't read it. Export it again from your music program, "
     "or type notes like `C E G`."
@@ -117,6 +117,7 @@ class MidiSeed:
     track_index: int = 0  # which of ``tracks`` the melody was read from
     origin: int = 0  # a tick (ours, from the file's start) a bar line falls on: after a short pickup bar, its end
     fifths: int | None = None  # the file's key signature (sharps; flats < 0) where it says more than C major's
+    unit: str = "track"  # what the file calls its parts: a MusicXML score has parts
 
     def opening(self, meter: Meter, max_notes: int = 64) -> tuple[tuple[Note, ...], int]:
         """The notes and their pickup in ``meter`` (bars counted from ``origin``).
@@ -148,28 +149,6 @@ class MidiSeed:
         return min(max(round(meter.beat_bpm((self.meter or Meter()).quarter_bpm(self.tempo))), low), high)
 
 
-@dataclass
-class _Part:
-    """The notes of one (track, channel) as (start, end, pitch) in file ticks."""
-
-    name: str
-    program: int
-    notes: list[tuple[int, int, int]]
-
-
-@dataclass
-class _Scan:
-    """What the scanner found in a whole file."""
-
-    division: int  # file ticks per quarter note
-    parts: dict[tuple[int, int], _Part] = field(default_factory=dict)
-    tempo: tuple[int, int] | None = None  # (tick, microseconds per quarter) of the earliest tempo event
-    meters: list[tuple[int, int, int]] = field(default_factory=list)  # (tick, numerator, denominator exponent)
-    signature: tuple[int, int, int] | None = None  # (tick, sharps (flats < 0), minor 0/1) of the earliest key signature
-    drum_notes: int = 0
-    late_notes: int = 0  # tracks that go on with notes after the horizon
-
-
 class _Corrupt(Exception):
     """The bytes break the Standard MIDI File structure."""
 
@@ -195,7 +174,7 @@ def _text(raw: bytes) -> str:
     return text[:40].replace("`", "'")
 
 
-def _scan_track(scan: _Scan, index: int, chunk: bytes) -> None:
+def _scan_track(scan: Scan, index: int, chunk: bytes) -> None:
     """Collect the notes, first tempo and first time signature of one MTrk chunk's body.
 
     Reading past the chunk raises IndexError, which the caller reports as a damaged file.
@@ -275,26 +254,29 @@ def _scan_track(scan: _Scan, index: int, chunk: bytes) -> None:
     scan.drum_notes += len(notes[DRUM_CHANNEL])
     for channel, found in enumerate(notes):
         if found and channel != DRUM_CHANNEL:
-            scan.parts[(index, channel)] = _Part(name, first_program.get(channel, 0), found)
+            scan.parts[(index, channel)] = Part(name, first_program.get(channel, 0), found)
 
 
 def check_midi_size(size: int) -> None:
-    """The one size limit on a MIDI file given as a melody (uploaded or named on the command line)."""
+    """The one size limit on a MIDI or MusicXML file given as a melody (uploaded or named on the command line)."""
     if size > MAX_MIDI_BYTES:
-        raise MusicError(f"MIDI files must be under {MAX_MIDI_BYTES // 1_000_000} MB. Give me just the melody as a "
-                         f"short .mid file, or type notes like {opt('notes', 'C E G')}.", "midi")
+        raise MusicError(f"Melody files must be under {MAX_MIDI_BYTES // 1_000_000} MB. Give me just the melody as a "
+                         f"short .mid or .mxl file, or type notes like {opt('notes', 'C E G')}.", "midi")
 
 
-def _scan(data: bytes) -> _Scan:
-    """Check the header, then scan every track; raises MusicError for anything unreadable."""
+def _scan(data: bytes) -> Scan:
+    """Check the header, then scan every track (a MusicXML score's parts: ``data.musicxml_upload``); raises
+    MusicError for anything unreadable."""
     if not data:
         raise MusicError(f"That file is empty. {_UPLOAD}")
     check_midi_size(len(data))
+    if is_musicxml(data):
+        return scan_musicxml(data)
     if data[:4] != b"MThd":
         if is_abc(data[:4000].decode("latin-1")):
-            raise MusicError(f"That file is an ABC tune, not MIDI: paste its text into {opt('notes')} instead (one "
+            raise MusicError(f"That file is an ABC tune: paste its text into {opt('notes')} instead (one "
                              f"line is fine), e.g. {opt('notes', 'X:1 M:6/8 K:D A|dfa afd|')}.", "notes")
-        raise MusicError(f"That file isn't a MIDI file. {_UPLOAD}")
+        raise MusicError(f"That file isn't a MIDI file or a MusicXML score. {_UPLOAD}")
     if len(data) < 14:
         raise MusicError(_DAMAGED)
     header_size, _format, n_tracks, division = struct.unpack_from(">LHHH", data, 4)
@@ -310,7 +292,7 @@ def _scan(data: bytes) -> _Scan:
         )
     if header_size < 6 or division == 0:
         raise MusicError(_DAMAGED)
-    scan = _Scan(division)
+    scan = Scan(division)
     pos, index = 8 + header_size, 0
     while index < n_tracks:  # chunks other than MTrk are skipped, as the standard asks
         chunk_type, size = data[pos : pos + 4], int.from_bytes(data[pos + 4 : pos + 8], "big")
@@ -361,8 +343,9 @@ def _tempo(microseconds: int | None, meter: Meter) -> int | None:
     return min(max(round(bpm), low), high)
 
 
-def _describe(scan: _Scan) -> tuple[str, ...]:
-    """'Name (General MIDI instrument, N notes)' for every pitched (track, channel), in file order."""
+def _describe(scan: Scan) -> tuple[str, ...]:
+    """'Name (General MIDI instrument, N notes)' for every pitched (track, channel), in file order; a part that says
+    how it is described: 'Name (N notes)'."""
     keys = sorted(scan.parts)
     channels_per_track = Counter(track for track, _ in keys)
     described = []
@@ -371,8 +354,11 @@ def _describe(scan: _Scan) -> tuple[str, ...]:
         name = part.name or f"Track {track + 1}"
         if channels_per_track[track] > 1:
             name += f" ch{channel + 1}"
-        instrument = pretty_midi.program_to_instrument_name(part.program)
-        described.append(f"{name} ({instrument}, {len(part.notes)} note{'s' * (len(part.notes) != 1)})")
+        instrument = part.instrument
+        if instrument is None:
+            instrument = pretty_midi.program_to_instrument_name(part.program)
+        count = f"{len(part.notes)} note{'s' * (len(part.notes) != 1)}"
+        described.append(f"{name} ({instrument}, {count})" if instrument else f"{name} ({count})")
     return tuple(described)
 
 
@@ -392,16 +378,12 @@ def seed_from_midi(data: bytes, track: int | None = None, max_notes: int = 64) -
     tracks = _describe(scan)
     if not parts:
         if scan.drum_notes:
-            raise MusicError(
-                "That MIDI file only has drums (channel 10), and I need a melody. Upload a .mid file with a "
-                "pitched track, or type notes like `C E G`."
-            )
+            raise MusicError(f"That {scan.kind} only has drums, and I need a melody. Upload a file with a pitched "
+                             f"{scan.unit}, or type notes like `C E G`.")
         if scan.late_notes:
-            raise MusicError(
-                f"That MIDI file has no notes in its first {HORIZON_BEATS} beats. Upload a .mid file whose melody "
-                f"starts near the beginning, or type notes like `C E G`."
-            )
-        raise MusicError("That MIDI file has no notes in it. Upload a .mid file with a melody, or type `C E G`.")
+            raise MusicError(f"That {scan.kind} has no notes in its first {HORIZON_BEATS} beats. Upload a file whose "
+                             f"melody starts near the beginning, or type notes like `C E G`.")
+        raise MusicError(f"That {scan.kind} has no notes in it. Upload a file with a melody, or type `C E G`.")
     if track is None:
         index = melody_part([p.notes for p in parts], scan.division)
     elif 0 <= track < len(parts):
@@ -411,7 +393,7 @@ def seed_from_midi(data: bytes, track: int | None = None, max_notes: int = 64) -
         listing = ", ".join(f"{i} = {text}" for i, text in enumerate(tracks[:10], 1))
         more = f" and {len(tracks) - 10} more" if len(tracks) > 10 else ""
         raise MusicError(
-            f"That MIDI file has {len(tracks)} track{'s' * (len(tracks) != 1)} with notes: {listing}{more}. "
+            f"That {scan.kind} has {len(tracks)} {scan.unit}{'s' * (len(tracks) != 1)} with notes: {listing}{more}. "
             f"Pick one of those, e.g. {opt('track', 1)}, or leave the track out and I find the melody.",
             "track", 1)
     line = top_line([parts[index].notes], scan.division)
@@ -428,16 +410,19 @@ def seed_from_midi(data: bytes, track: int | None = None, max_notes: int = 64) -
     meter, origin = _meter(scan)
     tempo = _tempo(scan.tempo[1] if scan.tempo else None, meter or Meter())
     fifths = scan.signature[1] if scan.signature and -7 <= scan.signature[1] <= 7 and any(scan.signature[1:]) else None
-    return MidiSeed(tuple(kept), meter, tempo, tracks[index], tracks, dropped, line[0][0], index, origin, fifths)
+    return MidiSeed(tuple(kept), meter, tempo, tracks[index], tracks, dropped, line[0][0], index, origin, fifths,
+                    scan.unit)
 
 
-def _meter(scan: _Scan) -> tuple[Meter | None, int]:
+def _meter(scan: Scan) -> tuple[Meter | None, int]:
     """The file's time signature and a tick (ours) its bar lines fall on: its first one, or the next where the
     first sets one short bar at the start (a pickup bar, as notation programs export it: 2/8, then 6/8)."""
     found = sorted((tick, n, e) for tick, n, e in scan.meters if 1 <= n <= 12 and e in (1, 2, 3))
     if not found:
         return None, 0
     first = Meter(found[0][1], 2 ** found[0][2])
+    if scan.origin is not None:  # the file says where its bars count from (a MusicXML pickup bar)
+        return first, round(scan.origin * TPQ / scan.division)
     later = [(tick, n, e) for tick, n, e in found if tick > found[0][0]]
     if found[0][0] == 0 and later:
         tick, n, e = later[0]

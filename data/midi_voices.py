@@ -1,17 +1,46 @@
-"""The melody line of a MIDI file's parts (``data.midi.seed_from_midi``): notes quantised to sixteenths, the part
-that carries the melody, and its top voice made monophonic. A part is its notes as (start, end, pitch) in file ticks.
+"""The melody line of an uploaded file's parts (``data.midi.seed_from_midi``): what a scan of a MIDI or MusicXML file
+found, notes quantised to sixteenths, the part that carries the melody, and its top voice made monophonic. A part is
+its notes as (start, end, pitch) in file ticks.
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 
 from data.events import TPQ
 
 GRID = TPQ // 4  # sixteenth notes
 MAX_NOTE_TICKS = 4 * 4 * TPQ  # a note holds (and a gap lasts) at most 4 bars of 4/4, 192 ticks
+HORIZON_BEATS = 1200  # notes starting after 1200 quarter notes (10 minutes at 120 bpm) are not read
 TimedNote = tuple[int, int, int]  # (start, end, pitch) in ticks
+
+
+@dataclass
+class Part:
+    """The notes of one MIDI (track, channel) or MusicXML part as (start, end, pitch) in file ticks."""
+
+    name: str
+    program: int
+    notes: list[TimedNote]
+    instrument: str | None = None  # how to describe it; None: the General MIDI name of ``program``
+
+
+@dataclass
+class Scan:
+    """What the scanner of an uploaded file found in the whole file."""
+
+    division: int  # file ticks per quarter note
+    parts: dict[tuple[int, int], Part] = field(default_factory=dict)
+    tempo: tuple[int, int] | None = None  # (tick, microseconds per quarter) of the earliest tempo event
+    meters: list[tuple[int, int, int]] = field(default_factory=list)  # (tick, numerator, denominator exponent)
+    signature: tuple[int, int, int] | None = None  # (tick, sharps (flats < 0), minor 0/1) of the earliest key signature
+    drum_notes: int = 0
+    late_notes: int = 0  # tracks that go on with notes after the horizon
+    origin: int | None = None  # a tick a bar line falls on, where the file says so (a MusicXML pickup bar's end)
+    kind: str = "MIDI file"  # what to call the file in a message
+    unit: str = "track"  # what to call one of its parts
 
 
 def _quantise(tick: int, division: int) -> int:

@@ -1,5 +1,5 @@
-"""A MIDI file as a /melody request: its melody line as note text (so it reproduces like typed notes), with its
-meter, tempo and pickup, and sentences saying which track it came from and what was left out."""
+"""A MIDI file (or MusicXML score) as a /melody request: its melody line as note text (so it reproduces like typed
+notes), with its meter, tempo and pickup, and sentences saying which track it came from and what was left out."""
 
 from __future__ import annotations
 
@@ -66,13 +66,13 @@ def signature_name(fifths: int) -> str:
 def midi_origin(seed: MidiSeed, track: int | None, name: str, choose: bool = True) -> str:
     """Which part of the file ``name`` the melody was read from, and (``choose``: where the command takes a track)
     how to take another."""
-    number = seed.track_index + 1
+    number, unit = seed.track_index + 1, seed.unit
     if track is not None:
-        return f"I used track {number} of {name}, {seed.track_name}."
+        return f"I used {unit} {number} of {name}, {seed.track_name}."
     if len(seed.tracks) == 1:
         return f"I used the top voice of {name}."
-    used = (f"I used track {number} of {name}, {seed.track_name}, as the melody (the highest of its "
-            f"{len(seed.tracks)} tracks)")
+    used = (f"I used {unit} {number} of {name}, {seed.track_name}, as the melody (the highest of its "
+            f"{len(seed.tracks)} {unit}s)")
     if not choose:
         return f"{used}."
     return f"{used}: to take another, set e.g. {opt('track', 2 if number == 1 else 1)}."

@@ -33,12 +33,14 @@ _MARKDOWN = re.compile(r"\*\*|`")
 
 
 def read_midi(path: Path) -> bytes:
-    """The bytes of a MIDI file named on the command line; MusicError when it can't be read or is too big."""
+    """The bytes of a melody file (MIDI, MusicXML) named on the command line; MusicError when it can't be read or is
+    too big."""
     try:
         check_midi_size(path.stat().st_size)
         return path.read_bytes()
     except OSError as exc:
-        raise MusicError(f"I can't read `{path}`: {exc.strerror}. Give the path of a .mid file.") from None
+        raise MusicError(f"I can't read `{path}`: {exc.strerror}. Give the path of a .mid or MusicXML (.musicxml, "
+                         f".mxl) file.") from None
 
 
 def write_files(out: Path, attachments: Sequence[Attachment], text: tuple[str, str] | None = None) -> list[Path]:

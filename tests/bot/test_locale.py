@@ -14,6 +14,7 @@ from bot.errors import discord_syntax
 from bot.i18n import CATALOGS, LOCALES, _compile, catalog_for, tr
 from data.errors import MusicError
 from data.events import Key, Meter
+from data.midi import seed_from_midi
 from data.notation import parse_seed
 from studio.arrange.chord_symbols import parse_chord_symbol
 from studio.lyrics.lyricist import LyricRequest
@@ -70,9 +71,17 @@ def test_errors_from_the_core_are_chinese_with_the_users_text_kept():
     band = tr("🎼 I used track 3 of `band.mid`, Bass (Electric Bass (finger), 4 notes), as the melody (the highest of "
               "its 3 tracks): to take another, set e.g. `track:1`. Key C major (guessed from the notes; set `key:` to "
               "choose).", ZH)
-    assert band == ("🎼 我用了 `band.mid` 的第 3 音轨（Bass (Electric Bass (finger), 4 notes)）作旋律"
-                    "（3 个音轨中最高的一轨）：要换一轨，可设 `track:1`。"
+    assert band == ("🎼 我用了 `band.mid` 的第 3 个音轨（Bass (Electric Bass (finger), 4 notes)）作旋律"
+                    "（3 个音轨中最高的一个）：要换一个，可设 `track:1`。"
                     "调为 C大调（根据音符推断；可用 `key:` 指定）。")
+    score = tr("🎼 I used part 1 of `song.mxl`, Voice (8 notes), as the melody (the highest of its 2 parts): to take "
+               "another, set e.g. `track:2`.", ZH)
+    assert score == ("🎼 我用了 `song.mxl` 的第 1 个声部（Voice (8 notes)）作旋律（2 个声部中最高的一个）："
+                     "要换一个，可设 `track:2`。")
+    damaged = error_text(seed_from_midi, b"<score-partwise><part-list>")
+    assert damaged == ("这个 MusicXML 文件已损坏或不完整，我读不了。"
+                       "请从你的打谱软件导出为 MusicXML（.musicxml 或 .mxl）或 MIDI（.mid），"
+                       "或者直接输入音符，例如 `C E G`。")
     kept = error_text(lambda: parse_seed("E:h F G | A B C D E", meter=Meter(4, 4)))
     assert kept == ("第 1 小节在 4/4 拍里有 6 拍：`E:h F G`。没写时值的音沿用前一个音的时值：这里的 `F G` 是 `:h`。"
                     "如果要四分音符，请写 `E:h F:q G:q`。")
