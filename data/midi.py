@@ -13,8 +13,8 @@ import pretty_midi
 
 from data.abc import is_abc
 from data.errors import MusicError, opt
-from data.events import DURATION_NAMES, PIANO_HIGH, PIANO_LOW, TPQ, Key, Melody, Meter, Note
-from data.midi_voices import GRID, HORIZON_BEATS, MAX_NOTE_TICKS, Part, Scan, melody_part, top_line
+from data.events import PIANO_HIGH, PIANO_LOW, TPQ, Key, Melody, Meter, Note
+from data.midi_voices import HORIZON_BEATS, MAX_NOTE_TICKS, Grid, Part, Scan, lengths, melody_part, top_line
 from data.musicxml_upload import is_musicxml, scan_musicxml
 
 PROGRAM_PIANO = 0
@@ -93,7 +93,6 @@ def midi_notes(data: bytes) -> list[tuple[int, float, float]]:
 
 MAX_MIDI_BYTES = 1_000_000
 MAX_MIDI_TRACKS = 64
-SPELLABLE = tuple(sorted((t for t in DURATION_NAMES if t % GRID == 0), reverse=True))  # 72 48 36 ... 6 3
 DRUM_CHANNEL = 9  # channel 10, counting from 1
 TEMPO_RANGE = (30, 300)  # what the bot accepts; tempos within a factor of two are clamped, wilder ones dropped
 _UPLOAD = "Upload a .mid file (a Standard MIDI File) or a MusicXML score (.musicxml, .mxl), or type notes like `C E G`."
@@ -105,7 +104,7 @@ _DAMAGED = (
 
 @dataclass(frozen=True)
 class MidiSeed:
-    """The melody line of an uploaded MIDI file, quantised to sixteenths, ready to continue."""
+    """The melody line of an uploaded MIDI or MusicXML file, quantised to sixteenths or triplets, ready to continue."""
 
     notes: tuple[Note, ...]
     meter: Meter | None
@@ -135,7 +134,7 @@ class MidiSeed:
             ends.add(now)
         if not pickup or pickup in ends:
             return self.notes, pickup
-        rests = _rests(bar - pickup)
+        rests = [Note(None, ticks) for ticks in lengths(0, bar - pickup)]
         notes = [*rests, *self.notes][: max(max_notes, len(rests) + 1)]
         while notes[-1].is_rest:
             notes.pop()
@@ -308,20 +307,6 @@ def _scan(data: bytes) -> Scan:
     return scan
 
 
-def _spell(ticks: int) -> int:
-    """The longest one-token duration that fits in ``ticks`` (a multiple of the grid)."""
-    return next(d for d in SPELLABLE if d <= ticks)
-
-
-def _rests(ticks: int) -> list[Note]:
-    """A gap as one-token rests, longest first: 30 -> h + e."""
-    rests = []
-    while ticks:
-        rests.append(Note(None, _spell(ticks)))
-        ticks -= rests[-1].ticks
-    return rests
-
-
 def _in_range(pitch: int) -> int:
     """Move a pitch by octaves onto the piano (A0-C8)."""
     while pitch < PIANO_LOW:
@@ -363,10 +348,11 @@ def _describe(scan: Scan) -> tuple[str, ...]:
 
 
 def seed_from_midi(data: bytes, track: int | None = None, max_notes: int = 64) -> MidiSeed:
-    """The melody of a MIDI file: the highest voice of its melody track (``data.midi_voices.melody_part``: the one
-    whose notes are highest while others sound), or of ``tracks[track]``.
+    """The melody of a MIDI file (or MusicXML score): the highest voice of its melody track
+    (``data.midi_voices.melody_part``: the one whose notes are highest while others sound), or of ``tracks[track]``.
 
-    Onsets and ends are quantised to sixteenths of the file's own beats; each note is shortened to
+    Onsets and ends are quantised to sixteenths of the file's own beats, or to triplet eighths in the beats of a
+    simple meter whose notes lie nearer thirds of the beat (``data.midi_voices.Grid``); each note is shortened to
     the longest duration spelled in one token (at most a dotted whole) and gaps become rests (at most
     four bars). Leading silence is dropped, pitches move by octaves onto the piano and the first
     ``max_notes`` notes (rests included) are kept. Anything unusable raises MusicError.
@@ -396,18 +382,26 @@ def seed_from_midi(data: bytes, track: int | None = None, max_notes: int = 64) -
             f"That {scan.kind} has {len(tracks)} {scan.unit}{'s' * (len(tracks) != 1)} with notes: {listing}{more}. "
             f"Pick one of those, e.g. {opt('track', 1)}, or leave the track out and I find the melody.",
             "track", 1)
-    line = top_line([parts[index].notes], scan.division)
+    meter, origin = _meter(scan)
+    if meter is None or meter.denominator in (2, 4):  # quarter beats, which a triplet divides in three
+        grid = Grid.detect(parts[index].notes, scan.division, origin)
+    else:
+        grid = Grid(scan.division, origin)
+    line = top_line([parts[index].notes], grid)
     melody: list[Note] = []
     now = line[0][0]  # leading silence dropped
     for start, end, pitch in line:
-        melody += _rests(min(start - now, MAX_NOTE_TICKS))
-        melody.append(Note(_in_range(pitch), _spell(end - start)))  # 5 sixteenths -> q + a sixteenth rest
+        gap = lengths(now - origin, start - origin)
+        while sum(gap) > MAX_NOTE_TICKS:
+            gap.pop(0)
+        melody += [Note(None, ticks) for ticks in gap]
+        # one token: 5 sixteenths -> q + a sixteenth rest
+        melody.append(Note(_in_range(pitch), lengths(start - origin, end - origin)[0]))
         now = start + melody[-1].ticks
     kept = melody[:max_notes]
     while kept[-1].is_rest:
         kept.pop()
     dropped = len(line) - sum(not note.is_rest for note in kept)
-    meter, origin = _meter(scan)
     tempo = _tempo(scan.tempo[1] if scan.tempo else None, meter or Meter())
     fifths = scan.signature[1] if scan.signature and -7 <= scan.signature[1] <= 7 and any(scan.signature[1:]) else None
     return MidiSeed(tuple(kept), meter, tempo, tracks[index], tracks, dropped, line[0][0], index, origin, fifths,

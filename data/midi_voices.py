@@ -1,6 +1,7 @@
 """The melody line of an uploaded file's parts (``data.midi.seed_from_midi``): what a scan of a MIDI or MusicXML file
-found, notes quantised to sixteenths, the part that carries the melody, and its top voice made monophonic. A part is
-its notes as (start, end, pitch) in file ticks.
+found, notes quantised to sixteenths (or triplet eighths, beat by beat), the part that carries the melody, its top
+voice made monophonic, and lengths spelled as one-token durations. A part is its notes as (start, end, pitch) in file
+ticks.
 """
 
 from __future__ import annotations
@@ -9,9 +10,11 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from data.events import TPQ
+from data.events import DURATION_NAMES, TPQ
 
 GRID = TPQ // 4  # sixteenth notes
+TRIPLET = TPQ // 3  # triplet eighths
+SPELLABLE = tuple(sorted((t for t in DURATION_NAMES if t % GRID == 0), reverse=True))  # 72 48 36 ... 6 3
 MAX_NOTE_TICKS = 4 * 4 * TPQ  # a note holds (and a gap lasts) at most 4 bars of 4/4, 192 ticks
 HORIZON_BEATS = 1200  # notes starting after 1200 quarter notes (10 minutes at 120 bpm) are not read
 TimedNote = tuple[int, int, int]  # (start, end, pitch) in ticks
@@ -43,23 +46,69 @@ class Scan:
     unit: str = "track"  # what to call one of its parts
 
 
-def _quantise(tick: int, division: int) -> int:
-    """File ticks -> our ticks, rounded to the nearest sixteenth."""
-    return (8 * tick + division) // (2 * division) * GRID
+@dataclass(frozen=True)
+class Grid:
+    """Where quantised notes start and end: on sixteenths, or on thirds of the beat (triplet eighths) in the beats
+    ``triplets``; beats are quarters counted from ``anchor`` (our ticks: a bar line of the file), files in
+    ``division`` ticks a quarter."""
+
+    division: int
+    anchor: int = 0
+    triplets: frozenset[int] = frozenset()
+
+    @classmethod
+    def detect(cls, notes: Sequence[TimedNote], division: int, anchor: int = 0) -> Grid:
+        """The grid of a part: a beat is in triplets where its notes' starts and ends lie nearer thirds of the beat
+        than sixteenths, all told (a hornpipe's ``B c d`` triplet, ``qt et`` swing as notated)."""
+        error: dict[int, list[float]] = {}  # beat -> [distance to sixteenths, distance to thirds], summed
+        for tick in (tick for start, end, _ in notes for tick in (start, end)):
+            beat, within = divmod(tick * TPQ - anchor * division, TPQ * division)
+            if within:
+                x = within / (TPQ * division)
+                found = error.setdefault(beat, [0.0, 0.0])
+                found[0] += abs(x - round(x * 4) / 4)
+                found[1] += abs(x - round(x * 3) / 3)
+        return cls(division, anchor, frozenset(beat for beat, (four, three) in error.items() if three < four))
+
+    def step(self, tick: int) -> int:
+        """The grid step of the beat our ``tick`` falls in."""
+        return TRIPLET if (tick - self.anchor) // TPQ in self.triplets else GRID
+
+    def ticks(self, tick: int) -> int:
+        """File ticks -> our ticks, rounded to the nearest point of the grid (halves up)."""
+        beat, within = divmod(tick * TPQ - self.anchor * self.division, TPQ * self.division)
+        step = TRIPLET if beat in self.triplets else GRID
+        return self.anchor + beat * TPQ + (2 * within + step * self.division) // (2 * step * self.division) * step
+
+    def span(self, start: int, end: int) -> tuple[int, int]:
+        """A note's quantised start and end: at least a grid step long, at most ``MAX_NOTE_TICKS``."""
+        q_start = self.ticks(start)
+        return q_start, min(max(self.ticks(end), q_start + self.step(q_start)), q_start + MAX_NOTE_TICKS)
 
 
-def _span(start: int, end: int, division: int) -> tuple[int, int]:
-    """A note's quantised start and end: at least a sixteenth long, at most ``MAX_NOTE_TICKS``."""
-    q_start = _quantise(start, division)
-    return q_start, min(max(_quantise(end, division), q_start + GRID), q_start + MAX_NOTE_TICKS)
+def lengths(start: int, end: int) -> list[int]:
+    """Our ticks from ``start`` to ``end`` (counted from a bar line of a simple meter, or any tick of the sixteenth
+    grid) as one-token lengths, longest first: from a third of a beat, the rest of that triplet (to the beat or to
+    ``end``); elsewhere the longest spellable length that stops on the grid (at a beat before a triplet point)."""
+    out = []
+    while start < end:
+        into = start % TPQ
+        if into % GRID:  # a triplet point, 4 or 8 ticks into its beat
+            out.append(min(end, start - into + TPQ) - start)
+        else:
+            limit = end if end % GRID == 0 else end - end % TPQ
+            out.append(next((d for d in SPELLABLE if d <= limit - start), end - start))
+        start += out[-1]
+    return out
 
 
-def top_line(parts: Sequence[Sequence[TimedNote]], division: int) -> list[TimedNote]:
-    """The highest voice of ``parts`` as quantised (start, end, pitch) notes, made monophonic (``_skyline``)."""
+def top_line(parts: Sequence[Sequence[TimedNote]], grid: Grid) -> list[TimedNote]:
+    """The highest voice of ``parts`` as (start, end, pitch) notes quantised to ``grid``, made monophonic
+    (``_skyline``)."""
     top: dict[int, tuple[int, int]] = {}  # quantised start -> (pitch, end) of its highest (then longest) note
     for part in parts:
         for start, end, pitch in part:
-            q_start, q_end = _span(start, end, division)
+            q_start, q_end = grid.span(start, end)
             if (pitch, q_end) > top.get(q_start, (-1, 0)):
                 top[q_start] = (pitch, q_end)
     return _skyline([(start, end, pitch) for start, (pitch, end) in sorted(top.items())])
@@ -69,12 +118,13 @@ def melody_part(parts: Sequence[Sequence[TimedNote]], division: int) -> int:
     """The part whose notes are highest most of the time while another part sounds too (then: most of the time;
     ties: the first). Its own top line is the melody, so a bass does not fill the melody's rests or carry on after
     it ends, and a strummed intro before the tune is not the tune."""
+    grid = Grid(division)
     highest: dict[int, tuple[int, int]] = {}  # sixteenth -> (pitch, part) of the highest note sounding
     sounding: Counter[int] = Counter()  # sixteenth -> how many parts sound
     for index, part in enumerate(parts):
         steps: set[int] = set()
         for start, end, pitch in part:
-            for step in range(*_span(start, end, division), GRID):
+            for step in range(*grid.span(start, end), GRID):
                 steps.add(step)
                 if pitch > highest.get(step, (-1, 0))[0]:
                     highest[step] = (pitch, index)

@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from data.errors import MusicError
 from data.events import Key, Melody, Meter, Note
 from data.midi import MidiSeed, melody_to_midi, seed_from_midi
+from data.musicxml import melody_to_musicxml
 from data.notation import format_notes, parse_seed
 
 TPB = 480  # mido's ticks per beat in the hand-built files; 120 is a sixteenth
@@ -118,6 +119,45 @@ def test_any_sixteenth_grid_melody_round_trips(melody):
     seed = seed_from_midi(melody_to_midi(melody))
     assert (seed.notes, seed.meter, seed.tempo) == (melody.notes, melody.meter, melody.tempo)
     assert_typeable(seed)
+
+
+_BEATS = st.sampled_from([(4, 4, 4), (8, 4), (4, 8), (3, 3, 3, 3), (6, 6), (9, 3), (3, 9), (6, 3, 3), (12,), (24,),
+                          (36,)])  # a beat in triplet eighths or in sixteenths, or a note of whole beats
+
+
+@st.composite
+def triplet_melodies(draw) -> Melody:
+    """Melodies of a simple meter whose beats are in triplets or in sixteenths, as a busy /melody reply writes."""
+    notes: list[Note] = []
+    for cell in draw(st.lists(_BEATS, min_size=1, max_size=12)):
+        for ticks in cell:
+            rest = draw(st.booleans()) and notes and not notes[-1].is_rest  # two rests in a row read back as one
+            notes.append(Note(None if rest else draw(st.integers(48, 84)), ticks))
+    if notes[-1].is_rest:
+        notes.pop()
+    meter = Meter(*draw(st.sampled_from([(4, 4), (3, 4), (2, 4), (2, 2)])))
+    return Melody(tuple(notes), meter=meter, tempo=draw(st.integers(30, 300)))
+
+
+@settings(max_examples=100, deadline=None)
+@given(triplet_melodies())
+def test_triplets_round_trip_through_midi_and_musicxml(melody):
+    """A beat in triplets stays in triplets (it came back as `A:s B:e C:s`): a reply dragged into a DAW or a
+    notation program and uploaded again reads back note for note."""
+    for data in (melody_to_midi(melody), melody_to_musicxml(melody)):
+        seed = seed_from_midi(data)
+        assert seed.notes == melody.notes
+        assert_typeable(seed)
+
+
+def test_played_triplets_snap_to_thirds_of_the_beat_and_dotted_rhythms_to_sixteenths():
+    third = TPB // 3
+    played = [(0, 150, 67), (166, 310, 69), (318, 470, 71), (482, 960, 72),  # a triplet played a little unevenly
+              (960, 1310, 74), (1326, 1440, 72), (1440, 1920, 71)]  # a dotted eighth and a sixteenth
+    seed = seed_from_midi(smf(notes_track(played)))
+    assert seed.notes == (Note(67, 4), Note(69, 4), Note(71, 4), Note(72, 12), Note(74, 9), Note(72, 3), Note(71, 12))
+    swung = [(0, 2 * third, 60), (2 * third, TPB, 62), (TPB, TPB + 2 * third, 64), (TPB + 2 * third, 2 * TPB, 65)]
+    assert format_notes(seed_from_midi(smf(notes_track(swung))).notes, 48) == "C4:qt D4:et E4:qt F4:et"
 
 
 # ---- choosing the melody line ----------------------------------------------------------------
