@@ -4,7 +4,8 @@ text or compressed ``.mxl``.
 
 Read with the standard library's XML parser (expat: no external entity or DTD is fetched, and entity expansion is
 limited), partwise scores only. Each part's notes keep their times across voices and staves (``<backup>``,
-``<forward>``, chords); tied notes become one note; grace notes, cue notes and unpitched (percussion) notes are not
+``<forward>``, chords) and sound where a transposing instrument's part says (``<transpose>``: a Bb clarinet's
+written D is a C); tied notes become one note; grace notes, cue notes and unpitched (percussion) notes are not
 melody. The first time signature, key signature and tempo are kept, and a first bar shorter than its time signature
 (a pickup, MuseScore's ``implicit`` bar 0) puts the bar lines where the score has them.
 """
@@ -85,7 +86,8 @@ def scan_musicxml(data: bytes) -> Scan:
     if root.tag != "score-partwise":
         raise MusicError(_DAMAGED)
     scan = Scan(DIVISION, kind="MusicXML file", unit="part")
-    names = {p.get("id"): " ".join((p.findtext("part-name") or "").split())[:40] for p in root.iter("score-part")}
+    names = {p.get("id"): " ".join((p.findtext("part-name") or "").split())[:40].replace("`", "'")
+             for p in root.iter("score-part")}
     for index, part in enumerate(root.findall("part")):
         try:
             _read_part(scan, index, part, names.get(part.get("id"), ""))
@@ -115,11 +117,22 @@ def _quarters_per_minute(element: ET.Element) -> Fraction:
     return _number(metronome.findtext("per-minute")) * unit * (2 - Fraction(1, 2**dots))
 
 
-def _attributes(scan: Scan, element: ET.Element, at: int, first_part: bool) -> Fraction | None:
-    """Note a time and key signature (the first part's times, the first key); the bar's length in quarters or None."""
+def _transposition(element: ET.Element, before: int) -> int:
+    """Semitones from written to sounding pitch that ``<attributes>`` sets (a Bb clarinet's -2), else ``before``."""
+    transpose = element.find("transpose")
+    if transpose is None:
+        return before
+    return int(_number(transpose.findtext("chromatic"))) + 12 * int(_number(transpose.findtext("octave-change")))
+
+
+def _attributes(scan: Scan, element: ET.Element, at: int, first_part: bool, transpose: int) -> Fraction | None:
+    """Note a time and key signature (the first part's times; the first key, at sounding pitch); the bar's length in
+    quarters or None."""
     key = element.find("key")
     if key is not None and key.findtext("fifths") is not None and scan.signature is None:
-        scan.signature = (at, int(_number(key.findtext("fifths"))), int(key.findtext("mode") == "minor"))
+        shift = transpose * 7 % 12  # a Bb clarinet's part is written with two sharps more than the key it sounds in
+        fifths = int(_number(key.findtext("fifths"))) + shift - 12 * (shift > 6)
+        scan.signature = (at, fifths, int(key.findtext("mode") == "minor"))
     time = element.find("time")
     if time is None or time.find("senza-misura") is not None:
         return None
@@ -135,7 +148,7 @@ def _attributes(scan: Scan, element: ET.Element, at: int, first_part: bool) -> F
 def _read_part(scan: Scan, index: int, part: ET.Element, name: str) -> None:
     """One part's notes into ``scan`` (ties joined, chords and voices at their times); its first bar, when short, is
     a pickup (the first part's says where the bar lines fall)."""
-    divisions, bar_start, bar = Fraction(1), Fraction(0), None
+    divisions, bar_start, bar, transpose = Fraction(1), Fraction(0), None, 0
     notes: list[list[int]] = []  # [start, end, pitch] in ticks
     tied: dict[tuple[str, int], int] = {}  # (voice, pitch) -> the note a tie goes on from
     for number, measure in enumerate(part.findall("measure")):
@@ -147,7 +160,8 @@ def _read_part(scan: Scan, index: int, part: ET.Element, name: str) -> None:
             at = _tick(bar_start + pos)
             if element.tag == "attributes":
                 divisions = _number(element.findtext("divisions")) or divisions
-                bar = _attributes(scan, element, at, index == 0) or bar
+                transpose = _transposition(element, transpose)
+                bar = _attributes(scan, element, at, index == 0, transpose) or bar
             elif element.tag in ("backup", "forward"):
                 step = _number(element.findtext("duration")) / divisions
                 pos = max(pos - step, Fraction(0)) if element.tag == "backup" else pos + step
@@ -166,7 +180,7 @@ def _read_part(scan: Scan, index: int, part: ET.Element, name: str) -> None:
                     scan.drum_notes += element.find("unpitched") is not None
                     continue
                 octave, step = int(_number(pitch.findtext("octave"))), STEPS[(pitch.findtext("step") or "").strip()]
-                midi = 12 * (octave + 1) + step + round(_number(pitch.findtext("alter")))
+                midi = 12 * (octave + 1) + step + round(_number(pitch.findtext("alter"))) + transpose
                 if 0 <= midi <= 127 and length:
                     _add_note(notes, tied, element, _tick(bar_start + onset), _tick(bar_start + onset + length), midi)
             furthest = max(furthest, pos)
@@ -174,7 +188,8 @@ def _read_part(scan: Scan, index: int, part: ET.Element, name: str) -> None:
             scan.origin = _tick(furthest)  # a pickup bar: the next bar line is where the score's bars count from
         bar_start += furthest or bar or 4
     if notes:
-        scan.parts[(index, 0)] = Part(name or f"Part {index + 1}", 0, [(s, e, p) for s, e, p in notes], "")
+        unnamed = not name or name == "MusicXML Part"  # music21's and some programs' placeholder
+        scan.parts[(index, 0)] = Part(f"Part {index + 1}" if unnamed else name, 0, [(s, e, p) for s, e, p in notes], "")
 
 
 def _add_note(notes: list[list[int]], tied: dict[tuple[str, int], int], element: ET.Element, start: int, end: int,

@@ -14,7 +14,7 @@ from data.midi import seed_from_midi
 from data.musicxml import melody_to_musicxml
 from studio.inputs import melody_from_midi
 from studio.midi_melody import midi_request
-from tests.data.musicxml_scores import LEAD_SHEET, SEED, VOICE, mxl, score
+from tests.data.musicxml_scores import LEAD_SHEET, SEED, VOICE, mxl, note, score
 
 
 @pytest.mark.parametrize("data", [LEAD_SHEET, mxl(LEAD_SHEET)], ids=["musicxml", "mxl"])
@@ -51,6 +51,16 @@ def test_our_own_musicxml_reads_back_note_for_note(notes, meter, pickup):
     seed = seed_from_midi(melody_to_musicxml(melody))
     assert seed.opening(melody.meter) == (notes, pickup)
     assert (seed.meter, seed.tempo, seed.fifths) == (melody.meter, 100, 2)
+
+
+def test_a_transposing_part_is_read_at_the_pitch_it_sounds():
+    """A Bb clarinet part is written a tone above what it plays, in a key two sharps higher: E major on paper, D
+    major in the air (MIDI files are always at sounding pitch)."""
+    clarinet = ('<attributes><divisions>1</divisions><key><fifths>4</fifths></key><time><beats>4</beats><beat-type>4'
+                '</beat-type></time><transpose><diatonic>-1</diatonic><chromatic>-2</chromatic></transpose></attributes>'
+                + note("E", 4, 1) + note("F", 4, 1, alter=1) + note("G", 4, 1, alter=1) + note("E", 4, 1))
+    seed = seed_from_midi(score(("Clarinet in Bb", [clarinet])))
+    assert [n.pitch for n in seed.notes] == [62, 64, 66, 62] and seed.fifths == 2
 
 
 def test_a_percussion_only_score_asks_for_a_melody():
