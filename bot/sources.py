@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from bot.client import MusicGenius
     from studio.store.base import Generation
 
-MELODY_FILES = (".mid", ".midi", ".mxl", ".musicxml", ".xml")  # what a melody is read from, the likeliest first
+MELODY_FILES = (".mid", ".midi", ".mxl", ".musicxml", ".xml", ".abc")  # what a melody is read from, likeliest first
 BOTH = "You gave notes too: the file wins, so I left `notes:` aside."
 NO_FILE = "`track:` picks a track of a MIDI file, and you gave none (`midi:`), so I left it aside."
 

@@ -11,7 +11,6 @@ from typing import Protocol
 
 import pretty_midi
 
-from data.abc import is_abc
 from data.errors import MusicError, opt
 from data.events import PIANO_HIGH, PIANO_LOW, TPQ, Key, Melody, Meter, Note
 from data.midi_voices import HORIZON_BEATS, MAX_NOTE_TICKS, Grid, Part, Scan, lengths, melody_part, top_line
@@ -272,9 +271,6 @@ def _scan(data: bytes) -> Scan:
     if is_musicxml(data):
         return scan_musicxml(data)
     if data[:4] != b"MThd":
-        if is_abc(data[:4000].decode("latin-1")):
-            raise MusicError(f"That file is an ABC tune: paste its text into {opt('notes')} instead (one "
-                             f"line is fine), e.g. {opt('notes', 'X:1 M:6/8 K:D A|dfa afd|')}.", "notes")
         raise MusicError(f"That file isn't a MIDI file or a MusicXML score. {_UPLOAD}")
     if len(data) < 14:
         raise MusicError(_DAMAGED)

@@ -9,16 +9,17 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
-from data.abc import is_abc, looks_like_abc_body, read_abc
+from data.abc import is_abc, read_abc
 from data.bar_lines import read_bars
 from data.errors import MusicError, opt
 from data.events import Key, Melody, Meter, Note
 from data.midi import check_midi_size
-from data.notation import MAX_SEED_NOTES, ParsedSeed, parse_seed
+from data.notation import ParsedSeed, parse_seed
+from studio.abc_input import abc_melody_options, abc_options
 from studio.analysis.key import infer_key, melody_key
 from studio.arrange.chord_symbols import parse_chord_symbol, parse_progression
 from studio.midi_melody import midi_request
-from studio.options import MELODY, TEMPO
+from studio.options import TEMPO
 
 __all__ = ["EXAMPLE", "MAX_NOTES", "GivenMelody", "Key", "Melody", "Meter", "abc_chords", "abc_melody_options",
            "abc_options", "bare_quarters", "check_midi_size", "check_notes", "check_tempo", "melody_from_midi",
@@ -72,20 +73,6 @@ def _meter(meter: Meter | str | None) -> Meter | None:
     return meter
 
 
-def abc_options(notes: str | None, typed: dict[str, object], max_notes: int = MAX_SEED_NOTES
-                ) -> tuple[str | None, dict[str, str | int], str]:
-    """Notes pasted as an ABC tune (``data.abc``): the notes as letters (as played, its first ``max_notes`` notes
-    to a bar line), the options its header gives that were not ``typed`` (key, meter, tempo: typed options win),
-    and a sentence saying what was read. Other notes come back as they are, with no options and no sentence."""
-    if not notes or not (is_abc(notes) or _abc_body(notes)):
-        return notes, {}, ""
-    tune = read_abc(notes, max_notes)
-    used = {k: v for k, v in tune.options().items() if typed.get(k) is None}
-    said = [f"“{tune.title}”"] * bool(tune.title) + [str(v) + " bpm" * (k == "tempo") for k, v in used.items()]
-    read = f"Read as an ABC tune: {', '.join(said)}." if said else "Read as an ABC tune."
-    return tune.notes, used, f"{read} {tune.cut}".strip()
-
-
 MAX_CHORD_CELLS = 16  # bars of an ABC tune's chords given to /arrange (its A section is at most 8)
 
 
@@ -127,37 +114,6 @@ def _playable(name: str) -> bool:
     except MusicError:
         return False
     return True
-
-
-ABC_MORE_BARS = 8  # a tune pasted as ABC, with no ``bars`` asked for: continued by this many bars
-
-
-def abc_melody_options(notes: str | None, typed: dict[str, object], for_words: bool = False
-                       ) -> tuple[str | None, dict[str, object], str]:
-    """/melody's notes and options from notes pasted as an ABC tune (the bot's and the CLI's): ``abc_options``'
-    header options, the reply in ABC unless a notation was typed, and unless ``bars`` was typed (or words set the
-    length) bars enough to continue the whole tune by ``ABC_MORE_BARS``. Other notes: as they are, no options."""
-    notes, header, read_as = abc_options(notes, typed)
-    if not read_as:
-        return notes, {}, ""
-    options: dict[str, object] = dict(header)
-    if typed.get("notation") is None:
-        options["notation"] = "abc"
-    if typed.get("bars") is None and not for_words:
-        meter = Meter.parse(str({**typed, **header}.get("meter") or MELODY["meter"].default))
-        seed = parse_seed(notes or "", meter=meter)
-        filled = -(-(seed.ticks - seed.pickup) // meter.bar_ticks)
-        options["bars"] = min(filled + ABC_MORE_BARS, MELODY["bars"].high)
-    return notes, options, read_as
-
-
-def _abc_body(notes: str) -> bool:
-    """Whether ``notes`` is an ABC tune's body without a header (``GABc dedB|``), as ``parse_seed`` reads it: the
-    notes are parsed only when they look like one (most typed notes don't: no second parse for them)."""
-    try:
-        return looks_like_abc_body(notes) and parse_seed(notes, max_notes=100_000).abc
-    except MusicError:
-        return False
 
 
 def melody_from_notes(text: str, key: Key | str | None = None, meter: Meter | str | None = None,

@@ -1,5 +1,6 @@
-"""A MIDI file (or MusicXML score) as a /melody request: its melody line as note text (so it reproduces like typed
-notes), with its meter, tempo and pickup, and sentences saying which track it came from and what was left out."""
+"""A MIDI file (or MusicXML score, or ABC tune) as a /melody request: its melody line as note text (so it reproduces
+like typed notes), with its meter, tempo and pickup, and sentences saying which track it came from and what was left
+out."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from data.errors import MusicError, opt
 from data.events import Key, Meter, Note, signature_major
 from data.midi import MidiSeed, seed_from_midi
 from data.notation import MAX_SEED_NOTES, format_notes
+from studio.abc_input import abc_melody_options, abc_upload
 from studio.analysis.key import infer_key
 from studio.requests import MelodyRequest
 
@@ -22,6 +24,10 @@ def midi_request(data: bytes, track: int | None = None, max_notes: int = MAX_SEE
     ``track`` counts from 1 (None: the melody track); the file's meter and tempo fill options left None (the file's
     speed counted in the beats of the meter used: dotted quarters in 6/8).
     """
+    if (text := abc_upload(data)) is not None:  # an ABC tune's file: read as if its text were typed in notes:
+        typed = {k: v for k, v in options.items() if v is not None}
+        notes, header, read = abc_melody_options(text, typed)
+        return MelodyRequest(notes=notes or "", **{**options, **header}), f"I used {name}. {read}", ""
     seed = seed_from_midi(data, None if track is None else track - 1, max_notes)
     meter = options.pop("meter", None) or (str(seed.meter) if seed.meter else "4/4")
     tempo = options.pop("tempo", None) or seed.tempo_in(Meter.parse(meter))

@@ -75,7 +75,7 @@ KEY = Option("key", str, 'Key, e.g. "G major", "E minor", "D dorian" (default: g
 METER = Option("meter", str, "Time signature, e.g. 4/4, 3/4, 6/8 (default 4/4)", "6/8", "4/4")
 TEMPO = Option("tempo", int, "Beats per minute (30-300; default: the melody's, or one that suits the meter)", "100",
                None, *TEMPO_RANGE)
-MIDI = Option("midi", str, "A MIDI or MusicXML file (.mid, .musicxml, .mxl): I find its melody, or use the track you "
+MIDI = Option("midi", str, "A MIDI, MusicXML or ABC file (.mid, .mxl, .abc): I find its melody, or use the track you "
               "choose", "song.mid")
 TRACK = Option("track", int, "With a MIDI or MusicXML file: which track or part holds the melody (1 = first; default: "
                "I find it)", "1", None, 1, 64)
@@ -101,8 +101,8 @@ MELODY = _options(
     # (bench.realism; 1.0: 64.6%): truncating the tail made them too uniform (fewer new rhythms, a narrower range)
     Option("top_p", float, "Nucleus sampling, 0.1-1.0 (default 0.98)", "0.98", 0.98, 0.1, 1.0),
     Option("count", int, "How many candidates to offer (1-3, default 3)", "3", 3, 1, 3),
-    Option("midi", str, "A MIDI or MusicXML file to continue instead of typed notes (its melody track or part is used)",
-           "song.mid"),
+    Option("midi", str, "A MIDI, MusicXML or ABC file to continue instead of typed notes (its melody track or part is "
+           "used)", "song.mid"),
     TRACK,
     Option("lyrics", str, "Your words: I write a melody for them, one note per syllable (notes, if given, start it)",
            "Twinkle twinkle little star"),

@@ -20,6 +20,7 @@ from studio.arrange.chord_symbols import parse_chord_symbol
 from studio.lyrics.lyricist import LyricRequest
 from studio.options import MELODY
 from studio.rewrite import read_spec
+from tests.data.musicxml_scores import LEAD_SHEET
 
 ZH = "zh-CN"
 CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -78,6 +79,10 @@ def test_errors_from_the_core_are_chinese_with_the_users_text_kept():
                "another, set e.g. `track:2`.", ZH)
     assert score == ("🎼 我用了 `song.mxl` 的第 1 个声部（Voice (8 notes)）作旋律（2 个声部中最高的一个）："
                      "要换一个，可设 `track:2`。")
+    abc = tr("🎼 I used `kesh.abc`. Read as an ABC tune: “The Kesh”, G major, 6/8.", ZH)
+    assert abc == "🎼 我用了 `kesh.abc`。按 ABC 记谱读取：“The Kesh”、G大调、6/8。"
+    parts = error_text(seed_from_midi, LEAD_SHEET, 5)
+    assert parts.startswith("这个 MusicXML 文件有 2 个带音符的声部：1 = Voice (8 notes), 2 = Piano")
     damaged = error_text(seed_from_midi, b"<score-partwise><part-list>")
     assert damaged == ("这个 MusicXML 文件已损坏或不完整，我读不了。"
                        "请从你的打谱软件导出为 MusicXML（.musicxml 或 .mxl）或 MIDI（.mid），"

@@ -1,5 +1,6 @@
-"""A MusicXML score (plain or .mxl) uploaded to `/melody` and `/analyze` through real discord.py and the fake Discord:
-its voice part continued in its key, meter and pickup, and a MuseScore project file answered with what to export."""
+"""A MusicXML score (plain or .mxl) or an ABC tune uploaded to `/melody`, `/analyze` and `/chords` through real
+discord.py and the fake Discord: its melody continued in its key, meter and pickup, and a MuseScore project file
+answered with what to export."""
 
 from __future__ import annotations
 
@@ -36,3 +37,19 @@ async def test_analyze_reads_the_score_and_a_musescore_project_is_told_what_to_e
                      ).wait_final(30)
     assert "That's a MuseScore file (.mscz), which I can't read." in project.content
     assert "MusicXML (.musicxml or .mxl) or MIDI (.mid)" in project.content
+
+
+KESH = b"X:1\nT:The Kesh\nM:6/8\nL:1/8\nK:G\n|:GAG GAB|ABA ABd|edd gdd|edB dBA:|\n\nX:2\nT:Another\nK:D\nDEF|\n"
+
+
+async def test_an_abc_file_reads_as_if_its_tune_were_pasted(env):
+    """A .abc file from a tune site (two tunes in it): the first tune, its header's key and meter, answered in ABC."""
+    reply = await (await env.fake.slash("melody", {"midi": ("kesh.abc", KESH), "count": 1, "seed": 2})).wait_final(90)
+    assert "I used `kesh.abc`. Read as an ABC tune: “The Kesh”, G major, 6/8." in reply.content
+    assert "X:1" in reply.content and "K:G" in reply.content  # the reply is written in ABC, as the tune was
+    embed = {f["name"]: f["value"] for f in reply.embeds[0]["fields"]}
+    assert embed["Meter"] == "6/8" and embed["Key"].startswith("G major") and embed["Bars"] == "16"
+    chords = await (await env.fake.slash("chords", {"midi": ("kesh.abc", KESH)})).wait_final(60)
+    assert "I used `kesh.abc`. Read as an ABC tune: “The Kesh”, G major, 6/8." in chords.content
+    midi = pretty_midi.PrettyMIDI(io.BytesIO(attachment(chords, ".mid")))
+    assert [n.pitch for n in midi.instruments[0].notes[:6]] == [67, 69, 67, 67, 69, 71]  # G A G G A B
