@@ -94,7 +94,7 @@ MAX_MIDI_BYTES = 1_000_000
 MAX_MIDI_TRACKS = 64
 DRUM_CHANNEL = 9  # channel 10, counting from 1
 TEMPO_RANGE = (30, 300)  # what the bot accepts; tempos within a factor of two are clamped, wilder ones dropped
-_UPLOAD = "Upload a .mid file (a Standard MIDI File) or a MusicXML score (.musicxml, .mxl), or type notes like `C E G`."
+_UPLOAD = "Upload a .mid file, a MusicXML score (.musicxml, .mxl) or an ABC tune (.abc), or type notes like `C E G`."
 _DAMAGED = (
     "That MIDI file is damaged or cut off, so I can't read it. Export it again from your music program, "
     "or type notes like `C E G`."
@@ -271,7 +271,7 @@ def _scan(data: bytes) -> Scan:
     if is_musicxml(data):
         return scan_musicxml(data)
     if data[:4] != b"MThd":
-        raise MusicError(f"That file isn't a MIDI file or a MusicXML score. {_UPLOAD}")
+        raise MusicError(f"That file isn't a MIDI file, a MusicXML score or an ABC tune. {_UPLOAD}")
     if len(data) < 14:
         raise MusicError(_DAMAGED)
     header_size, _format, n_tracks, division = struct.unpack_from(">LHHH", data, 4)

@@ -77,7 +77,7 @@ def test_a_percussion_only_score_asks_for_a_melody():
     (mxl(b"<museScore/>", "song.mscx"), "That's a MuseScore file (.mscz)"),
     (mxl(LEAD_SHEET)[:300], "That MusicXML file is damaged or cut off"),
     (b"PK\x03\x04" + bytes(200), "That MusicXML file is damaged or cut off"),
-    (b"<html><body>not a score</body></html>", "That file isn't a MIDI file or a MusicXML score"),
+    (b"<html><body>not a score</body></html>", "That file isn't a MIDI file, a MusicXML score or an ABC tune"),
 ])
 def test_what_is_not_a_readable_score_says_what_to_upload(data, needle):
     with pytest.raises(MusicError, match=needle.replace("(", r"\(").replace(")", r"\)").replace(".", r"\.")) as error:
