@@ -14,6 +14,7 @@ from data.events import DURATION_NAMES, TPQ
 
 GRID = TPQ // 4  # sixteenth notes
 TRIPLET = TPQ // 3  # triplet eighths
+PRECISE = 0.02  # of a beat: a note starting this near a sixteenth or a third of the beat was written there
 SPELLABLE = tuple(sorted((t for t in DURATION_NAMES if t % GRID == 0), reverse=True))  # 72 48 36 ... 6 3
 MAX_NOTE_TICKS = 4 * 4 * TPQ  # a note holds (and a gap lasts) at most 4 bars of 4/4, 192 ticks
 HORIZON_BEATS = 1200  # notes starting after 1200 quarter notes (10 minutes at 120 bpm) are not read
@@ -58,16 +59,26 @@ class Grid:
 
     @classmethod
     def detect(cls, notes: Sequence[TimedNote], division: int, anchor: int = 0) -> Grid:
-        """The grid of a part: a beat is in triplets where its notes' starts and ends lie nearer thirds of the beat
-        than sixteenths, all told (a hornpipe's ``B c d`` triplet, ``qt et`` swing as notated)."""
-        error: dict[int, list[float]] = {}  # beat -> [distance to sixteenths, distance to thirds], summed
-        for tick in (tick for start, end, _ in notes for tick in (start, end)):
-            beat, within = divmod(tick * TPQ - anchor * division, TPQ * division)
-            if within:
-                x = within / (TPQ * division)
-                found = error.setdefault(beat, [0.0, 0.0])
-                found[0] += abs(x - round(x * 4) / 4)
-                found[1] += abs(x - round(x * 3) / 3)
+        """The grid of a part: a beat is in triplets where its notes' starts (else, in a beat no note starts inside,
+        their ends) lie nearer thirds of the beat than sixteenths, all told (a hornpipe's ``B c d`` triplet, ``qt et``
+        swing as notated). Only in a file written on a grid (nine starts in ten within ``PRECISE`` of a beat of one):
+        played timing is too loose to tell a dotted eighth from a triplet, so it keeps sixteenths as before."""
+        starts: dict[int, list[float]] = {}  # beat -> [distance to sixteenths, distance to thirds], summed
+        ends: dict[int, list[float]] = {}
+        near = far = 0
+        for start, end, _ in notes:
+            for tick, table in ((start, starts), (end, ends)):
+                beat, within = divmod(tick * TPQ - anchor * division, TPQ * division)
+                if within:
+                    x = within / (TPQ * division)
+                    found = table.setdefault(beat, [0.0, 0.0])
+                    four, three = abs(x - round(x * 4) / 4), abs(x - round(x * 3) / 3)
+                    found[0], found[1] = found[0] + four, found[1] + three
+                    if table is starts:
+                        near, far = near + (min(four, three) <= PRECISE), far + (min(four, three) > PRECISE)
+        if far * 9 > near:
+            return cls(division, anchor)
+        error = {**ends, **starts}
         return cls(division, anchor, frozenset(beat for beat, (four, three) in error.items() if three < four))
 
     def step(self, tick: int) -> int:

@@ -150,7 +150,7 @@ def test_triplets_round_trip_through_midi_and_musicxml(melody):
         assert_typeable(seed)
 
 
-def test_played_triplets_snap_to_thirds_of_the_beat_and_dotted_rhythms_to_sixteenths():
+def test_triplets_are_read_where_the_file_keeps_a_grid_and_loose_playing_keeps_sixteenths():
     third = TPB // 3
     played = [(0, 150, 67), (166, 310, 69), (318, 470, 71), (482, 960, 72),  # a triplet played a little unevenly
               (960, 1310, 74), (1326, 1440, 72), (1440, 1920, 71)]  # a dotted eighth and a sixteenth
@@ -158,6 +158,9 @@ def test_played_triplets_snap_to_thirds_of_the_beat_and_dotted_rhythms_to_sixtee
     assert seed.notes == (Note(67, 4), Note(69, 4), Note(71, 4), Note(72, 12), Note(74, 9), Note(72, 3), Note(71, 12))
     swung = [(0, 2 * third, 60), (2 * third, TPB, 62), (TPB, TPB + 2 * third, 64), (TPB + 2 * third, 2 * TPB, 65)]
     assert format_notes(seed_from_midi(smf(notes_track(swung))).notes, 48) == "C4:qt D4:et E4:qt F4:et"
+    loose = [(10, 300, 67), (336, 450, 69), (470, 800, 71), (815, 950, 72), (985, 1300, 74), (1320, 1450, 72)]
+    assert seed_from_midi(smf(notes_track(loose))).notes == (  # played loosely: no grid to read triplets from
+        Note(67, 9), Note(69, 3), Note(71, 9), Note(72, 3), Note(74, 9), Note(72, 3))
 
 
 # ---- choosing the melody line ----------------------------------------------------------------
