@@ -140,12 +140,25 @@ def associates_of(word: str, index: dict[str, list[Sense]], synsets: dict, vocab
     return kept[:count]
 
 
+def names(folder: Path) -> set[str]:
+    """Words WordNet only ever writes capitalised: places and people ("princeton", "bermuda", "jehovah"), which a
+    gloss mentions in passing ("express trains don't stop at Princeton Junction") and a lyric's theme does not
+    bring; "earth", "lord" and "troy" (weight) are written in lower case somewhere, so they stay."""
+    written: set[str] = set()
+    for name in sorted(set(POS.values())):
+        for row in (folder / f"data.{name}").read_text(encoding="latin-1").splitlines():
+            if not row.startswith("  "):
+                f = row.split()
+                written.update(f[4 + 2 * i] for i in range(int(f[3], 16)))
+    return {w.lower() for w in written if w[:1].isupper()} - written
+
+
 def build(vocabulary: Iterable[str], folder: Path = WORDNET) -> bytes:
     """The gzipped table for every content word of ``vocabulary`` that WordNet knows (deterministic bytes)."""
     synsets, index = _synsets(folder), _index(folder)
     idf = gloss_weights(synsets)
     words = [w for w in vocabulary if w not in _STOP]
-    known = set(words)
+    known = set(words) - names(folder)
     rows = [f"{w}\t{' '.join(found)}\n" for w in words if (found := associates_of(w, index, synsets, known, idf))]
     return gzip.compress("".join(rows).encode("utf-8"), compresslevel=9, mtime=0)
 
