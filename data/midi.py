@@ -271,7 +271,7 @@ def _scan(data: bytes) -> Scan:
     if is_musicxml(data):
         return scan_musicxml(data)
     if data[:4] != b"MThd":
-        raise MusicError(f"That file isn't a MIDI file, a MusicXML score or an ABC tune. {_UPLOAD}")
+        raise MusicError(f"{_what_file(data)} {_UPLOAD}")
     if len(data) < 14:
         raise MusicError(_DAMAGED)
     header_size, _format, n_tracks, division = struct.unpack_from(">LHHH", data, 4)
@@ -301,6 +301,22 @@ def _scan(data: bytes) -> Scan:
                 raise MusicError(_DAMAGED) from None
             index += 1
     return scan
+
+
+_RECORDINGS = (b"RIFF", b"ID3", b"OggS", b"fLaC", b"\xff\xfb", b"\xff\xf3", b"\xff\xf2", b"FORM")
+_PICTURES = (b"%PDF", b"\x89PNG", b"\xff\xd8\xff", b"GIF8")
+
+
+def _what_file(data: bytes) -> str:
+    """Why an upload is not a melody file: a recording or a picture of music says so, anything else that it isn't
+    one."""
+    if data.startswith(_RECORDINGS) or data[4:8] == b"ftyp":  # WAV, MP3, OGG, FLAC, AIFF, M4A
+        return ("That's a recording: I read notes, not sound. Export the melody as MIDI from your DAW or notation "
+                "program, or play it into one and export that.")
+    if data.startswith(_PICTURES):
+        return ("That's a picture or PDF of music: I read notes, not images. Export the score as MusicXML or MIDI "
+                "from your notation program.")
+    return "That file isn't a MIDI file, a MusicXML score or an ABC tune."
 
 
 def _in_range(pitch: int) -> int:

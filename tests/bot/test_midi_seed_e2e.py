@@ -95,7 +95,9 @@ async def test_a_band_file_names_the_track_it_took_and_track_takes_another(env):
 
 @pytest.mark.parametrize(
     ("name", "data", "needle"),
-    [("song.mid", b"\x89PNG\r\n\x1a\n" + bytes(64), "isn't a MIDI"), ("empty.mid", b"", "empty"),
+    [("song.mid", b"\x89PNG\r\n\x1a\n" + bytes(64), "a picture or PDF of music"),
+     ("take.wav", b"RIFF\x00\x10\x00\x00WAVEfmt " + bytes(64), "I read notes, not sound"),
+     ("notes.txt", b"just some words", "isn't a MIDI file"), ("empty.mid", b"", "empty"),
      ("drums.mid", drums_only(), "drum"), ("wide.mid", many_tracks(), "tracks"),
      ("huge.mid", b"MThd" + bytes(2 * 1024 * 1024), "1 MB")],
 )

@@ -346,7 +346,10 @@ def test_a_file_without_notes_is_refused():
     ("data", "match"),
     [
         (b"", "empty"),
-        (b"\x89PNG\r\n\x1a\n" + bytes(100), "isn't a MIDI file.*\\.mid"),
+        (b"\x89PNG\r\n\x1a\n" + bytes(100), "a picture or PDF of music.*MusicXML or MIDI.*\\.mid"),
+        (b"%PDF-1.7\n" + bytes(100), "a picture or PDF of music"),
+        (b"RIFF\x00\x10\x00\x00WAVEfmt " + bytes(100), "a recording: I read notes, not sound"),
+        (b"ID3\x04" + bytes(100), "a recording"), (bytes(4) + b"ftypM4A " + bytes(100), "a recording"),
         (b"C E G, please", "isn't a MIDI file"),
         (b"X:1\nT:The Kesh\nM:6/8\nK:G\nGAG GAB|\n", "isn't a MIDI file"),  # studio.abc_input reads it
         (b"MThd", "damaged"),
