@@ -179,8 +179,7 @@ def _read_part(scan: Scan, index: int, part: ET.Element, name: str) -> None:
                 if pitch is None:
                     scan.drum_notes += element.find("unpitched") is not None
                     continue
-                octave, step = int(_number(pitch.findtext("octave"))), STEPS[(pitch.findtext("step") or "").strip()]
-                midi = 12 * (octave + 1) + step + round(_number(pitch.findtext("alter"))) + transpose
+                midi = _sounding(pitch, transpose)
                 if 0 <= midi <= 127 and length:
                     _add_note(notes, tied, element, _tick(bar_start + onset), _tick(bar_start + onset + length), midi)
             furthest = max(furthest, pos)
@@ -190,6 +189,12 @@ def _read_part(scan: Scan, index: int, part: ET.Element, name: str) -> None:
     if notes:
         unnamed = not name or name == "MusicXML Part"  # music21's and some programs' placeholder
         scan.parts[(index, 0)] = Part(f"Part {index + 1}" if unnamed else name, 0, [(s, e, p) for s, e, p in notes], "")
+
+
+def _sounding(pitch: ET.Element, transpose: int) -> int:
+    """A ``<pitch>`` (step, alter, octave) as the MIDI number it sounds, ``transpose`` semitones from written."""
+    step, octave = STEPS[(pitch.findtext("step") or "").strip()], int(_number(pitch.findtext("octave")))
+    return 12 * (octave + 1) + step + round(_number(pitch.findtext("alter"))) + transpose
 
 
 def _add_note(notes: list[list[int]], tied: dict[tuple[str, int], int], element: ET.Element, start: int, end: int,
