@@ -142,7 +142,8 @@ def help_embeds(tree: app_commands.CommandTree, picture: bool) -> list[discord.E
         description="Type `/` and pick a command; every option says what it takes. Notes can be `C E G`, "
                     "`C5 Eb F#3`, `C:q D:e E:h` (durations), `do re mi` (answered in it), `60 64 67`, jianpu "
                     "`1=D 1 2 3 5 | 6 - - -` "
-                    "(`notation:jianpu` answers in it) or an ABC tune `X:1 M:6/8 K:D A|dfa afd|` (answered in ABC).")
+                    "(`notation:jianpu` answers in it) or an ABC tune `X:1 M:6/8 K:D A|dfa afd|` (answered in ABC). "
+                    "Or attach a file with `midi:`: MIDI, MusicXML (`.musicxml`, `.mxl`) or ABC.")
     others = discord.Embed(title="🗂️ Your taste and your data", colour=discord.Colour.blurple())
     for entry in listed:
         (making if entry.name.split()[0] in MAKING else others).add_field(
