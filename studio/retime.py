@@ -105,6 +105,19 @@ def map_pulse(onsets: tuple[Fraction, ...], source: Fraction, target: Fraction) 
     return tuple(_piecewise(x, source, target) for x in onsets)
 
 
+_STRAIGHT = {F(1, 3): F(1, 2), F(2, 3): F(3, 4)}  # a triplet's onsets as a quaver and two semiquavers
+
+
+def straight(onsets: tuple[Fraction, ...]) -> tuple[Fraction, ...]:
+    """A simple pulse's triplet onsets as straight ones (0 1/3 2/3 -> 0 1/2 3/4; a long-short 0 2/3 -> dotted 0 3/4):
+    a pulse stretched over two (a waltz's long first beat) or squeezed into half of one keeps no triplet that a
+    score can write."""
+    return tuple(_STRAIGHT.get(x, x) for x in onsets)
+
+
+_RESIZED = {((2, 3), 0), ((3, 2), 0), ((3, 2), 1)}  # (cells, pulse in the cell) stretched to two or squeezed to half
+
+
 def _map_cell(x: Fraction, cells: tuple[int, int], split: Fraction) -> Fraction:
     """A position in a cell of source pulses (0 <= x < cells[0]) -> in target pulses: two pulses to three, the first
     taking two (a waltz's long first beat); three to two, the first two sharing one at its ``split`` (a jig's
@@ -120,12 +133,15 @@ def _map_cell(x: Fraction, cells: tuple[int, int], split: Fraction) -> Fraction:
 
 BUSY = 1.5  # notes a pulse from which a simple tune's beat is one of a jig's (else two are), and a jig's beat is
 # two of a reel's crotchets (else one)
-_GRIDS = ((6, 0.0), (3, 1.0), (4, 1.0), (2, 3.0), (1, 6.0))  # snapping grid (ticks) and its cost per onset
+_GRIDS = ((6, 0.0), (3, 1.0), (4, 1.0))  # snapping grid (ticks: quavers, semiquavers, triplets), its cost per onset
+SHORTEST = 3  # ticks: no note is shorter than a semiquaver, which the notation writes
 
 
 def snap(positions: Sequence[Fraction], pulse: int) -> list[int]:
     """Exact positions (ticks, ascending) on the coarsest grid that keeps each pulse's onsets apart and inside it:
-    quavers where they fit, else semiquavers or triplets, at least one tick apart."""
+    quavers where they fit, else semiquavers or triplets. A pulse holding more than four onsets (a triplet squeezed
+    into half a beat) is written in semiquavers running on into the next pulse, which starts that much later: every
+    note stays, none shorter than a semiquaver."""
     groups: dict[int, list[int]] = {}
     for i, x in enumerate(positions):
         groups.setdefault(math.floor(x / pulse), []).append(i)
@@ -143,10 +159,12 @@ def snap(positions: Sequence[Fraction], pulse: int) -> list[int]:
                     cost * len(members)
                 if best is None or score < best[0]:
                     best = (score, snapped)
-        for i, s in zip(members, best[1] if best else [math.floor(positions[i]) for i in members], strict=True):
+        fallback = [math.floor(positions[i] / SHORTEST + F(1, 2)) * SHORTEST for i in members]
+        for i, s in zip(members, best[1] if best else fallback, strict=True):
             out[i] = s
     for i in range(1, len(out)):
-        out[i] = max(out[i], out[i - 1] + 1)
+        if out[i] < out[i - 1] + SHORTEST:  # pushed on to the next semiquaver
+            out[i] = -(-(out[i - 1] + SHORTEST) // SHORTEST) * SHORTEST
     return out
 
 
@@ -174,8 +192,10 @@ def change_rhythm(melody: Melody, rhythm: Rhythm) -> Melody:
     mapped: list[Fraction] = [F(0)] * len(notes)
     for pulse, members in by_pulse.items():
         inside = tuple(F(onsets[i] - pulse * source_pulse, source_pulse) for i in members)
-        moved = map_pulse(inside, source_split, rhythm.split)
         cell, within = divmod(pulse, cells[0])
+        if not melody.meter.compound and (cells, within) in _RESIZED:
+            inside = straight(inside)
+        moved = map_pulse(inside, source_split, rhythm.split)
         for i, x in zip(members, moved, strict=True):
             mapped[i] = (cell * cells[1] + _map_cell(within + x, cells, rhythm.split)) * target_pulse
     at = snap(mapped, target_pulse)

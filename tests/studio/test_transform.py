@@ -139,8 +139,18 @@ def test_every_rhythm_keeps_the_notes_in_order_on_full_bars_for_corpus_tunes():
             while sounding[-1] is None:
                 sounding.pop()
             assert [n.pitch for n in out.notes] == sounding, (t.title, rhythm.name)
+            assert min(n.ticks for n in out.notes) >= 3, (t.title, rhythm.name)  # a semiquaver: no 1/12 of a beat
             assert out.meter == rhythm.meter
             full_bars_and_a_proper_end(out)
+
+
+def test_triplets_stay_where_a_beat_moves_whole_and_straighten_where_it_is_stretched_or_squeezed():
+    """A waltz's third beat takes a reel's beat whole (its triplet stays); a beat stretched over the waltz's long
+    first beat, or squeezed into half a reel's, has no triplet a score can write, so it goes straight."""
+    waltz = change_rhythm(tune("G4:q A4:et B4:et C5:et D5:q C5:q | B4:qt A4:et G4:h"), RHYTHMS["waltz"])
+    assert melody_text(waltz) == "G4:h A4:et B4:et C5:et | D5:h C5:q | B4:q A4:h | G4:h. |"
+    reel = change_rhythm(tune("G4:q A4:et B4:et C5:et D5:q | B4:qt A4:et G4:h", meter="3/4"), RHYTHMS["reel"])
+    assert melody_text(reel).startswith("G4:e A4:s B4:s C5:s D5:e. B4:s")  # four notes in a beat: semiquavers
 
 
 def test_melodies_in_five_cannot_be_retimed():
