@@ -403,9 +403,7 @@ def seed_from_midi(data: bytes, track: int | None = None, max_notes: int = 64) -
     melody: list[Note] = []
     now = line[0][0]  # leading silence dropped
     for start, end, pitch in line:
-        gap = lengths(now - origin, start - origin)
-        while sum(gap) > MAX_NOTE_TICKS:
-            gap.pop(0)
+        gap = lengths(max(now, start - MAX_NOTE_TICKS) - origin, start - origin)  # a long silence: 4 bars of rest
         melody += [Note(None, ticks) for ticks in gap]
         # one token: 5 sixteenths -> q + a sixteenth rest
         melody.append(Note(_in_range(pitch), lengths(start - origin, end - origin)[0]))

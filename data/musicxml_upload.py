@@ -13,6 +13,7 @@ melody. The first time signature, key signature and tempo are kept, and a first 
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 import zlib
 from fractions import Fraction
@@ -27,6 +28,7 @@ STEPS = {"C": 0, "D": 2, "E": 4, "F": 5, "G": 7, "A": 9, "B": 11}
 BEAT_UNITS = {"whole": Fraction(4), "half": Fraction(2), "quarter": Fraction(1), "eighth": Fraction(1, 2),
               "16th": Fraction(1, 4)}
 _ZIP = b"PK\x03\x04"
+_NUMBER = re.compile(r"[+-]?\d{1,9}(?:\.\d{1,9})?")
 _EXPORT = ("Export it from your notation program as MusicXML (.musicxml or .mxl) or MIDI (.mid), or type notes like "
            "`C E G`.")
 _DAMAGED = f"That MusicXML file is damaged or cut off, so I can't read it. {_EXPORT}"
@@ -97,8 +99,13 @@ def scan_musicxml(data: bytes) -> Scan:
 
 
 def _number(text: str | None) -> Fraction:
-    """A MusicXML number ("12", "0.5", "-1"); 0 when missing."""
-    return Fraction(text.strip()) if text and text.strip() else Fraction(0)
+    """A MusicXML number ("12", "0.5", "-1"); 0 when missing. ValueError for anything else, and for exponents and
+    long digit strings: ``Fraction("1e99999999")`` would take minutes and gigabytes."""
+    if not text or not text.strip():
+        return Fraction(0)
+    if not _NUMBER.fullmatch(text.strip()):
+        raise ValueError(f"not a MusicXML number: {text[:20]!r}")
+    return Fraction(text.strip())
 
 
 def _tick(quarters: Fraction) -> int:
@@ -180,7 +187,7 @@ def _read_part(scan: Scan, index: int, part: ET.Element, name: str) -> None:
                     scan.drum_notes += element.find("unpitched") is not None
                     continue
                 midi = _sounding(pitch, transpose)
-                if 0 <= midi <= 127 and length:
+                if 0 <= midi <= 127 and length and bar_start + onset <= HORIZON_BEATS:
                     _add_note(notes, tied, element, _tick(bar_start + onset), _tick(bar_start + onset + length), midi)
             furthest = max(furthest, pos)
         if number == 0 and bar and 0 < furthest < bar and index == 0:

@@ -78,6 +78,8 @@ def test_a_percussion_only_score_asks_for_a_melody():
     (mxl(LEAD_SHEET)[:300], "That MusicXML file is damaged or cut off"),
     (b"PK\x03\x04" + bytes(200), "That MusicXML file is damaged or cut off"),
     (b"<html><body>not a score</body></html>", "That file isn't a MIDI file, a MusicXML score or an ABC tune"),
+    (LEAD_SHEET.replace(b"<duration>4</duration>", b"<duration>1e99999999</duration>"), "damaged"),  # not minutes
+    (LEAD_SHEET.replace(b"<octave>4</octave>", b"<octave>4x</octave>"), "damaged"),
 ])
 def test_what_is_not_a_readable_score_says_what_to_upload(data, needle):
     with pytest.raises(MusicError, match=needle.replace("(", r"\(").replace(")", r"\)").replace(".", r"\.")) as error:
@@ -93,6 +95,14 @@ def test_an_entity_bomb_is_refused_quickly():
     began = time.monotonic()
     with pytest.raises(MusicError, match="damaged"):
         seed_from_midi(bomb)
+    assert time.monotonic() - began < 2
+
+
+def test_a_note_placed_a_billion_beats_away_is_not_read_and_costs_nothing():
+    far = ('<attributes><divisions>1</divisions></attributes>' + note("C", 4, 1)
+           + '<forward><duration>999999999</duration></forward>' + note("D", 4, 1))
+    began = time.monotonic()
+    assert [n.pitch for n in seed_from_midi(score(("Voice", [far]))).notes] == [60]
     assert time.monotonic() - began < 2
 
 
