@@ -96,8 +96,8 @@ class Compose(commands.Cog):
             else:
                 data = await midi.read()
                 request, used, cut = await asyncio.get_running_loop().run_in_executor(
-                    None, partial(midi_request, data, track, name=f"`{midi.filename}`", seed=seed, count=count,
-                                  **{"meter": None, "tempo": None, **chosen}))
+                    None, partial(midi_request, data, track, name=f"`{midi.filename}`", fixed=fixed, seed=seed,
+                                  count=count, **{"meter": None, "tempo": None, **chosen}))
                 why = f"🎼 {render(used, discord_syntax)}\n{why}".strip()
                 why = f"{why} ✂️ {cut}".strip() if cut else why
                 why = f"{why}\nℹ️ {BOTH}".strip() if notes else why

@@ -111,8 +111,8 @@ async def run_melody(args: argparse.Namespace) -> int:
         print("The words set the length (a note a syllable), so I left --bars aside.")
     if args.midi is not None:
         moody.pop("tempo", None)  # the file's tempo beats the mood's
-        request, used, cut = midi_request(read_midi(args.midi), args.track, name=str(args.midi), meter=args.meter,
-                                          tempo=args.tempo, **moody, **options)
+        request, used, cut = midi_request(read_midi(args.midi), args.track, name=str(args.midi), fixed=set(options),
+                                          meter=args.meter, tempo=args.tempo, **moody, **options)
         print(render(f"{used} {cut}".strip(), cli_syntax("melody")))
         if args.mood and not args.key:  # the mood's mode, in a key that fits the file's notes
             request = replace(request, key=mood_defaults({"mood": args.mood}, request.notes)["key"])

@@ -43,3 +43,14 @@ def test_an_analysis_reads_in_the_files_key_and_says_whose_key_it_is():
     text = sections(a)[0].text
     assert str(a.key) == "A dorian" and text.startswith("The file's key signature writes A dorian")
     assert "From the notes alone I'd say **A minor**" in text
+
+
+def test_a_file_longer_than_the_bars_asked_for_is_continued_past_its_end():
+    """A whole song uploaded to /melody: eight more bars after it, unless bars: was typed (then its check says so);
+    /chords and /analyze read the file as it is."""
+    song = midi(PENTATONIC * 12, None)  # 96 quarters: 24 bars, of which the first 64 notes fill 16
+    request, used, _ = midi_request(song, name="`song.mid`", fixed=set())
+    assert request.bars == 24 and "It fills 16 bars, so I'll write 8 more" in used
+    typed, used, _ = midi_request(song, name="`song.mid`", fixed={"bars"}, bars=8)
+    assert typed.bars == 8 and "It fills" not in used
+    assert "It fills" not in melody_from_midi(song).used
