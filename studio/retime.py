@@ -84,6 +84,8 @@ def map_pulse(onsets: tuple[Fraction, ...], source: Fraction, target: Fraction) 
     """The onsets of one pulse (fractions of it, ascending) in the target's feel. ``source``/``target``: the
     pulse's split (1/2 or 3/4 for simple time, 2/3 for compound)."""
     compound_in, compound_out = source == F(2, 3), target == F(2, 3)
+    if compound_in != compound_out and onsets and onsets[0]:  # a note held into the pulse: its figure from the beat
+        return map_pulse((F(0), *onsets), source, target)[1:]
     here = set(onsets)
     if not compound_in:  # a simple pulse is dotted when it holds a dotted pair, else even
         source = F(3, 4) if F(3, 4) in here and F(1, 2) not in here else F(1, 2)

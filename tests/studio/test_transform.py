@@ -153,6 +153,14 @@ def test_triplets_stay_where_a_beat_moves_whole_and_straighten_where_it_is_stret
     assert melody_text(reel).startswith("G4:e A4:s B4:s C5:s D5:e. B4:s")  # four notes in a beat: semiquavers
 
 
+def test_a_note_held_into_a_jig_beat_keeps_a_straight_figure_in_a_waltz():
+    """A beat whose first note is held over from the beat before takes the figure it would have with a note on the
+    beat (was a quarter tied to a semiquaver here; 6/8 to waltz: 114 of 1,146 corpus openings had a note mixing a
+    triplet and a semiquaver, `D4:7/12`; 1 now)."""
+    jig = tune("C5:s B4:s A4:e. G4:s E4:e D4:e. | E4:h.", meter="6/8")  # a pickup of five quavers and more
+    assert melody_text(change_rhythm(jig, RHYTHMS["waltz"])) == "C5:e B4:e A4:e G4:e E4:s D4:s | E4:h. |"
+
+
 def test_melodies_in_five_cannot_be_retimed():
     with pytest.raises(MusicError, match="uneven"):
         change_rhythm(tune("C D E F G", meter="5/4"), RHYTHMS["jig"])
