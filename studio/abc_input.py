@@ -35,14 +35,22 @@ def abc_options(notes: str | None, typed: dict[str, object], max_notes: int = MA
     return tune.notes, used, f"{read} {tune.cut}".strip()
 
 
-ABC_MORE_BARS = 8  # a tune pasted as ABC, with no ``bars`` asked for: continued by this many bars
+MORE_BARS = 8  # a whole tune given (pasted as ABC, or a file) with no ``bars`` asked for: continued by this many bars
+MAX_BARS = MELODY["bars"].high
+
+
+def continued(ticks: int, pickup: int, bar_ticks: int) -> tuple[int, int]:
+    """The whole bars a melody of ``ticks`` fills after its pickup, and the ``bars`` that continue it ``MORE_BARS``
+    past its end (at most ``MAX_BARS``)."""
+    filled = -(-(ticks - pickup) // bar_ticks)
+    return filled, min(filled + MORE_BARS, MAX_BARS)
 
 
 def abc_melody_options(notes: str | None, typed: dict[str, object], for_words: bool = False
                        ) -> tuple[str | None, dict[str, object], str]:
     """/melody's notes and options from notes pasted as an ABC tune (the bot's and the CLI's): ``abc_options``'
     header options, the reply in ABC unless a notation was typed, and unless ``bars`` was typed (or words set the
-    length) bars enough to continue the whole tune by ``ABC_MORE_BARS``. Other notes: as they are, no options."""
+    length) bars enough to continue the whole tune by ``MORE_BARS``. Other notes: as they are, no options."""
     notes, header, read_as = abc_options(notes, typed)
     if not read_as:
         return notes, {}, ""
@@ -52,8 +60,7 @@ def abc_melody_options(notes: str | None, typed: dict[str, object], for_words: b
     if typed.get("bars") is None and not for_words:
         meter = Meter.parse(str({**typed, **header}.get("meter") or MELODY["meter"].default))
         seed = parse_seed(notes or "", meter=meter)
-        filled = -(-(seed.ticks - seed.pickup) // meter.bar_ticks)
-        options["bars"] = min(filled + ABC_MORE_BARS, MELODY["bars"].high)
+        options["bars"] = continued(seed.ticks, seed.pickup, meter.bar_ticks)[1]
     return notes, options, read_as
 
 

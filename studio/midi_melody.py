@@ -11,12 +11,10 @@ from data.errors import MusicError, opt
 from data.events import Key, Meter, Note, signature_major
 from data.midi import MidiSeed, seed_from_midi
 from data.notation import MAX_SEED_NOTES, format_notes
-from studio.abc_input import ABC_MORE_BARS, abc_melody_options, abc_upload
+from studio.abc_input import MAX_BARS, abc_melody_options, abc_upload, continued
 from studio.analysis.key import infer_key
 from studio.options import MELODY
 from studio.requests import MelodyRequest
-
-MAX_BARS = MELODY["bars"].high
 
 
 def midi_request(data: bytes, track: int | None = None, max_notes: int = MAX_SEED_NOTES, name: str = "the file",
@@ -28,7 +26,7 @@ def midi_request(data: bytes, track: int | None = None, max_notes: int = MAX_SEE
 
     ``track`` counts from 1 (None: the melody track); the file's meter and tempo fill options left None (the file's
     speed counted in the beats of the meter used: dotted quarters in 6/8). ``fixed``: for /melody, the options the
-    user typed or saved; a melody that fills the bars asked for is then continued ``ABC_MORE_BARS`` past its end, as
+    user typed or saved; a melody that fills the bars asked for is then continued ``MORE_BARS`` past its end, as
     a pasted ABC tune is, unless ``bars`` is one of them (the request's own check says the seed is too long).
     """
     if (text := abc_upload(data)) is not None:  # an ABC tune's file: read as if its text were typed in notes:
@@ -50,11 +48,11 @@ def midi_request(data: bytes, track: int | None = None, max_notes: int = MAX_SEE
             used += f" Its key signature ({signature_name(seed.fifths)}) puts it in {key}."
     except MusicError:  # an unreadable key, or no pitched notes: their own checks say so later
         key = False
-    filled = -(-(sum(n.ticks for n in notes) - pickup) // bar_ticks)  # whole bars after the pickup
+    filled, more = continued(sum(n.ticks for n in notes), pickup, bar_ticks)
     asked = options.get("bars") or MELODY["bars"].default
     if fixed is not None and "bars" not in fixed and asked <= filled < MAX_BARS:
-        options["bars"] = min(filled + ABC_MORE_BARS, MAX_BARS)
-        used += f" It fills {filled} bars, so I'll write {options['bars'] - filled} more: set {opt('bars')} to choose."
+        options["bars"] = more
+        used += f" It fills {filled} bars, so I'll write {more - filled} more: set {opt('bars')} to choose."
     text = format_notes(notes, bar_ticks, start=(bar_ticks - pickup) % bar_ticks, spelling=key)  # `G | C E G C`
     read = sum(not n.is_rest for n in notes)
     cut = (f"The file's melody has {read + seed.dropped} notes and I read the first {read}: to work on a later "
