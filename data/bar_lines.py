@@ -4,12 +4,15 @@ the reading in which notes typed without a length are quarters where the bar lin
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from fractions import Fraction
 
 from data.errors import MusicError
 from data.events import TPQ, Meter, duration_name
 from data.notation import BAR_LINES, PICKUP_EXAMPLE, ParsedSeed, token_length
+
+Spans = list[tuple[int, int, str]]  # (start, end, token as typed) of each note, in ticks from the first
 
 
 def read_bars(seed: ParsedSeed, meter: Meter) -> ParsedSeed:
@@ -31,11 +34,12 @@ def read_bars(seed: ParsedSeed, meter: Meter) -> ParsedSeed:
     except MusicError as error:
         if quarters.notes == seed.notes == kept.notes == bare.notes:
             raise
-        for reading in (quarters, kept, bare, _bar_by_bar(seed, meter)):
+        readings = (quarters, kept, bare, _bar_by_bar(seed, meter))
+        for reading in readings:
             exact = _exact(reading, meter)
             if exact is not None:
                 return replace(reading, pickup=exact)
-        raise error from None
+        raise _furthest(error, readings, meter) from None
     if quarters.notes != seed.notes and _exact(seed, meter) is None:
         exact = _exact(quarters, meter)
         if exact is not None:
@@ -82,6 +86,19 @@ def _bar_by_bar(seed: ParsedSeed, meter: Meter) -> ParsedSeed:
     return _with_lengths(seed, lengths)
 
 
+def _furthest(error: MusicError, readings: tuple[ParsedSeed, ...], meter: Meter) -> MusicError:
+    """Of the errors of the seed as typed and of its other readings, the one naming the latest bar: where every
+    reading fails, the bars before it read well in one of them, so that bar is the mistake (``C:q. B:e A G | E:h
+    G``: the second bar, short with A and G as eighths, is full with them as quarters; the third is short)."""
+    errors = [error]
+    for reading in readings:
+        try:
+            check_bars(reading, meter)
+        except MusicError as other:
+            errors.append(other)
+    return max(errors, key=lambda e: getattr(e, "bar", 0))  # the first of the latest: the typed reading first
+
+
 def _exact(seed: ParsedSeed, meter: Meter) -> int | None:
     """The seed's pickup when every typed bar line falls on a downbeat with no note held over it, else None."""
     try:
@@ -101,7 +118,7 @@ def check_bars(seed: ParsedSeed, meter: Meter, ties: bool = True) -> int:
     a bar line (a tie) has the bar line typed after it: ``C:h. D:h | E`` (``format_notes`` writes it so).
     """
     bar = meter.bar_ticks
-    spans: list[tuple[int, int, str]] = []  # (start, end, token as typed) of each note, in ticks from the first
+    spans: Spans = []
     closed: set[int] = set()  # notes followed by a bar line
     notes, now = iter(seed.notes), 0
     for token in seed.typed:
@@ -128,18 +145,19 @@ def check_bars(seed: ParsedSeed, meter: Meter, ties: bool = True) -> int:
             if (shift + e) // bar == (shift + s) // bar:  # no bar line falls at or inside this note: a short bar
                 length = shift + e - current * bar
                 bar_tokens = " ".join(t for _, _, t in spans[opened:i + 1])
-                raise MusicError(
+                why = _kept_why(spans, _kept(spans, opened, i, lambda ticks: ticks < TPQ))  # `C:e D E`: eighths
+                raise _at(current, MusicError(
                     f"Bar {current + 1} has {_amount(length, meter)} in {meter}: `{bar_tokens}` — only the first bar "
                     f"may be short (a pickup) and the last (I fill it in). Fill it to {_amount(bar, meter)}, or take "
-                    f"out the bar line after `{spans[i][2]}`. A pickup looks like `{PICKUP_EXAMPLE}`.", "notes",
-                    PICKUP_EXAMPLE)
+                    f"out the bar line after `{spans[i][2]}`.{why} A pickup looks like "
+                    f"`{PICKUP_EXAMPLE}`.", "notes", PICKUP_EXAMPLE))
             if not ties and (shift + e) % bar:  # held over a bar line, the typed one falls inside the next bar
                 raise _overfull(spans, closed, shift, current, i, meter, opened)
             current, opened = (shift + e) // bar, i + 1
     return pickup
 
 
-def _overfull(spans: list[tuple[int, int, str]], closed: set[int], shift: int, current: int, over: int,
+def _overfull(spans: Spans, closed: set[int], shift: int, current: int, over: int,
               meter: Meter, opened: int = 0) -> MusicError:
     """The error for bar ``current`` (from 0), whose typed notes run from ``opened`` and in which note ``over``
     starts past the bar line: where the bar lines would go, and why a note is long when it kept the length typed
@@ -153,18 +171,36 @@ def _overfull(spans: list[tuple[int, int, str]], closed: set[int], shift: int, c
                                else []) + [spans[j][2]])
     # the notes that kept a length longer than a quarter from before them: the usual surprise, ``E:h F G`` is three
     # half notes (a run of ``C:e D E F`` is meant)
-    kept = {j: e - s for j, (s, e, t) in enumerate(spans) if opened <= j <= last and _kept_length(t) and e - s > TPQ}
+    kept = _kept(spans, opened, last, lambda ticks: ticks > TPQ)
     head = f"Bar {current + 1} has {_amount(length, meter)} in {meter}: `{' '.join(typed)}`"
-    why = ""
-    if kept:
-        first = next(iter(kept.values()))
-        alike = [spans[j][2] for j, ticks in kept.items() if ticks == first]
-        why = (f" A note typed without a length keeps the one before it: `{' '.join(alike)}` "
-               f"{'is' if len(alike) == 1 else 'are'} `:{duration_name(first)}` here.")
-        if length - sum(kept.values()) + TPQ * len(kept) == bar:  # as quarters, the bar is full
-            quarters = " ".join(f"{spans[j][2]}:q" if j in kept else spans[j][2] for j in range(opened, last + 1))
-            return MusicError(f"{head}.{why} For quarter notes write `{quarters}`.", "notes", quarters)
-    return MusicError(f"{head} — take a note out or add a bar line, e.g. `{fixed}`.{why}", "notes", fixed)
+    why = _kept_why(spans, kept)
+    if kept and length - sum(kept.values()) + TPQ * len(kept) == bar:  # as quarters, the bar is full
+        quarters = " ".join(f"{spans[j][2]}:q" if j in kept else spans[j][2] for j in range(opened, last + 1))
+        return _at(current, MusicError(f"{head}.{why} For quarter notes write `{quarters}`.", "notes", quarters))
+    return _at(current, MusicError(f"{head} — take a note out or add a bar line, e.g. `{fixed}`.{why}", "notes",
+                                   fixed))
+
+
+def _at(bar: int, error: MusicError) -> MusicError:
+    """``error`` marked with the bar it names (from 1), for ``_furthest``."""
+    error.bar = bar + 1  # type: ignore[attr-defined]
+    return error
+
+
+def _kept(spans: Spans, first: int, last: int, surprising: Callable[[int], bool]) -> dict[int, int]:
+    """The notes ``first``..``last`` typed without a length whose kept length (ticks) is ``surprising``."""
+    return {j: e - s for j, (s, e, t) in enumerate(spans) if first <= j <= last and _kept_length(t)
+            and surprising(e - s)}
+
+
+def _kept_why(spans: Spans, kept: dict[int, int]) -> str:
+    """Why the ``kept`` notes (``_kept``) are longer or shorter than the user thought (``C:e D E``: eighths), or ''."""
+    if not kept:
+        return ""
+    length = next(iter(kept.values()))
+    alike = [spans[j][2] for j, ticks in kept.items() if ticks == length]
+    return (f" A note typed without a length keeps the one before it: `{' '.join(alike)}` "
+            f"{'is' if len(alike) == 1 else 'are'} `:{duration_name(length)}` here.")
 
 
 def _kept_length(token: str) -> bool:

@@ -87,9 +87,11 @@ def test_errors_from_the_core_are_chinese_with_the_users_text_kept():
     assert damaged == ("这个 MusicXML 文件已损坏或不完整，我读不了。"
                        "请从你的打谱软件导出为 MusicXML（.musicxml 或 .mxl）或 MIDI（.mid），"
                        "或者直接输入音符，例如 `C E G`。")
-    kept = error_text(lambda: parse_seed("E:h F G | A B C D E", meter=Meter(4, 4)))
-    assert kept == ("第 1 小节在 4/4 拍里有 6 拍：`E:h F G`。没写时值的音沿用前一个音的时值：这里的 `F G` 是 `:h`。"
-                    "如果要四分音符，请写 `E:h F:q G:q`。")
+    short = error_text(lambda: parse_seed("C:w | D:e E F | G:w", meter=Meter(4, 4)))
+    assert "去掉 `F` 后面的小节线。没写时值的音沿用前一个音的时值：这里的 `E F` 是 `:e`。弱起" in short
+    kept = error_text(lambda: parse_seed("A:w | A A", meter=Meter(3, 4)))
+    assert kept == ("第 2 小节在 3/4 拍里有 9 拍：`A A`。没写时值的音沿用前一个音的时值：这里的 `A A` 是 `:w`。"
+                    "如果要四分音符，请写 `A:q A:q`。")
     key = error_text(Key.parse, "J major")
     assert "'J major'" in key and "`G major`" in key and chinese(key)
     assert "`4/4`" in error_text(Meter.parse, "four") and chinese(error_text(Meter.parse, "four"))

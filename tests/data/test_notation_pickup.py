@@ -66,9 +66,15 @@ def test_bar_lines_that_fit_neither_reading_keep_the_error():
 
 
 @pytest.mark.parametrize(("text", "meter", "message", "fix"), [
-    # notes typed without a length keep the one before: three half notes; as quarters bar 1 is full, not bar 2
-    ("E:h F G | A B C D E", FOUR, "Bar 1 has 6 beats in 4/4: `E:h F G`. A note typed without a length keeps the one "
-     "before it: `F G` are `:h` here. For quarter notes write `E:h F:q G:q`.", "E:h F:q G:q | A B C D"),
+    # notes typed without a length keep the one before: whole notes; as quarters the bar after the tie is full
+    ("A:w | A A", THREE, "Bar 2 has 9 beats in 3/4: `A A`. A note typed without a length keeps the one before it: "
+     "`A A` are `:w` here. For quarter notes write `A:q A:q`.", "A:w | A:q A:q"),
+    # three half notes: as quarters too bar 1 is over-full, so it is the mistake
+    ("E:h F G | A B C", THREE, "Bar 1 has 6 beats in 3/4: `E:h F G` — take a note out or add a bar line, e.g. "
+     "`E:h F | G`. A note typed without a length keeps the one before it: `F G` are `:h` here.", "E:h F | G"),
+    # read with F and G as quarters bar 1 is full: the mistake is bar 2, and the error names it
+    ("E:h F G | A B C D E", FOUR, "Bar 2 has 5 beats in 4/4: `A B C D E` — take a note out or add a bar line, e.g. "
+     "`A B C D | E`.", "E:h F G | A B C D | E"),
     # a run of eighths typed once is meant, and not explained; the bar line goes where it fits
     ("C:e D E F G A B C D E | F", FOUR, "Bar 1 has 5 beats in 4/4: `C:e D E F G A B C D E` — take a note out or add "
      "a bar line, e.g. `C:e D E F G A B C | D E`.", "C:e D E F G A B C | D E"),
@@ -81,6 +87,20 @@ def test_an_over_full_bar_says_why_and_the_fix_reads(text, meter, message, fix):
         parse_seed(text, meter=meter)
     assert str(info.value) == message
     assert info.value.example in fix and parse_seed(fix, meter=meter).pickup == 0
+
+
+def test_a_short_bar_named_where_every_reading_fails_is_the_latest():
+    """``A G`` after an eighth are eighths as typed (bar 2 short), quarters in the reading that fills it: bar 3, short
+    in every reading, is the mistake."""
+    with pytest.raises(MusicError, match=r"^Bar 3 has 3 beats in 4/4: `E4:h G4`"):
+        parse_seed("G4 | C5:q. B4:e A4 G4 | E4:h G4 | C5:h. | C5:w", meter=FOUR)
+
+
+def test_a_short_bar_says_which_notes_kept_a_short_length():
+    with pytest.raises(MusicError) as info:
+        parse_seed("C:w | D:e E F | G:w", meter=FOUR)
+    assert "Bar 2 has 1.5 beats in 4/4" in str(info.value)
+    assert "A note typed without a length keeps the one before it: `E F` are `:e` here." in str(info.value)
 
 
 @pytest.mark.parametrize(("text", "meter", "start"), [
