@@ -245,8 +245,17 @@ def _split_header(text: str) -> tuple[dict[str, str], str]:
             return fields, _body_lines("\n".join(lines[n:]))
         rest, ended = _line_fields(line.strip(), fields, one_line=len(lines) == 1)
         if ended or rest.strip():
-            return fields, _body_lines("\n".join([rest, *lines[n + 1:]]))
+            return fields, _body_lines(_late_fields("\n".join([rest, *lines[n + 1:]]), fields))
     return fields, ""
+
+
+def _late_fields(body: str, fields: dict[str, str]) -> str:
+    """The body without the ``M:``, ``L:`` and ``Q:`` fields written before its first note, after ``K:``
+    (``K:D\nM:6/8\nA|dfa``): they set the tune's meter, unit and tempo, as ABC tools read them, into ``fields``."""
+    while field := re.match(rf"\s*([MLQ]):[ \t]*({'|'.join(_STRUCTURED[k] for k in 'MLQ')})", body):
+        fields[field[1]] = field[2].strip()
+        body = body[field.end():]
+    return body
 
 
 def _line_fields(line: str, fields: dict[str, str], one_line: bool) -> tuple[str, bool]:

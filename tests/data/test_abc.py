@@ -125,6 +125,15 @@ def test_a_tune_without_a_meter_gets_the_one_its_bars_measure():
     assert read_abc("X:1 K:C CDEF | GA |]").meter is None  # bars of two lengths: no meter to say
 
 
+@pytest.mark.parametrize("text", ["X:1\nK:D\nM:6/8\nQ:3/8=100\nA|dfa agf|e2d", "X:1 K:D M:6/8 Q:3/8=100 A|dfa agf|e2d",
+                                  "X:1\nM:4/4\nK:D\nM:6/8\nQ:3/8=100\nA|dfa agf|e2d"])
+def test_meter_and_tempo_written_after_the_key_but_before_the_notes_are_the_tunes(text):
+    """`K:` ends the header by the standard, but tunes typed by hand put `M:` after it: a jig, not 3/4 bars."""
+    tune = read_abc(text)
+    assert str(tune.meter) == "6/8" and tune.tempo == 100
+    assert tune.notes == "A4:e | D5:e F#5:e A5:e A5:e G5:e F#5:e | E5:q D5:e"
+
+
 def test_essen_tunes_end_a_full_bar_at_a_line_end_without_a_bar_line():
     essen = "X:1\nM:4/2\nL:1/4\nK:G\nG2 | _B2B2c2c2 | d4d4\nz2d4d2 | d2e2=f2d2 | d4z2\nd2 | d2e2=f2d2 |"
     seed = parse_seed(essen, max_notes=100, meter=Meter.parse("4/2"))
