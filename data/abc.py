@@ -10,35 +10,27 @@ decorations (``!trill!`` ``~`` ``.``), grace notes ``{g}``, slurs, ``w:`` words,
 come back as letter notation (``data.notation``), with the header's key, meter and tempo for options the user left
 out.
 
-Written: ``data.abc_write``.
+The header's fields: ``data.abc_header``. Written: ``data.abc_write``.
 """
 
 from __future__ import annotations
 
-import contextlib
 import re
 from dataclasses import dataclass
 from fractions import Fraction
 from itertools import accumulate
 
+from data.abc_header import FIELD, WHOLE, abc_key, abc_meter, abc_tempo, abc_unit, split_header
 from data.errors import MusicError
-from data.events import TPQ, Key, Meter, Note, duration_name
+from data.events import Key, Meter, Note, duration_name
 from data.pitch_spelling import key_fifths, signature_alters
 
-WHOLE = 4 * TPQ  # ticks in a whole note: ABC lengths are fractions of one
 EXAMPLE = "`X:1 M:6/8 L:1/8 K:D A|dfa afd|`"
-_FIELD = re.compile(r"(?:^|(?<=\s))([A-Za-z]):")  # a header field where a line or a word starts
-_KEY_VALUE = re.compile(
-    r"\s*((?:[A-Ga-g][#b]?\s*(?:maj\w*|min\w*|m|ion\w*|dor\w*|phr\w*|lyd\w*|mix\w*|aeo\w*|loc\w*)?)|none|HP|Hp)"
-    r"(?![A-Za-z#])(?:\s+(?:\w+=\S+|(?:treble|bass|alto|tenor|perc)\d?|[-+]8(?:va)?)(?=\s|$))*",
-    re.I)  # `K:G`, `K:A dorian`, `K:Emin clef=treble`, `K:F bass -8va`
 _NOTE = re.compile(r"(\^\^|\^|__|_|=)?([A-Ga-g])([',]*)(\d*)(/*)(\d*)")
 _REST = re.compile(r"([zx])(\d*)(/*)(\d*)")
 _BAR_RESTS = re.compile(r"Z(\d*)")  # whole bars of rest
 _LENGTH = re.compile(r"(\d*)(/*)(\d*)")
 _BAR = re.compile(r"::|\[\||[:|\]]*\|[:|\]]*(?:\[?\d+(?:[,-]\d+)*)?|:+|\[\d+(?:[,-]\d+)*")  # and endings
-_STRUCTURED = {"X": r"\S*", "M": r"\S*", "L": r"\S*",
-               "Q": r'(?:"[^"]*"\s*)?(?:(?:\d+/\d+\s*=\s*)?\d+)?(?:\s*"[^"]*")?'}  # field values that are one word
 _SKIP = {'"': '"', "!": "!", "+": "+", "{": "}"}  # chord symbols and annotations, decorations, grace notes
 _DECORATIONS = set("~.`\\()$HIJKLMNOPQRSTUVWhijklmnopqrstuvwy")  # and the letters ABC lets a tune define (U:)
 _TUPLET_TIME = {2: 3, 3: 2, 4: 3, 5: 2, 6: 2, 7: 2, 8: 3, 9: 2}  # (p: p notes in the time of q
@@ -67,7 +59,7 @@ class AbcTune:
 
 def is_abc(text: str) -> bool:
     """Whether ``text`` is an ABC tune with a header: a ``K:``, ``X:`` or ``L:`` field (no letter note reads so)."""
-    return any(m[1] in "XKL" for m in _FIELD.finditer(text or ""))
+    return any(m[1] in "XKL" for m in FIELD.finditer(text or ""))
 
 
 def looks_like_abc_body(text: str) -> bool:
@@ -86,17 +78,17 @@ def looks_like_abc_body(text: str) -> bool:
 def read_abc(text: str, max_notes: int | None = None) -> AbcTune:
     """An ABC tune (the first one in ``text``) as letter notation plus its header, as it is played (repeats and
     endings), its first ``max_notes`` notes when longer (to a bar line); a MusicError names what can't be read."""
-    fields, body = _split_header(text)
-    key = _key(fields["K"]) if "K" in fields else None
-    meter = _meter(fields["M"]) if "M" in fields else None
-    unit = _unit(fields["L"]) if "L" in fields else (
+    fields, body = split_header(text)
+    key = abc_key(fields["K"]) if "K" in fields else None
+    meter = abc_meter(fields["M"]) if "M" in fields else None
+    unit = abc_unit(fields["L"]) if "L" in fields else (
         Fraction(1, 16) if meter and Fraction(meter.numerator, meter.denominator) < Fraction(3, 4) else Fraction(1, 8))
     reader = _Body(body, key or Key(0), unit, meter.bar_ticks if meter else 0)
     items = reader.read()
     if not any(isinstance(i, tuple) for i in items):
         raise MusicError(f"That ABC tune has no notes after its header. Paste the tune's body too, e.g. {EXAMPLE}.")
     played = _played(items)
-    meter = meter or _implied_meter(played)
+    meter = meter or _impliedabc_meter(played)
     played = _barred(played, meter.bar_ticks if meter else 0)
     notes = sum(isinstance(i, tuple) for i in played)
     cut = ""
@@ -118,7 +110,7 @@ def read_abc(text: str, max_notes: int | None = None) -> AbcTune:
     while played and isinstance(played[-1], str):  # the closing bar line: a tune's last bar may be short
         played.pop()
     words = [i if isinstance(i, str) else f"{i[1]}:{duration_name(i[0].ticks)}" for i in played]
-    tempo = _tempo(fields["Q"], unit, meter or Meter()) if "Q" in fields else None
+    tempo = abc_tempo(fields["Q"], unit, meter or Meter()) if "Q" in fields else None
     return AbcTune(" ".join(words), key, meter, tempo, fields.get("T", "").strip(), cut.strip(),
                    tuple((t, name) for t, name in chords if t < now))
 
@@ -165,7 +157,7 @@ def _played(items: list[Item]) -> list[Item]:
 IMPLIED_METERS = {24: "2/4", 36: "3/4", 48: "4/4"}  # a tune without M:, by the length of its bars
 
 
-def _implied_meter(items: list[Item]) -> Meter | None:
+def _impliedabc_meter(items: list[Item]) -> Meter | None:
     """The meter of a tune without ``M:`` whose bars (the inner ones, or all when there are two) are one length of
     two, three or four quarters; else None (the bar lines are kept as typed)."""
     bars, now = [], 0
@@ -228,117 +220,6 @@ def _barred(items: list[Item], bar_ticks: int) -> list[Item]:
     return out
 
 
-def _split_header(text: str) -> tuple[dict[str, str], str]:
-    """The header's fields (the first of each) and the body. A field is its line; on one line, a value runs to the
-    next field, ``K:`` (the last, by the standard) holds a key, and the body starts after it. A ``\\n`` typed (ABC
-    copied out of a string: `X:1\\nK:G\\nGABc`) is a line break."""
-    text = re.sub(r"\\r\\n|\\[nr]", "\n", text or "")
-    text = re.sub(r"(?m)^\s*%[^\n]*\\[ \t]*\n[^\n]*\n?|^\s*%[^\n]*\n?", "", text or "")  # comment lines
-    text = re.sub(r"%[^\n]*", "", text).strip()  # and comments after something
-    text = re.split(r"\n\s*\n", text, maxsplit=1)[0]  # an empty line ends a tune (what follows is other text)
-    fields: dict[str, str] = {}
-    if not _FIELD.match(text):
-        return fields, _body_lines(text)
-    lines = text.splitlines()
-    for n, line in enumerate(lines):
-        if not _FIELD.match(line.strip()):  # the body, with no K: line before it
-            return fields, _body_lines("\n".join(lines[n:]))
-        rest, ended = _line_fields(line.strip(), fields, one_line=len(lines) == 1)
-        if ended or rest.strip():
-            return fields, _body_lines(_late_fields("\n".join([rest, *lines[n + 1:]]), fields))
-    return fields, ""
-
-
-def _late_fields(body: str, fields: dict[str, str]) -> str:
-    """The body without the ``M:``, ``L:`` and ``Q:`` fields written before its first note, after ``K:``
-    (``K:D\nM:6/8\nA|dfa``): they set the tune's meter, unit and tempo, as ABC tools read them, into ``fields``."""
-    while field := re.match(rf"\s*([MLQ]):[ \t]*({'|'.join(_STRUCTURED[k] for k in 'MLQ')})", body):
-        fields[field[1]] = field[2].strip()
-        body = body[field.end():]
-    return body
-
-
-def _line_fields(line: str, fields: dict[str, str], one_line: bool) -> tuple[str, bool]:
-    """Reads the fields on one header line into ``fields``: what follows them on the line (the body), and whether
-    the header ended (at ``K:``, or at a second tune's ``X:``). Only a tune pasted on ``one_line`` has its body
-    after a field other than ``K:``; on many lines a field is its whole line."""
-    matches = list(_FIELD.finditer(line))
-    for i, match in enumerate(matches):
-        letter, last = match[1], i + 1 == len(matches)
-        value = line[match.end(): len(line) if last else matches[i + 1].start()]
-        if letter == "X" and "X" in fields:  # a second tune: only the first is read
-            return "", True
-        if letter == "K":
-            key = _KEY_VALUE.match(value)
-            fields["K"] = key[1] if key else (value.split() or [""])[0]
-            return (value[key.end():] if key else "") + line[len(line) if last else matches[i + 1].start():], True
-        if last and one_line and letter in _STRUCTURED:  # `L:1/8 |:GABc`: the value is a word, the rest the body
-            word = re.match(rf"\s*({_STRUCTURED[letter]})", value)
-            assert word is not None
-            fields.setdefault(letter, word[1])
-            return value[word.end():], False
-        if last and one_line and (bar := re.search(r"\S*\|", value)):  # `T:The Kesh |:GAB`: a title, the body
-            fields.setdefault(letter, value[: bar.start()].strip())
-            return value[bar.start():], False
-        fields.setdefault(letter, value.strip())
-    return "", False
-
-
-def _body_lines(body: str) -> str:
-    """The body with its field lines as inline fields (``K:`` ``L:`` ``M:`` ``V:``), stopping at a second tune's
-    ``X:``; the other fields (``w:`` words, ``P:`` parts…) are left out."""
-    out = []
-    for line in body.splitlines():
-        field = re.match(r"\s*([H-Zh-z]):(.*)", line)  # (A: to G: would be a note and a repeat sign)
-        if field is None:
-            out.append(line)
-        elif field[1] == "X":
-            break
-        elif field[1] in "KLMV":
-            out.append(f"[{field[1]}:{field[2].strip()}]")
-    return "\n".join(out)
-
-
-def _key(value: str) -> Key:
-    """``K:`` -> Key (``none`` and the bagpipe ``HP``: C major, as ABC tools read them); clefs are skipped."""
-    value = re.sub(r"\s+(\w+=\S+|(treble|bass|alto|tenor|perc)\d?|[-+]8(va)?)(?=\s|$)", "", value).strip()
-    if not value or value.lower() == "none" or value in ("HP", "Hp"):
-        return Key(0)
-    if value[:1].upper() in "ABCDEFG":  # ABC's keys are A-G (not the German H that Key.parse reads)
-        with contextlib.suppress(MusicError):
-            return Key.parse(value)
-    raise MusicError(f"I can't read the ABC key `K:{value}`. Write it like `K:G`, `K:Em`, `K:Ador` or `K:D mix`.")
-
-
-def _meter(value: str) -> Meter | None:
-    value = value.strip()
-    if value.lower() in ("", "none"):
-        return None
-    try:
-        return Meter.parse({"C": "4/4", "C|": "2/2"}.get(value, value))
-    except MusicError:
-        raise MusicError(f"I can't read the ABC meter `M:{value}`. Write it like `M:4/4`, `M:6/8` or `M:C`.") from None
-
-
-def _unit(value: str) -> Fraction:
-    match = re.fullmatch(r"\s*(\d+)\s*/\s*(\d+)\s*", value)
-    if not match or int(match[1]) == 0 or int(match[2]) == 0:
-        raise MusicError(f"I can't read the ABC unit length `L:{value.strip()}`. Write it like `L:1/8`.")
-    return Fraction(int(match[1]), int(match[2]))
-
-
-def _tempo(value: str, unit: Fraction, meter: Meter) -> int | None:
-    """``Q:1/4=120`` (or an old ``Q:120``, in units) -> beats a minute of the meter's felt beat; None if unreadable
-    or outside 30-300 (the meter's own tempo is used then)."""
-    value = re.sub(r'"[^"]*"', "", value)
-    match = re.search(r"(?:(\d+)/(\d+)\s*=\s*)?(\d+)\s*$", value.strip())
-    if not match:
-        return None
-    per = Fraction(int(match[1]), int(match[2])) if match[1] else unit
-    bpm = round(int(match[3]) * per * WHOLE / meter.beat_ticks) if per else 0
-    return bpm if 30 <= bpm <= 300 else None
-
-
 class _Body:
     """Reads a tune body into items: (note, its name as spelled), bar lines as typed (``:|2``) and line ends."""
 
@@ -347,7 +228,7 @@ class _Body:
         self.carry = Fraction(0)  # ticks a rounded note took from the one before (or gave), given to the next
         self.rounded = False  # whether a length finer than the grid was rounded
         self.items: list[Item] = []
-        self._set_key(key)
+        self._setabc_key(key)
         self.bar: dict[tuple[str, int], int] = {}  # accidentals typed in this bar, per letter and octave
         self.tuplet: list[Fraction] = []  # the factor of each note still in a tuplet
         self.broken = Fraction(1)  # the next note's factor after `>` or `<`
@@ -355,7 +236,7 @@ class _Body:
         self.last: tuple[int, int] | None = None  # the last note's place in ``items`` and the length written last
         self.voice: str | None = None  # the first voice's name (``V:1``): later voices are other parts
 
-    def _set_key(self, key: Key) -> None:
+    def _setabc_key(self, key: Key) -> None:
         self.signature = signature_alters(key_fifths(key))
 
     def read(self) -> list[Item]:
@@ -488,9 +369,9 @@ class _Body:
         if letter == "V":
             self.voice = voice
         elif letter == "K":
-            self._set_key(_key(value))
+            self._setabc_key(abc_key(value))
         elif letter == "L":
-            self.unit = _unit(value)
+            self.unit = abc_unit(value)
         self.i = end + 1
 
     def _chord(self) -> None:

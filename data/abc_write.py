@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from fractions import Fraction
 
-from data.abc import WHOLE
+from data.abc_header import WHOLE
 from data.events import Melody
 from data.pitch_spelling import Speller, key_fifths, signature_alters
 
