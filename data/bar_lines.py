@@ -4,6 +4,7 @@ the reading in which notes typed without a length are quarters where the bar lin
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from dataclasses import replace
 from fractions import Fraction
@@ -32,6 +33,9 @@ def read_bars(seed: ParsedSeed, meter: Meter) -> ParsedSeed:
     try:
         pickup = check_bars(seed, meter)
     except MusicError as error:
+        if (open_end := _open_end(seed)) is not None:
+            with contextlib.suppress(MusicError):
+                return read_bars(open_end, meter)
         if quarters.notes == seed.notes == kept.notes == bare.notes:
             raise
         readings = (quarters, kept, bare, _bar_by_bar(seed, meter))
@@ -45,6 +49,17 @@ def read_bars(seed: ParsedSeed, meter: Meter) -> ParsedSeed:
         if exact is not None:
             return replace(quarters, pickup=exact)
     return replace(seed, pickup=pickup)
+
+
+def _open_end(seed: ParsedSeed) -> ParsedSeed | None:
+    """The seed without the bar lines typed after its last note, when a bar line comes before that note too (``G |
+    C E G C | D:h. |``: a tune's last bar, short to match its pickup, closed as tunes are written), else None."""
+    typed = list(seed.typed)
+    while typed and typed[-1] in (*BAR_LINES, "]"):
+        typed.pop()
+    if len(typed) == len(seed.typed) or not any(token in BAR_LINES for token in typed):
+        return None
+    return replace(seed, typed=tuple(typed))
 
 
 def _lengths(tokens: list[str], ticks: int, quarter: bool) -> tuple[list[int], int]:

@@ -30,6 +30,24 @@ def test_bar_lines_give_the_pickup(text, meter, pickup):
     assert parse_seed(text).pickup == 0  # without a meter nothing is checked
 
 
+@pytest.mark.parametrize(("text", "meter", "pickup", "typed"), [
+    ("G | C E G C | D:h. |", FOUR, 12, "G | C E G C | D:h."),  # the last bar matches the pickup, as tunes end
+    ("C E G C | D:h ||", FOUR, 0, "C E G C | D:h"),
+    ("D:e | G:q B:e A:q G:e | G:q. G:q |]", SIX, 6, "D:e | G:q B:e A:q G:e | G:q. G:q"),
+])
+def test_a_short_last_bar_closed_by_a_bar_line_ends_the_tune(text, meter, pickup, typed):
+    """A whole tune typed as written, its short last bar closed: no error, and the seed reads without that bar line
+    (a continuation fills the bar, and the reply typed back reads the same)."""
+    seed = parse_seed(text, meter=meter)
+    assert seed.pickup == pickup and " ".join(seed.typed) == typed
+    assert parse_seed(typed, meter=meter).notes == seed.notes
+
+
+def test_a_closing_bar_line_keeps_the_error_of_a_short_bar_before_the_last():
+    with pytest.raises(MusicError, match="Bar 2 has 3 beats in 4/4"):
+        parse_seed("G | C E G | D:h. |", meter=FOUR)
+
+
 def test_an_over_full_bar_is_named_with_its_notes_and_a_fix():
     with pytest.raises(MusicError) as info:
         parse_seed("G | C D E F G", meter=FOUR)
