@@ -16,6 +16,11 @@ from fakediscord import FakeDiscord
 ROOT = Path(__file__).resolve().parents[2]
 
 
+def attachment(message, suffix: str) -> bytes:
+    """The bytes of the first file of ``message`` whose name ends with ``suffix`` (``.mid``, ``-score.png``)."""
+    return next(a.data for a in message.attachments if a.filename.endswith(suffix))
+
+
 def candidate_notes(content: str, number: int) -> str:
     """The note text of candidate ``number`` (1-based) in a melody reply's message."""
     match = re.search(rf"\*\*{number}\.\*\*[^`\n]*```\n(.*?)\n```", content, re.DOTALL)

@@ -12,15 +12,12 @@ from PIL import Image
 
 from data.events import Key, Melody, Meter, Note
 from data.midi import melody_to_midi
+from tests.bot.helpers import attachment
 
 G_MAJOR = "G4:q A B G | C5 B A G | F#:q A D5 C | B4:h G:h"
 AABA = ("C4:q D4 E4 C4 | E4 F4 G4:h | E4:e F4 G4 A4 G4:q E4 | C4 D4 C4:h | " * 2
         + "G4:q G4 A4 A4 | G4 G4 E4:h | F4:q F4 D4 D4 | E4 E4 C4:h | "
         + "C4:q D4 E4 C4 | E4 F4 G4:h | E4:e F4 G4 A4 G4:q E4 | C4 D4 C4:h")
-
-
-def attachment(message, suffix: str) -> bytes:
-    return next(a.data for a in message.attachments if a.filename.endswith(suffix))
 
 
 def fields(message) -> dict[str, str]:

@@ -13,13 +13,10 @@ from PIL import Image
 from data.audio import audio_stats
 from data.events import TPQ, Key, Melody, Meter, Note
 from data.midi import melody_to_midi
+from tests.bot.helpers import attachment
 from tests.mermaid import mermaid_blocks, parse_flowchart
 
 TUNE = "E D C D E E E:h D:q D D:h E:q G G:h"
-
-
-def attachment(message, suffix: str) -> bytes:
-    return next(a.data for a in message.attachments if a.filename.endswith(suffix))
 
 
 def midi_of(message) -> pretty_midi.PrettyMIDI:

@@ -10,10 +10,7 @@ from PIL import Image
 
 from data.events import Key, Melody, Meter, Note
 from data.midi import melody_to_midi
-
-
-def attachment(message, suffix: str) -> bytes:
-    return next(a.data for a in message.attachments if a.filename.endswith(suffix))
+from tests.bot.helpers import attachment
 
 
 def instruments(message) -> list[pretty_midi.Instrument]:

@@ -11,10 +11,7 @@ from PIL import Image
 
 from data.midi import midi_lyrics
 from data.pronounce import rhymes, syllable_count, words
-
-
-def attachment(message, suffix: str) -> bytes:
-    return next(a.data for a in message.attachments if a.filename.endswith(suffix))
+from tests.bot.helpers import attachment
 
 
 async def test_melody_sets_the_users_words_one_note_per_syllable(env):

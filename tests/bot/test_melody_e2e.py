@@ -13,14 +13,10 @@ from PIL import Image
 
 from model.engine import Engine
 from studio.melody import Composer
-from tests.bot.helpers import bot_process, candidate_notes
+from tests.bot.helpers import attachment, bot_process, candidate_notes
 from tests.fakediscord import running_fake
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def attachment(message, suffix: str) -> bytes:
-    return next(a.data for a in message.attachments if a.filename.endswith(suffix))
 
 
 async def test_commands_are_synced_to_the_dev_guild(env):

@@ -7,9 +7,7 @@ import io
 import pretty_midi
 import pytest
 
-
-def attachment(message, suffix: str) -> bytes:
-    return next(a.data for a in message.attachments if a.filename.endswith(suffix))
+from tests.bot.helpers import attachment
 
 
 async def test_a_pickup_seed_is_continued_after_its_pickup_in_every_file(env):

@@ -11,6 +11,7 @@ import pytest
 
 from data.events import Key, Melody, Meter, Note
 from data.midi import melody_to_midi
+from tests.bot.helpers import attachment
 
 
 def tune() -> bytes:
@@ -48,7 +49,7 @@ async def test_a_midi_file_is_continued_from_its_melody(env):
     assert reply.content.split("```\n", 1)[1].startswith("G4:e A4:e B4:e C5:e D5:e C5:e | B4:e A4:e G4:q")
     fields = {f["name"]: f["value"] for f in reply.embeds[0]["fields"]}
     assert fields["Meter"] == "3/4" and fields["Tempo"] == "96 bpm"  # taken from the file
-    midi = pretty_midi.PrettyMIDI(io.BytesIO(next(a.data for a in reply.attachments if a.filename.endswith(".mid"))))
+    midi = pretty_midi.PrettyMIDI(io.BytesIO(attachment(reply, ".mid")))
     assert [n.pitch for n in midi.instruments[0].notes[:9]] == [67, 69, 71, 72, 74, 72, 71, 69, 67]
     assert "aside" not in reply.content
 
@@ -85,7 +86,7 @@ async def test_a_band_file_names_the_track_it_took_and_track_takes_another(env):
     assert "C5:q D5:q E5:q F5:q | G5:q F5:q E5:q D5:q | ➜" in reply.content
     chords = await (await env.fake.slash("chords", {"midi": ("band.mid", band()), "track": 3})).wait_final(60)
     assert "I used track 3 of `band.mid`, Bass (Acoustic Bass, 2 notes)." in chords.content
-    midi = pretty_midi.PrettyMIDI(io.BytesIO(next(a.data for a in chords.attachments if a.filename.endswith(".mid"))))
+    midi = pretty_midi.PrettyMIDI(io.BytesIO(attachment(chords, ".mid")))
     assert [n.pitch for n in midi.instruments[0].notes] == [36, 43]  # the bass line, harmonised
     for command in ("melody", "chords"):  # a track without a file: said to be left aside
         typed = await (await env.fake.slash(command, {"notes": "C E G", "track": 2})).wait_final(90)

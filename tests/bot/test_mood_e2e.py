@@ -12,6 +12,7 @@ from bot.errors import discord_syntax
 from studio.errors import MusicError
 from studio.mood import MOODS
 from studio.requests import MelodyRequest
+from tests.bot.helpers import attachment
 
 
 def fields(reply, index: int = 0) -> dict[str, str]:
@@ -19,7 +20,7 @@ def fields(reply, index: int = 0) -> dict[str, str]:
 
 
 def midi_of(reply) -> pretty_midi.PrettyMIDI:
-    return pretty_midi.PrettyMIDI(io.BytesIO(next(a.data for a in reply.attachments if a.filename.endswith(".mid"))))
+    return pretty_midi.PrettyMIDI(io.BytesIO(attachment(reply, ".mid")))
 
 
 async def test_a_mood_alone_writes_a_melody_and_says_what_it_set(env):

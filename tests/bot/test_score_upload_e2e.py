@@ -8,11 +8,8 @@ import io
 
 import pretty_midi
 
+from tests.bot.helpers import attachment
 from tests.data.musicxml_scores import LEAD_SHEET, mxl
-
-
-def attachment(message, suffix: str) -> bytes:
-    return next(a.data for a in message.attachments if a.filename.endswith(suffix))
 
 
 async def test_a_lead_sheet_is_continued_from_its_voice_part(env):

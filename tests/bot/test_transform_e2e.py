@@ -10,13 +10,9 @@ import pretty_midi
 from PIL import Image
 
 from data.notation import stored_notes
-from tests.bot.helpers import candidate_notes
+from tests.bot.helpers import attachment, candidate_notes
 
 MARY = "E D C D | E E E:h | D:q D D:h | E:q G G:h"
-
-
-def attachment(message, suffix: str) -> bytes:
-    return next(a.data for a in message.attachments if a.filename.endswith(suffix))
 
 
 def after_text(content: str) -> str:
