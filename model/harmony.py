@@ -302,7 +302,7 @@ class HarmonyModel:
                boosts: dict[tuple[str, str], float] | None = None, transitions: np.ndarray | None = None,
                final: list[str] | None = None, chorale_cadences: bool = True, final_spans: int = 1,
                first: list[str] | None = None, boost_within_bar: bool = True,
-               final_cadence: bool = False) -> list[State]:
+               final_cadence: bool = False, early_tonic: float = 0.0) -> list[State]:
         """Viterbi: the most likely chord per span. ``cadence``: moves into a phrase end use the learned cadence
         transitions (plus optional end-chord priors), and the last span is forced to one of ``final`` (e.g. the
         tonic) when the melody's last note fits it, and the ``final_spans`` - 1 spans before (those the last note
@@ -312,7 +312,9 @@ class HarmonyModel:
         have their own boosts), except into and before the final chord with ``final_cadence``; ``first``: the
         chords the first span may have (a pickup's: the tonic or the dominant that leads into the first bar);
         ``boost_within_bar``: False gives ``boosts`` only to moves onto a downbeat (a song's chords change at the bar
-        line unless its melody asks otherwise)."""
+        line unless its melody asks otherwise); ``early_tonic``: a log-score cost on the final chord in the span just
+        before it, so a close call there goes to a chord that leads into it (Mary had a little lamb's `D D E D | C:w`
+        under `G | C`, not `G C | C`)."""
         if not spans:
             return []
         t = self.tables[table_mode(mode)]
@@ -364,6 +366,8 @@ class HarmonyModel:
                 mask = np.full(n, -1e9)
                 mask[fits] = 0.0
                 score[-max(final_spans, 1):] += mask  # every span the last note holds
+            if early_tonic and len(spans) > max(final_spans, 1):
+                score[-max(final_spans, 1) - 1] -= early_tonic * np.array([s.label in final for s in states])
         if first and (opening := [i for i, s in enumerate(states) if s.label in first]):
             mask = np.full(n, -1e9)
             mask[opening] = 0.0

@@ -24,6 +24,7 @@ POP_MODAL = {"mixolydian": (6,), "lydian": (1,)}  # each mode's own chord: G mix
 POP_MOVES = {"major": {(0, 4): 0.5, (4, 5): 0.5, (5, 3): 0.5, (3, 0): 0.5, (0, 3): 0.35, (3, 4): 0.35, (4, 0): 0.35},
              "minor": {(0, 5): 0.5, (5, 2): 0.4, (2, 6): 0.5, (6, 0): 0.5, (0, 3): 0.35, (3, 0): 0.35, (5, 6): 0.4,
                        (0, 6): 0.5, (4, 0): 0.5}}
+EARLY_TONIC = 1.0  # pop's and jazz's cost on the final chord just before it arrives: see model.harmony's decode
 CHORD_PROGRAM = 48  # General MIDI string ensemble, under the piano melody
 
 
@@ -354,7 +355,8 @@ class Harmonizer:
             opening = [s.label for s in states if s.label in tonic or (s.root == 7 and 11 in s.pcs)]
         path = self.model.decode(spans, states, melody.key.mode, grain, cadence=True, boosts=boosts, final=final,
                                  chorale_cadences=style == "chorale", final_spans=held, first=opening,
-                                 boost_within_bar=style != "pop", final_cadence=style == "pop")
+                                 boost_within_bar=style != "pop", final_cadence=style == "pop",
+                                 early_tonic=EARLY_TONIC if style in ("pop", "jazz") else 0.0)
         path = held_sevenths(path, bounds, melody, held)
         chords = []
         for k, state in enumerate(path):

@@ -377,6 +377,21 @@ def test_pop_ends_on_a_dominant_where_the_melody_steps_down_to_the_tonic(harmoni
     assert result.chord_text.endswith("| C G7 | C |"), result.chord_text
 
 
+@pytest.mark.parametrize(("tune", "meter", "ending"), [
+    ("E:q D C D | E E E:h | D:q D D:h | E:q G G:h | E:q D C D | E E E E | D D E D | C:w", "4/4", "| G | C |"),
+    ("C:q. C:q. | C:q D:e E:q. | E:q D:e E:q F:e | G:h. | C5:e C5:e C5:e G:e G:e G:e | E:e E:e E:e C:e C:e C:e | "
+     "G:q F:e E:q D:e | C:h.", "6/8", "| C G | C |"),
+])
+def test_the_final_tonic_arrives_with_the_last_note_not_before(harmonizer, tune, meter, ending):
+    """Mary had a little lamb's `D D E D | C:w` ended `G C | C` in the pop style (E on beat 3 fits C), the tonic half
+    a bar early; Row, row, row your boat's `G F E D | C` had no dominant at all. The final chord costs a little in the
+    span before it (``EARLY_TONIC``): the lead sheets' `G | C` and `C G | C` (bench.leadsheets 89.4% -> 90.4%)."""
+    from studio.inputs import melody_from_notes
+
+    result = harmonizer.harmonize(melody_from_notes(tune, "C major", meter).melody, "half-bar", "pop")
+    assert result.chord_text.endswith(ending), result.chord_text
+
+
 @pytest.mark.parametrize(("notes", "key", "said"), [
     ("D F A d:q", "D major", "Your F is a natural, outside D major (F#)"),
     ("F A C5 B", "F major", "Your B is a natural, outside F major (Bb)"),
