@@ -86,12 +86,13 @@ class Plan:
 
 # ---- which bars -------------------------------------------------------------------------------------------------
 def read_spec(spec: str) -> tuple[int, ...]:
-    """The bar numbers a spec names, sorted, each once: "3-4" (a range; "4-3" too), "2,5", "3-4, 7", "2 5".
+    """The bar numbers a spec names, sorted, each once: "3-4" (a range; "4-3" too), "2,5", "3-4, 7", "2 5", "bars 3
+    and 4".
     MusicError with examples when it can't be read (no check against a melody yet: see ``plan``)."""
     text = (spec or "").strip()
     bare = re.sub(r"^bars?\b\s*:?", "", text.lower()).strip()  # "bars 3-4", "bar:5" as typed in the Apps menu
     joined = re.sub(r"\s*(?:-|–|—|\.\.|\bto\b)\s*", "-", bare)  # "3 - 4", "3–4", "3..4", "3 to 4"
-    parts = [p for p in re.split(r"[,;\s]+", joined) if p] if len(text) <= MAX_SPEC else []
+    parts = [p for p in re.split(r"(?:[,;&+\s]|\band\b)+", joined) if p] if len(text) <= MAX_SPEC else []
     numbers: set[int] = set()
     for part in parts:
         match = _SPEC.fullmatch(part)

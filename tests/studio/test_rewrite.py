@@ -68,6 +68,7 @@ def test_bars_are_read_as_ranges_and_lists():
     assert read_spec("bars 3–5") == (3, 4, 5)
     assert read_spec("2 5") == (2, 5)
     assert read_spec("3..4; 6 to 7") == (3, 4, 6, 7)
+    assert read_spec("bars 3 and 4") == read_spec("bar 3 & 4") == read_spec("3+4") == (3, 4)  # as typed in the form
     assert spec_text((7, 3, 4, 4)) == "3-4,7"
     for bad in ("", "three", "3-", "3-4-5", "x3", "1" * 200):
         with pytest.raises(MusicError) as error:
