@@ -48,8 +48,8 @@ class CandidateForm(discord.ui.Modal):
             self.add_item(self.candidate)
 
     def chosen(self) -> int:
-        """The candidate asked for, from 1 (MusicError when it is not one of the reply's)."""
-        text = (self.candidate.value if self.candidate is not None else "1").strip()
+        """The candidate asked for, from 1 ("2" or "#2"; MusicError when it is not one of the reply's)."""
+        text = (self.candidate.value if self.candidate is not None else "1").strip().lstrip("#")
         if not text.isdigit() or not 1 <= int(text) <= self.candidates:
             raise MusicError(f"Choose a candidate from 1 to {self.candidates} (you typed `{text[:10]}`).")
         return int(text)

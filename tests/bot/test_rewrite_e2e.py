@@ -83,11 +83,11 @@ async def test_the_rewrite_bars_button_asks_in_a_form_and_rewrites_that_reply(en
         assert [stored_notes(mine[i]) for i in (0, 2, 3, 5)] == [stored_notes(original[i]) for i in (0, 2, 3, 5)]
         assert candidate_notes(reply.content, number).count("[") == 2
 
-    # under three candidates the form asks which one too
+    # under three candidates the form asks which one too ("#2", as the reply numbers them)
     second = candidate_notes(reply.content, 2)
     opened = await env.fake.press(reply, "mg:melody:rewrite:3", user=1)
     assert len((await opened.wait_initial()).data["components"]) == 2
-    again = await (await env.fake.submit_modal(opened, {"bars": "6", "candidate": "2"})).wait_final(timeout=120)
+    again = await (await env.fake.submit_modal(opened, {"bars": "6", "candidate": "#2"})).wait_final(timeout=120)
     assert "candidate 2 of the message you picked" in again.content and "Bar 6 rewritten" in again.content
     for number in (1, 2, 3):
         assert stored_notes(" ".join(shown_bars(again.content, number)[:5])) == \
