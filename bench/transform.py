@@ -47,15 +47,8 @@ from data.events import STYLES, Key, Melody, Meter, Note, control_tokens, encode
 from data.prepare import split_of
 from data.tunes import CorpusTune, load_index
 from studio.melody import DEFAULT_CHECKPOINT, Composer
-from studio.transform import (
-    RHYTHMS,
-    Targets,
-    apply,
-    change_rhythm,
-    contour_correlation,
-    melody_text,
-    scale_adherence,
-)
+from studio.transform import RHYTHMS, apply, change_rhythm, contour_correlation, melody_text, scale_adherence
+from studio.transform_targets import Targets
 from studio.vary import variation_grammar, vary
 
 FAMILIES = {"2/4": "duple", "4/4": "duple", "2/2": "duple", "4/2": "duple", "3/4": "triple", "3/8": "triple",

@@ -1,7 +1,7 @@
 """Transforming a melody: what `/transform` and the Transform… button under a melody reply share.
 
 The button opens a form (a modal) asking what to change, in a few words ("dorian jig", "minor waltz 90 bpm",
-"scottish octave up": ``studio.transform.read_targets``) and, under several candidates, which one. An Apps menu
+"scottish octave up": ``studio.transform_targets.read_targets``) and, under several candidates, which one. An Apps menu
 ("Transform this melody") would be the other way in, but Discord allows five message commands per app and the five
 are taken (Chords, Arrange, Lyrics, Analyze, Find similar tunes); a button loses none of them and sits under every
 melody reply, including `/transform`'s own.
@@ -26,17 +26,8 @@ from bot.sources import MelodySource
 from studio.errors import MusicError
 from studio.requests import MelodyRequest
 from studio.retime import meter_hint
-from studio.transform import (
-    FORM_EXAMPLES,
-    Spec,
-    Targets,
-    apply,
-    given,
-    read_targets,
-    shown_text,
-    transform_request,
-    unsampled_note,
-)
+from studio.transform import Spec, apply, given, shown_text, transform_request, unsampled_note
+from studio.transform_targets import FORM_EXAMPLES, Targets, read_targets
 
 BEFORE_CHARS = 600  # of the note text before the change, in the reply's message
 

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import asyncio
 import math
-import re
 from bisect import bisect_right
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
@@ -34,10 +33,8 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from data.abc_write import melody_abc
 from data.errors import MusicError, cmd, opt
 from data.events import (
-    MODE_OFFSET,
     PIANO_HIGH,
     PIANO_LOW,
-    STYLES,
     Key,
     Melody,
     Meter,
@@ -45,13 +42,13 @@ from data.events import (
     pitch_name,
 )
 from data.jianpu import melody_jianpu
-from data.midi import TEMPO_RANGE
 from data.notation import ParsedSeed, format_notes, parse_seed, solfege_text, stored_notes
 from studio.analysis.words import join
 from studio.melody import MelodyResult
 from studio.options import MELODY, SEED_MAX, TRANSFORM
 from studio.requests import MelodyRequest
 from studio.retime import RHYTHMS, Rhythm, change_rhythm
+from studio.transform_targets import Targets, no_targets
 from studio.vary import style_intervals, vary
 
 if TYPE_CHECKING:
@@ -62,86 +59,10 @@ NO_SEED = ParsedSeed((), ())
 F = Fraction
 
 
-# ---- targets ----------------------------------------------------------------------------------------------------
+# ---- targets (studio.transform_targets) -------------------------------------------------------------------------
 REGISTER_CENTRES = {"low": 54, "middle": 66, "high": 78}  # the middle of the range each register moves to (F#3..5)
-NAMES = ("mode", "rhythm", "style", "tempo", "register")  # the targets, in the order they are told
 SAMPLED = ("count", "seed", "temperature")  # options that matter only when the model writes (a style)
 SPARE_SEEDS = 6  # seeds tried after a style's variation that changed nothing or repeats one already written
-
-
-@dataclass(frozen=True)
-class Targets:
-    """What to change (None: keep it); each value checked against the option table."""
-
-    mode: str | None = None
-    rhythm: str | None = None
-    style: str | None = None
-    tempo: int | None = None
-    register: str | None = None
-    pace: float | None = None  # "faster" in the form: the melody's own tempo times this (``paced`` sets ``tempo``)
-
-    def __post_init__(self) -> None:
-        for name in NAMES:
-            TRANSFORM[name].check(getattr(self, name))
-
-    def paced(self, tempo: int) -> Targets:
-        """The targets with a relative ``pace`` made a tempo, from the melody's ``tempo`` (rounded to 5 bpm)."""
-        if self.pace is None:
-            return self
-        low, high = TEMPO_RANGE
-        return replace(self, tempo=min(max(round(tempo * self.pace / 5) * 5, low), high), pace=None)
-
-    @property
-    def given(self) -> dict[str, Any]:
-        """The targets set, by name, in ``NAMES`` order."""
-        return {name: getattr(self, name) for name in NAMES if getattr(self, name) is not None}
-
-
-def no_targets() -> MusicError:
-    return MusicError(f"Tell me what to change: {opt('mode')}, {opt('rhythm')}, {opt('style')}, {opt('tempo')} or "
-                      f"{opt('register')} — e.g. {cmd('transform', mode='minor', rhythm='jig')}.", "mode", "minor")
-
-
-PACES = {"faster": 1.25, "quicker": 1.25, "slower": 0.8}  # "faster" in the form: a quarter faster than it is
-_ALIASES = {"ionian": "major", "aeolian": "minor", "sad": "minor", "happy": "major", "slip-jig": "slip jig",
-            "slipjig": "slip jig", "higher": "up",
-            "lower": "down", "mid": "middle", "4/4": "reel", "2/2": "reel", "6/8": "jig", "9/8": "slip jig",
-            "3/4": "waltz", "2/4": "march"}
-_KINDS = {**dict.fromkeys(MODE_OFFSET, "mode"), **dict.fromkeys(RHYTHMS, "rhythm"), **dict.fromkeys(STYLES, "style"),
-          **dict.fromkeys(TRANSFORM["register"].choices, "register")}
-_FILLER = {"a", "an", "and", "as", "at", "bit", "bpm", "by", "change", "feel", "in", "into", "it", "little", "lot",
-           "make", "meter", "mode", "more", "much", "octave", "of", "one", "register", "rhythm", "style", "tempo",
-           "the", "then", "time", "to", "with"}
-FORM_EXAMPLES = ("dorian jig", "minor waltz 90 bpm", "scottish octave up")
-
-
-def read_targets(text: str) -> Targets:
-    """Targets in words, as typed in the Transform… form: "dorian jig", "minor, waltz, 90 bpm", "scottish octave up",
-    "faster", or as options (`mode:lydian tempo:140`). MusicError for a word it doesn't know, two values for one
-    target, or nothing at all."""
-    said = re.sub(r"[,;+&·/]\s*(?!\d)", " ", (text or "").lower().replace("slip jig", "slip-jig"))
-    said = re.sub(rf"\b(?:{'|'.join(NAMES)}):\s*", "", said)  # `mode:lydian`, as the slash command writes it
-    found: dict[str, Any] = {}
-    for word in said.split():
-        word = _ALIASES.get(word, word)
-        tempo = re.fullmatch(r"(\d{1,4})(?:bpm)?", word)
-        kind, value = ("tempo", int(tempo[1])) if tempo else ("pace", PACES[word]) if word in PACES else \
-            (_KINDS.get(word), word)
-        if kind is None:
-            if word in _FILLER:
-                continue
-            examples = " · ".join(f"`{e}`" for e in FORM_EXAMPLES)
-            raise MusicError(f"I don't know `{word[:30]}`. Say what to change in a few words, e.g. {examples}. Modes: "
-                             f"{', '.join(MODE_OFFSET)}; rhythms: {', '.join(RHYTHMS)}; styles: {', '.join(STYLES)}; "
-                             f"register: up, down, low, middle, high; a tempo: 90 bpm, or faster, slower.")
-        if {kind, *found} >= {"tempo", "pace"}:
-            raise MusicError("Say faster or slower, or give a tempo (`120 bpm`), not both.")
-        if kind in found and found[kind] != value:
-            raise MusicError(f"You asked for two of one thing ({kind} {found[kind]} and {value}): choose one.")
-        found[kind] = value
-    if not found:
-        raise no_targets()
-    return Targets(**found)
 
 
 # ---- mode -------------------------------------------------------------------------------------------------------

@@ -21,7 +21,8 @@ from bot.sources import MelodySource
 from bot.transform_form import transform
 from studio.errors import cmd
 from studio.options import TRANSFORM, option_help
-from studio.transform import RHYTHMS, Targets, no_targets
+from studio.transform import RHYTHMS
+from studio.transform_targets import Targets, no_targets
 
 if TYPE_CHECKING:
     from bot.client import MusicGenius

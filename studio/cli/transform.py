@@ -12,15 +12,8 @@ from studio.errors import MusicError, cmd
 from studio.melody import Composer
 from studio.render import before_after_png
 from studio.retime import meter_hint
-from studio.transform import (
-    Targets,
-    TransformResult,
-    no_targets,
-    shown_text,
-    transform_candidates,
-    transform_request,
-    unsampled_note,
-)
+from studio.transform import TransformResult, shown_text, transform_candidates, transform_request, unsampled_note
+from studio.transform_targets import Targets, no_targets
 
 EXAMPLE = cmd("transform", notes="E D C D | E E E:h | D:q D D:h | E:q G G:h", mode="minor", rhythm="jig")
 

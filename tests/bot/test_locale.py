@@ -152,7 +152,8 @@ def test_values_inside_sentences_are_translated_too():
 def test_transform_mood_and_jianpu_errors_are_chinese():
     from studio.inputs import melody_from_notes
     from studio.mood import measure, mood_section, notes_melody
-    from studio.transform import RHYTHMS, Targets, apply, change_rhythm, read_targets
+    from studio.transform import RHYTHMS, apply, change_rhythm
+    from studio.transform_targets import Targets, read_targets
 
     high = melody_from_notes("C7 E7 G7").melody
     assert error_text(apply, high, Targets(register="up")) == ("升高八度会让 G7 超出钢琴音域（到 C8 为止）。试试 "

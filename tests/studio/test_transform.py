@@ -16,18 +16,17 @@ from studio.melody import Composer
 from studio.transform import (
     RHYTHMS,
     Spec,
-    Targets,
     TransformResult,
     change_mode,
     change_register,
     change_rhythm,
     contour_correlation,
     melody_text,
-    read_targets,
     scale_adherence,
     transform_candidates,
     transform_request,
 )
+from studio.transform_targets import Targets, read_targets
 
 
 def tune(text: str, key: str = "C major", meter: str = "4/4", tempo: int = 110) -> Melody:
