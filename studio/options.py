@@ -186,11 +186,14 @@ EXTEND = _options(
     MELODY["top_p"], MIDI, TRACK,
 )
 DANCES = ("reel", "hornpipe", "jig", "slip jig", "waltz", "march")  # /transform's rhythms (studio.retime.RHYTHMS)
+TONICS = ("C", "C#", "Db", "D", "D#", "Eb", "E", "F", "F#", "Gb", "G", "G#", "Ab", "A", "A#", "Bb", "B")  # transpose:
 REGISTERS = ("up", "down", "low", "middle", "high")  # /transform's register moves (studio.transform.change_register)
 TRANSFORM = _options(
     MELODY_NOTES,
     Option("mode", str, "New mode on the same tonic: each scale degree moves to the new mode's (e.g. minor, dorian)",
            "dorian", choices=tuple(MODE_OFFSET)),
+    Option("transpose", str, "Move it to another key on this note, e.g. D or Bb (the mode stays unless you choose one)",
+           "D", choices=TONICS),
     Option("rhythm", str, "New meter and feel: reel 4/4, hornpipe 4/4, jig 6/8, slip jig 9/8, waltz 3/4, march 2/4",
            "jig", choices=DANCES),
     Option("style", str, "Written again by the model in this style, keeping its rhythm and contour", "scottish",

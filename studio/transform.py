@@ -9,6 +9,8 @@ Targets, any of them together (``Targets``), applied in this order:
   (chromatic notes the new mode has stay, like a melodic minor's raised 6th and 7th in major; others keep their place
   between the degrees around them, a leading tone a semitone under its resolution), so the contour and the tonic's
   role stay.
+- ``transpose`` (``transpose``): the same tune in the key on another tonic, its mode kept (or ``mode``'s), moved
+  the shorter way there.
 - ``register`` (``change_register``): up or down an octave, or moved by octaves into a low, middle or high range.
 - ``style``: the model writes the melody again as a variation in that style (``model.variation.VariationGrammar``:
   the same rhythm, each pitch near the original's, the contour kept, the style token in the prompt; a take that changes
@@ -116,17 +118,31 @@ def register_shift(melody: Melody, register: str) -> int:
 
 def change_register(melody: Melody, register: str) -> Melody:
     """The melody moved by octaves (MusicError if that takes a note off the piano)."""
-    shift = register_shift(melody, register)
+    return _moved(melody, register_shift(melody, register), register)
+
+
+def _moved(melody: Melody, shift: int, where: str) -> Melody:
+    """The melody ``shift`` semitones up (down if negative); MusicError if that takes a note off the piano, saying
+    moving it ``where`` ("up", "to D") does so."""
     pitches = [n.pitch for n in melody.notes if n.pitch is not None]
     low, high = min(pitches) + shift, max(pitches) + shift
     if low < PIANO_LOW or high > PIANO_HIGH:
         edge, note = (pitch_name(PIANO_LOW), min(pitches)) if low < PIANO_LOW else (pitch_name(PIANO_HIGH),
                                                                                     max(pitches))
         other = "down" if high > PIANO_HIGH else "up"
-        raise MusicError(f"Moving it {register} takes {pitch_name(note)} past the end of the piano ({edge}). Try "
+        raise MusicError(f"Moving it {where} takes {pitch_name(note)} past the end of the piano ({edge}). Try "
                          f"{opt('register', other)} or {opt('register', 'middle')}.", "register", "middle")
     return replace(melody, notes=tuple(Note(None if n.pitch is None else n.pitch + shift, n.ticks)
                                        for n in melody.notes))
+
+
+def transpose(melody: Melody, tonic: str) -> Melody:
+    """The melody in the key on ``tonic`` (a note name: "D", "Bb"), its mode kept, moved the shorter way there (at
+    most a tritone, so it stays where it sings; ``register`` moves octaves). A key musicians spell otherwise is named
+    as they do (G# major -> Ab major)."""
+    key = Key.parse(f"{tonic} {melody.key.mode}")
+    shift = (key.tonic - melody.key.tonic) % 12
+    return replace(_moved(melody, shift - 12 if shift > 6 else shift, f"to {key.name}"), key=key)
 
 
 def _octaves(shift: int) -> str:
@@ -151,10 +167,13 @@ def apply(melody: Melody, targets: Targets) -> tuple[Melody, list[str]]:
         if retimed.meter != melody.meter or retimed.pickup != melody.pickup or not same:
             said.append(f"{melody.meter} → {_meter_name(rhythm.meter, rhythm)} ({rhythm.feel})")
             melody = retimed
+    key = melody.key
     if targets.mode is not None and targets.mode != melody.key.mode:
-        moved = change_mode(melody, targets.mode)
-        said.append(f"{melody.key} → {moved.key}")
-        melody = moved
+        melody = change_mode(melody, targets.mode)
+    if targets.transpose is not None:
+        melody = transpose(melody, targets.transpose)
+    if melody.key != key:
+        said.append(f"{key} → {melody.key}")
     if targets.register is not None and (shift := register_shift(melody, targets.register)):
         melody = change_register(melody, targets.register)
         said.append(_octaves(shift) + ("" if targets.register in ("up", "down") else f" ({targets.register} register)"))

@@ -13,7 +13,7 @@ from data.midi import TEMPO_RANGE
 from studio.options import TRANSFORM
 from studio.retime import RHYTHMS
 
-NAMES = ("mode", "rhythm", "style", "tempo", "register")  # the targets, in the order they are told
+NAMES = ("mode", "transpose", "rhythm", "style", "tempo", "register")  # the targets, in the order they are told
 
 
 @dataclass(frozen=True)
@@ -21,6 +21,7 @@ class Targets:
     """What to change (None: keep it); each value checked against the option table."""
 
     mode: str | None = None
+    transpose: str | None = None  # the new tonic (``studio.options.TONICS``), the mode kept unless ``mode`` says
     rhythm: str | None = None
     style: str | None = None
     tempo: int | None = None
@@ -45,8 +46,9 @@ class Targets:
 
 
 def no_targets() -> MusicError:
-    return MusicError(f"Tell me what to change: {opt('mode')}, {opt('rhythm')}, {opt('style')}, {opt('tempo')} or "
-                      f"{opt('register')} — e.g. {cmd('transform', mode='minor', rhythm='jig')}.", "mode", "minor")
+    return MusicError(f"Tell me what to change: {opt('mode')}, {opt('transpose')}, {opt('rhythm')}, {opt('style')}, "
+                      f"{opt('tempo')} or {opt('register')} — e.g. {cmd('transform', mode='minor', rhythm='jig')}.",
+                      "mode", "minor")
 
 
 PACES = {"faster": 1.25, "quicker": 1.25, "slower": 0.8}  # "faster" in the form: a quarter faster than it is
@@ -56,10 +58,25 @@ _ALIASES = {"ionian": "major", "aeolian": "minor", "sad": "minor", "happy": "maj
             "3/4": "waltz", "2/4": "march"}
 _KINDS = {**dict.fromkeys(MODE_OFFSET, "mode"), **dict.fromkeys(RHYTHMS, "rhythm"), **dict.fromkeys(STYLES, "style"),
           **dict.fromkeys(TRANSFORM["register"].choices, "register")}
-_FILLER = {"a", "an", "and", "as", "at", "bit", "bpm", "by", "change", "feel", "in", "into", "it", "little", "lot",
-           "make", "meter", "mode", "more", "much", "octave", "of", "one", "register", "rhythm", "style", "tempo",
-           "the", "then", "time", "to", "with"}
-FORM_EXAMPLES = ("dorian jig", "minor waltz 90 bpm", "scottish octave up")
+_FILLER = {"a", "an", "and", "as", "at", "bit", "bpm", "by", "change", "feel", "in", "into", "it", "key", "little",
+           "lot", "make", "meter", "mode", "more", "much", "octave", "of", "one", "register", "rhythm", "style",
+           "tempo", "the", "then", "time", "to", "transpose", "transposed", "with"}
+_TONIC = re.compile(r"([a-g])(#|♯|b|♭|-?sharp|-?flat)?")  # `d`, `bb`, `f#`, `e-flat`: a tonic to transpose to
+_BEFORE_TONIC = {"in", "into", "to", "of", "key"}  # "in A", "key of A": the note, not the article
+FORM_EXAMPLES = ("dorian jig", "minor waltz 90 bpm", "in D, octave up")
+
+
+def _tonic(words: list[str], i: int) -> str | None:
+    """``words[i]`` as a tonic of ``studio.options.TONICS`` ("bb" -> "Bb"), or None; "a" only after "in", "to"…
+    or before a mode ("a minor"), else it is the article."""
+    match = _TONIC.fullmatch(words[i])
+    if match is None:
+        return None
+    if words[i] == "a" and not ((i and words[i - 1] in _BEFORE_TONIC)
+                                or (i + 1 < len(words) and _ALIASES.get(words[i + 1], words[i + 1]) in MODE_OFFSET)):
+        return None
+    sign = match[2] or ""
+    return match[1].upper() + ("#" if sign in ("#", "♯") or sign.endswith("sharp") else "b" if sign else "")
 
 
 def read_targets(text: str) -> Targets:
@@ -69,18 +86,21 @@ def read_targets(text: str) -> Targets:
     said = re.sub(r"[,;+&·/]\s*(?!\d)", " ", (text or "").lower().replace("slip jig", "slip-jig"))
     said = re.sub(rf"\b(?:{'|'.join(NAMES)}):\s*", "", said)  # `mode:lydian`, as the slash command writes it
     found: dict[str, Any] = {}
-    for word in said.split():
+    words = said.split()
+    for i, word in enumerate(words):
         word = _ALIASES.get(word, word)
         tempo = re.fullmatch(r"(\d{1,4})(?:bpm)?", word)
+        tonic = _tonic(words, i)
         kind, value = ("tempo", int(tempo[1])) if tempo else ("pace", PACES[word]) if word in PACES else \
-            (_KINDS.get(word), word)
+            ("transpose", tonic) if tonic else (_KINDS.get(word), word)
         if kind is None:
             if word in _FILLER:
                 continue
             examples = " · ".join(f"`{e}`" for e in FORM_EXAMPLES)
             raise MusicError(f"I don't know `{word[:30]}`. Say what to change in a few words, e.g. {examples}. Modes: "
                              f"{', '.join(MODE_OFFSET)}; rhythms: {', '.join(RHYTHMS)}; styles: {', '.join(STYLES)}; "
-                             f"register: up, down, low, middle, high; a tempo: 90 bpm, or faster, slower.")
+                             f"register: up, down, low, middle, high; a key: in D, to Bb; a tempo: 90 bpm, or faster, "
+                             f"slower.")
         if {kind, *found} >= {"tempo", "pace"}:
             raise MusicError("Say faster or slower, or give a tempo (`120 bpm`), not both.")
         if kind in found and found[kind] != value:

@@ -48,9 +48,9 @@ GUIDES: dict[str, Guide] = {  # qualified command name -> guide; a command missi
                      "the Rewrite bars… button under a reply asks which bars"),
     "extend": Guide(("bars", "notes"), "your melody with more bars after it, ending again (leave notes out for your "
                     "last melody), as /melody replies; the More bars button under a reply does the same"),
-    "transform": Guide(("mode", "rhythm"), "your melody in another mode, rhythm (reel, jig, waltz…), style, tempo or "
-                       "register, as /melody replies: the change, the notes before and after, a piano roll of both; "
-                       "the Transform… button under a reply asks what to change"),
+    "transform": Guide(("mode", "rhythm"), "your melody in another mode, key, rhythm (reel, jig, waltz…), style, "
+                       "tempo or register, as /melody replies: the change, the notes before and after, a piano roll of "
+                       "both; the Transform… button under a reply asks what to change"),
     "chords": Guide(("notes", "rhythm", "style"), "the chords bar by bar with roman numerals, a score with chord "
                     "symbols, a two-track MIDI and audio (leave notes out to harmonise your last melody)"),
     "arrange": Guide(("notes", "form", "style"), "the sections with their chords and the form as a Mermaid "

@@ -1,4 +1,4 @@
-"""`/transform`: the same tune another way — another mode, rhythm (reel, jig, waltz, …), style, tempo or register.
+"""`/transform`: the same tune another way — another mode, key, rhythm (reel, jig, waltz, …), style, tempo or register.
 
 The melody comes as for every melody command (typed notes, a MIDI file, or the user's last melody); the Transform…
 button under any melody reply does the same for that reply (see ``bot.transform_form``, which also says why a button
@@ -27,6 +27,7 @@ from studio.transform_targets import Targets, no_targets
 if TYPE_CHECKING:
     from bot.client import MusicGenius
 
+DESCRIPTION = "The same tune another way: mode, key, rhythm (jig, waltz…), style, tempo, register"
 EXAMPLE = cmd("transform", notes="E D C D | E E E:h | D:q D D:h | E:q G G:h", mode="minor", rhythm="jig")
 
 
@@ -41,17 +42,17 @@ class Transform(commands.Cog):
     def __init__(self, bot: MusicGenius) -> None:
         self.bot = bot
 
-    @app_commands.command(name="transform",
-                          description="The same tune another way: mode, rhythm (jig, waltz…), style, tempo, register")
+    @app_commands.command(name="transform", description=DESCRIPTION)
     @app_commands.describe(**option_help("transform"))
-    @app_commands.choices(mode=_choices("mode"), rhythm=_choices("rhythm"), style=_choices("style"),
-                          register=_choices("register"), notation=_choices("notation"))
+    @app_commands.choices(mode=_choices("mode"), transpose=_choices("transpose"), rhythm=_choices("rhythm"),
+                          style=_choices("style"), register=_choices("register"), notation=_choices("notation"))
     @app_commands.autocomplete(key=key_autocomplete, meter=meter_autocomplete)
     async def transform(
         self,
         interaction: discord.Interaction,
         notes: str | None = None,
         mode: str | None = None,
+        transpose: str | None = None,
         rhythm: str | None = None,
         style: str | None = None,
         tempo: int | None = None,
@@ -65,7 +66,7 @@ class Transform(commands.Cog):
         track: int | None = None,
         notation: str | None = None,
     ) -> None:
-        targets = Targets(mode=mode, rhythm=rhythm, style=style, tempo=tempo, register=register)
+        targets = Targets(mode=mode, transpose=transpose, rhythm=rhythm, style=style, tempo=tempo, register=register)
         if not targets.given:
             raise no_targets()
         options = checked(TRANSFORM, count=count, seed=seed, temperature=temperature, notation=notation)

@@ -1,5 +1,5 @@
-"""`musicgenius transform`: a melody in another mode, rhythm, style, tempo or register, printed with the notes before
-and after, and written as files into a folder (the result's, and a piano roll of both)."""
+"""`musicgenius transform`: a melody in another mode, key, rhythm, style, tempo or register, printed with the notes
+before and after, and written as files into a folder (the result's, and a piano roll of both)."""
 
 from __future__ import annotations
 
@@ -21,7 +21,8 @@ EXAMPLE = cmd("transform", notes="E D C D | E E E:h | D:q D D:h | E:q G G:h", mo
 async def run_transform(args: argparse.Namespace) -> int:
     from studio.cli.main import describe, write_melody  # imported here: the CLI's main module imports this one
 
-    targets = Targets(mode=args.mode, rhythm=args.rhythm, style=args.style, tempo=args.tempo, register=args.register)
+    targets = Targets(mode=args.mode, transpose=args.transpose, rhythm=args.rhythm, style=args.style, tempo=args.tempo,
+                      register=args.register)
     if not targets.given:
         raise no_targets()
     try:

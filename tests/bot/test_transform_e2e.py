@@ -52,6 +52,8 @@ async def test_transform_typed_notes_to_minor_jig_shows_before_and_after_with_ev
         varied = stored_notes(candidate_notes(more.content, number))
         assert [n.ticks for n in varied] == [n.ticks for n in stored_notes(after)]
     assert "aside" not in reply.content
+    sung = await (await env.fake.slash("transform", {"notes": MARY, "key": "C major", "transpose": "F"})).wait_final(90)
+    assert "C major → F major" in sung.content and after_text(sung.content).startswith("A4:q G4:q F4:q G4:q | A4:q")
     counted = await (await env.fake.slash("transform", {"notes": MARY, "mode": "minor", "count": 3})).wait_final(90)
     assert "so I left `count:` aside" in counted.content and len(counted.embeds) == 1  # it said nothing of the 3
     env.fake.assert_clean()
@@ -72,6 +74,15 @@ async def test_the_transform_button_asks_what_to_change_and_uses_that_reply(env)
     assert len([n for n in waltz if n.pitch is not None]) == len([n for n in second if n.pitch is not None])
     assert all(n.pitch % 12 in {2, 4, 5, 7, 9, 11, 0} for n in waltz if n.pitch is not None)  # D dorian's notes
     assert reply.embeds[0]["fields"][1]["value"] == "3/4"
+
+    keyed = await env.fake.submit_modal(await env.fake.press(melody, "mg:melody:transform:2"),
+                                        {"changes": "in Bb", "candidate": "1"})
+    moved = await keyed.wait_final(timeout=60)  # D major to Bb major: down a major third, note for note
+    assert "D major → Bb major" in moved.content and moved.embeds[0]["fields"][0]["value"] == "Bb major"
+    first = stored_notes(candidate_notes(melody.content, 1).replace(" ➜ ", " "))
+    assert [n.pitch for n in stored_notes(after_text(moved.content))] == [
+        None if n.pitch is None else n.pitch - 4 for n in first]
+    assert "transpose:Bb" in {f["name"]: f["value"] for f in moved.embeds[0]["fields"]}["Reproduce"]
 
     unknown = await env.fake.submit_modal(await env.fake.press(melody, "mg:melody:transform:2"),
                                           {"changes": "polka please", "candidate": "1"})

@@ -17,6 +17,7 @@ from studio.transform import (
     RHYTHMS,
     Spec,
     TransformResult,
+    apply,
     change_mode,
     change_register,
     change_rhythm,
@@ -175,6 +176,23 @@ def test_register_moves_by_octaves_and_stays_on_the_piano():
     assert error.value.option == "register"
 
 
+def test_transpose_moves_the_tune_the_shorter_way_to_the_new_tonic_keeping_its_mode():
+    up, _ = apply(SCALE, Targets(transpose="D"))
+    assert str(up.key) == "D major" and pitches(up) == [p + 2 for p in pitches(SCALE)]
+    down, said = apply(SCALE, Targets(transpose="G"))  # down a fourth, not up a fifth: it stays where it sings
+    assert pitches(down) == [p - 5 for p in pitches(SCALE)] and said == ["C major → G major"]
+    assert melody_text(down).startswith("G3:q A3:q B3:q C4:q | D4:q")  # spelled in the new key
+    minor, said = apply(tune("A:e | A B c A | G E E D | A:h.", "A minor"), Targets(transpose="E", mode="dorian"))
+    assert said == ["A minor → E dorian"] and melody_text(minor).startswith("E4:e | E4:q F#4:q G4:q E4:q | D4:q")
+    flats, _ = apply(WALTZ, Targets(transpose="Bb"))
+    assert str(flats.key) == "Bb major" and melody_text(flats).startswith("Bb4:h D5:q | F5:h")  # G up a third
+    assert str(apply(SCALE, Targets(transpose="G#"))[0].key) == "Ab major"  # as musicians write the key
+    with pytest.raises(MusicError, match="Nothing would change"):
+        transform_request(SCALE, Targets(transpose="C"))
+    with pytest.raises(MusicError, match="Moving it to D takes C8 past the end of the piano"):
+        apply(tune("C8:q B7:q"), Targets(transpose="D"))
+
+
 def test_targets_in_words_from_the_form():
     assert read_targets("dorian jig") == Targets(mode="dorian", rhythm="jig")
     assert read_targets("Minor, waltz, 90 bpm") == Targets(mode="minor", rhythm="waltz", tempo=90)
@@ -182,9 +200,13 @@ def test_targets_in_words_from_the_form():
     assert read_targets("slip jig in 9/8 aeolian") == Targets(mode="minor", rhythm="slip jig")
     assert read_targets("mode:lydian rhythm:waltz") == Targets(mode="lydian", rhythm="waltz")  # as options
     assert read_targets("a bit faster") == Targets(pace=1.25) and read_targets("sad") == Targets(mode="minor")
+    assert read_targets("in D") == read_targets("transpose to d") == read_targets("key of D") == Targets(transpose="D")
+    assert read_targets("in a minor, octave up") == Targets(transpose="A", mode="minor", register="up")
+    assert read_targets("E-flat waltz") == Targets(transpose="Eb", rhythm="waltz")
+    assert read_targets("f# dorian") == Targets(transpose="F#", mode="dorian")
     for bad, said in (("polka", "`polka`"), ("minor dorian", "two of one thing"), ("", "Tell me what to change"),
                       ("the", "Tell me what to change"), ("500 bpm", "between 30 and 300"),
-                      ("faster 120", "not both")):
+                      ("faster 120", "not both"), ("in D and G", "two of one thing")):
         with pytest.raises(MusicError, match=said):
             read_targets(bad)
 
