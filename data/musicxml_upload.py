@@ -7,7 +7,8 @@ limited), partwise scores only. Each part's notes keep their times across voices
 ``<forward>``, chords) and sound where a transposing instrument's part says (``<transpose>``: a Bb clarinet's
 written D is a C); tied notes become one note; grace notes, cue notes and unpitched (percussion) notes are not
 melody. The first time signature, key signature and tempo are kept, and a first bar shorter than its time signature
-(a pickup, MuseScore's ``implicit`` bar 0) puts the bar lines where the score has them.
+(a pickup, MuseScore's ``implicit`` bar 0) puts the bar lines where the score has them. Repeats and endings are
+played as written (``played_order``), as a MIDI file of the score sounds and an ABC tune is read.
 """
 
 from __future__ import annotations
@@ -158,7 +159,9 @@ def _read_part(scan: Scan, index: int, part: ET.Element, name: str) -> None:
     divisions, bar_start, bar, transpose = Fraction(1), Fraction(0), None, 0
     notes: list[list[int]] = []  # [start, end, pitch] in ticks
     tied: dict[tuple[str, int], int] = {}  # (voice, pitch) -> the note a tie goes on from
-    for number, measure in enumerate(part.findall("measure")):
+    measures = part.findall("measure")
+    for number, written in enumerate(played_order(measures)):
+        measure = measures[written]
         if bar_start > HORIZON_BEATS:
             scan.late_notes += bool(measure.find("note/pitch") is not None)
             break
@@ -196,6 +199,50 @@ def _read_part(scan: Scan, index: int, part: ET.Element, name: str) -> None:
     if notes:
         unnamed = not name or name == "MusicXML Part"  # music21's and some programs' placeholder
         scan.parts[(index, 0)] = Part(f"Part {index + 1}" if unnamed else name, 0, [(s, e, p) for s, e, p in notes], "")
+
+
+def played_order(measures: list[ET.Element]) -> list[int]:
+    """The bars' indices as the music is played: a ``|: … :|`` section twice (or its ``times``, at most 4), each
+    ending (volta) on the time through it is numbered for, skipped on the others, as music21's ``expandRepeats``
+    reads them; a score without repeats in order. At most 8 times the bars written."""
+    marks = [_repeat_marks(m) for m in measures]
+    order: list[int] = []
+    i, start, time_through = 0, 0, 1
+    while i < len(measures) and len(order) < 8 * len(measures):
+        forward, times, numbers, ends = marks[i]
+        if forward and i != start:
+            start, time_through = i, 1
+        if numbers and time_through not in numbers:  # an ending for another time through: on past it
+            while i + 1 < len(measures) and not marks[i][3]:
+                i += 1
+            i += 1
+            continue
+        order.append(i)
+        if times and time_through < times:
+            i, time_through = start, time_through + 1
+            continue
+        if times or ends:  # the section (or its last ending) is done: a later :| goes back to the bar after it
+            start, time_through = i + 1, 1
+        i += 1
+    return order
+
+
+def _repeat_marks(measure: ET.Element) -> tuple[bool, int, frozenset[int] | None, bool]:
+    """A bar's repeat signs: whether a ``|:`` opens it, how many times a ``:|`` closing it plays the section (0: none),
+    the times through an ending (volta) starting here is for, and whether an ending stops here."""
+    forward, times, numbers, ends = False, 0, None, False
+    for barline in measure.findall("barline"):
+        repeat = barline.find("repeat")
+        if repeat is not None and repeat.get("direction") == "forward":
+            forward = True
+        elif repeat is not None and repeat.get("direction") == "backward":
+            times = min(max(int(_number(repeat.get("times"))) or 2, 2), 4)
+        for ending in barline.findall("ending"):
+            if ending.get("type") == "start":
+                numbers = frozenset(int(n) for n in re.findall(r"\d+", ending.get("number") or "")[:8]) or None
+            elif ending.get("type") in ("stop", "discontinue"):
+                ends = True
+    return forward, times, numbers, ends
 
 
 def _sounding(pitch: ET.Element, transpose: int) -> int:
