@@ -221,4 +221,5 @@ def melody_from_midi(data: bytes, key: Key | str | None = None, meter: Meter | s
     request, used, cut = midi_request(data, track, max_notes, name, choose,
                                       meter=str(given_meter) if given_meter else None, tempo=tempo)
     given = melody_from_notes(request.notes, key or request.key, request.meter, request.tempo, max_notes, example)
-    return replace(given, used=used, cut=cut, key_written=not key and request.key is not None)
+    misfit = key_misfit(given.melody.notes, given.melody.key) if key else ""  # a file's accidentals are as written
+    return replace(given, used=used, cut=cut, key_written=not key and request.key is not None, misfit=misfit)

@@ -75,6 +75,16 @@ def test_repeats_and_endings_are_read_as_played():
     assert pitches == [60, 62, 64, 65, 67, 69, 71, 72, 60, 62, 64, 65, 72, 71, 69, 67, 64, 64, 64]
 
 
+def test_a_files_accidentals_are_as_written_not_typing_slips():
+    """/analyze of a Bach chorale's .mxl said "Your E is a natural, outside Bb major: I kept it as typed", the hint
+    for a letter typed without the key's flat: a file's notes are as its composer wrote them. A key the user gives
+    that the notes do not fit is still said."""
+    melody = Melody((Note(62, 12), Note(65, 12), Note(69, 12), Note(74, 12)), Key(2), Meter(), tempo=100)  # F natural
+    data = melody_to_musicxml(melody)
+    assert melody_from_midi(data).misfit == "" and melody_from_midi(data, key="D major").misfit == ""
+    assert melody_from_midi(data, key="E major").misfit.startswith("Only 25% of your notes are in E major")
+
+
 def test_a_transposing_part_is_read_at_the_pitch_it_sounds():
     """A Bb clarinet part is written a tone above what it plays, in a key two sharps higher: E major on paper, D
     major in the air (MIDI files are always at sounding pitch)."""
