@@ -169,9 +169,13 @@ POSITIONAL_WORDS = {"lyrics": "theme", "inspire": "topic"}  # what a bare argume
 
 
 def take_positional_words(args: argparse.Namespace) -> None:
-    """Move a bare theme or topic (``musicgenius inspire rain``) into its option; both given is a clear error."""
+    """Move a bare theme or topic (``musicgenius inspire rain``) into its option; both given is a clear error. Bare
+    numbers after ``--syllables 8`` are more of its counts."""
     name = POSITIONAL_WORDS.get(args.command)
     if name is None or not args.words:
+        return
+    if getattr(args, "syllables", None) and all(w.isdigit() for w in args.words):  # `--syllables 8 6 8 6` unquoted
+        args.syllables, args.words = " ".join([args.syllables, *args.words]), []
         return
     words = " ".join(args.words)
     if (getattr(args, name) or "").strip():

@@ -313,6 +313,8 @@ def test_a_theme_or_topic_typed_without_its_flag_is_read_as_one(tmp_path, capsys
     assert 'Lyric ideas for "rain" (seed 5)' in capsys.readouterr().out
     assert main(["lyrics", "clocks", "--theme", "rain", "--out", str(tmp_path)]) == 2
     assert "Give the theme once" in capsys.readouterr().err
+    assert main(["lyrics", "--syllables", "8", "6", "8", "6", "--theme", "rain", "--out", str(tmp_path)]) == 0
+    assert "--syllables '8 6 8 6'" in capsys.readouterr().out  # the counts typed unquoted, not a second theme
 
 
 def test_inspire_bad_input_is_a_clear_error(capsys, no_lyricist):
