@@ -19,6 +19,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from data.associates import build_args, lemma_of, lyric_words
+from data.pronounce import FUNCTION_WORDS
 from data.spelling import WORDNET
 
 DEFAULT_PATH = Path(__file__).parent / "images.txt.gz"
@@ -47,8 +48,13 @@ def _lexfiles(folder: Path) -> dict[int, int]:
 
 
 def is_image(word: str, index: dict[str, dict[str, tuple[int, int]]], lexfiles: dict[int, int]) -> bool:
-    """Whether ``word`` (or the singular it is the plural of) is mostly a noun naming a thing (see the module)."""
-    nouns = [w for w in (word, lemma_of(word, index)) if w is not None and "noun" in index.get(w, {})]
+    """Whether ``word`` (or the singular it is the plural of) is mostly a noun naming a thing (see the module). A verb's
+    forms are not ("barking", "grounded": their stems are nouns), nor a word of two letters or a function word
+    (WordNet's "at", "am", "br" are chemical elements)."""
+    if (len(word) < 3 and word not in ("ox", "ax")) or word in FUNCTION_WORDS:
+        return False
+    lemma = lemma_of(word, index) if word.endswith("s") else None  # "hands", "day's"; not "barked"
+    nouns = [w for w in (word, lemma) if w is not None and "noun" in index.get(w, {})]
     if not nouns:
         return False
     lemma = max(nouns, key=lambda w: index[w]["noun"][0])  # the more used: "hand" for hands, "physics" itself

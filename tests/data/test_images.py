@@ -24,3 +24,12 @@ def test_a_word_is_read_as_its_most_used_noun():
     assert is_image("light", index, lexfiles) and is_image("lights", index, lexfiles)
     assert not is_image("visual", index, lexfiles)  # mostly an adjective
     assert not is_image("alarm", index, lexfiles)  # first a feeling
+    assert not is_image("handed", {**index, "handed": {"adj": (1, 9)}}, lexfiles)  # a verb's form, not a hand
+
+
+def test_verb_forms_letters_and_symbols_are_not_images():
+    """The list held "barking", "grounded", "rained" (their stems are nouns) and "at", "br", "au" (WordNet's
+    chemical elements)."""
+    images = load_images()
+    assert not {"barking", "grounded", "rained", "waved", "at", "am", "br", "au", "is", "s"} & images
+    assert {"ox", "bark", "wave", "waves", "day's"} <= images
