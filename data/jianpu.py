@@ -13,6 +13,8 @@ Reading (``parse_seed`` hands a seed here when ``is_jianpu`` says so):
   (``1_`` an eighth, ``1__`` a sixteenth); a ``.`` after it dots it (``1.`` a dotted quarter, ``1_.`` a dotted
   eighth); each ``-``, alone or attached (``1 - -``, ``1 --``, ``1--``), holds it a beat longer, over a bar line too. A
   ``:`` duration as in letter notation sets the length outright (``1:et``, a triplet eighth; ``1:5/2``).
+- ``1=G 6/8``: a time signature beside the key line, as songbooks print it, is the tune's meter where the user gave
+  none (``written_meter``).
 - ``|`` bar lines as in letter notation (they may touch the notes: ``3 4|5 - - -``); ``1=G`` may appear again later
   (a change of key). Letter notes after ``1=`` (``1=D 1 2 3 E4:q``) are read as letter notation, so a reply's note
   text reads back. Full-width forms a Chinese input method types (``１ ２ ３ ５``, ``５，``, ``｜``) read as ASCII.
@@ -71,6 +73,17 @@ def is_jianpu(text: str) -> bool:
         return True
     notes = [t for t in tokens if t not in MARKS and not _HOLDS.fullmatch(t)]
     return bool(notes) and all(_STARTS.match(t) for t in notes) and not all(_letter_like(t) for t in notes)
+
+
+def written_meter(text: str) -> tuple[str, str | None]:
+    """A jianpu tune's key line as Chinese songbooks print it, ``1=G 6/8`` (or ``6/8 1=G``): the text without the
+    time signature, and the time signature (None when there is none, or the text is not jianpu)."""
+    tokens = (text or "").split()
+    for i, token in enumerate(tokens):
+        beside = tokens[i + 1:i + 2] + tokens[max(i - 1, 0):i]
+        if re.fullmatch(r"\d{1,2}/\d{1,2}", token) and any(_DO.fullmatch(t) for t in beside):
+            return " ".join(tokens[:i] + tokens[i + 1:]), token
+    return text, None
 
 
 def misread(text: str) -> MusicError | None:

@@ -184,7 +184,7 @@ def parse_seed(text: str, max_notes: int = MAX_SEED_NOTES, meter: Meter | None =
     ``numbered=False`` reads letter notation only (jianpu's own letter notes)."""
     text = half_width(text or "")
     from data.bar_lines import read_bars  # here: both build on this module
-    from data.jianpu import is_jianpu, misread, parse_jianpu
+    from data.jianpu import is_jianpu, misread, parse_jianpu, written_meter
 
     abc = is_abc(text)
     if abc:
@@ -193,7 +193,7 @@ def parse_seed(text: str, max_notes: int = MAX_SEED_NOTES, meter: Meter | None =
     if not tokens or all(tok in MARKS for tok in tokens):
         raise MusicError(f"Your seed is empty. Type a few notes, e.g. {EXAMPLE}.")
     if numbered and is_jianpu(text):
-        seed = parse_jianpu(text, max_notes, key)
+        seed = parse_jianpu(written_meter(text)[0], max_notes, key)  # `1=G 6/8`: the meter is the caller's
     else:
         try:
             if (error := misread(text)) is not None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from data.abc import is_abc, looks_like_abc_body, read_abc
 from data.errors import MusicError
 from data.events import Meter
+from data.jianpu import written_meter
 from data.notation import MAX_SEED_NOTES, parse_seed
 from studio.options import MELODY
 
@@ -25,7 +26,14 @@ def abc_options(notes: str | None, typed: dict[str, object], max_notes: int = MA
                 ) -> tuple[str | None, dict[str, str | int], str]:
     """Notes pasted as an ABC tune (``data.abc``): the notes as letters (as played, its first ``max_notes`` notes
     to a bar line), the options its header gives that were not ``typed`` (key, meter, tempo: typed options win),
-    and a sentence saying what was read. Other notes come back as they are, with no options and no sentence."""
+    and a sentence saying what was read. Jianpu with a time signature on its key line (``1=G 6/8``, ``data.jianpu``)
+    comes back without it, its meter an option where none was typed. Other notes come back as they are, with no
+    options and no sentence."""
+    if notes and not is_abc(notes):
+        notes, meter = written_meter(notes)
+        if meter is not None:
+            Meter.parse(meter)  # a MusicError for one that isn't
+            return notes, {} if typed.get("meter") is not None else {"meter": meter}, ""
     if not notes or not (is_abc(notes) or _abc_body(notes)):
         return notes, {}, ""
     tune = read_abc(notes, max_notes)
@@ -53,7 +61,7 @@ def abc_melody_options(notes: str | None, typed: dict[str, object], for_words: b
     length) bars enough to continue the whole tune by ``MORE_BARS``. Other notes: as they are, no options."""
     notes, header, read_as = abc_options(notes, typed)
     if not read_as:
-        return notes, {}, ""
+        return notes, header, ""  # jianpu's written meter, if any
     options: dict[str, object] = dict(header)
     if typed.get("notation") is None:
         options["notation"] = "abc"

@@ -46,6 +46,16 @@ async def test_a_jianpu_seed_with_a_pickup_and_held_notes_in_six_eight(env):
     assert fields["Bars"] == "4 and a pickup" and fields["Key"].startswith("G major")
 
 
+async def test_a_time_signature_on_the_key_line_is_the_meter(env):
+    """`1=G 6/8` as songbooks print it was 'I can't read `6/8` as numbered notation'; /chords too."""
+    reply = await melody(env, {"notes": "1=G 6/8 5,_ | 1. 2_ 3_ 4_ | 5 - -"})
+    fields = {f["name"]: f["value"] for f in reply.embeds[0]["fields"]}
+    assert fields["Meter"] == "6/8" and fields["Bars"] == "4 and a pickup"
+    assert notes_block(reply.content).startswith("1=G 5,_ | 1. 2_ 3_ 4_ | 5 - - | ➜ ")
+    chords = await (await env.fake.slash("chords", {"notes": "1=G 3/4 5 | 1 - 3 | 5 - 3 | 2 - -"})).wait_final(60)
+    assert "G major · 3/4" in chords.content and "| G | G | D |" in chords.content
+
+
 async def test_the_saved_notation_applies_when_the_option_is_left_out(env):
     it = await env.fake.slash("prefs set", {"notation": "jianpu"})
     assert "Saved **notation** jianpu" in (await it.wait_final()).content

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from data.bar_lines import check_bars
 from data.errors import MusicError
 from data.events import DURATIONS, MODE_OFFSET, Key, Melody, Meter, Note
-from data.jianpu import EXAMPLE, do_token, is_jianpu, jianpu_notes, melody_jianpu, pin
+from data.jianpu import EXAMPLE, do_token, is_jianpu, jianpu_notes, melody_jianpu, pin, written_meter
 from data.notation import parse_seed, stored_notes
 from data.tunes import load_index
 
@@ -28,6 +28,16 @@ def test_degrees_are_read_in_the_key_given_or_c():
     assert pitches("1 2 3 5", "G major") == [67, 69, 71, 74]  # the plain octave starts at the 1 in octave 4
     assert pitches("6, 7, 1 2 3", "A minor") == [57, 59, 60, 62, 64]  # 1=C: a minor key counts from its major's 1
     assert pitches("2 3 4 5", "D dorian") == [62, 64, 65, 67]  # D dorian has C's signature: 1=C, 2 its tonic
+
+
+@pytest.mark.parametrize(("text", "rest", "meter"), [
+    ("1=G 6/8 5,_ | 1 3_", "1=G 5,_ | 1 3_", "6/8"),
+    ("3/4 1=D 1 2 3", "1=D 1 2 3", "3/4"),  # before the key line too
+    ("1 2 3/4", "1 2 3/4", None),  # not beside a key line: not a time signature
+    ("C:q D:q E:h", "C:q D:q E:h", None),
+])
+def test_a_time_signature_beside_the_key_line_is_taken_out(text, rest, meter):
+    assert written_meter(text) == (rest, meter)
 
 
 def test_a_key_line_in_the_seed_wins_and_may_change():
