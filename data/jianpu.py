@@ -78,7 +78,7 @@ def is_jianpu(text: str) -> bool:
 def written_meter(text: str) -> tuple[str, str | None]:
     """A jianpu tune's key line as Chinese songbooks print it, ``1=G 6/8`` (or ``6/8 1=G``): the text without the
     time signature, and the time signature (None when there is none, or the text is not jianpu)."""
-    tokens = (text or "").split()
+    tokens = half_width(text or "").split()  # `１＝Ｇ　６／８` typed with a Chinese keyboard
     for i, token in enumerate(tokens):
         beside = tokens[i + 1:i + 2] + tokens[max(i - 1, 0):i]
         if re.fullmatch(r"\d{1,2}/\d{1,2}", token) and any(_DO.fullmatch(t) for t in beside):

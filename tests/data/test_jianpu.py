@@ -33,6 +33,7 @@ def test_degrees_are_read_in_the_key_given_or_c():
 @pytest.mark.parametrize(("text", "rest", "meter"), [
     ("1=G 6/8 5,_ | 1 3_", "1=G 5,_ | 1 3_", "6/8"),
     ("3/4 1=D 1 2 3", "1=D 1 2 3", "3/4"),  # before the key line too
+    ("１＝Ｇ　６／８　５", "1=G 5", "6/8"),  # full-width, as a Chinese keyboard types it
     ("1 2 3/4", "1 2 3/4", None),  # not beside a key line: not a time signature
     ("C:q D:q E:h", "C:q D:q E:h", None),
 ])
