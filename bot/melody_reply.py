@@ -108,7 +108,8 @@ async def _store_and_send(interaction: discord.Interaction, results: list[Melody
     try:
         message = await respond(interaction, content,
                                 embeds=[melody_embed(r, i, len(results)) for i, r in enumerate(results)],
-                                files=to_files(files), view=candidate_view(len(results)))
+                                files=to_files(files),
+                                view=candidate_view(len(results), regenerate=any(r.sampled for r in results)))
     except BaseException:
         await bot.store.remove_generations(ids)  # never shown: nothing half-written stays
         raise
@@ -223,14 +224,15 @@ class CandidateButton(
         await on_candidate_button(interaction, self.action, self.index)
 
 
-def candidate_view(count: int) -> discord.ui.View:
+def candidate_view(count: int, regenerate: bool = True) -> discord.ui.View:
     """Pick 1..n, More like 1..n, More bars 1..n, then Regenerate, Rewrite bars… and Transform… (Discord allows 5 rows
-    of 5)."""
+    of 5). No Regenerate under what the model did not sample (a transform without a style: the same notes again)."""
     view = discord.ui.View(timeout=None)
     for action in ("pick", "more", "extend"):
         for i in range(count):
             view.add_item(CandidateButton(action, i))
-    view.add_item(CandidateButton("regen"))
+    if regenerate:
+        view.add_item(CandidateButton("regen"))
     view.add_item(CandidateButton("rewrite", count))
     view.add_item(CandidateButton("transform", count))
     return view

@@ -41,13 +41,14 @@ async def test_transform_typed_notes_to_minor_jig_shows_before_and_after_with_ev
     roll = Image.open(io.BytesIO(attachment(reply, "-pianoroll.png")))
     assert roll.height > 500  # two lanes: before and after
     assert attachment(reply, ".ogg")[:4] == b"OggS"
-    assert [b["label"] for b in reply.buttons] == ["Pick 1", "More like 1", "More bars 1", "Regenerate",
-                                                   "Rewrite bars…", "Transform…"]
+    assert [b["label"] for b in reply.buttons] == ["Pick 1", "More like 1", "More bars 1", "Rewrite bars…",
+                                                   "Transform…"]  # no Regenerate: it would be the same notes
 
     picked = await (await env.fake.press(reply, "mg:melody:pick:0", user=0)).wait_final(timeout=90)
     assert after in picked.content  # the stored result is the melody that was shown
     more = await (await env.fake.press(reply, "mg:melody:more:0", user=0)).wait_final(timeout=120)
     assert [e["title"].split(" · ")[0] for e in more.embeds] == ["Candidate 1", "Candidate 2", "Candidate 3"]
+    assert "Regenerate" in [b["label"] for b in more.buttons]  # the model wrote these: new ones on a press
     for number in (1, 2, 3):  # variations of the minor jig: its rhythm, in the style it was written in
         varied = stored_notes(candidate_notes(more.content, number))
         assert [n.ticks for n in varied] == [n.ticks for n in stored_notes(after)]
