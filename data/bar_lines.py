@@ -16,6 +16,14 @@ from data.notation import BAR_LINES, PICKUP_EXAMPLE, ParsedSeed, token_length
 Spans = list[tuple[int, int, str]]  # (start, end, token as typed) of each note, in ticks from the first
 
 
+class BarError(MusicError):
+    """A typed bar that doesn't fit the meter: ``bar`` is its number, from 1 (``_furthest`` compares them)."""
+
+    def __init__(self, bar: int, message: str, example: str) -> None:
+        super().__init__(message, "notes", example)
+        self.bar = bar
+
+
 def read_bars(seed: ParsedSeed, meter: Meter) -> ParsedSeed:
     """The seed with its pickup in ``meter`` (``check_bars``). Where its typed bar lines cannot hold it because
     notes typed without a length kept a longer one from before them, but hold them as quarters (``E E E:h | D D
@@ -111,7 +119,7 @@ def _furthest(error: MusicError, readings: tuple[ParsedSeed, ...], meter: Meter)
             check_bars(reading, meter)
         except MusicError as other:
             errors.append(other)
-    return max(errors, key=lambda e: getattr(e, "bar", 0))  # the first of the latest: the typed reading first
+    return max(errors, key=lambda e: e.bar if isinstance(e, BarError) else 0)  # the first of the latest: as typed
 
 
 def _exact(seed: ParsedSeed, meter: Meter) -> int | None:
@@ -161,11 +169,11 @@ def check_bars(seed: ParsedSeed, meter: Meter, ties: bool = True) -> int:
                 length = shift + e - current * bar
                 bar_tokens = " ".join(t for _, _, t in spans[opened:i + 1])
                 why = _kept_why(spans, _kept(spans, opened, i, lambda ticks: ticks < TPQ))  # `C:e D E`: eighths
-                raise _at(current, MusicError(
+                raise BarError(current + 1,
                     f"Bar {current + 1} has {_amount(length, meter)} in {meter}: `{bar_tokens}` — only the first bar "
                     f"may be short (a pickup) and the last (I fill it in). Fill it to {_amount(bar, meter)}, or take "
                     f"out the bar line after `{spans[i][2]}`.{why} A pickup looks like "
-                    f"`{PICKUP_EXAMPLE}`.", "notes", PICKUP_EXAMPLE))
+                    f"`{PICKUP_EXAMPLE}`.", PICKUP_EXAMPLE)
             if not ties and (shift + e) % bar:  # held over a bar line, the typed one falls inside the next bar
                 raise _overfull(spans, closed, shift, current, i, meter, opened)
             current, opened = (shift + e) // bar, i + 1
@@ -173,7 +181,7 @@ def check_bars(seed: ParsedSeed, meter: Meter, ties: bool = True) -> int:
 
 
 def _overfull(spans: Spans, closed: set[int], shift: int, current: int, over: int,
-              meter: Meter, opened: int = 0) -> MusicError:
+              meter: Meter, opened: int = 0) -> BarError:
     """The error for bar ``current`` (from 0), whose typed notes run from ``opened`` and in which note ``over``
     starts past the bar line: where the bar lines would go, and why a note is long when it kept the length typed
     before it (``E:h F G``: F and G are halves)."""
@@ -191,15 +199,8 @@ def _overfull(spans: Spans, closed: set[int], shift: int, current: int, over: in
     why = _kept_why(spans, kept)
     if kept and length - sum(kept.values()) + TPQ * len(kept) == bar:  # as quarters, the bar is full
         quarters = " ".join(f"{spans[j][2]}:q" if j in kept else spans[j][2] for j in range(opened, last + 1))
-        return _at(current, MusicError(f"{head}.{why} For quarter notes write `{quarters}`.", "notes", quarters))
-    return _at(current, MusicError(f"{head} — take a note out or add a bar line, e.g. `{fixed}`.{why}", "notes",
-                                   fixed))
-
-
-def _at(bar: int, error: MusicError) -> MusicError:
-    """``error`` marked with the bar it names (from 1), for ``_furthest``."""
-    error.bar = bar + 1  # type: ignore[attr-defined]
-    return error
+        return BarError(current + 1, f"{head}.{why} For quarter notes write `{quarters}`.", quarters)
+    return BarError(current + 1, f"{head} — take a note out or add a bar line, e.g. `{fixed}`.{why}", fixed)
 
 
 def _kept(spans: Spans, first: int, last: int, surprising: Callable[[int], bool]) -> dict[int, int]:
