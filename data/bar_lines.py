@@ -169,11 +169,11 @@ def check_bars(seed: ParsedSeed, meter: Meter, ties: bool = True) -> int:
                 length = shift + e - current * bar
                 bar_tokens = " ".join(t for _, _, t in spans[opened:i + 1])
                 why = _kept_why(spans, _kept(spans, opened, i, lambda ticks: ticks < TPQ))  # `C:e D E`: eighths
-                raise BarError(current + 1,
+                raise BarError(current + 1, (
                     f"Bar {current + 1} has {_amount(length, meter)} in {meter}: `{bar_tokens}` — only the first bar "
                     f"may be short (a pickup) and the last (I fill it in). Fill it to {_amount(bar, meter)}, or take "
-                    f"out the bar line after `{spans[i][2]}`.{why} A pickup looks like "
-                    f"`{PICKUP_EXAMPLE}`.", PICKUP_EXAMPLE)
+                    f"out the bar line after `{spans[i][2]}`.{why} A pickup looks like `{PICKUP_EXAMPLE}`."),
+                    PICKUP_EXAMPLE)
             if not ties and (shift + e) % bar:  # held over a bar line, the typed one falls inside the next bar
                 raise _overfull(spans, closed, shift, current, i, meter, opened)
             current, opened = (shift + e) // bar, i + 1
