@@ -35,7 +35,7 @@ import re
 from fractions import Fraction
 
 from data.errors import MusicError
-from data.events import FLAT_NAMES, LETTER_PC, PIANO_HIGH, PIANO_LOW, SHARP_NAMES, TPQ, Key, Melody, Note
+from data.events import FLAT_NAMES, LETTER_PC, PIANO_HIGH, PIANO_LOW, SHARP_NAMES, TPQ, Key, Melody, Meter, Note
 from data.notation import _NOTE as LETTER_NOTE
 from data.notation import MARKS, ParsedSeed, _parse_duration, duration_name, half_width, join_stored, parse_seed
 
@@ -253,8 +253,11 @@ def jianpu_notes(notes: tuple[Note, ...] | list[Note], bar_ticks: int, start: in
 
 
 def melody_jianpu(melody: Melody) -> str:
-    """A melody as jianpu after its key line, the seed first: ``1=D 1 2 3 5 ➜ 6 5_ 3_ 2 | 1 - - - |``."""
+    """A melody as jianpu after its key line, the seed first: ``1=D 1 2 3 5 ➜ 6 5_ 3_ 2 | 1 - - - |``; the key line
+    has the time signature too where it is not 4/4 (``1=G 6/8``, as songbooks print it and ``written_meter`` reads
+    it back)."""
     written = _written(melody.notes, melody.meter.bar_ticks, melody.start, melody.key.parent_major)
-    seed = " ".join([do_token(melody.key), *(t for tokens in written[:melody.seed_len] for t in tokens)])
+    line = do_token(melody.key) + ("" if melody.meter == Meter() else f" {melody.meter}")
+    seed = " ".join([line, *(t for tokens in written[:melody.seed_len] for t in tokens)])
     rest = " ".join(t for tokens in written[melody.seed_len:] for t in tokens)
     return join_stored(seed, rest) if melody.seed_len and rest else f"{seed} {rest}".strip()

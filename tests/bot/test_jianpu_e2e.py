@@ -40,7 +40,7 @@ async def test_a_jianpu_seed_is_continued_and_answered_in_jianpu(env):
 async def test_a_jianpu_seed_with_a_pickup_and_held_notes_in_six_eight(env):
     reply = await melody(env, {"notes": "1=G 5,_ | 1. 2_ 3_ 4_ | 5 - -", "meter": "6/8"})  # answered in jianpu
     shown = notes_block(reply.content)
-    assert shown.startswith("1=G 5,_ | 1. 2_ 3_ 4_ | 5 - - | ➜ ")
+    assert shown.startswith("1=G 6/8 5,_ | 1. 2_ 3_ 4_ | 5 - - | ➜ ")  # the key line says the meter
     assert midi_pitches(reply)[:6] == [62, 67, 69, 71, 72, 74]
     fields = {f["name"]: f["value"] for f in reply.embeds[0]["fields"]}
     assert fields["Bars"] == "4 and a pickup" and fields["Key"].startswith("G major")
@@ -51,7 +51,7 @@ async def test_a_time_signature_on_the_key_line_is_the_meter(env):
     reply = await melody(env, {"notes": "1=G 6/8 5,_ | 1. 2_ 3_ 4_ | 5 - -"})
     fields = {f["name"]: f["value"] for f in reply.embeds[0]["fields"]}
     assert fields["Meter"] == "6/8" and fields["Bars"] == "4 and a pickup"
-    assert notes_block(reply.content).startswith("1=G 5,_ | 1. 2_ 3_ 4_ | 5 - - | ➜ ")
+    assert notes_block(reply.content).startswith("1=G 6/8 5,_ | 1. 2_ 3_ 4_ | 5 - - | ➜ ")  # and reads back
     chords = await (await env.fake.slash("chords", {"notes": "1=G 3/4 5 | 1 - 3 | 5 - 3 | 2 - -"})).wait_final(60)
     assert "G major · 3/4" in chords.content and "| G | G | D |" in chords.content
 

@@ -140,7 +140,7 @@ async def test_a_jianpu_melody_is_transformed_and_answered_in_jianpu(env):
     reply = await it.wait_final(timeout=120)
     assert "**Before** ```\n1=D 5, | 1 1 3 5 | 6 5 3 - |\n```" in reply.content
     after = after_text(reply.content)
-    assert after == "1=D 5, | 1 - 1 | 3 - 5 | 6 - 5 | 3 - - |"  # numbers, in the new 3/4 bars
+    assert after == "1=D 3/4 5, | 1 - 1 | 3 - 5 | 6 - 5 | 3 - - |"  # numbers, in the new 3/4 bars
     fields = {f["name"]: f["value"] for f in reply.embeds[0]["fields"]}
     assert "notation:jianpu" in fields["Reproduce"]
     assert "RNG seed" not in fields and "Sampling" not in fields  # no model: the same notes whatever the seed

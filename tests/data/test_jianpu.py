@@ -134,7 +134,8 @@ def test_writing_jianpu():
     assert jianpu_notes(parse_seed("C:5/2 D:5/4").notes, 36) == "1. - 2:5/4 |"
     melody = Melody((*parse_seed("1=D 5, | 1 2 3").notes, Note(66, 24), Note(62, 12)), Key.parse("B minor"),
                     Meter(3, 4), seed_len=4, pickup=12)
-    assert melody_jianpu(melody) == "1=D 5, | 1 2 3 | ➜ 3 - 1 |"
+    assert melody_jianpu(melody) == "1=D 3/4 5, | 1 2 3 | ➜ 3 - 1 |"  # a meter not 4/4 on the key line
+    assert written_meter(melody_jianpu(melody))[1] == "3/4"
 
 
 def _round_trip(notes: list[Note], key: Key, meter: Meter, start: int = 0) -> None:

@@ -46,7 +46,7 @@ def test_a_jianpu_seed_is_answered_in_jianpu_with_its_key_line():
 
 def test_letter_seeds_in_jianpu_when_asked_in_minor_and_six_eight():
     result = _restored("D4:q. E4:q.", "B minor", "jianpu", "6/8")
-    assert result.shown == "1=D 1. 2. | ➜ 2. 3. | 1 - - |"
+    assert result.shown == "1=D 6/8 1. 2. | ➜ 2. 3. | 1 - - |"
     assert "jianpu" in result.reproduce and stored_notes(result.shown) == result.melody.notes
     assert _restored("G | C E G C", "C major", "jianpu").shown.startswith("1=C 5 | 1' 3' 5' 1'' | ➜")  # the pickup kept
 

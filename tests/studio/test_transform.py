@@ -320,7 +320,7 @@ def test_cli_transform_of_a_jianpu_seed_answers_in_jianpu_without_a_seed_line(tm
     assert main(["transform", "1=D 5, | 1 1 3 5 | 6 5 3 -", "--rhythm", "waltz", "--out", str(tmp_path)]) == 0
     out = capsys.readouterr().out
     assert "Before: 1=D 5, | 1 1 3 5 | 6 5 3 - |" in out
-    assert "\n1=D 5, | 1 - 1 | 3 - 5 | 6 - 5 | 3 - - |\n" in out and "--notation jianpu" in out
+    assert "\n1=D 3/4 5, | 1 - 1 | 3 - 5 | 6 - 5 | 3 - - |\n" in out and "--notation jianpu" in out
     assert "RNG seed" not in out and "Temperature" not in out  # no model wrote it
     assert main(["transform", "C E G C5", "--key", "C major", "--mode", "minor", "--notation", "jianpu",
                  "--out", str(tmp_path)]) == 0
