@@ -237,14 +237,16 @@ async def test_more_bars_end_by_the_steps_tunes_end_by(composer):
     seeds = [("A B C5 D5 E5", "A minor", "4/4"), ("D F# A", "D major", "3/4"), ("G A B G | C5 B A:h", "G major", "4/4"),
              ("D:e E F# G A B", "D major", "6/8"), ("A C5 E5", "A minor", "4/4")]
     steps = []
-    for i in range(10):
+    for i in range(20):  # More bars draws a new RNG seed each press: here they are fixed, 60 endings
         notes, key, meter = seeds[i % len(seeds)]
         first = await composer.candidates(MelodyRequest(notes, key=key, meter=meter, seed=100 + i, count=1))
-        for result in await composer.candidates(replace(more_bars(first[0]), count=3)):
+        for result in await composer.candidates(replace(more_bars(first[0]), count=3, seed=500 + 3 * i)):
             line = [n.pitch for n in result.melody.notes if n.pitch is not None]
             steps.append(abs(line[-1] - line[-2]))
-    assert len(steps) == 30 and sum(step >= 7 for step in steps) <= 1
-    assert sum(step <= 2 for step in steps) >= 18  # most end by a step or a repeated note (the corpus: 83%)
+    # 240 endings with random seeds: 2.1% by a 5th or more, 84% by a step or less (before the fix: 15% by a 5th, 9 of
+    # 60); these seeds give 4 and 49, the bounds leave room for a machine's rounding to change a take or two
+    assert len(steps) == 60 and sum(step >= 7 for step in steps) <= 6
+    assert sum(step <= 2 for step in steps) >= 40  # most end by a step or a repeated note (the corpus: 83%)
 
 
 async def test_more_like_a_rewrite_keeps_the_first_half_of_what_it_wrote(composer):
