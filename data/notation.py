@@ -136,10 +136,13 @@ def half_width(text: str) -> str:
 
 
 def _split(text: str) -> list[str]:
-    """Tokens: split at spaces, commas and semicolons, with bar lines split off the notes they touch (``C|D``)."""
+    """Tokens: split at spaces, commas and semicolons, with bar lines split off the notes they touch (``C|D``); a
+    repeat sign (``|:`` ``:|`` ``:|:``) is a bar line, the music read as written."""
     tokens = []
     for part in re.split(r"[\s,;()]+", text.strip()):  # parentheses (a slur in ABC) read as nothing
-        tokens += [("||" if len(bit) > 1 else "|") if bit[0] == "|" else bit for bit in re.findall(r"\|+|[^|]+", part)]
+        for bit in re.findall(r":*\|+:*|[^|]+", part):
+            bars = bit.strip(":")
+            tokens.append(bit if not bars.startswith("|") else "||" if len(bars) > 1 else "|")
     return tokens
 
 
@@ -227,6 +230,10 @@ def _read_letters(tokens: list[str], max_notes: int) -> ParsedSeed:
                 bars.append(now)
             typed.append(token)
             continue
+        if token.startswith(":"):  # `G :q`: a space before the length
+            before = next((t for t in reversed(typed) if t not in MARKS), "G")
+            raise MusicError(f"`{token}` is a length with no note: write it right after the note, with no space, "
+                             f"e.g. `{before.split(':')[0]}{token if len(token) > 1 else ':q'}`.")
         if "~" in token:  # LilyPond's tie: `G4~ G4`, `G:q~G:q`
             raise MusicError(f"I don't know the note `{token}`: a tie is one longer note here, e.g. `G:h` for "
                              f"`G:q~ G:q` (durations `:w :h :q :e :s`, `.` dotted).")

@@ -61,6 +61,7 @@ def test_errors_from_the_core_are_chinese_with_the_users_text_kept():
     assert error_text(parse_seed, "C ♯F").endswith("如 `F#`。")
     assert "连音线" in error_text(parse_seed, "C E G~ G")
     assert error_text(parse_seed, "C4q D4q") == "我不认识音符 `C4q`：时值前请加冒号，如 `C4:q`。"
+    assert error_text(parse_seed, "C E G :q") == "`:q` 是没有音符的时值：请紧跟在音符后面写，不加空格，如 `G:q`。"
     assert error_text(parse_seed, "C major scale").startswith("`major` 是调或音阶的名称，不是音符。请用 `key:C major`")
     word = error_text(parse_seed, "twinkle twinkle")
     assert word.startswith("`twinkle` 是一个词，不是音符。") and "`/melody lyrics:Twinkle twinkle little star`" in word

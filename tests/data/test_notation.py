@@ -105,6 +105,8 @@ def test_kana_accents_and_parentheses_read_as_notes():
     ("H A G", "the German H, type `B`", "B A G"), ("h4 a g", "e.g. `B4`", "B4 A G"),
     ("E ♯F G", "after the letter, `F#`", "E F# G"), ("E #F4 G", "`F#4`", "E F#4 G"),
     ("C4q D4e E4h", "put a colon before its length, `C4:q`", "C4:q D4:e E4:h"),
+    ("C E G :h", "`:h` is a length with no note: write it right after the note, with no space, e.g. `G:h`",
+     "C E G:h"),
     ("C4 D4 Eb5h.", "`Eb5:h.`", "C4 D4 Eb5:h."), ("Es G B", "the German name, type `Eb`", "Eb G B"),
     ("C major scale", "names a key or scale, not a note", "C D E"),
     ("twinkle twinkle star", "`twinkle` is a word, not a note", "C C G"),

@@ -43,6 +43,13 @@ def test_a_short_last_bar_closed_by_a_bar_line_ends_the_tune(text, meter, pickup
     assert parse_seed(typed, meter=meter).notes == seed.notes
 
 
+def test_repeat_signs_are_bar_lines():
+    """`|: C D E F :|` was "I don't understand the duration in `:`": a repeat sign reads as the bar line it is."""
+    seed = parse_seed("G | C E G C :|: D F A D :|", meter=FOUR)
+    assert seed.pickup == 12 and len(seed.notes) == 9
+    assert parse_seed("|: C4:q D4:q E4:h :|").notes == parse_seed("C4:q D4:q E4:h").notes
+
+
 def test_a_closing_bar_line_keeps_the_error_of_a_short_bar_before_the_last():
     with pytest.raises(MusicError, match="Bar 2 has 3 beats in 4/4"):
         parse_seed("G | C E G | D:h. |", meter=FOUR)
