@@ -41,7 +41,14 @@ def guitar_clef(name: str) -> str | None:
 
 
 def chord_labels(arrangement: Arrangement) -> list[tuple[int, str]]:
-    return [(c.start, c.symbol) for c in arrangement.chords]
+    """(tick, symbol) where the chord changes, and each section's first: a held chord is named once, as lead sheets
+    name it (the overview wrote `Am Am` where one Am ran over a bar line)."""
+    starts = {s.start for s in arrangement.sections}
+    labels: list[tuple[int, str]] = []
+    for chord in arrangement.chords:
+        if not labels or chord.symbol != labels[-1][1] or chord.start in starts:
+            labels.append((chord.start, chord.symbol))
+    return labels
 
 
 def title(arrangement: Arrangement) -> str:

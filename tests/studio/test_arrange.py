@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import itertools
 import time
 import xml.etree.ElementTree as ET
 
@@ -17,7 +18,7 @@ from data.events import Key, Melody, Meter, Note
 from data.notation import parse_seed
 from studio.arrange.arranger import Arrangement, ArrangeRequest, arrange, outside_key
 from studio.arrange.chord_symbols import parse_chord_symbol, parse_progression
-from studio.arrange.files import arrangement_files, arrangement_midi, arrangement_musicxml, describe
+from studio.arrange.files import arrangement_files, arrangement_midi, arrangement_musicxml, chord_labels, describe
 from studio.arrange.parts import CRASH, HIGH_TOM, KICK, LOW_TOM, MID_TOM, SNARE, pulse
 from studio.arrange.sections import fit_bars, ornament
 
@@ -256,6 +257,15 @@ async def test_chromatic_runs_keep_the_users_notes_and_the_band_in_key(composer)
     assert not any("outside" in r for r in minor.remarks)  # G#, the leading tone, is A minor's own
     one = await arrange(composer, ArrangeRequest(form="AB", seed=5), tune("C D Eb D | C G C:h | E F G E | C:w"))
     assert any("🎯 1 of your notes is outside C major: I kept it as written" in r for r in one.remarks), one.remarks
+
+
+async def test_a_held_chord_is_labelled_once_but_each_section_names_its_first(composer):
+    """The overview and the score wrote `Am Am` where one chord ran over a bar line."""
+    a = await arrange(composer, ArrangeRequest(form="AB", chords="| C | C | G7 | C |", seed=4), tune())
+    labels = chord_labels(a)
+    starts = {s.start for s in a.sections}
+    assert all(b[1] != c[1] or c[0] in starts for b, c in itertools.pairwise(labels))
+    assert len(labels) < len(a.chords) and all(any(t == s for t, _ in labels) for s in starts if s < a.total_ticks)
 
 
 async def test_melody_without_notes_is_refused(composer):
