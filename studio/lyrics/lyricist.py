@@ -86,10 +86,14 @@ def parse_scheme(text: str | None, lines: int) -> tuple[str | None, ...]:
                          f"Ask for {opt('lines', len(pattern))} or use a scheme of {lines} letters such as "
                          f"{opt('scheme', default_scheme(lines))}.", "scheme", default_scheme(lines))
     letters = sorted(set(pattern))
-    out: list[str | None] = []
+    out: list[str] = []
     for i in range(lines):  # at most 16 lines, so at most 16 letters
         shift = (i // len(pattern)) * len(letters)
         out.append(chr(ord("A") + letters.index(pattern[i % len(pattern)]) + shift))
+    rest = lines % len(pattern)
+    if rest and any(out.count(letter) == 1 for letter in out[-rest:]):  # 6 lines of ABAB: ABABCD would leave two
+        tail = out[-rest - 1:-rest] if rest == 1 else [out[-rest]] * rest  # lines unrhymed: ABABCC, as by default
+        out[-rest:] = tail
     return tuple(out)
 
 

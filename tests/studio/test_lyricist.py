@@ -71,6 +71,10 @@ def test_schemes_and_syllable_plans(lyricist):
 def test_parse_scheme_repeats_with_fresh_letters():
     assert parse_scheme("abab", 8) == tuple("ABABCDCD")
     assert parse_scheme("AABB", 6) == tuple("AABBCC")
+    # a part-pattern left over would leave lines without a partner (ABAB for 6 lines: ABABCD): a couplet, or the
+    # last line rhyming with the one before, as the default schemes end
+    assert parse_scheme("ABAB", 6) == tuple("ABABCC") and parse_scheme("ABAB", 5) == tuple("ABABB")
+    assert parse_scheme("ABAB", 7) == tuple("ABABCCC") and parse_scheme("ABCB", 6) == tuple("ABCBDD")
     assert parse_scheme("free", 2) == (None, None)
     assert parse_syllables("8 6, 8") == [8, 6, 8]
 
