@@ -85,6 +85,8 @@ def parse_scheme(text: str | None, lines: int) -> tuple[str | None, ...]:
         raise MusicError(f"The scheme `{pattern[:40]}` has {len(pattern)} lines but you asked for {lines}. "
                          f"Ask for {opt('lines', len(pattern))} or use a scheme of {lines} letters such as "
                          f"{opt('scheme', default_scheme(lines))}.", "scheme", default_scheme(lines))
+    if len(pattern) == 1:  # `A`: every line on one rhyme (fresh letters each line would rhyme none)
+        return ("A",) * lines
     letters = sorted(set(pattern))
     out: list[str] = []
     for i in range(lines):  # at most 16 lines, so at most 16 letters

@@ -75,6 +75,7 @@ def test_parse_scheme_repeats_with_fresh_letters():
     # last line rhyming with the one before, as the default schemes end
     assert parse_scheme("ABAB", 6) == tuple("ABABCC") and parse_scheme("ABAB", 5) == tuple("ABABB")
     assert parse_scheme("ABAB", 7) == tuple("ABABCCC") and parse_scheme("ABCB", 6) == tuple("ABCBDD")
+    assert parse_scheme("A", 3) == tuple("AAA")  # one letter: one rhyme for every line, not three unrhymed
     assert parse_scheme("free", 2) == (None, None)
     assert parse_syllables("8 6, 8") == [8, 6, 8]
 
