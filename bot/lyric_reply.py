@@ -13,7 +13,7 @@ from bot.replies import MAX_CONTENT, defer, respond, send_result
 from studio.analysis.words import plural
 from studio.errors import MusicError
 from studio.inputs import Melody
-from studio.lyrics.lyricist import DEFAULT_SYLLABLES, Inspiration, Verse, clean
+from studio.lyrics.lyricist import DEFAULT_SYLLABLES, Inspiration, Verse, all_images, clean
 from studio.lyrics.setting import Underlay
 from studio.render import Attachment
 
@@ -71,7 +71,8 @@ def inspiration_embeds(ideas: Inspiration) -> list[discord.Embed]:
         embed.set_footer(text=f"{TOPIC_PREFIX}{clean(ideas.topic.strip())[:200]}")
         embeds.append(embed)
     if ideas.images:
-        embeds.append(discord.Embed(title="Images to use", description=" · ".join(ideas.images),
+        title = "Images to use" if all_images(ideas.images) else "Words to use"
+        embeds.append(discord.Embed(title=title, description=" · ".join(ideas.images),
                                     colour=discord.Colour.dark_teal()))
     return embeds
 

@@ -22,6 +22,7 @@ from studio.lyrics.lyricist import (
     LyricLine,
     LyricRequest,
     Verse,
+    all_images,
     lines_and_scheme,
     parse_syllables,
 )
@@ -200,7 +201,7 @@ def inspiration_text(ideas: Inspiration) -> str:
         if rhymes:
             lines.append(f"   rhymes for “{line.rhyme_word}”: {', '.join(rhymes)}")
     if ideas.images:
-        lines += ["", f"Images: {' · '.join(ideas.images)}"]
+        lines += ["", f"{'Images' if all_images(ideas.images) else 'Words'}: {' · '.join(ideas.images)}"]
     return "\n".join(lines)
 
 

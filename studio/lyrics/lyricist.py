@@ -212,11 +212,22 @@ class Verse:
         return "\n".join(line.text for line in self.lines)
 
 
+MIN_IMAGES = 3  # fewer images than this among a topic's words: its other words fill in (and are not called images)
+
+
 def pictured(words: Sequence[str]) -> tuple[str, ...]:
-    """Words that belong with a topic, those a listener can see, hear or touch first (``data.images``: "window",
-    "rainfall" before "sensation", "administrative"), each group in its order."""
+    """Words that belong with a topic, those a listener can see, hear or touch (``data.images``: "window",
+    "rainfall", not "sensation", "administrative"), in their order; where fewer than ``MIN_IMAGES`` are, all the
+    words, the images first ("a broken clock": mirror, tooth, not cracked, shows, split)."""
     images = load_images()
-    return tuple(sorted(words, key=lambda w: w not in images))
+    seen = tuple(w for w in words if w in images)
+    return seen if len(seen) >= MIN_IMAGES else tuple(sorted(words, key=lambda w: w not in images))
+
+
+def all_images(words: Sequence[str]) -> bool:
+    """Whether every one of ``words`` is an image (a reply calls them images, else words)."""
+    images = load_images()
+    return bool(words) and all(w in images for w in words)
 
 
 @dataclass(frozen=True)

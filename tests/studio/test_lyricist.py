@@ -19,6 +19,7 @@ from data.verse import line_words
 from studio.lyrics.lyricist import (
     Lyricist,
     LyricRequest,
+    all_images,
     parse_scheme,
     parse_syllables,
     phrase_templates,
@@ -215,6 +216,9 @@ def test_inspire_offers_things_to_see_hear_and_touch_first(lyricist):
     images = lyricist.inspire("city lights", count=1, seed=1).images
     assert {"window", "metropolis"} <= set(images) and not {"sensation", "visual", "administrative"} & set(images)
     assert pictured(("sensation", "window", "visual", "rain")) == ("window", "rain", "sensation", "visual")
+    # with three images or more, only they are offered: "a broken clock" showed cracked, shows, split as images
+    assert pictured(("cracked", "mirror", "shows", "tooth", "split", "time")) == ("mirror", "tooth", "time")
+    assert all_images(("mirror", "tooth")) and not all_images(("mirror", "cracked")) and not all_images(())
 
 
 def test_expand_keeps_the_opening_and_rhymes_with_it(lyricist):
