@@ -88,7 +88,7 @@ def read_abc(text: str, max_notes: int | None = None) -> AbcTune:
     if not any(isinstance(i, tuple) for i in items):
         raise MusicError(f"That ABC tune has no notes after its header. Paste the tune's body too, e.g. {EXAMPLE}.")
     played = _played(items)
-    meter = meter or _impliedabc_meter(played)
+    meter = meter or _implied_meter(played)
     played = _barred(played, meter.bar_ticks if meter else 0)
     notes = sum(isinstance(i, tuple) for i in played)
     cut = ""
@@ -157,7 +157,7 @@ def _played(items: list[Item]) -> list[Item]:
 IMPLIED_METERS = {24: "2/4", 36: "3/4", 48: "4/4"}  # a tune without M:, by the length of its bars
 
 
-def _impliedabc_meter(items: list[Item]) -> Meter | None:
+def _implied_meter(items: list[Item]) -> Meter | None:
     """The meter of a tune without ``M:`` whose bars (the inner ones, or all when there are two) are one length of
     two, three or four quarters; else None (the bar lines are kept as typed)."""
     bars, now = [], 0
@@ -228,7 +228,7 @@ class _Body:
         self.carry = Fraction(0)  # ticks a rounded note took from the one before (or gave), given to the next
         self.rounded = False  # whether a length finer than the grid was rounded
         self.items: list[Item] = []
-        self._setabc_key(key)
+        self._set_key(key)
         self.bar: dict[tuple[str, int], int] = {}  # accidentals typed in this bar, per letter and octave
         self.tuplet: list[Fraction] = []  # the factor of each note still in a tuplet
         self.broken = Fraction(1)  # the next note's factor after `>` or `<`
@@ -236,7 +236,7 @@ class _Body:
         self.last: tuple[int, int] | None = None  # the last note's place in ``items`` and the length written last
         self.voice: str | None = None  # the first voice's name (``V:1``): later voices are other parts
 
-    def _setabc_key(self, key: Key) -> None:
+    def _set_key(self, key: Key) -> None:
         self.signature = signature_alters(key_fifths(key))
 
     def read(self) -> list[Item]:
@@ -369,7 +369,7 @@ class _Body:
         if letter == "V":
             self.voice = voice
         elif letter == "K":
-            self._setabc_key(abc_key(value))
+            self._set_key(abc_key(value))
         elif letter == "L":
             self.unit = abc_unit(value)
         self.i = end + 1
