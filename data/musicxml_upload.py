@@ -21,11 +21,11 @@ from fractions import Fraction
 from xml.etree import ElementTree as ET
 
 from data.errors import MusicError
+from data.events import LETTER_PC
 from data.midi_voices import HORIZON_BEATS, Part, Scan
 
 DIVISION = 960  # the scan's ticks per quarter note (a score's own divisions may change from bar to bar)
 MAX_XML_BYTES = 4_000_000  # the score inside an .mxl archive, unpacked
-STEPS = {"C": 0, "D": 2, "E": 4, "F": 5, "G": 7, "A": 9, "B": 11}
 BEAT_UNITS = {"whole": Fraction(4), "half": Fraction(2), "quarter": Fraction(1), "eighth": Fraction(1, 2),
               "16th": Fraction(1, 4)}
 _ZIP = b"PK\x03\x04"
@@ -247,7 +247,7 @@ def _repeat_marks(measure: ET.Element) -> tuple[bool, int, frozenset[int] | None
 
 def _sounding(pitch: ET.Element, transpose: int) -> int:
     """A ``<pitch>`` (step, alter, octave) as the MIDI number it sounds, ``transpose`` semitones from written."""
-    step, octave = STEPS[(pitch.findtext("step") or "").strip()], int(_number(pitch.findtext("octave")))
+    step, octave = LETTER_PC[(pitch.findtext("step") or "").strip()], int(_number(pitch.findtext("octave")))
     return 12 * (octave + 1) + step + round(_number(pitch.findtext("alter"))) + transpose
 
 
