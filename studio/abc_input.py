@@ -29,12 +29,13 @@ def abc_options(notes: str | None, typed: dict[str, object], max_notes: int = MA
     and a sentence saying what was read. Jianpu with a time signature on its key line (``1=G 6/8``, ``data.jianpu``)
     comes back without it, its meter an option where none was typed. Other notes come back as they are, with no
     options and no sentence."""
-    if notes and not is_abc(notes):
+    abc = bool(notes) and is_abc(notes)
+    if notes and not abc:
         notes, meter = written_meter(notes)
         if meter is not None:
             Meter.parse(meter)  # a MusicError for one that isn't
             return notes, {} if typed.get("meter") is not None else {"meter": meter}, ""
-    if not notes or not (is_abc(notes) or _abc_body(notes)):
+    if not notes or not (abc or _abc_body(notes)):
         return notes, {}, ""
     tune = read_abc(notes, max_notes)
     used = {k: v for k, v in tune.options().items() if typed.get(k) is None}
