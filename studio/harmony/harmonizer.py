@@ -9,6 +9,7 @@ from pathlib import Path
 from data.abc_write import melody_abc
 from data.errors import MusicError, opt
 from data.events import FLAT_NAMES, SHARP_NAMES, Key, Melody, Meter, Note
+from data.pitch_spelling import note_name
 from model.harmony import CHECKPOINT, QUALITY, ROMAN, HarmonyModel, Span, State, grain_ticks, table_mode
 from studio.options import HARMONY_STYLES, RHYTHMS
 from studio.render import Attachment
@@ -257,9 +258,13 @@ def diatonic(key: Key, degree: int, seventh: bool = False) -> tuple[int, tuple[i
 
 
 def symbol(key: Key, root: int, intervals: tuple[int, ...], label: str = "") -> str:
-    """Chord symbol in the key: (key tonic + root) spelled as the key spells, plus a suffix: 'Am', 'G7'."""
-    names = FLAT_NAMES if (key.uses_flats or label.startswith("b")) and not label.startswith("#") else SHARP_NAMES
-    return names[(key.tonic + root) % 12] + SYMBOL_SUFFIX.get(intervals, "")
+    """Chord symbol in the key: (key tonic + root) spelled as the key spells its notes, plus a suffix: 'Am', 'G7',
+    'C#dim' in D minor (its leading tone), 'E#dim' in F# major; a numeral's own b or # wins ('bII': Db in C)."""
+    pc = (key.tonic + root) % 12
+    name = note_name(pc, key, octave=False)
+    if (label[:1] == "b" and "#" in name) or (label[:1] == "#" and "b" in name[1:]):
+        name = (FLAT_NAMES if label[:1] == "b" else SHARP_NAMES)[pc]
+    return name + SYMBOL_SUFFIX.get(intervals, "")
 
 
 def voicing(root_pc: int, pcs: frozenset[int], melody_low: int | None) -> tuple[int, ...]:

@@ -11,7 +11,7 @@ import pytest
 from data.events import Key, Melody, Meter
 from data.notation import parse_seed
 from model.harmony import CHECKPOINT, HarmonyModel, train
-from studio.harmony.harmonizer import Harmonizer, chord_tone_share, default_harmonizer, span_ticks
+from studio.harmony.harmonizer import Harmonizer, chord_tone_share, default_harmonizer, span_ticks, symbol
 from studio.options import CHORDS
 
 SCALE = "C D E F G A B C5 B4 A G F E D C:h"  # 16 beats of 4/4, ends on the tonic
@@ -107,6 +107,16 @@ def test_minor_key(harmonizer):
     assert result.chords[-1].roman == "i" and result.chords[-1].symbol == "Am"
     assert chord_tone_share(result) >= 0.6
     assert any(c.roman in ("V", "V7", "vii°", "vii°7") for c in result.chords)
+
+
+def test_chord_roots_are_spelled_as_the_key_spells_its_notes(harmonizer):
+    """D minor's leading-tone chord is C#dim (it was Dbdim: D minor writes flats), F# major's is E#dim."""
+    result = harmonizer.harmonize(melody("A F E D C#:h E:h D:w", Key.parse("D minor")), "half-bar", "chorale")
+    leading = [c.symbol for c in result.chords if c.roman.startswith("vii")]
+    assert leading and all(s.startswith("C#") for s in leading), [c.symbol for c in result.chords]
+    assert symbol(Key.parse("F# major"), 11, (0, 3, 6)) == "E#dim"
+    assert symbol(Key.parse("C major"), 1, (0, 4, 7), "bII") == "Db"  # the numeral's flat, not the speller's C#
+    assert symbol(Key.parse("A minor"), 11, (0, 3, 6)) == "G#dim"
 
 
 def test_modal_key_uses_the_parent_scale(harmonizer):
