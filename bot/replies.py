@@ -96,7 +96,8 @@ def melody_embed(result: MelodyResult, index: int = 0, total: int = 1) -> discor
     if result.tries:
         title = f"{title} · {result.tries}"
     embed = discord.Embed(title=title, colour=discord.Colour.blurple())
-    embed.add_field(name="Key", value=f"{m.key}{' (from your seed)' if result.key_inferred else ''}")
+    how = "" if not result.key_inferred else " (from your seed)" if result.seed.notes else " (the default)"
+    embed.add_field(name="Key", value=f"{m.key}{how}")
     embed.add_field(name="Meter", value=str(m.meter))
     embed.add_field(name="Tempo", value=f"{m.tempo} bpm")
     embed.add_field(name="Bars", value=f"{m.bars} and a pickup" if m.pickup else str(m.bars))

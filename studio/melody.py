@@ -426,7 +426,7 @@ async def _set_words(composer: Composer, request: MelodyRequest, text: str) -> M
     given = [n.pitch for n in typed.notes if n.pitch is not None]
     request = request.with_seed()
     key = request.parsed_key
-    inferred = key is None and bool(given)  # words alone: C major, not a key read from notes
+    inferred = key is None
     if key is None:
         loop = asyncio.get_running_loop()
         key = await loop.run_in_executor(None, infer_key, typed.notes, typed.do, typed.typed) if given else Key(0)

@@ -33,8 +33,6 @@ async def test_melody_sets_the_users_words_one_note_per_syllable(env):
     longer = await (await env.fake.slash("melody", {"lyrics": text, "bars": 16, "seed": 3, "count": 1})
                     ).wait_final(timeout=90)
     assert "so I left `bars:` aside" in longer.content and "tempo 90 (your /prefs)" in longer.content
-    key = next(f["value"] for f in longer.embeds[0]["fields"] if f["name"] == "Key")
-    assert key == "C major"  # no notes typed: not "(from your seed)"
     env.fake.assert_clean()
 
 
