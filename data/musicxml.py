@@ -51,6 +51,39 @@ def written_lengths(ticks: int) -> list[int]:
     return [plain, *written_lengths(ticks - plain)]
 
 
+def beat_spans(start: int, span: int, m: Meter, rest: bool = False) -> list[int]:
+    """A length within one bar (from ``start``) cut where the bar's beats must show, each piece then written by
+    ``written_lengths``: in compound meters a note never hides a beat (6/8's half is a dotted quarter tied to an
+    eighth, a quarter on the 2nd eighth two tied eighths) unless it starts on one and lasts whole beats (a dotted
+    half); in 4/4 a note that starts off the beat is tied at the middle of the bar, and a rest that starts off the
+    beat at the next beat. Triplet lengths are left as they are."""
+    end = start + span
+    beat = m.beat_ticks
+    if start % 3 or span % 3 or m.bar_ticks % beat or start // beat == (end - 1) // beat:
+        return [span]
+    if m.compound:
+        cuts = [] if start % beat == 0 else [start + beat - start % beat]
+        cuts += [] if end % beat == 0 else [end - end % beat]
+    elif start % beat == 0 or (m.beats != 4 and not rest):
+        return [span]
+    else:  # off the beat: a rest shows its next beat, a 4/4 note the middle of the bar
+        cuts = [start + beat - start % beat] if rest else [2 * beat] if start < 2 * beat < end else []
+    edges = [start, *sorted({c for c in cuts if start < c < end}), end]
+    pieces = [b - a for a, b in pairwise(edges)]
+    if m.compound:  # whole beats from a beat: dotted values (12/8's nine eighths: a dotted half and a dotted quarter)
+        pieces = [p for piece in pieces for p in (_dotted_beats(piece, beat) if piece % beat == 0 else [piece])]
+    return pieces
+
+
+def _dotted_beats(ticks: int, beat: int) -> list[int]:
+    """Whole compound beats as the fewest dotted values: 4, 2 or 1 beats each."""
+    out = []
+    while ticks:
+        out.append(next(k * beat for k in (4, 2, 1) if k * beat <= ticks and k * beat in SHAPES))
+        ticks -= out[-1]
+    return out
+
+
 def padding_rests(ticks: int, m: Meter) -> list[int]:
     """Rests (in ticks) that complete the bar after ``ticks``, each starting where its length may start; from an eighth
     up, whole beats or even parts of one, counting quarters in simple meters (no quarter rests in 6/8, no dotted
@@ -129,7 +162,9 @@ def _bars(melody: Melody, speller: Speller) -> list[list[Written]]:
         while now < end:
             bar, start = divmod(now, bar_ticks)
             span = min(end - now, bar_ticks - start)
-            for length in [span] if span == bar_ticks and midi is None else written_lengths(span):
+            lengths = [span] if span == bar_ticks and midi is None else [
+                w for piece in beat_spans(start, span, melody.meter, midi is None) for w in written_lengths(piece)]
+            for length in lengths:
                 pieces.append(Written(spelled, length, start, index))
                 bars[bar].append(pieces[-1])
                 start += length

@@ -133,6 +133,29 @@ def test_lengths_without_a_note_shape_are_tied_plain_values(ticks, pieces):
     assert written_lengths(ticks) == pieces
 
 
+def written(meter: str, ticks: list[int]) -> list[str]:
+    """Each written note of a melody of C4s (rests below 0) as its type, dots as '.', a tie on to the next as '~'."""
+    notes = tuple(Note(None if t < 0 else 60, abs(t)) for t in ticks)
+    xml = melody_to_musicxml(Melody(notes, Key(0), Meter.parse(meter))).decode()
+    return [re.search(r"<type>(\w+)</type>", n)[1] + "." * n.count("<dot") + "~" * ('<tie type="start"' in n)
+            for n in xml.split("<note")[1:]]
+
+
+def test_notes_are_tied_where_they_would_hide_the_beat():
+    """6/8's beats are dotted quarters: a half from the downbeat is a dotted quarter tied to an eighth, a quarter on
+    the third eighth two tied eighths, a dotted half stays whole; in 4/4 a half on the off-beat shows the middle
+    of the bar, and a rest shows the beat."""
+    assert written("6/8", [24, 12]) == ["quarter.~", "eighth", "quarter"]
+    assert written("6/8", [12, 12, 12]) == ["quarter", "eighth~", "eighth", "quarter"]
+    assert written("6/8", [6, 12, 18]) == ["eighth", "quarter", "quarter."]  # within each beat: as typed
+    assert written("6/8", [36]) == ["half."]
+    assert written("12/8", [18, 54]) == ["quarter.", "half.~", "quarter."]
+    assert written("4/4", [6, 24, 18]) == ["eighth", "quarter.~", "eighth", "quarter."]
+    assert written("4/4", [12, 24, 12]) == ["quarter", "half", "quarter"]  # a syncopation on the beat stays
+    assert written("4/4", [6, -12, 6, 24]) == ["eighth", "eighth", "eighth", "eighth", "half"]
+    assert written("3/4", [6, 24, 6]) == ["eighth", "half", "eighth"]
+
+
 def test_beams_follow_the_beat_and_rests_break_them():
     def beams(meter: str, ticks: list[int]) -> list[str]:
         notes = tuple(Note(None if t < 0 else 60, abs(t)) for t in ticks)
