@@ -6,6 +6,7 @@ triplets and sixteenths both land on the grid and nothing is compared as a float
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from dataclasses import dataclass, field, replace
@@ -67,11 +68,26 @@ def pitch_name(midi: int, flats: bool = False) -> str:
 
 
 def duration_name(ticks: int) -> str:
-    """Ticks -> the duration suffix the notation parser reads back ('q', 'e.', '3/8' ...)."""
+    """Ticks -> the duration suffix the notation parser reads back: 'q', 'e.', a sum of up to three named lengths,
+    longest first, where there is no one name ('w+q': five quarters, a tie), else quarters as a fraction ('1/12')."""
     if ticks in DURATION_NAMES:
         return DURATION_NAMES[ticks]
+    if parts := _named_parts(ticks):
+        return "+".join(DURATION_NAMES[t] for t in parts)
     quarters = Fraction(ticks, TPQ)
     return f"{quarters.numerator}/{quarters.denominator}"  # always with a slash: `8` alone is an eighth
+
+
+@functools.lru_cache(maxsize=256)
+def _named_parts(ticks: int, most: int = 3) -> tuple[int, ...]:
+    """The fewest named lengths (up to ``most``) that add up to ``ticks``, longest first; () when there are none."""
+    if ticks in DURATION_NAMES:
+        return (ticks,)
+    if most > 1:
+        found = [(t, *rest) for t in sorted(DURATION_NAMES, reverse=True) if t < ticks
+                 if (rest := _named_parts(ticks - t, most - 1)) and rest[0] <= t]
+        return min(found, key=len, default=())
+    return ()
 
 
 @dataclass(frozen=True)

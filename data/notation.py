@@ -147,6 +147,10 @@ def _split(text: str) -> list[str]:
 
 
 def _parse_duration(text: str, token: str) -> int:
+    if "+" in text:  # lengths added, a tie: `G:h.+h` is five quarters
+        parts = text.split("+")
+        if all(parts) and len(parts) <= 4:
+            return sum(_parse_duration(part, token) for part in parts)
     fraction = re.fullmatch(r"([0-9]{1,2})/([1-9][0-9]?)", text)
     if fraction:  # quarters as a fraction: `5/4` is a quarter tied to a sixteenth
         ticks = Fraction(int(fraction[1]), int(fraction[2])) * TPQ
@@ -156,7 +160,8 @@ def _parse_duration(text: str, token: str) -> int:
     if not match:
         raise MusicError(
             f"I don't understand the duration in `{token}`. Use `:w :h :q :e :s` (or `:1 :2 :4 :8 :16`), "
-            f"with `.` for dotted, or quarters as a fraction like `:5/4` — e.g. `C:q D:e. E:s G:h`."
+            f"with `.` for dotted, `+` to add lengths (`:h.+h`), or quarters as a fraction like `:5/4` — e.g. "
+            f"`C:q D:e. E:s G:h`."
         )
     base = match["base"]
     ticks = LETTER_DURATIONS.get(base) if base.isalpha() else NUMBER_DURATIONS[base]
@@ -236,7 +241,7 @@ def _read_letters(tokens: list[str], max_notes: int) -> ParsedSeed:
                              f"e.g. `{before.split(':')[0]}{token if len(token) > 1 else ':q'}`.")
         if "~" in token:  # LilyPond's tie: `G4~ G4`, `G:q~G:q`
             raise MusicError(f"I don't know the note `{token}`: a tie is one longer note here, e.g. `G:h` for "
-                             f"`G:q~ G:q` (durations `:w :h :q :e :s`, `.` dotted).")
+                             f"`G:q~ G:q`, `G:h.+h` for `G:h.~ G:h` (durations `:w :h :q :e :s`, `.` dotted).")
         if len(notes) >= max_notes:
             raise MusicError(
                 f"That seed has more than {max_notes} notes. Give me a short motif (2-16 notes works best), "

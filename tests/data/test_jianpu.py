@@ -131,7 +131,8 @@ def test_writing_jianpu():
     notes = parse_seed("C4:q D4:e E4:e G4:h A4:e. B4:s C5:h. R:q F#3:q Bb4:h").notes
     assert jianpu_notes(notes, 48) == "1 2_ 3_ 5 - | 6_. 7__ 1' - - | 0 #4, b7 - |"
     assert jianpu_notes(parse_seed("C5:w.").notes, 36, key=Key.parse("F major")) == "5 - - | - - - |"
-    assert jianpu_notes(parse_seed("C:5/2 D:5/4").notes, 36) == "1. - 2:5/4 |"
+    assert jianpu_notes(parse_seed("C:5/2 D:5/4").notes, 36) == "1. - 2:q+s |"
+    assert [n.ticks for n in parse_seed("1=C 2:q+s").notes] == [15]  # read back
     melody = Melody((*parse_seed("1=D 5, | 1 2 3").notes, Note(66, 24), Note(62, 12)), Key.parse("B minor"),
                     Meter(3, 4), seed_len=4, pickup=12)
     assert melody_jianpu(melody) == "1=D 3/4 5, | 1 2 3 | ➜ 3 - 1 |"  # a meter not 4/4 on the key line

@@ -189,9 +189,14 @@ def test_note_like_text_always_parses(tokens):
     assert len(seed.notes) == sum(t != "|" for t in tokens)
 
 
-def test_odd_lengths_print_as_fractions_that_read_back():
-    notes = [Note(60, 96), Note(62, 15), Note(64, 60), Note(65, 5 * 12)]
-    assert parse_seed(format_notes(notes, bar_ticks=48)).notes == tuple(notes)
+def test_odd_lengths_print_as_sums_of_lengths_that_read_back():
+    """A note held over a bar line for a length with no one name (a waltz's five quarters) was `G4:5/1`; it is
+    written as the lengths a musician ties, `G4:w+q`, and a fraction only where no three lengths add up to it."""
+    notes = [Note(60, 96), Note(62, 15), Note(64, 60), Note(65, 54), Note(67, 1)]
+    text = format_notes(notes, bar_ticks=48)
+    assert text == "C4:w.+h | D4:q+s E4:w+q | F4:w+e | G4:1/12"
+    assert parse_seed(text).notes == tuple(notes)
+    assert [n.ticks for n in parse_seed("G:h.+h A:q+e.").notes] == [60, 21]
     assert [n.ticks for n in parse_seed("C:8 D:5/4").notes] == [6, 15]  # `8` alone stays an eighth
 
 
