@@ -59,7 +59,8 @@ class BarsForm(CandidateForm, title="Rewrite bars"):
     """Which bars of a reply's melody to write again (and which candidate, when it shows more than one)."""
 
     bars: discord.ui.TextInput[BarsForm] = discord.ui.TextInput(
-        label="Which bars?", placeholder="3-4, or a list: 2,5 or 3-4,7", min_length=1, max_length=100,
+        label="Which bars?", placeholder="3-4, a list: 2,5 or 3-4,7, or the last two bars", min_length=1,
+        max_length=100,
         custom_id="bars")
 
     async def on_submit(self, interaction: discord.Interaction) -> None:

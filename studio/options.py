@@ -173,7 +173,8 @@ ANALYZE = _options(
     METER, TEMPO, MIDI, TRACK,
 )
 REWRITE = _options(
-    Option("bars", str, "Which bars to write again: a range or a list, e.g. 3-4, 2,5 or 3-4,7", "3-4"),
+    Option("bars", str, "Which bars to write again: a range or a list, e.g. 3-4, 2,5, 3-4,7 or the last two bars",
+           "3-4"),
     MELODY_NOTES,
     Option("count", int, "How many candidates to offer (1-3, default 3)", "3", 3, 1, 3),
     SEED, KEY, METER, TEMPO, MELODY["style"], MELODY["density"], MELODY["temperature"], MELODY["top_p"], MIDI, TRACK,

@@ -35,6 +35,7 @@ from data.errors import MusicError, cmd, opt
 from data.events import Key, Melody, Meter, Note, control_tokens, encode_notes
 from data.form import load_form
 from data.notation import ParsedSeed, format_note, format_notes, parse_seed, stored_notes
+from data.numbers import number_words, ordinal
 from model.infill import JOIN_WEIGHT, SCORE_BARS, InfillGrammar, fill_scores, interval_logprobs, join_score
 from model.sample import MelodyGrammar
 from studio.analysis.key import melody_key
@@ -85,12 +86,34 @@ class Plan:
 
 
 # ---- which bars -------------------------------------------------------------------------------------------------
-def read_spec(spec: str) -> tuple[int, ...]:
+_CARDINALS = {number_words(str(n)): n for n in range(1, 21)}  # "seven": 7
+_ORDINALS = {ordinal(word): n for word, n in _CARDINALS.items()}  # "seventh": 7
+
+
+def _plain_numbers(text: str, bars: int) -> str:
+    """Bars named in words as numbers and ranges: "bar seven", "the third bar", "the last two bars", "the first
+    half", "5 to the end", "from 5" (``bars``: how many the melody has)."""
+    text = re.sub(r"\b(?:measures?|bars?)\b", "bars", text)
+    text = re.sub(r"\b(" + "|".join(_CARDINALS) + r")\b", lambda m: str(_CARDINALS[m[1]]), text)
+    half = bars // 2
+    text = re.sub(r"\bfirst half\b", f"1-{max(half, 1)}", text)
+    text = re.sub(r"\bsecond half\b", f"{half + 1}-{bars}", text)
+    text = re.sub(r"\blast (\d{1,3}) bars\b", lambda m: f"{max(bars - int(m[1]) + 1, 1)}-{bars}", text)
+    text = re.sub(r"\bfirst (\d{1,3}) bars\b", lambda m: f"1-{m[1]}", text)
+    text = re.sub(r"\b(?:from )?(\d{1,3}) (?:on|onwards?)\b|\bfrom (\d{1,3})\b",
+                  lambda m: f"{m[1] or m[2]}-{bars}", text)
+    text = re.sub(r"\b(?:the )?(?:last|end)\b", str(bars), text)
+    text = re.sub(r"\b(" + "|".join(_ORDINALS) + r")\b", lambda m: str(_ORDINALS[m[1]]), text)
+    text = re.sub(r"\b(\d{1,3})(?:st|nd|rd|th)\b", r"\1", text)
+    return re.sub(r"\b(?:the|bars|only|please)\b", " ", text)
+
+
+def read_spec(spec: str, bars: int = MAX_BARS) -> tuple[int, ...]:
     """The bar numbers a spec names, sorted, each once: "3-4" (a range; "4-3" too), "2,5", "3-4, 7", "2 5", "bars 3
-    and 4".
+    and 4", and in words (``_plain_numbers``; ``bars``: how many the melody has, for "the last two bars").
     MusicError with examples when it can't be read (no check against a melody yet: see ``plan``)."""
     text = (spec or "").strip()
-    bare = re.sub(r"^bars?\b\s*:?", "", text.lower()).strip()  # "bars 3-4", "bar:5" as typed in the Apps menu
+    bare = _plain_numbers(re.sub(r"^bars?\b\s*:?", "", text.lower()), bars).strip()  # "bar:5" as in the Apps menu
     joined = re.sub(r"\s*(?:-|–|—|\.\.|\bto\b)\s*", "-", bare)  # "3 - 4", "3–4", "3..4", "3 to 4"
     parts = [p for p in re.split(r"(?:[,;&+\s]|\band\b)+", joined) if p] if len(text) <= MAX_SPEC else []
     numbers: set[int] = set()
@@ -133,7 +156,7 @@ def plan(spec: str, kept: int, meter: Meter, bars: int | None = None, pickup: in
     bar = meter.bar_ticks
     have = max(-(-(kept - pickup) // bar), 0)
     total = max(have, bars or have)
-    numbers = read_spec(spec)
+    numbers = read_spec(spec, have)
     example = example_bars(have)
     if numbers[0] < 1 or numbers[-1] > total:
         wrong = numbers[0] if numbers[0] < 1 else numbers[-1]

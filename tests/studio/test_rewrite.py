@@ -70,7 +70,12 @@ def test_bars_are_read_as_ranges_and_lists():
     assert read_spec("3..4; 6 to 7") == (3, 4, 6, 7)
     assert read_spec("bars 3 and 4") == read_spec("bar 3 & 4") == read_spec("3+4") == (3, 4)  # as typed in the form
     assert spec_text((7, 3, 4, 4)) == "3-4,7"
-    for bad in ("", "three", "3-", "3-4-5", "x3", "1" * 200):
+    # in words, as typed in the Rewrite bars form: the melody's bar count gives "last" and "half" their bars
+    assert read_spec("the last two bars", 8) == read_spec("bars seven and eight", 8) == (7, 8)
+    assert read_spec("the 3rd bar", 8) == read_spec("the third bar", 8) == read_spec("measure three", 8) == (3,)
+    assert read_spec("second half", 8) == read_spec("5 to the end", 8) == read_spec("from 5", 8) == (5, 6, 7, 8)
+    assert read_spec("first half", 6) == (1, 2, 3) and read_spec("last bar", 6) == (6,)
+    for bad in ("", "half", "3-", "3-4-5", "x3", "bar", "1" * 200):
         with pytest.raises(MusicError) as error:
             read_spec(bad)
         assert error.value.option == "bars" and "3-4" in user_text(error.value)
