@@ -274,7 +274,9 @@ def _scan(data: bytes) -> Scan:
         raise MusicError(f"{_what_file(data)} {_UPLOAD}")
     if len(data) < 14:
         raise MusicError(_DAMAGED)
-    header_size, _format, n_tracks, division = struct.unpack_from(">LHHH", data, 4)
+    header_size, midi_format, n_tracks, division = struct.unpack_from(">LHHH", data, 4)
+    if midi_format > 2 or len(data) < 8 + header_size + 8 * n_tracks:  # no room for the tracks it says it has
+        raise MusicError(_DAMAGED)
     if n_tracks > MAX_MIDI_TRACKS:
         raise MusicError(
             f"That MIDI file says it has {n_tracks} tracks; I read at most {MAX_MIDI_TRACKS}. "

@@ -373,8 +373,15 @@ def test_every_truncation_of_a_good_file_is_refused():
             seed_from_midi(good[:size])
 
 
-def test_a_header_claiming_10000_tracks_is_refused_at_once():
-    assert refused(header(10_000) + raw_track(b"\x00\xff\x2f\x00"), "10000 tracks; I read at most 64") < 0.01
+def test_a_file_of_10000_tracks_is_refused_at_once():
+    assert refused(header(10_000) + raw_track(b"\x00\xff\x2f\x00") * 10_000, "10000 tracks; I read at most 64") < 0.01
+
+
+def test_a_header_of_garbage_is_damaged_not_too_many_tracks():
+    """`MThd` and six bytes of text read as format 26465 with 29282 tracks: the file is damaged, which is what the
+    user can act on (export it again), not a track count it never had."""
+    refused(b"MThd\x00\x00\x00\x06garbage", "damaged")
+    refused(header(10_000) + raw_track(b"\x00\xff\x2f\x00"), "damaged")  # one track where it says 10000
 
 
 def test_a_50_mb_blob_is_refused_by_size_alone():
