@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import difflib
+import os
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -191,7 +193,9 @@ def _shared(parser: argparse.ArgumentParser, model: bool = False) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="musicgenius", description="MusicGenius composition assistant (local).")
+    parser = argparse.ArgumentParser(
+        prog="musicgenius", description="MusicGenius composition assistant (local).",
+        epilog='Try: musicgenius melody "C E G" --bars 8 --out out. Each command\'s --help lists its options.')
     commands = parser.add_subparsers(dest="command", required=True)
     melody = commands.add_parser("melody", help="continue a melody from a few typed notes, or set words to music")
     melody.set_defaults(run=run_melody)
@@ -257,16 +261,37 @@ def _add_playground(commands: argparse._SubParsersAction) -> None:
     add_arguments(playground)
 
 
+def _unknown_command(parser: argparse.ArgumentParser, argv: list[str]) -> str | None:
+    """What to say when no command, or one that doesn't exist, was typed: the commands, and the nearest one."""
+    commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction)).choices
+    if argv and argv[0].lower() in commands:
+        argv[0] = argv[0].lower()  # `Melody`, as a phone capitalises it
+    if argv and (argv[0].startswith("-") or argv[0] in commands):
+        return None
+    names = ", ".join(commands)
+    if not argv:
+        return f"Give a command: {names}. For example: musicgenius melody \"C E G\"."
+    near = difflib.get_close_matches(argv[0].lower(), list(commands), n=1, cutoff=0.6)
+    return (f"There is no command `{argv[0]}`" + (f": did you mean `{near[0]}`?" if near else ".")
+            + f" The commands are {names}.")
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if (unknown := _unknown_command(parser, argv)) is not None:
+        print(f"error: {unknown}", file=sys.stderr)
+        return 2
+    args = parser.parse_args(argv)
     try:
         take_positional_words(args)
         return asyncio.run(args.run(args))
     except USER_ERRORS as exc:
         print(f"error: {user_text(exc, cli_syntax(args.command))}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # `musicgenius ... | head`: the reader stopped early; the files are written
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error when Python flushes
+        return 0
 
 
 if __name__ == "__main__":

@@ -82,6 +82,14 @@ def test_cli_bad_input_is_a_clear_error(tmp_path, capsys):
     assert not any(tmp_path.iterdir())
 
 
+def test_a_missing_or_mistyped_command_lists_the_commands(tmp_path, capsys):
+    assert main([]) == 2 and "Give a command: melody, chords" in capsys.readouterr().err
+    assert main(["melodie", "C E G"]) == 2
+    assert "There is no command `melodie`: did you mean `melody`?" in capsys.readouterr().err
+    assert main(["Melody", "C E G", "--seed", "4", "--bars", "2", "--out", str(tmp_path)]) == 0  # capitalised
+    assert (tmp_path / "melody-4.mid").exists()
+
+
 def test_a_bad_seed_leaves_nothing_running_when_the_command_returns(tmp_path, capsys):
     """The corpus index is built in a thread while the model loads; a process that exited with it half-built could
     abort ("terminate called without an active exception", exit 134) after printing the error."""
