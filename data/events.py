@@ -201,7 +201,11 @@ def _mode_name(word: str) -> str | None:
 
 
 METER_NAMES = {"c": "4/4", "common time": "4/4", "common": "4/4", "cut time": "2/2", "cut": "2/2", "alla breve": "2/2",
-               "¢": "2/2", "¾": "3/4"}  # what musicians call some meters, and the signs
+               "¢": "2/2", "¾": "3/4",  # what musicians call some meters, and the signs
+               # the dances' (``studio.retime.RHYTHMS`` has the same meters)
+               "reel": "4/4", "hornpipe": "4/4", "strathspey": "4/4", "jig": "6/8", "double jig": "6/8",
+               "slip jig": "9/8", "slide": "12/8", "waltz": "3/4", "mazurka": "3/4", "minuet": "3/4", "march": "2/4",
+               "polka": "2/4"}
 
 # How odd (additive) bars group their units into accents; other numerators over 4 not compound: threes, then the rest.
 ODD_GROUPS = {5: (3, 2), 7: (2, 2, 3), 8: (3, 3, 2), 10: (3, 3, 2, 2), 11: (3, 3, 3, 2)}
@@ -297,10 +301,12 @@ class Meter:
 
     @classmethod
     def parse(cls, text: str) -> Meter:
-        """'6/8', '6-8', '3 4', 'C' or 'common time' (4/4), 'cut time' or 'alla breve' (2/2) -> Meter, or a
-        MusicError that says what to type."""
-        named = METER_NAMES.get(re.sub(r"\s+", " ", (text or "").strip().lower()))
-        match = re.fullmatch(r"\s*(\d{1,2})\s*[/:\- ]\s*(\d{1,2})\s*", named or text or "")
+        """'6/8', '6-8', '3 4', '3/4 time', 'C' or 'common time' (4/4), 'cut time' or 'alla breve' (2/2), a dance
+        ('waltz': 3/4, 'jig': 6/8) -> Meter, or a MusicError that says what to type."""
+        plain = re.sub(r"\s+", " ", (text or "").strip().lower())
+        plain = re.sub(r"(?<=.) time$", "", plain) if plain not in METER_NAMES else plain  # "3/4 time", "waltz time"
+        named = METER_NAMES.get(plain)
+        match = re.fullmatch(r"\s*(\d{1,2})\s*[/:\- ]\s*(\d{1,2})\s*", named or plain)
         if not match:
             raise MusicError(f"I can't use the meter '{text}'. Type it like `4/4`, `3/4` or `6/8`.")
         top, bottom = int(match[1]), int(match[2])

@@ -46,6 +46,7 @@ RHYTHMS = {r.name: r for r in (
     Rhythm("march", Meter(2, 4), F(1, 2), "two beats a bar"),
 )}
 assert tuple(RHYTHMS) == TRANSFORM["rhythm"].choices  # the option table lists them in this order
+assert all(Meter.parse(name) == r.meter for name, r in RHYTHMS.items())  # `meter:waltz` is the waltz's meter
 
 
 def pulse_of(meter: Meter) -> tuple[int, int]:

@@ -30,13 +30,16 @@ def test_keys_parse_from_what_musicians_type(text, tonic, mode, name):
 
 @pytest.mark.parametrize(("text", "meter"), [("6/8", (6, 8)), ("6-8", (6, 8)), ("3 4", (3, 4)), ("6:8", (6, 8)),
                                              ("C", (4, 4)), ("common time", (4, 4)), ("Cut  Time", (2, 2)),
-                                             ("alla breve", (2, 2)), ("¾", (3, 4))])
+                                             ("alla breve", (2, 2)), ("¾", (3, 4)), ("3/4 time", (3, 4)),
+                                             ("waltz", (3, 4)), ("Slip Jig", (9, 8)), ("jig time", (6, 8)),
+                                             ("march", (2, 4))])
 def test_meters_parse_from_what_musicians_type(text, meter):
     parsed = Meter.parse(text)
     assert (parsed.numerator, parsed.denominator) == meter
 
 
-@pytest.mark.parametrize(("bad", "why"), [("4", ""), ("waltz", ""), ("4/3", "lower number"), ("13/8", "upper")])
+@pytest.mark.parametrize(("bad", "why"), [("4", ""), ("time", ""), ("tango", ""), ("4/3", "lower number"),
+                                          ("13/8", "upper")])
 def test_bad_meters_say_what_to_type(bad, why):
     with pytest.raises(MusicError, match="`6/8`") as info:
         Meter.parse(bad)
