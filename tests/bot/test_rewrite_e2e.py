@@ -138,7 +138,7 @@ async def test_extend_and_rewrite_use_the_last_melody_and_explain_bad_bars(env):
     assert told.ephemeral and "has 6 bars" in told.content and "bars:3-4" in told.content
     whole = await (await env.fake.slash("rewrite", {"notes": "C D E F | G A B C", "bars": "1-2"})).wait_final(30)
     assert whole.ephemeral and "every bar" in whole.content
-    unreadable = await env.fake.slash("rewrite", {"notes": "C D E F | G A B C", "bars": "two"})
+    unreadable = await env.fake.slash("rewrite", {"notes": "C D E F | G A B C", "bars": "chorus"})
     told = await unreadable.wait_final(timeout=30)
     assert unreadable.ephemeral and "bars:3-4" in told.content and "bars:2,5" in told.content
     none = await (await env.fake.slash("rewrite", {"bars": "2"}, user=3)).wait_final(timeout=30)
