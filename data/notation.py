@@ -139,7 +139,8 @@ def _split(text: str) -> list[str]:
     """Tokens: split at spaces, commas and semicolons, with bar lines split off the notes they touch (``C|D``); a
     repeat sign (``|:`` ``:|`` ``:|:``) is a bar line, the music read as written."""
     tokens = []
-    for part in re.split(r"[\s,;()]+", text.strip()):  # parentheses (a slur in ABC) read as nothing
+    # parentheses (a slur in ABC) read as nothing; a comma right before a length stays (`B,:h`, see _ABC_LOW)
+    for part in re.split(r"(?:[\s;()]|,(?!,*:[whqes\d]))+", text.strip()):
         for bit in re.findall(r":*\|+:*|[^|]+", part):
             bars = bit.strip(":")
             tokens.append(bit if not bars.startswith("|") else "||" if len(bars) > 1 else "|")
@@ -215,6 +216,9 @@ def parse_seed(text: str, max_notes: int = MAX_SEED_NOTES, meter: Meter | None =
     return seed if meter is None else read_bars(seed, meter)
 
 
+_ABC_LOW = re.compile(r"([A-Ga-g][#b♯♭]?)(,+)(:.+)")
+
+
 def _read_letters(tokens: list[str], max_notes: int) -> ParsedSeed:
     """Letter notation's tokens (``C4:q``, ``do``, ``60``, bar lines) as a seed."""
     notes: list[Note] = []
@@ -235,6 +239,12 @@ def _read_letters(tokens: list[str], max_notes: int) -> ParsedSeed:
                 bars.append(now)
             typed.append(token)
             continue
+        if low := _ABC_LOW.fullmatch(token):  # `B,:h`: ABC's low octave, in letter notation
+            letter, commas, length = low.groups()
+            octave = (5 if letter.islower() else 4) - len(commas)
+            raise MusicError(f"`{token}`: a comma separates notes here, so ABC's low-octave `{letter}{commas}` "
+                             f"isn't read. Write the octave as a number, `{letter.upper()}{octave}{length}`, or "
+                             f"`{letter.upper()}{length}` for the nearest {letter.upper()}.")
         if token.startswith(":"):  # `G :q`: a space before the length
             before = next((t for t in reversed(typed) if t not in MARKS), "G")
             raise MusicError(f"`{token}` is a length with no note: write it right after the note, with no space, "

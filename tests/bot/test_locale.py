@@ -99,6 +99,8 @@ def test_errors_from_the_core_are_chinese_with_the_users_text_kept():
     assert "下面的数字必须是 2、4 或 8" in error_text(Meter.parse, "4/3")
     assert "`X9`" in error_text(parse_chord_symbol, "X9") and chinese(error_text(parse_chord_symbol, "X9"))
     assert chinese(error_text(read_spec, "chorus"))
+    low = error_text(parse_seed, "C:h B,:h")
+    assert chinese(low) and "`B,:h`" in low and "`B3:h`" in low and "`B:h`" in low
     scheme = error_text(LyricRequest.make, "", 2, "ABABAB")
     assert scheme == "韵式 `ABABAB` 有 6 行，而你要的是 2 行。请要 `lines:6`，或者用 2 个字母的韵式，如 `scheme:AA`。"
     chord = error_text(parse_seed, "Am F C G")

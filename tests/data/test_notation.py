@@ -189,6 +189,14 @@ def test_note_like_text_always_parses(tokens):
     assert len(seed.notes) == sum(t != "|" for t in tokens)
 
 
+def test_abcs_low_octave_comma_before_a_length_is_explained():
+    """`C:h B,:h` (ABC's B, in letter notation) was "`:h` is a length with no note"; commas still separate notes."""
+    with pytest.raises(MusicError, match=r"`B,:h`: a comma separates notes .* `B3:h`, or `B:h` for the nearest B"):
+        parse_seed("C:h B,:h")
+    assert [n.pitch for n in parse_seed("C, D, E,").notes] == [60, 62, 64]
+    assert [n.pitch for n in parse_seed("C:q, D:h, E").notes] == [60, 62, 64]
+
+
 def test_odd_lengths_print_as_sums_of_lengths_that_read_back():
     """A note held over a bar line for a length with no one name (a waltz's five quarters) was `G4:5/1`; it is
     written as the lengths a musician ties, `G4:w+q`, and a fraction only where no three lengths add up to it."""
