@@ -44,14 +44,15 @@ BAR_LINES = ("|", "||")
 PICKUP_EXAMPLE = "G | C E G C | D"
 
 SOLFEGE = {"do": 0, "ut": 0, "re": 2, "mi": 4, "fa": 5, "sol": 7, "so": 7, "la": 9, "ti": 11, "si": 11}
-ACCIDENTALS = {"#": 1, "♯": 1, "s": 1, "is": 1, "b": -1, "♭": -1, "es": -1, "##": 2, "bb": -2, "x": 2, "": 0}
+ACCIDENTALS = {"#": 1, "♯": 1, "s": 1, "is": 1, "b": -1, "♭": -1, "es": -1, "##": 2, "bb": -2, "x": 2, "♮": 0,
+               "": 0}
 LETTER_DURATIONS = {"w": 48, "h": 24, "q": 12, "e": 6, "s": 3}
 NUMBER_DURATIONS = {"1": 48, "2": 24, "4": 12, "8": 6, "16": 3}
 
 _RUN_NOTE = r"[A-Ga-g](?:#|♯|♭|(?<=[A-G])b)?[0-9]?"  # a note in notes typed without spaces (`b`: flat after A-G only)
 _NOTE = re.compile(
     r"""(?P<name>[A-Ga-g]|do|ut|re|mi|fa|sol|so|la|ti|si)
-        (?P<acc>\#\#|bb|\#|♯|b|♭|x|is|es)?
+        (?P<acc>\#\#|bb|\#|♯|b|♭|♮|x|is|es)?
         (?P<octave>-?[0-9])?
         (?P<marks>'*)""",
     re.X,
@@ -141,6 +142,7 @@ def _split(text: str) -> list[str]:
     tokens = []
     # parentheses (a slur in ABC) read as nothing; a comma right before a length stays (`B,:h`, see _ABC_LOW)
     for part in re.split(r"(?:[\s;()]|,(?!,*:[whqes\d]))+", text.strip()):
+        part = re.sub(r"(?:\.{3,}|…)$", "", part)  # `C E G ...`: "and go on", which every seed asks
         for bit in re.findall(r":*\|+:*|[^|]+", part):
             bars = bit.strip(":")
             tokens.append(bit if not bars.startswith("|") else "||" if len(bars) > 1 else "|")

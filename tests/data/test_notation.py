@@ -189,6 +189,14 @@ def test_note_like_text_always_parses(tokens):
     assert len(seed.notes) == sum(t != "|" for t in tokens)
 
 
+def test_a_natural_sign_and_a_trailing_ellipsis_read_as_musicians_mean_them():
+    """`A♮` is A (it was "I don't know the note"); `C E G ...` or `C E G…` ("and go on") is C E G."""
+    assert [n.pitch for n in parse_seed("F# G A♮ B").notes] == [66, 67, 69, 71]
+    for text in ("C E G ...", "C E G…", "C E G …"):
+        assert parse_seed(text).typed == ("C", "E", "G")
+    assert [n.ticks for n in parse_seed("C:q.. D").notes] == [21, 21]  # two dots stay a double dot
+
+
 def test_abcs_low_octave_comma_before_a_length_is_explained():
     """`C:h B,:h` (ABC's B, in letter notation) was "`:h` is a length with no note"; commas still separate notes."""
     with pytest.raises(MusicError, match=r"`B,:h`: a comma separates notes .* `B3:h`, or `B:h` for the nearest B"):
