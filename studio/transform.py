@@ -240,7 +240,7 @@ def transform_request(melody: Melody, targets: Targets, **options: Any) -> Melod
     """`/transform`: a request for ``melody`` changed as ``targets`` say (MusicError when they change nothing).
     ``options``: count, seed, temperature and top_p, for a style's variations (one result without a style), and
     ``notation``, how the replies write the notes (jianpu or letters)."""
-    targets = targets.paced(melody.tempo)
+    targets = targets.relative(melody.tempo, melody.key)
     if not targets.given:
         raise no_targets()
     after, said = apply(melody, targets)

@@ -211,6 +211,24 @@ def test_targets_in_words_from_the_form():
             read_targets(bad)
 
 
+def test_intervals_in_words_move_the_tune_that_far_that_way():
+    """"up a tone", "down a fifth", "2 half steps up": the key that far from the melody's, moved in that direction
+    (a fifth down is a fourth down and an octave down, since a key change alone goes the shorter way)."""
+    assert read_targets("up a tone") == read_targets("a whole step higher") == Targets(steps=2)
+    for words, steps, key in (("up a tone", 2, "D major"), ("down a fifth", -7, "F major"),
+                              ("a fifth higher", 7, "G major"), ("down 3 semitones", -3, "A major"),
+                              ("up a tritone", 6, "F# major"), ("up 12 semitones", 12, "C major")):
+        if steps % 12:
+            assert transform_request(SCALE, read_targets(words)).key == key
+        moved, _ = apply(SCALE, read_targets(words).relative(SCALE.tempo, SCALE.key))
+        assert str(moved.key) == key and pitches(moved) == [p + steps for p in pitches(SCALE)], words
+    assert transform_request(SCALE, read_targets("half step up")).key == "Db major"  # as the key is written
+    for bad, said in (("a tone", "Up or down"), ("up 13 semitones", "an octave at most"),
+                      ("in D up a tone", "not both")):
+        with pytest.raises(MusicError, match=said):
+            read_targets(bad)
+
+
 def test_faster_and_slower_go_from_the_melodys_own_tempo():
     assert transform_request(JIG, read_targets("faster")).tempo == 140  # 110 bpm, a quarter faster, to 5 bpm
     assert transform_request(JIG, read_targets("slower")).tempo == 90
