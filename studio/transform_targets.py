@@ -26,7 +26,7 @@ class Targets:
     style: str | None = None
     tempo: int | None = None
     register: str | None = None
-    pace: float | None = None  # "faster" in the form: the melody's own tempo times this (``paced`` sets ``tempo``)
+    pace: float | None = None  # "faster" in the form: the melody's own tempo times this (``relative`` sets ``tempo``)
     steps: int | None = None  # "up a tone" in the form: semitones (``relative`` sets ``transpose`` and ``register``)
 
     def __post_init__(self) -> None:
