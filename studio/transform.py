@@ -50,7 +50,7 @@ from studio.melody import MelodyResult
 from studio.options import MELODY, SEED_MAX, TRANSFORM
 from studio.requests import MelodyRequest
 from studio.retime import RHYTHMS, Rhythm, change_rhythm
-from studio.transform_targets import Targets, no_targets
+from studio.transform_targets import Targets, no_targets, shorter_way
 from studio.vary import style_intervals, vary
 
 if TYPE_CHECKING:
@@ -141,8 +141,7 @@ def transpose(melody: Melody, tonic: str) -> Melody:
     most a tritone, so it stays where it sings; ``register`` moves octaves). A key musicians spell otherwise is named
     as they do (G# major -> Ab major)."""
     key = Key.parse(f"{tonic} {melody.key.mode}")
-    shift = (key.tonic - melody.key.tonic) % 12
-    return replace(_moved(melody, shift - 12 if shift > 6 else shift, f"to {key.name}"), key=key)
+    return replace(_moved(melody, shorter_way(key.tonic - melody.key.tonic), f"to {key.name}"), key=key)
 
 
 def _octaves(shift: int) -> str:

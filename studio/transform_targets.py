@@ -42,7 +42,7 @@ class Targets:
             self, tempo=min(max(round(tempo * self.pace / 5) * 5, low), high), pace=None)
         if self.steps is None:
             return paced
-        shorter = self.steps % 12 - (12 if self.steps % 12 > 6 else 0)  # as ``studio.transform.transpose`` moves
+        shorter = shorter_way(self.steps)  # as ``studio.transform.transpose`` moves
         octaves = (self.steps - shorter) // 12
         register = paced.register if not octaves else "up" if octaves > 0 else "down"
         pc = (key.tonic + self.steps) % 12  # spelled with the fewer sharps or flats: Db major, not C# major
@@ -53,6 +53,11 @@ class Targets:
     def given(self) -> dict[str, Any]:
         """The targets set, by name, in ``NAMES`` order."""
         return {name: getattr(self, name) for name in NAMES if getattr(self, name) is not None}
+
+
+def shorter_way(shift: int) -> int:
+    """A move to the key ``shift`` semitones away (any octave) the shorter way: at most a tritone up, else down."""
+    return shift % 12 - (12 if shift % 12 > 6 else 0)
 
 
 def no_targets() -> MusicError:
@@ -94,7 +99,8 @@ def _steps(said: str) -> tuple[str, int | None]:
     before, count, interval, after = match.groups()
     if not (before or after):
         raise MusicError(f"Up or down? Say `up a {interval}` or `down a {interval}`.")
-    steps = _UP[before or after] * INTERVALS[interval] * int(_COUNTS.get(count or "a", count or 1))
+    times = int(count) if count and count.isdigit() else _COUNTS[count or "a"]
+    steps = _UP[before or after] * INTERVALS[interval] * times
     if abs(steps) > 12:
         raise MusicError("Move it by an octave at most (`up a fifth`, `down 3 semitones`), or name the key: `in D`.")
     return said[:match.start()] + " " + said[match.end():], steps

@@ -264,8 +264,6 @@ def _add_playground(commands: argparse._SubParsersAction) -> None:
 def _unknown_command(parser: argparse.ArgumentParser, argv: list[str]) -> str | None:
     """What to say when no command, or one that doesn't exist, was typed: the commands, and the nearest one."""
     commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction)).choices
-    if argv and argv[0].lower() in commands:
-        argv[0] = argv[0].lower()  # `Melody`, as a phone capitalises it
     if argv and (argv[0].startswith("-") or argv[0] in commands):
         return None
     names = ", ".join(commands)
@@ -279,6 +277,8 @@ def _unknown_command(parser: argparse.ArgumentParser, argv: list[str]) -> str | 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and not argv[0].startswith("-"):
+        argv[0] = argv[0].lower()  # `Melody`, as a phone capitalises it
     if (unknown := _unknown_command(parser, argv)) is not None:
         print(f"error: {unknown}", file=sys.stderr)
         return 2
