@@ -194,10 +194,35 @@ def phrase_rest(melody: Melody, boundary: int, lead_in: int) -> int:
     return boundary
 
 
+PASSING_WEIGHT, LEAP_WEIGHT = 0.5, 2.0  # see note_roles
+
+
+def note_roles(melody: Melody) -> list[float]:
+    """How much each note says about the chord under it, as a player hears it: a note reached and left by step (a
+    passing or neighbour note: `C C D E`'s D) counts half unless it starts a bar, a note reached or left by leap
+    counts double (an arpeggio's `G F D B` spells G), others once. bench.leadsheets (12 songs' lead sheets):
+    pop 90.4% -> 94.9% of half bars (Yankee Doodle's `C G | C G |` -> `C | C G |`, Happy Birthday opens on G),
+    chorale 79.8% -> 87.4%; over 300 folk openings at half bars, melody time on chord tones 0.735 -> 0.739 (pop),
+    strong-beat notes on chord tones 0.949 -> 0.929 (an accented passing note now counts against it)."""
+    pitches = [note.pitch for note in melody.notes]
+    roles = []
+    for i, (onset, pitch) in enumerate(zip(melody.onsets(), pitches, strict=True)):
+        steps = [abs(pitch - p) for p in pitches[max(i - 1, 0):i] + pitches[i + 1:i + 2]
+                 if pitch is not None and p is not None]
+        if len(steps) == 2 and all(1 <= s <= 2 for s in steps) and onset % melody.meter.bar_ticks:
+            roles.append(PASSING_WEIGHT)
+        elif any(s >= 3 for s in steps):
+            roles.append(LEAP_WEIGHT)
+        else:
+            roles.append(1.0)
+    return roles
+
+
 def melody_spans(melody: Melody, ticks: int | list[tuple[int, int]], phrase_bars: int = 4,
                   first_bar: int = 0, lead_in: int = 0) -> list[Span]:
     """Melody pitch classes (relative to the tonic) per span (every ``ticks``, or the given (start, end) bounds),
-    weighted by length in beats, less off the strong beats; an onset at the span's start weighs half a beat more.
+    weighted by length in beats, less off the strong beats, and in spans longer than a beat by ``note_roles``; an
+    onset at the span's start weighs half a beat more.
     The last span, and spans ending a 4-bar phrase counted from ``first_bar`` (the first full bar's tick: a pickup
     belongs to the phrase it leads into), are phrase ends: before the next phrase's pickup of ``lead_in`` ticks
     (``phrase_rest``) where a span of the phrase's last bar ends there, else the span the bar line ends."""
@@ -206,7 +231,7 @@ def melody_spans(melody: Melody, ticks: int | list[tuple[int, int]], phrase_bars
     bounds = ticks if isinstance(ticks, list) else [(start, min(start + ticks, melody.ticks))
                                                      for start in range(0, melody.ticks, ticks)]
     notes: list[list[tuple[int, float]]] = [[] for _ in bounds]
-    for onset, note in zip(melody.onsets(), melody.notes, strict=True):
+    for onset, note, role in zip(melody.onsets(), melody.notes, note_roles(melody), strict=True):
         if note.pitch is None:
             continue
         for k, (start, end) in enumerate(bounds):
@@ -214,7 +239,8 @@ def melody_spans(melody: Melody, ticks: int | list[tuple[int, int]], phrase_bars
             if overlap <= 0:
                 continue
             accent = 1.0 if onset % meter.bar_ticks in meter.strong_ticks else 0.6
-            weight = accent * overlap / beat + (0.5 if onset == start else 0.0)
+            heard = role if end - start > beat else 1.0  # a chord per beat harmonises each beat's own note
+            weight = heard * (accent * overlap / beat + (0.5 if onset == start else 0.0))
             notes[k].append(((note.pitch - melody.key.tonic) % 12, weight))
     phrase = phrase_bars * meter.bar_ticks
     ends = {len(bounds) - 1}

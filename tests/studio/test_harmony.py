@@ -111,7 +111,7 @@ def test_minor_key(harmonizer):
 
 def test_chord_roots_are_spelled_as_the_key_spells_its_notes(harmonizer):
     """D minor's leading-tone chord is C#dim (it was Dbdim: D minor writes flats), F# major's is E#dim."""
-    result = harmonizer.harmonize(melody("A F E D C#:h E:h D:w", Key.parse("D minor")), "half-bar", "chorale")
+    result = harmonizer.harmonize(melody("D F E G C#:h E:h D:w", Key.parse("D minor")), "half-bar", "chorale")
     leading = [c.symbol for c in result.chords if c.roman.startswith("vii")]
     assert leading and all(s.startswith("C#") for s in leading), [c.symbol for c in result.chords]
     assert symbol(Key.parse("F# major"), 11, (0, 3, 6)) == "E#dim"
@@ -400,6 +400,22 @@ def test_the_final_tonic_arrives_with_the_last_note_not_before(harmonizer, tune,
 
     result = harmonizer.harmonize(melody_from_notes(tune, "C major", meter).melody, "half-bar", "pop")
     assert result.chord_text.endswith(ending), result.chord_text
+
+
+@pytest.mark.parametrize(("style", "tune", "meter", "chords"), [
+    ("pop", "C C D E | C E D G3 | C C D E | C:h B3:h | C C D E | F E D C | B3 G3 A3 B3 | C:h C:h", "4/4",
+     "| C | C G | C | C G | C | F C | G | C |"),  # Yankee Doodle: its D on beat 3 passes (was `C G` every bar)
+    ("chorale", "C C D E | C E D G3 | C C D E | C:h B3:h | C C D E | F E D C | B3 G3 A3 B3 | C:h C:h", "4/4",
+     "| C | C G | C | C G | C | F Dm | G | C |"),  # was `C Dm7 | C G | C Dm7 | ...`
+    ("pop", "G:e E F A G C5 R C5 | G F D B3 C E G C5 | C5:w", "4/4", "| C | G C | C |"),  # `G F D B`: a G arpeggio
+])
+def test_passing_notes_keep_the_chord_and_leaps_spell_it(harmonizer, style, tune, meter, chords):
+    """A note reached and left by step off the bar's first beat counts half in a half-bar span, one reached or
+    left by leap double (``note_roles``): lead sheets hold C under `C C D E` and put G under `G F D B`."""
+    from studio.inputs import melody_from_notes
+
+    result = harmonizer.harmonize(melody_from_notes(tune, "C major", meter).melody, "half-bar", style)
+    assert result.chord_text == chords
 
 
 @pytest.mark.parametrize(("notes", "key", "said"), [
