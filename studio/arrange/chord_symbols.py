@@ -54,9 +54,28 @@ def parse_chord_symbol(token: str) -> ChordSymbol:
     return ChordSymbol(root, intervals, suffix, text, None if bass == root else bass)
 
 
+def _repeated(cells: list[list[str]]) -> list[list[str]]:
+    """Bars with chord charts' ``x2`` (to ``x8``) written out: the bars so far (since the start or the last ``x``)
+    that many times (`Am F C G x2`, `| C | F | x2 | G | C |`)."""
+    out: list[list[str]] = []
+    line = 0
+    for cell in cells:
+        times = re.fullmatch(r"[x×]([2-8])", " ".join(cell), re.IGNORECASE)
+        if times is None:
+            out.append(cell)
+            continue
+        if line == len(out):
+            raise MusicError(f"`{cell[0]}` repeats the chords before it, and there are none. Put it after them, "
+                             f"e.g. `Am F C G {cell[0]}`.")
+        out += out[line:] * (int(times[1]) - 1)
+        line = len(out)
+    return out
+
+
 def parse_progression(text: str, max_bars: int = MAX_CHORD_BARS) -> list[list[ChordSymbol]]:
     """Chords per bar. Without bar lines each chord fills a bar; with them, each cell is a bar (`%` repeats the
-    bar before, `/` holds the chord before it, an empty cell is not allowed) whose chords share it evenly."""
+    bar before, `/` holds the chord before it, an empty cell is not allowed) whose chords share it evenly; ``x2``
+    repeats the bars before it (``_repeated``)."""
     text = (text or "").replace("||", "|").strip()
     if not text or not text.strip("| "):
         raise MusicError(f"Your chords are empty. Type them like {EXAMPLE}.")
@@ -64,6 +83,7 @@ def parse_progression(text: str, max_bars: int = MAX_CHORD_BARS) -> list[list[Ch
         cells = [cell.split() for cell in text.strip("| ").split("|")]
     else:
         cells = [[token] for token in re.split(r"[\s,]+", text) if token]
+    cells = _repeated(cells)
     if len(cells) > max_bars:
         raise MusicError(f"That's {len(cells)} bars of chords; I take at most {max_bars}. Give me the chords of "
                          f"one verse, e.g. {EXAMPLE}.")

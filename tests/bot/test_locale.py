@@ -16,7 +16,7 @@ from data.errors import MusicError
 from data.events import Key, Meter
 from data.midi import seed_from_midi
 from data.notation import parse_seed
-from studio.arrange.chord_symbols import parse_chord_symbol
+from studio.arrange.chord_symbols import parse_chord_symbol, parse_progression
 from studio.lyrics.lyricist import LyricRequest
 from studio.options import MELODY
 from studio.rewrite import read_spec
@@ -99,6 +99,10 @@ def test_errors_from_the_core_are_chinese_with_the_users_text_kept():
     assert "下面的数字必须是 2、4 或 8" in error_text(Meter.parse, "4/3")
     assert "`X9`" in error_text(parse_chord_symbol, "X9") and chinese(error_text(parse_chord_symbol, "X9"))
     assert chinese(error_text(read_spec, "chorus"))
+    assert error_text(parse_seed, "x2 C") == ("`x2` 重复它前面的音，但前面没有音。请放在音符后面，"
+                                            "例如 `C E G x2` 或 `| C E G C | x2`。")
+    assert error_text(parse_progression, "x2 C") == ("`x2` 重复它前面的和弦，但前面没有和弦。"
+                                                   "请放在和弦后面，例如 `Am F C G x2`。")
     low = error_text(parse_seed, "C:h B,:h")
     assert chinese(low) and "`B,:h`" in low and "`B3:h`" in low and "`B:h`" in low
     scheme = error_text(LyricRequest.make, "", 2, "ABABAB")

@@ -5,7 +5,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from data.errors import MusicError
-from data.events import Note
+from data.events import Meter, Note
 from data.notation import MAX_SEED_NOTES, format_notes, parse_seed
 
 
@@ -228,3 +228,17 @@ def test_a_tune_that_marks_only_its_long_notes_keeps_quarters_after_them():
     assert ticks("C:h D E F") == [24] * 4
     assert ticks("C D:e E F G") == [12, 6, 6, 6, 6]
     assert ticks("E D C D E E E:h D D D:h") == [12] * 6 + [24, 12, 12, 24]
+
+
+def test_x2_plays_the_notes_before_it_again():
+    """Chord charts and tabs write `x2`: `C E G x2` was "I don't know the note `x2`"."""
+    assert parse_seed("C E G x2").typed == ("C", "E", "G") * 2
+    assert parse_seed("C E G ×3").typed == ("C", "E", "G") * 3
+    barred = parse_seed("| C E G C | x2 D E F G", meter=Meter(4, 4))
+    assert barred.typed == ("|", "C", "E", "G", "C", "|", "C", "E", "G", "C", "|", "D", "E", "F", "G")
+    assert [n.pitch for n in parse_seed("C D | E F x2").notes] == [60, 62, 64, 65, 64, 65]  # since the bar line
+    line = parse_seed("| C E G C | D E F G | x2 C:w", meter=Meter(4, 4))  # after a bar line: the line so far
+    assert line.typed == ("|", *"CEGC", "|", *"DEFG", "|", *"CEGC", "|", *"DEFG", "|", "C:w")
+    assert [n.pitch for n in parse_seed("1=D 1 2 3 x2").notes] == [62, 64, 66] * 2  # jianpu too
+    with pytest.raises(MusicError, match="repeats the notes before it, and there are none"):
+        parse_seed("x2 C E G")

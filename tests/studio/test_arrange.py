@@ -302,6 +302,18 @@ def test_chord_symbols():
         parse_progression("| / | C |")
 
 
+def test_chord_charts_x2_repeats_the_bars_before_it():
+    """`Am F C G x2` (how chord charts write a repeat) was "I can't read the chord `x2`"."""
+    def texts(progression: str) -> list[str]:
+        return [" ".join(c.text for c in bar) for bar in parse_progression(progression)]
+
+    assert texts("Am F C G x2") == ["Am", "F", "C", "G"] * 2
+    assert texts("| C | F G | x2 | G7 | C |") == ["C", "F G", "C", "F G", "G7", "C"]
+    assert texts("C x2 F ×3") == ["C", "C", "F", "F", "F"]  # each x repeats the bars since the one before
+    with pytest.raises(MusicError, match="repeats the chords before it, and there are none"):
+        parse_progression("x2 C F")
+
+
 def test_chords_written_by_chords_can_be_typed_into_arrange():
     """What /chords prints (`| C G C G | C | Dm7 G / / | C |`) read back as /arrange's `chords:` sounds the same
     chord on every beat."""
