@@ -78,9 +78,11 @@ async def post_melodies(interaction: discord.Interaction, results: list[MelodyRe
     stem = f"melody-{results[0].request.seed}"
     sung = [None if r.lyrics is None else list(r.lyrics) for r in results]
     job = ([r.melody for r in results], stem, sung if any(sung) else None)
-    late = asyncio.ensure_future(bot.renders.run(candidate_late_files, *job, later=True))  # scores, audio: after
-    try:
-        files = await bot.renders.run(candidate_first_files, *job, before=getattr(results[0], "before", None))
+    chords = [r.backing for r in results] if any(r.request.chords for r in results) else None
+    late = asyncio.ensure_future(bot.renders.run(candidate_late_files, *job, later=True, chords=chords))
+    try:  # the scores and audio come after the rest
+        files = await bot.renders.run(candidate_first_files, *job, before=getattr(results[0], "before", None),
+                                      chords=chords)
         content, overflow = candidates_content(results, note)
         files = fit_attachments([overflow, *files] if overflow else files, interaction.filesize_limit)
         message = await _store_and_send(interaction, results, content, files)

@@ -37,6 +37,7 @@ from model.lstm import load_checkpoint
 from model.sample import MelodyGrammar, RhythmGrammar, end_degrees
 from model.vocab import Vocab
 from studio.analysis.key import infer_key
+from studio.chord_melody import backing, chord_grammar, chord_line, sung_register
 from studio.lyrics.setting import rhythm_for_words, words_pickup
 from studio.mood import articulated, density_take, mood_take
 from studio.options import SEED_MAX
@@ -86,6 +87,11 @@ class MelodyResult:
             return f"{self.shared.line} (each of {RETAKES + 1} takes copied {COPY_NOTES}+ notes: this is the first)"
         return (f"{self.shared.line} · re-written: the first take copied {self.first_take.notes} notes of "
                 f"{self.first_take.named}")
+
+    @property
+    def backing(self) -> list[tuple[int, int, str, tuple[int, ...]]] | None:
+        """The chords it was written over, as its files play and show them (None: no chords were given)."""
+        return backing(self.request.chords, self.request.bars, self.melody) if self.request.chords else None
 
     @property
     def continuation(self) -> tuple[Note, ...]:
@@ -142,10 +148,16 @@ class MelodyResult:
         density = {} if r.density == "natural" else {"density": r.density}
         ending = {} if r.ending == "closed" else {"ending": r.ending}
         mood = {} if r.mood is None else {"mood": r.mood}
+        chords = {} if r.chords is None else {"chords": r.chords}
         # words decide the length (``set_words``), and set without notes they have none
-        return cmd("melody", notes=r.notes or None, bars=None if self.words else r.bars, key=r.key, meter=r.meter,
-                   tempo=r.tempo, style=r.style, **density, **ending, **mood, temperature=r.temperature,
-                   top_p=r.top_p, seed=r.seed, count=1, **words, notation=r.notation)
+        return cmd("melody", notes=r.notes or None, **chords, bars=None if self.words else r.bars, key=r.key,
+                   meter=r.meter, tempo=r.tempo, style=r.style, **density, **ending, **mood,
+                   temperature=r.temperature, top_p=r.top_p, seed=r.seed, count=1, **words, notation=r.notation)
+
+    @property
+    def chord_line(self) -> str:
+        """`| Am | F | C | G |`, bar by bar, when it was written over chords (else "")."""
+        return chord_line(self.request.chords, self.melody.meter, self.request.bars) if self.request.chords else ""
 
 
 def _fold(pitch: int | None) -> int | None:
@@ -220,6 +232,9 @@ class Composer:
         """Every check that needs no model (fast: call it before deferring); raises MusicError."""
         if request.lyrics is not None:
             return self._validate_words(request)
+        if request.chords and not request.notes.strip():  # the chords alone: the model writes from the first bar
+            self.check_meter(request.parsed_meter)
+            return ParsedSeed((), ())
         seed = parse_seed(request.notes)
         if all(n.pitch is None for n in seed.notes):
             raise MusicError(f"Your seed has only rests. Add at least one note, e.g. {opt('notes', 'C E G')}.", "notes")
@@ -255,9 +270,12 @@ class Composer:
         )
         stable = frozenset((pc + shift) % 12 for pc in key.stable)
         target = start + seed.pickup + request.bars * meter.bar_ticks  # ``bars`` full bars after the pickup
-        return MelodyGrammar(self.vocab, prompt, start + seed.ticks, meter.bar_ticks, target, stable,
-                             DENSITY_LEAN[request.density], meter, (key.tonic + shift) % 12, request.ending,
-                             pickup=seed.pickup)
+        args = (self.vocab, prompt, start + seed.ticks, meter.bar_ticks, target, stable, DENSITY_LEAN[request.density],
+                meter, (key.tonic + shift) % 12, request.ending)
+        if request.chords:
+            return chord_grammar(args, seed.pickup, request.chords, meter, request.bars, start + seed.pickup, key,
+                                 shift)
+        return MelodyGrammar(*args, pickup=seed.pickup)
 
     async def candidates(self, request: MelodyRequest) -> list[MelodyResult]:
         """``request.count`` continuations, RNG seeds ``seed, seed+1, …``, generated concurrently (or, for a request
@@ -306,7 +324,7 @@ class Composer:
 
             return restore_rewrite(request, text)
         seed_text, continuation = split_stored(text)
-        if continuation is None and request.lyrics is not None:  # words set without seed notes: all of it is new
+        if continuation is None and (request.lyrics is not None or not request.notes):  # words or chords alone: all new
             seed_text = ""
         seed = _stored_seed(seed_text, request.parsed_meter if request.lyrics is None else None)
         everything = stored_notes(text)
@@ -412,6 +430,8 @@ class Composer:
             key = await asyncio.get_running_loop().run_in_executor(None, infer_key, seed.notes, seed.do, seed.typed)
             request = replace(request, key=str(key))
         continuation = await continue_seed(self, request, seed, key, join_takes, restate)
+        if request.chords and not seed.notes:
+            continuation = sung_register(continuation)
         melody = Melody(seed.notes + tuple(continuation), key, request.parsed_meter, request.tempo, len(seed.notes),
                         seed.pickup)
         return MelodyResult(request, melody, seed, inferred)

@@ -108,6 +108,8 @@ MELODY = _options(
            "Twinkle twinkle little star"),
     Option("mood", str, "How it should feel: sets mode, tempo, register, rhythm, articulation and contour (yours win)",
            "melancholic", choices=MOODS),
+    Option("chords", str, "Chords to write the melody over, one per bar: Am F C G, or | C | F G | (notes optional)",
+           "Am F C G"),
 )
 CHORDS = _options(
     MELODY_NOTES, KEY, METER,

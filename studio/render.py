@@ -19,8 +19,8 @@ from PIL import Image, ImageDraw, ImageFont
 from data.audio import midi_to_ogg
 from data.engraving import musicxml_to_pngs
 from data.events import Melody, pitch_name
-from data.midi import melody_to_midi
-from data.theory import melody_to_musicxml
+from data.midi import melody_to_midi, melody_with_chords_to_midi
+from data.theory import melody_to_musicxml, melody_to_musicxml_with_chords
 
 SEED_COLOUR, CONTINUATION_COLOUR = "#e4572e", "#2e86ab"
 SCORE_WIDTH = 640  # px of a score page: Discord shows an image 400-550 px wide; the layout stays that of 1600 px
@@ -155,23 +155,41 @@ def midi_lyric_text(lyrics: list[str | None]) -> list[str | None]:
     return [None if s is None else s[:-1] if s.endswith("-") else s + " " for s in lyrics]
 
 
+Backing = list[tuple[int, int, str, tuple[int, ...]]]  # chords under a melody: (start, ticks, symbol, pitches)
+
+
+def _midi(melody: Melody, lyrics: list[str | None] | None, chords: Backing | None, full_first_bar: bool = True
+          ) -> bytes:
+    """The melody's MIDI, with a track of its chords when it has them (``studio.chord_melody.backing``)."""
+    if chords:
+        return melody_with_chords_to_midi(melody, [(start, ticks, pitches) for start, ticks, _, pitches in chords])
+    return melody_to_midi(melody, lyrics=lyrics, full_first_bar=full_first_bar)
+
+
+def _xml(melody: Melody, title: str, lyrics: list[str | None] | None, chords: Backing | None) -> bytes:
+    """The melody's MusicXML, with its chord symbols above the staff when it has them."""
+    if chords:
+        return melody_to_musicxml_with_chords(melody, [(start, symbol) for start, _, symbol, _ in chords], title)
+    return melody_to_musicxml(melody, title, lyrics=lyrics)
+
+
 def melody_files(
     melody: Melody, stem: str, title: str = "Melody", lyrics: list[str | None] | None = None,
-    midi_lyrics: list[str | None] | None = None,
+    midi_lyrics: list[str | None] | None = None, chords: Backing | None = None,
 ) -> list[Attachment]:
     """Every file for one melody, most useful first (the reply drops from the end if it must).
 
     The MIDI and the MusicXML are made once and also feed the audio preview and the score pages (a melody with a
     pickup gets a second MIDI for its audio, without the rest that fills the MIDI file's first bar).
     ``lyrics`` (per note, '-' joining syllables) go under the score's notes and, as ``midi_lyrics``
-    (default: made from ``lyrics``), into the MIDI as lyric events.
+    (default: made from ``lyrics``), into the MIDI as lyric events; ``chords`` play and show under it.
     """
     if lyrics is not None and midi_lyrics is None:
         midi_lyrics = midi_lyric_text(lyrics)
-    midi, xml = melody_to_midi(melody, lyrics=midi_lyrics), melody_to_musicxml(melody, title, lyrics=lyrics)
+    midi, xml = _midi(melody, midi_lyrics, chords), _xml(melody, title, lyrics, chords)
     files = [Attachment(f"{stem}-score{'' if i == 0 else f'-{i + 1}'}.png", page, f"Sheet music, page {i + 1}")
              for i, page in enumerate(musicxml_to_pngs(xml, output_width=SCORE_WIDTH))]
-    sound = melody_to_midi(melody, lyrics=midi_lyrics, full_first_bar=False) if melody.pickup else midi
+    sound = _midi(melody, midi_lyrics, chords, full_first_bar=False) if melody.pickup else midi
     files += [
         Attachment(f"{stem}.mid", midi, "MIDI file: drag it into your DAW"),
         Attachment(f"{stem}.ogg", midi_to_ogg(sound), "Audio preview"),
@@ -181,11 +199,12 @@ def melody_files(
     return files
 
 
-def candidate_files(melodies: list[Melody], stem: str,
-                    lyrics: list[list[str | None] | None] | None = None) -> list[Attachment]:
+def candidate_files(melodies: list[Melody], stem: str, lyrics: list[list[str | None] | None] | None = None,
+                    chords: list[Backing | None] | None = None) -> list[Attachment]:
     """Files for several candidates in one reply (10 at most for three): the first files, then the late ones.
-    ``lyrics``: per candidate, as in melody_files."""
-    return candidate_first_files(melodies, stem, lyrics) + candidate_late_files(melodies, stem, lyrics)
+    ``lyrics`` and ``chords``: per candidate, as in melody_files."""
+    return (candidate_first_files(melodies, stem, lyrics, chords=chords)
+            + candidate_late_files(melodies, stem, lyrics, chords=chords))
 
 
 def before_after_png(before: Melody, after: list[Melody]) -> bytes:
@@ -199,11 +218,13 @@ def before_after_png(before: Melody, after: list[Melody]) -> bytes:
 
 def candidate_first_files(melodies: list[Melody], stem: str,
                           lyrics: list[list[str | None] | None] | None = None,
-                          before: Melody | None = None) -> list[Attachment]:
+                          before: Melody | None = None, chords: list[Backing | None] | None = None
+                          ) -> list[Attachment]:
     """What a reply can show at once (cheap): the piano roll and each candidate's MIDI (one candidate: also its
     MusicXML). The score pages and audio follow from ``candidate_late_files``. ``before``: the melody the
-    candidates were made from (a /transform), drawn above them in the piano roll."""
+    candidates were made from (a /transform), drawn above them in the piano roll; ``chords``: each one's backing."""
     words = lyrics or [None] * len(melodies)
+    backings = chords or [None] * len(melodies)
     if before is not None:
         roll = Attachment(f"{stem}-{'1-' if len(melodies) == 1 else ''}pianoroll.png",
                           before_after_png(before, melodies), "Piano roll: before (orange) and after (blue)")
@@ -214,24 +235,25 @@ def candidate_first_files(melodies: list[Melody], stem: str,
         titles = [f"Candidate {i + 1} · {m.key} · {m.meter} · {m.tempo} bpm" for i, m in enumerate(melodies)]
         roll = Attachment(f"{stem}-pianoroll.png", piano_roll_png(melodies, titles), "Piano rolls of the candidates")
     files = [roll]
-    for i, (melody, sung) in enumerate(zip(melodies, words, strict=True), start=1):
-        midi = melody_to_midi(melody, lyrics=None if sung is None else midi_lyric_text(sung))
+    for i, (melody, sung, backing) in enumerate(zip(melodies, words, backings, strict=True), start=1):
+        midi = _midi(melody, None if sung is None else midi_lyric_text(sung), backing)
         label = "MIDI file: drag it into your DAW" if len(melodies) == 1 else f"Candidate {i}: MIDI"
         files.append(Attachment(f"{stem}-{i}.mid", midi, label))
     if len(melodies) == 1:
-        xml = melody_to_musicxml(melodies[0], "Candidate 1", lyrics=words[0])
+        xml = _xml(melodies[0], "Candidate 1", words[0], backings[0])
         files.append(Attachment(f"{stem}-1.musicxml", xml, "MusicXML: opens in MuseScore"))
     return files
 
 
-def candidate_late_files(melodies: list[Melody], stem: str,
-                         lyrics: list[list[str | None] | None] | None = None) -> list[Attachment]:
+def candidate_late_files(melodies: list[Melody], stem: str, lyrics: list[list[str | None] | None] | None = None,
+                         chords: list[Backing | None] | None = None) -> list[Attachment]:
     """The slower files of a reply: each candidate's first score page (one candidate: every page) and audio."""
     words = lyrics or [None] * len(melodies)
+    backings = chords or [None] * len(melodies)
     files = []
-    for i, (melody, sung) in enumerate(zip(melodies, words, strict=True), start=1):
-        midi = melody_to_midi(melody, lyrics=None if sung is None else midi_lyric_text(sung), full_first_bar=False)
-        xml = melody_to_musicxml(melody, f"Candidate {i}", lyrics=sung)
+    for i, (melody, sung, backing) in enumerate(zip(melodies, words, backings, strict=True), start=1):
+        midi = _midi(melody, None if sung is None else midi_lyric_text(sung), backing, full_first_bar=False)
+        xml = _xml(melody, f"Candidate {i}", sung, backing)
         pages = musicxml_to_pngs(xml, max_pages=4 if len(melodies) == 1 else 1, output_width=SCORE_WIDTH)
         files += [Attachment(f"{stem}-{i}-score{'' if n == 0 else f'-{n + 1}'}.png", page,
                              f"Candidate {i}: sheet music{'' if len(pages) == 1 else f', page {n + 1}'}")

@@ -37,11 +37,18 @@ class MelodyRequest:
     mood: str | None = None  # studio.mood's controls: filled options are concrete here; register, contour, articulation
     notation: str | None = None  # how replies write the notes: letters or jianpu (None: as the seed was typed)
     transform: str | None = None  # /transform: ``notes`` in another mode, rhythm, style… (``studio.transform.Spec``)
+    chords: str | None = None  # a progression to write over (``studio.chord_melody``): it sets the key when none is
 
     def __post_init__(self) -> None:
         for field in fields(self):
             if field.name in MELODY and field.name != "notes":
                 MELODY[field.name].check(getattr(self, field.name))
+        if self.chords:  # given, ``bars`` grows to hold every bar of it, and each bar's chords must fit the meter
+            from studio.chord_melody import chord_bars, chord_spans, key_of_chords
+
+            object.__setattr__(self, "bars", max(self.bars, chord_bars(self.chords)))
+            object.__setattr__(self, "key", self.key or str(key_of_chords(self.chords)))
+            chord_spans(self.chords, Meter.parse(self.meter), self.bars)
         if self.key:  # written as the reply names it ("D mixo" -> "D mixolydian"), for Reproduce and what is stored
             object.__setattr__(self, "key", str(Key.parse(self.key)))
         object.__setattr__(self, "notes", pin(self.notes, self.parsed_key))  # jianpu reads in this key from now on

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 from data.events import PIANO_HIGH, PIANO_LOW, Key, Note
 from data.form import first_tick, load_form, steps_home, whole_bars
 from data.notation import ParsedSeed
+from studio.chord_melody import bar_symbols
 from studio.options import SEED_MAX
 from studio.requests import MelodyRequest
 
@@ -55,6 +56,9 @@ async def continue_seed(composer: Composer, request: MelodyRequest, seed: Parsed
     form, rng = load_form(), random.Random(request.seed)
     # a bar before ``begin`` is a source when whole in the seed, or when the seed ends in it (whole once written)
     plan = form.plan(rng, range(begin, request.bars - 1), lambda b: b in seed_bars or b == begin - 1) if restate else {}
+    if request.chords:  # a bar comes back only over the same chords (bar b is the progression's b - 1)
+        cells = bar_symbols(request.chords, request.parsed_meter, request.bars)
+        plan = {b: source for b, source in plan.items() if source >= 1 and cells[b - 1] == cells[source - 1]}
     notes, admitted = list(seed.notes), False  # once admitted, later stretches are not refused as busy
     ending = (request.bars - 1) * bar  # the last two bars, written in ``join_takes`` takes
     for stretch in range(len(plan) + 1):

@@ -40,6 +40,7 @@ from model.infill import JOIN_WEIGHT, SCORE_BARS, InfillGrammar, fill_scores, in
 from model.sample import MelodyGrammar
 from studio.analysis.key import melody_key
 from studio.analysis.words import plural
+from studio.chord_melody import chord_grammar
 from studio.melody import DENSITY_LEAN, MelodyResult, _clamp, _fold
 from studio.options import EXTEND, MELODY, SEED_MAX
 from studio.requests import MelodyRequest
@@ -460,8 +461,12 @@ async def sample_fillings(composer: Composer, job: Job, request: MelodyRequest, 
 
     def grammar() -> MelodyGrammar | InfillGrammar:
         if closing:
-            return MelodyGrammar(vocab, prompt, start, bar, end, stable, density, job.meter,
-                                 (job.key.tonic + job.shift) % 12, request.ending, pickup=job.plan.pickup)
+            args = (vocab, prompt, start, bar, end, stable, density, job.meter, (job.key.tonic + job.shift) % 12,
+                    request.ending)
+            if request.chords:  # "More bars" on a melody over chords: the chords go on under the new bars
+                return chord_grammar(args, job.plan.pickup, request.chords, job.meter, (end - offset) // bar + 1,
+                                     offset + job.plan.pickup, job.key, job.shift)
+            return MelodyGrammar(*args, pickup=job.plan.pickup)
         return InfillGrammar(vocab, prompt, start, end, bar, density)
 
     takes = await asyncio.gather(*(

@@ -17,6 +17,7 @@ from bot.errors import discord_syntax
 from bot.melody_reply import generate
 from bot.replies import defer
 from bot.sources import BOTH, NO_FILE
+from studio.chord_melody import check_sources, chord_line
 from studio.errors import MusicError, opt, render
 from studio.inputs import abc_melody_options, bare_quarters, check_midi_size, typed_slips
 from studio.midi_melody import midi_request
@@ -62,14 +63,17 @@ class Compose(commands.Cog):
         lyrics: str | None = None,
         mood: str | None = None,
         notation: str | None = None,
+        chords: str | None = None,
     ) -> None:
         if lyrics is not None and midi is not None:
             raise MusicError(f"Give me either words ({opt('lyrics')}) or a MIDI file, not both. To set words to a tune "
                              f"you typed, use {opt('notes')} with {opt('lyrics')}.")
-        if midi is None and not notes and lyrics is None and mood is None:
+        check_sources(chords, lyrics, midi)
+        if midi is None and not notes and lyrics is None and mood is None and chords is None:
             raise MusicError(f"Give me notes to start from, e.g. {opt('notes', 'C E G')}, attach a MIDI file with "
-                             f"{opt('midi')}, or give me words to sing with "
-                             f"{opt('lyrics', 'Twinkle twinkle little star')}.", "notes", "C E G")
+                             f"{opt('midi')}, give me words to sing with "
+                             f"{opt('lyrics', 'Twinkle twinkle little star')}, or chords to write over with "
+                             f"{opt('chords', 'Am F C G')}.", "notes", "C E G")
         if midi is not None:
             check_midi_size(midi.size)
         given = {k: v for k, v in dict(bars=bars, temperature=temperature, top_p=top_p, key=key, style=style,
@@ -80,10 +84,13 @@ class Compose(commands.Cog):
         if midi is None:  # an ABC tune's header gives the key, meter and tempo not typed
             notes, from_abc, read_as = abc_melody_options(notes, given, for_words=lyrics is not None)
             given.update(from_abc)
+        if chords is not None:  # the chords' key (typed or not, a candidate never tries another over them)
+            given["key"] = str(MelodyRequest(notes="", chords=chords, key=key).parsed_key)
+            given["chords"] = chords
         moody = mood_defaults(given, notes)  # what the mood fills: key, tempo, density (typed options win)
-        if mood is not None and midi is None and lyrics is None and not notes:  # the mood writes the opening
+        if mood is not None and midi is None and lyrics is None and not notes and not chords:  # the mood's opening
             notes = opening(mood, given.get("key") or moody["key"])
-        checked = MelodyRequest(notes=notes or ("" if lyrics is not None else "C"), seed=seed, count=count,
+        checked = MelodyRequest(notes=notes or ("" if lyrics is not None or chords else "C"), seed=seed, count=count,
                                 lyrics=lyrics, **moody, **given)
         if midi is None:
             self.bot.composer.validate(checked)
@@ -104,6 +111,9 @@ class Compose(commands.Cog):
                 if mood is not None and key is None:  # the mood's mode, in a key that fits the file's notes
                     request = replace(request, key=mood_defaults({"mood": mood}, request.notes)["key"])
             why = f"🎼 {read_as}\n{why}".strip() if read_as else why
+            if chords is not None:
+                line = chord_line(chords, request.parsed_meter, request.bars)
+                why = f"🎹 Over your chords in {request.key}: `{line}`\n{why}".strip()
             why = f"{why}\nℹ️ {NO_FILE}".strip() if midi is None and track is not None else why
             if midi is None and notes and key is not None:
                 why = f"{why}\n{typed_slips(notes, key)}".strip()

@@ -26,6 +26,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from studio.alike import distinct
+from studio.chord_melody import check_sources
 from studio.cli.analyze import run_analyze
 from studio.cli.commands import print_written, read_midi, run_arrange, run_chords, run_inspire, run_lyrics
 from studio.cli.quiz import add_arguments as add_quiz_arguments
@@ -68,7 +69,8 @@ def describe(result: MelodyResult) -> str:
     mood = (f"Mood: {settings_line(r)}\n" if r.mood else "") + (f"Estimated {heard.line}\n" if heard else "")
     style = f"   Style: {r.style}" if result.sampled else ""
     sampling = f"Temperature: {r.temperature}   top_p: {r.top_p}   RNG seed: {r.seed}\n" if result.sampled else ""
-    return (f"Key: {key}\nMeter: {m.meter}   Tempo: {m.tempo} bpm   Bars: {bars}{style}\n{sampling}{mood}"
+    chords = f"Chords: {result.chord_line}\n" if result.chord_line else ""
+    return (f"Key: {key}\nMeter: {m.meter}   Tempo: {m.tempo} bpm   Bars: {bars}{style}\n{chords}{sampling}{mood}"
             f"Reproduce: {render(result.reproduce, cli_syntax('melody'))}\n"
             + (f"Originality: {result.originality}\n" if result.originality else "") + f"\n{words}{result.shown}\n")
 
@@ -85,7 +87,8 @@ def write_melody(result: MelodyResult, out: Path, stem: str) -> list[Path]:
     text.write_text(describe(result))
     paths = [text]
     lyrics = None if result.lyrics is None else list(result.lyrics)
-    for attachment in melody_files(result.melody, stem, title=f"Melody in {result.melody.key}", lyrics=lyrics):
+    for attachment in melody_files(result.melody, stem, title=f"Melody in {result.melody.key}", lyrics=lyrics,
+                                   chords=result.backing):
         path = out / attachment.filename
         path.write_bytes(attachment.data)
         paths.append(path)
@@ -93,7 +96,8 @@ def write_melody(result: MelodyResult, out: Path, stem: str) -> list[Path]:
 
 
 async def run_melody(args: argparse.Namespace) -> int:
-    names = ("bars", "temperature", "top_p", "seed", "key", "style", "density", "ending", "count", "notation", "mood")
+    names = ("bars", "temperature", "top_p", "seed", "key", "style", "density", "ending", "count", "notation", "mood",
+             "chords")
     options = {name: getattr(args, name) for name in names if getattr(args, name) is not None}
     timing = {name: getattr(args, name) for name in ("meter", "tempo") if getattr(args, name) is not None}
     if args.midi is None:  # an ABC tune's header gives the key, meter and tempo not typed
@@ -107,6 +111,7 @@ async def run_melody(args: argparse.Namespace) -> int:
     if args.lyrics is not None and args.midi is not None:
         raise MusicError(f"Give me either words ({opt('lyrics')}) or a MIDI file, not both. To set words to a tune you "
                          f"typed, give the notes with the words: {cmd('melody', notes='C E G', lyrics='...')}.")
+    check_sources(args.chords, args.lyrics, args.midi)
     if args.midi is not None and args.notes:
         print("You gave notes too: the file wins, so I left the notes aside.")
     if args.lyrics is not None and args.bars is not None:
@@ -118,14 +123,16 @@ async def run_melody(args: argparse.Namespace) -> int:
         print(render(f"{used} {cut}".strip(), cli_syntax("melody")))
         if args.mood and not args.key:  # the mood's mode, in a key that fits the file's notes
             request = replace(request, key=mood_defaults({"mood": args.mood}, request.notes)["key"])
-    elif args.notes or args.lyrics is not None or args.mood:
-        notes = args.notes or ("" if args.lyrics is not None else opening(args.mood, args.key or moody["key"]))
+    elif args.notes or args.lyrics is not None or args.mood or args.chords:
+        notes = args.notes or ("" if args.lyrics is not None or args.chords else opening(args.mood,
+                                                                                          args.key or moody["key"]))
         request = MelodyRequest(notes=notes, lyrics=args.lyrics, **moody, **options, **timing)
         if args.notes and args.lyrics is None and (quarters := bare_quarters(notes, request.meter)):
             print(quarters)
     else:
         raise MusicError(f"Give me notes to start from, e.g. {cmd('melody', notes='C E G')}, {opt('midi', 'song.mid')},"
-                         f" or words to sing: {opt('lyrics', 'Twinkle twinkle little star')}.")
+                         f" words to sing: {opt('lyrics', 'Twinkle twinkle little star')}, or chords to write over: "
+                         f"{opt('chords', 'Am F C G')}.")
     composer = Composer.load(args.checkpoint, args.device)
     try:
         results, alike = distinct(await composer.candidates(request))

@@ -290,3 +290,26 @@ async def test_a_store_failure_before_sending_is_told_privately_and_posts_nothin
     reply = await it.wait_final(60)
     assert reply.ephemeral and "went wrong" in reply.content
     assert not any("➜" in m.content for m in it.messages)  # no reply with dead buttons
+
+
+async def test_a_melody_over_typed_chords_plays_and_shows_them(env):
+    """`/melody chords:"Am F C G"` with no notes: a melody over the chords, in the key they imply, the chords in the
+    reply, under the melody in its MIDI and above it in its score; words with chords are explained."""
+    it = await env.fake.slash("melody", {"chords": "Am F C G", "seed": 3, "count": 1}, user=5)
+    reply = await it.wait_files(".ogg", "-score.png", timeout=90)
+    assert "🎹 Over your chords in A minor: `| Am | F | C | G | Am | F | C | G |`" in reply.content
+    fields = {f["name"]: f["value"] for f in reply.embeds[0]["fields"]}
+    assert fields["Key"].startswith("A minor") and fields["Bars"] == "8" and "chords:Am F C G" in fields["Reproduce"]
+    midi = pretty_midi.PrettyMIDI(io.BytesIO(attachment(reply, ".mid")))
+    melody, chords = midi.instruments
+    assert chords.name == "Chords" and {n.pitch % 12 for n in chords.notes if n.start < 0.01} == {9, 0, 4}
+    bar = 60 / 110 * 4
+    on_downbeats = [n for n in melody.notes if abs(n.start / bar - round(n.start / bar)) < 0.01]
+    under = [{9, 0, 4}, {5, 9, 0}, {0, 4, 7}, {7, 11, 2}]  # Am F C G, each a bar
+    hits = [n.pitch % 12 in under[round(n.start / bar) % 4] for n in on_downbeats]
+    assert sum(hits) >= 0.75 * len(hits), hits
+    assert b"<harmony" in attachment(reply, ".musicxml")
+    both = await env.fake.slash("melody", {"chords": "Am F C G", "lyrics": "Hello there"}, user=5)
+    said = await both.wait_final(timeout=30)
+    assert said.ephemeral and "not with words or a file" in said.content and "`chords:Am F C G`" in said.content
+    env.fake.assert_clean()

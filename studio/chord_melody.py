@@ -1,0 +1,100 @@
+"""A melody over the user's chords (`/melody chords:"Am F C G"`): the progression bar by bar, the key it implies,
+the spans ``model.chord_grammar.ChordGrammar`` leans on, and the chords the reply's files play and show.
+
+The chords repeat to fill the melody's bars (a melody of ``bars`` full bars after any pickup; a pickup has no
+chord, as lead sheets write it). Bars the folk form would restate are restated only over the same chords.
+"""
+
+from __future__ import annotations
+
+from data.errors import MusicError, opt
+from data.events import Key, Melody, Meter, Note
+from model.chord_grammar import ChordGrammar
+from studio.arrange.chord_symbols import ChordSymbol, parse_progression
+from studio.arrange.chords import typed_chords
+from studio.arrange.parts import ChordSpan
+from studio.harmony.harmonizer import voicing
+
+SUNG_CENTRE = 68  # G#4: the middle of the range words are sung in (studio.melody.SINGING_RANGE)
+
+
+def check_sources(chords: str | None, lyrics: str | None, midi: object | None) -> None:
+    """MusicError when chords come with words or a file: a melody over chords starts from typed notes or none."""
+    if chords is not None and (lyrics is not None or midi is not None):
+        raise MusicError(f"I write over {opt('chords')} from typed notes or from the chords alone, not with words "
+                         f"or a file. Try {opt('chords', 'Am F C G')} alone, or with {opt('notes', 'E D C')}.",
+                         "chords", "Am F C G")
+
+
+def chord_bars(text: str) -> int:
+    """How many bars the typed progression fills (MusicError when it can't be read)."""
+    return len(parse_progression(text))
+
+
+def key_of_chords(text: str) -> Key:
+    """The major or minor key the chords sit in best: most chords inside its scale (minor's leading tone too), then
+    the first and the last chord its tonic triad (`Am F C G` is A minor, `C G Am F` C major, `Dm7 G7 Cmaj7` C)."""
+    chords = [c for bar in parse_progression(text) for c in bar]
+
+    def fit(key: Key) -> float:
+        scale = set(key.scale) | ({(key.tonic + 11) % 12} if key.mode == "minor" else set())
+        inside = sum(c.pitch_classes <= scale for c in chords)
+        return inside + 0.5 * _is_tonic(chords[0], key) + 0.5 * _is_tonic(chords[-1], key)
+
+    return max((Key(tonic, mode) for mode in ("major", "minor") for tonic in range(12)), key=fit)
+
+
+def _is_tonic(chord: ChordSymbol, key: Key) -> bool:
+    return chord.root == key.tonic and ((3 in chord.intervals) == (key.mode == "minor"))
+
+
+def sung_register(notes: list[Note]) -> list[Note]:
+    """A melody written from the chords alone, moved by whole octaves so its median pitch lies nearest
+    ``SUNG_CENTRE`` (the model, with no seed to follow, often wrote around A5)."""
+    pitches = sorted(n.pitch for n in notes if n.pitch is not None)
+    if not pitches:
+        return notes
+    move = 12 * round((SUNG_CENTRE - pitches[len(pitches) // 2]) / 12)
+    return [Note(None if n.pitch is None else n.pitch + move, n.ticks) for n in notes]
+
+
+def chord_spans(text: str, meter: Meter, bars: int) -> list[ChordSpan]:
+    """The progression over ``bars`` bars (repeated when shorter), ticks from the first full bar's downbeat."""
+    return typed_chords(parse_progression(text), bars, meter)
+
+
+def bar_symbols(text: str, meter: Meter, bars: int) -> list[tuple[str, ...]]:
+    """Each bar's chord symbols: the restated bars of a melody over chords must have the same."""
+    cells: dict[int, list[str]] = {}
+    for span in chord_spans(text, meter, bars):
+        cells.setdefault(span.start // meter.bar_ticks, []).append(span.symbol)
+    return [tuple(cells.get(b, ())) for b in range(bars)]
+
+
+def grammar_chords(text: str, meter: Meter, bars: int, first: int, shift: int
+                   ) -> tuple[tuple[int, int, frozenset[int]], ...]:
+    """(start, end, pitch classes) for the grammar: ticks from ``first`` (where its first full bar starts), pitch
+    classes moved by ``shift`` into the model's C-based space."""
+    return tuple((first + s.start, first + s.start + s.ticks, frozenset((pc + shift) % 12 for pc in s.pitch_classes))
+                 for s in chord_spans(text, meter, bars))
+
+
+def chord_grammar(args: tuple, pickup: int, chords: str, meter: Meter, bars: int, first: int, key: Key, shift: int
+                  ) -> ChordGrammar:
+    """The grammar of a melody over ``chords``: ``args`` as ``MelodyGrammar`` takes them, the chords' spans from
+    ``first`` (its first full bar's tick) over ``bars`` bars, the key's scale, moved by ``shift`` into model space."""
+    return ChordGrammar(*args, pickup=pickup, scale=frozenset((pc + shift) % 12 for pc in key.scale),
+                        chords=grammar_chords(chords, meter, bars, first, shift))
+
+
+def chord_line(text: str, meter: Meter, bars: int) -> str:
+    """`| Am | F | C | G |`: the chords as the melody has them, bar by bar."""
+    return "| " + " | ".join(" ".join(cell) for cell in bar_symbols(text, meter, bars)) + " |"
+
+
+def backing(text: str, bars: int, melody: Melody) -> list[tuple[int, int, str, tuple[int, ...]]]:
+    """(start, ticks, symbol, MIDI pitches) of each chord under ``melody``, counted from its first note (after its
+    pickup), voiced below its lowest note."""
+    low = min((n.pitch for n in melody.notes if n.pitch is not None), default=None)
+    return [(melody.pickup + s.start, s.ticks, s.symbol, voicing(s.root, s.pitch_classes, low))
+            for s in chord_spans(text, melody.meter, bars)]

@@ -1,0 +1,94 @@
+"""`/melody chords:` — a melody written over the user's chords."""
+
+import io
+
+import pretty_midi
+import pytest
+
+from data.errors import MusicError, render
+from data.events import Key
+from studio.chord_melody import bar_symbols, chord_spans, key_of_chords
+from studio.cli.main import cli_syntax
+from studio.melody import Composer
+from studio.render import melody_files
+from studio.requests import MelodyRequest
+
+
+@pytest.mark.parametrize(("chords", "key"), [
+    ("Am F C G", "A minor"), ("C G Am F", "C major"), ("Dm7 G7 Cmaj7", "C major"), ("| E | A B7 | E |", "E major"),
+    ("Em C G D", "E minor"), ("F Bb C7 F", "F major"),
+])
+def test_the_key_comes_from_the_chords(chords, key):
+    assert str(key_of_chords(chords)) == key
+    assert MelodyRequest("", chords=chords).key == key  # unless one is typed
+    assert MelodyRequest("", chords=chords, key="C major").key == "C major"
+
+
+def chord_tone_shares(result) -> tuple[float, float]:
+    """(share of strong-beat notes that are tones of their chord, of all notes)."""
+    m, r = result.melody, result.request
+    spans = chord_spans(r.chords, m.meter, r.bars)
+    strong, every = [], []
+    for onset, note in zip(m.onsets(), m.notes, strict=True):
+        span = next((s for s in spans if s.start <= onset - m.start - m.pickup < s.start + s.ticks), None)
+        if note.pitch is None or span is None:
+            continue
+        hit = note.pitch % 12 in span.pitch_classes
+        every.append(hit)
+        if onset % m.meter.bar_ticks in m.meter.strong_ticks:
+            strong.append(hit)
+    return sum(strong) / len(strong), sum(every) / len(every)
+
+
+async def test_a_melody_from_the_chords_alone_sits_on_them(composer):
+    """Over `Am F C G` with no notes: 8 bars in A minor, chord tones on the strong beats, the last note a tone of the
+    last chord (G: a loop's open end), in a singable register; bars come back only over the same chords."""
+    strong, every = [], []
+    for seed in range(4):
+        result = await composer.melody(MelodyRequest("", chords="Am F C G", seed=seed, count=1))
+        m = result.melody
+        assert str(m.key) == "A minor" and m.bars == 8 and m.seed_len == 0
+        assert m.notes[-1].pitch % 12 in {7, 11, 2}  # G B D
+        pitches = sorted(n.pitch for n in m.notes if n.pitch is not None)
+        assert 60 <= pitches[len(pitches) // 2] <= 76
+        s, e = chord_tone_shares(result)
+        strong.append(s)
+        every.append(e)
+        assert result.chord_line == "| Am | F | C | G | Am | F | C | G |"
+        assert '--chords "Am F C G"' in render(result.reproduce, cli_syntax("melody"))
+    assert sum(strong) / 4 >= 0.85 and sum(every) / 4 >= 0.6, (strong, every)
+
+
+async def test_typed_notes_open_it_and_longer_progressions_lengthen_it(composer):
+    result = await composer.melody(MelodyRequest("E D C", chords="C G Am F C G F C C G Am F G G C C", seed=2))
+    assert result.text.startswith("E D C ➜") and result.melody.bars == 16  # the chords' 16 bars, not 8
+    assert result.melody.notes[-1].pitch % 12 == 0  # C: the progression ends home
+    assert bar_symbols(result.request.chords, result.melody.meter, 16)[12] == ("G",)
+
+
+async def test_the_files_play_and_show_the_chords(composer, tmp_path):
+    result = await composer.melody(MelodyRequest("", chords="| C | F G | C |", seed=5, count=1))
+    files = {a.filename: a.data for a in melody_files(result.melody, "m", chords=result.backing)}
+    midi = pretty_midi.PrettyMIDI(io.BytesIO(files["m.mid"]))
+    melody, chords = midi.instruments
+    assert chords.name == "Chords" and len(chords.notes) >= 4 * 3  # C, F, G, C (and the repeat), each a triad
+    assert {n.pitch % 12 for n in chords.notes if n.start < 0.01} == {0, 4, 7}
+    assert max(n.pitch for n in chords.notes) < min(n.pitch for n in melody.notes)  # voiced below the melody
+    assert b"<harmony" in files["m.musicxml"]  # chord symbols above the staff
+
+
+async def test_more_like_this_keeps_the_first_half_of_a_melody_written_from_the_chords(composer):
+    """A stored candidate written from the chords alone has no seed: restored, all of it is the continuation, so
+    More like keeps its first half (it kept nothing and wrote a new melody)."""
+    result = await composer.melody(MelodyRequest("", chords="Am F C G", seed=3, count=1))
+    params = {**result.request.__dict__}
+    restored = Composer.restore(params, result.text)
+    assert restored.melody.notes == result.melody.notes and restored.melody.seed_len == 0
+    again = Composer.variation_request(restored)
+    assert again.chords == "Am F C G" and again.notes and result.text.startswith(again.notes.split(" |")[0])
+
+
+def test_an_unreadable_progression_is_explained():
+    with pytest.raises(MusicError, match="I can't read the chord `H7`"):
+        MelodyRequest("", chords="C H7 F")
+    assert Key.parse(MelodyRequest("", chords="Am F C G x2").key).mode == "minor"
