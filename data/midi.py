@@ -439,13 +439,15 @@ def _meter(scan: Scan) -> tuple[Meter | None, int]:
 
 
 def melody_with_chords_to_midi(melody: Melody, chords: list[tuple[int, int, tuple[int, ...]]],
-                               program: int = PROGRAM_PIANO, chord_program: int = 48) -> bytes:
+                               program: int = PROGRAM_PIANO, chord_program: int = 48,
+                               full_first_bar: bool = True) -> bytes:
     """``melody_to_midi`` plus a second track of block chords: (start tick, ticks, MIDI pitches) each, counted
-    from the first note as the melody's are."""
-    pm = pretty_midi.PrettyMIDI(io.BytesIO(melody_to_midi(melody, program)))
+    from the first note as the melody's are (``full_first_bar`` as there)."""
+    pm = pretty_midi.PrettyMIDI(io.BytesIO(melody_to_midi(melody, program, full_first_bar=full_first_bar)))
     seconds_per_tick = _seconds_per_tick(melody.tempo, melody.meter)
     instrument = pretty_midi.Instrument(program=chord_program, name="Chords")
-    for start, ticks, pitches in ((melody.start + start, ticks, pitches) for start, ticks, pitches in chords):
+    first = melody.start if full_first_bar else 0
+    for start, ticks, pitches in ((first + start, ticks, pitches) for start, ticks, pitches in chords):
         for pitch in pitches:
             instrument.notes.append(pretty_midi.Note(velocity=64, pitch=pitch, start=start * seconds_per_tick,
                                                      end=(start + ticks) * seconds_per_tick))

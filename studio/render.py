@@ -162,7 +162,8 @@ def _midi(melody: Melody, lyrics: list[str | None] | None, chords: Backing | Non
           ) -> bytes:
     """The melody's MIDI, with a track of its chords when it has them (``studio.chord_melody.backing``)."""
     if chords:
-        return melody_with_chords_to_midi(melody, [(start, ticks, pitches) for start, ticks, _, pitches in chords])
+        return melody_with_chords_to_midi(melody, [(start, ticks, pitches) for start, ticks, _, pitches in chords],
+                                          full_first_bar=full_first_bar)
     return melody_to_midi(melody, lyrics=lyrics, full_first_bar=full_first_bar)
 
 

@@ -6,7 +6,8 @@ import pretty_midi
 import pytest
 
 from data.errors import MusicError, render
-from data.events import Key
+from data.events import Key, Melody, Meter, Note
+from data.midi import melody_with_chords_to_midi
 from studio.chord_melody import bar_symbols, chord_spans, key_of_chords
 from studio.cli.main import cli_syntax
 from studio.melody import Composer
@@ -92,3 +93,13 @@ def test_an_unreadable_progression_is_explained():
     with pytest.raises(MusicError, match="I can't read the chord `H7`"):
         MelodyRequest("", chords="C H7 F")
     assert Key.parse(MelodyRequest("", chords="Am F C G x2").key).mode == "minor"
+
+
+@pytest.mark.parametrize("full_first_bar", [True, False])
+def test_the_chords_start_with_the_first_full_bar_after_a_pickup(full_first_bar):
+    """The audio preview drops the rest before a pickup (``full_first_bar=False``): the chords move with it (they
+    came a quarter late, under the pickup's silence)."""
+    melody = Melody((Note(67, 12), Note(72, 48)), Key(0), Meter(4, 4), 120, 0, 12)
+    data = melody_with_chords_to_midi(melody, [(12, 48, (48, 52, 55))], full_first_bar=full_first_bar)
+    tune, chords = pretty_midi.PrettyMIDI(io.BytesIO(data)).instruments
+    assert chords.notes[0].start == pytest.approx(tune.notes[1].start) and tune.notes[0].start < tune.notes[1].start
