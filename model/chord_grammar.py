@@ -16,7 +16,9 @@ from dataclasses import dataclass
 
 import torch
 
+from model.infill import InfillGrammar
 from model.sample import MelodyGrammar, _pitch_lean
+from model.vocab import Vocab
 
 STRONG_LEAN = 3.0  # nats toward the chord's tones on a strong position (bench.chord_melody: 94% are, 64% with no
 # lean; Twinkle, Mary Had a Little Lamb and Ode to Joy over their lead sheets: 85%)
@@ -24,10 +26,32 @@ WEAK_LEAN = 1.0  # and elsewhere (73% of all notes are, 51% with no lean; those 
 CHROMATIC = 2.5  # nats against a note outside the key's scale and the chord (no seed sets the key for the model)
 
 
+Chords = tuple[tuple[int, int, frozenset[int]], ...]  # (start, end, pitch classes) on the grammar's clock
+
+
+def chord_lean(vocab: Vocab, chords: Chords, scale: frozenset[int], tick: int, strong: bool,
+               weights: tuple[float, float, float]) -> torch.Tensor | None:
+    """The lean on a note starting at ``tick``: toward the sounding chord's tones by ``weights[0]`` on a strong
+    position (else ``weights[1]``), away from notes outside ``scale`` and the chord by ``weights[2]``; None where no
+    chord sounds."""
+    chord = next((pcs for start, end, pcs in chords if start <= tick < end), None)
+    if chord is None:
+        return None
+    lean = _pitch_lean(vocab, weights[0] if strong else weights[1], chord)
+    if scale:
+        lean = lean + _pitch_lean(vocab, -weights[2], frozenset(range(12)) - scale - chord)
+    return lean
+
+
+def _plus(base: torch.Tensor | None, lean: torch.Tensor | None) -> torch.Tensor | None:
+    return lean if base is None else base if lean is None else base + lean
+
+
 @dataclass
 class ChordGrammar(MelodyGrammar):
-    chords: tuple[tuple[int, int, frozenset[int]], ...] = ()
+    chords: Chords = ()
     scale: frozenset[int] = frozenset()  # the key's pitch classes (model space); empty: no lean against others
+    strong_ticks: frozenset[int] = frozenset({0})  # the meter's strong positions in a bar
     strong: float | None = None  # None: STRONG_LEAN (read when made, so bench.chord_melody can set it)
     weak: float | None = None  # None: WEAK_LEAN
     chromatic: float = CHROMATIC
@@ -37,22 +61,28 @@ class ChordGrammar(MelodyGrammar):
         super().__post_init__()
         self.strong = STRONG_LEAN if self.strong is None else self.strong
         self.weak = WEAK_LEAN if self.weak is None else self.weak
-        last = self.chord_at(self.target - 1)
+        last = next((pcs for start, end, pcs in self.chords if start <= self.target - 1 < end), None)
         if last is not None and not self._ends & last:
             self._ends = (last & self.stable) or last
 
-    def chord_at(self, tick: int) -> frozenset[int] | None:
-        """The pitch classes of the chord sounding at ``tick`` (None before the first or past the last)."""
-        return next((pcs for start, end, pcs in self.chords if start <= tick < end), None)
+    def bias(self) -> torch.Tensor | None:
+        if self._expect_duration:
+            return super().bias()
+        weights = (float(self.strong or 0.0), float(self.weak or 0.0), self.chromatic)
+        return _plus(super().bias(), chord_lean(self.vocab, self.chords, self.scale, self.now,
+                                                self.now % self.bar_ticks in self.strong_ticks, weights))
+
+
+@dataclass
+class ChordInfill(InfillGrammar):
+    """``InfillGrammar`` over chords: bars rewritten in a melody written over them lean as ``ChordGrammar`` does."""
+
+    chords: Chords = ()
+    scale: frozenset[int] = frozenset()
+    strong_ticks: frozenset[int] = frozenset({0})
 
     def bias(self) -> torch.Tensor | None:
-        base = super().bias()
-        chord = None if self._expect_duration else self.chord_at(self.now)
-        if chord is None:
-            return base
-        strong = self.meter.strong_ticks if self.meter is not None else frozenset({0})
-        weight = float(self.strong if self.now % self.bar_ticks in strong else self.weak)
-        lean = _pitch_lean(self.vocab, weight, chord)
-        if self.scale:
-            lean = lean + _pitch_lean(self.vocab, -self.chromatic, frozenset(range(12)) - self.scale - chord)
-        return lean if base is None else base + lean
+        if self._expect_duration:
+            return super().bias()
+        return chord_lean(self.vocab, self.chords, self.scale, self.now, self.now % self.bar_ticks in self.strong_ticks,
+                          (STRONG_LEAN, WEAK_LEAN, CHROMATIC))

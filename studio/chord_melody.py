@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from data.errors import MusicError, opt
 from data.events import Key, Melody, Meter, Note
-from model.chord_grammar import ChordGrammar
 from studio.arrange.chord_symbols import ChordSymbol, parse_progression
 from studio.arrange.chords import typed_chords
 from studio.arrange.parts import ChordSpan
@@ -71,20 +70,14 @@ def bar_symbols(text: str, meter: Meter, bars: int) -> list[tuple[str, ...]]:
     return [tuple(cells.get(b, ())) for b in range(bars)]
 
 
-def grammar_chords(text: str, meter: Meter, bars: int, first: int, shift: int
-                   ) -> tuple[tuple[int, int, frozenset[int]], ...]:
-    """(start, end, pitch classes) for the grammar: ticks from ``first`` (where its first full bar starts), pitch
-    classes moved by ``shift`` into the model's C-based space."""
-    return tuple((first + s.start, first + s.start + s.ticks, frozenset((pc + shift) % 12 for pc in s.pitch_classes))
-                 for s in chord_spans(text, meter, bars))
-
-
-def chord_grammar(args: tuple, pickup: int, chords: str, meter: Meter, bars: int, first: int, key: Key, shift: int
-                  ) -> ChordGrammar:
-    """The grammar of a melody over ``chords``: ``args`` as ``MelodyGrammar`` takes them, the chords' spans from
-    ``first`` (its first full bar's tick) over ``bars`` bars, the key's scale, moved by ``shift`` into model space."""
-    return ChordGrammar(*args, pickup=pickup, scale=frozenset((pc + shift) % 12 for pc in key.scale),
-                        chords=grammar_chords(chords, meter, bars, first, shift))
+def grammar_fields(chords: str, meter: Meter, bars: int, first: int, key: Key, shift: int) -> dict:
+    """``ChordGrammar``'s and ``ChordInfill``'s own fields: the chords' (start, end, pitch classes) from ``first``
+    (where the grammar's first full bar starts) over ``bars`` bars and the key's scale, moved by ``shift`` into the
+    model's C-based space, and the meter's strong positions."""
+    spans = tuple((first + s.start, first + s.start + s.ticks, frozenset((pc + shift) % 12 for pc in s.pitch_classes))
+                  for s in chord_spans(chords, meter, bars))
+    scale = frozenset((pc + shift) % 12 for pc in key.scale)
+    return {"chords": spans, "scale": scale, "strong_ticks": meter.strong_ticks}
 
 
 def chord_line(text: str, meter: Meter, bars: int) -> str:

@@ -31,13 +31,14 @@ from data.notation import (
     stored_notes,
 )
 from data.prepare import HIGHEST, LOWEST
+from model.chord_grammar import ChordGrammar
 from model.config import MELODY_CHECKPOINT
 from model.engine import Engine, EngineBusy
 from model.lstm import load_checkpoint
 from model.sample import MelodyGrammar, RhythmGrammar, end_degrees
 from model.vocab import Vocab
 from studio.analysis.key import infer_key
-from studio.chord_melody import backing, chord_grammar, chord_line, sung_register
+from studio.chord_melody import backing, chord_line, grammar_fields, sung_register
 from studio.lyrics.setting import rhythm_for_words, words_pickup
 from studio.mood import articulated, density_take, mood_take
 from studio.options import SEED_MAX
@@ -273,8 +274,8 @@ class Composer:
         args = (self.vocab, prompt, start + seed.ticks, meter.bar_ticks, target, stable, DENSITY_LEAN[request.density],
                 meter, (key.tonic + shift) % 12, request.ending)
         if request.chords:
-            return chord_grammar(args, seed.pickup, request.chords, meter, request.bars, start + seed.pickup, key,
-                                 shift)
+            return ChordGrammar(*args, pickup=seed.pickup, **grammar_fields(request.chords, meter, request.bars,
+                                                                            start + seed.pickup, key, shift))
         return MelodyGrammar(*args, pickup=seed.pickup)
 
     async def candidates(self, request: MelodyRequest) -> list[MelodyResult]:

@@ -36,11 +36,12 @@ from data.events import Key, Melody, Meter, Note, control_tokens, encode_notes
 from data.form import load_form
 from data.notation import ParsedSeed, format_note, format_notes, parse_seed, stored_notes
 from data.numbers import number_words, ordinal
+from model.chord_grammar import ChordGrammar, ChordInfill
 from model.infill import JOIN_WEIGHT, SCORE_BARS, InfillGrammar, fill_scores, interval_logprobs, join_score
 from model.sample import MelodyGrammar
 from studio.analysis.key import melody_key
 from studio.analysis.words import plural
-from studio.chord_melody import chord_grammar
+from studio.chord_melody import grammar_fields
 from studio.melody import DENSITY_LEAN, MelodyResult, _clamp, _fold
 from studio.options import EXTEND, MELODY, SEED_MAX
 from studio.requests import MelodyRequest
@@ -458,16 +459,15 @@ async def sample_fillings(composer: Composer, job: Job, request: MelodyRequest, 
     closing = gap[1] == job.plan.end  # the gap ends the melody: a proper ending, as /melody writes one
     stable = frozenset((pc + job.shift) % 12 for pc in job.key.stable)
     density = DENSITY_LEAN[request.density]
+    chords = {} if not request.chords else grammar_fields(  # written over chords: new bars keep to them
+        request.chords, job.meter, (end - offset) // bar + 1, offset + job.plan.pickup, job.key, job.shift)
 
     def grammar() -> MelodyGrammar | InfillGrammar:
         if closing:
-            args = (vocab, prompt, start, bar, end, stable, density, job.meter, (job.key.tonic + job.shift) % 12,
-                    request.ending)
-            if request.chords:  # "More bars" on a melody over chords: the chords go on under the new bars
-                return chord_grammar(args, job.plan.pickup, request.chords, job.meter, (end - offset) // bar + 1,
-                                     offset + job.plan.pickup, job.key, job.shift)
-            return MelodyGrammar(*args, pickup=job.plan.pickup)
-        return InfillGrammar(vocab, prompt, start, end, bar, density)
+            return (ChordGrammar if chords else MelodyGrammar)(
+                vocab, prompt, start, bar, end, stable, density, job.meter, (job.key.tonic + job.shift) % 12,
+                request.ending, pickup=job.plan.pickup, **chords)
+        return (ChordInfill if chords else InfillGrammar)(vocab, prompt, start, end, bar, density, **chords)
 
     takes = await asyncio.gather(*(
         composer.engine.generate(grammar(), sample_seed(request.seed, index, j), request.temperature, request.top_p)

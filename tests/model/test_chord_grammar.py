@@ -6,7 +6,7 @@ import json
 import torch
 
 from data.events import Meter
-from model.chord_grammar import ChordGrammar
+from model.chord_grammar import ChordGrammar, ChordInfill
 from model.vocab import Vocab
 from model.wire import decode_grammar, encode_grammar
 
@@ -19,10 +19,10 @@ SCALE = frozenset({0, 2, 4, 5, 7, 9, 11})
 
 def grammar(chords: tuple, bars: int = 4, **extra) -> ChordGrammar:
     return ChordGrammar(VOCAB, [1], 0, BAR, bars * BAR, C, 0.0, METER, 0, "closed", chords=chords, scale=SCALE,
-                        **extra)
+                        strong_ticks=METER.strong_ticks, **extra)
 
 
-def pitch_lean(g: ChordGrammar) -> dict[int, float]:
+def pitch_lean(g: ChordGrammar | ChordInfill) -> dict[int, float]:
     """The lean on each pitch class (the same for every octave) where the grammar is now."""
     bias = g.bias()
     assert bias is not None
@@ -51,3 +51,10 @@ def test_it_goes_to_a_worker_and_back_with_its_chords():
     back = decode_grammar(json.loads(json.dumps(encode_grammar(g))), VOCAB)
     assert isinstance(back, ChordGrammar) and back.chords == g.chords and back.scale == SCALE
     assert torch.equal(back.bias(), g.bias())
+
+
+def test_bars_filled_in_over_chords_lean_the_same_way():
+    g = ChordInfill(VOCAB, [1], BAR, 3 * BAR, BAR, chords=((BAR, 2 * BAR, G), (2 * BAR, 3 * BAR, C)), scale=SCALE,
+                    strong_ticks=METER.strong_ticks)
+    lean = pitch_lean(g)  # the downbeat of the G bar
+    assert lean[7] == lean[11] == lean[2] == 3.0 and lean[0] == 0.0 and lean[1] == -2.5

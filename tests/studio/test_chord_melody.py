@@ -103,3 +103,21 @@ def test_the_chords_start_with_the_first_full_bar_after_a_pickup(full_first_bar)
     data = melody_with_chords_to_midi(melody, [(12, 48, (48, 52, 55))], full_first_bar=full_first_bar)
     tune, chords = pretty_midi.PrettyMIDI(io.BytesIO(data)).instruments
     assert chords.notes[0].start == pytest.approx(tune.notes[1].start) and tune.notes[0].start < tune.notes[1].start
+
+
+async def test_rewritten_bars_of_a_melody_over_chords_keep_to_them(composer):
+    """Rewrite bars… on a melody written over chords: the new middle bars (filled in, not written to an end) lean
+    on the chords too."""
+    first = await composer.melody(MelodyRequest("", chords="Am F C G", seed=4, count=1))
+    hits = total = 0
+    for seed in range(3):
+        again = await composer.candidates(MelodyRequest(first.text, chords="Am F C G", rewrite="2-3", seed=seed,
+                                                        count=1, key="A minor"))
+        m = again[0].melody
+        under = [{9, 0, 4}, {5, 9, 0}, {0, 4, 7}, {7, 11, 2}]
+        for onset, note in zip(m.onsets(), m.notes, strict=True):
+            bar = (onset - m.start) // m.meter.bar_ticks
+            if note.pitch is not None and bar in (1, 2) and onset % m.meter.bar_ticks in m.meter.strong_ticks:
+                hits += note.pitch % 12 in under[bar % 4]
+                total += 1
+    assert hits >= 0.8 * total, (hits, total)
