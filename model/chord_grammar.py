@@ -20,9 +20,9 @@ from model.infill import InfillGrammar
 from model.sample import MelodyGrammar, _pitch_lean
 from model.vocab import Vocab
 
-STRONG_LEAN = 3.0  # nats toward the chord's tones on a strong position (bench.chord_melody: 94% are, 64% with no
+STRONG_LEAN = 3.0  # nats toward the chord's tones on a strong position (bench.chord_melody: 92% are, 63% with no
 # lean; Twinkle, Mary Had a Little Lamb and Ode to Joy over their lead sheets: 85%)
-WEAK_LEAN = 1.0  # and elsewhere (73% of all notes are, 51% with no lean; those three songs: 82%)
+WEAK_LEAN = 1.0  # and elsewhere (72% of all notes are, 52% with no lean; those three songs: 82%)
 CHROMATIC = 2.5  # nats against a note outside the key's scale and the chord (no seed sets the key for the model)
 
 
