@@ -1,13 +1,14 @@
-"""A melody written over the user's chords: ``MelodyGrammar`` leaning toward the tones of the chord sounding.
+"""A melody written over the user's chords: ``MelodyGrammar`` (and ``InfillGrammar`` for rewritten bars) leaning
+toward the tones of the chord sounding.
 
-``chords`` are (start, end, pitch classes) spans in the grammar's ticks and the model's C-based space. A note
-starting on a strong position of the bar (``Meter.strong_ticks``) leans toward the chord's tones by ``strong``
-nats, one elsewhere by ``weak`` (passing notes stay possible: the model still chooses), and a note outside the
-key's ``scale`` and the chord away by ``chromatic``: without a seed the model has nothing else to tell it the key
-(`D G A D` came out with C, F and G#). The phrase-end cadence lean
-is off by default (the chords make the cadences), and the last note is a tone of the last chord: the mode's end
-degree where the chord holds it, else one of the chord's tones (a progression that ends on V ends on its root,
-3rd or 5th, open, ready to go round again). Decoded in Python rows by the engine (``model.jobs``).
+``chords`` are (start, end, pitch classes) spans on the grammar's clock, in the model's C-based space. A note
+starting on one of the bar's ``strong_ticks`` leans toward the chord's tones by ``strong`` nats, one elsewhere by
+``weak`` (passing notes stay possible: the model still chooses), and a note outside the key's ``scale`` and the
+chord away by ``chromatic``: without a seed nothing else tells the model the key (`D G A D` came out with C, F
+and G#). The phrase-end cadence lean is off (the chords make the cadences), and the last note is a tone of the
+last chord: the mode's end degree where the chord holds it, else one of the chord's tones (a progression that
+ends on V ends on its root, 3rd or 5th, open, ready to go round again). Decoded in Python rows by the engine
+(``model.jobs``).
 """
 
 from __future__ import annotations
@@ -49,6 +50,8 @@ def _plus(base: torch.Tensor | None, lean: torch.Tensor | None) -> torch.Tensor 
 
 @dataclass
 class ChordGrammar(MelodyGrammar):
+    """``MelodyGrammar`` over chords (see the module's doc)."""
+
     chords: Chords = ()
     scale: frozenset[int] = frozenset()  # the key's pitch classes (model space); empty: no lean against others
     strong_ticks: frozenset[int] = frozenset({0})  # the meter's strong positions in a bar
