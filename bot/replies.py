@@ -62,6 +62,8 @@ def to_files(files: list[Attachment]) -> list[discord.File]:
 def candidates_content(results: list[MelodyResult], note: str = "") -> tuple[str, Attachment | None]:
     """Each candidate's notes (seed first, as typed); when too long, shortened, with the full text as a file."""
     layout = results[0].layout  # "seed ➜ continuation", or how a rewrite marks its new bars
+    if results[0].request.chords and not results[0].seed.typed and layout == MelodyResult.layout:
+        layout = "written over your chords"  # no seed to show before an arrow
     head = f"🎼 **Your melody** — {layout}" if len(results) == 1 else (
         f"🎼 **{len(results)} candidates** — {layout}. Pick one, or ask for more like it.")
     if results[0].lyrics is not None:

@@ -297,7 +297,8 @@ async def test_a_melody_over_typed_chords_plays_and_shows_them(env):
     reply, under the melody in its MIDI and above it in its score; words with chords are explained."""
     it = await env.fake.slash("melody", {"chords": "Am F C G", "seed": 3, "count": 1}, user=5)
     reply = await it.wait_files(".ogg", "-score.png", timeout=90)
-    assert "🎹 Over your chords in A minor: `| Am | F | C | G | Am | F | C | G |`" in reply.content
+    assert reply.content.startswith("🎼 **Your melody** — written over your chords\n🎹 Over your chords in A minor: "
+                                    "`| Am | F | C | G | Am | F | C | G |`")
     fields = {f["name"]: f["value"] for f in reply.embeds[0]["fields"]}
     assert fields["Key"].startswith("A minor") and fields["Bars"] == "8" and "chords:Am F C G" in fields["Reproduce"]
     midi = pretty_midi.PrettyMIDI(io.BytesIO(attachment(reply, ".mid")))
