@@ -59,6 +59,7 @@ class MelodySource:
     attached: discord.Attachment | None = None  # a MIDI file on the picked message, read when it has no melody
     attached_track: int | None = None  # which track of it: 1 on the bot's replies (the melody), else found
     ending: str = "closed"  # set by ``resolve``: how a stored melody of mine was asked to end (`half`: on V)
+    chords: str | None = None  # set by ``resolve``: the chords a stored melody of mine was written over
     picker: int | None = None  # whose Pick on the message chooses its candidate when ``candidate`` is None
 
     @classmethod
@@ -117,6 +118,7 @@ class MelodySource:
             chosen = ordered[(self.candidate or pick or 1) - 1]
             restored = Composer.restore(chosen.params, chosen.notes)
             picked, self.written_in, self.ending = restored.melody, restored.notation, restored.request.ending
+            self.chords = restored.request.chords
             if len(ordered) == 1:
                 return picked, "🎼 I used the melody of the message you picked."
             if self.candidate is not None:
@@ -126,7 +128,7 @@ class MelodySource:
             return picked, "🎼 I used candidate 1 of that message: press Pick under another one first to use it."
         if self.last_of is not None:
             last = await last_result(self.bot, self.last_of, self.example)
-            self.written_in, self.ending = last.notation, last.request.ending
+            self.written_in, self.ending, self.chords = last.notation, last.request.ending, last.request.chords
             return last.melody, "🎼 I used your last melody (the first candidate of your newest melody reply)."
         return None, ""
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 import discord
@@ -72,6 +73,9 @@ class Arranger(MelodyMenuCog):
     async def reply(self, interaction: discord.Interaction, source: MelodySource, request: ArrangeRequest) -> None:
         """Arrange the source's melody and answer the (deferred) interaction."""
         melody, origin = await source.resolve()
+        if request.chords is None and source.chords is not None:  # the chords it was written over: the band's
+            request = replace(request, chords=source.chords)
+            origin = f"{origin} 🎹 The band plays the chords you wrote it over: `{source.chords}`.".strip()
         result = await arrange(self.bot.composer, request, melody)
         stem = f"arrangement-{result.seed}"  # the scores and the sound render in two workers at once
         files = in_order(*await asyncio.gather(self.bot.renders.run(arrangement_scores, result, stem),

@@ -123,6 +123,18 @@ async def test_arrange_from_the_apps_menu_of_a_melody_reply(env):
     assert len(midi_of(reply).instruments) == 4
 
 
+async def test_a_melody_written_over_chords_is_arranged_over_them(env):
+    """Arrange this melody on a `/melody chords:` reply: the band plays the chords it was written over (it got chords
+    of the harmoniser's own), and says so; chords typed into /arrange still win."""
+    melody = await (await env.fake.slash("melody", {"chords": "Am F C G", "seed": 2, "bars": 4, "count": 1}, user=2)
+                    ).wait_final(60)
+    reply = await (await env.fake.message_command("Arrange this melody", melody, user=2)).wait_final(timeout=120)
+    assert "🎹 The band plays the chords you wrote it over: `Am F C G`." in reply.content
+    assert "**A** (4 bars — your melody): `Am | F | C | G`" in reply.content
+    typed = await (await env.fake.slash("arrange", {"chords": "C G"}, user=2)).wait_final(timeout=120)
+    assert "wrote it over" not in typed.content and "`C | G | C | G`" in typed.content
+
+
 async def test_a_thousand_bar_midi_file_is_trimmed_in_bounded_time(env):
     notes = tuple(Note(60 + (i % 5) * 2, 4 * TPQ) for i in range(1000))
     data = melody_to_midi(Melody(notes, Key(0), Meter(4, 4), tempo=120))
