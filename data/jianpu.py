@@ -37,16 +37,8 @@ from fractions import Fraction
 from data.errors import MusicError
 from data.events import FLAT_NAMES, LETTER_PC, PIANO_HIGH, PIANO_LOW, SHARP_NAMES, TPQ, Key, Melody, Meter, Note
 from data.notation import _NOTE as LETTER_NOTE
-from data.notation import (
-    MARKS,
-    ParsedSeed,
-    _parse_duration,
-    duration_name,
-    half_width,
-    join_stored,
-    parse_seed,
-    repeated,
-)
+from data.notation import MARKS, ParsedSeed, _parse_duration, duration_name, half_width, join_stored, parse_seed
+from data.repeats import repeated
 
 EXAMPLE = "1 2 3 5 | 6 5_ 3_ 1 -"
 MAJOR = (0, 2, 4, 5, 7, 9, 11)
@@ -66,8 +58,9 @@ HOLD = "-"
 
 def _tokens(text: str) -> list[str]:
     """Whitespace-separated tokens, bar lines split off the notes they touch (``4|5``); commas stay (``5,``); ``x2``
-    repeats (``data.notation.repeated``)."""
-    return repeated([t for t in re.split(r"[\s;]+", _BAR.sub(lambda m: f" {m[0]} ", half_width(text or ""))) if t])
+    repeats (``data.repeats``)."""
+    return repeated([t for t in re.split(r"[\s;]+", _BAR.sub(lambda m: f" {m[0]} ", half_width(text or ""))) if t],
+                    MARKS)
 
 
 def _letter_like(token: str) -> bool:

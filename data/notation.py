@@ -31,6 +31,7 @@ from data.events import (
 )
 from data.octaves import letter_octaves, nearest_pitch
 from data.pitch_spelling import note_name
+from data.repeats import repeated
 
 EXAMPLE = "`C E G`, `C4:q D4:e E4:e G4:h`, `do re mi` or `60 64 67`"
 MAX_SEED_NOTES = 64
@@ -136,35 +137,9 @@ def half_width(text: str) -> str:
     return _KANA.sub(lambda m: f" {KANA[m[0]]} ", text.translate(HALF_WIDTH)).translate(ACCENTED)
 
 
-_TIMES = re.compile(r"[x×]([2-8])", re.IGNORECASE)
-
-
-def repeated(tokens: list[str]) -> list[str]:
-    """``x2`` (to ``x8``) plays what comes before it that many times, as chord charts and tabs write it: after notes,
-    the notes since the last bar line (`C E G x2`, `| C D | E F x2`); after a bar line, the line so far (since the
-    start or the last ``x``), bar lines and all (`| C E G C | D E F G | x2` is four bars)."""
-    out: list[str] = []
-    line = 0  # where the line the next ``x`` after a bar line repeats starts
-    for token in tokens:
-        times = _TIMES.fullmatch(token)
-        if times is None:
-            out.append(token)
-            continue
-        after_bar = out[-1:] in (["|"], ["||"])
-        start = line if after_bar else max((i + 1 for i, t in enumerate(out) if t in ("|", "||")), default=0)
-        while start < len(out) and out[start] in ("|", "||"):  # the line's opening bar line is there already
-            start += 1
-        if not any(t not in MARKS for t in out[start:]):
-            raise MusicError(f"`{token}` repeats the notes before it, and there are none. Put it after them, e.g. "
-                             f"`C E G {token}` or `| C E G C | {token}`.")
-        out += out[start:] * (int(times[1]) - 1)
-        line = len(out)
-    return out
-
-
 def _split(text: str) -> list[str]:
     """Tokens: split at spaces, commas and semicolons, with bar lines split off the notes they touch (``C|D``); a
-    repeat sign (``|:`` ``:|`` ``:|:``) is a bar line, the music read as written; ``x2`` repeats (``repeated``)."""
+    repeat sign (``|:`` ``:|`` ``:|:``) is a bar line, the music read as written; ``x2`` repeats (``data.repeats``)."""
     tokens = []
     # parentheses (a slur in ABC) read as nothing; a comma right before a length stays (`B,:h`, see _ABC_LOW)
     for part in re.split(r"(?:[\s;()]|,(?!,*:[whqes\d]))+", text.strip()):
@@ -172,7 +147,7 @@ def _split(text: str) -> list[str]:
         for bit in re.findall(r":*\|+:*|[^|]+", part):
             bars = bit.strip(":")
             tokens.append(bit if not bars.startswith("|") else "||" if len(bars) > 1 else "|")
-    return repeated(tokens)
+    return repeated(tokens, MARKS)
 
 
 def _parse_duration(text: str, token: str) -> int:

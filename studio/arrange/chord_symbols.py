@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from data.chord_kinds import QUALITIES
 from data.errors import MusicError
 from data.events import LETTER_PC
+from data.repeats import times
 
 MAX_CHORD_BARS = 64
 EXAMPLE = "`C Am F G7` (one chord per bar) or `| C | Am | F G7 | C |`"
@@ -55,19 +56,19 @@ def parse_chord_symbol(token: str) -> ChordSymbol:
 
 
 def _repeated(cells: list[list[str]]) -> list[list[str]]:
-    """Bars with chord charts' ``x2`` (to ``x8``) written out: the bars so far (since the start or the last ``x``)
-    that many times (`Am F C G x2`, `| C | F | x2 | G | C |`)."""
+    """Bars with chord charts' ``x2`` (to ``x8``, ``data.repeats.times``) written out: the bars so far (since the
+    start or the last ``x``) that many times (`Am F C G x2`, `| C | F | x2 | G | C |`)."""
     out: list[list[str]] = []
     line = 0
     for cell in cells:
-        times = re.fullmatch(r"[x×]([2-8])", " ".join(cell), re.IGNORECASE)
-        if times is None:
+        count = times(" ".join(cell))
+        if count is None:
             out.append(cell)
             continue
         if line == len(out):
             raise MusicError(f"`{cell[0]}` repeats the chords before it, and there are none. Put it after them, "
                              f"e.g. `Am F C G {cell[0]}`.")
-        out += out[line:] * (int(times[1]) - 1)
+        out += out[line:] * (count - 1)
         line = len(out)
     return out
 
