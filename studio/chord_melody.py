@@ -13,6 +13,7 @@ from studio.arrange.chord_symbols import ChordSymbol, parse_progression
 from studio.arrange.chords import typed_chords
 from studio.arrange.parts import ChordSpan
 from studio.harmony.harmonizer import voicing
+from studio.render import Backing
 
 SUNG_CENTRE = 68  # G#4: the middle of the range words are sung in (studio.melody.SINGING_RANGE)
 
@@ -85,7 +86,7 @@ def chord_line(text: str, meter: Meter, bars: int) -> str:
     return "| " + " | ".join(" ".join(cell) for cell in bar_symbols(text, meter, bars)) + " |"
 
 
-def backing(text: str, bars: int, melody: Melody) -> list[tuple[int, int, str, tuple[int, ...]]]:
+def backing(text: str, bars: int, melody: Melody) -> Backing:
     """(start, ticks, symbol, MIDI pitches) of each chord under ``melody``, counted from its first note (after its
     pickup), voiced below its lowest note."""
     low = min((n.pitch for n in melody.notes if n.pitch is not None), default=None)

@@ -38,7 +38,7 @@ from model.lstm import load_checkpoint
 from model.sample import MelodyGrammar, RhythmGrammar, end_degrees
 from model.vocab import Vocab
 from studio.analysis.key import infer_key
-from studio.chord_melody import backing, chord_line, grammar_fields, sung_register
+from studio.chord_melody import Backing, backing, chord_line, grammar_fields, sung_register
 from studio.lyrics.setting import rhythm_for_words, words_pickup
 from studio.mood import articulated, density_take, mood_take
 from studio.options import SEED_MAX
@@ -90,7 +90,7 @@ class MelodyResult:
                 f"{self.first_take.named}")
 
     @property
-    def backing(self) -> list[tuple[int, int, str, tuple[int, ...]]] | None:
+    def backing(self) -> Backing | None:
         """The chords it was written over, as its files play and show them (None: no chords were given)."""
         return backing(self.request.chords, self.request.bars, self.melody) if self.request.chords else None
 

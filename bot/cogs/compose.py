@@ -17,7 +17,7 @@ from bot.errors import discord_syntax
 from bot.melody_reply import generate
 from bot.replies import defer
 from bot.sources import BOTH, NO_FILE
-from studio.chord_melody import check_sources, chord_line
+from studio.chord_melody import check_sources, chord_line, key_of_chords
 from studio.errors import MusicError, opt, render
 from studio.inputs import abc_melody_options, bare_quarters, check_midi_size, typed_slips
 from studio.midi_melody import midi_request
@@ -85,7 +85,7 @@ class Compose(commands.Cog):
             notes, from_abc, read_as = abc_melody_options(notes, given, for_words=lyrics is not None)
             given.update(from_abc)
         if chords is not None:  # the chords' key (typed or not, a candidate never tries another over them)
-            given["key"] = str(MelodyRequest(notes="", chords=chords, key=key).parsed_key)
+            given["key"] = key or str(key_of_chords(chords))
             given["chords"] = chords
         moody = mood_defaults(given, notes)  # what the mood fills: key, tempo, density (typed options win)
         if mood is not None and midi is None and lyrics is None and not notes and not chords:  # the mood's opening
