@@ -17,16 +17,17 @@ from typing import Any
 import discord
 
 from bot.admission import admitted
-from bot.errors import answer_error, form_syntax
+from bot.errors import answer_error, discord_syntax, form_syntax
 from bot.i18n import localize_modal
 from bot.melody_reply import generate
 from bot.replies import defer
 from bot.rewrite_form import CandidateForm
 from bot.sources import MelodySource
-from studio.errors import MusicError
+from studio.chord_melody import chord_line
+from studio.errors import MusicError, render
 from studio.requests import MelodyRequest
 from studio.retime import meter_hint
-from studio.transform import Spec, apply, given, shown_text, transform_request, unsampled_note
+from studio.transform import Spec, apply, chords_note, given, shown_text, transform_request, unsampled_note
 from studio.transform_targets import FORM_EXAMPLES, Targets, read_targets
 
 BEFORE_CHARS = 600  # of the note text before the change, in the reply's message
@@ -41,24 +42,31 @@ def note_for(request: MelodyRequest, origin: str) -> str:
     if len(before) > BEFORE_CHARS:
         before = before[:BEFORE_CHARS].rsplit(" ", 1)[0] + " …"
     _, said = apply(melody, Spec.parse(request.transform).targets)
-    lines = [f"🔄 **{', '.join(said)}**", *([origin] if origin else []), f"**Before** ```\n{before}\n```", "**After**"]
+    chords = [f"🎹 Your chords in {request.key}: `{chord_line(request.chords, request.parsed_meter, request.bars)}`"
+              ] if request.chords else []
+    lines = [f"🔄 **{', '.join(said)}**", *chords, *([origin] if origin else []), f"**Before** ```\n{before}\n```",
+             "**After**"]
     return "\n".join(lines)
 
 
 async def transform(interaction: discord.Interaction, source: MelodySource, targets: Targets,
-                    options: dict[str, Any]) -> None:
+                    options: dict[str, Any], chords: str | None = None) -> None:
     """Change the source's melody as ``targets`` say and post the result (the interaction is deferred); MusicError
     when nothing would change. The notes are written as ``options["notation"]`` says, else as the user's /prefs say,
-    else as the melody was written (a seed typed in jianpu, or a reply shown in it)."""
+    else as the melody was written (a seed typed in jianpu, or a reply shown in it). The ``chords`` typed, else those
+    a stored melody was written over, move with it."""
     try:
         melody, origin = await source.resolve()
     except MusicError as exc:
         raise meter_hint(exc, source.meter) from exc
     saved = await source.bot.store.preferences(interaction.user.id)
     notation = options.get("notation") or saved.get("notation") or source.written_in
-    request = transform_request(melody, targets, **{**options, "notation": notation})
+    chords = chords or source.chords
+    request = transform_request(melody, targets, chords, **{**options, "notation": notation})
     if unused := unsampled_note(targets, options, lambda option: f"`{option}:`"):
         origin = f"{origin}\nℹ️ {unused}".strip()
+    if left := chords_note(chords, request):
+        origin = f"{origin}\nℹ️ {render(left, discord_syntax)}".strip()
     await generate(interaction, request, note_for(request, origin), rank=False)
 
 

@@ -210,6 +210,8 @@ TRANSFORM = _options(
     Option("key", str, "Your melody's key, e.g. \"G major\" (default: guessed from the notes)", "G major"),
     Option("meter", str, "Your melody's time signature (default 4/4): to change it, choose a rhythm", "6/8", "4/4"),
     MIDI, TRACK, MELODY["notation"],
+    Option("chords", str, "The chords under your melody, one per bar: they move with it to a new key (e.g. Am F C G)",
+           "Am F C G"),
 )
 # /prefs set: the /melody options a user can save
 PREFERENCES = ("key", "meter", "tempo", "style", "density", "temperature", "bars", "top_p", "notation")

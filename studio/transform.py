@@ -46,6 +46,8 @@ from data.events import (
 from data.jianpu import melody_jianpu
 from data.notation import ParsedSeed, format_notes, parse_seed, solfege_text, stored_notes
 from studio.analysis.words import join
+from studio.arrange.chord_symbols import transposed
+from studio.chord_melody import chord_bars
 from studio.melody import MelodyResult
 from studio.options import MELODY, SEED_MAX, TRANSFORM
 from studio.requests import MelodyRequest
@@ -192,6 +194,40 @@ def nothing_changes(melody: Melody) -> MusicError:
                       f"{opt('rhythm', rhythm)}.", "mode", mode)
 
 
+# ---- chords -----------------------------------------------------------------------------------------------------
+def carried_chords(chords: str | None, before: Melody, after: Melody) -> str | None:
+    """The chords a melody was written over, moved with it: transposed with a new key, kept through a new register,
+    tempo or style; None when its mode or meter changed (the old chords no longer fit) or it had none."""
+    if chords is None or after.key.mode != before.key.mode or (after.meter, after.pickup) != (before.meter,
+                                                                                             before.pickup):
+        return None
+    return _chords_in(chords, before.key, after.key)
+
+
+def _chords_in(chords: str, source: Key, target: Key) -> str:
+    """Chords in ``source``'s key moved to ``target``'s tonic (as typed when the tonic is the same)."""
+    shift = (target.tonic - source.tonic) % 12
+    return transposed(chords, shift, target.uses_flats) if shift else chords
+
+
+def chords_note(chords: str | None, request: MelodyRequest) -> str:
+    """What a reply says when the ``chords`` under the melody could not come along to ``request``'s result (else
+    "")."""
+    if chords is None or request.chords is not None:
+        return ""
+    assert request.transform is not None
+    spec = Spec.parse(request.transform)
+    what = "rhythm" if spec.meter != request.meter else "mode"
+    return f"Your chords stay behind: they don't fit the new {what}. {cmd('chords')} writes chords for the result."
+
+
+def _check_chords(chords: str, melody: Melody) -> None:
+    """MusicError when typed chords run past the melody's end."""
+    if (bars := chord_bars(chords)) > max(melody.bars, 1):
+        raise MusicError(f"Your chords fill {bars} bars and your melody {melody.bars}: give me at most one bar of "
+                         f"chords per bar of melody.", "chords")
+
+
 # ---- requests ---------------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Spec:
@@ -235,13 +271,17 @@ def shown_text(melody: Melody, notation: str | None) -> str:
     return melody_text(melody)
 
 
-def transform_request(melody: Melody, targets: Targets, **options: Any) -> MelodyRequest:
-    """`/transform`: a request for ``melody`` changed as ``targets`` say (MusicError when they change nothing).
-    ``options``: count, seed, temperature and top_p, for a style's variations (one result without a style), and
-    ``notation``, how the replies write the notes (jianpu or letters)."""
+def transform_request(melody: Melody, targets: Targets, chords: str | None = None, **options: Any
+                      ) -> MelodyRequest:
+    """`/transform`: a request for ``melody`` changed as ``targets`` say (MusicError when they change nothing), with
+    the ``chords`` it was written over moved along when they still fit (``carried_chords``). ``options``: count,
+    seed, temperature and top_p, for a style's variations (one result without a style), and ``notation``, how the
+    replies write the notes (jianpu or letters)."""
     targets = targets.relative(melody.tempo, melody.key)
     if not targets.given:
         raise no_targets()
+    if chords is not None:
+        _check_chords(chords, melody)
     after, said = apply(melody, targets)
     if not said:
         raise nothing_changes(melody)
@@ -256,7 +296,7 @@ def transform_request(melody: Melody, targets: Targets, **options: Any) -> Melod
     spec = Spec(str(melody.key), str(melody.meter), melody.tempo, targets)
     return MelodyRequest(notes=melody_text(melody), bars=max(after.bars, 1), key=str(after.key),
                          meter=str(after.meter), tempo=after.tempo, style=targets.style or MELODY["style"].default,
-                         transform=spec.text, **options)
+                         chords=carried_chords(chords, melody, after), transform=spec.text, **options)
 
 
 def given(request: MelodyRequest) -> Melody:
@@ -324,8 +364,9 @@ class TransformResult(MelodyResult):
         assert r.transform is not None
         spec = Spec.parse(r.transform)
         sampled = {"temperature": r.temperature, "seed": r.seed, "count": 1} if spec.targets.style else {}
-        return cmd("transform", notes=r.notes, key=spec.key, meter=spec.meter, **spec.targets.given, **sampled,
-                   notation=r.notation)
+        chords = r.chords and _chords_in(r.chords, self.melody.key, Key.parse(spec.key))
+        return cmd("transform", notes=r.notes, chords=chords, key=spec.key, meter=spec.meter, **spec.targets.given,
+                   **sampled, notation=r.notation)
 
 
 async def transform_candidates(composer: Composer | None, request: MelodyRequest) -> list[TransformResult]:
@@ -385,7 +426,7 @@ def variation_request(result: MelodyResult) -> MelodyRequest:
     """More like this, for a transform: variations of the result in its style, a little cooler."""
     r = result.request
     cooler = max(0.1, round(r.temperature * 0.85, 2))
-    return transform_request(result.melody, Targets(style=r.style), temperature=cooler, top_p=r.top_p)
+    return transform_request(result.melody, Targets(style=r.style), r.chords, temperature=cooler, top_p=r.top_p)
 
 
 # ---- measures ---------------------------------------------------------------------------------------------------

@@ -19,6 +19,7 @@ from bot.cogs.rewrite import checked
 from bot.replies import defer
 from bot.sources import MelodySource
 from bot.transform_form import transform
+from studio.chord_melody import chord_bars
 from studio.errors import cmd
 from studio.options import TRANSFORM, option_help
 from studio.transform import RHYTHMS
@@ -65,16 +66,19 @@ class Transform(commands.Cog):
         midi: discord.Attachment | None = None,
         track: int | None = None,
         notation: str | None = None,
+        chords: str | None = None,
     ) -> None:
         targets = Targets(mode=mode, transpose=transpose, rhythm=rhythm, style=style, tempo=tempo, register=register)
         if not targets.given:
             raise no_targets()
         options = checked(TRANSFORM, count=count, seed=seed, temperature=temperature, notation=notation)
+        if chords is not None:
+            chord_bars(chords)  # unreadable chords are answered at once
         source = MelodySource.check(self.bot, interaction.user.id, notes=notes, key=key, meter=meter, midi=midi,
                                     track=track, example=EXAMPLE)
         async with admitted(interaction):
             await defer(interaction)
-            await transform(interaction, source, targets, options)
+            await transform(interaction, source, targets, options, chords)
 
 
 async def setup(bot: MusicGenius) -> None:

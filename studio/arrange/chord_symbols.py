@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from data.chord_kinds import QUALITIES
 from data.errors import MusicError
-from data.events import LETTER_PC
+from data.events import FLAT_NAMES, LETTER_PC, SHARP_NAMES
 from data.repeats import times
 
 MAX_CHORD_BARS = 64
@@ -53,6 +53,22 @@ def parse_chord_symbol(token: str) -> ChordSymbol:
     text = _spelled(letter, accidental) + suffix + (f"/{_spelled(bass_letter, bass_accidental or '')}"
                                                    if bass_letter else "")
     return ChordSymbol(root, intervals, suffix, text, None if bass == root else bass)
+
+
+def transposed(text: str, shift: int, flats: bool) -> str:
+    """Typed chords moved ``shift`` semitones, written as they were typed (bar lines, `%`, `/` and `x2` kept), each
+    root and bass spelled with flats or sharps (`Am F C G`, 5, flats -> `Dm Bb F C`)."""
+    names = FLAT_NAMES if flats else SHARP_NAMES
+
+    def move(match: re.Match[str]) -> str:
+        token = match[0]
+        if token in ("%", "/") or times(token) is not None:
+            return token
+        chord = parse_chord_symbol(token)
+        bass = "" if chord.bass is None else f"/{names[(chord.bass + shift) % 12]}"
+        return names[(chord.root + shift) % 12] + chord.suffix + bass
+
+    return re.sub(r"[^\s,|]+", move, text.strip())
 
 
 def _repeated(cells: list[list[str]]) -> list[list[str]]:

@@ -8,11 +8,19 @@ import asyncio
 from pathlib import Path
 
 from studio.cli.commands import given_melody, print_written
-from studio.errors import MusicError, cmd
+from studio.cli.syntax import cli_syntax
+from studio.errors import MusicError, cmd, render
 from studio.melody import Composer
 from studio.render import before_after_png
 from studio.retime import meter_hint
-from studio.transform import TransformResult, shown_text, transform_candidates, transform_request, unsampled_note
+from studio.transform import (
+    TransformResult,
+    chords_note,
+    shown_text,
+    transform_candidates,
+    transform_request,
+    unsampled_note,
+)
 from studio.transform_targets import Targets, no_targets
 
 EXAMPLE = cmd("transform", notes="E D C D | E E E:h | D:q D D:h | E:q G G:h", mode="minor", rhythm="jig")
@@ -32,7 +40,7 @@ async def run_transform(args: argparse.Namespace) -> int:
     options = {name: getattr(args, name) for name in ("count", "seed", "temperature")
                if getattr(args, name) is not None}
     options["notation"] = args.notation or given.notation  # as typed
-    request = transform_request(given.melody, targets, **options).with_seed()
+    request = transform_request(given.melody, targets, args.chords, **options).with_seed()
     composer = Composer.load(args.checkpoint, args.device) if targets.style else None  # the model writes styles only
     try:
         results = await transform_candidates(composer, request)
@@ -43,6 +51,8 @@ async def run_transform(args: argparse.Namespace) -> int:
     print(f"Transformed: {first.what}." + (f" {origin}" if origin else ""))
     if unused := unsampled_note(targets, options, lambda option: f"--{option}"):
         print(unused)
+    if left := chords_note(args.chords, request):
+        print(render(left, cli_syntax("transform")))
     print(f"Before: {shown_text(given.melody, request.notation)}")
     print()
     loop = asyncio.get_running_loop()

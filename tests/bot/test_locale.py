@@ -12,7 +12,7 @@ import pytest
 
 from bot.errors import discord_syntax
 from bot.i18n import CATALOGS, LOCALES, _compile, catalog_for, tr
-from data.errors import MusicError
+from data.errors import MusicError, render
 from data.events import Key, Meter
 from data.midi import seed_from_midi
 from data.notation import parse_seed
@@ -191,3 +191,16 @@ def test_the_stats_table_header_and_quiz_scores_are_chinese():
         "📊 你的得分：2 题答对 1 题（50%）· 当前连对 0 题 · 最佳连对 1 题\n• 音程：2 题答对 1 题")
     table = "```\nday         count\n2024-05-01     3  ████\n```"  # what stats_table writes
     assert tr(table, ZH) == "```\n日期        次数\n2024-05-01     3  ████\n```"
+
+
+def test_transform_chords_errors_and_notes_are_translated():
+    from data.events import Melody
+    from studio.transform import chords_note, transform_request
+    from studio.transform_targets import Targets
+
+    melody = Melody(parse_seed("A4:h C5:h | F4:w").notes, Key.parse("A minor"), Meter.parse("4/4"), 100)
+    assert error_text(transform_request, melody, Targets(transpose="D"), "Am F C G") == (
+        "你的和弦有 4 小节，而旋律只有 2 小节：每小节旋律最多配一小节和弦。")
+    left = chords_note("Am F", transform_request(melody, Targets(mode="dorian"), "Am F"))
+    assert tr(f"ℹ️ {render(left, discord_syntax)}", ZH) == (
+        "ℹ️ 你的和弦没有带过来：它们不适合新的调式。`/chords` 可以为结果配和弦。")

@@ -155,3 +155,32 @@ async def test_a_jianpu_melody_is_transformed_and_answered_in_jianpu(env):
                                        user=4)).wait_final(timeout=120)
     assert "**Before** ```\n1=C 1 3 5 1' |\n```" in mine.content and after_text(mine.content).startswith("1=Eb ")
     env.fake.assert_clean()
+
+
+async def test_a_melody_over_chords_is_transposed_with_its_chords(env):
+    """Transform… "in D" on a `/melody chords:` reply: the chords move to D minor in the reply, the MIDI and the
+    reproduce command; "dorian" leaves them behind and says so; /transform takes typed chords too."""
+    melody = await (await env.fake.slash("melody", {"chords": "Am F C G", "seed": 3, "count": 1},
+                                         user=6)).wait_final(timeout=120)
+    opened = await env.fake.press(melody, "mg:melody:transform:1", user=6)
+    moved = await (await env.fake.submit_modal(opened, {"changes": "in D"})).wait_files(".mid", timeout=120)
+    assert "A minor → D minor" in moved.content
+    assert "🎹 Your chords in D minor: `| Dm | Bb | F | C | Dm | Bb | F | C |`" in moved.content
+    midi = pretty_midi.PrettyMIDI(io.BytesIO(attachment(moved, ".mid")))
+    _, chords = midi.instruments
+    assert chords.name == "Chords" and {n.pitch % 12 for n in chords.notes if n.start < 0.01} == {2, 5, 9}  # Dm
+    reproduce = {f["name"]: f["value"] for f in moved.embeds[0]["fields"]}["Reproduce"]
+    assert "chords:Am F C G" in reproduce and "transpose:D" in reproduce
+
+    opened = await env.fake.press(melody, "mg:melody:transform:1", user=6)
+    dorian = await (await env.fake.submit_modal(opened, {"changes": "dorian"})).wait_files(".mid", timeout=120)
+    assert "Your chords stay behind: they don't fit the new mode. `/chords` writes chords" in dorian.content
+    assert len(pretty_midi.PrettyMIDI(io.BytesIO(attachment(dorian, ".mid"))).instruments) == 1
+
+    typed = await (await env.fake.slash("transform", {"notes": MARY, "key": "C major", "chords": "C | C G | C | C G",
+                                                      "transpose": "G"}, user=6)).wait_final(timeout=90)
+    assert "🎹 Your chords in G major: `| G | G D | G | G D |`" in typed.content
+    wrong = await env.fake.slash("transform", {"notes": MARY, "chords": "C H7", "transpose": "G"}, user=6)
+    said = await wrong.wait_final(timeout=30)
+    assert wrong.ephemeral and "I can't read the chord `H7`" in said.content
+    env.fake.assert_clean()

@@ -8,11 +8,15 @@ import pytest
 from data.errors import MusicError, render
 from data.events import Key, Melody, Meter, Note
 from data.midi import melody_with_chords_to_midi
+from data.notation import stored_notes
+from studio.arrange.chord_symbols import transposed
 from studio.chord_melody import bar_symbols, chord_spans, key_of_chords
 from studio.cli.main import cli_syntax
 from studio.melody import Composer
 from studio.render import melody_files
 from studio.requests import MelodyRequest
+from studio.transform import chords_note, restore_transform, transform_request
+from studio.transform_targets import Targets
 
 
 @pytest.mark.parametrize(("chords", "key"), [
@@ -121,3 +125,32 @@ async def test_rewritten_bars_of_a_melody_over_chords_keep_to_them(composer):
                 hits += note.pitch % 12 in under[bar % 4]
                 total += 1
     assert hits >= 0.8 * total, (hits, total)
+
+
+@pytest.mark.parametrize(("typed", "shift", "flats", "moved"), [
+    ("Am F C G", 5, True, "Dm Bb F C"),
+    ("| C | F G7 / / | % | Bb/D x2 |", 2, False, "| D | G A7 / / | % | C/E x2 |"),
+    ("C/G, Dm7b5, Gsus4", 1, True, "Db/Ab, Ebm7b5, Absus4"),
+])
+def test_typed_chords_transpose_as_typed(typed, shift, flats, moved):
+    assert transposed(typed, shift, flats) == moved
+
+
+def test_a_transposed_melody_takes_its_chords_along():
+    """`/transform` of a melody over chords: a new key moves them (and its reproduce command gives the typed ones),
+    a new register keeps them, a new mode or rhythm leaves them behind and says so; chords longer than the melody
+    are refused."""
+    melody = Melody(stored_notes("A4:h C5:h | F4:w | E4:h G4:h | G4:w"), Key.parse("A minor"), Meter.parse("4/4"), 100)
+    request = transform_request(melody, Targets(transpose="D"), "Am F C G")
+    assert request.key == "D minor" and request.chords == "Dm Bb F C"
+    result = restore_transform(request, "D5:h F5:h | Bb4:w | A4:h C5:h | C5:w")
+    assert [symbol for _, _, symbol, _ in result.backing] == ["Dm", "Bb", "F", "C"]
+    reproduce = render(result.reproduce, cli_syntax("transform"))
+    assert '--chords "Am F C G"' in reproduce and "--transpose D" in reproduce
+    assert transform_request(melody, Targets(register="up"), "Am F C G").chords == "Am F C G"
+    for targets, what in ((Targets(mode="dorian"), "mode"), (Targets(rhythm="jig"), "rhythm")):
+        left = transform_request(melody, targets, "Am F C G")
+        assert left.chords is None
+        assert chords_note("Am F C G", left).startswith(f"Your chords stay behind: they don't fit the new {what}.")
+    with pytest.raises(MusicError, match="Your chords fill 8 bars and your melody 4"):
+        transform_request(melody, Targets(transpose="D"), "Am F C G x2")
