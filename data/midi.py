@@ -262,7 +262,7 @@ def check_midi_size(size: int) -> None:
                          f"short .mid or .mxl file, or type notes like {opt('notes', 'C E G')}.", "midi")
 
 
-def _scan(data: bytes) -> Scan:
+def scan_file(data: bytes) -> Scan:
     """Check the header, then scan every track (a MusicXML score's parts: ``data.musicxml_upload``); raises
     MusicError for anything unreadable."""
     if not data:
@@ -330,7 +330,7 @@ def _in_range(pitch: int) -> int:
     return pitch
 
 
-def _tempo(microseconds: int | None, meter: Meter) -> int | None:
+def file_tempo(microseconds: int | None, meter: Meter) -> int | None:
     """Felt beats per minute of ``meter`` (a MIDI tempo counts quarter notes), clamped to what the bot accepts;
     None when missing or absurd."""
     if not microseconds:
@@ -373,7 +373,7 @@ def seed_from_midi(data: bytes, track: int | None = None, max_notes: int = 64) -
     """
     if max_notes < 1:
         raise ValueError("max_notes must be at least 1")
-    scan = _scan(data)
+    scan = scan_file(data)
     parts = [scan.parts[key] for key in sorted(scan.parts)]
     tracks = _describe(scan)
     if not parts:
@@ -396,7 +396,7 @@ def seed_from_midi(data: bytes, track: int | None = None, max_notes: int = 64) -
             f"That {scan.kind} has {len(tracks)} {scan.unit}{'s' * (len(tracks) != 1)} with notes: {listing}{more}. "
             f"Pick one of those, e.g. {opt('track', 1)}, or leave the track out and I find the melody.",
             "track", 1)
-    meter, origin = _meter(scan)
+    meter, origin = file_meter(scan)
     if meter is None or meter.denominator in (2, 4):  # quarter beats, which a triplet divides in three
         grid = Grid.detect(parts[index].notes, scan.division, origin)
     else:
@@ -414,13 +414,13 @@ def seed_from_midi(data: bytes, track: int | None = None, max_notes: int = 64) -
     while kept[-1].is_rest:
         kept.pop()
     dropped = len(line) - sum(not note.is_rest for note in kept)
-    tempo = _tempo(scan.tempo[1] if scan.tempo else None, meter or Meter())
+    tempo = file_tempo(scan.tempo[1] if scan.tempo else None, meter or Meter())
     fifths = scan.signature[1] if scan.signature and -7 <= scan.signature[1] <= 7 and any(scan.signature[1:]) else None
     return MidiSeed(tuple(kept), meter, tempo, tracks[index], tracks, dropped, line[0][0], index, origin, fifths,
                     scan.unit)
 
 
-def _meter(scan: Scan) -> tuple[Meter | None, int]:
+def file_meter(scan: Scan) -> tuple[Meter | None, int]:
     """The file's time signature and a tick (ours) its bar lines fall on: its first one, or the next where the
     first sets one short bar at the start (a pickup bar, as notation programs export it: 2/8, then 6/8)."""
     found = sorted((tick, n, e) for tick, n, e in scan.meters if 1 <= n <= 12 and e in (1, 2, 3))

@@ -10,16 +10,19 @@ from typing import Any
 from data.errors import MusicError, opt
 from data.events import Key, Meter, Note, signature_major
 from data.midi import MidiSeed, seed_from_midi
+from data.midi_chords import MidiChords, chords_from_midi
 from data.notation import MAX_SEED_NOTES, format_notes
 from studio.abc_input import MAX_BARS, abc_melody_options, abc_upload, continued
 from studio.analysis.key import infer_key
+from studio.arrange.chord_symbols import transposed
+from studio.chord_melody import key_of_chords
 from studio.options import MELODY
 from studio.requests import MelodyRequest
 
 
 def midi_request(data: bytes, track: int | None = None, max_notes: int = MAX_SEED_NOTES, name: str = "the file",
-                 choose: bool = True, fixed: Collection[str] | None = None, **options: Any
-                 ) -> tuple[MelodyRequest, str, str]:
+                 choose: bool = True, fixed: Collection[str] | None = None, over_chords: bool = False,
+                 **options: Any) -> tuple[MelodyRequest, str, str]:
     """A request whose notes are a MIDI file's melody as text (so it reproduces like typed notes), a sentence saying
     which part of the file ``name`` it is (``midi_origin``), and one saying how much of it was left out past its
     first ``max_notes`` notes ("" when none).
@@ -28,11 +31,15 @@ def midi_request(data: bytes, track: int | None = None, max_notes: int = MAX_SEE
     speed counted in the beats of the meter used: dotted quarters in 6/8). ``fixed``: for /melody, the options the
     user typed or saved; a melody that fills the bars asked for is then continued ``MORE_BARS`` past its end, as
     a pasted ABC tune is, unless ``bars`` is one of them (the request's own check says the seed is too long).
+    ``over_chords`` (/melody): a file of block chords and no tune (``data.midi_chords``) is a request to write over
+    its chords (``chords_request``).
     """
     if (text := abc_upload(data)) is not None:  # an ABC tune's file: read as if its text were typed in notes:
         typed = {k: v for k, v in options.items() if v is not None}
         notes, header, read = abc_melody_options(text, typed)
         return MelodyRequest(notes=notes or "", **{**options, **header}), f"I used {name}. {read}", ""
+    if over_chords and track is None and (found := chords_from_midi(data, int(MELODY["bars"].high))) is not None:
+        return chords_request(found, name, fixed or (), options)
     seed = seed_from_midi(data, None if track is None else track - 1, max_notes)
     meter = options.pop("meter", None) or (str(seed.meter) if seed.meter else "4/4")
     tempo = options.pop("tempo", None) or seed.tempo_in(Meter.parse(meter))
@@ -58,6 +65,21 @@ def midi_request(data: bytes, track: int | None = None, max_notes: int = MAX_SEE
     cut = (f"The file's melody has {read + seed.dropped} notes and I read the first {read}: to work on a later "
            f"part, upload just that part." if seed.dropped else "")
     return MelodyRequest(notes=text, meter=meter, tempo=tempo, **options), used, cut
+
+
+def chords_request(found: MidiChords, name: str, fixed: Collection[str], options: dict[str, Any]
+                   ) -> tuple[MelodyRequest, str, str]:
+    """A request to write over a file's chords (``midi_request``'s three parts): their key unless one is
+    ``fixed``, spelled in it, the file's meter and tempo unless given."""
+    meter = options.pop("meter", None) or str(found.meter)
+    tempo = options.pop("tempo", None) or found.tempo
+    key = Key.parse(options["key"]) if "key" in fixed and options.get("key") else key_of_chords(found.text)
+    chords = transposed(found.text, 0, key.uses_flats)  # `A#` as `Bb` in F major
+    used = f"{name} holds chords, not a tune, so I wrote a melody over them."
+    cut = (f"It has {found.bars + found.left_out} bars of chords and I read the first {found.bars}."
+           if found.left_out else "")
+    request = MelodyRequest(notes="", chords=chords, meter=meter, tempo=tempo, **{**options, "key": str(key)})
+    return request, used, cut
 
 
 SIGNATURE_FIT = 0.9  # the share of the melody's time a file's key signature must hold for its key to follow it

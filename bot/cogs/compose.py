@@ -103,16 +103,19 @@ class Compose(commands.Cog):
             else:
                 data = await midi.read()
                 request, used, cut = await asyncio.get_running_loop().run_in_executor(
-                    None, partial(midi_request, data, track, name=f"`{midi.filename}`", fixed=fixed, seed=seed,
-                                  count=count, **{"meter": None, "tempo": None, **chosen}))
+                    None, partial(midi_request, data, track, name=f"`{midi.filename}`", fixed=fixed, over_chords=True,
+                                  seed=seed, count=count, **{"meter": None, "tempo": None, **chosen}))
+                if request.chords:  # a file of chords: their key unless one is typed, and no candidate tries another
+                    request, fixed = replace(request, key=key), {*fixed, "key"}
                 why = f"🎼 {render(used, discord_syntax)}\n{why}".strip()
                 why = f"{why} ✂️ {cut}".strip() if cut else why
                 why = f"{why}\nℹ️ {BOTH}".strip() if notes else why
-                if mood is not None and key is None:  # the mood's mode, in a key that fits the file's notes
+                if mood is not None and key is None and not request.chords:
+                    # the mood's mode, in a key that fits the file's notes
                     request = replace(request, key=mood_defaults({"mood": mood}, request.notes)["key"])
             why = f"🎼 {read_as}\n{why}".strip() if read_as else why
-            if chords is not None:
-                line = chord_line(chords, request.parsed_meter, request.bars)
+            if request.chords:
+                line = chord_line(request.chords, request.parsed_meter, request.bars)
                 why = f"🎹 Over your chords in {request.key}: `{line}`\n{why}".strip()
             why = f"{why}\nℹ️ {NO_FILE}".strip() if midi is None and track is not None else why
             if midi is None and notes and key is not None:

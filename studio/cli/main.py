@@ -119,9 +119,9 @@ async def run_melody(args: argparse.Namespace) -> int:
     if args.midi is not None:
         moody.pop("tempo", None)  # the file's tempo beats the mood's
         request, used, cut = midi_request(read_midi(args.midi), args.track, name=str(args.midi), fixed=set(options),
-                                          meter=args.meter, tempo=args.tempo, **moody, **options)
+                                          over_chords=True, meter=args.meter, tempo=args.tempo, **moody, **options)
         print(render(f"{used} {cut}".strip(), cli_syntax("melody")))
-        if args.mood and not args.key:  # the mood's mode, in a key that fits the file's notes
+        if args.mood and not args.key and not request.chords:  # the mood's mode, in a key that fits the file's notes
             request = replace(request, key=mood_defaults({"mood": args.mood}, request.notes)["key"])
     elif args.notes or args.lyrics is not None or args.mood or args.chords:
         notes = args.notes or ("" if args.lyrics is not None or args.chords else opening(args.mood,

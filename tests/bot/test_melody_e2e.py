@@ -14,6 +14,7 @@ from PIL import Image
 from model.engine import Engine
 from studio.melody import Composer
 from tests.bot.helpers import attachment, bot_process, candidate_notes
+from tests.data.test_midi_chords import block, midi_file
 from tests.fakediscord import running_fake
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -313,4 +314,23 @@ async def test_a_melody_over_typed_chords_plays_and_shows_them(env):
     both = await env.fake.slash("melody", {"chords": "Am F C G", "lyrics": "Hello there"}, user=5)
     said = await both.wait_final(timeout=30)
     assert said.ephemeral and "not with words or a file" in said.content and "`chords:Am F C G`" in said.content
+    env.fake.assert_clean()
+
+
+async def test_a_file_of_chords_gets_a_melody_over_them(env):
+    """A MIDI file of block chords (and a bass) from a DAW: a melody written over its chords, not a continuation of
+    its top note; the reply names the chords it read, in their key, and the reproduce command needs no file."""
+    keys = block([[64, 69, 72], [65, 69, 72], [64, 67, 72], [62, 67, 71]], [4] * 4)
+    bass = [(4 * i, 4 * i + 4, p) for i, p in enumerate([45, 41, 36, 43])]
+    data = midi_file({"Keys": keys, "Bass": bass})
+    it = await env.fake.slash("melody", {"midi": ("progression.mid", data), "seed": 2, "count": 1}, user=7)
+    reply = await it.wait_files(".mid", timeout=90)
+    assert "`progression.mid` holds chords, not a tune, so I wrote a melody over them." in reply.content
+    assert "🎹 Over your chords in A minor: `| Am | F | C | G | Am | F | C | G |`" in reply.content
+    fields = {f["name"]: f["value"] for f in reply.embeds[0]["fields"]}
+    assert fields["Key"].startswith("A minor") and fields["Tempo"].startswith("100")
+    assert "chords:| Am | F | C | G |" in fields["Reproduce"] and "notes:" not in fields["Reproduce"]
+    melody, chords = pretty_midi.PrettyMIDI(io.BytesIO(attachment(reply, ".mid"))).instruments
+    assert chords.name == "Chords" and len(melody.notes) >= 8
+    assert {n.pitch % 12 for n in chords.notes if n.start < 0.01} == {9, 0, 4}
     env.fake.assert_clean()
