@@ -440,10 +440,11 @@ def file_meter(scan: Scan) -> tuple[Meter | None, int]:
 
 def melody_with_chords_to_midi(melody: Melody, chords: list[tuple[int, int, tuple[int, ...]]],
                                program: int = PROGRAM_PIANO, chord_program: int = 48,
-                               full_first_bar: bool = True) -> bytes:
+                               full_first_bar: bool = True, lyrics: list[str | None] | None = None) -> bytes:
     """``melody_to_midi`` plus a second track of block chords: (start tick, ticks, MIDI pitches) each, counted
-    from the first note as the melody's are (``full_first_bar`` as there)."""
-    pm = pretty_midi.PrettyMIDI(io.BytesIO(melody_to_midi(melody, program, full_first_bar=full_first_bar)))
+    from the first note as the melody's are (``full_first_bar`` and ``lyrics`` as there)."""
+    pm = pretty_midi.PrettyMIDI(io.BytesIO(melody_to_midi(melody, program, lyrics=lyrics,
+                                                          full_first_bar=full_first_bar)))
     seconds_per_tick = _seconds_per_tick(melody.tempo, melody.meter)
     instrument = pretty_midi.Instrument(program=chord_program, name="Chords")
     first = melody.start if full_first_bar else 0

@@ -189,9 +189,10 @@ def add_chord_symbols(musicxml: bytes, chords: list[tuple[int, str]]) -> bytes:
     return insert_at_ticks(musicxml, [(tick, partial(_harmony_element, text)) for tick, text in chords])
 
 
-def melody_to_musicxml_with_chords(melody: Melody, chords: list[tuple[int, str]], title: str = "") -> bytes:
-    """``melody_to_musicxml`` with chord symbols (start tick, symbol) written above the staff."""
-    return add_chord_symbols(melody_to_musicxml(melody, title), chords)
+def melody_to_musicxml_with_chords(melody: Melody, chords: list[tuple[int, str]], title: str = "",
+                                   lyrics: list[str | None] | None = None) -> bytes:
+    """``melody_to_musicxml`` (``lyrics`` as there) with chord symbols (start tick, symbol) above the staff."""
+    return add_chord_symbols(melody_to_musicxml(melody, title, lyrics=lyrics), chords)
 
 
 # ---- arrangements: several staves -------------------------------------------------------------

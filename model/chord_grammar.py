@@ -8,7 +8,7 @@ chord away by ``chromatic``: without a seed nothing else tells the model the key
 and G#). The phrase-end cadence lean is off (the chords make the cadences), and the last note is a tone of the
 last chord: the mode's end degree where the chord holds it, else one of the chord's tones (a progression that
 ends on V ends on its root, 3rd or 5th, open, ready to go round again). Decoded in Python rows by the engine
-(``model.jobs``).
+(``model.jobs``). ``ChordRhythm`` does the same for words set to music over chords (the rhythm given).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import torch
 
 from model.infill import InfillGrammar
-from model.sample import MelodyGrammar, _pitch_lean
+from model.sample import MelodyGrammar, RhythmGrammar, _pitch_lean
 from model.vocab import Vocab
 
 STRONG_LEAN = 3.0  # nats toward the chord's tones on a strong position (bench.chord_melody: 92% are, 63% with no
@@ -87,5 +87,33 @@ class ChordInfill(InfillGrammar):
     def bias(self) -> torch.Tensor | None:
         if self._expect_duration:
             return super().bias()
+        return chord_lean(self.vocab, self.chords, self.scale, self.now, self.now % self.bar_ticks in self.strong_ticks,
+                          (STRONG_LEAN, WEAK_LEAN, CHROMATIC))
+
+
+@dataclass
+class ChordRhythm(RhythmGrammar):
+    """``RhythmGrammar`` (words set to music, the rhythm given) over chords: each pitch leans as ``ChordGrammar``'s,
+    and the last sounding note is a tone of the chord under it (its stable ones when it holds any)."""
+
+    chords: Chords = ()
+    scale: frozenset[int] = frozenset()
+    strong_ticks: frozenset[int] = frozenset({0})
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        at = sum(ticks for ticks, _ in self.rhythm[:self._last])
+        last = next((pcs for start, end, pcs in self.chords if start <= at < end), None)
+        if last is None:
+            return
+        ends = (last & self.stable) or last
+        low, high = self.pitch_range or (0, 127)
+        mask = torch.zeros_like(self._last_mask)
+        for i, p in self._pitches.items():
+            mask[i] = low <= p <= high and p % 12 in ends
+        if mask.any():
+            self._last_mask = mask
+
+    def bias(self) -> torch.Tensor | None:
         return chord_lean(self.vocab, self.chords, self.scale, self.now, self.now % self.bar_ticks in self.strong_ticks,
                           (STRONG_LEAN, WEAK_LEAN, CHROMATIC))

@@ -18,11 +18,13 @@ from studio.render import Backing
 SUNG_CENTRE = 68  # G#4: the middle of the range words are sung in (studio.melody.SINGING_RANGE)
 
 
-def check_sources(chords: str | None, lyrics: str | None, midi: object | None) -> None:
-    """MusicError when chords come with words or a file: a melody over chords starts from typed notes or none."""
-    if chords is not None and (lyrics is not None or midi is not None):
-        raise MusicError(f"I write over {opt('chords')} from typed notes or from the chords alone, not with words "
-                         f"or a file. Try {opt('chords', 'Am F C G')} alone, or with {opt('notes', 'E D C')}.",
+def check_sources(chords: str | None, midi: object | None) -> None:
+    """MusicError when chords come with a file: a melody over chords starts from typed notes, words or nothing (a
+    file of chords is read as chords, ``data.midi_chords``)."""
+    if chords is not None and midi is not None:
+        raise MusicError(f"I write over {opt('chords')} from typed notes, words or the chords alone, not with a file. "
+                         f"Try {opt('chords', 'Am F C G')} alone, or with {opt('notes', 'E D C')} or "
+                         f"{opt('lyrics', 'Hello there')}; a file of chords alone is read as chords.",
                          "chords", "Am F C G")
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import atexit
-import random
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -16,7 +15,7 @@ from data.abc_write import melody_abc
 from data.bar_lines import read_bars
 from data.errors import MusicError, cmd, opt
 from data.events import Key, Melody, Meter, Note, control_tokens, encode_notes
-from data.form import first_tick, load_form, restated_seed, steps_home
+from data.form import first_tick, restated_seed
 from data.jianpu import melody_jianpu
 from data.notation import (
     MAX_SEED_NOTES,
@@ -35,7 +34,7 @@ from model.chord_grammar import ChordGrammar
 from model.config import MELODY_CHECKPOINT
 from model.engine import Engine, EngineBusy
 from model.lstm import load_checkpoint
-from model.sample import MelodyGrammar, RhythmGrammar, end_degrees
+from model.sample import MelodyGrammar
 from model.vocab import Vocab
 from studio.analysis.key import infer_key
 from studio.chord_melody import Backing, backing, chord_line, grammar_fields, sung_register
@@ -44,8 +43,7 @@ from studio.mood import articulated, density_take, mood_take
 from studio.options import SEED_MAX
 from studio.originality import COPY_NOTES, Shared, longest_shared, phrase_index
 from studio.requests import MelodyRequest
-from studio.restate import JOIN_TAKES, continue_seed, generate_takes, register_octaves
-from studio.restate import clamp as _clamp
+from studio.restate import JOIN_TAKES, continue_seed
 
 if TYPE_CHECKING:
     from model.queue import RemoteEngine
@@ -374,7 +372,9 @@ class Composer:
         starting with the pitches of ``request.notes`` when given (their rhythm is replaced by the words').
         ``request.bars`` is ignored: the words decide the length. The result carries ``lyrics`` per note.
         """
-        return await _set_words(self, request, text)
+        from studio.words_melody import set_words  # it builds MelodyResults: imported when first used
+
+        return await set_words(self, request, text)
 
     async def melody(self, request: MelodyRequest) -> MelodyResult:
         """Continue the request's seed (or set its words); raises MusicError (for the user) or EngineBusy.
@@ -436,57 +436,6 @@ class Composer:
         melody = Melody(seed.notes + tuple(continuation), key, request.parsed_meter, request.tempo, len(seed.notes),
                         seed.pickup)
         return MelodyResult(request, melody, seed, inferred)
-
-
-async def _set_words(composer: Composer, request: MelodyRequest, text: str) -> MelodyResult:
-    """See ``Composer.set_words``."""
-    meter = request.parsed_meter
-    composer.check_meter(meter)
-    rhythm = rhythm_for_words(text, meter)
-    typed = parse_seed(request.notes) if (request.notes or "").strip() else ParsedSeed((), ())
-    given = [n.pitch for n in typed.notes if n.pitch is not None]
-    request = request.with_seed()
-    key = request.parsed_key
-    inferred = key is None
-    if key is None:
-        loop = asyncio.get_running_loop()
-        key = await loop.run_in_executor(None, infer_key, typed.notes, typed.do, typed.typed) if given else Key(0)
-        request = replace(request, key=str(key))
-    octaves = register_octaves(typed.notes, key)  # `C2 E2 G2 C3`: sung on in that register, not two octaves up
-    shift = key.transpose_to_c + octaves
-    sung = sum(syllable is not None for syllable, _ in rhythm)
-    forced = [p for p in (_fold(p + shift) for p in given[:sung]) if p is not None]
-    low = min([SINGING_RANGE[0] - octaves, *given])
-    high = max([SINGING_RANGE[1] - octaves, *given])
-    def grammars() -> list[RhythmGrammar]:
-        return [RhythmGrammar(
-            composer.vocab, composer.vocab.encode(control_tokens(request.style, key.mode, meter)), meter.bar_ticks,
-            end_degrees(frozenset((pc + shift) % 12 for pc in key.stable), (key.tonic + shift) % 12, request.ending),
-            [(ticks, s is not None) for s, ticks in rhythm],
-            forced, (max(low + shift, LOWEST), min(high + shift, HIGHEST)),
-        ) for _ in range(JOIN_TAKES)]
-
-    takes = grammars()
-    await generate_takes(composer, request, takes)  # one kept, drawn by how usual its step into the last note is
-    if not any(steps_home(take.notes) for take in takes):  # none steps into it by a 2nd: three more
-        more = grammars()
-        await generate_takes(composer, request, more, stretch=1, admitted=True)
-        takes += more
-    weights = [load_form().end_weight(take.notes) for take in takes]
-    grammar = random.Random(request.seed).choices(takes, weights)[0] if sum(weights) else takes[0]
-    lead, pickup = words_pickup(rhythm, meter.bar_ticks)  # the rests before the first syllable become a pickup
-    notes = tuple(Note(None if n.pitch is None else _clamp(n.pitch - shift), n.ticks) for n in grammar.notes[lead:])
-    rhythm = rhythm[lead:]
-    seed_len = heard = 0
-    for note in notes:  # the seed part ends with the last seed pitch
-        if heard == len(forced):
-            break
-        heard += note.pitch is not None
-        seed_len += 1
-    melody = Melody(notes, key, meter, request.tempo, seed_len, pickup)
-    seed_text = format_notes(notes[:seed_len], meter.bar_ticks, start=melody.start, spelling=key).split()
-    seed = ParsedSeed(notes[:seed_len], tuple(seed_text), pickup)
-    return MelodyResult(request, melody, seed, inferred, tuple(s for s, _ in rhythm), text)
 
 
 def _stored_seed(text: str, meter: Meter | None) -> ParsedSeed:

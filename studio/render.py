@@ -163,14 +163,15 @@ def _midi(melody: Melody, lyrics: list[str | None] | None, chords: Backing | Non
     """The melody's MIDI, with a track of its chords when it has them (``studio.chord_melody.backing``)."""
     if chords:
         return melody_with_chords_to_midi(melody, [(start, ticks, pitches) for start, ticks, _, pitches in chords],
-                                          full_first_bar=full_first_bar)
+                                          full_first_bar=full_first_bar, lyrics=lyrics)
     return melody_to_midi(melody, lyrics=lyrics, full_first_bar=full_first_bar)
 
 
 def _xml(melody: Melody, title: str, lyrics: list[str | None] | None, chords: Backing | None) -> bytes:
     """The melody's MusicXML, with its chord symbols above the staff when it has them."""
     if chords:
-        return melody_to_musicxml_with_chords(melody, [(start, symbol) for start, _, symbol, _ in chords], title)
+        return melody_to_musicxml_with_chords(melody, [(start, symbol) for start, _, symbol, _ in chords], title,
+                                              lyrics)
     return melody_to_musicxml(melody, title, lyrics=lyrics)
 
 

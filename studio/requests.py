@@ -43,10 +43,11 @@ class MelodyRequest:
         for field in fields(self):
             if field.name in MELODY and field.name != "notes":
                 MELODY[field.name].check(getattr(self, field.name))
-        if self.chords:  # given, ``bars`` grows to hold every bar of it, and each bar's chords must fit the meter
-            from studio.chord_melody import chord_bars, chord_spans, key_of_chords
+        if self.chords:  # given, ``bars`` grows to hold every bar of it (words set their own length), and each bar's
+            from studio.chord_melody import chord_bars, chord_spans, key_of_chords  # chords must fit the meter
 
-            object.__setattr__(self, "bars", max(self.bars, chord_bars(self.chords)))
+            if self.lyrics is None:
+                object.__setattr__(self, "bars", max(self.bars, chord_bars(self.chords)))
             object.__setattr__(self, "key", self.key or str(key_of_chords(self.chords)))
             chord_spans(self.chords, Meter.parse(self.meter), self.bars)
         if self.key:  # written as the reply names it ("D mixo" -> "D mixolydian"), for Reproduce and what is stored

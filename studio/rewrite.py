@@ -42,9 +42,10 @@ from model.sample import MelodyGrammar
 from studio.analysis.key import melody_key
 from studio.analysis.words import plural
 from studio.chord_melody import grammar_fields
-from studio.melody import DENSITY_LEAN, MelodyResult, _clamp, _fold
+from studio.melody import DENSITY_LEAN, MelodyResult, _fold
 from studio.options import EXTEND, MELODY, SEED_MAX
 from studio.requests import MelodyRequest
+from studio.restate import clamp as _clamp
 from studio.restate import register_octaves
 
 if TYPE_CHECKING:

@@ -17,7 +17,7 @@ from bot.errors import discord_syntax
 from bot.melody_reply import generate
 from bot.replies import defer
 from bot.sources import BOTH, NO_FILE
-from studio.chord_melody import check_sources, chord_line, key_of_chords
+from studio.chord_melody import check_sources, chord_bars, chord_line, key_of_chords
 from studio.errors import MusicError, opt, render
 from studio.inputs import abc_melody_options, bare_quarters, check_midi_size, typed_slips
 from studio.midi_melody import midi_request
@@ -68,7 +68,7 @@ class Compose(commands.Cog):
         if lyrics is not None and midi is not None:
             raise MusicError(f"Give me either words ({opt('lyrics')}) or a MIDI file, not both. To set words to a tune "
                              f"you typed, use {opt('notes')} with {opt('lyrics')}.")
-        check_sources(chords, lyrics, midi)
+        check_sources(chords, midi)
         if midi is None and not notes and lyrics is None and mood is None and chords is None:
             raise MusicError(f"Give me notes to start from, e.g. {opt('notes', 'C E G')}, attach a MIDI file with "
                              f"{opt('midi')}, give me words to sing with "
@@ -114,8 +114,9 @@ class Compose(commands.Cog):
                     # the mood's mode, in a key that fits the file's notes
                     request = replace(request, key=mood_defaults({"mood": mood}, request.notes)["key"])
             why = f"🎼 {read_as}\n{why}".strip() if read_as else why
-            if request.chords:
-                line = chord_line(request.chords, request.parsed_meter, request.bars)
+            if request.chords:  # words set their own length: the progression once
+                bars = request.bars if lyrics is None else chord_bars(request.chords)
+                line = chord_line(request.chords, request.parsed_meter, bars)
                 why = f"🎹 Over your chords in {request.key}: `{line}`\n{why}".strip()
             why = f"{why}\nℹ️ {NO_FILE}".strip() if midi is None and track is not None else why
             if midi is None and notes and key is not None:

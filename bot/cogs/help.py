@@ -42,7 +42,8 @@ class Guide:
 GUIDES: dict[str, Guide] = {  # qualified command name -> guide; a command missing here is listed without one
     "melody": Guide(("notes", "bars", "style"), "three candidates (two try a setting you left out, and say "
                     "which): notes as text, a piano roll, each one's score, MIDI and audio; buttons Pick, More like "
-                    "and Regenerate; 👍 👎 teach me your taste; with chords (Am F C G), a melody over them"),
+                    "and Regenerate; 👍 👎 teach me your taste; with chords (Am F C G), a melody over them, "
+                    "with words too"),
     "rewrite": Guide(("bars", "notes"), "your melody with those bars written again to lead into what follows, "
                      "every other bar kept note for note (leave notes out for your last melody), as /melody replies; "
                      "the Rewrite bars… button under a reply asks which bars"),

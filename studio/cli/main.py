@@ -111,7 +111,7 @@ async def run_melody(args: argparse.Namespace) -> int:
     if args.lyrics is not None and args.midi is not None:
         raise MusicError(f"Give me either words ({opt('lyrics')}) or a MIDI file, not both. To set words to a tune you "
                          f"typed, give the notes with the words: {cmd('melody', notes='C E G', lyrics='...')}.")
-    check_sources(args.chords, args.lyrics, args.midi)
+    check_sources(args.chords, args.midi)
     if args.midi is not None and args.notes:
         print("You gave notes too: the file wins, so I left the notes aside.")
     if args.lyrics is not None and args.bars is not None:

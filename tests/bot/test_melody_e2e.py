@@ -311,9 +311,28 @@ async def test_a_melody_over_typed_chords_plays_and_shows_them(env):
     hits = [n.pitch % 12 in under[round(n.start / bar) % 4] for n in on_downbeats]
     assert sum(hits) >= 0.75 * len(hits), hits
     assert b"<harmony" in attachment(reply, ".musicxml")
-    both = await env.fake.slash("melody", {"chords": "Am F C G", "lyrics": "Hello there"}, user=5)
+    both = await env.fake.slash("melody", {"chords": "Am F C G", "midi": ("progression.mid", b"MThd")}, user=5)
     said = await both.wait_final(timeout=30)
-    assert said.ephemeral and "not with words or a file" in said.content and "`chords:Am F C G`" in said.content
+    assert said.ephemeral and "not with a file" in said.content and "`chords:Am F C G`" in said.content
+    env.fake.assert_clean()
+
+
+async def test_words_over_chords_make_a_lead_sheet(env):
+    """`/melody lyrics: chords:` — the songwriter's lead sheet: the words under the notes, the chords above, both in
+    the MIDI (lyric events and a Chords track) and the score; the chords last as long as the words."""
+    words = "I walked along the river in the rain, and thought of you again"
+    it = await env.fake.slash("melody", {"lyrics": words, "chords": "Am F C G", "seed": 1, "count": 1}, user=5)
+    reply = await it.wait_files(".musicxml", timeout=90)
+    assert "🎹 Over your chords in A minor: `| Am | F | C | G |`" in reply.content
+    fields = {f["name"]: f["value"] for f in reply.embeds[0]["fields"]}
+    assert "chords:Am F C G" in fields["Reproduce"] and "lyrics:I walked" in fields["Reproduce"]
+    midi = pretty_midi.PrettyMIDI(io.BytesIO(attachment(reply, ".mid")))
+    melody, chords = midi.instruments
+    assert chords.name == "Chords" and [lyric.text.strip() for lyric in midi.lyrics][:3] == ["I", "walked", "a"]
+    assert len(melody.notes) == 16  # a note a syllable
+    assert max(n.end for n in chords.notes) <= max(n.end for n in melody.notes) + 0.01
+    xml = attachment(reply, ".musicxml")
+    assert b"<harmony" in xml and b"<lyric" in xml and b"walked" in xml
     env.fake.assert_clean()
 
 

@@ -1,6 +1,7 @@
 """`/melody chords:` — a melody written over the user's chords."""
 
 import io
+from dataclasses import replace
 
 import pretty_midi
 import pytest
@@ -35,12 +36,12 @@ def chord_tone_shares(result) -> tuple[float, float]:
     spans = chord_spans(r.chords, m.meter, r.bars)
     strong, every = [], []
     for onset, note in zip(m.onsets(), m.notes, strict=True):
-        span = next((s for s in spans if s.start <= onset - m.start - m.pickup < s.start + s.ticks), None)
+        span = next((s for s in spans if s.start <= onset - m.pickup < s.start + s.ticks), None)  # from bar 1
         if note.pitch is None or span is None:
             continue
         hit = note.pitch % 12 in span.pitch_classes
         every.append(hit)
-        if onset % m.meter.bar_ticks in m.meter.strong_ticks:
+        if (m.start + onset) % m.meter.bar_ticks in m.meter.strong_ticks:
             strong.append(hit)
     return sum(strong) / len(strong), sum(every) / len(every)
 
@@ -154,3 +155,28 @@ def test_a_transposed_melody_takes_its_chords_along():
         assert chords_note("Am F C G", left).startswith(f"Your chords stay behind: they don't fit the new {what}.")
     with pytest.raises(MusicError, match="Your chords fill 8 bars and your melody 4"):
         transform_request(melody, Targets(transpose="D"), "Am F C G x2")
+
+
+async def test_words_set_over_chords_sit_on_them(composer):
+    """`/melody lyrics: chords:`: a note a syllable, the pitches on the chords' tones far more often than the same
+    words set without them, the last note a tone of the chord under it; the chords (symbols and sound) last as long
+    as the words, the progression repeated or cut."""
+    words = "I walked along the river in the rain, and thought of you again"
+    over, plain = [], []
+    for seed in range(4):
+        result = await composer.melody(MelodyRequest("", lyrics=words, chords="Am F C G", seed=seed, count=1))
+        m = result.melody
+        assert str(m.key) == "A minor" and result.request.bars == m.bars == 5 and m.pickup
+        assert [s for s in result.lyrics if s is not None][:3] == ["I", "walked", "a-"]
+        backing = result.backing
+        assert [symbol for _, _, symbol, _ in backing] == ["Am", "F", "C", "G", "Am"]
+        assert backing[-1][0] + backing[-1][1] == m.ticks  # from the first note to the end of the last bar
+        last = backing[-1][3]
+        assert m.notes[-1].pitch % 12 in {p % 12 for p in last}
+        over.append(chord_tone_shares(result)[0])
+        without = await composer.melody(MelodyRequest("", lyrics=words, key="A minor", seed=seed, count=1))
+        plain.append(chord_tone_shares(replace(without, request=replace(without.request, chords="Am F C G",
+                                                                          bars=5)))[0])
+    assert sum(over) / 4 >= 0.8 and sum(over) > sum(plain) + 0.4, (over, plain)
+    short = await composer.melody(MelodyRequest("", lyrics="Hello there my friend", chords="C G Am F C", seed=1))
+    assert [symbol for _, _, symbol, _ in short.backing] == ["C", "G", "Am", "F", "C"][:short.melody.bars]
