@@ -23,6 +23,7 @@ from bot.i18n import localize_files
 from bot.metrics import reply_continues, reply_finished
 from bot.replies import candidates_content, defer, fit_attachments, melody_embed, respond, to_files
 from studio.alike import distinct
+from studio.chord_melody import chord_line
 from studio.errors import MusicError, cmd, render
 from studio.melody import MelodyResult
 from studio.render import Attachment, candidate_first_files, candidate_late_files, melody_files
@@ -182,11 +183,19 @@ async def on_candidate_button(interaction: discord.Interaction, action: str, ind
             elif action == "extend":  # that candidate, EXTEND_BARS longer, ending again (see studio.rewrite)
                 request = more_bars(chosen)
                 note = f"➕ {summary(request).capitalize()} after candidate {index + 1}: the new bars are in [ ]."
+                note = "\n".join(part for part in (note, over_chords(request)) if part)
                 await generate(interaction, request, note, rank=False)
             else:
                 await generate(interaction, bot.composer.variation_request(chosen), rank=False)
     except Exception as exc:  # noqa: BLE001 - every press gets an answer
         await answer_error(interaction, exc)
+
+
+def over_chords(request: MelodyRequest) -> str:
+    """The line saying which chords a rewritten or longer melody keeps to ("" without chords)."""
+    if not request.chords:
+        return ""
+    return f"🎹 Over your chords: `{chord_line(request.chords, request.parsed_meter, request.bars)}`"
 
 
 class CandidateButton(

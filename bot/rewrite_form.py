@@ -13,25 +13,27 @@ import discord
 from bot.admission import admitted
 from bot.errors import answer_error, form_syntax
 from bot.i18n import localize_modal
-from bot.melody_reply import generate
+from bot.melody_reply import generate, over_chords
 from bot.replies import defer
 from bot.sources import MelodySource
+from studio.bar_spec import read_spec
 from studio.errors import MusicError
 from studio.requests import MelodyRequest
-from studio.rewrite import read_spec, rewrite_request, summary
+from studio.rewrite import rewrite_request, summary
 
 
 def note_for(request: MelodyRequest, origin: str) -> str:
     """The line under a reply's heading: which bars are new, and where the melody came from."""
     line = f"✏️ {summary(request).capitalize()}: the new bars are in [ ], every other bar is as it was."
-    return f"{line}\n{origin}" if origin else line
+    return "\n".join(part for part in (line, over_chords(request), origin) if part)
 
 
 async def write(interaction: discord.Interaction, source: MelodySource, spec: str, options: dict[str, Any]) -> None:
     """Rewrite the bars ``spec`` names of the source's melody and post the candidates (the interaction is
     deferred); MusicError for bars the melody doesn't have."""
     melody, origin = await source.resolve()
-    request = rewrite_request(melody, spec, **{"notation": source.written_in, **options})  # answered as written
+    request = rewrite_request(melody, spec, **{"notation": source.written_in, "chords": source.chords,
+                                               **options})  # answered as written, over the chords it was written over
     await generate(interaction, request, note_for(request, origin), rank=False)
 
 

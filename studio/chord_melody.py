@@ -33,6 +33,14 @@ def chord_bars(text: str) -> int:
     return len(parse_progression(text))
 
 
+def check_fits(chords: str, bars: int) -> None:
+    """MusicError when typed chords run past a melody of ``bars`` bars (a given melody: nothing is written past
+    its end)."""
+    if (have := chord_bars(chords)) > max(bars, 1):
+        raise MusicError(f"Your chords fill {have} bars and your melody {bars}: give me at most one bar of chords per "
+                         f"bar of melody.", "chords")
+
+
 def key_of_chords(text: str) -> Key:
     """The major or minor key the chords sit in best: most chords inside its scale (minor's leading tone too), then
     the first and the last chord its tonic triad (`Am F C G` is A minor, `C G Am F` C major, `Dm7 G7 Cmaj7` C)."""

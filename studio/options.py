@@ -174,19 +174,22 @@ ANALYZE = _options(
            "G major"),
     METER, TEMPO, MIDI, TRACK,
 )
+UNDER = Option("chords", str, "The chords under your melody, one per bar: new bars keep to them (e.g. Am F C G)",
+               "Am F C G")
 REWRITE = _options(
     Option("bars", str, "Which bars to write again: a range or a list, e.g. 3-4, 2,5, 3-4,7 or the last two bars",
            "3-4"),
     MELODY_NOTES,
     Option("count", int, "How many candidates to offer (1-3, default 3)", "3", 3, 1, 3),
     SEED, KEY, METER, TEMPO, MELODY["style"], MELODY["density"], MELODY["temperature"], MELODY["top_p"], MIDI, TRACK,
+    UNDER,
 )
 EXTEND = _options(
     MELODY_NOTES,
     Option("bars", int, "How many bars to add after its end (1-16, default 4)", "4", 4, 1, 16),
     Option("count", int, "How many candidates to offer (1-3, default 3)", "3", 3, 1, 3),
     SEED, KEY, METER, TEMPO, MELODY["style"], MELODY["density"], MELODY["ending"], MELODY["temperature"],
-    MELODY["top_p"], MIDI, TRACK,
+    MELODY["top_p"], MIDI, TRACK, UNDER,
 )
 DANCES = ("reel", "hornpipe", "jig", "slip jig", "waltz", "march")  # /transform's rhythms (studio.retime.RHYTHMS)
 TONICS = ("C", "C#", "Db", "D", "D#", "Eb", "E", "F", "F#", "Gb", "G", "G#", "Ab", "A", "A#", "Bb", "B")  # transpose:

@@ -24,7 +24,6 @@ import asyncio
 import functools
 import math
 import random
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -35,13 +34,13 @@ from data.errors import MusicError, cmd, opt
 from data.events import Key, Melody, Meter, Note, control_tokens, encode_notes
 from data.form import load_form
 from data.notation import ParsedSeed, format_note, format_notes, parse_seed, stored_notes
-from data.numbers import number_words, ordinal
 from model.chord_grammar import ChordGrammar, ChordInfill
 from model.infill import JOIN_WEIGHT, SCORE_BARS, InfillGrammar, fill_scores, interval_logprobs, join_score
 from model.sample import MelodyGrammar
 from studio.analysis.key import melody_key
 from studio.analysis.words import plural
-from studio.chord_melody import grammar_fields
+from studio.bar_spec import example_bars, read_spec, spec_text
+from studio.chord_melody import check_fits, grammar_fields
 from studio.melody import DENSITY_LEAN, MelodyResult, _fold
 from studio.options import EXTEND, MELODY, SEED_MAX
 from studio.requests import MelodyRequest
@@ -54,9 +53,6 @@ if TYPE_CHECKING:
 SAMPLES = 8  # fillings sampled per candidate and gap; the scorer keeps one (bench/rewrite.py: 4 to 32 compared)
 EXTEND_BARS = 4  # bars the More bars button adds
 MAX_BARS = int(MELODY["bars"].high)  # the longest melody the model writes, and so the longest it rewrites
-MAX_SPEC = 100  # characters of a bars spec
-_SPEC = re.compile(r"(\d{1,3})(?:-(\d{1,3}))?")
-_EXAMPLES = ("3-4", "2,5", "3-4,7")
 
 
 @dataclass(frozen=True)
@@ -88,71 +84,7 @@ class Plan:
         return [n for n in self.numbers if n <= self.bars]
 
 
-# ---- which bars -------------------------------------------------------------------------------------------------
-_CARDINALS = {number_words(str(n)): n for n in range(1, 21)}  # "seven": 7
-_ORDINALS = {ordinal(word): n for word, n in _CARDINALS.items()}  # "seventh": 7
-
-
-def _plain_numbers(text: str, bars: int) -> str:
-    """Bars named in words as numbers and ranges: "bar seven", "the third bar", "the last two bars", "the first
-    half", "5 to the end", "from 5" (``bars``: how many the melody has)."""
-    text = re.sub(r"\b(?:measures?|bars?)\b", "bars", text)
-    text = re.sub(r"\b(" + "|".join(_CARDINALS) + r")\b", lambda m: str(_CARDINALS[m[1]]), text)
-    half = bars // 2
-    text = re.sub(r"\bfirst half\b", f"1-{max(half, 1)}", text)
-    text = re.sub(r"\bsecond half\b", f"{half + 1}-{bars}", text)
-    text = re.sub(r"\blast (\d{1,3}) bars\b", lambda m: f"{max(bars - int(m[1]) + 1, 1)}-{bars}", text)
-    text = re.sub(r"\bfirst (\d{1,3}) bars\b", lambda m: f"1-{m[1]}", text)
-    text = re.sub(r"\b(?:from )?(\d{1,3}) (?:on|onwards?)\b|\bfrom (\d{1,3})\b",
-                  lambda m: f"{m[1] or m[2]}-{bars}", text)
-    text = re.sub(r"\b(?:the )?(?:last|end)\b", str(bars), text)
-    text = re.sub(r"\b(" + "|".join(_ORDINALS) + r")\b", lambda m: str(_ORDINALS[m[1]]), text)
-    text = re.sub(r"\b(\d{1,3})(?:st|nd|rd|th)\b", r"\1", text)
-    return re.sub(r"\b(?:the|bars|only|please)\b", " ", text)
-
-
-def read_spec(spec: str, bars: int = MAX_BARS) -> tuple[int, ...]:
-    """The bar numbers a spec names, sorted, each once: "3-4" (a range; "4-3" too), "2,5", "3-4, 7", "2 5", "bars 3
-    and 4", and in words (``_plain_numbers``; ``bars``: how many the melody has, for "the last two bars").
-    MusicError with examples when it can't be read (no check against a melody yet: see ``plan``)."""
-    text = (spec or "").strip()
-    bare = _plain_numbers(re.sub(r"^bars?\b\s*:?", "", text.lower()), bars).strip()  # "bar:5" as in the Apps menu
-    joined = re.sub(r"\s*(?:-|–|—|\.\.|\bto\b)\s*", "-", bare)  # "3 - 4", "3–4", "3..4", "3 to 4"
-    parts = [p for p in re.split(r"(?:[,;&+\s]|\band\b)+", joined) if p] if len(text) <= MAX_SPEC else []
-    numbers: set[int] = set()
-    for part in parts:
-        match = _SPEC.fullmatch(part)
-        if match is None:
-            parts = []
-            break
-        low, high = int(match[1]), int(match[2] or match[1])
-        numbers.update(range(min(low, high), max(low, high) + 1))
-    if not parts:
-        examples = ", ".join(opt("bars", e) for e in _EXAMPLES)
-        raise MusicError(f"I can't read the bars `{text[:40]}`. Give a range or a list of bar numbers, e.g. "
-                         f"{examples}.", "bars", _EXAMPLES[0])
-    return tuple(sorted(numbers))
-
-
-def spec_text(numbers: Iterable[int]) -> str:
-    """Bar numbers as a spec, runs as ranges: (3, 4, 7) -> "3-4,7"."""
-    runs: list[list[int]] = []
-    for n in sorted(set(numbers)):
-        if runs and n == runs[-1][-1] + 1:
-            runs[-1].append(n)
-        else:
-            runs.append([n])
-    return ",".join(f"{r[0]}-{r[-1]}" if len(r) > 1 else str(r[0]) for r in runs)
-
-
-def example_bars(total: int) -> str:
-    """Bars worth suggesting in a melody of ``total`` bars: two in its middle ("2-3" of 4), or the last."""
-    if total <= 2:
-        return str(total)
-    first = max(2, total // 2)
-    return f"{first}-{first + 1}" if first + 1 < total or total == 3 else str(first)
-
-
+# ---- which bars (``studio.bar_spec`` reads them) -------------------------------------------------------------
 def plan(spec: str, kept: int, meter: Meter, bars: int | None = None, pickup: int = 0) -> Plan:
     """Check a spec against a melody of ``kept`` ticks (with a ``pickup``; ``bars`` bars in all when bars are added at
     its end) and say what to write; MusicError (with an example that fits) for bars it doesn't have, or all of them."""
@@ -197,6 +129,8 @@ def _given(melody: Melody, **options: Any) -> dict[str, Any]:
 def rewrite_request(melody: Melody, spec: str, **options: Any) -> MelodyRequest:
     """`/rewrite`: write the bars ``spec`` names of ``melody`` again (MusicError for bars it doesn't have)."""
     chosen = plan(spec, melody.ticks, melody.meter, pickup=melody.pickup)
+    if options.get("chords"):
+        check_fits(options["chords"], melody.bars)
     return MelodyRequest(bars=melody.bars, rewrite=spec_text(chosen.numbers), **_given(melody, **options))
 
 
@@ -210,6 +144,8 @@ def extend_request(melody: Melody, more: int = EXTEND_BARS, **options: Any) -> M
         hint = f"Ask for {opt('bars', room)} at most." if room > 0 else "Rewrite some of its bars instead."
         raise MusicError(f"That melody has {plural(melody.bars, 'bar')} and I write at most {MAX_BARS}. {hint}",
                          "bars", max(room, 1))
+    if options.get("chords"):
+        check_fits(options["chords"], total)
     return MelodyRequest(bars=total, rewrite=spec_text(range(melody.bars + 1, total + 1)), **_given(melody, **options))
 
 
@@ -219,7 +155,8 @@ def more_bars(result: MelodyResult, more: int = EXTEND_BARS) -> MelodyRequest:
     r = result.request
     ending = "closed" if r.ending == "half" else r.ending
     return extend_request(result.melody, more, style=r.style, density=r.density, ending=ending,
-                          temperature=r.temperature, top_p=r.top_p, count=r.count, notation=result.notation)
+                          temperature=r.temperature, top_p=r.top_p, count=r.count, notation=result.notation,
+                          chords=r.chords)
 
 
 def given(request: MelodyRequest) -> ParsedSeed:
@@ -258,7 +195,7 @@ class RewriteResult(MelodyResult):
         r = self.request
         chosen = request_plan(r)
         density = {} if r.density == "natural" else {"density": r.density}
-        common = {"key": r.key, "meter": r.meter, "tempo": r.tempo, "style": r.style, **density,
+        common = {"chords": r.chords, "key": r.key, "meter": r.meter, "tempo": r.tempo, "style": r.style, **density,
                   "temperature": r.temperature, "top_p": r.top_p, "seed": r.seed, "count": 1}
         if not chosen.rewritten:
             ending = {} if r.ending == "closed" else {"ending": r.ending}

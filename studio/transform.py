@@ -47,7 +47,7 @@ from data.jianpu import melody_jianpu
 from data.notation import ParsedSeed, format_notes, parse_seed, solfege_text, stored_notes
 from studio.analysis.words import join
 from studio.arrange.chord_symbols import transposed
-from studio.chord_melody import chord_bars
+from studio.chord_melody import check_fits
 from studio.melody import MelodyResult
 from studio.options import MELODY, SEED_MAX, TRANSFORM
 from studio.requests import MelodyRequest
@@ -221,13 +221,6 @@ def chords_note(chords: str | None, request: MelodyRequest) -> str:
     return f"Your chords stay behind: they don't fit the new {what}. {cmd('chords')} writes chords for the result."
 
 
-def _check_chords(chords: str, melody: Melody) -> None:
-    """MusicError when typed chords run past the melody's end."""
-    if (bars := chord_bars(chords)) > max(melody.bars, 1):
-        raise MusicError(f"Your chords fill {bars} bars and your melody {melody.bars}: give me at most one bar of "
-                         f"chords per bar of melody.", "chords")
-
-
 # ---- requests ---------------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Spec:
@@ -281,7 +274,7 @@ def transform_request(melody: Melody, targets: Targets, chords: str | None = Non
     if not targets.given:
         raise no_targets()
     if chords is not None:
-        _check_chords(chords, melody)
+        check_fits(chords, melody.bars)
     after, said = apply(melody, targets)
     if not said:
         raise nothing_changes(melody)

@@ -16,9 +16,11 @@ from bot.melody_reply import generate
 from bot.replies import defer
 from bot.rewrite_form import note_for, write
 from bot.sources import MelodySource
+from studio.bar_spec import read_spec
+from studio.chord_melody import chord_bars
 from studio.errors import cmd
 from studio.options import EXTEND, REWRITE, option_help
-from studio.rewrite import extend_request, read_spec, warm
+from studio.rewrite import extend_request, warm
 
 if TYPE_CHECKING:
     from bot.client import MusicGenius
@@ -64,10 +66,13 @@ class Rewrite(commands.Cog):
         top_p: float | None = None,
         midi: discord.Attachment | None = None,
         track: int | None = None,
+        chords: str | None = None,
     ) -> None:
         read_spec(bars)  # unreadable bars are answered before deferring; bars the melody lacks, once it is known
         options = checked(REWRITE, count=count, seed=seed, style=style, density=density, temperature=temperature,
-                          top_p=top_p)
+                          top_p=top_p, chords=chords)
+        if chords is not None:
+            chord_bars(chords)  # unreadable chords are answered at once
         source = MelodySource.check(self.bot, interaction.user.id, notes=notes, key=key, meter=meter, tempo=tempo,
                                     midi=midi, track=track, example=REWRITE_EXAMPLE)
         async with admitted(interaction):
@@ -97,16 +102,20 @@ class Rewrite(commands.Cog):
         top_p: float | None = None,
         midi: discord.Attachment | None = None,
         track: int | None = None,
+        chords: str | None = None,
     ) -> None:
         EXTEND["bars"].check(bars)
         options = checked(EXTEND, count=count, seed=seed, style=style, density=density, ending=ending,
-                          temperature=temperature, top_p=top_p)
+                          temperature=temperature, top_p=top_p, chords=chords)
+        if chords is not None:
+            chord_bars(chords)
         source = MelodySource.check(self.bot, interaction.user.id, notes=notes, key=key, meter=meter, tempo=tempo,
                                     midi=midi, track=track, example=EXTEND_EXAMPLE)
         async with admitted(interaction):
             await defer(interaction)
             melody, origin = await source.resolve()
-            request = extend_request(melody, bars, **{"notation": source.written_in, **options})
+            request = extend_request(melody, bars, **{"notation": source.written_in, "chords": source.chords,
+                                                      **options})
             await generate(interaction, request, note_for(request, origin), rank=False)
 
 

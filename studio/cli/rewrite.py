@@ -25,7 +25,7 @@ async def run_rewrite(args: argparse.Namespace) -> int:
         raise MusicError(f"Say which bars to write again, e.g. {opt('bars', '3-4')}: {REWRITE_EXAMPLE}.", "bars",
                          "3-4")
     given, origin = given_melody(args, REWRITE_EXAMPLE)
-    options = _options(args, "count", "seed", "style", "density", "temperature", "top_p")
+    options = _options(args, "count", "seed", "style", "density", "temperature", "top_p", "chords")
     request = rewrite_request(given.melody, args.bars, **options, notation=given.notation)
     return await _write(args, request, origin)
 
@@ -33,7 +33,8 @@ async def run_rewrite(args: argparse.Namespace) -> int:
 async def run_extend(args: argparse.Namespace) -> int:
     given, origin = given_melody(args, EXTEND_EXAMPLE)
     request = extend_request(given.melody, args.bars, notation=given.notation,
-                             **_options(args, "count", "seed", "style", "density", "ending", "temperature", "top_p"))
+                             **_options(args, "count", "seed", "style", "density", "ending", "temperature", "top_p",
+                                        "chords"))
     return await _write(args, request, origin)
 
 

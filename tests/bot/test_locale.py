@@ -17,9 +17,9 @@ from data.events import Key, Meter
 from data.midi import seed_from_midi
 from data.notation import parse_seed
 from studio.arrange.chord_symbols import parse_chord_symbol, parse_progression
+from studio.bar_spec import read_spec
 from studio.lyrics.lyricist import LyricRequest
 from studio.options import MELODY
-from studio.rewrite import read_spec
 from tests.data.musicxml_scores import LEAD_SHEET
 
 ZH = "zh-CN"

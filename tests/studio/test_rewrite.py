@@ -12,6 +12,7 @@ from data.errors import MusicError
 from data.events import MODE_OFFSET, Key, Melody, Meter, Note, decode_notes
 from data.notation import parse_seed, stored_notes
 from data.tunes import load_index
+from studio.bar_spec import read_spec, spec_text
 from studio.cli.main import main
 from studio.melody import Composer
 from studio.requests import MelodyRequest
@@ -22,10 +23,8 @@ from studio.rewrite import (
     marked_text,
     more_bars,
     plan,
-    read_spec,
     request_plan,
     rewrite_request,
-    spec_text,
 )
 
 TUNE = "E D C D | E E E:h | D:q D D:h | E:q G G:h | E:q D C D | E E E E | D D E D | C:w"
