@@ -14,6 +14,7 @@ from bot.melody_menu import MelodyMenuCog
 from bot.replies import defer, send_result
 from bot.sources import MelodySource
 from studio.analysis.words import join
+from studio.chord_melody import backing, chord_line
 from studio.errors import cmd
 from studio.lyrics.lyricist import LyricRequest, default_scheme, lines_and_scheme, parse_syllables
 from studio.lyrics.setting import underlay
@@ -92,8 +93,13 @@ class Lyrics(MelodyMenuCog):
         run = self.bot.renders.run
         verse = await run(lyricist.for_melody, melody, theme, scheme, seed, in_process=False)
         placed = await run(underlay, melody, [line.text for line in verse.lines])
+        chords = None
+        if source.chords:  # a melody of mine written over chords: the words join them, a lead sheet
+            chords = backing(source.chords, melody.bars, melody)
+            line = chord_line(source.chords, melody.meter, melody.bars)
+            origin = "\n".join(x for x in (f"🎹 Over your chords: `{line}`", origin) if x)
         files = await run(melody_files, melody, f"lyrics-{verse.seed}", "Lyrics", lyrics=list(placed.syllables),
-                          midi_lyrics=list(placed.midi_text))
+                          midi_lyrics=list(placed.midi_text), chords=chords)
         scheme = scheme or default_scheme(len(verse.lines))
         content, extra = set_verse_reply(verse, melody, placed, theme, scheme, origin)
         await send_result(interaction, content, extra + files)

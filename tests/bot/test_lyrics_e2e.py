@@ -133,6 +133,20 @@ async def test_lyrics_from_the_apps_menu_of_a_melody_reply(env):
     env.fake.assert_clean()
 
 
+async def test_lyrics_for_a_melody_over_chords_make_a_lead_sheet(env):
+    """Apps → Lyrics on a `/melody chords:` reply: the words join the chords (named in the reply, a Chords track
+    beside the lyric events, symbols and words in the score)."""
+    melody = await (await env.fake.slash("melody", {"chords": "C Am F G", "bars": 4, "seed": 2, "count": 1},
+                                         user=1)).wait_final(60)
+    reply = await (await env.fake.message_command("Lyrics for this melody", melody, user=1)).wait_final(timeout=90)
+    assert "🎹 Over your chords: `| C | Am | F | G |`" in reply.content
+    midi = pretty_midi.PrettyMIDI(io.BytesIO(attachment(reply, ".mid")))
+    assert [i.name for i in midi.instruments] == ["Melody", "Chords"] and midi.lyrics
+    xml = attachment(reply, ".musicxml")
+    assert b"<harmony" in xml and b"<lyric" in xml
+    env.fake.assert_clean()
+
+
 @pytest.mark.parametrize(("options", "expected"), [
     ({"scheme": "ABAB", "lines": 2}, "lines:4"),
     ({"syllables": "eight"}, "`syllables:8 6 8 6`"),
