@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from data.errors import MusicError, opt
 from data.events import Key, Melody, Meter, Note
+from data.notation import parse_seed
 from studio.arrange.chord_symbols import ChordSymbol, parse_progression
 from studio.arrange.chords import typed_chords
 from studio.arrange.parts import ChordSpan
@@ -26,6 +27,23 @@ def check_sources(chords: str | None, midi: object | None) -> None:
                          f"Try {opt('chords', 'Am F C G')} alone, or with {opt('notes', 'E D C')} or "
                          f"{opt('lyrics', 'Hello there')}; a file of chords alone is read as chords.",
                          "chords", "Am F C G")
+
+
+def chords_in_notes(notes: str | None, chords: str | None) -> tuple[str | None, str | None, str]:
+    """`notes:"Am F C G"`: chord symbols typed where notes go, and no chords given, are the chords to write over:
+    (notes, chords, a sentence saying so); anything that reads as notes (`C G F C`) stays notes."""
+    if not notes or chords is not None:
+        return notes, chords, ""
+    try:
+        parse_seed(notes)
+        return notes, chords, ""
+    except MusicError:
+        try:
+            parse_progression(notes)
+        except MusicError:
+            return notes, chords, ""
+    typed = notes.strip()
+    return None, typed, f"`{typed[:60]}` reads as chords, so I wrote a melody over them ({opt('chords', typed)})."
 
 
 def chord_bars(text: str) -> int:

@@ -17,7 +17,7 @@ from bot.errors import discord_syntax
 from bot.melody_reply import generate
 from bot.replies import defer
 from bot.sources import BOTH, NO_FILE
-from studio.chord_melody import check_sources, chord_bars, chord_line, key_of_chords
+from studio.chord_melody import check_sources, chord_bars, chord_line, chords_in_notes, key_of_chords
 from studio.errors import MusicError, opt, render
 from studio.inputs import abc_melody_options, bare_quarters, check_midi_size, typed_slips
 from studio.midi_melody import midi_request
@@ -69,6 +69,7 @@ class Compose(commands.Cog):
             raise MusicError(f"Give me either words ({opt('lyrics')}) or a MIDI file, not both. To set words to a tune "
                              f"you typed, use {opt('notes')} with {opt('lyrics')}.")
         check_sources(chords, midi)
+        notes, chords, as_chords = chords_in_notes(notes, chords) if midi is None else (notes, chords, "")
         if midi is None and not notes and lyrics is None and mood is None and chords is None:
             raise MusicError(f"Give me notes to start from, e.g. {opt('notes', 'C E G')}, attach a MIDI file with "
                              f"{opt('midi')}, give me words to sing with "
@@ -114,6 +115,7 @@ class Compose(commands.Cog):
                     # the mood's mode, in a key that fits the file's notes
                     request = replace(request, key=mood_defaults({"mood": mood}, request.notes)["key"])
             why = f"🎼 {read_as}\n{why}".strip() if read_as else why
+            why = f"ℹ️ {render(as_chords, discord_syntax)}\n{why}".strip() if as_chords else why
             if request.chords:  # words set their own length: the progression once
                 bars = request.bars if lyrics is None else chord_bars(request.chords)
                 line = chord_line(request.chords, request.parsed_meter, bars)

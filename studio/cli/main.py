@@ -26,7 +26,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from studio.alike import distinct
-from studio.chord_melody import check_sources
+from studio.chord_melody import check_sources, chords_in_notes
 from studio.cli.analyze import run_analyze
 from studio.cli.commands import print_written, read_midi, run_arrange, run_chords, run_inspire, run_lyrics
 from studio.cli.quiz import add_arguments as add_quiz_arguments
@@ -100,7 +100,11 @@ async def run_melody(args: argparse.Namespace) -> int:
              "chords")
     options = {name: getattr(args, name) for name in names if getattr(args, name) is not None}
     timing = {name: getattr(args, name) for name in ("meter", "tempo") if getattr(args, name) is not None}
-    if args.midi is None:  # an ABC tune's header gives the key, meter and tempo not typed
+    if args.midi is None:  # chords typed as notes are chords; an ABC tune's header gives the key, meter and tempo
+        args.notes, args.chords, as_chords = chords_in_notes(args.notes, args.chords)
+        if as_chords:
+            options["chords"] = args.chords
+            print(render(as_chords, cli_syntax("melody")))
         args.notes, from_abc, read_as = abc_melody_options(args.notes, {**options, **timing},
                                                            for_words=args.lyrics is not None)
         options.update({k: v for k, v in from_abc.items() if k not in ("meter", "tempo")})

@@ -311,6 +311,9 @@ async def test_a_melody_over_typed_chords_plays_and_shows_them(env):
     hits = [n.pitch % 12 in under[round(n.start / bar) % 4] for n in on_downbeats]
     assert sum(hits) >= 0.75 * len(hits), hits
     assert b"<harmony" in attachment(reply, ".musicxml")
+    typed = await (await env.fake.slash("melody", {"notes": "| Dm | G7 | C |", "count": 1}, user=5)).wait_final(90)
+    assert "ℹ️ `| Dm | G7 | C |` reads as chords, so I wrote a melody over them (`chords:| Dm | G7 | C |`)." in (
+        typed.content) and "🎹 Over your chords in C major: `| Dm | G7 | C | Dm | G7 | C | Dm | G7 |`" in typed.content
     both = await env.fake.slash("melody", {"chords": "Am F C G", "midi": ("progression.mid", b"MThd")}, user=5)
     said = await both.wait_final(timeout=30)
     assert said.ephemeral and "not with a file" in said.content and "`chords:Am F C G`" in said.content

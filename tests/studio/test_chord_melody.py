@@ -180,3 +180,18 @@ async def test_words_set_over_chords_sit_on_them(composer):
     assert sum(over) / 4 >= 0.8 and sum(over) > sum(plain) + 0.4, (over, plain)
     short = await composer.melody(MelodyRequest("", lyrics="Hello there my friend", chords="C G Am F C", seed=1))
     assert [symbol for _, _, symbol, _ in short.backing] == ["C", "G", "Am", "F", "C"][:short.melody.bars]
+
+
+@pytest.mark.parametrize(("notes", "chords", "read"), [
+    ("Am F C G", None, (None, "Am F C G")),
+    ("| C | F Dm7 |", None, (None, "| C | F Dm7 |")),
+    ("C F G7", None, ("C F G7", None)),  # G7 is a note too (G in octave 7): ambiguous text stays notes
+    ("C G F C", None, ("C G F C", None)),  # notes too: a tune
+    ("1 2 3 5", None, ("1 2 3 5", None)),  # jianpu
+    ("Am Fx", None, ("Am Fx", None)),  # neither: the notes' own error says what to type
+    ("E D C", "Am F", ("E D C", "Am F")),
+])
+def test_chord_symbols_typed_as_notes_are_the_chords(notes, chords, read):
+    from studio.chord_melody import chords_in_notes
+
+    assert chords_in_notes(notes, chords)[:2] == read
