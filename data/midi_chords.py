@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
+from itertools import pairwise
 
 from data.chord_kinds import QUALITIES
 from data.events import SHARP_NAMES, TPQ, Meter
@@ -20,6 +21,8 @@ from data.midi_voices import TimedNote, melody_part
 
 CHORDAL = 0.75  # the share of a part's onsets that must start 3+ notes together for it to be block chords
 MIN_ONSETS = 2  # fewer onsets than this is not a progression
+HYMN_MOVES = 0.6  # a top note that changes this often a quarter note is a hymn's tune (Bach's chorales, chordified:
+# 0.66-0.85), not a progression's top voice (a chord or two a bar: 0.5 at most)
 KINDS = sorted({(suffix, intervals) for suffix, intervals in QUALITIES.values()})  # each kind once
 MISSING = 0.6  # what a chord tone that doesn't sound costs, in shares of an average sounding pitch class
 BASS = 0.3  # what the lowest note as the root earns, likewise
@@ -35,19 +38,26 @@ class MidiChords:
     meter: Meter
     tempo: int | None
     left_out: int = 0  # bars past ``max_bars``, not read
+    track: int = 1  # the part that plays them, from 1 (``track:`` reads its top voice as a tune instead)
 
 
 def _chordal(notes: list[TimedNote], division: int) -> bool:
-    """Whether most onsets of a part start three or more notes together (within a 32nd of the first: a chord played
-    by hand spreads)."""
+    """Whether a part plays block chords rather than a tune harmonised note by note: most of its onsets start three
+    or more notes together (within a 32nd of the first: a chord played by hand spreads), and it is not a hymn's
+    texture, a top voice moving on most beats (``HYMN_MOVES``)."""
     window = max(division // 8, 1)
-    groups: list[list[int]] = []
-    for start in sorted(start for start, _, _ in notes):
-        if groups and start - groups[-1][0] <= window:
-            groups[-1].append(start)
+    groups: list[list[TimedNote]] = []
+    for note in sorted(notes):
+        if groups and note[0] - groups[-1][0][0] <= window:
+            groups[-1].append(note)
         else:
-            groups.append([start])
-    return len(groups) >= MIN_ONSETS and sum(len(g) >= 3 for g in groups) >= CHORDAL * len(groups)
+            groups.append([note])
+    if len(groups) < MIN_ONSETS or sum(len(g) >= 3 for g in groups) < CHORDAL * len(groups):
+        return False
+    tops = [max(pitch for _, _, pitch in group) for group in groups]
+    moves = sum(a != b for a, b in pairwise(tops))
+    quarters = (groups[-1][0][0] - groups[0][0][0]) / division + 1
+    return moves / quarters < HYMN_MOVES
 
 
 def chord_name(weights: dict[int, float], bass: int | None) -> tuple[int, str] | None:
@@ -109,7 +119,8 @@ def chords_from_midi(data: bytes, max_bars: int = 64) -> MidiChords | None:
     that can't be read), from the bar of its first note, at most ``max_bars`` bars."""
     scan = scan_file(data)
     parts = [scan.parts[key].notes for key in sorted(scan.parts)]
-    if not parts or not _chordal(parts[melody_part(parts, scan.division)], scan.division):
+    top = melody_part(parts, scan.division) if parts else 0
+    if not parts or not _chordal(parts[top], scan.division):
         return None
     meter, origin = file_meter(scan)
     meter = meter or Meter()
@@ -129,4 +140,4 @@ def chords_from_midi(data: bytes, max_bars: int = 64) -> MidiChords | None:
         filled.append(held)
     cells = [_bar_text(filled[b * meter.beats:(b + 1) * meter.beats]) for b in range(min(count, max_bars))]
     tempo = file_tempo(scan.tempo[1] if scan.tempo else None, meter)
-    return MidiChords("| " + " | ".join(cells) + " |", len(cells), meter, tempo, max(count - max_bars, 0))
+    return MidiChords("| " + " | ".join(cells) + " |", len(cells), meter, tempo, max(count - max_bars, 0), top + 1)

@@ -75,7 +75,8 @@ def chords_request(found: MidiChords, name: str, fixed: Collection[str], options
     tempo = options.pop("tempo", None) or found.tempo
     key = Key.parse(options["key"]) if "key" in fixed and options.get("key") else key_of_chords(found.text)
     chords = transposed(found.text, 0, key.uses_flats)  # `A#` as `Bb` in F major
-    used = f"{name} holds chords, not a tune, so I wrote a melody over them."
+    used = (f"{name} holds chords, not a tune, so I wrote a melody over them (to continue its top voice instead, "
+            f"set {opt('track', found.track)}).")
     cut = (f"It has {found.bars + found.left_out} bars of chords and I read the first {found.bars}."
            if found.left_out else "")
     request = MelodyRequest(notes="", chords=chords, meter=meter, tempo=tempo, **{**options, "key": str(key)})

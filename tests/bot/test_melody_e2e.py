@@ -347,7 +347,8 @@ async def test_a_file_of_chords_gets_a_melody_over_them(env):
     data = midi_file({"Keys": keys, "Bass": bass})
     it = await env.fake.slash("melody", {"midi": ("progression.mid", data), "seed": 2, "count": 1}, user=7)
     reply = await it.wait_files(".mid", timeout=90)
-    assert "`progression.mid` holds chords, not a tune, so I wrote a melody over them." in reply.content
+    assert ("`progression.mid` holds chords, not a tune, so I wrote a melody over them (to continue its top voice "
+            "instead, set `track:1`).") in reply.content
     assert "🎹 Over your chords in A minor: `| Am | F | C | G | Am | F | C | G |`" in reply.content
     fields = {f["name"]: f["value"] for f in reply.embeds[0]["fields"]}
     assert fields["Key"].startswith("A minor") and fields["Tempo"].startswith("100")

@@ -68,6 +68,16 @@ def test_a_file_with_a_tune_or_broken_chords_is_not_read_as_chords(parts):
     assert chords_from_midi(midi_file(parts)) is None
 
 
+def test_a_chorale_in_one_part_is_a_tune_not_a_progression():
+    """Bach's chorales chordified into one part (a hymn on one piano staff): a chord on every beat, but the top
+    voice moves on most of them, so it is the tune to continue."""
+    from music21 import corpus, midi
+
+    for name in ("bach/bwv66.6", "bach/bwv269", "bach/bwv1.6"):
+        data = midi.translate.streamToMidiFile(corpus.parse(name).chordify()).writestr()
+        assert chords_from_midi(data) is None, name
+
+
 def test_chords_are_named_by_their_tones_and_bass():
     assert chord_name({0: 1, 4: 1, 7: 1, 9: 1}, 9) == (9, "m7")  # A in the bass: Am7
     assert chord_name({0: 1, 4: 1, 7: 1, 9: 1}, 0) == (0, "6")  # C in the bass: C6
