@@ -93,7 +93,9 @@ def sung_text(lyrics: tuple[str | None, ...] | list[str | None]) -> str:
 def melody_embed(result: MelodyResult, index: int = 0, total: int = 1) -> discord.Embed:
     """Key, meter, tempo, bars, the parameters and RNG seed that reproduce this candidate."""
     r, m = result.request, result.melody
-    heading = "Melody for your words" if result.words else result.heading
+    heading = ("Melody for your words" if result.words else
+               "Melody over your chords" if r.chords and not result.seed.typed and result.layout == MelodyResult.layout
+               else result.heading)
     title = heading if total == 1 else f"Candidate {index + 1}"
     if result.tries:
         title = f"{title} · {result.tries}"

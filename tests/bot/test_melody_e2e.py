@@ -302,6 +302,7 @@ async def test_a_melody_over_typed_chords_plays_and_shows_them(env):
                                     "`| Am | F | C | G | Am | F | C | G |`")
     fields = {f["name"]: f["value"] for f in reply.embeds[0]["fields"]}
     assert fields["Key"].startswith("A minor") and fields["Bars"] == "8" and "chords:Am F C G" in fields["Reproduce"]
+    assert reply.embeds[0]["title"] == "Melody over your chords"
     midi = pretty_midi.PrettyMIDI(io.BytesIO(attachment(reply, ".mid")))
     melody, chords = midi.instruments
     assert chords.name == "Chords" and {n.pitch % 12 for n in chords.notes if n.start < 0.01} == {9, 0, 4}
