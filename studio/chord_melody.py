@@ -7,6 +7,8 @@ chord, as lead sheets write it). Bars the folk form would restate are restated o
 
 from __future__ import annotations
 
+import re
+
 from data.errors import MusicError, opt
 from data.events import Key, Melody, Meter, Note
 from data.notation import parse_seed
@@ -16,6 +18,7 @@ from studio.arrange.parts import ChordSpan
 from studio.harmony.harmonizer import voicing
 from studio.render import Backing
 
+_NOTE_SHAPED = re.compile(r"[A-Ga-g](?:#|b|♯|♭)?-?\d{0,2}(?::\S*)?")  # a note name, maybe an octave and a length
 SUNG_CENTRE = 68  # G#4: the middle of the range words are sung in (studio.melody.SINGING_RANGE)
 
 
@@ -33,6 +36,9 @@ def chords_in_notes(notes: str | None, chords: str | None) -> tuple[str | None, 
     """`notes:"Am F C G"`: chord symbols typed where notes go, and no chords given, are the chords to write over:
     (notes, chords, a sentence saying so); anything that reads as notes (`C G F C`) stays notes."""
     if not notes or chords is not None:
+        return notes, chords, ""
+    tokens = [t for t in re.split(r"[\s,|]+", notes) if t]
+    if all(_NOTE_SHAPED.fullmatch(t) for t in tokens):  # `C9 D9`: notes (off the piano), not ninth chords
         return notes, chords, ""
     try:
         parse_seed(notes)

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from typing import Any
 
-from data.errors import MusicError, opt
+from data.errors import MusicError, cmd, opt
 from data.events import Key, Meter, Note, signature_major
 from data.midi import MidiSeed, seed_from_midi
 from data.midi_chords import MidiChords, chords_from_midi
@@ -31,15 +31,17 @@ def midi_request(data: bytes, track: int | None = None, max_notes: int = MAX_SEE
     speed counted in the beats of the meter used: dotted quarters in 6/8). ``fixed``: for /melody, the options the
     user typed or saved; a melody that fills the bars asked for is then continued ``MORE_BARS`` past its end, as
     a pasted ABC tune is, unless ``bars`` is one of them (the request's own check says the seed is too long).
-    ``over_chords`` (/melody): a file of block chords and no tune (``data.midi_chords``) is a request to write over
-    its chords (``chords_request``).
+    A file of block chords and no tune (``data.midi_chords``) is, with ``over_chords`` (/melody), a request to write
+    over its chords (``chords_request``); other commands need a tune (``no_tune``).
     """
     if (text := abc_upload(data)) is not None:  # an ABC tune's file: read as if its text were typed in notes:
         typed = {k: v for k, v in options.items() if v is not None}
         notes, header, read = abc_melody_options(text, typed)
         return MelodyRequest(notes=notes or "", **{**options, **header}), f"I used {name}. {read}", ""
-    if over_chords and track is None and (found := chords_from_midi(data, int(MELODY["bars"].high))) is not None:
-        return chords_request(found, name, fixed or (), options)
+    if track is None and (found := chords_from_midi(data, int(MELODY["bars"].high))) is not None:
+        if over_chords:
+            return chords_request(found, name, fixed or (), options)
+        raise no_tune(found, name, choose)
     seed = seed_from_midi(data, None if track is None else track - 1, max_notes)
     meter = options.pop("meter", None) or (str(seed.meter) if seed.meter else "4/4")
     tempo = options.pop("tempo", None) or seed.tempo_in(Meter.parse(meter))
@@ -81,6 +83,16 @@ def chords_request(found: MidiChords, name: str, fixed: Collection[str], options
            if found.left_out else "")
     request = MelodyRequest(notes="", chords=chords, meter=meter, tempo=tempo, **{**options, "key": str(key)})
     return request, used, cut
+
+
+def no_tune(found: MidiChords, name: str, choose: bool) -> MusicError:
+    """The answer to a file of chords given where a tune is needed: the chords read, and the ways on."""
+    key = key_of_chords(found.text)
+    chords = transposed(found.text, 0, key.uses_flats)
+    chords = chords if len(chords) <= 80 else chords[:80].rsplit("|", 1)[0] + "| …"
+    track = f", or set {opt('track', found.track)} to use its top voice as the tune" if choose else ""
+    return MusicError(f"{name} holds chords, not a tune: `{chords}`. Write a tune over them with "
+                      f"{cmd('melody')} and the same file{track}.", "track", found.track)
 
 
 SIGNATURE_FIT = 0.9  # the share of the melody's time a file's key signature must hold for its key to follow it
