@@ -50,18 +50,19 @@ def note_for(request: MelodyRequest, origin: str) -> str:
 
 
 async def transform(interaction: discord.Interaction, source: MelodySource, targets: Targets,
-                    options: dict[str, Any], chords: str | None = None) -> None:
+                    options: dict[str, Any]) -> None:
     """Change the source's melody as ``targets`` say and post the result (the interaction is deferred); MusicError
     when nothing would change. The notes are written as ``options["notation"]`` says, else as the user's /prefs say,
-    else as the melody was written (a seed typed in jianpu, or a reply shown in it). The ``chords`` typed, else those
-    a stored melody was written over, move with it."""
+    else as the melody was written (a seed typed in jianpu, or a reply shown in it). The chords typed
+    (``options["chords"]``), else those a stored melody was written over, move with it."""
     try:
         melody, origin = await source.resolve()
     except MusicError as exc:
         raise meter_hint(exc, source.meter) from exc
     saved = await source.bot.store.preferences(interaction.user.id)
     notation = options.get("notation") or saved.get("notation") or source.written_in
-    chords = chords or source.chords
+    options = dict(options)
+    chords = options.pop("chords", None) or source.chords
     request = transform_request(melody, targets, chords, **{**options, "notation": notation})
     if unused := unsampled_note(targets, options, lambda option: f"`{option}:`"):
         origin = f"{origin}\nℹ️ {unused}".strip()

@@ -75,8 +75,7 @@ def chords_request(found: MidiChords, name: str, fixed: Collection[str], options
     ``fixed``, spelled in it, the file's meter and tempo unless given."""
     meter = options.pop("meter", None) or str(found.meter)
     tempo = options.pop("tempo", None) or found.tempo
-    key = Key.parse(options["key"]) if "key" in fixed and options.get("key") else key_of_chords(found.text)
-    chords = transposed(found.text, 0, key.uses_flats)  # `A#` as `Bb` in F major
+    key, chords = _spelled(found, Key.parse(options["key"]) if "key" in fixed and options.get("key") else None)
     used = (f"{name} holds chords, not a tune, so I wrote a melody over them (to continue its top voice instead, "
             f"set {opt('track', found.track)}).")
     cut = (f"It has {found.bars + found.left_out} bars of chords and I read the first {found.bars}."
@@ -85,10 +84,15 @@ def chords_request(found: MidiChords, name: str, fixed: Collection[str], options
     return request, used, cut
 
 
+def _spelled(found: MidiChords, key: Key | None = None) -> tuple[Key, str]:
+    """The key of a file's chords (their own unless ``key``) and the chords spelled in it (`A#` as `Bb` in F)."""
+    key = key or key_of_chords(found.text)
+    return key, transposed(found.text, 0, key.uses_flats)
+
+
 def no_tune(found: MidiChords, name: str, choose: bool) -> MusicError:
     """The answer to a file of chords given where a tune is needed: the chords read, and the ways on."""
-    key = key_of_chords(found.text)
-    chords = transposed(found.text, 0, key.uses_flats)
+    _, chords = _spelled(found)
     chords = chords if len(chords) <= 80 else chords[:80].rsplit("|", 1)[0] + "| …"
     track = f", or set {opt('track', found.track)} to use its top voice as the tune" if choose else ""
     return MusicError(f"{name} holds chords, not a tune: `{chords}`. Write a tune over them with "

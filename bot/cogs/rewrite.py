@@ -30,8 +30,12 @@ EXTEND_EXAMPLE = cmd("extend", notes="E D C D E E E:h", bars=4)
 
 
 def checked(table: dict, **options: Any) -> dict[str, Any]:
-    """The options given (not None), each checked against the option table (MusicError, before deferring)."""
-    return {name: table[name].check(value) for name, value in options.items() if value is not None}
+    """The options given (not None), each checked against the option table, and typed chords read (MusicError,
+    before deferring)."""
+    given = {name: table[name].check(value) for name, value in options.items() if value is not None}
+    if "chords" in given:
+        chord_bars(given["chords"])
+    return given
 
 
 class Rewrite(commands.Cog):
@@ -71,8 +75,6 @@ class Rewrite(commands.Cog):
         read_spec(bars)  # unreadable bars are answered before deferring; bars the melody lacks, once it is known
         options = checked(REWRITE, count=count, seed=seed, style=style, density=density, temperature=temperature,
                           top_p=top_p, chords=chords)
-        if chords is not None:
-            chord_bars(chords)  # unreadable chords are answered at once
         source = MelodySource.check(self.bot, interaction.user.id, notes=notes, key=key, meter=meter, tempo=tempo,
                                     midi=midi, track=track, example=REWRITE_EXAMPLE)
         async with admitted(interaction):
@@ -107,8 +109,6 @@ class Rewrite(commands.Cog):
         EXTEND["bars"].check(bars)
         options = checked(EXTEND, count=count, seed=seed, style=style, density=density, ending=ending,
                           temperature=temperature, top_p=top_p, chords=chords)
-        if chords is not None:
-            chord_bars(chords)
         source = MelodySource.check(self.bot, interaction.user.id, notes=notes, key=key, meter=meter, tempo=tempo,
                                     midi=midi, track=track, example=EXTEND_EXAMPLE)
         async with admitted(interaction):

@@ -19,7 +19,6 @@ from bot.cogs.rewrite import checked
 from bot.replies import defer
 from bot.sources import MelodySource
 from bot.transform_form import transform
-from studio.chord_melody import chord_bars
 from studio.errors import cmd
 from studio.options import TRANSFORM, option_help
 from studio.transform import RHYTHMS
@@ -71,14 +70,13 @@ class Transform(commands.Cog):
         targets = Targets(mode=mode, transpose=transpose, rhythm=rhythm, style=style, tempo=tempo, register=register)
         if not targets.given:
             raise no_targets()
-        options = checked(TRANSFORM, count=count, seed=seed, temperature=temperature, notation=notation)
-        if chords is not None:
-            chord_bars(chords)  # unreadable chords are answered at once
+        options = checked(TRANSFORM, count=count, seed=seed, temperature=temperature, notation=notation,
+                          chords=chords)
         source = MelodySource.check(self.bot, interaction.user.id, notes=notes, key=key, meter=meter, midi=midi,
                                     track=track, example=EXAMPLE)
         async with admitted(interaction):
             await defer(interaction)
-            await transform(interaction, source, targets, options, chords)
+            await transform(interaction, source, targets, options)
 
 
 async def setup(bot: MusicGenius) -> None:
