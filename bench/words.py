@@ -4,7 +4,8 @@ words are cut into (`/lyrics notes:`, Apps → Lyrics for this melody).
     python -m bench.words [--lines 400] [--melodies 100] [--tunes 400]
 
 Rhythm (``studio.lyrics.setting.rhythm_for_words``, no model): held-out lines of the lyric model's modern text
-(``data.modern``'s test split, 6-10 words) set in 4/4, 3/4 and 6/8: stressed syllables on strong beats, unstressed
+(``data.modern``'s test split, 6-10 words) set in 4/4, 3/4 and 6/8 at each density: syllables a bar, stressed
+syllables on strong beats (and on any beat: a busy setting stresses every beat), unstressed
 syllables (not a line's last) held two beats or more, and syllables that start off the beat and hold across the next
 one (syncopation). Endings (``Composer.melody``, the shipped model): two such lines sung as one melody, in five keys
 by turns, seeds 0, 1, ...: the step into the last note (the corpus's tunes: by a 4th or 5th 5%, by a 2nd 61%), and
@@ -38,25 +39,30 @@ def held_out_lines(count: int) -> list[str]:
     return lines[:count]
 
 
-def rhythm_row(lines: list[str], meter: Meter) -> str:
-    stressed = on_strong = unstressed = held = syllables = syncopated = 0
+def rhythm_row(lines: list[str], meter: Meter, density: str = "natural") -> str:
+    stressed = on_strong = on_beat = unstressed = held = syllables = syncopated = bars = ends_held = 0
     beat = meter.beat_ticks
     for text in lines:
         slots = iter(_slots(text))
         now = 0
-        for syllable, ticks in rhythm_for_words(text, meter):
+        for syllable, ticks in rhythm_for_words(text, meter, density):
             if syllable is not None:
                 slot = next(slots)
                 syllables += 1
+                last = ticks
                 if slot.syllable.stressed:
                     stressed += 1
                     on_strong += now % meter.bar_ticks in meter.strong_ticks
+                    on_beat += now % beat == 0
                 elif not slot.phrase_end:
                     unstressed += 1
                     held += ticks >= 2 * beat
                 syncopated += now % beat != 0 and now % beat + ticks > beat
             now += ticks
-    return (f"| {meter} | {on_strong / stressed:.1%} | {held / unstressed:.1%} | {syncopated / syllables:.1%} |")
+        bars += now / meter.bar_ticks
+        ends_held += last >= 2 * beat
+    return (f"| {meter} | {density} | {syllables / bars:.1f} | {on_strong / stressed:.1%} | {on_beat / stressed:.1%} | "
+            f"{held / unstressed:.1%} | {syncopated / syllables:.1%} | {ends_held / len(lines):.1%} |")
 
 
 async def endings(lines: list[str], count: int) -> str:
@@ -114,10 +120,12 @@ def main() -> None:
     args = parser.parse_args()
     lines = held_out_lines(args.lines)
     print(f"{len(lines)} held-out lines\n")
-    print("| meter | stressed syllables on strong beats | unstressed held 2 beats or more | syncopated syllables |")
-    print("|---|---|---|---|")
+    print("| meter | density | syllables a bar | stressed syllables on strong beats | on a beat | unstressed held 2 "
+          "beats or more | syncopated syllables | last syllable held 2 beats or more |")
+    print("|---|---|---|---|---|---|---|---|")
     for meter in ("4/4", "3/4", "6/8"):
-        print(rhythm_row(lines, Meter.parse(meter)))
+        for density in ("sparse", "natural", "busy"):
+            print(rhythm_row(lines, Meter.parse(meter), density))
     if args.tunes:
         print("\n| tunes | lines | 1 bar | 2 bars | 3 bars | 4 bars | more | start on an even bar | syllables "
               "| over 14 |")

@@ -333,7 +333,7 @@ class Composer:
         if request.lyrics is None:
             melody = Melody(everything, key, meter, request.tempo, len(seed.notes), seed.pickup)
             return MelodyResult(request, melody, seed, key_inferred=False)
-        rhythm = rhythm_for_words(request.lyrics, meter)
+        rhythm = rhythm_for_words(request.lyrics, meter, request.density)
         lead, pickup = words_pickup(rhythm, meter.bar_ticks)
         if everything and everything[0].pitch is None:  # stored before the leading rests became a pickup
             pickup = 0

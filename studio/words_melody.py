@@ -32,7 +32,7 @@ async def set_words(composer: Composer, request: MelodyRequest, text: str) -> Me
     request's ``bars`` become the words' (the chords' symbols and sound follow the words' length)."""
     meter = request.parsed_meter
     composer.check_meter(meter)
-    rhythm = rhythm_for_words(text, meter)
+    rhythm = rhythm_for_words(text, meter, request.density)
     typed = parse_seed(request.notes) if (request.notes or "").strip() else ParsedSeed((), ())
     given = [n.pitch for n in typed.notes if n.pitch is not None]
     request = request.with_seed()

@@ -134,7 +134,7 @@ class Compose(commands.Cog):
 
         Returns the options, a line saying which were filled in and from where, and the options the user fixed
         (typed or saved: candidates don't try other values of those). A MIDI file's own meter and tempo beat
-        anything not typed; words decide the rhythm.
+        anything not typed; words decide the length (their density, how many syllables a beat).
         """
         saved = {k: v for k, v in (await self.bot.store.preferences(user_id)).items() if k in PREFERENCES}
         moody = moody or {}
@@ -149,8 +149,7 @@ class Compose(commands.Cog):
         why = f"🎛️ Filled in for you: {', '.join(filled)}. Give an option to override it." if filled else ""
         if for_words and "bars" in given:
             why = f"{why}\nℹ️ The words set the length (a note a syllable), so I left `bars:` aside.".strip()
-        fixed = {*saved, *moody, *given, *(("meter", "tempo") if for_midi else ()),
-                 *(("density",) if for_words else ())}
+        fixed = {*saved, *moody, *given, *(("meter", "tempo") if for_midi else ())}
         return chosen, why, fixed
 
 

@@ -316,6 +316,8 @@ def _level(pos: int, meter: Meter) -> int:
 
 
 _STRESSED_COST = {3: 0.0, 2: 0.3, 1: 1.0, 0: 2.0}
+_BUSY_STRESSED_COST = {3: 0.0, 2: 0.0, 1: 0.2, 0: 2.0}  # a syllable an eighth: a stress on any beat sings well
+LAST_SHORT = 1.0  # the words' last syllable on a note shorter than two beats ("an-y-more" on beat 4)
 SYNCOPATION = 0.5  # a syllable off the beat held across the next one: a choice a song makes, not the default
 _UNSTRESSED_COST = {3: 1.0, 2: 0.6, 1: 0.1, 0: 0.0}
 
@@ -334,12 +336,15 @@ def split_rest(start: int, ticks: int, bar: int, beat: int = TPQ) -> list[int]:
     return rests
 
 
-def rhythm_for_words(text: str, meter: Meter) -> list[tuple[str | None, int]]:
+def rhythm_for_words(text: str, meter: Meter, density: str = "natural") -> list[tuple[str | None, int]]:
     """Syllables with durations (ticks) so stressed syllables fall on strong beats; ``None`` is a rest.
 
     Line breaks and punctuation end a phrase with a longer note or a rest; each phrase's first stressed
     syllable is aimed at a downbeat (unstressed ones before it become a pickup); the last bar is complete.
     Syllable texts carry a trailing '-' when they join the next syllable (as the score wants them).
+    ``density`` (/melody's option): natural sings a syllable a beat, as hymns and nursery songs do; busy a
+    syllable an eighth in simple meters, stresses on the beats, as pop verses do; sparse holds stressed
+    syllables for two beats.
     """
     slots = _slots(text)
     if not slots:
@@ -353,7 +358,10 @@ def rhythm_for_words(text: str, meter: Meter) -> list[tuple[str | None, int]]:
     if bar % GRID:
         raise MusicError(f"I can't set words in {meter}. Try {opt('meter', '4/4')}, {opt('meter', '3/4')} or "
                          f"{opt('meter', '6/8')}.", "meter", "4/4")
-    base = min(meter.unit_ticks, TPQ)  # the usual length of one syllable
+    busy = density == "busy" and not compound
+    held_base = min(meter.unit_ticks, TPQ)  # a line's last syllable lasts this at least, twice this with its rest
+    base = GRID if busy else held_base  # the usual length of one syllable
+    stress_cost = _BUSY_STRESSED_COST if busy else _STRESSED_COST
     positions = range(0, bar, GRID)
     levels = {p: _level(p, meter) for p in positions}
     notes = [d for d in DURATIONS if d % GRID == 0]
@@ -368,25 +376,26 @@ def rhythm_for_words(text: str, meter: Meter) -> list[tuple[str | None, int]]:
             if so_far == inf:
                 continue
             level = levels[pos]
-            place = (_STRESSED_COST if slot.syllable.stressed else _UNSTRESSED_COST)[level]
+            place = (stress_cost if slot.syllable.stressed else _UNSTRESSED_COST)[level]
             if slot.head and level != 3:
                 place += 1.5
             for d in notes:
                 if pos + d > bar:
                     continue
                 if slot.phrase_end:
-                    if d < base:
+                    if d < held_base:
                         continue
                     rests = [(bar - (pos + d)) % bar] if last else list(range(0, bar + GRID, GRID))
                     for r in rests:
-                        held = d + r >= 2 * base or pos + d == bar  # a line ends on a long note or a rest
+                        held = d + r >= 2 * held_base or pos + d == bar  # a line ends on a long note or a rest
                         c = so_far + place + (0.0 if held else 0.8) + 0.05 * r / GRID
+                        c += LAST_SHORT * (last and d < 2 * held_base)  # the song's last note is held
                         c += 0.5 * (compound and d % beat != 0)
                         new = (pos + d + r) % bar
                         if c < new_cost.get(new, inf):
                             new_cost[new], back[new] = c, (pos, d, r)
                     continue
-                c = so_far + place + _duration_cost(d, base, slot.syllable.stressed, compound)
+                c = so_far + place + _duration_cost(d, base, slot.syllable.stressed, compound, density == "sparse")
                 c += SYNCOPATION * (pos % beat != 0 and pos % beat + d > beat)
                 new = (pos + d) % bar
                 if c < new_cost.get(new, inf):
@@ -411,9 +420,11 @@ def rhythm_for_words(text: str, meter: Meter) -> list[tuple[str | None, int]]:
     return events
 
 
-def _duration_cost(d: int, base: int, stressed: bool, compound: bool) -> float:
+def _duration_cost(d: int, base: int, stressed: bool, compound: bool, sparse: bool = False) -> float:
     if compound and d % (3 * base) and d > 2 * base:
         return 1.5  # 6/8 holds notes for beats (dotted quarters), not half notes
+    if sparse and stressed and d in (base, 2 * base):
+        return 0.3 if d == base else 0.0  # stressed syllables held for two beats
     if d == base:
         return 0.0
     if d == 2 * base:  # a half note on an unstressed syllable ("in", "-ness") sounds held for no reason

@@ -128,6 +128,24 @@ def test_words_get_a_rhythm_with_stresses_on_strong_beats_and_full_bars(meter):
     assert "".join(s for s, _ in sung).replace("-", "").lower() == "".join(words(TWINKLE))
 
 
+def test_busy_words_sing_a_syllable_an_eighth_with_the_stresses_on_beats():
+    """density busy (/melody lyrics: density:busy): a pop verse's pace, not a hymn's; the line still ends long and
+    the bars stay whole. 6/8 already sings a syllable an eighth."""
+    text = "I walked along the river in the rain, and thought of you again"
+    natural, busy = rhythm_for_words(text, Meter(4, 4)), rhythm_for_words(text, Meter(4, 4), "busy")
+    assert [s for s, _ in natural if s] == [s for s, _ in busy if s]  # the same syllables
+    sung = [t for s, t in busy if s]
+    assert sum(t == 6 for t in sung) >= 0.7 * len(sung) and sum(t == 12 for s, t in natural if s) > 10
+    now = 0
+    marks = iter(sung_stresses(text))
+    for s, ticks in busy:
+        if s is not None and next(marks):
+            assert now % 12 == 0, s  # every stressed syllable on a beat
+        now += ticks
+    assert now % 48 == 0 and busy[-1][1] >= 24  # "gain" held
+    assert rhythm_for_words(TWINKLE, Meter(6, 8), "busy") == rhythm_for_words(TWINKLE, Meter(6, 8))
+
+
 def test_a_line_ends_with_a_long_note_or_a_rest():
     m = Meter(4, 4)
     events = rhythm_for_words("the moon is high. the night is long", m)
