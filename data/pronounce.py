@@ -30,6 +30,7 @@ _SPELLING_RHYME = re.compile(f"[{_VOWELS}]+[^{_VOWELS}]*$")
 _GLIDE_PHONES = re.compile(r"(?:AY|AW|OY)\d ER0")  # fire, hour, choir
 _GLIDE_SPELLING = re.compile(r"(?:ire|yre|oir|our|owr)(?:e?[sd])?$")
 _SILENT_E = re.compile(f"[^{_VOWELS}]e[sd]?$")
+_SUNG_E = re.compile(f"[^{_VOWELS}]le$|[td]ed$|[cgsxz]es$|[cs]hes$")  # a final e that is a syllable after all
 
 
 def words(text: str) -> list[str]:
@@ -219,14 +220,24 @@ def _pieces(word: str, count: int) -> list[str]:
     while len(pieces) > count:  # merge the shortest neighbouring pair
         i = min(range(len(pieces) - 1), key=lambda j: len(pieces[j]) + len(pieces[j + 1]))
         pieces[i : i + 2] = [pieces[i] + pieces[i + 1]]
-    while len(pieces) < count:  # split the piece with the most vowel groups (longest on ties)
-        i = max(range(len(pieces)), key=lambda j: (len(_VOWEL_GROUP.findall(pieces[j].lower())), len(pieces[j])))
+    while len(pieces) < count:  # split a piece that sings two vowels if any ("any" of "any-more", not "more"), else
+        # the one with the most vowel groups (longest on ties)
+        i = max(range(len(pieces)), key=lambda j: (_sung_vowels(pieces[j]) >= 2,
+                                                    len(_VOWEL_GROUP.findall(pieces[j].lower())), len(pieces[j])))
         if len(pieces[i]) < 2:
             i = max(range(len(pieces)), key=lambda j: len(pieces[j]))
         # more vowels than syllables left to find: the middle one is elided ("ev'ning"), cut before the last
         elided = len(_VOWEL_GROUP.findall(pieces[i].lower())) > count - len(pieces) + 1
         pieces[i : i + 1] = _split(pieces[i], elided)
     return pieces
+
+
+def _sung_vowels(piece: str) -> int:
+    """Vowel groups a piece of a word sings: a silent final e ("more", "fire") is none; "-le", "-ted", "-ges"
+    ("able", "ages") sing theirs."""
+    low = piece.lower()
+    silent = _SILENT_E.search(low) and not _SUNG_E.search(low)
+    return len(_VOWEL_GROUP.findall(low)) - bool(silent)
 
 
 def _cut(word: str, cuts: list[int]) -> list[str]:

@@ -60,6 +60,13 @@ def test_together_is_hyphenated_where_a_singer_expects():
     assert "-".join(hyphenate("evening")) == "eve-ning"  # not 'e-vening': the middle vowel is elided
 
 
+@pytest.mark.parametrize(("word", "sung"), [("anymore", "a-ny-more"), ("demonstrate", "de-mon-strate"),
+                                            ("horoscopes", "ho-ro-scopes"), ("eloquence", "e-lo-quence"),
+                                            ("distributed", "dis-trib-u-ted")])
+def test_a_silent_final_e_is_not_cut_off_as_a_syllable(word, sung):
+    assert "-".join(hyphenate(word)) == sung  # 'any-mo-re', 'demon-stra-te' were printed under the notes
+
+
 @pytest.mark.parametrize(("word", "pieces"), [("fire", ["fire", ""]), ("Our", ["Our", ""]), ("hours", ["hours", ""]),
                                               ("desire", ["de", "sire", ""]), ("tired", ["tired", ""])])
 def test_a_glide_the_spelling_does_not_write_is_sung_on_from_the_word(word, pieces):
