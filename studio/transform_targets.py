@@ -36,7 +36,7 @@ class Targets:
     def relative(self, tempo: int, key: Key) -> Targets:
         """The targets with a relative ``pace`` made a tempo, from the melody's ``tempo`` (rounded to 5 bpm), and
         ``steps`` a tonic from its ``key``: ``transpose`` goes the shorter way, so "down a fifth" is the 4th below
-        the tonic and an octave down (``register``)."""
+        the tonic and an octave down (``register``, unless one is asked for: "down a fifth, high register")."""
         low, high = TEMPO_RANGE
         paced = self if self.pace is None else replace(
             self, tempo=min(max(round(tempo * self.pace / 5) * 5, low), high), pace=None)
@@ -44,7 +44,7 @@ class Targets:
             return paced
         shorter = shorter_way(self.steps)  # as ``studio.transform.transpose`` moves
         octaves = (self.steps - shorter) // 12
-        register = paced.register if not octaves else "up" if octaves > 0 else "down"
+        register = paced.register if not octaves or paced.register else "up" if octaves > 0 else "down"  # yours win
         pc = (key.tonic + self.steps) % 12  # spelled with the fewer sharps or flats: Db major, not C# major
         tonic = min((SHARP_NAMES[pc], FLAT_NAMES[pc]), key=lambda name: abs(signature_fifths(name, key.mode)))
         return replace(paced, transpose=tonic if shorter else None, register=register, steps=None)

@@ -223,6 +223,8 @@ def test_intervals_in_words_move_the_tune_that_far_that_way():
         moved, _ = apply(SCALE, read_targets(words).relative(SCALE.tempo, SCALE.key))
         assert str(moved.key) == key and pitches(moved) == [p + steps for p in pitches(SCALE)], words
     assert transform_request(SCALE, read_targets("half step up")).key == "Db major"  # as the key is written
+    assert read_targets("down a fifth, high register").relative(SCALE.tempo, SCALE.key) == Targets(
+        transpose="F", register="high")  # the register asked for, not the fifth's octave down
     for bad, said in (("a tone", "Up or down"), ("up 13 semitones", "an octave at most"),
                       ("in D up a tone", "not both")):
         with pytest.raises(MusicError, match=said):
