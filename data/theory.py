@@ -155,17 +155,21 @@ CHORD_KINDS = {"": "major", "m": "minor", "dim": "diminished", "aug": "augmented
                "maj7": "major-seventh", "m7": "minor-seventh", "m7b5": "half-diminished", "dim7": "diminished-seventh",
                "m(maj7)": "major-minor", "sus4": "suspended-fourth", "sus2": "suspended-second", "6": "major-sixth",
                "m6": "minor-sixth", "9": "dominant-ninth", "5": "power",
-               "add9": "major", "7sus4": "suspended-fourth"}  # these two: the text says what the kind leaves out
+               "add9": "major", "7sus4": "suspended-fourth",  # these: the text says what the kind leaves out
+               "maj9": "major-ninth", "m9": "minor-ninth", "madd9": "minor", "6/9": "major-sixth",
+               "11": "dominant-11th", "m11": "minor-11th", "13": "dominant-13th", "7b9": "dominant", "7#9": "dominant",
+               "7b5": "dominant", "aug7": "augmented-seventh", "9sus4": "suspended-fourth", "add11": "major",
+               "maj7#11": "major-seventh"}
 
 
 def _harmony_element(symbol: str, offset: int):
     """A MusicXML <harmony> for a symbol such as 'Bbm7' (``offset`` in divisions after the next note's start)."""
     from xml.etree import ElementTree as ET
 
-    symbol, _, bass = symbol.partition("/")  # a slash chord's bass, e.g. 'C/E'
-    match = re.fullmatch(r"([A-G])([#b]?)(.*)", symbol)
-    if not match or match[3] not in CHORD_KINDS or (bass and not re.fullmatch(r"[A-G][#b]?", bass)):
+    match = re.fullmatch(r"([A-G])([#b]?)(.*?)(?:/([A-G][#b]?))?", symbol)  # a slash chord's bass, e.g. 'C/E'
+    if not match or match[3] not in CHORD_KINDS:
         raise ValueError(f"unknown chord symbol {symbol!r}")
+    bass = match[4]
     harmony = ET.Element("harmony", {"print-frame": "no"})
     root = ET.SubElement(harmony, "root")
     ET.SubElement(root, "root-step").text = match[1]

@@ -12,7 +12,7 @@ from data.repeats import times
 
 MAX_CHORD_BARS = 64
 EXAMPLE = "`C Am F G7` (one chord per bar) or `| C | Am | F G7 | C |`"
-_SYMBOL = re.compile(r"([A-Ga-g])([#♯b♭]?)([^/]*)(?:/([A-G])([#♯b♭]?))?")
+_SYMBOL = re.compile(r"([A-Ga-g])([#♯b♭]?)(6/9|[^/]*)(?:/([A-G])([#♯b♭]?))?")  # root, kind (6/9 has a slash), bass
 
 
 @dataclass(frozen=True)
@@ -42,8 +42,11 @@ def _spelled(letter: str, accidental: str) -> str:
 def parse_chord_symbol(token: str) -> ChordSymbol:
     """'Am', 'F#m7', 'Bb/D', 'Gsus4', 'Cmaj7' -> ChordSymbol; anything else raises MusicError with an example."""
     match = _SYMBOL.fullmatch(token.strip())
+    if token.strip().upper().rstrip(".") in ("N.C", "NC"):
+        raise MusicError(f"`{token}` (no chord) isn't something I play yet: give that bar a chord, or hold the one "
+                         f"before with `%` (a bar) or `/` (a beat), e.g. `| C | % | F G |`.")
     if not match or match[3] not in QUALITIES:
-        kinds = "m, 7, maj7, m7, dim, aug, sus4, 7sus4, add9, 6, 9, m7b5, dim7"
+        kinds = "m, 7, maj7, m7, dim, aug, sus4, sus2, add9, 6, 9, maj9, m9, 11, 13, 7b9, m7b5, dim7"
         raise MusicError(f"I can't read the chord `{token}`. Write a root A-G with # or b and a kind ({kinds}), "
                          f"e.g. {EXAMPLE}.")
     letter, accidental, kind, bass_letter, bass_accidental = match.groups()
@@ -62,8 +65,13 @@ def transposed(text: str, shift: int, flats: bool) -> str:
 
     def move(match: re.Match[str]) -> str:
         token = match[0]
-        if token in ("%", "/") or times(token) is not None:
+        if token in ("%", "/", "-") or times(token) is not None:
             return token
+        if not _reads(token):  # `C-F-G-C`: each chord between the dashes
+            return "-".join(map(one, _dashed([token])))
+        return one(token)
+
+    def one(token: str) -> str:
         chord = parse_chord_symbol(token)
         bass = "" if chord.bass is None else f"/{names[(chord.bass + shift) % 12]}"
         return names[(chord.root + shift) % 12] + chord.suffix + bass
@@ -89,6 +97,24 @@ def _repeated(cells: list[list[str]]) -> list[list[str]]:
     return out
 
 
+def _dashed(tokens: list[str]) -> list[str]:
+    """Chords typed with dashes between them, `C - F - G` or `C-F-G-C`, as separate chords (a dash that belongs to
+    a chord stays: `C-7` is Cm7); a lone dash is not a chord."""
+    out: list[str] = []
+    for token in tokens:
+        token = token.strip("–—")  # typographic dashes are never part of a chord (a hyphen can be: `C-` is Cm)
+        if token in ("-", ""):
+            continue
+        parts = [p for p in re.split(r"[-–—](?=[A-G])", token) if p]
+        out += parts if len(parts) > 1 and not _reads(token) and all(map(_reads, parts)) else [token]
+    return out
+
+
+def _reads(token: str) -> bool:
+    match = _SYMBOL.fullmatch(token)
+    return bool(match) and match[3] in QUALITIES
+
+
 def parse_progression(text: str, max_bars: int = MAX_CHORD_BARS) -> list[list[ChordSymbol]]:
     """Chords per bar. Without bar lines each chord fills a bar; with them, each cell is a bar (`%` repeats the
     bar before, `/` holds the chord before it, an empty cell is not allowed) whose chords share it evenly; ``x2``
@@ -97,9 +123,9 @@ def parse_progression(text: str, max_bars: int = MAX_CHORD_BARS) -> list[list[Ch
     if not text or not text.strip("| "):
         raise MusicError(f"Your chords are empty. Type them like {EXAMPLE}.")
     if "|" in text:
-        cells = [cell.split() for cell in text.strip("| ").split("|")]
+        cells = [_dashed(cell.split()) for cell in text.strip("| ").split("|")]
     else:
-        cells = [[token] for token in re.split(r"[\s,]+", text) if token]
+        cells = [[token] for token in _dashed(re.split(r"[\s,]+", text)) if token]
     cells = _repeated(cells)
     if len(cells) > max_bars:
         raise MusicError(f"That's {len(cells)} bars of chords; I take at most {max_bars}. Give me the chords of "

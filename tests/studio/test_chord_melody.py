@@ -196,3 +196,37 @@ def test_chord_symbols_typed_as_notes_are_the_chords(notes, chords, read):
     from studio.chord_melody import chords_in_notes
 
     assert chords_in_notes(notes, chords)[:2] == read
+
+
+def test_extended_chords_are_read_and_shown():
+    """The chords songwriters type beyond triads and sevenths: maj9, m9, 6/9 (a slash that is not a bass), 11, 13,
+    7b9, 7#9 — their tones, and a score that names them."""
+    from data.theory import melody_to_musicxml_with_chords
+    from studio.arrange.chord_symbols import parse_chord_symbol
+
+    tones = {"Cmaj9": {0, 4, 7, 11, 2}, "Am9": {9, 0, 4, 7, 11}, "F6/9": {5, 9, 0, 2, 7}, "G13": {7, 11, 2, 5, 9, 4},
+             "G7b9": {7, 11, 2, 5, 8}, "E7#9": {4, 8, 11, 2, 7}, "D11": {2, 9, 0, 4, 7}, "C6/9/E": {0, 4, 7, 9, 2}}
+    for symbol, pcs in tones.items():
+        assert parse_chord_symbol(symbol).pitch_classes == pcs, symbol
+    assert parse_chord_symbol("C6/9/E").bass == 4 and parse_chord_symbol("F6/9").bass is None
+    melody = Melody(stored_notes("C5:w | E5:w"), Key(0), Meter.parse("4/4"), 100)
+    xml = melody_to_musicxml_with_chords(melody, [(0, "F6/9"), (48, "G7b9")])
+    assert b'text="6/9">major-sixth' in xml and b'text="7b9">dominant' in xml
+
+
+@pytest.mark.parametrize(("typed", "read"), [
+    ("C - F - G", ["C", "F", "G"]), ("C-F-G-C", ["C", "F", "G", "C"]), ("Am–F–C–G", ["Am", "F", "C", "G"]),
+    ("| C-7 F7 | Bb-G |", ["Cm7 F7", "Bb G"]),  # a hyphen in a chord (C-7, jazz's Cm7) stays in it
+])
+def test_chords_typed_with_dashes_between_them(typed, read):
+    from studio.arrange.chord_symbols import parse_progression
+
+    assert [" ".join(c.text for c in bar) for bar in parse_progression(typed)] == read
+    assert transposed(typed, 2, False)  # moves with a melody too
+
+
+def test_no_chord_says_what_to_type_instead():
+    from studio.arrange.chord_symbols import parse_progression
+
+    with pytest.raises(MusicError, match=r"`N\.C\.` \(no chord\).*`%`"):
+        parse_progression("C N.C. F G")
