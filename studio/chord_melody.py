@@ -19,6 +19,8 @@ from studio.harmony.harmonizer import voicing
 from studio.render import Backing
 
 _NOTE_SHAPED = re.compile(r"[A-Ga-g](?:#|b|♯|♭)?-?\d{0,2}(?::\S*)?")  # a note name, maybe an octave and a length
+TONIC_ENDS = 0.75  # a key's score for each end of the progression on its tonic chord: both outweigh one chord
+# outside its scale (`C E7 Am A7 Dm Fm C` is C major, not A minor with E7 inside it)
 SUNG_CENTRE = 68  # G#4: the middle of the range words are sung in (studio.melody.SINGING_RANGE)
 
 
@@ -66,14 +68,20 @@ def check_fits(chords: str, bars: int) -> None:
 
 
 def key_of_chords(text: str) -> Key:
-    """The major or minor key the chords sit in best: most chords inside its scale (minor's leading tone too), then
-    the first and the last chord its tonic triad (`Am F C G` is A minor, `C G Am F` C major, `Dm7 G7 Cmaj7` C)."""
+    """The major or minor key the chords sit in best: most chords inside its scale (a minor key's V and vii° with
+    its leading tone too), then the first and the last chord its tonic triad, ``TONIC_ENDS`` each (`Am F C G` is A
+    minor, `C G Am F` C major, `Dm7 G7 Cmaj7` C)."""
     chords = [c for bar in parse_progression(text) for c in bar]
 
+    def inside(chord: ChordSymbol, key: Key) -> bool:
+        scale = set(key.scale)
+        if key.mode == "minor" and (chord.root - key.tonic) % 12 in (7, 11):  # E7 and G#dim in A minor
+            scale.add((key.tonic + 11) % 12)
+        return chord.pitch_classes <= scale
+
     def fit(key: Key) -> float:
-        scale = set(key.scale) | ({(key.tonic + 11) % 12} if key.mode == "minor" else set())
-        inside = sum(c.pitch_classes <= scale for c in chords)
-        return inside + 0.5 * _is_tonic(chords[0], key) + 0.5 * _is_tonic(chords[-1], key)
+        held = sum(inside(c, key) for c in chords)
+        return held + TONIC_ENDS * (_is_tonic(chords[0], key) + _is_tonic(chords[-1], key))
 
     return max((Key(tonic, mode) for mode in ("major", "minor") for tonic in range(12)), key=fit)
 

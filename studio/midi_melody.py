@@ -90,13 +90,21 @@ def _spelled(found: MidiChords, key: Key | None = None) -> tuple[Key, str]:
     return key, transposed(found.text, 0, key.uses_flats)
 
 
-def no_tune(found: MidiChords, name: str, choose: bool) -> MusicError:
+class HeldChords(MusicError):
+    """A file of chords given where a tune is needed; ``chords`` are the chords read (`/chords` reads them back)."""
+
+    def __init__(self, message: str, chords: str, name: str, track: int) -> None:
+        super().__init__(message, "track", track)
+        self.chords, self.name = chords, name
+
+
+def no_tune(found: MidiChords, name: str, choose: bool) -> HeldChords:
     """The answer to a file of chords given where a tune is needed: the chords read, and the ways on."""
     _, chords = _spelled(found)
-    chords = chords if len(chords) <= 80 else chords[:80].rsplit("|", 1)[0] + "| …"
+    shown = chords if len(chords) <= 80 else chords[:80].rsplit("|", 1)[0] + "| …"
     track = f", or set {opt('track', found.track)} to use its top voice as the tune" if choose else ""
-    return MusicError(f"{name} holds chords, not a tune: `{chords}`. Write a tune over them with "
-                      f"{cmd('melody')} and the same file{track}.", "track", found.track)
+    return HeldChords(f"{name} holds chords, not a tune: `{shown}`. Write a tune over them with {cmd('melody')} and "
+                      f"the same file{track}.", chords, name, found.track)
 
 
 SIGNATURE_FIT = 0.9  # the share of the melody's time a file's key signature must hold for its key to follow it

@@ -9,12 +9,16 @@ from discord import app_commands
 
 from bot.admission import admitted
 from bot.autocomplete import key_autocomplete, meter_autocomplete
+from bot.errors import discord_syntax
 from bot.melody_menu import MelodyMenuCog
 from bot.replies import MAX_CONTENT, defer, send_result
 from bot.sources import MelodySource
-from studio.errors import cmd
+from studio.chord_melody import chords_in_notes
+from studio.errors import cmd, render
 from studio.harmony.harmonizer import HarmonyResult, harmonize_melody, harmony_files
+from studio.midi_melody import HeldChords
 from studio.options import CHORDS, option_help
+from studio.progression import progression_text, read_progression
 from studio.render import Attachment
 
 if TYPE_CHECKING:
@@ -51,6 +55,14 @@ class Harmony(MelodyMenuCog):
     ) -> None:
         CHORDS["rhythm"].check(rhythm)
         CHORDS["style"].check(style)
+        _, typed, _ = chords_in_notes(notes, None) if midi is None else (notes, None, "")
+        if typed is not None:  # `notes:"Am F C G"`: read them back, there is no tune to harmonise
+            progression = read_progression(typed, key)
+            async with admitted(interaction):
+                await defer(interaction)
+                await send_result(interaction, render(progression_text(progression, typed, key is not None),
+                                                      discord_syntax), [])
+            return
         source = MelodySource.check(self.bot, interaction.user.id, notes=notes, key=key, meter=meter,
                                     tempo=tempo, midi=midi, track=track, example=EXAMPLE)
         async with admitted(interaction):
@@ -59,8 +71,15 @@ class Harmony(MelodyMenuCog):
 
     async def reply(self, interaction: discord.Interaction, source: MelodySource,
                     rhythm: str = CHORDS["rhythm"].default, style: str = CHORDS["style"].default) -> None:
-        """Harmonise the source's melody and answer the (deferred) interaction."""
-        melody, origin = await source.resolve()
+        """Harmonise the source's melody and answer the (deferred) interaction; a file of chords is read back."""
+        try:
+            melody, origin = await source.resolve()
+        except HeldChords as held:
+            progression = read_progression(held.chords, source.key)
+            origin = f"🎼 {held.name} holds chords, not a tune: here they are, read back."
+            text = progression_text(progression, held.chords, source.key is not None, origin)
+            await send_result(interaction, render(text, discord_syntax), [])
+            return
         result = await self.bot.renders.run(harmonize_melody, melody, rhythm, style, source.ending)
         files = await self.bot.renders.run(harmony_files, result, f"chords-{style}", "Harmonisation")
         content, overflow = chords_content(result, origin)

@@ -12,6 +12,7 @@ from pathlib import Path
 from studio.arrange.arranger import ArrangeRequest, arrange
 from studio.arrange.diagram import form_mermaid
 from studio.arrange.files import arrangement_files, describe, instruments_line
+from studio.chord_melody import chords_in_notes
 from studio.cli.syntax import cli_syntax
 from studio.errors import MusicError, cmd, opt, render
 from studio.harmony.harmonizer import harmonize_melody, harmony_files
@@ -28,6 +29,8 @@ from studio.lyrics.lyricist import (
 )
 from studio.lyrics.setting import underlay
 from studio.melody import Composer
+from studio.midi_melody import HeldChords
+from studio.progression import progression_text, read_progression
 from studio.render import Attachment, melody_files
 
 _MARKDOWN = re.compile(r"\*\*|`")
@@ -92,7 +95,18 @@ def given_melody(args: argparse.Namespace, example: str) -> tuple[GivenMelody, s
 
 # ---- chords --------------------------------------------------------------------------------------
 async def run_chords(args: argparse.Namespace) -> int:
-    given, origin = given_melody(args, cmd("chords", notes="E D C D E E E:h", key="C"))
+    _, typed, _ = chords_in_notes(args.notes, None) if args.midi is None else (args.notes, None, "")
+    try:
+        if typed is not None:  # chords typed as notes: read them back, there is no tune to harmonise
+            text = progression_text(read_progression(typed, args.key), typed, args.key is not None, markdown=False)
+            print(render(text, cli_syntax("chords")))
+            return 0
+        given, origin = given_melody(args, cmd("chords", notes="E D C D E E E:h", key="C"))
+    except HeldChords as held:  # a MIDI file of chords: likewise
+        text = progression_text(read_progression(held.chords, args.key), held.chords, args.key is not None,
+                                f"{held.name} holds chords, not a tune: here they are, read back.", markdown=False)
+        print(render(text, cli_syntax("chords")))
+        return 0
     result = harmonize_melody(given.melody, args.rhythm, args.style)
     m = result.melody
     lines = [f"Chords in {m.key} · {m.meter} · {m.tempo} bpm · up to one chord per {result.rhythm} · "

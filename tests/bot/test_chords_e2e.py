@@ -123,3 +123,21 @@ async def test_no_melody_yet_says_what_to_do(env):
     it = await env.fake.slash("chords", {}, user=2)
     reply = await it.wait_final()
     assert reply.ephemeral and "/melody notes:C E G" in reply.content
+
+
+async def test_chords_typed_or_in_a_file_are_read_back_with_numerals(env):
+    """`/chords notes:"Am F C G"` (chords, not a tune) and `/chords midi:` with a file of block chords: the key
+    and each chord's roman numeral, and how to write a melody over them — not a harmonisation of nothing."""
+    from tests.data.test_midi_chords import block, midi_file
+
+    typed = await (await env.fake.slash("chords", {"notes": "Am F C G"})).wait_final(timeout=60)
+    assert "**Your chords** in A minor" in typed.content and not typed.attachments
+    assert "| Am | F  | C   | G   |\n| i  | VI | III | VII |" in typed.content
+    assert "`/melody chords:Am F C G`" in typed.content
+    keyed = await (await env.fake.slash("chords", {"notes": "Am F C G", "key": "C major"})).wait_final(timeout=60)
+    assert "in C major (the key you gave)" in keyed.content and "| vi | IV | I | V |" in keyed.content
+    data = midi_file({"Keys": block([[57, 60, 64], [53, 57, 60], [55, 59, 62], [57, 60, 64]], [4] * 4)})
+    filed = await (await env.fake.slash("chords", {"midi": ("loop.mid", data)})).wait_final(timeout=60)
+    assert "`loop.mid` holds chords, not a tune: here they are, read back." in filed.content
+    assert "| i  | VI | VII | i  |" in filed.content
+    env.fake.assert_clean()

@@ -22,7 +22,7 @@ from studio.transform_targets import Targets
 
 @pytest.mark.parametrize(("chords", "key"), [
     ("Am F C G", "A minor"), ("C G Am F", "C major"), ("Dm7 G7 Cmaj7", "C major"), ("| E | A B7 | E |", "E major"),
-    ("Em C G D", "E minor"), ("F Bb C7 F", "F major"),
+    ("Em C G D", "E minor"), ("F Bb C7 F", "F major"), ("C E7 Am A7 Dm Fm C", "C major"),
 ])
 def test_the_key_comes_from_the_chords(chords, key):
     assert str(key_of_chords(chords)) == key
