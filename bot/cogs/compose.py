@@ -106,11 +106,12 @@ class Compose(commands.Cog):
                 request, used, cut = await asyncio.get_running_loop().run_in_executor(
                     None, partial(midi_request, data, track, name=f"`{midi.filename}`", fixed=fixed, over_chords=True,
                                   seed=seed, count=count, **{"meter": None, "tempo": None, **chosen}))
-                if request.chords:  # a file of chords: their key unless one is typed, and no candidate tries another
-                    request, fixed = replace(request, key=key), {*fixed, "key"}
+                if request.chords:  # a file of chords: their key unless one is typed, no candidate tries another, and
+                    # notes typed open the melody over them
+                    request, fixed = replace(request, key=key, notes=notes or ""), {*fixed, "key"}
                 why = f"🎼 {render(used, discord_syntax)}\n{why}".strip()
                 why = f"{why} ✂️ {cut}".strip() if cut else why
-                why = f"{why}\nℹ️ {BOTH}".strip() if notes else why
+                why = f"{why}\nℹ️ {BOTH}".strip() if notes and not request.chords else why
                 if mood is not None and key is None and not request.chords:
                     # the mood's mode, in a key that fits the file's notes
                     request = replace(request, key=mood_defaults({"mood": mood}, request.notes)["key"])

@@ -116,8 +116,6 @@ async def run_melody(args: argparse.Namespace) -> int:
         raise MusicError(f"Give me either words ({opt('lyrics')}) or a MIDI file, not both. To set words to a tune you "
                          f"typed, give the notes with the words: {cmd('melody', notes='C E G', lyrics='...')}.")
     check_sources(args.chords, args.midi)
-    if args.midi is not None and args.notes:
-        print("You gave notes too: the file wins, so I left the notes aside.")
     if args.lyrics is not None and args.bars is not None:
         print("The words set the length (a note a syllable), so I left --bars aside.")
     if args.midi is not None:
@@ -125,6 +123,10 @@ async def run_melody(args: argparse.Namespace) -> int:
         request, used, cut = midi_request(read_midi(args.midi), args.track, name=str(args.midi), fixed=set(options),
                                           over_chords=True, meter=args.meter, tempo=args.tempo, **moody, **options)
         print(render(f"{used} {cut}".strip(), cli_syntax("melody")))
+        if request.chords and args.notes:  # notes typed open the melody over a file's chords
+            request = replace(request, notes=args.notes)
+        elif args.notes:
+            print("You gave notes too: the file wins, so I left the notes aside.")
         if args.mood and not args.key and not request.chords:  # the mood's mode, in a key that fits the file's notes
             request = replace(request, key=mood_defaults({"mood": args.mood}, request.notes)["key"])
     elif args.notes or args.lyrics is not None or args.mood or args.chords:

@@ -357,6 +357,10 @@ async def test_a_file_of_chords_gets_a_melody_over_them(env):
     melody, chords = pretty_midi.PrettyMIDI(io.BytesIO(attachment(reply, ".mid"))).instruments
     assert chords.name == "Chords" and len(melody.notes) >= 8
     assert {n.pitch % 12 for n in chords.notes if n.start < 0.01} == {9, 0, 4}
+    opened = await (await env.fake.slash("melody", {"midi": ("progression.mid", data), "notes": "E D C", "seed": 2,
+                                                    "count": 1}, user=7)).wait_final(timeout=90)
+    assert "```\nE D C ➜" in opened.content and "the file wins" not in opened.content  # notes open it over them
+    assert "🎹 Over your chords in A minor" in opened.content
     analyzed = await env.fake.slash("analyze", {"midi": ("progression.mid", data)}, user=7)
     said = await analyzed.wait_final(timeout=60)  # a command that needs a tune says what the file holds
     assert "`progression.mid` holds chords, not a tune: `| Am | F | C | G |`" in said.content and not said.attachments
