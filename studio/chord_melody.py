@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from data.errors import MusicError, opt
+from data.errors import MusicError, cmd, opt
 from data.events import Key, Melody, Meter, Note
 from data.notation import parse_seed
 from studio.arrange.chord_symbols import ChordSymbol, parse_progression
@@ -32,6 +32,13 @@ def check_sources(chords: str | None, midi: object | None) -> None:
                          f"Try {opt('chords', 'Am F C G')} alone, or with {opt('notes', 'E D C')} or "
                          f"{opt('lyrics', 'Hello there')}; a file of chords alone is read as chords.",
                          "chords", "Am F C G")
+
+
+def words_and_file() -> MusicError:
+    """Words given with a MIDI file that holds a tune (a file of chords takes words: they are set over its chords)."""
+    return MusicError(f"Give me either words ({opt('lyrics')}) or a MIDI file with a tune, not both (a file of chords "
+                      f"takes words). To set words to a tune you typed, give the notes with the words: "
+                      f"{cmd('melody', notes='C E G', lyrics='...')}.")
 
 
 def chords_in_notes(notes: str | None, chords: str | None) -> tuple[str | None, str | None, str]:

@@ -17,7 +17,7 @@ from bot.errors import discord_syntax
 from bot.melody_reply import generate
 from bot.replies import defer
 from bot.sources import BOTH, NO_FILE
-from studio.chord_melody import check_sources, chord_bars, chord_line, chords_in_notes, key_of_chords
+from studio.chord_melody import check_sources, chord_bars, chord_line, chords_in_notes, key_of_chords, words_and_file
 from studio.errors import MusicError, opt, render
 from studio.inputs import abc_melody_options, bare_quarters, check_midi_size, typed_slips
 from studio.midi_melody import midi_request
@@ -65,9 +65,6 @@ class Compose(commands.Cog):
         notation: str | None = None,
         chords: str | None = None,
     ) -> None:
-        if lyrics is not None and midi is not None:
-            raise MusicError(f"Give me either words ({opt('lyrics')}) or a MIDI file, not both. To set words to a tune "
-                             f"you typed, use {opt('notes')} with {opt('lyrics')}.")
         check_sources(chords, midi)
         notes, chords, as_chords = chords_in_notes(notes, chords) if midi is None else (notes, chords, "")
         if midi is None and not notes and lyrics is None and mood is None and chords is None:
@@ -107,8 +104,11 @@ class Compose(commands.Cog):
                     None, partial(midi_request, data, track, name=f"`{midi.filename}`", fixed=fixed, over_chords=True,
                                   seed=seed, count=count, **{"meter": None, "tempo": None, **chosen}))
                 if request.chords:  # a file of chords: their key unless one is typed, no candidate tries another, and
-                    # notes typed open the melody over them
-                    request, fixed = replace(request, key=key, notes=notes or ""), {*fixed, "key"}
+                    # notes typed open the melody over them (or words are set over them)
+                    request = replace(request, key=key, notes=notes or "", lyrics=lyrics)
+                    fixed = {*fixed, "key"}
+                elif lyrics is not None:
+                    raise words_and_file()
                 why = f"🎼 {render(used, discord_syntax)}\n{why}".strip()
                 why = f"{why} ✂️ {cut}".strip() if cut else why
                 why = f"{why}\nℹ️ {BOTH}".strip() if notes and not request.chords else why

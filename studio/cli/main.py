@@ -26,7 +26,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from studio.alike import distinct
-from studio.chord_melody import check_sources, chords_in_notes
+from studio.chord_melody import check_sources, chords_in_notes, words_and_file
 from studio.cli.analyze import run_analyze
 from studio.cli.commands import print_written, read_midi, run_arrange, run_chords, run_inspire, run_lyrics
 from studio.cli.quiz import add_arguments as add_quiz_arguments
@@ -112,9 +112,6 @@ async def run_melody(args: argparse.Namespace) -> int:
         if read_as:
             print(read_as)
     moody = mood_defaults({**options, **timing}, args.notes)  # what --mood fills: key, tempo, density (yours win)
-    if args.lyrics is not None and args.midi is not None:
-        raise MusicError(f"Give me either words ({opt('lyrics')}) or a MIDI file, not both. To set words to a tune you "
-                         f"typed, give the notes with the words: {cmd('melody', notes='C E G', lyrics='...')}.")
     check_sources(args.chords, args.midi)
     if args.lyrics is not None and args.bars is not None:
         print("The words set the length (a note a syllable), so I left --bars aside.")
@@ -123,8 +120,10 @@ async def run_melody(args: argparse.Namespace) -> int:
         request, used, cut = midi_request(read_midi(args.midi), args.track, name=str(args.midi), fixed=set(options),
                                           over_chords=True, meter=args.meter, tempo=args.tempo, **moody, **options)
         print(render(f"{used} {cut}".strip(), cli_syntax("melody")))
-        if request.chords and args.notes:  # notes typed open the melody over a file's chords
-            request = replace(request, notes=args.notes)
+        if request.chords:  # notes typed open the melody over a file's chords, or words are set over them
+            request = replace(request, notes=args.notes or "", lyrics=args.lyrics)
+        elif args.lyrics is not None:
+            raise words_and_file()
         elif args.notes:
             print("You gave notes too: the file wins, so I left the notes aside.")
         if args.mood and not args.key and not request.chords:  # the mood's mode, in a key that fits the file's notes

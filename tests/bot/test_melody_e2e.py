@@ -361,6 +361,13 @@ async def test_a_file_of_chords_gets_a_melody_over_them(env):
                                                     "count": 1}, user=7)).wait_final(timeout=90)
     assert "```\nE D C ➜" in opened.content and "the file wins" not in opened.content  # notes open it over them
     assert "🎹 Over your chords in A minor" in opened.content
+    sung = await (await env.fake.slash("melody", {"midi": ("progression.mid", data), "lyrics": "Hold me close and "
+                                                  "never let me go", "count": 1}, user=7)).wait_final(timeout=90)
+    assert "🎤 Hold me close and nev-er let me go" in sung.content and "🎹 Over your chords in A minor" in sung.content
+    tune = midi_file({"Flute": [(i, i + 1, p) for i, p in enumerate([72, 74, 76, 77, 79, 77, 76, 74])]})
+    refused = await (await env.fake.slash("melody", {"midi": ("tune.mid", tune), "lyrics": "Hold me close"},
+                                          user=7)).wait_final(timeout=60)
+    assert "a MIDI file with a tune, not both (a file of chords takes words)" in refused.content
     analyzed = await env.fake.slash("analyze", {"midi": ("progression.mid", data)}, user=7)
     said = await analyzed.wait_final(timeout=60)  # a command that needs a tune says what the file holds
     assert "`progression.mid` holds chords, not a tune: `| Am | F | C | G |`" in said.content and not said.attachments
