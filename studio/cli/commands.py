@@ -96,15 +96,14 @@ def given_melody(args: argparse.Namespace, example: str) -> tuple[GivenMelody, s
 # ---- chords --------------------------------------------------------------------------------------
 async def run_chords(args: argparse.Namespace) -> int:
     _, typed, _ = chords_in_notes(args.notes, None) if args.midi is None else (args.notes, None, "")
+    origin = ""
     try:
-        if typed is not None:  # chords typed as notes: read them back, there is no tune to harmonise
-            text = progression_text(read_progression(typed, args.key), typed, args.key is not None, markdown=False)
-            print(render(text, cli_syntax("chords")))
-            return 0
-        given, origin = given_melody(args, cmd("chords", notes="E D C D E E E:h", key="C"))
-    except HeldChords as held:  # a MIDI file of chords: likewise
-        text = progression_text(read_progression(held.chords, args.key), held.chords, args.key is not None,
-                                f"{held.name} holds chords, not a tune: here they are, read back.", markdown=False)
+        if typed is None:
+            given, origin = given_melody(args, cmd("chords", notes="E D C D E E E:h", key="C"))
+    except HeldChords as held:
+        typed, origin = held.chords, f"{held.name} holds chords, not a tune: here they are, read back."
+    if typed is not None:  # chords typed as notes, or a file of them: read them back, there is no tune to harmonise
+        text = progression_text(read_progression(typed, args.key), typed, args.key is not None, origin, False)
         print(render(text, cli_syntax("chords")))
         return 0
     result = harmonize_melody(given.melody, args.rhythm, args.style)

@@ -349,3 +349,10 @@ def test_the_reproduce_line_is_a_command_line_that_writes_the_same_melody(tmp_pa
     again = capsys.readouterr().out
     notes = [x for x in printed.splitlines() if "➜" in x]
     assert notes and notes == [x for x in again.splitlines() if "➜" in x]
+
+
+def test_chords_typed_as_notes_are_read_back_with_numerals(tmp_path, capsys):
+    assert main(["chords", "C G Am F", "--out", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("Your chords in C major") and "| I | V | vi | IV |" in out
+    assert '`musicgenius melody --chords "C G Am F"`' in out and not any(tmp_path.iterdir())
