@@ -53,7 +53,8 @@ GUIDES: dict[str, Guide] = {  # qualified command name -> guide; a command missi
                        "tempo or register, as /melody replies: the change, the notes before and after, a piano roll of "
                        "both; the Transform… button under a reply asks what to change"),
     "chords": Guide(("notes", "rhythm", "style"), "the chords bar by bar with roman numerals, a score with chord "
-                    "symbols, a two-track MIDI and audio (leave notes out to harmonise your last melody)"),
+                    "symbols, a two-track MIDI and audio (leave notes out to harmonise your last melody); chords "
+                    "typed as notes (Am F C G) or a file of chords are read back with their numerals"),
     "arrange": Guide(("notes", "form", "style"), "the sections with their chords and the form as a Mermaid "
                      "flowchart, a multi-staff score, an overview, a multi-track MIDI, audio of the mix, MusicXML"),
     "lyrics": Guide(("theme", "lines", "scheme"), "rhyming lines (rhyme words in bold) with their syllable counts; "
