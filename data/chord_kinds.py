@@ -45,6 +45,10 @@ for _names, _suffix, _intervals in (
         QUALITIES[_name] = (_suffix, _intervals)
 
 
+SUFFIXES: dict[tuple[int, ...], str] = {}  # a kind's tones -> its suffix (the first spelling of each kind)
+for _suffix, _intervals in QUALITIES.values():
+    SUFFIXES.setdefault(_intervals, _suffix)
+
 _LETTERS = "CDEFGAB"
 _LETTER_STEPS = {0: 0, 1: 1, 2: 1, 3: 2, 4: 2, 5: 3, 6: 4, 7: 4, 8: 4, 9: 5, 10: 6, 11: 6}  # semitones -> letters up
 

@@ -33,6 +33,7 @@ from fractions import Fraction
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from data.abc_write import melody_abc
+from data.chord_kinds import SUFFIXES
 from data.errors import MusicError, cmd, opt
 from data.events import (
     PIANO_HIGH,
@@ -44,9 +45,10 @@ from data.events import (
     pitch_name,
 )
 from data.jianpu import melody_jianpu
+from data.midi_chords import chord_name
 from data.notation import ParsedSeed, format_notes, parse_seed, solfege_text, stored_notes
 from studio.analysis.words import join
-from studio.arrange.chord_symbols import transposed
+from studio.arrange.chord_symbols import ChordSymbol, respelled, transposed
 from studio.chord_melody import check_fits
 from studio.melody import MelodyResult
 from studio.options import MELODY, SEED_MAX, TRANSFORM
@@ -196,12 +198,39 @@ def nothing_changes(melody: Melody) -> MusicError:
 
 # ---- chords -----------------------------------------------------------------------------------------------------
 def carried_chords(chords: str | None, before: Melody, after: Melody) -> str | None:
-    """The chords a melody was written over, moved with it: transposed with a new key, kept through a new register,
-    tempo or style; None when its mode or meter changed (the old chords no longer fit) or it had none."""
-    if chords is None or after.key.mode != before.key.mode or (after.meter, after.pickup) != (before.meter,
-                                                                                             before.pickup):
+    """The chords a melody was written over, moved with it: each tone to the same degree of a new mode, as the
+    melody's notes move (``moded_chords``), then to a new tonic; kept through a new register, tempo or style; None
+    when its meter changed (the old chords no longer fit its bars) or it had none."""
+    if chords is None or (after.meter, after.pickup) != (before.meter, before.pickup):
         return None
-    return _chords_in(chords, before.key, after.key)
+    if after.key.mode != before.key.mode:
+        chords = moded_chords(chords, before.key, after.key.mode)
+    return _chords_in(chords, Key(before.key.tonic, after.key.mode), after.key)
+
+
+def moded_chords(chords: str, key: Key, mode: str) -> str:
+    """Chords in ``key`` moved into ``mode`` on the same tonic tone by tone, as ``change_mode`` moves a melody's
+    notes (C F G Am in C minor: Cm Fm G Ab; in C dorian: Cm F Gm Adim), except that in minor a chord on the 5th or
+    7th degree keeps its leading tone, as harmonic minor does (G stays G, not Gm: a melody's B before C is still
+    B)."""
+    target = Key(key.tonic, mode)
+    source, moved_to = degrees(key), degrees(target)
+
+    def move(chord: ChordSymbol) -> tuple[int, str, int | None]:
+        leads = mode == "minor" and (chord.root - key.tonic) % 12 in (7, 11)
+
+        def one(pc: int) -> int:
+            rel = (pc - key.tonic) % 12
+            return pc if leads and rel == 11 else key.tonic + move_degree(rel, source, moved_to)
+
+        root = one(chord.root) % 12
+        tones = frozenset((one(chord.root + i) - root) % 12 for i in chord.intervals)
+        suffix = SUFFIXES.get(tuple(sorted(tones)))
+        if suffix is None:  # no kind has those tones: name them as a file's chord is named
+            root, suffix = chord_name(dict.fromkeys(((root + t) % 12 for t in tones), 1.0), root) or (root, "")
+        return root, suffix, None if chord.bass is None else one(chord.bass)
+
+    return respelled(chords, move, target.uses_flats)
 
 
 def _chords_in(chords: str, source: Key, target: Key) -> str:
@@ -211,14 +240,11 @@ def _chords_in(chords: str, source: Key, target: Key) -> str:
 
 
 def chords_note(chords: str | None, request: MelodyRequest) -> str:
-    """What a reply says when the ``chords`` under the melody could not come along to ``request``'s result (else
-    "")."""
+    """What a reply says when the ``chords`` under the melody could not come along to ``request``'s result, a new
+    rhythm's bars (else "")."""
     if chords is None or request.chords is not None:
         return ""
-    assert request.transform is not None
-    spec = Spec.parse(request.transform)
-    what = "rhythm" if spec.meter != request.meter else "mode"
-    return f"Your chords stay behind: they don't fit the new {what}. {cmd('chords')} writes chords for the result."
+    return f"Your chords stay behind: they don't fit the new rhythm. {cmd('chords')} writes chords for the result."
 
 
 # ---- requests ---------------------------------------------------------------------------------------------------
@@ -231,11 +257,13 @@ class Spec:
     meter: str
     tempo: int
     targets: Targets
+    chords: str | None = None  # the chords the given melody was written over, as given ("; chords Am F C G")
 
     @property
     def text(self) -> str:
         return "; ".join([f"from {self.key}, {self.meter}, {self.tempo} bpm",
-                          *(f"{name} {value}" for name, value in self.targets.given.items())])
+                          *(f"{name} {value}" for name, value in self.targets.given.items()),
+                          *([f"chords {self.chords}"] if self.chords else [])])
 
     @classmethod
     def parse(cls, text: str) -> Spec:
@@ -244,7 +272,8 @@ class Spec:
         named = dict(part.partition(" ")[::2] for part in rest)
         if "tempo" in named:
             named["tempo"] = int(named["tempo"])
-        return cls(key, meter, int(tempo.removesuffix(" bpm")), Targets(**named))
+        chords = named.pop("chords", None)
+        return cls(key, meter, int(tempo.removesuffix(" bpm")), Targets(**named), chords)
 
 
 def melody_text(melody: Melody) -> str:
@@ -286,7 +315,7 @@ def transform_request(melody: Melody, targets: Targets, chords: str | None = Non
         options["count"] = 1  # the same notes each time: one is enough
     else:
         options.setdefault("count", TRANSFORM["count"].default)
-    spec = Spec(str(melody.key), str(melody.meter), melody.tempo, targets)
+    spec = Spec(str(melody.key), str(melody.meter), melody.tempo, targets, chords)
     return MelodyRequest(notes=melody_text(melody), bars=max(after.bars, 1), key=str(after.key),
                          meter=str(after.meter), tempo=after.tempo, style=targets.style or MELODY["style"].default,
                          chords=carried_chords(chords, melody, after), transform=spec.text, **options)
@@ -357,9 +386,8 @@ class TransformResult(MelodyResult):
         assert r.transform is not None
         spec = Spec.parse(r.transform)
         sampled = {"temperature": r.temperature, "seed": r.seed, "count": 1} if spec.targets.style else {}
-        chords = r.chords and _chords_in(r.chords, self.melody.key, Key.parse(spec.key))
-        return cmd("transform", notes=r.notes, chords=chords, key=spec.key, meter=spec.meter, **spec.targets.given,
-                   **sampled, notation=r.notation)
+        return cmd("transform", notes=r.notes, chords=spec.chords, key=spec.key, meter=spec.meter,
+                   **spec.targets.given, **sampled, notation=r.notation)
 
 
 async def transform_candidates(composer: Composer | None, request: MelodyRequest) -> list[TransformResult]:

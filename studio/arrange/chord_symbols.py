@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from data.chord_kinds import QUALITIES
@@ -58,25 +59,32 @@ def parse_chord_symbol(token: str) -> ChordSymbol:
     return ChordSymbol(root, intervals, suffix, text, None if bass == root else bass)
 
 
-def transposed(text: str, shift: int, flats: bool) -> str:
-    """Typed chords moved ``shift`` semitones, written as they were typed (bar lines, `%`, `/` and `x2` kept), each
-    root and bass spelled with flats or sharps (`Am F C G`, 5, flats -> `Dm Bb F C`)."""
+Moved = tuple[int, str, int | None]  # a chord's new root pitch class, kind suffix and bass (None: its root)
+
+
+def respelled(text: str, move: Callable[[ChordSymbol], Moved], flats: bool) -> str:
+    """Typed chords each changed by ``move``, written as they were typed (bar lines, `%`, `/`, dashes and `x2`
+    kept), roots and basses spelled with flats or sharps."""
     names = FLAT_NAMES if flats else SHARP_NAMES
 
-    def move(match: re.Match[str]) -> str:
-        token = match[0]
-        if token in ("%", "/", "-") or times(token) is not None:
-            return token
-        if not _reads(token):  # `C-F-G-C`: each chord between the dashes
-            return "-".join(map(one, _dashed([token])))
-        return one(token)
+    def token(match: re.Match[str]) -> str:
+        typed = match[0]
+        if typed in ("%", "/", "-") or times(typed) is not None:
+            return typed
+        if not _reads(typed):  # `C-F-G-C`: each chord between the dashes
+            return "-".join(map(one, _dashed([typed])))
+        return one(typed)
 
-    def one(token: str) -> str:
-        chord = parse_chord_symbol(token)
-        bass = "" if chord.bass is None else f"/{names[(chord.bass + shift) % 12]}"
-        return names[(chord.root + shift) % 12] + chord.suffix + bass
+    def one(typed: str) -> str:
+        root, suffix, bass = move(parse_chord_symbol(typed))
+        return names[root % 12] + suffix + ("" if bass is None or bass == root else f"/{names[bass % 12]}")
 
-    return re.sub(r"[^\s,|]+", move, text.strip())
+    return re.sub(r"[^\s,|]+", token, text.strip())
+
+
+def transposed(text: str, shift: int, flats: bool) -> str:
+    """Typed chords moved ``shift`` semitones, as typed (``respelled``): `Am F C G`, 5, flats -> `Dm Bb F C`."""
+    return respelled(text, lambda c: (c.root + shift, c.suffix, None if c.bass is None else c.bass + shift), flats)
 
 
 def _repeated(cells: list[list[str]]) -> list[list[str]]:

@@ -159,7 +159,8 @@ async def test_a_jianpu_melody_is_transformed_and_answered_in_jianpu(env):
 
 async def test_a_melody_over_chords_is_transposed_with_its_chords(env):
     """Transform… "in D" on a `/melody chords:` reply: the chords move to D minor in the reply, the MIDI and the
-    reproduce command; "dorian" leaves them behind and says so; /transform takes typed chords too."""
+    reproduce command; "major" moves each of their tones as it moves the tune's; "jig" leaves them behind and says so;
+    /transform takes typed chords too."""
     melody = await (await env.fake.slash("melody", {"chords": "Am F C G", "seed": 3, "count": 1},
                                          user=6)).wait_final(timeout=120)
     opened = await env.fake.press(melody, "mg:melody:transform:1", user=6)
@@ -173,9 +174,13 @@ async def test_a_melody_over_chords_is_transposed_with_its_chords(env):
     assert "chords:Am F C G" in reproduce and "transpose:D" in reproduce
 
     opened = await env.fake.press(melody, "mg:melody:transform:1", user=6)
-    dorian = await (await env.fake.submit_modal(opened, {"changes": "dorian"})).wait_files(".mid", timeout=120)
-    assert "Your chords stay behind: they don't fit the new mode. `/chords` writes chords" in dorian.content
-    assert len(pretty_midi.PrettyMIDI(io.BytesIO(attachment(dorian, ".mid"))).instruments) == 1
+    major = await (await env.fake.submit_modal(opened, {"changes": "major"})).wait_files(".mid", timeout=120)
+    assert "🎹 Your chords in A major: `| A | F#m | C#m | G#dim |" in major.content  # each tone moved as the tune's
+    assert "chords:Am F C G" in {f["name"]: f["value"] for f in major.embeds[0]["fields"]}["Reproduce"]
+    opened = await env.fake.press(melody, "mg:melody:transform:1", user=6)
+    jig = await (await env.fake.submit_modal(opened, {"changes": "jig"})).wait_files(".mid", timeout=120)
+    assert "Your chords stay behind: they don't fit the new rhythm. `/chords` writes chords" in jig.content
+    assert len(pretty_midi.PrettyMIDI(io.BytesIO(attachment(jig, ".mid"))).instruments) == 1
 
     typed = await (await env.fake.slash("transform", {"notes": MARY, "key": "C major", "chords": "C | C G | C | C G",
                                                       "transpose": "G"}, user=6)).wait_final(timeout=90)

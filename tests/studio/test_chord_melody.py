@@ -139,8 +139,8 @@ def test_typed_chords_transpose_as_typed(typed, shift, flats, moved):
 
 def test_a_transposed_melody_takes_its_chords_along():
     """`/transform` of a melody over chords: a new key moves them (and its reproduce command gives the typed ones),
-    a new register keeps them, a new mode or rhythm leaves them behind and says so; chords longer than the melody
-    are refused."""
+    a new register keeps them, a new mode moves them tone by tone as it moves the melody, a new rhythm leaves them
+    behind and says so; chords longer than the melody are refused."""
     melody = Melody(stored_notes("A4:h C5:h | F4:w | E4:h G4:h | G4:w"), Key.parse("A minor"), Meter.parse("4/4"), 100)
     request = transform_request(melody, Targets(transpose="D"), "Am F C G")
     assert request.key == "D minor" and request.chords == "Dm Bb F C"
@@ -149,10 +149,11 @@ def test_a_transposed_melody_takes_its_chords_along():
     reproduce = render(result.reproduce, cli_syntax("transform"))
     assert '--chords "Am F C G"' in reproduce and "--transpose D" in reproduce
     assert transform_request(melody, Targets(register="up"), "Am F C G").chords == "Am F C G"
-    for targets, what in ((Targets(mode="dorian"), "mode"), (Targets(rhythm="jig"), "rhythm")):
-        left = transform_request(melody, targets, "Am F C G")
-        assert left.chords is None
-        assert chords_note("Am F C G", left).startswith(f"Your chords stay behind: they don't fit the new {what}.")
+    assert transform_request(melody, Targets(mode="dorian"), "Am F C G").chords == "Am F#dim C G"  # F# as the tune's
+    assert transform_request(melody, Targets(mode="major", transpose="G"), "| Am | F |").chords == "| G | Em |"
+    left = transform_request(melody, Targets(rhythm="jig"), "Am F C G")
+    assert left.chords is None
+    assert chords_note("Am F C G", left).startswith("Your chords stay behind: they don't fit the new rhythm.")
     with pytest.raises(MusicError, match="Your chords fill 8 bars and your melody 4"):
         transform_request(melody, Targets(transpose="D"), "Am F C G x2")
 
