@@ -201,6 +201,6 @@ def test_transform_chords_errors_and_notes_are_translated():
     melody = Melody(parse_seed("A4:h C5:h | F4:w").notes, Key.parse("A minor"), Meter.parse("4/4"), 100)
     assert error_text(transform_request, melody, Targets(transpose="D"), "Am F C G") == (
         "你的和弦有 4 小节，而旋律只有 2 小节：每小节旋律最多配一小节和弦。")
-    left = chords_note("Am F", transform_request(melody, Targets(mode="dorian"), "Am F"))
+    left = chords_note("Am F", transform_request(melody, Targets(rhythm="jig"), "Am F"))
     assert tr(f"ℹ️ {render(left, discord_syntax)}", ZH) == (
-        "ℹ️ 你的和弦没有带过来：它们不适合新的调式。`/chords` 可以为结果配和弦。")
+        "ℹ️ 你的和弦没有带过来：它们不适合新的节奏。`/chords` 可以为结果配和弦。")
