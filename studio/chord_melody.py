@@ -66,6 +66,14 @@ def chord_bars(text: str) -> int:
     return len(parse_progression(text))
 
 
+def longer_chords(chords: str | None, bars: int | None) -> str:
+    """What a reply says when the chords run longer than the ``bars`` asked for (the melody grows to hold them)."""
+    have = chord_bars(chords) if chords else 0
+    if bars is None or have <= bars:
+        return ""
+    return f"Your chords fill {have} bars, so the melody does too ({opt('bars', bars)} was shorter)."
+
+
 def check_fits(chords: str, bars: int) -> None:
     """MusicError when typed chords run past a melody of ``bars`` bars (a given melody: nothing is written past
     its end)."""

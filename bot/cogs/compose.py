@@ -17,7 +17,15 @@ from bot.errors import discord_syntax
 from bot.melody_reply import generate
 from bot.replies import defer
 from bot.sources import BOTH, NO_FILE
-from studio.chord_melody import check_sources, chord_bars, chord_line, chords_in_notes, key_of_chords, words_and_file
+from studio.chord_melody import (
+    check_sources,
+    chord_bars,
+    chord_line,
+    chords_in_notes,
+    key_of_chords,
+    longer_chords,
+    words_and_file,
+)
 from studio.errors import MusicError, opt, render
 from studio.inputs import abc_melody_options, bare_quarters, check_midi_size, typed_slips
 from studio.midi_melody import midi_request
@@ -118,9 +126,11 @@ class Compose(commands.Cog):
             why = f"🎼 {read_as}\n{why}".strip() if read_as else why
             why = f"ℹ️ {render(as_chords, discord_syntax)}\n{why}".strip() if as_chords else why
             if request.chords:  # words set their own length: the progression once
-                bars = request.bars if lyrics is None else chord_bars(request.chords)
-                line = chord_line(request.chords, request.parsed_meter, bars)
+                shown = request.bars if lyrics is None else chord_bars(request.chords)
+                line = chord_line(request.chords, request.parsed_meter, shown)
                 why = f"🎹 Over your chords in {request.key}: `{line}`\n{why}".strip()
+                if lyrics is None and (longer := longer_chords(request.chords, bars)):
+                    why = f"{why}\nℹ️ {render(longer, discord_syntax)}".strip()
             why = f"{why}\nℹ️ {NO_FILE}".strip() if midi is None and track is not None else why
             if midi is None and notes and key is not None:
                 why = f"{why}\n{typed_slips(notes, key)}".strip()

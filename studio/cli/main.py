@@ -26,7 +26,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from studio.alike import distinct
-from studio.chord_melody import check_sources, chords_in_notes, words_and_file
+from studio.chord_melody import check_sources, chords_in_notes, longer_chords, words_and_file
 from studio.cli.analyze import run_analyze
 from studio.cli.commands import print_written, read_midi, run_arrange, run_chords, run_inspire, run_lyrics
 from studio.cli.quiz import add_arguments as add_quiz_arguments
@@ -132,6 +132,8 @@ async def run_melody(args: argparse.Namespace) -> int:
         notes = args.notes or ("" if args.lyrics is not None or args.chords else opening(args.mood,
                                                                                           args.key or moody["key"]))
         request = MelodyRequest(notes=notes, lyrics=args.lyrics, **moody, **options, **timing)
+        if args.lyrics is None and (longer := longer_chords(args.chords, args.bars)):
+            print(render(longer, cli_syntax("melody")))
         if args.notes and args.lyrics is None and (quarters := bare_quarters(notes, request.meter)):
             print(quarters)
     else:

@@ -312,6 +312,10 @@ async def test_a_melody_over_typed_chords_plays_and_shows_them(env):
     hits = [n.pitch % 12 in under[round(n.start / bar) % 4] for n in on_downbeats]
     assert sum(hits) >= 0.75 * len(hits), hits
     assert b"<harmony" in attachment(reply, ".musicxml")
+    short = await (await env.fake.slash("melody", {"chords": "C G Am F C G F C", "bars": 4, "count": 1}, user=5)
+                   ).wait_final(90)
+    assert "ℹ️ Your chords fill 8 bars, so the melody does too (`bars:4` was shorter)." in short.content
+    assert {f["name"]: f["value"] for f in short.embeds[0]["fields"]}["Bars"] == "8"
     typed = await (await env.fake.slash("melody", {"notes": "| Dm | G7 | C |", "count": 1}, user=5)).wait_final(90)
     assert "ℹ️ `| Dm | G7 | C |` reads as chords, so I wrote a melody over them (`chords:| Dm | G7 | C |`)." in (
         typed.content) and "🎹 Over your chords in C major: `| Dm | G7 | C | Dm | G7 | C | Dm | G7 |`" in typed.content
