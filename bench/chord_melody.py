@@ -1,13 +1,14 @@
 """/melody over typed chords: how often the melody's notes are tones of the chord under them.
 
-    python -m bench.chord_melody [--seeds 8] [--leans 0,0 2,0.6 3,1]
+    python -m bench.chord_melody [--seeds 8] [--leans 0,0 2,0.6 3,1] [--follow-ups]
 
 For each progression below and each RNG seed, a melody is written from the chords alone (no seed notes), once
 per lean setting (``model.chord_grammar``'s ``strong`` and ``weak``, in nats; ``0,0`` is the model with the
 chords' key and nothing else, the baseline of the same run). Printed: the share of notes starting on a strong
 position (beats 1 and 3 of 4/4) that are chord tones, the same on every beat, over all notes, and the share of
 notes outside the key's scale and the chord. For comparison, Twinkle, Mary Had a Little Lamb and Ode to Joy over
-their lead sheets (bench.leadsheets' chords): 85% of strong beats, 84% of beats, 82% of all notes.
+their lead sheets (bench.leadsheets' chords): 85% of strong beats, 84% of beats, 82% of all notes. With
+``--follow-ups``: More bars after such a melody and words set over `C Am F G`, with the chords and without them.
 """
 
 from __future__ import annotations
@@ -15,29 +16,32 @@ from __future__ import annotations
 import argparse
 import asyncio
 import time
+from dataclasses import replace
 
 import model.chord_grammar as grammar_module
 from studio.chord_melody import chord_spans
 from studio.melody import Composer
 from studio.requests import MelodyRequest
+from studio.rewrite import more_bars
 
 PROGRESSIONS = ("Am F C G", "C G Am F", "| C | F G | C | G7 C |", "D G A D", "Em C G D", "| F | Bb | C7 | F |")
 
 
-def shares(result) -> tuple[int, int, int, int, int, int, int]:
-    """(strong hits, strong notes, beat hits, beat notes, hits, notes, notes outside the scale)."""
+def shares(result, chords: str | None = None, after: int = 0) -> tuple[int, int, int, int, int, int, int]:
+    """(strong hits, strong notes, beat hits, beat notes, hits, notes, notes outside the scale) over ``chords`` (the
+    request's by default), of the notes from ``after`` ticks past the first full bar."""
     m, r = result.melody, result.request
-    spans = chord_spans(r.chords, m.meter, r.bars)
+    spans = chord_spans(chords or r.chords, m.meter, m.bars)
     counts = [0] * 7
     for onset, note in zip(m.onsets(), m.notes, strict=True):
         if note.pitch is None:
             continue
-        tick = onset - m.start - m.pickup
+        tick = onset - m.pickup  # onsets count from the first note, the chords from the first full bar
         span = next((s for s in spans if s.start <= tick < s.start + s.ticks), None)
-        if span is None:
+        if span is None or tick < after:
             continue
         hit = note.pitch % 12 in span.pitch_classes
-        in_bar = onset % m.meter.bar_ticks
+        in_bar = (m.start + onset) % m.meter.bar_ticks
         if in_bar in m.meter.strong_ticks:
             counts[0] += hit
             counts[1] += 1
@@ -73,12 +77,45 @@ async def run(seeds: int, leans: list[tuple[float, float]]) -> None:
         composer.close()
 
 
+WORDS = "I walked along the river in the rain, and thought of you again"
+
+
+async def follow_ups(seeds: int) -> None:
+    """More bars after a melody over `C Am F G`, and words set over it, with the chords and without them (the
+    shipped lean; without: how More bars and words were written before they took the chords)."""
+    composer = Composer.load()
+    counts = {(what, kept): [0] * 7 for what in ("more bars", "words") for kept in (True, False)}
+    try:
+        for seed in range(seeds):
+            first = await composer.melody(MelodyRequest("", chords="C Am F G", bars=4, seed=seed, count=1))
+            for kept in (True, False):
+                request = replace(more_bars(first), seed=seed, count=1, chords="C Am F G" if kept else None)
+                longer = (await composer.candidates(request))[0]
+                row = shares(longer, "C Am F G", after=4 * longer.melody.meter.bar_ticks)  # the new bars
+                counts["more bars", kept] = [a + b for a, b in zip(counts["more bars", kept], row, strict=True)]
+                words = MelodyRequest("", lyrics=WORDS, key="C major", seed=seed, count=1,
+                                      chords="C Am F G" if kept else None)
+                row = shares(await composer.melody(words), "C Am F G")
+                counts["words", kept] = [a + b for a, b in zip(counts["words", kept], row, strict=True)]
+    finally:
+        composer.close()
+    print(f"\nFollow-ups over `C Am F G`, {seeds} seeds: strong beats on chord tones (all notes)\n")
+    print("| written | with the chords | without them |")
+    print("|---|---|---|")
+    for what in ("more bars", "words"):
+        cells = [f"{c[0] / c[1]:.0%} ({c[4] / c[5]:.0%})" for c in (counts[what, True], counts[what, False])]
+        print(f"| {what} | {cells[0]} | {cells[1]} |")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=8)
     parser.add_argument("--leans", nargs="+", default=["0,0", "2,0.6", "3,1", "4,1.5"])
+    parser.add_argument("--follow-ups", action="store_true", help="also More bars and words over chords")
     args = parser.parse_args()
     asyncio.run(run(args.seeds, [tuple(float(x) for x in lean.split(",")) for lean in args.leans]))
+    if args.follow_ups:
+        asyncio.run(follow_ups(args.seeds))
 
 
 if __name__ == "__main__":
