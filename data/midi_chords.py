@@ -76,8 +76,8 @@ def chord_name(weights: dict[int, float], bass: int | None) -> tuple[int, str] |
         return (2 * covered - 1 - MISSING * mean * missing - SIZE * len(tones)
                 + (BASS * mean if bass == root else 0.0))
 
-    root, suffix = max(((r, s) for r in range(12) for s, _ in KINDS),
-                       key=lambda rs: score(rs[0], dict(KINDS)[rs[1]]))
+    root, suffix, _ = max(((r, s, intervals) for r in range(12) for s, intervals in KINDS),
+                          key=lambda candidate: score(candidate[0], candidate[2]))
     return root, suffix
 
 
