@@ -62,8 +62,8 @@ def to_files(files: list[Attachment]) -> list[discord.File]:
 def candidates_content(results: list[MelodyResult], note: str = "") -> tuple[str, Attachment | None]:
     """Each candidate's notes (seed first, as typed); when too long, shortened, with the full text as a file."""
     layout = results[0].layout  # "seed ➜ continuation", or how a rewrite marks its new bars
-    if results[0].request.chords and not results[0].seed.typed and layout == MelodyResult.layout:
-        layout = "written over your chords"  # no seed to show before an arrow
+    if results[0].from_chords:
+        layout = "written over your chords"
     head = f"🎼 **Your melody** — {layout}" if len(results) == 1 else (
         f"🎼 **{len(results)} candidates** — {layout}. Pick one, or ask for more like it.")
     if results[0].lyrics is not None:
@@ -93,8 +93,7 @@ def sung_text(lyrics: tuple[str | None, ...] | list[str | None]) -> str:
 def melody_embed(result: MelodyResult, index: int = 0, total: int = 1) -> discord.Embed:
     """Key, meter, tempo, bars, the parameters and RNG seed that reproduce this candidate."""
     r, m = result.request, result.melody
-    heading = ("Melody for your words" if result.words else
-               "Melody over your chords" if r.chords and not result.seed.typed and result.layout == MelodyResult.layout
+    heading = ("Melody for your words" if result.words else "Melody over your chords" if result.from_chords
                else result.heading)
     title = heading if total == 1 else f"Candidate {index + 1}"
     if result.tries:

@@ -68,8 +68,7 @@ def chord_bars(text: str) -> int:
 
 def longer_chords(chords: str | None, bars: int | None) -> str:
     """What a reply says when the chords run longer than the ``bars`` asked for (the melody grows to hold them)."""
-    have = chord_bars(chords) if chords else 0
-    if bars is None or have <= bars:
+    if not chords or bars is None or (have := chord_bars(chords)) <= bars:
         return ""
     return f"Your chords fill {have} bars, so the melody does too ({opt('bars', bars)} was shorter)."
 

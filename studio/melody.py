@@ -154,6 +154,11 @@ class MelodyResult:
                    temperature=r.temperature, top_p=r.top_p, seed=r.seed, count=1, **words, notation=r.notation)
 
     @property
+    def from_chords(self) -> bool:
+        """Written from the chords alone: no seed to show before an arrow (not a rewrite, which marks its bars)."""
+        return bool(self.request.chords) and not self.seed.typed and self.layout == MelodyResult.layout
+
+    @property
     def chord_line(self) -> str:
         """`| Am | F | C | G |`, bar by bar, when it was written over chords (else "")."""
         return chord_line(self.request.chords, self.melody.meter, self.request.bars) if self.request.chords else ""
