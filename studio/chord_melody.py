@@ -8,6 +8,7 @@ chord, as lead sheets write it). Bars the folk form would restate are restated o
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from data.errors import MusicError, cmd, opt
 from data.events import Key, Melody, Meter, Note
@@ -18,7 +19,8 @@ from studio.arrange.parts import ChordSpan
 from studio.harmony.harmonizer import voicing
 from studio.render import Backing
 
-_NOTE_SHAPED = re.compile(r"[A-Ga-g](?:#|b|♯|♭)?-?\d{0,2}(?::\S*)?")  # a note name, maybe an octave and a length
+_NOTE_SHAPED = re.compile(r"[A-Ga-g](?:#|b|♯|♭)?(-?\d{0,2})(?::\S*)?")  # a note name, maybe an octave and a length
+CHORD_DIGITS = {"6", "7", "9", "11", "13"}  # `G7` beside octave-less `C F`: a seventh chord, not G three octaves up
 TONIC_ENDS = 0.75  # a key's score for each end of the progression on its tonic chord: both outweigh one chord
 # outside its scale (`C E7 Am A7 Dm Fm C` is C major, not A minor with E7 inside it)
 SUNG_CENTRE = 68  # G#4: the middle of the range words are sung in (studio.melody.SINGING_RANGE)
@@ -41,24 +43,34 @@ def words_and_file() -> MusicError:
                       f"{cmd('melody', notes='C E G', lyrics='...')}.")
 
 
-def chords_in_notes(notes: str | None, chords: str | None) -> tuple[str | None, str | None, str]:
-    """`notes:"Am F C G"`: chord symbols typed where notes go, and no chords given, are the chords to write over:
-    (notes, chords, a sentence saying so); anything that reads as notes (`C G F C`) stays notes."""
-    if not notes or chords is not None:
+def chords_in_notes(notes: str | None, chords: str | None, midi: object | None = None
+                    ) -> tuple[str | None, str | None, str]:
+    """`notes:"Am F C G"`: chord symbols typed where notes go, with no chords and no file given, are the chords to
+    write over: (notes, chords, a sentence saying so); anything that reads as notes (`C G F C`) stays notes."""
+    if not notes or chords is not None or midi is not None:
         return notes, chords, ""
     tokens = [t for t in re.split(r"[\s,|]+", notes) if t]
-    if all(_NOTE_SHAPED.fullmatch(t) for t in tokens):  # `C9 D9`: notes (off the piano), not ninth chords
+    shapes = [_NOTE_SHAPED.fullmatch(t) for t in tokens]
+    # `C G F C` and `C9 D9` (off the piano) are notes, `C F G7 C` is I IV V7 I; jianpu and solfège stay notes
+    octaves = [shape[1] for shape in shapes if shape]
+    as_chords = _chord_digits(octaves) if all(shapes) else not _reads(parse_seed, notes)
+    if not as_chords or not _reads(parse_progression, notes):
         return notes, chords, ""
-    try:
-        parse_seed(notes)
-        return notes, chords, ""
-    except MusicError:
-        try:
-            parse_progression(notes)
-        except MusicError:
-            return notes, chords, ""
     typed = notes.strip()
     return None, typed, f"`{typed[:60]}` reads as chords, so I wrote a melody over them ({opt('chords', typed)})."
+
+
+def _chord_digits(octaves: list[str]) -> bool:
+    """Notes typed without octaves beside others whose "octave" is a chord's number (`C F G7`, `C Am7 Dm7 G9`)."""
+    return "" in octaves and all(octave in ("", *CHORD_DIGITS) for octave in octaves) and any(octaves)
+
+
+def _reads(parse: Callable[[str], object], text: str) -> bool:
+    try:
+        parse(text)
+    except MusicError:
+        return False
+    return True
 
 
 def chord_bars(text: str) -> int:

@@ -74,7 +74,7 @@ class Compose(commands.Cog):
         chords: str | None = None,
     ) -> None:
         check_sources(chords, midi)
-        notes, chords, as_chords = chords_in_notes(notes, chords) if midi is None else (notes, chords, "")
+        notes, chords, as_chords = chords_in_notes(notes, chords, midi)
         if midi is None and not notes and lyrics is None and mood is None and chords is None:
             raise MusicError(f"Give me notes to start from, e.g. {opt('notes', 'C E G')}, attach a MIDI file with "
                              f"{opt('midi')}, give me words to sing with "

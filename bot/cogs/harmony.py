@@ -55,7 +55,7 @@ class Harmony(MelodyMenuCog):
     ) -> None:
         CHORDS["rhythm"].check(rhythm)
         CHORDS["style"].check(style)
-        _, typed, _ = chords_in_notes(notes, None) if midi is None else (notes, None, "")
+        _, typed, _ = chords_in_notes(notes, None, midi)
         if typed is not None:  # `notes:"Am F C G"`: read them back, there is no tune to harmonise
             progression = read_progression(typed, key)
             async with admitted(interaction):

@@ -95,7 +95,7 @@ def given_melody(args: argparse.Namespace, example: str) -> tuple[GivenMelody, s
 
 # ---- chords --------------------------------------------------------------------------------------
 async def run_chords(args: argparse.Namespace) -> int:
-    _, typed, _ = chords_in_notes(args.notes, None) if args.midi is None else (args.notes, None, "")
+    _, typed, _ = chords_in_notes(args.notes, None, args.midi)
     origin = ""
     try:
         if typed is None:

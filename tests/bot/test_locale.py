@@ -107,8 +107,10 @@ def test_errors_from_the_core_are_chinese_with_the_users_text_kept():
     assert chinese(low) and "`B,:h`" in low and "`B3:h`" in low and "`B:h`" in low
     scheme = error_text(LyricRequest.make, "", 2, "ABABAB")
     assert scheme == "韵式 `ABABAB` 有 6 行，而你要的是 2 行。请要 `lines:6`，或者用 2 个字母的韵式，如 `scheme:AA`。"
-    chord = error_text(parse_seed, "Am F C G")
+    chord = error_text(parse_seed, "C4 Am F4")
     assert chord.startswith("`Am` 看起来是和弦记号") and "`A C E`" in chord and "`C4:q D4:e E4:e G4:h`" in chord
+    chords = error_text(parse_seed, "Am F C G")
+    assert chords.startswith("`Am F C G` 看起来是和弦") and "`/melody chords:Am F C G`" in chords
     climbing = error_text(parse_seed, " ".join(["C4 E G", *["C E G"] * 11]))
     assert "第 14 个音是一路升上去的" in climbing and "`C4 E G C | C4 E G C`" in climbing
 

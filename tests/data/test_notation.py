@@ -128,9 +128,18 @@ def test_notes_run_together_marked_twice_or_named_otherwise_get_a_fix_to_type(te
 def test_chord_symbols_get_their_notes_as_an_example(symbol, tones):
     """Every note of the chord, spelled as a musician spells it (`Cmaj7` once said `C E G`)."""
     with pytest.raises(MusicError) as info:
-        parse_seed(f"{symbol} F C G")
+        parse_seed(f"C4 D4 {symbol} E4:h")
     assert "chord symbol" in str(info.value) and f"`{tones}` for `{symbol}`" in str(info.value)
     assert pitches(tones)  # the example reads as notes
+
+
+@pytest.mark.parametrize("typed", ["Am F C G", "| C | G7 | Am F |", "Dm7 G7 Cmaj7"])
+def test_a_progression_typed_for_a_tune_says_how_to_write_one_over_it(typed):
+    """Chords where a tune is needed (`/arrange notes:"Am F C G"`): the way to a tune over them, and their notes."""
+    with pytest.raises(MusicError) as info:
+        parse_seed(typed)
+    said = str(info.value)
+    assert "reads as chords" in said and f"melody(chords={typed})" in said and "` for `" in said
 
 
 @pytest.mark.parametrize(

@@ -186,7 +186,11 @@ async def test_words_set_over_chords_sit_on_them(composer):
 @pytest.mark.parametrize(("notes", "chords", "read"), [
     ("Am F C G", None, (None, "Am F C G")),
     ("| C | F Dm7 |", None, (None, "| C | F Dm7 |")),
-    ("C F G7", None, ("C F G7", None)),  # G7 is a note too (G in octave 7): ambiguous text stays notes
+    ("C F G7 C", None, (None, "C F G7 C")),  # G7 beside octave-less notes: I IV V7 I, not G three octaves up
+    ("C Am7 Dm7 G9", None, (None, "C Am7 Dm7 G9")),
+    ("C4 F4 G7 C5", None, ("C4 F4 G7 C5", None)),  # every note has its octave: a tune
+    ("C E G C5", None, ("C E G C5", None)),  # 5 is an octave here (C5 as a power chord is rarer than as a note)
+    ("C F G7:q", None, ("C F G7:q", None)),  # a length: notes
     ("C G F C", None, ("C G F C", None)),  # notes too: a tune
     ("1 2 3 5", None, ("1 2 3 5", None)),  # jianpu
     ("Am Fx", None, ("Am Fx", None)),  # neither: the notes' own error says what to type
@@ -197,6 +201,7 @@ def test_chord_symbols_typed_as_notes_are_the_chords(notes, chords, read):
     from studio.chord_melody import chords_in_notes
 
     assert chords_in_notes(notes, chords)[:2] == read
+    assert chords_in_notes(notes, chords, midi=b"MThd")[:2] == (notes, chords)  # with a file, the file is the music
 
 
 def test_extended_chords_are_read_and_shown():
