@@ -60,6 +60,8 @@ class MelodySource:
     attached_track: int | None = None  # which track of it: 1 on the bot's replies (the melody), else found
     ending: str = "closed"  # set by ``resolve``: how a stored melody of mine was asked to end (`half`: on V)
     chords: str | None = None  # set by ``resolve``: the chords a stored melody of mine was written over
+    lyrics: tuple[str | None, ...] | None = None  # set by ``resolve``: the words a stored melody was written for, a
+    # syllable per note
     picker: int | None = None  # whose Pick on the message chooses its candidate when ``candidate`` is None
 
     @classmethod
@@ -118,7 +120,7 @@ class MelodySource:
             chosen = ordered[(self.candidate or pick or 1) - 1]
             restored = Composer.restore(chosen.params, chosen.notes)
             picked, self.written_in, self.ending = restored.melody, restored.notation, restored.request.ending
-            self.chords = restored.request.chords
+            self.chords, self.lyrics = restored.request.chords, restored.lyrics
             if len(ordered) == 1:
                 return picked, "🎼 I used the melody of the message you picked."
             if self.candidate is not None:
@@ -129,6 +131,7 @@ class MelodySource:
         if self.last_of is not None:
             last = await last_result(self.bot, self.last_of, self.example)
             self.written_in, self.ending, self.chords = last.notation, last.request.ending, last.request.chords
+            self.lyrics = last.lyrics
             return last.melody, "🎼 I used your last melody (the first candidate of your newest melody reply)."
         return None, ""
 
@@ -153,6 +156,7 @@ class MelodySource:
         aside = NO_FILE if self.midi is None and self.track is not None else ""
         if stored is not None:
             same_bars = self.meter in (None, stored.meter)  # its pickup, unless another meter was asked for
+            self.lyrics = self.lyrics if same_bars else None
             melody = Melody(stored.notes, self.key or stored.key, self.meter or stored.meter,
                             self.tempo or stored.tempo, pickup=stored.pickup if same_bars else 0)
             return melody, render(f"{origin} {aside}".strip(), discord_syntax)

@@ -27,6 +27,7 @@ import verovio
 
 MUSIC_FONT = "Leipzig"
 _VEROVIO = threading.Lock()
+LYRIC_SIZE = 4.5  # verovio's own, in staff spaces
 _TOOLKIT: dict[str, object] = {}  # "toolkit": the process's verovio toolkit, "options": the options it has
 # verovio's fonts and glyph files. Its default path is set per thread (on import, in the importing
 # thread): a toolkit made in an executor thread would find no fonts, so it is given the path.
@@ -198,10 +199,12 @@ def simplify_svg(svg: str) -> str:
     return _ONE_SPAN_TEXT.sub(lambda m: f'<text{m["attrs"]} font-size="{m["size"]}">{m["text"]}</text>', svg)
 
 
-def svg_pages(xml: bytes, width: int = 1600, scale: int = 100, max_pages: int = 4, breaks: str = "smart") -> list[str]:
+def svg_pages(xml: bytes, width: int = 1600, scale: int = 100, max_pages: int = 4, breaks: str = "smart",
+              lyric_size: float = LYRIC_SIZE) -> list[str]:
     """The first ``max_pages`` pages of a MusicXML score as SVG, ``width`` px wide, heights fitted. ``breaks``:
     "smart" keeps the score's line breaks unless a line overflows; "encoded" keeps them always (a score whose words
-    run past their bar, which verovio would otherwise widen, as an analysis's cadence names)."""
+    run past their bar, which verovio would otherwise widen, as an analysis's cadence names). ``lyric_size``: the
+    words' height in staff spaces (smaller where several staves share a line's width and the words crowd)."""
     page_width = round(width * 100 / scale)  # verovio units: the SVG is pageWidth * scale / 100 px wide
     options = {
         "pageWidth": page_width,
@@ -219,6 +222,7 @@ def svg_pages(xml: bytes, width: int = 1600, scale: int = 100, max_pages: int = 
         "pageMarginBottom": 40,
         "spacingSystem": 4,
         "spacingLinear": 0.2,  # a little tighter than verovio's 0.25: four bars of 4/4 eighths fit a line
+        "lyricSize": lyric_size,
         "font": MUSIC_FONT,
         "smuflTextFont": "none",  # no WOFF2 web font in the SVG: cairo can't use it (redrawn as paths below)
         "svgFormatRaw": True,  # no indentation
@@ -233,15 +237,16 @@ def svg_pages(xml: bytes, width: int = 1600, scale: int = 100, max_pages: int = 
 
 
 def musicxml_to_pngs(xml: bytes, width: int = 1600, scale: int = 100, max_pages: int = 4,
-                     output_width: int | None = None, breaks: str = "smart") -> list[bytes]:
+                     output_width: int | None = None, breaks: str = "smart", lyric_size: float = LYRIC_SIZE
+                     ) -> list[bytes]:
     """The score as PNG pages on white, at most ``max_pages`` (the rest is cut).
 
     ``width`` and ``scale`` set the layout: the page is ``width`` px wide at verovio's zoom ``scale``, where a
     staff is about 0.72 * scale px high, so the defaults give 72 px staves and four bars a line. The PNG is
     ``output_width`` px wide (default ``width``): the same page drawn smaller, e.g. at the 400-550 px Discord
-    shows an embedded image. Pages hold six lines (about 24 bars, fewer for busy tunes). ``breaks``: see
-    ``svg_pages``.
+    shows an embedded image. Pages hold six lines (about 24 bars, fewer for busy tunes). ``breaks`` and
+    ``lyric_size``: see ``svg_pages``.
     """
     return [cairosvg.svg2png(bytestring=simplify_svg(svg).encode("utf-8"), output_width=output_width or width,
                              background_color="white")
-            for svg in svg_pages(xml, width, scale, max_pages, breaks)]
+            for svg in svg_pages(xml, width, scale, max_pages, breaks, lyric_size)]

@@ -467,10 +467,11 @@ class ArrangedTrack(Protocol):
     notes: Sequence[tuple[int, int, int, int]]
 
 
-def arrangement_to_midi(tracks: Sequence[ArrangedTrack], tempo: int, meter: Meter, key: Key) -> bytes:
+def arrangement_to_midi(tracks: Sequence[ArrangedTrack], tempo: int, meter: Meter, key: Key,
+                        lyrics: Sequence[tuple[int, str]] = ()) -> bytes:
     """A multi-track MIDI file: one named instrument per track with its General MIDI program (drums on channel
     10), and tempo (``tempo`` felt beats of ``meter`` a minute), time signature and key signature events as
-    ``melody_to_midi`` writes them."""
+    ``melody_to_midi`` writes them; ``lyrics`` (tick, text) as lyric events, UTF-8 as there."""
     pm = pretty_midi.PrettyMIDI(initial_tempo=meter.quarter_bpm(tempo))
     seconds_per_tick = _seconds_per_tick(tempo, meter)
     for track in tracks:
@@ -480,6 +481,8 @@ def arrangement_to_midi(tracks: Sequence[ArrangedTrack], tempo: int, meter: Mete
                                                      start=start * seconds_per_tick,
                                                      end=(start + ticks) * seconds_per_tick))
         pm.instruments.append(instrument)
+    pm.lyrics.extend(pretty_midi.Lyric(text.encode("utf-8").decode("latin-1"), tick * seconds_per_tick)
+                     for tick, text in lyrics)
     _add_signatures(pm, meter, key)
     buffer = io.BytesIO()
     pm.write(buffer)

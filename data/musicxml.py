@@ -264,7 +264,7 @@ def _add(parent: ET.Element, tag: str, text: object = None, **attributes: str) -
     return element
 
 
-def _syllable(text: str, joined: bool) -> tuple[str, str]:
+def syllable(text: str, joined: bool) -> tuple[str, str]:
     """(syllabic, text) of a lyric syllable; a trailing '-' joins it to the next, and one after a join continues."""
     raw = "-" + text if joined and not text.startswith("-") else text
     starts, ends = raw.startswith("-"), raw.endswith("-")
@@ -371,7 +371,7 @@ def melody_to_musicxml(melody: Melody, title: str = "", lyrics: list[str | None]
     for i, text in enumerate(texts):
         sung = bool(text) and melody.notes[i].pitch is not None
         held = i + 1 < len(texts) and texts[i + 1] == ""  # '' continues this syllable: an extender line
-        syllables.append((*_syllable(text, joined), held and not text.endswith("-")) if sung else None)
+        syllables.append((*syllable(text, joined), held and not text.endswith("-")) if sung else None)
         joined = text.endswith("-") if sung else joined
 
     root = ET.Element("score-partwise", version="4.0")

@@ -6,7 +6,7 @@ A melody's own MusicXML is written without music21 by ``data.musicxml`` (re-expo
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from functools import partial
@@ -17,7 +17,7 @@ from music21.musicxml.m21ToXml import GeneralObjectExporter, ScoreExporter
 
 from data.errors import MusicError
 from data.events import TPQ, Key, Melody, Meter, Note
-from data.musicxml import melody_to_musicxml
+from data.musicxml import melody_to_musicxml, syllable
 from data.pitch_spelling import Speller
 
 # music21 corpus collection -> the style label the model is conditioned on.
@@ -207,16 +207,18 @@ Staff = tuple[str, list[tuple[int, int, tuple[int, ...]]], str | None]  # name, 
 
 def score_to_musicxml(staves: list[Staff], k: Key, m: Meter, bpm: int, total_ticks: int,
                       chords: list[tuple[int, str]] | None = None, marks: list[tuple[int, str]] | None = None,
-                      title: str = "") -> bytes:
+                      title: str = "", words: Sequence[tuple[int, str]] = ()) -> bytes:
     """A multi-staff score: one part per staff, each a line of notes and chords (start tick, ticks, MIDI pitches;
     no overlaps) padded with rests to ``total_ticks``; a clef by name (None: the best for the notes); chord
-    symbols (start tick, symbol) above the first staff and rehearsal marks (start tick, text) at section starts.
+    symbols (start tick, symbol) above the first staff and rehearsal marks (start tick, text) at section starts;
+    ``words`` (start tick, syllable; a trailing '-' joins the next) under the first staff's notes.
     Systems hold four bars (eight of 2/4), so the staves line up page after page."""
     from music21 import chord, expressions
 
     speller = Speller.for_key(k)
     bar_ticks = m.bar_ticks
     per_line = 8 if bar_ticks <= 2 * TPQ else 4
+    sung, joined = dict(words), False
     parts = []
     for index, (name, events, clef_name) in enumerate(staves):
         part = stream.Part()
@@ -231,6 +233,10 @@ def score_to_musicxml(staves: list[Staff], k: Key, m: Meter, bpm: int, total_tic
             spelled = [_spell(p, speller) for p in sorted(pitches)]
             element = note.Note(spelled[0]) if len(spelled) == 1 else chord.Chord(spelled)
             element.quarterLength = Fraction(ticks, TPQ)
+            if index == 0 and start in sung:
+                syllabic, text = syllable(sung[start], joined)
+                element.lyrics.append(note.Lyric(text, syllabic=syllabic))
+                joined = sung[start].endswith("-")
             part.append(element)
             now = start + ticks
         if total_ticks > now:

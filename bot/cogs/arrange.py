@@ -76,7 +76,7 @@ class Arranger(MelodyMenuCog):
         if request.chords is None and source.chords is not None:  # the chords it was written over: the band's
             request = replace(request, chords=source.chords)
             origin = f"{origin} 🎹 The band plays the chords you wrote it over: `{source.chords}`.".strip()
-        result = await arrange(self.bot.composer, request, melody)
+        result = await arrange(self.bot.composer, request, melody, lyrics=source.lyrics)
         stem = f"arrangement-{result.seed}"  # the scores and the sound render in two workers at once
         files = in_order(*await asyncio.gather(self.bot.renders.run(arrangement_scores, result, stem),
                                                self.bot.renders.run(arrangement_media, result, stem)))

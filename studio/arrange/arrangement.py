@@ -83,6 +83,7 @@ class Arrangement:
     remarks: tuple[str, ...] = ()
     seed: int | None = None
     given: frozenset[int] = field(default_factory=frozenset)  # indexes of melody-track notes the user wrote
+    words: tuple[tuple[int, str], ...] = ()  # (tick, syllable) sung on the melody track (``studio.arrange.words``)
 
     @property
     def bar_ticks(self) -> int:

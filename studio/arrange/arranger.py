@@ -8,6 +8,7 @@ symbols or the Harmonizer's. All of it is CPU work except ``arrange``, the one c
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from data.errors import MusicError, opt
@@ -18,6 +19,7 @@ from studio.arrange.arrangement import Arrangement, ArrangeRequest, Section, Tra
 from studio.arrange.chords import degree_chord, section_chords, shifted, typed_chords
 from studio.arrange.parts import ChordSpan, TrackNote, bass_span, comp_span, drum_bar, pulse, voice
 from studio.arrange.sections import fit_bars, ornament, rule_variation, snap, window
+from studio.arrange.words import sung_words
 from studio.harmony.harmonizer import Harmonizer, default_harmonizer
 from studio.melody import Composer
 from studio.requests import MelodyRequest, random_seed
@@ -332,9 +334,11 @@ def _tracks(p: _Plan, sections: list[Section]) -> tuple[Track, ...]:
 
 
 async def arrange(composer: Composer, request: ArrangeRequest, melody: Melody,
-                  harmonizer: Harmonizer | None = None) -> Arrangement:
-    """The whole arrangement: CPU work in the default executor, the B melody from the Composer."""
+                  harmonizer: Harmonizer | None = None, lyrics: Sequence[str | None] | None = None) -> Arrangement:
+    """The whole arrangement: CPU work in the default executor, the B melody from the Composer; ``lyrics`` (a
+    syllable or None per note of ``melody``) are sung in the first A."""
     loop = asyncio.get_running_loop()
+    given = melody
     lead_in, melody = lead_in_of(melody)
     melody, extended = await lengthen(composer, melody.on_downbeat(), request)  # sections start on a downbeat
     p = await loop.run_in_executor(None, plan, request, melody, harmonizer)
@@ -347,4 +351,10 @@ async def arrange(composer: Composer, request: ArrangeRequest, melody: Melody,
                                                        leads_back(request.form))
         if remark:
             p.remarks.append(f"🔁 {remark}")
-    return await loop.run_in_executor(None, build, p, b_notes, b_how, harmonizer)
+    arrangement = await loop.run_in_executor(None, build, p, b_notes, b_how, harmonizer)
+    if not (words := sung_words(given, lyrics, arrangement)):
+        return arrangement
+    where = "the first verse" if form_letters(request.form)[1] else "the first A"
+    remarks = (*arrangement.remarks, f"🎤 Your words are sung in {where}: the other sections are yours to write words "
+                                     f"for.")
+    return replace(arrangement, words=words, remarks=remarks)

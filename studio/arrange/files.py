@@ -12,10 +12,11 @@ from data.theory import score_to_musicxml
 from studio.arrange.arrangement import Arrangement
 from studio.arrange.diagram import chords_text, form_mermaid
 from studio.arrange.parts import TrackNote
-from studio.render import Attachment, arrangement_overview_png
+from studio.render import Attachment, arrangement_overview_png, midi_lyric_text
 
 SCORE_MAX_BARS = 24  # longer arrangements get a lead sheet (melody and chord symbols) instead of every staff
 AUDIO_SECONDS = 240.0
+CROWDED_WORDS = 3.6  # the words' size (staff spaces; verovio's 4.5) where three staves share four bars a line
 BASS_CLEFS = {"Cello": "bass"}  # bass guitars read an octave up (bass clef with an 8 below), the cello as sounding
 
 
@@ -57,7 +58,13 @@ def title(arrangement: Arrangement) -> str:
 
 def arrangement_midi(arrangement: Arrangement) -> bytes:
     a = arrangement
-    return arrangement_to_midi(a.tracks, a.tempo, a.meter, a.key)
+    return arrangement_to_midi(a.tracks, a.tempo, a.meter, a.key, midi_words(a.words))
+
+
+def midi_words(words: Sequence[tuple[int, str]]) -> list[tuple[int, str]]:
+    """Sung syllables as MIDI lyric texts that join into words ('to', 'geth', 'er ')."""
+    return [(tick, text) for (tick, _), text in zip(words, midi_lyric_text([text for _, text in words]), strict=True)
+            if text is not None]
 
 
 def arrangement_musicxml(arrangement: Arrangement) -> tuple[bytes, bool]:
@@ -73,7 +80,7 @@ def arrangement_musicxml(arrangement: Arrangement) -> tuple[bytes, bool]:
     full = a.total_bars <= SCORE_MAX_BARS
     marks = [(s.start, s.label) for s in a.sections]
     return score_to_musicxml(staves if full else staves[:1], a.key, a.meter, a.tempo, a.total_ticks,
-                             chord_labels(a), marks, title(a)), full
+                             chord_labels(a), marks, title(a), a.words), full
 
 
 def overview_png(arrangement: Arrangement) -> bytes:
@@ -96,7 +103,7 @@ def arrangement_scores(arrangement: Arrangement, stem: str) -> list[Attachment]:
     xml, full = arrangement_musicxml(arrangement)
     kind = "Score (melody, chords, bass)" if full else "Lead sheet (melody and chords)"
     return [*(Attachment(f"{stem}-score{'' if i == 0 else f'-{i + 1}'}.png", page, f"{kind}, page {i + 1}")
-              for i, page in enumerate(musicxml_to_pngs(xml, max_pages=4))),
+              for i, page in enumerate(musicxml_to_pngs(xml, max_pages=4, lyric_size=CROWDED_WORDS))),
             Attachment(f"{stem}.musicxml", xml, f"MusicXML: {kind.lower()}")]
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import time
+import xml.etree.ElementTree as ET
 
 import mido
 import pretty_midi
@@ -182,3 +183,25 @@ async def test_key_and_meter_autocomplete(env):
     assert [c["value"] for c in keys.data["choices"]] == ["D dorian"]
     meters = await (await env.fake.autocomplete("arrange", {"meter": "/8"}, focused="meter")).wait_initial()
     assert "7/8" in [c["value"] for c in meters.data["choices"]]
+
+
+async def test_a_melody_written_for_words_is_arranged_with_them(env):
+    """Apps → Arrange this melody on a `/melody lyrics:` reply: the words are sung in the first A, as karaoke lyric
+    events on the melody track's notes and under the score's first staff, pickup and all; the reply says where."""
+    words = "I walked along the river in the rain, and thought of you again"
+    melody = await (await env.fake.slash("melody", {"lyrics": words, "chords": "Am F C G", "seed": 4, "count": 1},
+                                         user=3)).wait_final(60)
+    reply = await (await env.fake.message_command("Arrange this melody", melody, user=3)).wait_final(timeout=120)
+    assert "🎤 Your words are sung in the first A" in reply.content
+    pm = midi_of(reply)
+    sung = "".join(lyric.text for lyric in pm.lyrics)
+    assert sung.split() == words.replace(",", "").split()
+    starts = {round(n.start, 3) for n in pm.instruments[0].notes}
+    assert all(round(lyric.time, 3) in starts for lyric in pm.lyrics)  # each syllable on a note of the melody
+    first_a = pm.get_downbeats()[2]  # after the two bars of the intro
+    assert pm.lyrics[0].time < first_a <= pm.lyrics[1].time  # "I" is the pickup, sung at the end of the intro
+    texts = [t.text for t in ET.fromstring(attachment(reply, ".musicxml")).iter("text")]
+    assert texts[:4] == ["I", "walked", "a", "long"]
+    plain = await (await env.fake.message_command("Arrange this melody", await (await env.fake.slash(
+        "melody", {"notes": "C E G", "seed": 2, "count": 1}, user=3)).wait_final(60), user=3)).wait_final(timeout=120)
+    assert not midi_of(plain).lyrics and "🎤" not in plain.content
