@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING
@@ -60,8 +61,10 @@ class MelodySource:
     attached_track: int | None = None  # which track of it: 1 on the bot's replies (the melody), else found
     ending: str = "closed"  # set by ``resolve``: how a stored melody of mine was asked to end (`half`: on V)
     chords: str | None = None  # set by ``resolve``: the chords a stored melody of mine was written over
-    lyrics: tuple[str | None, ...] | None = None  # set by ``resolve``: the words a stored melody was written for, a
-    # syllable per note
+    lyrics: Sequence[str | None] | None = None  # set by ``resolve``: the words a stored melody was written for (or
+    # a MIDI file's), a syllable per note
+    file_chords: tuple[str, str] | None = None  # set by ``resolve``: the chords a MIDI file's other parts play under
+    # its tune, and the sentence an arrangement over them says (``GivenMelody.band_chords``)
     picker: int | None = None  # whose Pick on the message chooses its candidate when ``candidate`` is None
 
     @classmethod
@@ -148,7 +151,14 @@ class MelodySource:
         used = (f"I used the melody track of `{attachment.filename}` on the message you picked." if self.attached_track
                 else given.used)  # the bot's own reply: its first track
         self.key_written = given.key_written and not self.attached_track  # a user's file: its signature said so
+        self._from_file(given, attachment)
         return given.melody, f"🎼 {used} {given.cut}".strip()
+
+    def _from_file(self, given: GivenMelody, attachment: discord.Attachment) -> None:
+        """What a MIDI file holds beside its tune: words, and chords in another part."""
+        self.lyrics = given.lyrics
+        if given.chords:
+            self.file_chords = given.chords, given.band_chords(f"`{attachment.filename}`")
 
     async def resolve(self) -> tuple[Melody, str]:
         """The melody (key guessed from the notes when not given) and a sentence saying where it came from."""
@@ -164,6 +174,7 @@ class MelodySource:
         if self.midi is not None:
             given = await self._read_midi(self.midi, self.track)
             origin, self.key_written = f"🎼 {given.used} {given.cut}".strip(), given.key_written
+            self._from_file(given, self.midi)
             if self.notes:
                 origin = f"{origin} {BOTH}"
         else:

@@ -116,6 +116,7 @@ class MidiSeed:
     origin: int = 0  # a tick (ours, from the file's start) a bar line falls on: after a short pickup bar, its end
     fifths: int | None = None  # the file's key signature (sharps; flats < 0) where it says more than C major's
     unit: str = "track"  # what the file calls its parts: a MusicXML score has parts
+    minor: bool = False  # the key signature says minor (the relative minor of ``fifths``)
 
     def opening(self, meter: Meter, max_notes: int = 64) -> tuple[tuple[Note, ...], int]:
         """The notes and their pickup in ``meter`` (bars counted from ``origin``).
@@ -417,7 +418,7 @@ def seed_from_midi(data: bytes, track: int | None = None, max_notes: int = 64) -
     tempo = file_tempo(scan.tempo[1] if scan.tempo else None, meter or Meter())
     fifths = scan.signature[1] if scan.signature and -7 <= scan.signature[1] <= 7 and any(scan.signature[1:]) else None
     return MidiSeed(tuple(kept), meter, tempo, tracks[index], tracks, dropped, line[0][0], index, origin, fifths,
-                    scan.unit)
+                    scan.unit, fifths is not None and bool(scan.signature and scan.signature[2]))
 
 
 def file_meter(scan: Scan) -> tuple[Meter | None, int]:

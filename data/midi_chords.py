@@ -17,7 +17,7 @@ from itertools import pairwise
 from data.chord_kinds import QUALITIES
 from data.events import SHARP_NAMES, TPQ, Meter
 from data.midi import file_meter, file_tempo, scan_file
-from data.midi_voices import TimedNote, melody_part
+from data.midi_voices import Scan, TimedNote, melody_part
 
 CHORDAL = 0.75  # the share of a part's onsets that must start 3+ notes together for it to be block chords
 MIN_ONSETS = 2  # fewer onsets than this is not a progression
@@ -122,14 +122,42 @@ def chords_from_midi(data: bytes, max_bars: int = 64) -> MidiChords | None:
     top = melody_part(parts, scan.division) if parts else 0
     if not parts or not _chordal(parts[top], scan.division):
         return None
+    return _progression(scan, [note for part in parts for note in part], None, max_bars, top + 1)
+
+
+def chords_under(data: bytes, track: int | None = None, max_bars: int = 64) -> MidiChords | None:
+    """The chords a file's other parts play under its tune (its melody part, or ``track`` from 1): a chords track
+    beside the melody, as a songwriter's sketch and the MIDI of my lead sheets have one, named with its bass; from
+    the tune's first bar line (after a pickup), at most ``max_bars`` bars. None when no other part plays block
+    chords."""
+    scan = scan_file(data)
+    parts = [scan.parts[key].notes for key in sorted(scan.parts)]
+    tune = melody_part(parts, scan.division) if track is None else track - 1
+    if not 0 <= tune < len(parts) or not parts[tune]:
+        return None
+    chordal = [i for i, part in enumerate(parts) if i != tune and _chordal(part, scan.division)]
+    if not chordal:
+        return None
+    under = [note for i, part in enumerate(parts) if i != tune for note in part]
+    return _progression(scan, under, round(min(parts[tune])[0] * TPQ / scan.division), max_bars, chordal[0] + 1)
+
+
+def _progression(scan: Scan, notes: list[TimedNote], after: int | None, max_bars: int, track: int
+                 ) -> MidiChords | None:
+    """``notes`` (the file's ticks) named beat by beat from the bar of the first (``after`` None) or from the first
+    bar line at or after ``after`` (our ticks, a 16th early counted as on it)."""
     meter, origin = file_meter(scan)
     meter = meter or Meter()
-    ours = sorted((round(s * TPQ / scan.division), round(e * TPQ / scan.division), p) for part in parts
-                  for s, e, p in part)
+    ours = sorted((round(s * TPQ / scan.division), round(e * TPQ / scan.division), p) for s, e, p in notes)
     bar = meter.bar_ticks
-    first = origin + (ours[0][0] - origin) // bar * bar
+    if after is None:
+        first = origin + (ours[0][0] - origin) // bar * bar
+    else:
+        first = origin + -(-(after - origin - TPQ // 4) // bar) * bar
     last = max(end for _, end, _ in ours)
     count = -(-(last - first) // bar)
+    if count < 1:
+        return None
     beats = _beat_chords(ours, first, meter.beat_ticks, min(count, max_bars) * meter.beats)
     named = [c for c in beats if c is not None]
     if not named:
@@ -140,4 +168,4 @@ def chords_from_midi(data: bytes, max_bars: int = 64) -> MidiChords | None:
         filled.append(held)
     cells = [_bar_text(filled[b * meter.beats:(b + 1) * meter.beats]) for b in range(min(count, max_bars))]
     tempo = file_tempo(scan.tempo[1] if scan.tempo else None, meter)
-    return MidiChords("| " + " | ".join(cells) + " |", len(cells), meter, tempo, max(count - max_bars, 0), top + 1)
+    return MidiChords("| " + " | ".join(cells) + " |", len(cells), meter, tempo, max(count - max_bars, 0), track)

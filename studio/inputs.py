@@ -14,12 +14,14 @@ from data.bar_lines import read_bars
 from data.errors import MusicError, opt
 from data.events import Key, Melody, Meter, Note
 from data.midi import check_midi_size
+from data.midi_chords import chords_under
+from data.midi_words import midi_words
 from data.notation import ParsedSeed, parse_seed
 from studio.abc_input import abc_melody_options, abc_options
 from studio.analysis.key import infer_key, melody_key
-from studio.arrange.chord_symbols import parse_chord_symbol, parse_progression
+from studio.arrange.chord_symbols import parse_chord_symbol, parse_progression, transposed
 from studio.midi_melody import midi_request
-from studio.options import TEMPO
+from studio.options import MELODY, TEMPO
 
 __all__ = ["EXAMPLE", "MAX_NOTES", "GivenMelody", "Key", "Melody", "Meter", "abc_chords", "abc_melody_options",
            "abc_options", "bare_quarters", "check_midi_size", "check_notes", "check_tempo", "melody_from_midi",
@@ -41,6 +43,13 @@ class GivenMelody:
     misfit: str = ""  # a key given that most of the notes are not in: a sentence naming the key they fit
     read_as: str = ""  # notes pasted as an ABC tune: a sentence saying what its header gave
     key_written: bool = False  # the key is a MIDI file's, from its key signature (``used`` says so)
+    lyrics: list[str | None] | None = None  # a MIDI file's words, a syllable per note (``data.midi_words``)
+    chords: str | None = None  # a MIDI file's chords under its tune, spelled in its key (``data.midi_chords``)
+    chords_track: int = 0  # the file's part that plays them, from 1
+
+    def band_chords(self, name: str) -> str:
+        """What an arrangement of file ``name`` says when its band plays the file's chords."""
+        return f"🎹 The band plays the chords of {name}, track {self.chords_track}: `{self.chords}`."
 
     @property
     def notation(self) -> str | None:
@@ -222,4 +231,8 @@ def melody_from_midi(data: bytes, key: Key | str | None = None, meter: Meter | s
                                       meter=str(given_meter) if given_meter else None, tempo=tempo)
     given = melody_from_notes(request.notes, key or request.key, request.meter, request.tempo, max_notes, example)
     misfit = key_misfit(given.melody.notes, given.melody.key) if key else ""  # a file's accidentals are as written
-    return replace(given, used=used, cut=cut, key_written=not key and request.key is not None, misfit=misfit)
+    under = chords_under(data, track, int(MELODY["bars"].high))
+    return replace(given, used=used, cut=cut, key_written=not key and request.key is not None, misfit=misfit,
+                   lyrics=midi_words(data, given.melody.notes),
+                   chords=under and transposed(under.text, 0, given.melody.key.uses_flats),
+                   chords_track=under.track if under else 0)

@@ -52,7 +52,9 @@ def midi_request(data: bytes, track: int | None = None, max_notes: int = MAX_SEE
     try:  # spelled as the reply will be (Bb in F major, not A#)
         key: Key | bool = (Key.parse(options["key"]) if options.get("key") else
                            infer_key(tuple(notes), fifths=seed.fifths if written else None))
-        if written:  # the file's key signature names the key's notes: the tonic is read from the melody
+        if written:  # the file's key signature names the key's notes: the tonic is read from the melody, and a
+            if seed.minor and key.mode == "major":  # signature that says minor is not the relative major's
+                key = Key((key.tonic + 9) % 12, "minor")
             options["key"] = str(key)
             used += f" Its key signature ({signature_name(seed.fifths)}) puts it in {key}."
     except MusicError:  # an unreadable key, or no pitched notes: their own checks say so later

@@ -7,6 +7,7 @@ import argparse
 import re
 import shlex
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from studio.arrange.arranger import ArrangeRequest, arrange
@@ -126,9 +127,12 @@ async def run_arrange(args: argparse.Namespace) -> int:
                              chords=args.chords or (abc_chords(args.notes, args.meter) if args.midi is None else None),
                              seed=args.seed)  # every option is checked before the model loads; an ABC tune's chords
     given, origin = given_melody(args, cmd("arrange", notes="E D C D E E E:h D:q D D:h", form="AABA"))
+    if request.chords is None and given.chords:  # a chords track beside the file's tune: the band's
+        request = replace(request, chords=given.chords)
+        origin = f"{origin} {given.band_chords(f'`{args.midi}`')}".strip()
     composer = Composer.load(args.checkpoint, args.device)
     try:
-        result = await arrange(composer, request, given.melody)
+        result = await arrange(composer, request, given.melody, lyrics=given.lyrics)
     finally:
         composer.close()
     r = result.request

@@ -90,3 +90,19 @@ def test_chords_are_named_by_their_tones_and_bass():
 def test_a_long_progression_is_cut_at_the_longest_melody():
     found = chords_from_midi(midi_file({"Keys": block([C, G, AM, F] * 20, [4] * 80)}), max_bars=64)
     assert found is not None and found.bars == 64 and found.left_out == 16
+
+
+def test_chords_beside_a_tune_are_read_under_it():
+    """A songwriter's sketch: a tune, a chords track and a bass. The chords are read from the tune's first bar line:
+    a pickup has no chord of its own."""
+    from data.midi_chords import chords_under
+
+    bass = [(4 * i, 4 * i + 4, p) for i, p in enumerate([36, 43, 45, 40])]
+    sketch = midi_file({"Flute": TUNE, "Keys": block([C, G, AM, C], [4] * 4), "Bass": bass})
+    found = chords_under(sketch)
+    assert found is not None and found.text == "| C | G | Am | C |" and found.track == 2
+    pickup = midi_file({"Voice": [(3, 4, 67)] + [(s + 4, e + 4, p) for s, e, p in TUNE[:12]],
+                        "Keys": [(s + 4, e + 4, p) for s, e, p in block([C, F, G], [4] * 3)]})
+    assert chords_under(pickup).text == "| C | F | G |"  # from bar 1, not the pickup's bar
+    assert chords_under(midi_file({"Flute": TUNE, "Bass": bass})) is None  # no part plays chords
+    assert chords_under(midi_file({"Keys": block([C, G], [4, 4])})) is None  # chords and no tune
