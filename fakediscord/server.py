@@ -194,6 +194,7 @@ class _StoredMessage:
     deleted: bool = False
     echoed: bool = False
     pings: frozenset[str] = frozenset()  # who the content notified: "everyone", "role:<id>", "user:<id>"
+    author: dict[str, Any] | None = None  # a user who posted it (None: the bot)
 
     @property
     def ephemeral(self) -> bool:
@@ -551,7 +552,7 @@ class FakeDiscord:
             "id": str(m.id),
             "channel_id": str(m.channel_id),
             "guild_id": str(self._joined_channels.get(m.channel_id, self.guild_id)),
-            "author": self.bot_user,
+            "author": m.author or self.bot_user,
             "content": m.content,
             "timestamp": m.timestamp,
             "edited_timestamp": m.edited_timestamp,
@@ -1011,6 +1012,18 @@ class FakeDiscord:
         return await self._dispatch_interaction(
             INTERACTION_COMMAND, name, data, user, attachment_size_limit=attachment_size_limit, locale=locale
         )
+
+    async def post(self, content: str = "", files: Sequence[tuple[str, bytes]] = (), *,
+                   user: int | Mapping[str, Any] | None = None) -> Message:
+        """A user posts a message in the channel, with ``files`` (name, bytes) attached, as from Discord's message box
+        (the bot sees MESSAGE_CREATE; the Apps menu can then be used on it)."""
+        stored = self._new_message()
+        stored.author = self._resolve_user(user)
+        self._apply(stored, {"content": content}, {i: Attachment(name, data) for i, (name, data) in enumerate(files)},
+                    edit=False)
+        snapshot = self._snapshot(stored, "create")
+        await self._echo(stored, "MESSAGE_CREATE")
+        return snapshot
 
     async def message_command(
         self, name: str, message: Message | int, *, user: int | Mapping[str, Any] | None = None,

@@ -94,9 +94,10 @@ class Lyrics(MelodyMenuCog):
         verse = await run(lyricist.for_melody, melody, theme, scheme, seed, in_process=False)
         placed = await run(underlay, melody, [line.text for line in verse.lines])
         chords = None
-        if source.chords:  # a melody of mine written over chords: the words join them, a lead sheet
-            chords = backing(source.chords, melody.bars, melody)
-            line = chord_line(source.chords, melody.meter, melody.bars)
+        under = source.chords or (source.file_chords and source.file_chords[0])
+        if under:  # a melody of mine written over chords, or a file's chords track: the words join them, a lead sheet
+            chords = backing(under, melody.bars, melody)
+            line = chord_line(under, melody.meter, melody.bars)
             origin = "\n".join(x for x in (f"🎹 Over your chords: `{line}`", origin) if x)
         files = await run(melody_files, melody, f"lyrics-{verse.seed}", "Lyrics", lyrics=list(placed.syllables),
                           midi_lyrics=list(placed.midi_text), chords=chords)

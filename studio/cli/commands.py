@@ -13,7 +13,7 @@ from pathlib import Path
 from studio.arrange.arranger import ArrangeRequest, arrange
 from studio.arrange.diagram import form_mermaid
 from studio.arrange.files import arrangement_files, describe, instruments_line
-from studio.chord_melody import chords_in_notes
+from studio.chord_melody import backing, chord_line, chords_in_notes
 from studio.cli.syntax import cli_syntax
 from studio.errors import MusicError, cmd, opt, render
 from studio.harmony.harmonizer import harmonize_melody, harmony_files
@@ -202,8 +202,13 @@ def _lyrics_for_melody(args: argparse.Namespace) -> int:
              "", "Sung as:", placed.text, "", verse_text(verse), "",
              f"Stressed syllables on strong beats: {placed.stress_rate:.0%}. The score and the MIDI carry the words "
              "(karaoke lyrics in a DAW or MuseScore)."]
+    chords = None
+    if given.chords:  # a chords track beside the file's tune: a lead sheet
+        chords = backing(given.chords, m.bars, m)
+        lines.insert(1, f"Over the file's chords: {chord_line(given.chords, m.meter, m.bars)}")
     stem = f"lyrics-{verse.seed}"
-    files = melody_files(m, stem, "Lyrics", lyrics=list(placed.syllables), midi_lyrics=list(placed.midi_text))
+    files = melody_files(m, stem, "Lyrics", lyrics=list(placed.syllables), midi_lyrics=list(placed.midi_text),
+                         chords=chords)
     paths = write_files(args.out, files, (f"{stem}.txt", f"{placed.text}\n\n{verse.plain}\n"))
     print("\n".join(lines), end="\n\n")
     print_written(paths)

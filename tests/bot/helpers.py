@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import io
 import os
 import re
 import subprocess
@@ -11,9 +12,32 @@ import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import pretty_midi
+
+from data.events import TPQ, Key, Melody, Meter, Note
+from data.midi import melody_to_midi
 from fakediscord import FakeDiscord
 
 ROOT = Path(__file__).resolve().parents[2]
+
+
+def sketch_midi() -> bytes:
+    """A songwriter's MIDI sketch: a sung tune in C (4 bars of quarters, 100 bpm) with its words as karaoke lyric
+    events ("Sing a song of summer rain and days that never end again now"), and a piano playing `| C | F | G | C |`
+    in whole-bar block chords on a second track."""
+    melody = Melody(tuple(Note(p, TPQ) for p in [64, 64, 67, 67, 69, 69, 67, 67, 65, 65, 64, 64, 62, 62, 60, 60]),
+                    Key(0), Meter(4, 4), tempo=100)
+    words = ["Sing ", "a ", "song ", "of ", "sum", "mer ", "rain ", "and ", "days ", "that ", "nev", "er ", "end ", "a",
+             "gain ", "now "]  # as karaoke files write them: a space ends a word
+    pm = pretty_midi.PrettyMIDI(io.BytesIO(melody_to_midi(melody, lyrics=words)))
+    piano = pretty_midi.Instrument(0, name="Piano")
+    bar = 4 * 60 / 100
+    for i, chord in enumerate([[48, 52, 55], [53, 57, 60], [55, 59, 62], [48, 52, 55]]):
+        piano.notes += [pretty_midi.Note(70, p, i * bar, (i + 1) * bar - 0.02) for p in chord]
+    pm.instruments.append(piano)
+    out = io.BytesIO()
+    pm.write(out)
+    return out.getvalue()
 
 
 def attachment(message, suffix: str) -> bytes:

@@ -14,7 +14,7 @@ from PIL import Image
 from data.audio import audio_stats
 from data.events import TPQ, Key, Melody, Meter, Note
 from data.midi import melody_to_midi
-from tests.bot.helpers import attachment
+from tests.bot.helpers import attachment, sketch_midi
 from tests.mermaid import mermaid_blocks, parse_flowchart
 
 TUNE = "E D C D E E E:h D:q D D:h E:q G G:h"
@@ -210,19 +210,7 @@ async def test_a_melody_written_for_words_is_arranged_with_them(env):
 async def test_a_sketch_with_words_and_a_chords_track_is_arranged_with_both(env):
     """A songwriter's MIDI sketch — a sung tune with its words as lyric events, and a piano playing the chords —
     given to /arrange: the band plays the file's chords (not chords of my own) and the words are sung in A."""
-    melody = Melody(tuple(Note(p, TPQ) for p in [64, 64, 67, 67, 69, 69, 67, 67, 65, 65, 64, 64, 62, 62, 60, 60]),
-                    Key(0), Meter(4, 4), tempo=100)
-    words = ["Sing ", "a ", "song ", "of ", "sum", "mer ", "rain ", "and ", "days ", "that ", "nev", "er ", "end ", "a",
-             "gain ", "now "]  # as karaoke files write them: a space ends a word
-    pm = pretty_midi.PrettyMIDI(io.BytesIO(melody_to_midi(melody, lyrics=words)))
-    piano = pretty_midi.Instrument(0, name="Piano")
-    beat = 60 / 100
-    for bar, chord in enumerate([[48, 52, 55], [53, 57, 60], [55, 59, 62], [48, 52, 55]]):
-        piano.notes += [pretty_midi.Note(70, p, 4 * bar * beat, 4 * (bar + 1) * beat - 0.02) for p in chord]
-    pm.instruments.append(piano)
-    out = io.BytesIO()
-    pm.write(out)
-    reply = await (await env.fake.slash("arrange", {"midi": ("sketch.mid", out.getvalue()), "form": "AB"}, user=4)
+    reply = await (await env.fake.slash("arrange", {"midi": ("sketch.mid", sketch_midi()), "form": "AB"}, user=4)
                    ).wait_final(timeout=120)
     assert "🎹 The band plays the chords of `sketch.mid`, track 2: `| C | F | G | C |`." in reply.content
     assert "**A** (4 bars — your melody): `C | F | G | C`" in reply.content

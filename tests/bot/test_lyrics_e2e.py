@@ -11,7 +11,7 @@ from PIL import Image
 
 from data.midi import midi_lyrics
 from data.pronounce import rhymes, syllable_count, words
-from tests.bot.helpers import attachment
+from tests.bot.helpers import attachment, sketch_midi
 
 
 async def test_melody_sets_the_users_words_one_note_per_syllable(env):
@@ -215,3 +215,15 @@ async def test_buttons_on_a_melody_for_words_keep_the_words(env):
     again = [n.pitch for n in pretty_midi.PrettyMIDI(io.BytesIO(attachment(more, ".mid"))).instruments[0].notes]
     assert len(again) == len(first) and again[: len(first) // 2] == first[: len(first) // 2]  # keeps the start
     env.fake.assert_clean()
+
+
+async def test_words_for_a_sketch_with_a_chords_track_make_a_lead_sheet(env):
+    """Apps → Lyrics for this melody on a message with a songwriter's sketch attached (a tune and a chords track):
+    new words under the tune, the file's chords above."""
+    posted = await env.fake.post("here's my verse", [("sketch.mid", sketch_midi())], user=5)
+    reply = await (await env.fake.message_command("Lyrics for this melody", posted, user=5)).wait_final(timeout=120)
+    assert "🎹 Over your chords: `| C | F | G | C |`" in reply.content
+    xml = attachment(reply, ".musicxml")
+    assert xml.count(b"<harmony") == 4 and b"<lyric" in xml
+    assert [i.name for i in pretty_midi.PrettyMIDI(io.BytesIO(attachment(reply, ".mid"))).instruments] == [
+        "Melody", "Chords"]
