@@ -17,7 +17,7 @@ from data.midi import check_midi_size
 from data.midi_chords import chords_under
 from data.midi_words import midi_words
 from data.notation import ParsedSeed, parse_seed
-from studio.abc_input import abc_melody_options, abc_options
+from studio.abc_input import abc_melody_options, abc_options, abc_upload
 from studio.analysis.key import infer_key, melody_key
 from studio.arrange.chord_symbols import parse_chord_symbol, parse_progression, transposed
 from studio.midi_melody import midi_request
@@ -231,7 +231,7 @@ def melody_from_midi(data: bytes, key: Key | str | None = None, meter: Meter | s
                                       meter=str(given_meter) if given_meter else None, tempo=tempo)
     given = melody_from_notes(request.notes, key or request.key, request.meter, request.tempo, max_notes, example)
     misfit = key_misfit(given.melody.notes, given.melody.key) if key else ""  # a file's accidentals are as written
-    under = chords_under(data, track, int(MELODY["bars"].high))
+    under = None if abc_upload(data) is not None else chords_under(data, track, int(MELODY["bars"].high))
     return replace(given, used=used, cut=cut, key_written=not key and request.key is not None, misfit=misfit,
                    lyrics=midi_words(data, given.melody.notes),
                    chords=under and transposed(under.text, 0, given.melody.key.uses_flats),

@@ -10,7 +10,7 @@ from typing import Any
 from data.errors import MusicError, cmd, opt
 from data.events import Key, Meter, Note, signature_major
 from data.midi import MidiSeed, seed_from_midi
-from data.midi_chords import MidiChords, chords_from_midi
+from data.midi_chords import MidiChords, chords_from_midi, chords_under
 from data.notation import MAX_SEED_NOTES, format_notes
 from studio.abc_input import MAX_BARS, abc_melody_options, abc_upload, continued
 from studio.analysis.key import infer_key
@@ -64,6 +64,9 @@ def midi_request(data: bytes, track: int | None = None, max_notes: int = MAX_SEE
     if fixed is not None and "bars" not in fixed and asked <= filled < MAX_BARS:
         options["bars"] = more
         used += f" It fills {filled} bars, so I'll write {more - filled} more: set {opt('bars')} to choose."
+    if over_chords and key and (under := chords_under(data, track, MAX_BARS)):  # a chords track beside the tune
+        options["chords"], options["key"] = transposed(under.text, 0, key.uses_flats), str(key)
+        used += f" Track {under.track} plays chords under it, so I continued it over them."
     text = format_notes(notes, bar_ticks, start=(bar_ticks - pickup) % bar_ticks, spelling=key)  # `G | C E G C`
     read = sum(not n.is_rest for n in notes)
     cut = (f"The file's melody has {read + seed.dropped} notes and I read the first {read}: to work on a later "

@@ -111,15 +111,16 @@ class Compose(commands.Cog):
                 request, used, cut = await asyncio.get_running_loop().run_in_executor(
                     None, partial(midi_request, data, track, name=f"`{midi.filename}`", fixed=fixed, over_chords=True,
                                   seed=seed, count=count, **{"meter": None, "tempo": None, **chosen}))
-                if request.chords:  # a file of chords: their key unless one is typed, no candidate tries another, and
-                    # notes typed open the melody over them (or words are set over them)
+                tune = bool(request.notes)  # else a file of chords alone
+                if not tune:  # their key unless one is typed, no candidate tries another, and notes typed open the
+                    # melody over them (or words are set over them)
                     request = replace(request, key=key, notes=notes or "", lyrics=lyrics)
                     fixed = {*fixed, "key"}
                 elif lyrics is not None:
                     raise words_and_file()
                 why = f"🎼 {render(used, discord_syntax)}\n{why}".strip()
                 why = f"{why} ✂️ {cut}".strip() if cut else why
-                why = f"{why}\nℹ️ {BOTH}".strip() if notes and not request.chords else why
+                why = f"{why}\nℹ️ {BOTH}".strip() if notes and tune else why
                 if mood is not None and key is None and not request.chords:
                     # the mood's mode, in a key that fits the file's notes
                     request = replace(request, key=mood_defaults({"mood": mood}, request.notes)["key"])

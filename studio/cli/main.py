@@ -120,7 +120,7 @@ async def run_melody(args: argparse.Namespace) -> int:
         request, used, cut = midi_request(read_midi(args.midi), args.track, name=str(args.midi), fixed=set(options),
                                           over_chords=True, meter=args.meter, tempo=args.tempo, **moody, **options)
         print(render(f"{used} {cut}".strip(), cli_syntax("melody")))
-        if request.chords:  # notes typed open the melody over a file's chords, or words are set over them
+        if not request.notes:  # a file of chords: notes typed open the melody over them, or words are set over them
             request = replace(request, notes=args.notes or "", lyrics=args.lyrics)
         elif args.lyrics is not None:
             raise words_and_file()

@@ -82,13 +82,15 @@ def _uncertainty(cov: np.ndarray, setting: str, base: Any) -> float:
 
 def plan_candidates(model: TasteModel, user: int | str, request: MelodyRequest, fixed: Iterable[str], count: int,
                     rng: random.Random, seed_mode: str | None = None) -> list[Plan]:
-    """``count`` plans: the request itself, then candidates that each try one setting not in ``fixed``.
+    """``count`` plans: the request itself, then candidates that each try one setting not in ``fixed`` (nor the key
+    of a melody over chords).
 
     ``seed_mode``: the mode guessed from the seed, when the request has no key. Each plan keeps the request's RNG
     seed plus its index, so every candidate is reproducible from its own settings.
     """
     assert request.seed is not None
-    free = [s for s in EXPLORABLE if s not in set(fixed)]
+    fixed = {*fixed, "key"} if request.chords else set(fixed)  # chords fix the key: another mode would clash
+    free = [s for s in EXPLORABLE if s not in fixed]
     plans = [Plan(request)]
     if count <= 1 or not free:
         return [Plan(_reseed(request, i)) for i in range(count)]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import re
 import sqlite3
 from pathlib import Path
 
@@ -13,7 +14,7 @@ from PIL import Image
 
 from model.engine import Engine
 from studio.melody import Composer
-from tests.bot.helpers import attachment, bot_process, candidate_notes
+from tests.bot.helpers import attachment, bot_process, candidate_notes, sketch_midi
 from tests.data.test_midi_chords import block, midi_file
 from tests.fakediscord import running_fake
 
@@ -376,4 +377,18 @@ async def test_a_file_of_chords_gets_a_melody_over_them(env):
     said = await analyzed.wait_final(timeout=60)  # a command that needs a tune says what the file holds
     assert "`progression.mid` holds chords, not a tune: `| Am | F | C | G |`" in said.content and not said.attachments
     assert "`/melody`" in said.content and "`track:1`" in said.content
+    env.fake.assert_clean()
+
+
+async def test_a_sketch_with_a_chords_track_is_continued_over_its_chords(env):
+    """A MIDI sketch with a tune and a piano playing chords: /melody continues the tune over the file's chords (the
+    new bars lean on them, the MIDI carries them), and no candidate tries a key that would clash with them."""
+    it = await env.fake.slash("melody", {"midi": ("sketch.mid", sketch_midi()), "seed": 3}, user=8)
+    reply = await it.wait_files(".mid", timeout=90)
+    assert "Track 2 plays chords under it, so I continued it over them." in reply.content
+    assert "🎹 Over your chords in C major: `| C | F | G | C |" in reply.content
+    titles = [embed.get("title") or "" for embed in reply.embeds]
+    assert not any(re.search(r"tries [A-G]", title) for title in titles), titles  # no other key or mode
+    tracks = pretty_midi.PrettyMIDI(io.BytesIO(attachment(reply, ".mid"))).instruments
+    assert [t.name for t in tracks] == ["Melody", "Chords"]
     env.fake.assert_clean()

@@ -44,6 +44,17 @@ def test_settings_the_user_fixed_are_never_tried():
     assert len(plan_candidates(TasteModel(), 1, request, (), 1, random.Random(0))) == 1
 
 
+def test_a_melody_over_chords_never_tries_another_key():
+    """Another mode over the same chords would clash with them (C minor over `C F G`)."""
+    request = MelodyRequest(notes="E D C", chords="C F G C", seed=3)
+    tried = {p.request.key for seed in range(20) for p in plan_candidates(TasteModel(), 1, request, (), 3,
+                                                                         random.Random(seed), seed_mode="major")}
+    assert tried == {request.key}
+    free = {p.request.key for seed in range(20) for p in plan_candidates(
+        TasteModel(), 1, MelodyRequest(notes="E D C", seed=3), (), 3, random.Random(seed), seed_mode="major")}
+    assert len(free) > 1  # without chords, some candidate tries one
+
+
 def test_exploration_moves_toward_what_the_user_picks_and_fades():
     model = TasteModel()
     request = MelodyRequest(notes="A C E", seed=1)
