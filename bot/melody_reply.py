@@ -11,8 +11,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import Iterable
-from dataclasses import asdict
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, replace
 from typing import TYPE_CHECKING
 
 import discord
@@ -25,6 +25,8 @@ from bot.replies import candidates_content, defer, fit_attachments, melody_embed
 from studio.alike import distinct
 from studio.chord_melody import chord_line
 from studio.errors import MusicError, cmd, render
+from studio.inputs import Melody
+from studio.lyrics.carry import carried_words
 from studio.melody import MelodyResult
 from studio.render import Attachment, candidate_first_files, candidate_late_files, melody_files
 from studio.requests import MelodyRequest
@@ -54,11 +56,14 @@ async def compose(interaction: discord.Interaction, request: MelodyRequest, note
 
 
 async def generate(interaction: discord.Interaction, request: MelodyRequest, note: str = "",
-                   rank: bool = True, fixed: Iterable[str] | None = None) -> None:
+                   rank: bool = True, fixed: Iterable[str] | None = None,
+                   words: tuple[Melody, Sequence[str | None] | None] | None = None) -> None:
     """Candidates for an admitted, acknowledged request (the Composer checks it again), posted as a reply.
 
     ``fixed``: the options the user chose (typed or saved); the others are free for the candidates to try
-    different values of, steered by the user's taste (None: every candidate keeps the request's settings)."""
+    different values of, steered by the user's taste (None: every candidate keeps the request's settings).
+    ``words``: the melody the request was made from and its words (a syllable per note), which stay on the bars
+    that keep their rhythm (``studio.lyrics.carry``)."""
     bot: MusicGenius = interaction.client  # type: ignore[assignment]
     if fixed is not None:
         results = await bot.taste.write(bot.composer, interaction.user.id, request, fixed)
@@ -66,6 +71,8 @@ async def generate(interaction: discord.Interaction, request: MelodyRequest, not
         results = await bot.composer.candidates(request)
         if rank:
             results = await bot.taste.rank(interaction.user.id, results)
+    if words is not None:
+        results = [replace(r, lyrics=carried_words(*words, r.melody)) for r in results]
     await post_melodies(interaction, results, note)
 
 
@@ -184,7 +191,7 @@ async def on_candidate_button(interaction: discord.Interaction, action: str, ind
                 request = more_bars(chosen)
                 note = f"➕ {summary(request).capitalize()} after candidate {index + 1}: the new bars are in [ ]."
                 note = "\n".join(part for part in (note, over_chords(request)) if part)
-                await generate(interaction, request, note, rank=False)
+                await generate(interaction, request, note, rank=False, words=(chosen.melody, chosen.lyrics))
             else:
                 await generate(interaction, bot.composer.variation_request(chosen), rank=False)
     except Exception as exc:  # noqa: BLE001 - every press gets an answer

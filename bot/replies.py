@@ -66,9 +66,10 @@ def candidates_content(results: list[MelodyResult], note: str = "") -> tuple[str
         layout = "written over your chords"
     head = f"🎼 **Your melody** — {layout}" if len(results) == 1 else (
         f"🎼 **{len(results)} candidates** — {layout}. Pick one, or ask for more like it.")
-    if results[0].lyrics is not None:
-        head = (f"🎼 **A melody for your words**{'' if len(results) == 1 else f' — {len(results)} candidates'}\n"
-                f"🎤 {sung_text(results[0].lyrics)}")
+    if results[0].words:
+        head = f"🎼 **A melody for your words**{'' if len(results) == 1 else f' — {len(results)} candidates'}"
+    if results[0].lyrics is not None:  # words it was written for, or kept from the melody it was made from
+        head = f"{head}\n🎤 {sung_text(results[0].lyrics)}"
     if note:
         head = f"{head}\n{note}"
     if results[0].request.mood is not None:  # what the mood set: 'melancholic: minor, 66 bpm, low register, …'

@@ -34,7 +34,7 @@ async def write(interaction: discord.Interaction, source: MelodySource, spec: st
     melody, origin = await source.resolve()
     request = rewrite_request(melody, spec, **{"notation": source.written_in, "chords": source.chords,
                                                **options})  # answered as written, over the chords it was written over
-    await generate(interaction, request, note_for(request, origin), rank=False)
+    await generate(interaction, request, note_for(request, origin), rank=False, words=(melody, source.lyrics))
 
 
 class CandidateForm(discord.ui.Modal):

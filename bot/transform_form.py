@@ -68,7 +68,7 @@ async def transform(interaction: discord.Interaction, source: MelodySource, targ
         origin = f"{origin}\nℹ️ {unused}".strip()
     if left := chords_note(chords, request):
         origin = f"{origin}\nℹ️ {render(left, discord_syntax)}".strip()
-    await generate(interaction, request, note_for(request, origin), rank=False)
+    await generate(interaction, request, note_for(request, origin), rank=False, words=(melody, source.lyrics))
 
 
 class TransformForm(CandidateForm, title="Transform"):

@@ -116,7 +116,8 @@ class Rewrite(commands.Cog):
             melody, origin = await source.resolve()
             request = extend_request(melody, bars, **{"notation": source.written_in, "chords": source.chords,
                                                       **options})
-            await generate(interaction, request, note_for(request, origin), rank=False)
+            await generate(interaction, request, note_for(request, origin), rank=False,
+                           words=(melody, source.lyrics))
 
 
 async def setup(bot: MusicGenius) -> None:

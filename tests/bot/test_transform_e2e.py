@@ -189,3 +189,22 @@ async def test_a_melody_over_chords_is_transposed_with_its_chords(env):
     said = await wrong.wait_final(timeout=30)
     assert wrong.ephemeral and "I can't read the chord `H7`" in said.content
     env.fake.assert_clean()
+
+
+async def test_a_melody_for_words_keeps_them_in_another_key_and_with_more_bars(env):
+    """A singer moves a melody written for their words to their key, and a songwriter adds bars for the next line:
+    the words stay on their notes (the 🎤 line, the score, the MIDI's lyric events); the new bars sing nothing."""
+    words = "Hold me close and never let me go, the night is long and the river slow"
+    sung = await (await env.fake.slash("melody", {"lyrics": words, "seed": 5, "count": 1}, user=6)).wait_final(60)
+    line = "🎤 Hold me close and nev-er let me go the night is long and the riv-er slow"
+    keyed = await (await env.fake.submit_modal(await env.fake.press(sung, "mg:melody:transform:1", user=6),
+                                               {"changes": "in D, an octave lower"})).wait_final(timeout=60)
+    assert "C major → D major" in keyed.content and line in keyed.content
+    midi = pretty_midi.PrettyMIDI(io.BytesIO(attachment(keyed, ".mid")))
+    assert "".join(lyric.text for lyric in midi.lyrics).split() == words.replace(",", "").split()
+    longer = await (await env.fake.press(sung, "mg:melody:extend:0", user=6)).wait_final(timeout=90)
+    assert "4 bars added" in longer.content and line in longer.content
+    assert b"<lyric" in attachment(longer, ".musicxml")
+    notes = pretty_midi.PrettyMIDI(io.BytesIO(attachment(longer, ".mid"))).instruments[0].notes
+    lyrics = pretty_midi.PrettyMIDI(io.BytesIO(attachment(longer, ".mid"))).lyrics
+    assert len(lyrics) == len(words.split()) + 2 and lyrics[-1].time < notes[-1].start  # none in the new bars
