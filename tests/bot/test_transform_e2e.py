@@ -202,6 +202,8 @@ async def test_a_melody_for_words_keeps_them_in_another_key_and_with_more_bars(e
     assert "C major → D major" in keyed.content and line in keyed.content
     midi = pretty_midi.PrettyMIDI(io.BytesIO(attachment(keyed, ".mid")))
     assert "".join(lyric.text for lyric in midi.lyrics).split() == words.replace(",", "").split()
+    song = await (await env.fake.message_command("Arrange this melody", keyed, user=6)).wait_final(timeout=120)
+    assert "D major" in song.content and "🎤 Your words are sung in the first A" in song.content  # read off its MIDI
     longer = await (await env.fake.press(sung, "mg:melody:extend:0", user=6)).wait_final(timeout=90)
     assert "4 bars added" in longer.content and line in longer.content
     assert b"<lyric" in attachment(longer, ".musicxml")
