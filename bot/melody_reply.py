@@ -55,6 +55,9 @@ async def compose(interaction: discord.Interaction, request: MelodyRequest, note
         await generate(interaction, request, note, rank)
 
 
+WORDS_LEFT = "The words stay behind: the new melody's bars don't fit them."
+
+
 async def generate(interaction: discord.Interaction, request: MelodyRequest, note: str = "",
                    rank: bool = True, fixed: Iterable[str] | None = None,
                    words: tuple[Melody, Sequence[str | None] | None] | None = None) -> None:
@@ -71,8 +74,10 @@ async def generate(interaction: discord.Interaction, request: MelodyRequest, not
         results = await bot.composer.candidates(request)
         if rank:
             results = await bot.taste.rank(interaction.user.id, results)
-    if words is not None:
+    if words is not None and words[1]:
         results = [replace(r, lyrics=carried_words(*words, r.melody)) for r in results]
+        if all(r.lyrics is None for r in results):
+            note = f"{note}\nℹ️ {WORDS_LEFT}".strip()
     await post_melodies(interaction, results, note)
 
 

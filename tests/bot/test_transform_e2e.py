@@ -204,6 +204,9 @@ async def test_a_melody_for_words_keeps_them_in_another_key_and_with_more_bars(e
     assert "".join(lyric.text for lyric in midi.lyrics).split() == words.replace(",", "").split()
     song = await (await env.fake.message_command("Arrange this melody", keyed, user=6)).wait_final(timeout=120)
     assert "D major" in song.content and "🎤 Your words are sung in the first A" in song.content  # read off its MIDI
+    jig = await (await env.fake.submit_modal(await env.fake.press(sung, "mg:melody:transform:1", user=6),
+                                             {"changes": "jig"})).wait_final(timeout=60)
+    assert "ℹ️ The words stay behind" in jig.content and "🎤" not in jig.content  # 6/8: the bars don't fit them
     longer = await (await env.fake.press(sung, "mg:melody:extend:0", user=6)).wait_final(timeout=90)
     assert "4 bars added" in longer.content and line in longer.content
     assert b"<lyric" in attachment(longer, ".musicxml")
