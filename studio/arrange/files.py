@@ -58,10 +58,10 @@ def title(arrangement: Arrangement) -> str:
 
 def arrangement_midi(arrangement: Arrangement) -> bytes:
     a = arrangement
-    return arrangement_to_midi(a.tracks, a.tempo, a.meter, a.key, midi_words(a.words))
+    return arrangement_to_midi(a.tracks, a.tempo, a.meter, a.key, lyric_events(a.words))
 
 
-def midi_words(words: Sequence[tuple[int, str]]) -> list[tuple[int, str]]:
+def lyric_events(words: Sequence[tuple[int, str]]) -> list[tuple[int, str]]:
     """Sung syllables as MIDI lyric texts that join into words ('to', 'geth', 'er ')."""
     return [(tick, text) for (tick, _), text in zip(words, midi_lyric_text([text for _, text in words]), strict=True)
             if text is not None]

@@ -7,7 +7,7 @@ from dataclasses import replace
 from data.events import Key, Melody, Meter
 from data.notation import parse_seed
 from studio.arrange.arranger import ArrangeRequest, arrange
-from studio.arrange.files import arrangement_midi, arrangement_musicxml, midi_words
+from studio.arrange.files import arrangement_midi, arrangement_musicxml, lyric_events
 
 
 def sung(text: str, syllables: str, meter: str = "4/4", pickup: int = 0) -> tuple[Melody, list[str | None]]:
@@ -22,7 +22,7 @@ async def test_words_land_on_the_first_a_and_nowhere_else(composer):
     first = next(s for s in a.sections if s.letter == "A")
     assert [text for _, text in a.words] == lyrics
     assert [tick for tick, _ in a.words] == [first.start + t for t in melody.onsets()]
-    assert midi_words(a.words)[:3] == [(first.start, "Hap"), (first.start + 12, "py "), (first.start + 24, "birth")]
+    assert lyric_events(a.words)[:3] == [(first.start, "Hap"), (first.start + 12, "py "), (first.start + 24, "birth")]
     xml, _ = arrangement_musicxml(a)
     assert xml.count(b"<lyric") == len(lyrics) and b"<syllabic>begin</syllabic>" in xml
     assert b"\xff\x05" in arrangement_midi(a)  # lyric meta events
