@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 from fractions import Fraction
 
 from data.abc import is_abc, looks_like_abc_body, read_abc
-from data.chord_kinds import chord_notes
+from data.chords_typed import ChordTyped, chord_tones, progression_typed
 from data.errors import MusicError, cmd, opt
 from data.events import (
     LETTER_PC,
@@ -67,7 +67,6 @@ _DURATION = re.compile(r"(?P<base>[whqes]|16|1|2|4|8)(?P<dots>\.{0,2})(?P<triple
 # words of a key or scale typed among the notes (`C major scale`)
 KEY_WORDS = frozenset(("major", "minor", "maj", "min", "scale", "key", "mode", "ionian", "dorian", "phrygian", "lydian",
                        "mixolydian", "aeolian", "locrian", "pentatonic", "blues", "chromatic"))
-_CHORD = re.compile(r"(?P<root>[A-G][#b]?)(?P<quality>[^/\s:]+)")  # a kind of ``QUALITIES`` after a root
 
 
 @dataclass(frozen=True)
@@ -212,38 +211,13 @@ def parse_seed(text: str, max_notes: int = MAX_SEED_NOTES, meter: Meter | None =
                 raise error
             seed = _read_letters(tokens, max_notes)
         except ChordTyped as error:
-            raise _progression(tokens, error.tones) or error from None
+            raise progression_typed(tokens, MARKS, error.tones) or error from None
         except MusicError:
             if not looks_like_abc_body(text):  # `GABc dedB|`: an ABC tune's body, pasted without its header
                 raise
             seed, abc = _read_letters(_split(read_abc(text, max_notes).notes), max_notes), True
     seed = replace(seed, abc=abc)
     return seed if meter is None else read_bars(seed, meter)
-
-
-class ChordTyped(MusicError):
-    """A chord symbol typed among notes; ``tones`` its notes, as a hint (`Am`: `A C E`)."""
-
-    def __init__(self, message: str, tones: str) -> None:
-        super().__init__(message)
-        self.tones = tones
-
-
-def _chord_tones(head: str) -> str | None:
-    """`A C E` for `Am`; None when ``head`` is no chord symbol."""
-    chord = _CHORD.fullmatch(head)
-    return chord_notes(chord["root"], chord["quality"]) if chord else None
-
-
-def _progression(tokens: list[str], tones: str) -> MusicError | None:
-    """`Am F C G` typed where a tune is needed: the chords, and how to write a tune over them."""
-    heads = [token for token in tokens if token not in MARKS]
-    if not all(_chord_tones(head) or re.fullmatch(r"[A-G][#b]?", head) for head in heads):
-        return None
-    typed = " ".join(tokens)
-    return MusicError(f"`{typed[:60]}` reads as chords, and I need the notes of a tune. Write a tune over them with "
-                      f"{cmd('melody', chords=typed)}, then use its reply's **Apps** menu; or type the notes one "
-                      f"after another ({tones}).", "notes", "C E G")
 
 
 _ABC_LOW = re.compile(r"([A-Ga-g][#b♯♭]?)(,+)(:.+)")
@@ -381,7 +355,7 @@ def _parse_pitch(head: str, token: str, previous: int) -> int | None:
         return number
     match = _NOTE.fullmatch(head) or _NOTE.fullmatch(head.lower())
     if not match:
-        if tones := _chord_tones(head):
+        if tones := chord_tones(head):
             raise ChordTyped(f"`{token}` looks like a chord symbol, and I need the notes of a tune. Type a chord's "
                              f"notes one after another, e.g. `{tones}` for `{head}`, or a tune like {EXAMPLE}.",
                              f"`{tones}` for `{head}`")
