@@ -1,8 +1,9 @@
 """A MIDI file (or MusicXML score) that holds chords and no tune — a progression exported from a DAW — read as chord
 symbols bar by bar (`| Am | F | C G |`), so `/melody` can write a melody over it instead of continuing its top note.
 
-A file holds chords when the part a melody would be read from (``data.midi_voices.melody_part``) plays block
-chords: most of its onsets start three or more notes together. Each beat is named from every part's notes sounding in
+A file holds chords when the part a melody would be read from (``data.midi_voices.melody_part``, which prefers a
+sung line to chords voiced above it) plays block chords: most of its onsets start three or more notes together
+(``data.midi_voices.block_chords``). Each beat is named from every part's notes sounding in
 it (weighted by how long they sound, the lowest note breaking ties between a chord and its relative, C6 and Am7);
 a bar whose beats keep one chord is written as one symbol, else by halves or beat by beat with `/` holding the
 chord before.
@@ -12,17 +13,12 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from itertools import pairwise
 
 from data.chord_kinds import QUALITIES
 from data.events import SHARP_NAMES, TPQ, Meter
 from data.midi import file_meter, file_tempo, scan_file
-from data.midi_voices import Scan, TimedNote, melody_part
+from data.midi_voices import Scan, TimedNote, block_chords, melody_part
 
-CHORDAL = 0.75  # the share of a part's onsets that must start 3+ notes together for it to be block chords
-MIN_ONSETS = 2  # fewer onsets than this is not a progression
-HYMN_MOVES = 0.6  # a top note that changes this often a quarter note is a hymn's tune (Bach's chorales, chordified:
-# 0.66-0.85), not a progression's top voice (a chord or two a bar: 0.5 at most)
 KINDS = sorted({(suffix, intervals) for suffix, intervals in QUALITIES.values()})  # each kind once
 MISSING = 0.6  # what a chord tone that doesn't sound costs, in shares of an average sounding pitch class
 BASS = 0.3  # what the lowest note as the root earns, likewise
@@ -39,25 +35,6 @@ class MidiChords:
     tempo: int | None
     left_out: int = 0  # bars past ``max_bars``, not read
     track: int = 1  # the part that plays them, from 1 (``track:`` reads its top voice as a tune instead)
-
-
-def _chordal(notes: list[TimedNote], division: int) -> bool:
-    """Whether a part plays block chords rather than a tune harmonised note by note: most of its onsets start three
-    or more notes together (within a 32nd of the first: a chord played by hand spreads), and it is not a hymn's
-    texture, a top voice moving on most beats (``HYMN_MOVES``)."""
-    window = max(division // 8, 1)
-    groups: list[list[TimedNote]] = []
-    for note in sorted(notes):
-        if groups and note[0] - groups[-1][0][0] <= window:
-            groups[-1].append(note)
-        else:
-            groups.append([note])
-    if len(groups) < MIN_ONSETS or sum(len(g) >= 3 for g in groups) < CHORDAL * len(groups):
-        return False
-    tops = [max(pitch for _, _, pitch in group) for group in groups]
-    moves = sum(a != b for a, b in pairwise(tops))
-    quarters = (groups[-1][0][0] - groups[0][0][0]) / division + 1
-    return moves / quarters < HYMN_MOVES
 
 
 def chord_name(weights: dict[int, float], bass: int | None) -> tuple[int, str] | None:
@@ -120,7 +97,7 @@ def chords_from_midi(data: bytes, max_bars: int = 64) -> MidiChords | None:
     scan = scan_file(data)
     parts = [scan.parts[key].notes for key in sorted(scan.parts)]
     top = melody_part(parts, scan.division) if parts else 0
-    if not parts or not _chordal(parts[top], scan.division):
+    if not parts or not block_chords(parts[top], scan.division):
         return None
     return _progression(scan, [note for part in parts for note in part], None, max_bars, top + 1)
 
@@ -135,7 +112,7 @@ def chords_under(data: bytes, track: int | None = None, max_bars: int = 64) -> M
     tune = melody_part(parts, scan.division) if track is None else track - 1
     if not 0 <= tune < len(parts) or not parts[tune]:
         return None
-    chordal = [i for i, part in enumerate(parts) if i != tune and _chordal(part, scan.division)]
+    chordal = [i for i, part in enumerate(parts) if i != tune and block_chords(part, scan.division)]
     if not chordal:
         return None
     under = [note for i, part in enumerate(parts) if i != tune for note in part]

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from itertools import pairwise
 
 from data.events import DURATION_NAMES, TPQ
 
@@ -17,6 +18,11 @@ TRIPLET = TPQ // 3  # triplet eighths
 PRECISE = 0.02  # of a beat: a note starting this near a sixteenth or a third of the beat was written there
 SPELLABLE = tuple(sorted((t for t in DURATION_NAMES if t % GRID == 0), reverse=True))  # 72 48 36 ... 6 3
 MAX_NOTE_TICKS = 4 * 4 * TPQ  # a note holds (and a gap lasts) at most 4 bars of 4/4, 192 ticks
+CHORDAL = 0.75  # the share of a part's onsets that must start 3+ notes together for it to be block chords
+MIN_ONSETS = 2  # fewer onsets than this is not a progression
+HYMN_MOVES = 0.6  # a top note that changes this often a quarter note is a hymn's tune (Bach's chorales, chordified:
+# 0.66-0.85), not a progression's top voice (a chord or two a bar: 0.5 at most)
+TUNE_LOW = 50  # D3: a part beside block chords whose median pitch is this high or higher is a tune, not a bass
 HORIZON_BEATS = 1200  # notes starting after 1200 quarter notes (10 minutes at 120 bpm) are not read
 TimedNote = tuple[int, int, int]  # (start, end, pitch) in ticks
 
@@ -125,10 +131,30 @@ def top_line(parts: Sequence[Sequence[TimedNote]], grid: Grid) -> list[TimedNote
     return _skyline([(start, end, pitch) for start, (pitch, end) in sorted(top.items())])
 
 
+def block_chords(notes: Sequence[TimedNote], division: int) -> bool:
+    """Whether a part plays block chords rather than a tune harmonised note by note: most of its onsets start three
+    or more notes together (within a 32nd of the first: a chord played by hand spreads), and it is not a hymn's
+    texture, a top voice moving on most beats (``HYMN_MOVES``)."""
+    window = max(division // 8, 1)
+    groups: list[list[TimedNote]] = []
+    for note in sorted(notes):
+        if groups and note[0] - groups[-1][0][0] <= window:
+            groups[-1].append(note)
+        else:
+            groups.append([note])
+    if len(groups) < MIN_ONSETS or sum(len(g) >= 3 for g in groups) < CHORDAL * len(groups):
+        return False
+    tops = [max(pitch for _, _, pitch in group) for group in groups]
+    moves = sum(a != b for a, b in pairwise(tops))
+    quarters = (groups[-1][0][0] - groups[0][0][0]) / division + 1
+    return moves / quarters < HYMN_MOVES
+
+
 def melody_part(parts: Sequence[Sequence[TimedNote]], division: int) -> int:
     """The part whose notes are highest most of the time while another part sounds too (then: most of the time;
     ties: the first). Its own top line is the melody, so a bass does not fill the melody's rests or carry on after
-    it ends, and a strummed intro before the tune is not the tune."""
+    it ends, and a strummed intro before the tune is not the tune. When that part plays block chords and another
+    part, not a bass (``TUNE_LOW``), plays single notes, that part is: a sung line under the piano's chords."""
     grid = Grid(division)
     highest: dict[int, tuple[int, int]] = {}  # sixteenth -> (pitch, part) of the highest note sounding
     sounding: Counter[int] = Counter()  # sixteenth -> how many parts sound
@@ -142,7 +168,12 @@ def melody_part(parts: Sequence[Sequence[TimedNote]], division: int) -> int:
         sounding.update(steps)
     together = Counter(owner for step, (_, owner) in highest.items() if sounding[step] > 1)
     anyhow = Counter(owner for _, owner in highest.values())
-    return max(range(len(parts)), key=lambda i: (together[i], anyhow[i], -i))
+    best = max(range(len(parts)), key=lambda i: (together[i], anyhow[i], -i))
+    if block_chords(parts[best], division):  # chords voiced above a sung line: the line is the melody
+        tunes = [i for i, part in enumerate(parts) if i != best and part and not block_chords(part, division)
+                 and sorted(p for _, _, p in part)[len(part) // 2] >= TUNE_LOW]
+        best = max(tunes, key=lambda i: (together[i], anyhow[i], -i), default=best)
+    return best
 
 
 def _skyline(onsets: list[tuple[int, int, int]]) -> list[TimedNote]:

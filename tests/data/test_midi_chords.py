@@ -106,3 +106,19 @@ def test_chords_beside_a_tune_are_read_under_it():
     assert chords_under(pickup).text == "| C | F | G |"  # from bar 1, not the pickup's bar
     assert chords_under(midi_file({"Flute": TUNE, "Bass": bass})) is None  # no part plays chords
     assert chords_under(midi_file({"Keys": block([C, G], [4, 4])})) is None  # chords and no tune
+
+
+def test_chords_voiced_above_a_sung_line_leave_the_line_the_tune():
+    """A sketch whose piano chords sit above a low vocal line (a baritone's, octave 3): the line is the melody and
+    the chords are under it, not a file of chords whose top voice is the tune; a bass below chords is still a bass."""
+    from data.midi import seed_from_midi
+    from data.midi_chords import chords_under
+
+    voice = [(s, e, p - 24) for s, e, p in TUNE]  # C3 to G3
+    sketch = midi_file({"Piano": block([C, G, AM, F], [4] * 4), "Voice": voice})
+    assert chords_from_midi(sketch) is None
+    assert [n.pitch for n in seed_from_midi(sketch).notes if n.pitch][:4] == [48, 50, 52, 53]
+    assert chords_under(sketch).text == "| C | G | Am | F |"
+    bass = [(4 * i, 4 * i + 4, p) for i, p in enumerate([36, 43, 45, 41])]
+    assert chords_from_midi(midi_file({"Keys": block([C, G, AM, F], [4] * 4), "Bass": bass})).text == (
+        "| C | G | Am | F |")
