@@ -8,10 +8,11 @@ from collections.abc import Collection
 from typing import Any
 
 from data.errors import MusicError, cmd, opt
-from data.events import Key, Meter, Note, signature_major
+from data.events import Key, Melody, Meter, Note, signature_major
 from data.midi import MidiSeed, seed_from_midi
 from data.midi_chords import MidiChords, chords_from_midi, chords_under
-from data.notation import MAX_SEED_NOTES, format_notes
+from data.midi_words import midi_words
+from data.notation import MAX_SEED_NOTES, format_notes, parse_seed
 from studio.abc_input import MAX_BARS, abc_melody_options, abc_upload, continued
 from studio.analysis.key import infer_key
 from studio.arrange.chord_symbols import transposed
@@ -144,3 +145,13 @@ def midi_origin(seed: MidiSeed, track: int | None, name: str, choose: bool = Tru
     if not choose:
         return f"{used}."
     return f"{used}: to take another, set e.g. {opt('track', 2 if number == 1 else 1)}."
+
+
+def seed_words(data: bytes, request: MelodyRequest) -> tuple[Melody, list[str | None]] | None:
+    """The words a MIDI file sings on its tune (karaoke lyric events), with the tune as ``request`` continues it, so
+    the reply shows them on those bars (``studio.lyrics.carry``); None when it has none."""
+    if not request.notes:
+        return None
+    seed = parse_seed(request.notes, max_notes=100_000, meter=request.parsed_meter)
+    words = midi_words(data, seed.notes)
+    return None if words is None else (Melody(seed.notes, Key(0), request.parsed_meter, pickup=seed.pickup), words)

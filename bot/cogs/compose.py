@@ -28,7 +28,7 @@ from studio.chord_melody import (
 )
 from studio.errors import MusicError, opt, render
 from studio.inputs import abc_melody_options, bare_quarters, check_midi_size, typed_slips
-from studio.midi_melody import midi_request
+from studio.midi_melody import midi_request, seed_words
 from studio.mood import mood_defaults, opening
 from studio.options import MELODY, PREFERENCES, option_help
 from studio.requests import MelodyRequest
@@ -104,6 +104,7 @@ class Compose(commands.Cog):
             await defer(interaction)
             chosen, why, fixed = await self._personal(interaction.user.id, given, notes, for_midi=midi is not None,
                                                       for_words=lyrics is not None, moody=moody)
+            words = None  # a file's words on its tune
             if midi is None:
                 request = MelodyRequest(notes=notes or "", seed=seed, count=count, lyrics=lyrics, **chosen)
             else:
@@ -112,6 +113,7 @@ class Compose(commands.Cog):
                     None, partial(midi_request, data, track, name=f"`{midi.filename}`", fixed=fixed, over_chords=True,
                                   seed=seed, count=count, **{"meter": None, "tempo": None, **chosen}))
                 tune = bool(request.notes)  # else a file of chords alone
+                words = await asyncio.get_running_loop().run_in_executor(None, seed_words, data, request)
                 if not tune:  # their key unless one is typed, no candidate tries another, and notes typed open the
                     # melody over them (or words are set over them)
                     request = replace(request, key=key, notes=notes or "", lyrics=lyrics)
@@ -137,7 +139,7 @@ class Compose(commands.Cog):
                 why = f"{why}\n{typed_slips(notes, key)}".strip()
             if midi is None and notes and lyrics is None and (quarters := bare_quarters(notes, request.meter)):
                 why = f"{why}\nℹ️ {quarters}".strip()
-            await generate(interaction, request, why, fixed=fixed)
+            await generate(interaction, request, why, fixed=fixed, words=words)
 
     async def _personal(self, user_id: int, given: dict, notes: str | None, for_midi: bool,
                         for_words: bool = False, moody: dict | None = None) -> tuple[dict, str, set[str]]:

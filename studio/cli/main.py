@@ -37,8 +37,9 @@ from studio.cli.syntax import POSITIONAL_NOTES, cli_syntax
 from studio.cli.transform import run_transform
 from studio.errors import USER_ERRORS, MusicError, cmd, opt, render, user_text
 from studio.inputs import abc_melody_options, bare_quarters
+from studio.lyrics.carry import carried_words
 from studio.melody import DEFAULT_CHECKPOINT, Composer, MelodyResult
-from studio.midi_melody import midi_request
+from studio.midi_melody import midi_request, seed_words
 from studio.mood import mood_defaults, opening, result_estimate, settings_line
 from studio.options import (
     ANALYZE,
@@ -115,10 +116,13 @@ async def run_melody(args: argparse.Namespace) -> int:
     check_sources(args.chords, args.midi)
     if args.lyrics is not None and args.bars is not None:
         print("The words set the length (a note a syllable), so I left --bars aside.")
+    words = None  # a MIDI file's words on its tune
     if args.midi is not None:
         moody.pop("tempo", None)  # the file's tempo beats the mood's
-        request, used, cut = midi_request(read_midi(args.midi), args.track, name=str(args.midi), fixed=set(options),
+        data = read_midi(args.midi)
+        request, used, cut = midi_request(data, args.track, name=str(args.midi), fixed=set(options),
                                           over_chords=True, meter=args.meter, tempo=args.tempo, **moody, **options)
+        words = seed_words(data, request)
         print(render(f"{used} {cut}".strip(), cli_syntax("melody")))
         if not request.notes:  # a file of chords: notes typed open the melody over them, or words are set over them
             request = replace(request, notes=args.notes or "", lyrics=args.lyrics)
@@ -145,6 +149,8 @@ async def run_melody(args: argparse.Namespace) -> int:
         results, alike = distinct(await composer.candidates(request))
     finally:
         composer.close()
+    if words is not None:  # a file's words stay on its tune's bars
+        results = [replace(r, lyrics=carried_words(*words, r.melody)) for r in results]
     if alike:
         print(render(alike, cli_syntax("melody")))
     loop = asyncio.get_running_loop()

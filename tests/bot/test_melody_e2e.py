@@ -389,6 +389,8 @@ async def test_a_sketch_with_a_chords_track_is_continued_over_its_chords(env):
     assert "🎹 Over your chords in C major: `| C | F | G | C |" in reply.content
     titles = [embed.get("title") or "" for embed in reply.embeds]
     assert not any(re.search(r"tries [A-G]", title) for title in titles), titles  # no other key or mode
-    tracks = pretty_midi.PrettyMIDI(io.BytesIO(attachment(reply, ".mid"))).instruments
-    assert [t.name for t in tracks] == ["Melody", "Chords"]
+    midi = pretty_midi.PrettyMIDI(io.BytesIO(attachment(reply, ".mid")))
+    assert [t.name for t in midi.instruments] == ["Melody", "Chords"]
+    assert "🎤 Sing a song of sum-mer rain and days that nev-er end a-gain now" in reply.content  # the file's words
+    assert len(midi.lyrics) == 16 and midi.lyrics[-1].time < midi.instruments[0].notes[16].start  # on its own bars
     env.fake.assert_clean()
