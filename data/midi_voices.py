@@ -50,6 +50,8 @@ class Scan:
     late_notes: int = 0  # tracks that go on with notes after the horizon
     origin: int | None = None  # a tick a bar line falls on, where the file says so (a MusicXML pickup bar's end)
     kind: str = "MIDI file"  # what to call the file in a message
+    lyrics: dict[int, dict[int, str]] = field(default_factory=dict)  # part index -> tick -> the syllable sung on the
+    # note starting there ('-' joins the next): a MusicXML score's first verse
     unit: str = "track"  # what to call one of its parts
 
 

@@ -1,14 +1,17 @@
 """Words in a MIDI file (karaoke lyric events) as a syllable per note of its melody, as the bot's own files carry
-them (``data.midi.melody_to_midi``) and karaoke files do: 'to', 'geth', 'er ' -> 'to-', 'geth-', 'er'."""
+them (``data.midi.melody_to_midi``) and karaoke files do: 'to', 'geth', 'er ' -> 'to-', 'geth-', 'er'; and a
+MusicXML score's first verse (``<lyric>``, read by ``data.musicxml_upload``), as a lead sheet from MuseScore has it."""
 
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 import pretty_midi
 
+from data.errors import MusicError
 from data.events import Note
+from data.musicxml_upload import is_musicxml, scan_musicxml
 
 LYRIC_EVENT = b"\xff\x05"  # a lyric meta event's first bytes (meta events never use running status)
 ON_NOTE = 0.03  # seconds between a lyric event and the note it is sung on
@@ -18,6 +21,9 @@ def midi_words(data: bytes, notes: Sequence[Note]) -> list[str | None] | None:
     """The syllable sung on each of ``notes`` (a file's melody as read, rests included: None on rests and unsung
     notes), from the file's lyric events on the track whose notes these are (the same pitches, moved by octaves,
     in the same order; the top note where several start together). None when the file has no words for them."""
+    sung = [n.pitch % 12 for n in notes if n.pitch is not None]
+    if is_musicxml(data):
+        return _score_words(data, notes, sung)
     if LYRIC_EVENT not in data:
         return None
     try:
@@ -25,9 +31,8 @@ def midi_words(data: bytes, notes: Sequence[Note]) -> list[str | None] | None:
     except Exception:  # noqa: BLE001 - a file the melody reader took but pretty_midi can't: no words, not an error
         return None
     events = sorted((lyric.time, _utf8(lyric.text)) for lyric in pm.lyrics)
-    sung = [n.pitch % 12 for n in notes if n.pitch is not None]
     for instrument in pm.instruments:
-        onsets = _onsets(instrument)
+        onsets = _tops((note.start, note.pitch) for note in instrument.notes)
         if instrument.is_drum or [pitch % 12 for _, pitch in onsets[:len(sung)]] != sung:
             continue
         on_note = _on_notes([start for start, _ in onsets[:len(sung)]], events)
@@ -42,12 +47,28 @@ def _utf8(text: str) -> str:
     return text.encode("latin-1", "replace").decode("utf-8", "replace")  # mido reads meta text as latin-1
 
 
-def _onsets(instrument: pretty_midi.Instrument) -> list[tuple[float, int]]:
-    """(start, pitch) of the top note at each onset."""
+def _score_words(data: bytes, notes: Sequence[Note], sung: list[int]) -> list[str | None] | None:
+    """``midi_words`` for a MusicXML score: its first verse, on the part whose notes these are."""
+    if not data.startswith(b"PK") and b"<lyric" not in data:  # no words (an .mxl is compressed: read to know)
+        return None
+    try:
+        scan = scan_musicxml(data)
+    except MusicError:
+        return None
+    for (index, _), part in sorted(scan.parts.items()):
+        words = scan.lyrics.get(index)
+        onsets = _tops((start, pitch) for start, _, pitch in part.notes)
+        if words and [pitch % 12 for _, pitch in onsets[:len(sung)]] == sung:
+            syllables = iter([words.get(start) for start, _ in onsets[:len(sung)]])
+            return [None if n.pitch is None else next(syllables) for n in notes]
+    return None
+
+
+def _tops(notes: Iterable[tuple[float, int]]) -> list[tuple[float, int]]:
+    """(start, pitch) of the top note at each onset (starts to the millisecond)."""
     top: dict[float, int] = {}
-    for note in instrument.notes:
-        start = round(note.start, 3)
-        top[start] = max(top.get(start, 0), note.pitch)
+    for start, pitch in notes:
+        top[round(start, 3)] = max(top.get(round(start, 3), 0), pitch)
     return sorted(top.items())
 
 

@@ -192,6 +192,8 @@ def _read_part(scan: Scan, index: int, part: ET.Element, name: str) -> None:
                 midi = _sounding(pitch, transpose)
                 if 0 <= midi <= 127 and length and bar_start + onset <= HORIZON_BEATS:
                     _add_note(notes, tied, element, _tick(bar_start + onset), _tick(bar_start + onset + length), midi)
+                    if (sung := _syllable(element)) and element.find("chord") is None:
+                        scan.lyrics.setdefault(index, {})[_tick(bar_start + onset)] = sung
             furthest = max(furthest, pos)
         if number == 0 and bar and 0 < furthest < bar and index == 0:
             scan.origin = _tick(furthest)  # a pickup bar: the next bar line is where the score's bars count from
@@ -243,6 +245,15 @@ def _repeat_marks(measure: ET.Element) -> tuple[bool, int, frozenset[int] | None
             elif ending.get("type") in ("stop", "discontinue"):
                 ends = True
     return forward, times, numbers, ends
+
+
+def _syllable(note: ET.Element) -> str | None:
+    """The first verse's syllable under a note, '-' after one that a word goes on from (``syllabic`` begin, middle)."""
+    lyric = next((e for e in note.findall("lyric") if e.get("number", "1") == "1"), note.find("lyric"))
+    text = " ".join((lyric.findtext("text") or "").split()) if lyric is not None else ""
+    if not text:
+        return None
+    return text + "-" if (lyric.findtext("syllabic") or "").strip() in ("begin", "middle") else text
 
 
 def _sounding(pitch: ET.Element, transpose: int) -> int:

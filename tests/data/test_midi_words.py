@@ -64,3 +64,14 @@ def test_no_words_where_they_dont_belong():
 ])
 def test_lyric_texts_as_syllables(texts, syllables):
     assert syllabified(texts) == syllables
+
+
+def test_a_scores_first_verse_falls_on_its_notes():
+    """A MusicXML lead sheet (as MuseScore exports one, and as my own replies' .musicxml are): its `<lyric>`
+    syllables, joined by their `syllabic`, on the notes of the part they are under."""
+    from data.musicxml import melody_to_musicxml
+
+    words = ["Hap-", "py", None, "birth-", "day", "dear"]
+    score = melody_to_musicxml(Melody(TUNE, Key(0), Meter(), 100), lyrics=words)
+    assert midi_words(score, TUNE) == words
+    assert midi_words(melody_to_musicxml(Melody(TUNE, Key(0), Meter(), 100)), TUNE) is None  # no words in it
