@@ -34,7 +34,8 @@ class MidiChords:
     meter: Meter
     tempo: int | None
     left_out: int = 0  # bars past ``max_bars``, not read
-    track: int = 1  # the part that plays them, from 1 (``track:`` reads its top voice as a tune instead)
+    track: int = 1  # the part that plays them, from 1 (``track:`` reads its top voice as a tune instead); 0: a
+    # score's chord symbols
 
 
 def chord_name(weights: dict[int, float], bass: int | None) -> tuple[int, str] | None:
@@ -72,6 +73,17 @@ def _beat_chords(notes: list[TimedNote], begin: int, beat: int, beats: int) -> l
                 if start < low + beat // 2 and (bass[b] is None or pitch < bass[b]):
                     bass[b] = pitch
     return [chord_name(w, None if low is None else low % 12) for w, low in zip(weights, bass, strict=True)]
+
+
+def _beat_symbols(symbols: dict[int, tuple[int, str]], division: int, begin: int, beat: int, beats: int
+                  ) -> list[tuple[int, str] | None]:
+    """The chord symbol sounding at each beat from ``begin`` (our ticks): the last written before its middle."""
+    marks = sorted((round(tick * TPQ / division), chord) for tick, chord in symbols.items())
+    named: list[tuple[int, str] | None] = []
+    for b in range(beats):
+        before = [chord for tick, chord in marks if tick < begin + b * beat + beat // 2]
+        named.append(before[-1] if before else None)
+    return named
 
 
 def _symbol(chord: tuple[int, str]) -> str:
@@ -113,16 +125,20 @@ def chords_under(data: bytes, track: int | None = None, max_bars: int = 64) -> M
     if not 0 <= tune < len(parts) or not parts[tune]:
         return None
     chordal = [i for i, part in enumerate(parts) if i != tune and block_chords(part, scan.division)]
-    if not chordal:
-        return None
-    under = [note for i, part in enumerate(parts) if i != tune for note in part]
-    return _progression(scan, under, round(min(parts[tune])[0] * TPQ / scan.division), max_bars, chordal[0] + 1)
+    start = round(min(parts[tune])[0] * TPQ / scan.division)
+    if chordal:
+        under = [note for i, part in enumerate(parts) if i != tune for note in part]
+        return _progression(scan, under, start, max_bars, chordal[0] + 1)
+    if scan.symbols:  # a lead sheet: the chord symbols written over the tune (track 0)
+        return _progression(scan, list(parts[tune]), start, max_bars, 0, scan.symbols)
+    return None
 
 
-def _progression(scan: Scan, notes: list[TimedNote], after: int | None, max_bars: int, track: int
-                 ) -> MidiChords | None:
+def _progression(scan: Scan, notes: list[TimedNote], after: int | None, max_bars: int, track: int,
+                 symbols: dict[int, tuple[int, str]] | None = None) -> MidiChords | None:
     """``notes`` (the file's ticks) named beat by beat from the bar of the first (``after`` None) or from the first
-    bar line at or after ``after`` (our ticks, a 16th early counted as on it)."""
+    bar line at or after ``after`` (our ticks, a 16th early counted as on it); with ``symbols`` (file tick -> chord),
+    the beats take those instead, and the notes give the length."""
     meter, origin = file_meter(scan)
     meter = meter or Meter()
     ours = sorted((round(s * TPQ / scan.division), round(e * TPQ / scan.division), p) for s, e, p in notes)
@@ -135,7 +151,8 @@ def _progression(scan: Scan, notes: list[TimedNote], after: int | None, max_bars
     count = -(-(last - first) // bar)
     if count < 1:
         return None
-    beats = _beat_chords(ours, first, meter.beat_ticks, min(count, max_bars) * meter.beats)
+    beats = (_beat_chords(ours, first, meter.beat_ticks, min(count, max_bars) * meter.beats) if symbols is None else
+             _beat_symbols(symbols, scan.division, first, meter.beat_ticks, min(count, max_bars) * meter.beats))
     named = [c for c in beats if c is not None]
     if not named:
         return None

@@ -52,6 +52,8 @@ class Scan:
     kind: str = "MIDI file"  # what to call the file in a message
     lyrics: dict[int, dict[int, str]] = field(default_factory=dict)  # part index -> tick -> the syllable sung on the
     # note starting there ('-' joins the next): a MusicXML score's first verse
+    symbols: dict[int, tuple[int, str]] = field(default_factory=dict)  # tick -> (root pitch class, kind suffix and
+    # any `/bass`) of a MusicXML score's chord symbols (``<harmony>``), from that tick on
     unit: str = "track"  # what to call one of its parts
 
 

@@ -20,8 +20,9 @@ import zlib
 from fractions import Fraction
 from xml.etree import ElementTree as ET
 
+from data.chord_kinds import QUALITIES
 from data.errors import MusicError
-from data.events import LETTER_PC
+from data.events import LETTER_PC, SHARP_NAMES
 from data.midi_voices import HORIZON_BEATS, Part, Scan
 
 DIVISION = 960  # the scan's ticks per quarter note (a score's own divisions may change from bar to bar)
@@ -175,6 +176,9 @@ def _read_part(scan: Scan, index: int, part: ET.Element, name: str) -> None:
             elif element.tag in ("backup", "forward"):
                 step = _number(element.findtext("duration")) / divisions
                 pos = max(pos - step, Fraction(0)) if element.tag == "backup" else pos + step
+            elif element.tag == "harmony" and (symbol := _chord_symbol(element)) is not None:
+                offset = _number(element.findtext("offset")) / divisions
+                scan.symbols.setdefault(_tick(bar_start + pos + offset), symbol)
             elif element.tag in ("direction", "sound") and (qpm := _quarters_per_minute(element)) > 0:
                 if scan.tempo is None or at < scan.tempo[0]:
                     scan.tempo = (at, round(60_000_000 / qpm))
@@ -245,6 +249,33 @@ def _repeat_marks(measure: ET.Element) -> tuple[bool, int, frozenset[int] | None
             elif ending.get("type") in ("stop", "discontinue"):
                 ends = True
     return forward, times, numbers, ends
+
+
+# MusicXML's chord kinds -> the suffixes chord symbols are typed with (data.chord_kinds); "none" is no chord (N.C.)
+KIND_SUFFIX = {"major": "", "minor": "m", "augmented": "aug", "diminished": "dim", "dominant": "7",
+               "major-seventh": "maj7", "minor-seventh": "m7", "diminished-seventh": "dim7",
+               "augmented-seventh": "aug7", "half-diminished": "m7b5", "major-minor": "m(maj7)",
+               "major-sixth": "6", "minor-sixth": "m6", "dominant-ninth": "9", "major-ninth": "maj9",
+               "minor-ninth": "m9", "dominant-11th": "11", "minor-11th": "m11", "dominant-13th": "13",
+               "suspended-second": "sus2", "suspended-fourth": "sus4", "power": "5"}
+
+
+def _chord_symbol(harmony: ET.Element) -> tuple[int, str] | None:
+    """A ``<harmony>``'s root pitch class and suffix (`/bass` included): its ``kind``'s own text where that is a
+    suffix I read (`m7`, `7b9`), else the kind's; None for no chord or one I can't name."""
+    step, kind = harmony.findtext("root/root-step"), harmony.find("kind")
+    if not step or step.strip() not in LETTER_PC or kind is None:
+        return None
+    text, value = (kind.get("text") or "").strip(), (kind.text or "").strip()
+    suffix = QUALITIES[text][0] if text in QUALITIES and value != "none" else KIND_SUFFIX.get(value)
+    if suffix is None:
+        return None
+    root = (LETTER_PC[step.strip()] + round(_number(harmony.findtext("root/root-alter")))) % 12
+    bass = harmony.findtext("bass/bass-step")
+    if bass and bass.strip() in LETTER_PC:
+        low = (LETTER_PC[bass.strip()] + round(_number(harmony.findtext("bass/bass-alter")))) % 12
+        suffix += f"/{SHARP_NAMES[low]}"
+    return root, suffix
 
 
 def _syllable(note: ET.Element) -> str | None:

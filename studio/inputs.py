@@ -45,11 +45,12 @@ class GivenMelody:
     key_written: bool = False  # the key is a MIDI file's, from its key signature (``used`` says so)
     lyrics: list[str | None] | None = None  # a MIDI file's words, a syllable per note (``data.midi_words``)
     chords: str | None = None  # a MIDI file's chords under its tune, spelled in its key (``data.midi_chords``)
-    chords_track: int = 0  # the file's part that plays them, from 1
+    chords_track: int = 0  # the file's part that plays them, from 1 (0: a score's chord symbols)
 
     def band_chords(self, name: str) -> str:
         """What an arrangement of file ``name`` says when its band plays the file's chords."""
-        return f"🎹 The band plays the chords of {name}, track {self.chords_track}: `{self.chords}`."
+        whose = f"chord symbols of {name}" if self.chords_track == 0 else f"chords of {name}, track {self.chords_track}"
+        return f"🎹 The band plays the {whose}: `{self.chords}`."
 
     @property
     def notation(self) -> str | None:

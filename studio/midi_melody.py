@@ -67,7 +67,8 @@ def midi_request(data: bytes, track: int | None = None, max_notes: int = MAX_SEE
         used += f" It fills {filled} bars, so I'll write {more - filled} more: set {opt('bars')} to choose."
     if over_chords and key and (under := chords_under(data, track, MAX_BARS)):  # a chords track beside the tune
         options["chords"], options["key"] = transposed(under.text, 0, key.uses_flats), str(key)
-        used += f" Track {under.track} plays chords under it, so I continued it over them."
+        whose = "It has chord symbols" if under.track == 0 else f"Track {under.track} plays chords under it"
+        used += f" {whose}, so I continued it over them."
     text = format_notes(notes, bar_ticks, start=(bar_ticks - pickup) % bar_ticks, spelling=key)  # `G | C E G C`
     read = sum(not n.is_rest for n in notes)
     cut = (f"The file's melody has {read + seed.dropped} notes and I read the first {read}: to work on a later "

@@ -122,3 +122,19 @@ def test_chords_voiced_above_a_sung_line_leave_the_line_the_tune():
     bass = [(4 * i, 4 * i + 4, p) for i, p in enumerate([36, 43, 45, 41])]
     assert chords_from_midi(midi_file({"Keys": block([C, G, AM, F], [4] * 4), "Bass": bass})).text == (
         "| C | G | Am | F |")
+
+
+def test_a_lead_sheets_chord_symbols_are_its_chords():
+    """A MusicXML lead sheet has no chord part, only symbols over the tune (`<harmony>`, as MuseScore and my own
+    replies write them): they are its chords, bar by bar from the tune's first bar line, slash basses and all."""
+    from data.events import Key, Melody, Meter, Note
+    from data.midi_chords import chords_under
+    from data.theory import melody_to_musicxml_with_chords
+
+    tune = Melody(tuple(Note(p, 12) for p in [64, 62, 60, 62, 64, 64, 64, 62, 62, 62, 64, 67, 64, 62, 60, 60]),
+                  Key(0), Meter(), 100)
+    sheet = melody_to_musicxml_with_chords(tune, [(0, "C"), (48, "G7/B"), (96, "Am"), (120, "F"), (144, "Bbmaj7")])
+    found = chords_under(sheet)
+    assert found is not None and found.track == 0 and found.text == "| C | G7/B | Am F | A#maj7 |"  # sharps: the
+    # caller spells them in the key
+    assert chords_under(melody_to_musicxml_with_chords(tune, [])) is None
