@@ -59,8 +59,7 @@ def melody_to_midi(
             start, end = now * seconds_per_tick, (now + note.ticks * melody.gate) * seconds_per_tick
             instrument.notes.append(pretty_midi.Note(velocity=90, pitch=note.pitch, start=start, end=end))
             if i < len(texts) and texts[i]:
-                # mido writes meta text as latin-1: pass the UTF-8 bytes through it unchanged
-                pm.lyrics.append(pretty_midi.Lyric(texts[i].encode("utf-8").decode("latin-1"), start))
+                pm.lyrics.append(lyric_event(texts[i], start))
         now += note.ticks
     pm.instruments.append(instrument)
     _add_signatures(pm, melody.meter, melody.key)
@@ -72,7 +71,17 @@ def melody_to_midi(
 def midi_lyrics(data: bytes) -> list[tuple[float, str]]:
     """(seconds, text) of every lyric meta event in a MIDI file, decoded as UTF-8."""
     pm = pretty_midi.PrettyMIDI(io.BytesIO(data))
-    return [(lyric.time, lyric.text.encode("latin-1").decode("utf-8", "replace")) for lyric in pm.lyrics]
+    return [(lyric.time, lyric_text(lyric)) for lyric in pm.lyrics]
+
+
+def lyric_event(text: str, seconds: float) -> pretty_midi.Lyric:
+    """A lyric meta event whose bytes are ``text`` in UTF-8 (mido writes meta text as latin-1: it passes through)."""
+    return pretty_midi.Lyric(text.encode("utf-8").decode("latin-1"), seconds)
+
+
+def lyric_text(lyric: pretty_midi.Lyric) -> str:
+    """A lyric event's text read as UTF-8 (mido reads meta text as latin-1)."""
+    return lyric.text.encode("latin-1", "replace").decode("utf-8", "replace")
 
 
 def midi_notes(data: bytes) -> list[tuple[int, float, float]]:
@@ -482,8 +491,7 @@ def arrangement_to_midi(tracks: Sequence[ArrangedTrack], tempo: int, meter: Mete
                                                      start=start * seconds_per_tick,
                                                      end=(start + ticks) * seconds_per_tick))
         pm.instruments.append(instrument)
-    pm.lyrics.extend(pretty_midi.Lyric(text.encode("utf-8").decode("latin-1"), tick * seconds_per_tick)
-                     for tick, text in lyrics)
+    pm.lyrics.extend(lyric_event(text, tick * seconds_per_tick) for tick, text in lyrics)
     _add_signatures(pm, meter, key)
     buffer = io.BytesIO()
     pm.write(buffer)

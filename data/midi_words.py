@@ -11,6 +11,7 @@ import pretty_midi
 
 from data.errors import MusicError
 from data.events import Note
+from data.midi import lyric_text
 from data.musicxml_upload import is_musicxml, scan_musicxml
 
 LYRIC_EVENT = b"\xff\x05"  # a lyric meta event's first bytes (meta events never use running status)
@@ -30,7 +31,7 @@ def midi_words(data: bytes, notes: Sequence[Note]) -> list[str | None] | None:
         pm = pretty_midi.PrettyMIDI(io.BytesIO(data))
     except Exception:  # noqa: BLE001 - a file the melody reader took but pretty_midi can't: no words, not an error
         return None
-    events = sorted((lyric.time, _utf8(lyric.text)) for lyric in pm.lyrics)
+    events = sorted((lyric.time, lyric_text(lyric)) for lyric in pm.lyrics)
     for instrument in pm.instruments:
         onsets = _tops((note.start, note.pitch) for note in instrument.notes)
         if instrument.is_drum or [pitch % 12 for _, pitch in onsets[:len(sung)]] != sung:
@@ -41,10 +42,6 @@ def midi_words(data: bytes, notes: Sequence[Note]) -> list[str | None] | None:
         syllables = iter(syllabified([on_note.get(i) for i in range(len(sung))]))
         return [None if n.pitch is None else next(syllables) for n in notes]
     return None
-
-
-def _utf8(text: str) -> str:
-    return text.encode("latin-1", "replace").decode("utf-8", "replace")  # mido reads meta text as latin-1
 
 
 def _score_words(data: bytes, notes: Sequence[Note], sung: list[int]) -> list[str | None] | None:
