@@ -12,7 +12,7 @@ import asyncio
 import logging
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, replace
+from dataclasses import asdict
 from typing import TYPE_CHECKING
 
 import discord
@@ -26,7 +26,6 @@ from studio.alike import distinct
 from studio.chord_melody import chord_line
 from studio.errors import MusicError, cmd, render
 from studio.inputs import Melody
-from studio.lyrics.carry import carried_words
 from studio.melody import MelodyResult
 from studio.render import Attachment, candidate_first_files, candidate_late_files, melody_files
 from studio.requests import MelodyRequest
@@ -75,7 +74,7 @@ async def generate(interaction: discord.Interaction, request: MelodyRequest, not
         if rank:
             results = await bot.taste.rank(interaction.user.id, results)
     if words is not None and words[1]:
-        results = [replace(r, lyrics=carried_words(*words, r.melody)) for r in results]
+        results = [r.keeping(*words) for r in results]
         if all(r.lyrics is None for r in results):
             note = f"{note}\nℹ️ {WORDS_LEFT}".strip()
     await post_melodies(interaction, results, note)

@@ -26,7 +26,6 @@ from studio.inputs import (
     check_tempo,
     melody_from_midi,
     melody_from_notes,
-    midi_words,
 )
 from studio.melody import Composer, MelodyResult
 
@@ -67,7 +66,6 @@ class MelodySource:
     file_chords: tuple[str, str] | None = None  # set by ``resolve``: the chords a MIDI file's other parts play under
     # its tune, and the sentence an arrangement over them says (``GivenMelody.band_chords``)
     picker: int | None = None  # whose Pick on the message chooses its candidate when ``candidate`` is None
-    midis: tuple[discord.Attachment, ...] = ()  # the MIDI files on the picked message (a reply's: one a candidate)
 
     @classmethod
     def check(cls, bot: MusicGenius, user_id: int, *, notes: str | None = None, key: str | None = None,
@@ -98,8 +96,7 @@ class MelodySource:
                          if a.filename.lower().endswith(suffix)), None)
         own = bot.user is not None and message.author.id == bot.user.id
         return cls(bot, message_id=message.id, candidate=candidate, attached=attached,
-                   attached_track=1 if own else None, picker=user_id,
-                   midis=tuple(a for a in message.attachments if a.filename.lower().endswith(".mid")))
+                   attached_track=1 if own else None, picker=user_id)
 
     async def _picked(self, shown: list[Generation]) -> int | None:
         """Which of a reply's candidates (from 1) ``picker`` took with its Pick button (the last, if several)."""
@@ -127,8 +124,7 @@ class MelodySource:
             restored = Composer.restore(ordered[number - 1].params, ordered[number - 1].notes)
             picked, self.written_in, self.ending = restored.melody, restored.notation, restored.request.ending
             self.chords = restored.request.chords
-            derived = restored.request.transform is not None or restored.request.rewrite is not None
-            self.lyrics = restored.lyrics or (await self._shown_words(number, picked) if derived else None)
+            self.lyrics = restored.lyrics
             if len(ordered) == 1:
                 return picked, "🎼 I used the melody of the message you picked."
             if self.candidate is not None:
@@ -142,17 +138,6 @@ class MelodySource:
             self.lyrics = last.lyrics
             return last.melody, "🎼 I used your last melody (the first candidate of your newest melody reply)."
         return None, ""
-
-    async def _shown_words(self, number: int, melody: Melody) -> Sequence[str | None] | None:
-        """The words candidate ``number``'s MIDI file carries (a melody that kept the words of the one it was made
-        from: its stored request holds none)."""
-        file = next((a for a in self.midis if a.filename.endswith(f"-{number}.mid")), None)
-        try:
-            data = await file.read() if file is not None else None
-        except discord.HTTPException:  # words are a bonus: the melody is what was asked for
-            return None
-        return None if data is None else await asyncio.get_running_loop().run_in_executor(None, midi_words, data,
-                                                                                          melody.notes)
 
     async def _read_midi(self, attachment: discord.Attachment, track: int | None, where: str = "") -> GivenMelody:
         """The melody of a MIDI file (``track``, or its melody track), read in an executor; ``where``: on a message

@@ -25,7 +25,7 @@ from studio.options import MELODY, TEMPO
 
 __all__ = ["EXAMPLE", "MAX_NOTES", "GivenMelody", "Key", "Melody", "Meter", "abc_chords", "abc_melody_options",
            "abc_options", "bare_quarters", "check_midi_size", "check_notes", "check_tempo", "melody_from_midi",
-           "melody_from_notes", "midi_words", "signature_slips", "typed_slips"]
+           "melody_from_notes", "signature_slips", "typed_slips"]
 
 MAX_NOTES = 256
 EXAMPLE = opt("notes", "E D C D E E E:h")  # a message's example: see data.errors.opt

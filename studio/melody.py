@@ -38,6 +38,7 @@ from model.sample import MelodyGrammar
 from model.vocab import Vocab
 from studio.analysis.key import infer_key
 from studio.chord_melody import Backing, backing, chord_line, grammar_fields, sung_register
+from studio.lyrics.carry import carried_words
 from studio.lyrics.setting import rhythm_for_words, words_pickup
 from studio.mood import articulated, density_take, mood_take
 from studio.options import SEED_MAX
@@ -86,6 +87,12 @@ class MelodyResult:
             return f"{self.shared.line} (each of {RETAKES + 1} takes copied {COPY_NOTES}+ notes: this is the first)"
         return (f"{self.shared.line} · re-written: the first take copied {self.first_take.notes} notes of "
                 f"{self.first_take.named}")
+
+    def keeping(self, before: Melody, lyrics: Sequence[str | None] | None) -> MelodyResult:
+        """This melody, made from ``before``, singing the words of ``before`` (a syllable per note) on the bars that
+        kept their rhythm (``studio.lyrics.carry``); stored with it, as its request asks for no words."""
+        sung = carried_words(before, lyrics, self.melody)
+        return replace(self, lyrics=sung, request=replace(self.request, sung=sung))
 
     @property
     def backing(self) -> Backing | None:
@@ -317,8 +324,16 @@ class Composer:
 
     @staticmethod
     def restore(params: dict, text: str) -> MelodyResult:
-        """A stored result back from its request parameters and note text (no model needed)."""
+        """A stored result back from its request parameters and note text (no model needed), with the words it
+        was written for or kept."""
         request = MelodyRequest(**params)
+        result = Composer._restored(request, text)
+        if request.sung is not None and len(request.sung) == len(result.melody.notes):
+            return replace(result, lyrics=request.sung)
+        return result
+
+    @staticmethod
+    def _restored(request: MelodyRequest, text: str) -> MelodyResult:
         if request.transform is not None:
             from studio.transform import restore_transform
 

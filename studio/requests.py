@@ -38,6 +38,8 @@ class MelodyRequest:
     notation: str | None = None  # how replies write the notes: letters or jianpu (None: as the seed was typed)
     transform: str | None = None  # /transform: ``notes`` in another mode, rhythm, style… (``studio.transform.Spec``)
     chords: str | None = None  # a progression to write over (``studio.chord_melody``): it sets the key when none is
+    sung: tuple[str | None, ...] | None = None  # the words a melody made from another kept (``studio.lyrics.carry``),
+    # a syllable or None per note: stored with it, as its request holds no ``lyrics``
 
     def __post_init__(self) -> None:
         for field in fields(self):
@@ -57,6 +59,8 @@ class MelodyRequest:
         object.__setattr__(self, "meter", str(meter))  # "cut time" -> "2/2"
         if self.tempo is None:
             object.__setattr__(self, "tempo", meter.default_bpm)
+        if self.sung is not None:  # a list when read back from the store
+            object.__setattr__(self, "sung", tuple(self.sung))
         if self.lyrics is not None and len(self.lyrics) > MAX_LYRICS:
             raise MusicError(f"Your words are {len(self.lyrics)} characters long; I set at most {MAX_LYRICS}. "
                              f"Try a verse or two, e.g. {opt('lyrics', 'Twinkle twinkle little star')}.", "lyrics")

@@ -37,7 +37,6 @@ from studio.cli.syntax import POSITIONAL_NOTES, cli_syntax
 from studio.cli.transform import run_transform
 from studio.errors import USER_ERRORS, MusicError, cmd, opt, render, user_text
 from studio.inputs import abc_melody_options, bare_quarters
-from studio.lyrics.carry import carried_words
 from studio.melody import DEFAULT_CHECKPOINT, Composer, MelodyResult
 from studio.midi_melody import midi_request, seed_words
 from studio.mood import mood_defaults, opening, result_estimate, settings_line
@@ -150,7 +149,7 @@ async def run_melody(args: argparse.Namespace) -> int:
     finally:
         composer.close()
     if words is not None:  # a file's words stay on its tune's bars
-        results = [replace(r, lyrics=carried_words(*words, r.melody)) for r in results]
+        results = [r.keeping(*words) for r in results]
     if alike:
         print(render(alike, cli_syntax("melody")))
     loop = asyncio.get_running_loop()

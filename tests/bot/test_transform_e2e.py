@@ -203,7 +203,9 @@ async def test_a_melody_for_words_keeps_them_in_another_key_and_with_more_bars(e
     midi = pretty_midi.PrettyMIDI(io.BytesIO(attachment(keyed, ".mid")))
     assert "".join(lyric.text for lyric in midi.lyrics).split() == words.replace(",", "").split()
     song = await (await env.fake.message_command("Arrange this melody", keyed, user=6)).wait_final(timeout=120)
-    assert "D major" in song.content and "🎤 Your words are sung in the first A" in song.content  # read off its MIDI
+    assert "D major" in song.content and "🎤 Your words are sung in the first A" in song.content
+    last = await (await env.fake.slash("arrange", {"form": "AB"}, user=6)).wait_final(timeout=120)
+    assert "I used your last melody" in last.content and "🎤 Your words are sung" in last.content  # stored with it
     jig = await (await env.fake.submit_modal(await env.fake.press(sung, "mg:melody:transform:1", user=6),
                                              {"changes": "jig"})).wait_final(timeout=60)
     assert "ℹ️ The words stay behind" in jig.content and "🎤" not in jig.content  # 6/8: the bars don't fit them
