@@ -56,6 +56,9 @@ Notes
   can't write the meter) and its chords on V; the last section before the outro closes on the tonic. In
   verse-chorus the chorus closes, so its column is 0 by design.
   The naive baseline's B repeats A, so it ends where A does.
+- "B bars on I": the share of B's bars that start on the tonic chord. B is a bridge: the model writes it over
+  chords that leave home (IV, vi, the relative major's) and come back (``studio.arrange.chords.BRIDGES``; a mode
+  with none, and the rule's variation, are harmonised from their notes). The naive B is A again, on A's chords.
 - Files: the first corpus tune (8 bars: sections cap at 8, so 36 bars and a lead sheet) and the 7/4 scale tune
   (4-bar sections, 20 bars, the full three-staff score) in every style. The mix is normalised to -16 LUFS with
   peaks at most -1.5 dBFS in data/audio.py; the measured peak is of the decoded OGG (Vorbis overshoots a little),
@@ -145,7 +148,10 @@ def measures(a: Arrangement) -> dict[str, float]:
     body = [s for s in a.sections if s.letter in "AB"]
     returning = [s for s, following in itertools.pairwise(body) if s.letter == "B" and following.letter == "A"]
     dominant = (a.key.tonic + 7) % 12
-    return {"in_key": in_key / max(len(pitched), 1), "foreign": len(outside_key(a)),
+    b_bars = [next(c for c in s.chords if c.start <= s.start + k * bar < c.end) for s in b_sections
+              for k in range(s.bars)]
+    return {"b_home": statistics.mean(c.root == a.key.tonic for c in b_bars) if b_bars else float("nan"),
+            "in_key": in_key / max(len(pitched), 1), "foreign": len(outside_key(a)),
             "half": (statistics.mean(s.chords[-1].root == dominant for s in returning) if returning
                      else float("nan")),
             "close": float(body[-1].chords[-1].root == a.key.tonic),
@@ -226,8 +232,8 @@ async def run(per_meter: int, render: int) -> str:
                  "their bar ours / naive | notes past the last bar | strong-beat melody notes that are chord tones "
                  "ours / naive | chord-track movement per change, semitones ours / naive | B sections with a new "
                  "melody | section ends with a drum fill | B sections before an A ending on V ours / naive | "
-                 "last section ending on I ours / naive |",
-                 "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+                 "last section ending on I ours / naive | B bars on I ours / naive |",
+                 "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
         for group in ("all", *STYLES, *FORMS, *METERS):
             o, n = ours_rows[group], base_rows[group]
             if not o:
@@ -239,7 +245,8 @@ async def run(per_meter: int, render: int) -> str:
                          f"{mean(o, 'fit')} / {mean(n, 'fit')} | {mean(o, 'move', 2)} / {mean(n, 'move', 2)} "
                          f"| {mean(o, 'b_new', 2)} / {mean(n, 'b_new', 2)} | "
                          f"{mean(o, 'fills', 2)} / {mean(n, 'fills', 2)} | {mean(o, 'half', 2)} / "
-                         f"{mean(n, 'half', 2)} | {mean(o, 'close', 2)} / {mean(n, 'close', 2)} |")
+                         f"{mean(n, 'half', 2)} | {mean(o, 'close', 2)} / {mean(n, 'close', 2)} | "
+                         f"{mean(o, 'b_home', 2)} / {mean(n, 'b_home', 2)} |")
         lines += ["", "Files (score or lead sheet, overview, MIDI, OGG, MusicXML) and the mix's peak level:", "",
                   "| melody | style | bars | files (s) | peak dBFS ours | peak dBFS naive |",
                   "|---|---|---|---|---|---|"]

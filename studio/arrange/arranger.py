@@ -16,7 +16,8 @@ from data.events import Key, Melody, Meter, Note
 from data.notation import format_notes
 from model.engine import EngineBusy, EngineStopped
 from studio.arrange.arrangement import Arrangement, ArrangeRequest, Section, Track, form_letters
-from studio.arrange.chords import degree_chord, section_chords, shifted, typed_chords
+from studio.arrange.chord_symbols import parse_progression
+from studio.arrange.chords import bridge_chords, degree_chord, section_chords, shifted, typed_chords
 from studio.arrange.parts import ChordSpan, TrackNote, bass_span, comp_span, drum_bar, pulse, voice
 from studio.arrange.sections import fit_bars, ornament, rule_variation, snap, window
 from studio.arrange.words import sung_words
@@ -82,34 +83,58 @@ def outside_key(arrangement: Arrangement, include_given: bool = False) -> list[t
 
 
 # ---- the B section ---------------------------------------------------------------------------------
-async def continue_melody(composer: Composer, a_notes: tuple[Note, ...], key: Key, meter: Meter, tempo: int,
-                          style: Style, seed: int, half: bool = False) -> tuple[tuple[Note, ...], str, str]:
-    """A contrasting section as long as A: the model continues A's last bar with notes; when it can't, the
-    rule varies A. Returns the notes, how they were made, and a remark for the user when the rule stood in.
+@dataclass(frozen=True)
+class Contrast:
+    """A B section: its notes, how they were made, a remark for the user when the rule stood in, and the chords
+    they were written over (None: harmonise them)."""
+
+    notes: tuple[Note, ...]
+    how: str
+    remark: str = ""
+    chords: list[ChordSpan] | None = None
+
+
+async def continue_melody(composer: Composer, p: _Plan, half: bool = False) -> Contrast:
+    """A contrasting section as long as A: the model continues A's last bar with notes over chords that leave A's
+    home and come back (``studio.arrange.chords.bridge_chords``; a mode with none: without chords); when it can't,
+    the rule varies A.
 
     ``half``: the section leads back into A, so it ends on the 5th (its chords then end on the dominant: a half
     cadence)."""
-    bar = meter.bar_ticks
-    bars = sum(n.ticks for n in a_notes) // bar
+    key, meter, bar = p.key, p.meter, p.meter.bar_ticks
+    bars = sum(n.ticks for n in p.a_notes) // bar
     onsets, now = [], 0
-    for note in a_notes:
+    for note in p.a_notes:
         if note.pitch is not None:
             onsets.append(now)
         now += note.ticks
     last = onsets[-1] // bar
-    seed_notes = window(a_notes, last * bar, (last + 1) * bar)
+    seed_notes = window(p.a_notes, last * bar, (last + 1) * bar)
+    chords = bridge_chords(key, meter, bars, half, p.seed)
     try:
         request = MelodyRequest(notes=format_notes(seed_notes, bar, spelling=key), bars=1 + bars,
-                                key=str(key), meter=str(meter), tempo=tempo, style=style.model_style, seed=seed,
-                                temperature=0.9, count=1, ending="half" if half else "closed")
+                                key=str(key), meter=str(meter), tempo=p.tempo, style=p.style.model_style,
+                                seed=p.seed, temperature=0.9, count=1, ending="half" if half else "closed",
+                                chords=chords and _progression(p.a_chords, last, bar, chords))
         result = await asyncio.wait_for(composer.melody(request), MODEL_TIMEOUT)
-        return result.continuation, "new melody from the model", ""
+        return Contrast(result.continuation, "new melody from the model", chords=chords)
     except MusicError:
         why = f"The melody model hasn't learned {meter}"
     except (EngineBusy, EngineStopped, TimeoutError):
         why = "The melody model was busy"
-    return rule_variation(a_notes, key, half), "A's sequence and inversion", (
-        f"{why}, so B is A's melody moved up a third and turned upside down (in key).")
+    return Contrast(rule_variation(p.a_notes, key, half), "A's sequence and inversion",
+                    f"{why}, so B is A's melody moved up a third and turned upside down (in key).")
+
+
+def _progression(a_chords: list[ChordSpan], last: int, bar: int, bridge: list[ChordSpan]) -> str:
+    """The chords under the model's seed (A's bar ``last``) and then the bridge's, bar by bar: `| C | F | C | …`."""
+    seed_bar = [c.symbol for c in a_chords if c.start < (last + 1) * bar and c.start + c.ticks > last * bar]
+    try:
+        parse_progression(" ".join(seed_bar))
+    except MusicError:  # a symbol the chord reader doesn't take (the seed's chord only leads into the bridge)
+        seed_bar = [bridge[-1].symbol]
+    cells = [" ".join(seed_bar)] + [c.symbol for c in bridge]
+    return "| " + " | ".join(cells) + " |"
 
 
 def leads_back(form: str) -> bool:
@@ -220,16 +245,17 @@ def _labels(letters: list[str], named: bool) -> list[tuple[str, str, int]]:
     return out
 
 
-def build(p: _Plan, b_notes: tuple[Note, ...] | None, b_how: str, harmonizer: Harmonizer | None = None
-          ) -> Arrangement:
+def build(p: _Plan, contrast: Contrast | None, harmonizer: Harmonizer | None = None) -> Arrangement:
     """Lay out the sections and write every track (CPU work)."""
     bar, key = p.meter.bar_ticks, p.key
     letters, named = form_letters(p.request.form)
     b_chords: list[ChordSpan] = []
-    if b_notes is not None:
-        b_chords = section_chords(harmonizer or default_harmonizer(), b_notes, key, p.meter, p.style.harmony,
-                                  "half" if leads_back(p.request.form) else "closed")
-        b_notes = _in_key(b_notes, b_chords, key)
+    b_notes, b_how = (None, "") if contrast is None else (contrast.notes, contrast.how)
+    if contrast is not None:
+        ending = "half" if leads_back(p.request.form) else "closed"
+        b_chords = contrast.chords or section_chords(harmonizer or default_harmonizer(), contrast.notes, key,
+                                                     p.meter, p.style.harmony, ending)
+        b_notes = _in_key(contrast.notes, b_chords, key)
         if p.request.chords:
             a, b = ("The verses play", "the choruses get") if named else ("A plays", "B's new melody gets")
             p.remarks.append(f"🎹 {a} your chords; {b} chords of my own.")
@@ -262,12 +288,16 @@ def build(p: _Plan, b_notes: tuple[Note, ...] | None, b_how: str, harmonizer: Ha
 
 
 def _in_key(notes: tuple[Note, ...], chords: list[ChordSpan], key: Key) -> tuple[Note, ...]:
-    """Model notes outside the scale and outside their chord move a semitone into the scale."""
+    """Model notes outside the scale and outside their chord move a semitone into the scale; a scale note a semitone
+    below a tone its chord brings from outside the key (G under E major in A minor) rises to it, as a singer would."""
     out, now = [], 0
     for note in notes:
         chord = next((c for c in chords if c.start <= now < c.end), None)
         allowed = chord.pitch_classes if chord else frozenset()
-        out.append(note if note.pitch is None else Note(snap(note.pitch, key, allowed), note.ticks))
+        if note.pitch is not None:
+            pitch = snap(note.pitch, key, allowed)
+            note = Note(pitch + ((pitch + 1) % 12 in allowed - key.scale), note.ticks)
+        out.append(note)
         now += note.ticks
     return tuple(out)
 
@@ -345,13 +375,12 @@ async def arrange(composer: Composer, request: ArrangeRequest, melody: Melody,
     p.lead_in = lead_in
     if extended:
         p.remarks.insert(0, extended)
-    b_notes, b_how = None, ""
+    contrast = None
     if "B" in form_letters(request.form)[0]:
-        b_notes, b_how, remark = await continue_melody(composer, p.a_notes, p.key, p.meter, p.tempo, p.style, p.seed,
-                                                       leads_back(request.form))
-        if remark:
-            p.remarks.append(f"🔁 {remark}")
-    arrangement = await loop.run_in_executor(None, build, p, b_notes, b_how, harmonizer)
+        contrast = await continue_melody(composer, p, leads_back(request.form))
+        if contrast.remark:
+            p.remarks.append(f"🔁 {contrast.remark}")
+    arrangement = await loop.run_in_executor(None, build, p, contrast, harmonizer)
     if not (words := sung_words(given, lyrics, arrangement)):
         return arrangement
     where = "the first verse" if form_letters(request.form)[1] else "the first A"

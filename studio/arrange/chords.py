@@ -10,6 +10,17 @@ from studio.arrange.chord_symbols import ChordSymbol
 from studio.arrange.parts import ChordSpan
 from studio.harmony.harmonizer import Harmonizer, diatonic, symbol
 
+# A B section's chords, four by scale degree (0 = I) with the cadence last: away from A's home (IV, vi, the
+# relative major's III, VI and VII) and back, to V where it leads into A again (a half cadence), else to I. A
+# mode's diminished triad is left out (dorian's vi°: only III VII iv V), and so is a mode with no bridge at all.
+BRIDGES = {
+    ("major", True): ((3, 0, 3, 4), (5, 3, 0, 4), (3, 5, 1, 4)),  # IV I IV V · vi IV I V · IV vi ii V
+    ("minor", True): ((5, 2, 6, 4), (3, 0, 5, 4), (2, 6, 3, 4)),  # VI III VII V · iv i VI V · III VII iv V
+    ("major", False): ((3, 0, 4, 0), (5, 3, 4, 0), (3, 5, 4, 0)),  # IV I V I · vi IV V I · IV vi V I
+    ("minor", False): ((5, 3, 4, 0), (2, 6, 4, 0), (5, 6, 4, 0)),  # VI iv V i · III VII V i · VI VII V i
+}
+DIMINISHED = (0, 3, 6)
+
 
 def harmony_rhythm(meter: Meter, style: str) -> str:
     beats = meter.beats
@@ -46,6 +57,21 @@ def typed_chords(progression: list[list[ChordSymbol]], bars: int, meter: Meter) 
             spans.append(ChordSpan(bar * meter.bar_ticks + a, b - a, chord.text, chord.root, chord.intervals,
                                    chord.bass))
     return spans
+
+
+def bridge_chords(key: Key, meter: Meter, bars: int, half: bool, seed: int) -> list[ChordSpan] | None:
+    """A contrasting section's chords, a chord a bar over ``bars`` bars: ``BRIDGES``' four (chosen by ``seed`` among
+    those with no diminished triad in the key's mode), the later ones held longer where the bars don't divide by
+    four. None when the mode has none (its B is harmonised from its melody instead)."""
+    minor = 3 in diatonic(key, 0)[1]
+    usable = [b for b in BRIDGES["minor" if minor else "major", half]
+              if all(diatonic(key, d)[1] != DIMINISHED for d in b)]
+    if not usable or bars < 2:
+        return None
+    degrees = usable[seed % len(usable)]
+    last = len(degrees) - 1
+    return [degree_chord(key, degrees[last - (bars - 1 - b) * len(degrees) // bars], b * meter.bar_ticks,
+                         meter.bar_ticks) for b in range(bars)]
 
 
 def degree_chord(key: Key, degree: int, start: int, ticks: int) -> ChordSpan:

@@ -157,6 +157,32 @@ async def test_a_bridge_leads_back_on_the_dominant_and_a_last_b_closes(composer)
                 assert b.chords[-1].intervals in ((0, 4, 7), (0, 3, 7))  # V or v (no G# in the tune: Em)
 
 
+async def test_b_is_a_bridge_that_leaves_home_and_sings_over_its_chords(composer):
+    """B's chords leave A's tonic (IV, vi, the relative major's) and come back; the model's melody is written over
+    them (most strong beats on a chord tone), and over a minor key's major V it sings the leading tone (G#), never
+    the G that clashes with it."""
+    fits, minor = [], tune("A B C5 B A E A:h | C5 B A G A:w", key="A minor")
+    for seed in range(3):
+        for melody in (tune(), minor):
+            a = await arrange(composer, ArrangeRequest(form="AABA", seed=seed), melody)
+            b, bar, tonic = next(s for s in a.sections if s.letter == "B"), a.bar_ticks, a.key.tonic
+            firsts = [next(c for c in b.chords if c.start <= b.start + k * bar < c.end) for k in range(b.bars)]
+            assert firsts[0].root != tonic and sum(c.root == tonic for c in firsts) <= 1, (seed, firsts)
+            assert len({c.symbol for c in b.chords}) >= 3
+            strong = {s for s, k in zip(pulse(a.meter).group_starts(), pulse(a.meter).strong(), strict=True) if k}
+            now, over_v = b.start, []
+            for note in b.melody:
+                chord = next(c for c in b.chords if c.start <= now < c.end)
+                if note.pitch is not None and now % bar in strong:
+                    fits.append(note.pitch % 12 in chord.pitch_classes)
+                if note.pitch is not None and chord.root == (tonic + 7) % 12:
+                    over_v.append(note.pitch % 12)
+                now += note.ticks
+            if a.key.mode == "minor":
+                assert over_v and (tonic + 10) % 12 not in over_v, (seed, over_v)
+    assert sum(fits) / len(fits) >= 0.8
+
+
 async def test_an_unlearned_meter_varies_a_by_rule_in_key(composer):
     a = await arrange(composer, ArrangeRequest(form="AB", style="folk band", seed=2), melody_in(Meter(7, 4)))
     b = next(s for s in a.sections if s.letter == "B")
