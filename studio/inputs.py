@@ -235,5 +235,5 @@ def melody_from_midi(data: bytes, key: Key | str | None = None, meter: Meter | s
     under = None if abc_upload(data) is not None else chords_under(data, track, int(MELODY["bars"].high))
     return replace(given, used=used, cut=cut, key_written=not key and request.key is not None, misfit=misfit,
                    lyrics=midi_words(data, given.melody.notes),
-                   chords=under and transposed(under.text, 0, given.melody.key.uses_flats),
+                   chords=under and transposed(under.text, 0, given.melody.key),
                    chords_track=under.track if under else 0)

@@ -66,7 +66,7 @@ def midi_request(data: bytes, track: int | None = None, max_notes: int = MAX_SEE
         options["bars"] = more
         used += f" It fills {filled} bars, so I'll write {more - filled} more: set {opt('bars')} to choose."
     if over_chords and key and (under := chords_under(data, track, MAX_BARS)):  # a chords track beside the tune
-        options["chords"], options["key"] = transposed(under.text, 0, key.uses_flats), str(key)
+        options["chords"], options["key"] = transposed(under.text, 0, key), str(key)
         whose = "It has chord symbols" if under.track == 0 else f"Track {under.track} plays chords under it"
         used += f" {whose}, so I continued it over them."
     text = format_notes(notes, bar_ticks, start=(bar_ticks - pickup) % bar_ticks, spelling=key)  # `G | C E G C`
@@ -94,7 +94,7 @@ def chords_request(found: MidiChords, name: str, fixed: Collection[str], options
 def _spelled(found: MidiChords, key: Key | None = None) -> tuple[Key, str]:
     """The key of a file's chords (their own unless ``key``) and the chords spelled in it (`A#` as `Bb` in F)."""
     key = key or key_of_chords(found.text)
-    return key, transposed(found.text, 0, key.uses_flats)
+    return key, transposed(found.text, 0, key)
 
 
 class HeldChords(MusicError):

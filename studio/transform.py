@@ -230,13 +230,13 @@ def moded_chords(chords: str, key: Key, mode: str) -> str:
             root, suffix = chord_name(dict.fromkeys(((root + t) % 12 for t in tones), 1.0), root) or (root, "")
         return root, suffix, None if chord.bass is None else one(chord.bass)
 
-    return respelled(chords, move, target.uses_flats)
+    return respelled(chords, move, target)
 
 
 def _chords_in(chords: str, source: Key, target: Key) -> str:
     """Chords in ``source``'s key moved to ``target``'s tonic (as typed when the tonic is the same)."""
     shift = (target.tonic - source.tonic) % 12
-    return transposed(chords, shift, target.uses_flats) if shift else chords
+    return transposed(chords, shift, target) if shift else chords
 
 
 def chords_note(chords: str | None, request: MelodyRequest) -> str:

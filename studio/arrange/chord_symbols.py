@@ -8,7 +8,8 @@ from dataclasses import dataclass
 
 from data.chord_kinds import QUALITIES
 from data.errors import MusicError
-from data.events import FLAT_NAMES, LETTER_PC, SHARP_NAMES
+from data.events import LETTER_PC, Key
+from data.pitch_spelling import note_name
 from data.repeats import times
 
 MAX_CHORD_BARS = 64
@@ -62,10 +63,12 @@ def parse_chord_symbol(token: str) -> ChordSymbol:
 Moved = tuple[int, str, int | None]  # a chord's new root pitch class, kind suffix and bass (None: its root)
 
 
-def respelled(text: str, move: Callable[[ChordSymbol], Moved], flats: bool) -> str:
+def respelled(text: str, move: Callable[[ChordSymbol], Moved], key: Key) -> str:
     """Typed chords each changed by ``move``, written as they were typed (bar lines, `%`, `/`, dashes and `x2`
-    kept), roots and basses spelled with flats or sharps."""
-    names = FLAT_NAMES if flats else SHARP_NAMES
+    kept), roots and basses spelled as ``key`` spells its notes (`Bb` in C major, `F#` in G, `G#` in A minor)."""
+
+    def name(pc: int) -> str:
+        return note_name(pc, key, octave=False)
 
     def token(match: re.Match[str]) -> str:
         typed = match[0]
@@ -77,14 +80,15 @@ def respelled(text: str, move: Callable[[ChordSymbol], Moved], flats: bool) -> s
 
     def one(typed: str) -> str:
         root, suffix, bass = move(parse_chord_symbol(typed))
-        return names[root % 12] + suffix + ("" if bass is None or bass == root else f"/{names[bass % 12]}")
+        return name(root) + suffix + ("" if bass is None or bass == root else f"/{name(bass)}")
 
     return re.sub(r"[^\s,|]+", token, text.strip())
 
 
-def transposed(text: str, shift: int, flats: bool) -> str:
-    """Typed chords moved ``shift`` semitones, as typed (``respelled``): `Am F C G`, 5, flats -> `Dm Bb F C`."""
-    return respelled(text, lambda c: (c.root + shift, c.suffix, None if c.bass is None else c.bass + shift), flats)
+def transposed(text: str, shift: int, key: Key) -> str:
+    """Typed chords moved ``shift`` semitones, as typed, spelled in ``key`` (``respelled``): `Am F C G`, 5, D minor
+    -> `Dm Bb F C`."""
+    return respelled(text, lambda c: (c.root + shift, c.suffix, None if c.bass is None else c.bass + shift), key)
 
 
 def _repeated(cells: list[list[str]]) -> list[list[str]]:

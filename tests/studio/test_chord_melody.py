@@ -128,13 +128,15 @@ async def test_rewritten_bars_of_a_melody_over_chords_keep_to_them(composer):
     assert hits >= 0.8 * total, (hits, total)
 
 
-@pytest.mark.parametrize(("typed", "shift", "flats", "moved"), [
-    ("Am F C G", 5, True, "Dm Bb F C"),
-    ("| C | F G7 / / | % | Bb/D x2 |", 2, False, "| D | G A7 / / | % | C/E x2 |"),
-    ("C/G, Dm7b5, Gsus4", 1, True, "Db/Ab, Ebm7b5, Absus4"),
+@pytest.mark.parametrize(("typed", "shift", "key", "moved"), [
+    ("Am F C G", 5, "D minor", "Dm Bb F C"),
+    ("| C | F G7 / / | % | Bb/D x2 |", 2, "D major", "| D | G A7 / / | % | C/E x2 |"),
+    ("C/G, Dm7b5, Gsus4", 1, "Db major", "Db/Ab, Ebm7b5, Absus4"),
+    ("Cmaj7 A#maj7 F#m7b5 D#/G", 0, "C major", "Cmaj7 Bbmaj7 F#m7b5 Eb/G"),  # a file's chords, named in sharps
+    ("Am Dm E7 G#dim", 0, "A minor", "Am Dm E7 G#dim"),
 ])
-def test_typed_chords_transpose_as_typed(typed, shift, flats, moved):
-    assert transposed(typed, shift, flats) == moved
+def test_typed_chords_transpose_as_typed_spelled_in_their_key(typed, shift, key, moved):
+    assert transposed(typed, shift, Key.parse(key)) == moved
 
 
 def test_a_transposed_melody_takes_its_chords_along():
@@ -228,7 +230,7 @@ def test_chords_typed_with_dashes_between_them(typed, read):
     from studio.arrange.chord_symbols import parse_progression
 
     assert [" ".join(c.text for c in bar) for bar in parse_progression(typed)] == read
-    assert transposed(typed, 2, False)  # moves with a melody too
+    assert transposed(typed, 2, Key.parse("D major"))  # moves with a melody too
 
 
 def test_no_chord_says_what_to_type_instead():
