@@ -302,7 +302,8 @@ class HarmonyModel:
                boosts: dict[tuple[str, str], float] | None = None, transitions: np.ndarray | None = None,
                final: list[str] | None = None, chorale_cadences: bool = True, final_spans: int = 1,
                first: list[str] | None = None, boost_within_bar: bool = True,
-               final_cadence: bool = False, early_tonic: float = 0.0) -> list[State]:
+               final_cadence: bool = False, early_tonic: float = 0.0, bar_holds: float = 0.0,
+               start_bonus: dict[str, float] | None = None) -> list[State]:
         """Viterbi: the most likely chord per span. ``cadence``: moves into a phrase end use the learned cadence
         transitions (plus optional end-chord priors), and the last span is forced to one of ``final`` (e.g. the
         tonic) when the melody's last note fits it, and the ``final_spans`` - 1 spans before (those the last note
@@ -314,7 +315,11 @@ class HarmonyModel:
         ``boost_within_bar``: False gives ``boosts`` only to moves onto a downbeat (a song's chords change at the bar
         line unless its melody asks otherwise); ``early_tonic``: a log-score cost on the final chord in the span just
         before it, so a close call there goes to a chord that leads into it (Mary had a little lamb's `D D E D | C:w`
-        under `G | C`, not `G C | C`)."""
+        under `G | C`, not `G C | C`); ``bar_holds``: at half-bar spans, a song's: across a bar line the learned
+        moves from bar to bar, and within a bar the chord holds with this probability (the chorales' half-bar moves
+        kept V a half bar at most, so a pop tune sat on I for eight bars: `D E G` and `A G E D` found no G);
+        ``start_bonus``: log-score added to these chords in the first bar (a song opens on its tonic: with a chord held
+        through the bar, a close call in the first half of it would otherwise decide the whole bar)."""
         if not spans:
             return []
         t = self.tables[table_mode(mode)]
@@ -329,6 +334,7 @@ class HarmonyModel:
             if a in labels and b in labels:
                 bonus[labels.index(a), labels.index(b)] += value
         start = np.array([t["start"][s.learned] if s.learned is not None else math.log(0.02) for s in states])
+        start = start + np.array([(start_bonus or {}).get(s.label, 0.0) for s in states])
         end_boost = np.array([t["end"][s.learned] if s.learned is not None else -1.0 for s in states])
         pre_boost = np.array([t["before_end"][s.learned] if s.learned is not None else -1.0 for s in states])
         # Spans longer than a beat hold several notes: each chord tone equally likely (the learned distribution is
@@ -379,6 +385,13 @@ class HarmonyModel:
         back = np.zeros((len(spans), n), dtype=int)
         suffix = "" if grain == "beat" or f"cadence_{grain}" not in extra else f"_{grain}"
         held = np.where(np.eye(n, dtype=bool), 0.0, -1e9)  # one chord under the held last note, tonic or not
+        bars = bool(bar_holds) and grain == "half" and transitions is None and "bar" in t["trans"]
+        if bars:
+            across = self._transitions(t, states, "bar")
+            stay = np.eye(n, dtype=bool)
+            off = np.where(stay, -np.inf, trans)
+            off = off - np.logaddexp.reduce(off, axis=1, keepdims=True)
+            within = np.where(stay, math.log(bar_holds), math.log(1 - bar_holds) + off)
         last = len(spans) - max(final_spans, 1)  # the first span of the final chord
         for k in range(1, len(spans)):
             step = trans
@@ -392,6 +405,8 @@ class HarmonyModel:
                 step = extra["pre_cadence" + suffix]
             elif per_beat and self.params["metric"]:
                 step = extra["beat_strong" if spans[k].strong else "beat_weak"]
+            elif bars:
+                step = across if spans[k].downbeat else within
             cand = best[:, None] + step + (bonus if boost_within_bar or spans[k].downbeat else 0.0)
             back[k] = cand.argmax(0)
             best = cand.max(0) + score[k]

@@ -26,6 +26,9 @@ POP_MOVES = {"major": {(0, 4): 0.5, (4, 5): 0.5, (5, 3): 0.5, (3, 0): 0.5, (0, 3
              "minor": {(0, 5): 0.5, (5, 2): 0.4, (2, 6): 0.5, (6, 0): 0.5, (0, 3): 0.35, (3, 0): 0.35, (5, 6): 0.4,
                        (0, 6): 0.5, (4, 0): 0.5}}
 EARLY_TONIC = 1.0  # pop's and jazz's cost on the final chord just before it arrives: see model.harmony's decode
+BAR_HOLDS = 0.7  # a song's chord holds through its bar this often, at half-bar spans: see model.harmony's decode
+OPEN_TONIC = 1.0  # and a tune of four bars or more opens on its tonic: log-score for it in the first bar (a shorter
+# one may be a song's last line: `D D E D | C:w` is `G | C`); bench/reports/harmony.md
 CHORD_PROGRAM = 48  # General MIDI string ensemble, under the piano melody
 
 
@@ -381,13 +384,17 @@ class Harmonizer:
                      if n.pitch is not None), 0)
         held = final_tonic(melody, bounds, spans, last, extend=grain != "beat", degree=degree)
         spans[-held:] = [replace(span, phrase_end=True) for span in spans[-held:]]  # the cadence is where it arrives
+        song = style != "chorale"
+        song_start = dict.fromkeys(tonic, OPEN_TONIC) if song and melody.ticks >= 4 * bar else None
         opening = None  # a pickup with a chord leads into the first bar: the tonic or the dominant
         if pickup and bounds[0][1] <= bar < melody.ticks:
             opening = [s.label for s in states if s.label in tonic or (s.root == 7 and 11 in s.pcs)]
         path = self.model.decode(spans, states, melody.key.mode, grain, cadence=True, boosts=boosts, final=final,
                                  chorale_cadences=style == "chorale", final_spans=held, first=opening,
                                  boost_within_bar=style != "pop", final_cadence=style == "pop",
-                                 early_tonic=EARLY_TONIC if style in ("pop", "jazz") else 0.0)
+                                 early_tonic=EARLY_TONIC if style in ("pop", "jazz") else 0.0,
+                                 bar_holds=BAR_HOLDS if song else 0.0,
+                                 start_bonus=song_start)
         path = held_sevenths(path, bounds, melody, held)
         chords = []
         for k, state in enumerate(path):

@@ -354,6 +354,18 @@ def test_pop_changes_chord_where_the_song_does(harmonizer, tune, key, meter, bar
     assert {bar: cells[bar - 1] for bar in bars} == bars, result.chord_text
 
 
+@pytest.mark.parametrize("style", ["pop", "jazz"])
+def test_a_song_chord_holds_through_its_bar_so_the_tune_leaves_the_tonic(harmonizer, style):
+    """The chorales' half-bar moves kept V for half a bar at most, so this tune (the bot's own continuation of
+    `G E D C | D E G:h`) sat on C for all eight bars; a song's chord holds through its bar, and `D E G:h` and
+    `D:q E G:h` get G as a guitarist plays them."""
+    tune = ("G4 E4 D4 C4 | D4 E4 G4:h | A4 G4 E4 D4 | C4:w | G4:q E4:q D4:q C4:q | D4:q E4:q G4:h | "
+            "G4:e F4:e E4:e F4:e G4:q G4:e F4:e | E4:e E4:e D4:e C4:e C4:h")
+    melody = Melody(parse_seed(tune).notes, Key(0), Meter())
+    cells = harmonizer.harmonize(melody, "half-bar", style).chord_text.strip("| ").split(" | ")
+    assert cells[1] in ("G", "G7") and cells[5] in ("G", "G7"), cells  # the whole bar
+
+
 def test_pop_keeps_to_major_and_minor_chords_a_folk_player_uses(harmonizer):
     """Scarborough Fair in A dorian got F#dim (dorian's sixth degree) and E major (G# against the tune's own G) in
     the pop style. Pop now has major and minor triads only, a dominant with the raised seventh only where the tune
@@ -404,7 +416,8 @@ def test_the_final_tonic_arrives_with_the_last_note_not_before(harmonizer, tune,
 
 @pytest.mark.parametrize(("style", "tune", "meter", "chords"), [
     ("pop", "C C D E | C E D G3 | C C D E | C:h B3:h | C C D E | F E D C | B3 G3 A3 B3 | C:h C:h", "4/4",
-     "| C | C G | C | C G | C | F C | G | C |"),  # Yankee Doodle: its D on beat 3 passes (was `C G` every bar)
+     "| C | C G | C | C G | C | F | G | C |"),  # Yankee Doodle: its D on beat 3 passes (was `C G` every bar); bar 6
+    # `F E D C` is F (its lead sheet: F or C, then F, C or G)
     ("chorale", "C C D E | C E D G3 | C C D E | C:h B3:h | C C D E | F E D C | B3 G3 A3 B3 | C:h C:h", "4/4",
      "| C | C G | C | C G | C | F Dm | G | C |"),  # was `C Dm7 | C G | C Dm7 | ...`
     ("pop", "G:e E F A G C5 R C5 | G F D B3 C E G C5 | C5:w", "4/4", "| C | G C | C |"),  # `G F D B`: a G arpeggio
