@@ -16,6 +16,7 @@ from studio.errors import MusicError, cmd, opt, render
 from studio.inputs import (
     EXAMPLE,
     MAX_NOTES,
+    FileChords,
     GivenMelody,
     Key,
     Melody,
@@ -63,8 +64,8 @@ class MelodySource:
     chords: str | None = None  # set by ``resolve``: the chords a stored melody of mine was written over
     lyrics: Sequence[str | None] | None = None  # set by ``resolve``: the words a stored melody was written for (or
     # a MIDI file's), a syllable per note
-    file_chords: tuple[str, str] | None = None  # set by ``resolve``: the chords a MIDI file's other parts play under
-    # its tune, and the sentence an arrangement over them says (``GivenMelody.band_chords``)
+    file_chords: FileChords | None = None  # set by ``resolve``: the chords a MIDI file's other parts (or a score's
+    # chord symbols) play under its tune
     picker: int | None = None  # whose Pick on the message chooses its candidate when ``candidate`` is None
 
     @classmethod
@@ -158,8 +159,7 @@ class MelodySource:
     def _from_file(self, given: GivenMelody, attachment: discord.Attachment) -> None:
         """What a MIDI file holds beside its tune: words, and chords in another part."""
         self.lyrics = given.lyrics
-        if given.chords:
-            self.file_chords = given.chords, given.band_chords(f"`{attachment.filename}`")
+        self.file_chords = given.file_chords(f"`{attachment.filename}`")
 
     async def resolve(self) -> tuple[Melody, str]:
         """The melody (key guessed from the notes when not given) and a sentence saying where it came from."""

@@ -23,12 +23,30 @@ from studio.arrange.chord_symbols import parse_chord_symbol, parse_progression, 
 from studio.midi_melody import midi_request
 from studio.options import MELODY, TEMPO
 
-__all__ = ["EXAMPLE", "MAX_NOTES", "GivenMelody", "Key", "Melody", "Meter", "abc_chords", "abc_melody_options",
-           "abc_options", "bare_quarters", "check_midi_size", "check_notes", "check_tempo", "melody_from_midi",
-           "melody_from_notes", "signature_slips", "typed_slips"]
+__all__ = ["EXAMPLE", "MAX_NOTES", "FileChords", "GivenMelody", "Key", "Melody", "Meter", "abc_chords",
+           "abc_melody_options", "abc_options", "bare_quarters", "check_midi_size", "check_notes", "check_tempo",
+           "melody_from_midi", "melody_from_notes", "signature_slips", "typed_slips"]
 
 MAX_NOTES = 256
 EXAMPLE = opt("notes", "E D C D E E E:h")  # a message's example: see data.errors.opt
+
+
+@dataclass(frozen=True)
+class FileChords:
+    """The chords a file plays under its tune (another part's, or its chord symbols), spelled in its key."""
+
+    text: str
+    whose: str  # "chords of `x.mid`, track 2" or "chord symbols of `x.musicxml`"
+
+    @property
+    def band(self) -> str:
+        """What an arrangement says when its band plays them."""
+        return f"🎹 The band plays the {self.whose}: `{self.text}`."
+
+    @property
+    def beside(self) -> str:
+        """What /chords says above chords of its own for the tune."""
+        return f"🎹 The {self.whose}: `{self.text}`. Below, chords of my own for it."
 
 
 @dataclass(frozen=True)
@@ -47,10 +65,12 @@ class GivenMelody:
     chords: str | None = None  # a MIDI file's chords under its tune, spelled in its key (``data.midi_chords``)
     chords_track: int = 0  # the file's part that plays them, from 1 (0: a score's chord symbols)
 
-    def band_chords(self, name: str) -> str:
-        """What an arrangement of file ``name`` says when its band plays the file's chords."""
+    def file_chords(self, name: str) -> FileChords | None:
+        """The chords under the tune of file ``name``, and whose they are (None: it has none)."""
+        if not self.chords:
+            return None
         whose = f"chord symbols of {name}" if self.chords_track == 0 else f"chords of {name}, track {self.chords_track}"
-        return f"🎹 The band plays the {whose}: `{self.chords}`."
+        return FileChords(self.chords, whose)
 
     @property
     def notation(self) -> str | None:

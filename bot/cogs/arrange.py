@@ -77,9 +77,8 @@ class Arranger(MelodyMenuCog):
             request = replace(request, chords=source.chords)
             origin = f"{origin} 🎹 The band plays the chords you wrote it over: `{source.chords}`.".strip()
         elif request.chords is None and source.file_chords is not None:  # a chords track beside the tune
-            chords, said = source.file_chords
-            request = replace(request, chords=chords)
-            origin = f"{origin} {said}".strip()
+            request = replace(request, chords=source.file_chords.text)
+            origin = f"{origin} {source.file_chords.band}".strip()
         result = await arrange(self.bot.composer, request, melody, lyrics=source.lyrics)
         stem = f"arrangement-{result.seed}"  # the scores and the sound render in two workers at once
         files = in_order(*await asyncio.gather(self.bot.renders.run(arrangement_scores, result, stem),

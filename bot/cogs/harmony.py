@@ -80,6 +80,10 @@ class Harmony(MelodyMenuCog):
             text = progression_text(progression, held.chords, source.key is not None, origin)
             await send_result(interaction, render(text, discord_syntax), [])
             return
+        if source.chords:
+            origin = f"{origin}\n🎹 You wrote it over `{source.chords}`. Below, chords of my own for it."
+        elif source.file_chords is not None:
+            origin = f"{origin}\n{source.file_chords.beside}"
         result = await self.bot.renders.run(harmonize_melody, melody, rhythm, style, source.ending)
         files = await self.bot.renders.run(harmony_files, result, f"chords-{style}", "Harmonisation")
         content, overflow = chords_content(result, origin)

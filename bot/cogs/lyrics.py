@@ -94,7 +94,7 @@ class Lyrics(MelodyMenuCog):
         verse = await run(lyricist.for_melody, melody, theme, scheme, seed, in_process=False)
         placed = await run(underlay, melody, [line.text for line in verse.lines])
         chords = None
-        under = source.chords or (source.file_chords and source.file_chords[0])
+        under = source.chords or (source.file_chords and source.file_chords.text)
         if under:  # a melody of mine written over chords, or a file's chords track: the words join them, a lead sheet
             chords = backing(under, melody.bars, melody)
             line = chord_line(under, melody.meter, melody.bars)

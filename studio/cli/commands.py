@@ -107,6 +107,8 @@ async def run_chords(args: argparse.Namespace) -> int:
         text = progression_text(read_progression(typed, args.key), typed, args.key is not None, origin, False)
         print(render(text, cli_syntax("chords")))
         return 0
+    if under := given.file_chords(f"`{args.midi}`"):  # the file's own chords, beside mine
+        origin = f"{origin} {under.beside}".strip()
     result = harmonize_melody(given.melody, args.rhythm, args.style)
     m = result.melody
     lines = [f"Chords in {m.key} · {m.meter} · {m.tempo} bpm · up to one chord per {result.rhythm} · "
@@ -127,9 +129,9 @@ async def run_arrange(args: argparse.Namespace) -> int:
                              chords=args.chords or (abc_chords(args.notes, args.meter) if args.midi is None else None),
                              seed=args.seed)  # every option is checked before the model loads; an ABC tune's chords
     given, origin = given_melody(args, cmd("arrange", notes="E D C D E E E:h D:q D D:h", form="AABA"))
-    if request.chords is None and given.chords:  # a chords track beside the file's tune: the band's
-        request = replace(request, chords=given.chords)
-        origin = f"{origin} {given.band_chords(f'`{args.midi}`')}".strip()
+    if request.chords is None and (under := given.file_chords(f"`{args.midi}`")):  # beside the file's tune: the band's
+        request = replace(request, chords=under.text)
+        origin = f"{origin} {under.band}".strip()
     composer = Composer.load(args.checkpoint, args.device)
     try:
         result = await arrange(composer, request, given.melody, lyrics=given.lyrics)

@@ -10,7 +10,7 @@ from PIL import Image
 
 from data.events import Key, Melody, Meter, Note
 from data.midi import melody_to_midi
-from tests.bot.helpers import attachment
+from tests.bot.helpers import attachment, sketch_midi
 
 
 def instruments(message) -> list[pretty_midi.Instrument]:
@@ -140,4 +140,18 @@ async def test_chords_typed_or_in_a_file_are_read_back_with_numerals(env):
     filed = await (await env.fake.slash("chords", {"midi": ("loop.mid", data)})).wait_final(timeout=60)
     assert "`loop.mid` holds chords, not a tune: here they are, read back." in filed.content
     assert "| i  | VI | VII | i  |" in filed.content
+    env.fake.assert_clean()
+
+
+async def test_chords_for_a_tune_that_has_chords_name_them_beside_mine(env):
+    """A sketch whose piano plays the chords, and a melody written over typed chords: /chords names the chords the
+    tune already has, then gives chords of its own (another way to play it), not mine alone as if it had none."""
+    sketch = await (await env.fake.slash("chords", {"midi": ("sketch.mid", sketch_midi())}, user=7)).wait_final(90)
+    assert ("🎹 The chords of `sketch.mid`, track 2: `| C | F | G | C |`. Below, chords of my own for it."
+            in sketch.content) and "Roman numerals in C major" in sketch.content
+    await (await env.fake.slash("melody", {"chords": "Am F C G", "seed": 3, "count": 1}, user=7)).wait_final(60)
+    mine = await (await env.fake.slash("chords", {}, user=7)).wait_final(timeout=90)
+    assert "🎹 You wrote it over `Am F C G`. Below, chords of my own for it." in mine.content
+    plain = await (await env.fake.slash("chords", {"notes": "E D C D E E E:h"}, user=7)).wait_final(timeout=90)
+    assert "Below, chords of my own" not in plain.content
     env.fake.assert_clean()
