@@ -110,7 +110,7 @@ async def continue_melody(composer: Composer, p: _Plan, half: bool = False) -> C
         now += note.ticks
     last = onsets[-1] // bar
     seed_notes = window(p.a_notes, last * bar, (last + 1) * bar)
-    chords = bridge_chords(key, meter, bars, half, p.seed)
+    chords = bridge_chords(key, meter, bars, half, p.seed, p.a_chords[-1].root if p.a_chords else None)
     try:
         request = MelodyRequest(notes=format_notes(seed_notes, bar, spelling=key), bars=1 + bars,
                                 key=str(key), meter=str(meter), tempo=p.tempo, style=p.style.model_style,

@@ -59,16 +59,19 @@ def typed_chords(progression: list[list[ChordSymbol]], bars: int, meter: Meter) 
     return spans
 
 
-def bridge_chords(key: Key, meter: Meter, bars: int, half: bool, seed: int) -> list[ChordSpan] | None:
+def bridge_chords(key: Key, meter: Meter, bars: int, half: bool, seed: int, after: int | None = None
+                  ) -> list[ChordSpan] | None:
     """A contrasting section's chords, a chord a bar over ``bars`` bars: ``BRIDGES``' four (chosen by ``seed`` among
-    those with no diminished triad in the key's mode), the later ones held longer where the bars don't divide by
-    four. None when the mode has none (its B is harmonised from its melody instead)."""
+    those with no diminished triad in the key's mode, and not starting on ``after``, the root of the chord before
+    it, where one doesn't), the later ones held longer where the bars don't divide by four. None when the mode has
+    none (its B is harmonised from its melody instead)."""
     minor = 3 in diatonic(key, 0)[1]
     usable = [b for b in BRIDGES["minor" if minor else "major", half]
               if all(diatonic(key, d)[1] != DIMINISHED for d in b)]
     if not usable or bars < 2:
         return None
-    degrees = usable[seed % len(usable)]
+    moving = [b for b in usable if degree_chord(key, b[0], 0, 0).root != after]
+    degrees = (moving or usable)[seed % len(moving or usable)]
     last = len(degrees) - 1
     return [degree_chord(key, degrees[last - (bars - 1 - b) * len(degrees) // bars], b * meter.bar_ticks,
                          meter.bar_ticks) for b in range(bars)]

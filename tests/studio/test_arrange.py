@@ -168,6 +168,8 @@ async def test_b_is_a_bridge_that_leaves_home_and_sings_over_its_chords(composer
             b, bar, tonic = next(s for s in a.sections if s.letter == "B"), a.bar_ticks, a.key.tonic
             firsts = [next(c for c in b.chords if c.start <= b.start + k * bar < c.end) for k in range(b.bars)]
             assert firsts[0].root != tonic and sum(c.root == tonic for c in firsts) <= 1, (seed, firsts)
+            before = [s for s in a.sections if s.letter == "A"][-2].chords[-1]  # A2's last chord: B moves on from it
+            assert firsts[0].root != before.root, (seed, before, firsts)
             assert len({c.symbol for c in b.chords}) >= 3
             strong = {s for s, k in zip(pulse(a.meter).group_starts(), pulse(a.meter).strong(), strict=True) if k}
             now, over_v = b.start, []
@@ -181,6 +183,10 @@ async def test_b_is_a_bridge_that_leaves_home_and_sings_over_its_chords(composer
             if a.key.mode == "minor":
                 assert over_v and (tonic + 10) % 12 not in over_v, (seed, over_v)
     assert sum(fits) / len(fits) >= 0.8
+    chorus = await arrange(composer, ArrangeRequest(form="verse-chorus", chords="C G Am F", seed=1398150513), tune(
+        "E G A G | E D C:h | D E G E | D:w"))
+    b = next(s for s in chorus.sections if s.letter == "B")
+    assert b.chords[0].symbol != "F" and b.chords[-1].symbol == "C"  # not the verse's last chord again; it closes
 
 
 async def test_an_unlearned_meter_varies_a_by_rule_in_key(composer):
