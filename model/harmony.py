@@ -303,7 +303,7 @@ class HarmonyModel:
                final: list[str] | None = None, chorale_cadences: bool = True, final_spans: int = 1,
                first: list[str] | None = None, boost_within_bar: bool = True,
                final_cadence: bool = False, early_tonic: float = 0.0, bar_holds: float = 0.0,
-               start_bonus: dict[str, float] | None = None) -> list[State]:
+               start_bonus: dict[str, float] | None = None, end_weight: float | None = None) -> list[State]:
         """Viterbi: the most likely chord per span. ``cadence``: moves into a phrase end use the learned cadence
         transitions (plus optional end-chord priors), and the last span is forced to one of ``final`` (e.g. the
         tonic) when the melody's last note fits it, and the ``final_spans`` - 1 spans before (those the last note
@@ -319,7 +319,9 @@ class HarmonyModel:
         moves from bar to bar, and within a bar the chord holds with this probability (the chorales' half-bar moves
         kept V a half bar at most, so a pop tune sat on I for eight bars: `D E G` and `A G E D` found no G);
         ``start_bonus``: log-score added to these chords in the first bar (a song opens on its tonic: with a chord held
-        through the bar, a close call in the first half of it would otherwise decide the whole bar)."""
+        through the bar, a close call in the first half of it would otherwise decide the whole bar); ``end_weight``
+        replaces the decoder's weight on the learned phrase-end chords (a song's phrase that rests on the tonic at
+        bar 4 rests on I, where the held C fits IV as well and a song's moves would take it there)."""
         if not spans:
             return []
         t = self.tables[table_mode(mode)]
@@ -362,7 +364,7 @@ class HarmonyModel:
                 score[k] += self.params["emit"] * w * emits[:, pc % 12]
             if cadence:
                 if span.phrase_end:
-                    score[k] += self.params["end"] * end_boost
+                    score[k] += (self.params["end"] if end_weight is None else end_weight) * end_boost
                 if k + 1 < len(spans) and spans[k + 1].phrase_end:
                     score[k] += self.params["before_end"] * pre_boost
         if cadence and final:

@@ -29,6 +29,7 @@ EARLY_TONIC = 1.0  # pop's and jazz's cost on the final chord just before it arr
 BAR_HOLDS = 0.7  # a song's chord holds through its bar this often, at half-bar spans: see model.harmony's decode
 OPEN_TONIC = 1.0  # and a tune of four bars or more opens on its tonic: log-score for it in the first bar (a shorter
 # one may be a song's last line: `D D E D | C:w` is `G | C`); bench/reports/harmony.md
+SONG_PHRASE_END = 0.5  # and its phrases end on the chords phrases end on (model.harmony's learned "end" table)
 CHORD_PROGRAM = 48  # General MIDI string ensemble, under the piano melody
 
 
@@ -394,7 +395,7 @@ class Harmonizer:
                                  boost_within_bar=style != "pop", final_cadence=style == "pop",
                                  early_tonic=EARLY_TONIC if style in ("pop", "jazz") else 0.0,
                                  bar_holds=BAR_HOLDS if song else 0.0,
-                                 start_bonus=song_start)
+                                 start_bonus=song_start, end_weight=SONG_PHRASE_END if song else None)
         path = held_sevenths(path, bounds, melody, held)
         chords = []
         for k, state in enumerate(path):

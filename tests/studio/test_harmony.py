@@ -358,12 +358,13 @@ def test_pop_changes_chord_where_the_song_does(harmonizer, tune, key, meter, bar
 def test_a_song_chord_holds_through_its_bar_so_the_tune_leaves_the_tonic(harmonizer, style):
     """The chorales' half-bar moves kept V for half a bar at most, so this tune (the bot's own continuation of
     `G E D C | D E G:h`) sat on C for all eight bars; a song's chord holds through its bar, and `D E G:h` and
-    `D:q E G:h` get G as a guitarist plays them."""
+    `D:q E G:h` get G as a guitarist plays them, while the phrase that ends on a held tonic at bar 4 rests on I."""
     tune = ("G4 E4 D4 C4 | D4 E4 G4:h | A4 G4 E4 D4 | C4:w | G4:q E4:q D4:q C4:q | D4:q E4:q G4:h | "
             "G4:e F4:e E4:e F4:e G4:q G4:e F4:e | E4:e E4:e D4:e C4:e C4:h")
     melody = Melody(parse_seed(tune).notes, Key(0), Meter())
     cells = harmonizer.harmonize(melody, "half-bar", style).chord_text.strip("| ").split(" | ")
     assert cells[1] in ("G", "G7") and cells[5] in ("G", "G7"), cells  # the whole bar
+    assert cells[3] in ("C", "Cmaj7"), cells  # the first phrase rests on its held C: I, not IV
 
 
 def test_pop_keeps_to_major_and_minor_chords_a_folk_player_uses(harmonizer):
