@@ -116,8 +116,8 @@ CHORDS = _options(
     Option("rhythm", str, "How often the chord may change: every beat, half bar or bar (default half-bar)", "bar",
            "half-bar",
            choices=RHYTHMS),
-    Option("style", str, "chorale (learned from Bach), pop (I IV V vi) or jazz (sevenths, ii-V-I)", "pop", "chorale",
-           choices=HARMONY_STYLES),
+    Option("style", str, "pop (I IV V vi, as lead sheets; default), chorale (learned from Bach) or jazz (sevenths)",
+           "jazz", "pop", choices=HARMONY_STYLES),
     MIDI, TRACK, TEMPO,
 )
 ARRANGE = _options(

@@ -113,7 +113,7 @@ async def test_analyze_from_the_apps_menu_of_any_reply(env):
     assert "G major" in fields(also)["Key"]
     # the other Apps menus read the same files: they said "That message has no melody of mine"
     sung = await (await env.fake.message_command("Lyrics for this melody", chords, user=1)).wait_final(timeout=90)
-    assert "melody track of `chords-chorale.mid`" in sung.content and "Words for your melody" in sung.content
+    assert "melody track of `chords-pop.mid`" in sung.content and "Words for your melody" in sung.content
     chorded = await (await env.fake.message_command("Chords for this melody", also, user=1)).wait_final(timeout=90)
     assert "melody track of `analysis.mid`" in chorded.content and "| G" in chorded.content
     env.fake.assert_clean()

@@ -64,7 +64,7 @@ async def test_chords_from_the_apps_menu_of_a_melody_reply(env):
     assert "message you picked" in reply.content
     assert [n.pitch for n in instruments(reply)[0].notes[:3]] == [67, 69, 71]
     chords = await (await env.fake.message_command("Chords for this melody", reply, user=1)).wait_final(timeout=30)
-    assert "melody track of `chords-chorale.mid`" in chords.content  # a reply's files carry its melody
+    assert "melody track of `chords-pop.mid`" in chords.content  # a reply's files carry its melody
     assert [n.pitch for n in instruments(chords)[0].notes] == [n.pitch for n in instruments(reply)[0].notes]
     env.fake.assert_clean()
 

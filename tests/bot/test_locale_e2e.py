@@ -151,7 +151,7 @@ async def test_chords_arrange_and_lyrics_answer_in_chinese(env):
     notes = "E D C D E E E:h D:q D D:h E:q G G:h"
     zh = await (await env.fake.slash("chords", {"notes": notes}, locale=ZH)).wait_final(timeout=90)
     en = await (await env.fake.slash("chords", {"notes": notes})).wait_final(timeout=90)
-    assert zh.content.startswith("🎹 **和弦** · C大调 · 4/4 · 每半小节最多一个和弦 · 众赞歌风格")
+    assert zh.content.startswith("🎹 **和弦** · C大调 · 4/4 · 每半小节最多一个和弦 · 流行风格")
     assert FENCE.findall(zh.content) == FENCE.findall(en.content)  # chord symbols and roman numerals as they are
     assert "C大调中的罗马数字级数：" in zh.content
     assert [a.filename for a in zh.attachments] == [a.filename for a in en.attachments]

@@ -200,7 +200,7 @@ def test_chords_for_a_midi_file_take_its_meter_and_key(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "Chords in D major · 3/4 · 90 bpm" in out and "Its key signature (2 sharps) puts it in D major." in out
     assert f"I used the top voice of {song}." in out
-    assert (tmp_path / "o" / "chords-chorale.mid").exists() and "Below, chords of my own" not in out
+    assert (tmp_path / "o" / "chords-pop.mid").exists() and "Below, chords of my own" not in out
     from tests.bot.helpers import sketch_midi
 
     sketch = tmp_path / "sketch.mid"  # a tune with a piano playing its chords: named, then mine
