@@ -17,7 +17,7 @@ from data.notation import format_notes
 from model.engine import EngineBusy, EngineStopped
 from studio.arrange.arrangement import Arrangement, ArrangeRequest, Section, Track, form_letters
 from studio.arrange.chord_symbols import parse_progression
-from studio.arrange.chords import bridge_chords, degree_chord, section_chords, shifted, typed_chords
+from studio.arrange.chords import bridge_chords, degree_chord, numerals, section_chords, shifted, typed_chords
 from studio.arrange.parts import ChordSpan, TrackNote, bass_span, comp_span, drum_bar, pulse, voice
 from studio.arrange.sections import fit_bars, ornament, rule_variation, snap, window
 from studio.arrange.words import sung_words
@@ -117,7 +117,8 @@ async def continue_melody(composer: Composer, p: _Plan, half: bool = False) -> C
                                 seed=p.seed, temperature=0.9, count=1, ending="half" if half else "closed",
                                 chords=chords and _progression(p.a_chords, last, bar, chords))
         result = await asyncio.wait_for(composer.melody(request), MODEL_TIMEOUT)
-        return Contrast(result.continuation, "new melody from the model", chords=chords)
+        how = f"new melody from the model over {numerals(chords, key)}" if chords else "new melody from the model"
+        return Contrast(result.continuation, how, chords=chords)
     except MusicError:
         why = f"The melody model hasn't learned {meter}"
     except (EngineBusy, EngineStopped, TimeoutError):

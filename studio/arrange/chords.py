@@ -8,7 +8,7 @@ from data.errors import MusicError
 from data.events import Key, Melody, Meter, Note
 from studio.arrange.chord_symbols import ChordSymbol
 from studio.arrange.parts import ChordSpan
-from studio.harmony.harmonizer import Harmonizer, diatonic, symbol
+from studio.harmony.harmonizer import Harmonizer, diatonic, roman_label, symbol
 
 # A B section's chords, four by scale degree (0 = I) with the cadence last: away from A's home (IV, vi, the
 # relative major's III, VI and VII) and back, to V where it leads into A again (a half cadence), else to I. A
@@ -75,6 +75,12 @@ def bridge_chords(key: Key, meter: Meter, bars: int, half: bool, seed: int, afte
     last = len(degrees) - 1
     return [degree_chord(key, degrees[last - (bars - 1 - b) * len(degrees) // bars], b * meter.bar_ticks,
                          meter.bar_ticks) for b in range(bars)]
+
+
+def numerals(spans: list[ChordSpan], key: Key) -> str:
+    """`IV vi ii V`: the chords' roman numerals in ``key``, a chord held over several bars named once."""
+    names = [roman_label((c.root - key.tonic) % 12, c.intervals, key.mode) for c in spans]
+    return " ".join(name for i, name in enumerate(names) if i == 0 or name != names[i - 1])
 
 
 def degree_chord(key: Key, degree: int, start: int, ticks: int) -> ChordSpan:

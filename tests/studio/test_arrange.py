@@ -187,6 +187,7 @@ async def test_b_is_a_bridge_that_leaves_home_and_sings_over_its_chords(composer
         "E G A G | E D C:h | D E G E | D:w"))
     b = next(s for s in chorus.sections if s.letter == "B")
     assert b.chords[0].symbol != "F" and b.chords[-1].symbol == "C"  # not the verse's last chord again; it closes
+    assert b.how == "new melody from the model over vi IV V I"  # the reply names the progression, as numerals
 
 
 async def test_an_unlearned_meter_varies_a_by_rule_in_key(composer):
