@@ -3,8 +3,8 @@
     python -m bench.chord_melody [--seeds 8] [--leans 0,0 2,0.6 3,1] [--follow-ups]
 
 For each progression below and each RNG seed, a melody is written from the chords alone (no seed notes), once
-per lean setting (``model.chord_grammar``'s ``strong`` and ``weak``, in nats; ``0,0`` is the model with the
-chords' key and nothing else, the baseline of the same run). Printed: the share of notes starting on a strong
+per lean setting (``model.chord_grammar``'s ``strong``, ``weak`` and ``repeat``, in nats; ``0,0,0`` is the model
+with the chords' key and nothing else, the baseline of the same run). Printed: the share of notes starting on a strong
 position (beats 1 and 3 of 4/4) that are chord tones, the same on every beat, over all notes, and the share of
 notes outside the key's scale and the chord. For comparison, Twinkle, Mary Had a Little Lamb and Ode to Joy over
 their lead sheets (bench.leadsheets' chords): 85% of strong beats, 84% of beats, 82% of all notes. With
@@ -25,6 +25,33 @@ from studio.requests import MelodyRequest
 from studio.rewrite import more_bars
 
 PROGRESSIONS = ("Am F C G", "C G Am F", "| C | F G | C | G7 C |", "D G A D", "Em C G D", "| F | Bb | C7 | F |")
+
+
+def repeats(notes) -> tuple[int, int, bool]:
+    """(notes sounding the pitch of both notes before them, pitched notes, whether some pitch sounds 4+ times in a
+    row): a melody stuck on one chord tone."""
+    pitches = [n.pitch for n in notes if n.pitch is not None]
+    thirds = sum(a == b == c for a, b, c in zip(pitches, pitches[1:], pitches[2:], strict=False))
+    fours = any(a == b == c == d for a, b, c, d in zip(pitches, pitches[1:], pitches[2:], pitches[3:], strict=False))
+    return thirds, len(pitches), fours
+
+
+def corpus_repeats(count: int = 300) -> str:
+    """``repeats`` over the first 8 bars of ``count`` corpus tunes (what the model learned from)."""
+    from data.events import Meter
+    from data.tunes import load_index
+
+    rows = []
+    for tune in load_index()[:count]:
+        end, total, kept = 8 * Meter.parse(tune.meter).bar_ticks, 0, []
+        for note in tune.notes:
+            if total >= end:
+                break
+            kept.append(note)
+            total += note.ticks
+        rows.append(repeats(kept))
+    return (f"{sum(r[0] for r in rows) / sum(r[1] for r in rows):.1%} of notes repeat the pitch of the two before "
+            f"them, {sum(r[2] for r in rows) / len(rows):.0%} of melodies sound one pitch 4+ times in a row")
 
 
 def shares(result, chords: str | None = None, after: int = 0) -> tuple[int, int, int, int, int, int, int]:
@@ -54,26 +81,35 @@ def shares(result, chords: str | None = None, after: int = 0) -> tuple[int, int,
     return tuple(counts)  # type: ignore[return-value]
 
 
-async def run(seeds: int, leans: list[tuple[float, float]]) -> None:
+async def run(seeds: int, leans: list[tuple[float, ...]]) -> None:
     composer = Composer.load()
-    print(f"{len(PROGRESSIONS)} progressions x {seeds} seeds, melodies from the chords alone, 8 bars\n")
-    print("| lean (strong, weak) | strong beats on chord tones | beats on chord tones | all notes on chord tones |"
-          " notes outside the key and chord | s per melody |")
-    print("|---|---|---|---|---|---|")
+    print(f"{len(PROGRESSIONS)} progressions x {seeds} seeds, melodies from the chords alone, 8 bars. Corpus "
+          f"openings: {corpus_repeats()}.\n")
+    print("| lean (strong, weak, repeat) | strong beats on chord tones | beats on chord tones | all notes on chord "
+          "tones | notes outside the key and chord | notes repeating the two before | melodies with 4+ in a row | "
+          "s per melody |")
+    print("|---|---|---|---|---|---|---|---|")
+    shipped = grammar_module.STRONG_LEAN, grammar_module.WEAK_LEAN, grammar_module.REPEAT_LEAN
     try:
-        for strong, weak in leans:
+        for strong, weak, *rest in leans:
+            repeat = rest[0] if rest else grammar_module.REPEAT_LEAN
             grammar_module.STRONG_LEAN, grammar_module.WEAK_LEAN = strong, weak
-            totals = [0] * 7
+            totals, again, fours = [0] * 7, [0, 0], 0
             began = time.perf_counter()
             for chords in PROGRESSIONS:
                 for seed in range(seeds):
+                    grammar_module.REPEAT_LEAN = repeat
                     request = MelodyRequest(notes="", chords=chords, seed=seed, count=1)
                     result = await composer.melody(request)
                     totals = [a + b for a, b in zip(totals, shares(result), strict=True)]
+                    thirds, pitched, four = repeats(result.melody.notes)
+                    again, fours = [again[0] + thirds, again[1] + pitched], fours + four
             per = (time.perf_counter() - began) / (len(PROGRESSIONS) * seeds)
-            print(f"| {strong:g}, {weak:g} | {totals[0] / totals[1]:.0%} | {totals[2] / totals[3]:.0%} | "
-                  f"{totals[4] / totals[5]:.0%} | {totals[6] / totals[5]:.1%} | {per:.2f} |")
+            print(f"| {strong:g}, {weak:g}, {repeat:g} | {totals[0] / totals[1]:.0%} | {totals[2] / totals[3]:.0%} | "
+                  f"{totals[4] / totals[5]:.0%} | {totals[6] / totals[5]:.1%} | {again[0] / again[1]:.1%} | "
+                  f"{fours / (len(PROGRESSIONS) * seeds):.0%} | {per:.2f} |")
     finally:
+        grammar_module.STRONG_LEAN, grammar_module.WEAK_LEAN, grammar_module.REPEAT_LEAN = shipped
         composer.close()
 
 
@@ -110,7 +146,8 @@ async def follow_ups(seeds: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=8)
-    parser.add_argument("--leans", nargs="+", default=["0,0", "2,0.6", "3,1", "4,1.5"])
+    parser.add_argument("--leans", nargs="+", default=["0,0,0", "2,0.6", "3,1,0", "3,1", "4,1.5"],
+                        help="strong,weak[,repeat] in nats (repeat: the shipped REPEAT_LEAN when left out)")
     parser.add_argument("--follow-ups", action="store_true", help="also More bars and words over chords")
     args = parser.parse_args()
     asyncio.run(run(args.seeds, [tuple(float(x) for x in lean.split(",")) for lean in args.leans]))

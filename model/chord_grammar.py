@@ -5,15 +5,18 @@ toward the tones of the chord sounding.
 starting on one of the bar's ``strong_ticks`` leans toward the chord's tones by ``strong`` nats, one elsewhere by
 ``weak`` (passing notes stay possible: the model still chooses), and a note outside the key's ``scale`` and the
 chord away by ``chromatic``: without a seed nothing else tells the model the key (`D G A D` came out with C, F
-and G#). The phrase-end cadence lean is off (the chords make the cadences), and the last note is a tone of the
-last chord: the mode's end degree where the chord holds it, else one of the chord's tones (a progression that
-ends on V ends on its root, 3rd or 5th, open, ready to go round again). Decoded in Python rows by the engine
-(``model.jobs``). ``ChordRhythm`` does the same for words set to music over chords (the rhythm given).
+and G#); a note that would sound the pitch of the two before it leans away by ``repeat`` (the chord lean alone kept
+a melody on one chord tone: `C C C C C`). The phrase-end cadence lean is off (the chords make the cadences), and
+the last note is a tone of the last chord: the mode's end degree where the chord holds it, else one of the chord's
+tones (a progression that ends on V ends on its root, 3rd or 5th, open, ready to go round again). Decoded in Python
+rows by the engine (``model.jobs``). ``ChordRhythm`` does the same for words set to music over chords (the rhythm
+given).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import torch
 
@@ -25,6 +28,8 @@ STRONG_LEAN = 3.0  # nats toward the chord's tones on a strong position (bench.c
 # lean; Twinkle, Mary Had a Little Lamb and Ode to Joy over their lead sheets: 85%)
 WEAK_LEAN = 1.0  # and elsewhere (72% of all notes are, 52% with no lean; those three songs: 82%)
 CHROMATIC = 2.5  # nats against a note outside the key's scale and the chord (no seed sets the key for the model)
+REPEAT_LEAN = 1.5  # nats against a third note in a row on one pitch: the chord lean kept melodies on a chord tone
+# (45% of them sounded one pitch 4+ times in a row, the corpus's openings 11%; with it 12%: bench.chord_melody)
 
 
 Chords = tuple[tuple[int, int, frozenset[int]], ...]  # (start, end, pitch classes) on the grammar's clock
@@ -44,6 +49,16 @@ def chord_lean(vocab: Vocab, chords: Chords, scale: frozenset[int], tick: int, s
     return lean
 
 
+@lru_cache(maxsize=512)
+def _one_pitch(vocab: Vocab, pitch: int, weight: float) -> torch.Tensor:
+    """``weight`` on the token of ``pitch`` alone (shared between grammars: read only)."""
+    lean = torch.zeros(len(vocab))
+    for i, p in vocab.pitches.items():
+        if p == pitch:
+            lean[i] = weight
+    return lean
+
+
 def _plus(base: torch.Tensor | None, lean: torch.Tensor | None) -> torch.Tensor | None:
     return lean if base is None else base if lean is None else base + lean
 
@@ -59,6 +74,7 @@ class ChordGrammar(MelodyGrammar):
     weak: float | None = None  # None: WEAK_LEAN
     chromatic: float = CHROMATIC
     cadence: float = 0.0
+    repeat: float | None = None  # None: REPEAT_LEAN
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -72,8 +88,13 @@ class ChordGrammar(MelodyGrammar):
         if self._expect_duration:
             return super().bias()
         weights = (float(self.strong or 0.0), float(self.weak or 0.0), self.chromatic)
-        return _plus(super().bias(), chord_lean(self.vocab, self.chords, self.scale, self.now,
-                                                self.now % self.bar_ticks in self.strong_ticks, weights))
+        lean = chord_lean(self.vocab, self.chords, self.scale, self.now, self.now % self.bar_ticks in self.strong_ticks,
+                          weights)
+        repeat = REPEAT_LEAN if self.repeat is None else self.repeat
+        if repeat and len(self.notes) >= 2 and self.notes[-1].pitch is not None and (
+                self.notes[-1].pitch == self.notes[-2].pitch):  # a third note on the same pitch leans away
+            lean = _plus(lean, _one_pitch(self.vocab, self.notes[-1].pitch, -repeat))
+        return _plus(super().bias(), lean)
 
 
 @dataclass

@@ -91,7 +91,8 @@ async def test_the_rewrite_bars_button_asks_in_a_form_and_rewrites_that_reply(en
     assert len((await opened.wait_initial()).data["components"]) == 2
     again = await (await env.fake.submit_modal(opened, {"bars": "6", "candidate": "#2"})).wait_final(timeout=120)
     assert "candidate 2 of the message you picked" in again.content and "Bar 6 rewritten" in again.content
-    for number in range(1, len(again.embeds) + 1):  # two takes of one last bar may come out the same: shown once
+    shown = range(1, len(again.embeds) + 1) if len(again.embeds) > 1 else [0]  # takes of one last bar may come
+    for number in shown:  # out the same: shown once (all three: as one melody, with no number)
         assert stored_notes(" ".join(shown_bars(again.content, number)[:5])) == \
             stored_notes(" ".join(unmarked(b) for b in bars(second)[:5]))
 
