@@ -10,7 +10,8 @@ a melody on one chord tone: `C C C C C`). The phrase-end cadence lean is off (th
 the last note is a tone of the last chord: the mode's end degree where the chord holds it, else one of the chord's
 tones (a progression that ends on V ends on its root, 3rd or 5th, open, ready to go round again). Decoded in Python
 rows by the engine (``model.jobs``). ``ChordRhythm`` does the same for words set to music over chords (the rhythm
-given).
+given), the repeat lean too (words over chords sang 12.7% of notes on the pitch of the two before, 46% of lines
+4+ in a row; without chords 5.0% and 17%).
 """
 
 from __future__ import annotations
@@ -47,6 +48,13 @@ def chord_lean(vocab: Vocab, chords: Chords, scale: frozenset[int], tick: int, s
     if scale:
         lean = lean + _pitch_lean(vocab, -weights[2], frozenset(range(12)) - scale - chord)
     return lean
+
+
+def repeat_lean(vocab: Vocab, notes: list, weight: float) -> torch.Tensor | None:
+    """``weight`` nats against the pitch the last two ``notes`` both sounded (None: they didn't, or no weight)."""
+    if not weight or len(notes) < 2 or notes[-1].pitch is None or notes[-1].pitch != notes[-2].pitch:
+        return None
+    return _one_pitch(vocab, notes[-1].pitch, -weight)
 
 
 @lru_cache(maxsize=512)
@@ -90,10 +98,7 @@ class ChordGrammar(MelodyGrammar):
         weights = (float(self.strong or 0.0), float(self.weak or 0.0), self.chromatic)
         lean = chord_lean(self.vocab, self.chords, self.scale, self.now, self.now % self.bar_ticks in self.strong_ticks,
                           weights)
-        repeat = REPEAT_LEAN if self.repeat is None else self.repeat
-        if repeat and len(self.notes) >= 2 and self.notes[-1].pitch is not None and (
-                self.notes[-1].pitch == self.notes[-2].pitch):  # a third note on the same pitch leans away
-            lean = _plus(lean, _one_pitch(self.vocab, self.notes[-1].pitch, -repeat))
+        lean = _plus(lean, repeat_lean(self.vocab, self.notes, REPEAT_LEAN if self.repeat is None else self.repeat))
         return _plus(super().bias(), lean)
 
 
@@ -136,5 +141,6 @@ class ChordRhythm(RhythmGrammar):
             self._last_mask = mask
 
     def bias(self) -> torch.Tensor | None:
-        return chord_lean(self.vocab, self.chords, self.scale, self.now, self.now % self.bar_ticks in self.strong_ticks,
-                          (STRONG_LEAN, WEAK_LEAN, CHROMATIC))
+        return _plus(chord_lean(self.vocab, self.chords, self.scale, self.now,
+                                self.now % self.bar_ticks in self.strong_ticks, (STRONG_LEAN, WEAK_LEAN, CHROMATIC)),
+                     repeat_lean(self.vocab, self.notes, REPEAT_LEAN))
