@@ -1,8 +1,9 @@
 """Arrangements: a melody -> sections (intro, A/B or verse/chorus, outro) -> melody, chords, bass and drum tracks.
 
 The A sections are the user's melody (at most ``MAX_SECTION_BARS`` bars); B sections continue it with the melody
-model, or vary it by rule when the model can't (a meter it never learned, a busy queue). Chords are the user's
-symbols or the Harmonizer's. All of it is CPU work except ``arrange``, the one coroutine, which asks the Composer.
+model over a bridge's chords (``studio.arrange.chords.BRIDGES``), or vary it by rule when the model can't (a meter it
+never learned, a busy queue). A's chords are the user's symbols or the Harmonizer's. All of it is CPU work except
+``arrange``, the one coroutine, which asks the Composer.
 """
 
 from __future__ import annotations
