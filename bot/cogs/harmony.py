@@ -15,7 +15,8 @@ from bot.replies import MAX_CONTENT, defer, send_result
 from bot.sources import MelodySource
 from studio.chord_melody import chords_in_notes
 from studio.errors import cmd, render
-from studio.harmony.harmonizer import HarmonyResult, harmonize_melody, harmony_files
+from studio.harmony.files import harmony_files
+from studio.harmony.harmonizer import HarmonyResult, harmonize_melody
 from studio.midi_melody import HeldChords
 from studio.options import CHORDS, option_help
 from studio.progression import progression_text, read_progression

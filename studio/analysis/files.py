@@ -9,7 +9,7 @@ from data.midi import melody_with_chords_to_midi
 from data.musicxml import melody_to_musicxml
 from data.score_marks import Mark, add_marks
 from studio.analysis.report import Analysis
-from studio.harmony.harmonizer import CHORD_PROGRAM
+from studio.harmony.files import CHORD_PROGRAM
 from studio.render import Attachment
 
 SCORE_WIDTH = 1000  # px: the numerals under the staff stay readable where Discord shrinks the image

@@ -16,7 +16,8 @@ from studio.arrange.files import arrangement_files, describe, instruments_line
 from studio.chord_melody import backing, chord_line, chords_in_notes
 from studio.cli.syntax import cli_syntax
 from studio.errors import MusicError, cmd, opt, render
-from studio.harmony.harmonizer import harmonize_melody, harmony_files
+from studio.harmony.files import harmony_files
+from studio.harmony.harmonizer import harmonize_melody
 from studio.inputs import GivenMelody, abc_chords, check_midi_size, melody_from_midi, melody_from_notes
 from studio.lyrics.lyricist import (
     Inspiration,

@@ -6,13 +6,11 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 
-from data.abc_write import melody_abc
 from data.errors import MusicError, opt
 from data.events import FLAT_NAMES, SHARP_NAMES, Key, Melody, Meter, Note
 from data.pitch_spelling import note_name
 from model.harmony import CHECKPOINT, QUALITY, ROMAN, HarmonyModel, Span, State, grain_ticks, table_mode
 from studio.options import HARMONY_STYLES, RHYTHMS
-from studio.render import Attachment
 
 SYMBOL_SUFFIX = {(0, 4, 7): "", (0, 3, 7): "m", (0, 3, 6): "dim", (0, 4, 8): "aug", (0, 4, 7, 10): "7",
                  (0, 4, 7, 11): "maj7", (0, 3, 7, 10): "m7", (0, 3, 6, 10): "m7b5", (0, 3, 6, 9): "dim7",
@@ -30,7 +28,6 @@ BAR_HOLDS = 0.7  # a song's chord holds through its bar this often, at half-bar 
 OPEN_TONIC = 1.0  # and a tune of four bars or more opens on its tonic: log-score for it in the first bar (a shorter
 # one may be a song's last line: `D D E D | C:w` is `G | C`); bench/reports/harmony.md
 SONG_PHRASE_END = 0.5  # and its phrases end on the chords phrases end on (model.harmony's learned "end" table)
-CHORD_PROGRAM = 48  # General MIDI string ensemble, under the piano melody
 
 
 @dataclass(frozen=True)
@@ -469,34 +466,3 @@ def chord_tone_share(result: HarmonyResult) -> float:
         chord = result.chord_at(onset)
         hits += chord is not None and note.pitch % 12 in chord.pitch_classes
     return hits / total if total else 1.0
-
-
-def harmony_files(result: HarmonyResult, stem: str, title: str = "Harmonisation") -> list[Attachment]:
-    """Score with chord symbols, MIDI (melody + chords), audio preview, MusicXML: most useful first."""
-    from data.audio import midi_to_ogg
-    from data.engraving import musicxml_to_pngs
-    from data.midi import melody_with_chords_to_midi
-    from data.theory import melody_to_musicxml_with_chords
-
-    bar = result.melody.meter.bar_ticks
-    runs: list[list[Chord]] = []  # a chord held over spans within a bar: one run, written and struck once
-    for c in result.chords:
-        if runs and runs[-1][-1].symbol == c.symbol and c.start % bar:
-            runs[-1].append(c)
-        else:
-            runs.append([c])
-    chords = [(run[0].start, sum(c.ticks for c in run), min((c.voicing for c in run), key=max))  # below all of it
-              for run in runs]
-    midi = melody_with_chords_to_midi(result.melody, chords, chord_program=CHORD_PROGRAM)
-    written, shown = result.as_written([(run[0].start, run[0].symbol) for run in runs])
-    xml = melody_to_musicxml_with_chords(written, shown, title)
-    pages = musicxml_to_pngs(xml, max_pages=4)
-    files = [Attachment(f"{stem}-score{'' if i == 0 else f'-{i + 1}'}.png", page,
-                        f"Sheet music with chords, page {i + 1}") for i, page in enumerate(pages)]
-    files += [Attachment(f"{stem}.mid", midi, "MIDI: melody (piano) and chords (strings)"),
-              Attachment(f"{stem}.ogg", midi_to_ogg(midi), "Audio preview"),
-              Attachment(f"{stem}.musicxml", xml, "MusicXML with chord symbols"),
-              Attachment(f"{stem}.abc", melody_abc(written, title, shown).encode(), "ABC with chord symbols")]
-    return files
-
-

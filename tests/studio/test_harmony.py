@@ -157,7 +157,7 @@ def test_a_chord_held_over_a_bar_sounds_once_in_the_midi():
 
     import pretty_midi
 
-    from studio.harmony.harmonizer import harmony_files
+    from studio.harmony.files import harmony_files
 
     mary = Melody(parse_seed("E D C D E E E:h D:q D D:h E:q G G:h", max_notes=256).notes, Key(0), Meter(), 120)
     result = default_harmonizer().harmonize(mary, "half-bar")
@@ -174,7 +174,7 @@ def test_the_abc_file_carries_the_melody_and_its_chords(harmonizer):
     them: it reads back as the same melody, and a chord that changes under a held note ties the note."""
     from data.abc import read_abc
     from data.abc_write import melody_abc
-    from studio.harmony.harmonizer import harmony_files
+    from studio.harmony.files import harmony_files
 
     mary = Melody(parse_seed("E D C D E E E:h D:q D D:h E:q G G:h", max_notes=256).notes, Key(0), Meter(), 120)
     result = harmonizer.harmonize(mary, "half-bar", "pop")
@@ -211,7 +211,7 @@ def test_a_one_beat_pickup_leads_into_the_first_chord():
     """`G | C E G C ...`: lead sheets write no chord over a one-beat pickup; the first chord comes on the first
     downbeat, the chord line has one cell per full bar, and the score and the ABC show the pickup as a short bar."""
     from data.abc import read_abc
-    from studio.harmony.harmonizer import harmony_files
+    from studio.harmony.files import harmony_files
     from studio.inputs import melody_from_notes
 
     given = melody_from_notes("G | C E G C | B:h A:h | G:q E C E | C:w", key="C major")
