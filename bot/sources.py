@@ -121,11 +121,10 @@ class MelodySource:
                 raise MusicError(f"That reply has {len(ordered)} candidate{'s' if len(ordered) > 1 else ''}; "
                                  f"choose one from 1 to {len(ordered)}.")
             pick = None if self.candidate is not None else await self._picked(ordered)
-            number = self.candidate or pick or 1
-            restored = Composer.restore(ordered[number - 1].params, ordered[number - 1].notes)
+            chosen = ordered[(self.candidate or pick or 1) - 1]
+            restored = Composer.restore(chosen.params, chosen.notes)
             picked, self.written_in, self.ending = restored.melody, restored.notation, restored.request.ending
-            self.chords = restored.request.chords
-            self.lyrics = restored.lyrics
+            self.chords, self.lyrics = restored.request.chords, restored.lyrics
             if len(ordered) == 1:
                 return picked, "🎼 I used the melody of the message you picked."
             if self.candidate is not None:

@@ -5,7 +5,7 @@ toward the tones of the chord sounding.
 starting on one of the bar's ``strong_ticks`` leans toward the chord's tones by ``strong`` nats, one elsewhere by
 ``weak`` (passing notes stay possible: the model still chooses), and a note outside the key's ``scale`` and the
 chord away by ``chromatic``: without a seed nothing else tells the model the key (`D G A D` came out with C, F
-and G#); a note that would sound the pitch of the two before it leans away by ``repeat`` (the chord lean alone kept
+and G#); a note that would sound the pitch of the two before it leans away by ``REPEAT_LEAN`` (the chord lean alone kept
 a melody on one chord tone: `C C C C C`). The phrase-end cadence lean is off (the chords make the cadences), and
 the last note is a tone of the last chord: the mode's end degree where the chord holds it, else one of the chord's
 tones (a progression that ends on V ends on its root, 3rd or 5th, open, ready to go round again). Decoded in Python
@@ -61,9 +61,7 @@ def repeat_lean(vocab: Vocab, notes: list, weight: float) -> torch.Tensor | None
 def _one_pitch(vocab: Vocab, pitch: int, weight: float) -> torch.Tensor:
     """``weight`` on the token of ``pitch`` alone (shared between grammars: read only)."""
     lean = torch.zeros(len(vocab))
-    for i, p in vocab.pitches.items():
-        if p == pitch:
-            lean[i] = weight
+    lean[vocab.stoi[f"p{pitch}"]] = weight
     return lean
 
 
@@ -82,7 +80,6 @@ class ChordGrammar(MelodyGrammar):
     weak: float | None = None  # None: WEAK_LEAN
     chromatic: float = CHROMATIC
     cadence: float = 0.0
-    repeat: float | None = None  # None: REPEAT_LEAN
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -98,7 +95,7 @@ class ChordGrammar(MelodyGrammar):
         weights = (float(self.strong or 0.0), float(self.weak or 0.0), self.chromatic)
         lean = chord_lean(self.vocab, self.chords, self.scale, self.now, self.now % self.bar_ticks in self.strong_ticks,
                           weights)
-        lean = _plus(lean, repeat_lean(self.vocab, self.notes, REPEAT_LEAN if self.repeat is None else self.repeat))
+        lean = _plus(lean, repeat_lean(self.vocab, self.notes, REPEAT_LEAN))
         return _plus(super().bias(), lean)
 
 
