@@ -7,8 +7,9 @@ For trying ideas before the real bench (``bench.steering``, ~6 minutes): the sam
 calibration, picks and 👍 as there, and the flow of ``/melody notes:…``: learned defaults, then the bot's own
 ``Taste`` writes the candidates (plans, takes, ranking) and learns from the stored 👍 and picks, called directly,
 one listener at a time. It prints, per listener seed, the rise of the shown candidates' taste (rounds 1–5 to the
-last 5) and how often the first-listed is the favourite (second half), then the means. Run to run the rise moves
-by about ±0.1 with 20 listeners: compare settings over several seeds.
+last 5) and how often the first-listed is the favourite (second half), then the means, and beside it ``hindsight``:
+the same replies ranked by a model fitted to all of each listener's picks, the ceiling of what picks can teach.
+Run to run the rise moves by about ±0.1 with 20 listeners: compare settings over several seeds.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ import random
 import statistics
 import tempfile
 from dataclasses import asdict
+
+import numpy as np
 
 from bench.steering import (
     REACT_P,
@@ -38,6 +41,7 @@ from studio.melody import Composer
 from studio.requests import MelodyRequest
 from studio.store.base import open_store
 from studio.taste import service
+from studio.taste.features import features, notes_from_text, with_bias
 from studio.taste.model import CAUTION
 from studio.taste.service import Taste
 
@@ -66,7 +70,8 @@ async def play(composer: Composer, listeners: list[Listener], rounds: int, seed:
                         li.index, "melody", [(asdict(r.request), r.request.seed, r.text) for r in written],
                         message_id=message)
                     shown = await store.generations_for_message(message)
-                    turn = Turn(round_, li.index, [Heard.of(g.params, g.notes) for g in shown])
+                    turn = Turn(round_, li.index, [Heard.of(g.params, g.notes) for g in shown],
+                                [(g.params, g.notes) for g in shown])
                     turn.utilities = [li.utility(h) for h in turn.shown]
                     turn.picked = pick = softmax_pick(turn.utilities, rng)
                     if statistics.fmean(turn.utilities) > 0 and rng.random() < REACT_P:
@@ -81,9 +86,30 @@ async def play(composer: Composer, listeners: list[Listener], rounds: int, seed:
     return Arm("simulated", steering, True, turns, 0.0, None, 0.0, {})
 
 
+def hindsight(turns: list[Turn], rounds: int, ridge: float = 3.0) -> float:
+    """First-listed = favourite in the second half had each listener's replies been ranked by a Bradley–Terry model
+    over the taste features, fitted in hindsight to all twenty of that listener's picks (those of the ranked
+    replies too): about as well as picks can teach a ranking of these candidates."""
+    by_listener: dict[int, list[tuple[Turn, np.ndarray]]] = {}
+    for t in turns:
+        z = np.stack([with_bias(features(p, notes_from_text(text))) for p, text in t.candidates])
+        by_listener.setdefault(t.listener, []).append((t, z))
+    hits = []
+    for played in by_listener.values():
+        diffs = np.array([z[t.picked] - z[i] for t, z in played for i in range(len(z)) if i != t.picked])
+        beta = np.zeros(diffs.shape[1])
+        for _ in range(30):  # Newton steps on the ridge-penalised log-likelihood of the picks
+            p = 1 / (1 + np.exp(-diffs @ beta))
+            hessian = (diffs * (p * (1 - p))[:, None]).T @ diffs + ridge * np.eye(len(beta))
+            beta += np.linalg.solve(hessian, diffs.T @ (1 - p) - ridge * beta)
+        hits += [int(np.argmax(z @ beta)) == int(np.argmax(t.utilities)) for t, z in played if t.round > rounds // 2]
+    return statistics.fmean(hits)
+
+
 async def simulate(users: int, rounds: int, seeds: list[int], takes: tuple[int, int], caution: float,
-                   steering: bool, reference: int = 200) -> list[tuple[float, float]]:
-    """(mean rise, first-listed = favourite in the second half) per listener seed."""
+                   steering: bool, reference: int = 200) -> list[tuple[float, float, float]]:
+    """(mean rise, first-listed = favourite in the second half, the same ranked in ``hindsight``) per listener
+    seed."""
     composer = Composer.load()
     out = []
     try:
@@ -92,8 +118,10 @@ async def simulate(users: int, rounds: int, seeds: list[int], takes: tuple[int, 
             calibrate(listeners, await reference_set(composer, reference, seed))
             arm = await play(composer, listeners, rounds, seed, takes, caution, steering)
             late = [t for t in arm.turns if t.round > rounds // 2]
-            out.append((statistics.fmean(rise(arm, listeners, rounds).values()), first_is_favourite(late) or 0.0))
-            print(f"seed {seed}: rise {out[-1][0]:+.2f}, first-listed is favourite {out[-1][1]:.0%}", flush=True)
+            out.append((statistics.fmean(rise(arm, listeners, rounds).values()), first_is_favourite(late) or 0.0,
+                        hindsight(arm.turns, rounds)))
+            print(f"seed {seed}: rise {out[-1][0]:+.2f}, first-listed is favourite {out[-1][1]:.0%} "
+                  f"(ranked in hindsight: {out[-1][2]:.0%})", flush=True)
     finally:
         composer.close()
     return out
@@ -110,8 +138,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     results = asyncio.run(simulate(args.users, args.rounds, args.seeds, tuple(args.takes), args.caution,
                                    not args.no_steering))
-    print(f"mean over {len(results)} seeds: rise {statistics.fmean(r for r, _ in results):+.2f}, "
-          f"first-listed is favourite {statistics.fmean(f for _, f in results):.0%}")
+    print(f"mean over {len(results)} seeds: rise {statistics.fmean(r[0] for r in results):+.2f}, "
+          f"first-listed is favourite {statistics.fmean(r[1] for r in results):.0%} "
+          f"(ranked in hindsight: {statistics.fmean(r[2] for r in results):.0%})")
     return 0
 
 
