@@ -303,7 +303,8 @@ class HarmonyModel:
                final: list[str] | None = None, chorale_cadences: bool = True, final_spans: int = 1,
                first: list[str] | None = None, boost_within_bar: bool = True,
                final_cadence: bool = False, early_tonic: float = 0.0, bar_holds: float = 0.0,
-               start_bonus: dict[str, float] | None = None, end_weight: float | None = None) -> list[State]:
+               start_bonus: dict[str, float] | None = None, end_weight: float | None = None,
+               prefer: dict[int, dict[str, float]] | None = None) -> list[State]:
         """Viterbi: the most likely chord per span. ``cadence``: moves into a phrase end use the learned cadence
         transitions (plus optional end-chord priors), and the last span is forced to one of ``final`` (e.g. the
         tonic) when the melody's last note fits it, and the ``final_spans`` - 1 spans before (those the last note
@@ -321,7 +322,8 @@ class HarmonyModel:
         ``start_bonus``: log-score added to these chords in the first bar (a song opens on its tonic: with a chord held
         through the bar, a close call in the first half of it would otherwise decide the whole bar); ``end_weight``
         replaces the decoder's weight on the learned phrase-end chords (a song's phrase that rests on the tonic at
-        bar 4 rests on I, where the held C fits IV as well and a song's moves would take it there)."""
+        bar 4 rests on I, where the held C fits IV as well and a song's moves would take it there); ``prefer``: span
+        index -> log-score added to chords by label there (a repeated bar leaning to its first statement's chords)."""
         if not spans:
             return []
         t = self.tables[table_mode(mode)]
@@ -360,6 +362,8 @@ class HarmonyModel:
         score = np.zeros((len(spans), n))
         for k, span in enumerate(spans):
             score[k] += penalty
+            if prefer and k in prefer:
+                score[k] += np.array([prefer[k].get(s.label, 0.0) for s in states])
             for pc, w in span.notes:
                 score[k] += self.params["emit"] * w * emits[:, pc % 12]
             if cadence:

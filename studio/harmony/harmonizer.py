@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from functools import lru_cache
+from functools import lru_cache, partial
 from pathlib import Path
 
 from data.errors import MusicError, opt
 from data.events import FLAT_NAMES, SHARP_NAMES, Key, Melody, Meter, Note
 from data.pitch_spelling import note_name
 from model.harmony import CHECKPOINT, QUALITY, ROMAN, HarmonyModel, Span, State, grain_ticks, table_mode
+from studio.harmony.repeats import REPEAT_TIE, repeated_spans
 from studio.options import HARMONY_STYLES, RHYTHMS
 
 SYMBOL_SUFFIX = {(0, 4, 7): "", (0, 3, 7): "m", (0, 3, 6): "dim", (0, 4, 8): "aug", (0, 4, 7, 10): "7",
@@ -387,12 +388,16 @@ class Harmonizer:
         opening = None  # a pickup with a chord leads into the first bar: the tonic or the dominant
         if pickup and bounds[0][1] <= bar < melody.ticks:
             opening = [s.label for s in states if s.label in tonic or (s.root == 7 and 11 in s.pcs)]
-        path = self.model.decode(spans, states, melody.key.mode, grain, cadence=True, boosts=boosts, final=final,
-                                 chorale_cadences=style == "chorale", final_spans=held, first=opening,
-                                 boost_within_bar=style != "pop", final_cadence=style == "pop",
-                                 early_tonic=EARLY_TONIC if style in ("pop", "jazz") else 0.0,
-                                 bar_holds=BAR_HOLDS if song else 0.0,
-                                 start_bonus=song_start, end_weight=SONG_PHRASE_END if song else None)
+        decode = partial(self.model.decode, spans, states, melody.key.mode, grain, cadence=True, boosts=boosts,
+                         final=final, chorale_cadences=style == "chorale", final_spans=held, first=opening,
+                         boost_within_bar=style != "pop", final_cadence=style == "pop",
+                         early_tonic=EARLY_TONIC if style in ("pop", "jazz") else 0.0,
+                         bar_holds=BAR_HOLDS if song else 0.0, start_bonus=song_start,
+                         end_weight=SONG_PHRASE_END if song else None)
+        path = decode()
+        ties = repeated_spans(melody, bounds) if song else {}
+        if any(path[k] != path[was] for k, was in ties.items()):  # a repeated bar leans to its first chords
+            path = decode(prefer={k: {path[was].label: REPEAT_TIE} for k, was in ties.items()})
         path = held_sevenths(path, bounds, melody, held)
         chords = []
         for k, state in enumerate(path):
