@@ -250,6 +250,17 @@ def test_a_whole_melody_that_ends_long_counts_its_last_note(notes, meter, key, s
     assert str(infer_key(typed.notes)) == seed_key
 
 
+@pytest.mark.parametrize(("notes", "key"), [("C D E F", "C major"), ("G A B C5", "G major"), ("E F G A", "C major"),
+                                          ("G | C E G C5", "C major")])
+def test_a_motif_of_one_bar_is_read_as_a_seed_is(notes, key):
+    """`/chords C D E F` said F major (its last quarter counted as a final) where `/melody C D E F` said C major: a
+    bar or less is a motif, and every command reads it as /melody reads a seed."""
+    from studio.analysis.key import infer_key
+    from studio.inputs import melody_from_notes
+
+    assert str(melody_from_notes(notes).melody.key) == key == str(infer_key(parse_seed(notes).notes))
+
+
 def test_cadences_are_told_in_bar_order():
     """Greensleeves' cadences read `Bar 4 ... Bar 8 ... Bar 15 ... Bar 12: VI → V, a half cadence again`: the
     repeats of a kind already explained came last. They now come where they fall."""
