@@ -59,6 +59,13 @@ Notes
 - "B bars on I": the share of B's bars that start on the tonic chord. B is a bridge: the model writes it over
   chords that leave home (IV, vi, the relative major's) and come back (``studio.arrange.chords.BRIDGES``; a mode
   with none, and the rule's variation, are harmonised from their notes). The naive B is A again, on A's chords.
+  The model reads all of A before it writes B (thirty-second session; it read A's last bar only, often one held
+  note, so B's rhythm came from nowhere: a tune in steady quarters got a bridge of dotted sixteenths). 24 AABA
+  arrangements of this bench's 4/4, 3/4, 6/8 and 2/4 tunes (seeds 1, 2): distance between A's and B's note lengths
+  (total variation of their shares) 0.35 -> 0.17, B's notes a bar less A's -0.41 -> -0.12, B's bars equal to a bar
+  of A 1.0% -> 2.6%, B's mean pitch above A's +1.5 -> +0.8 semitones; the table above, same command before ->
+  after: strong-beat chord tones 0.911 -> 0.910, median time 59 -> 75 ms (a longer prompt). A seed holds 64 notes:
+  a busier A gives the model its last whole phrases that fit.
 - Files: the first corpus tune (8 bars: sections cap at 8, so 36 bars and a lead sheet) and the 7/4 scale tune
   (4-bar sections, 20 bars, the full three-staff score) in every style. The mix is normalised to -16 LUFS with
   peaks at most -1.5 dBFS in data/audio.py; the measured peak is of the decoded OGG (Vorbis overshoots a little),

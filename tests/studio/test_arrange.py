@@ -190,6 +190,23 @@ async def test_b_is_a_bridge_that_leaves_home_and_sings_over_its_chords(composer
     assert b.how == "new melody from the model over vi IV V I"  # the reply names the progression, as numerals
 
 
+async def test_b_moves_in_a_s_rhythm_and_a_busy_a_still_gets_a_new_b(composer):
+    """The model reads all of A before it writes B (it read only A's last bar, here a whole note): a tune in steady
+    quarters gets a bridge mostly in quarters (84% over 8 seeds; 33% when it saw the whole note alone). A reel of
+    sixteenths is more than a seed holds: B continues its last four bars."""
+    steady = tune("C E G E | F A G E | D F E C | D E D G3 | C E G E | F A G E | D F E D | C:w")
+    quarters = []
+    for seed in range(1, 5):
+        a = await arrange(composer, ArrangeRequest(form="AABA", seed=seed), steady)
+        b = next(s for s in a.sections if s.letter == "B")
+        quarters.append(sum(n.ticks == a.meter.beat_ticks for n in b.melody) / len(b.melody))
+    assert sum(quarters) / len(quarters) >= 0.6, quarters
+    run = "C5:s D5:s E5:s F5:s G5:s A5:s G5:s F5:s E5:s D5:s C5:s B4:s C5:s E5:s G5:s E5:s"
+    busy = Melody(parse_seed(" | ".join([run] * 7 + ["C5:w"]), max_notes=256).notes, Key(0), Meter(), 100)
+    a = await arrange(composer, ArrangeRequest(form="AABA", seed=3), busy)
+    assert next(s for s in a.sections if s.letter == "B").how.startswith("new melody from the model")
+
+
 async def test_an_unlearned_meter_varies_a_by_rule_in_key(composer):
     a = await arrange(composer, ArrangeRequest(form="AB", style="folk band", seed=2), melody_in(Meter(7, 4)))
     b = next(s for s in a.sections if s.letter == "B")
