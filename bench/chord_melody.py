@@ -1,6 +1,6 @@
 """/melody over typed chords: how often the melody's notes are tones of the chord under them.
 
-    python -m bench.chord_melody [--seeds 8] [--leans 0,0 2,0.6 3,1] [--follow-ups]
+    python -m bench.chord_melody [--seeds 8] [--leans 0,0 2,0.6 3,1] [--style irish] [--follow-ups]
 
 For each progression below and each RNG seed, a melody is written from the chords alone (no seed notes), once
 per lean setting (``model.chord_grammar``'s ``strong``, ``weak`` and ``repeat``, in nats; ``0,0,0`` is the model
@@ -19,7 +19,8 @@ import time
 from dataclasses import replace
 
 import model.chord_grammar as grammar_module
-from studio.chord_melody import chord_spans
+from data.events import STYLES
+from studio.chord_melody import CHORDS_STYLE, chord_spans
 from studio.melody import Composer
 from studio.requests import MelodyRequest
 from studio.rewrite import more_bars
@@ -81,33 +82,42 @@ def shares(result, chords: str | None = None, after: int = 0) -> tuple[int, int,
     return tuple(counts)  # type: ignore[return-value]
 
 
-async def run(seeds: int, leans: list[tuple[float, ...]]) -> None:
+def pace(notes, meter) -> tuple[int, int, int]:
+    """(pitched notes, of them shorter than an eighth, bars): how busy a melody is."""
+    pitched = [n for n in notes if n.pitch is not None]
+    return len(pitched), sum(n.ticks < meter.beat_ticks // 2 for n in pitched), sum(n.ticks for n in notes) // \
+        meter.bar_ticks
+
+
+async def run(seeds: int, leans: list[tuple[float, ...]], style: str) -> None:
     composer = Composer.load()
-    print(f"{len(PROGRESSIONS)} progressions x {seeds} seeds, melodies from the chords alone, 8 bars. Corpus "
-          f"openings: {corpus_repeats()}.\n")
+    print(f"{len(PROGRESSIONS)} progressions x {seeds} seeds, melodies from the chords alone, 8 bars, {style} style. "
+          f"Corpus openings: {corpus_repeats()}.\n")
     print("| lean (strong, weak, repeat) | strong beats on chord tones | beats on chord tones | all notes on chord "
           "tones | notes outside the key and chord | notes repeating the two before | melodies with 4+ in a row | "
-          "s per melody |")
-    print("|---|---|---|---|---|---|---|---|")
+          "notes a bar | notes shorter than an eighth | s per melody |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     shipped = grammar_module.STRONG_LEAN, grammar_module.WEAK_LEAN, grammar_module.REPEAT_LEAN
     try:
         for strong, weak, *rest in leans:
             repeat = rest[0] if rest else grammar_module.REPEAT_LEAN
             grammar_module.STRONG_LEAN, grammar_module.WEAK_LEAN = strong, weak
-            totals, again, fours = [0] * 7, [0, 0], 0
+            totals, again, fours, busy = [0] * 7, [0, 0], 0, [0, 0, 0]
             began = time.perf_counter()
             for chords in PROGRESSIONS:
                 for seed in range(seeds):
                     grammar_module.REPEAT_LEAN = repeat
-                    request = MelodyRequest(notes="", chords=chords, seed=seed, count=1)
+                    request = MelodyRequest(notes="", chords=chords, seed=seed, count=1, style=style)
                     result = await composer.melody(request)
                     totals = [a + b for a, b in zip(totals, shares(result), strict=True)]
                     thirds, pitched, four = repeats(result.melody.notes)
                     again, fours = [again[0] + thirds, again[1] + pitched], fours + four
+                    busy = [a + b for a, b in zip(busy, pace(result.melody.notes, result.melody.meter), strict=True)]
             per = (time.perf_counter() - began) / (len(PROGRESSIONS) * seeds)
             print(f"| {strong:g}, {weak:g}, {repeat:g} | {totals[0] / totals[1]:.0%} | {totals[2] / totals[3]:.0%} | "
                   f"{totals[4] / totals[5]:.0%} | {totals[6] / totals[5]:.1%} | {again[0] / again[1]:.1%} | "
-                  f"{fours / (len(PROGRESSIONS) * seeds):.0%} | {per:.2f} |")
+                  f"{fours / (len(PROGRESSIONS) * seeds):.0%} | {busy[0] / busy[2]:.1f} | {busy[1] / busy[0]:.0%} | "
+                  f"{per:.2f} |")
     finally:
         grammar_module.STRONG_LEAN, grammar_module.WEAK_LEAN, grammar_module.REPEAT_LEAN = shipped
         composer.close()
@@ -149,8 +159,10 @@ def main() -> None:
     parser.add_argument("--leans", nargs="+", default=["0,0,0", "2,0.6", "3,1,0", "3,1", "4,1.5"],
                         help="strong,weak[,repeat] in nats (repeat: the shipped REPEAT_LEAN when left out)")
     parser.add_argument("--follow-ups", action="store_true", help="also More bars and words over chords")
+    parser.add_argument("--style", default=CHORDS_STYLE, choices=STYLES,
+                        help=f"the melodies' style (default {CHORDS_STYLE}: /melody's from chords alone)")
     args = parser.parse_args()
-    asyncio.run(run(args.seeds, [tuple(float(x) for x in lean.split(",")) for lean in args.leans]))
+    asyncio.run(run(args.seeds, [tuple(float(x) for x in lean.split(",")) for lean in args.leans], args.style))
     if args.follow_ups:
         asyncio.run(follow_ups(args.seeds))
 

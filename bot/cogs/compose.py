@@ -18,10 +18,12 @@ from bot.melody_reply import generate
 from bot.replies import defer
 from bot.sources import BOTH, NO_FILE
 from studio.chord_melody import (
+    CHORDS_STYLE_NOTE,
     check_sources,
     chord_bars,
     chord_line,
     chords_in_notes,
+    chords_style,
     key_of_chords,
     longer_chords,
     words_and_file,
@@ -102,8 +104,9 @@ class Compose(commands.Cog):
             self.bot.composer.validate(checked)
         async with admitted(interaction):
             await defer(interaction)
+            fallback = chords_style(given, notes) if lyrics is None else {}
             chosen, why, fixed = await self._personal(interaction.user.id, given, notes, for_midi=midi is not None,
-                                                      for_words=lyrics is not None, moody=moody)
+                                                      for_words=lyrics is not None, moody=moody, fallback=fallback)
             words = None  # a file's words on its tune
             if midi is None:
                 request = MelodyRequest(notes=notes or "", seed=seed, count=count, lyrics=lyrics, **chosen)
@@ -142,9 +145,10 @@ class Compose(commands.Cog):
             await generate(interaction, request, why, fixed=fixed, words=words)
 
     async def _personal(self, user_id: int, given: dict, notes: str | None, for_midi: bool,
-                        for_words: bool = False, moody: dict | None = None) -> tuple[dict, str, set[str]]:
+                        for_words: bool = False, moody: dict | None = None,
+                        fallback: dict | None = None) -> tuple[dict, str, set[str]]:
         """Options the user gave, filled from their mood (``moody``), their /prefs and then from what the bot learned
-        of their taste: typed > mood > /prefs > learned.
+        of their taste: typed > mood > /prefs > learned > ``fallback`` (chords alone: a song's style).
 
         Returns the options, a line saying which were filled in and from where, and the options the user fixed
         (typed or saved: candidates don't try other values of those). A MIDI file's own meter and tempo beat
@@ -153,14 +157,16 @@ class Compose(commands.Cog):
         saved = {k: v for k, v in (await self.bot.store.preferences(user_id)).items() if k in PREFERENCES}
         moody = moody or {}
         learned = await self.bot.taste.defaults(user_id, {**saved, **moody, **given, "notes": notes})
-        chosen = {**learned, **saved, **moody, **given}
+        chosen = {**(fallback or {}), **learned, **saved, **moody, **given}
         if for_midi:
             chosen = {k: v for k, v in chosen.items() if k not in ("meter", "tempo") or k in given}
         if for_words:  # the words decide the length
             chosen.pop("bars", None)
         filled = [f"{k} {chosen[k]} ({'your /prefs' if k in saved else 'learned from your feedback'})"
-                  for k in chosen if k not in given and k not in moody]  # the mood's line says those
+                  for k in chosen if k not in given and k not in moody and (k in saved or k in learned)]
         why = f"🎛️ Filled in for you: {', '.join(filled)}. Give an option to override it." if filled else ""
+        if any(k not in {**learned, **saved, **moody, **given} for k in fallback or {}):
+            why = f"{why}\nℹ️ {render(CHORDS_STYLE_NOTE, discord_syntax)}".strip()
         if for_words and "bars" in given:
             why = f"{why}\nℹ️ The words set the length (a note a syllable), so I left `bars:` aside.".strip()
         fixed = {*saved, *moody, *given, *(("meter", "tempo") if for_midi else ())}

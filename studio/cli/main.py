@@ -26,7 +26,14 @@ from dataclasses import replace
 from pathlib import Path
 
 from studio.alike import distinct
-from studio.chord_melody import check_sources, chords_in_notes, longer_chords, words_and_file
+from studio.chord_melody import (
+    CHORDS_STYLE_NOTE,
+    check_sources,
+    chords_in_notes,
+    chords_style,
+    longer_chords,
+    words_and_file,
+)
 from studio.cli.analyze import run_analyze
 from studio.cli.commands import print_written, read_midi, run_arrange, run_chords, run_inspire, run_lyrics
 from studio.cli.quiz import add_arguments as add_quiz_arguments
@@ -112,6 +119,9 @@ async def run_melody(args: argparse.Namespace) -> int:
         if read_as:
             print(read_as)
     moody = mood_defaults({**options, **timing}, args.notes)  # what --mood fills: key, tempo, density (yours win)
+    if args.lyrics is None and (song := chords_style(options, args.notes)):  # chords alone: a melody to sing
+        options.update(song)
+        print(render(CHORDS_STYLE_NOTE, cli_syntax("melody")))
     check_sources(args.chords, args.midi)
     if args.lyrics is not None and args.bars is not None:
         print("The words set the length (a note a syllable), so I left --bars aside.")

@@ -394,3 +394,22 @@ async def test_a_sketch_with_a_chords_track_is_continued_over_its_chords(env):
     assert "🎤 Sing a song of sum-mer rain and days that nev-er end a-gain now" in reply.content  # the file's words
     assert len(midi.lyrics) == 16 and midi.lyrics[-1].time < midi.instruments[0].notes[16].start  # on its own bars
     env.fake.assert_clean()
+
+
+async def test_chords_alone_get_a_melody_to_sing(env):
+    """Chords alone ask for a line to sing, not a reel: the european style unless the user chose one (typed, or in
+    /prefs), and the reply says so; its melody moves in quarters and eighths, no sixteenth in it."""
+    reply = await (await env.fake.slash("melody", {"chords": "C Am F G", "seed": 5, "count": 1}, user=6)).wait_final(90)
+    assert "ℹ️ From chords alone I write a melody to sing, in the european style" in reply.content
+    fields = {f["name"]: f["value"] for f in reply.embeds[0]["fields"]}
+    assert "style:european" in fields["Reproduce"]
+    notes = reply.content.split("```")[1]
+    assert ":s" not in notes and notes.count(":e") + notes.count(":q") + notes.count(":h") >= 16, notes
+    typed = await (await env.fake.slash("melody", {"chords": "C Am F G", "style": "irish", "count": 1}, user=6)
+                   ).wait_final(90)
+    assert "european" not in typed.content
+    await (await env.fake.slash("prefs set", {"style": "scottish"}, user=7)).wait_final()
+    saved = await (await env.fake.slash("melody", {"chords": "C Am F G", "count": 1}, user=7)).wait_final(90)
+    assert "european" not in saved.content and "style:scottish" in {
+        f["name"]: f["value"] for f in saved.embeds[0]["fields"]}["Reproduce"]
+    env.fake.assert_clean()
