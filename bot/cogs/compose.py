@@ -18,6 +18,7 @@ from bot.melody_reply import generate
 from bot.replies import defer
 from bot.sources import BOTH, NO_FILE
 from studio.chord_melody import (
+    CHORDS_STYLE,
     CHORDS_STYLE_NOTE,
     check_sources,
     chord_bars,
@@ -121,6 +122,9 @@ class Compose(commands.Cog):
                     # melody over them (or words are set over them)
                     request = replace(request, key=key, notes=notes or "", lyrics=lyrics)
                     fixed = {*fixed, "key"}
+                    if not notes and lyrics is None and "style" not in chosen:  # chords alone: a melody to sing
+                        request = replace(request, style=CHORDS_STYLE)
+                        why = f"{why}\nℹ️ {render(CHORDS_STYLE_NOTE, discord_syntax)}".strip()
                 elif lyrics is not None:
                     raise words_and_file()
                 why = f"🎼 {render(used, discord_syntax)}\n{why}".strip()

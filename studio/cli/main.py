@@ -27,6 +27,7 @@ from pathlib import Path
 
 from studio.alike import distinct
 from studio.chord_melody import (
+    CHORDS_STYLE,
     CHORDS_STYLE_NOTE,
     check_sources,
     chords_in_notes,
@@ -135,6 +136,9 @@ async def run_melody(args: argparse.Namespace) -> int:
         print(render(f"{used} {cut}".strip(), cli_syntax("melody")))
         if not request.notes:  # a file of chords: notes typed open the melody over them, or words are set over them
             request = replace(request, notes=args.notes or "", lyrics=args.lyrics)
+            if not args.notes and args.lyrics is None and args.style is None:  # chords alone: a melody to sing
+                request = replace(request, style=CHORDS_STYLE)
+                print(render(CHORDS_STYLE_NOTE, cli_syntax("melody")))
         elif args.lyrics is not None:
             raise words_and_file()
         elif args.notes:

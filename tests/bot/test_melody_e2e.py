@@ -359,13 +359,14 @@ async def test_a_file_of_chords_gets_a_melody_over_them(env):
     fields = {f["name"]: f["value"] for f in reply.embeds[0]["fields"]}
     assert fields["Key"].startswith("A minor") and fields["Tempo"].startswith("100")
     assert "chords:| Am | F | C | G |" in fields["Reproduce"] and "notes:" not in fields["Reproduce"]
+    assert "in the european style" in reply.content and "style:european" in fields["Reproduce"]  # a line to sing
     melody, chords = pretty_midi.PrettyMIDI(io.BytesIO(attachment(reply, ".mid"))).instruments
     assert chords.name == "Chords" and len(melody.notes) >= 8
     assert {n.pitch % 12 for n in chords.notes if n.start < 0.01} == {9, 0, 4}
     opened = await (await env.fake.slash("melody", {"midi": ("progression.mid", data), "notes": "E D C", "seed": 2,
                                                     "count": 1}, user=7)).wait_final(timeout=90)
     assert "```\nE D C ➜" in opened.content and "the file wins" not in opened.content  # notes open it over them
-    assert "🎹 Over your chords in A minor" in opened.content
+    assert "🎹 Over your chords in A minor" in opened.content and "european" not in opened.content
     sung = await (await env.fake.slash("melody", {"midi": ("progression.mid", data), "lyrics": "Hold me close and "
                                                   "never let me go", "count": 1}, user=7)).wait_final(timeout=90)
     assert "🎤 Hold me close and nev-er let me go" in sung.content and "🎹 Over your chords in A minor" in sung.content
