@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import replace
 
 from data.errors import MusicError, cmd, opt
 from data.events import Key, Melody, Meter, Note
@@ -18,6 +19,7 @@ from studio.arrange.chords import typed_chords
 from studio.arrange.parts import ChordSpan
 from studio.harmony.harmonizer import voicing
 from studio.render import Backing
+from studio.requests import MelodyRequest
 
 _NOTE_SHAPED = re.compile(r"[A-Ga-g](?:#|b|♯|♭)?(-?\d{0,2})(?::\S*)?")  # a note name, maybe an octave and a length
 CHORD_DIGITS = {"6", "7", "9", "11", "13"}  # `G7` beside octave-less `C F`: a seventh chord, not G three octaves up
@@ -27,7 +29,7 @@ SUNG_CENTRE = 68  # G#4: the middle of the range words are sung in (studio.melod
 # A melody from chords alone leans on the european style (the corpus's songs), not the irish default (its dance
 # tunes): a songwriter's chords ask for a line to sing, not a reel. bench.chord_melody's 6 progressions x 6 seeds:
 # notes a bar 6.7 -> 5.0, sixteenths 14% -> 4%, notes of a half or more 3% -> 9%, strong beats on a chord tone 89% ->
-# 96%. Below typed options, /prefs and learned taste; candidates may still try another style.
+# 96%. Below typed options, /prefs and learned taste (``to_sing``); candidates may still try another style.
 CHORDS_STYLE = "european"
 CHORDS_STYLE_NOTE = (f"From chords alone I write a melody to sing, in the {CHORDS_STYLE} style (its folk songs move "
                      f"in quarters and eighths); for another, set {opt('style', 'irish')}.")
@@ -43,9 +45,12 @@ def check_sources(chords: str | None, midi: object | None) -> None:
                          "chords", "Am F C G")
 
 
-def chords_style(given: dict, notes: str | None) -> dict[str, str]:
-    """The style a melody from chords alone falls back on (``CHORDS_STYLE``) when ``given`` names none."""
-    return {"style": CHORDS_STYLE} if given.get("chords") and not notes and "style" not in given else {}
+def to_sing(request: MelodyRequest, style_chosen: bool) -> tuple[MelodyRequest, str]:
+    """A melody from chords alone (typed or a file's) whose style no one chose (typed, /prefs, learned): in
+    ``CHORDS_STYLE``, and the line that says so; any other request as it is, and ""."""
+    if style_chosen or not request.chords or request.notes or request.lyrics is not None:
+        return request, ""
+    return replace(request, style=CHORDS_STYLE), CHORDS_STYLE_NOTE
 
 
 def words_and_file() -> MusicError:

@@ -18,15 +18,13 @@ from bot.melody_reply import generate
 from bot.replies import defer
 from bot.sources import BOTH, NO_FILE
 from studio.chord_melody import (
-    CHORDS_STYLE,
-    CHORDS_STYLE_NOTE,
     check_sources,
     chord_bars,
     chord_line,
     chords_in_notes,
-    chords_style,
     key_of_chords,
     longer_chords,
+    to_sing,
     words_and_file,
 )
 from studio.errors import MusicError, opt, render
@@ -105,9 +103,8 @@ class Compose(commands.Cog):
             self.bot.composer.validate(checked)
         async with admitted(interaction):
             await defer(interaction)
-            fallback = chords_style(given, notes) if lyrics is None else {}
             chosen, why, fixed = await self._personal(interaction.user.id, given, notes, for_midi=midi is not None,
-                                                      for_words=lyrics is not None, moody=moody, fallback=fallback)
+                                                      for_words=lyrics is not None, moody=moody)
             words = None  # a file's words on its tune
             if midi is None:
                 request = MelodyRequest(notes=notes or "", seed=seed, count=count, lyrics=lyrics, **chosen)
@@ -122,9 +119,6 @@ class Compose(commands.Cog):
                     # melody over them (or words are set over them)
                     request = replace(request, key=key, notes=notes or "", lyrics=lyrics)
                     fixed = {*fixed, "key"}
-                    if not notes and lyrics is None and "style" not in chosen:  # chords alone: a melody to sing
-                        request = replace(request, style=CHORDS_STYLE)
-                        why = f"{why}\nℹ️ {render(CHORDS_STYLE_NOTE, discord_syntax)}".strip()
                 elif lyrics is not None:
                     raise words_and_file()
                 why = f"🎼 {render(used, discord_syntax)}\n{why}".strip()
@@ -139,6 +133,8 @@ class Compose(commands.Cog):
                 shown = request.bars if lyrics is None else chord_bars(request.chords)
                 line = chord_line(request.chords, request.parsed_meter, shown)
                 why = f"🎹 Over your chords in {request.key}: `{line}`\n{why}".strip()
+                request, sing = to_sing(request, "style" in chosen)
+                why = f"{why}\nℹ️ {render(sing, discord_syntax)}".strip() if sing else why
                 if lyrics is None and (longer := longer_chords(request.chords, bars)):
                     why = f"{why}\nℹ️ {render(longer, discord_syntax)}".strip()
             why = f"{why}\nℹ️ {NO_FILE}".strip() if midi is None and track is not None else why
@@ -149,10 +145,9 @@ class Compose(commands.Cog):
             await generate(interaction, request, why, fixed=fixed, words=words)
 
     async def _personal(self, user_id: int, given: dict, notes: str | None, for_midi: bool,
-                        for_words: bool = False, moody: dict | None = None,
-                        fallback: dict | None = None) -> tuple[dict, str, set[str]]:
+                        for_words: bool = False, moody: dict | None = None) -> tuple[dict, str, set[str]]:
         """Options the user gave, filled from their mood (``moody``), their /prefs and then from what the bot learned
-        of their taste: typed > mood > /prefs > learned > ``fallback`` (chords alone: a song's style).
+        of their taste: typed > mood > /prefs > learned.
 
         Returns the options, a line saying which were filled in and from where, and the options the user fixed
         (typed or saved: candidates don't try other values of those). A MIDI file's own meter and tempo beat
@@ -161,7 +156,7 @@ class Compose(commands.Cog):
         saved = {k: v for k, v in (await self.bot.store.preferences(user_id)).items() if k in PREFERENCES}
         moody = moody or {}
         learned = await self.bot.taste.defaults(user_id, {**saved, **moody, **given, "notes": notes})
-        chosen = {**(fallback or {}), **learned, **saved, **moody, **given}
+        chosen = {**learned, **saved, **moody, **given}
         if for_midi:
             chosen = {k: v for k, v in chosen.items() if k not in ("meter", "tempo") or k in given}
         if for_words:  # the words decide the length
@@ -169,8 +164,6 @@ class Compose(commands.Cog):
         filled = [f"{k} {chosen[k]} ({'your /prefs' if k in saved else 'learned from your feedback'})"
                   for k in chosen if k not in given and k not in moody and (k in saved or k in learned)]
         why = f"🎛️ Filled in for you: {', '.join(filled)}. Give an option to override it." if filled else ""
-        if any(k not in {**learned, **saved, **moody, **given} for k in fallback or {}):
-            why = f"{why}\nℹ️ {render(CHORDS_STYLE_NOTE, discord_syntax)}".strip()
         if for_words and "bars" in given:
             why = f"{why}\nℹ️ The words set the length (a note a syllable), so I left `bars:` aside.".strip()
         fixed = {*saved, *moody, *given, *(("meter", "tempo") if for_midi else ())}

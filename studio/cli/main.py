@@ -26,15 +26,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from studio.alike import distinct
-from studio.chord_melody import (
-    CHORDS_STYLE,
-    CHORDS_STYLE_NOTE,
-    check_sources,
-    chords_in_notes,
-    chords_style,
-    longer_chords,
-    words_and_file,
-)
+from studio.chord_melody import check_sources, chords_in_notes, longer_chords, to_sing, words_and_file
 from studio.cli.analyze import run_analyze
 from studio.cli.commands import print_written, read_midi, run_arrange, run_chords, run_inspire, run_lyrics
 from studio.cli.quiz import add_arguments as add_quiz_arguments
@@ -120,9 +112,6 @@ async def run_melody(args: argparse.Namespace) -> int:
         if read_as:
             print(read_as)
     moody = mood_defaults({**options, **timing}, args.notes)  # what --mood fills: key, tempo, density (yours win)
-    if args.lyrics is None and (song := chords_style(options, args.notes)):  # chords alone: a melody to sing
-        options.update(song)
-        print(render(CHORDS_STYLE_NOTE, cli_syntax("melody")))
     check_sources(args.chords, args.midi)
     if args.lyrics is not None and args.bars is not None:
         print("The words set the length (a note a syllable), so I left --bars aside.")
@@ -136,9 +125,6 @@ async def run_melody(args: argparse.Namespace) -> int:
         print(render(f"{used} {cut}".strip(), cli_syntax("melody")))
         if not request.notes:  # a file of chords: notes typed open the melody over them, or words are set over them
             request = replace(request, notes=args.notes or "", lyrics=args.lyrics)
-            if not args.notes and args.lyrics is None and args.style is None:  # chords alone: a melody to sing
-                request = replace(request, style=CHORDS_STYLE)
-                print(render(CHORDS_STYLE_NOTE, cli_syntax("melody")))
         elif args.lyrics is not None:
             raise words_and_file()
         elif args.notes:
@@ -157,6 +143,9 @@ async def run_melody(args: argparse.Namespace) -> int:
         raise MusicError(f"Give me notes to start from, e.g. {cmd('melody', notes='C E G')}, {opt('midi', 'song.mid')},"
                          f" words to sing: {opt('lyrics', 'Twinkle twinkle little star')}, or chords to write over: "
                          f"{opt('chords', 'Am F C G')}.")
+    request, sing = to_sing(request, args.style is not None)
+    if sing:
+        print(render(sing, cli_syntax("melody")))
     composer = Composer.load(args.checkpoint, args.device)
     try:
         results, alike = distinct(await composer.candidates(request))

@@ -363,3 +363,13 @@ def test_chords_typed_as_notes_are_read_back_with_numerals(tmp_path, capsys):
     out = capsys.readouterr().out
     assert out.startswith("Your chords in C major") and "| I | V | vi | IV |" in out
     assert '`musicgenius melody --chords "C G Am F"`' in out and not any(tmp_path.iterdir())
+
+
+def test_chords_alone_are_written_to_sing(tmp_path, capsys):
+    """`musicgenius melody "C Am F G"`: chords alone get the european style and say so; a typed style wins."""
+    assert main(["melody", "C Am F G", "--seed", "5", "--count", "1", "--out", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "From chords alone I write a melody to sing, in the european style" in out and "--style european" in out
+    assert main(["melody", "--chords", "C Am F G", "--style", "irish", "--count", "1", "--out", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "european" not in out and "Style: irish" in out
