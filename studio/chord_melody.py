@@ -14,6 +14,7 @@ from dataclasses import replace
 from data.errors import MusicError, cmd, opt
 from data.events import Key, Melody, Meter, Note
 from data.notation import parse_seed
+from data.pitch_spelling import note_name
 from studio.arrange.chord_symbols import ChordSymbol, parse_progression
 from studio.arrange.chords import typed_chords
 from studio.arrange.parts import ChordSpan
@@ -116,17 +117,34 @@ def key_of_chords(text: str) -> Key:
     minor, `C G Am F` C major, `Dm7 G7 Cmaj7` C)."""
     chords = [c for bar in parse_progression(text) for c in bar]
 
-    def inside(chord: ChordSymbol, key: Key) -> bool:
-        scale = set(key.scale)
-        if key.mode == "minor" and (chord.root - key.tonic) % 12 in (7, 11):  # E7 and G#dim in A minor
-            scale.add((key.tonic + 11) % 12)
-        return chord.pitch_classes <= scale
-
     def fit(key: Key) -> float:
-        held = sum(inside(c, key) for c in chords)
+        held = sum(_inside(c, key) for c in chords)
         return held + TONIC_ENDS * (_is_tonic(chords[0], key) + _is_tonic(chords[-1], key))
 
     return max((Key(tonic, mode) for mode in ("major", "minor") for tonic in range(12)), key=fit)
+
+
+def _inside(chord: ChordSymbol, key: Key) -> bool:
+    """Whether the chord's notes are the key's (a minor key's V and vii° with its leading tone: E7 and G#dim in A
+    minor)."""
+    scale = set(key.scale)
+    if key.mode == "minor" and (chord.root - key.tonic) % 12 in (7, 11):
+        scale.add((key.tonic + 11) % 12)
+    return chord.pitch_classes <= scale
+
+
+def key_against(text: str, key: Key) -> str:
+    """A line when the key typed beside chords holds fewer than half of them and they sit in another scale: the
+    melody keeps to the key and will rub against them (`key:"C minor"` over `C G Am F` sang Eb over C's E); "" else.
+    A borrowed chord or two (G major's F, C major's E7 and A7) says nothing."""
+    chords = [c for bar in parse_progression(text) for c in bar]
+    theirs = key_of_chords(text)
+    if set(theirs.scale) == set(key.scale) or 2 * sum(_inside(c, key) for c in chords) >= len(chords):
+        return ""
+    outside = {pc for c in chords if not _inside(c, key) for pc in c.pitch_classes} - set(key.scale)
+    names = ", ".join(note_name(60 + pc, theirs, octave=False) for pc in sorted(outside))
+    return (f"🎯 Your chords sound notes outside {key} ({names}): they sit in {theirs}. I wrote in {key} as you asked, "
+            f"so the melody may rub against them; leave out {opt('key')} to write in {theirs}.")
 
 
 def _is_tonic(chord: ChordSymbol, key: Key) -> bool:

@@ -22,6 +22,7 @@ from studio.chord_melody import (
     chord_bars,
     chord_line,
     chords_in_notes,
+    key_against,
     key_of_chords,
     longer_chords,
     to_sing,
@@ -135,6 +136,8 @@ class Compose(commands.Cog):
                 why = f"🎹 Over your chords in {request.key}: `{line}`\n{why}".strip()
                 request, sing = to_sing(request, "style" in chosen)
                 why = f"{why}\nℹ️ {render(sing, discord_syntax)}".strip() if sing else why
+                if key is not None and (against := key_against(request.chords, request.parsed_key)):
+                    why = f"{why}\n{render(against, discord_syntax)}".strip()
                 if lyrics is None and (longer := longer_chords(request.chords, bars)):
                     why = f"{why}\nℹ️ {render(longer, discord_syntax)}".strip()
             why = f"{why}\nℹ️ {NO_FILE}".strip() if midi is None and track is not None else why

@@ -26,7 +26,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from studio.alike import distinct
-from studio.chord_melody import check_sources, chords_in_notes, longer_chords, to_sing, words_and_file
+from studio.chord_melody import check_sources, chords_in_notes, key_against, longer_chords, to_sing, words_and_file
 from studio.cli.analyze import run_analyze
 from studio.cli.commands import print_written, read_midi, run_arrange, run_chords, run_inspire, run_lyrics
 from studio.cli.quiz import add_arguments as add_quiz_arguments
@@ -144,8 +144,10 @@ async def run_melody(args: argparse.Namespace) -> int:
                          f" words to sing: {opt('lyrics', 'Twinkle twinkle little star')}, or chords to write over: "
                          f"{opt('chords', 'Am F C G')}.")
     request, sing = to_sing(request, args.style is not None)
-    if sing:
-        print(render(sing, cli_syntax("melody")))
+    against = key_against(request.chords, request.parsed_key) if args.key and request.chords else ""
+    for line in (sing, against):
+        if line:
+            print(render(line, cli_syntax("melody")))
     composer = Composer.load(args.checkpoint, args.device)
     try:
         results, alike = distinct(await composer.candidates(request))

@@ -413,4 +413,8 @@ async def test_chords_alone_get_a_melody_to_sing(env):
     saved = await (await env.fake.slash("melody", {"chords": "C Am F G", "count": 1}, user=7)).wait_final(90)
     assert "european" not in saved.content and "style:scottish" in {
         f["name"]: f["value"] for f in saved.embeds[0]["fields"]}["Reproduce"]
+    minor = await (await env.fake.slash("melody", {"chords": "C G Am F", "key": "C minor", "count": 1}, user=6)
+                   ).wait_final(90)
+    assert ("🎯 Your chords sound notes outside C minor (E, A): they sit in C major. I wrote in C minor as you asked, "
+            "so the melody may rub against them; leave out `key:` to write in C major.") in minor.content
     env.fake.assert_clean()

@@ -11,7 +11,7 @@ from data.events import Key, Melody, Meter, Note
 from data.midi import melody_with_chords_to_midi
 from data.notation import stored_notes
 from studio.arrange.chord_symbols import transposed
-from studio.chord_melody import bar_symbols, chord_spans, key_of_chords
+from studio.chord_melody import bar_symbols, chord_spans, key_against, key_of_chords
 from studio.cli.main import cli_syntax
 from studio.melody import Composer
 from studio.render import melody_files
@@ -28,6 +28,19 @@ def test_the_key_comes_from_the_chords(chords, key):
     assert str(key_of_chords(chords)) == key
     assert MelodyRequest("", chords=chords).key == key  # unless one is typed
     assert MelodyRequest("", chords=chords, key="C major").key == "C major"
+
+
+@pytest.mark.parametrize(("chords", "key", "outside"), [
+    ("C G Am F", "C minor", "(E, A): they sit in C major"), ("D A Bm G", "C major", "(C#, F#): they sit in D major"),
+    ("C G Am F", "A minor", ""), ("Am E7 Am", "A minor", ""), ("C E7 Am A7 Dm", "C major", ""),
+    ("G F C G", "G major", ""), ("Dm G", "D dorian", ""),
+])
+def test_a_key_typed_against_the_chords_is_said(chords, key, outside):
+    """`key:"C minor"` over `C G Am F` sang Eb over C's E and nothing said why: the key keeps the melody, and the
+    reply names the chords' notes outside it. Borrowed chords (E7 and A7 in C, rock's F in G) and the relative minor
+    say nothing."""
+    said = render(key_against(chords, Key.parse(key)), cli_syntax("melody"))
+    assert (outside in said and f"outside {key}" in said and "leave out `--key`" in said) if outside else said == ""
 
 
 def chord_tone_shares(result) -> tuple[float, float]:

@@ -372,4 +372,6 @@ def test_chords_alone_are_written_to_sing(tmp_path, capsys):
     assert "From chords alone I write a melody to sing, in the european style" in out and "--style european" in out
     assert main(["melody", "--chords", "C Am F G", "--style", "irish", "--count", "1", "--out", str(tmp_path)]) == 0
     out = capsys.readouterr().out
-    assert "european" not in out and "Style: irish" in out
+    assert "european" not in out and "Style: irish" in out and "🎯" not in out
+    assert main(["melody", "--chords", "C G Am F", "--key", "C minor", "--count", "1", "--out", str(tmp_path)]) == 0
+    assert "🎯 Your chords sound notes outside C minor (E, A): they sit in C major." in capsys.readouterr().out
