@@ -165,7 +165,7 @@ class Compose(commands.Cog):
         if for_words:  # the words decide the length
             chosen.pop("bars", None)
         filled = [f"{k} {chosen[k]} ({'your /prefs' if k in saved else 'learned from your feedback'})"
-                  for k in chosen if k not in given and k not in moody and (k in saved or k in learned)]
+                  for k in chosen if k not in given and k not in moody]  # the mood's line says those
         why = f"🎛️ Filled in for you: {', '.join(filled)}. Give an option to override it." if filled else ""
         if for_words and "bars" in given:
             why = f"{why}\nℹ️ The words set the length (a note a syllable), so I left `bars:` aside.".strip()
