@@ -85,8 +85,8 @@ def shares(result, chords: str | None = None, after: int = 0) -> tuple[int, int,
 def pace(notes, meter) -> tuple[int, int, int]:
     """(pitched notes, of them shorter than an eighth, bars): how busy a melody is."""
     pitched = [n for n in notes if n.pitch is not None]
-    return len(pitched), sum(n.ticks < meter.beat_ticks // 2 for n in pitched), sum(n.ticks for n in notes) // \
-        meter.bar_ticks
+    bars = sum(n.ticks for n in notes) // meter.bar_ticks
+    return len(pitched), sum(n.ticks < meter.beat_ticks // 2 for n in pitched), bars
 
 
 async def run(seeds: int, leans: list[tuple[float, ...]], style: str) -> None:
